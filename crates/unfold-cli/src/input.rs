@@ -1,0 +1,73 @@
+//! Reading inputs: a data file or the built-in demo set, and optional labels.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use unfold_learn::Labels;
+use unfold_learn::io::{Matrix, read_idx_bytes, read_labels, read_matrix};
+
+/// The MNIST test set (10,000 × 784), gzip IDX, built into the binary.
+const DEMO_IMAGES: &[u8] = include_bytes!("../../../data/t10k-images.idx3-ubyte.gz");
+/// Its labels (digits 0–9).
+const DEMO_LABELS: &[u8] = include_bytes!("../../../data/t10k-labels.idx1-ubyte.gz");
+
+/// A usage error that is not an `unfold_learn::Error` (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// A loaded input: the matrix, where it came from, and labels if any.
+pub struct Input {
+    pub matrix: Matrix,
+    pub labels: Option<Labels>,
+    /// `None` for the demo set.
+    pub path: Option<PathBuf>,
+}
+
+impl Input {
+    /// Reads `path`, or the demo set when `None`; reads `labels` if given (the demo set brings its own).
+    pub fn load(path: Option<&Path>, labels: Option<&Path>) -> Result<Input> {
+        let (matrix, demo_labels) = match path {
+            Some(p) => (read_matrix(p)?, None),
+            None => {
+                let m = read_idx_bytes(DEMO_IMAGES.to_vec(), Path::new("<built-in MNIST demo>"))?;
+                let l = read_idx_bytes(DEMO_LABELS.to_vec(), Path::new("<built-in MNIST demo labels>"))?;
+                let labels = Labels::from_ints(&l.values().iter().map(|&v| v as i64).collect::<Vec<_>>());
+                (m, Some(labels))
+            }
+        };
+        let labels = match labels {
+            Some(l) => Some(read_labels(l, Some(matrix.n_rows()))?),
+            None => demo_labels,
+        };
+        Ok(Input { matrix, labels, path: path.map(Path::to_path_buf) })
+    }
+
+    /// `<stem>.<suffix>` beside the input, or `unfold-demo.<suffix>` in the current folder.
+    pub fn default_output(&self, suffix: &str) -> PathBuf {
+        match &self.path {
+            Some(p) => {
+                let stem = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let stem = stem.strip_suffix(".gz").unwrap_or(&stem);
+                let stem = Path::new(stem).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                p.with_file_name(format!("{stem}.{suffix}"))
+            }
+            None => PathBuf::from(format!("unfold-demo.{suffix}")),
+        }
+    }
+
+    /// A short name for titles and JSON: the file name or "MNIST demo".
+    pub fn display_name(&self) -> String {
+        match &self.path {
+            Some(p) => p.display().to_string(),
+            None => "MNIST demo (10,000 × 784)".to_string(),
+        }
+    }
+}

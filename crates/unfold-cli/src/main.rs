@@ -1,0 +1,65 @@
+//! `unfold`: manifold learning from the command line.
+//!
+//! Thin over `unfold-learn`: parses arguments, reads files, draws progress bars and plots, and
+//! maps errors to exit codes (0 ok, 2 bad usage or bad input, 1 anything else).
+
+mod embed;
+mod input;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Manifold learning: embeddings, neighbour graphs and embedding quality.
+#[derive(Parser)]
+#[command(name = "unfold", version, about, long_about = None, propagate_version = true)]
+#[command(after_help = "Run `unfold embed --plot demo.png` to embed the built-in MNIST demo set.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Embed(embed::EmbedArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Embed(args) => embed::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let code = exit_code(&err);
+            if !is_cancelled(&err) {
+                eprintln!("error: {err:#}");
+            } else {
+                eprintln!("cancelled; no output written");
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// 2 for the user's input or parameters, 130 for Ctrl-C, 1 otherwise.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    if is_cancelled(err) {
+        return 130;
+    }
+    for cause in err.chain() {
+        if let Some(e) = cause.downcast_ref::<unfold_learn::Error>() {
+            return if e.is_user_error() { 2 } else { 1 };
+        }
+        if cause.downcast_ref::<input::UsageError>().is_some() {
+            return 2;
+        }
+    }
+    1
+}
+
+fn is_cancelled(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| c.downcast_ref::<unfold_learn::Error>().is_some_and(|e| e.is_cancelled()))
+}

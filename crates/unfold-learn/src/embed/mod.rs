@@ -1,0 +1,3 @@
+//! Embeddings: one module per method, each a validated `Params` → `fit` → fitted `Model`.
+
+pub mod pca;

@@ -1,0 +1,215 @@
+//! Readers and writers: `.npy`, `.csv`/`.tsv`, MNIST IDX (optionally gzipped), label files.
+//!
+//! Readers validate as they go and name the file and the place of any problem (row and column,
+//! line number, byte offset). Writers never leave a partial file: they write to a temporary file
+//! in the same folder and rename it into place.
+
+mod delimited;
+mod idx;
+mod labels;
+mod npy;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::data::Data;
+use crate::error::{Error, Result};
+
+pub use delimited::read_delimited;
+pub use idx::{read_idx, read_idx_bytes};
+pub use labels::read_labels;
+pub use npy::{npy_bytes_f32, npy_bytes_i64, read_npy};
+
+/// A matrix read from a file: the values are either memory-mapped (`.npy` float32, C order,
+/// little-endian) or owned after conversion.
+pub struct Matrix {
+    storage: Storage,
+    n_rows: usize,
+    n_cols: usize,
+    path: PathBuf,
+}
+
+enum Storage {
+    Owned(Vec<f32>),
+    Mapped { map: memmap2::Mmap, offset: usize },
+}
+
+impl Matrix {
+    pub(crate) fn owned(values: Vec<f32>, n_rows: usize, n_cols: usize, path: &Path) -> Matrix {
+        Matrix { storage: Storage::Owned(values), n_rows, n_cols, path: path.to_path_buf() }
+    }
+
+    /// The values, row-major.
+    pub fn values(&self) -> &[f32] {
+        match &self.storage {
+            Storage::Owned(v) => v,
+            Storage::Mapped { map, offset } => {
+                bytemuck::cast_slice(&map[*offset..*offset + self.n_rows * self.n_cols * 4])
+            }
+        }
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// The file it came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True when the values are read straight from a memory map (no copy).
+    pub fn is_mapped(&self) -> bool {
+        matches!(self.storage, Storage::Mapped { .. })
+    }
+
+    /// Validates the values (finite, non-empty) and borrows them as [`Data`]; errors name the file.
+    pub fn data(&self) -> Result<Data<'_>> {
+        Data::from_row_major(self.values(), self.n_rows, self.n_cols).map_err(|e| e.in_file(&self.path))
+    }
+}
+
+/// The kinds of file [`read_matrix`] understands, chosen by file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// NumPy `.npy`.
+    Npy,
+    /// Comma-separated (`.csv`, `.txt`).
+    Csv,
+    /// Tab-separated (`.tsv`, `.tab`).
+    Tsv,
+    /// IDX (`*-ubyte`, `.idx`, `.idx3`, …), optionally `.gz`.
+    Idx,
+}
+
+impl FileKind {
+    /// Guesses the kind from the file name; `None` when unknown.
+    pub fn from_path(path: &Path) -> Option<FileKind> {
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        if name.ends_with(".npy") {
+            Some(FileKind::Npy)
+        } else if name.ends_with(".csv") || name.ends_with(".txt") {
+            Some(FileKind::Csv)
+        } else if name.ends_with(".tsv") || name.ends_with(".tab") {
+            Some(FileKind::Tsv)
+        } else if name.ends_with("-ubyte") || name.contains(".idx") {
+            Some(FileKind::Idx)
+        } else {
+            None
+        }
+    }
+}
+
+/// Reads a data matrix from `.npy`, `.csv`/`.tsv` or IDX, chosen by file name.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be opened, [`Error::Format`] naming the file and the place
+/// when its contents are malformed, or when the extension is unknown.
+pub fn read_matrix(path: &Path) -> Result<Matrix> {
+    match FileKind::from_path(path) {
+        Some(FileKind::Npy) => read_npy(path),
+        Some(FileKind::Csv) => read_delimited(path, None),
+        Some(FileKind::Tsv) => read_delimited(path, Some(b'\t')),
+        Some(FileKind::Idx) => read_idx(path),
+        None => Err(Error::format(
+            path,
+            "unknown file type; use .npy, .csv, .tsv or an IDX file (*-ubyte, optionally .gz)",
+        )),
+    }
+}
+
+/// Reads a whole file, mapping the error to [`Error::Io`] with the path.
+pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+/// Decompresses gzip bytes (or returns them unchanged when they are not gzip).
+pub(crate) fn maybe_gunzip(bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>> {
+    if bytes.len() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b {
+        let mut out = Vec::with_capacity(bytes.len() * 4);
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(&bytes[..]), &mut out)
+            .map_err(|e| Error::format(path, format!("corrupt gzip stream: {e}")))?;
+        Ok(out)
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// Writes `path` atomically: `write` fills a temporary file in the same folder, which is renamed
+/// over `path` only when everything succeeded. On error no file is left behind.
+pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().ok_or_else(|| Error::format(path, "not a file name"))?;
+    let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
+    let result = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+        write(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+/// Writes an `n × d` float32 matrix as `.npy` or `.csv` (by extension; `.tsv` uses tabs), atomically.
+pub fn write_matrix(path: &Path, values: &[f32], n_rows: usize, n_cols: usize) -> Result<()> {
+    match FileKind::from_path(path) {
+        Some(FileKind::Npy) => write_atomic(path, |w| w.write_all(&npy_bytes_f32(values, n_rows, n_cols))),
+        Some(kind @ (FileKind::Csv | FileKind::Tsv)) => {
+            let sep = if kind == FileKind::Tsv { '\t' } else { ',' };
+            write_atomic(path, |w| {
+                for row in values.chunks(n_cols.max(1)) {
+                    for (j, v) in row.iter().enumerate() {
+                        if j > 0 {
+                            write!(w, "{sep}")?;
+                        }
+                        write!(w, "{v}")?;
+                    }
+                    writeln!(w)?;
+                }
+                Ok(())
+            })
+        }
+        _ => Err(Error::format(path, "unknown output type; use .npy, .csv or .tsv")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_leaves_nothing_on_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.npy");
+        let err = write_atomic(&path, |w| {
+            w.write_all(b"partial")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(err.unwrap_err().to_string().contains("disk full"));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn kinds_by_name() {
+        assert_eq!(FileKind::from_path(Path::new("a/x.NPY")), Some(FileKind::Npy));
+        assert_eq!(FileKind::from_path(Path::new("t10k-images-idx3-ubyte.gz")), Some(FileKind::Idx));
+        assert_eq!(FileKind::from_path(Path::new("x.tsv")), Some(FileKind::Tsv));
+        assert_eq!(FileKind::from_path(Path::new("x.parquet")), None);
+    }
+}

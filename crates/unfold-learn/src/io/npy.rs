@@ -1,0 +1,218 @@
+//! NumPy `.npy` files (format versions 1–3).
+//!
+//! Float32 little-endian C-order arrays are memory-mapped and used in place; every other numeric
+//! dtype (float16/32/64, int8–64, uint8–64, bool; either byte order; C or Fortran order) is
+//! converted to row-major `f32`. The header is parsed by `npyz`; the body is checked against the
+//! header's size before it is read, so a truncated file is reported, not read past.
+
+use std::path::Path;
+
+use npyz::{DType, Endianness, NpyHeader, Order, TypeChar};
+use rayon::prelude::*;
+
+use super::{Matrix, Storage};
+use crate::error::{Error, Result};
+
+/// A parsed header: what the body holds and where it starts.
+pub(crate) struct Header {
+    pub type_char: TypeChar,
+    pub size: usize,
+    pub big_endian: bool,
+    pub shape: Vec<usize>,
+    pub fortran: bool,
+    pub offset: usize,
+}
+
+pub(crate) fn parse_header(bytes: &[u8], path: &Path) -> Result<Header> {
+    if bytes.is_empty() {
+        return Err(Error::format(path, "the file is empty"));
+    }
+    if bytes.len() < 6 || &bytes[..6] != b"\x93NUMPY" {
+        return Err(Error::format(path, "not a .npy file (the magic string \\x93NUMPY is missing)"));
+    }
+    let mut cursor = std::io::Cursor::new(bytes);
+    let header = NpyHeader::from_reader(&mut cursor).map_err(|e| {
+        let what = if e.kind() == std::io::ErrorKind::UnexpectedEof { "truncated".to_string() } else { e.to_string() };
+        Error::format(path, format!("malformed .npy header: {what}"))
+    })?;
+    let offset = cursor.position() as usize;
+    let DType::Plain(ts) = header.dtype() else {
+        return Err(Error::format(path, format!("unsupported dtype {}: only plain numeric arrays are read", header.dtype().descr())));
+    };
+    let shape: Vec<usize> = header.shape().iter().map(|&s| s as usize).collect();
+    Ok(Header {
+        type_char: ts.type_char(),
+        size: ts.size_field() as usize,
+        big_endian: ts.endianness() == Endianness::Big,
+        shape,
+        fortran: header.order() == Order::Fortran,
+        offset,
+    })
+}
+
+/// Reads a 2-D numeric `.npy` file.
+pub fn read_npy(path: &Path) -> Result<Matrix> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    // SAFETY: the map is read-only; a file truncated by another process while mapped is the
+    // usual caveat of memory maps and the same risk every mmap-based reader takes.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+    let h = parse_header(&map, path)?;
+    let (n, d) = match h.shape[..] {
+        [n, d] => (n, d),
+        _ => {
+            return Err(Error::format(
+                path,
+                format!(
+                    "expected a 2-D array (rows × columns), got {}-D shape {:?}{}",
+                    h.shape.len(),
+                    h.shape,
+                    if h.shape.len() == 1 { "; reshape it to (n, 1) or (1, n)" } else { "" }
+                ),
+            ));
+        }
+    };
+    let item = match (h.type_char, h.size) {
+        (TypeChar::Float, 2 | 4 | 8) | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8) | (TypeChar::Bool, 1) => h.size,
+        (tc, s) => {
+            return Err(Error::format(path, format!("unsupported dtype ({tc:?}, {s} bytes); use a float, integer or bool array")));
+        }
+    };
+    let body_len = n.checked_mul(d).and_then(|c| c.checked_mul(item)).ok_or_else(|| Error::format(path, "shape too large"))?;
+    let available = map.len() - h.offset;
+    if available < body_len {
+        return Err(Error::format(
+            path,
+            format!("truncated: the header says {n} × {d} values of {item} bytes ({body_len} bytes), but only {available} bytes follow it"),
+        ));
+    }
+    if available > body_len {
+        return Err(Error::format(path, format!("{} unexpected bytes after the {n} × {d} array", available - body_len)));
+    }
+    let body = &map[h.offset..h.offset + body_len];
+    let little = !h.big_endian || item == 1;
+    if h.type_char == TypeChar::Float && item == 4 && little && !h.fortran && h.offset % 4 == 0 && cfg!(target_endian = "little") {
+        return Ok(Matrix { storage: Storage::Mapped { map, offset: h.offset }, n_rows: n, n_cols: d, path: path.to_path_buf() });
+    }
+    let mut values = convert_to_f32(body, h.type_char, item, h.big_endian);
+    if h.fortran && n > 1 && d > 1 {
+        values = transpose(&values, d, n);
+    }
+    Ok(Matrix::owned(values, n, d, path))
+}
+
+/// Converts raw little/big-endian elements to `f32`, in parallel.
+pub(crate) fn convert_to_f32(body: &[u8], tc: TypeChar, item: usize, big: bool) -> Vec<f32> {
+    macro_rules! conv {
+        ($t:ty) => {{
+            let n = std::mem::size_of::<$t>();
+            body.par_chunks_exact(n)
+                .map(|c| {
+                    let a = c.try_into().unwrap();
+                    (if big { <$t>::from_be_bytes(a) } else { <$t>::from_le_bytes(a) }) as f32
+                })
+                .collect()
+        }};
+    }
+    match (tc, item) {
+        (TypeChar::Float, 2) => body
+            .par_chunks_exact(2)
+            .map(|c| {
+                let bits = if big { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) };
+                f16_to_f32(bits)
+            })
+            .collect(),
+        (TypeChar::Float, 4) => conv!(f32),
+        (TypeChar::Float, 8) => conv!(f64),
+        (TypeChar::Int, 1) => body.par_iter().map(|&b| b as i8 as f32).collect(),
+        (TypeChar::Int, 2) => conv!(i16),
+        (TypeChar::Int, 4) => conv!(i32),
+        (TypeChar::Int, 8) => conv!(i64),
+        (TypeChar::Uint, 1) => body.par_iter().map(|&b| b as f32).collect(),
+        (TypeChar::Uint, 2) => conv!(u16),
+        (TypeChar::Uint, 4) => conv!(u32),
+        (TypeChar::Uint, 8) => conv!(u64),
+        (TypeChar::Bool, 1) => body.par_iter().map(|&b| (b != 0) as u8 as f32).collect(),
+        _ => unreachable!("dtype checked by the caller"),
+    }
+}
+
+/// IEEE half to single precision (exact).
+fn f16_to_f32(h: u16) -> f32 {
+    let sign = ((h >> 15) as u32) << 31;
+    let exp = ((h >> 10) & 0x1f) as u32;
+    let frac = (h & 0x3ff) as u32;
+    let bits = match exp {
+        0 if frac == 0 => sign,
+        0 => {
+            // subnormal: value = frac · 2^-24
+            let v = frac as f32 * (1.0 / 16_777_216.0);
+            return if sign != 0 { -v } else { v };
+        }
+        0x1f => sign | 0x7f80_0000 | (frac << 13),
+        _ => sign | ((exp + 112) << 23) | (frac << 13),
+    };
+    f32::from_bits(bits)
+}
+
+/// Column-major `n × d` (stored as `d` runs of `n`) to row-major.
+fn transpose(col_major: &[f32], d: usize, n: usize) -> Vec<f32> {
+    let mut out = vec![0.0f32; n * d];
+    out.par_chunks_mut(d).enumerate().for_each(|(i, row)| {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = col_major[j * n + i];
+        }
+    });
+    out
+}
+
+fn npy_header(descr: &str, n: usize, d: usize) -> Vec<u8> {
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({n}, {d}), }}");
+    // Pad so that magic (6) + version (2) + length (2) + dict + '\n' is a multiple of 64.
+    let unpadded = 10 + dict.len() + 1;
+    let pad = (64 - unpadded % 64) % 64;
+    let mut h = Vec::with_capacity(unpadded + pad);
+    h.extend_from_slice(b"\x93NUMPY\x01\x00");
+    h.extend_from_slice(&((dict.len() + pad + 1) as u16).to_le_bytes());
+    h.extend_from_slice(dict.as_bytes());
+    h.extend(std::iter::repeat_n(b' ', pad));
+    h.push(b'\n');
+    h
+}
+
+/// A complete `.npy` file (version 1.0, `<f4`, C order) for an `n × d` matrix.
+pub fn npy_bytes_f32(values: &[f32], n: usize, d: usize) -> Vec<u8> {
+    let mut out = npy_header("<f4", n, d);
+    out.reserve(values.len() * 4);
+    for v in values {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+/// A complete `.npy` file (version 1.0, `<i8`, C order) for an `n × d` integer matrix.
+pub fn npy_bytes_i64(values: &[i64], n: usize, d: usize) -> Vec<u8> {
+    let mut out = npy_header("<i8", n, d);
+    out.reserve(values.len() * 8);
+    for v in values {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_precision() {
+        assert_eq!(f16_to_f32(0x3c00), 1.0);
+        assert_eq!(f16_to_f32(0xc000), -2.0);
+        assert_eq!(f16_to_f32(0x0001), 2f32.powi(-24));
+        assert!(f16_to_f32(0x7c00).is_infinite());
+    }
+
+    #[test]
+    fn header_is_aligned() {
+        assert_eq!(npy_header("<f4", 70000, 784).len() % 64, 0);
+    }
+}

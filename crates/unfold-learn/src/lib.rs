@@ -1,0 +1,48 @@
+//! # unfold-learn
+//!
+//! Manifold learning built on one idea: **points → neighbour graph → operator on the graph →
+//! coordinates or measurements**. This crate is the core library behind the `unfold` command and
+//! the `unfold` Python package.
+//!
+//! * [`Data`]: validated row-major `f32` input (finite, non-empty, consistent shape).
+//! * [`embed`]: embeddings ([`Pca`] so far), each a validated `Params` → `fit` → `Model`.
+//! * [`metric`]: distances with vectorised kernels.
+//! * [`io`]: readers for `.npy`, `.csv`/`.tsv` and MNIST IDX files, and atomic writers.
+//!
+//! ```
+//! use unfold_learn::prelude::*;
+//! let x: Vec<f32> = (0..60).map(|i| ((i * 37) % 11) as f32).collect();
+//! let data = Data::from_row_major(&x, 20, 3)?;
+//! let model = Pca::builder().n_components(2).build()?.fit(&data)?;
+//! assert_eq!(model.embedding().n_rows(), 20);
+//! # Ok::<(), unfold_learn::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+pub mod data;
+pub mod embed;
+pub mod error;
+pub mod io;
+pub mod linalg;
+pub mod metric;
+pub mod progress;
+pub mod rng;
+mod threads;
+
+pub use data::{Data, Embedding, Labels};
+pub use embed::pca::{Pca, PcaModel, PcaParams, PcaSolver};
+pub use error::{Error, Result};
+
+pub use metric::Metric;
+pub use progress::{NoProgress, Progress};
+
+/// The names most programs need: `use unfold_learn::prelude::*;`.
+pub mod prelude {
+    pub use crate::data::{Data, Embedding, Labels};
+    pub use crate::embed::pca::{Pca, PcaModel, PcaParams, PcaSolver};
+    pub use crate::error::{Error, Result};
+
+
+    pub use crate::metric::Metric;
+    pub use crate::progress::{NoProgress, Progress};
+}

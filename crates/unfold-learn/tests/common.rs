@@ -1,0 +1,57 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+
+/// A `.npy` file with an arbitrary dtype string, shape and body.
+pub fn npy_with(descr: &str, fortran: bool, shape: &[usize], body: &[u8]) -> Vec<u8> {
+    let shape_txt = match shape {
+        [n] => format!("({n},)"),
+        s => format!("({})", s.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")),
+    };
+    let dict = format!(
+        "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape_txt}, }}",
+        if fortran { "True" } else { "False" }
+    );
+    let pad = (64 - (10 + dict.len() + 1) % 64) % 64;
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&((dict.len() + pad + 1) as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out.extend(std::iter::repeat_n(b' ', pad));
+    out.push(b'\n');
+    out.extend_from_slice(body);
+    out
+}
+
+/// Writes `bytes` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).unwrap();
+    p
+}
+
+/// The folder of the reference fixtures.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Reads a float64 C-order fixture (1-D or 2-D) as (values, rows, cols), independently of the
+/// reader under test.
+pub fn load_fixture(name: &str) -> (Vec<f64>, usize, usize) {
+    let bytes = std::fs::read(fixtures().join(name)).unwrap();
+    let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
+    let shape: Vec<usize> = npy.shape().iter().map(|&s| s as usize).collect();
+    let (n, d) = match shape[..] {
+        [n] => (n, 1),
+        [n, d] => (n, d),
+        _ => panic!("{name}: shape {shape:?}"),
+    };
+    (npy.into_vec::<f64>().unwrap(), n, d)
+}
+
+/// The demo images (10,000 × 784) and labels, from the vendored files.
+pub fn demo() -> (unfold_learn::io::Matrix, unfold_learn::Labels) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let m = unfold_learn::io::read_matrix(&root.join("t10k-images.idx3-ubyte.gz")).unwrap();
+    let l = unfold_learn::io::read_labels(&root.join("t10k-labels.idx1-ubyte.gz"), Some(m.n_rows())).unwrap();
+    (m, l)
+}

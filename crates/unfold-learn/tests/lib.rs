@@ -1,0 +1,5 @@
+//! Integration tests, compiled as one binary.
+
+mod common;
+mod io;
+mod pca;
