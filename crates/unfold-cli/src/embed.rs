@@ -33,6 +33,12 @@ pub struct EmbedArgs {
     /// Output file (.npy, .csv or .tsv). Default: <input stem>.<method>.npy beside the input.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
+    /// Also draw the embedding to this PNG (coloured by --labels, or by digit for the demo).
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Labels for the plot: .npy (ints or strings), IDX, or text with one label per line.
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
     /// Number of output dimensions.
     #[arg(long, default_value_t = 2)]
     pub dims: usize,
@@ -56,7 +62,7 @@ pub struct EmbedArgs {
 pub fn run(args: EmbedArgs) -> Result<()> {
     let start = Instant::now();
     let bars = Bars::new(args.quiet);
-    let input = Input::load(args.input.as_deref(), None)?;
+    let input = Input::load(args.input.as_deref(), args.labels.as_deref())?;
     let data = input.matrix.data()?;
     let name = match args.method {
         Method::Pca => "pca",
@@ -74,7 +80,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             let model = Pca::new(params)?.fit_with_progress(&data, &bars)?;
             let params = json!({
                 "n_components": args.dims,
-                "svd_solver": format!("{:?}", model.solver()),
+                "svd_solver": model.solver().name(),
                 "explained_variance_ratio": model.explained_variance_ratio(),
             });
             (model.into_embedding(), params)
@@ -82,6 +88,10 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     };
     let (n, k) = (data.n_rows(), args.dims);
     unfold_learn::io::write_matrix(&output, &embedding, n, k).context("writing the embedding")?;
+    if let Some(png) = &args.plot {
+        let title = format!("{} of {}  n={n}  {}", name.to_uppercase(), input.display_name(), plot_title_params(&parameters));
+        crate::plot_cmd::write_png(png, &embedding, k, input.labels.as_ref(), &title, (1200, 1000))?;
+    }
     let seconds = start.elapsed().as_secs_f64();
     if args.json {
         let summary = json!({
@@ -92,11 +102,26 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             "dims": k,
             "seconds": seconds,
             "output": output.display().to_string(),
+            "plot": args.plot.as_ref().map(|p| p.display().to_string()),
             "parameters": parameters,
         });
         println!("{summary}");
     } else {
-        bars.note(args.quiet, &format!("{name}: embedded {n} × {} into {k} dimensions in {seconds:.2} s → {}", data.n_cols(), output.display()));
+        let plot = args.plot.as_ref().map(|p| format!(", plot {}", p.display())).unwrap_or_default();
+        bars.note(
+            args.quiet,
+            &format!("{name}: embedded {n} × {} into {k} dimensions in {seconds:.2} s → {}{plot}", data.n_cols(), output.display()),
+        );
     }
     Ok(())
+}
+
+/// Key parameters for a plot title: scalar entries of the JSON parameters, `name=value`.
+fn plot_title_params(parameters: &serde_json::Value) -> String {
+    let Some(map) = parameters.as_object() else { return String::new() };
+    map.iter()
+        .filter(|(_, v)| v.is_number() || v.is_string())
+        .map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .collect::<Vec<_>>()
+        .join("  ")
 }

@@ -5,6 +5,8 @@
 
 mod embed;
 mod input;
+mod plot;
+mod plot_cmd;
 mod progress;
 
 use std::process::ExitCode;
@@ -23,12 +25,14 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Embed(embed::EmbedArgs),
+    Plot(plot_cmd::PlotArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Embed(args) => embed::run(args),
+        Command::Plot(args) => plot_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

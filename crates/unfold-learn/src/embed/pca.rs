@@ -58,6 +58,16 @@ impl PcaSolver {
         }
     }
 
+    /// The name as scikit-learn spells it (`auto`, `full`, `covariance_eigh`, `randomized`).
+    pub fn name(self) -> &'static str {
+        match self {
+            PcaSolver::Auto => "auto",
+            PcaSolver::Full => "full",
+            PcaSolver::CovarianceEigh => "covariance_eigh",
+            PcaSolver::Randomized => "randomized",
+        }
+    }
+
     /// The solver `Auto` picks for an `n × d` problem with `k` components.
     pub fn resolve(self, n: usize, d: usize, k: usize) -> PcaSolver {
         if self != PcaSolver::Auto {
