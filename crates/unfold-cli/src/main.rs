@@ -5,6 +5,7 @@
 
 mod embed;
 mod input;
+mod neighbors;
 mod plot;
 mod plot_cmd;
 mod progress;
@@ -25,6 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Embed(embed::EmbedArgs),
+    Neighbors(neighbors::NeighborsArgs),
     Plot(plot_cmd::PlotArgs),
 }
 
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Embed(args) => embed::run(args),
+        Command::Neighbors(args) => neighbors::run(args),
         Command::Plot(args) => plot_cmd::run(args),
     };
     match result {

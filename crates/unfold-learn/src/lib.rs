@@ -6,6 +6,8 @@
 //!
 //! * [`Data`]: validated row-major `f32` input (finite, non-empty, consistent shape).
 //! * [`embed`]: embeddings ([`Pca`] so far), each a validated `Params` → `fit` → `Model`.
+//! * [`knn`]: exact and NN-descent k-nearest-neighbour graphs, deterministic for a seed at any
+//!   thread count.
 //! * [`metric`]: distances with vectorised kernels.
 //! * [`io`]: readers for `.npy`, `.csv`/`.tsv` and MNIST IDX files, and atomic writers.
 //!
@@ -23,6 +25,7 @@ pub mod data;
 pub mod embed;
 pub mod error;
 pub mod io;
+pub mod knn;
 pub mod linalg;
 pub mod metric;
 pub mod progress;
@@ -32,6 +35,7 @@ mod threads;
 pub use data::{Data, Embedding, Labels};
 pub use embed::pca::{Pca, PcaModel, PcaParams, PcaSolver};
 pub use error::{Error, Result};
+pub use knn::{KnnAlgorithm, KnnGraph, KnnParams};
 
 pub use metric::Metric;
 pub use progress::{NoProgress, Progress};
@@ -41,6 +45,7 @@ pub mod prelude {
     pub use crate::data::{Data, Embedding, Labels};
     pub use crate::embed::pca::{Pca, PcaModel, PcaParams, PcaSolver};
     pub use crate::error::{Error, Result};
+    pub use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, knn_graph};
 
 
     pub use crate::metric::Metric;

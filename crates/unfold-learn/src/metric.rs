@@ -188,12 +188,6 @@ impl Metric {
             Metric::Haversine => visitor.visit(Haversine),
         }
     }
-
-    /// True when the metric is euclidean up to a monotone map on prepared rows, so that
-    /// dot-product (GEMM) search applies.
-    pub(crate) fn is_inner_product_family(&self) -> bool {
-        matches!(self, Metric::Euclidean | Metric::SqEuclidean | Metric::Cosine | Metric::Correlation)
-    }
 }
 
 impl fmt::Display for Metric {

@@ -2,4 +2,5 @@
 
 mod common;
 mod io;
+mod knn;
 mod pca;

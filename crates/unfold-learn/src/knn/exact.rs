@@ -1,0 +1,137 @@
+//! Exact k-nearest neighbours by blocked brute force.
+//!
+//! Queries are processed in blocks of [`QUERY_BLOCK`] rows against reference blocks of
+//! [`REF_BLOCK`] rows, so both stay in cache. For euclidean, squared euclidean, cosine and
+//! correlation a block of distances is one small matrix product (`|q|² + |r|² − 2 q·r`, or
+//! `1 − q·r` on unit rows, with euclidean rows centred first to keep the norms small); the
+//! `k + k/2 + 4` best candidates per query are then recomputed with
+//! the direct kernel, which removes the cancellation error of the product form before the final
+//! sort. Other metrics evaluate the kernel on every pair of the two blocks.
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
+use rayon::prelude::*;
+
+use super::{EMPTY, KnnGraph, push_sorted};
+use crate::data::Data;
+use crate::error::Result;
+use crate::metric::{Kernel, KernelVisitor, Metric};
+use crate::progress::Progress;
+
+/// Queries per block.
+pub const QUERY_BLOCK: usize = 128;
+/// Reference rows per block.
+pub const REF_BLOCK: usize = 1024;
+
+/// Exact kNN graph of `data` (self excluded).
+pub fn exact_knn(data: &Data, k: usize, metric: Metric, progress: &dyn Progress) -> Result<KnnGraph> {
+    let (n, d) = (data.n_rows(), data.n_cols());
+    let prepared = match metric {
+        // Euclidean distances do not change under translation, but the product form's rounding
+        // error grows with the norms: centre the rows first.
+        Metric::Euclidean | Metric::SqEuclidean => {
+            let mean = crate::linalg::column_means(data);
+            let mut c = data.as_slice().to_vec();
+            c.par_chunks_mut(d).for_each(|row| row.iter_mut().zip(&mean).for_each(|(v, m)| *v = (*v as f64 - m) as f32));
+            std::borrow::Cow::Owned(c)
+        }
+        _ => metric.prepare(data.as_slice(), d),
+    };
+    let rows = &prepared[..];
+    struct Run<'a> {
+        rows: &'a [f32],
+        n: usize,
+        d: usize,
+        k: usize,
+        form: ProductForm,
+        progress: &'a dyn Progress,
+    }
+    impl KernelVisitor for Run<'_> {
+        type Output = Result<KnnGraph>;
+        fn visit<K: Kernel>(self, kernel: K) -> Result<KnnGraph> {
+            search(self.rows, self.n, self.d, self.k, kernel, self.form, self.progress)
+        }
+    }
+    let form = match metric {
+        Metric::Euclidean | Metric::SqEuclidean => ProductForm::SquaredNorms,
+        Metric::Cosine | Metric::Correlation => ProductForm::OneMinusDot,
+        _ => ProductForm::None,
+    };
+    metric.visit_kernel(Run { rows, n, d, k, form, progress })
+}
+
+/// How a block of reduced distances is obtained from a matrix product, if at all.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ProductForm {
+    /// Direct kernel on every pair.
+    None,
+    /// `|q|² + |r|² − 2 q·r`.
+    SquaredNorms,
+    /// `1 − q·r` (rows already unit-normalised).
+    OneMinusDot,
+}
+
+fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form: ProductForm, progress: &dyn Progress) -> Result<KnnGraph> {
+    let gemm = form != ProductForm::None;
+    let row = |i: usize| &rows[i * d..(i + 1) * d];
+    // Candidates kept per query: k + 1 so the point itself can be dropped, plus a margin for
+    // the re-check when distances come from the product form.
+    let keep = if gemm { (k + 1 + k / 2 + 4).min(n) } else { (k + 1).min(n) };
+    let norms: Vec<f32> = if form == ProductForm::SquaredNorms { (0..n).into_par_iter().map(|i| crate::metric::dot(row(i), row(i))).collect() } else { Vec::new() };
+    progress.stage("exact kNN", n as u64);
+    let mut indices = vec![0u32; n * k];
+    let mut distances = vec![0f32; n * k];
+    indices
+        .par_chunks_mut(QUERY_BLOCK * k)
+        .zip(distances.par_chunks_mut(QUERY_BLOCK * k))
+        .enumerate()
+        .try_for_each(|(b, (out_idx, out_dist))| -> Result<()> {
+            progress.check()?;
+            let q0 = b * QUERY_BLOCK;
+            let nq = out_idx.len() / k;
+            let mut best_d = vec![f32::INFINITY; nq * keep];
+            let mut best_i = vec![EMPTY; nq * keep];
+            let mut block = vec![0f32; nq * REF_BLOCK];
+            for r0 in (0..n).step_by(REF_BLOCK) {
+                let nr = REF_BLOCK.min(n - r0);
+                if gemm {
+                    let q = MatRef::from_row_major_slice(&rows[q0 * d..(q0 + nq) * d], nq, d);
+                    let r = MatRef::from_row_major_slice(&rows[r0 * d..(r0 + nr) * d], nr, d);
+                    let out = MatMut::from_row_major_slice_mut(&mut block[..nq * nr], nq, nr);
+                    matmul(out, Accum::Replace, q, r.transpose(), 1.0f32, Par::Seq);
+                }
+                for qi in 0..nq {
+                    let (bd, bi) = (&mut best_d[qi * keep..(qi + 1) * keep], &mut best_i[qi * keep..(qi + 1) * keep]);
+                    let qrow = row(q0 + qi);
+                    for rj in 0..nr {
+                        let j = r0 + rj;
+                        let dist = match form {
+                            ProductForm::None => kernel.reduced(qrow, row(j)),
+                            ProductForm::OneMinusDot => 1.0 - block[qi * nr + rj],
+                            ProductForm::SquaredNorms => norms[q0 + qi] + norms[j] - 2.0 * block[qi * nr + rj],
+                        };
+                        if dist <= bd[keep - 1] {
+                            push_sorted(bd, bi, dist, j as u32);
+                        }
+                    }
+                }
+            }
+            for qi in 0..nq {
+                let i = q0 + qi;
+                let mut cand: Vec<(f32, u32)> = best_i[qi * keep..(qi + 1) * keep]
+                    .iter()
+                    .filter(|&&j| j != EMPTY && j as usize != i)
+                    .map(|&j| (kernel.reduced(row(i), row(j as usize)), j))
+                    .collect();
+                cand.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                for (c, &(dist, j)) in cand.iter().take(k).enumerate() {
+                    out_idx[qi * k + c] = j;
+                    out_dist[qi * k + c] = kernel.finalize(dist);
+                }
+            }
+            progress.inc(nq as u64);
+            Ok(())
+        })?;
+    progress.finish_stage();
+    KnnGraph::from_parts(n, k, indices, distances)
+}

@@ -1,0 +1,280 @@
+//! k-nearest-neighbour graphs: the engine under every graph-based method.
+//!
+//! Two algorithms behind one entry point, [`knn_graph`]:
+//!
+//! * **exact** ([`exact`]): all pairs, in cache-sized blocks. For euclidean-type metrics the
+//!   block distances come from a matrix product (`|a|² + |b|² − 2 a·b`) and the best candidates
+//!   are then re-checked with the direct formula, so cancellation cannot reorder neighbours.
+//! * **NN-descent** ([`nndescent`], Dong, Moses & Li 2011, as refined in pynndescent):
+//!   random-projection trees give a first graph, then "a neighbour of a neighbour is likely a
+//!   neighbour" local joins improve it until fewer than `delta · n · k` entries change.
+//!
+//! `Auto` uses exact search up to 4,096 points and NN-descent above. The graph never contains a
+//! point as its own neighbour; duplicate points are neighbours at distance 0. Neighbours are
+//! sorted by distance, ties by index.
+//!
+//! **Determinism.** Every random choice is a hash of `(seed, stage, unit)`. NN-descent proposes
+//! updates from a snapshot of the graph and applies them as a set: the top-k of a set under the
+//! total order (distance, index) does not depend on the order of insertion, so with a seed the
+//! graph is bit-identical at any thread count.
+
+pub mod exact;
+pub mod nndescent;
+mod rptree;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::Data;
+use crate::error::{Error, Result};
+use crate::metric::Metric;
+use crate::progress::{NoProgress, Progress};
+
+/// How neighbours are searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum KnnAlgorithm {
+    /// Exact up to 4,096 points, NN-descent above.
+    #[default]
+    Auto,
+    /// Brute force over all pairs.
+    Exact,
+    /// Approximate: random-projection forest + NN-descent.
+    NnDescent,
+}
+
+/// Parameters of a kNN search. `Default`: k = 15, euclidean, automatic algorithm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnnParams {
+    /// Neighbours per point, excluding the point itself (1 ≤ k < n).
+    pub k: usize,
+    /// Distance.
+    pub metric: Metric,
+    /// Algorithm.
+    pub algorithm: KnnAlgorithm,
+    /// Seed; with a seed the result is identical at any thread count.
+    pub seed: Option<u64>,
+    /// Worker threads; `None` = all cores.
+    pub threads: Option<usize>,
+    /// NN-descent: random-projection trees (`None`: `min(32, 5 + round(n^¼))`, pynndescent's rule).
+    pub n_trees: Option<usize>,
+    /// NN-descent: maximum iterations (`None`: `max(5, round(log2 n))`).
+    pub n_iters: Option<usize>,
+    /// NN-descent: candidates sampled per point and iteration (`None`: `min(60, k)`).
+    pub max_candidates: Option<usize>,
+    /// NN-descent stops when fewer than `delta · n · k` graph entries changed in an iteration.
+    pub delta: f64,
+}
+
+impl Default for KnnParams {
+    fn default() -> Self {
+        KnnParams {
+            k: 15,
+            metric: Metric::Euclidean,
+            algorithm: KnnAlgorithm::Auto,
+            seed: None,
+            threads: None,
+            n_trees: None,
+            n_iters: None,
+            max_candidates: None,
+            delta: 0.001,
+        }
+    }
+}
+
+/// Largest data set that `Auto` searches exactly.
+pub const EXACT_MAX_ROWS: usize = 4096;
+
+impl KnnParams {
+    /// Checks the parameters against data with `n_rows` rows and `n_cols` columns.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the parameter and its allowed range.
+    pub fn validate(&self, n_rows: usize, n_cols: usize) -> Result<()> {
+        if self.k == 0 {
+            return Err(Error::param("k", 0, "must be at least 1"));
+        }
+        if self.k >= n_rows {
+            return Err(Error::param(
+                "k",
+                self.k,
+                format!("must be less than the number of rows ({n_rows}), since a point is not its own neighbour"),
+            ));
+        }
+        if self.threads == Some(0) {
+            return Err(Error::param("threads", 0, "must be at least 1 (omit it to use all cores)"));
+        }
+        if self.n_trees == Some(0) {
+            return Err(Error::param("n_trees", 0, "must be at least 1"));
+        }
+        if self.n_iters == Some(0) {
+            return Err(Error::param("n_iters", 0, "must be at least 1"));
+        }
+        if self.max_candidates == Some(0) {
+            return Err(Error::param("max_candidates", 0, "must be at least 1"));
+        }
+        if !(self.delta >= 0.0 && self.delta < 1.0) {
+            return Err(Error::param("delta", self.delta, "must be in [0, 1)"));
+        }
+        self.metric.check_dims(n_cols)
+    }
+
+    /// The algorithm `Auto` resolves to for `n_rows` points.
+    pub fn resolved_algorithm(&self, n_rows: usize) -> KnnAlgorithm {
+        match self.algorithm {
+            KnnAlgorithm::Auto if n_rows <= EXACT_MAX_ROWS => KnnAlgorithm::Exact,
+            KnnAlgorithm::Auto => KnnAlgorithm::NnDescent,
+            a => a,
+        }
+    }
+}
+
+/// A kNN graph: for each of `n` points, `k` neighbours sorted by distance (ties by index).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnnGraph {
+    n: usize,
+    k: usize,
+    indices: Vec<u32>,
+    distances: Vec<f32>,
+}
+
+impl KnnGraph {
+    /// Builds a graph from row-major `n × k` arrays.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when lengths disagree, an index is out of range or is the row itself,
+    /// or a distance is negative or not finite.
+    pub fn from_parts(n: usize, k: usize, indices: Vec<u32>, distances: Vec<f32>) -> Result<KnnGraph> {
+        if indices.len() != n * k || distances.len() != n * k {
+            return Err(Error::InvalidData(format!(
+                "a {n} × {k} kNN graph needs {} indices and distances, got {} and {}",
+                n * k,
+                indices.len(),
+                distances.len()
+            )));
+        }
+        for (pos, (&j, &d)) in indices.iter().zip(&distances).enumerate() {
+            let (i, c) = (pos / k.max(1), pos % k.max(1));
+            if j as usize >= n || j as usize == i {
+                return Err(Error::InvalidData(format!("kNN graph row {i}, column {c}: neighbour index {j} is out of range or the point itself")));
+            }
+            if !(d.is_finite() && d >= 0.0) {
+                return Err(Error::InvalidData(format!("kNN graph row {i}, column {c}: distance {d} is not a finite non-negative number")));
+            }
+        }
+        Ok(KnnGraph { n, k, indices, distances })
+    }
+
+    /// Number of points.
+    pub fn n_points(&self) -> usize {
+        self.n
+    }
+    /// Neighbours per point.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+    /// Neighbour indices, row-major `n × k`.
+    pub fn indices(&self) -> &[u32] {
+        &self.indices
+    }
+    /// Neighbour distances, row-major `n × k`, ascending in each row.
+    pub fn distances(&self) -> &[f32] {
+        &self.distances
+    }
+    /// The neighbours of point `i` and their distances.
+    pub fn neighbors(&self, i: usize) -> (&[u32], &[f32]) {
+        (&self.indices[i * self.k..(i + 1) * self.k], &self.distances[i * self.k..(i + 1) * self.k])
+    }
+}
+
+/// Computes the kNN graph of `data`.
+///
+/// ```
+/// use unfold_learn::prelude::*;
+/// use unfold_learn::knn::knn_graph;
+/// let x = [0.0f32, 1.0, 3.0, 7.0];
+/// let data = Data::from_row_major(&x, 4, 1)?;
+/// let g = knn_graph(&data, &KnnParams { k: 2, ..Default::default() }, &NoProgress)?;
+/// assert_eq!(g.neighbors(0).0, &[1, 2]);
+/// assert_eq!(g.neighbors(3).1, &[4.0, 6.0]);
+/// # Ok::<(), unfold_learn::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for `k = 0`, `k ≥ n` and other out-of-range parameters;
+/// [`Error::Cancelled`] when `progress` asks to stop.
+pub fn knn_graph(data: &Data, params: &KnnParams, progress: &dyn Progress) -> Result<KnnGraph> {
+    params.validate(data.n_rows(), data.n_cols())?;
+    crate::threads::install(params.threads, || match params.resolved_algorithm(data.n_rows()) {
+        KnnAlgorithm::Exact => exact::exact_knn(data, params.k, params.metric, progress),
+        _ => nndescent::nn_descent(data, params, progress),
+    })?
+}
+
+/// [`knn_graph`] without progress reporting.
+pub fn knn(data: &Data, params: &KnnParams) -> Result<KnnGraph> {
+    knn_graph(data, params, &NoProgress)
+}
+
+/// Bounded sorted lists of `(distance, index)` pairs stored flat: the working form of a graph.
+pub(crate) struct Heaps {
+    pub k: usize,
+    pub dist: Vec<f32>,
+    pub idx: Vec<u32>,
+}
+
+pub(crate) const EMPTY: u32 = u32::MAX;
+
+impl Heaps {
+    pub fn new(n: usize, k: usize) -> Heaps {
+        Heaps { k, dist: vec![f32::INFINITY; n * k], idx: vec![EMPTY; n * k] }
+    }
+}
+
+/// Inserts `(d, j)` into the sorted row (`dist`, `idx`) of length k, keeping the k smallest under
+/// the order (distance, index) and rejecting an index already present. Returns the slot it went
+/// to, or `None`.
+#[inline]
+pub(crate) fn push_sorted(dist: &mut [f32], idx: &mut [u32], d: f32, j: u32) -> Option<usize> {
+    let k = dist.len();
+    let last = k - 1;
+    if (d, j) >= (dist[last], idx[last]) || d.is_nan() {
+        return None;
+    }
+    if idx.contains(&j) {
+        return None;
+    }
+    let mut pos = last;
+    while pos > 0 && (d, j) < (dist[pos - 1], idx[pos - 1]) {
+        dist[pos] = dist[pos - 1];
+        idx[pos] = idx[pos - 1];
+        pos -= 1;
+    }
+    dist[pos] = d;
+    idx[pos] = j;
+    Some(pos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_sorted_keeps_k_smallest_and_rejects_duplicates() {
+        let mut d = [f32::INFINITY; 3];
+        let mut i = [EMPTY; 3];
+        for (dd, j) in [(5.0, 1), (3.0, 2), (5.0, 0), (1.0, 3), (3.0, 2), (9.0, 4)] {
+            push_sorted(&mut d, &mut i, dd, j);
+        }
+        assert_eq!(i, [3, 2, 0]);
+        assert_eq!(d, [1.0, 3.0, 5.0]);
+    }
+
+    #[test]
+    fn validation_names_parameters() {
+        let p = KnnParams { k: 10, ..Default::default() };
+        assert!(p.validate(10, 3).unwrap_err().to_string().contains("less than the number of rows (10)"));
+        let p = KnnParams { k: 0, ..Default::default() };
+        assert!(p.validate(10, 3).unwrap_err().to_string().contains("`k`"));
+        let p = KnnParams { metric: Metric::Haversine, ..Default::default() };
+        assert!(p.validate(100, 3).unwrap_err().to_string().contains("haversine"));
+    }
+}

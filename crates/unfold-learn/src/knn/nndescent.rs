@@ -1,0 +1,365 @@
+//! NN-descent (Dong, Moses & Li, 2011) with a random-projection-forest start, after pynndescent.
+//!
+//! 1. Random-projection trees ([`super::rptree`]) on a sketch of the data; all pairs inside each
+//!    leaf seed the graph. The points are then **reordered by the first tree's leaves**, so that
+//!    neighbours sit close in memory for the rest of the search.
+//! 2. Each iteration samples, for every point, up to `max_candidates` "new" and "old" candidates
+//!    among its neighbours and reverse neighbours (random priorities), then joins them: every
+//!    new–new and new–old pair is a proposed edge in both directions. Proposals are filtered by
+//!    the receiving point's current k-th distance and applied block by block.
+//! 3. Stops when fewer than `delta · n · k` entries changed in an iteration, or after `n_iters`.
+//!
+//! Proposals are generated from a snapshot and applied as a set (see the module docs of
+//! [`crate::knn`]), and every random choice is a hash of `(seed, stage, unit)`; with a seed the
+//! result is identical at any thread count.
+
+use rayon::prelude::*;
+
+use super::rptree::{Tree, build_tree, sketch};
+use super::{EMPTY, Heaps, KnnGraph, KnnParams};
+use crate::data::Data;
+use crate::error::Result;
+use crate::metric::{Kernel, KernelVisitor};
+use crate::progress::Progress;
+use crate::rng::{SeedSource, below};
+
+const STAGE_SKETCH: u64 = 1;
+const STAGE_TREE: u64 = 2;
+const STAGE_FILL: u64 = 3;
+const STAGE_SAMPLE: u64 = 1000;
+
+/// Points whose joins are proposed before the proposals are applied.
+const JOIN_BLOCK: usize = 16_384;
+/// Points per parallel task.
+const TASK: usize = 64;
+/// Target ranges that proposals are bucketed into, so ranges can be updated in parallel.
+const BUCKETS: usize = 64;
+
+/// A proposed edge: `target` should consider `neighbor` at reduced distance `dist`.
+type Proposal = (u32, u32, f32);
+
+/// Approximate kNN graph by NN-descent.
+pub fn nn_descent(data: &Data, params: &KnnParams, progress: &dyn Progress) -> Result<KnnGraph> {
+    let (n, d) = (data.n_rows(), data.n_cols());
+    let prepared = params.metric.prepare(data.as_slice(), d);
+    struct Run<'a> {
+        rows: &'a [f32],
+        n: usize,
+        d: usize,
+        params: &'a KnnParams,
+        progress: &'a dyn Progress,
+    }
+    impl KernelVisitor for Run<'_> {
+        type Output = Result<KnnGraph>;
+        fn visit<K: Kernel>(self, kernel: K) -> Result<KnnGraph> {
+            run(self.rows, self.n, self.d, self.params, kernel, self.progress)
+        }
+    }
+    params.metric.visit_kernel(Run { rows: &prepared, n, d, params, progress })
+}
+
+fn run<K: Kernel>(rows: &[f32], n: usize, d: usize, params: &KnnParams, kernel: K, progress: &dyn Progress) -> Result<KnnGraph> {
+    let k = params.k;
+    let seeds = SeedSource::new(params.seed);
+    let n_trees = params.n_trees.unwrap_or_else(|| 32.min(5 + (n as f64).powf(0.25).round() as usize));
+    let n_iters = params.n_iters.unwrap_or_else(|| 5.max((n as f64).log2().round() as usize));
+    let max_candidates = params.max_candidates.unwrap_or(k.min(60));
+    let leaf_size = 10.max(k);
+
+    progress.stage("kNN trees", n_trees as u64);
+    let (sk, s) = sketch(rows, n, d, &seeds, STAGE_SKETCH);
+    let trees: Vec<Tree> = (0..n_trees)
+        .into_par_iter()
+        .map(|t| {
+            let tree = build_tree(&sk, s, n, leaf_size, seeds.stream(STAGE_TREE, t as u64));
+            progress.inc(1);
+            tree
+        })
+        .collect();
+    drop(sk);
+    progress.check()?;
+
+    // Work in the first tree's leaf order: position p holds original point perm[p].
+    let perm: Vec<u32> = trees[0].order.clone();
+    let mut inv = vec![0u32; n];
+    for (p, &i) in perm.iter().enumerate() {
+        inv[i as usize] = p as u32;
+    }
+    let mut local = vec![0f32; n * d];
+    local.par_chunks_mut(d).zip(perm.par_iter()).for_each(|(dst, &i)| dst.copy_from_slice(&rows[i as usize * d..(i as usize + 1) * d]));
+    let g = Graph { rows: &local, d, kernel };
+
+    let mut heaps = Heaps::new(n, k);
+    let mut flags = vec![0u8; n * k];
+    progress.stage("kNN leaves", n_trees as u64);
+    for tree in &trees {
+        let leaves: Vec<Vec<u32>> = tree.leaves().map(|l| l.iter().map(|&i| inv[i as usize]).collect()).collect();
+        let proposals: Vec<Vec<Vec<Proposal>>> = leaves
+            .par_chunks(TASK)
+            .map(|chunk| {
+                let mut out = Buckets::new(n);
+                for leaf in chunk {
+                    for (a_pos, &a) in leaf.iter().enumerate() {
+                        for &b in &leaf[a_pos + 1..] {
+                            let dist = g.dist(a, b);
+                            out.propose(&heaps, a, b, dist);
+                            out.propose(&heaps, b, a, dist);
+                        }
+                    }
+                }
+                out.lists
+            })
+            .collect();
+        apply(&mut heaps, &mut flags, proposals, n);
+        progress.inc(1);
+        progress.check()?;
+    }
+    drop(trees);
+    fill_random(&mut heaps, &mut flags, &g, &seeds);
+    progress.finish_stage();
+
+    progress.stage("NN-descent", n_iters as u64);
+    let threshold = (params.delta * n as f64 * k as f64) as usize;
+    for iter in 0..n_iters {
+        let (new_c, old_c) = sample_candidates(&heaps, &mut flags, max_candidates, &seeds, iter as u64);
+        let mut changed = 0usize;
+        for block in (0..n).step_by(JOIN_BLOCK) {
+            let end = (block + JOIN_BLOCK).min(n);
+            let proposals: Vec<Vec<Vec<Proposal>>> = (block..end)
+                .into_par_iter()
+                .step_by(TASK)
+                .map(|t0| {
+                    let mut out = Buckets::new(n);
+                    for p in t0..(t0 + TASK).min(end) {
+                        local_join(&g, &heaps, new_c.row(p), old_c.row(p), &mut out);
+                    }
+                    out.lists
+                })
+                .collect();
+            changed += apply(&mut heaps, &mut flags, proposals, n);
+            progress.check()?;
+        }
+        progress.inc(1);
+        if changed <= threshold {
+            break;
+        }
+    }
+    progress.finish_stage();
+
+    // Back to the original numbering; ties re-sorted by original index.
+    let mut indices = vec![0u32; n * k];
+    let mut distances = vec![0f32; n * k];
+    indices.par_chunks_mut(k).zip(distances.par_chunks_mut(k)).enumerate().for_each(|(i, (oi, od))| {
+        let p = inv[i] as usize;
+        let mut row: Vec<(f32, u32)> = (0..k).map(|c| (heaps.dist[p * k + c], perm[heaps.idx[p * k + c] as usize])).collect();
+        row.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for (c, (dist, j)) in row.into_iter().enumerate() {
+            oi[c] = j;
+            od[c] = kernel.finalize(dist);
+        }
+    });
+    KnnGraph::from_parts(n, k, indices, distances)
+}
+
+/// The reordered rows and the kernel.
+struct Graph<'a, K> {
+    rows: &'a [f32],
+    d: usize,
+    kernel: K,
+}
+
+impl<K: Kernel> Graph<'_, K> {
+    #[inline]
+    fn dist(&self, a: u32, b: u32) -> f32 {
+        let (a, b, d) = (a as usize, b as usize, self.d);
+        self.kernel.reduced(&self.rows[a * d..(a + 1) * d], &self.rows[b * d..(b + 1) * d])
+    }
+}
+
+/// Proposals of one task, bucketed by target range.
+struct Buckets {
+    lists: Vec<Vec<Proposal>>,
+    rows_per_bucket: usize,
+}
+
+impl Buckets {
+    fn new(n: usize) -> Buckets {
+        Buckets { lists: vec![Vec::new(); BUCKETS], rows_per_bucket: n.div_ceil(BUCKETS) }
+    }
+
+    /// Proposes `neighbor` to `target` if it beats the target's current k-th entry.
+    #[inline]
+    fn propose(&mut self, heaps: &Heaps, target: u32, neighbor: u32, dist: f32) {
+        let last = (target as usize + 1) * heaps.k - 1;
+        if dist <= heaps.dist[last] {
+            self.lists[target as usize / self.rows_per_bucket].push((target, neighbor, dist));
+        }
+    }
+}
+
+/// Applies all proposals (ranges in parallel) and returns how many entries entered the graph.
+/// Each range applies its proposals in task order, so the count is deterministic too.
+fn apply(heaps: &mut Heaps, flags: &mut [u8], proposals: Vec<Vec<Vec<Proposal>>>, n: usize) -> usize {
+    let k = heaps.k;
+    let rows_per_bucket = n.div_ceil(BUCKETS);
+    heaps
+        .dist
+        .par_chunks_mut(rows_per_bucket * k)
+        .zip(heaps.idx.par_chunks_mut(rows_per_bucket * k))
+        .zip(flags.par_chunks_mut(rows_per_bucket * k))
+        .enumerate()
+        .map(|(b, ((dist, idx), flag))| {
+            let base = b * rows_per_bucket;
+            let mut changed = 0;
+            for task in &proposals {
+                for &(t, j, dd) in &task[b] {
+                    let r = t as usize - base;
+                    if push_flagged(&mut dist[r * k..(r + 1) * k], &mut idx[r * k..(r + 1) * k], &mut flag[r * k..(r + 1) * k], dd, j) {
+                        changed += 1;
+                    }
+                }
+            }
+            changed
+        })
+        .sum()
+}
+
+/// [`super::push_sorted`] that also shifts the "new" flags and marks the inserted entry new.
+#[inline]
+fn push_flagged(dist: &mut [f32], idx: &mut [u32], flag: &mut [u8], d: f32, j: u32) -> bool {
+    let k = dist.len();
+    let Some(pos) = super::push_sorted(dist, idx, d, j) else { return false };
+    flag.copy_within(pos..k - 1, pos + 1);
+    flag[pos] = 1;
+    true
+}
+
+/// Tops up rows the forest left short with random points (every row ends full since k < n).
+fn fill_random<K: Kernel>(heaps: &mut Heaps, flags: &mut [u8], g: &Graph<'_, K>, seeds: &SeedSource) {
+    let k = heaps.k;
+    let n = heaps.dist.len() / k;
+    heaps.dist.par_chunks_mut(k).zip(heaps.idx.par_chunks_mut(k)).zip(flags.par_chunks_mut(k)).enumerate().for_each(
+        |(p, ((dist, idx), flag))| {
+            let mut attempt = 0u64;
+            while idx[k - 1] == EMPTY {
+                // Random draws first; a scan guarantees termination when n is close to k.
+                let c = if attempt < 64 * k as u64 {
+                    below(seeds.value(STAGE_FILL, ((p as u64) << 32) | attempt), n)
+                } else {
+                    (attempt as usize - 64 * k) % n
+                };
+                attempt += 1;
+                if c != p && !idx.contains(&(c as u32)) {
+                    push_flagged(dist, idx, flag, g.dist(p as u32, c as u32), c as u32);
+                }
+            }
+        },
+    );
+}
+
+/// Up to `m` candidates per point, flat.
+struct Candidates {
+    m: usize,
+    ids: Vec<u32>,
+    len: Vec<u32>,
+}
+
+impl Candidates {
+    fn row(&self, p: usize) -> &[u32] {
+        &self.ids[p * self.m..p * self.m + self.len[p] as usize]
+    }
+}
+
+/// Samples new and old candidates for every point from its neighbours and reverse neighbours,
+/// keeping the `m` of lowest random priority in each class, and clears the "new" flag of the
+/// forward entries that were sampled.
+fn sample_candidates(heaps: &Heaps, flags: &mut [u8], m: usize, seeds: &SeedSource, iter: u64) -> (Candidates, Candidates) {
+    let k = heaps.k;
+    let n = heaps.dist.len() / k;
+    // Reverse adjacency (CSR): who lists p as a neighbour, with the edge's flag.
+    let mut count = vec![0u32; n + 1];
+    for &j in &heaps.idx {
+        count[j as usize + 1] += 1;
+    }
+    for i in 0..n {
+        count[i + 1] += count[i];
+    }
+    let mut fill = count.clone();
+    let mut rev = vec![(0u32, 0u8); n * k];
+    for (pos, &j) in heaps.idx.iter().enumerate() {
+        let slot = &mut fill[j as usize];
+        rev[*slot as usize] = ((pos / k) as u32, flags[pos]);
+        *slot += 1;
+    }
+
+    let stage = STAGE_SAMPLE + iter;
+    let priority = |p: usize, c: u32| seeds.value(stage, ((p as u64) << 32) | c as u64);
+    let mut new_c = Candidates { m, ids: vec![0; n * m], len: vec![0; n] };
+    let mut old_c = Candidates { m, ids: vec![0; n * m], len: vec![0; n] };
+    new_c
+        .ids
+        .par_chunks_mut(m)
+        .zip(new_c.len.par_iter_mut())
+        .zip(old_c.ids.par_chunks_mut(m).zip(old_c.len.par_iter_mut()))
+        .enumerate()
+        .for_each(|(p, ((nid, nlen), (oid, olen)))| {
+            let mut new_list: Vec<(u64, u32)> = Vec::with_capacity(4 * k);
+            let mut old_list: Vec<(u64, u32)> = Vec::with_capacity(4 * k);
+            let forward = (0..k).map(|c| (heaps.idx[p * k + c], flags[p * k + c]));
+            let reverse = rev[count[p] as usize..count[p + 1] as usize].iter().copied();
+            for (c, flag) in forward.chain(reverse) {
+                let list = if flag != 0 { &mut new_list } else { &mut old_list };
+                list.push((priority(p, c), c));
+            }
+            for (list, ids, len) in [(&mut new_list, &mut *nid, &mut *nlen), (&mut old_list, &mut *oid, &mut *olen)] {
+                list.sort_unstable();
+                list.dedup_by_key(|e| e.1);
+                let mut taken = 0;
+                for &(_, c) in list.iter() {
+                    if taken == m {
+                        break;
+                    }
+                    if !ids[..taken].contains(&c) {
+                        ids[taken] = c;
+                        taken += 1;
+                    }
+                }
+                *len = taken as u32;
+            }
+        });
+    // A candidate can be both new (one direction) and old (the other): keep it new only.
+    old_c.ids.par_chunks_mut(m).zip(old_c.len.par_iter_mut()).enumerate().for_each(|(p, (oid, olen))| {
+        let news = new_c.row(p);
+        let mut w = 0;
+        for r in 0..*olen as usize {
+            if !news.contains(&oid[r]) {
+                oid[w] = oid[r];
+                w += 1;
+            }
+        }
+        *olen = w as u32;
+    });
+    flags.par_chunks_mut(k).enumerate().for_each(|(p, flag)| {
+        let news = new_c.row(p);
+        for c in 0..k {
+            if flag[c] != 0 && news.contains(&heaps.idx[p * k + c]) {
+                flag[c] = 0;
+            }
+        }
+    });
+    (new_c, old_c)
+}
+
+/// Proposes every new–new and new–old pair among one point's candidates.
+fn local_join<K: Kernel>(g: &Graph<'_, K>, heaps: &Heaps, new: &[u32], old: &[u32], out: &mut Buckets) {
+    for (a, &u) in new.iter().enumerate() {
+        for &v in new[a + 1..].iter().chain(old) {
+            if u == v {
+                continue;
+            }
+            let dist = g.dist(u, v);
+            out.propose(heaps, u, v, dist);
+            out.propose(heaps, v, u, dist);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! Random-projection trees for NN-descent's first graph.
+//!
+//! Trees split on a low-dimensional Gaussian sketch of the data (`S = X R`, `R` of shape
+//! `d × s` with `s ≤` [`SKETCH_DIMS`]): each split takes two random points of the node and
+//! cuts by the hyperplane halfway between them, as pynndescent's euclidean trees do. Splitting
+//! on the sketch instead of the full rows makes a tree cost `O(n s log n)` instead of
+//! `O(n d log n)`; the leaves only propose candidates, and every distance is later computed on
+//! the full rows.
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatMut, MatRef, Par};
+use rand_xoshiro::rand_core::Rng;
+use rayon::prelude::*;
+
+use crate::rng::{SeedSource, Stream, below, normal_f64};
+
+/// Columns of the sketch the trees split on.
+pub const SKETCH_DIMS: usize = 24;
+
+/// A tree as a permutation of the points whose consecutive runs are the leaves.
+pub(crate) struct Tree {
+    /// Points in leaf order.
+    pub order: Vec<u32>,
+    /// Leaf `l` is `order[offsets[l]..offsets[l + 1]]`.
+    pub offsets: Vec<u32>,
+}
+
+impl Tree {
+    pub fn leaves(&self) -> impl Iterator<Item = &[u32]> {
+        self.offsets.windows(2).map(|w| &self.order[w[0] as usize..w[1] as usize])
+    }
+}
+
+/// The sketch `X R` (`n × s`, row-major). Returns the rows themselves when `d ≤ s`.
+pub(crate) fn sketch(rows: &[f32], n: usize, d: usize, seeds: &SeedSource, stage: u64) -> (Vec<f32>, usize) {
+    if d <= SKETCH_DIMS {
+        return (rows.to_vec(), d);
+    }
+    let s = SKETCH_DIMS;
+    let r = Mat::<f32>::from_fn(d, s, |i, j| normal_f64(seeds.value(stage, (i * s + j) as u64 * 2), seeds.value(stage, (i * s + j) as u64 * 2 + 1)) as f32);
+    let mut out = vec![0f32; n * s];
+    const BLOCK: usize = 2048;
+    out.par_chunks_mut(BLOCK * s).enumerate().for_each(|(b, chunk)| {
+        let nb = chunk.len() / s;
+        let x = MatRef::from_row_major_slice(&rows[b * BLOCK * d..(b * BLOCK + nb) * d], nb, d);
+        let y = MatMut::from_row_major_slice_mut(chunk, nb, s);
+        matmul(y, Accum::Replace, x, r.as_ref(), 1.0f32, Par::Seq);
+    });
+    (out, s)
+}
+
+/// Builds one tree over the sketch with leaves of at most `leaf_size` points.
+pub(crate) fn build_tree(sketch: &[f32], s: usize, n: usize, leaf_size: usize, mut rng: Stream) -> Tree {
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    let mut offsets = vec![0u32];
+    let mut side = vec![0f32; n];
+    let mut normal = vec![0f32; s];
+    // Depth-first, left child first, so leaves come out in a spatially coherent order.
+    let mut stack = vec![(0usize, n)];
+    while let Some((lo, hi)) = stack.pop() {
+        if hi - lo <= leaf_size {
+            offsets.push(hi as u32);
+            continue;
+        }
+        let len = hi - lo;
+        let a = order[lo + below(rng.next_u64(), len)] as usize;
+        let mut b = order[lo + below(rng.next_u64(), len - 1)] as usize;
+        if b == a {
+            b = order[hi - 1] as usize;
+        }
+        let (ra, rb) = (&sketch[a * s..(a + 1) * s], &sketch[b * s..(b + 1) * s]);
+        let mut offset = 0f32;
+        for j in 0..s {
+            normal[j] = ra[j] - rb[j];
+            offset += normal[j] * (ra[j] + rb[j]) * 0.5;
+        }
+        for &p in &order[lo..hi] {
+            let row = &sketch[p as usize * s..(p as usize + 1) * s];
+            side[p as usize] = row.iter().zip(&normal).map(|(x, w)| x * w).sum::<f32>() - offset;
+        }
+        // Partition: negative side first. Points on the hyperplane go by a coin flip.
+        let mut mid = lo;
+        for i in lo..hi {
+            let p = order[i] as usize;
+            let left = side[p] < 0.0 || (side[p] == 0.0 && rng.next_u64() & 1 == 0);
+            if left {
+                order.swap(i, mid);
+                mid += 1;
+            }
+        }
+        if mid == lo || mid == hi {
+            // Degenerate split (duplicates or a useless hyperplane): halve the node.
+            mid = lo + len / 2;
+        }
+        stack.push((mid, hi));
+        stack.push((lo, mid));
+    }
+    Tree { order, offsets }
+}
