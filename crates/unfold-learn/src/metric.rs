@@ -215,6 +215,12 @@ pub(crate) trait Kernel: Copy + Send + Sync {
     fn reduced(&self, a: &[f32], b: &[f32]) -> f32;
     /// The true distance from a reduced one.
     fn finalize(&self, r: f32) -> f32;
+    /// The reduced distance, or any value above `bound` once it is certain to exceed it (kernels
+    /// that accumulate non-negative terms stop early).
+    #[inline]
+    fn reduced_bounded(&self, a: &[f32], b: &[f32], _bound: f32) -> f32 {
+        self.reduced(a, b)
+    }
 }
 
 /// Static dispatch over kernels: `Metric::visit_kernel` calls `visit` with the concrete kernel.
@@ -231,6 +237,18 @@ impl Kernel for SqEuclidean {
     #[inline]
     fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
         sq_euclidean(a, b)
+    }
+    #[inline]
+    fn reduced_bounded(&self, a: &[f32], b: &[f32], bound: f32) -> f32 {
+        // Partial sums only grow: check the bound every ABANDON_CHUNK coordinates.
+        let mut sum = 0.0;
+        for (x, y) in a.chunks(ABANDON_CHUNK).zip(b.chunks(ABANDON_CHUNK)) {
+            sum += sq_euclidean(x, y);
+            if sum > bound {
+                return sum;
+            }
+        }
+        sum
     }
     #[inline]
     fn finalize(&self, r: f32) -> f32 {
@@ -365,6 +383,9 @@ impl Kernel for Haversine {
         2.0 * (r.clamp(0.0, 1.0) as f64).sqrt().asin() as f32
     }
 }
+
+/// Coordinates between early-abandon checks in [`Kernel::reduced_bounded`].
+const ABANDON_CHUNK: usize = 128;
 
 /// Lanes of the accumulators below: wide enough for AVX-512, and several independent sums hide
 /// FMA latency.

@@ -110,8 +110,13 @@ fn recall(g: &KnnGraph, truth: &KnnGraph) -> f64 {
 #[test]
 fn nn_descent_recall_on_mnist_sample() {
     let (m, _) = crate::common::demo();
-    let data = m.data().unwrap().select_rows(&(0..5000).collect::<Vec<_>>());
-    for metric in [Metric::Euclidean, Metric::Cosine, Metric::Manhattan] {
+    let pixels = m.data().unwrap().select_rows(&(0..5000).collect::<Vec<_>>());
+    // Raw pixels take the byte path for euclidean; scaled pixels take the float path.
+    let scaled: Vec<f32> = pixels.as_slice().iter().map(|v| v / 255.0).collect();
+    let scaled = Data::from_row_major(&scaled, 5000, 784).unwrap();
+    for (data, metric) in
+        [(&pixels, Metric::Euclidean), (&scaled, Metric::Euclidean), (&pixels, Metric::Cosine), (&pixels, Metric::Manhattan)]
+    {
         let exact = knn(&data, &KnnParams { k: 15, metric, algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
         let approx =
             knn(&data, &KnnParams { k: 15, metric, algorithm: KnnAlgorithm::NnDescent, seed: Some(1), ..Default::default() }).unwrap();

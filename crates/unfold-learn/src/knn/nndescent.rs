@@ -19,7 +19,7 @@ use super::rptree::{Tree, build_tree, sketch};
 use super::{EMPTY, Heaps, KnnGraph, KnnParams};
 use crate::data::Data;
 use crate::error::Result;
-use crate::metric::{Kernel, KernelVisitor};
+use crate::metric::{Kernel, KernelVisitor, Metric};
 use crate::progress::Progress;
 use crate::rng::{SeedSource, below};
 
@@ -42,32 +42,12 @@ type Proposal = (u32, u32, f32);
 pub fn nn_descent(data: &Data, params: &KnnParams, progress: &dyn Progress) -> Result<KnnGraph> {
     let (n, d) = (data.n_rows(), data.n_cols());
     let prepared = params.metric.prepare(data.as_slice(), d);
-    struct Run<'a> {
-        rows: &'a [f32],
-        n: usize,
-        d: usize,
-        params: &'a KnnParams,
-        progress: &'a dyn Progress,
-    }
-    impl KernelVisitor for Run<'_> {
-        type Output = Result<KnnGraph>;
-        fn visit<K: Kernel>(self, kernel: K) -> Result<KnnGraph> {
-            run(self.rows, self.n, self.d, self.params, kernel, self.progress)
-        }
-    }
-    params.metric.visit_kernel(Run { rows: &prepared, n, d, params, progress })
-}
-
-fn run<K: Kernel>(rows: &[f32], n: usize, d: usize, params: &KnnParams, kernel: K, progress: &dyn Progress) -> Result<KnnGraph> {
-    let k = params.k;
     let seeds = SeedSource::new(params.seed);
     let n_trees = params.n_trees.unwrap_or_else(|| 32.min(5 + (n as f64).powf(0.25).round() as usize));
-    let n_iters = params.n_iters.unwrap_or_else(|| 5.max((n as f64).log2().round() as usize));
-    let max_candidates = params.max_candidates.unwrap_or(k.min(60));
-    let leaf_size = 10.max(k);
+    let leaf_size = 10.max(params.k);
 
     progress.stage("kNN trees", n_trees as u64);
-    let (sk, s) = sketch(rows, n, d, &seeds, STAGE_SKETCH);
+    let (sk, s) = sketch(&prepared, n, d, &seeds, STAGE_SKETCH);
     let trees: Vec<Tree> = (0..n_trees)
         .into_par_iter()
         .map(|t| {
@@ -85,14 +65,170 @@ fn run<K: Kernel>(rows: &[f32], n: usize, d: usize, params: &KnnParams, kernel: 
     for (p, &i) in perm.iter().enumerate() {
         inv[i as usize] = p as u32;
     }
-    let mut local = vec![0f32; n * d];
-    local.par_chunks_mut(d).zip(perm.par_iter()).for_each(|(dst, &i)| dst.copy_from_slice(&rows[i as usize * d..(i as usize + 1) * d]));
-    let g = Graph { rows: &local, d, kernel };
+    let forest = Forest { trees, perm, inv };
+    let euclidean = matches!(params.metric, Metric::Euclidean | Metric::SqEuclidean);
+    if euclidean && is_bytes(&prepared) {
+        // Pixel-like data: every value an integer in 0..=255. One byte per value is lossless
+        // and moves a quarter of the memory, which is what bounds NN-descent.
+        let rows = ByteRows { rows: permuted(&prepared, d, &forest.perm, |v| v as u8), d, root: params.metric == Metric::Euclidean };
+        return descend(&rows, &forest, params, &seeds, progress);
+    }
+    struct Run<'a> {
+        rows: &'a [f32],
+        d: usize,
+        forest: &'a Forest,
+        params: &'a KnnParams,
+        seeds: &'a SeedSource,
+        progress: &'a dyn Progress,
+    }
+    impl KernelVisitor for Run<'_> {
+        type Output = Result<KnnGraph>;
+        fn visit<K: Kernel>(self, kernel: K) -> Result<KnnGraph> {
+            let rows = FloatRows { rows: permuted(self.rows, self.d, &self.forest.perm, |v| v), d: self.d, kernel };
+            descend(&rows, self.forest, self.params, self.seeds, self.progress)
+        }
+    }
+    params.metric.visit_kernel(Run { rows: &prepared, d, forest: &forest, params, seeds: &seeds, progress })
+}
+
+/// The random-projection forest and the point order it induces.
+struct Forest {
+    trees: Vec<Tree>,
+    /// Position → original index.
+    perm: Vec<u32>,
+    /// Original index → position.
+    inv: Vec<u32>,
+}
+
+/// True when every value is an integer in `0..=255`.
+fn is_bytes(values: &[f32]) -> bool {
+    values.par_chunks(1 << 16).all(|c| c.iter().fold(true, |ok, &v| ok & (v >= 0.0) & (v <= 255.0) & (v == v.trunc())))
+}
+
+/// The rows in the order `perm`, converted by `conv`.
+fn permuted<T: Copy + Send + Sync + Default>(rows: &[f32], d: usize, perm: &[u32], conv: impl Fn(f32) -> T + Sync) -> Vec<T> {
+    let mut out = vec![T::default(); perm.len() * d];
+    out.par_chunks_mut(d).zip(perm.par_iter()).for_each(|(dst, &i)| {
+        for (o, &v) in dst.iter_mut().zip(&rows[i as usize * d..(i as usize + 1) * d]) {
+            *o = conv(v);
+        }
+    });
+    out
+}
+
+/// Distances between points of the working order.
+trait RowSet: Sync {
+    /// The reduced distance between positions `a` and `b`.
+    fn dist(&self, a: u32, b: u32) -> f32;
+    /// The reduced distance, or any value above `bound` once it surely exceeds it.
+    fn dist_bounded(&self, a: u32, b: u32, bound: f32) -> f32;
+    /// The true distance from a reduced one.
+    fn finalize(&self, r: f32) -> f32;
+}
+
+/// `f32` rows and a metric kernel.
+struct FloatRows<K> {
+    rows: Vec<f32>,
+    d: usize,
+    kernel: K,
+}
+
+impl<K: Kernel> RowSet for FloatRows<K> {
+    #[inline]
+    fn dist(&self, a: u32, b: u32) -> f32 {
+        let (a, b, d) = (a as usize, b as usize, self.d);
+        self.kernel.reduced(&self.rows[a * d..(a + 1) * d], &self.rows[b * d..(b + 1) * d])
+    }
+    #[inline]
+    fn dist_bounded(&self, a: u32, b: u32, bound: f32) -> f32 {
+        let (a, b, d) = (a as usize, b as usize, self.d);
+        self.kernel.reduced_bounded(&self.rows[a * d..(a + 1) * d], &self.rows[b * d..(b + 1) * d], bound)
+    }
+    fn finalize(&self, r: f32) -> f32 {
+        self.kernel.finalize(r)
+    }
+}
+
+/// Byte rows under (squared) euclidean distance, computed exactly in integers.
+struct ByteRows {
+    rows: Vec<u8>,
+    d: usize,
+    root: bool,
+}
+
+impl RowSet for ByteRows {
+    #[inline]
+    fn dist(&self, a: u32, b: u32) -> f32 {
+        let (a, b, d) = (a as usize, b as usize, self.d);
+        sq_euclidean_u8(&self.rows[a * d..(a + 1) * d], &self.rows[b * d..(b + 1) * d]) as f32
+    }
+    #[inline]
+    fn dist_bounded(&self, a: u32, b: u32, _bound: f32) -> f32 {
+        self.dist(a, b)
+    }
+    fn finalize(&self, r: f32) -> f32 {
+        if self.root { r.sqrt() } else { r }
+    }
+}
+
+/// `Σ (a−b)²` over bytes, exact.
+#[inline]
+fn sq_euclidean_u8(a: &[u8], b: &[u8]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is available, checked just above.
+            return unsafe { sq_euclidean_u8_avx2(a, b) };
+        }
+    }
+    a.iter().zip(b).map(|(&x, &y)| (x as i64 - y as i64).pow(2) as u64).sum()
+}
+
+/// AVX2: widen 16 bytes to 16-bit lanes, subtract, and `pmaddwd` the differences with
+/// themselves (pairs of squares summed into 32-bit lanes). Lanes are flushed to 64 bits every
+/// 1,024 blocks so they cannot overflow.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn sq_euclidean_u8_avx2(a: &[u8], b: &[u8]) -> u64 {
+    use std::arch::x86_64::*;
+    let n = a.len().min(b.len());
+    let blocks = n / 16;
+    let mut total = 0u64;
+    let mut done = 0;
+    while done < blocks {
+        let stop = (done + 1024).min(blocks);
+        let mut acc = _mm256_setzero_si256();
+        for i in done..stop {
+            // SAFETY: i * 16 + 16 ≤ n, so the unaligned 16-byte loads stay inside both slices.
+            let (x, y) = unsafe {
+                (
+                    _mm_loadu_si128(a.as_ptr().add(i * 16) as *const __m128i),
+                    _mm_loadu_si128(b.as_ptr().add(i * 16) as *const __m128i),
+                )
+            };
+            let d = _mm256_sub_epi16(_mm256_cvtepu8_epi16(x), _mm256_cvtepu8_epi16(y));
+            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(d, d));
+        }
+        let mut lanes = [0u32; 8];
+        // SAFETY: `lanes` holds exactly 32 bytes.
+        unsafe { _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, acc) };
+        total += lanes.iter().map(|&v| v as u64).sum::<u64>();
+        done = stop;
+    }
+    total + a[blocks * 16..n].iter().zip(&b[blocks * 16..n]).map(|(&x, &y)| (x as i64 - y as i64).pow(2) as u64).sum::<u64>()
+}
+
+fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, seeds: &SeedSource, progress: &dyn Progress) -> Result<KnnGraph> {
+    let n = forest.perm.len();
+    let k = params.k;
+    let n_iters = params.n_iters.unwrap_or_else(|| 5.max((n as f64).log2().round() as usize));
+    let max_candidates = params.max_candidates.unwrap_or(k.min(60));
+    let (perm, inv) = (&forest.perm, &forest.inv);
 
     let mut heaps = Heaps::new(n, k);
     let mut flags = vec![0u8; n * k];
-    progress.stage("kNN leaves", n_trees as u64);
-    for tree in &trees {
+    progress.stage("kNN leaves", forest.trees.len() as u64);
+    for tree in &forest.trees {
         let leaves: Vec<Vec<u32>> = tree.leaves().map(|l| l.iter().map(|&i| inv[i as usize]).collect()).collect();
         let proposals: Vec<Vec<Vec<Proposal>>> = leaves
             .par_chunks(TASK)
@@ -114,14 +250,13 @@ fn run<K: Kernel>(rows: &[f32], n: usize, d: usize, params: &KnnParams, kernel: 
         progress.inc(1);
         progress.check()?;
     }
-    drop(trees);
-    fill_random(&mut heaps, &mut flags, &g, &seeds);
+    fill_random(&mut heaps, &mut flags, g, seeds);
     progress.finish_stage();
 
     progress.stage("NN-descent", n_iters as u64);
     let threshold = (params.delta * n as f64 * k as f64) as usize;
     for iter in 0..n_iters {
-        let (new_c, old_c) = sample_candidates(&heaps, &mut flags, max_candidates, &seeds, iter as u64);
+        let (new_c, old_c) = sample_candidates(&heaps, &mut flags, max_candidates, seeds, iter as u64);
         let mut changed = 0usize;
         for block in (0..n).step_by(JOIN_BLOCK) {
             let end = (block + JOIN_BLOCK).min(n);
@@ -131,7 +266,7 @@ fn run<K: Kernel>(rows: &[f32], n: usize, d: usize, params: &KnnParams, kernel: 
                 .map(|t0| {
                     let mut out = Buckets::new(n);
                     for p in t0..(t0 + TASK).min(end) {
-                        local_join(&g, &heaps, new_c.row(p), old_c.row(p), &mut out);
+                        local_join(g, &heaps, new_c.row(p), old_c.row(p), &mut out);
                     }
                     out.lists
                 })
@@ -155,25 +290,10 @@ fn run<K: Kernel>(rows: &[f32], n: usize, d: usize, params: &KnnParams, kernel: 
         row.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for (c, (dist, j)) in row.into_iter().enumerate() {
             oi[c] = j;
-            od[c] = kernel.finalize(dist);
+            od[c] = g.finalize(dist);
         }
     });
     KnnGraph::from_parts(n, k, indices, distances)
-}
-
-/// The reordered rows and the kernel.
-struct Graph<'a, K> {
-    rows: &'a [f32],
-    d: usize,
-    kernel: K,
-}
-
-impl<K: Kernel> Graph<'_, K> {
-    #[inline]
-    fn dist(&self, a: u32, b: u32) -> f32 {
-        let (a, b, d) = (a as usize, b as usize, self.d);
-        self.kernel.reduced(&self.rows[a * d..(a + 1) * d], &self.rows[b * d..(b + 1) * d])
-    }
 }
 
 /// Proposals of one task, bucketed by target range.
@@ -235,7 +355,7 @@ fn push_flagged(dist: &mut [f32], idx: &mut [u32], flag: &mut [u8], d: f32, j: u
 }
 
 /// Tops up rows the forest left short with random points (every row ends full since k < n).
-fn fill_random<K: Kernel>(heaps: &mut Heaps, flags: &mut [u8], g: &Graph<'_, K>, seeds: &SeedSource) {
+fn fill_random<R: RowSet>(heaps: &mut Heaps, flags: &mut [u8], g: &R, seeds: &SeedSource) {
     let k = heaps.k;
     let n = heaps.dist.len() / k;
     heaps.dist.par_chunks_mut(k).zip(heaps.idx.par_chunks_mut(k)).zip(flags.par_chunks_mut(k)).enumerate().for_each(
@@ -351,15 +471,57 @@ fn sample_candidates(heaps: &Heaps, flags: &mut [u8], m: usize, seeds: &SeedSour
 }
 
 /// Proposes every new–new and new–old pair among one point's candidates.
-fn local_join<K: Kernel>(g: &Graph<'_, K>, heaps: &Heaps, new: &[u32], old: &[u32], out: &mut Buckets) {
+///
+/// A pair already in both graph rows is skipped; one already in one row takes its distance from
+/// there; otherwise the distance is computed, abandoned early once it cannot enter either row.
+fn local_join<R: RowSet>(g: &R, heaps: &Heaps, new: &[u32], old: &[u32], out: &mut Buckets) {
+    let k = heaps.k;
+    let row = |p: u32| (p as usize * k)..(p as usize + 1) * k;
     for (a, &u) in new.iter().enumerate() {
+        let (u_idx, u_dist) = (&heaps.idx[row(u)], &heaps.dist[row(u)]);
         for &v in new[a + 1..].iter().chain(old) {
             if u == v {
                 continue;
             }
-            let dist = g.dist(u, v);
-            out.propose(heaps, u, v, dist);
-            out.propose(heaps, v, u, dist);
+            let (v_idx, v_dist) = (&heaps.idx[row(v)], &heaps.dist[row(v)]);
+            let in_u = u_idx.iter().position(|&x| x == v);
+            let in_v = v_idx.iter().position(|&x| x == u);
+            let dist = match (in_u, in_v) {
+                (Some(_), Some(_)) => continue,
+                (Some(c), None) => u_dist[c],
+                (None, Some(c)) => v_dist[c],
+                (None, None) => g.dist_bounded(u, v, u_dist[k - 1].max(v_dist[k - 1])),
+            };
+            if in_u.is_none() {
+                out.propose(heaps, u, v, dist);
+            }
+            if in_v.is_none() {
+                out.propose(heaps, v, u, dist);
+            }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_kernel_is_exact() {
+        for len in [0, 1, 15, 16, 17, 784, 16 * 1024 + 5, 16 * 2100] {
+            let a: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8).collect();
+            let b: Vec<u8> = (0..len).map(|i| 255 - (i * 11 % 256) as u8).collect();
+            let naive: u64 = a.iter().zip(&b).map(|(&x, &y)| ((x as i64 - y as i64) * (x as i64 - y as i64)) as u64).sum();
+            assert_eq!(sq_euclidean_u8(&a, &b), naive, "length {len}");
+        }
+        assert_eq!(sq_euclidean_u8(&[255; 64], &[0; 64]), 64 * 255 * 255);
+    }
+
+    #[test]
+    fn byte_detection() {
+        assert!(is_bytes(&[0.0, 1.0, 255.0]));
+        assert!(!is_bytes(&[0.5]));
+        assert!(!is_bytes(&[256.0]));
+        assert!(!is_bytes(&[-1.0]));
     }
 }
