@@ -8,6 +8,8 @@
 //! * [`embed`]: embeddings ([`Pca`] so far), each a validated `Params` → `fit` → `Model`.
 //! * [`knn`]: exact and NN-descent k-nearest-neighbour graphs, deterministic for a seed at any
 //!   thread count.
+//! * [`measure`]: embedding quality (trustworthiness, continuity, neighbour preservation, kNN
+//!   accuracy) with [`measure::quality::evaluate`].
 //! * [`metric`]: distances with vectorised kernels.
 //! * [`io`]: readers for `.npy`, `.csv`/`.tsv` and MNIST IDX files, and atomic writers.
 //!
@@ -27,6 +29,7 @@ pub mod error;
 pub mod io;
 pub mod knn;
 pub mod linalg;
+pub mod measure;
 pub mod metric;
 pub mod progress;
 pub mod rng;
@@ -36,7 +39,7 @@ pub use data::{Data, Embedding, Labels};
 pub use embed::pca::{Pca, PcaModel, PcaParams, PcaSolver};
 pub use error::{Error, Result};
 pub use knn::{KnnAlgorithm, KnnGraph, KnnParams};
-
+pub use measure::quality::{QualityParams, QualityReport};
 pub use metric::Metric;
 pub use progress::{NoProgress, Progress};
 
@@ -46,8 +49,7 @@ pub mod prelude {
     pub use crate::embed::pca::{Pca, PcaModel, PcaParams, PcaSolver};
     pub use crate::error::{Error, Result};
     pub use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, knn_graph};
-
-
+    pub use crate::measure::quality::{QualityParams, QualityReport};
     pub use crate::metric::Metric;
     pub use crate::progress::{NoProgress, Progress};
 }

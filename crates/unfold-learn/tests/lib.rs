@@ -4,3 +4,4 @@ mod common;
 mod io;
 mod knn;
 mod pca;
+mod quality;
