@@ -4,6 +4,7 @@
 //! maps errors to exit codes (0 ok, 2 bad usage or bad input, 1 anything else).
 
 mod embed;
+mod evaluate;
 mod input;
 mod neighbors;
 mod plot;
@@ -26,6 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Embed(embed::EmbedArgs),
+    Evaluate(evaluate::EvaluateArgs),
     Neighbors(neighbors::NeighborsArgs),
     Plot(plot_cmd::PlotArgs),
 }
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Embed(args) => embed::run(args),
+        Command::Evaluate(args) => evaluate::run(args),
         Command::Neighbors(args) => neighbors::run(args),
         Command::Plot(args) => plot_cmd::run(args),
     };

@@ -13,7 +13,7 @@ use crate::data::Data;
 use crate::error::{Error, Result};
 
 /// Rows per block in streamed products.
-const BLOCK_ROWS: usize = 1024;
+const BLOCK_ROWS: usize = 512;
 /// Independent partial sums in reductions (fixed, so the summation order is too).
 const GROUPS: usize = 8;
 
@@ -67,35 +67,28 @@ fn centred_block(data: &Data, mean: &[f64], rows: std::ops::Range<usize>, buf: &
 }
 
 /// The scatter matrix `(X − 1μᵀ)ᵀ (X − 1μᵀ)` (`d × d`, `f64`).
+///
+/// Each group accumulates its centred blocks in `f32` (the data's precision; centring keeps the
+/// terms small), and the groups are summed in `f64`. Memory: one block and one `d × d` `f32`
+/// matrix per group, never a copy of the data.
 pub fn centred_gram(data: &Data, mean: &[f64]) -> Mat<f64> {
     let d = data.n_cols();
-    let partial = grouped_blocks(data.n_rows(), |rows, acc: &mut (Vec<f32>, Option<Mat<f64>>, Option<Mat<f32>>)| {
-        let (buf, sum, block_gram) = acc;
+    let partial = grouped_blocks(data.n_rows(), |rows, acc: &mut (Vec<f32>, Option<Mat<f32>>)| {
+        let (buf, sum) = acc;
         let nb = rows.len();
         centred_block(data, mean, rows, buf);
-        let block_gram = block_gram.get_or_insert_with(|| Mat::zeros(d, d));
-        let b = MatRef::from_row_major_slice(buf.as_slice(), nb, d);
-        matmul(block_gram.as_mut(), Accum::Replace, b.transpose(), b, 1.0f32, Par::Seq);
         let sum = sum.get_or_insert_with(|| Mat::zeros(d, d));
-        for j in 0..d {
-            for i in j..d {
-                sum[(i, j)] += block_gram[(i, j)] as f64;
-            }
-        }
+        let b = MatRef::from_row_major_slice(buf.as_slice(), nb, d);
+        matmul(sum.as_mut(), Accum::Add, b.transpose(), b, 1.0f32, Par::Seq);
     });
     let mut g = Mat::<f64>::zeros(d, d);
-    for (_, sum, _) in partial {
+    for (_, sum) in partial {
         if let Some(sum) = sum {
             for j in 0..d {
-                for i in j..d {
-                    g[(i, j)] += sum[(i, j)];
+                for i in 0..d {
+                    g[(i, j)] += sum[(i, j)] as f64;
                 }
             }
-        }
-    }
-    for j in 0..d {
-        for i in j + 1..d {
-            g[(j, i)] = g[(i, j)];
         }
     }
     g

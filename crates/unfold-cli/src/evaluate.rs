@@ -1,0 +1,111 @@
+//! `unfold evaluate`: how well an embedding keeps the neighbourhoods of the data.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::Args;
+use serde_json::json;
+use unfold_learn::io::read_matrix;
+use unfold_learn::measure::quality::evaluate;
+use unfold_learn::prelude::*;
+
+use crate::input::{Input, UsageError};
+use crate::progress::Bars;
+
+/// Measure an embedding: trustworthiness, continuity, neighbour preservation and, with labels,
+/// kNN-classifier accuracy.
+#[derive(Args)]
+#[command(after_help = "Examples:
+  unfold evaluate cells.npy cells.umap.npy --labels types.txt
+  unfold evaluate demo unfold-demo.pca.npy --json      # the built-in MNIST demo, with its labels
+
+Above 10,000 points the measures are computed on a seeded uniform subsample (--sample, default
+5,000 points; the output says so). --json keys: trustworthiness, continuity,
+neighbor_preservation, knn_accuracy (with labels), k, n, sample, seconds.")]
+pub struct EvaluateArgs {
+    /// The original data (.npy, .csv/.tsv, IDX), or `demo` for the built-in MNIST demo set.
+    pub input: PathBuf,
+    /// The embedding of the same rows, in the same order.
+    pub embedding: PathBuf,
+    /// Labels for kNN-classifier accuracy (.npy, IDX, or one label per line).
+    #[arg(long)]
+    pub labels: Option<PathBuf>,
+    /// Neighbourhood size for trustworthiness, continuity and neighbour preservation.
+    #[arg(short, default_value_t = 15)]
+    pub k: usize,
+    /// Neighbours voting in the kNN classifier.
+    #[arg(long, default_value_t = 10)]
+    pub knn_k: usize,
+    /// Points in the subsample used above 10,000 points.
+    #[arg(long, default_value_t = 5000)]
+    pub sample: usize,
+    /// Distance in the original data (the embedding is always euclidean).
+    #[arg(long, default_value = "euclidean")]
+    pub metric: String,
+    /// Seed of the subsample.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print a JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bars on stderr.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+pub fn run(args: EvaluateArgs) -> Result<()> {
+    let start = Instant::now();
+    let bars = Bars::new(args.quiet);
+    let metric = Metric::parse(&args.metric)?;
+    let demo = args.input.as_os_str() == "demo" && !args.input.exists();
+    let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, args.labels.as_deref())?;
+    let x = input.matrix.data()?;
+    let emb = read_matrix(&args.embedding)?;
+    let y = emb.data()?;
+    if y.n_rows() != x.n_rows() {
+        return Err(UsageError(format!(
+            "{}: the embedding has {} rows but {} has {}; give the embedding of the same rows",
+            args.embedding.display(),
+            y.n_rows(),
+            input.display_name(),
+            x.n_rows()
+        ))
+        .into());
+    }
+    let params = QualityParams {
+        k: args.k,
+        knn_k: args.knn_k,
+        sample: args.sample,
+        seed: args.seed,
+        metric,
+        threads: args.threads,
+        ..QualityParams::default()
+    };
+    let report = evaluate(&x, &y, input.labels.as_ref(), &params, &bars)?;
+    let seconds = start.elapsed().as_secs_f64();
+    if args.json {
+        let mut out = serde_json::to_value(&report)?;
+        out["seconds"] = json!(seconds);
+        if report.knn_accuracy.is_none() {
+            out.as_object_mut().map(|o| o.remove("knn_accuracy"));
+        }
+        println!("{out}");
+        return Ok(());
+    }
+    let used = match report.sample {
+        Some(s) => format!("on a seeded subsample of {s} of {} points (--sample, --seed)", report.n),
+        None => format!("on all {} points", report.n),
+    };
+    println!("embedding quality at k = {}, {used}:", report.k);
+    println!("  trustworthiness        {:.4}", report.trustworthiness);
+    println!("  continuity             {:.4}", report.continuity);
+    println!("  neighbor preservation  {:.4}", report.neighbor_preservation);
+    if let Some(acc) = report.knn_accuracy {
+        println!("  kNN accuracy (k = {})  {acc:.4}", args.knn_k);
+    }
+    Ok(())
+}
