@@ -1,0 +1,202 @@
+//! The `unfold` binary end to end: outputs, exit codes, messages, no partial files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn unfold(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_unfold")).current_dir(dir).args(args).output().expect("run unfold")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A `.npy` float32 file written independently of the library under test.
+fn write_npy(path: &Path, values: &[f32], n: usize, d: usize) {
+    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({n}, {d}), }}");
+    let pad = (64 - (10 + dict.len() + 1) % 64) % 64;
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&((dict.len() + pad + 1) as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out.extend(std::iter::repeat_n(b' ', pad));
+    out.push(b'\n');
+    out.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+    std::fs::write(path, out).unwrap();
+}
+
+/// Reads a `.npy` written by unfold (C order, little-endian) as (shape, raw body).
+fn read_npy(path: &Path) -> (Vec<usize>, Vec<u8>) {
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(&bytes[..6], b"\x93NUMPY");
+    let hlen = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+    let header = std::str::from_utf8(&bytes[10..10 + hlen]).unwrap();
+    let shape_txt = header.split("'shape': (").nth(1).unwrap().split(')').next().unwrap();
+    let shape = shape_txt.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().unwrap()).collect();
+    (shape, bytes[10 + hlen..].to_vec())
+}
+
+fn blobs(n: usize, d: usize) -> Vec<f32> {
+    (0..n * d).map(|i| ((i / d) % 3) as f32 * 10.0 + ((i * 7919) % 13) as f32 / 13.0).collect()
+}
+
+fn files(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn demo_embed_writes_npy_and_png() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = unfold(dir.path(), &["embed", "--plot", "demo.png", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (shape, body) = read_npy(&dir.path().join("unfold-demo.pca.npy"));
+    assert_eq!(shape, [10_000, 2]);
+    assert_eq!(body.len(), 10_000 * 2 * 4);
+    let png = std::fs::read(dir.path().join("demo.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["method"], "pca");
+    assert_eq!(json["n"], 10_000);
+    assert_eq!(json["parameters"]["svd_solver"], "covariance_eigh");
+}
+
+#[test]
+fn embed_csv_in_csv_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("a,b,c\n");
+    for r in 0..30 {
+        csv += &format!("{},{},{}\n", r, (r * r) % 7, r % 3);
+    }
+    std::fs::write(dir.path().join("t.csv"), csv).unwrap();
+    let o = unfold(dir.path(), &["embed", "t.csv", "-o", "y.csv", "--dims", "2", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = std::fs::read_to_string(dir.path().join("y.csv")).unwrap();
+    assert_eq!(out.lines().count(), 30);
+    assert!(out.lines().all(|l| l.split(',').count() == 2));
+}
+
+#[test]
+fn bad_input_exits_2_with_file_and_place_and_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut x = blobs(20, 3);
+    x[3 * 3 + 2] = f32::NAN;
+    write_npy(&dir.path().join("bad.npy"), &x, 20, 3);
+    let before = files(dir.path());
+    let o = unfold(dir.path(), &["embed", "bad.npy", "-o", "out.npy", "--plot", "out.png"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("bad.npy") && e.contains("row 3, column 2") && e.contains("NaN"), "{e}");
+    assert_eq!(files(dir.path()), before, "a failed run left files behind");
+
+    std::fs::write(dir.path().join("ragged.csv"), "1,2\n3\n").unwrap();
+    let o = unfold(dir.path(), &["neighbors", "ragged.csv", "-k", "1", "-o", "n.npy"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("line 2 has 1 fields"), "{}", stderr(&o));
+
+    let o = unfold(dir.path(), &["embed", "missing.npy"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.npy"), "{}", stderr(&o));
+}
+
+#[test]
+fn invalid_parameters_exit_2_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    write_npy(&dir.path().join("x.npy"), &blobs(10, 3), 10, 3);
+    let cases: &[(&[&str], &str)] = &[
+        (&["embed", "x.npy", "--dims", "5"], "n_components"),
+        (&["embed", "x.npy", "--dims", "0"], "n_components"),
+        (&["neighbors", "x.npy", "-k", "10", "-o", "n.npy"], "less than the number of rows (10)"),
+        (&["neighbors", "x.npy", "-k", "3", "--metric", "mahalanobis", "-o", "n.npy"], "`metric`"),
+        (&["neighbors", "x.npy", "-k", "3", "-o", "n.csv"], ".npy"),
+        (&["embed", "x.npy", "--threads", "0"], "`threads`"),
+        (&["embed", "x.npy", "--svd-solver", "arpack"], "svd_solver"),
+        (&["plot", "x.npy", "-o", "x.jpg"], ".png"),
+    ];
+    for (args, needle) in cases {
+        let o = unfold(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
+    let o = unfold(dir.path(), &["embed", "--no-such-flag"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(files(dir.path()), vec![dir.path().join("x.npy")]);
+}
+
+#[test]
+fn neighbors_match_brute_force_and_seeded_runs_agree_across_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (n, d, k) = (60, 4, 5);
+    let x = blobs(n, d);
+    write_npy(&dir.path().join("x.npy"), &x, n, d);
+    let o = unfold(dir.path(), &["neighbors", "x.npy", "-k", "5", "--exact", "-o", "i.npy", "--distances", "d.npy", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (shape, body) = read_npy(&dir.path().join("i.npy"));
+    assert_eq!(shape, [n, k]);
+    let idx: Vec<i64> = body.chunks(8).map(|c| i64::from_le_bytes(c.try_into().unwrap())).collect();
+    let (_, dbody) = read_npy(&dir.path().join("d.npy"));
+    let dist: Vec<f32> = dbody.chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+    for i in 0..n {
+        let mut brute: Vec<(f32, usize)> = (0..n)
+            .filter(|&j| j != i)
+            .map(|j| ((0..d).map(|c| (x[i * d + c] - x[j * d + c]).powi(2)).sum::<f32>().sqrt(), j))
+            .collect();
+        brute.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for c in 0..k {
+            assert!((dist[i * k + c] - brute[c].0).abs() < 1e-4, "row {i}");
+            assert_ne!(idx[i * k + c] as usize, i);
+        }
+    }
+    // NN-descent forced through the library default for n ≤ 4096 is exact; use the demo set
+    // for an approximate, seeded run at two thread counts.
+    let run = |t: &str, out: &str| {
+        let o = unfold(dir.path(), &["neighbors", "-k", "10", "--seed", "3", "--threads", t, "-o", out, "-q"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        std::fs::read(dir.path().join(out)).unwrap()
+    };
+    assert!(run("1", "a.npy") == run("2", "b.npy"), "seeded neighbours differ between 1 and 2 threads");
+}
+
+#[test]
+fn evaluate_and_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let (n, d) = (90, 5);
+    let x = blobs(n, d);
+    write_npy(&dir.path().join("x.npy"), &x, n, d);
+    // The data itself, first two columns, as a (poor) embedding; labels are the blob ids.
+    let y: Vec<f32> = (0..n).flat_map(|i| [x[i * d], x[i * d + 1]]).collect();
+    write_npy(&dir.path().join("y.npy"), &y, n, 2);
+    let labels: String = (0..n).map(|i| format!("{}\n", ["a", "b", "c"][i % 3])).collect();
+    std::fs::write(dir.path().join("l.txt"), labels).unwrap();
+    let o = unfold(dir.path(), &["evaluate", "x.npy", "y.npy", "--labels", "l.txt", "-k", "5", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for key in ["trustworthiness", "continuity", "neighbor_preservation", "knn_accuracy", "k", "n", "sample"] {
+        assert!(j.get(key).is_some(), "missing {key}: {j}");
+    }
+    assert_eq!(j["n"], 90);
+    assert_eq!(j["knn_accuracy"], 1.0); // blobs are 10 apart in column 0
+    let t = j["trustworthiness"].as_f64().unwrap();
+    assert!((0.5..=1.0).contains(&t));
+
+    let o = unfold(dir.path(), &["evaluate", "x.npy", "y.npy", "--labels", "short.txt"]);
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::write(dir.path().join("short.txt"), "a\nb\n").unwrap();
+    let o = unfold(dir.path(), &["evaluate", "x.npy", "y.npy", "--labels", "short.txt"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("2 entries") && stderr(&o).contains("90 rows"), "{}", stderr(&o));
+
+    let o = unfold(dir.path(), &["plot", "y.npy", "--labels", "l.txt", "-o", "y.png"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(&std::fs::read(dir.path().join("y.png")).unwrap()[..4], b"\x89PNG");
+}
+
+#[test]
+fn help_has_examples_for_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in ["embed", "neighbors", "evaluate", "plot"] {
+        let o = unfold(dir.path(), &[cmd, "--help"]);
+        assert!(o.status.success());
+        assert!(String::from_utf8_lossy(&o.stdout).contains("Examples:"), "{cmd} --help has no examples");
+    }
+}
