@@ -9,6 +9,7 @@ use serde_json::json;
 use unfold_learn::prelude::*;
 
 use crate::input::Input;
+use crate::options::RunOptions;
 use crate::progress::Bars;
 
 /// Embedding methods.
@@ -48,20 +49,13 @@ pub struct EmbedArgs {
     /// Seed for every random choice; with a seed the output is identical at any thread count.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Print a JSON summary on stdout.
-    #[arg(long)]
-    pub json: bool,
-    /// No progress bars or notes on stderr.
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunOptions,
 }
 
 pub fn run(args: EmbedArgs) -> Result<()> {
     let start = Instant::now();
-    let bars = Bars::new(args.quiet);
+    let bars = Bars::new(args.run.quiet);
     let input = Input::load(args.input.as_deref(), args.labels.as_deref())?;
     let data = input.matrix.data()?;
     let name = match args.method {
@@ -74,7 +68,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
                 n_components: args.dims,
                 solver: PcaSolver::parse(&args.svd_solver)?,
                 seed: args.seed,
-                threads: args.threads,
+                threads: args.run.threads,
                 ..PcaParams::default()
             };
             let model = Pca::new(params)?.fit_with_progress(&data, &bars)?;
@@ -93,7 +87,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         crate::plot_cmd::write_png(png, &embedding, k, input.labels.as_ref(), &title, (1200, 1000))?;
     }
     let seconds = start.elapsed().as_secs_f64();
-    if args.json {
+    if args.run.json {
         let summary = json!({
             "method": name,
             "input": input.display_name(),
@@ -109,7 +103,6 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     } else {
         let plot = args.plot.as_ref().map(|p| format!(", plot {}", p.display())).unwrap_or_default();
         bars.note(
-            args.quiet,
             &format!("{name}: embedded {n} × {} into {k} dimensions in {seconds:.2} s → {}{plot}", data.n_cols(), output.display()),
         );
     }

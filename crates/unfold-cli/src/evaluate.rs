@@ -11,6 +11,7 @@ use unfold_learn::measure::quality::evaluate;
 use unfold_learn::prelude::*;
 
 use crate::input::{Input, UsageError};
+use crate::options::RunOptions;
 use crate::progress::Bars;
 
 /// Measure an embedding: trustworthiness, continuity, neighbour preservation and, with labels,
@@ -46,20 +47,13 @@ pub struct EvaluateArgs {
     /// Seed of the subsample.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Print a JSON object on stdout.
-    #[arg(long)]
-    pub json: bool,
-    /// No progress bars on stderr.
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunOptions,
 }
 
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let start = Instant::now();
-    let bars = Bars::new(args.quiet);
+    let bars = Bars::new(args.run.quiet);
     let metric = Metric::parse(&args.metric)?;
     let demo = args.input.as_os_str() == "demo" && !args.input.exists();
     let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, args.labels.as_deref())?;
@@ -82,12 +76,12 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         sample: args.sample,
         seed: args.seed,
         metric,
-        threads: args.threads,
+        threads: args.run.threads,
         ..QualityParams::default()
     };
     let report = evaluate(&x, &y, input.labels.as_ref(), &params, &bars)?;
     let seconds = start.elapsed().as_secs_f64();
-    if args.json {
+    if args.run.json {
         let mut out = serde_json::to_value(&report)?;
         out["seconds"] = json!(seconds);
         if report.knn_accuracy.is_none() {

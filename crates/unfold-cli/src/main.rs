@@ -7,6 +7,7 @@ mod embed;
 mod evaluate;
 mod input;
 mod neighbors;
+mod options;
 mod plot;
 mod plot_cmd;
 mod progress;

@@ -11,6 +11,7 @@ use unfold_learn::metric::METRIC_NAMES;
 use unfold_learn::prelude::*;
 
 use crate::input::{Input, UsageError};
+use crate::options::RunOptions;
 use crate::progress::Bars;
 
 /// Compute the k nearest neighbours of every row (the row itself excluded).
@@ -19,6 +20,7 @@ use crate::progress::Bars;
   unfold neighbors mnist.npy -k 15 -o knn.npy --distances knn_dist.npy --seed 42
   unfold neighbors cells.csv -k 30 --metric cosine -o knn.npy
   unfold neighbors small.npy -k 10 --exact -o exact.npy
+  unfold neighbors genes.npy -k 15 --pca 50 -o knn.npy         # search in 50 principal components
 
 Output: INDICES.npy is int64 (n × k), row i listing i's neighbours nearest first (ties by
 index); DISTANCES.npy is float32 (n × k). Without --exact, data sets above 4,096 rows use
@@ -36,6 +38,10 @@ pub struct NeighborsArgs {
     /// Exact search (all pairs) instead of NN-descent.
     #[arg(long)]
     pub exact: bool,
+    /// Search in the first N principal components instead of the raw columns (euclidean-type
+    /// metrics only; a common denoising step for wide data).
+    #[arg(long, value_name = "N")]
+    pub pca: Option<usize>,
     /// Output file for the neighbour indices (.npy, int64).
     #[arg(short, long)]
     pub output: PathBuf,
@@ -45,15 +51,8 @@ pub struct NeighborsArgs {
     /// Seed; with a seed the result is identical at any thread count.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Print a JSON summary on stdout.
-    #[arg(long)]
-    pub json: bool,
-    /// No progress bars or notes on stderr.
-    #[arg(short, long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub run: RunOptions,
 }
 
 pub fn run(args: NeighborsArgs) -> Result<()> {
@@ -63,16 +62,27 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
             return Err(UsageError(format!("{}: neighbour outputs are written as .npy files", p.display())).into());
         }
     }
-    let bars = Bars::new(args.quiet);
+    let bars = Bars::new(args.run.quiet);
     let metric = Metric::parse(&args.metric).map_err(|e| anyhow::Error::from(e).context(format!("(metrics: {METRIC_NAMES})")))?;
     let input = Input::load(args.input.as_deref(), None)?;
     let data = input.matrix.data()?;
+    let data = match args.pca {
+        None => data,
+        Some(_) if !matches!(metric, Metric::Euclidean | Metric::SqEuclidean | Metric::Cosine | Metric::Correlation) => {
+            return Err(UsageError(format!("--pca applies to euclidean, sqeuclidean, cosine and correlation, not {metric}")).into());
+        }
+        Some(dims) => {
+            let pca = PcaParams { n_components: dims, seed: args.seed, threads: args.run.threads, ..PcaParams::default() };
+            let reduced = Pca::new(pca)?.fit_with_progress(&data, &bars)?.into_embedding();
+            Data::from_vec(reduced, data.n_rows(), dims)?
+        }
+    };
     let params = KnnParams {
         k: args.k,
         metric,
         algorithm: if args.exact { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto },
         seed: args.seed,
-        threads: args.threads,
+        threads: args.run.threads,
         ..KnnParams::default()
     };
     let graph = knn_graph(&data, &params, &bars)?;
@@ -88,13 +98,14 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
     }
     let seconds = start.elapsed().as_secs_f64();
     let algorithm = params.resolved_algorithm(n);
-    if args.json {
+    if args.run.json {
         let summary = json!({
             "task": "neighbors",
             "input": input.display_name(),
             "n": n,
             "k": k,
             "metric": metric.to_string(),
+            "pca": args.pca,
             "algorithm": if algorithm == KnnAlgorithm::Exact { "exact" } else { "nndescent" },
             "seconds": seconds,
             "indices": args.output.display().to_string(),
@@ -102,7 +113,7 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
         });
         println!("{summary}");
     } else {
-        bars.note(args.quiet, &format!("neighbors: {n} points, k = {k}, {metric}, {algorithm:?} in {seconds:.2} s → {}", args.output.display()));
+        bars.note(&format!("neighbors: {n} points, k = {k}, {metric}, {algorithm:?} in {seconds:.2} s → {}", args.output.display()));
     }
     Ok(())
 }

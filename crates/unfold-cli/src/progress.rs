@@ -10,6 +10,7 @@ use unfold_learn::Progress;
 
 /// Draws one bar per stage and turns Ctrl-C into cancellation (a second Ctrl-C exits at once).
 pub struct Bars {
+    quiet: bool,
     visible: bool,
     bar: Mutex<Option<ProgressBar>>,
     cancelled: Arc<AtomicBool>,
@@ -26,13 +27,13 @@ impl Bars {
                 std::process::exit(130);
             }
         });
-        Bars { visible: !quiet && std::io::stderr().is_terminal(), bar: Mutex::new(None), cancelled }
+        Bars { quiet, visible: !quiet && std::io::stderr().is_terminal(), bar: Mutex::new(None), cancelled }
     }
 
-    /// Prints a line on stderr above the bars (suppressed when quiet or not a terminal? no: only
-    /// when quiet — notes matter in logs too).
-    pub fn note(&self, quiet: bool, msg: &str) {
-        if quiet {
+    /// Prints a line on stderr above the bars, unless quiet (also when stderr is not a terminal:
+    /// notes belong in logs too).
+    pub fn note(&self, msg: &str) {
+        if self.quiet {
             return;
         }
         match self.bar.lock().unwrap().as_ref() {

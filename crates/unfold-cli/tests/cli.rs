@@ -112,6 +112,8 @@ fn invalid_parameters_exit_2_naming_them() {
         (&["embed", "x.npy", "--threads", "0"], "`threads`"),
         (&["embed", "x.npy", "--svd-solver", "arpack"], "svd_solver"),
         (&["plot", "x.npy", "-o", "x.jpg"], ".png"),
+        (&["neighbors", "x.npy", "-k", "3", "--pca", "2", "--metric", "manhattan", "-o", "n.npy"], "--pca applies"),
+        (&["neighbors", "x.npy", "-k", "3", "--pca", "4", "-o", "n.npy"], "n_components"),
     ];
     for (args, needle) in cases {
         let o = unfold(dir.path(), args);
@@ -146,6 +148,14 @@ fn neighbors_match_brute_force_and_seeded_runs_agree_across_threads() {
             assert!((dist[i * k + c] - brute[c].0).abs() < 1e-4, "row {i}");
             assert_ne!(idx[i * k + c] as usize, i);
         }
+    }
+    // --pca 4 of 4 columns is a rotation: the same neighbour distances (ties may reorder).
+    let o = unfold(dir.path(), &["neighbors", "x.npy", "-k", "5", "--exact", "--pca", "4", "-o", "p.npy", "--distances", "pd.npy"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (_, pbody) = read_npy(&dir.path().join("pd.npy"));
+    let pdist: Vec<f32> = pbody.chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+    for (a, b) in pdist.iter().zip(&dist) {
+        assert!((a - b).abs() < 1e-3, "distance {a} after a rotation, {b} before");
     }
     // NN-descent forced through the library default for n ≤ 4096 is exact; use the demo set
     // for an approximate, seeded run at two thread counts.

@@ -391,9 +391,10 @@ const ABANDON_CHUNK: usize = 128;
 /// FMA latency.
 const LANES: usize = 16;
 
-/// `Σ (a−b)²`, vectorised.
-#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-pub(crate) fn sq_euclidean(a: &[f32], b: &[f32]) -> f32 {
+/// `Σ term(a_i, b_i)` over [`LANES`] independent accumulators, so the compiler vectorises it.
+/// Inlined into each of the multiversioned kernels below, which compiles it for their targets.
+#[inline(always)]
+fn lane_sum(a: &[f32], b: &[f32], term: impl Fn(f32, f32) -> f32) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let mut acc = [0.0f32; LANES];
@@ -401,55 +402,29 @@ pub(crate) fn sq_euclidean(a: &[f32], b: &[f32]) -> f32 {
     let (ra, rb) = (ca.remainder(), cb.remainder());
     for (x, y) in ca.zip(cb) {
         for l in 0..LANES {
-            let d = x[l] - y[l];
-            acc[l] += d * d;
+            acc[l] += term(x[l], y[l]);
         }
     }
-    let mut tail = 0.0f32;
-    for (x, y) in ra.iter().zip(rb) {
-        tail += (x - y) * (x - y);
-    }
+    let tail: f32 = ra.iter().zip(rb).map(|(&x, &y)| term(x, y)).sum();
     acc.iter().sum::<f32>() + tail
+}
+
+/// `Σ (a−b)²`, vectorised.
+#[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+pub(crate) fn sq_euclidean(a: &[f32], b: &[f32]) -> f32 {
+    lane_sum(a, b, |x, y| (x - y) * (x - y))
 }
 
 /// `Σ a·b`, vectorised.
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f32; LANES];
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..LANES {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut tail = 0.0f32;
-    for (x, y) in ra.iter().zip(rb) {
-        tail += x * y;
-    }
-    acc.iter().sum::<f32>() + tail
+    lane_sum(a, b, |x, y| x * y)
 }
 
 /// `Σ |a−b|`, vectorised.
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
 fn manhattan(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f32; LANES];
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..LANES {
-            acc[l] += (x[l] - y[l]).abs();
-        }
-    }
-    let mut tail = 0.0f32;
-    for (x, y) in ra.iter().zip(rb) {
-        tail += (x - y).abs();
-    }
-    acc.iter().sum::<f32>() + tail
+    lane_sum(a, b, |x, y| (x - y).abs())
 }
 
 fn cosine_direct(a: &[f32], b: &[f32]) -> f32 {
