@@ -1,0 +1,173 @@
+"""Peer-library workloads for bench/run.py, one per process.
+
+Each subcommand imports only what its peer needs (imports happen inside the
+subcommand, so a "cold" process pays exactly the peer's own start-up cost),
+does one job, writes its arrays, and prints one JSON object on the last line
+of stdout with in-process timings and any scalars.
+
+    python peers.py pynndescent --input X.npy -k 15 --out IDX.npy [--warm]
+    python peers.py sklearn-pca --input X.npy --dims 2 --out Y.npy
+    python peers.py sklearn-exact-knn --input X.npy -k 15 --queries Q.npy \
+        --out IDX.npy --distances D.npy
+    python peers.py sklearn-evaluate --input X.npy --embedding Y.npy \
+        [--labels L.npy] -k 15 --sample 5000 --seed 0
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+
+def emit(record):
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+
+
+def run_pynndescent(args):
+    import numpy as np
+    import pynndescent
+
+    X = np.load(args.input)
+    record = {}
+    if args.warm:
+        # Compile numba kernels on data of the same dtype and width, so the
+        # timed call below measures only the graph construction.
+        rng = np.random.default_rng(0)
+        small = rng.random((3000, X.shape[1])).astype(X.dtype)
+        t0 = time.perf_counter()
+        warm = pynndescent.NNDescent(small, n_neighbors=args.k)
+        warm.neighbor_graph
+        record["warmup_seconds"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    index = pynndescent.NNDescent(X, n_neighbors=args.k)
+    indices = index.neighbor_graph[0]
+    record["inproc_seconds"] = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(indices, dtype=np.int64))
+    emit(record)
+
+
+def run_sklearn_pca(args):
+    import numpy as np
+    from sklearn.decomposition import PCA
+
+    X = np.load(args.input)
+    t0 = time.perf_counter()
+    pca = PCA(args.dims)
+    Y = pca.fit_transform(X)
+    elapsed = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
+    emit({
+        "inproc_seconds": elapsed,
+        "svd_solver": pca._fit_svd_solver,
+        "explained_variance_ratio": [float(v) for v in pca.explained_variance_ratio_],
+    })
+
+
+def run_sklearn_exact_knn(args):
+    """Exact euclidean kNN of the rows listed in --queries, self excluded."""
+    import numpy as np
+    from sklearn.neighbors import NearestNeighbors
+
+    X = np.load(args.input)
+    queries = np.load(args.queries)
+    t0 = time.perf_counter()
+    nn = NearestNeighbors(n_neighbors=args.k + 1, algorithm="brute").fit(X)
+    dist, ind = nn.kneighbors(X[queries])
+    elapsed = time.perf_counter() - t0
+    # Drop the query itself; if an exact duplicate pushed it out of the first
+    # k + 1 slots, drop the last column instead.
+    out_ind = np.empty((len(queries), args.k), dtype=np.int64)
+    out_dist = np.empty((len(queries), args.k), dtype=np.float64)
+    for row, q in enumerate(queries):
+        keep = ind[row] != q
+        if keep.all():
+            keep[-1] = False
+        out_ind[row] = ind[row][keep]
+        out_dist[row] = dist[row][keep]
+    np.save(args.out, out_ind)
+    np.save(args.distances, out_dist)
+    emit({"inproc_seconds": elapsed})
+
+
+def run_sklearn_evaluate(args):
+    """sklearn trustworthiness and continuity on a fixed subsample.
+
+    A reference for `unfold evaluate`, not an equality check: the subsample
+    (rows drawn by numpy.random.default_rng(seed), without replacement) is our
+    own. kNN accuracy is leave-one-out within the subsample, majority vote of
+    the k nearest other points in the embedding, ties to the smallest label.
+    Neighbour preservation is the mean of |kNN_X(i) ∩ kNN_Y(i)| / k within
+    the subsample.
+    """
+    import numpy as np
+    from sklearn.manifold import trustworthiness
+    from sklearn.neighbors import NearestNeighbors
+
+    X = np.load(args.input)
+    Y = np.load(args.embedding)
+    n = X.shape[0]
+    sample = min(args.sample, n)
+    rows = np.sort(np.random.default_rng(args.seed).choice(n, size=sample, replace=False))
+    Xs = np.asarray(X[rows], dtype=np.float64)
+    Ys = np.asarray(Y[rows], dtype=np.float64)
+    t0 = time.perf_counter()
+    record = {
+        "trustworthiness": float(trustworthiness(Xs, Ys, n_neighbors=args.k)),
+        "continuity": float(trustworthiness(Ys, Xs, n_neighbors=args.k)),
+    }
+    nn_x = NearestNeighbors(n_neighbors=args.k).fit(Xs).kneighbors(return_distance=False)
+    nn_y = NearestNeighbors(n_neighbors=args.k).fit(Ys).kneighbors(return_distance=False)
+    shared = [len(set(a).intersection(b)) for a, b in zip(nn_x.tolist(), nn_y.tolist())]
+    record["neighbor_preservation"] = float(np.mean(shared) / args.k)
+    if args.labels:
+        labels = np.load(args.labels)[rows]
+        n_classes = int(labels.max()) + 1
+        votes = np.array([np.argmax(np.bincount(labels[r], minlength=n_classes)) for r in nn_y])
+        record["knn_accuracy"] = float(np.mean(votes == labels))
+    record["inproc_seconds"] = time.perf_counter() - t0
+    record.update({"k": args.k, "sample": sample, "subsample_seed": args.seed})
+    emit(record)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("pynndescent")
+    p.add_argument("--input", required=True)
+    p.add_argument("-k", type=int, default=15)
+    p.add_argument("--out", required=True)
+    p.add_argument("--warm", action="store_true")
+    p.set_defaults(func=run_pynndescent)
+
+    p = sub.add_parser("sklearn-pca")
+    p.add_argument("--input", required=True)
+    p.add_argument("--dims", type=int, default=2)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=run_sklearn_pca)
+
+    p = sub.add_parser("sklearn-exact-knn")
+    p.add_argument("--input", required=True)
+    p.add_argument("-k", type=int, default=15)
+    p.add_argument("--queries", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--distances", required=True)
+    p.set_defaults(func=run_sklearn_exact_knn)
+
+    p = sub.add_parser("sklearn-evaluate")
+    p.add_argument("--input", required=True)
+    p.add_argument("--embedding", required=True)
+    p.add_argument("--labels")
+    p.add_argument("-k", type=int, default=15)
+    p.add_argument("--sample", type=int, default=5000)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run_sklearn_evaluate)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

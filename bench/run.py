@@ -1,0 +1,638 @@
+#!/usr/bin/env python3
+"""Benchmark `unfold` against peer libraries on MNIST (70,000 x 784).
+
+Run from the repository root:
+
+    python3 bench/run.py [--tasks knn,pca,evaluate] [--repeat N] [--n N]
+
+Every measured run is its own process ("cold": interpreter start, imports and
+data loading included) timed by wall clock, with its peak resident set size.
+One JSON line per run goes to stdout (and is appended to
+bench/out/results.jsonl); progress messages go to stderr. See bench/README.md.
+
+The script bootstraps bench/.venv from bench/requirements.txt on first use and
+re-executes itself inside it.
+"""
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+BENCH = pathlib.Path(__file__).resolve().parent
+REPO = BENCH.parent
+VENV = BENCH / ".venv"
+REQUIREMENTS = BENCH / "requirements.txt"
+PEERS = BENCH / "peers.py"
+OUT = BENCH / "out"
+LOGS = OUT / "logs"
+MNIST_ROWS = 70000
+ALL_TASKS = ("knn", "pca", "evaluate")
+
+# A child forked from a large parent inherits the parent's resident pages in
+# its ru_maxrss (Linux keeps the old mm's high-water mark across exec), so
+# the peak RSS is read from a small intermediate process: GNU time when it
+# exists, else this launcher.
+RSS_LAUNCHER = """
+import os, subprocess, sys
+p = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(p.pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(str(usage.ru_maxrss))
+code = os.waitstatus_to_exitcode(status)
+sys.exit(code if code >= 0 else 128 - code)
+"""
+
+
+def log(message):
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- environment
+
+def venv_python():
+    return VENV / "bin" / "python"
+
+
+def requirements_digest():
+    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+
+
+def ensure_venv():
+    """Create bench/.venv and install the pinned peers, unless already done."""
+    stamp = VENV / ".requirements.sha256"
+    if venv_python().exists() and stamp.exists() and stamp.read_text().strip() == requirements_digest():
+        return
+    if not venv_python().exists():
+        log(f"creating {VENV}")
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    log(f"installing {REQUIREMENTS.name} into {VENV}")
+    subprocess.run([str(venv_python()), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)],
+                   check=True)
+    stamp.write_text(requirements_digest() + "\n")
+
+
+def running_in_venv():
+    return pathlib.Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def package_versions():
+    from importlib import metadata
+
+    versions = {}
+    for name in ("numpy", "scikit-learn", "pynndescent", "umap-learn", "numba"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+# ----------------------------------------------------------------------- data
+
+def read_idx(path):
+    """Read a gzipped IDX file (the MNIST distribution format) as uint8."""
+    import numpy as np
+
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    (magic,) = struct.unpack(">I", raw[:4])
+    if magic >> 8 != 0x08:
+        raise ValueError(f"{path}: not an unsigned-byte IDX file (magic {magic:#x})")
+    ndim = magic & 0xFF
+    shape = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])
+    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def cached_ok(path, shape, dtype):
+    import numpy as np
+
+    if not path.exists():
+        return False
+    try:
+        array = np.load(path, mmap_mode="r")
+    except ValueError:
+        return False
+    return array.shape == shape and array.dtype == dtype and array.flags.c_contiguous
+
+
+def prepare_data(data_dir, n):
+    """Return (X path, labels path, n) for the first n MNIST rows, train first."""
+    import numpy as np
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    x_full, y_full = OUT / "mnist70k.npy", OUT / "mnist70k_labels.npy"
+    if not (cached_ok(x_full, (MNIST_ROWS, 784), np.float32)
+            and cached_ok(y_full, (MNIST_ROWS,), np.int64)):
+        log(f"converting MNIST from {data_dir}")
+        parts = [(data_dir / f"{p}-images.idx3-ubyte.gz", data_dir / f"{p}-labels.idx1-ubyte.gz")
+                 for p in ("train", "t10k")]
+        images = np.concatenate([read_idx(i).reshape(-1, 784) for i, _ in parts])
+        labels = np.concatenate([read_idx(lab) for _, lab in parts])
+        assert images.shape == (MNIST_ROWS, 784) and labels.shape == (MNIST_ROWS,)
+        np.save(x_full, np.ascontiguousarray(images, dtype=np.float32))
+        np.save(y_full, labels.astype(np.int64))
+    if n == MNIST_ROWS:
+        return x_full, y_full
+    x_sub, y_sub = OUT / f"mnist_first{n}.npy", OUT / f"mnist_first{n}_labels.npy"
+    if not (cached_ok(x_sub, (n, 784), np.float32) and cached_ok(y_sub, (n,), np.int64)):
+        np.save(x_sub, np.ascontiguousarray(np.load(x_full, mmap_mode="r")[:n]))
+        np.save(y_sub, np.ascontiguousarray(np.load(y_full, mmap_mode="r")[:n]))
+    return x_sub, y_sub
+
+
+# ---------------------------------------------------------------- measurement
+
+def gnu_time():
+    path = shutil.which("time", path="/usr/bin:/bin")
+    if path is None:
+        return None
+    probe = OUT / ".time-probe"
+    r = subprocess.run([path, "-f", "%M", "-o", str(probe), "true"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ok = r.returncode == 0 and probe.exists() and probe.read_text().strip().isdigit()
+    probe.unlink(missing_ok=True)
+    return path if ok else None
+
+
+class Runner:
+    """Runs one command as its own process: wall time, peak RSS, exit code."""
+
+    def __init__(self, env_extra):
+        self.time_path = gnu_time()
+        self.rss_method = "gnu-time" if self.time_path else "wait4-launcher"
+        self.env = dict(os.environ, **env_extra)
+        LOGS.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, cmd, name):
+        cmd = [str(c) for c in cmd]
+        rss_file = LOGS / f"{name}.maxrss"
+        rss_file.unlink(missing_ok=True)
+        if self.time_path:
+            argv = [self.time_path, "-f", "%M", "-o", str(rss_file), *cmd]
+        else:
+            argv = [sys.executable, "-I", "-S", "-c", RSS_LAUNCHER, str(rss_file), *cmd]
+        log("$ " + " ".join(cmd))
+        stdout_path, stderr_path = LOGS / f"{name}.stdout", LOGS / f"{name}.stderr"
+        with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
+            start = time.perf_counter()
+            try:
+                child = subprocess.Popen(argv, stdout=out, stderr=err, env=self.env)
+            except OSError as e:
+                return {"returncode": None, "error": str(e), "stdout": "", "stderr": ""}
+            _, status, _ = os.wait4(child.pid, 0)
+            seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        rss_lines = rss_file.read_text().split() if rss_file.exists() else []
+        rss_kib = int(rss_lines[-1]) if rss_lines and rss_lines[-1].isdigit() else None
+        return {
+            "returncode": child.returncode,
+            "seconds": seconds,
+            "peak_rss_mb": None if rss_kib is None else rss_kib / 1024.0,
+            "stdout": stdout_path.read_text(errors="replace"),
+            "stderr": stderr_path.read_text(errors="replace"),
+        }
+
+
+def last_json_object(text):
+    for line in reversed(text.strip().splitlines()):
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                continue
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return None
+
+
+# -------------------------------------------------------------------- quality
+
+def neighbour_recall(approx, exact, k):
+    """Mean over rows of |approx_i ∩ exact_i| / k (approx rows may be ragged)."""
+    hits = sum(len(set(a).intersection(e)) for a, e in zip(approx, exact))
+    return hits / (k * len(exact))
+
+
+def drop_self(indices):
+    """Rows of a self-inclusive kNN list with the point itself removed.
+
+    A row that does not contain its own index (an exact duplicate can take
+    its place) is kept whole.
+    """
+    return [[j for j in row if j != i] for i, row in enumerate(indices.tolist())]
+
+
+def exact_check(X, queries, unfold_rows, sklearn_rows, k):
+    """Compare unfold's exact rows with sklearn's brute force on query rows.
+
+    The strict score counts shared indices; the tie-tolerant one counts an
+    unfold neighbour as right when its float64 distance is at most the k-th
+    true distance (MNIST pixels are integers, so distances tie exactly).
+    """
+    import numpy as np
+
+    strict = neighbour_recall(unfold_rows.tolist(), sklearn_rows.tolist(), k)
+    Xq = X[queries].astype(np.float64)
+    d_unfold = np.sqrt(((X[unfold_rows].astype(np.float64) - Xq[:, None, :]) ** 2).sum(-1))
+    d_sklearn = np.sqrt(((X[sklearn_rows].astype(np.float64) - Xq[:, None, :]) ** 2).sum(-1))
+    kth = d_sklearn.max(axis=1, keepdims=True)
+    tolerant = float(np.mean(d_unfold <= kth * (1 + 1e-12)))
+    return strict, tolerant
+
+
+def pearson_abs(a, b):
+    import numpy as np
+
+    a = a - a.mean(axis=0)
+    b = b - b.mean(axis=0)
+    return np.abs((a * b).sum(0) / np.sqrt((a * a).sum(0) * (b * b).sum(0)))
+
+
+# ---------------------------------------------------------------------- tasks
+
+class Bench:
+    def __init__(self, args):
+        import numpy as np
+
+        self.args = args
+        self.n = args.n
+        self.k = 15
+        self.suffix = "" if args.n == MNIST_ROWS else f"_n{args.n}"
+        self.X_path, self.labels_path = prepare_data(args.data, args.n)
+        self.X = np.load(self.X_path, mmap_mode="r")
+        self.dims = int(self.X.shape[1])
+        env_extra = {}
+        if args.threads:
+            for var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                        "RAYON_NUM_THREADS"):
+                env_extra[var] = str(args.threads)
+        self.run = Runner(env_extra)
+        self.unfold = None
+        self.unfold_reason = None
+        self.records = []
+        self.results_file = pathlib.Path(args.jsonl) if args.jsonl else OUT / "results.jsonl"
+
+    # -- helpers
+    def out(self, stem):
+        return OUT / f"{stem}{self.suffix}.npy"
+
+    def emit(self, record):
+        line = json.dumps(record)
+        print(line, flush=True)
+        with open(self.results_file, "a") as f:
+            f.write(line + "\n")
+        self.records.append(record)
+
+    def base(self, tool, task, variant, repeat):
+        return {"tool": tool, "task": task, "variant": variant, "n": self.n, "dims": self.dims,
+                "repeat": repeat, "threads": self.args.threads or os.cpu_count()}
+
+    def measured(self, record, result, outputs=()):
+        """Fill seconds/RSS/status into record; False if the run failed."""
+        record["seconds"] = result.get("seconds")
+        record["peak_rss_mb"] = result.get("peak_rss_mb")
+        if result["returncode"] != 0:
+            tail = (result.get("error") or result["stderr"]).strip().splitlines()[-3:]
+            record.update(status="failed", reason=f"exit code {result['returncode']}: " + " | ".join(tail))
+            return False
+        missing = [str(p) for p in outputs if not pathlib.Path(p).exists()]
+        if missing:
+            record.update(status="failed", reason="exit code 0 but no output written: " + ", ".join(missing))
+            return False
+        record["status"] = "ok"
+        return True
+
+    def skipped(self, tool, task, variant, reason):
+        record = self.base(tool, task, variant, None)
+        record.update(seconds=None, peak_rss_mb=None, status="skipped", reason=reason)
+        self.emit(record)
+
+    def peer(self, *args):
+        return [venv_python(), PEERS, *args]
+
+    def unfold_cmd(self, *args):
+        cmd = [self.unfold, *args]
+        if self.args.threads and args[0] == "neighbors":
+            cmd += ["--threads", self.args.threads]
+        return cmd
+
+    def locate_unfold(self):
+        path = pathlib.Path(self.args.unfold) if self.args.unfold else REPO / "target" / "release" / "unfold"
+        if not path.exists():
+            if self.args.unfold:
+                self.unfold_reason = f"{path} does not exist (--unfold)"
+            elif self.args.no_build:
+                self.unfold_reason = f"{path} missing (--no-build)"
+            elif shutil.which("cargo") is None:
+                self.unfold_reason = f"{path} missing and cargo not found"
+            else:
+                log("unfold binary missing: cargo build --release -p unfold-cli")
+                subprocess.run(["cargo", "build", "--release", "-p", "unfold-cli"], cwd=REPO)
+                self.unfold_reason = f"{path} missing after cargo build"
+        if path.exists():
+            self.unfold, self.unfold_reason = path.resolve(), None
+        else:
+            log(f"skipping unfold runs: {self.unfold_reason}")
+
+    def prime_numba_cache(self):
+        """Untimed pynndescent run so numba's on-disk cache is populated.
+
+        Without it the first "cold" run would also pay one-off compilation
+        that later runs load from disk.
+        """
+        import numpy as np
+
+        prime = OUT / "prime.npy"
+        np.save(prime, np.random.default_rng(0).random((2000, self.dims)).astype(np.float32))
+        log("priming numba cache (untimed)")
+        self.run(self.peer("pynndescent", "--input", prime, "-k", self.k, "--out", OUT / "prime_knn.npy"),
+                 "prime")
+
+    # -- knn
+    def task_knn(self):
+        import numpy as np
+
+        k, n = self.k, self.n
+        exact_path, exact_d = self.out("exact_knn"), self.out("exact_knn_d")
+        ground_truth, truth_source = None, None
+
+        if self.unfold:
+            for r in range(self.args.repeat):
+                for p in (exact_path, exact_d):
+                    p.unlink(missing_ok=True)
+                rec = self.base("unfold", "knn", "exact", r)
+                res = self.run(self.unfold_cmd("neighbors", self.X_path, "-k", k, "--exact", "-o", exact_path,
+                                               "--distances", exact_d, "--seed", 42, "--quiet"),
+                               f"unfold_knn_exact{self.suffix}_r{r}")
+                if self.measured(rec, res, [exact_path]):
+                    ground_truth, truth_source = exact_path, "unfold-exact"
+                    rec.update(self.exact_check(exact_path))
+                self.emit(rec)
+        else:
+            self.skipped("unfold", "knn", "exact", self.unfold_reason)
+
+        if ground_truth is None:
+            log("no exact kNN from unfold: computing the ground truth with sklearn brute force")
+            queries = OUT / f"all_rows{self.suffix}.npy"
+            np.save(queries, np.arange(n, dtype=np.int64))
+            truth = self.out("sklearn_exact_knn")
+            rec = self.base("sklearn", "knn", "exact-brute", 0)
+            res = self.run(self.peer("sklearn-exact-knn", "--input", self.X_path, "-k", k, "--queries", queries,
+                                     "--out", truth, "--distances", self.out("sklearn_exact_knn_d")),
+                           f"sklearn_knn_exact{self.suffix}")
+            if self.measured(rec, res, [truth]):
+                ground_truth, truth_source = truth, "sklearn-brute"
+            self.emit(rec)
+        exact = np.load(ground_truth).tolist() if ground_truth else None
+
+        if self.unfold:
+            approx_path, approx_d = self.out("unfold_knn"), self.out("unfold_knn_d")
+            for r in range(self.args.repeat):
+                for p in (approx_path, approx_d):
+                    p.unlink(missing_ok=True)
+                rec = self.base("unfold", "knn", "approx", r)
+                res = self.run(self.unfold_cmd("neighbors", self.X_path, "-k", k, "-o", approx_path,
+                                               "--distances", approx_d, "--seed", 42, "--quiet"),
+                               f"unfold_knn{self.suffix}_r{r}")
+                if self.measured(rec, res, [approx_path]) and exact is not None:
+                    approx = np.load(approx_path)
+                    rec.update(k=k, recall=neighbour_recall(approx.tolist(), exact, k),
+                               ground_truth=truth_source)
+                self.emit(rec)
+        else:
+            self.skipped("unfold", "knn", "approx", self.unfold_reason)
+
+        if not self.args.no_prime:
+            self.prime_numba_cache()
+        pynn_path = self.out("pynndescent_knn")
+        for variant in ("cold", "warm"):
+            for r in range(self.args.repeat):
+                pynn_path.unlink(missing_ok=True)
+                rec = self.base("pynndescent", "knn", variant, r)
+                extra = ["--warm"] if variant == "warm" else []
+                res = self.run(self.peer("pynndescent", "--input", self.X_path, "-k", k, "--out", pynn_path,
+                                         *extra),
+                               f"pynndescent_knn_{variant}{self.suffix}_r{r}")
+                if self.measured(rec, res, [pynn_path]):
+                    info = last_json_object(res["stdout"]) or {}
+                    if variant == "warm":
+                        # The headline time is the in-process NNDescent call;
+                        # the whole process is kept beside it.
+                        rec["process_seconds"] = rec["seconds"]
+                        rec["seconds"] = info.get("inproc_seconds")
+                        rec["warmup_seconds"] = info.get("warmup_seconds")
+                    else:
+                        rec["inproc_seconds"] = info.get("inproc_seconds")
+                    if exact is not None:
+                        rec.update(self.pynndescent_quality(np.load(pynn_path), exact, truth_source))
+                self.emit(rec)
+
+    def exact_check(self, exact_path):
+        """exact_check_recall: unfold --exact vs sklearn brute on 1,000 rows."""
+        import numpy as np
+
+        queries_path = OUT / f"exact_check_queries{self.suffix}.npy"
+        queries = np.sort(np.random.default_rng(0).choice(self.n, size=min(1000, self.n), replace=False))
+        np.save(queries_path, queries.astype(np.int64))
+        check = self.out("exact_check_sklearn")
+        res = self.run(self.peer("sklearn-exact-knn", "--input", self.X_path, "-k", self.k,
+                                 "--queries", queries_path, "--out", check,
+                                 "--distances", self.out("exact_check_sklearn_d")),
+                       f"sklearn_exact_check{self.suffix}")
+        if res["returncode"] != 0 or not check.exists():
+            return {"exact_check_recall": None, "exact_check_error": res["stderr"].strip()[-300:]}
+        unfold_rows = np.load(exact_path)[queries]
+        strict, tolerant = exact_check(self.X, queries, unfold_rows, np.load(check), self.k)
+        return {"k": self.k, "exact_check_recall": strict, "exact_check_recall_tie_tolerant": tolerant,
+                "exact_check_queries": int(len(queries))}
+
+    def pynndescent_quality(self, indices, exact, truth_source):
+        """Recall of pynndescent's neighbours with the point itself removed.
+
+        NNDescent(n_neighbors=15) lists the point itself first, so it returns
+        14 other points: `recall` (over 15, as for unfold) is then at most
+        14/15; `recall_k14` compares the first 14 others with the 14 nearest
+        true neighbours, like for like.
+        """
+        k = self.k
+        others = drop_self(indices)
+        self_first = sum(1 for i, row in enumerate(indices.tolist()) if row[0] == i) / len(indices)
+        return {
+            "k": k,
+            "recall": neighbour_recall(others, exact, k),
+            "recall_k14": neighbour_recall([row[:k - 1] for row in others], [e[:k - 1] for e in exact], k - 1),
+            "self_first_fraction": self_first,
+            "ground_truth": truth_source,
+        }
+
+    # -- pca
+    def task_pca(self):
+        import numpy as np
+
+        sk_path = self.out("sklearn_pca")
+        for r in range(self.args.repeat):
+            sk_path.unlink(missing_ok=True)
+            rec = self.base("sklearn", "pca", "PCA(2)", r)
+            res = self.run(self.peer("sklearn-pca", "--input", self.X_path, "--dims", 2, "--out", sk_path),
+                           f"sklearn_pca{self.suffix}_r{r}")
+            if self.measured(rec, res, [sk_path]):
+                info = last_json_object(res["stdout"]) or {}
+                rec.update(out_dims=2, inproc_seconds=info.get("inproc_seconds"),
+                           svd_solver=info.get("svd_solver"),
+                           explained_variance_ratio=info.get("explained_variance_ratio"))
+            self.emit(rec)
+
+        if not self.unfold:
+            self.skipped("unfold", "pca", "pca", self.unfold_reason)
+            return
+        unfold_path = self.out("unfold_pca")
+        for r in range(self.args.repeat):
+            unfold_path.unlink(missing_ok=True)
+            rec = self.base("unfold", "pca", "pca", r)
+            res = self.run(self.unfold_cmd("embed", self.X_path, "--method", "pca", "--dims", 2,
+                                           "-o", unfold_path, "--quiet"),
+                           f"unfold_pca{self.suffix}_r{r}")
+            if self.measured(rec, res, [unfold_path]):
+                rec["out_dims"] = 2
+                if sk_path.exists():
+                    corr = pearson_abs(np.load(unfold_path).astype(np.float64), np.load(sk_path).astype(np.float64))
+                    rec.update(pca_corr=[float(c) for c in corr], pca_corr_min=float(corr.min()))
+            self.emit(rec)
+
+    # -- evaluate
+    def task_evaluate(self):
+        import numpy as np
+
+        embedding, source = self.out("unfold_pca"), "unfold_pca"
+        valid = bool(self.unfold) and embedding.exists() and np.load(embedding, mmap_mode="r").shape[0] == self.n
+        if not valid and self.unfold:
+            log("no unfold PCA embedding yet: making one (untimed)")
+            self.run(self.unfold_cmd("embed", self.X_path, "--method", "pca", "--dims", 2, "-o", embedding,
+                                     "--quiet"), f"unfold_pca_for_evaluate{self.suffix}")
+            valid = embedding.exists()
+        k = self.k
+        if self.unfold and valid:
+            for r in range(self.args.repeat):
+                rec = self.base("unfold", "evaluate", "pca-embedding", r)
+                res = self.run(self.unfold_cmd("evaluate", self.X_path, embedding, "--labels", self.labels_path,
+                                               "--json"), f"unfold_evaluate{self.suffix}_r{r}")
+                if self.measured(rec, res):
+                    parsed = last_json_object(res["stdout"])
+                    if parsed is None:
+                        rec.update(status="failed", reason="no JSON object on stdout")
+                    else:
+                        for key in ("trustworthiness", "continuity", "neighbor_preservation", "knn_accuracy",
+                                    "k", "sample"):
+                            rec[key] = parsed.get(key)
+                        if parsed.get("n") not in (None, self.n):
+                            rec["eval_n"] = parsed["n"]
+                        k = parsed.get("k") or k
+                self.emit(rec)
+        else:
+            self.skipped("unfold", "evaluate", "pca-embedding",
+                         self.unfold_reason or f"{embedding} could not be made")
+
+        if not valid:
+            embedding, source = self.out("sklearn_pca"), "sklearn_pca"
+            if not (embedding.exists() and np.load(embedding, mmap_mode="r").shape[0] == self.n):
+                log("no PCA embedding available: making one with sklearn (untimed)")
+                self.run(self.peer("sklearn-pca", "--input", self.X_path, "--dims", 2, "--out", embedding),
+                         f"sklearn_pca_for_evaluate{self.suffix}")
+        for r in range(self.args.repeat):
+            rec = self.base("sklearn", "evaluate", "trustworthiness-5k-seed0", r)
+            res = self.run(self.peer("sklearn-evaluate", "--input", self.X_path, "--embedding", embedding,
+                                     "--labels", self.labels_path, "-k", k, "--sample", 5000, "--seed", 0),
+                           f"sklearn_evaluate{self.suffix}_r{r}")
+            if self.measured(rec, res):
+                info = last_json_object(res["stdout"]) or {}
+                rec.update({key: info.get(key) for key in (
+                    "trustworthiness", "continuity", "neighbor_preservation", "knn_accuracy", "k", "sample",
+                    "subsample_seed", "inproc_seconds")})
+                rec["embedding"] = source
+            self.emit(rec)
+
+    # -- summary
+    def median(self, tool, task, variant, key="seconds"):
+        values = [r[key] for r in self.records
+                  if r.get("status") == "ok" and r["tool"] == tool and r["task"] == task
+                  and r["variant"] == variant and r.get(key) is not None]
+        return statistics.median(values) if values else None
+
+    def ratios(self):
+        pairs = {
+            "knn": [("pynndescent_cold_over_unfold", ("pynndescent", "cold"), ("unfold", "approx")),
+                    ("pynndescent_warm_over_unfold", ("pynndescent", "warm"), ("unfold", "approx")),
+                    ("unfold_exact_over_unfold", ("unfold", "exact"), ("unfold", "approx"))],
+            "pca": [("sklearn_over_unfold", ("sklearn", "PCA(2)"), ("unfold", "pca"))],
+            "evaluate": [("sklearn_trust5k_over_unfold", ("sklearn", "trustworthiness-5k-seed0"),
+                          ("unfold", "pca-embedding"))],
+        }
+        for task, entries in pairs.items():
+            if task not in self.args.tasks:
+                continue
+            line = {"task": task, "kind": "ratios", "n": self.n, "statistic": "median over repeats"}
+            for name, (tool_a, var_a), (tool_b, var_b) in entries:
+                for key, prefix in (("seconds", "ratio_"), ("peak_rss_mb", "rss_ratio_")):
+                    a, b = self.median(tool_a, task, var_a, key), self.median(tool_b, task, var_b, key)
+                    line[prefix + name] = a / b if a is not None and b else None
+            self.emit(line)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description="Benchmark unfold against peers on MNIST.")
+    parser.add_argument("--tasks", default=",".join(ALL_TASKS),
+                        help="comma-separated subset of knn,pca,evaluate (default: all)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (default 1)")
+    parser.add_argument("--n", type=int, default=MNIST_ROWS,
+                        help="use only the first N rows, for quick runs (default 70000)")
+    parser.add_argument("--data", type=pathlib.Path, default=REPO.parent / "shared" / "data" / "mnist",
+                        help="folder with the MNIST *-ubyte.gz files")
+    parser.add_argument("--unfold", help="unfold binary (default: <repo>/target/release/unfold)")
+    parser.add_argument("--no-build", action="store_true",
+                        help="do not run cargo when the unfold binary is missing; skip its runs")
+    parser.add_argument("--threads", type=int, help="threads for every tool (default: all cores)")
+    parser.add_argument("--no-prime", action="store_true",
+                        help="skip the untimed run that fills numba's on-disk cache")
+    parser.add_argument("--jsonl", help="also append lines here (default bench/out/results.jsonl)")
+    args = parser.parse_args(argv)
+    args.tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
+    unknown = sorted(set(args.tasks) - set(ALL_TASKS))
+    if unknown:
+        parser.error(f"unknown task(s) {', '.join(unknown)}; choose from {', '.join(ALL_TASKS)}")
+    if not 2 * 15 < args.n <= MNIST_ROWS:
+        parser.error(f"--n must be in 31..{MNIST_ROWS}, got {args.n}")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    if not running_in_venv():
+        ensure_venv()
+        os.execv(str(venv_python()), [str(venv_python()), str(pathlib.Path(__file__).resolve()), *argv])
+    ensure_venv()
+    bench = Bench(args)
+    bench.locate_unfold()
+    bench.emit({"kind": "env", "n": bench.n, "dims": bench.dims, "cpu_count": os.cpu_count(),
+                "python": sys.version.split()[0], "versions": package_versions(),
+                "unfold": str(bench.unfold) if bench.unfold else None, "rss_method": bench.run.rss_method,
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    for task in args.tasks:
+        getattr(bench, f"task_{task}")()
+    bench.ratios()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
