@@ -55,6 +55,9 @@ pub struct EmbedArgs {
 
 pub fn run(args: EmbedArgs) -> Result<()> {
     let start = Instant::now();
+    if let Some(png) = &args.plot {
+        crate::plot_cmd::check_png_path(png)?;
+    }
     let bars = Bars::new(args.run.quiet);
     let input = Input::load(args.input.as_deref(), args.labels.as_deref())?;
     let data = input.matrix.data()?;

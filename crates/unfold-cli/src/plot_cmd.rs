@@ -45,11 +45,17 @@ pub fn run(args: PlotArgs) -> Result<()> {
     write_png(&args.output, m.values(), m.n_cols(), labels.as_ref(), &title, (args.width, args.height))
 }
 
-/// Renders and writes a scatter plot atomically.
-pub fn write_png(path: &Path, coords: &[f32], dims: usize, labels: Option<&Labels>, title: &str, size: (u32, u32)) -> Result<()> {
+/// Checks that a plot path names a PNG file (before any work is done).
+pub fn check_png_path(path: &Path) -> Result<()> {
     if !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("png")) {
         return Err(UsageError(format!("{}: the plot must be a .png file", path.display())).into());
     }
+    Ok(())
+}
+
+/// Renders and writes a scatter plot atomically.
+pub fn write_png(path: &Path, coords: &[f32], dims: usize, labels: Option<&Labels>, title: &str, size: (u32, u32)) -> Result<()> {
+    check_png_path(path)?;
     let categories = labels.map(|l| Categories { codes: l.codes.clone(), names: l.names.clone() });
     let spec = ScatterSpec { coords, dims, categories: categories.as_ref(), title, width: size.0, height: size.1 };
     let png = scatter_png(&spec).map_err(|e| UsageError(format!("{}: {e:#}", path.display())))?;

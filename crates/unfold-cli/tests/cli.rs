@@ -112,6 +112,7 @@ fn invalid_parameters_exit_2_naming_them() {
         (&["embed", "x.npy", "--threads", "0"], "`threads`"),
         (&["embed", "x.npy", "--svd-solver", "arpack"], "svd_solver"),
         (&["plot", "x.npy", "-o", "x.jpg"], ".png"),
+        (&["embed", "x.npy", "--plot", "x.jpg"], ".png"),
         (&["neighbors", "x.npy", "-k", "3", "--pca", "2", "--metric", "manhattan", "-o", "n.npy"], "--pca applies"),
         (&["neighbors", "x.npy", "-k", "3", "--pca", "4", "-o", "n.npy"], "n_components"),
     ];

@@ -9,6 +9,11 @@
 //!    the receiving point's current k-th distance and applied block by block.
 //! 3. Stops when fewer than `delta · n · k` entries changed in an iteration, or after `n_iters`.
 //!
+//! Pairs already in both graph rows are not recomputed, pairs in one row reuse its distance, and
+//! float distances stop accumulating once they cannot enter either row. For (squared) euclidean
+//! distance on data whose values are all integers in `0..=255` (images), the rows are kept as
+//! bytes: the distances are exactly the same and a quarter of the memory is moved.
+//!
 //! Proposals are generated from a snapshot and applied as a set (see the module docs of
 //! [`crate::knn`]), and every random choice is a hash of `(seed, stage, unit)`; with a seed the
 //! result is identical at any thread count.
