@@ -1,6 +1,6 @@
 //! NN-descent (Dong, Moses & Li, 2011) with a random-projection-forest start, after pynndescent.
 //!
-//! 1. Random-projection trees ([`super::rptree`]) on a sketch of the data; all pairs inside each
+//! 1. Random-projection trees (`knn/rptree.rs`) on a sketch of the data; all pairs inside each
 //!    leaf seed the graph. The points are then **reordered by the first tree's leaves**, so that
 //!    neighbours sit close in memory for the rest of the search.
 //! 2. Each iteration samples, for every point, up to `max_candidates` "new" and "old" candidates
