@@ -18,7 +18,7 @@ use clap::{Parser, Subcommand};
 
 /// Manifold learning: embeddings, neighbour graphs and embedding quality.
 #[derive(Parser)]
-#[command(name = "unfold", version, about, long_about = None, propagate_version = true)]
+#[command(name = "unfold", version, about = "Manifold learning: embeddings, neighbour graphs and embedding quality", long_about = None, propagate_version = true)]
 #[command(after_help = "Run `unfold embed --plot demo.png` to embed the built-in MNIST demo set.")]
 struct Cli {
     #[command(subcommand)]

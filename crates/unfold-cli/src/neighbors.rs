@@ -97,7 +97,7 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
         }
     }
     let seconds = start.elapsed().as_secs_f64();
-    let algorithm = params.resolved_algorithm(n);
+    let exact = params.resolved_algorithm(n) == KnnAlgorithm::Exact;
     if args.run.json {
         let summary = json!({
             "task": "neighbors",
@@ -106,14 +106,15 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
             "k": k,
             "metric": metric.to_string(),
             "pca": args.pca,
-            "algorithm": if algorithm == KnnAlgorithm::Exact { "exact" } else { "nndescent" },
+            "algorithm": if exact { "exact" } else { "nndescent" },
             "seconds": seconds,
             "indices": args.output.display().to_string(),
             "distances": args.distances.as_ref().map(|p| p.display().to_string()),
         });
         println!("{summary}");
     } else {
-        bars.note(&format!("neighbors: {n} points, k = {k}, {metric}, {algorithm:?} in {seconds:.2} s → {}", args.output.display()));
+        let algorithm = if exact { "exact" } else { "NN-descent" };
+        bars.note(&format!("neighbors: {n} points, k = {k}, {metric}, {algorithm} in {seconds:.2} s → {}", args.output.display()));
     }
     Ok(())
 }

@@ -34,14 +34,14 @@ pub enum Error {
         /// What is wrong and where in the file.
         message: String,
     },
-    /// The operating system refused a read or write.
-    #[error("{}: {source}", path.display())]
+    /// The operating system refused a read or write. The message already includes the
+    /// operating system's reason, so it is not repeated as an error source.
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The underlying error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A numerical routine did not converge or met a degenerate case it cannot handle.
     #[error("{stage} failed: {message}")]
@@ -68,8 +68,8 @@ impl Error {
     }
 
     /// Builds an [`Error::Io`] for `path`.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: path.into(), source }
+    pub fn io(path: impl Into<PathBuf>, error: std::io::Error) -> Self {
+        Error::Io { path: path.into(), error }
     }
 
     /// Attaches a file to a data error, so "row 3, column 2 is NaN" becomes
@@ -85,8 +85,8 @@ impl Error {
     pub fn is_user_error(&self) -> bool {
         match self {
             Error::InvalidParameter { .. } | Error::InvalidData(_) | Error::Format { .. } => true,
-            Error::Io { source, .. } => matches!(
-                source.kind(),
+            Error::Io { error, .. } => matches!(
+                error.kind(),
                 std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::IsADirectory
             ),
             _ => false,
