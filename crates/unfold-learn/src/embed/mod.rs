@@ -1,3 +1,4 @@
 //! Embeddings: one module per method, each a validated `Params` → `fit` → fitted `Model`.
 
 pub mod pca;
+pub mod umap;
