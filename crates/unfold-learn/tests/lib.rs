@@ -5,3 +5,4 @@ mod io;
 mod knn;
 mod pca;
 mod quality;
+mod umap_spectral;

@@ -1,9 +1,12 @@
 //! Dense linear algebra on top of `faer`: centred products computed block by block from `f32`
 //! data (no centred or `f64` copy of the whole matrix), orthonormalisation, symmetric
-//! eigendecomposition and a randomized range finder (Halko, Martinsson & Tropp, 2011).
+//! eigendecomposition, a randomized range finder (Halko, Martinsson & Tropp, 2011) and
+//! [`lobpcg`], a sparse-friendly solver for a few extreme eigenpairs.
 //!
 //! Reductions over rows use a fixed number of groups, each summing its blocks in order, and the
 //! groups are added in order: results do not depend on the number of threads.
+
+pub mod lobpcg;
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par, Side};

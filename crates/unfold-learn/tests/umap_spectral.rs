@@ -1,0 +1,210 @@
+//! UMAP's spectral initialisation: the iterative eigensolver against a dense decomposition built
+//! here, disconnected graphs, thread-count independence and connected components.
+
+use std::collections::BTreeMap;
+
+use faer::{Mat, Side};
+use unfold_learn::embed::umap::spectral::{
+    EigenOptions, connected_components, laplacian_eigenvectors, laplacian_eigenvectors_with, spectral_layout, spectral_layout_with,
+};
+use unfold_learn::rng::{SeedSource, normal_f64};
+
+/// A symmetric CSR graph.
+struct Csr {
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    weights: Vec<f32>,
+}
+
+/// Gaussian points with per-axis scales, shifted by `offset` (`n × scales.len()`).
+fn cloud(n: usize, scales: &[f64], offset: f64, seed: u64) -> Vec<f64> {
+    let s = SeedSource::new(Some(seed));
+    let d = scales.len();
+    (0..n * d).map(|u| offset + scales[u % d] * normal_f64(s.value(0, 2 * u as u64), s.value(0, 2 * u as u64 + 1))).collect()
+}
+
+/// Brute-force kNN graph, weights `exp(−dist / mean dist)`, symmetrised by the maximum.
+fn knn_csr(x: &[f64], d: usize, k: usize) -> Csr {
+    let n = x.len() / d;
+    let dist = |i: usize, j: usize| (0..d).map(|c| (x[i * d + c] - x[j * d + c]).powi(2)).sum::<f64>().sqrt();
+    let mut edges: Vec<(usize, usize, f64)> = Vec::new();
+    for i in 0..n {
+        let mut row: Vec<(f64, usize)> = (0..n).filter(|&j| j != i).map(|j| (dist(i, j), j)).collect();
+        row.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        edges.extend(row[..k].iter().map(|&(dd, j)| (i, j, dd)));
+    }
+    let mean = edges.iter().map(|e| e.2).sum::<f64>() / edges.len() as f64;
+    let mut map: BTreeMap<(u32, u32), f32> = BTreeMap::new();
+    for &(i, j, dd) in &edges {
+        let w = (-dd / mean).exp() as f32;
+        for key in [(i as u32, j as u32), (j as u32, i as u32)] {
+            let e = map.entry(key).or_insert(0.0);
+            *e = e.max(w);
+        }
+    }
+    from_edges(n, &map)
+}
+
+fn from_edges(n: usize, map: &BTreeMap<(u32, u32), f32>) -> Csr {
+    let mut indptr = vec![0usize; n + 1];
+    let (mut indices, mut weights) = (Vec::new(), Vec::new());
+    for (&(i, j), &w) in map {
+        indptr[i as usize + 1] += 1;
+        indices.push(j);
+        weights.push(w);
+    }
+    for i in 0..n {
+        indptr[i + 1] += indptr[i];
+    }
+    Csr { indptr, indices, weights }
+}
+
+/// The anisotropic 300-point cloud used by the eigenvector tests (connected, well separated
+/// low eigenvalues).
+fn connected_graph() -> Csr {
+    knn_csr(&cloud(300, &[3.0, 1.0, 0.3], 0.0, 11), 3, 10)
+}
+
+/// Smallest eigenpairs of `L = I − D^{-1/2} W D^{-1/2}`, built and decomposed densely here.
+fn dense_laplacian(g: &Csr) -> (Vec<f64>, Mat<f64>) {
+    let n = g.indptr.len() - 1;
+    let deg: Vec<f64> = (0..n).map(|i| g.weights[g.indptr[i]..g.indptr[i + 1]].iter().map(|&w| w as f64).sum()).collect();
+    let mut l = Mat::<f64>::identity(n, n);
+    for i in 0..n {
+        for e in g.indptr[i]..g.indptr[i + 1] {
+            let j = g.indices[e] as usize;
+            l[(i, j)] -= g.weights[e] as f64 / (deg[i] * deg[j]).sqrt();
+        }
+    }
+    let evd = l.self_adjoint_eigen(Side::Lower).unwrap();
+    let s = evd.S().column_vector();
+    ((0..n).map(|i| s[i]).collect(), evd.U().to_owned())
+}
+
+fn assert_matches_dense(values: &[f64], vectors: &[f64], k: usize, want_values: &[f64], want: &Mat<f64>, what: &str) {
+    let n = want.nrows();
+    for c in 0..k {
+        assert!((values[c] - want_values[c + 1]).abs() < 1e-4, "{what}: eigenvalue {c}: {} vs dense {}", values[c], want_values[c + 1]);
+        let dot: f64 = (0..n).map(|i| vectors[i * k + c] * want[(i, c + 1)]).sum();
+        let norm: f64 = (0..n).map(|i| vectors[i * k + c].powi(2)).sum::<f64>().sqrt();
+        assert!(dot.abs() / norm >= 0.999, "{what}: vector {c}: |cos| = {}", dot.abs() / norm);
+    }
+}
+
+#[test]
+fn sparse_and_dense_solvers_match_a_dense_laplacian_decomposition() {
+    let g = connected_graph();
+    assert_eq!(connected_components(&g.indptr, &g.indices).0, 1);
+    let (want_values, want) = dense_laplacian(&g);
+    let k = 3;
+    // The comparison is only meaningful if the wanted eigenvalues are separated.
+    for c in 1..=k {
+        assert!(want_values[c + 1] - want_values[c] > 1e-3, "eigenvalues {c}, {} nearly equal: {want_values:?}", c + 1);
+    }
+    let sparse = EigenOptions { dense_max: 0, ..Default::default() };
+    let (values, vectors) = laplacian_eigenvectors_with(&g.indptr, &g.indices, &g.weights, k, Some(3), &sparse).unwrap();
+    assert_matches_dense(&values, &vectors, k, &want_values, &want, "LOBPCG");
+    let (values, vectors) = laplacian_eigenvectors(&g.indptr, &g.indices, &g.weights, k, Some(3)).unwrap();
+    assert_matches_dense(&values, &vectors, k, &want_values, &want, "dense");
+}
+
+/// Three separate blobs and one isolated vertex (the last).
+fn disconnected_graph() -> Csr {
+    let mut x = Vec::new();
+    for (b, offset) in [0.0, 50.0, -50.0].into_iter().enumerate() {
+        x.extend(cloud(100, &[1.0, 1.0], offset, 20 + b as u64));
+    }
+    let g = knn_csr(&x, 2, 8);
+    let mut indptr = g.indptr;
+    indptr.push(*indptr.last().unwrap());
+    Csr { indptr, ..g }
+}
+
+#[test]
+fn disconnected_graph_gives_finite_coordinates_in_the_box() {
+    let g = disconnected_graph();
+    let (nc, labels) = connected_components(&g.indptr, &g.indices);
+    assert_eq!(nc, 4, "labels {labels:?}");
+    for dim in [1, 2, 3] {
+        let y = spectral_layout(&g.indptr, &g.indices, &g.weights, dim, Some(5)).unwrap();
+        assert_eq!(y.len(), 301 * dim);
+        assert!(y.iter().all(|v| v.is_finite() && (0.0..=10.0).contains(v)), "dim {dim}: {y:?}");
+    }
+    // Many components (more than 2·dim): grid meta positions; only isolated vertices and pairs.
+    let mut map = BTreeMap::new();
+    for i in (0..40u32).step_by(2) {
+        map.insert((i, i + 1), 1.0f32);
+        map.insert((i + 1, i), 1.0f32);
+    }
+    let h = from_edges(50, &map);
+    let y = spectral_layout(&h.indptr, &h.indices, &h.weights, 2, Some(5)).unwrap();
+    assert!(y.iter().all(|v| v.is_finite() && (0.0..=10.0).contains(v)));
+    // No edges at all, and zero weights.
+    let y = spectral_layout(&[0, 0, 0, 0], &[], &[], 2, Some(1)).unwrap();
+    assert!(y.iter().all(|v| v.is_finite()));
+    let y = spectral_layout(&[0, 1, 2], &[1, 0], &[0.0, 0.0], 2, None).unwrap();
+    assert!(y.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn seeded_layout_is_identical_at_one_and_two_threads() {
+    let sparse = EigenOptions { dense_max: 0, ..Default::default() };
+    let run = |t: usize, g: &Csr| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()
+            .unwrap()
+            .install(|| spectral_layout_with(&g.indptr, &g.indices, &g.weights, 2, Some(9), &sparse).unwrap())
+    };
+    for g in [connected_graph(), disconnected_graph()] {
+        let (a, b) = (run(1, &g), run(2, &g));
+        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+    }
+}
+
+#[test]
+fn connected_components_of_a_small_graph() {
+    // 0 – 2 – 4, 1 – 3, 5 – 6 given in one direction only, 7 alone.
+    let rows: [&[u32]; 8] = [&[2], &[3], &[0, 4], &[1], &[2], &[], &[5], &[]];
+    let mut indptr = vec![0];
+    let mut indices = Vec::new();
+    for r in rows {
+        indices.extend_from_slice(r);
+        indptr.push(indices.len());
+    }
+    let (nc, labels) = connected_components(&indptr, &indices);
+    assert_eq!(nc, 4);
+    assert_eq!(labels, vec![0, 1, 0, 1, 0, 2, 2, 3]);
+    assert_eq!(connected_components(&[0], &[]), (0, vec![]));
+}
+
+/// Timing of the iterative solver on a 50,000-point random geometric graph (run with
+/// `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn lobpcg_timing_on_a_large_graph() {
+    use unfold_learn::prelude::*;
+    let n = 50_000;
+    let s = SeedSource::new(Some(1));
+    let x: Vec<f32> = (0..n * 3).map(|u| unfold_learn::rng::unit_f64(s.value(1, u as u64)) as f32).collect();
+    let data = Data::from_row_major(&x, n, 3).unwrap();
+    let knn = unfold_learn::knn::knn(&data, &KnnParams { k: 15, seed: Some(1), ..Default::default() }).unwrap();
+    let mut map = BTreeMap::new();
+    for i in 0..n {
+        let (idx, dist) = knn.neighbors(i);
+        let sigma = dist[dist.len() - 1].max(1e-6);
+        for (&j, &dd) in idx.iter().zip(dist) {
+            let w = (-dd / sigma).exp();
+            for key in [(i as u32, j), (j, i as u32)] {
+                let e = map.entry(key).or_insert(0.0f32);
+                *e = e.max(w);
+            }
+        }
+    }
+    let g = from_edges(n, &map);
+    for dim in [2, 10] {
+        let t = std::time::Instant::now();
+        let (values, _) = laplacian_eigenvectors(&g.indptr, &g.indices, &g.weights, dim, Some(1)).unwrap();
+        eprintln!("n = {n}, nnz = {}, dim = {dim}: {:.2} s, eigenvalues {values:?}", g.indices.len(), t.elapsed().as_secs_f64());
+    }
+}
