@@ -5,4 +5,5 @@ mod io;
 mod knn;
 mod pca;
 mod quality;
+mod umap_graph;
 mod umap_spectral;

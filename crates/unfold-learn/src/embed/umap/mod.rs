@@ -1,9 +1,23 @@
-//! UMAP (McInnes, Healy & Melville, 2018): the stages of the method, one file each.
+//! UMAP: Uniform Manifold Approximation and Projection (McInnes, Healy & Melville 2018,
+//! arXiv:1802.03426), stage by stage, matching umap-learn 0.5.
 //!
-//! * [`spectral`]: the spectral initialisation (normalised-Laplacian eigenvectors, one box per
-//!   connected component, then umap-learn's noisy rescaling to `[0, 10]`).
-//! * [`layout`]: the stochastic-gradient layout on the fuzzy graph, with order-independent
-//!   updates so a seeded layout is identical at any thread count.
+//! The method runs in stages; each is a public function here so it can be tested against
+//! umap-learn on its own:
+//!
+//! 1. **kNN graph** ([`crate::knn`]): `n_neighbors − 1` neighbours per point, since umap-learn
+//!    counts the point itself as its first neighbour and this crate's graphs do not.
+//! 2. **Fuzzy simplicial set** ([`graph`]): per-point `rho` (distance to the nearest neighbour)
+//!    and `sigma` (a bandwidth so that the memberships of each point sum to `log2(n_neighbors)`)
+//!    by [`graph::smooth_knn_dist`]; memberships `exp(−(d − rho)/sigma)`, then the fuzzy union
+//!    `A + Aᵀ − A∘Aᵀ` (or a mix with the intersection) by [`graph::fuzzy_simplicial_set`].
+//! 3. **Output curve** ([`curve`]): the `a`, `b` of the low-dimensional similarity
+//!    `1 / (1 + a d^(2b))`, fitted to `min_dist` and `spread` by [`curve::find_ab_params`].
+//! 4. **Initialisation** ([`spectral`]): normalised-Laplacian eigenvectors, one box per
+//!    connected component, then umap-learn's noisy rescaling to `[0, 10]`.
+//! 5. **Layout** ([`layout`]): stochastic gradient descent on the fuzzy cross entropy, with
+//!    order-independent updates so a seeded layout is identical at any thread count.
 
+pub mod curve;
+pub mod graph;
 pub mod layout;
 pub mod spectral;
