@@ -177,34 +177,3 @@ fn connected_components_of_a_small_graph() {
     assert_eq!(labels, vec![0, 1, 0, 1, 0, 2, 2, 3]);
     assert_eq!(connected_components(&[0], &[]), (0, vec![]));
 }
-
-/// Timing of the iterative solver on a 50,000-point random geometric graph (run with
-/// `--ignored --nocapture`).
-#[test]
-#[ignore]
-fn lobpcg_timing_on_a_large_graph() {
-    use unfold_learn::prelude::*;
-    let n = 50_000;
-    let s = SeedSource::new(Some(1));
-    let x: Vec<f32> = (0..n * 3).map(|u| unfold_learn::rng::unit_f64(s.value(1, u as u64)) as f32).collect();
-    let data = Data::from_row_major(&x, n, 3).unwrap();
-    let knn = unfold_learn::knn::knn(&data, &KnnParams { k: 15, seed: Some(1), ..Default::default() }).unwrap();
-    let mut map = BTreeMap::new();
-    for i in 0..n {
-        let (idx, dist) = knn.neighbors(i);
-        let sigma = dist[dist.len() - 1].max(1e-6);
-        for (&j, &dd) in idx.iter().zip(dist) {
-            let w = (-dd / sigma).exp();
-            for key in [(i as u32, j), (j, i as u32)] {
-                let e = map.entry(key).or_insert(0.0f32);
-                *e = e.max(w);
-            }
-        }
-    }
-    let g = from_edges(n, &map);
-    for dim in [2, 10] {
-        let t = std::time::Instant::now();
-        let (values, _) = laplacian_eigenvectors(&g.indptr, &g.indices, &g.weights, dim, Some(1)).unwrap();
-        eprintln!("n = {n}, nnz = {}, dim = {dim}: {:.2} s, eigenvalues {values:?}", g.indices.len(), t.elapsed().as_secs_f64());
-    }
-}
