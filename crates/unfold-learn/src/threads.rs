@@ -2,11 +2,19 @@
 
 use crate::error::{Error, Result};
 
+/// Checks a `threads` parameter: `None` (all cores) or at least 1.
+pub(crate) fn check(threads: Option<usize>) -> Result<()> {
+    if threads == Some(0) {
+        return Err(Error::param("threads", 0, "must be at least 1 (omit it to use all cores)"));
+    }
+    Ok(())
+}
+
 /// Runs `f` on a pool of `threads` workers (`None` = rayon's global pool, i.e. all cores).
 pub(crate) fn install<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
+    check(threads)?;
     match threads {
         None => Ok(f()),
-        Some(0) => Err(Error::param("threads", 0, "must be at least 1 (omit it to use all cores)")),
         Some(t) => {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(t)

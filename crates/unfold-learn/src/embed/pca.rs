@@ -159,9 +159,7 @@ impl Pca {
         if params.n_components == 0 {
             return Err(Error::param("n_components", 0, "must be at least 1"));
         }
-        if params.threads == Some(0) {
-            return Err(Error::param("threads", 0, "must be at least 1 (omit it to use all cores)"));
-        }
+        crate::threads::check(params.threads)?;
         Ok(Pca { params })
     }
 

@@ -12,7 +12,7 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
-use super::{EMPTY, KnnGraph, push_sorted};
+use super::{EMPTY, KnnGraph, push_sorted, write_sorted};
 use crate::data::Data;
 use crate::error::Result;
 use crate::metric::{Kernel, KernelVisitor, Metric};
@@ -123,11 +123,8 @@ fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form
                     .filter(|&&j| j != EMPTY && j as usize != i)
                     .map(|&j| (kernel.reduced(row(i), row(j as usize)), j))
                     .collect();
-                cand.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                for (c, &(dist, j)) in cand.iter().take(k).enumerate() {
-                    out_idx[qi * k + c] = j;
-                    out_dist[qi * k + c] = kernel.finalize(dist);
-                }
+                let out = qi * k..(qi + 1) * k;
+                write_sorted(&mut cand, &mut out_idx[out.clone()], &mut out_dist[out], |r| kernel.finalize(r));
             }
             progress.inc(nq as u64);
             Ok(())

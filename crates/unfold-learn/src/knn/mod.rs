@@ -99,9 +99,7 @@ impl KnnParams {
                 format!("must be less than the number of rows ({n_rows}), since a point is not its own neighbour"),
             ));
         }
-        if self.threads == Some(0) {
-            return Err(Error::param("threads", 0, "must be at least 1 (omit it to use all cores)"));
-        }
+        crate::threads::check(self.threads)?;
         if self.n_trees == Some(0) {
             return Err(Error::param("n_trees", 0, "must be at least 1"));
         }
@@ -251,6 +249,16 @@ pub(crate) fn push_sorted(dist: &mut [f32], idx: &mut [u32], d: f32, j: u32) -> 
     dist[pos] = d;
     idx[pos] = j;
     Some(pos)
+}
+
+/// Sorts candidates by (reduced distance, index) and writes the first `out_idx.len()` of them,
+/// with distances mapped through `finalize`.
+pub(crate) fn write_sorted(cand: &mut [(f32, u32)], out_idx: &mut [u32], out_dist: &mut [f32], finalize: impl Fn(f32) -> f32) {
+    cand.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    for ((oi, od), &(dist, j)) in out_idx.iter_mut().zip(out_dist.iter_mut()).zip(cand.iter()) {
+        *oi = j;
+        *od = finalize(dist);
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@
 use rayon::prelude::*;
 
 use super::rptree::{Tree, build_tree, sketch};
-use super::{EMPTY, Heaps, KnnGraph, KnnParams};
+use super::{EMPTY, Heaps, KnnGraph, KnnParams, write_sorted};
 use crate::data::Data;
 use crate::error::Result;
 use crate::metric::{Kernel, KernelVisitor, Metric};
@@ -292,11 +292,7 @@ fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, seeds: &SeedSo
     indices.par_chunks_mut(k).zip(distances.par_chunks_mut(k)).enumerate().for_each(|(i, (oi, od))| {
         let p = inv[i] as usize;
         let mut row: Vec<(f32, u32)> = (0..k).map(|c| (heaps.dist[p * k + c], perm[heaps.idx[p * k + c] as usize])).collect();
-        row.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        for (c, (dist, j)) in row.into_iter().enumerate() {
-            oi[c] = j;
-            od[c] = g.finalize(dist);
-        }
+        write_sorted(&mut row, oi, od, |r| g.finalize(r));
     });
     KnnGraph::from_parts(n, k, indices, distances)
 }

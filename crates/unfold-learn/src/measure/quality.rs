@@ -121,9 +121,7 @@ impl QualityParams {
                 format!("must be at least 2·k + 2 = {} so that k = {} stays below half the sample", 2 * self.k + 2, self.k),
             ));
         }
-        if self.threads == Some(0) {
-            return Err(Error::param("threads", 0, "must be at least 1 (omit it to use all cores)"));
-        }
+        crate::threads::check(self.threads)?;
         Ok(())
     }
 }
