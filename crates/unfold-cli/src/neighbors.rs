@@ -89,13 +89,12 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
     let (n, k) = (graph.n_points(), graph.k());
     let indices: Vec<i64> = graph.indices().iter().map(|&j| j as i64).collect();
     write_atomic(&args.output, |w| w.write_all(&npy_bytes_i64(&indices, n, k))).context("writing the indices")?;
-    if let Some(path) = &args.distances {
-        if let Err(e) = write_atomic(path, |w| w.write_all(&npy_bytes_f32(graph.distances(), n, k))) {
+    if let Some(path) = &args.distances
+        && let Err(e) = write_atomic(path, |w| w.write_all(&npy_bytes_f32(graph.distances(), n, k))) {
             // Both files or neither.
             let _ = std::fs::remove_file(&args.output);
             return Err(anyhow::Error::from(e).context("writing the distances"));
         }
-    }
     let seconds = start.elapsed().as_secs_f64();
     let exact = params.resolved_algorithm(n) == KnnAlgorithm::Exact;
     if args.run.json {

@@ -117,9 +117,9 @@ fn nn_descent_recall_on_mnist_sample() {
     for (data, metric) in
         [(&pixels, Metric::Euclidean), (&scaled, Metric::Euclidean), (&pixels, Metric::Cosine), (&pixels, Metric::Manhattan)]
     {
-        let exact = knn(&data, &KnnParams { k: 15, metric, algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
+        let exact = knn(data, &KnnParams { k: 15, metric, algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
         let approx =
-            knn(&data, &KnnParams { k: 15, metric, algorithm: KnnAlgorithm::NnDescent, seed: Some(1), ..Default::default() }).unwrap();
+            knn(data, &KnnParams { k: 15, metric, algorithm: KnnAlgorithm::NnDescent, seed: Some(1), ..Default::default() }).unwrap();
         let r = recall(&approx, &exact);
         assert!(r >= 0.97, "{metric}: NN-descent recall {r} < 0.97");
         for i in 0..5000 {

@@ -7,6 +7,7 @@
 mod delimited;
 mod idx;
 mod labels;
+pub mod model;
 mod npy;
 
 use std::io::Write;

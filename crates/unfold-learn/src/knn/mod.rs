@@ -20,6 +20,7 @@
 
 pub mod exact;
 pub mod nndescent;
+pub mod search;
 mod rptree;
 
 use serde::{Deserialize, Serialize};

@@ -106,8 +106,8 @@ struct Forest {
 }
 
 /// True when every value is an integer in `0..=255`.
-fn is_bytes(values: &[f32]) -> bool {
-    values.par_chunks(1 << 16).all(|c| c.iter().fold(true, |ok, &v| ok & (v >= 0.0) & (v <= 255.0) & (v == v.trunc())))
+pub(crate) fn is_bytes(values: &[f32]) -> bool {
+    values.par_chunks(1 << 16).all(|c| c.iter().fold(true, |ok, &v| ok & (0.0..=255.0).contains(&v) & (v == v.trunc())))
 }
 
 /// The rows in the order `perm`, converted by `conv`.
@@ -462,9 +462,9 @@ fn sample_candidates(heaps: &Heaps, flags: &mut [u8], m: usize, seeds: &SeedSour
     });
     flags.par_chunks_mut(k).enumerate().for_each(|(p, flag)| {
         let news = new_c.row(p);
-        for c in 0..k {
-            if flag[c] != 0 && news.contains(&heaps.idx[p * k + c]) {
-                flag[c] = 0;
+        for (c, f) in flag.iter_mut().enumerate() {
+            if *f != 0 && news.contains(&heaps.idx[p * k + c]) {
+                *f = 0;
             }
         }
     });

@@ -60,7 +60,7 @@ pub struct LobpcgResult {
 /// residuals are not below `tol` after `max_iter` iterations.
 pub fn lobpcg_largest(
     n: usize,
-    apply: &(dyn Fn(&[f64], &mut [f64], usize) + Sync),
+    apply: &BlockOp<'_>,
     x0: Vec<f64>,
     k: usize,
     constraint: Option<&[f64]>,
@@ -133,8 +133,11 @@ fn ritz(h: &Mat<f64>, m: usize, stage: &'static str) -> Result<(Vec<f64>, Mat<f6
     Ok((values[..m].to_vec(), vectors.subcols(0, m).to_owned()))
 }
 
+/// A symmetric operator applied to a block: `apply(x, y, b)` writes `A x` into `y` for `b` columns.
+pub type BlockOp<'a> = dyn Fn(&[f64], &mut [f64], usize) + Sync + 'a;
+
 /// `A X` into a new block.
-fn apply_new(n: usize, apply: &(dyn Fn(&[f64], &mut [f64], usize) + Sync), x: &[f64], b: usize) -> Vec<f64> {
+fn apply_new(n: usize, apply: &BlockOp<'_>, x: &[f64], b: usize) -> Vec<f64> {
     let mut y = vec![0.0; n * b];
     apply(x, &mut y, b);
     y

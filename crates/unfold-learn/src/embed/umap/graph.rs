@@ -158,7 +158,7 @@ impl FuzzyGraph {
 /// # Panics
 /// If `k` is 0 or `distances.len()` is not a multiple of `k`.
 pub fn smooth_knn_dist(distances: &[f32], k: usize, local_connectivity: f32, bandwidth: f32) -> (Vec<f32>, Vec<f32>) {
-    assert!(k > 0 && distances.len() % k == 0, "smooth_knn_dist: {} distances do not form rows of {k}", distances.len());
+    assert!(k > 0 && distances.len().is_multiple_of(k), "smooth_knn_dist: {} distances do not form rows of {k}", distances.len());
     let target = (k as f64).log2() * bandwidth as f64;
     let global_mean = if distances.is_empty() { 0.0 } else { distances.iter().map(|&d| d as f64).sum::<f64>() / distances.len() as f64 };
     distances.par_chunks(k).map(|row| smooth_row(row, target, local_connectivity as f64, global_mean)).unzip()

@@ -1,0 +1,247 @@
+//! Nearest neighbours of new points among an indexed data set.
+//!
+//! Up to [`super::EXACT_MAX_ROWS`] indexed rows, every query is compared with every row. Above,
+//! a best-first search walks the index's kNN graph made undirected (the neighbours of a point and
+//! the points that have it as a neighbour), as HNSW's bottom layer or pynndescent's query do: start
+//! from the closest of a fixed set of entry points, keep the `ef` best points seen, expand the
+//! closest unexpanded one, stop when it is farther than the worst kept.
+//!
+//! A query's result depends only on the query and the index, never on the other queries of the
+//! same call, so searching a subset gives the same rows as searching everything.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::Data;
+use crate::error::{Error, Result};
+use crate::metric::Metric;
+use crate::progress::Progress;
+
+use super::KnnGraph;
+
+/// Entry points tried by every graph search.
+const N_ENTRY: usize = 64;
+
+/// The search graph of an indexed data set: undirected kNN adjacency in CSR form, plus entry points.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchGraph {
+    indptr: Vec<u32>,
+    indices: Vec<u32>,
+    entries: Vec<u32>,
+}
+
+impl SearchGraph {
+    /// Builds the search graph from the kNN graph of the indexed rows: each point's neighbours
+    /// and the points that list it, capped at `2k` per point (nearest first, then reverse edges
+    /// in index order), and `min(n, 64)` evenly spaced entry points.
+    pub fn new(graph: &KnnGraph) -> SearchGraph {
+        let (n, k) = (graph.n_points(), graph.k());
+        let mut reverse: Vec<Vec<u32>> = vec![Vec::new(); n];
+        for i in 0..n {
+            for &j in graph.neighbors(i).0 {
+                reverse[j as usize].push(i as u32);
+            }
+        }
+        let cap = 2 * k;
+        let mut indptr = Vec::with_capacity(n + 1);
+        let mut indices = Vec::with_capacity(n * cap);
+        indptr.push(0u32);
+        for (i, rev) in reverse.iter().enumerate() {
+            let row = graph.neighbors(i).0;
+            indices.extend_from_slice(row);
+            let extra = rev.iter().filter(|j| !row.contains(j)).take(cap.saturating_sub(row.len()));
+            indices.extend(extra);
+            indptr.push(indices.len() as u32);
+        }
+        let entries = (0..N_ENTRY.min(n)).map(|i| (i * n / N_ENTRY.min(n)) as u32).collect();
+        SearchGraph { indptr, indices, entries }
+    }
+
+    /// Number of indexed points.
+    pub fn n_points(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    fn row(&self, i: usize) -> &[u32] {
+        &self.indices[self.indptr[i] as usize..self.indptr[i + 1] as usize]
+    }
+
+    /// Checks the structure (after loading from a file).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when offsets or indices are out of range.
+    pub fn validate(&self, n: usize) -> Result<()> {
+        let ok = self.indptr.len() == n + 1
+            && self.indptr.first() == Some(&0)
+            && self.indptr.windows(2).all(|w| w[0] <= w[1])
+            && *self.indptr.last().unwrap_or(&0) as usize == self.indices.len()
+            && self.indices.iter().chain(&self.entries).all(|&j| (j as usize) < n)
+            && !self.entries.is_empty();
+        if ok { Ok(()) } else { Err(Error::InvalidData(format!("the neighbour search graph does not fit {n} indexed points"))) }
+    }
+}
+
+/// The `k` nearest rows of `index` for every row of `queries`, as an `m × k` graph over the
+/// indexed rows (indices into `index`; a query equal to an indexed row finds it at distance 0).
+///
+/// `graph` is needed above [`super::EXACT_MAX_ROWS`] indexed rows; `ef` (at least `k`) is the
+/// size of the search's candidate list: larger is slower and more accurate.
+///
+/// # Errors
+/// [`Error::InvalidData`] when the column counts differ; [`Error::InvalidParameter`] for `k`
+/// outside `1..=n`; [`Error::Cancelled`].
+pub fn query(
+    index: &Data,
+    graph: Option<&SearchGraph>,
+    queries: &Data,
+    k: usize,
+    metric: Metric,
+    ef: usize,
+    progress: &dyn Progress,
+) -> Result<(Vec<u32>, Vec<f32>)> {
+    let n = index.n_rows();
+    if queries.n_cols() != index.n_cols() {
+        return Err(Error::InvalidData(format!(
+            "the new data has {} columns but the indexed data has {}",
+            queries.n_cols(),
+            index.n_cols()
+        )));
+    }
+    if k == 0 || k > n {
+        return Err(Error::param("k", k, format!("must be between 1 and the number of indexed rows ({n})")));
+    }
+    let m = queries.n_rows();
+    let mut idx = vec![0u32; m * k];
+    let mut dist = vec![0f32; m * k];
+    let graph = graph.filter(|_| n > super::EXACT_MAX_ROWS);
+    progress.stage("neighbours of new points", m as u64);
+    idx.par_chunks_mut(k).zip(dist.par_chunks_mut(k)).enumerate().with_min_len(16).try_for_each_init(
+        || (Vec::new(), vec![0u32; if graph.is_some() { n } else { 0 }], 0u32),
+        |(cand, stamps, stamp), (i, (oi, od))| {
+            if i % 256 == 0 {
+                progress.check()?;
+                progress.inc(256.min(m - i) as u64);
+            }
+            let q = queries.row(i);
+            cand.clear();
+            match graph {
+                None => cand.extend((0..n).map(|j| (metric.distance(q, index.row(j)), j as u32))),
+                Some(g) => {
+                    *stamp = stamp.wrapping_add(1);
+                    if *stamp == 0 {
+                        stamps.fill(0);
+                        *stamp = 1;
+                    }
+                    best_first(index, g, q, metric, ef.max(k), stamps, *stamp, cand);
+                }
+            }
+            super::write_sorted(cand, oi, od, |d| d);
+            Ok::<(), Error>(())
+        },
+    )?;
+    progress.finish_stage();
+    Ok((idx, dist))
+}
+
+/// Best-first search from the closest entry point; fills `out` with the `ef` best `(distance, index)`.
+#[allow(clippy::too_many_arguments)]
+fn best_first(index: &Data, g: &SearchGraph, q: &[f32], metric: Metric, ef: usize, stamps: &mut [u32], stamp: u32, out: &mut Vec<(f32, u32)>) {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    /// `(distance, index)` ordered by distance, then index.
+    struct D(f32, u32);
+    impl PartialEq for D {
+        fn eq(&self, o: &Self) -> bool {
+            self.cmp(o).is_eq()
+        }
+    }
+    impl Eq for D {}
+    impl PartialOrd for D {
+        fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+            Some(self.cmp(o))
+        }
+    }
+    impl Ord for D {
+        fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+            self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
+        }
+    }
+    let mut frontier: BinaryHeap<Reverse<D>> = BinaryHeap::new();
+    let mut best: BinaryHeap<D> = BinaryHeap::new();
+    let mut visit = |j: u32, frontier: &mut BinaryHeap<Reverse<D>>, best: &mut BinaryHeap<D>| {
+        if stamps[j as usize] == stamp {
+            return;
+        }
+        stamps[j as usize] = stamp;
+        let d = metric.distance(q, index.row(j as usize));
+        if best.len() < ef || D(d, j) < *best.peek().expect("non-empty") {
+            frontier.push(Reverse(D(d, j)));
+            best.push(D(d, j));
+            if best.len() > ef {
+                best.pop();
+            }
+        }
+    };
+    for &e in &g.entries {
+        visit(e, &mut frontier, &mut best);
+    }
+    while let Some(Reverse(D(d, j))) = frontier.pop() {
+        if best.len() >= ef && d > best.peek().expect("non-empty").0 {
+            break;
+        }
+        for &nb in g.row(j as usize) {
+            visit(nb, &mut frontier, &mut best);
+        }
+    }
+    out.extend(best.into_iter().map(|D(d, j)| (d, j)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knn::{KnnParams, knn};
+    use crate::progress::NoProgress;
+
+    fn cloud(n: usize, d: usize, salt: u64) -> Vec<f32> {
+        let s = crate::rng::SeedSource::new(Some(salt));
+        (0..n * d).map(|i| (s.value(0, i as u64) % 10_000) as f32 / 1000.0).collect()
+    }
+
+    #[test]
+    fn graph_search_finds_the_exact_neighbours_mostly() {
+        let (n, d, m, k) = (6000, 8, 200, 10);
+        let x = cloud(n, d, 1);
+        let data = Data::from_row_major(&x, n, d).unwrap();
+        let g = knn(&data, &KnnParams { k: 15, seed: Some(1), ..Default::default() }).unwrap();
+        let sg = SearchGraph::new(&g);
+        sg.validate(n).unwrap();
+        let qx = cloud(m, d, 2);
+        let qd = Data::from_row_major(&qx, m, d).unwrap();
+        let (gi, _) = query(&data, Some(&sg), &qd, k, Metric::Euclidean, 40, &NoProgress).unwrap();
+        let (ei, ed) = query(&data, None, &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
+        // Brute force below the exact threshold is the reference; check it on one row first.
+        let mut all: Vec<(f32, u32)> = (0..n).map(|j| (Metric::Euclidean.distance(qd.row(0), data.row(j)), j as u32)).collect();
+        all.sort_by(|a, b| a.0.total_cmp(&b.0));
+        assert_eq!(&ei[..k], &all[..k].iter().map(|p| p.1).collect::<Vec<_>>()[..]);
+        assert!(ed[..k].windows(2).all(|w| w[0] <= w[1]));
+        let hits: usize = (0..m).map(|i| gi[i * k..(i + 1) * k].iter().filter(|j| ei[i * k..(i + 1) * k].contains(j)).count()).sum();
+        let recall = hits as f64 / (m * k) as f64;
+        assert!(recall > 0.95, "recall {recall}");
+        // A subset of queries gets the same rows.
+        let sub = qd.select_rows(&[5, 17, 100]);
+        let (si, _) = query(&data, Some(&sg), &sub, k, Metric::Euclidean, 40, &NoProgress).unwrap();
+        for (r, &i) in [5usize, 17, 100].iter().enumerate() {
+            assert_eq!(&si[r * k..(r + 1) * k], &gi[i * k..(i + 1) * k]);
+        }
+    }
+
+    #[test]
+    fn bad_queries() {
+        let x = cloud(50, 3, 1);
+        let data = Data::from_row_major(&x, 50, 3).unwrap();
+        let q = Data::from_row_major(&x[..4], 2, 2).unwrap();
+        assert!(query(&data, None, &q, 3, Metric::Euclidean, 3, &NoProgress).unwrap_err().to_string().contains("2 columns"));
+        let q = Data::from_row_major(&x[..6], 2, 3).unwrap();
+        assert!(query(&data, None, &q, 51, Metric::Euclidean, 51, &NoProgress).unwrap_err().to_string().contains("`k`"));
+    }
+}
