@@ -8,15 +8,18 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use unfold_learn::prelude::*;
 
-use crate::input::Input;
+use crate::input::{Input, UsageError};
 use crate::options::RunOptions;
 use crate::progress::Bars;
+use crate::umap_opts::UmapOpts;
 
 /// Embedding methods.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Method {
     /// Principal component analysis (exact, covariance or randomized solver, as scikit-learn picks).
     Pca,
+    /// Uniform Manifold Approximation and Projection (umap-learn's algorithm and defaults).
+    Umap,
 }
 
 /// Fit an embedding of INPUT (or of the built-in MNIST demo set) and write it.
@@ -24,6 +27,8 @@ pub enum Method {
 #[command(after_help = "Examples:
   unfold embed --plot demo.png                      # PCA of the built-in MNIST demo, with a plot
   unfold embed cells.npy --method pca --dims 10     # writes cells.pca.npy
+  unfold embed mnist.npy --method umap --seed 42 --save-model mnist.umap
+  unfold transform --model mnist.umap new.npy -o new.umap.npy
   unfold embed table.csv -o coords.csv --json       # CSV in, CSV out, a JSON summary on stdout")]
 pub struct EmbedArgs {
     /// Input data: .npy, .csv/.tsv or IDX (*-ubyte, optionally .gz). Omit for the MNIST demo set.
@@ -44,11 +49,13 @@ pub struct EmbedArgs {
     #[arg(long, default_value_t = 2)]
     pub dims: usize,
     /// PCA solver: auto, full, covariance_eigh or randomized.
-    #[arg(long, default_value = "auto")]
-    pub svd_solver: String,
+    #[arg(long)]
+    pub svd_solver: Option<String>,
     /// Seed for every random choice; with a seed the output is identical at any thread count.
     #[arg(long)]
     pub seed: Option<u64>,
+    #[command(flatten)]
+    pub umap: UmapOpts,
     #[command(flatten)]
     pub run: RunOptions,
 }
@@ -58,18 +65,27 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     if let Some(png) = &args.plot {
         crate::plot_cmd::check_png_path(png)?;
     }
+    let name = match args.method {
+        Method::Pca => "pca",
+        Method::Umap => "umap",
+    };
+    let foreign = match args.method {
+        Method::Pca => args.umap.first_given(),
+        Method::Umap => args.svd_solver.as_ref().map(|_| "--svd-solver"),
+    };
+    if let Some(flag) = foreign {
+        return Err(UsageError(format!("{flag} does not apply to --method {name}")).into());
+    }
     let bars = Bars::new(args.run.quiet);
     let input = Input::load(args.input.as_deref(), args.labels.as_deref())?;
     let data = input.matrix.data()?;
-    let name = match args.method {
-        Method::Pca => "pca",
-    };
     let output = args.output.clone().unwrap_or_else(|| input.default_output(&format!("{name}.npy")));
+    let mut model_bytes = None;
     let (embedding, parameters) = match args.method {
         Method::Pca => {
             let params = PcaParams {
                 n_components: args.dims,
-                solver: PcaSolver::parse(&args.svd_solver)?,
+                solver: PcaSolver::parse(args.svd_solver.as_deref().unwrap_or("auto"))?,
                 seed: args.seed,
                 threads: args.run.threads,
                 ..PcaParams::default()
@@ -82,9 +98,25 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             });
             (model.into_embedding(), params)
         }
+        Method::Umap => {
+            let params = args.umap.params(args.dims, args.seed, args.run.threads)?;
+            let knn = args.umap.knn_graph(data.n_rows())?;
+            let model = Umap::new(params.clone())?.fit_with(&data, knn.as_ref(), &bars)?;
+            for w in model.warnings() {
+                bars.note(&format!("warning: {w}"));
+            }
+            if args.umap.save_model.is_some() {
+                model_bytes = Some(model.to_bytes()?);
+            }
+            let summary = UmapOpts::summary(&params, &model);
+            (model.into_embedding(), summary)
+        }
     };
     let (n, k) = (data.n_rows(), args.dims);
     unfold_learn::io::write_matrix(&output, &embedding, n, k).context("writing the embedding")?;
+    if let (Some(path), Some(bytes)) = (&args.umap.save_model, &model_bytes) {
+        unfold_learn::io::write_atomic(path, |w| w.write_all(bytes)).context("saving the model")?;
+    }
     if let Some(png) = &args.plot {
         let title = format!("{} of {}  n={n}  {}", name.to_uppercase(), input.display_name(), plot_title_params(&parameters));
         crate::plot_cmd::write_png(png, &embedding, k, input.labels.as_ref(), &title, (1200, 1000))?;
@@ -100,11 +132,16 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             "seconds": seconds,
             "output": output.display().to_string(),
             "plot": args.plot.as_ref().map(|p| p.display().to_string()),
+            "model": args.umap.save_model.as_ref().map(|p| p.display().to_string()),
+            "model_bytes": model_bytes.as_ref().map(Vec::len),
             "parameters": parameters,
         });
         println!("{summary}");
     } else {
-        let plot = args.plot.as_ref().map(|p| format!(", plot {}", p.display())).unwrap_or_default();
+        let mut plot = args.plot.as_ref().map(|p| format!(", plot {}", p.display())).unwrap_or_default();
+        if let (Some(path), Some(bytes)) = (&args.umap.save_model, &model_bytes) {
+            plot += &format!(", model {} ({:.1} MB)", path.display(), bytes.len() as f64 / 1e6);
+        }
         bars.note(
             &format!("{name}: embedded {n} × {} into {k} dimensions in {seconds:.2} s → {}{plot}", data.n_cols(), output.display()),
         );

@@ -11,6 +11,8 @@ mod options;
 mod plot;
 mod plot_cmd;
 mod progress;
+mod transform;
+mod umap_opts;
 
 use std::process::ExitCode;
 
@@ -27,19 +29,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    Embed(embed::EmbedArgs),
+    Embed(Box<embed::EmbedArgs>),
     Evaluate(evaluate::EvaluateArgs),
     Neighbors(neighbors::NeighborsArgs),
     Plot(plot_cmd::PlotArgs),
+    Transform(transform::TransformArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Embed(args) => embed::run(args),
+        Command::Embed(args) => embed::run(*args),
         Command::Evaluate(args) => evaluate::run(args),
         Command::Neighbors(args) => neighbors::run(args),
         Command::Plot(args) => plot_cmd::run(args),
+        Command::Transform(args) => transform::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -205,9 +205,75 @@ fn evaluate_and_plot() {
 #[test]
 fn help_has_examples_for_every_command() {
     let dir = tempfile::tempdir().unwrap();
-    for cmd in ["embed", "neighbors", "evaluate", "plot"] {
+    for cmd in ["embed", "neighbors", "evaluate", "plot", "transform"] {
         let o = unfold(dir.path(), &[cmd, "--help"]);
         assert!(o.status.success());
         assert!(String::from_utf8_lossy(&o.stdout).contains("Examples:"), "{cmd} --help has no examples");
     }
+}
+
+#[test]
+fn umap_embed_save_model_and_transform() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_npy(&d.join("train.npy"), &blobs(300, 5), 300, 5);
+    write_npy(&d.join("new.npy"), &blobs(30, 5), 30, 5);
+    let o = unfold(d, &["embed", "train.npy", "--method", "umap", "--seed", "3", "--epochs", "50", "--save-model", "m.umap", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["method"], "umap");
+    assert_eq!(json["parameters"]["n_neighbors"], 15);
+    assert!(json["model_bytes"].as_u64().unwrap() > 0);
+    let (shape, first) = read_npy(&d.join("train.umap.npy"));
+    assert_eq!(shape, [300, 2]);
+    // Same seed, other thread count: identical bytes.
+    let o = unfold(d, &["embed", "train.npy", "--method", "umap", "--seed", "3", "--epochs", "50", "--threads", "1", "-o", "again.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("again.npy")).1, first);
+
+    let o = unfold(d, &["transform", "--model", "m.umap", "new.npy", "-o", "new_t.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("new_t.npy")).0, [30, 2]);
+
+    // Damaged and foreign model files: exit 2, the file named, no output.
+    let bytes = std::fs::read(d.join("m.umap")).unwrap();
+    std::fs::write(d.join("cut.umap"), &bytes[..bytes.len() / 3]).unwrap();
+    std::fs::write(d.join("foreign.umap"), b"PK\x03\x04not a model at all").unwrap();
+    for (file, needle) in [("cut.umap", "truncated"), ("foreign.umap", "not an unfold model"), ("absent.umap", "absent.umap")] {
+        let o = unfold(d, &["transform", "--model", file, "new.npy", "-o", "bad_out.npy"]);
+        assert_eq!(o.status.code(), Some(2), "{file}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle) && stderr(&o).contains(file), "{file}: {}", stderr(&o));
+        assert!(!d.join("bad_out.npy").exists());
+    }
+    // New data with other columns.
+    write_npy(&d.join("wide.npy"), &blobs(10, 6), 10, 6);
+    let o = unfold(d, &["transform", "--model", "m.umap", "wide.npy", "-o", "bad_out.npy"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("5 columns"), "{}", stderr(&o));
+}
+
+#[test]
+fn umap_invalid_options_exit_2_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_npy(&d.join("x.npy"), &blobs(60, 4), 60, 4);
+    for (args, needle) in [
+        (&["--neighbors", "1"][..], "n_neighbors"),
+        (&["--neighbors", "60"][..], "n_neighbors"),
+        (&["--min-dist", "3", "--spread", "1"][..], "min_dist"),
+        (&["--dims", "0"][..], "n_components"),
+        (&["--metric", "nope"][..], "nope"),
+        (&["--init", "tsne.npy"][..], "tsne.npy"),
+        (&["--svd-solver", "full"][..], "--svd-solver"),
+    ] {
+        let mut full = vec!["embed", "x.npy", "--method", "umap", "-o", "out.npy"];
+        full.extend_from_slice(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(!d.join("out.npy").exists());
+    }
+    let o = unfold(d, &["embed", "x.npy", "--method", "pca", "--neighbors", "5", "-o", "out.npy"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--neighbors does not apply to --method pca"), "{}", stderr(&o));
 }

@@ -5,7 +5,7 @@
 //! the `unfold` Python package.
 //!
 //! * [`Data`]: validated row-major `f32` input (finite, non-empty, consistent shape).
-//! * [`embed`]: embeddings ([`Pca`] so far), each a validated `Params` → `fit` → `Model`.
+//! * [`embed`]: embeddings ([`Pca`], [`Umap`]), each a validated `Params` → `fit` → `Model`.
 //! * [`knn`]: exact and NN-descent k-nearest-neighbour graphs, deterministic for a seed at any
 //!   thread count.
 //! * [`measure`]: embedding quality (trustworthiness, continuity, neighbour preservation, kNN
@@ -33,10 +33,11 @@ pub mod measure;
 pub mod metric;
 pub mod progress;
 pub mod rng;
-mod threads;
+pub mod threads;
 
 pub use data::{Data, Embedding, Labels};
 pub use embed::pca::{Pca, PcaModel, PcaParams, PcaSolver};
+pub use embed::umap::{Umap, UmapInit, UmapModel, UmapParams};
 pub use error::{Error, Result};
 pub use knn::{KnnAlgorithm, KnnGraph, KnnParams};
 pub use measure::quality::{QualityParams, QualityReport};
@@ -47,6 +48,7 @@ pub use progress::{NoProgress, Progress};
 pub mod prelude {
     pub use crate::data::{Data, Embedding, Labels};
     pub use crate::embed::pca::{Pca, PcaModel, PcaParams, PcaSolver};
+    pub use crate::embed::umap::{Umap, UmapInit, UmapModel, UmapParams};
     pub use crate::error::{Error, Result};
     pub use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, knn_graph};
     pub use crate::measure::quality::{QualityParams, QualityReport};

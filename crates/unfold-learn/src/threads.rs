@@ -3,7 +3,7 @@
 use crate::error::{Error, Result};
 
 /// Checks a `threads` parameter: `None` (all cores) or at least 1.
-pub(crate) fn check(threads: Option<usize>) -> Result<()> {
+pub fn check(threads: Option<usize>) -> Result<()> {
     if threads == Some(0) {
         return Err(Error::param("threads", 0, "must be at least 1 (omit it to use all cores)"));
     }
@@ -11,7 +11,7 @@ pub(crate) fn check(threads: Option<usize>) -> Result<()> {
 }
 
 /// Runs `f` on a pool of `threads` workers (`None` = rayon's global pool, i.e. all cores).
-pub(crate) fn install<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
+pub fn install<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
     check(threads)?;
     match threads {
         None => Ok(f()),

@@ -5,5 +5,6 @@ mod io;
 mod knn;
 mod pca;
 mod quality;
+mod umap;
 mod umap_graph;
 mod umap_spectral;

@@ -301,7 +301,7 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
     if dims == 0 {
         bail!("cannot plot: dims must be at least 1");
     }
-    if spec.coords.len() % dims != 0 {
+    if !spec.coords.len().is_multiple_of(dims) {
         bail!(
             "cannot plot: {} coordinates do not form whole rows of {dims} columns",
             spec.coords.len()

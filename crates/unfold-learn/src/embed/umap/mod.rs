@@ -16,8 +16,26 @@
 //!    connected component, then umap-learn's noisy rescaling to `[0, 10]`.
 //! 5. **Layout** ([`layout`]): stochastic gradient descent on the fuzzy cross entropy, with
 //!    order-independent updates so a seeded layout is identical at any thread count.
+//! 6. **Transform** ([`transform`]): new points placed against the fitted embedding.
+//!
+//! [`Umap`] chains the stages:
+//!
+//! ```
+//! use unfold_learn::prelude::*;
+//! let x: Vec<f32> = (0..400).map(|i| ((i * 7919) % 101) as f32 / 10.0 + (i / 200) as f32 * 50.0).collect();
+//! let data = Data::from_row_major(&x, 100, 4)?;
+//! let model = Umap::builder().n_neighbors(10).n_epochs(50).seed(42).build()?.fit(&data)?;
+//! assert_eq!(model.embedding().n_rows(), 100);
+//! let again = model.transform(&data.select_rows(&[0, 1]))?;
+//! assert_eq!(again.n_cols(), 2);
+//! # Ok::<(), unfold_learn::Error>(())
+//! ```
 
 pub mod curve;
 pub mod graph;
 pub mod layout;
+mod model;
 pub mod spectral;
+pub mod transform;
+
+pub use model::{Umap, UmapBuilder, UmapInit, UmapModel, UmapParams};

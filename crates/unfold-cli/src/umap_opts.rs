@@ -1,0 +1,163 @@
+//! UMAP's options for `unfold embed --method umap`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use serde_json::json;
+use unfold_learn::io::read_matrix;
+use unfold_learn::prelude::*;
+
+use crate::input::UsageError;
+
+/// UMAP options (umap-learn's names and defaults).
+#[derive(Args, Default)]
+#[command(next_help_heading = "UMAP options")]
+pub struct UmapOpts {
+    /// Neighbourhood size, the point itself included [default: 15].
+    #[arg(long)]
+    pub neighbors: Option<usize>,
+    /// Smallest distance between embedded points, 0 ≤ min-dist ≤ spread [default: 0.1].
+    #[arg(long)]
+    pub min_dist: Option<f32>,
+    /// Scale of the embedded clusters [default: 1.0].
+    #[arg(long)]
+    pub spread: Option<f32>,
+    /// Input distance: euclidean, cosine, correlation, manhattan, … [default: euclidean].
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// Initial layout: spectral, pca, random, or a .npy/.csv file of n × dims coordinates
+    /// [default: spectral].
+    #[arg(long)]
+    pub init: Option<String>,
+    /// Layout epochs [default: 500 up to 10,000 points, else 200].
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Initial learning rate [default: 1.0].
+    #[arg(long)]
+    pub learning_rate: Option<f32>,
+    /// Negative samples per positive sample [default: 5].
+    #[arg(long)]
+    pub negative_sample_rate: Option<usize>,
+    /// Weight of the repulsion [default: 1.0].
+    #[arg(long)]
+    pub repulsion_strength: Option<f32>,
+    /// Neighbours assumed fully connected [default: 1.0].
+    #[arg(long)]
+    pub local_connectivity: Option<f32>,
+    /// Fuzzy union (1) versus intersection (0) [default: 1.0].
+    #[arg(long)]
+    pub set_op_mix_ratio: Option<f32>,
+    /// Precomputed neighbours: an n × k index file from `unfold neighbors` (k ≥ neighbors − 1).
+    #[arg(long, value_name = "INDICES.npy", requires = "knn_distances")]
+    pub knn: Option<PathBuf>,
+    /// The distances that go with --knn.
+    #[arg(long, value_name = "DISTANCES.npy", requires = "knn")]
+    pub knn_distances: Option<PathBuf>,
+    /// Save the fitted model for `unfold transform`.
+    #[arg(long, value_name = "FILE")]
+    pub save_model: Option<PathBuf>,
+}
+
+impl UmapOpts {
+    /// The first UMAP option that was given, for rejecting them with other methods.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            (self.neighbors.is_some(), "--neighbors"),
+            (self.min_dist.is_some(), "--min-dist"),
+            (self.spread.is_some(), "--spread"),
+            (self.metric.is_some(), "--metric"),
+            (self.init.is_some(), "--init"),
+            (self.epochs.is_some(), "--epochs"),
+            (self.learning_rate.is_some(), "--learning-rate"),
+            (self.negative_sample_rate.is_some(), "--negative-sample-rate"),
+            (self.repulsion_strength.is_some(), "--repulsion-strength"),
+            (self.local_connectivity.is_some(), "--local-connectivity"),
+            (self.set_op_mix_ratio.is_some(), "--set-op-mix-ratio"),
+            (self.knn.is_some(), "--knn"),
+            (self.save_model.is_some(), "--save-model"),
+        ]
+        .into_iter()
+        .find_map(|(given, name)| given.then_some(name))
+    }
+
+    /// The validated parameters.
+    pub fn params(&self, dims: usize, seed: Option<u64>, threads: Option<usize>) -> Result<UmapParams> {
+        let d = UmapParams::default();
+        let init = match self.init.as_deref() {
+            None => UmapInit::Spectral,
+            Some(name @ ("spectral" | "pca" | "random")) => UmapInit::parse(name)?,
+            Some(file) => {
+                let m = read_matrix(Path::new(file)).context("reading --init")?;
+                if m.n_cols() != dims {
+                    return Err(UsageError(format!("--init {file}: {} columns, but --dims is {dims}", m.n_cols())).into());
+                }
+                UmapInit::Array(m.data()?.into_vec())
+            }
+        };
+        let params = UmapParams {
+            n_neighbors: self.neighbors.unwrap_or(d.n_neighbors),
+            n_components: dims,
+            metric: self.metric.as_deref().map(Metric::parse).transpose()?.unwrap_or(d.metric),
+            n_epochs: self.epochs,
+            learning_rate: self.learning_rate.unwrap_or(d.learning_rate),
+            init,
+            min_dist: self.min_dist.unwrap_or(d.min_dist),
+            spread: self.spread.unwrap_or(d.spread),
+            set_op_mix_ratio: self.set_op_mix_ratio.unwrap_or(d.set_op_mix_ratio),
+            local_connectivity: self.local_connectivity.unwrap_or(d.local_connectivity),
+            repulsion_strength: self.repulsion_strength.unwrap_or(d.repulsion_strength),
+            negative_sample_rate: self.negative_sample_rate.unwrap_or(d.negative_sample_rate),
+            seed,
+            threads,
+            ..d
+        };
+        params.validate()?;
+        Ok(params)
+    }
+
+    /// The precomputed kNN graph, if given.
+    pub fn knn_graph(&self, n: usize) -> Result<Option<KnnGraph>> {
+        let (Some(ip), Some(dp)) = (&self.knn, &self.knn_distances) else { return Ok(None) };
+        let im = read_matrix(ip)?;
+        let dm = read_matrix(dp)?;
+        if (im.n_rows(), im.n_cols()) != (dm.n_rows(), dm.n_cols()) {
+            return Err(UsageError(format!(
+                "--knn {} is {} × {} but --knn-distances {} is {} × {}",
+                ip.display(),
+                im.n_rows(),
+                im.n_cols(),
+                dp.display(),
+                dm.n_rows(),
+                dm.n_cols()
+            ))
+            .into());
+        }
+        let mut idx = Vec::with_capacity(im.values().len());
+        for (pos, &v) in im.values().iter().enumerate() {
+            if !(v >= 0.0 && v.fract() == 0.0 && (v as usize) < n) {
+                let (r, c) = (pos / im.n_cols(), pos % im.n_cols());
+                return Err(UsageError(format!("{}: row {r}, column {c}: {v} is not a row index below {n}", ip.display())).into());
+            }
+            idx.push(v as u32);
+        }
+        let g = KnnGraph::from_parts(im.n_rows(), im.n_cols(), idx, dm.values().to_vec()).map_err(|e| e.in_file(ip))?;
+        Ok(Some(g))
+    }
+
+    /// The parameters for the JSON summary and plot title.
+    pub fn summary(params: &UmapParams, model: &UmapModel) -> serde_json::Value {
+        let (a, b) = model.ab();
+        json!({
+            "n_neighbors": params.n_neighbors,
+            "min_dist": params.min_dist,
+            "spread": params.spread,
+            "metric": params.metric.to_string(),
+            "init": params.init.name(),
+            "n_epochs": params.n_epochs,
+            "a": a,
+            "b": b,
+            "seed": params.seed,
+        })
+    }
+}

@@ -1,0 +1,505 @@
+//! The UMAP estimator: parameters, validation, and the fit that chains the stages.
+
+
+use crate::data::{Data, Embedding};
+use crate::embed::pca::{Pca, PcaParams};
+use crate::error::{Error, Result};
+use crate::knn::search::SearchGraph;
+use crate::knn::{KnnGraph, KnnParams, knn_graph};
+use crate::metric::Metric;
+use crate::progress::{NoProgress, Progress};
+use crate::rng::{SeedSource, unit_f64};
+
+use super::graph::{FuzzyGraph, FuzzySetParams, fuzzy_simplicial_set};
+use super::layout::{LayoutParams, default_epochs, optimize_layout};
+use super::spectral::{noisy_scale, spectral_layout};
+use super::{curve, transform};
+
+/// How the layout starts.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum UmapInit {
+    /// Eigenvectors of the graph's normalised Laplacian (umap-learn's default); falls back to
+    /// `Pca` with a warning if the eigensolver fails.
+    #[default]
+    Spectral,
+    /// The first principal components of the data.
+    Pca,
+    /// Uniform in a box.
+    Random,
+    /// Given coordinates, row-major `n × n_components`.
+    Array(Vec<f32>),
+}
+
+impl UmapInit {
+    /// Parses `spectral`, `pca` or `random` (an array is passed as [`UmapInit::Array`]).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for any other name.
+    pub fn parse(name: &str) -> Result<UmapInit> {
+        match name.to_ascii_lowercase().as_str() {
+            "spectral" => Ok(UmapInit::Spectral),
+            "pca" => Ok(UmapInit::Pca),
+            "random" => Ok(UmapInit::Random),
+            _ => Err(Error::param("init", name, "must be spectral, pca, random, or an array of starting coordinates")),
+        }
+    }
+
+    /// `spectral`, `pca`, `random` or `array`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            UmapInit::Spectral => "spectral",
+            UmapInit::Pca => "pca",
+            UmapInit::Random => "random",
+            UmapInit::Array(_) => "array",
+        }
+    }
+}
+
+/// UMAP parameters. Names and `Default` values are umap-learn's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UmapParams {
+    /// Neighbourhood size, counting the point itself as umap-learn does (2 ≤ n_neighbors < n).
+    pub n_neighbors: usize,
+    /// Output dimensions (≥ 1).
+    pub n_components: usize,
+    /// Input distance.
+    pub metric: Metric,
+    /// Layout epochs; `None`: 500 up to 10,000 points, 200 above.
+    pub n_epochs: Option<usize>,
+    /// Initial SGD step (> 0).
+    pub learning_rate: f32,
+    /// Initial layout.
+    pub init: UmapInit,
+    /// Smallest distance between embedded points (0 ≤ min_dist ≤ spread).
+    pub min_dist: f32,
+    /// Scale of the embedded clusters (> 0).
+    pub spread: f32,
+    /// Fuzzy union (1) versus intersection (0) when symmetrising the graph.
+    pub set_op_mix_ratio: f32,
+    /// Neighbours assumed connected at full strength (≥ 0).
+    pub local_connectivity: f32,
+    /// Weight of the repulsion (≥ 0).
+    pub repulsion_strength: f32,
+    /// Negative samples per positive sample.
+    pub negative_sample_rate: usize,
+    /// Curve parameter `a`; with `b`, overrides `min_dist`/`spread`.
+    pub a: Option<f32>,
+    /// Curve parameter `b`.
+    pub b: Option<f32>,
+    /// Neighbours at this distance or farther are cut; `None`: umap-learn's per-metric default
+    /// (2 for cosine and correlation, 1 for jaccard, none otherwise).
+    pub disconnection_distance: Option<f32>,
+    /// Seed of every random choice; with a seed the result is identical at any thread count.
+    pub seed: Option<u64>,
+    /// Seed of [`UmapModel::transform`] (umap-learn's `transform_seed`, 42).
+    pub transform_seed: u64,
+    /// Worker threads; `None` = all cores.
+    pub threads: Option<usize>,
+}
+
+impl Default for UmapParams {
+    fn default() -> Self {
+        UmapParams {
+            n_neighbors: 15,
+            n_components: 2,
+            metric: Metric::Euclidean,
+            n_epochs: None,
+            learning_rate: 1.0,
+            init: UmapInit::Spectral,
+            min_dist: 0.1,
+            spread: 1.0,
+            set_op_mix_ratio: 1.0,
+            local_connectivity: 1.0,
+            repulsion_strength: 1.0,
+            negative_sample_rate: 5,
+            a: None,
+            b: None,
+            disconnection_distance: None,
+            seed: None,
+            transform_seed: 42,
+            threads: None,
+        }
+    }
+}
+
+impl UmapParams {
+    /// Checks every range that does not depend on the data.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the parameter and its allowed range.
+    pub fn validate(&self) -> Result<()> {
+        let finite = |name, v: f32, ok: bool, range: &str| {
+            if v.is_finite() && ok { Ok(()) } else { Err(Error::param(name, v, range.to_string())) }
+        };
+        if self.n_neighbors < 2 {
+            return Err(Error::param("n_neighbors", self.n_neighbors, "must be at least 2 and less than the number of points"));
+        }
+        if self.n_components == 0 {
+            return Err(Error::param("n_components", 0, "must be at least 1"));
+        }
+        if self.n_epochs == Some(0) {
+            return Err(Error::param("n_epochs", 0, "must be at least 1"));
+        }
+        finite("learning_rate", self.learning_rate, self.learning_rate > 0.0, "must be a finite number > 0")?;
+        finite("spread", self.spread, self.spread > 0.0, "must be a finite number > 0")?;
+        finite("min_dist", self.min_dist, self.min_dist >= 0.0, "must be a finite number ≥ 0")?;
+        if self.min_dist > self.spread {
+            return Err(Error::param("min_dist", self.min_dist, format!("must be at most spread ({})", self.spread)));
+        }
+        finite("set_op_mix_ratio", self.set_op_mix_ratio, (0.0..=1.0).contains(&self.set_op_mix_ratio), "must be in [0, 1]")?;
+        finite("local_connectivity", self.local_connectivity, self.local_connectivity >= 0.0, "must be a finite number ≥ 0")?;
+        finite("repulsion_strength", self.repulsion_strength, self.repulsion_strength >= 0.0, "must be a finite number ≥ 0")?;
+        match (self.a, self.b) {
+            (Some(a), Some(b)) => {
+                finite("a", a, a > 0.0, "must be a finite number > 0")?;
+                finite("b", b, b > 0.0, "must be a finite number > 0")?;
+            }
+            (None, None) => {}
+            (Some(_), None) => return Err(Error::param("b", "none", "must be given together with a")),
+            (None, Some(_)) => return Err(Error::param("a", "none", "must be given together with b")),
+        }
+        if let Some(d) = self.disconnection_distance {
+            finite("disconnection_distance", d, d > 0.0, "must be a finite number > 0")?;
+        }
+        if let UmapInit::Array(v) = &self.init
+            && let Some(p) = v.iter().position(|x| !x.is_finite())
+        {
+            return Err(Error::param("init", format!("array with {} at value {p}", v[p]), "must hold finite coordinates"));
+        }
+        crate::threads::check(self.threads)
+    }
+
+    /// umap-learn's disconnection distance for the metric, unless one is set.
+    fn resolved_disconnection(&self) -> Option<f32> {
+        self.disconnection_distance.or(match self.metric {
+            Metric::Cosine | Metric::Correlation => Some(2.0),
+            Metric::Jaccard => Some(1.0),
+            _ => None,
+        })
+    }
+}
+
+/// Validated UMAP, ready to fit.
+#[derive(Debug, Clone)]
+pub struct Umap {
+    params: UmapParams,
+}
+
+/// Builder for [`Umap`]; every setter takes and returns the builder, [`UmapBuilder::build`] validates.
+#[derive(Debug, Clone, Default)]
+pub struct UmapBuilder {
+    params: UmapParams,
+}
+
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident: $ty:ty => $field:ident $(($wrap:path))?;)*) => {
+        impl UmapBuilder {
+            $(
+                $(#[$doc])*
+                pub fn $name(mut self, value: $ty) -> Self {
+                    self.params.$field = $($wrap)?(value);
+                    self
+                }
+            )*
+        }
+    };
+}
+
+setters! {
+    /// Neighbourhood size (counting the point itself).
+    n_neighbors: usize => n_neighbors;
+    /// Output dimensions.
+    n_components: usize => n_components;
+    /// Input distance.
+    metric: Metric => metric;
+    /// Layout epochs.
+    n_epochs: usize => n_epochs (Some);
+    /// Initial SGD step.
+    learning_rate: f32 => learning_rate;
+    /// Initial layout.
+    init: UmapInit => init;
+    /// Smallest distance between embedded points.
+    min_dist: f32 => min_dist;
+    /// Scale of the embedded clusters.
+    spread: f32 => spread;
+    /// Fuzzy union versus intersection.
+    set_op_mix_ratio: f32 => set_op_mix_ratio;
+    /// Neighbours assumed connected at full strength.
+    local_connectivity: f32 => local_connectivity;
+    /// Weight of the repulsion.
+    repulsion_strength: f32 => repulsion_strength;
+    /// Negative samples per positive sample.
+    negative_sample_rate: usize => negative_sample_rate;
+    /// Cut neighbours at this distance or farther.
+    disconnection_distance: f32 => disconnection_distance (Some);
+    /// Seed of every random choice.
+    seed: u64 => seed (Some);
+    /// Seed of `transform`.
+    transform_seed: u64 => transform_seed;
+    /// Worker threads.
+    threads: usize => threads (Some);
+}
+
+impl UmapBuilder {
+    /// Curve parameters `a` and `b`, instead of fitting them to `min_dist` and `spread`.
+    pub fn ab(mut self, a: f32, b: f32) -> Self {
+        self.params.a = Some(a);
+        self.params.b = Some(b);
+        self
+    }
+    /// Validates the parameters.
+    ///
+    /// # Errors
+    /// See [`UmapParams::validate`].
+    pub fn build(self) -> Result<Umap> {
+        Umap::new(self.params)
+    }
+}
+
+impl Umap {
+    /// A builder starting from umap-learn's defaults.
+    pub fn builder() -> UmapBuilder {
+        UmapBuilder::default()
+    }
+
+    /// Validates `params`.
+    ///
+    /// # Errors
+    /// See [`UmapParams::validate`].
+    pub fn new(params: UmapParams) -> Result<Umap> {
+        params.validate()?;
+        Ok(Umap { params })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &UmapParams {
+        &self.params
+    }
+
+    /// Fits the model and embeds `data`.
+    ///
+    /// # Errors
+    /// As [`Umap::fit_with`].
+    pub fn fit(&self, data: &Data) -> Result<UmapModel> {
+        self.fit_with(data, None, &NoProgress)
+    }
+
+    /// Fits with an optional precomputed kNN graph of `data` (self excluded, at least
+    /// `n_neighbors − 1` neighbours per point; extra columns are ignored), reporting to `progress`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] when `n_neighbors ≥ n` or the parameters don't fit the data
+    /// (`init` array shape, PCA init with `n_components > min(n, d)`, a metric's column count);
+    /// [`Error::InvalidData`] for a kNN graph of another size; [`Error::Cancelled`].
+    pub fn fit_with(&self, data: &Data, knn: Option<&KnnGraph>, progress: &dyn Progress) -> Result<UmapModel> {
+        crate::threads::install(self.params.threads, || self.fit_inner(data, knn, progress))?
+    }
+
+    fn fit_inner(&self, data: &Data, knn: Option<&KnnGraph>, progress: &dyn Progress) -> Result<UmapModel> {
+        let p = &self.params;
+        let (n, dim) = (data.n_rows(), p.n_components);
+        if p.n_neighbors >= n {
+            return Err(Error::param("n_neighbors", p.n_neighbors, format!("must be at least 2 and less than the number of points ({n})")));
+        }
+        if let UmapInit::Array(v) = &p.init
+            && v.len() != n * dim
+        {
+            return Err(Error::param("init", format!("array of {} values", v.len()), format!("must be n × n_components = {n} × {dim} values")));
+        }
+        let k = p.n_neighbors - 1;
+        let seeds = SeedSource::new(p.seed);
+        let knn = match knn {
+            Some(g) => truncate_knn(g, n, k)?,
+            None => {
+                let params = KnnParams { k, metric: p.metric, seed: Some(seeds.value(STAGE_KNN, 0)), threads: p.threads, ..Default::default() };
+                knn_graph(data, &params, progress)?
+            }
+        };
+        progress.check()?;
+        let fuzzy = FuzzySetParams {
+            local_connectivity: p.local_connectivity,
+            set_op_mix_ratio: p.set_op_mix_ratio,
+            bandwidth: 1.0,
+            disconnection_distance: p.resolved_disconnection(),
+        };
+        progress.stage("UMAP graph", 1);
+        let mut graph = fuzzy_simplicial_set(&knn, &fuzzy)?;
+        let n_epochs = p.n_epochs.unwrap_or_else(|| default_epochs(n));
+        prune(&mut graph, n_epochs);
+        progress.inc(1);
+        progress.finish_stage();
+        progress.check()?;
+
+        let (a, b) = match (p.a, p.b) {
+            (Some(a), Some(b)) => (a, b),
+            _ => {
+                let (a, b) = curve::find_ab_params(p.spread as f64, p.min_dist as f64)?;
+                (a as f32, b as f32)
+            }
+        };
+        let mut warnings = Vec::new();
+        let mut embedding = self.initialise(data, &graph, seeds.value(STAGE_INIT, 0), &mut warnings, progress)?;
+        progress.check()?;
+        let layout = LayoutParams {
+            n_epochs,
+            learning_rate: p.learning_rate,
+            repulsion_strength: p.repulsion_strength,
+            negative_sample_rate: p.negative_sample_rate,
+            a,
+            b,
+            seed: Some(seeds.value(STAGE_LAYOUT, 0)),
+        };
+        optimize_layout(&graph.indptr, &graph.indices, &graph.weights, &mut embedding, dim, &layout, progress)?;
+        let state = transform::TransformState::new(p, a, b, data, SearchGraph::new(&knn), embedding);
+        Ok(UmapModel { state, graph: Some(graph), warnings })
+    }
+
+    fn initialise(&self, data: &Data, graph: &FuzzyGraph, seed: u64, warnings: &mut Vec<String>, progress: &dyn Progress) -> Result<Vec<f32>> {
+        let (n, dim) = (data.n_rows(), self.params.n_components);
+        let pca = |progress: &dyn Progress| -> Result<Vec<f32>> {
+            if dim > n.min(data.n_cols()) {
+                return Err(Error::param("n_components", dim, format!("must be at most min(n, d) = {} for a PCA initialisation", n.min(data.n_cols()))));
+            }
+            let params = PcaParams { n_components: dim, seed: Some(seed), threads: self.params.threads, ..PcaParams::default() };
+            let mut y = Pca::new(params)?.fit_with_progress(data, progress)?.into_embedding();
+            noisy_scale(&mut y, dim, Some(seed));
+            Ok(y)
+        };
+        match &self.params.init {
+            UmapInit::Spectral => {
+                progress.stage("UMAP spectral initialisation", 1);
+                let result = spectral_layout(&graph.indptr, &graph.indices, &graph.weights, dim, Some(seed));
+                progress.finish_stage();
+                match result {
+                    Ok(y) => Ok(y),
+                    Err(Error::Numerical { stage, message }) => {
+                        warnings.push(format!("spectral initialisation failed ({stage}: {message}); using PCA instead"));
+                        pca(progress)
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            UmapInit::Pca => pca(progress),
+            UmapInit::Random => {
+                let seeds = SeedSource::new(Some(seed));
+                let mut y: Vec<f32> = (0..n * dim).map(|i| (20.0 * unit_f64(seeds.value(0, i as u64)) - 10.0) as f32).collect();
+                min_max_scale(&mut y, dim);
+                Ok(y)
+            }
+            UmapInit::Array(v) => {
+                let mut y = v.clone();
+                min_max_scale(&mut y, dim);
+                Ok(y)
+            }
+        }
+    }
+}
+
+const STAGE_KNN: u64 = 1;
+const STAGE_INIT: u64 = 2;
+const STAGE_LAYOUT: u64 = 3;
+
+/// Maps each column onto `[0, 10]`, as umap-learn does to every initialisation.
+fn min_max_scale(y: &mut [f32], dim: usize) {
+    for d in 0..dim {
+        let (lo, hi) = y.iter().skip(d).step_by(dim).fold((f32::INFINITY, f32::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+        let range = hi - lo;
+        for v in y.iter_mut().skip(d).step_by(dim) {
+            *v = if range > 0.0 { 10.0 * (*v - lo) / range } else { 0.0 };
+        }
+    }
+}
+
+/// Drops edges lighter than `w_max / n_epochs`, which the layout would never sample, before the
+/// initialisation sees the graph (as umap-learn does).
+fn prune(graph: &mut FuzzyGraph, n_epochs: usize) {
+    let w_max = graph.weights.iter().copied().fold(0.0f32, f32::max);
+    let cut = w_max / n_epochs as f32;
+    let (mut indptr, mut out) = (vec![0usize], 0usize);
+    for i in 0..graph.n {
+        for e in graph.indptr[i]..graph.indptr[i + 1] {
+            if graph.weights[e] >= cut {
+                graph.indices[out] = graph.indices[e];
+                graph.weights[out] = graph.weights[e];
+                out += 1;
+            }
+        }
+        indptr.push(out);
+    }
+    graph.indices.truncate(out);
+    graph.weights.truncate(out);
+    graph.indptr = indptr;
+}
+
+/// The first `k` neighbours of a precomputed graph, checked against `n`.
+fn truncate_knn(g: &KnnGraph, n: usize, k: usize) -> Result<KnnGraph> {
+    if g.n_points() != n {
+        return Err(Error::InvalidData(format!("the precomputed kNN graph has {} rows but the data has {n}", g.n_points())));
+    }
+    if g.k() < k {
+        return Err(Error::InvalidData(format!(
+            "the precomputed kNN graph has {} neighbours per point; n_neighbors = {} needs at least {k} (the point itself not counted)",
+            g.k(),
+            k + 1
+        )));
+    }
+    let (mut idx, mut dist) = (Vec::with_capacity(n * k), Vec::with_capacity(n * k));
+    for i in 0..n {
+        let (gi, gd) = g.neighbors(i);
+        idx.extend_from_slice(&gi[..k]);
+        dist.extend_from_slice(&gd[..k]);
+    }
+    KnnGraph::from_parts(n, k, idx, dist)
+}
+
+/// A fitted UMAP: the embedding, the graph, and what [`UmapModel::transform`] needs.
+#[derive(Debug, Clone)]
+pub struct UmapModel {
+    pub(super) state: transform::TransformState,
+    graph: Option<FuzzyGraph>,
+    warnings: Vec<String>,
+}
+
+impl UmapModel {
+    pub(super) fn from_state(state: transform::TransformState) -> UmapModel {
+        UmapModel { state, graph: None, warnings: Vec::new() }
+    }
+
+    /// The embedding of the training data, `n × n_components`.
+    pub fn embedding(&self) -> Data<'_> {
+        Data::from_trusted_slice(&self.state.embedding, self.state.n_train(), self.state.n_components)
+    }
+
+    /// Consumes the model, returning the embedding's values (row-major).
+    pub fn into_embedding(self) -> Vec<f32> {
+        self.state.embedding
+    }
+
+    /// The fuzzy graph of the training data after pruning (not kept in model files).
+    pub fn graph(&self) -> Option<&FuzzyGraph> {
+        self.graph.as_ref()
+    }
+
+    /// Warnings from the fit, e.g. a spectral initialisation that fell back to PCA.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The fitted curve parameters `(a, b)`.
+    pub fn ab(&self) -> (f32, f32) {
+        (self.state.a, self.state.b)
+    }
+
+    /// Number of input columns.
+    pub fn n_features(&self) -> usize {
+        self.state.n_features
+    }
+
+    /// Places new points in the fitted embedding (see [`transform`]).
+    ///
+    /// # Errors
+    /// As [`UmapModel::transform_with`].
+    pub fn transform(&self, data: &Data) -> Result<Embedding> {
+        self.transform_with(data, None, &NoProgress)
+    }
+}

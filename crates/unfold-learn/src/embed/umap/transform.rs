@@ -1,0 +1,246 @@
+//! Placing new points in a fitted UMAP embedding (umap-learn's `UMAP.transform`).
+//!
+//! 1. Each new point's `n_neighbors` nearest training points ([`crate::knn::search`]).
+//! 2. Memberships from [`smooth_knn_dist`] with `local_connectivity − 1` (so `rho = 0` by
+//!    default), one directed edge per neighbour, as umap-learn's bipartite graph.
+//! 3. Start at the membership-weighted mean of the neighbours' coordinates, or exactly at a
+//!    training point the new point duplicates.
+//! 4. SGD with the training coordinates fixed: `n_epochs / 3` epochs (100 by default), step
+//!    `learning_rate / 4`, negative samples drawn from the training points.
+//!
+//! **A point's result depends only on itself.** umap-learn chooses the epochs (100 or 30) and the
+//! pruning threshold from the whole batch; here they are fixed (100 epochs; memberships below
+//! `1 / n_epochs` of the largest possible membership, 1, are dropped), and every random choice of
+//! a point is keyed by a hash of its coordinates and `transform_seed`. Transforming a subset
+//! gives exactly the same rows as transforming everything. Also unlike umap-learn, the training
+//! matrix itself is placed like any new data, not answered with the fitted embedding.
+//!
+//! The model keeps the training rows (as bytes when every value is an integer in 0–255, as in
+//! images), the kNN search graph and the embedding; [`UmapModel::to_bytes`] writes exactly that.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Data, Embedding};
+use crate::error::{Error, Result};
+use crate::knn::search::{SearchGraph, query};
+use crate::metric::Metric;
+use crate::progress::Progress;
+use crate::rng::mix64;
+
+use super::graph::smooth_knn_dist;
+use super::layout::{LayoutParams, optimize_layout_fixed};
+use super::model::{UmapModel, UmapParams};
+
+/// Epochs of a transform when `n_epochs` was not set.
+const DEFAULT_TRANSFORM_EPOCHS: usize = 100;
+
+/// Training rows as stored in a model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Rows {
+    /// Every value an integer in 0..=255.
+    Bytes(Vec<u8>),
+    /// Anything else.
+    Floats(Vec<f32>),
+}
+
+impl Rows {
+    fn new(data: &Data) -> Rows {
+        let v = data.as_slice();
+        if crate::knn::nndescent::is_bytes(v) {
+            Rows::Bytes(v.par_iter().map(|&x| x as u8).collect())
+        } else {
+            Rows::Floats(v.to_vec())
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Rows::Bytes(b) => b.len(),
+            Rows::Floats(f) => f.len(),
+        }
+    }
+
+    fn to_data(&self, n: usize, d: usize) -> Data<'_> {
+        match self {
+            Rows::Bytes(b) => Data::from_trusted(b.par_iter().map(|&x| x as f32).collect(), n, d),
+            Rows::Floats(f) => Data::from_trusted_slice(f, n, d),
+        }
+    }
+}
+
+/// Everything a transform needs; the content of a model file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct TransformState {
+    pub n_features: usize,
+    pub n_components: usize,
+    metric: Metric,
+    n_neighbors: usize,
+    local_connectivity: f32,
+    disconnection_distance: Option<f32>,
+    pub a: f32,
+    pub b: f32,
+    repulsion_strength: f32,
+    negative_sample_rate: usize,
+    learning_rate: f32,
+    n_epochs: Option<usize>,
+    transform_seed: u64,
+    rows: Rows,
+    search: SearchGraph,
+    pub embedding: Vec<f32>,
+}
+
+impl TransformState {
+    pub fn new(p: &UmapParams, a: f32, b: f32, data: &Data, search: SearchGraph, embedding: Vec<f32>) -> Self {
+        TransformState {
+            n_features: data.n_cols(),
+            n_components: p.n_components,
+            metric: p.metric,
+            n_neighbors: p.n_neighbors,
+            local_connectivity: p.local_connectivity,
+            disconnection_distance: p.disconnection_distance,
+            a,
+            b,
+            repulsion_strength: p.repulsion_strength,
+            negative_sample_rate: p.negative_sample_rate,
+            learning_rate: p.learning_rate,
+            n_epochs: p.n_epochs,
+            transform_seed: p.transform_seed,
+            rows: Rows::new(data),
+            search,
+            embedding,
+        }
+    }
+
+    pub fn n_train(&self) -> usize {
+        self.embedding.len() / self.n_components.max(1)
+    }
+
+    /// Checks the internal consistency of a state read from a file.
+    fn validate(&self) -> Result<()> {
+        let n = self.n_train();
+        let ok = self.n_components > 0
+            && self.n_features > 0
+            && n >= 2
+            && self.embedding.len() == n * self.n_components
+            && self.rows.len() == n * self.n_features
+            && self.n_neighbors >= 2
+            && self.embedding.iter().all(|v| v.is_finite());
+        if !ok {
+            return Err(Error::InvalidData("the model's arrays do not fit together".into()));
+        }
+        self.search.validate(n)
+    }
+}
+
+/// Size of the kNN candidate list of a transform query.
+fn search_ef(k: usize) -> usize {
+    (3 * k).max(48)
+}
+
+impl UmapModel {
+    /// Places `data` (new rows with the training data's columns) in the fitted embedding.
+    /// `keys`, when given, names each row for the random choices (default: a hash of the row's
+    /// values), so the same point gets the same place in any batch.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when the column count differs from the training data's or a new
+    /// point has no training neighbour within the disconnection distance; [`Error::Cancelled`].
+    pub fn transform_with(&self, data: &Data, keys: Option<&[u64]>, progress: &dyn Progress) -> Result<Embedding> {
+        let s = &self.state;
+        if data.n_cols() != s.n_features {
+            return Err(Error::InvalidData(format!(
+                "the model was fitted on {} columns but the new data has {}",
+                s.n_features,
+                data.n_cols()
+            )));
+        }
+        let (m, n, dim) = (data.n_rows(), s.n_train(), s.n_components);
+        let k = s.n_neighbors.min(n);
+        let train = s.rows.to_data(n, s.n_features);
+        let (idx, dist) = query(&train, Some(&s.search), data, k, s.metric, search_ef(k), progress)?;
+        progress.check()?;
+
+        // Memberships, as umap-learn's transform: local connectivity reduced by one.
+        let cut = s.disconnection_distance.unwrap_or(f32::INFINITY);
+        let dist: Vec<f32> = dist.iter().map(|&d| if d >= cut { f32::INFINITY } else { d }).collect();
+        let (sigmas, rhos) = smooth_knn_dist(&dist, k, (s.local_connectivity - 1.0).max(0.0), 1.0);
+        let n_epochs = s.n_epochs.map(|e| (e / 3).max(1)).unwrap_or(DEFAULT_TRANSFORM_EPOCHS);
+        let floor = 1.0 / n_epochs as f32;
+        let mut indptr = vec![0usize];
+        let (mut cols, mut weights) = (Vec::with_capacity(m * k), Vec::with_capacity(m * k));
+        let mut init = vec![0f32; m * dim];
+        for i in 0..m {
+            let (mut sum, mut exact) = (0.0f64, None);
+            let y0 = &mut init[i * dim..(i + 1) * dim];
+            for c in 0..k {
+                let (j, d) = (idx[i * k + c] as usize, dist[i * k + c]);
+                if !d.is_finite() {
+                    continue;
+                }
+                let w = if d - rhos[i] <= 0.0 || sigmas[i] == 0.0 { 1.0 } else { (-((d - rhos[i]) as f64) / sigmas[i] as f64).exp() as f32 };
+                if w == 1.0 && exact.is_none() {
+                    exact = Some(j);
+                }
+                for (o, &e) in y0.iter_mut().zip(&s.embedding[j * dim..(j + 1) * dim]) {
+                    *o += w * e;
+                }
+                sum += w as f64;
+                if w >= floor {
+                    cols.push(j as u32);
+                    weights.push(w);
+                }
+            }
+            if sum <= 0.0 {
+                return Err(Error::InvalidData(format!(
+                    "new row {i} has no training neighbour closer than the disconnection distance ({cut}); it cannot be placed"
+                )));
+            }
+            match exact {
+                Some(j) => y0.copy_from_slice(&s.embedding[j * dim..(j + 1) * dim]),
+                None => y0.iter_mut().for_each(|v| *v = (*v as f64 / sum) as f32),
+            }
+            indptr.push(cols.len());
+        }
+        let keys: Vec<u64> = match keys {
+            Some(k) if k.len() == m => k.to_vec(),
+            Some(k) => return Err(Error::InvalidData(format!("{} keys for {m} new rows", k.len()))),
+            None => (0..m).into_par_iter().map(|i| row_key(data.row(i))).collect(),
+        };
+        let layout = LayoutParams {
+            n_epochs,
+            learning_rate: s.learning_rate / 4.0,
+            repulsion_strength: s.repulsion_strength,
+            negative_sample_rate: s.negative_sample_rate,
+            a: s.a,
+            b: s.b,
+            seed: Some(s.transform_seed),
+        };
+        optimize_layout_fixed(&indptr, &cols, &weights, Some(1.0), &keys, &mut init, &s.embedding, dim, &layout, progress)?;
+        Ok(Data::from_trusted(init, m, dim))
+    }
+
+    /// The model as bytes: a versioned, checksummed header and what a transform needs.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        crate::io::model::to_bytes(MODEL_KIND, &self.state)
+    }
+
+    /// Reads a model written by [`UmapModel::to_bytes`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for bytes that are not an unfold UMAP model, come from a newer
+    /// format version, are truncated or corrupt.
+    pub fn from_bytes(bytes: &[u8]) -> Result<UmapModel> {
+        let state: TransformState = crate::io::model::from_bytes(MODEL_KIND, bytes)?;
+        state.validate().map_err(|e| Error::InvalidData(format!("corrupt model: {e}")))?;
+        Ok(UmapModel::from_state(state))
+    }
+}
+
+/// The kind tag of UMAP model files.
+const MODEL_KIND: &str = "umap";
+
+/// A key for a row's random choices: a hash of its values.
+fn row_key(row: &[f32]) -> u64 {
+    row.iter().fold(0x5555_5555_5555_5555u64, |h, v| mix64(h ^ v.to_bits() as u64))
+}

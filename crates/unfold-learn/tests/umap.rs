@@ -1,0 +1,181 @@
+//! The UMAP estimator end to end: quality against umap-learn, determinism, disconnected data,
+//! transform, model files and parameter errors.
+
+use unfold_learn::measure::quality::{knn_accuracy, trustworthiness};
+use unfold_learn::prelude::*;
+
+use crate::common::{demo, fixtures};
+
+/// Three tight blobs far apart and one isolated point, 4 columns.
+fn blobs_and_outlier() -> Vec<f32> {
+    let s = unfold_learn::rng::SeedSource::new(Some(11));
+    let mut x = Vec::new();
+    for (b, centre) in [0.0f32, 100.0, 200.0].iter().enumerate() {
+        for i in 0..40 {
+            for c in 0..4 {
+                let u = (s.value(b as u64, (i * 4 + c) as u64) % 1000) as f32 / 1000.0;
+                x.push(centre + u);
+            }
+        }
+    }
+    x.extend([1000.0, -1000.0, 1000.0, -1000.0]);
+    x
+}
+
+fn demo_rows(n: usize) -> (Vec<f32>, Labels) {
+    let (m, labels) = demo();
+    let d = m.n_cols();
+    let rows: Vec<usize> = (0..n).collect();
+    (m.values()[..n * d].to_vec(), labels.select(&rows))
+}
+
+#[test]
+fn quality_matches_umap_learn_on_mnist_rows() {
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("umap_demo_quality.json")).unwrap()).unwrap();
+    let n = reference["rows"].as_u64().unwrap() as usize;
+    let (x, labels) = demo_rows(n);
+    let data = Data::from_row_major(&x, n, 784).unwrap();
+    let model = Umap::builder().seed(7).build().unwrap().fit(&data).unwrap();
+    let y = model.embedding();
+    let trust = trustworthiness(&data, &y, 15, Metric::Euclidean).unwrap();
+    let acc = knn_accuracy(&y, &labels, 10).unwrap();
+    let (t_ref, a_ref) = (reference["min_trustworthiness"].as_f64().unwrap(), reference["min_knn_accuracy"].as_f64().unwrap());
+    assert!(trust >= t_ref - 0.005, "trustworthiness {trust} below umap-learn's worst seed {t_ref}");
+    assert!(acc >= a_ref - 0.01, "kNN accuracy {acc} below umap-learn's worst seed {a_ref}");
+}
+
+#[test]
+fn disconnected_data_gives_finite_separated_output() {
+    let x = blobs_and_outlier();
+    let data = Data::from_row_major(&x, 121, 4).unwrap();
+    let model = Umap::builder().n_neighbors(10).seed(3).build().unwrap().fit(&data).unwrap();
+    let y = model.embedding();
+    assert!(y.as_slice().iter().all(|v| v.is_finite()));
+    // Each blob stays together: its widest spread is below the smallest gap to another blob.
+    let dist = |i: usize, j: usize| Metric::Euclidean.distance(y.row(i), y.row(j));
+    let blob = |i: usize| i / 40;
+    let (mut within, mut between) = (0.0f32, f32::INFINITY);
+    for i in 0..120 {
+        for j in i + 1..120 {
+            if blob(i) == blob(j) {
+                within = within.max(dist(i, j));
+            } else {
+                between = between.min(dist(i, j));
+            }
+        }
+    }
+    assert!(within < between, "blobs overlap: widest blob {within}, closest pair across {between}");
+}
+
+#[test]
+fn seeded_fit_is_identical_across_runs_and_thread_counts() {
+    let (x, _) = demo_rows(1500);
+    let data = Data::from_row_major(&x, 1500, 784).unwrap();
+    let fit = |threads| Umap::builder().seed(5).n_epochs(60).threads(threads).build().unwrap().fit(&data).unwrap().into_embedding();
+    let one = fit(1);
+    assert!(one == fit(2), "1 and 2 threads differ");
+    assert!(one == fit(2), "two runs differ");
+    let other = Umap::builder().seed(6).n_epochs(60).build().unwrap().fit(&data).unwrap().into_embedding();
+    assert!(one != other, "the seed is ignored");
+}
+
+#[test]
+fn transform_places_points_near_their_class_and_is_batch_independent() {
+    let (x, labels) = demo_rows(2500);
+    let (train_n, test_n) = (2000, 500);
+    let train = Data::from_row_major(&x[..train_n * 784], train_n, 784).unwrap();
+    let test = Data::from_row_major(&x[train_n * 784..], test_n, 784).unwrap();
+    let model = Umap::builder().seed(1).build().unwrap().fit(&train).unwrap();
+    let all = model.transform(&test).unwrap();
+    assert_eq!((all.n_rows(), all.n_cols()), (test_n, 2));
+    // A subset gives exactly the same rows.
+    let rows = [3usize, 250, 499, 0];
+    let some = model.transform(&test.select_rows(&rows)).unwrap();
+    for (r, &i) in rows.iter().enumerate() {
+        assert_eq!(some.row(r), all.row(i), "row {i} depends on the batch");
+    }
+    // Placed among their own digit: 10-NN vote among the training embedding.
+    let emb = model.embedding();
+    let train_labels: Vec<usize> = (0..train_n).map(|i| labels.codes[i] as usize).collect();
+    let mut correct = 0;
+    for i in 0..test_n {
+        let mut d: Vec<(f32, usize)> = (0..train_n).map(|j| (Metric::Euclidean.distance(all.row(i), emb.row(j)), j)).collect();
+        d.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut votes = [0usize; 10];
+        d[..10].iter().for_each(|&(_, j)| votes[train_labels[j]] += 1);
+        let best = (0..10).max_by_key(|&c| (votes[c], std::cmp::Reverse(c))).unwrap();
+        correct += usize::from(best == labels.codes[train_n + i] as usize);
+    }
+    let acc = correct as f64 / test_n as f64;
+    let reference: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixtures().join("umap_demo_quality.json")).unwrap()).unwrap();
+    let floor = reference["min_transform_knn_accuracy"].as_f64().unwrap();
+    assert!(acc >= floor - 0.02, "transform kNN accuracy {acc}, umap-learn's worst seed {floor}");
+}
+
+#[test]
+fn model_bytes_round_trip_and_reject_damage() {
+    let (x, _) = demo_rows(1200);
+    let data = Data::from_row_major(&x[..1000 * 784], 1000, 784).unwrap();
+    let new = Data::from_row_major(&x[1000 * 784..], 200, 784).unwrap();
+    let model = Umap::builder().seed(2).n_epochs(50).build().unwrap().fit(&data).unwrap();
+    let bytes = model.to_bytes().unwrap();
+    // Integer pixel data is kept as bytes: the file is mostly the 1000 × 784 training rows.
+    assert!(bytes.len() < 1000 * 784 + 200_000, "model is {} bytes", bytes.len());
+    let loaded = UmapModel::from_bytes(&bytes).unwrap();
+    assert_eq!(loaded.embedding().as_slice(), model.embedding().as_slice());
+    assert_eq!(loaded.transform(&new).unwrap().as_slice(), model.transform(&new).unwrap().as_slice());
+    let err = |b: &[u8]| UmapModel::from_bytes(b).unwrap_err().to_string();
+    assert!(err(&bytes[..bytes.len() / 2]).contains("truncated"));
+    let mut flipped = bytes.clone();
+    let mid = flipped.len() / 2;
+    flipped[mid] ^= 1;
+    assert!(err(&flipped).contains("checksum"));
+    assert!(err(b"\x93NUMPY\x01\x00").contains("not an unfold model"));
+    let wrong = unfold_learn::io::model::to_bytes("tsne", &(1u8, 2u8)).unwrap();
+    assert!(err(&wrong).contains("`tsne` model"));
+    // Wrong column count on transform.
+    let narrow = Data::from_row_major(&x[..200 * 392], 200, 392).unwrap();
+    assert!(model.transform(&narrow).unwrap_err().to_string().contains("784 columns"));
+}
+
+#[test]
+fn invalid_parameters_name_themselves() {
+    let x = blobs_and_outlier();
+    let data = Data::from_row_major(&x, 121, 4).unwrap();
+    let build_err = |b: unfold_learn::embed::umap::UmapBuilder| b.build().unwrap_err().to_string();
+    assert!(build_err(Umap::builder().n_neighbors(1)).contains("`n_neighbors`"));
+    assert!(build_err(Umap::builder().n_components(0)).contains("`n_components`"));
+    let e = build_err(Umap::builder().min_dist(2.0).spread(1.0));
+    assert!(e.contains("`min_dist`") && e.contains("spread"), "{e}");
+    assert!(build_err(Umap::builder().spread(0.0)).contains("`spread`"));
+    assert!(build_err(Umap::builder().learning_rate(-1.0)).contains("`learning_rate`"));
+    assert!(build_err(Umap::builder().set_op_mix_ratio(1.5)).contains("`set_op_mix_ratio`"));
+    assert!(build_err(Umap::builder().n_epochs(0)).contains("`n_epochs`"));
+    assert!(build_err(Umap::builder().threads(0)).contains("`threads`"));
+    assert!(build_err(Umap::builder().repulsion_strength(f32::NAN)).contains("`repulsion_strength`"));
+    let mut p = UmapParams { a: Some(1.0), ..Default::default() };
+    assert!(Umap::new(p.clone()).unwrap_err().to_string().contains("`b`"));
+    p.a = None;
+    p.init = UmapInit::Array(vec![f32::NAN; 242]);
+    assert!(Umap::new(p).unwrap_err().to_string().contains("`init`"));
+    let fit_err = |b: unfold_learn::embed::umap::UmapBuilder| b.build().unwrap().fit(&data).unwrap_err().to_string();
+    let e = fit_err(Umap::builder().n_neighbors(121));
+    assert!(e.contains("`n_neighbors`") && e.contains("121"), "{e}");
+    let e = fit_err(Umap::builder().init(UmapInit::Array(vec![0.0; 10])));
+    assert!(e.contains("`init`") && e.contains("121 × 2"), "{e}");
+    assert!(UmapInit::parse("tsne").unwrap_err().to_string().contains("`init`"));
+}
+
+#[test]
+fn every_initialisation_runs() {
+    let x = blobs_and_outlier();
+    let data = Data::from_row_major(&x, 121, 4).unwrap();
+    let start: Vec<f32> = (0..242).map(|i| (i % 17) as f32).collect();
+    for init in [UmapInit::Spectral, UmapInit::Pca, UmapInit::Random, UmapInit::Array(start)] {
+        let name = init.name();
+        let model = Umap::builder().n_neighbors(8).init(init).n_epochs(30).seed(4).build().unwrap().fit(&data).unwrap();
+        assert!(model.embedding().as_slice().iter().all(|v| v.is_finite()), "{name}");
+    }
+}
