@@ -9,3 +9,16 @@ cd "$(dirname "$0")/.."
 cargo test --release --workspace --exclude unfold-py --all-targets
 cargo test --release --workspace --exclude unfold-py --doc
 
+# Python package: a venv with the pinned test requirements, the wheel built from this tree, pytest
+# (UNFOLD_CLI: the command built above, for the tests that compare with it). The wheel shares
+# cargo's target directory and profile; the core is still compiled once more for it, because the
+# extension's dependencies enable other features of shared crates than the CLI's (num-complex,
+# bytemuck, libc), and cargo builds one copy per feature set.
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+venv="${UNFOLD_TEST_VENV:-$PWD/.venv}"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r python/tests/requirements.txt
+rm -rf "$target_dir/wheels"
+"$venv/bin/maturin" build --release --interpreter "$venv/bin/python" --out "$target_dir/wheels"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$target_dir"/wheels/*.whl
+UNFOLD_CLI="$target_dir/release/unfold" "$venv/bin/python" -m pytest python/tests -q
