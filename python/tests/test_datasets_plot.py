@@ -25,6 +25,7 @@ def test_scatter_draws_one_group_per_label(mnist):
     assert len(ax.collections) == len(np.unique(mnist[1][:500]))
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [str(d) for d in np.unique(mnist[1][:500])]
     assert ax.get_title() == "digits"
+    assert all(h.get_alpha() == 1.0 for h in ax.get_legend().legend_handles)
     assert len(unfold.plot.scatter(Y).collections) == 1
     with pytest.raises(ValueError, match=r"labels must have one entry per row of embedding \(500\), got shape \(3,\)"):
         unfold.plot.scatter(Y, [1, 2, 3])

@@ -65,7 +65,10 @@ def scatter(embedding, labels=None, *, ax=None, s=None, alpha=None, cmap="tab10"
             mask = labels == c
             ax.scatter(y[mask, 0], y[mask, 1], s=s, alpha=alpha, linewidths=0, color=colours(i), label=str(c))
         if legend:
-            ax.legend(markerscale=max(1.0, 6.0 / np.sqrt(s)), frameon=False, loc="best")
+            legend_box = ax.legend(markerscale=max(1.0, 6.0 / np.sqrt(s)), frameon=False, loc="best")
+            # Legend markers opaque even when the points are faint.
+            for handle in getattr(legend_box, "legend_handles", getattr(legend_box, "legendHandles", [])):
+                handle.set_alpha(1.0)
     ax.set_xticks([])
     ax.set_yticks([])
     if title is not None:
