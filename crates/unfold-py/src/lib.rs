@@ -1,0 +1,31 @@
+//! `unfold._core`: the native module behind the `unfold` Python package.
+//!
+//! This layer only converts arrays, maps errors and releases the GIL; every algorithm lives in
+//! `unfold-learn`. One file per core module:
+//!
+//! * [`convert`]: NumPy arrays ⇄ [`unfold_learn::Data`], `unfold_learn::Error` → Python exceptions.
+//! * [`run`]: runs core work without the GIL, draws `verbose` progress on `sys.stderr` and turns
+//!   Ctrl-C (KeyboardInterrupt) into cancellation.
+//! * [`model_bytes`]: versioned bytes of fitted models (pickling).
+//! * [`pca`]: `fit_pca` and the `PcaModel` class; every estimator follows the same shape.
+//! * [`neighbors`], [`metrics`], [`datasets`]: plain functions.
+
+use pyo3::prelude::*;
+
+mod convert;
+mod datasets;
+mod metrics;
+mod model_bytes;
+mod neighbors;
+mod pca;
+mod run;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    pca::register(m)?;
+    neighbors::register(m)?;
+    metrics::register(m)?;
+    datasets::register(m)?;
+    Ok(())
+}

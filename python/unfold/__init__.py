@@ -1,0 +1,50 @@
+"""unfold: manifold learning over a fast Rust core, as scikit-learn estimators.
+
+>>> import unfold
+>>> X, y = unfold.datasets.load_mnist_sample()
+>>> Y = unfold.PCA(n_components=2, random_state=0).fit_transform(X)
+>>> Y.shape
+(10000, 2)
+
+Estimators (``unfold.PCA``) are scikit-learn transformers; ``unfold.neighbors`` computes
+k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
+``unfold.datasets`` and ``unfold.plot`` help with examples.
+
+Names are imported on first use, so ``import unfold`` stays fast (scikit-learn is only
+loaded when an estimator is first touched).
+"""
+
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from ._core import __version__
+
+# Public name → module that defines it. One line per estimator.
+_ESTIMATORS = {
+    "PCA": "._pca",
+}
+_SUBMODULES = ("datasets", "metrics", "plot")
+_FUNCTIONS = {"neighbors": "._neighbors"}
+
+__all__ = sorted([*_ESTIMATORS, *_SUBMODULES, *_FUNCTIONS, "__version__"])
+
+if TYPE_CHECKING:
+    from . import datasets, metrics, plot
+    from ._neighbors import neighbors
+    from ._pca import PCA
+
+
+def __getattr__(name: str):
+    module = _ESTIMATORS.get(name) or _FUNCTIONS.get(name)
+    if module is not None:
+        value = getattr(import_module(module, __name__), name)
+    elif name in _SUBMODULES:
+        value = import_module("." + name, __name__)
+    else:
+        raise AttributeError(f"module 'unfold' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

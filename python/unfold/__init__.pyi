@@ -1,0 +1,8 @@
+from . import datasets as datasets
+from . import metrics as metrics
+from . import plot as plot
+from ._neighbors import neighbors as neighbors
+from ._pca import PCA as PCA
+
+__version__: str
+__all__: list[str]
