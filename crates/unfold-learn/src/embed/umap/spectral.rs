@@ -56,15 +56,19 @@ pub struct EigenOptions {
     /// Graphs with at most this many vertices are decomposed densely (2,000); `0` forces the
     /// iterative solver (when the graph has at least `3 · (k + extra_vectors)` vertices).
     pub dense_max: usize,
-    /// Columns added to the iterative solver's block beyond the `k` wanted (8).
+    /// Columns added to the iterative solver's block beyond the `k` wanted (4).
     pub extra_vectors: usize,
-    /// Tolerance and iteration cap of the iterative solver.
+    /// Tolerance and iteration cap of the iterative solver (residual norm 1e-3).
     pub lobpcg: LobpcgOptions,
 }
 
+/// The defaults serve an initialisation, not an eigenproblem for its own sake: on MNIST (70,000
+/// points) residuals of 1e-3 with 4 extra block columns took half the time of 1e-4 with 8 and
+/// gave the same final layout quality (trustworthiness 0.948 against 0.946, 10-NN accuracy 0.968
+/// against 0.970).
 impl Default for EigenOptions {
     fn default() -> Self {
-        EigenOptions { dense_max: 2000, extra_vectors: 8, lobpcg: LobpcgOptions::default() }
+        EigenOptions { dense_max: 2000, extra_vectors: 4, lobpcg: LobpcgOptions { tol: 1e-3, ..LobpcgOptions::default() } }
     }
 }
 
