@@ -81,6 +81,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let data = input.matrix.data()?;
     let output = args.output.clone().unwrap_or_else(|| input.default_output(&format!("{name}.npy")));
     let mut model_bytes = None;
+    let mut radii: Option<Vec<f32>> = None;
     let (embedding, parameters) = match args.method {
         Method::Pca => {
             let params = PcaParams {
@@ -108,6 +109,9 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             if args.umap.save_model.is_some() {
                 model_bytes = Some(model.to_bytes()?);
             }
+            if let Some((orig, emb)) = model.radii() {
+                radii = Some(orig.iter().zip(emb).flat_map(|(&o, &e)| [o, e]).collect::<Vec<f32>>());
+            }
             let summary = UmapOpts::summary(&params, &model);
             (model.into_embedding(), summary)
         }
@@ -116,6 +120,9 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     unfold_learn::io::write_matrix(&output, &embedding, n, k).context("writing the embedding")?;
     if let (Some(path), Some(bytes)) = (&args.umap.save_model, &model_bytes) {
         unfold_learn::io::write_atomic(path, |w| w.write_all(bytes)).context("saving the model")?;
+    }
+    if let (Some(path), Some(r)) = (&args.umap.output_dens, &radii) {
+        unfold_learn::io::write_matrix(path, r, n, 2).context("writing the local radii")?;
     }
     if let Some(png) = &args.plot {
         let title = format!("{} of {}  n={n}  {}", name.to_uppercase(), input.display_name(), plot_title_params(&parameters));

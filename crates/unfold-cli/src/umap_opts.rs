@@ -48,6 +48,21 @@ pub struct UmapOpts {
     /// Fuzzy union (1) versus intersection (0) [default: 1.0].
     #[arg(long)]
     pub set_op_mix_ratio: Option<f32>,
+    /// densMAP: also preserve local densities (umap-learn's densmap=True; 200 more epochs).
+    #[arg(long)]
+    pub densmap: bool,
+    /// densMAP's weight of the density term [default: 2.0].
+    #[arg(long, requires = "densmap")]
+    pub dens_lambda: Option<f32>,
+    /// densMAP's fraction of epochs (at the end) with the density term [default: 0.3].
+    #[arg(long, requires = "densmap")]
+    pub dens_frac: Option<f32>,
+    /// densMAP's variance shift [default: 0.1].
+    #[arg(long, requires = "densmap")]
+    pub dens_var_shift: Option<f32>,
+    /// Also write the log local radii of the data and of the embedding (n × 2) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub output_dens: Option<PathBuf>,
     /// Precomputed neighbours: an n × k index file from `unfold neighbors` (k ≥ neighbors − 1).
     #[arg(long, value_name = "INDICES.npy", requires = "knn_distances")]
     pub knn: Option<PathBuf>,
@@ -75,6 +90,8 @@ impl UmapOpts {
             (self.local_connectivity.is_some(), "--local-connectivity"),
             (self.set_op_mix_ratio.is_some(), "--set-op-mix-ratio"),
             (self.knn.is_some(), "--knn"),
+            (self.densmap, "--densmap"),
+            (self.output_dens.is_some(), "--output-dens"),
             (self.save_model.is_some(), "--save-model"),
         ]
         .into_iter()
@@ -110,6 +127,13 @@ impl UmapOpts {
             negative_sample_rate: self.negative_sample_rate.unwrap_or(d.negative_sample_rate),
             seed,
             threads,
+            densmap: self.densmap,
+            dens: unfold_learn::embed::umap::densmap::DensMapParams {
+                lambda: self.dens_lambda.unwrap_or(d.dens.lambda),
+                frac: self.dens_frac.unwrap_or(d.dens.frac),
+                var_shift: self.dens_var_shift.unwrap_or(d.dens.var_shift),
+            },
+            output_dens: self.output_dens.is_some(),
             ..d
         };
         params.validate()?;
@@ -158,6 +182,7 @@ impl UmapOpts {
             "a": a,
             "b": b,
             "seed": params.seed,
+            "densmap": params.densmap,
         })
     }
 }

@@ -179,3 +179,31 @@ fn every_initialisation_runs() {
         assert!(model.embedding().as_slice().iter().all(|v| v.is_finite()), "{name}");
     }
 }
+
+/// Pearson correlation.
+fn correlation(a: &[f32], b: &[f32]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().map(|&v| v as f64).sum::<f64>() / n, b.iter().map(|&v| v as f64).sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(&x, &y)| (x as f64 - ma) * (y as f64 - mb)).sum();
+    let va: f64 = a.iter().map(|&x| (x as f64 - ma).powi(2)).sum();
+    let vb: f64 = b.iter().map(|&y| (y as f64 - mb).powi(2)).sum();
+    cov / (va * vb).sqrt()
+}
+
+#[test]
+fn densmap_makes_embedded_radii_follow_the_data() {
+    let (x, _) = demo_rows(1500);
+    let data = Data::from_row_major(&x, 1500, 784).unwrap();
+    let fit = |densmap| Umap::builder().seed(9).densmap(densmap).output_dens(true).build().unwrap().fit(&data).unwrap();
+    let (plain, dens) = (fit(false), fit(true));
+    let (ro, re_plain) = plain.radii().unwrap();
+    let (ro_dens, re_dens) = dens.radii().unwrap();
+    let (c_plain, c_dens) = (correlation(ro, re_plain), correlation(ro_dens, re_dens));
+    // densMAP's objective is this correlation; plain UMAP ignores density.
+    assert!(c_dens > c_plain + 0.2 && c_dens > 0.5, "radius correlation: plain {c_plain:.3}, densMAP {c_dens:.3}");
+    assert!(dens.embedding().as_slice().iter().all(|v| v.is_finite()));
+    let e = Umap::builder().densmap(true).dens(2.0, 1.5, 0.1).build().unwrap_err().to_string();
+    assert!(e.contains("`dens_frac`"), "{e}");
+    let e = Umap::builder().dens(-1.0, 0.3, 0.1).build().unwrap_err().to_string();
+    assert!(e.contains("`dens_lambda`"), "{e}");
+}

@@ -24,6 +24,8 @@ use crate::error::{Error, Result};
 use crate::progress::Progress;
 use crate::rng::{SeedSource, below, mix64};
 
+use super::densmap::{DensEpoch, DensMapParams, DensTarget};
+
 /// Parameters of [`optimize_layout`]; `Default` = umap-learn's.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayoutParams {
@@ -105,10 +107,40 @@ pub fn optimize_layout(
     params: &LayoutParams,
     progress: &dyn Progress,
 ) -> Result<()> {
+    optimize_layout_densmap(indptr, indices, weights, embedding, dim, params, None, progress)
+}
+
+/// [`optimize_layout`] with densMAP's density term: `densmap` holds its parameters and the log
+/// local radii of the data, one per point ([`super::densmap::original_radii`]).
+///
+/// # Errors
+/// As [`optimize_layout`], and [`Error::InvalidParameter`] for densMAP parameters out of range.
+#[allow(clippy::too_many_arguments)]
+pub fn optimize_layout_densmap(
+    indptr: &[usize],
+    indices: &[u32],
+    weights: &[f32],
+    embedding: &mut [f32],
+    dim: usize,
+    params: &LayoutParams,
+    densmap: Option<(&DensMapParams, &[f32])>,
+    progress: &dyn Progress,
+) -> Result<()> {
     let n = indptr.len().saturating_sub(1);
     check_sizes(indptr, indices, weights, embedding.len(), n, dim, "embedding")?;
+    let dens = match densmap {
+        Some((p, ro)) => {
+            p.validate()?;
+            if ro.len() != n {
+                return Err(Error::InvalidData(format!("densMAP needs one radius per point: {} radii for {n} points", ro.len())));
+            }
+            Some(DensTarget::new(*p, ro, weights))
+        }
+        None => None,
+    };
     let keys: Vec<u64> = (0..n as u64).collect();
-    let problem = Problem { indptr, indices, rates: sample_rates(weights, None, params.n_epochs), keys: &keys, pull: 2.0, own_index: true };
+    let problem =
+        Problem { indptr, indices, weights, rates: sample_rates(weights, None, params.n_epochs), keys: &keys, pull: 2.0, own_index: true, dens };
     run(&problem, embedding, dim, params, progress, "UMAP layout", Reference::Snapshot(vec![0f32; embedding.len()]))
 }
 
@@ -147,7 +179,8 @@ pub fn optimize_layout_fixed(
             keys.len()
         )));
     }
-    let problem = Problem { indptr, indices, rates: sample_rates(weights, w_max, params.n_epochs), keys, pull: 1.0, own_index: false };
+    let problem =
+        Problem { indptr, indices, weights, rates: sample_rates(weights, w_max, params.n_epochs), keys, pull: 1.0, own_index: false, dens: None };
     run(&problem, moving, dim, params, progress, "UMAP transform layout", Reference::Fixed(reference))
 }
 
@@ -175,6 +208,7 @@ fn sample_rates(weights: &[f32], w_max: Option<f32>, n_epochs: usize) -> Vec<f32
 struct Problem<'a> {
     indptr: &'a [usize],
     indices: &'a [u32],
+    weights: &'a [f32],
     /// Samples per epoch of each edge (≤ 1).
     rates: Vec<f32>,
     /// Per moving row: the key of its random choices.
@@ -184,6 +218,8 @@ struct Problem<'a> {
     pull: f32,
     /// Whether moving row `v` is also reference point `v` (a negative sample equal to it is skipped).
     own_index: bool,
+    /// densMAP's target, when on.
+    dens: Option<DensTarget>,
 }
 
 /// Whether an edge with `rate` samples per epoch is sampled in epoch `epoch`: the `s`-th sample
@@ -229,7 +265,13 @@ fn run(
             }
             Reference::Fixed(r) => r,
         };
-        let step = Step { epoch, alpha, seed: seeds.value(1, epoch as u64), kernel, negatives: params.negative_sample_rate };
+        let dens = match &problem.dens {
+            Some(t) if t.params.active(epoch, n_epochs) => {
+                Some(DensEpoch::new(t, problem.indptr, problem.indices, reference, dim, params.a, params.b))
+            }
+            _ => None,
+        };
+        let step = Step { epoch, alpha, seed: seeds.value(1, epoch as u64), kernel, negatives: params.negative_sample_rate, dens };
         match dim {
             2 => epoch_pass::<2>(problem, moving, reference, &step),
             3 => epoch_pass::<3>(problem, moving, reference, &step),
@@ -245,15 +287,25 @@ fn run(
 const MAX_NEGATIVES: usize = 64;
 
 /// What one epoch needs besides the problem and the coordinates.
-struct Step {
+struct Step<'a> {
     epoch: usize,
     alpha: f32,
     seed: u64,
     kernel: Kernel,
     negatives: usize,
+    dens: Option<DensEpoch<'a>>,
 }
 
-impl Step {
+impl Step<'_> {
+    /// densMAP's extra pull on row `v` along its edge `e` to `k`, per coordinate difference, or 0.
+    #[inline]
+    fn dens_coefficient(&self, problem: &Problem, v: usize, k: usize, e: usize, d2: f32, d2b: f32) -> f32 {
+        match &self.dens {
+            Some(de) if d2 > 0.0 => 2.0 * de.coefficient(v, k, problem.weights[e], d2, d2b, self.kernel.a, self.kernel.b),
+            _ => 0.0,
+        }
+    }
+
     /// The hash from which the negative samples of the edge from the row with `key` to `k` are
     /// drawn: sample `s` (from 1) is `below(mix64(hash + s), n_ref)`. It depends only on the
     /// epoch's seed, the row's key and `k`, never on threads or other rows.
@@ -326,15 +378,20 @@ fn row_pass<const D: usize>(problem: &Problem, v: usize, cur: &mut [f32; D], ref
                 coef[l] = if d2[l] > 0.0 { alpha * rep * live[l] } else { 0.0 };
             }
             let mut clip = [push_clip; LANES];
+            let mut dens = 0.0;
             if lane0 == 0 {
                 let x = d2[0];
                 coef[0] = if x > 0.0 { problem.pull * alpha * kernel.attraction_with(x, pw[0]) } else { 0.0 };
                 clip[0] = pull_clip;
+                dens = step.dens_coefficient(problem, v, k, e, x, pw[0]);
             }
             for d in 0..D {
                 let mut sum = 0.0;
                 for l in 0..LANES {
                     sum += (coef[l] * (start[d] - ys[d][l])).clamp(-clip[l], clip[l]);
+                }
+                if dens != 0.0 {
+                    sum += problem.pull * alpha * (dens * (start[d] - ys[d][0])).clamp(-CLIP, CLIP);
                 }
                 acc[d] += sum;
             }
@@ -363,9 +420,11 @@ fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim:
                 let yk = &reference[k * dim..(k + 1) * dim];
                 let d2 = sq_dist(start, yk);
                 if d2 > 0.0 {
-                    let c = problem.pull * alpha * kernel.attraction(d2);
+                    let d2b = pow(d2, kernel.b);
+                    let c = problem.pull * alpha * kernel.attraction_with(d2, d2b);
+                    let dens = step.dens_coefficient(problem, v, k, e, d2, d2b);
                     for ((p, &s0), &q) in cur.iter_mut().zip(start.iter()).zip(yk) {
-                        *p += (c * (s0 - q)).clamp(-pull_clip, pull_clip);
+                        *p += (c * (s0 - q)).clamp(-pull_clip, pull_clip) + problem.pull * alpha * (dens * (s0 - q)).clamp(-CLIP, CLIP);
                     }
                 }
                 let h = step.edge_hash(problem.keys[v], k);
@@ -399,13 +458,7 @@ impl Kernel {
         Kernel { a, b, two_ab: 2.0 * a * b, two_gamma_b: 2.0 * gamma * b }
     }
 
-    /// `−2ab d^{2(b−1)} / (1 + a d^{2b})` for `d2 = d² > 0`.
-    #[inline]
-    fn attraction(&self, d2: f32) -> f32 {
-        self.attraction_with(d2, pow(d2, self.b))
-    }
-
-    /// [`Kernel::attraction`] given `d2b = d2^b`.
+    /// `−2ab d^{2(b−1)} / (1 + a d^{2b})` for `d2 = d² > 0`, given `d2b = d2^b`.
     #[inline(always)]
     fn attraction_with(&self, d2: f32, d2b: f32) -> f32 {
         -self.two_ab * (d2b / d2) / (self.a * d2b + 1.0)

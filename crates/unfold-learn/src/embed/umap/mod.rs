@@ -16,7 +16,8 @@
 //!    connected component, then umap-learn's noisy rescaling to `[0, 10]`.
 //! 5. **Layout** ([`layout`]): stochastic gradient descent on the fuzzy cross entropy, with
 //!    order-independent updates so a seeded layout is identical at any thread count.
-//! 6. **Transform** ([`transform`]): new points placed against the fitted embedding.
+//! 6. **densMAP** ([`densmap`]): optionally, a term that keeps local densities.
+//! 7. **Transform** ([`transform`]): new points placed against the fitted embedding.
 //!
 //! [`Umap`] chains the stages:
 //!
@@ -32,6 +33,7 @@
 //! ```
 
 pub mod curve;
+pub mod densmap;
 pub mod graph;
 pub mod layout;
 mod model;

@@ -11,7 +11,8 @@ use crate::progress::{NoProgress, Progress};
 use crate::rng::{SeedSource, unit_f64};
 
 use super::graph::{FuzzyGraph, FuzzySetParams, fuzzy_simplicial_set};
-use super::layout::{LayoutParams, default_epochs, optimize_layout};
+use super::densmap::{self, DensMapParams};
+use super::layout::{LayoutParams, default_epochs, optimize_layout_densmap};
 use super::spectral::{noisy_scale, spectral_layout};
 use super::{curve, transform};
 
@@ -95,6 +96,14 @@ pub struct UmapParams {
     pub transform_seed: u64,
     /// Worker threads; `None` = all cores.
     pub threads: Option<usize>,
+    /// densMAP: also preserve each point's local density (umap-learn's `densmap`).
+    pub densmap: bool,
+    /// densMAP's weight, fraction of epochs and variance shift (`dens_lambda`, `dens_frac`,
+    /// `dens_var_shift`).
+    pub dens: DensMapParams,
+    /// Keep the log local radii of the data and of the embedding (`output_dens`): see
+    /// [`UmapModel::radii`].
+    pub output_dens: bool,
 }
 
 impl Default for UmapParams {
@@ -118,6 +127,9 @@ impl Default for UmapParams {
             seed: None,
             transform_seed: 42,
             threads: None,
+            densmap: false,
+            dens: DensMapParams::default(),
+            output_dens: false,
         }
     }
 }
@@ -166,6 +178,7 @@ impl UmapParams {
         {
             return Err(Error::param("init", format!("array with {} at value {p}", v[p]), "must hold finite coordinates"));
         }
+        self.dens.validate()?;
         crate::threads::check(self.threads)
     }
 
@@ -238,9 +251,18 @@ setters! {
     transform_seed: u64 => transform_seed;
     /// Worker threads.
     threads: usize => threads (Some);
+    /// densMAP on or off.
+    densmap: bool => densmap;
+    /// Keep the local radii.
+    output_dens: bool => output_dens;
 }
 
 impl UmapBuilder {
+    /// densMAP's `dens_lambda`, `dens_frac` and `dens_var_shift`.
+    pub fn dens(mut self, lambda: f32, frac: f32, var_shift: f32) -> Self {
+        self.params.dens = DensMapParams { lambda, frac, var_shift };
+        self
+    }
     /// Curve parameters `a` and `b`, instead of fitting them to `min_dist` and `spread`.
     pub fn ab(mut self, a: f32, b: f32) -> Self {
         self.params.a = Some(a);
@@ -324,7 +346,8 @@ impl Umap {
         };
         progress.stage("UMAP graph", 1);
         let mut graph = fuzzy_simplicial_set(&knn, &fuzzy)?;
-        let n_epochs = p.n_epochs.unwrap_or_else(|| default_epochs(n));
+        // umap-learn gives densMAP 200 more epochs by default.
+        let n_epochs = p.n_epochs.unwrap_or_else(|| default_epochs(n) + if p.densmap { 200 } else { 0 });
         prune(&mut graph, n_epochs);
         progress.inc(1);
         progress.finish_stage();
@@ -349,9 +372,15 @@ impl Umap {
             b,
             seed: Some(seeds.value(STAGE_LAYOUT, 0)),
         };
-        optimize_layout(&graph.indptr, &graph.indices, &graph.weights, &mut embedding, dim, &layout, progress)?;
+        let ro = (p.densmap || p.output_dens).then(|| densmap::original_radii(&graph, &knn));
+        let dens = ro.as_deref().filter(|_| p.densmap).map(|ro| (&p.dens, ro));
+        optimize_layout_densmap(&graph.indptr, &graph.indices, &graph.weights, &mut embedding, dim, &layout, dens, progress)?;
+        let radii = match ro {
+            Some(ro) if p.output_dens => Some((ro, densmap::embedding_radii(&graph.indptr, &graph.indices, &embedding, dim, a, b))),
+            _ => None,
+        };
         let state = transform::TransformState::new(p, a, b, data, SearchGraph::new(&knn), embedding);
-        Ok(UmapModel { state, graph: Some(graph), warnings })
+        Ok(UmapModel { state, graph: Some(graph), warnings, radii })
     }
 
     fn initialise(&self, data: &Data, graph: &FuzzyGraph, seed: u64, warnings: &mut Vec<String>, progress: &dyn Progress) -> Result<Vec<f32>> {
@@ -458,11 +487,12 @@ pub struct UmapModel {
     pub(super) state: transform::TransformState,
     graph: Option<FuzzyGraph>,
     warnings: Vec<String>,
+    radii: Option<(Vec<f32>, Vec<f32>)>,
 }
 
 impl UmapModel {
     pub(super) fn from_state(state: transform::TransformState) -> UmapModel {
-        UmapModel { state, graph: None, warnings: Vec::new() }
+        UmapModel { state, graph: None, warnings: Vec::new(), radii: None }
     }
 
     /// The embedding of the training data, `n × n_components`.
@@ -478,6 +508,12 @@ impl UmapModel {
     /// The fuzzy graph of the training data after pruning (not kept in model files).
     pub fn graph(&self) -> Option<&FuzzyGraph> {
         self.graph.as_ref()
+    }
+
+    /// With `output_dens`: the log local radii of the data and of the embedding, one per point
+    /// (umap-learn's `rad_orig_` and `rad_emb_`; see [`densmap`]). Not kept in model files.
+    pub fn radii(&self) -> Option<(&[f32], &[f32])> {
+        self.radii.as_ref().map(|(o, e)| (o.as_slice(), e.as_slice()))
     }
 
     /// Warnings from the fit, e.g. a spectral initialisation that fell back to PCA.
