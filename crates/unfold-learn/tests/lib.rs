@@ -7,3 +7,4 @@ mod pca;
 mod quality;
 mod umap_graph;
 mod umap_spectral;
+mod umap_supervised;
