@@ -8,3 +8,4 @@ mod quality;
 mod umap;
 mod umap_graph;
 mod umap_spectral;
+mod umap_supervised;

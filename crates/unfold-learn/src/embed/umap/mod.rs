@@ -10,6 +10,9 @@
 //!    and `sigma` (a bandwidth so that the memberships of each point sum to `log2(n_neighbors)`)
 //!    by [`graph::smooth_knn_dist`]; memberships `exp(−(d − rho)/sigma)`, then the fuzzy union
 //!    `A + Aᵀ − A∘Aᵀ` (or a mix with the intersection) by [`graph::fuzzy_simplicial_set`].
+//!    With a target `y` (supervised or semi-supervised UMAP), [`supervised`] then weakens the
+//!    edges between different labels (negative labels are unknown), or intersects the graph
+//!    with the fuzzy graph of a numeric target, and resets every point's strongest edge to 1.
 //! 3. **Output curve** ([`curve`]): the `a`, `b` of the low-dimensional similarity
 //!    `1 / (1 + a d^(2b))`, fitted to `min_dist` and `spread` by [`curve::find_ab_params`].
 //! 4. **Initialisation** ([`spectral`]): normalised-Laplacian eigenvectors, one box per
@@ -38,6 +41,7 @@ pub mod graph;
 pub mod layout;
 mod model;
 pub mod spectral;
+pub mod supervised;
 pub mod transform;
 
 pub use model::{Umap, UmapBuilder, UmapInit, UmapModel, UmapParams};
