@@ -102,7 +102,11 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         Method::Umap => {
             let params = args.umap.params(args.dims, args.seed, args.run.threads)?;
             let knn = args.umap.knn_graph(data.n_rows())?;
-            let model = Umap::new(params.clone())?.fit_with(&data, knn.as_ref(), &bars)?;
+            let umap = Umap::new(params.clone())?;
+            let model = match args.umap.target(data.n_rows())? {
+                Some(y) => umap.fit_supervised(&data, &y, knn.as_ref(), &bars)?,
+                None => umap.fit_with(&data, knn.as_ref(), &bars)?,
+            };
             for w in model.warnings() {
                 bars.note(&format!("warning: {w}"));
             }

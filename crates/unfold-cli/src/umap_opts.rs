@@ -63,6 +63,17 @@ pub struct UmapOpts {
     /// Also write the log local radii of the data and of the embedding (n × 2) to this file.
     #[arg(long, value_name = "FILE")]
     pub output_dens: Option<PathBuf>,
+    /// Supervised UMAP: a target per row (.npy, .csv or one label per line). Integer labels
+    /// with --target-metric categorical (negative = unknown, for semi-supervised use); numbers
+    /// (one or more columns) with any other metric.
+    #[arg(long, value_name = "FILE", alias = "labels-supervise")]
+    pub target: Option<PathBuf>,
+    /// categorical, or a metric for numeric targets (euclidean, …) [default: categorical].
+    #[arg(long, requires = "target")]
+    pub target_metric: Option<String>,
+    /// Weight of the target against the data, 0 to 1 [default: 0.5].
+    #[arg(long, requires = "target")]
+    pub target_weight: Option<f32>,
     /// Precomputed neighbours: an n × k index file from `unfold neighbors` (k ≥ neighbors − 1).
     #[arg(long, value_name = "INDICES.npy", requires = "knn_distances")]
     pub knn: Option<PathBuf>,
@@ -91,6 +102,7 @@ impl UmapOpts {
             (self.set_op_mix_ratio.is_some(), "--set-op-mix-ratio"),
             (self.knn.is_some(), "--knn"),
             (self.densmap, "--densmap"),
+            (self.target.is_some(), "--target"),
             (self.output_dens.is_some(), "--output-dens"),
             (self.save_model.is_some(), "--save-model"),
         ]
@@ -134,10 +146,51 @@ impl UmapOpts {
                 var_shift: self.dens_var_shift.unwrap_or(d.dens.var_shift),
             },
             output_dens: self.output_dens.is_some(),
+            target_metric: match self.target_metric.as_deref() {
+                None | Some("categorical") => d.target_metric,
+                Some(m) => Metric::parse(m)?,
+            },
+            target_weight: self.target_weight.unwrap_or(d.target_weight),
             ..d
         };
         params.validate()?;
         Ok(params)
+    }
+
+    /// The supervision target, if given, checked against the `n` data rows.
+    pub fn target(&self, n: usize) -> Result<Option<UmapTarget>> {
+        let Some(path) = &self.target else { return Ok(None) };
+        let categorical = matches!(self.target_metric.as_deref(), None | Some("categorical"));
+        let m = match read_matrix(path) {
+            Ok(m) => m,
+            // Text labels: categories in sorted order.
+            Err(_) if categorical => {
+                let labels = unfold_learn::io::read_labels(path, Some(n))?;
+                return Ok(Some(UmapTarget::Categorical(labels.codes.iter().map(|&c| c as i64).collect())));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if m.n_rows() != n {
+            return Err(UsageError(format!("--target {}: {} rows, but the data has {n}", path.display(), m.n_rows())).into());
+        }
+        if !categorical {
+            return Ok(Some(UmapTarget::Numeric { values: m.values().to_vec(), n_cols: m.n_cols() }));
+        }
+        if m.n_cols() != 1 {
+            return Err(UsageError(format!("--target {}: categorical labels need one column, not {}", path.display(), m.n_cols())).into());
+        }
+        let mut labels = Vec::with_capacity(n);
+        for (row, &v) in m.values().iter().enumerate() {
+            if v.fract() != 0.0 {
+                return Err(UsageError(format!(
+                    "--target {}: row {row}: {v} is not an integer label (use --target-metric euclidean for numeric targets)",
+                    path.display()
+                ))
+                .into());
+            }
+            labels.push(v as i64);
+        }
+        Ok(Some(UmapTarget::Categorical(labels)))
     }
 
     /// The precomputed kNN graph, if given.
@@ -183,6 +236,7 @@ impl UmapOpts {
             "b": b,
             "seed": params.seed,
             "densmap": params.densmap,
+            "target_weight": params.target_weight,
         })
     }
 }

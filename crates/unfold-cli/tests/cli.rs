@@ -231,6 +231,19 @@ fn umap_embed_save_model_and_transform() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read_npy(&d.join("again.npy")).1, first);
 
+    // Supervised, with half the labels unknown (-1), and densMAP with radii output.
+    let labels: Vec<f32> = (0..300).map(|i| if i % 2 == 0 { (i % 3) as f32 } else { -1.0 }).collect();
+    write_npy(&d.join("y.npy"), &labels, 300, 1);
+    let o = unfold(d, &["embed", "train.npy", "--method", "umap", "--seed", "3", "--epochs", "30", "--target", "y.npy", "-o", "sup.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    write_npy(&d.join("y_bad.npy"), &labels[..100], 100, 1);
+    let o = unfold(d, &["embed", "train.npy", "--method", "umap", "--target", "y_bad.npy", "-o", "sup_bad.npy"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("100 rows"), "{}", stderr(&o));
+    let o = unfold(d, &["embed", "train.npy", "--method", "umap", "--seed", "3", "--densmap", "--epochs", "30", "--output-dens", "r.npy", "-o", "dens.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("r.npy")).0, [300, 2]);
+
     let o = unfold(d, &["transform", "--model", "m.umap", "new.npy", "-o", "new_t.npy", "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read_npy(&d.join("new_t.npy")).0, [30, 2]);

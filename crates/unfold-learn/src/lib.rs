@@ -37,7 +37,7 @@ pub mod threads;
 
 pub use data::{Data, Embedding, Labels};
 pub use embed::pca::{Pca, PcaModel, PcaParams, PcaSolver};
-pub use embed::umap::{Umap, UmapInit, UmapModel, UmapParams};
+pub use embed::umap::{Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
 pub use error::{Error, Result};
 pub use knn::{KnnAlgorithm, KnnGraph, KnnParams};
 pub use measure::quality::{QualityParams, QualityReport};
@@ -48,7 +48,7 @@ pub use progress::{NoProgress, Progress};
 pub mod prelude {
     pub use crate::data::{Data, Embedding, Labels};
     pub use crate::embed::pca::{Pca, PcaModel, PcaParams, PcaSolver};
-    pub use crate::embed::umap::{Umap, UmapInit, UmapModel, UmapParams};
+    pub use crate::embed::umap::{Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
     pub use crate::error::{Error, Result};
     pub use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, knn_graph};
     pub use crate::measure::quality::{QualityParams, QualityReport};

@@ -207,3 +207,27 @@ fn densmap_makes_embedded_radii_follow_the_data() {
     let e = Umap::builder().dens(-1.0, 0.3, 0.1).build().unwrap_err().to_string();
     assert!(e.contains("`dens_lambda`"), "{e}");
 }
+
+#[test]
+fn supervision_separates_labelled_classes() {
+    let (x, labels) = demo_rows(1500);
+    let data = Data::from_row_major(&x, 1500, 784).unwrap();
+    let codes: Vec<i64> = labels.codes.iter().map(|&c| c as i64).collect();
+    let umap = Umap::builder().seed(4).build().unwrap();
+    let plain = umap.fit(&data).unwrap();
+    let sup = umap.fit_supervised(&data, &UmapTarget::Categorical(codes.clone()), None, &NoProgress).unwrap();
+    // Semi-supervised: every second label unknown.
+    let half: Vec<i64> = codes.iter().enumerate().map(|(i, &c)| if i % 2 == 0 { c } else { -1 }).collect();
+    let semi = umap.fit_supervised(&data, &UmapTarget::Categorical(half), None, &NoProgress).unwrap();
+    let acc = |m: &UmapModel| knn_accuracy(&m.embedding(), &labels, 10).unwrap();
+    let (a_plain, a_sup, a_semi) = (acc(&plain), acc(&sup), acc(&semi));
+    assert!(a_sup > 0.98 && a_sup > a_plain, "supervised {a_sup} vs plain {a_plain}");
+    assert!(a_semi > a_plain, "semi-supervised {a_semi} vs plain {a_plain}");
+    // A numeric target works too, and the target's length is checked.
+    let y: Vec<f32> = codes.iter().map(|&c| c as f32).collect();
+    let num = umap.fit_supervised(&data, &UmapTarget::Numeric { values: y, n_cols: 1 }, None, &NoProgress).unwrap();
+    assert!(num.embedding().as_slice().iter().all(|v| v.is_finite()));
+    let e = umap.fit_supervised(&data, &UmapTarget::Categorical(vec![0; 10]), None, &NoProgress).unwrap_err().to_string();
+    assert!(e.contains("`y`"), "{e}");
+    assert!(Umap::builder().target_weight(1.5).build().unwrap_err().to_string().contains("`target_weight`"));
+}

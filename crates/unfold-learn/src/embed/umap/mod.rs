@@ -44,4 +44,4 @@ pub mod spectral;
 pub mod supervised;
 pub mod transform;
 
-pub use model::{Umap, UmapBuilder, UmapInit, UmapModel, UmapParams};
+pub use model::{Umap, UmapBuilder, UmapInit, UmapModel, UmapParams, UmapTarget};

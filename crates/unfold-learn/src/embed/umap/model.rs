@@ -14,7 +14,7 @@ use super::graph::{FuzzyGraph, FuzzySetParams, fuzzy_simplicial_set};
 use super::densmap::{self, DensMapParams};
 use super::layout::{LayoutParams, default_epochs, optimize_layout_densmap};
 use super::spectral::{noisy_scale, spectral_layout};
-use super::{curve, transform};
+use super::{curve, supervised, transform};
 
 /// How the layout starts.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -54,6 +54,21 @@ impl UmapInit {
             UmapInit::Array(_) => "array",
         }
     }
+}
+
+/// The target `y` of supervised UMAP.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UmapTarget {
+    /// One integer label per point; a negative label means "unknown" (semi-supervised UMAP,
+    /// umap-learn's `-1`).
+    Categorical(Vec<i64>),
+    /// Numeric targets, row-major `n × n_cols`, compared with `target_metric`.
+    Numeric {
+        /// The values.
+        values: Vec<f32>,
+        /// Columns per point.
+        n_cols: usize,
+    },
 }
 
 /// UMAP parameters. Names and `Default` values are umap-learn's.
@@ -96,6 +111,12 @@ pub struct UmapParams {
     pub transform_seed: u64,
     /// Worker threads; `None` = all cores.
     pub threads: Option<usize>,
+    /// Metric of a numeric target (euclidean).
+    pub target_metric: Metric,
+    /// Neighbourhood size in a numeric target, the point included; `None` = `n_neighbors`.
+    pub target_n_neighbors: Option<usize>,
+    /// Weight of the target against the data, in `[0, 1]` (0.5).
+    pub target_weight: f32,
     /// densMAP: also preserve each point's local density (umap-learn's `densmap`).
     pub densmap: bool,
     /// densMAP's weight, fraction of epochs and variance shift (`dens_lambda`, `dens_frac`,
@@ -127,6 +148,9 @@ impl Default for UmapParams {
             seed: None,
             transform_seed: 42,
             threads: None,
+            target_metric: Metric::Euclidean,
+            target_n_neighbors: None,
+            target_weight: 0.5,
             densmap: false,
             dens: DensMapParams::default(),
             output_dens: false,
@@ -179,6 +203,12 @@ impl UmapParams {
             return Err(Error::param("init", format!("array with {} at value {p}", v[p]), "must hold finite coordinates"));
         }
         self.dens.validate()?;
+        finite("target_weight", self.target_weight, (0.0..=1.0).contains(&self.target_weight), "must be in [0, 1]")?;
+        if let Some(t) = self.target_n_neighbors
+            && t < 2
+        {
+            return Err(Error::param("target_n_neighbors", t, "must be at least 2 (the point itself counts)"));
+        }
         crate::threads::check(self.threads)
     }
 
@@ -255,6 +285,12 @@ setters! {
     densmap: bool => densmap;
     /// Keep the local radii.
     output_dens: bool => output_dens;
+    /// Metric of a numeric target.
+    target_metric: Metric => target_metric;
+    /// Neighbourhood size in a numeric target.
+    target_n_neighbors: usize => target_n_neighbors (Some);
+    /// Weight of the target.
+    target_weight: f32 => target_weight;
 }
 
 impl UmapBuilder {
@@ -314,10 +350,20 @@ impl Umap {
     /// (`init` array shape, PCA init with `n_components > min(n, d)`, a metric's column count);
     /// [`Error::InvalidData`] for a kNN graph of another size; [`Error::Cancelled`].
     pub fn fit_with(&self, data: &Data, knn: Option<&KnnGraph>, progress: &dyn Progress) -> Result<UmapModel> {
-        crate::threads::install(self.params.threads, || self.fit_inner(data, knn, progress))?
+        crate::threads::install(self.params.threads, || self.fit_inner(data, knn, None, progress))?
     }
 
-    fn fit_inner(&self, data: &Data, knn: Option<&KnnGraph>, progress: &dyn Progress) -> Result<UmapModel> {
+    /// Supervised or semi-supervised fit: the graph is combined with the target `y` before the
+    /// layout (see [`super::supervised`]), as umap-learn's `fit(X, y)`.
+    ///
+    /// # Errors
+    /// As [`Umap::fit_with`], and [`Error::InvalidParameter`] for a target of another length or
+    /// `target_n_neighbors` beyond the number of points.
+    pub fn fit_supervised(&self, data: &Data, y: &UmapTarget, knn: Option<&KnnGraph>, progress: &dyn Progress) -> Result<UmapModel> {
+        crate::threads::install(self.params.threads, || self.fit_inner(data, knn, Some(y), progress))?
+    }
+
+    fn fit_inner(&self, data: &Data, knn: Option<&KnnGraph>, y: Option<&UmapTarget>, progress: &dyn Progress) -> Result<UmapModel> {
         let p = &self.params;
         let (n, dim) = (data.n_rows(), p.n_components);
         if p.n_neighbors >= n {
@@ -346,6 +392,20 @@ impl Umap {
         };
         progress.stage("UMAP graph", 1);
         let mut graph = fuzzy_simplicial_set(&knn, &fuzzy)?;
+        match y {
+            None => {}
+            Some(UmapTarget::Categorical(labels)) => {
+                let far = supervised::categorical_far_dist(p.target_weight)?;
+                graph = supervised::categorical_simplicial_set_intersection(&graph, labels, supervised::UNKNOWN_DIST, far)?;
+            }
+            Some(UmapTarget::Numeric { values, n_cols }) => {
+                let rows = if *n_cols == 0 { 0 } else { values.len() / n_cols };
+                let target = Data::from_row_major(values, rows, *n_cols).map_err(|e| Error::param("y", "numeric target", e.to_string()))?;
+                let tk = p.target_n_neighbors.unwrap_or(p.n_neighbors);
+                let seed = Some(seeds.value(STAGE_TARGET, 0));
+                graph = supervised::numeric_target_intersection(&graph, &target, tk, p.target_metric, seed, p.target_weight)?;
+            }
+        }
         // umap-learn gives densMAP 200 more epochs by default.
         let n_epochs = p.n_epochs.unwrap_or_else(|| default_epochs(n) + if p.densmap { 200 } else { 0 });
         prune(&mut graph, n_epochs);
@@ -427,6 +487,7 @@ impl Umap {
 const STAGE_KNN: u64 = 1;
 const STAGE_INIT: u64 = 2;
 const STAGE_LAYOUT: u64 = 3;
+const STAGE_TARGET: u64 = 4;
 
 /// Maps each column onto `[0, 10]`, as umap-learn does to every initialisation.
 fn min_max_scale(y: &mut [f32], dim: usize) {
