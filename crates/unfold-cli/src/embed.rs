@@ -165,7 +165,15 @@ fn plot_title_params(parameters: &serde_json::Value) -> String {
     let Some(map) = parameters.as_object() else { return String::new() };
     map.iter()
         .filter(|(_, v)| v.is_number() || v.is_string())
-        .map(|(k, v)| format!("{k}={}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
+        .map(|(k, v)| {
+            let text = match (v.as_str(), v.as_f64()) {
+                (Some(s), _) => s.to_string(),
+                // Floats stored from f32 print as 0.10000000149011612: four decimals.
+                (None, Some(f)) if !v.is_i64() && !v.is_u64() => format!("{}", (f * 1e4).round() / 1e4),
+                _ => v.to_string(),
+            };
+            format!("{k}={text}")
+        })
         .collect::<Vec<_>>()
         .join("  ")
 }
