@@ -11,6 +11,11 @@ of stdout with in-process timings and any scalars.
         --out IDX.npy --distances D.npy
     python peers.py sklearn-evaluate --input X.npy --embedding Y.npy \
         [--labels L.npy] -k 15 --sample 5000 --seed 0
+    python peers.py umap-fit --input X.npy --out Y.npy [--warm]
+    python peers.py umap-transform --input X.npy --train-rows 60000 \
+        --out-train Y.npy --out-test T.npy
+    python peers.py umap-quality --input X.npy --labels L.npy --embedding Y.npy \
+        [--test-embedding T.npy] --train-rows 60000
 """
 
 import argparse
@@ -131,6 +136,73 @@ def run_sklearn_evaluate(args):
     emit(record)
 
 
+def run_umap_fit(args):
+    """umap-learn's fit_transform with its defaults and n_jobs=2 (no seed, so it runs in parallel).
+
+    --warm first fits a small random set of the same width, so numba's compilation is done
+    before the timed call.
+    """
+    import numpy as np
+    import umap
+
+    X = np.load(args.input)
+    record = {}
+    if args.warm:
+        t0 = time.perf_counter()
+        umap.UMAP(n_jobs=2).fit_transform(np.random.default_rng(0).random((3000, X.shape[1])).astype(X.dtype))
+        record["warmup_seconds"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    Y = umap.UMAP(n_jobs=2).fit_transform(X)
+    record["inproc_seconds"] = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
+    emit(record)
+
+
+def run_umap_transform(args):
+    """Fit on the first --train-rows rows, transform the rest; both timed in process."""
+    import numpy as np
+    import umap
+
+    X = np.load(args.input)
+    train, test = X[:args.train_rows], X[args.train_rows:]
+    t0 = time.perf_counter()
+    model = umap.UMAP(n_jobs=2).fit(train)
+    fit_seconds = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    T = model.transform(test)
+    transform_seconds = time.perf_counter() - t0
+    np.save(args.out_train, np.ascontiguousarray(model.embedding_, dtype=np.float32))
+    np.save(args.out_test, np.ascontiguousarray(T, dtype=np.float32))
+    emit({"fit_seconds": fit_seconds, "transform_seconds": transform_seconds})
+
+
+def run_umap_quality(args):
+    """The issue's UMAP quality: trustworthiness@15 on a fixed 5k subsample (numpy
+    default_rng(0), as sklearn-evaluate) and the accuracy of a 10-NN classifier trained on the
+    embedding of rows < --train-rows and tested on the rest (or on --test-embedding)."""
+    import numpy as np
+    from sklearn.manifold import trustworthiness
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X = np.load(args.input, mmap_mode="r")
+    L = np.load(args.labels)
+    Y = np.load(args.embedding)
+    record = {"finite": bool(np.isfinite(Y).all())}
+    if args.test_embedding:
+        T = np.load(args.test_embedding)
+        train_labels, test_labels = L[:args.train_rows], L[args.train_rows:]
+        record["finite"] = record["finite"] and bool(np.isfinite(T).all())
+    else:
+        rows = np.sort(np.random.default_rng(0).choice(X.shape[0], size=min(5000, X.shape[0]), replace=False))
+        record["trustworthiness"] = float(trustworthiness(np.asarray(X[rows], dtype=np.float64),
+                                                          Y[rows].astype(np.float64), n_neighbors=15))
+        Y, T = Y[:args.train_rows], Y[args.train_rows:]
+        train_labels, test_labels = L[:args.train_rows], L[args.train_rows:]
+    clf = KNeighborsClassifier(n_neighbors=10).fit(Y, train_labels)
+    record["knn_accuracy"] = float(clf.score(T, test_labels))
+    emit(record)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -164,6 +236,27 @@ def main(argv=None):
     p.add_argument("--sample", type=int, default=5000)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run_sklearn_evaluate)
+
+    p = sub.add_parser("umap-fit")
+    p.add_argument("--input", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--warm", action="store_true")
+    p.set_defaults(func=run_umap_fit)
+
+    p = sub.add_parser("umap-transform")
+    p.add_argument("--input", required=True)
+    p.add_argument("--train-rows", type=int, default=60000)
+    p.add_argument("--out-train", required=True)
+    p.add_argument("--out-test", required=True)
+    p.set_defaults(func=run_umap_transform)
+
+    p = sub.add_parser("umap-quality")
+    p.add_argument("--input", required=True)
+    p.add_argument("--labels", required=True)
+    p.add_argument("--embedding", required=True)
+    p.add_argument("--test-embedding")
+    p.add_argument("--train-rows", type=int, default=60000)
+    p.set_defaults(func=run_umap_quality)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -35,7 +35,8 @@ PEERS = BENCH / "peers.py"
 OUT = BENCH / "out"
 LOGS = OUT / "logs"
 MNIST_ROWS = 70000
-ALL_TASKS = ("knn", "pca", "evaluate")
+ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale")
+DEFAULT_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform")
 
 # A child forked from a large parent inherits the parent's resident pages in
 # its ru_maxrss (Linux keeps the old mm's high-water mark across exec), so
@@ -510,6 +511,125 @@ class Bench:
                     rec.update(pca_corr=[float(c) for c in corr], pca_corr_min=float(corr.min()))
             self.emit(rec)
 
+    # -- umap
+    def umap_quality(self, rec, embedding, test_embedding=None, name="q"):
+        """Adds trustworthiness@15 (5k) and the 60k/10k kNN-10 accuracy to rec (MNIST only)."""
+        if self.n != MNIST_ROWS:
+            return
+        cmd = ["umap-quality", "--input", self.X_path, "--labels", self.labels_path, "--embedding", embedding]
+        if test_embedding:
+            cmd += ["--test-embedding", test_embedding]
+        res = self.run(self.peer(*cmd), name)
+        info = last_json_object(res["stdout"]) or {}
+        rec.update({k: info.get(k) for k in ("trustworthiness", "knn_accuracy", "finite") if k in info})
+
+    def task_umap(self):
+        self.prime_umap()
+        for r in range(self.args.repeat):
+            for variant, extra in (("cold", []), ("warm", ["--warm"])):
+                path = self.out(f"umap_learn_{variant}")
+                path.unlink(missing_ok=True)
+                rec = self.base("umap-learn", "umap", variant, r)
+                res = self.run(self.peer("umap-fit", "--input", self.X_path, "--out", path, *extra),
+                               f"umap_learn_{variant}{self.suffix}_r{r}")
+                if self.measured(rec, res, [path]):
+                    info = last_json_object(res["stdout"]) or {}
+                    rec.update(inproc_seconds=info.get("inproc_seconds"), warmup_seconds=info.get("warmup_seconds"))
+                    self.umap_quality(rec, path, name=f"umap_learn_{variant}_quality_r{r}")
+                self.emit(rec)
+        if not self.unfold:
+            self.skipped("unfold", "umap", "seeded", self.unfold_reason)
+            return
+        for r in range(self.args.repeat):
+            for variant, extra in (("seeded", ["--seed", 42]), ("unseeded", [])):
+                path = self.out(f"unfold_umap_{variant}")
+                path.unlink(missing_ok=True)
+                rec = self.base("unfold", "umap", variant, r)
+                cmd = self.unfold_cmd("embed", self.X_path, "--method", "umap", "-o", path, "--quiet", *extra)
+                if self.args.threads:
+                    cmd += ["--threads", self.args.threads]
+                res = self.run(cmd, f"unfold_umap_{variant}{self.suffix}_r{r}")
+                if self.measured(rec, res, [path]):
+                    self.umap_quality(rec, path, name=f"unfold_umap_{variant}_quality_r{r}")
+                self.emit(rec)
+
+    def prime_umap(self):
+        """Untimed umap-learn run on a small set, so numba's on-disk cache is filled."""
+        import numpy as np
+
+        if self.args.no_prime:
+            return
+        prime = OUT / "prime_umap.npy"
+        np.save(prime, np.random.default_rng(0).random((2000, self.dims)).astype(np.float32))
+        log("priming umap-learn's numba cache (untimed)")
+        self.run(self.peer("umap-fit", "--input", prime, "--out", OUT / "prime_umap_out.npy"), "prime_umap")
+
+    def task_umap_transform(self):
+        import numpy as np
+
+        train_rows = self.n * 6 // 7
+        train, test = OUT / f"umap_train{self.suffix}.npy", OUT / f"umap_test{self.suffix}.npy"
+        np.save(train, np.ascontiguousarray(self.X[:train_rows]))
+        np.save(test, np.ascontiguousarray(self.X[train_rows:]))
+        for r in range(self.args.repeat):
+            out_train, out_test = self.out("umap_learn_tr_train"), self.out("umap_learn_tr_test")
+            rec = self.base("umap-learn", "umap_transform", "fit60k-transform10k", r)
+            res = self.run(self.peer("umap-transform", "--input", self.X_path, "--train-rows", train_rows,
+                                     "--out-train", out_train, "--out-test", out_test),
+                           f"umap_learn_transform{self.suffix}_r{r}")
+            if self.measured(rec, res, [out_train, out_test]):
+                info = last_json_object(res["stdout"]) or {}
+                rec.update(fit_seconds=info.get("fit_seconds"), transform_seconds=info.get("transform_seconds"))
+                self.umap_quality(rec, out_train, out_test, name=f"umap_learn_transform_quality_r{r}")
+            self.emit(rec)
+        if not self.unfold:
+            self.skipped("unfold", "umap_transform", "fit60k-transform10k", self.unfold_reason)
+            return
+        for r in range(self.args.repeat):
+            model, out_train, out_test = OUT / "unfold_train.umap", self.out("unfold_tr_train"), self.out("unfold_tr_test")
+            fit = self.run(self.unfold_cmd("embed", train, "--method", "umap", "--seed", 42, "-o", out_train,
+                                           "--save-model", model, "--quiet"), f"unfold_umap_fit_train{self.suffix}_r{r}")
+            rec = self.base("unfold", "umap_transform", "fit60k-transform10k", r)
+            res = self.run(self.unfold_cmd("transform", "--model", model, test, "-o", out_test, "--quiet"),
+                           f"unfold_umap_transform{self.suffix}_r{r}")
+            if self.measured(rec, res, [out_test]):
+                rec.update(fit_seconds=fit.get("seconds"), transform_seconds=res["seconds"],
+                           model_mb=model.stat().st_size / 1e6)
+                self.umap_quality(rec, out_train, out_test, name=f"unfold_transform_quality_r{r}")
+            self.emit(rec)
+
+    def task_umap_scale(self):
+        """A synthetic Gaussian mixture (scale-rows x 50, 20 clusters, seed 0)."""
+        import numpy as np
+
+        rows = self.args.scale_rows
+        path = OUT / f"mixture_{rows}x50.npy"
+        if not cached_ok(path, (rows, 50), np.float32):
+            rng = np.random.default_rng(0)
+            centres = rng.normal(0, 10, (20, 50)).astype(np.float32)
+            X = np.empty((rows, 50), dtype=np.float32)
+            for start in range(0, rows, 100_000):
+                stop = min(rows, start + 100_000)
+                X[start:stop] = centres[rng.integers(0, 20, stop - start)] + rng.normal(0, 1, (stop - start, 50))
+            np.save(path, X)
+        if self.unfold:
+            out = OUT / f"unfold_umap_mixture_{rows}.npy"
+            rec = self.base("unfold", "umap_scale", f"mixture-{rows}x50", 0)
+            res = self.run(self.unfold_cmd("embed", path, "--method", "umap", "--seed", 42, "-o", out, "--quiet"),
+                           f"unfold_umap_scale_{rows}")
+            if self.measured(rec, res, [out]):
+                rec["finite"] = bool(np.isfinite(np.load(out)).all())
+            rec["n"] = rows
+            self.emit(rec)
+        out = OUT / f"umap_learn_mixture_{rows}.npy"
+        rec = self.base("umap-learn", "umap_scale", f"mixture-{rows}x50", 0)
+        cmd = ["timeout", str(int(self.args.peer_timeout)), *map(str, self.peer("umap-fit", "--input", path, "--out", out))]
+        res = self.run(cmd, f"umap_learn_scale_{rows}")
+        if self.measured(rec, res, [out]) is False and res["returncode"] == 124:
+            rec["reason"] = f"stopped after {self.args.peer_timeout:.0f} s (--peer-timeout)"
+        rec["n"] = rows
+        self.emit(rec)
+
     # -- evaluate
     def task_evaluate(self):
         import numpy as np
@@ -577,7 +697,10 @@ class Bench:
             "pca": [("sklearn_over_unfold", ("sklearn", "PCA(2)"), ("unfold", "pca"))],
             "evaluate": [("sklearn_trust5k_over_unfold", ("sklearn", "trustworthiness-5k-seed0"),
                           ("unfold", "pca-embedding"))],
+            "umap": [("umap_learn_cold_over_unfold", ("umap-learn", "cold"), ("unfold", "seeded")),
+                     ("unfold_seeded_over_unseeded", ("unfold", "seeded"), ("unfold", "unseeded"))],
         }
+        pairs["umap_transform"] = []
         for task, entries in pairs.items():
             if task not in self.args.tasks:
                 continue
@@ -586,13 +709,25 @@ class Bench:
                 for key, prefix in (("seconds", "ratio_"), ("peak_rss_mb", "rss_ratio_")):
                     a, b = self.median(tool_a, task, var_a, key), self.median(tool_b, task, var_b, key)
                     line[prefix + name] = a / b if a is not None and b else None
+            if task == "umap":
+                warm, ours = self.median("umap-learn", "umap", "warm", "inproc_seconds"), self.median("unfold", "umap", "seeded")
+                line["ratio_umap_learn_warm_fit_over_unfold_process"] = warm / ours if warm and ours else None
+            if task == "umap_transform":
+                a = self.median("umap-learn", "umap_transform", "fit60k-transform10k", "transform_seconds")
+                b = self.median("unfold", "umap_transform", "fit60k-transform10k", "transform_seconds")
+                line["ratio_umap_learn_transform_over_unfold_process"] = a / b if a and b else None
             self.emit(line)
 
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description="Benchmark unfold against peers on MNIST.")
-    parser.add_argument("--tasks", default=",".join(ALL_TASKS),
-                        help="comma-separated subset of knn,pca,evaluate (default: all)")
+    parser.add_argument("--tasks", default=",".join(DEFAULT_TASKS),
+                        help="comma-separated subset of " + ",".join(ALL_TASKS)
+                        + " (default: all but umap_scale)")
+    parser.add_argument("--scale-rows", type=int, default=1_000_000,
+                        help="rows of the synthetic umap_scale data (default 1,000,000)")
+    parser.add_argument("--peer-timeout", type=float, default=3600.0,
+                        help="umap_scale: seconds before umap-learn's run is stopped (default 3600)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (default 1)")
     parser.add_argument("--n", type=int, default=MNIST_ROWS,
                         help="use only the first N rows, for quick runs (default 70000)")

@@ -135,7 +135,7 @@ impl TransformState {
 
 /// Size of the kNN candidate list of a transform query.
 fn search_ef(k: usize) -> usize {
-    (3 * k).max(48)
+    (6 * k).max(96)
 }
 
 impl UmapModel {
