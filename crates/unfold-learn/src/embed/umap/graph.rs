@@ -242,39 +242,8 @@ fn smooth_row(row: &[f32], target: f64, local_connectivity: f64, global_mean: f6
 /// [`Error::InvalidParameter`] when `params` is out of range (see [`FuzzySetParams::validate`]).
 pub fn fuzzy_simplicial_set(graph: &KnnGraph, params: &FuzzySetParams) -> Result<FuzzyGraph> {
     params.validate()?;
-    let (n, k) = (graph.n_points(), graph.k());
-    let cut = params.disconnection_distance.unwrap_or(f32::INFINITY);
-
-    // umap-learn's layout: self at distance 0 in column 0, removed neighbours at +∞.
-    let width = k + 1;
-    let mut padded = vec![0.0f32; n * width];
-    padded.par_chunks_mut(width).enumerate().for_each(|(i, out)| {
-        for (o, &d) in out[1..].iter_mut().zip(graph.neighbors(i).1) {
-            *o = if d >= cut { f32::INFINITY } else { d };
-        }
-    });
-    let (sigmas, rhos) = smooth_knn_dist(&padded, width, params.local_connectivity, params.bandwidth);
-
-    // Directed memberships A, each row sorted by column.
-    let directed: Vec<Vec<(u32, f32)>> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let (idx, dist) = graph.neighbors(i);
-            let (rho, sigma) = (rhos[i], sigmas[i]);
-            let mut row: Vec<(u32, f32)> = idx
-                .iter()
-                .zip(dist)
-                .filter(|&(_, &d)| d < cut)
-                .map(|(&j, &d)| {
-                    let w = if d - rho <= 0.0 || sigma == 0.0 { 1.0 } else { (-((d - rho) / sigma)).exp() };
-                    (j, w)
-                })
-                .filter(|&(_, w)| w != 0.0)
-                .collect();
-            row.sort_unstable_by_key(|&(j, _)| j);
-            row
-        })
-        .collect();
+    let n = graph.n_points();
+    let (directed, sigmas, rhos) = directed_memberships(graph, params);
 
     // Aᵀ by a counting pass; visiting rows in order leaves each transposed row sorted.
     let mut transposed: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n];
@@ -335,3 +304,43 @@ pub fn fuzzy_simplicial_set(graph: &KnnGraph, params: &FuzzySetParams) -> Result
     }
     Ok(FuzzyGraph { n, indptr, indices, weights, sigmas, rhos })
 }
+/// The directed memberships `A` of [`fuzzy_simplicial_set`] before the fuzzy union, each row
+/// sorted by column with zeros dropped, and the `sigmas` and `rhos` they came from (umap-learn's
+/// `fuzzy_simplicial_set` with `apply_set_operations=False`). `params` must be valid.
+pub(crate) fn directed_memberships(graph: &KnnGraph, params: &FuzzySetParams) -> (Vec<Vec<(u32, f32)>>, Vec<f32>, Vec<f32>) {
+    let (n, k) = (graph.n_points(), graph.k());
+    let cut = params.disconnection_distance.unwrap_or(f32::INFINITY);
+
+    // umap-learn's layout: self at distance 0 in column 0, removed neighbours at +∞.
+    let width = k + 1;
+    let mut padded = vec![0.0f32; n * width];
+    padded.par_chunks_mut(width).enumerate().for_each(|(i, out)| {
+        for (o, &d) in out[1..].iter_mut().zip(graph.neighbors(i).1) {
+            *o = if d >= cut { f32::INFINITY } else { d };
+        }
+    });
+    let (sigmas, rhos) = smooth_knn_dist(&padded, width, params.local_connectivity, params.bandwidth);
+
+    // Directed memberships A, each row sorted by column.
+    let directed: Vec<Vec<(u32, f32)>> = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let (idx, dist) = graph.neighbors(i);
+            let (rho, sigma) = (rhos[i], sigmas[i]);
+            let mut row: Vec<(u32, f32)> = idx
+                .iter()
+                .zip(dist)
+                .filter(|&(_, &d)| d < cut)
+                .map(|(&j, &d)| {
+                    let w = if d - rho <= 0.0 || sigma == 0.0 { 1.0 } else { (-((d - rho) / sigma)).exp() };
+                    (j, w)
+                })
+                .filter(|&(_, w)| w != 0.0)
+                .collect();
+            row.sort_unstable_by_key(|&(j, _)| j);
+            row
+        })
+        .collect();
+    (directed, sigmas, rhos)
+}
+

@@ -52,7 +52,7 @@
 
 use rayon::prelude::*;
 
-use super::graph::{FuzzyGraph, smooth_knn_dist};
+use super::graph::{FuzzyGraph, FuzzySetParams};
 use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::knn::{KnnGraph, KnnParams, knn};
@@ -307,27 +307,7 @@ fn intersect(left: &CsrView, right: &CsrView, weight: f32) -> Csr {
 /// `UMAP.fit` builds a numeric target's graph. The formula is the one of
 /// [`fuzzy_simplicial_set`](super::graph::fuzzy_simplicial_set), before its fuzzy union.
 fn directed_memberships(knn: &KnnGraph) -> Csr {
-    let (n, k) = (knn.n_points(), knn.k());
-    // umap-learn's layout for smooth_knn_dist: the point itself first, at distance 0.
-    let width = k + 1;
-    let mut padded = vec![0.0f32; n * width];
-    padded.par_chunks_mut(width).enumerate().for_each(|(i, out)| out[1..].copy_from_slice(knn.neighbors(i).1));
-    let (sigmas, rhos) = smooth_knn_dist(&padded, width, 1.0, 1.0);
-    let rows = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let (idx, dist) = knn.neighbors(i);
-            let (rho, sigma) = (rhos[i], sigmas[i]);
-            let mut row: Vec<(u32, f32)> = idx
-                .iter()
-                .zip(dist)
-                .map(|(&j, &d)| (j, if d - rho <= 0.0 || sigma == 0.0 { 1.0 } else { (-((d - rho) / sigma)).exp() }))
-                .collect();
-            row.sort_unstable_by_key(|&(j, _)| j);
-            row
-        })
-        .collect();
-    Csr::from_rows(rows)
+    Csr::from_rows(super::graph::directed_memberships(knn, &FuzzySetParams::default()).0)
 }
 
 /// A square sparse matrix in CSR form, columns strictly increasing within each row, no stored
