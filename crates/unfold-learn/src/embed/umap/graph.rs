@@ -304,10 +304,13 @@ pub fn fuzzy_simplicial_set(graph: &KnnGraph, params: &FuzzySetParams) -> Result
     }
     Ok(FuzzyGraph { n, indptr, indices, weights, sigmas, rhos })
 }
+/// Rows of `(column, weight)` pairs.
+pub(crate) type SparseRows = Vec<Vec<(u32, f32)>>;
+
 /// The directed memberships `A` of [`fuzzy_simplicial_set`] before the fuzzy union, each row
 /// sorted by column with zeros dropped, and the `sigmas` and `rhos` they came from (umap-learn's
 /// `fuzzy_simplicial_set` with `apply_set_operations=False`). `params` must be valid.
-pub(crate) fn directed_memberships(graph: &KnnGraph, params: &FuzzySetParams) -> (Vec<Vec<(u32, f32)>>, Vec<f32>, Vec<f32>) {
+pub(crate) fn directed_memberships(graph: &KnnGraph, params: &FuzzySetParams) -> (SparseRows, Vec<f32>, Vec<f32>) {
     let (n, k) = (graph.n_points(), graph.k());
     let cut = params.disconnection_distance.unwrap_or(f32::INFINITY);
 
