@@ -619,7 +619,7 @@ class Bench:
                            f"unfold_umap_scale_{rows}")
             if self.measured(rec, res, [out]):
                 rec["finite"] = bool(np.isfinite(np.load(out)).all())
-            rec["n"] = rows
+            rec.update(n=rows, dims=50)
             self.emit(rec)
         out = OUT / f"umap_learn_mixture_{rows}.npy"
         rec = self.base("umap-learn", "umap_scale", f"mixture-{rows}x50", 0)
@@ -627,7 +627,7 @@ class Bench:
         res = self.run(cmd, f"umap_learn_scale_{rows}")
         if self.measured(rec, res, [out]) is False and res["returncode"] == 124:
             rec["reason"] = f"stopped after {self.args.peer_timeout:.0f} s (--peer-timeout)"
-        rec["n"] = rows
+        rec.update(n=rows, dims=50)
         self.emit(rec)
 
     # -- evaluate
