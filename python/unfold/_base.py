@@ -7,6 +7,9 @@ A concrete estimator (see ``_pca.py``) declares its scikit-learn parameters in a
   converted input and the core's parameter names, returning the fitted core model;
 * ``_fitted_attributes(model)``: the public fitted attributes (ending in ``_``) read from it.
 
+and may implement ``_after_fit(X, model)`` for fitted state that the model's bytes do not hold
+(UMAP's graph): it runs after ``fit`` only, and what it sets is pickled as it is.
+
 The base does the rest: input conversion (``X`` → float32 C order; DataFrame feature names),
 ``random_state`` → 64-bit seed, ``n_jobs`` → threads, ``verbose`` → a progress bar on stderr,
 ``transform`` through the core model, and pickling through the model's versioned bytes (the
@@ -39,6 +42,9 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     def _fitted_attributes(self, model) -> dict:
         """The public fitted attributes (names ending in ``_``) read from a core model."""
 
+    def _after_fit(self, X: np.ndarray, model) -> None:
+        """Set fitted state the model's bytes do not hold (pickled as plain attributes)."""
+
     # --- fitting -----------------------------------------------------------------------------
 
     def _validate_input(self, X, *, reset: bool) -> np.ndarray:
@@ -68,6 +74,7 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
             verbose=bool(getattr(self, "verbose", False)),
         )
         self._set_model(model)
+        self._after_fit(X32, model)
         return self
 
     def fit_transform(self, X, y=None):
