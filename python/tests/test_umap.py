@@ -140,9 +140,77 @@ def test_orders_strides_and_dataframes(digits):
         u.transform(X[:3] + 1)
 
 
-def test_y_is_ignored(digits):
-    X, y = digits[0][:200], digits[1][:200]
-    np.testing.assert_array_equal(unfold.UMAP(**FAST).fit_transform(X, y), unfold.UMAP(**FAST).fit_transform(X))
+# --- supervised UMAP ---------------------------------------------------------------------------
+
+
+def test_labels_pull_classes_apart(digits):
+    X, y = digits
+    plain = unfold.UMAP(random_state=0).fit_transform(X)
+    supervised = unfold.UMAP(random_state=0).fit_transform(X, y)
+    assert unfold.metrics.knn_accuracy(supervised, y) > 0.97 > unfold.metrics.knn_accuracy(plain, y) + 0.05
+    # target_weight = 1 cuts every edge between different labels.
+    g = unfold.UMAP(random_state=0, n_epochs=30, target_weight=1.0).fit(X, y).graph_.tocoo()
+    assert np.all(y[g.row] == y[g.col])
+
+
+def test_any_labels_are_categories(digits):
+    X, y = digits[0][:300], digits[1][:300]
+    expected = unfold.UMAP(**FAST).fit_transform(X, y)
+    names = np.array(["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])
+    for labels in [names[y], (y + 0.5), y.astype(np.float32) * 3, pd.Series(y), y.reshape(-1, 1), (y * 7).tolist()]:
+        np.testing.assert_array_equal(unfold.UMAP(**FAST).fit_transform(X, labels), expected)
+
+
+def test_unknown_labels_semi_supervised(digits):
+    X, y = digits
+    partial = y.copy()
+    partial[400:] = -1
+    Y = unfold.UMAP(random_state=0, target_weight=1.0).fit_transform(X, partial)
+    # Labelled points of different classes share no edge; unlabelled points keep theirs.
+    g = unfold.UMAP(random_state=0, n_epochs=30, target_weight=1.0).fit(X, partial).graph_.tocoo()
+    labelled = (partial[g.row] >= 0) & (partial[g.col] >= 0)
+    assert np.all(partial[g.row][labelled] == partial[g.col][labelled])
+    assert np.any(partial[g.row] == -1)
+    # The labelled points separate by class better than without labels (0.86 against 0.79).
+    plain = unfold.UMAP(random_state=0).fit_transform(X)
+    assert unfold.metrics.knn_accuracy(Y[:400], y[:400]) > unfold.metrics.knn_accuracy(plain[:400], y[:400]) + 0.04
+
+
+def test_numeric_target(digits):
+    X = digits[0][:400]
+    t = unfold.PCA(n_components=1).fit_transform(X)[:, 0]
+    Y = unfold.UMAP(random_state=0, target_metric="euclidean", target_weight=0.9).fit_transform(X, t)
+    plain = unfold.UMAP(random_state=0).fit_transform(X)
+
+    def neighbour_spread(Y):
+        """Mean target difference to the 10 nearest embedded points, relative to all pairs."""
+        from sklearn.neighbors import NearestNeighbors
+
+        idx = NearestNeighbors(n_neighbors=11).fit(Y).kneighbors(Y, return_distance=False)[:, 1:]
+        return np.mean(np.abs(t[:, None] - t[idx])) / np.mean(np.abs(t[:, None] - t[None, :]))
+
+    # Embedded neighbours have far closer target values than without the target (0.04 against 0.41).
+    assert neighbour_spread(Y) < 0.5 * neighbour_spread(plain)
+    two = np.column_stack([t, t])
+    assert np.isfinite(unfold.UMAP(target_metric="manhattan", target_n_neighbors=5, **FAST).fit_transform(X, two)).all()
+
+
+def test_supervision_errors(digits):
+    X, y = digits[0][:100], digits[1][:100]
+    with pytest.raises(ValueError, match=r"y must have one entry per row of X \(100\), got shape \(99,\)"):
+        unfold.UMAP().fit(X, y[:99])
+    with pytest.raises(ValueError, match=r"categorical y must hold one label per row, got shape \(100, 2\)"):
+        unfold.UMAP().fit(X, np.column_stack([y, y]))
+    with pytest.raises(ValueError, match=r"y\[3\] is nan; mark unknown labels with -1"):
+        unfold.UMAP().fit(X, np.where(np.arange(100) == 3, np.nan, y))
+    with pytest.raises(ValueError, match=r"`target_weight`: 1.5 \(must be in \[0, 1\]\)"):
+        unfold.UMAP(target_weight=1.5).fit(X, y)
+    with pytest.raises(ValueError, match=r"`target_n_neighbors`: 1 \(must be at least 2"):
+        unfold.UMAP(target_n_neighbors=1, target_metric="euclidean").fit(X, y)
+    with pytest.raises(ValueError, match=r"`target_metric`: ordinal \(must be one of"):
+        unfold.UMAP(target_metric="ordinal").fit(X, y)
+    with pytest.raises(ValueError, match=r"row 5, column 0 .*is NaN"):
+        unfold.UMAP(target_metric="euclidean").fit(X, np.where(np.arange(100) == 5, np.nan, 1.0))
 
 
 def test_init_array_and_names(digits):
@@ -341,6 +409,29 @@ def test_equals_the_cli(cli, tmp_path, mnist, options, params):
     cli("embed", tmp_path / "x.npy", "--method", "umap", "--seed", 42, *options, "-o", tmp_path / "y.npy", "--quiet")
     got = unfold.UMAP(random_state=42, **params).fit_transform(X)
     np.testing.assert_array_equal(got, np.load(tmp_path / "y.npy"))
+
+
+@pytest.mark.parametrize(
+    "target, options, params",
+    [
+        ("labels", [], {}),
+        ("partial", ["--target-weight", 0.8], {"target_weight": 0.8}),
+        ("numeric", ["--target-metric", "euclidean", "--target-weight", 0.3], {"target_metric": "euclidean", "target_weight": 0.3}),
+    ],
+)
+def test_supervised_equals_the_cli(cli, tmp_path, mnist, target, options, params):
+    X, labels = mnist[0][:800], mnist[1][:800]
+    y = {
+        "labels": labels,
+        "partial": np.where(np.arange(800) % 3 == 0, -1, labels),
+        "numeric": X[:, 300:303].astype(np.float32),
+    }[target]
+    np.save(tmp_path / "x.npy", X)
+    # One column, so the command reads it as numbers (a 1-d file goes through its text-label reader).
+    np.save(tmp_path / "y.npy", y.reshape(800, -1))
+    cli("embed", tmp_path / "x.npy", "--method", "umap", "--seed", 5, "--epochs", 100, "--target", tmp_path / "y.npy", *options, "-o", tmp_path / "e.npy", "--quiet")
+    got = unfold.UMAP(random_state=5, n_epochs=100, **params).fit_transform(X, y)
+    np.testing.assert_array_equal(got, np.load(tmp_path / "e.npy"))
 
 
 def test_densmap_and_init_file_equal_the_cli(cli, tmp_path, mnist):

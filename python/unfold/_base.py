@@ -3,7 +3,7 @@
 A concrete estimator (see ``_pca.py``) declares its scikit-learn parameters in a keyword-only
 ``__init__`` that only stores them, and implements two methods:
 
-* ``_fit_core(X, seed, threads, verbose)``: calls its ``unfold._core.fit_<method>`` with the
+* ``_fit_core(X, y, seed, threads, verbose)``: calls its ``unfold._core.fit_<method>`` with the
   converted input and the core's parameter names, returning the fitted core model;
 * ``_fitted_attributes(model)``: the public fitted attributes (ending in ``_``) read from it.
 
@@ -35,8 +35,8 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     _model_class: type
 
     @abstractmethod
-    def _fit_core(self, X: np.ndarray, *, seed, threads, verbose: bool):
-        """Fit the core model on float32 ``X`` and return it."""
+    def _fit_core(self, X: np.ndarray, *, y, seed, threads, verbose: bool):
+        """Fit the core model on float32 ``X`` (and ``y`` where the method uses it) and return it."""
 
     @abstractmethod
     def _fitted_attributes(self, model) -> dict:
@@ -60,7 +60,7 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data: any numpy integer or float dtype, any memory layout, or a DataFrame.
-        y : ignored
+        y : ignored, unless the method says otherwise
 
         Returns
         -------
@@ -69,6 +69,7 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         X32 = self._validate_input(X, reset=True)
         model = self._fit_core(
             X32,
+            y=y,
             seed=seed_from_random_state(getattr(self, "random_state", None)),
             threads=threads_from_n_jobs(getattr(self, "n_jobs", None)),
             verbose=bool(getattr(self, "verbose", False)),
@@ -79,7 +80,7 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
 
     def fit_transform(self, X, y=None):
         """Fit to ``X`` and return its embedding (float32, shape (n_samples, n_components))."""
-        return self.fit(X).embedding_
+        return self.fit(X, y).embedding_
 
     def transform(self, X):
         """Embed new points with the fitted model.

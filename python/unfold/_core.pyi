@@ -84,6 +84,11 @@ def fit_umap(
     dens_frac: float,
     dens_var_shift: float,
     output_dens: bool,
+    target_labels: Optional[npt.NDArray[np.int64]],
+    target_values: Optional[F32Matrix],
+    target_metric: str,
+    target_n_neighbors: Optional[int],
+    target_weight: float,
     verbose: bool,
 ) -> UmapModel: ...
 def knn(

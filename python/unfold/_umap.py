@@ -43,6 +43,31 @@ def _core_metric(metric, metric_kwds):
     return metric
 
 
+def _supervision_target(y, n: int, target_metric):
+    """``y`` as the core takes it: ``(labels int64, None)`` for ``target_metric='categorical'``
+    or ``(None, values float32 n × c)`` for a numeric target."""
+    y = y.to_numpy() if hasattr(y, "to_numpy") and not isinstance(y, np.ndarray) else np.asarray(y)
+    if y.ndim == 0 or y.shape[0] != n:
+        raise ValueError(f"y must have one entry per row of X ({n}), got shape {y.shape}")
+    if target_metric != "categorical":
+        return None, as_matrix(y.reshape(n, -1), "y")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"categorical y must hold one label per row, got shape {y.shape}; for numeric targets set target_metric='euclidean'")
+    if y.dtype.kind in "iub":
+        return y.astype(np.int64), None
+    if y.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(y))
+        if bad.size:
+            raise ValueError(f"y[{bad[0]}] is {y[bad[0]]}; mark unknown labels with -1")
+        if np.array_equal(y, np.round(y)):
+            return y.astype(np.int64), None
+    # Any other labels (strings, fractional numbers): one category per distinct value.
+    _, codes = np.unique(y, return_inverse=True)
+    return codes.astype(np.int64).ravel(), None
+
+
 def _row_digests(X: np.ndarray) -> np.ndarray:
     """A 128-bit digest of each row of float32 C-contiguous ``X`` (dtype ``S16``)."""
     width = X.shape[1] * X.itemsize
@@ -111,6 +136,13 @@ class UMAP(UnfoldTransformer):
         Fraction of the epochs, at the end, with the density term (in [0, 1]).
     dens_var_shift : float, default=0.1
         Added to the variance of the embedded radii (≥ 0).
+    target_n_neighbors : int, default=-1
+        Neighbourhood size in a numeric ``y``, the point included; -1 uses ``n_neighbors``.
+    target_metric : str, default='categorical'
+        'categorical' for labels, or a metric name for a numeric ``y``.
+    target_weight : float, default=0.5
+        Weight of ``y`` against the data, in [0, 1]: 0 keeps the data's graph, 1 (with labels)
+        cuts every edge between different labels.
     output_dens : bool, default=False
         Also compute the log local radii ``rad_orig_`` and ``rad_emb_``; ``fit_transform`` then
         returns ``(embedding, rad_orig, rad_emb)`` as umap-learn's does.
@@ -137,9 +169,12 @@ class UMAP(UnfoldTransformer):
 
     Notes
     -----
-    ``fit(X, y)`` ignores ``y``, as every unsupervised scikit-learn transformer does:
-    supervised and semi-supervised UMAP (umap-learn's ``target_*`` parameters) are not
-    provided yet, so pass ``y`` only where a pipeline requires it.
+    ``fit(X, y)`` fits supervised UMAP, as umap-learn's: with ``target_metric='categorical'``
+    the edges between points of different labels are weakened (negative labels, such as
+    umap-learn's -1, mark unknown labels: semi-supervised UMAP; labels that are not integers
+    are categories, none of them unknown); with a metric, the data graph is intersected with
+    the fuzzy graph of the numeric target. Unlike umap-learn, every negative label is unknown,
+    not only -1.
 
     :meth:`transform` places each new point on its own, so a point gets the same coordinates
     in any batch; a row equal to a training row gets that row's ``embedding_`` coordinates.
@@ -190,6 +225,9 @@ class UMAP(UnfoldTransformer):
         a=None,
         b=None,
         random_state=None,
+        target_n_neighbors=-1,
+        target_metric="categorical",
+        target_weight=0.5,
         transform_seed=42,
         verbose=False,
         densmap=False,
@@ -216,6 +254,9 @@ class UMAP(UnfoldTransformer):
         self.a = a
         self.b = b
         self.random_state = random_state
+        self.target_n_neighbors = target_n_neighbors
+        self.target_metric = target_metric
+        self.target_weight = target_weight
         self.transform_seed = transform_seed
         self.verbose = verbose
         self.densmap = densmap
@@ -225,7 +266,14 @@ class UMAP(UnfoldTransformer):
         self.output_dens = output_dens
         self.disconnection_distance = disconnection_distance
 
-    def _fit_core(self, X, *, seed, threads, verbose):
+    def _fit_core(self, X, *, y, seed, threads, verbose):
+        target_metric = as_metric(self.target_metric, "target_metric")
+        labels, values = (None, None) if y is None else _supervision_target(y, X.shape[0], target_metric)
+        target_n_neighbors = self.target_n_neighbors
+        if target_n_neighbors == -1:
+            target_n_neighbors = None
+        elif target_n_neighbors is not None:
+            target_n_neighbors = as_count(target_n_neighbors, "target_n_neighbors")
         init = self.init
         if not isinstance(init, str):
             init = as_matrix(init, "init")
@@ -255,6 +303,11 @@ class UMAP(UnfoldTransformer):
             dens_frac=_as_float(self.dens_frac, "dens_frac"),
             dens_var_shift=_as_float(self.dens_var_shift, "dens_var_shift"),
             output_dens=bool(self.output_dens),
+            target_labels=labels,
+            target_values=values,
+            target_metric="euclidean" if target_metric == "categorical" else target_metric,
+            target_n_neighbors=target_n_neighbors,
+            target_weight=_as_float(self.target_weight, "target_weight"),
             verbose=verbose,
         )
 
@@ -288,21 +341,22 @@ class UMAP(UnfoldTransformer):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data: any numpy integer or float dtype, any memory layout, or a DataFrame.
-        y : ignored
-            Accepted for pipelines; supervised UMAP is not provided (see Notes of the class).
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+            Supervision: labels (``target_metric='categorical'``, -1 = unknown) or numeric
+            targets (see Notes of the class).
 
         Returns
         -------
         self
         """
-        return super().fit(X)
+        return super().fit(X, y)
 
     def fit_transform(self, X, y=None):
         """Fit to ``X`` and return its embedding (float32, shape (n_samples, n_components)).
 
         With ``output_dens=True``, returns ``(embedding, rad_orig, rad_emb)`` as umap-learn does.
         """
-        self.fit(X)
+        self.fit(X, y)
         if self.output_dens:
             return self.embedding_, self.rad_orig_, self.rad_emb_
         return self.embedding_

@@ -5,11 +5,11 @@
 //! bytes are the core's model file format, so a pickled `unfold.UMAP` holds exactly what
 //! `unfold embed --method umap --save-model` writes, and either loads the other.
 
-use numpy::{PyArray1, PyArray2, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use unfold_learn::embed::umap::densmap::DensMapParams;
-use unfold_learn::{Error, Metric, Umap, UmapInit, UmapParams};
+use unfold_learn::{Error, Metric, Umap, UmapInit, UmapParams, UmapTarget};
 
 use crate::convert::{self, Threads, to_py_err};
 use crate::run::run;
@@ -39,13 +39,26 @@ fn umap_init(init: &Bound<'_, PyAny>, n: usize, n_components: usize) -> PyResult
     Ok(UmapInit::Array(values.into_owned()))
 }
 
-/// Fits UMAP to `x` (float32, `n × d`) and returns the model.
+/// The supervision target: integer labels (negative = unknown) or numeric values `n × c`.
+fn umap_target(labels: Option<PyReadonlyArray1<'_, i64>>, values: Option<PyReadonlyArray2<'_, f32>>) -> Option<UmapTarget> {
+    if let Some(labels) = labels {
+        return Some(UmapTarget::Categorical(labels.as_array().to_vec()));
+    }
+    values.map(|v| {
+        let (values, _, n_cols) = convert::row_major(&v);
+        UmapTarget::Numeric { values: values.into_owned(), n_cols }
+    })
+}
+
+/// Fits UMAP to `x` (float32, `n × d`) and returns the model; with `target_labels` or
+/// `target_values`, supervised UMAP (`target_metric` is the metric of numeric values).
 #[pyfunction]
 #[pyo3(signature = (
     x, *, n_neighbors, n_components, metric, n_epochs, learning_rate, init, min_dist, spread,
     set_op_mix_ratio, local_connectivity, repulsion_strength, negative_sample_rate, a, b,
     disconnection_distance, seed, transform_seed, threads, densmap, dens_lambda, dens_frac,
-    dens_var_shift, output_dens, verbose
+    dens_var_shift, output_dens, target_labels, target_values, target_metric, target_n_neighbors,
+    target_weight, verbose
 ))]
 #[allow(clippy::too_many_arguments)]
 fn fit_umap(
@@ -74,6 +87,11 @@ fn fit_umap(
     dens_frac: f32,
     dens_var_shift: f32,
     output_dens: bool,
+    target_labels: Option<PyReadonlyArray1<'_, i64>>,
+    target_values: Option<PyReadonlyArray2<'_, f32>>,
+    target_metric: &str,
+    target_n_neighbors: Option<usize>,
+    target_weight: f32,
     verbose: bool,
 ) -> PyResult<UmapModel> {
     let (values, n, d) = convert::row_major(&x);
@@ -99,10 +117,17 @@ fn fit_umap(
         densmap,
         dens: DensMapParams { lambda: dens_lambda, frac: dens_frac, var_shift: dens_var_shift },
         output_dens,
+        target_metric: Metric::parse(target_metric).map_err(|e| to_py_err(convert::renamed(e, "metric", "target_metric")))?,
+        target_n_neighbors,
+        target_weight,
     };
     let umap = Umap::new(params).map_err(to_py_err)?;
+    let target = umap_target(target_labels, target_values);
     let data = convert::data(&values, n, d)?;
-    let inner = run(py, verbose, |progress| umap.fit_with(&data, None, progress))?;
+    let inner = run(py, verbose, |progress| match &target {
+        Some(y) => umap.fit_supervised(&data, y, None, progress),
+        None => umap.fit_with(&data, None, progress),
+    })?;
     Ok(UmapModel { inner })
 }
 
