@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
-"""The Python package's fixed costs: `import unfold` vs `import umap`, wheel size, build time.
+"""The Python package's costs: `import unfold` vs `import umap`, wheel size, build time, and the
+overhead of `unfold.UMAP` over the `unfold` command on the same work.
 
     python3 bench/python_package.py                 # import times and wheel size
     python3 bench/python_package.py --from-source   # also `pip install .` from scratch (minutes)
+    python3 bench/python_package.py --umap          # also UMAP on MNIST 70k: Python vs CLI (minutes)
+    python3 bench/python_package.py --umap --no-wheel --python .venv/bin/python --unfold PATH
+                                                    # only that, with an installed unfold
 
 Builds the wheel with maturin into bench/out/wheels (same cargo target directory as the
 workspace), installs it without dependencies into bench/.venv (which bench/run.py creates with
@@ -88,19 +92,84 @@ def build_from_source():
     emit({"task": "build_from_source", "command": "pip install . (fresh venv, empty target dir)", "seconds": round(seconds, 1)})
 
 
+UMAP_SCRIPT = """
+import sys, time
+import numpy as np
+import unfold
+X = np.load(sys.argv[1], mmap_mode="r")
+start = time.perf_counter()
+Y = unfold.UMAP(random_state=42).fit_transform(X)
+seconds = time.perf_counter() - start
+np.save(sys.argv[2], Y)
+print(seconds)
+"""
+
+
+def unfold_binary(given):
+    if given:
+        return pathlib.Path(given)
+    target = pathlib.Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
+    return target / "release" / "unfold"
+
+
+def time_umap_overhead(python, unfold, repeat):
+    """`unfold.UMAP(random_state=42).fit_transform` on MNIST 70k against `unfold embed --method
+    umap --seed 42` on the same file, alternating, each a fresh process; both outputs must be equal."""
+    data = OUT / "mnist70k.npy"
+    if not data.exists():
+        sys.exit(f"{data} is missing: run python3 bench/run.py --tasks pca --n 5000 once to prepare MNIST")
+    if not unfold.exists():
+        sys.exit(f"{unfold} is missing: cargo build --release -p unfold-cli (or pass --unfold)")
+    seconds = {"cli": [], "python": []}
+    inner = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([str(unfold), "embed", str(data), "--method", "umap", "--seed", "42", "-o", str(OUT / "umap_cli.npy"), "--quiet"], check=True)
+        seconds["cli"].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        done = subprocess.run([str(python), "-c", UMAP_SCRIPT, str(data), str(OUT / "umap_python.npy")], capture_output=True, text=True, check=True)
+        seconds["python"].append(time.perf_counter() - start)
+        inner.append(float(done.stdout.strip()))
+    equal = subprocess.run(
+        [str(python), "-c", "import sys, numpy as np; print(np.array_equal(np.load(sys.argv[1]), np.load(sys.argv[2])))", str(OUT / "umap_cli.npy"), str(OUT / "umap_python.npy")],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    cli, py = statistics.median(seconds["cli"]), statistics.median(seconds["python"])
+    emit(
+        {
+            "task": "umap_overhead",
+            "data": "mnist70k",
+            "repeat": repeat,
+            "cli_process_seconds": [round(s, 1) for s in seconds["cli"]],
+            "python_process_seconds": [round(s, 1) for s in seconds["python"]],
+            "python_fit_transform_seconds": [round(s, 1) for s in inner],
+            "ratio_process_median": round(py / cli, 3),
+            "outputs_equal": equal == "True",
+        }
+    )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="fresh processes per import (default 5)")
     parser.add_argument("--from-source", action="store_true", help="also time pip install . from scratch")
+    parser.add_argument("--umap", action="store_true", help="also time UMAP on MNIST 70k, Python against the CLI")
+    parser.add_argument("--umap-repeat", type=int, default=2, help="runs of each tool for --umap (default 2)")
+    parser.add_argument("--no-wheel", action="store_true", help="skip the wheel build and the import timings")
+    parser.add_argument("--python", default=str(VENV_PY), help="interpreter with unfold installed, for --umap")
+    parser.add_argument("--unfold", help="unfold binary (default: $CARGO_TARGET_DIR or <repo>/target, release)")
     args = parser.parse_args()
-    if not VENV_PY.exists():
-        sys.exit("bench/.venv is missing: run python3 bench/run.py --tasks pca --n 5000 once to create it")
-    build_wheel()
-    for module in ["unfold", "umap", "sklearn.decomposition"]:
-        time_import(module, args.repeat)
-    time_import("unfold; unfold.PCA", args.repeat)
+    if not args.no_wheel:
+        if not VENV_PY.exists():
+            sys.exit("bench/.venv is missing: run python3 bench/run.py --tasks pca --n 5000 once to create it")
+        build_wheel()
+        for module in ["unfold", "umap", "sklearn.decomposition"]:
+            time_import(module, args.repeat)
+        time_import("unfold; unfold.PCA", args.repeat)
     if args.from_source:
         build_from_source()
+    if args.umap:
+        time_umap_overhead(args.python, unfold_binary(args.unfold), args.umap_repeat)
 
 
 if __name__ == "__main__":

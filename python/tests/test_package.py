@@ -40,13 +40,13 @@ def test_import_is_lazy_and_fast():
 
 
 def test_public_names():
-    assert set(unfold.__all__) >= {"PCA", "neighbors", "metrics", "datasets", "plot", "__version__"}
+    assert set(unfold.__all__) >= {"PCA", "UMAP", "neighbors", "metrics", "datasets", "plot", "__version__"}
     assert set(dir(unfold)) == set(unfold.__all__)
     with pytest.raises(AttributeError, match="module 'unfold' has no attribute 'UMAPP'"):
         unfold.UMAPP
 
 
-@pytest.mark.parametrize("module", ["unfold", "unfold._pca", "unfold._neighbors", "unfold.metrics", "unfold.datasets"])
+@pytest.mark.parametrize("module", ["unfold", "unfold._pca", "unfold._umap", "unfold._neighbors", "unfold.metrics", "unfold.datasets"])
 def test_docstring_examples(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0

@@ -195,7 +195,7 @@ def test_pickle_round_trip_goes_through_model_bytes(blobs):
     pca = unfold.PCA(n_components=3, svd_solver="randomized", random_state=5).fit(blobs)
     state = pca.__getstate__()
     assert "components_" not in state and "embedding_" not in state and "_model" not in state
-    assert state["_model_bytes"].startswith(b"UNFOLDPY")
+    assert state["_model_bytes"].startswith(b"UNFOLD\0M")
     copy = pickle.loads(pickle.dumps(pca))
     assert copy.get_params() == pca.get_params()
     for name in ["components_", "explained_variance_", "explained_variance_ratio_", "singular_values_", "mean_", "embedding_"]:
@@ -215,14 +215,18 @@ def test_corrupt_model_bytes_are_refused(blobs):
     from unfold import _core
 
     good = unfold.PCA(n_components=2).fit(blobs)._model.to_bytes()
-    with pytest.raises(ValueError, match="not the bytes of an unfold model"):
+    with pytest.raises(ValueError, match=r"not an unfold model file \(the header is missing\)"):
         _core.PcaModel.from_bytes(b"hello")
-    with pytest.raises(ValueError, match="these bytes hold a `pcb` model, not a `pca` model"):
+    with pytest.raises(ValueError, match="holds a `pcb` model, not a `pca` model"):
         _core.PcaModel.from_bytes(good.replace(b"pca", b"pcb", 1))
-    with pytest.raises(ValueError, match="newer than this build reads"):
+    with pytest.raises(ValueError, match="model format version 9 is newer than this build reads"):
         _core.PcaModel.from_bytes(good[:8] + b"\x09\x00" + good[10:])
-    with pytest.raises(ValueError, match="corrupt pca model bytes"):
-        _core.PcaModel.from_bytes(good[:20])
+    with pytest.raises(ValueError, match="truncated model file"):
+        _core.PcaModel.from_bytes(good[:40])
+    flipped = bytearray(good)
+    flipped[-1] ^= 0x10
+    with pytest.raises(ValueError, match="the checksum does not match"):
+        _core.PcaModel.from_bytes(bytes(flipped))
 
 
 def test_clone_is_unfitted(blobs):

@@ -6,7 +6,7 @@
 >>> Y.shape
 (10000, 2)
 
-Estimators (``unfold.PCA``) are scikit-learn transformers; ``unfold.neighbors`` computes
+Estimators (``unfold.PCA``, ``unfold.UMAP``) are scikit-learn transformers; ``unfold.neighbors`` computes
 k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
 ``unfold.datasets`` and ``unfold.plot`` help with examples.
 
@@ -22,6 +22,7 @@ from ._core import __version__
 # Public name → module that defines it. One line per estimator.
 _ESTIMATORS = {
     "PCA": "._pca",
+    "UMAP": "._umap",
 }
 _SUBMODULES = ("datasets", "metrics", "plot")
 _FUNCTIONS = {"neighbors": "._neighbors"}
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from . import datasets, metrics, plot
     from ._neighbors import neighbors
     from ._pca import PCA
+    from ._umap import UMAP
 
 
 def __getattr__(name: str):

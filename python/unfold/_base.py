@@ -3,9 +3,12 @@
 A concrete estimator (see ``_pca.py``) declares its scikit-learn parameters in a keyword-only
 ``__init__`` that only stores them, and implements two methods:
 
-* ``_fit_core(X, seed, threads, verbose)``: calls its ``unfold._core.fit_<method>`` with the
+* ``_fit_core(X, y, seed, threads, verbose)``: calls its ``unfold._core.fit_<method>`` with the
   converted input and the core's parameter names, returning the fitted core model;
 * ``_fitted_attributes(model)``: the public fitted attributes (ending in ``_``) read from it.
+
+and may implement ``_after_fit(X, model)`` for fitted state that the model's bytes do not hold
+(UMAP's graph): it runs after ``fit`` only, and what it sets is pickled as it is.
 
 The base does the rest: input conversion (``X`` → float32 C order; DataFrame feature names),
 ``random_state`` → 64-bit seed, ``n_jobs`` → threads, ``verbose`` → a progress bar on stderr,
@@ -32,12 +35,15 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     _model_class: type
 
     @abstractmethod
-    def _fit_core(self, X: np.ndarray, *, seed, threads, verbose: bool):
-        """Fit the core model on float32 ``X`` and return it."""
+    def _fit_core(self, X: np.ndarray, *, y, seed, threads, verbose: bool):
+        """Fit the core model on float32 ``X`` (and ``y`` where the method uses it) and return it."""
 
     @abstractmethod
     def _fitted_attributes(self, model) -> dict:
         """The public fitted attributes (names ending in ``_``) read from a core model."""
+
+    def _after_fit(self, X: np.ndarray, model) -> None:
+        """Set fitted state the model's bytes do not hold (pickled as plain attributes)."""
 
     # --- fitting -----------------------------------------------------------------------------
 
@@ -54,7 +60,7 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data: any numpy integer or float dtype, any memory layout, or a DataFrame.
-        y : ignored
+        y : ignored, unless the method says otherwise
 
         Returns
         -------
@@ -63,16 +69,18 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         X32 = self._validate_input(X, reset=True)
         model = self._fit_core(
             X32,
+            y=y,
             seed=seed_from_random_state(getattr(self, "random_state", None)),
             threads=threads_from_n_jobs(getattr(self, "n_jobs", None)),
             verbose=bool(getattr(self, "verbose", False)),
         )
         self._set_model(model)
+        self._after_fit(X32, model)
         return self
 
     def fit_transform(self, X, y=None):
         """Fit to ``X`` and return its embedding (float32, shape (n_samples, n_components))."""
-        return self.fit(X).embedding_
+        return self.fit(X, y).embedding_
 
     def transform(self, X):
         """Embed new points with the fitted model.

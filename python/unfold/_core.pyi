@@ -1,6 +1,6 @@
 """Type stubs of the native module ``unfold._core`` (crates/unfold-py)."""
 
-from typing import Optional
+from typing import Optional, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +40,57 @@ def fit_pca(
     threads: Optional[int],
     verbose: bool,
 ) -> PcaModel: ...
+class UmapModel:
+    @property
+    def embedding(self) -> F32Matrix: ...
+    @property
+    def graph(self) -> Optional[tuple[npt.NDArray[np.int64], npt.NDArray[np.int32], npt.NDArray[np.float32]]]: ...
+    @property
+    def ab(self) -> tuple[float, float]: ...
+    @property
+    def warnings(self) -> list[str]: ...
+    @property
+    def radii(self) -> Optional[tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]]: ...
+    @property
+    def n_features(self) -> int: ...
+    def transform(self, x: F32Matrix, *, verbose: bool = False) -> F32Matrix: ...
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(bytes: bytes) -> UmapModel: ...
+
+def fit_umap(
+    x: F32Matrix,
+    *,
+    n_neighbors: int,
+    n_components: int,
+    metric: str,
+    n_epochs: Optional[int],
+    learning_rate: float,
+    init: Union[str, F32Matrix],
+    min_dist: float,
+    spread: float,
+    set_op_mix_ratio: float,
+    local_connectivity: float,
+    repulsion_strength: float,
+    negative_sample_rate: int,
+    a: Optional[float],
+    b: Optional[float],
+    disconnection_distance: Optional[float],
+    seed: Optional[int],
+    transform_seed: int,
+    threads: Optional[int],
+    densmap: bool,
+    dens_lambda: float,
+    dens_frac: float,
+    dens_var_shift: float,
+    output_dens: bool,
+    target_labels: Optional[npt.NDArray[np.int64]],
+    target_values: Optional[F32Matrix],
+    target_metric: str,
+    target_n_neighbors: Optional[int],
+    target_weight: float,
+    verbose: bool,
+) -> UmapModel: ...
 def knn(
     x: F32Matrix, k: int, *, metric: str, exact: bool, seed: Optional[int], threads: Optional[int], verbose: bool
 ) -> tuple[npt.NDArray[np.int64], F32Matrix]: ...

@@ -93,7 +93,8 @@ class PCA(UnfoldTransformer):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
-    def _fit_core(self, X, *, seed, threads, verbose):
+    def _fit_core(self, X, *, y, seed, threads, verbose):
+        # y is ignored, as by scikit-learn's PCA.
         n_components = self.n_components
         if n_components is None:
             n_components = min(X.shape)

@@ -6,8 +6,9 @@
 //! * [`convert`]: NumPy arrays ⇄ [`unfold_learn::Data`], `unfold_learn::Error` → Python exceptions.
 //! * [`run`]: runs core work without the GIL, draws `verbose` progress on `sys.stderr` and turns
 //!   Ctrl-C (KeyboardInterrupt) into cancellation.
-//! * [`model_bytes`]: versioned bytes of fitted models (pickling).
+//! * [`model_bytes`]: fitted models as bytes (pickling), in the core's model file format.
 //! * [`pca`]: `fit_pca` and the `PcaModel` class; every estimator follows the same shape.
+//! * [`umap`]: `fit_umap` and the `UmapModel` class.
 //! * [`neighbors`], [`metrics`], [`datasets`]: plain functions.
 
 use pyo3::prelude::*;
@@ -19,11 +20,13 @@ mod model_bytes;
 mod neighbors;
 mod pca;
 mod run;
+mod umap;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     pca::register(m)?;
+    umap::register(m)?;
     neighbors::register(m)?;
     metrics::register(m)?;
     datasets::register(m)?;

@@ -1,0 +1,207 @@
+//! UMAP: `fit_umap(...)` → `UmapModel`, in the shape of [`crate::pca`].
+//!
+//! The Python class maps umap-learn's parameter names onto these (the same names, except
+//! `random_state` → `seed` and `n_jobs` → `threads`); the core validates every range. The model's
+//! bytes are the core's model file format, so a pickled `unfold.UMAP` holds exactly what
+//! `unfold embed --method umap --save-model` writes, and either loads the other.
+
+use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use unfold_learn::embed::umap::densmap::DensMapParams;
+use unfold_learn::{Error, Metric, Umap, UmapInit, UmapParams, UmapTarget};
+
+use crate::convert::{self, Threads, to_py_err};
+use crate::run::run;
+
+/// A fitted UMAP (`unfold_learn::UmapModel`).
+#[pyclass(module = "unfold._core", name = "UmapModel", frozen)]
+pub struct UmapModel {
+    inner: unfold_learn::UmapModel,
+}
+
+/// The compressed-sparse-row parts of the fuzzy graph: `(indptr int64, indices int32, weights float32)`.
+type CsrParts<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i32>>, Bound<'py, PyArray1<f32>>);
+
+/// `init` as the core takes it: a name (`spectral`, `pca`, `random`) or a float32 array of
+/// shape `n × n_components`.
+fn umap_init(init: &Bound<'_, PyAny>, n: usize, n_components: usize) -> PyResult<UmapInit> {
+    if let Ok(name) = init.extract::<String>() {
+        return UmapInit::parse(&name).map_err(to_py_err);
+    }
+    let array: PyReadonlyArray2<'_, f32> = init.extract()?;
+    let shape = array.shape();
+    if shape != [n, n_components] {
+        let found = format!("an array of shape ({}, {})", shape[0], shape[1]);
+        return Err(to_py_err(Error::param("init", found, format!("must have shape (n_samples, n_components) = ({n}, {n_components})"))));
+    }
+    let (values, _, _) = convert::row_major(&array);
+    Ok(UmapInit::Array(values.into_owned()))
+}
+
+/// The supervision target: integer labels (negative = unknown) or numeric values `n × c`.
+fn umap_target(labels: Option<PyReadonlyArray1<'_, i64>>, values: Option<PyReadonlyArray2<'_, f32>>) -> Option<UmapTarget> {
+    if let Some(labels) = labels {
+        return Some(UmapTarget::Categorical(labels.as_array().to_vec()));
+    }
+    values.map(|v| {
+        let (values, _, n_cols) = convert::row_major(&v);
+        UmapTarget::Numeric { values: values.into_owned(), n_cols }
+    })
+}
+
+/// Fits UMAP to `x` (float32, `n × d`) and returns the model; with `target_labels` or
+/// `target_values`, supervised UMAP (`target_metric` is the metric of numeric values).
+#[pyfunction]
+#[pyo3(signature = (
+    x, *, n_neighbors, n_components, metric, n_epochs, learning_rate, init, min_dist, spread,
+    set_op_mix_ratio, local_connectivity, repulsion_strength, negative_sample_rate, a, b,
+    disconnection_distance, seed, transform_seed, threads, densmap, dens_lambda, dens_frac,
+    dens_var_shift, output_dens, target_labels, target_values, target_metric, target_n_neighbors,
+    target_weight, verbose
+))]
+#[allow(clippy::too_many_arguments)]
+fn fit_umap(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f32>,
+    n_neighbors: usize,
+    n_components: usize,
+    metric: &str,
+    n_epochs: Option<usize>,
+    learning_rate: f32,
+    init: &Bound<'_, PyAny>,
+    min_dist: f32,
+    spread: f32,
+    set_op_mix_ratio: f32,
+    local_connectivity: f32,
+    repulsion_strength: f32,
+    negative_sample_rate: usize,
+    a: Option<f32>,
+    b: Option<f32>,
+    disconnection_distance: Option<f32>,
+    seed: Option<u64>,
+    transform_seed: u64,
+    threads: Threads,
+    densmap: bool,
+    dens_lambda: f32,
+    dens_frac: f32,
+    dens_var_shift: f32,
+    output_dens: bool,
+    target_labels: Option<PyReadonlyArray1<'_, i64>>,
+    target_values: Option<PyReadonlyArray2<'_, f32>>,
+    target_metric: &str,
+    target_n_neighbors: Option<usize>,
+    target_weight: f32,
+    verbose: bool,
+) -> PyResult<UmapModel> {
+    let (values, n, d) = convert::row_major(&x);
+    let params = UmapParams {
+        n_neighbors,
+        n_components,
+        metric: Metric::parse(metric).map_err(to_py_err)?,
+        n_epochs,
+        learning_rate,
+        init: umap_init(init, n, n_components)?,
+        min_dist,
+        spread,
+        set_op_mix_ratio,
+        local_connectivity,
+        repulsion_strength,
+        negative_sample_rate,
+        a,
+        b,
+        disconnection_distance,
+        seed,
+        transform_seed,
+        threads,
+        densmap,
+        dens: DensMapParams { lambda: dens_lambda, frac: dens_frac, var_shift: dens_var_shift },
+        output_dens,
+        target_metric: Metric::parse(target_metric).map_err(|e| to_py_err(convert::renamed(e, "metric", "target_metric")))?,
+        target_n_neighbors,
+        target_weight,
+    };
+    let umap = Umap::new(params).map_err(to_py_err)?;
+    let target = umap_target(target_labels, target_values);
+    let data = convert::data(&values, n, d)?;
+    let inner = run(py, verbose, |progress| match &target {
+        Some(y) => umap.fit_supervised(&data, y, None, progress),
+        None => umap.fit_with(&data, None, progress),
+    })?;
+    Ok(UmapModel { inner })
+}
+
+#[pymethods]
+impl UmapModel {
+    /// Places new points `x` (float32, `m × d`) in the fitted embedding.
+    #[pyo3(signature = (x, *, verbose = false))]
+    fn transform<'py>(&self, py: Python<'py>, x: PyReadonlyArray2<'_, f32>, verbose: bool) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let (values, n, d) = convert::row_major(&x);
+        let data = convert::data(&values, n, d)?;
+        let y = run(py, verbose, |progress| self.inner.transform_with(&data, None, progress))?;
+        let (m, k) = (y.n_rows(), y.n_cols());
+        convert::matrix(py, y.into_vec(), m, k)
+    }
+
+    /// The embedding of the training data, `n × n_components` float32.
+    #[getter]
+    fn embedding<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let e = self.inner.embedding();
+        convert::matrix(py, e.as_slice().to_vec(), e.n_rows(), e.n_cols())
+    }
+    /// The fuzzy graph the layout optimised, as CSR parts; `None` for a model read from bytes
+    /// (model bytes keep only what `transform` needs).
+    #[getter]
+    fn graph<'py>(&self, py: Python<'py>) -> Option<CsrParts<'py>> {
+        let g = self.inner.graph()?;
+        let indptr: Vec<i64> = g.indptr.iter().map(|&p| p as i64).collect();
+        let indices: Vec<i32> = g.indices.iter().map(|&j| j as i32).collect();
+        Some((PyArray1::from_vec(py, indptr), PyArray1::from_vec(py, indices), PyArray1::from_slice(py, &g.weights)))
+    }
+    /// The curve parameters `(a, b)` of the low-dimensional similarity `1 / (1 + a d^(2b))`.
+    #[getter]
+    fn ab(&self) -> (f32, f32) {
+        self.inner.ab()
+    }
+    /// Warnings from the fit (e.g. a spectral initialisation that fell back to PCA).
+    #[getter]
+    fn warnings(&self) -> Vec<String> {
+        self.inner.warnings().to_vec()
+    }
+    /// With `output_dens`: the log local radii of the data and of the embedding; otherwise, and
+    /// for a model read from bytes, `None`.
+    #[getter]
+    #[allow(clippy::type_complexity)]
+    fn radii<'py>(&self, py: Python<'py>) -> Option<(Bound<'py, PyArray1<f32>>, Bound<'py, PyArray1<f32>>)> {
+        let (orig, emb) = self.inner.radii()?;
+        Some((PyArray1::from_slice(py, orig), PyArray1::from_slice(py, emb)))
+    }
+    /// Number of input columns.
+    #[getter]
+    fn n_features(&self) -> usize {
+        self.inner.n_features()
+    }
+
+    /// The model as bytes: the core's model file format (as `unfold embed --save-model`).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes = py.detach(|| self.inner.to_bytes()).map_err(to_py_err)?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+    /// A model from [`UmapModel::to_bytes`] or a model file's contents.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, bytes: &[u8]) -> PyResult<UmapModel> {
+        let inner = py.detach(|| unfold_learn::UmapModel::from_bytes(bytes)).map_err(to_py_err)?;
+        Ok(UmapModel { inner })
+    }
+    /// Pickles through the model bytes.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        let py = slf.py();
+        let from_bytes = slf.get_type().getattr("from_bytes")?;
+        Ok((from_bytes, (slf.get().to_bytes(py)?,)))
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<UmapModel>()?;
+    m.add_function(wrap_pyfunction!(fit_umap, m)?)
+}

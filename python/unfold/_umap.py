@@ -1,0 +1,390 @@
+"""Uniform Manifold Approximation and Projection, as umap-learn's ``UMAP``."""
+
+from __future__ import annotations
+
+import hashlib
+import numbers
+import warnings
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from . import _core
+from ._base import UnfoldTransformer
+from ._validation import as_count, as_matrix, as_metric
+
+
+def _optional_float(value, name):
+    if value is None:
+        return None
+    return _as_float(value, name)
+
+
+def _as_float(value, name):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def _core_metric(metric, metric_kwds):
+    """umap-learn's ``metric`` and ``metric_kwds`` as the core's metric name."""
+    if callable(metric):
+        raise TypeError("metric must be the name of a metric such as 'euclidean' or 'cosine'; custom metric functions are not supported")
+    metric = as_metric(metric)
+    kwds = dict(metric_kwds or {})
+    if metric.lower() == "minkowski" and set(kwds) <= {"p"}:
+        p = _as_float(kwds.get("p", 2.0), "metric_kwds['p']")
+        return f"minkowski:{p}"
+    if kwds:
+        raise ValueError(
+            f"metric_kwds {kwds!r} are not supported for metric {metric!r}; only minkowski takes one, 'p' "
+            "(write metric='minkowski', metric_kwds={'p': 3})"
+        )
+    return metric
+
+
+def _supervision_target(y, n: int, target_metric):
+    """``y`` as the core takes it: ``(labels int64, None)`` for ``target_metric='categorical'``
+    or ``(None, values float32 n × c)`` for a numeric target."""
+    y = y.to_numpy() if hasattr(y, "to_numpy") and not isinstance(y, np.ndarray) else np.asarray(y)
+    if y.ndim == 0 or y.shape[0] != n:
+        raise ValueError(f"y must have one entry per row of X ({n}), got shape {y.shape}")
+    if target_metric != "categorical":
+        return None, as_matrix(y.reshape(n, -1), "y")
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(f"categorical y must hold one label per row, got shape {y.shape}; for numeric targets set target_metric='euclidean'")
+    if y.dtype.kind in "iub":
+        return y.astype(np.int64), None
+    if y.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(y))
+        if bad.size:
+            raise ValueError(f"y[{bad[0]}] is {y[bad[0]]}; mark unknown labels with -1")
+        if np.array_equal(y, np.round(y)):
+            return y.astype(np.int64), None
+    # Any other labels (strings, fractional numbers): one category per distinct value.
+    _, codes = np.unique(y, return_inverse=True)
+    return codes.astype(np.int64).ravel(), None
+
+
+def _row_digests(X: np.ndarray) -> np.ndarray:
+    """A 128-bit digest of each row of float32 C-contiguous ``X`` (dtype ``S16``)."""
+    width = X.shape[1] * X.itemsize
+    flat = memoryview(X).cast("B")
+    blake2b = hashlib.blake2b
+    joined = b"".join([blake2b(flat[i * width : (i + 1) * width], digest_size=16).digest() for i in range(X.shape[0])])
+    return np.frombuffer(joined, dtype="S16")
+
+
+class UMAP(UnfoldTransformer):
+    """Uniform Manifold Approximation and Projection (umap-learn's ``UMAP``, computed by the Rust core).
+
+    Builds the fuzzy simplicial set of the ``n_neighbors``-nearest-neighbour graph and lays it out
+    in ``n_components`` dimensions by stochastic gradient descent on the fuzzy cross entropy,
+    with umap-learn 0.5's parameters, defaults, graph and gradients. With a ``random_state``
+    the result is identical across runs **at any** ``n_jobs`` (all cores stay in use), and equal
+    to ``unfold embed --method umap --seed``. Change ``import umap`` to ``import unfold as umap``
+    and typical code runs unchanged.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=15
+        Neighbourhood size, counting the point itself: ``2 ≤ n_neighbors < n_samples``.
+        (umap-learn lowers a too large value with a warning; here it is an error.)
+    n_components : int, default=2
+        Embedding dimensions (≥ 1).
+    metric : str, default='euclidean'
+        Input distance: 'euclidean' ('l2'), 'sqeuclidean', 'cosine', 'correlation',
+        'manhattan' ('l1', 'taxicab', 'cityblock'), 'chebyshev' ('linf'), 'minkowski',
+        'canberra', 'braycurtis', 'hamming', 'jaccard' or 'haversine'. Custom functions are not
+        supported.
+    metric_kwds : dict or None, default=None
+        Only ``{'p': P}`` for 'minkowski' (default 2).
+    n_epochs : int or None, default=None
+        Layout epochs; None: 500 up to 10,000 samples, 200 above (200 more with densMAP).
+    learning_rate : float, default=1.0
+        Initial SGD step (> 0).
+    init : {'spectral', 'pca', 'random'} or array of shape (n_samples, n_components), default='spectral'
+        Initial layout. 'spectral' falls back to 'pca' with a ``UserWarning`` if the
+        eigensolver fails. Every initialisation is rescaled to [0, 10] as in umap-learn.
+    min_dist : float, default=0.1
+        Smallest distance between embedded points, ``0 ≤ min_dist ≤ spread``.
+    spread : float, default=1.0
+        Scale of the embedded clusters (> 0).
+    set_op_mix_ratio : float, default=1.0
+        Fuzzy union (1) versus intersection (0) when symmetrising the graph.
+    local_connectivity : float, default=1.0
+        Neighbours assumed connected at full strength (≥ 0).
+    repulsion_strength : float, default=1.0
+        Weight of the negative samples (≥ 0).
+    negative_sample_rate : int, default=5
+        Negative samples per positive sample.
+    a, b : float or None, default=None
+        Curve parameters of ``1 / (1 + a d^(2b))``; both or neither (then fitted to
+        ``min_dist`` and ``spread``).
+    random_state : int, RandomState instance or None, default=None
+        Seed of every random choice. An int gives the same result as ``unfold embed --seed``.
+        Unlike umap-learn, a seed does not reduce the run to one thread.
+    transform_seed : int, default=42
+        Seed of :meth:`transform`.
+    densmap : bool, default=False
+        densMAP (Narayan, Berger & Cho 2021): also preserve each point's local density.
+    dens_lambda : float, default=2.0
+        Weight of the density term (≥ 0).
+    dens_frac : float, default=0.3
+        Fraction of the epochs, at the end, with the density term (in [0, 1]).
+    dens_var_shift : float, default=0.1
+        Added to the variance of the embedded radii (≥ 0).
+    target_n_neighbors : int, default=-1
+        Neighbourhood size in a numeric ``y``, the point included; -1 uses ``n_neighbors``.
+    target_metric : str, default='categorical'
+        'categorical' for labels, or a metric name for a numeric ``y``.
+    target_weight : float, default=0.5
+        Weight of ``y`` against the data, in [0, 1]: 0 keeps the data's graph, 1 (with labels)
+        cuts every edge between different labels.
+    output_dens : bool, default=False
+        Also compute the log local radii ``rad_orig_`` and ``rad_emb_``; ``fit_transform`` then
+        returns ``(embedding, rad_orig, rad_emb)`` as umap-learn's does.
+    disconnection_distance : float or None, default=None
+        Neighbours at this distance or farther are cut; None: 2 for 'cosine' and
+        'correlation', 1 for 'jaccard', no cut otherwise (umap-learn's defaults).
+    n_jobs : int or None, default=-1
+        Worker threads; None or -1 uses all cores. Results do not depend on it.
+    verbose : bool, default=False
+        Show a progress bar on stderr.
+
+    Attributes
+    ----------
+    embedding_ : ndarray of shape (n_samples, n_components), float32
+        The embedding of the training data.
+    graph_ : scipy.sparse.csr_matrix of shape (n_samples, n_samples), float32
+        The symmetric fuzzy graph the layout optimised. Unlike umap-learn's, edges lighter than
+        ``max weight / n_epochs`` (which the layout never samples) are already removed.
+    rad_orig_, rad_emb_ : ndarray of shape (n_samples,), float32
+        With ``output_dens``: log local radii in the data and in the embedding.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined only when ``X`` has string column names (a DataFrame).
+
+    Notes
+    -----
+    ``fit(X, y)`` fits supervised UMAP, as umap-learn's: with ``target_metric='categorical'``
+    the edges between points of different labels are weakened (negative labels, such as
+    umap-learn's -1, mark unknown labels: semi-supervised UMAP; labels that are not integers
+    are categories, none of them unknown); with a metric, the data graph is intersected with
+    the fuzzy graph of the numeric target. Unlike umap-learn, every negative label is unknown,
+    not only -1.
+
+    :meth:`transform` places each new point on its own, so a point gets the same coordinates
+    in any batch; a row equal to a training row gets that row's ``embedding_`` coordinates.
+    (umap-learn returns ``embedding_`` when given exactly the training matrix, and places
+    anything else as a batch; the ``unfold transform`` command places training rows afresh.)
+
+    Pickles (and ``joblib.dump``) hold the core model's bytes, the same format as
+    ``unfold embed --save-model``; ``graph_`` and the radii are kept beside them.
+
+    See Also
+    --------
+    umap.UMAP : the reference implementation (umap-learn).
+
+    References
+    ----------
+    L. McInnes, J. Healy and J. Melville, *UMAP: Uniform Manifold Approximation and Projection
+    for Dimension Reduction*, arXiv:1802.03426 (2018).
+
+    Examples
+    --------
+    >>> import numpy as np, unfold
+    >>> X = np.random.default_rng(0).normal(size=(200, 5))
+    >>> reducer = unfold.UMAP(n_neighbors=10, random_state=42)
+    >>> reducer.fit_transform(X).shape
+    (200, 2)
+    >>> reducer.transform(X[:3] + 0.01).shape
+    (3, 2)
+    """
+
+    _model_class = _core.UmapModel
+
+    def __init__(
+        self,
+        n_neighbors=15,
+        n_components=2,
+        metric="euclidean",
+        metric_kwds=None,
+        n_epochs=None,
+        learning_rate=1.0,
+        init="spectral",
+        min_dist=0.1,
+        spread=1.0,
+        n_jobs=-1,
+        set_op_mix_ratio=1.0,
+        local_connectivity=1.0,
+        repulsion_strength=1.0,
+        negative_sample_rate=5,
+        a=None,
+        b=None,
+        random_state=None,
+        target_n_neighbors=-1,
+        target_metric="categorical",
+        target_weight=0.5,
+        transform_seed=42,
+        verbose=False,
+        densmap=False,
+        dens_lambda=2.0,
+        dens_frac=0.3,
+        dens_var_shift=0.1,
+        output_dens=False,
+        disconnection_distance=None,
+    ):
+        self.n_neighbors = n_neighbors
+        self.n_components = n_components
+        self.metric = metric
+        self.metric_kwds = metric_kwds
+        self.n_epochs = n_epochs
+        self.learning_rate = learning_rate
+        self.init = init
+        self.min_dist = min_dist
+        self.spread = spread
+        self.n_jobs = n_jobs
+        self.set_op_mix_ratio = set_op_mix_ratio
+        self.local_connectivity = local_connectivity
+        self.repulsion_strength = repulsion_strength
+        self.negative_sample_rate = negative_sample_rate
+        self.a = a
+        self.b = b
+        self.random_state = random_state
+        self.target_n_neighbors = target_n_neighbors
+        self.target_metric = target_metric
+        self.target_weight = target_weight
+        self.transform_seed = transform_seed
+        self.verbose = verbose
+        self.densmap = densmap
+        self.dens_lambda = dens_lambda
+        self.dens_frac = dens_frac
+        self.dens_var_shift = dens_var_shift
+        self.output_dens = output_dens
+        self.disconnection_distance = disconnection_distance
+
+    def _fit_core(self, X, *, y, seed, threads, verbose):
+        target_metric = as_metric(self.target_metric, "target_metric")
+        labels, values = (None, None) if y is None else _supervision_target(y, X.shape[0], target_metric)
+        target_n_neighbors = self.target_n_neighbors
+        if target_n_neighbors == -1:
+            target_n_neighbors = None
+        elif target_n_neighbors is not None:
+            target_n_neighbors = as_count(target_n_neighbors, "target_n_neighbors")
+        init = self.init
+        if not isinstance(init, str):
+            init = as_matrix(init, "init")
+        n_epochs = None if self.n_epochs is None else as_count(self.n_epochs, "n_epochs")
+        return _core.fit_umap(
+            X,
+            n_neighbors=as_count(self.n_neighbors, "n_neighbors"),
+            n_components=as_count(self.n_components, "n_components"),
+            metric=_core_metric(self.metric, self.metric_kwds),
+            n_epochs=n_epochs,
+            learning_rate=_as_float(self.learning_rate, "learning_rate"),
+            init=init,
+            min_dist=_as_float(self.min_dist, "min_dist"),
+            spread=_as_float(self.spread, "spread"),
+            set_op_mix_ratio=_as_float(self.set_op_mix_ratio, "set_op_mix_ratio"),
+            local_connectivity=_as_float(self.local_connectivity, "local_connectivity"),
+            repulsion_strength=_as_float(self.repulsion_strength, "repulsion_strength"),
+            negative_sample_rate=as_count(self.negative_sample_rate, "negative_sample_rate"),
+            a=_optional_float(self.a, "a"),
+            b=_optional_float(self.b, "b"),
+            disconnection_distance=_optional_float(self.disconnection_distance, "disconnection_distance"),
+            seed=seed,
+            transform_seed=as_count(self.transform_seed, "transform_seed"),
+            threads=threads,
+            densmap=bool(self.densmap),
+            dens_lambda=_as_float(self.dens_lambda, "dens_lambda"),
+            dens_frac=_as_float(self.dens_frac, "dens_frac"),
+            dens_var_shift=_as_float(self.dens_var_shift, "dens_var_shift"),
+            output_dens=bool(self.output_dens),
+            target_labels=labels,
+            target_values=values,
+            target_metric="euclidean" if target_metric == "categorical" else target_metric,
+            target_n_neighbors=target_n_neighbors,
+            target_weight=_as_float(self.target_weight, "target_weight"),
+            verbose=verbose,
+        )
+
+    def _fitted_attributes(self, model):
+        a, b = model.ab
+        return {"embedding_": model.embedding, "_a": a, "_b": b}
+
+    def _after_fit(self, X, model):
+        for message in model.warnings:
+            warnings.warn(message, UserWarning, stacklevel=4)
+        indptr, indices, weights = model.graph
+        n = X.shape[0]
+        from scipy.sparse import csr_matrix
+
+        self.graph_ = csr_matrix((weights, indices, indptr), shape=(n, n))
+        radii = model.radii
+        if radii is not None:
+            self.rad_orig_, self.rad_emb_ = radii
+        else:
+            for name in ("rad_orig_", "rad_emb_"):
+                self.__dict__.pop(name, None)
+        # Training rows, recognised in transform by digest: sorted digests and their row numbers.
+        digests = _row_digests(X)
+        self._train_rows = np.argsort(digests, kind="stable")
+        self._train_digests = digests[self._train_rows]
+
+    def fit(self, X, y=None):
+        """Fit the embedding to ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data: any numpy integer or float dtype, any memory layout, or a DataFrame.
+        y : array-like of shape (n_samples,) or (n_samples, n_targets), default=None
+            Supervision: labels (``target_metric='categorical'``, -1 = unknown) or numeric
+            targets (see Notes of the class).
+
+        Returns
+        -------
+        self
+        """
+        return super().fit(X, y)
+
+    def fit_transform(self, X, y=None):
+        """Fit to ``X`` and return its embedding (float32, shape (n_samples, n_components)).
+
+        With ``output_dens=True``, returns ``(embedding, rad_orig, rad_emb)`` as umap-learn does.
+        """
+        self.fit(X, y)
+        if self.output_dens:
+            return self.embedding_, self.rad_orig_, self.rad_emb_
+        return self.embedding_
+
+    def transform(self, X):
+        """Place new points in the fitted embedding.
+
+        Each point's ``n_neighbors`` nearest training points give its start (their
+        membership-weighted mean), then the layout moves only the new points, for
+        ``n_epochs / 3`` epochs (100 by default). A point's result depends only on the point, not
+        on the batch. Rows equal to a training row return that row of ``embedding_``, so
+        ``transform`` of the training data equals ``fit_transform``.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components), float32
+        """
+        check_is_fitted(self)
+        X32 = self._validate_input(X, reset=False)
+        digests = _row_digests(X32)
+        at = np.minimum(np.searchsorted(self._train_digests, digests), len(self._train_digests) - 1)
+        known = self._train_digests[at] == digests
+        if known.all():
+            return self.embedding_[self._train_rows[at]]
+        out = np.empty((X32.shape[0], self.embedding_.shape[1]), dtype=np.float32)
+        out[known] = self.embedding_[self._train_rows[at[known]]]
+        new = X32 if not known.any() else np.ascontiguousarray(X32[~known])
+        if new is not X32 and not np.isfinite(new).all():
+            self._model.transform(X32)  # raises, naming the row of X that is not finite
+        out[~known] = self._model.transform(new, verbose=bool(self.verbose))
+        return out
