@@ -163,10 +163,16 @@ impl UmapOpts {
         let categorical = matches!(self.target_metric.as_deref(), None | Some("categorical"));
         let m = match read_matrix(path) {
             Ok(m) => m,
-            // Text labels: categories in sorted order.
+            // A 1-d .npy or a text file: integer labels keep their values (so -1 stays unknown),
+            // other labels become categories in sorted order.
             Err(_) if categorical => {
                 let labels = unfold_learn::io::read_labels(path, Some(n))?;
-                return Ok(Some(UmapTarget::Categorical(labels.codes.iter().map(|&c| c as i64).collect())));
+                let ints: Option<Vec<i64>> = labels.names.iter().map(|s| s.parse::<i64>().ok()).collect();
+                let values = match ints {
+                    Some(v) => labels.codes.iter().map(|&c| v[c as usize]).collect(),
+                    None => labels.codes.iter().map(|&c| c as i64).collect(),
+                };
+                return Ok(Some(UmapTarget::Categorical(values)));
             }
             Err(e) => return Err(e.into()),
         };

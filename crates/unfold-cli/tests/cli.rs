@@ -236,6 +236,19 @@ fn umap_embed_save_model_and_transform() {
     write_npy(&d.join("y.npy"), &labels, 300, 1);
     let o = unfold(d, &["embed", "train.npy", "--method", "umap", "--seed", "3", "--epochs", "30", "--target", "y.npy", "-o", "sup.npy", "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // The same labels as a 1-d int64 .npy: -1 must stay "unknown", so the output is identical.
+    let dict = "{'descr': '<i8', 'fortran_order': False, 'shape': (300,), }";
+    let pad = (64 - (10 + dict.len() + 1) % 64) % 64;
+    let mut raw = b"\x93NUMPY\x01\x00".to_vec();
+    raw.extend_from_slice(&((dict.len() + pad + 1) as u16).to_le_bytes());
+    raw.extend_from_slice(dict.as_bytes());
+    raw.extend(std::iter::repeat_n(b' ', pad));
+    raw.push(b'\n');
+    raw.extend(labels.iter().flat_map(|&v| (v as i64).to_le_bytes()));
+    std::fs::write(d.join("y1d.npy"), raw).unwrap();
+    let o = unfold(d, &["embed", "train.npy", "--method", "umap", "--seed", "3", "--epochs", "30", "--target", "y1d.npy", "-o", "sup1d.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("sup1d.npy")).1, read_npy(&d.join("sup.npy")).1, "1-d integer labels read differently");
     write_npy(&d.join("y_bad.npy"), &labels[..100], 100, 1);
     let o = unfold(d, &["embed", "train.npy", "--method", "umap", "--target", "y_bad.npy", "-o", "sup_bad.npy"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
