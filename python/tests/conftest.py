@@ -1,5 +1,9 @@
 import os
+import signal
 import subprocess
+import sys
+import textwrap
+import time
 from pathlib import Path
 
 import numpy as np
@@ -41,3 +45,28 @@ def mnist():
     import unfold
 
     return unfold.datasets.load_mnist_sample()
+
+
+@pytest.fixture
+def interrupted():
+    """Runs `code` in a fresh Python, sends SIGINT `wait` seconds after it prints "start", and
+    returns how many seconds it took to stop. The code must print "interrupted" when the
+    KeyboardInterrupt reaches it."""
+
+    def run(code, wait):
+        child = subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            assert child.stdout.readline().strip() == "start"
+            time.sleep(wait)
+            sent = time.perf_counter()
+            child.send_signal(signal.SIGINT)
+            out, err = child.communicate(timeout=30)
+            stopped_after = time.perf_counter() - sent
+        finally:
+            child.kill()
+        assert out.strip() == "interrupted", err
+        return stopped_after
+
+    return run

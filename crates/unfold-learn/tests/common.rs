@@ -55,3 +55,43 @@ pub fn demo() -> (unfold_learn::io::Matrix, unfold_learn::Labels) {
     let l = unfold_learn::io::read_labels(&root.join("t10k-labels.idx1-ubyte.gz"), Some(m.n_rows())).unwrap();
     (m, l)
 }
+
+/// Reads a fixture `.npy` of any element type npyz can decode.
+pub fn load_npy<T: npyz::Deserialize>(name: &str) -> Vec<T> {
+    let bytes = std::fs::read(fixtures().join(format!("{name}.npy"))).unwrap();
+    npyz::NpyFile::new(&bytes[..]).unwrap().into_vec::<T>().unwrap()
+}
+
+/// A kNN fixture in umap-learn's layout (`{prefix}_indices.npy`, `{prefix}_dists.npy`, `width`
+/// columns, the point itself in column 0) as this crate's graph of the first `k − 1` neighbours.
+pub fn umap_knn_fixture(prefix: &str, width: usize, k: usize) -> unfold_learn::knn::KnnGraph {
+    let idx: Vec<i64> = load_npy(&format!("{prefix}_indices"));
+    let dist: Vec<f32> = load_npy(&format!("{prefix}_dists"));
+    let n = idx.len() / width;
+    let (mut i2, mut d2) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        assert_eq!(idx[i * width], i as i64, "{prefix}: row {i} must start with itself");
+        for c in 1..k {
+            i2.push(idx[i * width + c] as u32);
+            d2.push(dist[i * width + c]);
+        }
+    }
+    unfold_learn::knn::KnnGraph::from_parts(n, k - 1, i2, d2).unwrap()
+}
+
+/// Checks that `g` has exactly the edges of umap-learn's graph fixture `name` (`{name}_rows`,
+/// `_cols` as int16, `_vals`, in CSR order) and returns the fixture's weights, edge for edge.
+pub fn fixture_graph_weights(g: &unfold_learn::embed::umap::graph::FuzzyGraph, name: &str) -> Vec<f32> {
+    let rows: Vec<i16> = load_npy(&format!("{name}_rows"));
+    let cols: Vec<i16> = load_npy(&format!("{name}_cols"));
+    let vals: Vec<f32> = load_npy(&format!("{name}_vals"));
+    assert_eq!(g.nnz(), vals.len(), "{name}: number of edges");
+    let mut got_rows = Vec::new();
+    for i in 0..g.n_points() {
+        got_rows.extend(std::iter::repeat_n(i as i16, g.row(i).0.len()));
+    }
+    assert_eq!(got_rows, rows, "{name}: rows");
+    let got_cols: Vec<i16> = g.indices.iter().map(|&j| j as i16).collect();
+    assert_eq!(got_cols, cols, "{name}: columns");
+    vals
+}

@@ -5,13 +5,7 @@ use unfold_learn::embed::umap::curve::find_ab_params;
 use unfold_learn::embed::umap::graph::{FuzzyGraph, FuzzySetParams, fuzzy_simplicial_set, smooth_knn_dist};
 use unfold_learn::knn::KnnGraph;
 
-use crate::common::fixtures;
-
-/// Reads a fixture `.npy` of any element type npyz can decode.
-fn load<T: npyz::Deserialize>(name: &str) -> Vec<T> {
-    let bytes = std::fs::read(fixtures().join(format!("{name}.npy"))).unwrap();
-    npyz::NpyFile::new(&bytes[..]).unwrap().into_vec::<T>().unwrap()
-}
+use crate::common::{fixture_graph_weights, fixtures, load_npy as load, umap_knn_fixture};
 
 fn expected() -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(fixtures().join("umap_ab.json")).unwrap()).unwrap()
@@ -28,16 +22,7 @@ fn umap_layout() -> (usize, Vec<i64>, Vec<f32>) {
 
 /// The same graph in this crate's layout: column 0 (the point itself) dropped.
 fn knn() -> KnnGraph {
-    let (n, idx, dist) = umap_layout();
-    let (mut i2, mut d2) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        assert_eq!(idx[i * N_NEIGHBORS], i as i64, "fixture row {i} must start with itself");
-        for c in 1..N_NEIGHBORS {
-            i2.push(idx[i * N_NEIGHBORS + c] as u32);
-            d2.push(dist[i * N_NEIGHBORS + c]);
-        }
-    }
-    KnnGraph::from_parts(n, N_NEIGHBORS - 1, i2, d2).unwrap()
+    umap_knn_fixture("umap_knn", N_NEIGHBORS, N_NEIGHBORS)
 }
 
 /// Relative agreement; infinite values (sigmas after a disconnection) must match exactly.
@@ -51,17 +36,7 @@ fn assert_rel(got: &[f32], want: &[f32], tol: f32, what: &str) {
 }
 
 fn check_graph(g: &FuzzyGraph, tag: &str) {
-    let rows: Vec<i16> = load(&format!("umap_graph_{tag}_rows"));
-    let cols: Vec<i16> = load(&format!("umap_graph_{tag}_cols"));
-    let vals: Vec<f32> = load(&format!("umap_graph_{tag}_vals"));
-    let mut got_rows = Vec::new();
-    for i in 0..g.n_points() {
-        got_rows.extend(std::iter::repeat_n(i as i16, g.row(i).0.len()));
-    }
-    assert_eq!(g.nnz(), vals.len(), "{tag}: number of edges");
-    assert_eq!(got_rows, rows, "{tag}: rows");
-    let got_cols: Vec<i16> = g.indices.iter().map(|&j| j as i16).collect();
-    assert_eq!(got_cols, cols, "{tag}: columns");
+    let vals = fixture_graph_weights(g, &format!("umap_graph_{tag}"));
     assert_rel(&g.weights, &vals, 1e-4, &format!("{tag} weights"));
     assert_rel(&g.sigmas, &load::<f32>(&format!("umap_graph_{tag}_sigmas")), 1e-4, &format!("{tag} sigmas"));
     assert_rel(&g.rhos, &load::<f32>(&format!("umap_graph_{tag}_rhos")), 1e-4, &format!("{tag} rhos"));

@@ -10,32 +10,14 @@ use unfold_learn::embed::umap::supervised::{
 use unfold_learn::knn::KnnGraph;
 use unfold_learn::metric::Metric;
 
-use crate::common::fixtures;
-
-/// Reads a fixture `.npy` of any element type npyz can decode.
-fn load<T: npyz::Deserialize>(name: &str) -> Vec<T> {
-    let bytes = std::fs::read(fixtures().join(format!("{name}.npy"))).unwrap();
-    npyz::NpyFile::new(&bytes[..]).unwrap().into_vec::<T>().unwrap()
-}
+use crate::common::{fixture_graph_weights, load_npy as load, umap_knn_fixture};
 
 /// umap-learn's `n_neighbors` for the data graph and the width of the saved kNN files.
 const N_NEIGHBORS: usize = 10;
 
-/// A kNN fixture in umap-learn's layout (self in column 0, `N_NEIGHBORS` columns), as this
-/// crate's graph of `k − 1` neighbours: the first `k` columns, column 0 dropped.
+/// A kNN fixture of `N_NEIGHBORS` columns as this crate's graph of `k − 1` neighbours.
 fn knn_from_fixture(prefix: &str, k: usize) -> KnnGraph {
-    let idx: Vec<i64> = load(&format!("{prefix}_indices"));
-    let dist: Vec<f32> = load(&format!("{prefix}_dists"));
-    let n = idx.len() / N_NEIGHBORS;
-    let (mut i2, mut d2) = (Vec::new(), Vec::new());
-    for i in 0..n {
-        assert_eq!(idx[i * N_NEIGHBORS], i as i64, "{prefix}: row {i} must start with itself");
-        for c in 1..k {
-            i2.push(idx[i * N_NEIGHBORS + c] as u32);
-            d2.push(dist[i * N_NEIGHBORS + c]);
-        }
-    }
-    KnnGraph::from_parts(n, k - 1, i2, d2).unwrap()
+    umap_knn_fixture(prefix, N_NEIGHBORS, k)
 }
 
 /// umap-learn's data graph of the fixtures: `fuzzy_simplicial_set` with its defaults.
@@ -53,17 +35,7 @@ fn check_against(g: &FuzzyGraph, name: &str) {
 }
 
 fn check_against_within(g: &FuzzyGraph, name: &str, tol: f32) {
-    let rows: Vec<i16> = load(&format!("{name}_rows"));
-    let cols: Vec<i16> = load(&format!("{name}_cols"));
-    let vals: Vec<f32> = load(&format!("{name}_vals"));
-    assert_eq!(g.nnz(), vals.len(), "{name}: number of edges");
-    let mut got_rows = Vec::new();
-    for i in 0..g.n_points() {
-        got_rows.extend(std::iter::repeat_n(i as i16, g.row(i).0.len()));
-    }
-    assert_eq!(got_rows, rows, "{name}: rows");
-    let got_cols: Vec<i16> = g.indices.iter().map(|&j| j as i16).collect();
-    assert_eq!(got_cols, cols, "{name}: columns");
+    let vals = fixture_graph_weights(g, name);
     assert_close(g, &vals, tol, name);
     assert_symmetric(g);
 }
