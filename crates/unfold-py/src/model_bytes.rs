@@ -4,7 +4,8 @@
 //! bytes. Bytes of another kind of model, a newer format, truncated or corrupt bytes are refused
 //! with a `ValueError` that says which.
 
-use pyo3::PyResult;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use unfold_learn::io::model;
@@ -19,4 +20,10 @@ pub fn to_bytes<T: Serialize>(kind: &str, value: &T) -> PyResult<Vec<u8>> {
 /// Decodes bytes written by [`to_bytes`] (or the core) for the same `kind`.
 pub fn from_bytes<T: DeserializeOwned>(kind: &str, bytes: &[u8]) -> PyResult<T> {
     model::from_bytes(kind, bytes).map_err(to_py_err)
+}
+
+/// What `__reduce__` returns for a model class with a `from_bytes` static method: unpickling
+/// calls `from_bytes(bytes)`.
+pub fn reduce<'py, T: pyo3::PyClass>(slf: &Bound<'py, T>, bytes: Bound<'py, PyBytes>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+    Ok((slf.as_any().get_type().getattr("from_bytes")?, (bytes,)))
 }

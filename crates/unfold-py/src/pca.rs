@@ -59,15 +59,13 @@ impl PcaModel {
         let (values, n, d) = convert::row_major(&x);
         let data = convert::data(&values, n, d)?;
         let y = py.detach(|| self.inner.transform(&data)).map_err(to_py_err)?;
-        let (m, k) = (y.n_rows(), y.n_cols());
-        convert::matrix(py, y.into_vec(), m, k)
+        convert::embedding(py, y)
     }
 
     /// The embedding of the training data, `n × k` float32.
     #[getter]
     fn embedding<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        let e = self.inner.embedding();
-        convert::matrix(py, e.as_slice().to_vec(), e.n_rows(), e.n_cols())
+        convert::embedding_copy(py, self.inner.embedding())
     }
     /// Components, `k × d` float64 (unit rows).
     #[getter]
@@ -109,9 +107,7 @@ impl PcaModel {
     }
     /// Pickles through the model bytes.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        let py = slf.py();
-        let from_bytes = slf.get_type().getattr("from_bytes")?;
-        Ok((from_bytes, (slf.get().to_bytes(py)?,)))
+        model_bytes::reduce(slf, slf.get().to_bytes(slf.py())?)
     }
 }
 

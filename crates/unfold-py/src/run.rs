@@ -116,11 +116,11 @@ where
                     if verbose {
                         bar.draw(py, shared, false);
                     }
-                    if interrupt.is_none() {
-                        if let Err(e) = py.check_signals() {
-                            interrupt = Some(e);
-                            shared.cancelled.store(true, Ordering::Relaxed);
-                        }
+                    if interrupt.is_none()
+                        && let Err(e) = py.check_signals()
+                    {
+                        interrupt = Some(e);
+                        shared.cancelled.store(true, Ordering::Relaxed);
                     }
                 });
             }

@@ -12,6 +12,7 @@ use unfold_learn::embed::umap::densmap::DensMapParams;
 use unfold_learn::{Error, Metric, Umap, UmapInit, UmapParams, UmapTarget};
 
 use crate::convert::{self, Threads, to_py_err};
+use crate::model_bytes;
 use crate::run::run;
 
 /// A fitted UMAP (`unfold_learn::UmapModel`).
@@ -139,15 +140,13 @@ impl UmapModel {
         let (values, n, d) = convert::row_major(&x);
         let data = convert::data(&values, n, d)?;
         let y = run(py, verbose, |progress| self.inner.transform_with(&data, None, progress))?;
-        let (m, k) = (y.n_rows(), y.n_cols());
-        convert::matrix(py, y.into_vec(), m, k)
+        convert::embedding(py, y)
     }
 
     /// The embedding of the training data, `n × n_components` float32.
     #[getter]
     fn embedding<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        let e = self.inner.embedding();
-        convert::matrix(py, e.as_slice().to_vec(), e.n_rows(), e.n_cols())
+        convert::embedding_copy(py, self.inner.embedding())
     }
     /// The fuzzy graph the layout optimised, as CSR parts; `None` for a model read from bytes
     /// (model bytes keep only what `transform` needs).
@@ -195,9 +194,7 @@ impl UmapModel {
     }
     /// Pickles through the model bytes.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
-        let py = slf.py();
-        let from_bytes = slf.get_type().getattr("from_bytes")?;
-        Ok((from_bytes, (slf.get().to_bytes(py)?,)))
+        model_bytes::reduce(slf, slf.get().to_bytes(slf.py())?)
     }
 }
 
