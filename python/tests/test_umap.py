@@ -553,3 +553,19 @@ def test_ctrl_c_stops_a_fit(interrupted):
         """
     assert interrupted(code, wait=1.5) < 1.5
 
+
+def test_row_digests_tell_rows_apart(mnist):
+    from unfold._umap import _row_digests
+
+    base = np.unique(np.asarray(mnist[0][:2000], dtype=np.float32), axis=0)
+    for width in (784, 783):  # an even and an odd number of columns
+        X = np.ascontiguousarray(base[:, :width])
+        X = np.unique(X, axis=0)
+        n = len(X)
+        changed = X[:50].copy()
+        changed[np.arange(50), np.arange(50) * 7] += 1.0  # one value off in each row
+        digests = _row_digests(np.vstack([X, X[:50], changed]))
+        assert digests.dtype == np.dtype("S16") and len(digests) == n + 100
+        assert len(np.unique(digests[:n])) == n  # distinct rows, distinct digests
+        assert (digests[n : n + 50] == digests[:50]).all()  # equal rows, equal digests
+        assert (digests[n + 50 :] != digests[:50]).all()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import numbers
 import warnings
 
@@ -70,11 +69,7 @@ def _supervision_target(y, n: int, target_metric):
 
 def _row_digests(X: np.ndarray) -> np.ndarray:
     """A 128-bit digest of each row of float32 C-contiguous ``X`` (dtype ``S16``)."""
-    width = X.shape[1] * X.itemsize
-    flat = memoryview(X).cast("B")
-    blake2b = hashlib.blake2b
-    joined = b"".join([blake2b(flat[i * width : (i + 1) * width], digest_size=16).digest() for i in range(X.shape[0])])
-    return np.frombuffer(joined, dtype="S16")
+    return np.frombuffer(_core.row_digests(X), dtype="S16")
 
 
 class UMAP(UnfoldTransformer):
