@@ -18,6 +18,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// mimalloc rather than glibc's malloc: a UMAP fit of MNIST 70k took 100k page faults with
+// glibc (large buffers returned to the system and faulted in again) and 14k with mimalloc,
+// about 10 % of the run time.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Manifold learning: embeddings, neighbour graphs and embedding quality.
 #[derive(Parser)]
 #[command(name = "unfold", version, about = "Manifold learning: embeddings, neighbour graphs and embedding quality", long_about = None, propagate_version = true)]
