@@ -8,10 +8,10 @@
 //! (exact). Above, [`lobpcg`](crate::linalg::lobpcg) finds the largest eigenvalues of
 //! `A = I + D^{-1/2} W D^{-1/2} = 2I − L` (spectrum in `[0, 2]`, so the wanted eigenvalues are the
 //! largest in magnitude), with the trivial vector `√deg / ‖√deg‖` deflated, a block of
-//! `dim + 8` seeded Gaussian columns, residual tolerance `1e-4` (umap-learn's) and at most 1,000
-//! iterations. umap-learn uses ARPACK (`eigsh`, `which="SM"`) below 2·10⁶ vertices and LOBPCG
-//! above; both solve the same problem, so results agree up to the sign of each vector and the
-//! solver tolerance.
+//! `dim + 4` seeded Gaussian columns, residual tolerance `1e-3` (umap-learn's is `1e-4`; see
+//! [`EigenOptions`] for why the looser one serves) and at most 1,000 iterations. umap-learn
+//! uses ARPACK (`eigsh`, `which="SM"`) below 2·10⁶ vertices and LOBPCG above; both solve the
+//! same problem, so results agree up to the sign of each vector and the solver tolerance.
 //!
 //! **Disconnected graph** (umap-learn's `multi_component_layout`). Each connected component gets a
 //! meta position; with at most `2·dim` components these are umap-learn's `±[I_k | 0]`,
