@@ -189,30 +189,30 @@ fn sq_euclidean_u8(a: &[u8], b: &[u8]) -> u64 {
     a.iter().zip(b).map(|(&x, &y)| (x as i64 - y as i64).pow(2) as u64).sum()
 }
 
-/// AVX2: widen 16 bytes to 16-bit lanes, subtract, and `pmaddwd` the differences with
-/// themselves (pairs of squares summed into 32-bit lanes). Lanes are flushed to 64 bits every
-/// 1,024 blocks so they cannot overflow.
+/// AVX2: `|a − b|` of 32 bytes at once by two saturating subtractions, widened to 16-bit lanes,
+/// and `pmaddwd` of the differences with themselves (pairs of squares summed into 32-bit lanes).
+/// Lanes are flushed to 64 bits every 1,024 blocks (at most 4 · 255² per lane and block) so they
+/// cannot overflow. The last `len mod 32` bytes are added one by one.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn sq_euclidean_u8_avx2(a: &[u8], b: &[u8]) -> u64 {
     use std::arch::x86_64::*;
     let n = a.len().min(b.len());
-    let blocks = n / 16;
+    let blocks = n / 32;
+    let zero = _mm256_setzero_si256();
     let mut total = 0u64;
     let mut done = 0;
     while done < blocks {
         let stop = (done + 1024).min(blocks);
         let mut acc = _mm256_setzero_si256();
         for i in done..stop {
-            // SAFETY: i * 16 + 16 ≤ n, so the unaligned 16-byte loads stay inside both slices.
+            // SAFETY: i * 32 + 32 ≤ n, so the unaligned 32-byte loads stay inside both slices.
             let (x, y) = unsafe {
-                (
-                    _mm_loadu_si128(a.as_ptr().add(i * 16) as *const __m128i),
-                    _mm_loadu_si128(b.as_ptr().add(i * 16) as *const __m128i),
-                )
+                (_mm256_loadu_si256(a.as_ptr().add(i * 32) as *const __m256i), _mm256_loadu_si256(b.as_ptr().add(i * 32) as *const __m256i))
             };
-            let d = _mm256_sub_epi16(_mm256_cvtepu8_epi16(x), _mm256_cvtepu8_epi16(y));
-            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(d, d));
+            let d = _mm256_or_si256(_mm256_subs_epu8(x, y), _mm256_subs_epu8(y, x));
+            let (lo, hi) = (_mm256_unpacklo_epi8(d, zero), _mm256_unpackhi_epi8(d, zero));
+            acc = _mm256_add_epi32(acc, _mm256_add_epi32(_mm256_madd_epi16(lo, lo), _mm256_madd_epi16(hi, hi)));
         }
         let mut lanes = [0u32; 8];
         // SAFETY: `lanes` holds exactly 32 bytes.
@@ -220,7 +220,7 @@ unsafe fn sq_euclidean_u8_avx2(a: &[u8], b: &[u8]) -> u64 {
         total += lanes.iter().map(|&v| v as u64).sum::<u64>();
         done = stop;
     }
-    total + a[blocks * 16..n].iter().zip(&b[blocks * 16..n]).map(|(&x, &y)| (x as i64 - y as i64).pow(2) as u64).sum::<u64>()
+    total + a[blocks * 32..n].iter().zip(&b[blocks * 32..n]).map(|(&x, &y)| (x as i64 - y as i64).pow(2) as u64).sum::<u64>()
 }
 
 fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, seeds: &SeedSource, progress: &dyn Progress) -> Result<KnnGraph> {
@@ -509,13 +509,16 @@ mod tests {
 
     #[test]
     fn byte_kernel_is_exact() {
-        for len in [0, 1, 15, 16, 17, 784, 16 * 1024 + 5, 16 * 2100] {
+        for len in [0, 1, 31, 32, 33, 784, 32 * 1024 + 5, 32 * 2100 + 17] {
             let a: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8).collect();
             let b: Vec<u8> = (0..len).map(|i| 255 - (i * 11 % 256) as u8).collect();
             let naive: u64 = a.iter().zip(&b).map(|(&x, &y)| ((x as i64 - y as i64) * (x as i64 - y as i64)) as u64).sum();
             assert_eq!(sq_euclidean_u8(&a, &b), naive, "length {len}");
         }
         assert_eq!(sq_euclidean_u8(&[255; 64], &[0; 64]), 64 * 255 * 255);
+        // The largest differences over more than one flush of the 32-bit lanes.
+        let len = 32 * 1024 * 2 + 7;
+        assert_eq!(sq_euclidean_u8(&vec![0; len], &vec![255; len]), len as u64 * 255 * 255);
     }
 
     #[test]
