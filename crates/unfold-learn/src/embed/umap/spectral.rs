@@ -8,7 +8,7 @@
 //! (exact). Above, [`lobpcg`](crate::linalg::lobpcg) finds the largest eigenvalues of
 //! `A = I + D^{-1/2} W D^{-1/2} = 2I − L` (spectrum in `[0, 2]`, so the wanted eigenvalues are the
 //! largest in magnitude), with the trivial vector `√deg / ‖√deg‖` deflated, a block of
-//! `dim + 4` seeded Gaussian columns, residual tolerance `1e-3` (umap-learn's is `1e-4`; see
+//! `dim + 4` seeded Gaussian columns, residual tolerance `3e-3` (umap-learn's is `1e-4`; see
 //! [`EigenOptions`] for why the looser one serves) and at most 1,000 iterations. umap-learn
 //! uses ARPACK (`eigsh`, `which="SM"`) below 2·10⁶ vertices and LOBPCG above; both solve the
 //! same problem, so results agree up to the sign of each vector and the solver tolerance.
@@ -58,17 +58,19 @@ pub struct EigenOptions {
     pub dense_max: usize,
     /// Columns added to the iterative solver's block beyond the `k` wanted (4).
     pub extra_vectors: usize,
-    /// Tolerance and iteration cap of the iterative solver (residual norm 1e-3).
+    /// Tolerance and iteration cap of the iterative solver (residual norm 3e-3).
     pub lobpcg: LobpcgOptions,
 }
 
 /// The defaults serve an initialisation, not an eigenproblem for its own sake: on MNIST (70,000
 /// points) residuals of 1e-3 with 4 extra block columns took half the time of 1e-4 with 8 and
 /// gave the same final layout quality (trustworthiness 0.948 against 0.946, 10-NN accuracy 0.968
-/// against 0.970).
+/// against 0.970). With the final layout's four sub-epochs, 3e-3 took 37 iterations instead of 44
+/// for the same quality again (0.953 / 0.969 against 0.952 / 0.970; 1e-2: 24 iterations,
+/// 0.951 / 0.968).
 impl Default for EigenOptions {
     fn default() -> Self {
-        EigenOptions { dense_max: 2000, extra_vectors: 4, lobpcg: LobpcgOptions { tol: 1e-3, ..LobpcgOptions::default() } }
+        EigenOptions { dense_max: 2000, extra_vectors: 4, lobpcg: LobpcgOptions { tol: 3e-3, ..LobpcgOptions::default() } }
     }
 }
 
