@@ -11,17 +11,23 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A `.npy` float32 file written independently of the library under test.
-fn write_npy(path: &Path, values: &[f32], n: usize, d: usize) {
-    let dict = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({n}, {d}), }}");
+/// A `.npy` file with dtype `descr` and `shape` (e.g. `"(3, 2)"`), written independently of
+/// the library under test.
+fn write_npy_raw(path: &Path, descr: &str, shape: &str, body: impl IntoIterator<Item = u8>) {
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
     let pad = (64 - (10 + dict.len() + 1) % 64) % 64;
     let mut out = b"\x93NUMPY\x01\x00".to_vec();
     out.extend_from_slice(&((dict.len() + pad + 1) as u16).to_le_bytes());
     out.extend_from_slice(dict.as_bytes());
     out.extend(std::iter::repeat_n(b' ', pad));
     out.push(b'\n');
-    out.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+    out.extend(body);
     std::fs::write(path, out).unwrap();
+}
+
+/// A float32 `n × d` `.npy` file.
+fn write_npy(path: &Path, values: &[f32], n: usize, d: usize) {
+    write_npy_raw(path, "<f4", &format!("({n}, {d})"), values.iter().flat_map(|v| v.to_le_bytes()));
 }
 
 /// Reads a `.npy` written by unfold (C order, little-endian) as (shape, raw body).
@@ -237,15 +243,7 @@ fn umap_embed_save_model_and_transform() {
     let o = unfold(d, &["embed", "train.npy", "--method", "umap", "--seed", "3", "--epochs", "30", "--target", "y.npy", "-o", "sup.npy", "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
     // The same labels as a 1-d int64 .npy: -1 must stay "unknown", so the output is identical.
-    let dict = "{'descr': '<i8', 'fortran_order': False, 'shape': (300,), }";
-    let pad = (64 - (10 + dict.len() + 1) % 64) % 64;
-    let mut raw = b"\x93NUMPY\x01\x00".to_vec();
-    raw.extend_from_slice(&((dict.len() + pad + 1) as u16).to_le_bytes());
-    raw.extend_from_slice(dict.as_bytes());
-    raw.extend(std::iter::repeat_n(b' ', pad));
-    raw.push(b'\n');
-    raw.extend(labels.iter().flat_map(|&v| (v as i64).to_le_bytes()));
-    std::fs::write(d.join("y1d.npy"), raw).unwrap();
+    write_npy_raw(&d.join("y1d.npy"), "<i8", "(300,)", labels.iter().flat_map(|&v| (v as i64).to_le_bytes()));
     let o = unfold(d, &["embed", "train.npy", "--method", "umap", "--seed", "3", "--epochs", "30", "--target", "y1d.npy", "-o", "sup1d.npy", "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read_npy(&d.join("sup1d.npy")).1, read_npy(&d.join("sup.npy")).1, "1-d integer labels read differently");
