@@ -139,8 +139,8 @@ pub fn optimize_layout_densmap(
         None => None,
     };
     let keys: Vec<u64> = (0..n as u64).collect();
-    let problem =
-        Problem { indptr, indices, weights, rates: sample_rates(weights, None, params.n_epochs), keys: &keys, pull: 2.0, own_index: true, dens };
+    let rates = sample_rates(weights, None, params.n_epochs);
+    let problem = Problem::new(indptr, indices, weights, &rates, SUB_EPOCHS, &keys, 2.0, true, dens);
     run(&problem, embedding, dim, params, progress, "UMAP layout", Reference::Snapshot(vec![0f32; embedding.len()]))
 }
 
@@ -179,8 +179,8 @@ pub fn optimize_layout_fixed(
             keys.len()
         )));
     }
-    let problem =
-        Problem { indptr, indices, weights, rates: sample_rates(weights, w_max, params.n_epochs), keys, pull: 1.0, own_index: false, dens: None };
+    let rates = sample_rates(weights, w_max, params.n_epochs);
+    let problem = Problem::new(indptr, indices, weights, &rates, 1, keys, 1.0, false, None);
     run(&problem, moving, dim, params, progress, "UMAP transform layout", Reference::Fixed(reference))
 }
 
@@ -204,11 +204,19 @@ fn sample_rates(weights: &[f32], w_max: Option<f32>, n_epochs: usize) -> Vec<f32
         .collect()
 }
 
-/// The moving rows, their edges and how they are sampled.
+/// The moving rows, their edges grouped by sub-epoch, and how they are sampled.
 struct Problem<'a> {
+    /// The graph as given (CSR), for densMAP's radii.
     indptr: &'a [usize],
     indices: &'a [u32],
-    weights: &'a [f32],
+    /// Sub-epochs per epoch (see [`SUB_EPOCHS`]).
+    parts: usize,
+    /// The edges of row `v` in sub-epoch `p` are `ptr[v·parts + p]..ptr[v·parts + p + 1]` of
+    /// `cols`, `weights` and `rates`: the row's edges whose index in the given graph is
+    /// `≡ p (mod parts)`, in their order there. Contiguous, so a sub-epoch streams only its edges.
+    ptr: Vec<usize>,
+    cols: Vec<u32>,
+    weights: Vec<f32>,
     /// Samples per epoch of each edge (≤ 1).
     rates: Vec<f32>,
     /// Per moving row: the key of its random choices.
@@ -222,12 +230,50 @@ struct Problem<'a> {
     dens: Option<DensTarget>,
 }
 
+impl<'a> Problem<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        indptr: &'a [usize],
+        indices: &'a [u32],
+        weights: &[f32],
+        rates: &[f32],
+        parts: usize,
+        keys: &'a [u64],
+        pull: f32,
+        own_index: bool,
+        dens: Option<DensTarget>,
+    ) -> Problem<'a> {
+        let n = indptr.len() - 1;
+        let mut ptr = Vec::with_capacity(n * parts + 1);
+        let mut order = Vec::with_capacity(indices.len());
+        ptr.push(0);
+        for v in 0..n {
+            for p in 0..parts {
+                order.extend((indptr[v]..indptr[v + 1]).filter(|e| e % parts == p));
+                ptr.push(order.len());
+            }
+        }
+        let cols = order.iter().map(|&e| indices[e]).collect();
+        let weights = order.iter().map(|&e| weights[e]).collect();
+        let rates = order.iter().map(|&e| rates[e]).collect();
+        Problem { indptr, indices, parts, ptr, cols, weights, rates, keys, pull, own_index, dens }
+    }
+
+    /// The edges of row `v` in sub-epoch `part`.
+    #[inline]
+    fn edges(&self, v: usize, part: usize) -> std::ops::Range<usize> {
+        self.ptr[v * self.parts + part]..self.ptr[v * self.parts + part + 1]
+    }
+}
+
 /// Whether an edge with `rate` samples per epoch is sampled in epoch `epoch`: the `s`-th sample
 /// falls in the first epoch at or after `s / rate`, as in umap-learn's schedule.
 #[inline]
 fn due(rate: f32, epoch: usize) -> bool {
-    // Truncation is the floor here: both products are ≥ 0.
-    epoch > 0 && rate > 0.0 && (epoch as f32 * rate) as u32 > ((epoch - 1) as f32 * rate) as u32
+    // Truncation is the floor here: both products are ≥ 0. No edge is due in epoch 0, which
+    // is skipped.
+    debug_assert!(epoch > 0);
+    (epoch as f32 * rate) as u32 > ((epoch - 1) as f32 * rate) as u32
 }
 
 /// Where the other end of an edge and the negative samples are read from.
@@ -254,16 +300,23 @@ fn run(
     if params.negative_sample_rate > MAX_NEGATIVES {
         return Err(Error::param("negative_sample_rate", params.negative_sample_rate, format!("must be at most {MAX_NEGATIVES}")));
     }
+    let n_ref = match &reference {
+        Reference::Snapshot(s) => s.len(),
+        Reference::Fixed(r) => r.len(),
+    } / dim;
+    if let Some(&c) = problem.cols.iter().find(|&&c| c as usize >= n_ref) {
+        return Err(Error::InvalidData(format!("the layout's graph has an edge to point {c}, but there are only {n_ref} points")));
+    }
     progress.stage(stage, n_epochs as u64);
-    for epoch in 0..n_epochs {
+    progress.inc(1);
+    for epoch in 1..n_epochs {
         progress.check()?;
         let alpha = params.learning_rate * (1.0 - epoch as f32 / n_epochs as f32);
         // Sub-epochs: each handles every `parts`-th edge, against a snapshot refreshed in
         // between, so the other ends are less stale than with one snapshot per epoch.
-        let parts = if matches!(reference, Reference::Snapshot(_)) { SUB_EPOCHS } else { 1 };
         let seed = seeds.value(1, epoch as u64);
         let mut dens_stats = None;
-        for part in 0..parts {
+        for part in 0..problem.parts {
             let reference: &[f32] = match &mut reference {
                 Reference::Snapshot(snapshot) => {
                     snapshot.copy_from_slice(moving);
@@ -287,7 +340,6 @@ fn run(
                 negatives: params.negative_sample_rate,
                 dens: dens_stats.take(),
                 part,
-                parts,
             };
             match dim {
                 2 => epoch_pass::<2>(problem, moving, reference, &step),
@@ -317,19 +369,11 @@ struct Step<'a> {
     kernel: Kernel,
     negatives: usize,
     dens: Option<DensEpoch<'a>>,
-    /// This sub-epoch and the number of them (see [`SUB_EPOCHS`]).
+    /// This sub-epoch (see [`SUB_EPOCHS`]).
     part: usize,
-    parts: usize,
 }
 
 impl Step<'_> {
-    /// The edges of `start..end` this sub-epoch handles: those with index `≡ part (mod parts)`.
-    #[inline]
-    fn edges(&self, start: usize, end: usize) -> std::iter::StepBy<std::ops::Range<usize>> {
-        let first = start + (self.part + self.parts - start % self.parts) % self.parts;
-        (first.min(end)..end).step_by(self.parts)
-    }
-
     /// densMAP's extra pull on row `v` along its edge `e` to `k`, per coordinate difference, or 0.
     #[inline]
     fn dens_coefficient(&self, problem: &Problem, v: usize, k: usize, e: usize, d2: f32, d2b: f32) -> f32 {
@@ -351,89 +395,118 @@ impl Step<'_> {
 /// Lanes of the batched force computation.
 const LANES: usize = 8;
 
-/// One epoch for `D`-dimensional coordinates. Each moving row walks its sampled edges in order;
-/// for each, the pull toward the other end and the pushes from its negative samples are all
-/// computed from the row's position before that edge, in batches of [`LANES`] independent lanes
-/// (lane 0 of the first batch is the pull) that the compiler vectorises, clipped one by one, and
-/// added.
+/// One epoch for `D`-dimensional coordinates: each moving row walks its sampled edges in order
+/// ([`edge_move`]); rows are independent, and each task takes [`ROWS_PER_TASK`] of them.
 fn epoch_pass<const D: usize>(problem: &Problem, moving: &mut [f32], reference: &[f32], step: &Step) {
     let (reference, _) = reference.as_chunks::<D>();
-    moving.as_chunks_mut::<D>().0.par_iter_mut().enumerate().with_min_len(256).for_each(|(v, cur)| row_pass::<D>(problem, v, cur, reference, step));
+    moving.as_chunks_mut::<D>().0.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each_init(
+        Vec::new,
+        |list, (c, chunk)| rows_pass::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, list),
+    );
 }
 
-/// The edges of moving row `v` in one epoch (see [`epoch_pass`]).
+/// Rows per task of [`epoch_pass`].
+const ROWS_PER_TASK: usize = 128;
+
+/// The edges of moving rows `first..first + cur.len()` in one epoch (see [`epoch_pass`]). The
+/// due edges are listed first, without branches, so that the loop over them runs without
+/// mispredictions and the work of consecutive rows overlaps.
 #[multiversion(targets("x86_64+avx2+fma"))]
-fn row_pass<const D: usize>(problem: &Problem, v: usize, cur: &mut [f32; D], reference: &[[f32; D]], step: &Step) {
+fn rows_pass<const D: usize>(
+    problem: &Problem,
+    first: usize,
+    cur: &mut [[f32; D]],
+    reference: &[[f32; D]],
+    step: &Step,
+    list: &mut Vec<(u32, u32)>,
+) {
+    let span = problem.ptr[(first + cur.len()) * problem.parts] - problem.ptr[first * problem.parts];
+    list.resize(span, (0, 0));
+    let mut len = 0;
+    for i in 0..cur.len() {
+        for e in problem.edges(first + i, step.part) {
+            list[len] = (i as u32, e as u32);
+            len += due(problem.rates[e], step.epoch) as usize;
+        }
+    }
+    for &(i, e) in &list[..len] {
+        let i = i as usize;
+        cur[i] = edge_move::<D>(problem, first + i, e as usize, cur[i], reference, step);
+    }
+}
+
+/// Row `v` at `start` after its sampled edge `e`: the pull toward the other end and the pushes
+/// from the edge's negative samples, all computed from `start`, in batches of [`LANES`]
+/// independent lanes (lane 0 of the first batch is the pull) that the compiler vectorises,
+/// clipped one by one, and added.
+#[inline(always)]
+fn edge_move<const D: usize>(problem: &Problem, v: usize, e: usize, start: [f32; D], reference: &[[f32; D]], step: &Step) -> [f32; D] {
     let n_ref = reference.len();
     let (alpha, kernel, r) = (step.alpha, step.kernel, step.negatives);
     let (pull_clip, push_clip) = (problem.pull * alpha * CLIP, alpha * CLIP);
-    for e in step.edges(problem.indptr[v], problem.indptr[v + 1]) {
-        if !due(problem.rates[e], step.epoch) {
-            continue;
+    let k = problem.cols[e] as usize;
+    let h = step.edge_hash(problem.keys[v], k);
+    let mut acc = [0f32; D];
+    // Lane j of the whole sequence: 0 is the pull, 1..=r the negative samples.
+    let mut lane0 = 0;
+    while lane0 <= r {
+        // Other ends, one array per coordinate; `live` is 0 for padding and for the row itself.
+        let mut ys = [[0f32; LANES]; D];
+        let mut live = [0f32; LANES];
+        for l in 0..LANES {
+            let j = lane0 + l;
+            let m = if j == 0 {
+                k
+            } else if j <= r {
+                below(mix64(h.wrapping_add(j as u64)), n_ref)
+            } else {
+                continue;
+            };
+            for d in 0..D {
+                ys[d][l] = reference[m][d];
+            }
+            live[l] = if j > 0 && problem.own_index && m == v { 0.0 } else { 1.0 };
         }
-        let k = problem.indices[e] as usize;
-        let start = *cur;
-        let h = step.edge_hash(problem.keys[v], k);
-        let mut acc = [0f32; D];
-        // Lane j of the whole sequence: 0 is the pull, 1..=r the negative samples.
-        let mut lane0 = 0;
-        while lane0 <= r {
-            // Other ends, one array per coordinate; `live` is 0 for padding and for the row itself.
-            let mut ys = [[0f32; LANES]; D];
-            let mut live = [0f32; LANES];
+        let mut d2 = [0f32; LANES];
+        for d in 0..D {
             for l in 0..LANES {
-                let j = lane0 + l;
-                let m = if j == 0 {
-                    k
-                } else if j <= r {
-                    below(mix64(h.wrapping_add(j as u64)), n_ref)
-                } else {
-                    continue;
-                };
-                for d in 0..D {
-                    ys[d][l] = reference[m][d];
-                }
-                live[l] = if j > 0 && problem.own_index && m == v { 0.0 } else { 1.0 };
+                let t = start[d] - ys[d][l];
+                d2[l] += t * t;
             }
-            let mut d2 = [0f32; LANES];
-            for d in 0..D {
-                for l in 0..LANES {
-                    let t = start[d] - ys[d][l];
-                    d2[l] += t * t;
-                }
-            }
-            let mut coef = [0f32; LANES];
-            let mut pw = [0f32; LANES];
-            for l in 0..LANES {
-                let x = d2[l].max(f32::MIN_POSITIVE);
-                pw[l] = pow(x, kernel.b);
-                let rep = kernel.two_gamma_b / ((0.001 + x) * (kernel.a * pw[l] + 1.0));
-                coef[l] = if d2[l] > 0.0 { alpha * rep * live[l] } else { 0.0 };
-            }
-            let mut clip = [push_clip; LANES];
-            let mut dens = 0.0;
-            if lane0 == 0 {
-                let x = d2[0];
-                coef[0] = if x > 0.0 { problem.pull * alpha * kernel.attraction_with(x, pw[0]) } else { 0.0 };
-                clip[0] = pull_clip;
-                dens = step.dens_coefficient(problem, v, k, e, x, pw[0]);
-            }
-            for d in 0..D {
-                let mut sum = 0.0;
-                for l in 0..LANES {
-                    sum += (coef[l] * (start[d] - ys[d][l])).clamp(-clip[l], clip[l]);
-                }
-                if dens != 0.0 {
-                    sum += problem.pull * alpha * (dens * (start[d] - ys[d][0])).clamp(-CLIP, CLIP);
-                }
-                acc[d] += sum;
-            }
-            lane0 += LANES;
+        }
+        let mut coef = [0f32; LANES];
+        let mut pw = [0f32; LANES];
+        for l in 0..LANES {
+            let x = d2[l].max(f32::MIN_POSITIVE);
+            pw[l] = pow(x, kernel.b);
+            let rep = kernel.two_gamma_b / ((0.001 + x) * (kernel.a * pw[l] + 1.0));
+            coef[l] = if d2[l] > 0.0 { alpha * rep * live[l] } else { 0.0 };
+        }
+        let mut clip = [push_clip; LANES];
+        let mut dens = 0.0;
+        if lane0 == 0 {
+            let x = d2[0];
+            coef[0] = if x > 0.0 { problem.pull * alpha * kernel.attraction_with(x, pw[0]) } else { 0.0 };
+            clip[0] = pull_clip;
+            dens = step.dens_coefficient(problem, v, k, e, x, pw[0]);
         }
         for d in 0..D {
-            cur[d] += acc[d];
+            let mut sum = 0.0;
+            for l in 0..LANES {
+                sum += (coef[l] * (start[d] - ys[d][l])).clamp(-clip[l], clip[l]);
+            }
+            if dens != 0.0 {
+                sum += problem.pull * alpha * (dens * (start[d] - ys[d][0])).clamp(-CLIP, CLIP);
+            }
+            acc[d] += sum;
         }
+        lane0 += LANES;
     }
+    let mut end = start;
+    for d in 0..D {
+        end[d] += acc[d];
+    }
+    end
 }
 
 /// [`epoch_pass`] for any dimension.
@@ -444,11 +517,11 @@ fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim:
     moving.par_chunks_mut(dim).enumerate().with_min_len(256).for_each_init(
         || vec![0f32; dim],
         |start, (v, cur)| {
-            for e in step.edges(problem.indptr[v], problem.indptr[v + 1]) {
+            for e in problem.edges(v, step.part) {
                 if !due(problem.rates[e], step.epoch) {
                     continue;
                 }
-                let k = problem.indices[e] as usize;
+                let k = problem.cols[e] as usize;
                 start.copy_from_slice(cur);
                 let yk = &reference[k * dim..(k + 1) * dim];
                 let d2 = sq_dist(start, yk);
