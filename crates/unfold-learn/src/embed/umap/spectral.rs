@@ -156,8 +156,29 @@ pub fn laplacian_eigenvectors_with(
     if n <= options.dense_max || n < 3 * m + 1 {
         return dense_eigenvectors(indptr, indices, weights, &s, k);
     }
+    // The solver works on the vertices in breadth-first order, so that a vertex's neighbours sit
+    // near it in the blocks: the sparse product then reads mostly cached rows instead of
+    // random ones (on MNIST's graph it took half of the solver's time).
+    let order = breadth_first_order(indptr, indices);
+    let mut at = vec![0u32; n];
+    for (new, &old) in order.iter().enumerate() {
+        at[old as usize] = new as u32;
+    }
     // Normalised edge weights w_ij / √(d_i d_j), then A = I + D^{-1/2} W D^{-1/2}.
-    let norm: Vec<f64> = (0..n).flat_map(|i| (indptr[i]..indptr[i + 1]).map(move |e| (i, e))).map(|(i, e)| weights[e] as f64 * s[i] * s[indices[e] as usize]).collect();
+    let mut ptr = Vec::with_capacity(n + 1);
+    let mut cols = Vec::with_capacity(indices.len());
+    let mut norm = Vec::with_capacity(indices.len());
+    ptr.push(0);
+    for &i in &order {
+        let i = i as usize;
+        for e in indptr[i]..indptr[i + 1] {
+            let j = indices[e] as usize;
+            cols.push(at[j]);
+            norm.push(weights[e] as f64 * s[i] * s[j]);
+        }
+        ptr.push(cols.len());
+    }
+    let (indptr, indices) = (&ptr, &cols);
     let apply = |x: &[f64], y: &mut [f64], b: usize| {
         y.par_chunks_mut(CHUNK_ROWS * b).enumerate().for_each(|(c, out)| {
             for (r, row) in out.chunks_mut(b).enumerate() {
@@ -173,11 +194,43 @@ pub fn laplacian_eigenvectors_with(
         });
     };
     let root: f64 = degree.iter().sum::<f64>().sqrt();
-    let trivial: Vec<f64> = degree.iter().map(|d| d.sqrt() / root).collect();
+    let trivial: Vec<f64> = order.iter().map(|&i| degree[i as usize].sqrt() / root).collect();
     let seeds = SeedSource::new(seed);
-    let x0: Vec<f64> = (0..(n * m) as u64).map(|u| normal_f64(seeds.value(STAGE_START, 2 * u), seeds.value(STAGE_START, 2 * u + 1))).collect();
+    // The start block is drawn per original vertex, then put in solver order.
+    let start = |i: usize, c: usize| {
+        let u = (i * m + c) as u64;
+        normal_f64(seeds.value(STAGE_START, 2 * u), seeds.value(STAGE_START, 2 * u + 1))
+    };
+    let x0: Vec<f64> = order.iter().flat_map(|&i| (0..m).map(move |c| start(i as usize, c))).collect();
     let found = lobpcg_largest(n, &apply, x0, k, Some(&trivial), &options.lobpcg, STAGE)?;
-    Ok((found.values.iter().map(|l| 2.0 - l).collect(), found.vectors))
+    let vectors = (0..n).flat_map(|i| &found.vectors[at[i] as usize * k..(at[i] as usize + 1) * k]).copied().collect();
+    Ok((found.values.iter().map(|l| 2.0 - l).collect(), vectors))
+}
+
+/// The vertices in breadth-first order: from the lowest-numbered unvisited vertex, neighbours in
+/// the order the graph lists them, each component after the other.
+fn breadth_first_order(indptr: &[usize], indices: &[u32]) -> Vec<u32> {
+    let n = indptr.len() - 1;
+    let mut seen = vec![false; n];
+    let mut order = Vec::with_capacity(n);
+    for root in 0..n {
+        if seen[root] {
+            continue;
+        }
+        seen[root] = true;
+        let mut head = order.len();
+        order.push(root as u32);
+        while head < order.len() {
+            let v = order[head] as usize;
+            head += 1;
+            for &j in &indices[indptr[v]..indptr[v + 1]] {
+                if !std::mem::replace(&mut seen[j as usize], true) {
+                    order.push(j);
+                }
+            }
+        }
+    }
+    order
 }
 
 /// Dense path: all eigenpairs of `D^{-1/2} W D^{-1/2}`, keeping the 2nd … (k+1)-th largest.
