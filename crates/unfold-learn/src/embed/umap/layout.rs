@@ -209,11 +209,12 @@ struct Problem<'a> {
     /// The graph as given (CSR), for densMAP's radii.
     indptr: &'a [usize],
     indices: &'a [u32],
-    /// Sub-epochs per epoch (see [`SUB_EPOCHS`]).
+    /// Moving rows, and sub-epochs per epoch (see [`SUB_EPOCHS`]).
+    rows: usize,
     parts: usize,
-    /// The edges of row `v` in sub-epoch `p` are `ptr[v·parts + p]..ptr[v·parts + p + 1]` of
-    /// `cols`, `weights` and `rates`: the row's edges whose index in the given graph is
-    /// `≡ p (mod parts)`, in their order there. Contiguous, so a sub-epoch streams only its edges.
+    /// The edges of row `v` in sub-epoch `p` are `ptr[p·n + v]..ptr[p·n + v + 1]` of `cols`,
+    /// `weights` and `rates`: the row's edges whose index in the given graph is `≡ p (mod parts)`,
+    /// in their order there. A sub-epoch's edges are contiguous, row after row.
     ptr: Vec<usize>,
     cols: Vec<u32>,
     weights: Vec<f32>,
@@ -247,8 +248,8 @@ impl<'a> Problem<'a> {
         let mut ptr = Vec::with_capacity(n * parts + 1);
         let mut order = Vec::with_capacity(indices.len());
         ptr.push(0);
-        for v in 0..n {
-            for p in 0..parts {
+        for p in 0..parts {
+            for v in 0..n {
                 order.extend((indptr[v]..indptr[v + 1]).filter(|e| e % parts == p));
                 ptr.push(order.len());
             }
@@ -256,13 +257,14 @@ impl<'a> Problem<'a> {
         let cols = order.iter().map(|&e| indices[e]).collect();
         let weights = order.iter().map(|&e| weights[e]).collect();
         let rates = order.iter().map(|&e| rates[e]).collect();
-        Problem { indptr, indices, parts, ptr, cols, weights, rates, keys, pull, own_index, dens }
+        Problem { indptr, indices, rows: n, parts, ptr, cols, weights, rates, keys, pull, own_index, dens }
     }
 
     /// The edges of row `v` in sub-epoch `part`.
     #[inline]
     fn edges(&self, v: usize, part: usize) -> std::ops::Range<usize> {
-        self.ptr[v * self.parts + part]..self.ptr[v * self.parts + part + 1]
+        let at = part * self.rows + v;
+        self.ptr[at]..self.ptr[at + 1]
     }
 }
 
@@ -270,10 +272,11 @@ impl<'a> Problem<'a> {
 /// falls in the first epoch at or after `s / rate`, as in umap-learn's schedule.
 #[inline]
 fn due(rate: f32, epoch: usize) -> bool {
-    // Truncation is the floor here: both products are ≥ 0. No edge is due in epoch 0, which
-    // is skipped.
+    // Floors compared as floats: exact for the integers an epoch count reaches, and one
+    // instruction each, so a run of edges is tested in vector lanes. No edge is due in epoch 0,
+    // which is skipped.
     debug_assert!(epoch > 0);
-    (epoch as f32 * rate) as u32 > ((epoch - 1) as f32 * rate) as u32
+    (epoch as f32 * rate).floor() > ((epoch - 1) as f32 * rate).floor()
 }
 
 /// Where the other end of an edge and the negative samples are read from.
@@ -400,8 +403,8 @@ const LANES: usize = 8;
 fn epoch_pass<const D: usize>(problem: &Problem, moving: &mut [f32], reference: &[f32], step: &Step) {
     let (reference, _) = reference.as_chunks::<D>();
     moving.as_chunks_mut::<D>().0.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each_init(
-        Vec::new,
-        |list, (c, chunk)| rows_pass::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, list),
+        <(Vec<(u32, u32)>, Vec<u8>)>::default,
+        |scratch, (c, chunk)| rows_pass::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, scratch),
     );
 }
 
@@ -418,15 +421,19 @@ fn rows_pass<const D: usize>(
     cur: &mut [[f32; D]],
     reference: &[[f32; D]],
     step: &Step,
-    list: &mut Vec<(u32, u32)>,
+    (list, flags): &mut (Vec<(u32, u32)>, Vec<u8>),
 ) {
-    let span = problem.ptr[(first + cur.len()) * problem.parts] - problem.ptr[first * problem.parts];
-    list.resize(span, (0, 0));
+    // This task's edges are one contiguous range: test them all at once, then list the due ones.
+    let start = problem.edges(first, step.part).start;
+    let end = problem.edges(first + cur.len() - 1, step.part).end;
+    flags.clear();
+    flags.extend(problem.rates[start..end].iter().map(|&rate| due(rate, step.epoch) as u8));
+    list.resize(end - start, (0, 0));
     let mut len = 0;
     for i in 0..cur.len() {
         for e in problem.edges(first + i, step.part) {
             list[len] = (i as u32, e as u32);
-            len += due(problem.rates[e], step.epoch) as usize;
+            len += flags[e - start] as usize;
         }
     }
     for &(i, e) in &list[..len] {
