@@ -716,5 +716,9 @@ mod tests {
         assert!(optimize_layout(&indptr, &indices, &weights, &mut y, 2, &bad, &NoProgress).unwrap_err().to_string().contains("learning_rate"));
         let e = optimize_layout(&indptr, &indices, &weights, &mut y[..20], 2, &LayoutParams::default(), &NoProgress).unwrap_err();
         assert!(e.to_string().contains("12 rows"), "{e}");
+        let mut far = indices.clone();
+        far[3] = 12;
+        let e = optimize_layout(&indptr, &far, &weights, &mut y, 2, &LayoutParams::default(), &NoProgress).unwrap_err();
+        assert!(e.to_string().contains("edge to point 12"), "{e}");
     }
 }
