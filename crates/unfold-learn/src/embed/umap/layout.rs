@@ -172,9 +172,10 @@ pub fn optimize_layout_fixed(
     let m = indptr.len().saturating_sub(1);
     check_sizes(indptr, indices, weights, moving.len(), m, dim, "moving embedding")?;
     let n_ref = reference.len().checked_div(dim).unwrap_or(0);
-    if n_ref == 0 || reference.len() != n_ref * dim || indices.iter().any(|&j| j as usize >= n_ref) || keys.len() != m {
+    // Columns past the reference are caught in `run`, for the fit's graph too.
+    if n_ref == 0 || reference.len() != n_ref * dim || keys.len() != m {
         return Err(Error::InvalidData(format!(
-            "the layout needs a reference embedding of n_ref × {dim} values covering every column and one key per row: {} values, {} keys for {m} rows",
+            "the layout needs a reference embedding of n_ref × {dim} values and one key per row: {} values, {} keys for {m} rows",
             reference.len(),
             keys.len()
         )));
@@ -720,5 +721,10 @@ mod tests {
         far[3] = 12;
         let e = optimize_layout(&indptr, &far, &weights, &mut y, 2, &LayoutParams::default(), &NoProgress).unwrap_err();
         assert!(e.to_string().contains("edge to point 12"), "{e}");
+        // The same check guards a transform against a smaller reference.
+        let (mut moving, keys) = (y.clone(), (0..12u64).collect::<Vec<_>>());
+        let e = optimize_layout_fixed(&indptr, &indices, &weights, None, &keys, &mut moving, &y[..20], 2, &LayoutParams::default(), &NoProgress)
+            .unwrap_err();
+        assert!(e.to_string().contains("edge to point 10, but there are only 10 points"), "{e}");
     }
 }
