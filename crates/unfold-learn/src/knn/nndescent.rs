@@ -107,7 +107,9 @@ struct Forest {
 
 /// True when every value is an integer in `0..=255`.
 pub(crate) fn is_bytes(values: &[f32]) -> bool {
-    values.par_chunks(1 << 16).all(|c| c.iter().fold(true, |ok, &v| ok & (0.0..=255.0).contains(&v) & (v == v.trunc())))
+    // `as u8` saturates (NaN to 0), so the round trip is exact only for integers in 0..=255;
+    // unlike `trunc`, it needs no library call per value.
+    values.par_chunks(1 << 16).all(|c| c.iter().fold(true, |ok, &v| ok & ((v as u8) as f32 == v)))
 }
 
 /// The rows in the order `perm`, converted by `conv`.
@@ -543,5 +545,8 @@ mod tests {
         assert!(!is_bytes(&[0.5]));
         assert!(!is_bytes(&[256.0]));
         assert!(!is_bytes(&[-1.0]));
+        assert!(!is_bytes(&[f32::NAN]));
+        assert!(!is_bytes(&[f32::INFINITY]));
+        assert!(!is_bytes(&[255.5]));
     }
 }
