@@ -76,7 +76,7 @@ pub(crate) fn build_tree(sketch: &[f32], s: usize, n: usize, leaf_size: usize, m
         }
         for &p in &order[lo..hi] {
             let row = &sketch[p as usize * s..(p as usize + 1) * s];
-            side[p as usize] = row.iter().zip(&normal).map(|(x, w)| x * w).sum::<f32>() - offset;
+            side[p as usize] = dot(row, &normal) - offset;
         }
         // Partition: negative side first. Points on the hyperplane go by a coin flip.
         let mut mid = lo;
@@ -96,4 +96,20 @@ pub(crate) fn build_tree(sketch: &[f32], s: usize, n: usize, leaf_size: usize, m
         stack.push((lo, mid));
     }
     Tree { order, offsets }
+}
+
+/// `a · b` in eight interleaved partial sums, which the compiler keeps in one vector register:
+/// a single running sum is a chain of dependent additions, and the splits spent most of a
+/// tree's time on it.
+#[inline]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let (ac, at) = a.as_chunks::<8>();
+    let (bc, bt) = b.as_chunks::<8>();
+    let mut acc = [0f32; 8];
+    for (x, y) in ac.iter().zip(bc) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    acc.iter().sum::<f32>() + at.iter().zip(bt).map(|(x, y)| x * y).sum::<f32>()
 }
