@@ -79,28 +79,23 @@ pub fn lobpcg_largest(
     let mut x = times(n, &x, m, c.as_ref());
     let mut ax = times(n, &ax, m, c.as_ref());
     let mut p: Option<Vec<f64>> = None;
+    let mut r = vec![0.0; n * m];
     let mut worst = f64::INFINITY;
     for iteration in 0..options.max_iter {
-        let mut r = ax.clone();
-        for (row, xr) in r.chunks_mut(m).zip(x.chunks(m)) {
-            for ((v, &xv), &l) in row.iter_mut().zip(xr).zip(&values) {
-                *v -= l * xv;
+        for ((row, xr), axr) in r.chunks_mut(m).zip(x.chunks(m)).zip(ax.chunks(m)) {
+            for (((v, &xv), &axv), &l) in row.iter_mut().zip(xr).zip(axr).zip(&values) {
+                *v = axv - l * xv;
             }
         }
-        let rr = gram(n, &r, m, &r, m);
-        let norms: Vec<f64> = (0..m).map(|j| rr[(j, j)].max(0.0).sqrt()).collect();
+        let norms = column_norms(n, &r, m);
         worst = norms[..k].iter().copied().fold(0.0, f64::max);
         if worst < options.tol {
-            return Ok(LobpcgResult { values: values[..k].to_vec(), vectors: columns(n, &x, m, &(0..k).collect::<Vec<_>>()), iterations: iteration });
+            return Ok(LobpcgResult { values: values[..k].to_vec(), vectors: columns(&x, m, &(0..k).collect::<Vec<_>>(), None), iterations: iteration });
         }
         let active: Vec<usize> = (0..m).filter(|&j| norms[j] >= options.tol).collect();
         // New directions: the active residuals and the active previous directions.
-        let mut extra = columns(n, &r, m, &active);
-        let mut extra_cols = active.len();
-        if let Some(p) = &p {
-            extra = hcat(n, &extra, extra_cols, &columns(n, p, m, &active), active.len());
-            extra_cols += active.len();
-        }
+        let extra = columns(&r, m, &active, p.as_deref().map(|p| (p, m)));
+        let extra_cols = active.len() * if p.is_some() { 2 } else { 1 };
         let mut against = fixed.clone();
         against.push((&x, m));
         let (q, qc) = orthonormalize_block(n, extra, extra_cols, &against, stage)?;
@@ -108,13 +103,17 @@ pub fn lobpcg_largest(
             break;
         }
         let aq = apply_new(n, apply, &q, qc);
-        let s = hcat(n, &x, m, &q, qc);
-        let as_ = hcat(n, &ax, m, &aq, qc);
+        // Rayleigh–Ritz on S = [X | Q] with AS = [AX | AQ], block by block.
         let sc = m + qc;
-        let (vals, c) = ritz(&gram(n, &s, sc, &as_, sc), m, stage)?;
+        let mut h = Mat::zeros(sc, sc);
+        h.as_mut().submatrix_mut(0, 0, m, m).copy_from(gram(n, &x, m, &ax, m).as_ref());
+        h.as_mut().submatrix_mut(0, m, m, qc).copy_from(gram(n, &x, m, &aq, qc).as_ref());
+        h.as_mut().submatrix_mut(m, 0, qc, m).copy_from(gram(n, &q, qc, &ax, m).as_ref());
+        h.as_mut().submatrix_mut(m, m, qc, qc).copy_from(gram(n, &q, qc, &aq, qc).as_ref());
+        let (vals, c) = ritz(&h, m, stage)?;
         values = vals;
-        x = times(n, &s, sc, c.as_ref());
-        ax = times(n, &as_, sc, c.as_ref());
+        x = times_pair(n, &x, m, &q, qc, c.as_ref());
+        ax = times_pair(n, &ax, m, &aq, qc, c.as_ref());
         // P: the part of the update outside the old X.
         p = Some(times(n, &q, qc, c.as_ref().subrows(m, qc)));
     }
@@ -165,6 +164,12 @@ fn gram(n: usize, a: &[f64], ca: usize, b: &[f64], cb: usize) -> Mat<f64> {
 
 /// `A C` for row-major `A` (`n × ca`) and `C` (`ca × cc`), row-major `n × cc`.
 fn times(n: usize, a: &[f64], ca: usize, c: MatRef<'_, f64>) -> Vec<f64> {
+    times_pair(n, a, ca, &[], 0, c)
+}
+
+/// `[A | B] C` for row-major `A` (`n × ca`), `B` (`n × cb`) and `C` (`(ca + cb) × cc`), without
+/// forming `[A | B]`: row-major `n × cc`.
+fn times_pair(n: usize, a: &[f64], ca: usize, b: &[f64], cb: usize, c: MatRef<'_, f64>) -> Vec<f64> {
     let cc = c.ncols();
     let mut out = vec![0.0; n * cc];
     if cc == 0 {
@@ -173,27 +178,46 @@ fn times(n: usize, a: &[f64], ca: usize, c: MatRef<'_, f64>) -> Vec<f64> {
     out.par_chunks_mut(CHUNK_ROWS * cc).enumerate().for_each(|(chunk, o)| {
         let rows = o.len() / cc;
         let start = chunk * CHUNK_ROWS;
+        let mut o = MatMut::from_row_major_slice_mut(o, rows, cc);
         let ar = MatRef::from_row_major_slice(&a[start * ca..(start + rows) * ca], rows, ca);
-        matmul(MatMut::from_row_major_slice_mut(o, rows, cc), Accum::Replace, ar, c, 1.0, Par::Seq);
+        matmul(o.as_mut(), Accum::Replace, ar, c.subrows(0, ca), 1.0, Par::Seq);
+        if cb > 0 {
+            let br = MatRef::from_row_major_slice(&b[start * cb..(start + rows) * cb], rows, cb);
+            matmul(o, Accum::Add, br, c.subrows(ca, cb), 1.0, Par::Seq);
+        }
     });
     out
 }
 
-/// The columns `cols` of a row-major block with `b` columns.
-fn columns(n: usize, a: &[f64], b: usize, cols: &[usize]) -> Vec<f64> {
-    let mut out = Vec::with_capacity(n * cols.len());
-    for row in a.chunks(b) {
-        out.extend(cols.iter().map(|&j| row[j]));
-    }
-    out
+/// The Euclidean norm of each column of a row-major block with `b` columns (chunk sums added in
+/// order).
+fn column_norms(n: usize, a: &[f64], b: usize) -> Vec<f64> {
+    let partial: Vec<Vec<f64>> = a
+        .par_chunks(CHUNK_ROWS * b)
+        .map(|chunk| {
+            let mut sum = vec![0.0; b];
+            for row in chunk.chunks(b) {
+                for (s, &v) in sum.iter_mut().zip(row) {
+                    *s += v * v;
+                }
+            }
+            sum
+        })
+        .collect();
+    debug_assert_eq!(partial.len(), n.div_ceil(CHUNK_ROWS));
+    (0..b).map(|j| partial.iter().map(|s| s[j]).sum::<f64>().sqrt()).collect()
 }
 
-/// `[A | B]` for row-major blocks.
-fn hcat(n: usize, a: &[f64], ca: usize, b: &[f64], cb: usize) -> Vec<f64> {
-    let mut out = Vec::with_capacity(n * (ca + cb));
-    for i in 0..n {
-        out.extend_from_slice(&a[i * ca..(i + 1) * ca]);
-        out.extend_from_slice(&b[i * cb..(i + 1) * cb]);
+/// The columns `cols` of a row-major block with `b` columns, followed by the same columns of
+/// `also` (a block with the same column count) if given, in one row-major block.
+fn columns(a: &[f64], b: usize, cols: &[usize], also: Option<(&[f64], usize)>) -> Vec<f64> {
+    let width = cols.len() * if also.is_some() { 2 } else { 1 };
+    let mut out = Vec::with_capacity(a.len() / b.max(1) * width);
+    for (i, row) in a.chunks(b).enumerate() {
+        out.extend(cols.iter().map(|&j| row[j]));
+        if let Some((p, pb)) = also {
+            out.extend(cols.iter().map(|&j| p[i * pb + j]));
+        }
     }
     out
 }
