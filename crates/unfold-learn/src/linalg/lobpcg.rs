@@ -232,8 +232,13 @@ fn orthonormalize_block(n: usize, mut v: Vec<f64>, mut cols: usize, against: &[(
         }
         for &(q, cq) in against {
             let c = gram(n, q, cq, &v, cols);
-            let proj = times(n, q, cq, c.as_ref());
-            v.par_iter_mut().zip(proj.par_iter()).for_each(|(a, b)| *a -= b);
+            // v −= q c, chunk by chunk in place.
+            v.par_chunks_mut(CHUNK_ROWS * cols).enumerate().for_each(|(chunk, o)| {
+                let rows = o.len() / cols;
+                let start = chunk * CHUNK_ROWS;
+                let qr = MatRef::from_row_major_slice(&q[start * cq..(start + rows) * cq], rows, cq);
+                matmul(MatMut::from_row_major_slice_mut(o, rows, cols), Accum::Add, qr, c.as_ref(), -1.0, Par::Seq);
+            });
         }
         let g = gram(n, &v, cols, &v, cols);
         let max_diag = (0..cols).map(|j| g[(j, j)]).fold(0.0, f64::max);
