@@ -441,31 +441,30 @@ fn sample_candidates(heaps: &Heaps, flags: &mut [u8], m: usize, seeds: &SeedSour
         .zip(new_c.len.par_iter_mut())
         .zip(old_c.ids.par_chunks_mut(m).zip(old_c.len.par_iter_mut()))
         .enumerate()
-        .for_each(|(p, ((nid, nlen), (oid, olen)))| {
-            let mut new_list: Vec<(u64, u32)> = Vec::with_capacity(4 * k);
-            let mut old_list: Vec<(u64, u32)> = Vec::with_capacity(4 * k);
-            let forward = (0..k).map(|c| (heaps.idx[p * k + c], flags[p * k + c]));
-            let reverse = rev[count[p] as usize..count[p + 1] as usize].iter().copied();
-            for (c, flag) in forward.chain(reverse) {
-                let list = if flag != 0 { &mut new_list } else { &mut old_list };
-                list.push((priority(p, c), c));
-            }
-            for (list, ids, len) in [(&mut new_list, &mut *nid, &mut *nlen), (&mut old_list, &mut *oid, &mut *olen)] {
-                list.sort_unstable();
-                list.dedup_by_key(|e| e.1);
-                let mut taken = 0;
-                for &(_, c) in list.iter() {
-                    if taken == m {
-                        break;
-                    }
-                    if !ids[..taken].contains(&c) {
-                        ids[taken] = c;
-                        taken += 1;
-                    }
+        .for_each_init(
+            || (Vec::with_capacity(4 * k), Vec::with_capacity(4 * k)),
+            |(new_list, old_list): &mut (Vec<(u64, u32)>, Vec<(u64, u32)>), (p, ((nid, nlen), (oid, olen)))| {
+                new_list.clear();
+                old_list.clear();
+                let forward = (0..k).map(|c| (heaps.idx[p * k + c], flags[p * k + c]));
+                let reverse = rev[count[p] as usize..count[p + 1] as usize].iter().copied();
+                for (c, flag) in forward.chain(reverse) {
+                    let list = if flag != 0 { &mut *new_list } else { &mut *old_list };
+                    list.push((priority(p, c), c));
                 }
-                *len = taken as u32;
-            }
-        });
+                for (list, ids, len) in [(&mut *new_list, &mut *nid, &mut *nlen), (&mut *old_list, &mut *oid, &mut *olen)] {
+                    // A candidate's priority depends only on (p, c), so its copies sort next to
+                    // each other and `dedup` leaves each candidate once.
+                    list.sort_unstable();
+                    list.dedup_by_key(|e| e.1);
+                    let taken = list.len().min(m);
+                    for (id, &(_, c)) in ids.iter_mut().zip(&list[..taken]) {
+                        *id = c;
+                    }
+                    *len = taken as u32;
+                }
+            },
+        );
     // A candidate can be both new (one direction) and old (the other): keep it new only.
     old_c.ids.par_chunks_mut(m).zip(old_c.len.par_iter_mut()).enumerate().for_each(|(p, (oid, olen))| {
         let news = new_c.row(p);
