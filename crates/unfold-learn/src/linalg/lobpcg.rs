@@ -87,14 +87,14 @@ pub fn lobpcg_largest(
                 *v = axv - l * xv;
             }
         }
-        let norms = column_norms(n, &r, m);
+        let norms = column_norms(&r, m);
         worst = norms[..k].iter().copied().fold(0.0, f64::max);
         if worst < options.tol {
             return Ok(LobpcgResult { values: values[..k].to_vec(), vectors: columns(&x, m, &(0..k).collect::<Vec<_>>(), None), iterations: iteration });
         }
         let active: Vec<usize> = (0..m).filter(|&j| norms[j] >= options.tol).collect();
         // New directions: the active residuals and the active previous directions.
-        let extra = columns(&r, m, &active, p.as_deref().map(|p| (p, m)));
+        let extra = columns(&r, m, &active, p.as_deref());
         let extra_cols = active.len() * if p.is_some() { 2 } else { 1 };
         let mut against = fixed.clone();
         against.push((&x, m));
@@ -191,7 +191,7 @@ fn times_pair(n: usize, a: &[f64], ca: usize, b: &[f64], cb: usize, c: MatRef<'_
 
 /// The Euclidean norm of each column of a row-major block with `b` columns (chunk sums added in
 /// order).
-fn column_norms(n: usize, a: &[f64], b: usize) -> Vec<f64> {
+fn column_norms(a: &[f64], b: usize) -> Vec<f64> {
     let partial: Vec<Vec<f64>> = a
         .par_chunks(CHUNK_ROWS * b)
         .map(|chunk| {
@@ -204,19 +204,18 @@ fn column_norms(n: usize, a: &[f64], b: usize) -> Vec<f64> {
             sum
         })
         .collect();
-    debug_assert_eq!(partial.len(), n.div_ceil(CHUNK_ROWS));
     (0..b).map(|j| partial.iter().map(|s| s[j]).sum::<f64>().sqrt()).collect()
 }
 
 /// The columns `cols` of a row-major block with `b` columns, followed by the same columns of
-/// `also` (a block with the same column count) if given, in one row-major block.
-fn columns(a: &[f64], b: usize, cols: &[usize], also: Option<(&[f64], usize)>) -> Vec<f64> {
+/// `also` (another block with `b` columns) if given, in one row-major block.
+fn columns(a: &[f64], b: usize, cols: &[usize], also: Option<&[f64]>) -> Vec<f64> {
     let width = cols.len() * if also.is_some() { 2 } else { 1 };
     let mut out = Vec::with_capacity(a.len() / b.max(1) * width);
     for (i, row) in a.chunks(b).enumerate() {
         out.extend(cols.iter().map(|&j| row[j]));
-        if let Some((p, pb)) = also {
-            out.extend(cols.iter().map(|&j| p[i * pb + j]));
+        if let Some(p) = also {
+            out.extend(cols.iter().map(|&j| p[i * b + j]));
         }
     }
     out
