@@ -396,6 +396,9 @@ fn fill_random<R: RowSet>(heaps: &mut Heaps, flags: &mut [u8], g: &R, seeds: &Se
     );
 }
 
+/// Candidates with their random priorities.
+type Prioritised = Vec<(u64, u32)>;
+
 /// Up to `m` candidates per point, flat.
 struct Candidates {
     m: usize,
@@ -443,7 +446,7 @@ fn sample_candidates(heaps: &Heaps, flags: &mut [u8], m: usize, seeds: &SeedSour
         .enumerate()
         .for_each_init(
             || (Vec::with_capacity(4 * k), Vec::with_capacity(4 * k)),
-            |(new_list, old_list): &mut (Vec<(u64, u32)>, Vec<(u64, u32)>), (p, ((nid, nlen), (oid, olen)))| {
+            |(new_list, old_list): &mut (Prioritised, Prioritised), (p, ((nid, nlen), (oid, olen)))| {
                 new_list.clear();
                 old_list.clear();
                 let forward = (0..k).map(|c| (heaps.idx[p * k + c], flags[p * k + c]));
