@@ -12,6 +12,7 @@ use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rand_xoshiro::rand_core::Rng;
 use rayon::prelude::*;
 
+use crate::metric::dot;
 use crate::rng::{SeedSource, Stream, below, normal_f64};
 
 /// Columns of the sketch the trees split on.
@@ -98,18 +99,3 @@ pub(crate) fn build_tree(sketch: &[f32], s: usize, n: usize, leaf_size: usize, m
     Tree { order, offsets }
 }
 
-/// `a · b` in eight interleaved partial sums, which the compiler keeps in one vector register:
-/// a single running sum is a chain of dependent additions, and the splits spent most of a
-/// tree's time on it.
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let (ac, at) = a.as_chunks::<8>();
-    let (bc, bt) = b.as_chunks::<8>();
-    let mut acc = [0f32; 8];
-    for (x, y) in ac.iter().zip(bc) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    acc.iter().sum::<f32>() + at.iter().zip(bt).map(|(x, y)| x * y).sum::<f32>()
-}
