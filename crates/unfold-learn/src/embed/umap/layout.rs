@@ -218,6 +218,8 @@ struct Problem<'a> {
     /// in their order there. A sub-epoch's edges are contiguous, row after row.
     ptr: Vec<usize>,
     cols: Vec<u32>,
+    /// The moving row of each edge.
+    row_of: Vec<u32>,
     weights: Vec<f32>,
     /// Samples per epoch of each edge (≤ 1).
     rates: Vec<f32>,
@@ -248,17 +250,19 @@ impl<'a> Problem<'a> {
         let n = indptr.len() - 1;
         let mut ptr = Vec::with_capacity(n * parts + 1);
         let mut order = Vec::with_capacity(indices.len());
+        let mut row_of = Vec::with_capacity(indices.len());
         ptr.push(0);
         for p in 0..parts {
             for v in 0..n {
                 order.extend((indptr[v]..indptr[v + 1]).filter(|e| e % parts == p));
+                row_of.resize(order.len(), v as u32);
                 ptr.push(order.len());
             }
         }
         let cols = order.iter().map(|&e| indices[e]).collect();
         let weights = order.iter().map(|&e| weights[e]).collect();
         let rates = order.iter().map(|&e| rates[e]).collect();
-        Problem { indptr, indices, rows: n, parts, ptr, cols, weights, rates, keys, pull, own_index, dens }
+        Problem { indptr, indices, rows: n, parts, ptr, cols, row_of, weights, rates, keys, pull, own_index, dens }
     }
 
     /// The edges of row `v` in sub-epoch `part`.
@@ -404,7 +408,7 @@ const LANES: usize = 8;
 fn epoch_pass<const D: usize>(problem: &Problem, moving: &mut [f32], reference: &[f32], step: &Step) {
     let (reference, _) = reference.as_chunks::<D>();
     moving.as_chunks_mut::<D>().0.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each_init(
-        <(Vec<(u32, u32)>, Vec<u8>)>::default,
+        <(Vec<u32>, Vec<u8>)>::default,
         |scratch, (c, chunk)| rows_pass::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, scratch),
     );
 }
@@ -413,8 +417,9 @@ fn epoch_pass<const D: usize>(problem: &Problem, moving: &mut [f32], reference: 
 const ROWS_PER_TASK: usize = 128;
 
 /// The edges of moving rows `first..first + cur.len()` in one epoch (see [`epoch_pass`]). The
-/// due edges are listed first, without branches, so that the loop over them runs without
-/// mispredictions and the work of consecutive rows overlaps.
+/// due edges are listed first, in one flat pass without branches over the task's edge range
+/// (each edge knows its row), so that neither the listing nor the loop over the due edges
+/// mispredicts on rows' varying edge counts, and the work of consecutive rows overlaps.
 #[multiversion(targets("x86_64+avx2+fma"))]
 fn rows_pass<const D: usize>(
     problem: &Problem,
@@ -422,24 +427,23 @@ fn rows_pass<const D: usize>(
     cur: &mut [[f32; D]],
     reference: &[[f32; D]],
     step: &Step,
-    (list, flags): &mut (Vec<(u32, u32)>, Vec<u8>),
+    (list, flags): &mut (Vec<u32>, Vec<u8>),
 ) {
     // This task's edges are one contiguous range: test them all at once, then list the due ones.
     let start = problem.edges(first, step.part).start;
     let end = problem.edges(first + cur.len() - 1, step.part).end;
     flags.clear();
     flags.extend(problem.rates[start..end].iter().map(|&rate| due(rate, step.epoch) as u8));
-    list.resize(end - start, (0, 0));
+    list.resize(end - start, 0);
     let mut len = 0;
-    for i in 0..cur.len() {
-        for e in problem.edges(first + i, step.part) {
-            list[len] = (i as u32, e as u32);
-            len += flags[e - start] as usize;
-        }
+    for (e, &flag) in (start..end).zip(flags.iter()) {
+        list[len] = e as u32;
+        len += flag as usize;
     }
-    for &(i, e) in &list[..len] {
-        let i = i as usize;
-        cur[i] = edge_move::<D>(problem, first + i, e as usize, cur[i], reference, step);
+    for &e in &list[..len] {
+        let v = problem.row_of[e as usize] as usize;
+        let i = v - first;
+        cur[i] = edge_move::<D>(problem, v, e as usize, cur[i], reference, step);
     }
 }
 
