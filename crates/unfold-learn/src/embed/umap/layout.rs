@@ -9,9 +9,10 @@
 //! lighter than `w_max / n_epochs` are never sampled and are dropped first, as umap-learn does.
 //!
 //! **Order-independent updates.** umap-learn moves points edge by edge, so its result depends on
-//! the order in which threads reach the edges (it runs on one thread when seeded). Here every
-//! move of an epoch is computed from the coordinates at the start of the epoch and each point
-//! sums the moves it receives itself, from its own row of the (symmetric) graph: the pull of an
+//! the order in which threads reach the edges (it runs on one thread when seeded). Here, in a
+//! fit, every move of a sub-epoch (a quarter of the edges, see [`SUB_EPOCHS`]) is computed from
+//! the coordinates at its start, and each point sums the moves it receives itself, from its own
+//! row of the (symmetric) graph: the pull of an
 //! edge counts twice, once as `(j, k)` and once as `(k, j)` with `j` as the moved other end, as in
 //! umap-learn where both directions are sampled. Negative samples are a hash of
 //! `(seed, epoch, edge, sample)`. The result is bit-identical at any thread count, and every
@@ -407,10 +408,130 @@ const LANES: usize = 8;
 /// ([`edge_move`]); rows are independent, and each task takes [`ROWS_PER_TASK`] of them.
 fn epoch_pass<const D: usize>(problem: &Problem, moving: &mut [f32], reference: &[f32], step: &Step) {
     let (reference, _) = reference.as_chunks::<D>();
+    // The fit without densMAP's term (the common case) takes the batched pass; a transform keeps
+    // moving its rows edge by edge, as umap-learn does.
+    if problem.own_index && step.dens.is_none() {
+        moving.as_chunks_mut::<D>().0.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each_init(Batch::default, |scratch, (c, chunk)| {
+            rows_pass_batched::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, scratch)
+        });
+        return;
+    }
     moving.as_chunks_mut::<D>().0.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each_init(
         <(Vec<u32>, Vec<u8>)>::default,
         |scratch, (c, chunk)| rows_pass::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, scratch),
     );
+}
+
+/// Scratch of one task of [`rows_pass_batched`].
+#[derive(Default)]
+struct Batch {
+    list: Vec<u32>,
+    flags: Vec<u8>,
+    /// Per interaction (the pull, then the negative samples, of each due edge): the differences
+    /// `start − other end`, one block of all interactions per coordinate, replaced by the moves.
+    diff: Vec<f32>,
+    /// Per interaction: the factor of its coefficient (`pull · α` for the pull, `α` for a push,
+    /// 0 for a negative sample that hit the row itself).
+    scale: Vec<f32>,
+    /// Per interaction: 1 for the pull, 0 for a push.
+    is_pull: Vec<f32>,
+}
+
+/// [`rows_pass`] for a fit: every move of a sub-epoch starts from the row's coordinates in the
+/// snapshot, not from its coordinates after its previous edge, so the interactions (the pull and
+/// the negative samples of each due edge) are all independent. They are computed in three flat
+/// loops: gather the differences to the other ends, compute all moves in vector lanes, add each
+/// edge's moves to its row in edge order. On MNIST this took an epoch from 40 to 33 ms on one
+/// thread: the per-edge version's dependency chain (start → distance → `pow` → division → clip →
+/// sum → next start) left most execution units idle, and its batch of [`LANES`] per edge had
+/// two of eight lanes empty with five negative samples. Layout quality is unchanged
+/// (trustworthiness@15 and 10-NN accuracy within ±0.0003 at the same seed).
+#[multiversion(targets("x86_64+avx2+fma"))]
+fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut [[f32; D]], reference: &[[f32; D]], step: &Step, batch: &mut Batch) {
+    let start = problem.edges(first, step.part).start;
+    let end = problem.edges(first + cur.len() - 1, step.part).end;
+    let Batch { list, flags, diff, scale, is_pull } = batch;
+    flags.clear();
+    flags.extend(problem.rates[start..end].iter().map(|&rate| due(rate, step.epoch) as u8));
+    list.resize(end - start, 0);
+    let mut due_edges = 0;
+    for (e, &flag) in (start..end).zip(flags.iter()) {
+        list[due_edges] = e as u32;
+        due_edges += flag as usize;
+    }
+    let n_ref = reference.len();
+    let per = 1 + step.negatives;
+    let len = (due_edges * per).next_multiple_of(LANES);
+    diff.clear();
+    diff.resize(D * len, 0.0);
+    scale.resize(len, 0.0);
+    is_pull.resize(len, 0.0);
+    let (alpha, kernel) = (step.alpha, step.kernel);
+    let pull_scale = problem.pull * alpha;
+    for (t, &e) in list[..due_edges].iter().enumerate() {
+        let e = e as usize;
+        let v = problem.row_of[e] as usize;
+        let k = problem.cols[e] as usize;
+        let s = reference[v];
+        let at = t * per;
+        for d in 0..D {
+            diff[d * len + at] = s[d] - reference[k][d];
+        }
+        scale[at] = pull_scale;
+        is_pull[at] = 1.0;
+        let h = step.edge_hash(problem.keys[v], k);
+        for q in 1..per {
+            let m = below(mix64(h.wrapping_add(q as u64)), n_ref);
+            for d in 0..D {
+                diff[d * len + at + q] = s[d] - reference[m][d];
+            }
+            scale[at + q] = if m == v { 0.0 } else { alpha };
+            is_pull[at + q] = 0.0;
+        }
+    }
+    let (pull_clip, push_clip) = (problem.pull * alpha * CLIP, alpha * CLIP);
+    for j0 in (0..len).step_by(LANES) {
+        // Whole lanes: the padding past the last edge has zero differences, so its moves are 0.
+        let mut x = [[0f32; LANES]; D];
+        for (d, xd) in x.iter_mut().enumerate() {
+            xd.copy_from_slice(&diff[d * len + j0..d * len + j0 + LANES]);
+        }
+        let sc: &[f32; LANES] = scale[j0..j0 + LANES].try_into().unwrap();
+        let pl: &[f32; LANES] = is_pull[j0..j0 + LANES].try_into().unwrap();
+        let mut d2 = [0f32; LANES];
+        for xd in &x {
+            for l in 0..LANES {
+                d2[l] += xd[l] * xd[l];
+            }
+        }
+        let mut pw = [0f32; LANES];
+        for l in 0..LANES {
+            pw[l] = pow(d2[l].max(f32::MIN_POSITIVE), kernel.b);
+        }
+        let mut c = [0f32; LANES];
+        let mut clip = [0f32; LANES];
+        for l in 0..LANES {
+            // Blends by arithmetic (`pl` is 0 or 1), so the lanes stay in vector registers.
+            let y = d2[l].max(f32::MIN_POSITIVE);
+            let num = kernel.two_gamma_b - pl[l] * (kernel.two_ab * pw[l] + kernel.two_gamma_b);
+            let den = y + 0.001 * (1.0 - pl[l]);
+            let v = sc[l] * num / (den * (kernel.a * pw[l] + 1.0));
+            c[l] = if d2[l] > 0.0 { v } else { 0.0 };
+            clip[l] = push_clip + pl[l] * (pull_clip - push_clip);
+        }
+        for (d, xd) in x.iter_mut().enumerate() {
+            for l in 0..LANES {
+                xd[l] = (c[l] * xd[l]).clamp(-clip[l], clip[l]);
+            }
+            diff[d * len + j0..d * len + j0 + LANES].copy_from_slice(xd);
+        }
+    }
+    for (t, &e) in list[..due_edges].iter().enumerate() {
+        let i = problem.row_of[e as usize] as usize - first;
+        for d in 0..D {
+            cur[i][d] += diff[d * len + t * per..d * len + (t + 1) * per].iter().sum::<f32>();
+        }
+    }
 }
 
 /// Rows per task of [`epoch_pass`].
