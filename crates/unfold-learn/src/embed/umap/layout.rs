@@ -406,12 +406,12 @@ impl Step<'_> {
 /// Lanes of the batched force computation.
 const LANES: usize = 8;
 
-/// One epoch for `D`-dimensional coordinates: each moving row walks its sampled edges in order
-/// ([`edge_move`]); rows are independent, and each task takes [`ROWS_PER_TASK`] of them.
+/// One sub-epoch for `D`-dimensional coordinates: in a fit without densMAP's term all moves at
+/// once ([`rows_pass_batched`]), otherwise each moving row walks its sampled edges in order
+/// ([`rows_pass`]); rows are independent, and each task takes [`ROWS_PER_TASK`] of them.
 fn epoch_pass<const D: usize>(problem: &Problem, moving: &mut [f32], reference: &[f32], step: &Step) {
     let (reference, _) = reference.as_chunks::<D>();
-    // The fit without densMAP's term (the common case) takes the batched pass; a transform keeps
-    // moving its rows edge by edge, as umap-learn does.
+    // A transform keeps moving its rows edge by edge, as umap-learn does.
     if problem.own_index && step.dens.is_none() {
         moving.as_chunks_mut::<D>().0.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each_init(Batch::default, |scratch, (c, chunk)| {
             rows_pass_batched::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, scratch)
@@ -419,7 +419,7 @@ fn epoch_pass<const D: usize>(problem: &Problem, moving: &mut [f32], reference: 
         return;
     }
     moving.as_chunks_mut::<D>().0.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each_init(
-        <(Vec<u32>, Vec<u8>)>::default,
+        DueEdges::default,
         |scratch, (c, chunk)| rows_pass::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, scratch),
     );
 }
@@ -427,8 +427,7 @@ fn epoch_pass<const D: usize>(problem: &Problem, moving: &mut [f32], reference: 
 /// Scratch of one task of [`rows_pass_batched`].
 #[derive(Default)]
 struct Batch {
-    list: Vec<u32>,
-    flags: Vec<u8>,
+    due: DueEdges,
     /// The differences `start − other end` of the due edges' pulls, one block per coordinate,
     /// replaced by the moves.
     pulls: Vec<f32>,
@@ -451,17 +450,9 @@ struct Batch {
 /// 0.9692 against 0.9517 / 0.9686).
 #[multiversion(targets("x86_64+avx2+fma"))]
 fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut [[f32; D]], reference: &[[f32; D]], step: &Step, batch: &mut Batch) {
-    let start = problem.edges(first, step.part).start;
-    let end = problem.edges(first + cur.len() - 1, step.part).end;
-    let Batch { list, flags, pulls, pushes } = batch;
-    flags.clear();
-    flags.extend(problem.rates[start..end].iter().map(|&rate| due(rate, step.epoch) as u8));
-    list.resize(end - start, 0);
-    let mut due_edges = 0;
-    for (e, &flag) in (start..end).zip(flags.iter()) {
-        list[due_edges] = e as u32;
-        due_edges += flag as usize;
-    }
+    let Batch { due, pulls, pushes } = batch;
+    let list = due.list(problem, first, cur.len(), step);
+    let due_edges = list.len();
     let (n_ref, r) = (reference.len(), step.negatives);
     // Whole lanes: the padding has zero differences, so its moves are 0.
     let (len_pull, len_push) = (due_edges.next_multiple_of(LANES), (due_edges * r).next_multiple_of(LANES));
@@ -469,7 +460,7 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
     pulls.resize(D * len_pull, 0.0);
     pushes.clear();
     pushes.resize(D * len_push, 0.0);
-    for (t, &e) in list[..due_edges].iter().enumerate() {
+    for (t, &e) in list.iter().enumerate() {
         let e = e as usize;
         let v = problem.row_of[e] as usize;
         let k = problem.cols[e] as usize;
@@ -489,7 +480,7 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
     let pull = problem.pull * alpha;
     clipped_moves::<D>(pulls, len_pull, kernel.b, pull * CLIP, |d2, pw| pull * kernel.attraction_with(d2, pw));
     clipped_moves::<D>(pushes, len_push, kernel.b, alpha * CLIP, |d2, pw| alpha * kernel.repulsion_with(d2, pw));
-    for (t, &e) in list[..due_edges].iter().enumerate() {
+    for (t, &e) in list.iter().enumerate() {
         let i = problem.row_of[e as usize] as usize - first;
         for d in 0..D {
             cur[i][d] += pulls[d * len_pull + t] + pushes[d * len_push + t * r..d * len_push + (t + 1) * r].iter().sum::<f32>();
@@ -533,31 +524,39 @@ fn clipped_moves<const D: usize>(diff: &mut [f32], len: usize, b: f32, clip: f32
 /// Rows per task of [`epoch_pass`].
 const ROWS_PER_TASK: usize = 128;
 
-/// The edges of moving rows `first..first + cur.len()` in one epoch (see [`epoch_pass`]). The
-/// due edges are listed first, in one flat pass without branches over the task's edge range
-/// (each edge knows its row), so that neither the listing nor the loop over the due edges
-/// mispredicts on rows' varying edge counts, and the work of consecutive rows overlaps.
-#[multiversion(targets("x86_64+avx2+fma"))]
-fn rows_pass<const D: usize>(
-    problem: &Problem,
-    first: usize,
-    cur: &mut [[f32; D]],
-    reference: &[[f32; D]],
-    step: &Step,
-    (list, flags): &mut (Vec<u32>, Vec<u8>),
-) {
-    // This task's edges are one contiguous range: test them all at once, then list the due ones.
-    let start = problem.edges(first, step.part).start;
-    let end = problem.edges(first + cur.len() - 1, step.part).end;
-    flags.clear();
-    flags.extend(problem.rates[start..end].iter().map(|&rate| due(rate, step.epoch) as u8));
-    list.resize(end - start, 0);
-    let mut len = 0;
-    for (e, &flag) in (start..end).zip(flags.iter()) {
-        list[len] = e as u32;
-        len += flag as usize;
+/// Scratch of one task: its due edges, and the due test of its edges.
+#[derive(Default)]
+struct DueEdges {
+    list: Vec<u32>,
+    flags: Vec<u8>,
+}
+
+impl DueEdges {
+    /// The edges of moving rows `first..first + rows` due in this sub-epoch, in order. The task's
+    /// edges are one contiguous range: they are tested at once in vector lanes, then listed in
+    /// one flat pass without branches (each edge knows its row), so that neither the listing nor
+    /// the loop over the due edges mispredicts on the rows' varying edge counts.
+    #[inline(always)]
+    fn list(&mut self, problem: &Problem, first: usize, rows: usize, step: &Step) -> &[u32] {
+        let start = problem.edges(first, step.part).start;
+        let end = problem.edges(first + rows - 1, step.part).end;
+        self.flags.clear();
+        self.flags.extend(problem.rates[start..end].iter().map(|&rate| due(rate, step.epoch) as u8));
+        self.list.resize(end - start, 0);
+        let mut len = 0;
+        for (e, &flag) in (start..end).zip(self.flags.iter()) {
+            self.list[len] = e as u32;
+            len += flag as usize;
+        }
+        &self.list[..len]
     }
-    for &e in &list[..len] {
+}
+
+/// The edges of moving rows `first..first + cur.len()` in one sub-epoch (see [`epoch_pass`]),
+/// edge by edge: each move starts where the row's previous one ended.
+#[multiversion(targets("x86_64+avx2+fma"))]
+fn rows_pass<const D: usize>(problem: &Problem, first: usize, cur: &mut [[f32; D]], reference: &[[f32; D]], step: &Step, due: &mut DueEdges) {
+    for &e in due.list(problem, first, cur.len(), step) {
         let v = problem.row_of[e as usize] as usize;
         let i = v - first;
         cur[i] = edge_move::<D>(problem, v, e as usize, cur[i], reference, step);
