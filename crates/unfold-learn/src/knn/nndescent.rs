@@ -180,7 +180,7 @@ impl RowSet for ByteRows {
 
 /// `Σ (a−b)²` over bytes, exact.
 #[inline]
-fn sq_euclidean_u8(a: &[u8], b: &[u8]) -> u64 {
+pub(crate) fn sq_euclidean_u8(a: &[u8], b: &[u8]) -> u64 {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {

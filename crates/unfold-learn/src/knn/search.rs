@@ -110,29 +110,69 @@ pub fn query(
     if k == 0 || k > n {
         return Err(Error::param("k", k, format!("must be between 1 and the number of indexed rows ({n})")));
     }
-    let m = queries.n_rows();
-    let mut idx = vec![0u32; m * k];
-    let mut dist = vec![0f32; m * k];
     let graph = graph.filter(|_| n > super::EXACT_MAX_ROWS);
+    search(n, queries.n_rows(), k, ef, graph, progress, |i, j| metric.distance(queries.row(i), index.row(j)))
+}
+
+/// [`query`] for rows of bytes under (squared) euclidean distance (`root`: euclidean), as
+/// NN-descent keeps pixel-like data: `index` is `n × d`, `queries` `m × d`. The distances are
+/// exact and each costs a quarter of the memory traffic of `f32` rows.
+///
+/// # Errors
+/// As [`query`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn query_bytes(
+    index: &[u8],
+    graph: Option<&SearchGraph>,
+    queries: &[u8],
+    d: usize,
+    k: usize,
+    root: bool,
+    ef: usize,
+    progress: &dyn Progress,
+) -> Result<(Vec<u32>, Vec<f32>)> {
+    let n = index.len() / d;
+    if k == 0 || k > n {
+        return Err(Error::param("k", k, format!("must be between 1 and the number of indexed rows ({n})")));
+    }
+    let graph = graph.filter(|_| n > super::EXACT_MAX_ROWS);
+    search(n, queries.len() / d, k, ef, graph, progress, |i, j| {
+        let r = super::nndescent::sq_euclidean_u8(&queries[i * d..(i + 1) * d], &index[j * d..(j + 1) * d]) as f32;
+        if root { r.sqrt() } else { r }
+    })
+}
+
+/// The `k` nearest of `n` indexed rows for each of `m` queries, by exhaustive comparison or, with
+/// a `graph`, by [`best_first`] search; `dist(query, row)`.
+fn search(
+    n: usize,
+    m: usize,
+    k: usize,
+    ef: usize,
+    graph: Option<&SearchGraph>,
+    progress: &dyn Progress,
+    dist: impl Fn(usize, usize) -> f32 + Sync,
+) -> Result<(Vec<u32>, Vec<f32>)> {
+    let mut idx = vec![0u32; m * k];
+    let mut dist_out = vec![0f32; m * k];
     progress.stage("neighbours of new points", m as u64);
-    idx.par_chunks_mut(k).zip(dist.par_chunks_mut(k)).enumerate().with_min_len(16).try_for_each_init(
+    idx.par_chunks_mut(k).zip(dist_out.par_chunks_mut(k)).enumerate().with_min_len(16).try_for_each_init(
         || (Vec::new(), vec![0u32; if graph.is_some() { n } else { 0 }], 0u32),
         |(cand, stamps, stamp), (i, (oi, od))| {
             if i % 256 == 0 {
                 progress.check()?;
                 progress.inc(256.min(m - i) as u64);
             }
-            let q = queries.row(i);
             cand.clear();
             match graph {
-                None => cand.extend((0..n).map(|j| (metric.distance(q, index.row(j)), j as u32))),
+                None => cand.extend((0..n).map(|j| (dist(i, j), j as u32))),
                 Some(g) => {
                     *stamp = stamp.wrapping_add(1);
                     if *stamp == 0 {
                         stamps.fill(0);
                         *stamp = 1;
                     }
-                    best_first(index, g, q, metric, ef.max(k), stamps, *stamp, cand);
+                    best_first(g, |j| dist(i, j as usize), ef.max(k), stamps, *stamp, cand);
                 }
             }
             super::write_sorted(cand, oi, od, |d| d);
@@ -140,12 +180,11 @@ pub fn query(
         },
     )?;
     progress.finish_stage();
-    Ok((idx, dist))
+    Ok((idx, dist_out))
 }
 
 /// Best-first search from the closest entry point; fills `out` with the `ef` best `(distance, index)`.
-#[allow(clippy::too_many_arguments)]
-fn best_first(index: &Data, g: &SearchGraph, q: &[f32], metric: Metric, ef: usize, stamps: &mut [u32], stamp: u32, out: &mut Vec<(f32, u32)>) {
+fn best_first(g: &SearchGraph, dist: impl Fn(u32) -> f32, ef: usize, stamps: &mut [u32], stamp: u32, out: &mut Vec<(f32, u32)>) {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     /// `(distance, index)` ordered by distance, then index.
@@ -173,7 +212,7 @@ fn best_first(index: &Data, g: &SearchGraph, q: &[f32], metric: Metric, ef: usiz
             return;
         }
         stamps[j as usize] = stamp;
-        let d = metric.distance(q, index.row(j as usize));
+        let d = dist(j);
         if best.len() < ef || D(d, j) < *best.peek().expect("non-empty") {
             frontier.push(Reverse(D(d, j)));
             best.push(D(d, j));
@@ -233,6 +272,39 @@ mod tests {
         for (r, &i) in [5usize, 17, 100].iter().enumerate() {
             assert_eq!(&si[r * k..(r + 1) * k], &gi[i * k..(i + 1) * k]);
         }
+    }
+
+    #[test]
+    fn byte_rows_find_the_same_neighbours_as_floats() {
+        // Integer pixel-like values, so the byte and the float rows are the same points.
+        let bytes = |n: usize, d: usize, salt: u64| -> Vec<u8> {
+            let s = crate::rng::SeedSource::new(Some(salt));
+            (0..n * d).map(|i| (s.value(0, i as u64) % 256) as u8).collect()
+        };
+        let floats = |b: &[u8]| b.iter().map(|&v| v as f32).collect::<Vec<f32>>();
+        let (d, m, k) = (12, 100, 10);
+        for n in [3000, 6000] {
+            let (xb, qb) = (bytes(n, d, 3), bytes(m, d, 4));
+            let (xf, qf) = (floats(&xb), floats(&qb));
+            let data = Data::from_row_major(&xf, n, d).unwrap();
+            let qd = Data::from_row_major(&qf, m, d).unwrap();
+            let sg = SearchGraph::new(&knn(&data, &KnnParams { k: 15, seed: Some(1), ..Default::default() }).unwrap());
+            for metric in [Metric::Euclidean, Metric::SqEuclidean] {
+                let (fi, fd) = query(&data, Some(&sg), &qd, k, metric, 40, &NoProgress).unwrap();
+                let (bi, bd) = query_bytes(&xb, Some(&sg), &qb, d, k, metric == Metric::Euclidean, 40, &NoProgress).unwrap();
+                // Brute force on one query as the reference of the distances.
+                let mut all: Vec<f64> = (0..n).map(|j| (0..d).map(|c| (qf[c] as f64 - xf[j * d + c] as f64).powi(2)).sum::<f64>()).collect();
+                all.sort_by(f64::total_cmp);
+                let root = |v: f64| if metric == Metric::Euclidean { v.sqrt() } else { v };
+                for c in 0..k {
+                    assert!((bd[c] as f64 - root(all[c])).abs() <= 1e-6 * root(all[c]).max(1.0), "n {n}, {metric:?}: {} against {}", bd[c], root(all[c]));
+                }
+                let same = fi.iter().zip(&bi).filter(|(a, b)| a == b).count();
+                assert!(same as f64 >= 0.99 * (m * k) as f64, "n {n}, {metric:?}: {same} of {} entries agree", m * k);
+                assert!(fd.iter().zip(&bd).all(|(a, b)| (a - b).abs() <= 1e-3 * a.max(1.0)));
+            }
+        }
+        assert!(query_bytes(&[0; 12], None, &[0; 12], 12, 2, true, 2, &NoProgress).unwrap_err().to_string().contains("`k`"));
     }
 
     #[test]

@@ -23,7 +23,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
-use crate::knn::search::{SearchGraph, query};
+use crate::knn::nndescent::is_bytes;
+use crate::knn::search::{SearchGraph, query, query_bytes};
 use crate::metric::Metric;
 use crate::progress::Progress;
 use crate::rng::mix64;
@@ -47,7 +48,7 @@ enum Rows {
 impl Rows {
     fn new(data: &Data) -> Rows {
         let v = data.as_slice();
-        if crate::knn::nndescent::is_bytes(v) {
+        if is_bytes(v) {
             Rows::Bytes(v.par_iter().map(|&x| x as u8).collect())
         } else {
             Rows::Floats(v.to_vec())
@@ -157,8 +158,14 @@ impl UmapModel {
         }
         let (m, n, dim) = (data.n_rows(), s.n_train(), s.n_components);
         let k = s.n_neighbors.min(n);
-        let train = s.rows.to_data(n, s.n_features);
-        let (idx, dist) = query(&train, Some(&s.search), data, k, s.metric, search_ef(k), progress)?;
+        let (idx, dist) = match &s.rows {
+            // Pixel-like training rows and queries: compared as bytes, exactly as NN-descent does.
+            Rows::Bytes(b) if matches!(s.metric, Metric::Euclidean | Metric::SqEuclidean) && is_bytes(data.as_slice()) => {
+                let q: Vec<u8> = data.as_slice().par_iter().map(|&x| x as u8).collect();
+                query_bytes(b, Some(&s.search), &q, s.n_features, k, s.metric == Metric::Euclidean, search_ef(k), progress)?
+            }
+            rows => query(&rows.to_data(n, s.n_features), Some(&s.search), data, k, s.metric, search_ef(k), progress)?,
+        };
         progress.check()?;
 
         // Memberships, as umap-learn's transform: local connectivity reduced by one.
