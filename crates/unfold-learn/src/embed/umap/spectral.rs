@@ -65,7 +65,7 @@ pub struct EigenOptions {
 /// The defaults serve an initialisation, not an eigenproblem for its own sake: on MNIST (70,000
 /// points) residuals of 1e-3 with 4 extra block columns took half the time of 1e-4 with 8 and
 /// gave the same final layout quality (trustworthiness 0.948 against 0.946, 10-NN accuracy 0.968
-/// against 0.970). With the final layout's four sub-epochs, 3e-3 took 37 iterations instead of 44
+/// against 0.970). With the layout's sub-epochs (four then), 3e-3 took 37 iterations instead of 44
 /// for the same quality again (0.953 / 0.969 against 0.952 / 0.970; 1e-2: 24 iterations,
 /// 0.951 / 0.968).
 impl Default for EigenOptions {
