@@ -107,10 +107,6 @@ pub fn query(
             index.n_cols()
         )));
     }
-    if k == 0 || k > n {
-        return Err(Error::param("k", k, format!("must be between 1 and the number of indexed rows ({n})")));
-    }
-    let graph = graph.filter(|_| n > super::EXACT_MAX_ROWS);
     search(n, queries.n_rows(), k, ef, graph, progress, |i, j| metric.distance(queries.row(i), index.row(j)))
 }
 
@@ -131,19 +127,17 @@ pub(crate) fn query_bytes(
     ef: usize,
     progress: &dyn Progress,
 ) -> Result<(Vec<u32>, Vec<f32>)> {
-    let n = index.len() / d;
-    if k == 0 || k > n {
-        return Err(Error::param("k", k, format!("must be between 1 and the number of indexed rows ({n})")));
+    if d == 0 || !index.len().is_multiple_of(d) || !queries.len().is_multiple_of(d) {
+        return Err(Error::InvalidData(format!("{} indexed and {} query values do not make rows of {d} columns", index.len(), queries.len())));
     }
-    let graph = graph.filter(|_| n > super::EXACT_MAX_ROWS);
-    search(n, queries.len() / d, k, ef, graph, progress, |i, j| {
+    search(index.len() / d, queries.len() / d, k, ef, graph, progress, |i, j| {
         let r = super::nndescent::sq_euclidean_u8(&queries[i * d..(i + 1) * d], &index[j * d..(j + 1) * d]) as f32;
         if root { r.sqrt() } else { r }
     })
 }
 
 /// The `k` nearest of `n` indexed rows for each of `m` queries, by exhaustive comparison or, with
-/// a `graph`, by [`best_first`] search; `dist(query, row)`.
+/// a `graph` above [`super::EXACT_MAX_ROWS`] rows, by [`best_first`] search; `dist(query, row)`.
 fn search(
     n: usize,
     m: usize,
@@ -153,6 +147,10 @@ fn search(
     progress: &dyn Progress,
     dist: impl Fn(usize, usize) -> f32 + Sync,
 ) -> Result<(Vec<u32>, Vec<f32>)> {
+    if k == 0 || k > n {
+        return Err(Error::param("k", k, format!("must be between 1 and the number of indexed rows ({n})")));
+    }
+    let graph = graph.filter(|_| n > super::EXACT_MAX_ROWS);
     let mut idx = vec![0u32; m * k];
     let mut dist_out = vec![0f32; m * k];
     progress.stage("neighbours of new points", m as u64);
@@ -305,6 +303,7 @@ mod tests {
             }
         }
         assert!(query_bytes(&[0; 12], None, &[0; 12], 12, 2, true, 2, &NoProgress).unwrap_err().to_string().contains("`k`"));
+        assert!(query_bytes(&[0; 12], None, &[0; 10], 12, 1, true, 1, &NoProgress).unwrap_err().to_string().contains("rows of 12 columns"));
     }
 
     #[test]
