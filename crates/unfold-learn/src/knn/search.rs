@@ -3,8 +3,9 @@
 //! Up to [`super::EXACT_MAX_ROWS`] indexed rows, every query is compared with every row. Above,
 //! a best-first search walks the index's kNN graph made undirected (the neighbours of a point and
 //! the points that have it as a neighbour), as HNSW's bottom layer or pynndescent's query do: start
-//! from the closest of a fixed set of entry points, keep the `ef` best points seen, expand the
-//! closest unexpanded one, stop when it is farther than the worst kept.
+//! from a fixed set of entry points, keep the `ef` best points seen, expand the closest unexpanded
+//! one, stop when it is farther than `1 + ε` times the worst kept ([`EPSILON`], pynndescent's
+//! rule).
 //!
 //! A query's result depends only on the query and the index, never on the other queries of the
 //! same call, so searching a subset gives the same rows as searching everything.
@@ -21,6 +22,12 @@ use super::KnnGraph;
 
 /// Entry points tried by every graph search.
 const N_ENTRY: usize = 64;
+
+/// How far past the worst of the `ef` best a graph search still expands points (relative). On
+/// MNIST (10,000 queries into 60,000 rows, `k` = 15) `ef = k` with ε = 0.1 gave the UMAP
+/// transform a 10-NN accuracy of 0.9587 in 1.5–1.7 s, against 0.9563 in 1.9–2.3 s for `ef` = 96
+/// with ε = 0; ε = 0.05 gave 0.9553, ε = 0.02 0.9414.
+const EPSILON: f32 = 0.1;
 
 /// The search graph of an indexed data set: undirected kNN adjacency in CSR form, plus entry points.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,6 +210,7 @@ fn best_first(g: &SearchGraph, dist: impl Fn(u32) -> f32, ef: usize, stamps: &mu
             self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
         }
     }
+    let slack = 1.0 + EPSILON;
     let mut frontier: BinaryHeap<Reverse<D>> = BinaryHeap::new();
     let mut best: BinaryHeap<D> = BinaryHeap::new();
     let mut visit = |j: u32, frontier: &mut BinaryHeap<Reverse<D>>, best: &mut BinaryHeap<D>| {
@@ -211,8 +219,12 @@ fn best_first(g: &SearchGraph, dist: impl Fn(u32) -> f32, ef: usize, stamps: &mu
         }
         stamps[j as usize] = stamp;
         let d = dist(j);
-        if best.len() < ef || D(d, j) < *best.peek().expect("non-empty") {
+        let full = best.len() >= ef;
+        let worst = if full { best.peek().expect("non-empty").0 } else { f32::INFINITY };
+        if d < slack * worst {
             frontier.push(Reverse(D(d, j)));
+        }
+        if !full || D(d, j) < *best.peek().expect("non-empty") {
             best.push(D(d, j));
             if best.len() > ef {
                 best.pop();
@@ -223,7 +235,7 @@ fn best_first(g: &SearchGraph, dist: impl Fn(u32) -> f32, ef: usize, stamps: &mu
         visit(e, &mut frontier, &mut best);
     }
     while let Some(Reverse(D(d, j))) = frontier.pop() {
-        if best.len() >= ef && d > best.peek().expect("non-empty").0 {
+        if best.len() >= ef && d > slack * best.peek().expect("non-empty").0 {
             break;
         }
         for &nb in g.row(j as usize) {

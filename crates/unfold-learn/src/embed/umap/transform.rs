@@ -134,11 +134,6 @@ impl TransformState {
     }
 }
 
-/// Size of the kNN candidate list of a transform query.
-fn search_ef(k: usize) -> usize {
-    (6 * k).max(96)
-}
-
 impl UmapModel {
     /// Places `data` (new rows with the training data's columns) in the fitted embedding.
     /// `keys`, when given, names each row for the random choices (default: a hash of the row's
@@ -162,9 +157,9 @@ impl UmapModel {
             // Pixel-like training rows and queries: compared as bytes, exactly as NN-descent does.
             Rows::Bytes(b) if matches!(s.metric, Metric::Euclidean | Metric::SqEuclidean) && is_bytes(data.as_slice()) => {
                 let q: Vec<u8> = data.as_slice().par_iter().map(|&x| x as u8).collect();
-                query_bytes(b, Some(&s.search), &q, s.n_features, k, s.metric == Metric::Euclidean, search_ef(k), progress)?
+                query_bytes(b, Some(&s.search), &q, s.n_features, k, s.metric == Metric::Euclidean, k, progress)?
             }
-            rows => query(&rows.to_data(n, s.n_features), Some(&s.search), data, k, s.metric, search_ef(k), progress)?,
+            rows => query(&rows.to_data(n, s.n_features), Some(&s.search), data, k, s.metric, k, progress)?,
         };
         progress.check()?;
 
