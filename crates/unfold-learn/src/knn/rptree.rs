@@ -98,4 +98,3 @@ pub(crate) fn build_tree(sketch: &[f32], s: usize, n: usize, leaf_size: usize, m
     }
     Tree { order, offsets }
 }
-

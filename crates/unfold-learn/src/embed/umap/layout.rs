@@ -395,12 +395,18 @@ impl Step<'_> {
     }
 
     /// The hash from which the negative samples of the edge from the row with `key` to `k` are
-    /// drawn: sample `s` (from 1) is `below(mix64(hash + s), n_ref)`. It depends only on the
-    /// epoch's seed, the row's key and `k`, never on threads or other rows.
+    /// drawn by [`negative_sample`]. It depends only on the epoch's seed, the row's key and `k`,
+    /// never on threads or other rows.
     #[inline]
     fn edge_hash(&self, key: u64, k: usize) -> u64 {
         mix64(self.seed ^ mix64(key ^ mix64(k as u64)))
     }
+}
+
+/// Negative sample `s` (from 1) of the edge with hash `h` ([`Step::edge_hash`]): a point below `n_ref`.
+#[inline(always)]
+fn negative_sample(h: u64, s: usize, n_ref: usize) -> usize {
+    below(mix64(h.wrapping_add(s as u64)), n_ref)
 }
 
 /// Lanes of the batched force computation.
@@ -470,7 +476,7 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
         }
         let h = step.edge_hash(problem.keys[v], k);
         for q in 0..r {
-            let m = below(mix64(h.wrapping_add(q as u64 + 1)), n_ref);
+            let m = negative_sample(h, q + 1, n_ref);
             for d in 0..D {
                 pushes[d * len_push + t * r + q] = s[d] - reference[m][d];
             }
@@ -586,7 +592,7 @@ fn edge_move<const D: usize>(problem: &Problem, v: usize, e: usize, start: [f32;
             let m = if j == 0 {
                 k
             } else if j <= r {
-                below(mix64(h.wrapping_add(j as u64)), n_ref)
+                negative_sample(h, j, n_ref)
             } else {
                 continue;
             };
@@ -663,7 +669,7 @@ fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim:
                 }
                 let h = step.edge_hash(problem.keys[v], k);
                 for s in 1..=step.negatives {
-                    let m = below(mix64(h.wrapping_add(s as u64)), n_ref);
+                    let m = negative_sample(h, s, n_ref);
                     let ym = &reference[m * dim..(m + 1) * dim];
                     let d2 = sq_dist(start, ym);
                     if d2 > 0.0 && !(problem.own_index && m == v) {
