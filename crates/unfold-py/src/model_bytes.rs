@@ -1,7 +1,7 @@
 //! Bytes of a fitted model, for pickling: the core's model file format
 //! ([`unfold_learn::io::model`]: magic, format version, kind tag, length, CRC-32, postcard
 //! payload), so a pickled estimator's model and an `unfold embed --save-model` file are the same
-//! bytes. Bytes of another kind of model, a newer format, truncated or corrupt bytes are refused
+//! bytes. Bytes of another kind of model, another format version, truncated or corrupt bytes are refused
 //! with a `ValueError` that says which.
 
 use pyo3::prelude::*;
@@ -13,12 +13,12 @@ use unfold_learn::io::model;
 use crate::convert::to_py_err;
 
 /// Encodes `value` as a model of kind `kind` (e.g. `"pca"`).
-pub fn to_bytes<T: Serialize>(kind: &str, value: &T) -> PyResult<Vec<u8>> {
+pub fn to_bytes<T: Serialize>(kind: model::Kind, value: &T) -> PyResult<Vec<u8>> {
     model::to_bytes(kind, value).map_err(to_py_err)
 }
 
 /// Decodes bytes written by [`to_bytes`] (or the core) for the same `kind`.
-pub fn from_bytes<T: DeserializeOwned>(kind: &str, bytes: &[u8]) -> PyResult<T> {
+pub fn from_bytes<T: DeserializeOwned>(kind: model::Kind, bytes: &[u8]) -> PyResult<T> {
     model::from_bytes(kind, bytes).map_err(to_py_err)
 }
 

@@ -8,13 +8,14 @@
 use numpy::{PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+use unfold_learn::io::model::Kind;
 use unfold_learn::{Pca, PcaParams, PcaSolver};
 
 use crate::convert::{self, Threads, to_py_err};
 use crate::model_bytes;
 use crate::run::run;
 
-const KIND: &str = "pca";
+const KIND: Kind = Kind { tag: "pca", version: 1 };
 
 /// A fitted PCA (`unfold_learn::PcaModel`).
 #[pyclass(module = "unfold._core", name = "PcaModel", frozen)]

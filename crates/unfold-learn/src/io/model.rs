@@ -1,9 +1,9 @@
 //! Model files: a small versioned, checksummed header around a postcard payload.
 //!
-//! Layout (little-endian): the 8-byte magic `UNFOLD\0M`, a `u16` format version, a `u8` length
-//! and the kind tag (`umap`, …), a `u64` payload length, the payload's CRC-32, then the payload.
-//! A file that is not a model, holds another kind of model, comes from a newer format, is
-//! truncated or corrupt is rejected with a message that says which.
+//! Layout (little-endian): the 8-byte magic `UNFOLD\0M`, a `u16` format version of the kind, a
+//! `u8` length and the kind tag (`umap`, …), a `u64` payload length, the payload's CRC-32, then
+//! the payload. A file that is not a model, holds another kind of model, comes from another
+//! format version, is truncated or corrupt is rejected with a message that says which.
 
 use std::path::Path;
 
@@ -13,20 +13,27 @@ use serde::de::DeserializeOwned;
 use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"UNFOLD\0M";
-/// Format version written by this build; files of a higher version are refused.
-pub const FORMAT_VERSION: u16 = 1;
+/// A kind of model: its tag and the version of its layout that this build writes and reads.
+/// Files of any other version are refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kind {
+    /// The tag in the header (`umap`, `pca`, …).
+    pub tag: &'static str,
+    /// The layout version.
+    pub version: u16,
+}
 
 /// Serialises `value` as a model of kind `kind`.
 ///
 /// # Errors
 /// [`Error::Numerical`] if serialisation fails (it does not for the crate's models).
-pub fn to_bytes<T: Serialize>(kind: &str, value: &T) -> Result<Vec<u8>> {
+pub fn to_bytes<T: Serialize>(kind: Kind, value: &T) -> Result<Vec<u8>> {
     let payload = postcard::to_allocvec(value).map_err(|e| Error::Numerical { stage: "model serialisation", message: e.to_string() })?;
     let mut out = Vec::with_capacity(payload.len() + 32);
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.push(kind.len() as u8);
-    out.extend_from_slice(kind.as_bytes());
+    out.extend_from_slice(&kind.version.to_le_bytes());
+    out.push(kind.tag.len() as u8);
+    out.extend_from_slice(kind.tag.as_bytes());
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     out.extend_from_slice(&crc32(&payload).to_le_bytes());
     out.extend_from_slice(&payload);
@@ -38,7 +45,7 @@ pub fn to_bytes<T: Serialize>(kind: &str, value: &T) -> Result<Vec<u8>> {
 /// # Errors
 /// [`Error::InvalidData`] naming the problem: not a model file, another kind, a newer format,
 /// truncated, or corrupt.
-pub fn from_bytes<T: DeserializeOwned>(kind: &str, bytes: &[u8]) -> Result<T> {
+pub fn from_bytes<T: DeserializeOwned>(kind: Kind, bytes: &[u8]) -> Result<T> {
     let bad = |m: String| Error::InvalidData(m);
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
         return Err(bad("not an unfold model file (the header is missing)".into()));
@@ -50,13 +57,16 @@ pub fn from_bytes<T: DeserializeOwned>(kind: &str, bytes: &[u8]) -> Result<T> {
         Ok(s)
     };
     let version = u16::from_le_bytes(take(2)?.try_into().expect("2 bytes"));
-    if version > FORMAT_VERSION {
-        return Err(bad(format!("model format version {version} is newer than this build reads ({FORMAT_VERSION}); upgrade unfold")));
-    }
     let kind_len = take(1)?[0] as usize;
     let found = String::from_utf8_lossy(take(kind_len)?).into_owned();
-    if found != kind {
-        return Err(bad(format!("this file holds a `{found}` model, not a `{kind}` model")));
+    if found != kind.tag {
+        return Err(bad(format!("this file holds a `{found}` model, not a `{}` model", kind.tag)));
+    }
+    if version > kind.version {
+        return Err(bad(format!("model format version {version} is newer than this build reads ({}); upgrade unfold", kind.version)));
+    }
+    if version < kind.version {
+        return Err(bad(format!("model format version {version} comes from an older unfold; this build reads version {}: fit the model again", kind.version)));
     }
     let len = u64::from_le_bytes(take(8)?.try_into().expect("8 bytes"));
     let crc = u32::from_le_bytes(take(4)?.try_into().expect("4 bytes"));
@@ -77,7 +87,7 @@ pub fn from_bytes<T: DeserializeOwned>(kind: &str, bytes: &[u8]) -> Result<T> {
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be written.
-pub fn save<T: Serialize>(path: &Path, kind: &str, value: &T) -> Result<()> {
+pub fn save<T: Serialize>(path: &Path, kind: Kind, value: &T) -> Result<()> {
     let bytes = to_bytes(kind, value)?;
     super::write_atomic(path, |w| w.write_all(&bytes))
 }
@@ -102,22 +112,26 @@ mod tests {
 
     #[test]
     fn round_trip_and_every_rejection() {
+        let umap = Kind { tag: "umap", version: 3 };
         let value = (vec![1.5f32, -2.0, 3.25], String::from("x"), 7u64);
-        let bytes = to_bytes("umap", &value).unwrap();
-        assert_eq!(from_bytes::<(Vec<f32>, String, u64)>("umap", &bytes).unwrap(), value);
-        let err = |b: &[u8], kind: &str| from_bytes::<(Vec<f32>, String, u64)>(kind, b).unwrap_err().to_string();
-        assert!(err(b"PK\x03\x04 a zip file", "umap").contains("not an unfold model"));
-        assert!(err(&bytes, "tsne").contains("holds a `umap` model, not a `tsne`"));
-        assert!(err(&bytes[..bytes.len() - 3], "umap").contains("truncated"));
-        assert!(err(&bytes[..12], "umap").contains("truncated"));
+        let bytes = to_bytes(umap, &value).unwrap();
+        assert_eq!(from_bytes::<(Vec<f32>, String, u64)>(umap, &bytes).unwrap(), value);
+        let err = |b: &[u8], kind: Kind| from_bytes::<(Vec<f32>, String, u64)>(kind, b).unwrap_err().to_string();
+        assert!(err(b"PK\x03\x04 a zip file", umap).contains("not an unfold model"));
+        assert!(err(&bytes, Kind { tag: "tsne", version: 3 }).contains("holds a `umap` model, not a `tsne`"));
+        assert!(err(&bytes[..bytes.len() - 3], umap).contains("truncated"));
+        assert!(err(&bytes[..12], umap).contains("truncated"));
         let mut flipped = bytes.clone();
         *flipped.last_mut().unwrap() ^= 0x10;
-        assert!(err(&flipped, "umap").contains("checksum"));
+        assert!(err(&flipped, umap).contains("checksum"));
         let mut newer = bytes.clone();
         newer[8] = 9;
-        assert!(err(&newer, "umap").contains("newer"));
+        assert!(err(&newer, umap).contains("newer"));
+        let mut older = bytes.clone();
+        older[8] = 1;
+        assert!(err(&older, umap).contains("older unfold"));
         let mut longer = bytes.clone();
         longer.push(0);
-        assert!(err(&longer, "umap").contains("unexpected bytes"));
+        assert!(err(&longer, umap).contains("unexpected bytes"));
     }
 }

@@ -2,10 +2,16 @@
 //!
 //! Up to [`super::EXACT_MAX_ROWS`] indexed rows, every query is compared with every row. Above,
 //! a best-first search walks the index's kNN graph made undirected (the neighbours of a point and
-//! the points that have it as a neighbour), as HNSW's bottom layer or pynndescent's query do: start
-//! from a fixed set of entry points, keep the `ef` best points seen, expand the closest unexpanded
-//! one, stop when it is farther than `1 + ε` times the worst kept ([`EPSILON`], pynndescent's
-//! rule).
+//! the points that have it as a neighbour), as HNSW's bottom layer or pynndescent's query do. It
+//! starts from the leaf of a small tree where the query falls, keeps the `ef` best points seen,
+//! expands the closest unexpanded one, and stops when that is farther than `1 + ε` times the worst
+//! kept ([`EPSILON`], pynndescent's rule).
+//!
+//! The tree splits each node at the median of `d(x, a) − d(x, b)` for two of its points `a`, `b`
+//! (a hyperplane between them for squared euclidean distance), so it needs no coordinates of its
+//! own, works for every metric, and a query finds its leaf with two distances a level. The rows
+//! of a point's neighbours are prefetched before their distances are computed: the search is
+//! bound by memory, not arithmetic.
 //!
 //! A query's result depends only on the query and the index, never on the other queries of the
 //! same call, so searching a subset gives the same rows as searching everything.
@@ -17,11 +23,12 @@ use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::metric::Metric;
 use crate::progress::Progress;
+use crate::rng::{below, mix64};
 
 use super::KnnGraph;
 
-/// Entry points tried by every graph search.
-const N_ENTRY: usize = 64;
+/// Most points in a leaf of the entry tree.
+const LEAF_SIZE: usize = 32;
 
 /// How far past the worst of the `ef` best a graph search still expands points (relative). On
 /// MNIST (10,000 queries into 60,000 rows, `k` = 15) `ef = k` with ε = 0.1 gave the UMAP
@@ -29,19 +36,31 @@ const N_ENTRY: usize = 64;
 /// with ε = 0; ε = 0.05 gave 0.9553, ε = 0.02 0.9414.
 const EPSILON: f32 = 0.1;
 
-/// The search graph of an indexed data set: undirected kNN adjacency in CSR form, plus entry points.
+/// A node of the entry tree, in preorder: a split's first child is the next node.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+enum Node {
+    /// A point with `d(x, a) − d(x, b) ≤ threshold` goes to the next node, any other to the
+    /// node `right` places further on.
+    Split { a: u32, b: u32, threshold: f32, right: u32 },
+    /// The points `order[start..end]`.
+    Leaf { start: u32, end: u32 },
+}
+
+/// The search graph of an indexed data set: undirected kNN adjacency in CSR form, plus the entry tree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchGraph {
     indptr: Vec<u32>,
     indices: Vec<u32>,
-    entries: Vec<u32>,
+    nodes: Vec<Node>,
+    order: Vec<u32>,
 }
 
 impl SearchGraph {
     /// Builds the search graph from the kNN graph of the indexed rows: each point's neighbours
     /// and the points that list it, capped at `2k` per point (nearest first, then reverse edges
-    /// in index order), and `min(n, 64)` evenly spaced entry points.
-    pub fn new(graph: &KnnGraph) -> SearchGraph {
+    /// in index order); and the entry tree, from `dist(i, j)` between indexed rows (the
+    /// distance later searches use) and `seed`, which picks the split points.
+    pub fn new(graph: &KnnGraph, seed: u64, dist: impl Fn(usize, usize) -> f32 + Sync) -> SearchGraph {
         let (n, k) = (graph.n_points(), graph.k());
         let mut reverse: Vec<Vec<u32>> = vec![Vec::new(); n];
         for i in 0..n {
@@ -60,8 +79,9 @@ impl SearchGraph {
             indices.extend(extra);
             indptr.push(indices.len() as u32);
         }
-        let entries = (0..N_ENTRY.min(n)).map(|i| (i * n / N_ENTRY.min(n)) as u32).collect();
-        SearchGraph { indptr, indices, entries }
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        let nodes = split(&mut order, 0, mix64(seed), &dist);
+        SearchGraph { indptr, indices, nodes, order }
     }
 
     /// Number of indexed points.
@@ -78,14 +98,69 @@ impl SearchGraph {
     /// # Errors
     /// [`Error::InvalidData`] when offsets or indices are out of range.
     pub fn validate(&self, n: usize) -> Result<()> {
+        let len = self.nodes.len();
+        let node_ok = |(i, node): (usize, &Node)| match *node {
+            Node::Split { a, b, threshold, right } => {
+                (a as usize) < n && (b as usize) < n && !threshold.is_nan() && i + 1 < len && right > 1 && i + (right as usize) < len
+            }
+            Node::Leaf { start, end } => start < end && end as usize <= self.order.len(),
+        };
         let ok = self.indptr.len() == n + 1
             && self.indptr.first() == Some(&0)
             && self.indptr.windows(2).all(|w| w[0] <= w[1])
             && *self.indptr.last().unwrap_or(&0) as usize == self.indices.len()
-            && self.indices.iter().chain(&self.entries).all(|&j| (j as usize) < n)
-            && !self.entries.is_empty();
+            && self.indices.iter().chain(&self.order).all(|&j| (j as usize) < n)
+            && !self.nodes.is_empty()
+            && self.nodes.iter().enumerate().all(node_ok);
         if ok { Ok(()) } else { Err(Error::InvalidData(format!("the neighbour search graph does not fit {n} indexed points"))) }
     }
+
+    /// The leaf of the entry tree where a point falls, from its distances to indexed rows.
+    fn leaf(&self, mut dist: impl FnMut(u32) -> f32) -> &[u32] {
+        let mut i = 0;
+        loop {
+            match self.nodes[i] {
+                Node::Split { a, b, threshold, right } => i += if dist(a) - dist(b) <= threshold { 1 } else { right as usize },
+                Node::Leaf { start, end } => return &self.order[start as usize..end as usize],
+            }
+        }
+    }
+}
+
+/// The entry (sub)tree over `points` (which it reorders so that every leaf is a run), whose first
+/// point is at `start` of the whole order; `key` picks the split points.
+fn split(points: &mut [u32], start: usize, key: u64, dist: &(impl Fn(usize, usize) -> f32 + Sync)) -> Vec<Node> {
+    /// Nodes larger than this split in parallel.
+    const PARALLEL: usize = 4096;
+    let len = points.len();
+    if len <= LEAF_SIZE {
+        return vec![Node::Leaf { start: start as u32, end: (start + len) as u32 }];
+    }
+    let a = points[below(mix64(key ^ 1), len)];
+    let mut b = points[below(mix64(key ^ 2), len - 1)];
+    if b == a {
+        b = points[len - 1];
+    }
+    let side = |&p: &u32| (dist(p as usize, a as usize) - dist(p as usize, b as usize), p);
+    let mut keyed: Vec<(f32, u32)> = if len > PARALLEL { points.par_iter().map(side).collect() } else { points.iter().map(side).collect() };
+    let mid = len / 2;
+    keyed.select_nth_unstable_by(mid - 1, |x, y| x.0.total_cmp(&y.0).then(x.1.cmp(&y.1)));
+    let threshold = keyed[mid - 1].0;
+    for (p, &(_, q)) in points.iter_mut().zip(&keyed) {
+        *p = q;
+    }
+    let (l, r) = points.split_at_mut(mid);
+    let (lk, rk) = (mix64(key ^ 3), mix64(key ^ 4));
+    let (left, right) = if len > PARALLEL {
+        rayon::join(|| split(l, start, lk, dist), || split(r, start + mid, rk, dist))
+    } else {
+        (split(l, start, lk, dist), split(r, start + mid, rk, dist))
+    };
+    let mut nodes = Vec::with_capacity(1 + left.len() + right.len());
+    nodes.push(Node::Split { a, b, threshold, right: 1 + left.len() as u32 });
+    nodes.extend(left);
+    nodes.extend(right);
+    nodes
 }
 
 /// The `k` nearest rows of `index` for every row of `queries`, as an `m × k` graph over the
@@ -114,7 +189,7 @@ pub fn query(
             index.n_cols()
         )));
     }
-    search(n, queries.n_rows(), k, ef, graph, progress, |i, j| metric.distance(queries.row(i), index.row(j)))
+    search(n, queries.n_rows(), k, ef, graph, progress, |i, j| metric.distance(queries.row(i), index.row(j)), |j| prefetch(index.row(j)))
 }
 
 /// [`query`] for rows of bytes under (squared) euclidean distance (`root`: euclidean), as
@@ -137,14 +212,39 @@ pub(crate) fn query_bytes(
     if d == 0 || !index.len().is_multiple_of(d) || !queries.len().is_multiple_of(d) {
         return Err(Error::InvalidData(format!("{} indexed and {} query values do not make rows of {d} columns", index.len(), queries.len())));
     }
-    search(index.len() / d, queries.len() / d, k, ef, graph, progress, |i, j| {
-        let r = super::nndescent::sq_euclidean_u8(&queries[i * d..(i + 1) * d], &index[j * d..(j + 1) * d]) as f32;
-        if root { r.sqrt() } else { r }
-    })
+    let row = |j: usize| &index[j * d..(j + 1) * d];
+    let dist = |i: usize, j: usize| byte_distance(&queries[i * d..(i + 1) * d], row(j), root);
+    search(index.len() / d, queries.len() / d, k, ef, graph, progress, dist, |j| prefetch(row(j)))
+}
+
+/// The euclidean (`root`) or squared euclidean distance between byte rows, as the byte search uses it.
+pub(crate) fn byte_distance(a: &[u8], b: &[u8], root: bool) -> f32 {
+    let r = super::nndescent::sq_euclidean_u8(a, b) as f32;
+    if root { r.sqrt() } else { r }
+}
+
+/// Asks the processor to start loading `row` into the cache.
+#[inline]
+fn prefetch<T>(row: &[T]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let (start, len) = (row.as_ptr() as usize, std::mem::size_of_val(row));
+        let mut line = start & !63;
+        while line < start + len {
+            // SAFETY: a prefetch is only a hint; it never faults, whatever the address.
+            unsafe { _mm_prefetch(line as *const i8, _MM_HINT_T0) };
+            line += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = row;
 }
 
 /// The `k` nearest of `n` indexed rows for each of `m` queries, by exhaustive comparison or, with
-/// a `graph` above [`super::EXACT_MAX_ROWS`] rows, by [`best_first`] search; `dist(query, row)`.
+/// a `graph` above [`super::EXACT_MAX_ROWS`] rows, by [`best_first`] search; `dist(query, row)`,
+/// and `touch(row)` to prefetch a row whose distance is about to be needed.
+#[allow(clippy::too_many_arguments)]
 fn search(
     n: usize,
     m: usize,
@@ -153,6 +253,7 @@ fn search(
     graph: Option<&SearchGraph>,
     progress: &dyn Progress,
     dist: impl Fn(usize, usize) -> f32 + Sync,
+    touch: impl Fn(usize) + Sync,
 ) -> Result<(Vec<u32>, Vec<f32>)> {
     if k == 0 || k > n {
         return Err(Error::param("k", k, format!("must be between 1 and the number of indexed rows ({n})")));
@@ -177,7 +278,7 @@ fn search(
                         stamps.fill(0);
                         *stamp = 1;
                     }
-                    best_first(g, |j| dist(i, j as usize), ef.max(k), stamps, *stamp, cand);
+                    best_first(g, |j| dist(i, j as usize), |j| touch(j as usize), ef.max(k), stamps, *stamp, cand);
                 }
             }
             super::write_sorted(cand, oi, od, |d| d);
@@ -188,8 +289,9 @@ fn search(
     Ok((idx, dist_out))
 }
 
-/// Best-first search from the closest entry point; fills `out` with the `ef` best `(distance, index)`.
-fn best_first(g: &SearchGraph, dist: impl Fn(u32) -> f32, ef: usize, stamps: &mut [u32], stamp: u32, out: &mut Vec<(f32, u32)>) {
+/// Best-first search from the query's leaf of the entry tree; fills `out` with the `ef` best
+/// `(distance, index)`. `stamps[j] == stamp` marks the points already seen.
+fn best_first(g: &SearchGraph, dist: impl Fn(u32) -> f32, touch: impl Fn(u32), ef: usize, stamps: &mut [u32], stamp: u32, out: &mut Vec<(f32, u32)>) {
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
     /// `(distance, index)` ordered by distance, then index.
@@ -213,12 +315,7 @@ fn best_first(g: &SearchGraph, dist: impl Fn(u32) -> f32, ef: usize, stamps: &mu
     let slack = 1.0 + EPSILON;
     let mut frontier: BinaryHeap<Reverse<D>> = BinaryHeap::new();
     let mut best: BinaryHeap<D> = BinaryHeap::new();
-    let mut visit = |j: u32, frontier: &mut BinaryHeap<Reverse<D>>, best: &mut BinaryHeap<D>| {
-        if stamps[j as usize] == stamp {
-            return;
-        }
-        stamps[j as usize] = stamp;
-        let d = dist(j);
+    let keep = |d: f32, j: u32, frontier: &mut BinaryHeap<Reverse<D>>, best: &mut BinaryHeap<D>| {
         let full = best.len() >= ef;
         let worst = if full { best.peek().expect("non-empty").0 } else { f32::INFINITY };
         if d < slack * worst {
@@ -231,15 +328,33 @@ fn best_first(g: &SearchGraph, dist: impl Fn(u32) -> f32, ef: usize, stamps: &mu
             }
         }
     };
-    for &e in &g.entries {
-        visit(e, &mut frontier, &mut best);
-    }
-    while let Some(Reverse(D(d, j))) = frontier.pop() {
+    // The split points on the way down, then the leaf.
+    let mut fresh: Vec<u32> = Vec::with_capacity(2 * LEAF_SIZE);
+    let leaf = g.leaf(|j| {
+        let d = dist(j);
+        if stamps[j as usize] != stamp {
+            stamps[j as usize] = stamp;
+            keep(d, j, &mut frontier, &mut best);
+        }
+        d
+    });
+    fresh.extend(leaf.iter().copied().filter(|&j| std::mem::replace(&mut stamps[j as usize], stamp) != stamp));
+    loop {
+        // Rows are prefetched one ahead of the distance being computed.
+        for (t, &j) in fresh.iter().enumerate() {
+            if let Some(&next) = fresh.get(t + 1) {
+                touch(next);
+            }
+            keep(dist(j), j, &mut frontier, &mut best);
+        }
+        let Some(Reverse(D(d, j))) = frontier.pop() else { break };
         if best.len() >= ef && d > slack * best.peek().expect("non-empty").0 {
             break;
         }
-        for &nb in g.row(j as usize) {
-            visit(nb, &mut frontier, &mut best);
+        fresh.clear();
+        fresh.extend(g.row(j as usize).iter().copied().filter(|&nb| std::mem::replace(&mut stamps[nb as usize], stamp) != stamp));
+        if let Some(&first) = fresh.first() {
+            touch(first);
         }
     }
     out.extend(best.into_iter().map(|D(d, j)| (d, j)));
@@ -262,7 +377,7 @@ mod tests {
         let x = cloud(n, d, 1);
         let data = Data::from_row_major(&x, n, d).unwrap();
         let g = knn(&data, &KnnParams { k: 15, seed: Some(1), ..Default::default() }).unwrap();
-        let sg = SearchGraph::new(&g);
+        let sg = SearchGraph::new(&g, 7, |i, j| Metric::Euclidean.distance(data.row(i), data.row(j)));
         sg.validate(n).unwrap();
         let qx = cloud(m, d, 2);
         let qd = Data::from_row_major(&qx, m, d).unwrap();
@@ -285,6 +400,51 @@ mod tests {
     }
 
     #[test]
+    fn entry_tree_leaves_partition_the_points() {
+        // Two clusters far apart: the kNN graph has no edge between them, so a query must start
+        // in its own cluster to find its neighbours.
+        let (n, d, k) = (6000, 5, 10);
+        let mut x = cloud(n, d, 3);
+        x[n / 2 * d..].iter_mut().for_each(|v| *v += 1000.0);
+        let data = Data::from_row_major(&x, n, d).unwrap();
+        let g = knn(&data, &KnnParams { k: 15, seed: Some(1), ..Default::default() }).unwrap();
+        let dist = |i: usize, j: usize| Metric::Euclidean.distance(data.row(i), data.row(j));
+        let sg = SearchGraph::new(&g, 7, dist);
+        sg.validate(n).unwrap();
+        let mut holder = vec![usize::MAX; n];
+        for (l, node) in sg.nodes.iter().enumerate() {
+            if let Node::Leaf { start, end } = *node {
+                assert!(end - start <= LEAF_SIZE as u32 && end - start >= LEAF_SIZE as u32 / 2, "leaf of {}", end - start);
+                for &p in &sg.order[start as usize..end as usize] {
+                    assert_eq!(holder[p as usize], usize::MAX, "point {p} in two leaves");
+                    holder[p as usize] = l;
+                }
+            }
+        }
+        assert!(holder.iter().all(|&l| l != usize::MAX));
+        // An indexed point descends to its own leaf, unless its key ties with a split's threshold
+        // (common here: far from both split points, d(x, a) − d(x, b) loses its low bits).
+        let home = (0..n).filter(|&p| sg.leaf(|j| dist(p, j as usize)).contains(&(p as u32))).count();
+        assert!(home as f64 >= 0.9 * n as f64, "{home} of {n} points find their own leaf");
+        assert_eq!(SearchGraph::new(&g, 7, dist), sg);
+        assert_ne!(SearchGraph::new(&g, 8, dist).nodes, sg.nodes);
+        // Queries in both clusters find their exact neighbours.
+        let mut q = cloud(200, d, 4);
+        q[100 * d..].iter_mut().for_each(|v| *v += 1000.0);
+        let qd = Data::from_row_major(&q, 200, d).unwrap();
+        let (gi, _) = query(&data, Some(&sg), &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
+        let (ei, _) = query(&data, None, &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
+        let hits = gi.iter().zip(&ei).filter(|(a, b)| a == b).count();
+        assert!(hits as f64 >= 0.95 * gi.len() as f64, "{hits} of {}", gi.len());
+        // A tree that points outside itself is refused.
+        let mut bad = sg.clone();
+        if let Node::Split { right, .. } = &mut bad.nodes[0] {
+            *right = u32::MAX;
+        }
+        assert!(bad.validate(n).is_err());
+    }
+
+    #[test]
     fn byte_rows_find_the_same_neighbours_as_floats() {
         // Integer pixel-like values, so the byte and the float rows are the same points.
         let bytes = |n: usize, d: usize, salt: u64| -> Vec<u8> {
@@ -298,7 +458,8 @@ mod tests {
             let (xf, qf) = (floats(&xb), floats(&qb));
             let data = Data::from_row_major(&xf, n, d).unwrap();
             let qd = Data::from_row_major(&qf, m, d).unwrap();
-            let sg = SearchGraph::new(&knn(&data, &KnnParams { k: 15, seed: Some(1), ..Default::default() }).unwrap());
+            let g = knn(&data, &KnnParams { k: 15, seed: Some(1), ..Default::default() }).unwrap();
+            let sg = SearchGraph::new(&g, 7, |i, j| Metric::Euclidean.distance(data.row(i), data.row(j)));
             for metric in [Metric::Euclidean, Metric::SqEuclidean] {
                 let (fi, fd) = query(&data, Some(&sg), &qd, k, metric, 40, &NoProgress).unwrap();
                 let (bi, bd) = query_bytes(&xb, Some(&sg), &qb, d, k, metric == Metric::Euclidean, 40, &NoProgress).unwrap();

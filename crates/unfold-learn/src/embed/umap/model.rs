@@ -4,7 +4,6 @@
 use crate::data::{Data, Embedding};
 use crate::embed::pca::{Pca, PcaParams};
 use crate::error::{Error, Result};
-use crate::knn::search::SearchGraph;
 use crate::knn::{KnnGraph, KnnParams, knn_graph};
 use crate::metric::Metric;
 use crate::progress::{NoProgress, Progress};
@@ -439,7 +438,7 @@ impl Umap {
             Some(ro) if p.output_dens => Some((ro, densmap::embedding_radii(&graph.indptr, &graph.indices, &embedding, dim, a, b))),
             _ => None,
         };
-        let state = transform::TransformState::new(p, a, b, data, SearchGraph::new(&knn), embedding);
+        let state = transform::TransformState::new(p, a, b, data, &knn, embedding);
         Ok(UmapModel { state, graph: Some(graph), warnings, radii })
     }
 

@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
 use crate::knn::nndescent::is_bytes;
-use crate::knn::search::{SearchGraph, query, query_bytes};
+use crate::io::model::Kind;
+use crate::knn::KnnGraph;
+use crate::knn::search::{SearchGraph, byte_distance, query, query_bytes};
 use crate::metric::Metric;
 use crate::progress::Progress;
 use crate::rng::mix64;
@@ -92,7 +94,16 @@ pub(super) struct TransformState {
 }
 
 impl TransformState {
-    pub fn new(p: &UmapParams, a: f32, b: f32, data: &Data, search: SearchGraph, embedding: Vec<f32>) -> Self {
+    /// The state of a fit of `data` with kNN graph `knn`.
+    pub fn new(p: &UmapParams, a: f32, b: f32, data: &Data, knn: &KnnGraph, embedding: Vec<f32>) -> Self {
+        let rows = Rows::new(data);
+        let search = match &rows {
+            Rows::Bytes(x) if byte_search(p.metric) => {
+                let (d, root) = (data.n_cols(), p.metric == Metric::Euclidean);
+                SearchGraph::new(knn, p.transform_seed, |i, j| byte_distance(&x[i * d..(i + 1) * d], &x[j * d..(j + 1) * d], root))
+            }
+            _ => SearchGraph::new(knn, p.transform_seed, |i, j| p.metric.distance(data.row(i), data.row(j))),
+        };
         TransformState {
             n_features: data.n_cols(),
             n_components: p.n_components,
@@ -107,7 +118,7 @@ impl TransformState {
             learning_rate: p.learning_rate,
             n_epochs: p.n_epochs,
             transform_seed: p.transform_seed,
-            rows: Rows::new(data),
+            rows,
             search,
             embedding,
         }
@@ -155,7 +166,7 @@ impl UmapModel {
         let k = s.n_neighbors.min(n);
         let (idx, dist) = match &s.rows {
             // Pixel-like training rows and queries: compared as bytes, exactly as NN-descent does.
-            Rows::Bytes(b) if matches!(s.metric, Metric::Euclidean | Metric::SqEuclidean) && is_bytes(data.as_slice()) => {
+            Rows::Bytes(b) if byte_search(s.metric) && is_bytes(data.as_slice()) => {
                 let q: Vec<u8> = data.as_slice().par_iter().map(|&x| x as u8).collect();
                 query_bytes(b, Some(&s.search), &q, s.n_features, k, s.metric == Metric::Euclidean, k, progress)?
             }
@@ -231,7 +242,7 @@ impl UmapModel {
     ///
     /// # Errors
     /// [`Error::InvalidData`] for bytes that are not an unfold UMAP model, come from a newer
-    /// format version, are truncated or corrupt.
+    /// or an older format version, are truncated or corrupt.
     pub fn from_bytes(bytes: &[u8]) -> Result<UmapModel> {
         let state: TransformState = crate::io::model::from_bytes(MODEL_KIND, bytes)?;
         state.validate().map_err(|e| Error::InvalidData(format!("corrupt model: {e}")))?;
@@ -239,8 +250,13 @@ impl UmapModel {
     }
 }
 
-/// The kind tag of UMAP model files.
-const MODEL_KIND: &str = "umap";
+/// UMAP model files. Version 2: the search graph starts from an entry tree, not fixed points.
+const MODEL_KIND: Kind = Kind { tag: "umap", version: 2 };
+
+/// Whether byte rows are searched as bytes under `metric` (else as `f32`).
+fn byte_search(metric: Metric) -> bool {
+    matches!(metric, Metric::Euclidean | Metric::SqEuclidean)
+}
 
 /// A key for a row's random choices: a hash of its values.
 fn row_key(row: &[f32]) -> u64 {
