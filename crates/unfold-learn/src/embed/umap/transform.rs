@@ -18,6 +18,8 @@
 //! The model keeps the training rows (as bytes when every value is an integer in 0–255, as in
 //! images), the kNN search graph and the embedding; [`UmapModel::to_bytes`] writes exactly that.
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -89,21 +91,25 @@ pub(super) struct TransformState {
     n_epochs: Option<usize>,
     transform_seed: u64,
     rows: Rows,
-    search: SearchGraph,
+    /// The fit's kNN graph until the search graph is built; not saved.
+    #[serde(skip)]
+    knn: Option<KnnGraph>,
+    #[serde(serialize_with = "built", deserialize_with = "loaded")]
+    search: OnceLock<SearchGraph>,
     pub embedding: Vec<f32>,
+}
+
+fn built<S: serde::Serializer>(g: &OnceLock<SearchGraph>, s: S) -> std::result::Result<S::Ok, S::Error> {
+    g.get().ok_or_else(|| serde::ser::Error::custom("the search graph is built before a model is saved"))?.serialize(s)
+}
+
+fn loaded<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<OnceLock<SearchGraph>, D::Error> {
+    SearchGraph::deserialize(d).map(OnceLock::from)
 }
 
 impl TransformState {
     /// The state of a fit of `data` with kNN graph `knn`.
-    pub fn new(p: &UmapParams, a: f32, b: f32, data: &Data, knn: &KnnGraph, embedding: Vec<f32>) -> Self {
-        let rows = Rows::new(data);
-        let search = match &rows {
-            Rows::Bytes(x) if byte_search(p.metric) => {
-                let (d, root) = (data.n_cols(), p.metric == Metric::Euclidean);
-                SearchGraph::new(knn, p.transform_seed, |i, j| byte_distance(&x[i * d..(i + 1) * d], &x[j * d..(j + 1) * d], root))
-            }
-            _ => SearchGraph::new(knn, p.transform_seed, |i, j| p.metric.distance(data.row(i), data.row(j))),
-        };
+    pub fn new(p: &UmapParams, a: f32, b: f32, data: &Data, knn: KnnGraph, embedding: Vec<f32>) -> Self {
         TransformState {
             n_features: data.n_cols(),
             n_components: p.n_components,
@@ -118,10 +124,30 @@ impl TransformState {
             learning_rate: p.learning_rate,
             n_epochs: p.n_epochs,
             transform_seed: p.transform_seed,
-            rows,
-            search,
+            rows: Rows::new(data),
+            knn: Some(knn),
+            search: OnceLock::new(),
             embedding,
         }
+    }
+
+    /// The neighbour search graph of the training rows, built from the fit's kNN graph on first
+    /// use, so that a fit never transformed nor saved does not pay for it.
+    fn search(&self) -> &SearchGraph {
+        self.search.get_or_init(|| {
+            let knn = self.knn.as_ref().expect("a state without a search graph comes from a fit, which keeps its kNN graph");
+            let (n, d, seed) = (self.n_train(), self.n_features, self.transform_seed);
+            match &self.rows {
+                Rows::Bytes(x) if byte_search(self.metric) => {
+                    let root = self.metric == Metric::Euclidean;
+                    SearchGraph::new(knn, seed, |i, j| byte_distance(&x[i * d..(i + 1) * d], &x[j * d..(j + 1) * d], root))
+                }
+                rows => {
+                    let data = rows.to_data(n, d);
+                    SearchGraph::new(knn, seed, |i, j| self.metric.distance(data.row(i), data.row(j)))
+                }
+            }
+        })
     }
 
     pub fn n_train(&self) -> usize {
@@ -141,7 +167,7 @@ impl TransformState {
         if !ok {
             return Err(Error::InvalidData("the model's arrays do not fit together".into()));
         }
-        self.search.validate(n)
+        self.search.get().ok_or_else(|| Error::InvalidData("the model has no search graph".into()))?.validate(n)
     }
 }
 
@@ -168,9 +194,9 @@ impl UmapModel {
             // Pixel-like training rows and queries: compared as bytes, exactly as NN-descent does.
             Rows::Bytes(b) if byte_search(s.metric) && is_bytes(data.as_slice()) => {
                 let q: Vec<u8> = data.as_slice().par_iter().map(|&x| x as u8).collect();
-                query_bytes(b, Some(&s.search), &q, s.n_features, k, s.metric == Metric::Euclidean, k, progress)?
+                query_bytes(b, Some(s.search()), &q, s.n_features, k, s.metric == Metric::Euclidean, k, progress)?
             }
-            rows => query(&rows.to_data(n, s.n_features), Some(&s.search), data, k, s.metric, k, progress)?,
+            rows => query(&rows.to_data(n, s.n_features), Some(s.search()), data, k, s.metric, k, progress)?,
         };
         progress.check()?;
 
@@ -235,6 +261,7 @@ impl UmapModel {
 
     /// The model as bytes: a versioned, checksummed header and what a transform needs.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        self.state.search();
         crate::io::model::to_bytes(MODEL_KIND, &self.state)
     }
 
