@@ -44,7 +44,7 @@ const DEFAULT_TRANSFORM_EPOCHS: usize = 100;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum Rows {
     /// Every value an integer in 0..=255.
-    Bytes(Vec<u8>),
+    Bytes(#[serde(with = "byte_string")] Vec<u8>),
     /// Anything else.
     Floats(Vec<f32>),
 }
@@ -71,6 +71,42 @@ impl Rows {
             Rows::Bytes(b) => Data::from_trusted(b.par_iter().map(|&x| x as f32).collect(), n, d),
             Rows::Floats(f) => Data::from_trusted_slice(f, n, d),
         }
+    }
+}
+
+/// A `Vec<u8>` (de)serialised as one byte string: postcard writes exactly the bytes of a
+/// sequence of `u8`, but reads them with one copy instead of one call per byte (0.1 s for
+/// MNIST's 47 MB of rows).
+mod byte_string {
+    use serde::de::{Deserializer, Error, SeqAccess, Visitor};
+    use serde::ser::Serializer;
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        struct Bytes;
+        impl<'de> Visitor<'de> for Bytes {
+            type Value = Vec<u8>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a byte string")
+            }
+            fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+                Ok(v.to_vec())
+            }
+            fn visit_byte_buf<E: Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+                Ok(v)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+                let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+                while let Some(b) = seq.next_element()? {
+                    v.push(b);
+                }
+                Ok(v)
+            }
+        }
+        d.deserialize_byte_buf(Bytes)
     }
 }
 
