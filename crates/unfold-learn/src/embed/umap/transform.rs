@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::knn::nndescent::is_bytes;
 use crate::io::model::Kind;
 use crate::knn::KnnGraph;
-use crate::knn::search::{SearchGraph, byte_distance, query, query_bytes};
+use crate::knn::search::{SearchGraph, byte_distance, query, query_bytes, variance_order};
 use crate::metric::Metric;
 use crate::progress::Progress;
 use crate::rng::mix64;
@@ -43,17 +43,24 @@ const DEFAULT_TRANSFORM_EPOCHS: usize = 100;
 /// Training rows as stored in a model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum Rows {
-    /// Every value an integer in 0..=255.
-    Bytes(#[serde(with = "byte_string")] Vec<u8>),
+    /// Every value an integer in 0..=255: the rows with their columns in the order `columns`,
+    /// by decreasing variance, so that the first half of a distance is most of it (see
+    /// [`query_bytes`]).
+    Bytes {
+        #[serde(with = "byte_string")]
+        values: Vec<u8>,
+        columns: Vec<u32>,
+    },
     /// Anything else.
     Floats(Vec<f32>),
 }
 
 impl Rows {
     fn new(data: &Data) -> Rows {
-        let v = data.as_slice();
+        let (v, d) = (data.as_slice(), data.n_cols());
         if is_bytes(v) {
-            Rows::Bytes(v.par_iter().map(|&x| x as u8).collect())
+            let columns = variance_order(v, d);
+            Rows::Bytes { values: permuted_bytes(data, &columns), columns }
         } else {
             Rows::Floats(v.to_vec())
         }
@@ -61,17 +68,46 @@ impl Rows {
 
     fn len(&self) -> usize {
         match self {
-            Rows::Bytes(b) => b.len(),
+            Rows::Bytes { values, .. } => values.len(),
             Rows::Floats(f) => f.len(),
         }
     }
 
+    /// Whether the column order of byte rows is a permutation of `0..d`.
+    fn columns_ok(&self, d: usize) -> bool {
+        let Rows::Bytes { columns, .. } = self else { return true };
+        let mut seen = vec![false; d];
+        columns.len() == d && columns.iter().all(|&c| (c as usize) < d && !std::mem::replace(&mut seen[c as usize], true))
+    }
+
+    /// The rows as `f32`, columns in their original order.
     fn to_data(&self, n: usize, d: usize) -> Data<'_> {
         match self {
-            Rows::Bytes(b) => Data::from_trusted(b.par_iter().map(|&x| x as f32).collect(), n, d),
+            Rows::Bytes { values, columns } => {
+                let mut out = vec![0f32; n * d];
+                out.par_chunks_mut(d).zip(values.par_chunks(d)).for_each(|(o, r)| {
+                    for (&c, &v) in columns.iter().zip(r) {
+                        o[c as usize] = v as f32;
+                    }
+                });
+                Data::from_trusted(out, n, d)
+            }
             Rows::Floats(f) => Data::from_trusted_slice(f, n, d),
         }
     }
+}
+
+/// The rows of `data` (integers in 0..=255) as bytes, columns in the order `columns`.
+fn permuted_bytes(data: &Data, columns: &[u32]) -> Vec<u8> {
+    let d = data.n_cols();
+    let mut out = vec![0u8; data.n_rows() * d];
+    out.par_chunks_mut(d.max(1)).enumerate().for_each(|(i, o)| {
+        let row = data.row(i);
+        for (o, &c) in o.iter_mut().zip(columns) {
+            *o = row[c as usize] as u8;
+        }
+    });
+    out
 }
 
 /// A `Vec<u8>` (de)serialised as one byte string: postcard writes exactly the bytes of a
@@ -174,7 +210,7 @@ impl TransformState {
             let knn = self.knn.as_ref().expect("a state without a search graph comes from a fit, which keeps its kNN graph");
             let (n, d, seed) = (self.n_train(), self.n_features, self.transform_seed);
             match &self.rows {
-                Rows::Bytes(x) if byte_search(self.metric) => {
+                Rows::Bytes { values: x, .. } if byte_search(self.metric) => {
                     let root = self.metric == Metric::Euclidean;
                     SearchGraph::new(knn, seed, |i, j| byte_distance(&x[i * d..(i + 1) * d], &x[j * d..(j + 1) * d], root))
                 }
@@ -198,6 +234,7 @@ impl TransformState {
             && n >= 2
             && self.embedding.len() == n * self.n_components
             && self.rows.len() == n * self.n_features
+            && self.rows.columns_ok(self.n_features)
             && self.n_neighbors >= 2
             && self.embedding.iter().all(|v| v.is_finite());
         if !ok {
@@ -228,9 +265,8 @@ impl UmapModel {
         let k = s.n_neighbors.min(n);
         let (idx, dist) = match &s.rows {
             // Pixel-like training rows and queries: compared as bytes, exactly as NN-descent does.
-            Rows::Bytes(b) if byte_search(s.metric) && is_bytes(data.as_slice()) => {
-                let q: Vec<u8> = data.as_slice().par_iter().map(|&x| x as u8).collect();
-                query_bytes(b, Some(s.search()), &q, s.n_features, k, s.metric == Metric::Euclidean, k, progress)?
+            Rows::Bytes { values, columns } if byte_search(s.metric) && is_bytes(data.as_slice()) => {
+                query_bytes(values, Some(s.search()), &permuted_bytes(data, columns), s.n_features, k, s.metric == Metric::Euclidean, k, progress)?
             }
             rows => query(&rows.to_data(n, s.n_features), Some(s.search()), data, k, s.metric, k, progress)?,
         };
@@ -313,8 +349,9 @@ impl UmapModel {
     }
 }
 
-/// UMAP model files. Version 2: the search graph starts from an entry tree, not fixed points.
-const MODEL_KIND: Kind = Kind { tag: "umap", version: 2 };
+/// UMAP model files. Version 2: the search graph starts from an entry tree, not fixed points;
+/// version 3: byte rows are stored with their columns by decreasing variance.
+const MODEL_KIND: Kind = Kind { tag: "umap", version: 3 };
 
 /// Whether byte rows are searched as bytes under `metric` (else as `f32`).
 fn byte_search(metric: Metric) -> bool {
@@ -324,4 +361,31 @@ fn byte_search(metric: Metric) -> bool {
 /// A key for a row's random choices: a hash of its values.
 fn row_key(row: &[f32]) -> u64 {
     row.iter().fold(0x5555_5555_5555_5555u64, |h, v| mix64(h ^ v.to_bits() as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_rows_keep_their_columns_by_variance_and_give_them_back() {
+        // Column c takes values in 0..=4c (scaled): variance grows with c, except the constant
+        // column 1.
+        let (n, d) = (500, 6);
+        let x: Vec<f32> = (0..n * d).map(|i| if i % d == 1 { 7.0 } else { ((i * 37 + i / d * 11) % (5 * (i % d) + 1)) as f32 * 3.0 }).collect();
+        let data = Data::from_row_major(&x, n, d).unwrap();
+        let rows = Rows::new(&data);
+        let Rows::Bytes { columns, values } = &rows else { panic!("integer rows are kept as bytes") };
+        let var = |c: usize| {
+            let mean = (0..n).map(|i| x[i * d + c] as f64).sum::<f64>() / n as f64;
+            (0..n).map(|i| (x[i * d + c] as f64 - mean).powi(2)).sum::<f64>() / n as f64
+        };
+        assert!(columns.windows(2).all(|w| var(w[0] as usize) >= var(w[1] as usize)), "{columns:?}");
+        assert_eq!(*columns.last().unwrap(), 1);
+        assert_eq!(values[..d].iter().map(|&v| v as f32).collect::<Vec<_>>(), columns.iter().map(|&c| x[c as usize]).collect::<Vec<_>>());
+        assert!(rows.columns_ok(d));
+        assert_eq!(rows.to_data(n, d).as_slice(), &x[..]);
+        let broken = Rows::Bytes { values: values.clone(), columns: vec![0, 0, 2, 3, 4, 5] };
+        assert!(!broken.columns_ok(d));
+    }
 }
