@@ -51,7 +51,9 @@ pub fn run(args: TransformArgs) -> Result<()> {
     let input = Input::load(args.input.as_deref(), args.labels.as_deref())?;
     let data = input.matrix.data()?;
     let output = args.output.clone().unwrap_or_else(|| input.default_output("transform.npy"));
+    let placing = Instant::now();
     let embedding = unfold_learn::threads::install(args.run.threads, || umap.transform_with(&data, None, &bars))??;
+    let transform_seconds = placing.elapsed().as_secs_f64();
     let (n, k) = (embedding.n_rows(), embedding.n_cols());
     unfold_learn::io::write_matrix(&output, embedding.as_slice(), n, k).context("writing the embedding")?;
     if let Some(png) = &args.plot {
@@ -67,6 +69,7 @@ pub fn run(args: TransformArgs) -> Result<()> {
             "n": n,
             "dims": k,
             "seconds": seconds,
+            "transform_seconds": transform_seconds,
             "output": output.display().to_string(),
         });
         println!("{summary}");

@@ -255,9 +255,12 @@ fn umap_embed_save_model_and_transform() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read_npy(&d.join("r.npy")).0, [300, 2]);
 
-    let o = unfold(d, &["transform", "--model", "m.umap", "new.npy", "-o", "new_t.npy", "--quiet"]);
+    let o = unfold(d, &["transform", "--model", "m.umap", "new.npy", "-o", "new_t.npy", "--quiet", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read_npy(&d.join("new_t.npy")).0, [30, 2]);
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let (whole, placing) = (summary["seconds"].as_f64().unwrap(), summary["transform_seconds"].as_f64().unwrap());
+    assert!(placing > 0.0 && placing <= whole, "{summary}");
 
     // Damaged and foreign model files: exit 2, the file named, no output.
     let bytes = std::fs::read(d.join("m.umap")).unwrap();
