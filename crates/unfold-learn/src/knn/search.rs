@@ -58,9 +58,9 @@ pub struct SearchGraph {
 impl SearchGraph {
     /// Builds the search graph from the kNN graph of the indexed rows and `dist(i, j)` between
     /// indexed rows (the distance later searches use), as pynndescent prepares its index: each
-    /// point's neighbours, less those a nearer kept neighbour is closer to (which leaves about 7
-    /// of 15 on MNIST), then the points that kept it, up to `1.5 k` in all; and the entry tree,
-    /// whose split points `seed` picks.
+    /// point's neighbours, less those a nearer kept neighbour is closer to (which leaves about 5
+    /// of 15 on MNIST), then the points that kept it, up to `1.5 k` in all (7 on average); and
+    /// the entry tree, whose split points `seed` picks.
     pub fn new(graph: &KnnGraph, seed: u64, dist: impl Fn(usize, usize) -> f32 + Sync) -> SearchGraph {
         let (n, k) = (graph.n_points(), graph.k());
         // A neighbour j of i is dropped when a nearer kept neighbour q is closer to j than i is:

@@ -358,9 +358,20 @@ fn byte_search(metric: Metric) -> bool {
     matches!(metric, Metric::Euclidean | Metric::SqEuclidean)
 }
 
-/// A key for a row's random choices: a hash of its values.
+/// A key for a row's random choices: a hash of its values, in four interleaved chains (one
+/// chain of 784 dependent mixes per row took 15–25 ms for 10,000 MNIST rows).
 fn row_key(row: &[f32]) -> u64 {
-    row.iter().fold(0x5555_5555_5555_5555u64, |h, v| mix64(h ^ v.to_bits() as u64))
+    let mut h = [0x5555_5555_5555_5555u64, 0x6666_6666_6666_6666, 0x7777_7777_7777_7777, 0x8888_8888_8888_8888];
+    let (blocks, tail) = row.as_chunks::<4>();
+    for block in blocks {
+        for (h, v) in h.iter_mut().zip(block) {
+            *h = mix64(*h ^ v.to_bits() as u64);
+        }
+    }
+    for (h, v) in h.iter_mut().zip(tail) {
+        *h = mix64(*h ^ v.to_bits() as u64);
+    }
+    mix64(h[0] ^ mix64(h[1] ^ mix64(h[2] ^ mix64(h[3] ^ row.len() as u64))))
 }
 
 #[cfg(test)]
