@@ -43,8 +43,8 @@ pub fn to_bytes<T: Serialize>(kind: Kind, value: &T) -> Result<Vec<u8>> {
 /// Reads a model of kind `kind` written by [`to_bytes`].
 ///
 /// # Errors
-/// [`Error::InvalidData`] naming the problem: not a model file, another kind, a newer format,
-/// truncated, or corrupt.
+/// [`Error::InvalidData`] naming the problem: not a model file, another kind, another format
+/// version (newer: upgrade; older: fit again), truncated, or corrupt.
 pub fn from_bytes<T: DeserializeOwned>(kind: Kind, bytes: &[u8]) -> Result<T> {
     let bad = |m: String| Error::InvalidData(m);
     if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
