@@ -50,17 +50,20 @@ enum Node {
     /// A point with `d(x, a) − d(x, b) ≤ threshold` goes to the next node, any other to the
     /// node `right` places further on.
     Split { a: u32, b: u32, threshold: f32, right: u32 },
-    /// The points `order[start..end]`.
+    /// The points `start..end`.
     Leaf { start: u32, end: u32 },
 }
 
-/// The search graph of an indexed data set: undirected kNN adjacency in CSR form, plus the entry tree.
+/// The search graph of an indexed data set: undirected kNN adjacency in CSR form, plus the entry
+/// tree. Its points are numbered in the order of the tree's leaves, so that a leaf is a run of
+/// points and graph neighbours are mostly near in memory: point `t` is indexed row `ids[t]`, and
+/// the searches take the indexed rows in that order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchGraph {
     indptr: Vec<u32>,
     indices: Vec<u32>,
     nodes: Vec<Node>,
-    order: Vec<u32>,
+    ids: Vec<u32>,
 }
 
 impl SearchGraph {
@@ -68,7 +71,8 @@ impl SearchGraph {
     /// indexed rows (the distance later searches use), as pynndescent prepares its index: each
     /// point's neighbours, less those a nearer kept neighbour is closer to (which leaves about 5
     /// of 15 on MNIST), then the points that kept it, up to `1.5 k` in all (7 on average); and
-    /// the entry tree, whose split points `seed` picks.
+    /// the entry tree, whose split points `seed` picks. Then the points are renumbered in leaf
+    /// order ([`Self::ids`]).
     pub fn new(graph: &KnnGraph, seed: u64, dist: impl Fn(usize, usize) -> f32 + Sync) -> SearchGraph {
         let (n, k) = (graph.n_points(), graph.k());
         // A neighbour j of i is dropped when a nearer kept neighbour q is closer to j than i is:
@@ -101,9 +105,33 @@ impl SearchGraph {
             indices.extend(rev.iter().filter(|j| !row.contains(j)).take(cap.saturating_sub(row.len())));
             indptr.push(indices.len() as u32);
         }
-        let mut order: Vec<u32> = (0..n as u32).collect();
-        let nodes = split(&mut order, 0, mix64(seed), &dist);
-        SearchGraph { indptr, indices, nodes, order }
+        let mut ids: Vec<u32> = (0..n as u32).collect();
+        let nodes = split(&mut ids, 0, mix64(seed), &dist);
+        let mut new_id = vec![0u32; n];
+        for (t, &i) in ids.iter().enumerate() {
+            new_id[i as usize] = t as u32;
+        }
+        let mut renumbered = Vec::with_capacity(indices.len());
+        let mut new_indptr = Vec::with_capacity(n + 1);
+        new_indptr.push(0u32);
+        for &i in &ids {
+            let i = i as usize;
+            renumbered.extend(indices[indptr[i] as usize..indptr[i + 1] as usize].iter().map(|&j| new_id[j as usize]));
+            new_indptr.push(renumbered.len() as u32);
+        }
+        let nodes = nodes
+            .into_iter()
+            .map(|node| match node {
+                Node::Split { a, b, threshold, right } => Node::Split { a: new_id[a as usize], b: new_id[b as usize], threshold, right },
+                leaf => leaf,
+            })
+            .collect();
+        SearchGraph { indptr: new_indptr, indices: renumbered, nodes, ids }
+    }
+
+    /// The indexed row of each point of the graph: the order in which searches take the rows.
+    pub fn ids(&self) -> &[u32] {
+        &self.ids
     }
 
     /// Number of indexed points.
@@ -125,20 +153,23 @@ impl SearchGraph {
             Node::Split { a, b, threshold, right } => {
                 (a as usize) < n && (b as usize) < n && !threshold.is_nan() && i + 1 < len && right > 1 && i + (right as usize) < len
             }
-            Node::Leaf { start, end } => start < end && end as usize <= self.order.len(),
+            Node::Leaf { start, end } => start < end && end as usize <= n,
         };
+        let mut seen = vec![false; n];
         let ok = self.indptr.len() == n + 1
             && self.indptr.first() == Some(&0)
             && self.indptr.windows(2).all(|w| w[0] <= w[1])
             && *self.indptr.last().unwrap_or(&0) as usize == self.indices.len()
-            && self.indices.iter().chain(&self.order).all(|&j| (j as usize) < n)
+            && self.indices.iter().all(|&j| (j as usize) < n)
+            && self.ids.len() == n
+            && self.ids.iter().all(|&j| (j as usize) < n && !std::mem::replace(&mut seen[j as usize], true))
             && !self.nodes.is_empty()
             && self.nodes.iter().enumerate().all(node_ok);
         if ok { Ok(()) } else { Err(Error::InvalidData(format!("the neighbour search graph does not fit {n} indexed points"))) }
     }
 
-    /// The leaf of the entry tree where a point falls, from its distances to indexed rows, as its
-    /// range of [`Self::order`]: leaves in preorder have increasing starts.
+    /// The leaf of the entry tree where a point falls, from its distances to the graph's points,
+    /// as a range of them: leaves in preorder have increasing starts.
     fn leaf(&self, mut dist: impl FnMut(u32) -> f32) -> std::ops::Range<usize> {
         let mut i = 0;
         loop {
@@ -189,8 +220,10 @@ fn split(points: &mut [u32], start: usize, key: u64, dist: &(impl Fn(usize, usiz
 /// The `k` nearest rows of `index` for every row of `queries`, as an `m × k` graph over the
 /// indexed rows (indices into `index`; a query equal to an indexed row finds it at distance 0).
 ///
-/// `graph` is needed above [`super::EXACT_MAX_ROWS`] indexed rows; `ef` (at least `k`) is the
-/// size of the search's candidate list: larger is slower and more accurate.
+/// `graph` is needed above [`super::EXACT_MAX_ROWS`] indexed rows; with it, `index` holds the
+/// indexed rows in the graph's order ([`SearchGraph::ids`]), and the result still names them by
+/// their indexed row. `ef` (at least `k`) is the size of the search's candidate list: larger is
+/// slower and more accurate.
 ///
 /// # Errors
 /// [`Error::InvalidData`] when the column counts differ; [`Error::InvalidParameter`] for `k`
@@ -305,7 +338,8 @@ fn prefetch<T>(row: &[T]) {
 }
 
 /// The `k` nearest of `n` indexed rows for each of `m` queries, by exhaustive comparison or, with
-/// a `graph` above [`super::EXACT_MAX_ROWS`] rows, by [`best_first`] search. `dist(query, row,
+/// a `graph` above [`super::EXACT_MAX_ROWS`] rows, by [`best_first`] search; with a `graph`, the
+/// rows are in its order and the result maps them back to [`SearchGraph::ids`]. `dist(query, row,
 /// bound)` is the distance, or any value above `bound` that is at most the distance (a partial
 /// sum: the search keeps no point farther than `bound`); `touch(row)` prefetches a row whose
 /// distance is about to be needed.
@@ -323,6 +357,7 @@ fn search(
     if k == 0 || k > n {
         return Err(Error::param("k", k, format!("must be between 1 and the number of indexed rows ({n})")));
     }
+    let ids = graph.map(SearchGraph::ids);
     let graph = graph.filter(|_| n > super::EXACT_MAX_ROWS);
     // With a graph, queries are searched in the order of their leaves of the entry tree, so that
     // consecutive queries of a thread are near one another and read many of the same rows.
@@ -347,6 +382,9 @@ fn search(
             match graph {
                 None => scratch.out.extend((0..n).map(|j| (dist(i, j, f32::INFINITY), j as u32))),
                 Some(g) => best_first(g, |j, bound| dist(i, j as usize, bound), |j| touch(j as usize), ef.max(k), scratch),
+            }
+            if let Some(ids) = ids {
+                scratch.out.iter_mut().for_each(|p| p.1 = ids[p.1 as usize]);
             }
             super::write_sorted(&mut scratch.out, oi, od, |d| d);
             Ok::<(), Error>(())
@@ -437,15 +475,15 @@ fn best_first(g: &SearchGraph, dist: impl Fn(u32, f32) -> f32, touch: impl Fn(u3
     };
     // The split points on the way down, then the leaf.
     fresh.clear();
-    let leaf = &g.order[g.leaf(|j| {
+    let leaf = g.leaf(|j| {
         let d = dist(j, f32::INFINITY);
         if stamps[j as usize] != stamp {
             stamps[j as usize] = stamp;
             keep(d, j, frontier, best);
         }
         d
-    })];
-    fresh.extend(leaf.iter().copied().filter(|&j| std::mem::replace(&mut stamps[j as usize], stamp) != stamp));
+    });
+    fresh.extend(leaf.map(|j| j as u32).filter(|&j| std::mem::replace(&mut stamps[j as usize], stamp) != stamp));
     loop {
         // Rows are prefetched one ahead of the distance being computed.
         for (t, &j) in fresh.iter().enumerate() {
@@ -475,6 +513,11 @@ mod tests {
     use crate::knn::{KnnParams, knn};
     use crate::progress::NoProgress;
 
+    /// `data`'s rows in the order of `sg`, as searches take them.
+    fn in_graph_order(data: &Data, sg: &SearchGraph) -> Data<'static> {
+        data.select_rows(&sg.ids.iter().map(|&i| i as usize).collect::<Vec<_>>())
+    }
+
     fn cloud(n: usize, d: usize, salt: u64) -> Vec<f32> {
         let s = crate::rng::SeedSource::new(Some(salt));
         (0..n * d).map(|i| (s.value(0, i as u64) % 10_000) as f32 / 1000.0).collect()
@@ -490,7 +533,8 @@ mod tests {
         sg.validate(n).unwrap();
         let qx = cloud(m, d, 2);
         let qd = Data::from_row_major(&qx, m, d).unwrap();
-        let (gi, _) = query(&data, Some(&sg), &qd, k, Metric::Euclidean, 40, &NoProgress).unwrap();
+        let ordered = in_graph_order(&data, &sg);
+        let (gi, _) = query(&ordered, Some(&sg), &qd, k, Metric::Euclidean, 40, &NoProgress).unwrap();
         let (ei, ed) = query(&data, None, &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
         // Brute force below the exact threshold is the reference; check it on one row first.
         let mut all: Vec<(f32, u32)> = (0..n).map(|j| (Metric::Euclidean.distance(qd.row(0), data.row(j)), j as u32)).collect();
@@ -501,12 +545,12 @@ mod tests {
         let recall = hits as f64 / (m * k) as f64;
         assert!(recall > 0.95, "recall {recall}");
         // The candidate list of a UMAP transform, `ef = k`, still finds nearly all.
-        let (gk, _) = query(&data, Some(&sg), &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
+        let (gk, _) = query(&ordered, Some(&sg), &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
         let hits: usize = (0..m).map(|i| gk[i * k..(i + 1) * k].iter().filter(|j| ei[i * k..(i + 1) * k].contains(j)).count()).sum();
         assert!(hits as f64 > 0.95 * (m * k) as f64, "recall {} at ef = k", hits as f64 / (m * k) as f64);
         // A subset of queries gets the same rows.
         let sub = qd.select_rows(&[5, 17, 100]);
-        let (si, _) = query(&data, Some(&sg), &sub, k, Metric::Euclidean, 40, &NoProgress).unwrap();
+        let (si, _) = query(&ordered, Some(&sg), &sub, k, Metric::Euclidean, 40, &NoProgress).unwrap();
         for (r, &i) in [5usize, 17, 100].iter().enumerate() {
             assert_eq!(&si[r * k..(r + 1) * k], &gi[i * k..(i + 1) * k]);
         }
@@ -528,7 +572,7 @@ mod tests {
         for (l, node) in sg.nodes.iter().enumerate() {
             if let Node::Leaf { start, end } = *node {
                 assert!(end - start <= LEAF_SIZE as u32 && end - start >= LEAF_SIZE as u32 / 2, "leaf of {}", end - start);
-                for &p in &sg.order[start as usize..end as usize] {
+                for &p in &sg.ids[start as usize..end as usize] {
                     assert_eq!(holder[p as usize], usize::MAX, "point {p} in two leaves");
                     holder[p as usize] = l;
                 }
@@ -537,7 +581,7 @@ mod tests {
         assert!(holder.iter().all(|&l| l != usize::MAX));
         // An indexed point descends to its own leaf, unless its key ties with a split's threshold
         // (common here: far from both split points, d(x, a) − d(x, b) loses its low bits).
-        let home = (0..n).filter(|&p| sg.order[sg.leaf(|j| dist(p, j as usize))].contains(&(p as u32))).count();
+        let home = (0..n).filter(|&p| sg.ids[sg.leaf(|j| dist(p, sg.ids[j as usize] as usize))].contains(&(p as u32))).count();
         assert!(home as f64 >= 0.9 * n as f64, "{home} of {n} points find their own leaf");
         assert_eq!(SearchGraph::new(&g, 7, dist), sg);
         assert_ne!(SearchGraph::new(&g, 8, dist).nodes, sg.nodes);
@@ -545,7 +589,7 @@ mod tests {
         let mut q = cloud(200, d, 4);
         q[100 * d..].iter_mut().for_each(|v| *v += 1000.0);
         let qd = Data::from_row_major(&q, 200, d).unwrap();
-        let (gi, _) = query(&data, Some(&sg), &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
+        let (gi, _) = query(&in_graph_order(&data, &sg), Some(&sg), &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
         let (ei, _) = query(&data, None, &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
         let hits = gi.iter().zip(&ei).filter(|(a, b)| a == b).count();
         assert!(hits as f64 >= 0.95 * gi.len() as f64, "{hits} of {}", gi.len());
@@ -577,8 +621,9 @@ mod tests {
             let g = knn(&data, &KnnParams { k: 15, seed: Some(1), ..Default::default() }).unwrap();
             let sg = SearchGraph::new(&g, 7, |i, j| Metric::Euclidean.distance(data.row(i), data.row(j)));
             for metric in [Metric::Euclidean, Metric::SqEuclidean] {
-                let (fi, fd) = query(&data, Some(&sg), &qd, k, metric, 40, &NoProgress).unwrap();
-                let (bi, bd) = query_bytes(&xb, Some(&sg), &qb, d, k, metric == Metric::Euclidean, 40, &NoProgress).unwrap();
+                let (fi, fd) = query(&in_graph_order(&data, &sg), Some(&sg), &qd, k, metric, 40, &NoProgress).unwrap();
+                let xb_ordered: Vec<u8> = sg.ids.iter().flat_map(|&i| xb[i as usize * d..(i as usize + 1) * d].to_vec()).collect();
+                let (bi, bd) = query_bytes(&xb_ordered, Some(&sg), &qb, d, k, metric == Metric::Euclidean, 40, &NoProgress).unwrap();
                 // Brute force on one query as the reference of the distances.
                 let mut all: Vec<f64> = (0..n).map(|j| (0..d).map(|c| (qf[c] as f64 - xf[j * d + c] as f64).powi(2)).sum::<f64>()).collect();
                 all.sort_by(f64::total_cmp);
