@@ -224,8 +224,9 @@ struct Problem<'a> {
     weights: Vec<f32>,
     /// Samples per epoch of each edge (≤ 1).
     rates: Vec<f32>,
-    /// Per moving row: the key of its random choices.
-    keys: &'a [u64],
+    /// Per edge: the part of its negative samples' hash that does not change with the epoch, from
+    /// the key of its row's random choices and its other end (see [`Step::edge_hash`]).
+    edge_keys: Vec<u64>,
     /// How many times each sampled edge pulls its row: 2 in a fit, where both directions of an
     /// edge are stored and each direction moves both ends; 1 in a transform.
     pull: f32,
@@ -243,7 +244,7 @@ impl<'a> Problem<'a> {
         weights: &[f32],
         rates: &[f32],
         parts: usize,
-        keys: &'a [u64],
+        keys: &[u64],
         pull: f32,
         own_index: bool,
         dens: Option<DensTarget>,
@@ -263,7 +264,8 @@ impl<'a> Problem<'a> {
         let cols = order.iter().map(|&e| indices[e]).collect();
         let weights = order.iter().map(|&e| weights[e]).collect();
         let rates = order.iter().map(|&e| rates[e]).collect();
-        Problem { indptr, indices, rows: n, parts, ptr, cols, row_of, weights, rates, keys, pull, own_index, dens }
+        let edge_keys = order.par_iter().zip(&row_of).map(|(&e, &v)| mix64(keys[v as usize] ^ mix64(indices[e] as u64))).collect();
+        Problem { indptr, indices, rows: n, parts, ptr, cols, row_of, weights, rates, edge_keys, pull, own_index, dens }
     }
 
     /// The edges of row `v` in sub-epoch `part`.
@@ -394,12 +396,12 @@ impl Step<'_> {
         }
     }
 
-    /// The hash from which the negative samples of the edge from the row with `key` to `k` are
-    /// drawn by [`negative_sample`]. It depends only on the epoch's seed, the row's key and `k`,
-    /// never on threads or other rows.
+    /// The hash from which the negative samples of edge `e` are drawn by [`negative_sample`]. It
+    /// depends only on the epoch's seed, the key of the edge's row and its other end, never on
+    /// threads or other rows.
     #[inline]
-    fn edge_hash(&self, key: u64, k: usize) -> u64 {
-        mix64(self.seed ^ mix64(key ^ mix64(k as u64)))
+    fn edge_hash(&self, problem: &Problem, e: usize) -> u64 {
+        mix64(self.seed ^ problem.edge_keys[e])
     }
 }
 
@@ -474,7 +476,7 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
         for d in 0..D {
             pulls[d * len_pull + t] = s[d] - reference[k][d];
         }
-        let h = step.edge_hash(problem.keys[v], k);
+        let h = step.edge_hash(problem, e);
         for q in 0..r {
             let m = negative_sample(h, q + 1, n_ref);
             for d in 0..D {
@@ -579,7 +581,7 @@ fn edge_move<const D: usize>(problem: &Problem, v: usize, e: usize, start: [f32;
     let (alpha, kernel, r) = (step.alpha, step.kernel, step.negatives);
     let (pull_clip, push_clip) = (problem.pull * alpha * CLIP, alpha * CLIP);
     let k = problem.cols[e] as usize;
-    let h = step.edge_hash(problem.keys[v], k);
+    let h = step.edge_hash(problem, e);
     let mut acc = [0f32; D];
     // Lane j of the whole sequence: 0 is the pull, 1..=r the negative samples.
     let mut lane0 = 0;
@@ -667,7 +669,7 @@ fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim:
                         *p += (c * (s0 - q)).clamp(-pull_clip, pull_clip) + problem.pull * alpha * (dens * (s0 - q)).clamp(-CLIP, CLIP);
                     }
                 }
-                let h = step.edge_hash(problem.keys[v], k);
+                let h = step.edge_hash(problem, e);
                 for s in 1..=step.negatives {
                     let m = negative_sample(h, s, n_ref);
                     let ym = &reference[m * dim..(m + 1) * dim];
