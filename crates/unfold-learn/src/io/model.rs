@@ -92,12 +92,19 @@ pub fn save<T: Serialize>(path: &Path, kind: Kind, value: &T) -> Result<()> {
     super::write_atomic(path, |w| w.write_all(&bytes))
 }
 
-/// Reads the bytes of a model file, naming the file in any error.
+/// The bytes of a model file, naming the file in any error. They are mapped, not copied: a
+/// model's training rows are tens of megabytes, which decoding copies once anyway.
 ///
 /// # Errors
 /// [`Error::Io`] when the file cannot be read.
-pub fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|e| Error::io(path, e))
+pub fn read(path: &Path) -> Result<memmap2::Mmap> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory, not a model file")));
+    }
+    // SAFETY: the map is read-only; a file truncated by another process while mapped is the
+    // usual caveat of memory maps, as for `.npy` input.
+    unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))
 }
 
 fn crc32(bytes: &[u8]) -> u32 {
