@@ -599,6 +599,10 @@ mod tests {
             *right = u32::MAX;
         }
         assert!(bad.validate(n).is_err());
+        // So is an order of the rows that names one twice.
+        let mut bad = sg.clone();
+        bad.ids[0] = bad.ids[1];
+        assert!(bad.validate(n).is_err());
     }
 
     #[test]
