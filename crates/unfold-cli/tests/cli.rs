@@ -266,7 +266,16 @@ fn umap_embed_save_model_and_transform() {
     let bytes = std::fs::read(d.join("m.umap")).unwrap();
     std::fs::write(d.join("cut.umap"), &bytes[..bytes.len() / 3]).unwrap();
     std::fs::write(d.join("foreign.umap"), b"PK\x03\x04not a model at all").unwrap();
-    for (file, needle) in [("cut.umap", "truncated"), ("foreign.umap", "not an unfold model"), ("absent.umap", "absent.umap")] {
+    // Model files are mapped: an empty file and a directory are still told apart from a model.
+    std::fs::write(d.join("empty.umap"), b"").unwrap();
+    std::fs::create_dir(d.join("folder.umap")).unwrap();
+    for (file, needle) in [
+        ("cut.umap", "truncated"),
+        ("foreign.umap", "not an unfold model"),
+        ("absent.umap", "absent.umap"),
+        ("empty.umap", "header is missing"),
+        ("folder.umap", "is a directory"),
+    ] {
         let o = unfold(d, &["transform", "--model", file, "new.npy", "-o", "bad_out.npy"]);
         assert_eq!(o.status.code(), Some(2), "{file}: {}", stderr(&o));
         assert!(stderr(&o).contains(needle) && stderr(&o).contains(file), "{file}: {}", stderr(&o));
