@@ -276,7 +276,7 @@ pub(crate) fn query_bytes(
     let row = |j: usize| &index[j * d..(j + 1) * d];
     // Half the columns, in whole 32-byte blocks of the distance kernel.
     let half = (d / 64 * 32).max(d.min(32));
-    let finish = |r: u64| if root { (r as f32).sqrt() } else { r as f32 };
+    let finish = |r: u64| from_sum_of_squares(r, root);
     let dist = |i: usize, j: usize, bound: f32| {
         let (a, b) = (&queries[i * d..(i + 1) * d], row(j));
         let head = super::nndescent::sq_euclidean_u8(&a[..half], &b[..half]);
@@ -315,8 +315,13 @@ pub(crate) fn variance_order<T: Copy + Into<f64> + Sync>(rows: &[T], d: usize) -
 
 /// The euclidean (`root`) or squared euclidean distance between byte rows, as the byte search uses it.
 pub(crate) fn byte_distance(a: &[u8], b: &[u8], root: bool) -> f32 {
-    let r = super::nndescent::sq_euclidean_u8(a, b) as f32;
-    if root { r.sqrt() } else { r }
+    from_sum_of_squares(super::nndescent::sq_euclidean_u8(a, b), root)
+}
+
+/// The euclidean (`root`) or squared euclidean distance from a sum of squared differences.
+#[inline]
+fn from_sum_of_squares(r: u64, root: bool) -> f32 {
+    if root { (r as f32).sqrt() } else { r as f32 }
 }
 
 /// Asks the processor to start loading `row` into the cache.
