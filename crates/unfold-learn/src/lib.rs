@@ -36,7 +36,8 @@ pub mod rng;
 pub mod threads;
 
 pub use data::{Data, Embedding, Labels};
-pub use embed::pca::{Pca, PcaModel, PcaParams, PcaSolver};
+pub use embed::pca::{Pca, PcaComponents, PcaModel, PcaParams, PcaSolver};
+pub use linalg::DataF64;
 pub use embed::umap::{Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
 pub use error::{Error, Result};
 pub use knn::{KnnAlgorithm, KnnGraph, KnnParams};
@@ -47,7 +48,8 @@ pub use progress::{NoProgress, Progress};
 /// The names most programs need: `use unfold_learn::prelude::*;`.
 pub mod prelude {
     pub use crate::data::{Data, Embedding, Labels};
-    pub use crate::embed::pca::{Pca, PcaModel, PcaParams, PcaSolver};
+    pub use crate::embed::pca::{Pca, PcaComponents, PcaModel, PcaParams, PcaSolver};
+    pub use crate::linalg::DataF64;
     pub use crate::embed::umap::{Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
     pub use crate::error::{Error, Result};
     pub use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, knn_graph};

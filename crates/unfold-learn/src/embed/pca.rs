@@ -1,16 +1,28 @@
-//! Principal component analysis.
+//! Principal component analysis, as scikit-learn's `PCA`.
 //!
 //! Projects centred data `X − 1μᵀ` onto its top `k` right singular vectors. Three solvers, chosen
 //! automatically as scikit-learn (≥ 1.5) chooses them:
 //!
 //! * `CovarianceEigh` when `d ≤ 1000` and `n ≥ 10 d`: eigendecomposition of the `d × d` scatter
 //!   matrix, streamed from the data in blocks (no centred copy);
-//! * `Full` when `max(n, d) ≤ 500` or `k ≥ 0.8 min(n, d)`: thin SVD of the centred data;
+//! * `Full` when `max(n, d) ≤ 500`, `k ≥ 0.8 min(n, d)`, or `k` is chosen from the spectrum
+//!   (a variance fraction or Minka's MLE): thin SVD of the centred data;
 //! * `Randomized` otherwise: Halko et al. (2011) range finder with `k + 10` columns and 7 power
 //!   iterations (4 when `k ≥ 0.1 min(n, d)`), centring applied implicitly.
 //!
 //! Signs follow scikit-learn's `svd_flip(u_based_decision=False)`: in each component the entry of
-//! largest magnitude is positive. `explained_variance = S² / (n − 1)`.
+//! largest magnitude is positive. `explained_variance = S² / (n − 1)`; `noise_variance` is the
+//! mean variance of the discarded directions (Tipping & Bishop's σ², 0 when `k = min(n, d)`).
+//! [`PcaComponents`] gives scikit-learn's three forms of `n_components`, [`PcaParams::whiten`]
+//! divides the projections by `√explained_variance`, and the fitted model has the probabilistic
+//! PCA likelihood (`score_samples`, `get_covariance`, `get_precision`, in `pca/likelihood.rs`).
+//!
+//! Precision: the data is `f32` ([`Data`]) or `f64` ([`DataF64`], for values `f32` cannot hold,
+//! e.g. `10⁶ + 10⁻³ u`); means, centring and projections are computed in `f64`. Centred values are
+//! scaled by a power of two (exact) so that the largest is about 1 before anything is squared:
+//! data of any magnitude, `10⁻³⁰` or `10³⁰`, gives the same components. A result that does not
+//! fit its type (a variance beyond `f64`, an embedding beyond `f32`) is an error naming it, never
+//! an infinity or NaN.
 //!
 //! ```
 //! use unfold_learn::prelude::*;
@@ -22,15 +34,23 @@
 //! # Ok::<(), unfold_learn::Error>(())
 //! ```
 
+mod likelihood;
+mod mle;
+
 use faer::{Mat, MatRef};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::Data;
+use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
-use crate::linalg;
+use crate::io::model::Kind;
+use crate::linalg::{self, Rows};
 use crate::progress::{NoProgress, Progress};
 use crate::rng::{SeedSource, normal_f64};
+
+pub use crate::linalg::DataF64;
+
+/// The model file kind of a fitted PCA (version 2 added `noise_variance` and `whiten`).
+pub const MODEL_KIND: Kind = Kind { tag: "pca", version: 2 };
 
 /// How the principal components are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -83,11 +103,31 @@ impl PcaSolver {
     }
 }
 
+/// How the number of components is chosen: scikit-learn's `n_components` as an int, a float in
+/// `(0, 1)` or `"mle"`.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub enum PcaComponents {
+    /// [`PcaParams::n_components`] components.
+    #[default]
+    Count,
+    /// The fewest components whose explained variance ratios sum to more than this fraction
+    /// (strictly between 0 and 1).
+    VarianceFraction(f64),
+    /// Minka's (2000) Bayesian model selection, as scikit-learn's `n_components="mle"`
+    /// (needs `n_samples ≥ n_features`).
+    Mle,
+}
+
 /// PCA parameters. `Default` matches scikit-learn's `PCA(n_components=2)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PcaParams {
-    /// Number of components `k` (1 ≤ k ≤ min(n, d)).
+    /// Number of components `k` (1 ≤ k ≤ min(n, d)), used when `components` is `Count`.
     pub n_components: usize,
+    /// How `k` is chosen; see [`PcaComponents`].
+    pub components: PcaComponents,
+    /// Divide the projections by `√explained_variance` (unit variance per component), as
+    /// scikit-learn's `whiten`.
+    pub whiten: bool,
     /// Solver; see [`PcaSolver`].
     pub solver: PcaSolver,
     /// Extra columns for the randomized solver (scikit-learn's `n_oversamples`, default 10).
@@ -102,7 +142,16 @@ pub struct PcaParams {
 
 impl Default for PcaParams {
     fn default() -> Self {
-        PcaParams { n_components: 2, solver: PcaSolver::Auto, n_oversamples: 10, n_power_iter: None, seed: None, threads: None }
+        PcaParams {
+            n_components: 2,
+            components: PcaComponents::Count,
+            whiten: false,
+            solver: PcaSolver::Auto,
+            n_oversamples: 10,
+            n_power_iter: None,
+            seed: None,
+            threads: None,
+        }
     }
 }
 
@@ -122,6 +171,22 @@ impl PcaBuilder {
     /// Number of components.
     pub fn n_components(mut self, k: usize) -> Self {
         self.params.n_components = k;
+        self.params.components = PcaComponents::Count;
+        self
+    }
+    /// Keep the fewest components explaining more than `fraction` of the variance.
+    pub fn variance_fraction(mut self, fraction: f64) -> Self {
+        self.params.components = PcaComponents::VarianceFraction(fraction);
+        self
+    }
+    /// Choose the number of components by Minka's MLE.
+    pub fn mle(mut self) -> Self {
+        self.params.components = PcaComponents::Mle;
+        self
+    }
+    /// Whitening.
+    pub fn whiten(mut self, whiten: bool) -> Self {
+        self.params.whiten = whiten;
         self
     }
     /// Solver.
@@ -145,6 +210,15 @@ impl PcaBuilder {
     }
 }
 
+/// What a solver returns, before `k` is chosen: singular values of the scaled centred data
+/// (descending; every one the solver knows), the matching right singular vectors as rows, and the
+/// scaled total sum of squares `Σ ((x − μ) · scale)²`.
+struct Spectrum {
+    singular: Vec<f64>,
+    vt: Mat<f64>,
+    total_ss: f64,
+}
+
 impl Pca {
     /// A builder starting from the defaults.
     pub fn builder() -> PcaBuilder {
@@ -154,10 +228,26 @@ impl Pca {
     /// Validates `params`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `n_components == 0` or `threads == Some(0)`.
+    /// [`Error::InvalidParameter`] for `n_components == 0`, a variance fraction outside `(0, 1)`,
+    /// a variance fraction or MLE with the randomized solver, or `threads == Some(0)`.
     pub fn new(params: PcaParams) -> Result<Pca> {
-        if params.n_components == 0 {
-            return Err(Error::param("n_components", 0, "must be at least 1"));
+        match params.components {
+            PcaComponents::Count if params.n_components == 0 => return Err(Error::param("n_components", 0, "must be at least 1")),
+            PcaComponents::VarianceFraction(f) if !(f > 0.0 && f < 1.0) => {
+                return Err(Error::param("n_components", f, "a fraction of the variance must be strictly between 0 and 1"));
+            }
+            PcaComponents::VarianceFraction(_) | PcaComponents::Mle if params.solver == PcaSolver::Randomized => {
+                let value = match params.components {
+                    PcaComponents::VarianceFraction(f) => f.to_string(),
+                    _ => "mle".to_string(),
+                };
+                return Err(Error::param(
+                    "n_components",
+                    value,
+                    "a variance fraction or 'mle' needs the whole spectrum: use svd_solver auto, full or covariance_eigh, not randomized",
+                ));
+            }
+            _ => {}
         }
         crate::threads::check(params.threads)?;
         Ok(Pca { params })
@@ -168,79 +258,98 @@ impl Pca {
         &self.params
     }
 
-    /// Fits the model and embeds `data`.
-    pub fn fit(&self, data: &Data) -> Result<PcaModel> {
+    /// Fits the model and embeds `data` ([`Data`] or [`DataF64`]).
+    pub fn fit<R: Rows + ?Sized>(&self, data: &R) -> Result<PcaModel> {
         self.fit_with_progress(data, &NoProgress)
     }
 
     /// Like [`Pca::fit`], reporting to `progress`.
     ///
     /// # Errors
-    /// [`Error::InvalidData`] with fewer than 2 rows; [`Error::InvalidParameter`] when
-    /// `n_components > min(n, d)`; [`Error::Numerical`] if a decomposition fails;
-    /// [`Error::Cancelled`].
-    pub fn fit_with_progress(&self, data: &Data, progress: &dyn Progress) -> Result<PcaModel> {
+    /// [`Error::InvalidData`] with fewer than 2 rows, or when a result does not fit its type
+    /// (variances beyond `f64`, an embedding beyond `f32`: the message says which and why);
+    /// [`Error::InvalidParameter`] when `n_components > min(n, d)` or MLE is asked for with
+    /// `n < d`; [`Error::Numerical`] if a decomposition fails; [`Error::Cancelled`].
+    pub fn fit_with_progress<R: Rows + ?Sized>(&self, data: &R, progress: &dyn Progress) -> Result<PcaModel> {
         crate::threads::install(self.params.threads, || self.fit_inner(data, progress))?
     }
 
-    fn fit_inner(&self, data: &Data, progress: &dyn Progress) -> Result<PcaModel> {
-        let (n, d) = (data.n_rows(), data.n_cols());
-        let k = self.params.n_components;
-        data.require_rows(2, "PCA")?;
-        if k > n.min(d) {
-            return Err(Error::param(
-                "n_components",
-                k,
-                format!("must be between 1 and min(n_samples, n_features) = min({n}, {d}) = {}", n.min(d)),
-            ));
+    /// The solver used for an `n × d` fit.
+    fn solver_for(&self, n: usize, d: usize) -> PcaSolver {
+        match self.params.components {
+            PcaComponents::Count => self.params.solver.resolve(n, d, self.params.n_components),
+            // scikit-learn: a fraction or "mle" never picks the randomized solver.
+            _ => match self.params.solver {
+                PcaSolver::Auto if d <= 1000 && n >= 10 * d => PcaSolver::CovarianceEigh,
+                PcaSolver::Auto => PcaSolver::Full,
+                s => s,
+            },
         }
-        let solver = self.params.solver.resolve(n, d, k);
+    }
+
+    fn fit_inner<R: Rows + ?Sized>(&self, data: &R, progress: &dyn Progress) -> Result<PcaModel> {
+        let (n, d) = (data.n_rows(), data.n_cols());
+        if n < 2 {
+            return Err(Error::InvalidData(format!("PCA needs at least 2 rows, but the data has {n}")));
+        }
+        match self.params.components {
+            PcaComponents::Count if self.params.n_components > n.min(d) => {
+                return Err(Error::param(
+                    "n_components",
+                    self.params.n_components,
+                    format!("must be between 1 and min(n_samples, n_features) = min({n}, {d}) = {}", n.min(d)),
+                ));
+            }
+            PcaComponents::Mle if n < d => {
+                return Err(Error::param(
+                    "n_components",
+                    "mle",
+                    format!("is only supported if n_samples >= n_features, but the data has {n} samples and {d} features"),
+                ));
+            }
+            _ => {}
+        }
+        let solver = self.solver_for(n, d);
         progress.stage("PCA", 3);
         let mean = linalg::column_means(data);
+        let spread = linalg::max_abs_deviation(data, &mean);
+        if !mean.iter().all(|m| m.is_finite()) || !spread.is_finite() {
+            return Err(Error::InvalidData(
+                "the data's values are too large for PCA: their differences from the column means overflow float64; scale the data down".into(),
+            ));
+        }
+        let scale = linalg::pow2_scale(spread);
         progress.inc(1);
         progress.check()?;
-        let (singular, vt, total_var) = match solver {
+        let k_fixed = self.params.n_components;
+        let spectrum = match solver {
             PcaSolver::CovarianceEigh | PcaSolver::Auto => {
-                let gram = linalg::centred_gram(data, &mean);
-                let trace: f64 = (0..d).map(|i| gram[(i, i)]).sum();
+                let gram = linalg::centred_gram(data, &mean, scale);
                 let (values, vectors) = linalg::symmetric_eigen(gram.as_ref(), "PCA eigendecomposition")?;
-                let singular: Vec<f64> = values.iter().take(k).map(|&l| l.max(0.0).sqrt()).collect();
-                let vt = Mat::from_fn(k, d, |c, r| vectors[(r, c)]);
-                (singular, vt, trace / (n - 1) as f64)
+                // Eigenvalues of a scatter matrix are ≥ 0; rounding can make the last ones
+                // slightly negative, clipped as scikit-learn clips them.
+                let singular: Vec<f64> = values.iter().map(|&l| l.max(0.0).sqrt()).collect();
+                let total_ss = singular.iter().map(|s| s * s).sum();
+                Spectrum { singular, vt: vectors.as_ref().transpose().to_owned(), total_ss }
             }
             PcaSolver::Full => {
-                let centred = Mat::from_fn(n, d, |i, j| data.row(i)[j] as f64 - mean[j]);
-                let (s, vt) = linalg::thin_svd(centred.as_ref(), "PCA SVD")?;
-                let total: f64 = s.iter().map(|v| v * v).sum::<f64>() / (n - 1) as f64;
-                let vt = Mat::from_fn(k, d, |c, j| vt[(c, j)]);
-                (s[..k].to_vec(), vt, total)
+                let centred = Mat::from_fn(n, d, |i, j| (data.row(i)[j].into() - mean[j]) * scale);
+                let (singular, vt) = linalg::thin_svd(centred.as_ref(), "PCA SVD")?;
+                let total_ss = singular.iter().map(|s| s * s).sum();
+                Spectrum { singular, vt, total_ss }
             }
-            PcaSolver::Randomized => self.randomized(data, &mean, k, progress)?,
+            PcaSolver::Randomized => self.randomized(data, &mean, scale, k_fixed, progress)?,
         };
         progress.inc(1);
         progress.check()?;
-        let mut components: Vec<f64> = (0..k).flat_map(|c| (0..d).map(move |j| (c, j))).map(|(c, j)| vt[(c, j)]).collect();
-        svd_flip_rows(&mut components, d);
-        let explained_variance: Vec<f64> = singular.iter().map(|s| s * s / (n - 1) as f64).collect();
-        let explained_variance_ratio = explained_variance.iter().map(|v| if total_var > 0.0 { v / total_var } else { 0.0 }).collect();
-        let mut model = PcaModel {
-            n_features: d,
-            n_samples: n,
-            components,
-            mean,
-            explained_variance,
-            explained_variance_ratio,
-            singular_values: singular,
-            solver,
-            embedding: Vec::new(),
-        };
-        model.embedding = model.project(data);
+        let mut model = PcaModel::from_spectrum(self, spectrum, solver, mean, scale, n, d)?;
+        model.embedding = model.project(data)?;
         progress.inc(1);
         progress.finish_stage();
         Ok(model)
     }
 
-    fn randomized(&self, data: &Data, mean: &[f64], k: usize, progress: &dyn Progress) -> Result<(Vec<f64>, Mat<f64>, f64)> {
+    fn randomized<R: Rows + ?Sized>(&self, data: &R, mean: &[f64], scale: f64, k: usize, progress: &dyn Progress) -> Result<Spectrum> {
         let (n, d) = (data.n_rows(), data.n_cols());
         let l = (k + self.params.n_oversamples).min(n.min(d));
         let iters = self.params.n_power_iter.unwrap_or(if (k as f64) < 0.1 * n.min(d) as f64 { 7 } else { 4 });
@@ -249,33 +358,18 @@ impl Pca {
             let u = (r * l + c) as u64;
             normal_f64(seeds.value(0, 2 * u), seeds.value(0, 2 * u + 1))
         });
-        let mut q = linalg::orthonormalize(linalg::centred_times(data, mean, omega.as_ref()).as_ref());
+        let mut q = linalg::orthonormalize(linalg::centred_times(data, mean, scale, omega.as_ref()).as_ref());
         for _ in 0..iters {
             progress.check()?;
-            let z = linalg::orthonormalize(linalg::centred_t_times(data, mean, q.as_ref()).as_ref());
-            q = linalg::orthonormalize(linalg::centred_times(data, mean, z.as_ref()).as_ref());
+            let z = linalg::orthonormalize(linalg::centred_t_times(data, mean, scale, q.as_ref()).as_ref());
+            q = linalg::orthonormalize(linalg::centred_times(data, mean, scale, z.as_ref()).as_ref());
         }
         // B = Qᵀ (X − 1μᵀ) is l × d; its SVD gives the singular values and right vectors.
-        let bt = linalg::centred_t_times(data, mean, q.as_ref());
-        let b = Mat::from_fn(bt.ncols(), bt.nrows(), |i, j| bt[(j, i)]);
-        let (s, vt) = linalg::thin_svd(b.as_ref(), "PCA randomized SVD")?;
-        let vt = Mat::from_fn(k, d, |c, j| vt[(c, j)]);
-        let total = column_variance_sum(data, mean);
-        Ok((s[..k].to_vec(), vt, total))
+        let bt = linalg::centred_t_times(data, mean, scale, q.as_ref());
+        let (s, vt) = linalg::thin_svd(bt.as_ref().transpose(), "PCA randomized SVD")?;
+        let total_ss = linalg::centred_sum_of_squares(data, mean, scale);
+        Ok(Spectrum { singular: s[..k].to_vec(), vt: vt.as_ref().subrows(0, k).to_owned(), total_ss })
     }
-}
-
-/// Σ_j var(X[:, j]) with `ddof = 1`.
-fn column_variance_sum(data: &Data, mean: &[f64]) -> f64 {
-    let n = data.n_rows();
-    let ss: f64 = (0..n)
-        .into_par_iter()
-        .with_min_len(256)
-        .map(|i| data.row(i).iter().zip(mean).map(|(&v, &m)| (v as f64 - m).powi(2)).sum::<f64>())
-        .collect::<Vec<_>>()
-        .iter()
-        .sum();
-    ss / (n - 1) as f64
 }
 
 /// Makes the largest-magnitude entry of each row positive (scikit-learn's
@@ -304,14 +398,83 @@ pub struct PcaModel {
     explained_variance: Vec<f64>,
     explained_variance_ratio: Vec<f64>,
     singular_values: Vec<f64>,
+    noise_variance: f64,
+    whiten: bool,
     solver: PcaSolver,
     embedding: Vec<f32>,
 }
 
 impl PcaModel {
+    /// Chooses `k`, unscales the spectrum and computes the variances (without the embedding).
+    fn from_spectrum(pca: &Pca, sp: Spectrum, solver: PcaSolver, mean: Vec<f64>, scale: f64, n: usize, d: usize) -> Result<PcaModel> {
+        let dof = (n - 1) as f64;
+        let all_variance: Vec<f64> = sp.singular.iter().map(|s| (s / scale) * (s / scale) / dof).collect();
+        let total_variance = sp.total_ss / dof / scale / scale;
+        if let Some(v) = all_variance.iter().chain([&total_variance]).find(|v| !v.is_finite()) {
+            return Err(Error::InvalidData(format!(
+                "PCA's variances overflow float64 ({v}): the data's largest deviation from its column mean is {:e}; scale the data down",
+                1.0 / scale
+            )));
+        }
+        // Ratios from the scaled values: the scale cancels, nothing overflows.
+        let all_ratio: Vec<f64> = sp.singular.iter().map(|s| if sp.total_ss > 0.0 { s * s / sp.total_ss } else { 0.0 }).collect();
+        let k = match pca.params.components {
+            PcaComponents::Count => pca.params.n_components,
+            PcaComponents::VarianceFraction(f) => {
+                // scikit-learn: searchsorted(cumsum(ratio), f, side="right") + 1.
+                let mut cumulative = 0.0;
+                let below = all_ratio.iter().take_while(|&&r| {
+                    cumulative += r;
+                    cumulative <= f
+                });
+                (below.count() + 1).min(all_ratio.len())
+            }
+            PcaComponents::Mle => match mle::infer_dimension(&all_variance, n) {
+                0 => {
+                    return Err(Error::InvalidData(
+                        "n_components='mle' found no dimension to keep: every component's variance is below 1e-15 or the data has a single column"
+                            .into(),
+                    ));
+                }
+                k => k,
+            },
+        };
+        let min_nd = n.min(d);
+        let noise_variance = if k >= min_nd {
+            0.0
+        } else if solver == PcaSolver::Randomized {
+            ((total_variance - all_variance[..k].iter().sum::<f64>()) / (min_nd - k) as f64).max(0.0)
+        } else {
+            all_variance[k..].iter().sum::<f64>() / (all_variance.len() - k) as f64
+        };
+        let mut components: Vec<f64> = (0..k).flat_map(|c| (0..d).map(move |j| (c, j))).map(|(c, j)| sp.vt[(c, j)]).collect();
+        svd_flip_rows(&mut components, d);
+        Ok(PcaModel {
+            n_features: d,
+            n_samples: n,
+            components,
+            mean,
+            explained_variance: all_variance[..k].to_vec(),
+            explained_variance_ratio: all_ratio[..k].to_vec(),
+            singular_values: sp.singular[..k].iter().map(|s| s / scale).collect(),
+            noise_variance,
+            whiten: pca.params.whiten,
+            solver,
+            embedding: Vec::new(),
+        })
+    }
+
     /// Number of components `k`.
     pub fn n_components(&self) -> usize {
         self.singular_values.len()
+    }
+    /// Number of features `d` of the training data.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+    /// Number of training rows `n`.
+    pub fn n_samples(&self) -> usize {
+        self.n_samples
     }
     /// Components, row-major `k × d` (unit rows).
     pub fn components(&self) -> &[f64] {
@@ -333,6 +496,15 @@ impl PcaModel {
     pub fn singular_values(&self) -> &[f64] {
         &self.singular_values
     }
+    /// The probabilistic PCA noise variance σ²: the mean variance of the discarded directions
+    /// (scikit-learn's `noise_variance_`; 0 when `k = min(n, d)`).
+    pub fn noise_variance(&self) -> f64 {
+        self.noise_variance
+    }
+    /// Whether projections are whitened.
+    pub fn whiten(&self) -> bool {
+        self.whiten
+    }
     /// The solver that was used (never `Auto`).
     pub fn solver(&self) -> PcaSolver {
         self.solver
@@ -346,27 +518,92 @@ impl PcaModel {
         self.embedding
     }
 
-    /// Projects new rows onto the components: `(X − 1μᵀ) Vᵀ`.
+    /// Projects new rows onto the components: `(X − 1μᵀ) Vᵀ`, divided by `√explained_variance`
+    /// when whitening.
     ///
     /// # Errors
-    /// [`Error::InvalidData`] when `data` has a different number of columns than the training data.
-    pub fn transform(&self, data: &Data) -> Result<Embedding> {
-        if data.n_cols() != self.n_features {
+    /// [`Error::InvalidData`] when `data` has a different number of columns than the training
+    /// data, or a projection does not fit in `f32`.
+    pub fn transform<R: Rows + ?Sized>(&self, data: &R) -> Result<Embedding> {
+        self.check_columns(data.n_cols())?;
+        Ok(Data::from_trusted(self.project(data)?, data.n_rows(), self.n_components()))
+    }
+
+    /// Maps embedded rows (`m × k`) back to the data space: `Y W + 1μᵀ`, with `W` the components
+    /// (scaled by `√explained_variance` when whitening). Returns `m × d` row-major `f64`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when `y` does not have `k` columns or a value overflows `f64`.
+    pub fn inverse_transform<R: Rows + ?Sized>(&self, y: &R) -> Result<Vec<f64>> {
+        let (k, d) = (self.n_components(), self.n_features);
+        if y.n_cols() != k {
+            return Err(Error::InvalidData(format!("the model has {k} components but the data to map back has {} columns", y.n_cols())));
+        }
+        let weights: Vec<f64> = self.explained_variance.iter().map(|&v| if self.whiten { v.sqrt() } else { 1.0 }).collect();
+        let mut out = vec![0.0f64; y.n_rows() * d];
+        use rayon::prelude::*;
+        out.par_chunks_mut(d).enumerate().for_each(|(i, row)| {
+            row.copy_from_slice(&self.mean);
+            for (c, (&v, w)) in y.row(i).iter().zip(&weights).enumerate() {
+                let a = v.into() * w;
+                for (o, &comp) in row.iter_mut().zip(&self.components[c * d..(c + 1) * d]) {
+                    *o += a * comp;
+                }
+            }
+        });
+        if let Some(pos) = out.iter().position(|v| !v.is_finite()) {
             return Err(Error::InvalidData(format!(
-                "the model was fitted on {} columns but the data has {}",
-                self.n_features,
-                data.n_cols()
+                "inverse_transform overflows float64 at row {}, column {}: the embedded values are too large",
+                pos / d,
+                pos % d
             )));
         }
-        Ok(Data::from_trusted(self.project(data), data.n_rows(), self.n_components()))
+        Ok(out)
     }
 
-    fn project(&self, data: &Data) -> Vec<f32> {
+    /// The model as versioned, checksummed bytes (the format of `unfold embed --save-model`).
+    ///
+    /// # Errors
+    /// As [`crate::io::model::to_bytes`].
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        crate::io::model::to_bytes(MODEL_KIND, self)
+    }
+
+    /// Reads a model written by [`PcaModel::to_bytes`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for bytes that are not a PCA model of this format version, or are
+    /// truncated or corrupt (the message says which).
+    pub fn from_bytes(bytes: &[u8]) -> Result<PcaModel> {
+        crate::io::model::from_bytes(MODEL_KIND, bytes)
+    }
+
+    fn check_columns(&self, d: usize) -> Result<()> {
+        if d != self.n_features {
+            return Err(Error::InvalidData(format!("the model was fitted on {} columns but the data has {d}", self.n_features)));
+        }
+        Ok(())
+    }
+
+    /// The embedding of `data` in `f32`; an error if a value does not fit.
+    fn project<R: Rows + ?Sized>(&self, data: &R) -> Result<Vec<f32>> {
         let k = self.n_components();
         let basis = MatRef::from_row_major_slice(&self.components, k, self.n_features);
-        let y = linalg::centred_times(data, &self.mean, basis.transpose());
-        (0..data.n_rows()).flat_map(|i| (0..k).map(move |c| (i, c))).map(|(i, c)| y[(i, c)] as f32).collect()
+        let y = linalg::centred_times(data, &self.mean, 1.0, basis.transpose());
+        // scikit-learn clips √variance at machine epsilon before whitening.
+        let inv: Vec<f64> = self.explained_variance.iter().map(|&v| if self.whiten { 1.0 / v.sqrt().max(f64::EPSILON) } else { 1.0 }).collect();
+        let mut out = Vec::with_capacity(data.n_rows() * k);
+        for i in 0..data.n_rows() {
+            for (c, w) in inv.iter().enumerate() {
+                let v = y[(i, c)] * w;
+                if !(v.abs() <= f32::MAX as f64) {
+                    return Err(Error::InvalidData(format!(
+                        "the PCA embedding does not fit in float32: row {i}, component {c} is {v:e} (float32 holds up to 3.4e38); scale the data down"
+                    )));
+                }
+                out.push(v as f32);
+            }
+        }
+        Ok(out)
     }
 }
-
-use crate::data::Embedding;

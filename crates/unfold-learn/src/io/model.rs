@@ -83,6 +83,23 @@ pub fn from_bytes<T: DeserializeOwned>(kind: Kind, bytes: &[u8]) -> Result<T> {
     postcard::from_bytes(payload).map_err(|e| bad(format!("corrupt model file: {e}")))
 }
 
+/// The kind tag in the header of model bytes (`umap`, `pca`, …), so that a reader that serves
+/// every kind (`unfold transform`) can pick the model type before decoding.
+///
+/// # Errors
+/// [`Error::InvalidData`] for bytes that are not a model file or end inside the header.
+pub fn kind_of(bytes: &[u8]) -> Result<String> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(Error::InvalidData("not an unfold model file (the header is missing)".into()));
+    }
+    let at = MAGIC.len() + 2;
+    let len = *bytes.get(at).ok_or_else(|| Error::InvalidData(format!("truncated model file: it ends at byte {} inside the header", bytes.len())))? as usize;
+    let tag = bytes
+        .get(at + 1..at + 1 + len)
+        .ok_or_else(|| Error::InvalidData(format!("truncated model file: it ends at byte {} inside the header", bytes.len())))?;
+    Ok(String::from_utf8_lossy(tag).into_owned())
+}
+
 /// Writes a model file atomically.
 ///
 /// # Errors
@@ -140,5 +157,8 @@ mod tests {
         let mut longer = bytes.clone();
         longer.push(0);
         assert!(err(&longer, umap).contains("unexpected bytes"));
+        assert_eq!(kind_of(&bytes).unwrap(), "umap");
+        assert!(kind_of(b"PK\x03\x04 a zip file").unwrap_err().to_string().contains("not an unfold model"));
+        assert!(kind_of(&bytes[..10]).unwrap_err().to_string().contains("truncated"));
     }
 }

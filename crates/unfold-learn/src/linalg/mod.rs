@@ -1,12 +1,19 @@
 //! Dense linear algebra on top of `faer`: centred products computed block by block from `f32`
-//! data (no centred or `f64` copy of the whole matrix), orthonormalisation, symmetric
+//! or `f64` rows (no centred or widened copy of the whole matrix), orthonormalisation, symmetric
 //! eigendecomposition, a randomized range finder (Halko, Martinsson & Tropp, 2011) and
 //! [`lobpcg`], a sparse-friendly solver for a few extreme eigenpairs.
+//!
+//! The centred products take a `scale` (a power of two, see [`pow2_scale`]) applied to the
+//! centred values `(x − μ) · scale` before they are multiplied: with the largest deviation scaled
+//! to about 1, squares can neither overflow nor underflow `f32` whatever the data's magnitude, and
+//! multiplying by a power of two is exact, so results are unscaled without rounding.
 //!
 //! Reductions over rows use a fixed number of groups, each summing its blocks in order, and the
 //! groups are added in order: results do not depend on the number of threads.
 
 pub mod lobpcg;
+
+use std::borrow::Cow;
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par, Side};
@@ -20,28 +27,192 @@ const BLOCK_ROWS: usize = 512;
 /// Independent partial sums in reductions (fixed, so the summation order is too).
 const GROUPS: usize = 8;
 
-/// Column means in `f64`.
-pub fn column_means(data: &Data) -> Vec<f64> {
-    let d = data.n_cols();
-    let partial = grouped_blocks(data.n_rows(), |rows, acc: &mut Vec<f64>| {
-        if acc.is_empty() {
-            acc.resize(d, 0.0);
+/// An element type of dense input: `f32` or `f64`. Centred products multiply blocks in this
+/// precision and accumulate the results in `f64`.
+pub trait Scalar: faer::traits::ComplexField + Copy + Send + Sync + Into<f64> + 'static {
+    /// Rounds an `f64` to this type.
+    fn from_f64(v: f64) -> Self;
+}
+
+impl Scalar for f32 {
+    #[inline]
+    fn from_f64(v: f64) -> Self {
+        v as f32
+    }
+}
+
+impl Scalar for f64 {
+    #[inline]
+    fn from_f64(v: f64) -> Self {
+        v
+    }
+}
+
+/// Validated row-major dense input read by the helpers of this module: [`Data`] (`f32`) or
+/// [`DataF64`] (`f64`, for data whose values or spread `f32` cannot hold).
+pub trait Rows: Sync {
+    /// The element type.
+    type Value: Scalar;
+    /// Number of rows.
+    fn n_rows(&self) -> usize;
+    /// Number of columns.
+    fn n_cols(&self) -> usize;
+    /// Row `i`.
+    fn row(&self, i: usize) -> &[Self::Value];
+}
+
+impl Rows for Data<'_> {
+    type Value = f32;
+    fn n_rows(&self) -> usize {
+        Data::n_rows(self)
+    }
+    fn n_cols(&self) -> usize {
+        Data::n_cols(self)
+    }
+    #[inline]
+    fn row(&self, i: usize) -> &[f32] {
+        Data::row(self, i)
+    }
+}
+
+/// A validated, row-major `n × d` matrix of finite `f64` values: the double-precision
+/// counterpart of [`Data`], for methods that compute in `f64` when the input is `f64` (PCA).
+///
+/// ```
+/// use unfold_learn::linalg::DataF64;
+/// let x = [1e6 + 1e-3, 1e6, 1e6 - 1e-3, 1e6];
+/// let data = DataF64::from_row_major(&x, 2, 2)?;
+/// assert_eq!(data.row(1), &[1e6 - 1e-3, 1e6]);
+/// # Ok::<(), unfold_learn::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct DataF64<'a> {
+    values: Cow<'a, [f64]>,
+    n_rows: usize,
+    n_cols: usize,
+}
+
+impl<'a> DataF64<'a> {
+    /// Validates `values` as an `n_rows × n_cols` row-major matrix and borrows it.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when the length does not match the shape, the matrix is empty, or a
+    /// value is NaN or infinite (the message names the first such row and column, counting from 0),
+    /// with the same messages as [`Data::from_row_major`].
+    pub fn from_row_major(values: &'a [f64], n_rows: usize, n_cols: usize) -> Result<Self> {
+        if n_rows == 0 || n_cols == 0 {
+            return Err(Error::InvalidData(format!(
+                "the data is empty ({n_rows} rows × {n_cols} columns); at least one row and one column are needed"
+            )));
         }
-        for i in rows {
-            for (a, &v) in acc.iter_mut().zip(data.row(i)) {
-                *a += v as f64;
+        if n_rows.checked_mul(n_cols) != Some(values.len()) {
+            return Err(Error::InvalidData(format!("{} values cannot form a {n_rows} × {n_cols} matrix", values.len())));
+        }
+        if let Some(pos) = values.par_iter().position_first(|v| !v.is_finite()) {
+            let v = values[pos];
+            let what = if v.is_nan() { "NaN" } else if v > 0.0 { "+inf" } else { "-inf" };
+            return Err(Error::InvalidData(format!(
+                "row {}, column {} (counting from 0) is {what}; unfold needs finite values (remove or impute missing values first)",
+                pos / n_cols,
+                pos % n_cols
+            )));
+        }
+        Ok(DataF64 { values: Cow::Borrowed(values), n_rows, n_cols })
+    }
+
+    /// Like [`DataF64::from_row_major`] but takes ownership of `values`.
+    ///
+    /// # Errors
+    /// As [`DataF64::from_row_major`].
+    pub fn from_vec(values: Vec<f64>, n_rows: usize, n_cols: usize) -> Result<DataF64<'static>> {
+        DataF64::from_row_major(&values, n_rows, n_cols)?;
+        Ok(DataF64 { values: Cow::Owned(values), n_rows, n_cols })
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// Row `i`.
+    #[inline]
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.values[i * self.n_cols..(i + 1) * self.n_cols]
+    }
+
+    /// All values, row-major.
+    pub fn as_slice(&self) -> &[f64] {
+        &self.values
+    }
+}
+
+impl Rows for DataF64<'_> {
+    type Value = f64;
+    fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+    fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+    #[inline]
+    fn row(&self, i: usize) -> &[f64] {
+        DataF64::row(self, i)
+    }
+}
+
+/// Column means in `f64`.
+pub fn column_means<R: Rows + ?Sized>(data: &R) -> Vec<f64> {
+    let (n, d) = (data.n_rows(), data.n_cols());
+    let sums = |factor: f64| {
+        let partial = grouped_blocks(n, |rows, acc: &mut Vec<f64>| {
+            if acc.is_empty() {
+                acc.resize(d, 0.0);
+            }
+            for i in rows {
+                for (a, &v) in acc.iter_mut().zip(data.row(i)) {
+                    *a += v.into() * factor;
+                }
+            }
+        });
+        let mut sum = vec![0.0f64; d];
+        for p in partial.iter().filter(|p| !p.is_empty()) {
+            for (m, v) in sum.iter_mut().zip(p) {
+                *m += v;
             }
         }
-    });
-    let mut mean = vec![0.0f64; d];
-    for p in partial.iter().filter(|p| !p.is_empty()) {
-        for (m, v) in mean.iter_mut().zip(p) {
-            *m += v;
-        }
+        sum
+    };
+    let mut mean = sums(1.0);
+    mean.iter_mut().for_each(|m| *m /= n as f64);
+    if mean.iter().any(|m| !m.is_finite()) {
+        // f64 values near its largest: the sum overflowed, the sum of values / n cannot.
+        mean = sums(1.0 / n as f64);
     }
-    let n = data.n_rows() as f64;
-    mean.iter_mut().for_each(|m| *m /= n);
     mean
+}
+
+/// The largest `|x − μ|` over all values (`+inf` if a difference overflows `f64`).
+pub fn max_abs_deviation<R: Rows + ?Sized>(data: &R, mean: &[f64]) -> f64 {
+    (0..data.n_rows())
+        .into_par_iter()
+        .with_min_len(256)
+        .map(|i| data.row(i).iter().zip(mean).fold(0.0f64, |a, (&v, &m)| a.max((v.into() - m).abs())))
+        .reduce(|| 0.0, f64::max)
+}
+
+/// The power of two `2^-e` that brings `max_abs` into `[0.5, 1)` (1 for 0): centred values times
+/// it are at most 1 in magnitude, and multiplying by it is exact.
+pub fn pow2_scale(max_abs: f64) -> f64 {
+    if max_abs == 0.0 || !max_abs.is_finite() {
+        return 1.0;
+    }
+    let e = (max_abs.log2().floor() as i32 + 1).clamp(-1000, 1000);
+    2f64.powi(-e)
 }
 
 /// Splits `0..n` into blocks, deals them to [`GROUPS`] groups round-robin, and folds each group's
@@ -61,35 +232,36 @@ fn grouped_blocks<A: Default + Send>(n: usize, fold: impl Fn(std::ops::Range<usi
         .collect()
 }
 
-/// Copies rows `rows` of `data`, centred by `mean`, into `buf` (row-major, `f32`).
-fn centred_block(data: &Data, mean: &[f64], rows: std::ops::Range<usize>, buf: &mut Vec<f32>) {
+/// Copies rows `rows` of `data`, centred by `mean` in `f64`, scaled by `scale` and rounded to the
+/// data's precision, into `buf` (row-major).
+fn centred_block<R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64, rows: std::ops::Range<usize>, buf: &mut Vec<R::Value>) {
     buf.clear();
     for i in rows {
-        buf.extend(data.row(i).iter().zip(mean).map(|(&v, &m)| (v as f64 - m) as f32));
+        buf.extend(data.row(i).iter().zip(mean).map(|(&v, &m)| R::Value::from_f64((v.into() - m) * scale)));
     }
 }
 
-/// The scatter matrix `(X − 1μᵀ)ᵀ (X − 1μᵀ)` (`d × d`, `f64`).
+/// The scaled scatter matrix `scale² (X − 1μᵀ)ᵀ (X − 1μᵀ)` (`d × d`, `f64`).
 ///
-/// Each group accumulates its centred blocks in `f32` (the data's precision; centring keeps the
-/// terms small), and the groups are summed in `f64`. Memory: one block and one `d × d` `f32`
-/// matrix per group, never a copy of the data.
-pub fn centred_gram(data: &Data, mean: &[f64]) -> Mat<f64> {
+/// Each group accumulates its centred blocks in the data's precision (centring and scaling keep
+/// the terms small), and the groups are summed in `f64`. Memory: one block and one `d × d` matrix
+/// per group, never a copy of the data.
+pub fn centred_gram<R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64) -> Mat<f64> {
     let d = data.n_cols();
-    let partial = grouped_blocks(data.n_rows(), |rows, acc: &mut (Vec<f32>, Option<Mat<f32>>)| {
+    let partial = grouped_blocks(data.n_rows(), |rows, acc: &mut (Vec<R::Value>, Option<Mat<R::Value>>)| {
         let (buf, sum) = acc;
         let nb = rows.len();
-        centred_block(data, mean, rows, buf);
+        centred_block(data, mean, scale, rows, buf);
         let sum = sum.get_or_insert_with(|| Mat::zeros(d, d));
         let b = MatRef::from_row_major_slice(buf.as_slice(), nb, d);
-        matmul(sum.as_mut(), Accum::Add, b.transpose(), b, 1.0f32, Par::Seq);
+        matmul(sum.as_mut(), Accum::Add, b.transpose(), b, R::Value::from_f64(1.0), Par::Seq);
     });
     let mut g = Mat::<f64>::zeros(d, d);
     for (_, sum) in partial {
         if let Some(sum) = sum {
             for j in 0..d {
                 for i in 0..d {
-                    g[(i, j)] += sum[(i, j)] as f64;
+                    g[(i, j)] += sum[(i, j)].into();
                 }
             }
         }
@@ -97,29 +269,24 @@ pub fn centred_gram(data: &Data, mean: &[f64]) -> Mat<f64> {
     g
 }
 
-/// `(X − 1μᵀ) M` for `M` of shape `d × l`; returns `n × l`.
-pub fn centred_times(data: &Data, mean: &[f64], m: MatRef<'_, f64>) -> Mat<f64> {
-    let (n, l) = (data.n_rows(), m.ncols());
-    // μᵀM once, then each row: xᵀM − μᵀM, accumulated in f64.
-    let mut mu_m = vec![0.0f64; l];
-    for (c, out) in mu_m.iter_mut().enumerate() {
-        *out = mean.iter().enumerate().map(|(r, &mu)| mu * m[(r, c)]).sum();
-    }
-    let mt: Vec<f64> = (0..l).flat_map(|c| (0..m.nrows()).map(move |r| (r, c))).map(|(r, c)| m[(r, c)]).collect();
-    let d = m.nrows();
+/// `scale (X − 1μᵀ) M` for `M` of shape `d × l`; returns `n × l`. Each row is centred before it
+/// is multiplied, so a large common offset does not cancel digits away.
+pub fn centred_times<R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64, m: MatRef<'_, f64>) -> Mat<f64> {
+    let (n, l, d) = (data.n_rows(), m.ncols(), m.nrows());
+    let mt: Vec<f64> = (0..l).flat_map(|c| (0..d).map(move |r| (r, c))).map(|(r, c)| m[(r, c)]).collect();
     let mut rows = vec![0.0f64; n * l];
-    rows.par_chunks_mut(l).enumerate().for_each(|(i, out)| {
-        let x = data.row(i);
-        for c in 0..l {
-            let col = &mt[c * d..(c + 1) * d];
-            out[c] = x.iter().zip(col).map(|(&v, &w)| v as f64 * w).sum::<f64>() - mu_m[c];
+    rows.par_chunks_mut(l).enumerate().for_each_init(Vec::new, |centred: &mut Vec<f64>, (i, out)| {
+        centred.clear();
+        centred.extend(data.row(i).iter().zip(mean).map(|(&v, &mu)| (v.into() - mu) * scale));
+        for (c, o) in out.iter_mut().enumerate() {
+            *o = centred.iter().zip(&mt[c * d..(c + 1) * d]).map(|(x, w)| x * w).sum::<f64>();
         }
     });
     Mat::from_fn(n, l, |i, c| rows[i * l + c])
 }
 
-/// `(X − 1μᵀ)ᵀ M` for `M` of shape `n × l`; returns `d × l`.
-pub fn centred_t_times(data: &Data, mean: &[f64], m: MatRef<'_, f64>) -> Mat<f64> {
+/// `scale (X − 1μᵀ)ᵀ M` for `M` of shape `n × l`; returns `d × l`.
+pub fn centred_t_times<R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64, m: MatRef<'_, f64>) -> Mat<f64> {
     let (d, l) = (data.n_cols(), m.ncols());
     let partial = grouped_blocks(data.n_rows(), |rows, acc: &mut Vec<f64>| {
         if acc.is_empty() {
@@ -128,10 +295,10 @@ pub fn centred_t_times(data: &Data, mean: &[f64], m: MatRef<'_, f64>) -> Mat<f64
         for i in rows {
             let x = data.row(i);
             for c in 0..l {
-                let w = m[(i, c)];
+                let w = m[(i, c)] * scale;
                 let out = &mut acc[c * d..(c + 1) * d];
                 for ((o, &v), &mu) in out.iter_mut().zip(x).zip(mean) {
-                    *o += (v as f64 - mu) * w;
+                    *o += (v.into() - mu) * w;
                 }
             }
         }
@@ -145,6 +312,16 @@ pub fn centred_t_times(data: &Data, mean: &[f64], m: MatRef<'_, f64>) -> Mat<f64
         }
     }
     out
+}
+
+/// `Σ ((x − μ) · scale)²` over all values (the scaled total sum of squares), in `f64`.
+pub fn centred_sum_of_squares<R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64) -> f64 {
+    let partial = grouped_blocks(data.n_rows(), |rows, acc: &mut f64| {
+        for i in rows {
+            *acc += data.row(i).iter().zip(mean).map(|(&v, &m)| ((v.into() - m) * scale).powi(2)).sum::<f64>();
+        }
+    });
+    partial.iter().sum()
 }
 
 /// Runs a dense decomposition on one thread. faer splits its work by the size of the current
