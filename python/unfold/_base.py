@@ -12,7 +12,8 @@ and may implement ``_after_fit(X, model)`` for fitted state that the model's byt
 
 The base does the rest: input conversion (``X`` → float32 C order; DataFrame feature names),
 ``random_state`` → 64-bit seed, ``n_jobs`` → threads, ``verbose`` → a progress bar on stderr,
-``transform`` through the core model, and pickling through the model's versioned bytes (the
+``transform`` through the core model, a failed ``fit`` that leaves the previous fitted state
+as it was, and pickling through the model's versioned bytes (the
 fitted arrays are rebuilt from the model on unpickling, never stored twice). Ctrl-C during
 ``fit`` or ``transform`` raises ``KeyboardInterrupt`` within about a second.
 """
@@ -66,16 +67,25 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         -------
         self
         """
-        X32 = self._validate_input(X, reset=True)
-        model = self._fit_core(
-            X32,
-            y=y,
-            seed=seed_from_random_state(getattr(self, "random_state", None)),
-            threads=threads_from_n_jobs(getattr(self, "n_jobs", None)),
-            verbose=bool(getattr(self, "verbose", False)),
-        )
-        self._set_model(model)
-        self._after_fit(X32, model)
+        # A fit that fails (bad input, a parameter out of range, Ctrl-C) leaves the estimator
+        # as it was: a fitted one keeps its model and every fitted attribute, n_features_in_
+        # and feature_names_in_ included, so transform goes on working.
+        previous = dict(vars(self))
+        try:
+            X32 = self._validate_input(X, reset=True)
+            model = self._fit_core(
+                X32,
+                y=y,
+                seed=seed_from_random_state(getattr(self, "random_state", None)),
+                threads=threads_from_n_jobs(getattr(self, "n_jobs", None)),
+                verbose=bool(getattr(self, "verbose", False)),
+            )
+            self._set_model(model)
+            self._after_fit(X32, model)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(previous)
+            raise
         return self
 
     def fit_transform(self, X, y=None):

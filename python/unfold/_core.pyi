@@ -7,6 +7,8 @@ import numpy.typing as npt
 
 __version__: str
 
+def available_parallelism() -> int: ...
+
 F32Matrix = npt.NDArray[np.float32]
 
 class PcaModel:

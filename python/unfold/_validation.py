@@ -7,9 +7,11 @@ Everything here only converts or rejects; ranges that depend on the method (``n_
 from __future__ import annotations
 
 import numbers
-import os
+import sys
 
 import numpy as np
+
+from . import _core
 
 _SPARSE_HINT = (
     "{name} is a scipy sparse matrix; unfold needs dense input for now (sparse kernels are "
@@ -23,8 +25,12 @@ def _is_sparse(x) -> bool:
     return type(x).__module__.startswith("scipy.sparse")
 
 
-def as_matrix(x, name: str = "X") -> np.ndarray:
+def as_matrix(x, name: str = "X", *, keep_float64: bool = False) -> np.ndarray:
     """``x`` as a C-contiguous float32 array of shape (n_samples, n_features).
+
+    With ``keep_float64``, data whose values float32 cannot all hold exactly (float64, 32- and
+    64-bit integers, objects) becomes float64 instead, for methods that compute in the input's
+    precision (PCA).
 
     Accepts any numpy integer, boolean or float dtype, any memory order or stride, lists,
     and pandas DataFrames. NaN and infinity are left for the core to report with their row and
@@ -45,6 +51,8 @@ def as_matrix(x, name: str = "X") -> np.ndarray:
         raise TypeError(f"{name} must be an array-like of numbers (numpy array, list of rows, DataFrame), got {type(x).__name__}")
     arr = x.to_numpy() if hasattr(x, "to_numpy") and not isinstance(x, np.ndarray) else x
     arr = np.asarray(arr)
+    if arr.dtype == object:
+        arr = _missing_as_nan(arr)
     kind = arr.dtype.kind
     if kind in "USV":
         raise TypeError(f"{name} has dtype {arr.dtype} (text or raw bytes); unfold needs numbers")
@@ -66,7 +74,34 @@ def as_matrix(x, name: str = "X") -> np.ndarray:
     if d == 0:
         raise ValueError(f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required.")
     # Object arrays holding non-numbers raise numpy's TypeError here, naming the bad type.
-    return np.ascontiguousarray(arr, dtype=np.float32)
+    dtype = np.float64 if keep_float64 and not _float32_holds(arr.dtype) else np.float32
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def _float32_holds(dtype: np.dtype) -> bool:
+    """Whether float32 holds every value of ``dtype`` exactly: bool, 8- and 16-bit integers,
+    float16 and float32."""
+    return dtype.kind == "b" or (dtype.kind in "iu" and dtype.itemsize <= 2) or (dtype.kind == "f" and dtype.itemsize <= 4)
+
+
+def missing_mask(arr: np.ndarray) -> np.ndarray:
+    """Where an object array holds a missing value: None, NaN, or pandas' ``NA`` and ``NaT``."""
+    pandas = sys.modules.get("pandas")  # pandas' missing values exist only if pandas is loaded
+    if pandas is not None:
+        return np.asarray(pandas.isna(arr), dtype=bool)
+    return np.frompyfunc(lambda v: v is None or (isinstance(v, float) and v != v), 1, 1)(arr).astype(bool)
+
+
+def _missing_as_nan(arr: np.ndarray) -> np.ndarray:
+    # A nullable pandas column (Float64, Int64…) with a missing value comes out as an object
+    # array holding pandas.NA, which numpy cannot turn into a float: make it NaN, so that the
+    # core reports it as it reports NaN, with its row and column.
+    missing = missing_mask(arr)
+    if not missing.any():
+        return arr
+    arr = arr.copy()
+    arr[missing] = np.nan
+    return arr
 
 
 def seed_from_random_state(random_state) -> int | None:
@@ -96,7 +131,10 @@ def seed_from_random_state(random_state) -> int | None:
 
 def threads_from_n_jobs(n_jobs) -> int | None:
     """The core's thread count for a scikit-learn ``n_jobs``: ``None`` or -1 → all cores,
-    a positive int → that many, -2 → all but one (joblib's rule ``cpu_count + 1 + n_jobs``)."""
+    a positive int → that many but at most the number of cores (more threads than cores only
+    add the cost of starting them), -2 → all but one (joblib's rule ``cpu_count + 1 + n_jobs``).
+    The number of cores is the core's (``std::thread::available_parallelism``: CPU affinity
+    and container quotas included)."""
     if n_jobs is None:
         return None
     if isinstance(n_jobs, (bool, np.bool_)) or not isinstance(n_jobs, numbers.Integral):
@@ -106,18 +144,32 @@ def threads_from_n_jobs(n_jobs) -> int | None:
         raise ValueError("n_jobs must not be 0: use a positive number of threads, or None or -1 for all cores")
     if n_jobs == -1:
         return None
+    cores = _core.available_parallelism()
     if n_jobs < 0:
-        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return n_jobs
+        return max(1, cores + 1 + n_jobs)
+    return min(n_jobs, cores)
+
+
+#: The largest count or seed the core takes (its ``usize`` and ``u64``: 64 bits on every
+#: platform a wheel is built for).
+MAX_COUNT = 2**64 - 1
 
 
 def as_count(value, name: str) -> int:
-    """A non-negative int parameter (the core checks its range and names it)."""
+    """A non-negative int parameter that fits the core's 64-bit integers (the core checks the
+    parameter's own range and names it).
+
+    Every integer parameter passes here before it reaches the core, so a value too large for
+    64 bits raises ``ValueError`` naming the parameter, never an ``OverflowError``.
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    value = int(value)
     if value < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {value}")
-    return int(value)
+    if value > MAX_COUNT:
+        raise ValueError(f"invalid value for `{name}`: {value} (must be at most 2**64 - 1 = {MAX_COUNT})")
+    return value
 
 
 def as_metric(metric, name: str = "metric") -> str:

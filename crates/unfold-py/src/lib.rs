@@ -28,9 +28,17 @@ mod pca;
 mod run;
 mod umap;
 
+/// The number of threads that run at once on this machine for this process (CPU affinity and
+/// cgroup quotas included): the core's "all cores". `n_jobs` is capped at it.
+#[pyfunction]
+fn available_parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(available_parallelism, m)?)?;
     pca::register(m)?;
     umap::register(m)?;
     neighbors::register(m)?;
