@@ -12,26 +12,12 @@ EXPECTED_FAILED_CHECKS = {
         "check_fit2d_1sample": "the core's message for a single sample uses its own wording",
     },
 }
-
-# UMAP needs n_neighbors < n_samples; umap-learn lowers n_neighbors with a warning instead, unfold
-# refuses ("`n_neighbors`: 15 (must be at least 2 and less than the number of points (10))").
-# With the default n_neighbors = 15, these checks fit on 1, 10 or 15 samples; the instance with
-# n_neighbors = 5 runs the last three of them.
-UMAP_TOO_FEW_SAMPLES = "fits on fewer samples than n_neighbors + 1, which UMAP refuses"
-UMAP_EXPECTED_FAILED = {
-    15: {
-        "check_fit2d_1sample": UMAP_TOO_FEW_SAMPLES,
-        "check_fit2d_1feature": UMAP_TOO_FEW_SAMPLES + " (10 samples)",
-        "check_estimators_nan_inf": UMAP_TOO_FEW_SAMPLES + " (10 samples, before any NaN)",
-        "check_n_features_in_after_fitting": UMAP_TOO_FEW_SAMPLES + " (15 samples)",
-    },
-    5: {"check_fit2d_1sample": UMAP_TOO_FEW_SAMPLES},
-}
+# UMAP passes every check: on the checks' 1 to 15 samples, n_neighbors is lowered to
+# n_samples - 1 with a warning as in umap-learn, and a single sample is refused with
+# "n_samples = 1" in the message.
 
 
 def expected_failed_checks(estimator):
-    if isinstance(estimator, unfold.UMAP):
-        return UMAP_EXPECTED_FAILED[estimator.n_neighbors]
     return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
 
 

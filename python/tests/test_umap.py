@@ -1,6 +1,7 @@
 """unfold.UMAP against umap-learn, the CLI, and its own contract."""
 
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -213,6 +214,71 @@ def test_supervision_errors(digits):
         unfold.UMAP(target_metric="euclidean").fit(X, np.where(np.arange(100) == 5, np.nan, 1.0))
 
 
+def test_missing_labels_are_named(digits):
+    X, y = digits[0][:100], digits[1][:100]
+    with pytest.raises(ValueError, match=r"y\[2\] is None; mark unknown labels with -1"):
+        unfold.UMAP().fit(X, [None if i == 2 else int(v) for i, v in enumerate(y)])
+    names = np.array([f"digit {v}" for v in y], dtype=object)
+    names[4] = None
+    with pytest.raises(ValueError, match=r"y\[4\] is None; mark unknown labels with -1"):
+        unfold.UMAP().fit(X, names)
+    names[4] = pd.NA
+    with pytest.raises(ValueError, match=r"y\[4\] is <NA>; mark unknown labels with -1"):
+        unfold.UMAP().fit(X, names)
+    with pytest.raises(ValueError, match=r"y\[4\] is (nan|<NA>); mark unknown labels with -1"):
+        unfold.UMAP().fit(X, pd.Series(names))
+    # A nullable integer column: pandas gives NaN (pandas ≥ 3) or pandas.NA for the gap.
+    with pytest.raises(ValueError, match=r"y\[7\] is (nan|<NA>); mark unknown labels with -1"):
+        unfold.UMAP().fit(X, pd.Series(y, dtype="Int64").where(np.arange(100) != 7, pd.NA))
+    # A numeric target's missing value is reported as NaN, with its row.
+    values = pd.Series(y, dtype="Float64").where(np.arange(100) != 5, pd.NA)
+    with pytest.raises(ValueError, match=r"row 5, column 0 .*is NaN"):
+        unfold.UMAP(target_metric="euclidean").fit(X, values.astype(object))
+
+
+def test_target_weight_zero_still_weakens_edges_between_labels(tmp_path):
+    """target_weight = 0 scales edges between labels by exp(-2.5) (then restores each point's
+    strongest edge to 1), as umap-learn's categorical intersection: it does not keep the data's
+    graph."""
+    import subprocess
+    import sys
+
+    # Continuous data: no tied distances, so both libraries find the same neighbours.
+    rng = np.random.default_rng(3)
+    X, y = rng.normal(size=(300, 8)).astype(np.float32), rng.integers(0, 4, 300)
+    np.save(tmp_path / "x.npy", X)
+    np.save(tmp_path / "y.npy", y)
+    script = """
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+from umap.umap_ import fuzzy_simplicial_set, discrete_metric_simplicial_set_intersection
+X, y = np.load("x.npy"), np.load("y.npy")
+# The exact kNN graph (the point itself first), as UMAP.fit computes it for small data.
+dists, knn = NearestNeighbors(n_neighbors=10).fit(X).kneighbors(X)
+graph, _, _ = fuzzy_simplicial_set(X, 10, np.random.RandomState(0), "euclidean", knn_indices=knn, knn_dists=dists.astype(np.float32))
+graph = discrete_metric_simplicial_set_intersection(graph.tocoo(), y, far_dist=2.5).tocoo()
+np.savez("graph.npz", row=graph.row, col=graph.col, data=graph.data)
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    ref = np.load(tmp_path / "graph.npz")
+    # unfold's graph_ lacks the edges below max / n_epochs, which the layout never samples.
+    keep = ref["data"] >= ref["data"].max() / 500
+    ref_edges = dict(zip(zip(ref["row"][keep], ref["col"][keep]), ref["data"][keep]))
+    ours = unfold.UMAP(n_neighbors=10, target_weight=0.0, random_state=0).fit(X, y).graph_.tocoo()
+    our_edges = dict(zip(zip(ours.row, ours.col), ours.data))
+    shared = ref_edges.keys() & our_edges.keys()
+    assert len(shared) >= 0.99 * max(len(ref_edges), len(our_edges))
+    np.testing.assert_allclose([our_edges[e] for e in shared], [ref_edges[e] for e in shared], atol=1e-4)
+    # Edges between different labels are far weaker than in the unsupervised graph.
+    plain = unfold.UMAP(n_neighbors=10, random_state=0).fit(X).graph_
+    ours = ours.tocsr()
+    rows, cols = plain.nonzero()
+    ratio = np.asarray(ours[rows, cols]).ravel() / np.asarray(plain[rows, cols]).ravel()
+    across = y[rows] != y[cols]
+    assert np.median(ratio[across]) < 0.3 * np.median(ratio[~across])
+
+
 def test_init_array_and_names(digits):
     X = digits[0][:200]
     start = unfold.PCA(n_components=2).fit_transform(X)
@@ -238,8 +304,8 @@ def test_errors_name_the_problem(digits):
     X = digits[0][:100]
     with pytest.raises(ValueError, match=r"invalid value for `n_neighbors`: 1 \(must be at least 2"):
         unfold.UMAP(n_neighbors=1).fit(X)
-    with pytest.raises(ValueError, match=r"`n_neighbors`: 100 \(must be at least 2 and less than the number of points \(100\)\)"):
-        unfold.UMAP(n_neighbors=100).fit(X)
+    with pytest.raises(ValueError, match=r"UMAP needs at least 3 samples \(each point with at least 2 neighbours\), got n_samples = 2"):
+        unfold.UMAP().fit(X[:2])
     with pytest.raises(ValueError, match=r"invalid value for `min_dist`: 2 \(must be at most spread \(1\)\)"):
         unfold.UMAP(min_dist=2.0).fit(X)
     with pytest.raises(ValueError, match=r"invalid value for `n_components`: 0 \(must be at least 1\)"):
@@ -301,6 +367,60 @@ def test_core_warnings_become_user_warnings(fitted, digits):
 
     with pytest.warns(UserWarning, match=r"spectral initialisation failed \(LOBPCG: no convergence\); using PCA instead"):
         clone(fitted)._after_fit(digits[0], ModelWithWarning())
+
+
+# --- small data --------------------------------------------------------------------------------
+
+
+def test_n_neighbors_above_the_sample_count_is_lowered_with_a_warning():
+    X = np.random.default_rng(0).random((10, 4))
+    with pytest.warns(UserWarning, match=r"^n_neighbors is larger than the dataset size; truncating to X.shape\[0\] - 1 \(n_neighbors=15, 10 samples: using 9\)$"):
+        lowered = unfold.UMAP(random_state=0).fit_transform(X)
+    np.testing.assert_array_equal(lowered, unfold.UMAP(n_neighbors=9, random_state=0).fit_transform(X))
+    with pytest.warns(UserWarning, match=r"n_neighbors=10, 10 samples: using 9"):
+        unfold.UMAP(n_neighbors=10, **FAST).fit(X)
+    with pytest.raises(ValueError, match=r"UMAP needs at least 3 samples \(each point with at least 2 neighbours\), got n_samples = 1"):
+        unfold.UMAP().fit(X[:1])
+
+
+UMAP_LEARN_SMALL_DATA = """
+import json, warnings
+import numpy as np
+import umap
+
+rng = np.random.default_rng(0)
+out = {}
+for n in range(5, 16):
+    X = rng.random((n, 4))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Y = umap.UMAP(random_state=0).fit_transform(X)
+    messages = [str(w.message) for w in caught if "n_neighbors" in str(w.message)]
+    out[n] = {"shape": list(Y.shape), "finite": bool(np.isfinite(Y).all()), "warnings": messages}
+print(json.dumps(out))
+"""
+
+
+def test_defaults_work_on_small_data_as_umap_learn():
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", UMAP_LEARN_SMALL_DATA], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    ref = json.loads(done.stdout)
+    rng = np.random.default_rng(0)
+    for n in range(5, 16):
+        X = rng.random((n, 4))  # the same inputs as umap-learn's
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            Y = unfold.UMAP().fit_transform(X)
+        assert Y.shape == (n, 2) and np.isfinite(Y).all(), n
+        assert ref[str(n)]["shape"] == [n, 2] and ref[str(n)]["finite"]
+        # umap-learn's warning text starts ours, so a filter written for umap-learn applies.
+        ours = [str(w.message) for w in caught if "n_neighbors" in str(w.message)]
+        assert len(ours) == len(ref[str(n)]["warnings"]) == 1, n
+        assert ours[0].startswith(ref[str(n)]["warnings"][0])
 
 
 # --- determinism and state -------------------------------------------------------------------

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _core
 from ._base import UnfoldTransformer
-from ._validation import as_count, as_matrix, as_metric
+from ._validation import as_count, as_matrix, as_metric, missing_mask
 
 
 def _optional_float(value, name):
@@ -54,6 +54,10 @@ def _supervision_target(y, n: int, target_metric):
         y = y[:, 0]
     if y.ndim != 1:
         raise ValueError(f"categorical y must hold one label per row, got shape {y.shape}; for numeric targets set target_metric='euclidean'")
+    if y.dtype == object:
+        missing = np.flatnonzero(missing_mask(y))
+        if missing.size:
+            raise ValueError(f"y[{missing[0]}] is {y[missing[0]]}; mark unknown labels with -1")
     if y.dtype.kind in "iub":
         return y.astype(np.int64), None
     if y.dtype.kind == "f":
@@ -65,6 +69,23 @@ def _supervision_target(y, n: int, target_metric):
     # Any other labels (strings, fractional numbers): one category per distinct value.
     _, codes = np.unique(y, return_inverse=True)
     return codes.astype(np.int64).ravel(), None
+
+
+def _n_neighbors_for(n_neighbors: int, n: int) -> int:
+    """umap-learn's rule for small data: ``n_neighbors ≥ n_samples`` is lowered to
+    ``n_samples − 1`` with a ``UserWarning`` (its message, so filters written for umap-learn
+    apply). The core needs ``2 ≤ n_neighbors < n_samples``, hence at least 3 samples."""
+    if n_neighbors < n:
+        return n_neighbors
+    if n < 3:
+        raise ValueError(f"UMAP needs at least 3 samples (each point with at least 2 neighbours), got n_samples = {n}")
+    warnings.warn(
+        f"n_neighbors is larger than the dataset size; truncating to X.shape[0] - 1 (n_neighbors={n_neighbors}, "
+        f"{n} samples: using {n - 1})",
+        UserWarning,
+        stacklevel=5,
+    )
+    return n - 1
 
 
 def _row_digests(X: np.ndarray) -> np.ndarray:
@@ -85,8 +106,9 @@ class UMAP(UnfoldTransformer):
     Parameters
     ----------
     n_neighbors : int, default=15
-        Neighbourhood size, counting the point itself: ``2 ≤ n_neighbors < n_samples``.
-        (umap-learn lowers a too large value with a warning; here it is an error.)
+        Neighbourhood size, counting the point itself (≥ 2). As in umap-learn, a value of at
+        least ``n_samples`` is lowered to ``n_samples − 1`` with a ``UserWarning`` (so UMAP
+        needs at least 3 samples); the ``unfold`` command refuses it instead.
     n_components : int, default=2
         Embedding dimensions (≥ 1).
     metric : str, default='euclidean'
@@ -136,8 +158,15 @@ class UMAP(UnfoldTransformer):
     target_metric : str, default='categorical'
         'categorical' for labels, or a metric name for a numeric ``y``.
     target_weight : float, default=0.5
-        Weight of ``y`` against the data, in [0, 1]: 0 keeps the data's graph, 1 (with labels)
-        cuts every edge between different labels.
+        Weight of ``y`` against the data, in [0, 1], with umap-learn's arithmetic. With labels,
+        an edge between two different labels is multiplied by ``exp(-2.5 / (1 - target_weight))``
+        (by 0.08 at 0, 0.007 at 0.5) and removed at 1, and an edge at an unknown label by
+        ``exp(-1)`` whatever the weight: even 0 pulls the classes apart. With a numeric target, an
+        edge of weight ``g`` in the data's graph and ``t`` in the target's becomes, with
+        ``w = target_weight``, ``g · t^(w / (1 - w))`` below 0.5 and ``g^((1 - w) / w) · t`` from
+        0.5 on: 0 keeps the
+        data's weights, 1 takes the target's (an edge missing from one graph counts there with a
+        small floor weight). Either way each point's strongest edge is then scaled back to 1.
     output_dens : bool, default=False
         Also compute the log local radii ``rad_orig_`` and ``rad_emb_``; ``fit_transform`` then
         returns ``(embedding, rad_orig, rad_emb)`` as umap-learn's does.
@@ -145,7 +174,8 @@ class UMAP(UnfoldTransformer):
         Neighbours at this distance or farther are cut; None: 2 for 'cosine' and
         'correlation', 1 for 'jaccard', no cut otherwise (umap-learn's defaults).
     n_jobs : int or None, default=-1
-        Worker threads; None or -1 uses all cores. Results do not depend on it.
+        Worker threads; None or -1 uses all cores, and larger counts are capped at the number
+        of cores. Results do not depend on it.
     verbose : bool, default=False
         Show a progress bar on stderr.
 
@@ -275,7 +305,7 @@ class UMAP(UnfoldTransformer):
         n_epochs = None if self.n_epochs is None else as_count(self.n_epochs, "n_epochs")
         return _core.fit_umap(
             X,
-            n_neighbors=as_count(self.n_neighbors, "n_neighbors"),
+            n_neighbors=_n_neighbors_for(as_count(self.n_neighbors, "n_neighbors"), X.shape[0]),
             n_components=as_count(self.n_components, "n_components"),
             metric=_core_metric(self.metric, self.metric_kwds),
             n_epochs=n_epochs,
