@@ -6,6 +6,9 @@ import numpy as np
 
 __all__ = ["scatter"]
 
+#: Float labels with more distinct values than this are drawn as a continuous colour scale.
+MAX_CATEGORIES = 20
+
 
 def _pyplot():
     try:
@@ -18,24 +21,38 @@ def _pyplot():
     return plt
 
 
-def scatter(embedding, labels=None, *, ax=None, s=None, alpha=None, cmap="tab10", legend=True, title=None):
+def _is_continuous(labels: np.ndarray, continuous) -> bool:
+    if continuous is None:
+        return labels.dtype.kind == "f" and len(np.unique(labels)) > MAX_CATEGORIES
+    if continuous and labels.dtype.kind not in "iuf":
+        raise ValueError(f"continuous=True needs numeric labels, got dtype {labels.dtype}")
+    return bool(continuous)
+
+
+def scatter(embedding, labels=None, *, ax=None, s=None, alpha=None, cmap=None, legend=True, title=None, continuous=None):
     """Scatter plot of the first two columns of ``embedding``, coloured by ``labels``.
 
-    Point size and opacity adapt to the number of points unless given.
+    A one-column embedding is drawn against the row index (the coordinate across, the row
+    number up). Point size and opacity adapt to the number of points unless given.
 
     Parameters
     ----------
-    embedding : array-like of shape (n_samples, n_components), n_components ≥ 2
+    embedding : array-like of shape (n_samples, n_components) or (n_samples,)
     labels : array-like of shape (n_samples,), optional
-        Categories to colour by (one legend entry each).
+        Categories (one colour and one legend entry each) or continuous values (one colour
+        scale, shown by a colour bar); see ``continuous``.
     ax : matplotlib Axes, optional
         Where to draw; a new figure otherwise.
     s, alpha : float, optional
         Marker size and opacity.
-    cmap : str, default='tab10'
-        Colormap of the categories.
+    cmap : str, optional
+        Colormap: 'tab10' for categories and 'viridis' for continuous values unless given.
     legend : bool, default=True
+        Draw the legend of the categories, or the colour bar of continuous values.
     title : str, optional
+    continuous : bool or None, default=None
+        Colour by value on a continuous scale rather than by category. None: for float labels
+        with more than 20 distinct values (measurements rather than classes).
 
     Returns
     -------
@@ -43,9 +60,15 @@ def scatter(embedding, labels=None, *, ax=None, s=None, alpha=None, cmap="tab10"
     """
     plt = _pyplot()
     y = np.asarray(embedding)
-    if y.ndim != 2 or y.shape[1] < 2:
-        raise ValueError(f"embedding must have shape (n_samples, ≥ 2), got {y.shape}")
+    if y.ndim == 1:
+        y = y.reshape(-1, 1)
+    if y.ndim != 2 or y.shape[1] < 1:
+        raise ValueError(f"embedding must have shape (n_samples, n_components ≥ 1), got {np.shape(embedding)}")
     n = y.shape[0]
+    if y.shape[1] == 1:
+        xs, ys = y[:, 0], np.arange(n)
+    else:
+        xs, ys = y[:, 0], y[:, 1]
     if labels is not None:
         labels = np.asarray(labels)
         if labels.shape != (n,):
@@ -57,13 +80,18 @@ def scatter(embedding, labels=None, *, ax=None, s=None, alpha=None, cmap="tab10"
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 6))
     if labels is None:
-        ax.scatter(y[:, 0], y[:, 1], s=s, alpha=alpha, linewidths=0)
+        ax.scatter(xs, ys, s=s, alpha=alpha, linewidths=0)
+    elif _is_continuous(labels, continuous):
+        points = ax.scatter(xs, ys, c=labels.astype(np.float64), s=s, alpha=alpha, linewidths=0, cmap=cmap or "viridis")
+        if legend:
+            bar = ax.figure.colorbar(points, ax=ax)
+            bar.solids.set_alpha(1.0)  # the scale opaque even when the points are faint
     else:
         categories = np.unique(labels)
-        colours = plt.get_cmap(cmap, max(len(categories), 1))
+        colours = plt.get_cmap(cmap or "tab10", max(len(categories), 1))
         for i, c in enumerate(categories):
             mask = labels == c
-            ax.scatter(y[mask, 0], y[mask, 1], s=s, alpha=alpha, linewidths=0, color=colours(i), label=str(c))
+            ax.scatter(xs[mask], ys[mask], s=s, alpha=alpha, linewidths=0, color=colours(i), label=str(c))
         if legend:
             legend_box = ax.legend(markerscale=max(1.0, 6.0 / np.sqrt(s)), frameon=False, loc="best")
             # Legend markers opaque even when the points are faint.
@@ -71,6 +99,8 @@ def scatter(embedding, labels=None, *, ax=None, s=None, alpha=None, cmap="tab10"
                 handle.set_alpha(1.0)
     ax.set_xticks([])
     ax.set_yticks([])
+    if y.shape[1] == 1:
+        ax.set_ylabel("row")
     if title is not None:
         ax.set_title(title)
     return ax
