@@ -1,6 +1,6 @@
 //! Readers: every supported format, and every kind of bad input with its message.
 
-use unfold_learn::io::{read_labels, read_matrix, write_matrix};
+use unfold_learn::io::{matrix_output_kind, read_labels, read_labels_column, read_matrix, read_vector_or_matrix, write_matrix};
 
 use crate::common::{npy_with, write};
 
@@ -215,4 +215,112 @@ fn csv_output_round_trips() {
     let p = dir.path().join("y.csv");
     write_matrix(&p, &[0.25, -1.5, 3.0, 4.0], 2, 2).unwrap();
     assert_eq!(read_matrix(&p).unwrap().values(), &[0.25, -1.5, 3.0, 4.0]);
+}
+
+#[test]
+fn npy_object_array_says_it_is_not_numeric() {
+    let dir = tempfile::tempdir().unwrap();
+    // The header numpy writes for `np.save(f, np.array([[1, "a"]], dtype=object))`; the body is a pickle.
+    let p = write(dir.path(), "obj.npy", &npy_with("|O", false, &[1, 2], b"\x80\x04pickle"));
+    let e = err(&p);
+    assert!(e.contains("obj.npy") && e.contains("object array") && e.contains("not numeric data") && e.contains("numeric dtype"), "{e}");
+    let e = read_labels(&p, None).unwrap_err().to_string();
+    assert!(e.contains("object array") && e.contains("astype(str)"), "{e}");
+}
+
+#[test]
+fn whitespace_separated_text_with_and_without_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // As numpy.savetxt writes by default: one space between values, no header.
+    let p = write(d, "plain.txt", b"1.000000000000000000e+00 -2.500000000000000000e+00 3.000000000000000000e+00\n4.0e+00 5.0e+00 6.0e+00\n");
+    let m = read_matrix(&p).unwrap();
+    assert_eq!((m.n_rows(), m.n_cols()), (2, 3));
+    assert_eq!(m.values(), &[1.0, -2.5, 3.0, 4.0, 5.0, 6.0]);
+    // With a header line, runs of spaces and tabs, a comment and trailing spaces.
+    let p = write(d, "header.txt", b"# made by hand\nx   y z\n  1  2\t3  \n4 5   6\n");
+    let m = read_matrix(&p).unwrap();
+    assert_eq!((m.n_rows(), m.n_cols()), (2, 3));
+    assert_eq!(m.values(), &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    // Errors count lines and columns of the file as it is.
+    let e = err(&write(d, "ragged.txt", b"1 2 3\n4 5\n"));
+    assert!(e.contains("line 2 has 2 fields but line 1 has 3"), "{e}");
+    let e = err(&write(d, "word.txt", b"1 2\n\n3 x\n"));
+    assert!(e.contains("line 3, column 2: cannot read `x`"), "{e}");
+}
+
+#[test]
+fn a_first_line_is_a_header_only_when_the_rest_is_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Text on the first two lines: the first is data, and its text is the error.
+    let e = err(&write(d, "words.csv", b"a,b\nc,d\n1,2\n"));
+    assert!(e.contains("line 1, column 1: cannot read `a`"), "{e}");
+    let e = err(&write(d, "words.txt", b"a b\nc d\n"));
+    assert!(e.contains("line 1, column 1: cannot read `a`"), "{e}");
+    // A header over a missing value is still a header; the error is the missing value.
+    let e = err(&write(d, "hole.csv", b"a,b\n1,\n"));
+    assert!(e.contains("line 2, column 2 is empty"), "{e}");
+    // pandas' to_csv: an empty first header cell over the index column.
+    let m = read_matrix(&write(d, "pandas.csv", b",a,b\n0,1.5,2\n1,3,4\n")).unwrap();
+    assert_eq!(m.values(), &[0.0, 1.5, 2.0, 1.0, 3.0, 4.0]);
+}
+
+#[test]
+fn a_one_d_npy_is_one_column_where_a_vector_is_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let body: Vec<u8> = [0.5f64, -1.0, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let p = write(dir.path(), "y.npy", &npy_with("<f8", false, &[3], &body));
+    let m = read_vector_or_matrix(&p).unwrap();
+    assert_eq!((m.n_rows(), m.n_cols()), (3, 1));
+    assert_eq!(m.values(), &[0.5, -1.0, 2.0]);
+    let e = read_vector_or_matrix(&write(dir.path(), "y3.npy", &npy_with("<f8", false, &[3, 1, 1], &body))).err().unwrap().to_string();
+    assert!(e.contains("expected a 1-D or 2-D array") && e.contains("[3, 1, 1]"), "{e}");
+}
+
+#[test]
+fn labels_from_a_table_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let table = write(d, "meta.csv", b"id,label\n0,cat\n1,dog\n2,cat\n");
+    for column in ["label", "2"] {
+        let l = read_labels_column(&table, Some(3), Some(column)).unwrap();
+        assert_eq!((l.names.clone(), l.codes.clone()), (vec!["cat".to_string(), "dog".to_string()], vec![0, 1, 0]), "{column}");
+    }
+    let l = read_labels_column(&table, Some(3), Some("id")).unwrap();
+    assert_eq!(l.names, ["0", "1", "2"]);
+    let e = read_labels(&table, Some(3)).unwrap_err().to_string();
+    assert!(e.contains("meta.csv") && e.contains("2 columns (`id`, `label`)") && e.contains("name the column that holds the labels"), "{e}");
+    let e = read_labels_column(&table, Some(3), Some("kind")).unwrap_err().to_string();
+    assert!(e.contains("no column `kind`") && e.contains("`id`, `label`"), "{e}");
+    // Tab-separated, with a quoted cell holding the delimiter of CSV files.
+    let l = read_labels_column(&write(d, "meta.tsv", b"label\tscore\n\"a, b\"\t1\nc\t2\n"), Some(2), Some("label")).unwrap();
+    assert_eq!(l.names, ["a, b", "c"]);
+    // No header line: columns are chosen by number.
+    let bare = write(d, "bare.csv", b"0,cat\n1,dog\n");
+    assert_eq!(read_labels_column(&bare, Some(2), Some("2")).unwrap().names, ["cat", "dog"]);
+    let e = read_labels(&bare, Some(2)).unwrap_err().to_string();
+    assert!(e.contains("2 columns (no header line, so numbered 1 to 2)"), "{e}");
+    // A .txt of one label per line keeps labels with commas whole when the lines differ in cells.
+    let l = read_labels(&write(d, "names.txt", b"Smith, J.\nDoe\nSmith, J.\n"), Some(3)).unwrap();
+    assert_eq!(l.names, ["Doe", "Smith, J."]);
+    // …but a .csv with lines of different lengths is an error.
+    let e = read_labels(&write(d, "ragged.csv", b"a,b\n1,x\n2\n"), Some(2)).unwrap_err().to_string();
+    assert!(e.contains("line 3 has 1 fields but line 1 has 2"), "{e}");
+    let e = read_labels_column(&write(d, "hole.csv", b"id,label\n0,a\n1,\n"), Some(2), Some("label")).unwrap_err().to_string();
+    assert!(e.contains("line 3, column 2 is empty"), "{e}");
+    let body: Vec<u8> = [1i64, 2].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let e = read_labels_column(&write(d, "l.npy", &npy_with("<i8", false, &[2], &body)), Some(2), Some("label")).unwrap_err().to_string();
+    assert!(e.contains("no columns to choose from"), "{e}");
+}
+
+#[test]
+fn matrix_outputs_are_npy_csv_or_tsv() {
+    for ok in ["y.npy", "y.csv", "y.TSV", "y.txt"] {
+        assert!(matrix_output_kind(std::path::Path::new(ok)).is_ok(), "{ok}");
+    }
+    for bad in ["y.csv.gz", "y.parquet", "y", "y.png"] {
+        let e = matrix_output_kind(std::path::Path::new(bad)).unwrap_err().to_string();
+        assert!(e.contains("use .npy, .csv or .tsv"), "{bad}: {e}");
+    }
 }

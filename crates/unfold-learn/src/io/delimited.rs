@@ -1,10 +1,15 @@
-//! Delimited text: `.csv`, `.tsv`.
+//! Delimited text: `.csv`, `.tsv`, and whitespace-separated `.txt` (as `numpy.savetxt` writes).
 //!
-//! The delimiter is `,`, tab or `;`, whichever the first line uses most (tab for `.tsv`). A first
-//! line with any non-numeric cell is a header and is skipped. Lines starting with `#` are comments.
-//! Errors count lines and columns from 1, as editors do.
+//! The delimiter is `,`, tab or `;`, whichever the first line uses most (tab for `.tsv`); a first
+//! line with none of them but with spaces makes the file whitespace-separated (any run of spaces
+//! and tabs separates two cells). The first line is a header, and skipped, only when it is not
+//! numeric like the rest: it has a cell that is not a number while the second line is all numbers
+//! (or there is no second line). Lines starting with `#` are comments. Errors count lines and
+//! columns from 1, as editors do.
 
 use std::path::Path;
+
+use csv::StringRecord;
 
 use super::{Matrix, read_file};
 use crate::error::{Error, Result};
@@ -16,45 +21,99 @@ pub fn read_delimited(path: &Path, delimiter: Option<u8>) -> Result<Matrix> {
         let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
         Error::format(path, format!("line {line}: not valid UTF-8 text"))
     })?;
-    let first = text.lines().find(|l| !l.trim().is_empty() && !l.starts_with('#'));
-    let Some(first) = first else {
+    let Some(first) = text.lines().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')) else {
         return Err(Error::format(path, "the file is empty (no data lines)"));
     };
-    let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(first));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .comment(Some(b'#'))
-        .trim(csv::Trim::All)
-        .from_reader(bytes.as_slice());
+    let mut rows = match delimiter.or_else(|| sniff_delimiter(first)) {
+        Some(d) => Rows::Delimited(
+            csv::ReaderBuilder::new()
+                .delimiter(d)
+                .has_headers(false)
+                .flexible(true)
+                .comment(Some(b'#'))
+                .trim(csv::Trim::All)
+                .from_reader(text.as_bytes()),
+        ),
+        None => Rows::Whitespace(text.lines().enumerate()),
+    };
 
-    let mut values: Vec<f32> = Vec::new();
-    let mut n_cols: Option<(usize, u64)> = None;
-    let mut n_rows = 0usize;
-    let mut record = csv::StringRecord::new();
-    let mut first_record = true;
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                return Err(Error::format(path, format!("line {line}: {e}")));
+    let mut first = StringRecord::new();
+    let mut record = StringRecord::new();
+    let Some(first_line) = rows.next(&mut first, path)? else {
+        return Err(Error::format(path, "the file is empty (no data lines)"));
+    };
+    let second_line = rows.next(&mut record, path)?;
+    let is_header = has_text_cell(&first) && (second_line.is_none() || !has_text_cell(&record));
+
+    let mut table = Table { values: Vec::new(), n_cols: None, n_rows: 0 };
+    if !is_header {
+        table.push(&first, first_line, path)?;
+    }
+    let mut line = second_line;
+    while let Some(l) = line {
+        table.push(&record, l, path)?;
+        line = rows.next(&mut record, path)?;
+    }
+    let Some((d, _)) = table.n_cols else {
+        return Err(Error::format(path, "the file has a header but no data rows"));
+    };
+    Ok(Matrix::owned(table.values, table.n_rows, d, path))
+}
+
+/// The data lines of a file, one record at a time.
+enum Rows<'a> {
+    Delimited(csv::Reader<&'a [u8]>),
+    /// Lines with their index from 0.
+    Whitespace(std::iter::Enumerate<std::str::Lines<'a>>),
+}
+
+impl Rows<'_> {
+    /// Reads the next non-blank, non-comment line into `record`; returns its line number.
+    fn next(&mut self, record: &mut StringRecord, path: &Path) -> Result<Option<u64>> {
+        match self {
+            Rows::Delimited(reader) => loop {
+                match reader.read_record(record) {
+                    Ok(false) => return Ok(None),
+                    Ok(true) if record.len() == 1 && record[0].is_empty() => continue, // blank line
+                    Ok(true) => return Ok(Some(record.position().map(|p| p.line()).unwrap_or(0))),
+                    Err(e) => {
+                        let line = e.position().map(|p| p.line()).unwrap_or(0);
+                        return Err(Error::format(path, format!("line {line}: {e}")));
+                    }
+                }
+            },
+            Rows::Whitespace(lines) => {
+                for (i, line) in lines.by_ref() {
+                    let line = line.trim();
+                    if line.is_empty() || line.starts_with('#') {
+                        continue;
+                    }
+                    record.clear();
+                    line.split_whitespace().for_each(|cell| record.push_field(cell));
+                    return Ok(Some(i as u64 + 1));
+                }
+                Ok(None)
             }
         }
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record.len() == 1 && record[0].is_empty() {
-            continue; // blank line
-        }
-        if first_record {
-            first_record = false;
-            if record.iter().any(|cell| cell.parse::<f64>().is_err()) {
-                continue; // header
-            }
-        }
-        match n_cols {
-            None => n_cols = Some((record.len(), line)),
+    }
+}
+
+/// True when a cell holds something other than a number (an empty cell is a missing value, not text).
+fn has_text_cell(record: &StringRecord) -> bool {
+    record.iter().any(|cell| !cell.is_empty() && cell.parse::<f64>().is_err())
+}
+
+/// The values read so far, with the width of the first data line and its line number.
+struct Table {
+    values: Vec<f32>,
+    n_cols: Option<(usize, u64)>,
+    n_rows: usize,
+}
+
+impl Table {
+    fn push(&mut self, record: &StringRecord, line: u64, path: &Path) -> Result<()> {
+        match self.n_cols {
+            None => self.n_cols = Some((record.len(), line)),
             Some((w, first_line)) if w != record.len() => {
                 return Err(Error::format(
                     path,
@@ -77,22 +136,20 @@ pub fn read_delimited(path: &Path, delimiter: Option<u8>) -> Result<Matrix> {
                     format!("line {line}, column {col}: `{cell}` is not a finite number (f32); unfold needs finite values"),
                 ));
             }
-            values.push(v as f32);
+            self.values.push(v as f32);
         }
-        n_rows += 1;
+        self.n_rows += 1;
+        Ok(())
     }
-    let Some((d, _)) = n_cols else {
-        return Err(Error::format(path, "the file has a header but no data rows"));
-    };
-    Ok(Matrix::owned(values, n_rows, d, path))
 }
 
-fn sniff_delimiter(line: &str) -> u8 {
+/// `,`, tab or `;`, whichever `line` holds most; `None` (whitespace-separated) when it holds none
+/// of them.
+pub(crate) fn sniff_delimiter(line: &str) -> Option<u8> {
     let count = |c: char| line.matches(c).count();
     [(b',', count(',')), (b'\t', count('\t')), (b';', count(';'))]
         .into_iter()
         .max_by_key(|&(_, c)| c)
         .filter(|&(_, c)| c > 0)
         .map(|(d, _)| d)
-        .unwrap_or(b',')
 }

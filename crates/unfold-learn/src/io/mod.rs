@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 
 pub use delimited::read_delimited;
 pub use idx::{read_idx, read_idx_bytes};
-pub use labels::read_labels;
+pub use labels::{read_labels, read_labels_column};
 pub use npy::{npy_bytes_f32, npy_bytes_i64, read_npy};
 
 /// A matrix read from a file: the values are either memory-mapped (`.npy` float32, C order,
@@ -126,6 +126,18 @@ pub fn read_matrix(path: &Path) -> Result<Matrix> {
     }
 }
 
+/// Reads like [`read_matrix`], except that a 1-D `.npy` array of `n` values is read as one
+/// column (`n × 1`): a per-row target, as Python's `y` of shape `(n,)`.
+///
+/// # Errors
+/// As [`read_matrix`]; a `.npy` array of 3 or more dimensions is refused with its shape.
+pub fn read_vector_or_matrix(path: &Path) -> Result<Matrix> {
+    match FileKind::from_path(path) {
+        Some(FileKind::Npy) => npy::read_npy_shaped(path, true),
+        _ => read_matrix(path),
+    }
+}
+
 /// Reads a whole file, mapping the error to [`Error::Io`] with the path.
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::io(path, e))
@@ -167,27 +179,42 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::
     Ok(())
 }
 
-/// Writes an `n × d` float32 matrix as `.npy` or `.csv` (by extension; `.tsv` uses tabs), atomically.
-pub fn write_matrix(path: &Path, values: &[f32], n_rows: usize, n_cols: usize) -> Result<()> {
+/// The format [`write_matrix`] uses for `path`: [`FileKind::Npy`], [`FileKind::Csv`] (`.csv`,
+/// `.txt`) or [`FileKind::Tsv`] (`.tsv`, `.tab`), by extension.
+///
+/// # Errors
+/// [`Error::Format`] for any other name, a compressed one (`.gz`) included.
+pub fn matrix_output_kind(path: &Path) -> Result<FileKind> {
+    let gz = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"));
     match FileKind::from_path(path) {
-        Some(FileKind::Npy) => write_atomic(path, |w| w.write_all(&npy_bytes_f32(values, n_rows, n_cols))),
-        Some(kind @ (FileKind::Csv | FileKind::Tsv)) => {
-            let sep = if kind == FileKind::Tsv { '\t' } else { ',' };
-            write_atomic(path, |w| {
-                for row in values.chunks(n_cols.max(1)) {
-                    for (j, v) in row.iter().enumerate() {
-                        if j > 0 {
-                            write!(w, "{sep}")?;
-                        }
-                        write!(w, "{v}")?;
-                    }
-                    writeln!(w)?;
-                }
-                Ok(())
-            })
-        }
+        Some(kind @ (FileKind::Npy | FileKind::Csv | FileKind::Tsv)) if !gz => Ok(kind),
         _ => Err(Error::format(path, "unknown output type; use .npy, .csv or .tsv")),
     }
+}
+
+/// Writes an `n × d` float32 matrix to `w` in the format `kind` (from [`matrix_output_kind`]):
+/// `.npy`, or one text line per row with `,` (CSV) or tab (TSV) between values.
+pub fn write_matrix_to(w: &mut dyn Write, kind: FileKind, values: &[f32], n_rows: usize, n_cols: usize) -> std::io::Result<()> {
+    if kind == FileKind::Npy {
+        return w.write_all(&npy_bytes_f32(values, n_rows, n_cols));
+    }
+    let sep = if kind == FileKind::Tsv { '\t' } else { ',' };
+    for row in values.chunks(n_cols.max(1)) {
+        for (j, v) in row.iter().enumerate() {
+            if j > 0 {
+                write!(w, "{sep}")?;
+            }
+            write!(w, "{v}")?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+/// Writes an `n × d` float32 matrix as `.npy` or `.csv` (by extension; `.tsv` uses tabs), atomically.
+pub fn write_matrix(path: &Path, values: &[f32], n_rows: usize, n_cols: usize) -> Result<()> {
+    let kind = matrix_output_kind(path)?;
+    write_atomic(path, |w| write_matrix_to(w, kind, values, n_rows, n_cols))
 }
 
 #[cfg(test)]

@@ -32,6 +32,13 @@ pub(crate) fn parse_header(bytes: &[u8], path: &Path) -> Result<Header> {
     }
     let mut cursor = std::io::Cursor::new(bytes);
     let header = NpyHeader::from_reader(&mut cursor).map_err(|e| {
+        if header_descr(bytes).is_some_and(|d| d.trim_start_matches(['<', '>', '|', '=']).starts_with('O')) {
+            return Error::format(
+                path,
+                "an object array (dtype=object) holds Python objects, not numeric data; save it with a \
+                 numeric dtype, e.g. `np.save(file, x.astype(np.float32))` (labels may also be strings: `x.astype(str)`)",
+            );
+        }
         let what = if e.kind() == std::io::ErrorKind::UnexpectedEof { "truncated".to_string() } else { e.to_string() };
         Error::format(path, format!("malformed .npy header: {what}"))
     })?;
@@ -50,8 +57,24 @@ pub(crate) fn parse_header(bytes: &[u8], path: &Path) -> Result<Header> {
     })
 }
 
+/// The `descr` string of a header's dictionary, found in the raw text (for messages about dtypes
+/// the header parser refuses).
+fn header_descr(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
+    let rest = &text[text.find("'descr'")? + "'descr'".len()..];
+    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
+    let quote = rest.chars().next().filter(|&c| c == '\'' || c == '"')?;
+    let body = &rest[1..];
+    Some(body[..body.find(quote)?].to_string())
+}
+
 /// Reads a 2-D numeric `.npy` file.
 pub fn read_npy(path: &Path) -> Result<Matrix> {
+    read_npy_shaped(path, false)
+}
+
+/// Reads a numeric `.npy` file that is 2-D, or 1-D when `one_d` (then it is one column).
+pub(crate) fn read_npy_shaped(path: &Path, one_d: bool) -> Result<Matrix> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     // SAFETY: the map is read-only; a file truncated by another process while mapped is the
     // usual caveat of memory maps and the same risk every mmap-based reader takes.
@@ -59,11 +82,13 @@ pub fn read_npy(path: &Path) -> Result<Matrix> {
     let h = parse_header(&map, path)?;
     let (n, d) = match h.shape[..] {
         [n, d] => (n, d),
+        [n] if one_d => (n, 1),
         _ => {
             return Err(Error::format(
                 path,
                 format!(
-                    "expected a 2-D array (rows × columns), got {}-D shape {:?}{}",
+                    "expected a {}2-D array (rows × columns), got {}-D shape {:?}{}",
+                    if one_d { "1-D or " } else { "" },
                     h.shape.len(),
                     h.shape,
                     if h.shape.len() == 1 { "; reshape it to (n, 1) or (1, n)" } else { "" }
