@@ -3,13 +3,14 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use unfold_learn::prelude::*;
 
-use crate::input::{Input, UsageError};
+use crate::input::{Input, UsageError, default_output};
 use crate::options::RunOptions;
+use crate::outputs::{Format, Outputs};
 use crate::progress::Bars;
 use crate::umap_opts::UmapOpts;
 
@@ -42,9 +43,13 @@ pub struct EmbedArgs {
     /// Also draw the embedding to this PNG (coloured by --labels, or by digit for the demo).
     #[arg(long)]
     pub plot: Option<PathBuf>,
-    /// Labels for the plot: .npy (ints or strings), IDX, or text with one label per line.
+    /// Labels for the plot: .npy (ints or strings), IDX, or text with one label per line (or a
+    /// CSV/TSV table, with --labels-column).
     #[arg(long)]
     pub labels: Option<PathBuf>,
+    /// The column of a --labels table that holds the labels: a name in its header, or a number from 1.
+    #[arg(long, value_name = "NAME", requires = "labels")]
+    pub labels_column: Option<String>,
     /// Number of output dimensions.
     #[arg(long, default_value_t = 2)]
     pub dims: usize,
@@ -62,9 +67,6 @@ pub struct EmbedArgs {
 
 pub fn run(args: EmbedArgs) -> Result<()> {
     let start = Instant::now();
-    if let Some(png) = &args.plot {
-        crate::plot_cmd::check_png_path(png)?;
-    }
     let name = match args.method {
         Method::Pca => "pca",
         Method::Umap => "umap",
@@ -76,10 +78,16 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     if let Some(flag) = foreign {
         return Err(UsageError(format!("{flag} does not apply to --method {name}")).into());
     }
+    let output = args.output.clone().unwrap_or_else(|| default_output(args.input.as_deref(), &format!("{name}.npy")));
+    let mut outputs = Outputs::new();
+    let out = outputs.add("-o", &output, Format::Matrix);
+    let model_out = args.umap.save_model.as_ref().map(|p| outputs.add("--save-model", p, Format::Model));
+    let dens_out = args.umap.output_dens.as_ref().map(|p| outputs.add("--output-dens", p, Format::Matrix));
+    let plot_out = args.plot.as_ref().map(|p| outputs.add("--plot", p, Format::Png));
+    outputs.check()?;
     let bars = Bars::new(args.run.quiet);
-    let input = Input::load(args.input.as_deref(), args.labels.as_deref())?;
+    let input = Input::load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
     let data = input.matrix.data()?;
-    let output = args.output.clone().unwrap_or_else(|| input.default_output(&format!("{name}.npy")));
     let mut model_bytes = None;
     let mut radii: Option<Vec<f32>> = None;
     let (embedding, parameters) = match args.method {
@@ -121,17 +129,19 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         }
     };
     let (n, k) = (data.n_rows(), args.dims);
-    unfold_learn::io::write_matrix(&output, &embedding, n, k).context("writing the embedding")?;
-    if let (Some(path), Some(bytes)) = (&args.umap.save_model, &model_bytes) {
-        unfold_learn::io::write_atomic(path, |w| w.write_all(bytes)).context("saving the model")?;
+    outputs.write_matrix(out, &embedding, n, k)?;
+    if let (Some(o), Some(bytes)) = (model_out, &model_bytes) {
+        outputs.write(o, |w| w.write_all(bytes))?;
     }
-    if let (Some(path), Some(r)) = (&args.umap.output_dens, &radii) {
-        unfold_learn::io::write_matrix(path, r, n, 2).context("writing the local radii")?;
+    if let (Some(o), Some(r)) = (dens_out, &radii) {
+        outputs.write_matrix(o, r, n, 2)?;
     }
-    if let Some(png) = &args.plot {
+    if let (Some(o), Some(png)) = (plot_out, &args.plot) {
         let title = format!("{} of {}  n={n}  {}", name.to_uppercase(), input.display_name(), plot_title_params(&parameters));
-        crate::plot_cmd::write_png(png, &embedding, k, input.labels.as_ref(), &title, (1200, 1000))?;
+        let bytes = crate::plot_cmd::render_png(png, &embedding, k, input.labels.as_ref(), &title, (1200, 1000))?;
+        outputs.write(o, |w| w.write_all(&bytes))?;
     }
+    outputs.commit()?;
     let seconds = start.elapsed().as_secs_f64();
     if args.run.json {
         let summary = json!({

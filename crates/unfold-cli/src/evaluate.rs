@@ -29,9 +29,13 @@ pub struct EvaluateArgs {
     pub input: PathBuf,
     /// The embedding of the same rows, in the same order.
     pub embedding: PathBuf,
-    /// Labels for kNN-classifier accuracy (.npy, IDX, or one label per line).
+    /// Labels for kNN-classifier accuracy (.npy, IDX, or one label per line, or a CSV/TSV table
+    /// with --labels-column).
     #[arg(long)]
     pub labels: Option<PathBuf>,
+    /// The column of a --labels table that holds the labels: a name in its header, or a number from 1.
+    #[arg(long, value_name = "NAME", requires = "labels")]
+    pub labels_column: Option<String>,
     /// Neighbourhood size for trustworthiness, continuity and neighbour preservation.
     #[arg(short, default_value_t = 15)]
     pub k: usize,
@@ -56,7 +60,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let bars = Bars::new(args.run.quiet);
     let metric = Metric::parse(&args.metric)?;
     let demo = args.input.as_os_str() == "demo" && !args.input.exists();
-    let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, args.labels.as_deref())?;
+    let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, args.labels.as_deref(), args.labels_column.as_deref())?;
     let x = input.matrix.data()?;
     let emb = read_matrix(&args.embedding)?;
     let y = emb.data()?;

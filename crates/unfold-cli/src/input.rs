@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use unfold_learn::Labels;
-use unfold_learn::io::{Matrix, read_idx_bytes, read_labels, read_matrix};
+use unfold_learn::io::{Matrix, read_idx_bytes, read_labels_column, read_matrix};
 
 /// The MNIST test set (10,000 × 784), gzip IDX, built into the binary.
 const DEMO_IMAGES: &[u8] = include_bytes!("../../../data/t10k-images.idx3-ubyte.gz");
@@ -32,8 +32,9 @@ pub struct Input {
 }
 
 impl Input {
-    /// Reads `path`, or the demo set when `None`; reads `labels` if given (the demo set brings its own).
-    pub fn load(path: Option<&Path>, labels: Option<&Path>) -> Result<Input> {
+    /// Reads `path`, or the demo set when `None`; reads `labels` if given (the demo set brings its
+    /// own), taking a table's column `labels_column`.
+    pub fn load(path: Option<&Path>, labels: Option<&Path>, labels_column: Option<&str>) -> Result<Input> {
         let (matrix, demo_labels) = match path {
             Some(p) => (read_matrix(p)?, None),
             None => {
@@ -44,23 +45,10 @@ impl Input {
             }
         };
         let labels = match labels {
-            Some(l) => Some(read_labels(l, Some(matrix.n_rows()))?),
+            Some(l) => Some(load_labels(l, matrix.n_rows(), labels_column)?),
             None => demo_labels,
         };
         Ok(Input { matrix, labels, path: path.map(Path::to_path_buf) })
-    }
-
-    /// `<stem>.<suffix>` beside the input, or `unfold-demo.<suffix>` in the current folder.
-    pub fn default_output(&self, suffix: &str) -> PathBuf {
-        match &self.path {
-            Some(p) => {
-                let stem = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                let stem = stem.strip_suffix(".gz").unwrap_or(&stem);
-                let stem = Path::new(stem).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                p.with_file_name(format!("{stem}.{suffix}"))
-            }
-            None => PathBuf::from(format!("unfold-demo.{suffix}")),
-        }
     }
 
     /// A short name for titles and JSON: the file name or "MNIST demo".
@@ -70,4 +58,29 @@ impl Input {
             None => "MNIST demo (10,000 × 784)".to_string(),
         }
     }
+}
+
+/// `<stem>.<suffix>` beside the input, or `unfold-demo.<suffix>` in the current folder.
+pub fn default_output(input: Option<&Path>, suffix: &str) -> PathBuf {
+    match input {
+        Some(p) => {
+            let stem = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = stem.strip_suffix(".gz").unwrap_or(&stem);
+            let stem = Path::new(stem).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            p.with_file_name(format!("{stem}.{suffix}"))
+        }
+        None => PathBuf::from(format!("unfold-demo.{suffix}")),
+    }
+}
+
+/// Reads `--labels` for `n` rows, taking the column `--labels-column` of a table.
+pub fn load_labels(path: &Path, n: usize, column: Option<&str>) -> Result<Labels> {
+    read_labels_column(path, Some(n), column).map_err(|e| {
+        // The reader lists a table's columns; say how to choose one here.
+        if column.is_none() && e.to_string().ends_with("name the column that holds the labels") {
+            UsageError(format!("{e} with --labels-column NAME")).into()
+        } else {
+            anyhow::Error::from(e)
+        }
+    })
 }

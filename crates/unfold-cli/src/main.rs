@@ -8,6 +8,7 @@ mod evaluate;
 mod input;
 mod neighbors;
 mod options;
+mod outputs;
 mod plot;
 mod plot_cmd;
 mod progress;

@@ -3,15 +3,16 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use serde_json::json;
-use unfold_learn::io::{npy_bytes_f32, npy_bytes_i64, write_atomic};
+use unfold_learn::io::{npy_bytes_f32, npy_bytes_i64};
 use unfold_learn::metric::METRIC_NAMES;
 use unfold_learn::prelude::*;
 
 use crate::input::{Input, UsageError};
 use crate::options::RunOptions;
+use crate::outputs::{Format, Outputs};
 use crate::progress::Bars;
 
 /// Compute the k nearest neighbours of every row (the row itself excluded).
@@ -57,14 +58,13 @@ pub struct NeighborsArgs {
 
 pub fn run(args: NeighborsArgs) -> Result<()> {
     let start = Instant::now();
-    for p in std::iter::once(&args.output).chain(args.distances.as_ref()) {
-        if !p.extension().is_some_and(|e| e.eq_ignore_ascii_case("npy")) {
-            return Err(UsageError(format!("{}: neighbour outputs are written as .npy files", p.display())).into());
-        }
-    }
+    let mut outputs = Outputs::new();
+    let out = outputs.add("-o", &args.output, Format::Npy);
+    let dist_out = args.distances.as_ref().map(|p| outputs.add("--distances", p, Format::Npy));
+    outputs.check()?;
     let bars = Bars::new(args.run.quiet);
     let metric = Metric::parse(&args.metric).map_err(|e| anyhow::Error::from(e).context(format!("(metrics: {METRIC_NAMES})")))?;
-    let input = Input::load(args.input.as_deref(), None)?;
+    let input = Input::load(args.input.as_deref(), None, None)?;
     let data = input.matrix.data()?;
     let data = match args.pca {
         None => data,
@@ -88,13 +88,11 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
     let graph = knn_graph(&data, &params, &bars)?;
     let (n, k) = (graph.n_points(), graph.k());
     let indices: Vec<i64> = graph.indices().iter().map(|&j| j as i64).collect();
-    write_atomic(&args.output, |w| w.write_all(&npy_bytes_i64(&indices, n, k))).context("writing the indices")?;
-    if let Some(path) = &args.distances
-        && let Err(e) = write_atomic(path, |w| w.write_all(&npy_bytes_f32(graph.distances(), n, k))) {
-            // Both files or neither.
-            let _ = std::fs::remove_file(&args.output);
-            return Err(anyhow::Error::from(e).context("writing the distances"));
-        }
+    outputs.write(out, |w| w.write_all(&npy_bytes_i64(&indices, n, k)))?;
+    if let Some(o) = dist_out {
+        outputs.write(o, |w| w.write_all(&npy_bytes_f32(graph.distances(), n, k)))?;
+    }
+    outputs.commit()?;
     let seconds = start.elapsed().as_secs_f64();
     let exact = params.resolved_algorithm(n) == KnnAlgorithm::Exact;
     if args.run.json {

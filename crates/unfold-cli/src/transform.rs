@@ -3,14 +3,15 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 use unfold_learn::io::model;
 use unfold_learn::prelude::*;
 
-use crate::input::Input;
+use crate::input::{Input, default_output};
 use crate::options::RunOptions;
+use crate::outputs::{Format, Outputs};
 use crate::progress::Bars;
 
 /// Place the rows of INPUT in the embedding of a model saved with `unfold embed --save-model`.
@@ -33,33 +34,40 @@ pub struct TransformArgs {
     /// Also draw the new points to this PNG (coloured by --labels).
     #[arg(long)]
     pub plot: Option<PathBuf>,
-    /// Labels for the plot.
+    /// Labels for the plot: .npy (ints or strings), IDX, or text with one label per line (or a
+    /// CSV/TSV table, with --labels-column).
     #[arg(long)]
     pub labels: Option<PathBuf>,
+    /// The column of a --labels table that holds the labels: a name in its header, or a number from 1.
+    #[arg(long, value_name = "NAME", requires = "labels")]
+    pub labels_column: Option<String>,
     #[command(flatten)]
     pub run: RunOptions,
 }
 
 pub fn run(args: TransformArgs) -> Result<()> {
     let start = Instant::now();
-    if let Some(png) = &args.plot {
-        crate::plot_cmd::check_png_path(png)?;
-    }
+    let output = args.output.clone().unwrap_or_else(|| default_output(args.input.as_deref(), "transform.npy"));
+    let mut outputs = Outputs::new();
+    let out = outputs.add("-o", &output, Format::Matrix);
+    let plot_out = args.plot.as_ref().map(|p| outputs.add("--plot", p, Format::Png));
+    outputs.check()?;
     let bytes = model::read(&args.model)?;
     let umap = UmapModel::from_bytes(&bytes).map_err(|e| e.in_file(&args.model))?;
     let bars = Bars::new(args.run.quiet);
-    let input = Input::load(args.input.as_deref(), args.labels.as_deref())?;
+    let input = Input::load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
     let data = input.matrix.data()?;
-    let output = args.output.clone().unwrap_or_else(|| input.default_output("transform.npy"));
     let placing = Instant::now();
     let embedding = unfold_learn::threads::install(args.run.threads, || umap.transform_with(&data, None, &bars))??;
     let transform_seconds = placing.elapsed().as_secs_f64();
     let (n, k) = (embedding.n_rows(), embedding.n_cols());
-    unfold_learn::io::write_matrix(&output, embedding.as_slice(), n, k).context("writing the embedding")?;
-    if let Some(png) = &args.plot {
+    outputs.write_matrix(out, embedding.as_slice(), n, k)?;
+    if let (Some(o), Some(png)) = (plot_out, &args.plot) {
         let title = format!("UMAP transform of {}  n={n}", input.display_name());
-        crate::plot_cmd::write_png(png, embedding.as_slice(), k, input.labels.as_ref(), &title, (1200, 1000))?;
+        let bytes = crate::plot_cmd::render_png(png, embedding.as_slice(), k, input.labels.as_ref(), &title, (1200, 1000))?;
+        outputs.write(o, |w| w.write_all(&bytes))?;
     }
+    outputs.commit()?;
     let seconds = start.elapsed().as_secs_f64();
     if args.run.json {
         let summary = json!({

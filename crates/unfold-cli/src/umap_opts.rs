@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Args;
 use serde_json::json;
-use unfold_learn::io::read_matrix;
+use unfold_learn::io::{read_matrix, read_vector_or_matrix};
 use unfold_learn::prelude::*;
 
 use crate::input::UsageError;
@@ -63,9 +63,9 @@ pub struct UmapOpts {
     /// Also write the log local radii of the data and of the embedding (n × 2) to this file.
     #[arg(long, value_name = "FILE")]
     pub output_dens: Option<PathBuf>,
-    /// Supervised UMAP: a target per row (.npy, .csv or one label per line). Integer labels
-    /// with --target-metric categorical (negative = unknown, for semi-supervised use); numbers
-    /// (one or more columns) with any other metric.
+    /// Supervised UMAP: a target per row: a .npy of shape (n,) or (n, columns), a .csv, or one
+    /// label per line. Integer (or string) labels with --target-metric categorical (negative =
+    /// unknown, for semi-supervised use); numbers (one or more columns) with any other metric.
     #[arg(long, value_name = "FILE", alias = "labels-supervise")]
     pub target: Option<PathBuf>,
     /// categorical, or a metric for numeric targets (euclidean, …) [default: categorical].
@@ -157,16 +157,23 @@ impl UmapOpts {
         Ok(params)
     }
 
-    /// The supervision target, if given, checked against the `n` data rows.
+    /// The supervision target, if given, checked against the `n` data rows: one value per row
+    /// (a 1-D `.npy` of `n` values, an `n × 1` matrix, or a text file with one value per line),
+    /// or `n × c` values for a numeric target.
     pub fn target(&self, n: usize) -> Result<Option<UmapTarget>> {
         let Some(path) = &self.target else { return Ok(None) };
         let categorical = matches!(self.target_metric.as_deref(), None | Some("categorical"));
-        let m = match read_matrix(path) {
+        let shapes = if categorical {
+            format!("categorical labels are one per row: shape ({n},) or ({n}, 1)")
+        } else {
+            format!("a numeric target is one row per data row: shape ({n},) or ({n}, columns)")
+        };
+        let m = match read_vector_or_matrix(path) {
             Ok(m) => m,
-            // A 1-d .npy or a text file: integer labels keep their values (so -1 stays unknown),
-            // other labels become categories in sorted order.
+            // Labels that are not numbers (strings in a .npy or a text file): one category per
+            // distinct label, in sorted order; integer labels keep their values (-1 stays unknown).
             Err(_) if categorical => {
-                let labels = unfold_learn::io::read_labels(path, Some(n))?;
+                let labels = unfold_learn::io::read_labels(path, Some(n)).with_context(|| format!("--target: {shapes}"))?;
                 let ints: Option<Vec<i64>> = labels.names.iter().map(|s| s.parse::<i64>().ok()).collect();
                 let values = match ints {
                     Some(v) => labels.codes.iter().map(|&c| v[c as usize]).collect(),
@@ -174,20 +181,26 @@ impl UmapOpts {
                 };
                 return Ok(Some(UmapTarget::Categorical(values)));
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(anyhow::Error::from(e).context(format!("--target: {shapes}"))),
         };
         if m.n_rows() != n {
-            return Err(UsageError(format!("--target {}: {} rows, but the data has {n}", path.display(), m.n_rows())).into());
+            return Err(UsageError(format!("--target {}: {} rows, but the data has {n}; {shapes}", path.display(), m.n_rows())).into());
         }
         if !categorical {
+            m.data()?;
             return Ok(Some(UmapTarget::Numeric { values: m.values().to_vec(), n_cols: m.n_cols() }));
         }
         if m.n_cols() != 1 {
-            return Err(UsageError(format!("--target {}: categorical labels need one column, not {}", path.display(), m.n_cols())).into());
+            return Err(UsageError(format!(
+                "--target {}: {} columns; {shapes} (use --target-metric euclidean for a numeric target of several columns)",
+                path.display(),
+                m.n_cols()
+            ))
+            .into());
         }
         let mut labels = Vec::with_capacity(n);
         for (row, &v) in m.values().iter().enumerate() {
-            if v.fract() != 0.0 {
+            if v.fract() != 0.0 || !v.is_finite() {
                 return Err(UsageError(format!(
                     "--target {}: row {row}: {v} is not an integer label (use --target-metric euclidean for numeric targets)",
                     path.display()

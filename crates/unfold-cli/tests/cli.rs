@@ -313,3 +313,147 @@ fn umap_invalid_options_exit_2_naming_them() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--neighbors does not apply to --method pca"), "{}", stderr(&o));
 }
+
+#[test]
+fn outputs_are_checked_before_any_work_and_written_all_or_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_npy(&d.join("x.npy"), &blobs(60, 4), 60, 4);
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::fs::create_dir(d.join("folder.npy")).unwrap();
+    let before = files(d);
+    let cases: &[(&[&str], &str)] = &[
+        // Two outputs that are one file, by the same or another spelling.
+        (&["neighbors", "x.npy", "-k", "3", "-o", "s.npy", "--distances", "s.npy"], "-o s.npy and --distances s.npy are the same file"),
+        (&["neighbors", "x.npy", "-k", "3", "-o", "s.npy", "--distances", "sub/../s.npy"], "are the same file"),
+        (&["embed", "x.npy", "--method", "umap", "-o", "a.npy", "--output-dens", "./a.npy"], "are the same file"),
+        // A folder that does not exist, even for the last output of a long fit.
+        (&["embed", "x.npy", "--method", "umap", "-o", "a.npy", "--save-model", "nodir/m"], "--save-model nodir/m: the folder nodir does not exist"),
+        (&["neighbors", "x.npy", "-k", "3", "-o", "nodir/i.npy"], "the folder nodir does not exist"),
+        (&["plot", "x.npy", "-o", "nodir/p.png"], "the folder nodir does not exist"),
+        (&["embed", "x.npy", "--plot", "nodir/p.png"], "the folder nodir does not exist"),
+        // The output checks come before the inputs are read: a missing model is not reached.
+        (&["transform", "--model", "absent.umap", "x.npy", "-o", "nodir/t.npy"], "the folder nodir does not exist"),
+        (&["embed", "absent.npy", "-o", "y.parquet"], "-o y.parquet: unknown output type; use .npy, .csv or .tsv"),
+        (&["embed", "x.npy", "-o", "y.csv.gz"], "unknown output type"),
+        (&["embed", "x.npy", "--method", "umap", "--save-model", "m.npy"], "a model file is not a .npy file"),
+        (&["embed", "x.npy", "-o", "folder.npy"], "-o folder.npy: is a folder"),
+        (&["transform", "--model", "absent.umap", "x.npy", "--plot", "t.jpg"], ".png"),
+    ];
+    for (args, needle) in cases {
+        let o = unfold(d, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert_eq!(files(d), before, "{args:?} left files behind");
+    }
+    // Both files or none: the indices and the distances differ, each in its own file.
+    let o = unfold(d, &["neighbors", "x.npy", "-k", "3", "--exact", "-o", "i.npy", "--distances", "sub/d.npy"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("i.npy")).0, [60, 3]);
+    assert_eq!(read_npy(&d.join("sub/d.npy")).0, [60, 3]);
+}
+
+#[test]
+fn labels_column_chooses_a_table_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (n, dims) = (90, 5);
+    let x = blobs(n, dims);
+    write_npy(&d.join("x.npy"), &x, n, dims);
+    let y: Vec<f32> = (0..n).flat_map(|i| [x[i * dims], x[i * dims + 1]]).collect();
+    write_npy(&d.join("y.npy"), &y, n, 2);
+    // Row i is in blob i % 3 (blobs 10 apart in column 0): the label column gives accuracy 1;
+    // the id column is unique per row.
+    let table: String = std::iter::once("id,label\n".to_string()).chain((0..n).map(|i| format!("{i},{}\n", ["a", "b", "c"][i % 3]))).collect();
+    std::fs::write(d.join("meta.csv"), table).unwrap();
+    let o = unfold(d, &["evaluate", "x.npy", "y.npy", "--labels", "meta.csv", "--labels-column", "label", "-k", "5", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["knn_accuracy"], 1.0);
+    let o = unfold(d, &["evaluate", "x.npy", "y.npy", "--labels", "meta.csv"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("meta.csv: 2 columns (`id`, `label`); name the column that holds the labels with --labels-column NAME"),
+        "{}",
+        stderr(&o)
+    );
+    let o = unfold(d, &["plot", "y.npy", "--labels", "meta.csv", "--labels-column", "kind", "-o", "p.png"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no column `kind`; the columns are: `id`, `label`"), "{}", stderr(&o));
+    assert!(!d.join("p.png").exists());
+    let o = unfold(d, &["plot", "y.npy", "--labels", "meta.csv", "--labels-column", "label", "-o", "p.png", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = unfold(d, &["embed", "x.npy", "--labels-column", "label"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--labels"), "{}", stderr(&o));
+}
+
+#[test]
+fn plot_json_and_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_npy(&d.join("y.npy"), &blobs(40, 2), 40, 2);
+    let o = unfold(d, &["plot", "y.npy", "-o", "p.png", "--json", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["output"], "p.png");
+    assert_eq!(j["n"], 40);
+    assert!(j["seconds"].as_f64().unwrap() >= 0.0, "{j}");
+    assert_eq!(&std::fs::read(d.join("p.png")).unwrap()[..4], b"\x89PNG");
+    let o = unfold(d, &["plot", "y.npy", "-o", "q.png"]);
+    assert!(o.status.success() && o.stdout.is_empty());
+    assert!(stderr(&o).contains("q.png"), "{}", stderr(&o));
+}
+
+#[test]
+fn umap_target_is_a_vector_or_a_matrix_of_one_row_per_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n = 120;
+    write_npy(&d.join("x.npy"), &blobs(n, 4), n, 4);
+    let t: Vec<f64> = (0..n).map(|i| (i % 3) as f64 * 0.75 + 0.1).collect();
+    // The same numeric target as a 1-D float64 array, as Python's y, and as an n × 1 float32 matrix.
+    write_npy_raw(&d.join("t1.npy"), "<f8", &format!("({n},)"), t.iter().flat_map(|v| v.to_le_bytes()));
+    write_npy(&d.join("t2.npy"), &t.iter().map(|&v| v as f32).collect::<Vec<_>>(), n, 1);
+    let run = |target: &str, out: &str| {
+        let o = unfold(d, &["embed", "x.npy", "--method", "umap", "--seed", "1", "--epochs", "20", "--target", target, "--target-metric", "euclidean", "-o", out, "-q"]);
+        assert!(o.status.success(), "{target}: {}", stderr(&o));
+        read_npy(&d.join(out)).1
+    };
+    assert_eq!(run("t1.npy", "e1.npy"), run("t2.npy", "e2.npy"), "a 1-D target is read differently from its n × 1 matrix");
+    write_npy_raw(&d.join("t3.npy"), "<f8", &format!("({n}, 1, 1)"), t.iter().flat_map(|v| v.to_le_bytes()));
+    for metric in ["euclidean", "categorical"] {
+        let o = unfold(d, &["embed", "x.npy", "--method", "umap", "--target", "t3.npy", "--target-metric", metric, "-o", "bad.npy"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let e = stderr(&o);
+        assert!(e.contains("--target") && e.contains(&format!("shape ({n},)")) && e.contains("t3.npy") && e.contains("[120, 1, 1]"), "{e}");
+    }
+    // Fractional values are not categories: the message says how to use them as numbers.
+    let o = unfold(d, &["embed", "x.npy", "--method", "umap", "--target", "t1.npy", "-o", "bad.npy"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("0.1 is not an integer label (use --target-metric euclidean"), "{}", stderr(&o));
+    assert!(!d.join("bad.npy").exists());
+}
+
+#[test]
+fn object_arrays_and_whitespace_text_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_npy_raw(&d.join("obj.npy"), "|O", "(2, 2)", b"\x80\x04pickled".iter().copied());
+    let o = unfold(d, &["embed", "obj.npy"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("obj.npy: an object array (dtype=object) holds Python objects, not numeric data"), "{}", stderr(&o));
+    // numpy.savetxt's layout, with and without a header: the same 20 × 3 values.
+    let x = blobs(20, 3);
+    let body: String = x.chunks(3).map(|r| format!("{:.18e} {:.18e} {:.18e}\n", r[0], r[1], r[2])).collect();
+    std::fs::write(d.join("plain.txt"), &body).unwrap();
+    std::fs::write(d.join("header.txt"), format!("a b c\n{body}")).unwrap();
+    for f in ["plain.txt", "header.txt"] {
+        let o = unfold(d, &["embed", f, "-o", &format!("{f}.npy"), "--json"]);
+        assert!(o.status.success(), "{f}: {}", stderr(&o));
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!((j["n"].as_u64(), j["input_dims"].as_u64()), (Some(20), Some(3)), "{f}");
+    }
+    assert_eq!(read_npy(&d.join("plain.txt.npy")), read_npy(&d.join("header.txt.npy")));
+}
