@@ -324,8 +324,8 @@ def test_errors_name_the_problem(digits):
     bad_init[7, 1] = np.inf
     with pytest.raises(ValueError, match=r"`init`: .*must hold finite coordinates"):
         unfold.UMAP(init=bad_init).fit(X)
-    with pytest.raises(ValueError, match=r"`metric`: mahalanobis \(must be one of"):
-        unfold.UMAP(metric="mahalanobis").fit(X)
+    with pytest.raises(ValueError, match=r"`metric`: geodesic \(must be one of"):
+        unfold.UMAP(metric="geodesic").fit(X)
     with pytest.raises(TypeError, match="custom metric functions are not supported"):
         unfold.UMAP(metric=lambda a, b: 0.0).fit(X)
     with pytest.raises(ValueError, match=r"metric_kwds \{'V': 1\} are not supported for metric 'euclidean'"):
