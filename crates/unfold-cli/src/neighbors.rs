@@ -7,7 +7,6 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 use unfold_learn::io::{npy_bytes_f32, npy_bytes_i64};
-use unfold_learn::metric::METRIC_NAMES;
 use unfold_learn::prelude::*;
 
 use crate::input::{Input, UsageError};
@@ -33,7 +32,9 @@ pub struct NeighborsArgs {
     #[arg(short, default_value_t = 15)]
     pub k: usize,
     /// Distance: euclidean, sqeuclidean, cosine, correlation, manhattan, chebyshev, minkowski:P,
-    /// canberra, braycurtis, hamming, jaccard, haversine.
+    /// canberra, braycurtis, hamming, jaccard, haversine, hellinger, seuclidean, mahalanobis,
+    /// wminkowski:P, dice, kulsinski, rogerstanimoto, russellrao, sokalmichener, sokalsneath,
+    /// yule, or precomputed (the input is a square matrix of distances).
     #[arg(long, default_value = "euclidean")]
     pub metric: String,
     /// Exact search (all pairs) instead of NN-descent.
@@ -63,7 +64,7 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
     let dist_out = args.distances.as_ref().map(|p| outputs.add("--distances", p, Format::Npy));
     outputs.check()?;
     let bars = Bars::new(args.run.quiet);
-    let metric = Metric::parse(&args.metric).map_err(|e| anyhow::Error::from(e).context(format!("(metrics: {METRIC_NAMES})")))?;
+    let metric = Metric::parse(&args.metric)?;
     let input = Input::load(args.input.as_deref(), None, None)?;
     let data = input.matrix.data()?;
     let data = match args.pca {
@@ -79,7 +80,7 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
     };
     let params = KnnParams {
         k: args.k,
-        metric,
+        metric: metric.clone(),
         algorithm: if args.exact { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto },
         seed: args.seed,
         threads: args.run.threads,

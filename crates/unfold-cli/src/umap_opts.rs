@@ -23,7 +23,9 @@ pub struct UmapOpts {
     /// Scale of the embedded clusters [default: 1.0].
     #[arg(long)]
     pub spread: Option<f32>,
-    /// Input distance: euclidean, cosine, correlation, manhattan, … [default: euclidean].
+    /// Input distance: euclidean, cosine, correlation, manhattan, hellinger, seuclidean,
+    /// mahalanobis, precomputed (the input is a square distance matrix), … (every name of
+    /// `unfold neighbors --metric`) [default: euclidean].
     #[arg(long)]
     pub metric: Option<String>,
     /// Initial layout: spectral, pca, random, or a .npy/.csv file of n × dims coordinates

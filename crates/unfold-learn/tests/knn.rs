@@ -1,11 +1,13 @@
 //! kNN graphs against brute force: exact search must equal it, NN-descent must come close.
 
 use unfold_learn::knn::knn;
+use unfold_learn::measure::quality::trustworthiness;
+use unfold_learn::metric::MetricKwds;
 use unfold_learn::prelude::*;
 use unfold_learn::rng::SeedSource;
 
 /// Brute force with the public per-pair distance, ties by index, self excluded.
-fn brute_force(x: &[f32], n: usize, d: usize, k: usize, metric: Metric) -> Vec<Vec<(u32, f32)>> {
+fn brute_force(x: &[f32], n: usize, d: usize, k: usize, metric: &Metric) -> Vec<Vec<(u32, f32)>> {
     (0..n)
         .map(|i| {
             let mut row: Vec<(f32, u32)> =
@@ -61,8 +63,8 @@ fn exact_equals_brute_force_for_every_metric() {
     ];
     let data = Data::from_row_major(&x, n, d).unwrap();
     for metric in metrics {
-        let g = knn(&data, &KnnParams { k, metric, algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
-        assert_same_graph(&g, &brute_force(&x, n, d, k, metric), 2e-5, &metric.to_string());
+        let g = knn(&data, &KnnParams { k, metric: metric.clone(), algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
+        assert_same_graph(&g, &brute_force(&x, n, d, k, &metric), 2e-5, &metric.to_string());
         for i in 0..n {
             assert!(!g.neighbors(i).0.contains(&(i as u32)), "{metric}: row {i} lists itself");
         }
@@ -86,7 +88,7 @@ fn exact_haversine() {
         .collect();
     let data = Data::from_row_major(&x, 200, 2).unwrap();
     let g = knn(&data, &KnnParams { k: 5, metric: Metric::Haversine, algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
-    assert_same_graph(&g, &brute_force(&x, 200, 2, 5, Metric::Haversine), 1e-5, "haversine");
+    assert_same_graph(&g, &brute_force(&x, 200, 2, 5, &Metric::Haversine), 1e-5, "haversine");
 }
 
 #[test]
@@ -96,7 +98,7 @@ fn product_form_is_rechecked_on_far_from_origin_data() {
     let x = random_data(n, d, 2, 5_000.0);
     let data = Data::from_row_major(&x, n, d).unwrap();
     let g = knn(&data, &KnnParams { k, algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
-    assert_same_graph(&g, &brute_force(&x, n, d, k, Metric::Euclidean), 1e-4, "offset euclidean");
+    assert_same_graph(&g, &brute_force(&x, n, d, k, &Metric::Euclidean), 1e-4, "offset euclidean");
 }
 
 fn recall(g: &KnnGraph, truth: &KnnGraph) -> f64 {
@@ -117,9 +119,9 @@ fn nn_descent_recall_on_mnist_sample() {
     for (data, metric) in
         [(&pixels, Metric::Euclidean), (&scaled, Metric::Euclidean), (&pixels, Metric::Cosine), (&pixels, Metric::Manhattan)]
     {
-        let exact = knn(data, &KnnParams { k: 15, metric, algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
+        let exact = knn(data, &KnnParams { k: 15, metric: metric.clone(), algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
         let approx =
-            knn(data, &KnnParams { k: 15, metric, algorithm: KnnAlgorithm::NnDescent, seed: Some(1), ..Default::default() }).unwrap();
+            knn(data, &KnnParams { k: 15, metric: metric.clone(), algorithm: KnnAlgorithm::NnDescent, seed: Some(1), ..Default::default() }).unwrap();
         let r = recall(&approx, &exact);
         assert!(r >= 0.97, "{metric}: NN-descent recall {r} < 0.97");
         for i in 0..5000 {
@@ -178,4 +180,132 @@ fn invalid_parameters() {
     assert!(e.contains("exactly 2 columns"), "{e}");
     let e = knn(&data, &KnnParams { k: 2, threads: Some(0), ..Default::default() }).unwrap_err().to_string();
     assert!(e.contains("`threads`"), "{e}");
+}
+
+/// A fixture matrix as `f32` data, as a user would pass it.
+fn fixture_data(name: &str) -> Embedding {
+    let (v, n, d) = crate::common::load_fixture(name);
+    Data::from_vec(v.iter().map(|&x| x as f32).collect(), n, d).unwrap()
+}
+
+/// Brute force over a reference distance matrix (row-major `n × n`), ties by index.
+fn brute_force_from(dist: &[f64], n: usize, k: usize) -> Vec<Vec<(u32, f32)>> {
+    (0..n)
+        .map(|i| {
+            let mut row: Vec<(f64, u32)> = (0..n).filter(|&j| j != i).map(|j| (dist[i * n + j], j as u32)).collect();
+            row.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            row.into_iter().take(k).map(|(dd, j)| (j, dd as f32)).collect()
+        })
+        .collect()
+}
+
+/// The metrics added for umap-learn's names, each with the scipy distance matrix of
+/// make_metric_fixtures.py: every pair agrees, and exact search and NN-descent find scipy's
+/// neighbours.
+#[test]
+fn new_metrics_match_scipy() {
+    let x = fixture_data("metric_X.npy");
+    let b = fixture_data("metric_B.npy");
+    let (w, _, _) = crate::common::load_fixture("metric_w.npy");
+    let (v, _, _) = crate::common::load_fixture("metric_V.npy");
+    let kw = |w: Option<Vec<f64>>, v: Option<Vec<f64>>, p: Option<f64>| MetricKwds { w, v, p, vi: None };
+    let cases: Vec<(&str, Metric, &Embedding)> = vec![
+        ("seuclidean", Metric::parse("seuclidean").unwrap(), &x),
+        ("seuclidean_V", Metric::with_kwds("seuclidean", kw(None, Some(v.clone()), None)).unwrap(), &x),
+        ("mahalanobis", Metric::parse("mahalanobis").unwrap(), &x),
+        ("wminkowski", Metric::with_kwds("wminkowski", kw(Some(w.clone()), None, Some(3.0))).unwrap(), &x),
+        ("hellinger", Metric::parse("hellinger").unwrap(), &x),
+        ("dice", Metric::parse("dice").unwrap(), &b),
+        ("kulsinski", Metric::parse("kulsinski").unwrap(), &b),
+        ("rogerstanimoto", Metric::parse("rogerstanimoto").unwrap(), &b),
+        ("russellrao", Metric::parse("russellrao").unwrap(), &b),
+        ("sokalmichener", Metric::parse("sokalmichener").unwrap(), &b),
+        ("sokalsneath", Metric::parse("sokalsneath").unwrap(), &b),
+        ("yule", Metric::parse("yule").unwrap(), &b),
+    ];
+    let k = 7;
+    for (name, metric, data) in cases {
+        let (want, n, _) = crate::common::load_fixture(&format!("metric_D_{name}.npy"));
+        // Parameters taken from the data (seuclidean's V, mahalanobis's VI) come from fitted().
+        let fitted = metric.fitted(data).unwrap();
+        for i in 0..n {
+            for j in (0..n).filter(|&j| j != i) {
+                let got = fitted.distance(data.row(i), data.row(j)) as f64;
+                let tol = if name == "mahalanobis" { 1e-4 } else { 2e-6 };
+                assert!((got - want[i * n + j]).abs() <= tol * (1.0 + want[i * n + j]), "{name} ({i}, {j}): {got} against scipy {}", want[i * n + j]);
+            }
+        }
+        let truth = brute_force_from(&want, n, k);
+        let exact = knn(data, &KnnParams { k, metric: metric.clone(), algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
+        assert_same_graph(&exact, &truth, 1e-4, name);
+        let approx = knn(data, &KnnParams { k, metric, algorithm: KnnAlgorithm::NnDescent, seed: Some(5), ..Default::default() }).unwrap();
+        let hits: usize = (0..n)
+            .map(|i| {
+                let kth = truth[i][k - 1].1;
+                // A neighbour tied with scipy's k-th counts as found.
+                approx.neighbors(i).1.iter().filter(|&&d| d <= kth * (1.0 + 1e-4) + 1e-6).count()
+            })
+            .sum();
+        assert!(hits as f64 >= 0.95 * (n * k) as f64, "{name}: NN-descent found {hits} of {}", n * k);
+    }
+}
+
+/// A square distance matrix given as the data: both algorithms read each row's nearest entries,
+/// which are the neighbours of the points it describes.
+#[test]
+fn precomputed_distances_are_read_directly() {
+    let (want, n, _) = crate::common::load_fixture("metric_D_cityblock.npy");
+    let mut dist: Vec<f32> = want.iter().map(|&v| v as f32).collect();
+    // The diagonal is ignored, whatever it holds.
+    for i in 0..n {
+        dist[i * n + i] = 7.0;
+    }
+    let data = Data::from_row_major(&dist, n, n).unwrap();
+    let truth = brute_force_from(&want, n, 9);
+    for algorithm in [KnnAlgorithm::Exact, KnnAlgorithm::NnDescent] {
+        let g = knn(&data, &KnnParams { k: 9, metric: Metric::Precomputed, algorithm, seed: Some(1), ..Default::default() }).unwrap();
+        assert_same_graph(&g, &truth, 1e-6, &format!("precomputed {algorithm:?}"));
+        // Also what manhattan search on the points finds.
+        let x = fixture_data("metric_X.npy");
+        let direct = knn(&x, &KnnParams { k: 9, metric: Metric::Manhattan, algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
+        assert_eq!(g.indices(), direct.indices());
+    }
+    let e = knn(&fixture_data("metric_X.npy"), &KnnParams { k: 3, metric: Metric::Precomputed, ..Default::default() }).unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "invalid value for `metric`: precomputed (the data must be a square matrix of distances between its rows, but it is 80 × 6)"
+    );
+    dist[3 * n + 5] = -1.0;
+    let negative = Data::from_row_major(&dist, n, n).unwrap();
+    let e = knn(&negative, &KnnParams { k: 3, metric: Metric::Precomputed, ..Default::default() }).unwrap_err().to_string();
+    assert_eq!(e, "invalid value for `metric`: precomputed (distances must be non-negative, but row 3, column 5 is -1)");
+}
+
+/// UMAP on precomputed distances fits from the matrix's neighbours and refuses to place new
+/// rows; a standardised-euclidean fit keeps the training data's variances for its transform.
+#[test]
+fn umap_with_precomputed_and_data_parameters() {
+    let (want, n, _) = crate::common::load_fixture("metric_D_seuclidean.npy");
+    let dist: Vec<f32> = want.iter().map(|&v| v as f32).collect();
+    let matrix = Data::from_row_major(&dist, n, n).unwrap();
+    let x = fixture_data("metric_X.npy");
+    let fit = |data: &Data, metric: Metric| Umap::builder().n_neighbors(10).n_epochs(50).metric(metric).seed(3).build().unwrap().fit(data).unwrap();
+    let pre = fit(&matrix, Metric::Precomputed);
+    let se = fit(&x, Metric::parse("seuclidean").unwrap());
+    // Both keep the neighbourhoods of the same distances.
+    let b = se.embedding();
+    for (what, emb) in [("precomputed", pre.embedding()), ("seuclidean", se.embedding())] {
+        let t = trustworthiness(&matrix, &emb, 5, Metric::Precomputed).unwrap();
+        assert!(t > 0.9, "{what}: trustworthiness {t}");
+    }
+    let e = pre.transform(&matrix).unwrap_err().to_string();
+    assert!(e.starts_with("invalid value for `metric`: precomputed (cannot place new data"), "{e}");
+    assert!(pre.to_bytes().is_ok(), "a precomputed model still saves");
+    // The fit fixes V from the training data, and the transform measures new rows with it:
+    // the same as a fit given that V.
+    let v = Metric::parse("seuclidean").unwrap().fitted(&x).unwrap();
+    let given = fit(&x, v);
+    assert_eq!(given.embedding().as_slice(), b.as_slice());
+    let new_rows = Data::from_vec(x.as_slice()[..18].iter().map(|v| v * 1.1).collect(), 3, 6).unwrap();
+    assert_eq!(se.transform(&new_rows).unwrap().as_slice(), given.transform(&new_rows).unwrap().as_slice());
 }

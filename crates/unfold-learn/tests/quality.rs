@@ -107,8 +107,8 @@ fn every_metric_agrees_with_brute_force() {
     for (metric, dist) in cases {
         let (t, c, p) = brute_force(&x, &y, 7, dist);
         let what = metric.to_string();
-        assert_close(trustworthiness(&x, &y, 7, metric).unwrap(), t, 1e-12, &format!("{what} trustworthiness"));
-        assert_close(continuity(&x, &y, 7, metric).unwrap(), c, 1e-12, &format!("{what} continuity"));
+        assert_close(trustworthiness(&x, &y, 7, metric.clone()).unwrap(), t, 1e-12, &format!("{what} trustworthiness"));
+        assert_close(continuity(&x, &y, 7, metric.clone()).unwrap(), c, 1e-12, &format!("{what} continuity"));
         assert_close(neighbor_preservation(&x, &y, 7, metric).unwrap(), p, 1e-12, &format!("{what} preservation"));
     }
 }
@@ -260,4 +260,46 @@ fn evaluate_reports_stages_and_honours_cancellation() {
     assert_eq!(record.done.load(Ordering::Relaxed), 300);
     let cancelled = Record { cancel: true, ..Default::default() };
     assert!(evaluate(&x, &y, Some(&labels), &QualityParams::default(), &cancelled).unwrap_err().is_cancelled());
+}
+
+/// `metric = precomputed`: X is a square distance matrix, as scikit-learn's
+/// `trustworthiness(D, Y, n_neighbors=k, metric="precomputed")` (make_metric_fixtures.py).
+#[test]
+fn precomputed_trustworthiness_matches_sklearn() {
+    let (d, y) = (fixture_data("metric_D_cityblock.npy"), fixture_data("metric_Y.npy"));
+    let x = fixture_data("metric_X.npy");
+    let text = std::fs::read_to_string(crate::common::fixtures().join("precomputed_trust.json")).unwrap();
+    for k in [5, 10] {
+        let key = format!("\"k{k}\": ");
+        let start = text.find(&key).unwrap() + key.len();
+        let want: f64 = text[start..].split([',', '\n']).next().unwrap().trim().parse().unwrap();
+        assert_close(trustworthiness(&d, &y, k, Metric::Precomputed).unwrap(), want, 1e-12, &format!("precomputed k = {k}"));
+        // The same as measuring X with the metric that made the matrix.
+        assert_eq!(trustworthiness(&d, &y, k, Metric::Precomputed).unwrap(), trustworthiness(&x, &y, k, Metric::Manhattan).unwrap());
+        assert_eq!(continuity(&d, &y, k, Metric::Precomputed).unwrap(), continuity(&x, &y, k, Metric::Manhattan).unwrap());
+        assert_eq!(neighbor_preservation(&d, &y, k, Metric::Precomputed).unwrap(), neighbor_preservation(&x, &y, k, Metric::Manhattan).unwrap());
+    }
+    // evaluate() subsamples rows and columns of the matrix together.
+    let params = QualityParams { k: 5, sample: 40, sample_above: 50, metric: Metric::Precomputed, ..Default::default() };
+    let report = evaluate(&d, &y, None, &params, &NoProgress).unwrap();
+    let rows = subsample_indices(80, 40, 0);
+    let manhattan = QualityParams { metric: Metric::Manhattan, sample_above: usize::MAX, ..params.clone() };
+    let direct = evaluate(&x.select_rows(&rows), &y.select_rows(&rows), None, &manhattan, &NoProgress).unwrap();
+    assert_eq!((report.trustworthiness, report.continuity), (direct.trustworthiness, direct.continuity));
+    assert_eq!(report.sample, Some(40));
+    let e = trustworthiness(&x, &y, 5, Metric::Precomputed).unwrap_err().to_string();
+    assert!(e.contains("square matrix of distances") && e.contains("80 × 6"), "{e}");
+}
+
+/// Metrics that take parameters from the data use all of it, as scikit-learn's
+/// `pairwise_distances(X, metric="seuclidean")`.
+#[test]
+fn data_parameter_metrics_rank_as_their_distance_matrix() {
+    let (d, y) = (fixture_data("metric_D_seuclidean.npy"), fixture_data("metric_Y.npy"));
+    let x = fixture_data("metric_X.npy");
+    let seuclidean = Metric::parse("seuclidean").unwrap();
+    assert_eq!(trustworthiness(&x, &y, 5, seuclidean.clone()).unwrap(), trustworthiness(&d, &y, 5, Metric::Precomputed).unwrap());
+    let dm = fixture_data("metric_D_mahalanobis.npy");
+    let mahalanobis = Metric::parse("mahalanobis").unwrap();
+    assert_eq!(trustworthiness(&x, &y, 5, mahalanobis).unwrap(), trustworthiness(&dm, &y, 5, Metric::Precomputed).unwrap());
 }

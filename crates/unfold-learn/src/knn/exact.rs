@@ -6,7 +6,8 @@
 //! `1 − q·r` on unit rows, with euclidean rows centred first to keep the norms small); the
 //! `k + k/2 + 4` best candidates per query are then recomputed with
 //! the direct kernel, which removes the cancellation error of the product form before the final
-//! sort. Other metrics evaluate the kernel on every pair of the two blocks.
+//! sort. Other metrics evaluate the kernel on every pair of the two blocks. A precomputed
+//! distance matrix is read row by row.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
@@ -23,20 +24,26 @@ pub const QUERY_BLOCK: usize = 128;
 /// Reference rows per block.
 pub const REF_BLOCK: usize = 1024;
 
-/// Exact kNN graph of `data` (self excluded).
-pub fn exact_knn(data: &Data, k: usize, metric: Metric, progress: &dyn Progress) -> Result<KnnGraph> {
+/// Exact kNN graph of `data` (self excluded). With [`Metric::Precomputed`], `data` is the square
+/// distance matrix and each row's `k` smallest entries are read from it.
+///
+/// # Errors
+/// As [`Metric::prepare`] for a `VI` that is not positive semi-definite; [`Error::Cancelled`](crate::Error::Cancelled).
+pub fn exact_knn(data: &Data, k: usize, metric: &Metric, progress: &dyn Progress) -> Result<KnnGraph> {
     let (n, d) = (data.n_rows(), data.n_cols());
-    let prepared = match metric {
+    if *metric == Metric::Precomputed {
+        return precomputed_knn(data, k, progress);
+    }
+    let mut prepared = metric.prepare(data.as_slice(), d)?;
+    if metric.is_euclidean_kind() {
         // Euclidean distances do not change under translation, but the product form's rounding
         // error grows with the norms: centre the rows first.
-        Metric::Euclidean | Metric::SqEuclidean => {
-            let mean = crate::linalg::column_means(data);
-            let mut c = data.as_slice().to_vec();
-            c.par_chunks_mut(d).for_each(|row| row.iter_mut().zip(&mean).for_each(|(v, m)| *v = (*v as f64 - m) as f32));
-            std::borrow::Cow::Owned(c)
-        }
-        _ => metric.prepare(data.as_slice(), d),
-    };
+        let view = Data::from_trusted_slice(&prepared, n, d);
+        let mean = crate::linalg::column_means(&view);
+        let mut c = prepared.into_owned();
+        c.par_chunks_mut(d).for_each(|row| row.iter_mut().zip(&mean).for_each(|(v, m)| *v = (*v as f64 - m) as f32));
+        prepared = std::borrow::Cow::Owned(c);
+    }
     let rows = &prepared[..];
     struct Run<'a> {
         rows: &'a [f32],
@@ -53,11 +60,43 @@ pub fn exact_knn(data: &Data, k: usize, metric: Metric, progress: &dyn Progress)
         }
     }
     let form = match metric {
-        Metric::Euclidean | Metric::SqEuclidean => ProductForm::SquaredNorms,
+        m if m.is_euclidean_kind() => ProductForm::SquaredNorms,
         Metric::Cosine | Metric::Correlation => ProductForm::OneMinusDot,
         _ => ProductForm::None,
     };
     metric.visit_kernel(Run { rows, n, d, k, form, progress })
+}
+
+/// The kNN graph of a square distance matrix: in each row, the `k` smallest entries off the
+/// diagonal, ties by column.
+pub(crate) fn precomputed_knn(data: &Data, k: usize, progress: &dyn Progress) -> Result<KnnGraph> {
+    let n = data.n_rows();
+    progress.stage("kNN from distances", n as u64);
+    let mut indices = vec![0u32; n * k];
+    let mut distances = vec![0f32; n * k];
+    indices.par_chunks_mut(QUERY_BLOCK * k).zip(distances.par_chunks_mut(QUERY_BLOCK * k)).enumerate().try_for_each(
+        |(b, (out_idx, out_dist))| -> Result<()> {
+            progress.check()?;
+            let nq = out_idx.len() / k;
+            let mut cand: Vec<(f32, u32)> = Vec::with_capacity(n);
+            for qi in 0..nq {
+                let i = b * QUERY_BLOCK + qi;
+                cand.clear();
+                cand.extend(data.row(i).iter().enumerate().filter(|&(j, _)| j != i).map(|(j, &v)| (v, j as u32)));
+                let order = |a: &(f32, u32), b: &(f32, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+                if cand.len() > k {
+                    cand.select_nth_unstable_by(k - 1, order);
+                    cand.truncate(k);
+                }
+                let out = qi * k..(qi + 1) * k;
+                write_sorted(&mut cand, &mut out_idx[out.clone()], &mut out_dist[out], |r| r);
+            }
+            progress.inc(nq as u64);
+            Ok(())
+        },
+    )?;
+    progress.finish_stage();
+    KnnGraph::from_parts(n, k, indices, distances)
 }
 
 /// How a block of reduced distances is obtained from a matrix product, if at all.

@@ -9,7 +9,10 @@
 //!   random-projection trees give a first graph, then "a neighbour of a neighbour is likely a
 //!   neighbour" local joins improve it until fewer than `delta · n · k` entries change.
 //!
-//! `Auto` uses exact search up to 4,096 points and NN-descent above. The graph never contains a
+//! `Auto` uses exact search up to 4,096 points and NN-descent above. With
+//! [`Metric::Precomputed`] the data is a square distance matrix and both read the neighbours
+//! from it. Metrics whose parameters default to the data's (`seuclidean`, `mahalanobis`) take
+//! them with [`Metric::fitted`]. The graph never contains a
 //! point as its own neighbour; duplicate points are neighbours at distance 0. Neighbours are
 //! sorted by distance, ties by index.
 //!
@@ -198,13 +201,17 @@ impl KnnGraph {
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for `k = 0`, `k ≥ n` and other out-of-range parameters;
-/// [`Error::Cancelled`] when `progress` asks to stop.
+/// [`Error::InvalidParameter`] for `k = 0`, `k ≥ n` and other out-of-range parameters, or data
+/// that does not fit the metric (see [`Metric::fitted`]); [`Error::Cancelled`] when `progress`
+/// asks to stop.
 pub fn knn_graph(data: &Data, params: &KnnParams, progress: &dyn Progress) -> Result<KnnGraph> {
     params.validate(data.n_rows(), data.n_cols())?;
-    crate::threads::install(params.threads, || match params.resolved_algorithm(data.n_rows()) {
-        KnnAlgorithm::Exact => exact::exact_knn(data, params.k, params.metric, progress),
-        _ => nndescent::nn_descent(data, params, progress),
+    crate::threads::install(params.threads, || {
+        let metric = params.metric.fitted(data)?;
+        match params.resolved_algorithm(data.n_rows()) {
+            KnnAlgorithm::Exact => exact::exact_knn(data, params.k, &metric, progress),
+            _ => nndescent::nn_descent(data, &KnnParams { metric, ..params.clone() }, progress),
+        }
     })?
 }
 

@@ -43,10 +43,18 @@ const BUCKETS: usize = 64;
 /// A proposed edge: `target` should consider `neighbor` at reduced distance `dist`.
 type Proposal = (u32, u32, f32);
 
-/// Approximate kNN graph by NN-descent.
+/// Approximate kNN graph by NN-descent (a [`Metric::Precomputed`] distance matrix is read as
+/// [`super::exact::exact_knn`] does).
+///
+/// # Errors
+/// As [`super::exact::exact_knn`].
 pub fn nn_descent(data: &Data, params: &KnnParams, progress: &dyn Progress) -> Result<KnnGraph> {
     let (n, d) = (data.n_rows(), data.n_cols());
-    let prepared = params.metric.prepare(data.as_slice(), d);
+    if params.metric == Metric::Precomputed {
+        // The distances are all there: reading them is exact and cheaper than any search.
+        return super::exact::precomputed_knn(data, params.k, progress);
+    }
+    let prepared = params.metric.prepare(data.as_slice(), d)?;
     let seeds = SeedSource::new(params.seed);
     let n_trees = params.n_trees.unwrap_or_else(|| 32.min(5 + (n as f64).powf(0.25).round() as usize));
     let leaf_size = 10.max(params.k);

@@ -225,15 +225,20 @@ fn split(points: &mut [u32], start: usize, key: u64, dist: &(impl Fn(usize, usiz
 /// their indexed row. `ef` (at least `k`) is the size of the search's candidate list: larger is
 /// slower and more accurate.
 ///
+/// `metric` must be the one the index was built with, with its parameters ([`Metric::fitted`]
+/// on the indexed rows). [`Metric::Precomputed`] has no distances between new rows and indexed
+/// ones, and is refused.
+///
 /// # Errors
 /// [`Error::InvalidData`] when the column counts differ; [`Error::InvalidParameter`] for `k`
-/// outside `1..=n`; [`Error::Cancelled`].
+/// outside `1..=n`, for the precomputed metric, or new rows that do not fit the metric (negative
+/// values under hellinger); [`Error::Cancelled`].
 pub fn query(
     index: &Data,
     graph: Option<&SearchGraph>,
     queries: &Data,
     k: usize,
-    metric: Metric,
+    metric: &Metric,
     ef: usize,
     progress: &dyn Progress,
 ) -> Result<(Vec<u32>, Vec<f32>)> {
@@ -245,7 +250,22 @@ pub fn query(
             index.n_cols()
         )));
     }
+    if *metric == Metric::Precomputed {
+        return Err(precomputed_transform_error());
+    }
+    if *metric == Metric::Hellinger {
+        metric.fitted(queries)?;
+    }
     search(n, queries.n_rows(), k, ef, graph, progress, |i, j, _| metric.distance(queries.row(i), index.row(j)), |j| prefetch(index.row(j)))
+}
+
+/// The error for searching new rows under [`Metric::Precomputed`] (umap-learn 0.4's refusal).
+pub fn precomputed_transform_error() -> Error {
+    Error::param(
+        "metric",
+        "precomputed",
+        "cannot place new data: with precomputed distances the model knows its training points only by their distances to each other",
+    )
 }
 
 /// [`query`] for rows of bytes under (squared) euclidean distance (`root`: euclidean), as
@@ -539,8 +559,8 @@ mod tests {
         let qx = cloud(m, d, 2);
         let qd = Data::from_row_major(&qx, m, d).unwrap();
         let ordered = in_graph_order(&data, &sg);
-        let (gi, _) = query(&ordered, Some(&sg), &qd, k, Metric::Euclidean, 40, &NoProgress).unwrap();
-        let (ei, ed) = query(&data, None, &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
+        let (gi, _) = query(&ordered, Some(&sg), &qd, k, &Metric::Euclidean, 40, &NoProgress).unwrap();
+        let (ei, ed) = query(&data, None, &qd, k, &Metric::Euclidean, k, &NoProgress).unwrap();
         // Brute force below the exact threshold is the reference; check it on one row first.
         let mut all: Vec<(f32, u32)> = (0..n).map(|j| (Metric::Euclidean.distance(qd.row(0), data.row(j)), j as u32)).collect();
         all.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -550,12 +570,12 @@ mod tests {
         let recall = hits as f64 / (m * k) as f64;
         assert!(recall > 0.95, "recall {recall}");
         // The candidate list of a UMAP transform, `ef = k`, still finds nearly all.
-        let (gk, _) = query(&ordered, Some(&sg), &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
+        let (gk, _) = query(&ordered, Some(&sg), &qd, k, &Metric::Euclidean, k, &NoProgress).unwrap();
         let hits: usize = (0..m).map(|i| gk[i * k..(i + 1) * k].iter().filter(|j| ei[i * k..(i + 1) * k].contains(j)).count()).sum();
         assert!(hits as f64 > 0.95 * (m * k) as f64, "recall {} at ef = k", hits as f64 / (m * k) as f64);
         // A subset of queries gets the same rows.
         let sub = qd.select_rows(&[5, 17, 100]);
-        let (si, _) = query(&ordered, Some(&sg), &sub, k, Metric::Euclidean, 40, &NoProgress).unwrap();
+        let (si, _) = query(&ordered, Some(&sg), &sub, k, &Metric::Euclidean, 40, &NoProgress).unwrap();
         for (r, &i) in [5usize, 17, 100].iter().enumerate() {
             assert_eq!(&si[r * k..(r + 1) * k], &gi[i * k..(i + 1) * k]);
         }
@@ -594,8 +614,8 @@ mod tests {
         let mut q = cloud(200, d, 4);
         q[100 * d..].iter_mut().for_each(|v| *v += 1000.0);
         let qd = Data::from_row_major(&q, 200, d).unwrap();
-        let (gi, _) = query(&in_graph_order(&data, &sg), Some(&sg), &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
-        let (ei, _) = query(&data, None, &qd, k, Metric::Euclidean, k, &NoProgress).unwrap();
+        let (gi, _) = query(&in_graph_order(&data, &sg), Some(&sg), &qd, k, &Metric::Euclidean, k, &NoProgress).unwrap();
+        let (ei, _) = query(&data, None, &qd, k, &Metric::Euclidean, k, &NoProgress).unwrap();
         let hits = gi.iter().zip(&ei).filter(|(a, b)| a == b).count();
         assert!(hits as f64 >= 0.95 * gi.len() as f64, "{hits} of {}", gi.len());
         // A tree that points outside itself is refused.
@@ -630,7 +650,7 @@ mod tests {
             let g = knn(&data, &KnnParams { k: 15, seed: Some(1), ..Default::default() }).unwrap();
             let sg = SearchGraph::new(&g, 7, |i, j| Metric::Euclidean.distance(data.row(i), data.row(j)));
             for metric in [Metric::Euclidean, Metric::SqEuclidean] {
-                let (fi, fd) = query(&in_graph_order(&data, &sg), Some(&sg), &qd, k, metric, 40, &NoProgress).unwrap();
+                let (fi, fd) = query(&in_graph_order(&data, &sg), Some(&sg), &qd, k, &metric, 40, &NoProgress).unwrap();
                 let xb_ordered: Vec<u8> = sg.ids.iter().flat_map(|&i| xb[i as usize * d..(i as usize + 1) * d].to_vec()).collect();
                 let (bi, bd) = query_bytes(&xb_ordered, Some(&sg), &qb, d, k, metric == Metric::Euclidean, 40, &NoProgress).unwrap();
                 // Brute force on one query as the reference of the distances.
@@ -654,8 +674,8 @@ mod tests {
         let x = cloud(50, 3, 1);
         let data = Data::from_row_major(&x, 50, 3).unwrap();
         let q = Data::from_row_major(&x[..4], 2, 2).unwrap();
-        assert!(query(&data, None, &q, 3, Metric::Euclidean, 3, &NoProgress).unwrap_err().to_string().contains("2 columns"));
+        assert!(query(&data, None, &q, 3, &Metric::Euclidean, 3, &NoProgress).unwrap_err().to_string().contains("2 columns"));
         let q = Data::from_row_major(&x[..6], 2, 3).unwrap();
-        assert!(query(&data, None, &q, 51, Metric::Euclidean, 51, &NoProgress).unwrap_err().to_string().contains("`k`"));
+        assert!(query(&data, None, &q, 51, &Metric::Euclidean, 51, &NoProgress).unwrap_err().to_string().contains("`k`"));
     }
 }

@@ -15,6 +15,8 @@
 //!
 //! * [`trustworthiness`] equals scikit-learn's `sklearn.manifold.trustworthiness(X, Y,
 //!   n_neighbors=k, metric=...)`: `metric` applies to X, the embedding is always euclidean.
+//!   With [`Metric::Precomputed`], X is the square matrix of distances between the points
+//!   (scikit-learn's `metric="precomputed"`; the diagonal is ignored).
 //! * [`continuity`] equals `sklearn.manifold.trustworthiness(Y, X, n_neighbors=k)`: ranks in Y
 //!   (euclidean), neighbour sets in X (with `metric`; scikit-learn would use euclidean there, so
 //!   the two agree for the euclidean metric).
@@ -152,8 +154,8 @@ pub struct QualityReport {
 /// [`Error::InvalidData`] when `x` and `y` have different numbers of rows;
 /// [`Error::InvalidParameter`] unless `1 ≤ k < n / 2`, or when `metric` does not fit `x`.
 pub fn trustworthiness(x: &Data, y: &Data, k: usize, metric: Metric) -> Result<f64> {
-    check_rank_inputs(x, y, k, metric)?;
-    Ok(rank_totals(x, y, k, metric, &NoProgress)?.trustworthiness(x.n_rows(), k))
+    let metric = check_rank_inputs(x, y, k, &metric)?;
+    Ok(rank_totals(x, y, k, &metric, &NoProgress)?.trustworthiness(x.n_rows(), k))
 }
 
 /// Continuity `C(k)`: trustworthiness with the spaces swapped, i.e. scikit-learn's
@@ -163,8 +165,8 @@ pub fn trustworthiness(x: &Data, y: &Data, k: usize, metric: Metric) -> Result<f
 /// # Errors
 /// As [`trustworthiness`].
 pub fn continuity(x: &Data, y: &Data, k: usize, metric: Metric) -> Result<f64> {
-    check_rank_inputs(x, y, k, metric)?;
-    Ok(rank_totals(x, y, k, metric, &NoProgress)?.continuity(x.n_rows(), k))
+    let metric = check_rank_inputs(x, y, k, &metric)?;
+    Ok(rank_totals(x, y, k, &metric, &NoProgress)?.continuity(x.n_rows(), k))
 }
 
 /// Mean over points of `|kNN_X(i) ∩ kNN_Y(i)| / k` (the point itself excluded, distance ties
@@ -176,8 +178,8 @@ pub fn continuity(x: &Data, y: &Data, k: usize, metric: Metric) -> Result<f64> {
 pub fn neighbor_preservation(x: &Data, y: &Data, k: usize, metric: Metric) -> Result<f64> {
     check_same_rows(x, y)?;
     check_knn_k("k", k, x.n_rows())?;
-    metric.check_dims(x.n_cols())?;
-    Ok(rank_totals(x, y, k, metric, &NoProgress)?.neighbor_preservation(x.n_rows(), k))
+    let metric = metric.fitted(x)?;
+    Ok(rank_totals(x, y, k, &metric, &NoProgress)?.neighbor_preservation(x.n_rows(), k))
 }
 
 /// Leave-one-out accuracy of a `k`-nearest-neighbour classifier in the embedding `y`: each point
@@ -253,7 +255,6 @@ pub fn evaluate(x: &Data, y: &Data, labels: Option<&Labels>, params: &QualityPar
     if let Some(labels) = labels {
         labels.check_len(n)?;
     }
-    params.metric.check_dims(x.n_cols())?;
     let rows = (n > params.sample_above && params.sample < n).then(|| subsample_indices(n, params.sample, params.seed));
     let used = rows.as_ref().map_or(n, Vec::len);
     check_rank_k(params.k, used)?;
@@ -261,19 +262,21 @@ pub fn evaluate(x: &Data, y: &Data, labels: Option<&Labels>, params: &QualityPar
         check_knn_k("knn_k", params.knn_k, used)?;
     }
     crate::threads::install(params.threads, || {
+        // Parameters taken from the data (seuclidean's V, mahalanobis's VI) come from all of it.
+        let metric = params.metric.fitted(x)?;
         let x_sub;
         let y_sub;
         let labels_sub;
         let (x, y, labels) = match &rows {
             Some(rows) => {
-                x_sub = x.select_rows(rows);
+                x_sub = if metric == Metric::Precomputed { select_square(x, rows) } else { x.select_rows(rows) };
                 y_sub = y.select_rows(rows);
                 labels_sub = labels.map(|l| l.select(rows));
                 (&x_sub, &y_sub, labels_sub.as_ref())
             }
             None => (x, y, labels),
         };
-        let totals = rank_totals(x, y, params.k, params.metric, progress)?;
+        let totals = rank_totals(x, y, params.k, &metric, progress)?;
         let knn_accuracy = match labels {
             Some(labels) => {
                 progress.check()?;
@@ -319,10 +322,17 @@ fn check_knn_k(name: &'static str, k: usize, n: usize) -> Result<()> {
     Ok(())
 }
 
-fn check_rank_inputs(x: &Data, y: &Data, k: usize, metric: Metric) -> Result<()> {
+/// Checks the inputs of the rank measures and returns the metric fitted to `x`.
+fn check_rank_inputs(x: &Data, y: &Data, k: usize, metric: &Metric) -> Result<Metric> {
     check_same_rows(x, y)?;
     check_rank_k(k, x.n_rows())?;
-    metric.check_dims(x.n_cols())
+    metric.fitted(x)
+}
+
+/// The submatrix of a square distance matrix on `rows` and the same columns.
+fn select_square(x: &Data, rows: &[usize]) -> Data<'static> {
+    let values = rows.iter().flat_map(|&i| rows.iter().map(move |&j| x.row(i)[j])).collect();
+    Data::from_trusted(values, rows.len(), rows.len())
 }
 
 /// Integer sums behind the rank-based measures.
@@ -362,9 +372,9 @@ impl RankTotals {
 
 /// One pass over all X distance rows (in blocks) and Y distance rows, collecting the integer
 /// sums of trustworthiness, continuity and neighbour preservation.
-fn rank_totals(x: &Data, y: &Data, k: usize, metric: Metric, progress: &dyn Progress) -> Result<RankTotals> {
+fn rank_totals(x: &Data, y: &Data, k: usize, metric: &Metric, progress: &dyn Progress) -> Result<RankTotals> {
     let n = x.n_rows();
-    let dist_x = DistanceRows::new(x, metric);
+    let dist_x = DistanceRows::new(x, metric)?;
     let block = (BLOCK_VALUES / n).clamp(1, MAX_BLOCK_ROWS);
     progress.stage("trustworthiness and continuity", n as u64);
     let totals = (0..n.div_ceil(block))
@@ -471,21 +481,26 @@ enum DistanceRows<'a> {
     Gram { rows: Vec<f64>, sq_norms: Vec<f64>, n_cols: usize, kind: GramDistance },
     /// Pair by pair with [`Metric::distance`].
     Pairwise { data: &'a Data<'a>, metric: Metric },
+    /// The rows of a square distance matrix, as they are.
+    Precomputed(&'a Data<'a>),
 }
 
 impl<'a> DistanceRows<'a> {
-    fn new(data: &'a Data<'a>, metric: Metric) -> Self {
+    /// `metric` as [`Metric::fitted`] returns it for `data`.
+    fn new(data: &'a Data<'a>, metric: &Metric) -> Result<Self> {
         let kind = match metric {
-            Metric::Euclidean => GramDistance::Euclidean,
             Metric::SqEuclidean => GramDistance::SqEuclidean,
+            // Standardised euclidean and Mahalanobis are euclidean on their prepared rows.
+            m if m.is_euclidean_kind() => GramDistance::Euclidean,
             Metric::Cosine | Metric::Correlation => GramDistance::OneMinusDot,
-            _ => return DistanceRows::Pairwise { data, metric },
+            Metric::Precomputed => return Ok(DistanceRows::Precomputed(data)),
+            _ => return Ok(DistanceRows::Pairwise { data, metric: metric.clone() }),
         };
         let d = data.n_cols();
-        let prepared = metric.prepare(data.as_slice(), d);
+        let prepared = metric.prepare(data.as_slice(), d)?;
         let rows: Vec<f64> = prepared.par_iter().map(|&v| v as f64).collect();
         let sq_norms = rows.par_chunks(d).map(|r| r.iter().map(|v| v * v).sum()).collect();
-        DistanceRows::Gram { rows, sq_norms, n_cols: d, kind }
+        Ok(DistanceRows::Gram { rows, sq_norms, n_cols: d, kind })
     }
 
     /// Writes the distances from each row in `range` to every row into `out` (row-major).
@@ -515,6 +530,12 @@ impl<'a> DistanceRows<'a> {
                 for i in range {
                     let xi = data.row(i);
                     out.extend((0..n).map(|j| metric.distance(xi, data.row(j)) as f64));
+                }
+            }
+            DistanceRows::Precomputed(data) => {
+                out.clear();
+                for i in range {
+                    out.extend(data.row(i).iter().map(|&v| v as f64));
                 }
             }
         }

@@ -102,7 +102,7 @@ pub struct UmapParams {
     /// Curve parameter `b`.
     pub b: Option<f32>,
     /// Neighbours at this distance or farther are cut; `None`: umap-learn's per-metric default
-    /// (2 for cosine and correlation, 1 for jaccard, none otherwise).
+    /// (2 for cosine and correlation, 1 for jaccard, hellinger and dice, none otherwise).
     pub disconnection_distance: Option<f32>,
     /// Seed of every random choice; with a seed the result is identical at any thread count.
     pub seed: Option<u64>,
@@ -215,7 +215,7 @@ impl UmapParams {
     fn resolved_disconnection(&self) -> Option<f32> {
         self.disconnection_distance.or(match self.metric {
             Metric::Cosine | Metric::Correlation => Some(2.0),
-            Metric::Jaccard => Some(1.0),
+            Metric::Jaccard | Metric::Hellinger | Metric::Dice => Some(1.0),
             _ => None,
         })
     }
@@ -363,7 +363,10 @@ impl Umap {
     }
 
     fn fit_inner(&self, data: &Data, knn: Option<&KnnGraph>, y: Option<&UmapTarget>, progress: &dyn Progress) -> Result<UmapModel> {
-        let p = &self.params;
+        // Parameters a metric takes from the data (seuclidean's V, mahalanobis's VI) are fixed
+        // here, so that a transform uses the fit's.
+        let fitted = UmapParams { metric: self.params.metric.fitted(data)?, ..self.params.clone() };
+        let p = &fitted;
         let (n, dim) = (data.n_rows(), p.n_components);
         if p.n_neighbors >= n {
             return Err(Error::param("n_neighbors", p.n_neighbors, format!("must be at least 2 and less than the number of points ({n})")));
@@ -378,7 +381,7 @@ impl Umap {
         let knn = match knn {
             Some(g) => truncate_knn(g, n, k)?,
             None => {
-                let params = KnnParams { k, metric: p.metric, seed: Some(seeds.value(STAGE_KNN, 0)), threads: p.threads, ..Default::default() };
+                let params = KnnParams { k, metric: p.metric.clone(), seed: Some(seeds.value(STAGE_KNN, 0)), threads: p.threads, ..Default::default() };
                 knn_graph(data, &params, progress)?
             }
         };
@@ -402,7 +405,7 @@ impl Umap {
                 let target = Data::from_row_major(values, rows, *n_cols).map_err(|e| Error::param("y", "numeric target", e.to_string()))?;
                 let tk = p.target_n_neighbors.unwrap_or(p.n_neighbors);
                 let seed = Some(seeds.value(STAGE_TARGET, 0));
-                graph = supervised::numeric_target_intersection(&graph, &target, tk, p.target_metric, seed, p.target_weight)?;
+                graph = supervised::numeric_target_intersection(&graph, &target, tk, p.target_metric.clone(), seed, p.target_weight)?;
             }
         }
         // umap-learn gives densMAP 200 more epochs by default.

@@ -216,7 +216,7 @@ impl TransformState {
         TransformState {
             n_features: data.n_cols(),
             n_components: p.n_components,
-            metric: p.metric,
+            metric: p.metric.clone(),
             n_neighbors: p.n_neighbors,
             local_connectivity: p.local_connectivity,
             disconnection_distance: p.disconnection_distance,
@@ -243,7 +243,7 @@ impl TransformState {
             let (rows, knn) = pending.expect("a state without a search index comes from a fit, which keeps its rows and kNN graph");
             let (n, d, seed) = (self.n_train(), self.n_features, self.transform_seed);
             let graph = match &rows {
-                Rows::Bytes { values: x, .. } if byte_search(self.metric) => {
+                Rows::Bytes { values: x, .. } if byte_search(&self.metric) => {
                     let root = self.metric == Metric::Euclidean;
                     SearchGraph::new(&knn, seed, |i, j| byte_distance(&x[i * d..(i + 1) * d], &x[j * d..(j + 1) * d], root))
                 }
@@ -286,9 +286,13 @@ impl UmapModel {
     ///
     /// # Errors
     /// [`Error::InvalidData`] when the column count differs from the training data's or a new
-    /// point has no training neighbour within the disconnection distance; [`Error::Cancelled`].
+    /// point has no training neighbour within the disconnection distance;
+    /// [`Error::InvalidParameter`] for a model fitted on precomputed distances; [`Error::Cancelled`].
     pub fn transform_with(&self, data: &Data, keys: Option<&[u64]>, progress: &dyn Progress) -> Result<Embedding> {
         let s = &self.state;
+        if s.metric == Metric::Precomputed {
+            return Err(crate::knn::search::precomputed_transform_error());
+        }
         if data.n_cols() != s.n_features {
             return Err(Error::InvalidData(format!(
                 "the model was fitted on {} columns but the new data has {}",
@@ -301,10 +305,10 @@ impl UmapModel {
         let index = s.index();
         let (idx, dist) = match &index.rows {
             // Pixel-like training rows and queries: compared as bytes, exactly as NN-descent does.
-            Rows::Bytes { values, columns } if byte_search(s.metric) && is_bytes(data.as_slice()) => {
+            Rows::Bytes { values, columns } if byte_search(&s.metric) && is_bytes(data.as_slice()) => {
                 query_bytes(values, Some(&index.graph), &permuted_bytes(data, columns), s.n_features, k, s.metric == Metric::Euclidean, k, progress)?
             }
-            rows => query(&rows.to_data(n, s.n_features), Some(&index.graph), data, k, s.metric, k, progress)?,
+            rows => query(&rows.to_data(n, s.n_features), Some(&index.graph), data, k, &s.metric, k, progress)?,
         };
         progress.check()?;
 
@@ -391,7 +395,7 @@ impl UmapModel {
 const MODEL_KIND: Kind = Kind { tag: "umap", version: 4 };
 
 /// Whether byte rows are searched as bytes under `metric` (else as `f32`).
-fn byte_search(metric: Metric) -> bool {
+fn byte_search(metric: &Metric) -> bool {
     matches!(metric, Metric::Euclidean | Metric::SqEuclidean)
 }
 

@@ -1,0 +1,300 @@
+//! Distance kernels on prepared rows (see [`super::Metric::prepare`]): a reduced form that orders
+//! pairs as the distance does, and the map from it to the distance.
+
+/// A distance in reduced form (monotone in the true distance) plus the map back.
+pub(crate) trait Kernel: Copy + Send + Sync {
+    /// The reduced distance between two prepared rows.
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32;
+    /// The true distance from a reduced one.
+    fn finalize(&self, r: f32) -> f32;
+    /// The reduced distance, or any value above `bound` once it is certain to exceed it (kernels
+    /// that accumulate non-negative terms stop early).
+    #[inline]
+    fn reduced_bounded(&self, a: &[f32], b: &[f32], _bound: f32) -> f32 {
+        self.reduced(a, b)
+    }
+}
+
+/// Static dispatch over kernels: `Metric::visit_kernel` calls `visit` with the concrete kernel.
+pub(crate) trait KernelVisitor {
+    type Output;
+    fn visit<K: Kernel>(self, kernel: K) -> Self::Output;
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct SqEuclidean {
+    pub root: bool,
+}
+impl Kernel for SqEuclidean {
+    #[inline]
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
+        sq_euclidean(a, b)
+    }
+    #[inline]
+    fn reduced_bounded(&self, a: &[f32], b: &[f32], bound: f32) -> f32 {
+        // Partial sums only grow: check the bound every ABANDON_CHUNK coordinates.
+        let mut sum = 0.0;
+        for (x, y) in a.chunks(ABANDON_CHUNK).zip(b.chunks(ABANDON_CHUNK)) {
+            sum += sq_euclidean(x, y);
+            if sum > bound {
+                return sum;
+            }
+        }
+        sum
+    }
+    #[inline]
+    fn finalize(&self, r: f32) -> f32 {
+        if self.root { r.max(0.0).sqrt() } else { r.max(0.0) }
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct OneMinusDot;
+impl Kernel for OneMinusDot {
+    #[inline]
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
+        1.0 - dot(a, b)
+    }
+    #[inline]
+    fn finalize(&self, r: f32) -> f32 {
+        r.clamp(0.0, 2.0)
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Manhattan;
+impl Kernel for Manhattan {
+    #[inline]
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
+        manhattan(a, b)
+    }
+    fn finalize(&self, r: f32) -> f32 {
+        r
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Chebyshev;
+impl Kernel for Chebyshev {
+    #[inline]
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
+        a.iter().zip(b).fold(0.0f32, |m, (x, y)| m.max((x - y).abs()))
+    }
+    fn finalize(&self, r: f32) -> f32 {
+        r
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Minkowski {
+    pub p: f32,
+}
+impl Kernel for Minkowski {
+    #[inline]
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
+        a.iter().zip(b).map(|(x, y)| (x - y).abs().powf(self.p)).sum()
+    }
+    fn finalize(&self, r: f32) -> f32 {
+        r.powf(1.0 / self.p)
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Canberra;
+impl Kernel for Canberra {
+    #[inline]
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| {
+                let den = x.abs() + y.abs();
+                if den > 0.0 { (x - y).abs() / den } else { 0.0 }
+            })
+            .sum()
+    }
+    fn finalize(&self, r: f32) -> f32 {
+        r
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct BrayCurtis;
+impl Kernel for BrayCurtis {
+    #[inline]
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
+        let (num, den) = a.iter().zip(b).fold((0.0f32, 0.0f32), |(n, d), (x, y)| (n + (x - y).abs(), d + (x + y).abs()));
+        if den > 0.0 { num / den } else { 0.0 }
+    }
+    fn finalize(&self, r: f32) -> f32 {
+        r
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Hamming;
+impl Kernel for Hamming {
+    #[inline]
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
+        let diff = a.iter().zip(b).filter(|(x, y)| x != y).count();
+        diff as f32 / a.len() as f32
+    }
+    fn finalize(&self, r: f32) -> f32 {
+        r
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Jaccard;
+impl Kernel for Jaccard {
+    #[inline]
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
+        let (mut both, mut either) = (0u32, 0u32);
+        for (x, y) in a.iter().zip(b) {
+            let (x, y) = (*x != 0.0, *y != 0.0);
+            both += (x & y) as u32;
+            either += (x | y) as u32;
+        }
+        if either == 0 { 0.0 } else { (either - both) as f32 / either as f32 }
+    }
+    fn finalize(&self, r: f32) -> f32 {
+        r
+    }
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Haversine;
+impl Kernel for Haversine {
+    #[inline]
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
+        let (lat1, lon1, lat2, lon2) = (a[0] as f64, a[1] as f64, b[0] as f64, b[1] as f64);
+        let s_lat = ((lat2 - lat1) / 2.0).sin();
+        let s_lon = ((lon2 - lon1) / 2.0).sin();
+        (s_lat * s_lat + lat1.cos() * lat2.cos() * s_lon * s_lon) as f32
+    }
+    fn finalize(&self, r: f32) -> f32 {
+        2.0 * (r.clamp(0.0, 1.0) as f64).sqrt().asin() as f32
+    }
+}
+
+/// Hellinger distance on rows prepared as `sqrt(x / Σx)` (all-zero rows stay zero). For two
+/// non-zero rows `1 − Σ √(p q) = ½ Σ (√p − √q)²`, a sum of squares free of the cancellation of
+/// the first form; a zero row is at 1 from any non-zero row and at 0 from another zero row.
+#[derive(Clone, Copy)]
+pub(crate) struct Hellinger;
+impl Kernel for Hellinger {
+    #[inline]
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
+        let (mut diff, mut na, mut nb) = (0.0f32, 0.0f32, 0.0f32);
+        for (&x, &y) in a.iter().zip(b) {
+            diff += (x - y) * (x - y);
+            na += x * x;
+            nb += y * y;
+        }
+        match (na > 0.0, nb > 0.0) {
+            (true, true) => 0.5 * diff,
+            (false, false) => 0.0,
+            _ => 1.0,
+        }
+    }
+    fn finalize(&self, r: f32) -> f32 {
+        r.clamp(0.0, 1.0).sqrt()
+    }
+}
+
+/// umap-learn's dissimilarities of boolean vectors (non-zero = true).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Boolean {
+    Dice,
+    Kulsinski,
+    RogersTanimoto,
+    RussellRao,
+    SokalMichener,
+    SokalSneath,
+    Yule,
+}
+
+impl Boolean {
+    /// The dissimilarity from the counts of true–true, true–false and false–true coordinates
+    /// among `n`, as umap-learn's `umap.distances` computes it.
+    pub fn from_counts(self, tt: u32, tf: u32, ft: u32, n: usize) -> f64 {
+        let (tt, tf, ft, n) = (tt as f64, tf as f64, ft as f64, n as f64);
+        let ne = tf + ft;
+        match self {
+            Boolean::Dice if ne == 0.0 => 0.0,
+            Boolean::Dice => ne / (2.0 * tt + ne),
+            Boolean::Kulsinski if ne == 0.0 => 0.0,
+            Boolean::Kulsinski => (ne - tt + n) / (ne + n),
+            Boolean::RogersTanimoto | Boolean::SokalMichener => 2.0 * ne / (n + ne),
+            // umap-learn: 0 when both rows have the same true coordinates.
+            Boolean::RussellRao if ne == 0.0 => 0.0,
+            Boolean::RussellRao => (n - tt) / n,
+            Boolean::SokalSneath if ne == 0.0 => 0.0,
+            Boolean::SokalSneath => ne / (0.5 * tt + ne),
+            Boolean::Yule if tf == 0.0 || ft == 0.0 => 0.0,
+            Boolean::Yule => {
+                let ff = n - tt - ne;
+                2.0 * tf * ft / (tt * ff + tf * ft)
+            }
+        }
+    }
+}
+
+impl Kernel for Boolean {
+    #[inline]
+    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
+        let (mut tt, mut tf, mut ft) = (0u32, 0u32, 0u32);
+        for (x, y) in a.iter().zip(b) {
+            let (x, y) = (*x != 0.0, *y != 0.0);
+            tt += (x & y) as u32;
+            tf += (x & !y) as u32;
+            ft += (!x & y) as u32;
+        }
+        self.from_counts(tt, tf, ft, a.len()) as f32
+    }
+    fn finalize(&self, r: f32) -> f32 {
+        r
+    }
+}
+
+/// Coordinates between early-abandon checks in [`Kernel::reduced_bounded`].
+const ABANDON_CHUNK: usize = 128;
+
+/// Lanes of the accumulators below: wide enough for AVX-512, and several independent sums hide
+/// FMA latency.
+const LANES: usize = 16;
+
+/// `Σ term(a_i, b_i)` over [`LANES`] independent accumulators, so the compiler vectorises it.
+/// Inlined into each of the multiversioned kernels below, which compiles it for their targets.
+#[inline(always)]
+fn lane_sum(a: &[f32], b: &[f32], term: impl Fn(f32, f32) -> f32) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f32; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..LANES {
+            acc[l] += term(x[l], y[l]);
+        }
+    }
+    let tail: f32 = ra.iter().zip(rb).map(|(&x, &y)| term(x, y)).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+/// `Σ (a−b)²`, vectorised.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+pub(crate) fn sq_euclidean(a: &[f32], b: &[f32]) -> f32 {
+    lane_sum(a, b, |x, y| (x - y) * (x - y))
+}
+
+/// `Σ a·b`, vectorised.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    lane_sum(a, b, |x, y| x * y)
+}
+
+/// `Σ |a−b|`, vectorised.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn manhattan(a: &[f32], b: &[f32]) -> f32 {
+    lane_sum(a, b, |x, y| (x - y).abs())
+}
