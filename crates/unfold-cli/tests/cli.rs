@@ -113,7 +113,7 @@ fn invalid_parameters_exit_2_naming_them() {
         (&["embed", "x.npy", "--dims", "5"], "n_components"),
         (&["embed", "x.npy", "--dims", "0"], "n_components"),
         (&["neighbors", "x.npy", "-k", "10", "-o", "n.npy"], "less than the number of rows (10)"),
-        (&["neighbors", "x.npy", "-k", "3", "--metric", "mahalanobis", "-o", "n.npy"], "`metric`"),
+        (&["neighbors", "x.npy", "-k", "3", "--metric", "mahalanobix", "-o", "n.npy"], "`metric`"),
         (&["neighbors", "x.npy", "-k", "3", "-o", "n.csv"], ".npy"),
         (&["embed", "x.npy", "--threads", "0"], "`threads`"),
         (&["embed", "x.npy", "--svd-solver", "arpack"], "svd_solver"),
