@@ -81,7 +81,7 @@ impl Matrix {
 pub enum FileKind {
     /// NumPy `.npy`.
     Npy,
-    /// Comma-separated (`.csv`, `.txt`).
+    /// Delimited text (`.csv`, `.txt`): `,`, tab, `;` or runs of spaces between values.
     Csv,
     /// Tab-separated (`.tsv`, `.tab`).
     Tsv,
