@@ -116,7 +116,10 @@ impl Outputs {
                 for path in &done {
                     let _ = std::fs::remove_file(path);
                 }
-                let undone = if done.is_empty() { String::new() } else { format!(" (removed the {} outputs written before it)", done.len()) };
+                let undone = match done.len() {
+                    0 => String::new(),
+                    _ => format!(" (removed {}, written before it)", done.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")),
+                };
                 return Err(anyhow::Error::from(e).context(format!("writing {} {}{undone}", p.flag, p.path.display())));
             }
             done.push(p.path.clone());
@@ -236,7 +239,8 @@ mod tests {
         // file cannot be renamed over.
         std::fs::create_dir(&b).unwrap();
         let err = plan.commit().unwrap_err();
-        assert!(format!("{err:#}").contains("--plot") && format!("{err:#}").contains("removed the 1 outputs"), "{err:#}");
+        let msg = format!("{err:#}");
+        assert!(msg.contains("--plot") && msg.contains(&format!("(removed {}, written before it)", a.display())), "{msg}");
         assert_eq!(names(dir.path()), ["b.png"], "a.npy or a temporary file was left behind");
     }
 
@@ -255,6 +259,7 @@ mod tests {
         assert!(names(dir.path()).is_empty());
     }
 
+    #[cfg(unix)]
     #[test]
     fn the_same_file_by_another_path_is_refused() {
         let dir = tempfile::tempdir().unwrap();
