@@ -28,6 +28,7 @@ pub enum Method {
 #[command(after_help = "Examples:
   unfold embed --plot demo.png                      # PCA of the built-in MNIST demo, with a plot
   unfold embed cells.npy --method pca --dims 10     # writes cells.pca.npy
+  unfold embed cells.npy --dims 10 --whiten --save-model cells.pca
   unfold embed mnist.npy --method umap --seed 42 --save-model mnist.umap
   unfold transform --model mnist.umap new.npy -o new.umap.npy
   unfold embed table.csv -o coords.csv --json       # CSV in, CSV out, a JSON summary on stdout")]
@@ -56,6 +57,9 @@ pub struct EmbedArgs {
     /// PCA solver: auto, full, covariance_eigh or randomized.
     #[arg(long)]
     pub svd_solver: Option<String>,
+    /// PCA: divide each component by its standard deviation (scikit-learn's whiten).
+    #[arg(long)]
+    pub whiten: bool,
     /// Seed for every random choice; with a seed the output is identical at any thread count.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -72,8 +76,9 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         Method::Umap => "umap",
     };
     let foreign = match args.method {
-        Method::Pca => args.umap.first_given(),
-        Method::Umap => args.svd_solver.as_ref().map(|_| "--svd-solver"),
+        // --save-model, listed last among the UMAP options, serves PCA too.
+        Method::Pca => args.umap.first_given().filter(|&flag| flag != "--save-model"),
+        Method::Umap => args.svd_solver.as_ref().map(|_| "--svd-solver").or(args.whiten.then_some("--whiten")),
     };
     if let Some(flag) = foreign {
         return Err(UsageError(format!("{flag} does not apply to --method {name}")).into());
@@ -94,16 +99,30 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         Method::Pca => {
             let params = PcaParams {
                 n_components: args.dims,
+                whiten: args.whiten,
                 solver: PcaSolver::parse(args.svd_solver.as_deref().unwrap_or("auto"))?,
                 seed: args.seed,
                 threads: args.run.threads,
                 ..PcaParams::default()
             };
-            let model = Pca::new(params)?.fit_with_progress(&data, &bars)?;
+            let pca = Pca::new(params)?;
+            // float64 (and 32/64-bit integer) .npy files are fitted in f64: f32 would round them.
+            let model = match args.input.as_deref().map(unfold_learn::io::read_npy_f64).transpose()?.flatten() {
+                Some((values, n, d)) => {
+                    let wide = DataF64::from_row_major(&values, n, d).map_err(|e| e.in_file(input.matrix.path()))?;
+                    pca.fit_with_progress(&wide, &bars)?
+                }
+                None => pca.fit_with_progress(&data, &bars)?,
+            };
+            if args.umap.save_model.is_some() {
+                model_bytes = Some(model.to_bytes()?);
+            }
             let params = json!({
                 "n_components": args.dims,
+                "whiten": args.whiten,
                 "svd_solver": model.solver().name(),
                 "explained_variance_ratio": model.explained_variance_ratio(),
+                "noise_variance": model.noise_variance(),
             });
             (model.into_embedding(), params)
         }

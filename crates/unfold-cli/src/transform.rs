@@ -20,6 +20,7 @@ use crate::progress::Bars;
   unfold embed train.npy --method umap --seed 1 --save-model train.umap
   unfold transform --model train.umap test.npy -o test.umap.npy --plot test.png --labels test_labels.npy
 
+A PCA model (unfold embed --method pca --save-model m.pca) projects the rows onto its components.
 Each new point is placed from its neighbours among the training points only, so a point gets the
 same coordinates whichever other points are transformed with it.")]
 pub struct TransformArgs {
@@ -53,17 +54,27 @@ pub fn run(args: TransformArgs) -> Result<()> {
     let plot_out = args.plot.as_ref().map(|p| outputs.add("--plot", p, Format::Png));
     outputs.check()?;
     let bytes = model::read(&args.model)?;
-    let umap = UmapModel::from_bytes(&bytes).map_err(|e| e.in_file(&args.model))?;
+    let model = Model::from_bytes(&bytes).map_err(|e| e.in_file(&args.model))?;
     let bars = Bars::new(args.run.quiet);
     let input = Input::load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
     let data = input.matrix.data()?;
     let placing = Instant::now();
-    let embedding = unfold_learn::threads::install(args.run.threads, || umap.transform_with(&data, None, &bars))??;
+    let embedding = match &model {
+        Model::Umap(umap) => unfold_learn::threads::install(args.run.threads, || umap.transform_with(&data, None, &bars))??,
+        Model::Pca(pca) => match args.input.as_deref().map(unfold_learn::io::read_npy_f64).transpose()?.flatten() {
+            // float64 (and 32/64-bit integer) .npy files are projected in f64, as they were fitted.
+            Some((values, n, d)) => {
+                let wide = DataF64::from_row_major(&values, n, d).map_err(|e| e.in_file(input.matrix.path()))?;
+                unfold_learn::threads::install(args.run.threads, || pca.transform(&wide))??
+            }
+            None => unfold_learn::threads::install(args.run.threads, || pca.transform(&data))??,
+        },
+    };
     let transform_seconds = placing.elapsed().as_secs_f64();
     let (n, k) = (embedding.n_rows(), embedding.n_cols());
     outputs.write_matrix(out, embedding.as_slice(), n, k)?;
     if let (Some(o), Some(png)) = (plot_out, &args.plot) {
-        let title = format!("UMAP transform of {}  n={n}", input.display_name());
+        let title = format!("{} transform of {}  n={n}", model.name().to_uppercase(), input.display_name());
         let bytes = crate::plot_cmd::render_png(png, embedding.as_slice(), k, input.labels.as_ref(), &title, (1200, 1000))?;
         outputs.write(o, |w| w.write_all(&bytes))?;
     }
@@ -71,7 +82,7 @@ pub fn run(args: TransformArgs) -> Result<()> {
     let seconds = start.elapsed().as_secs_f64();
     if args.run.json {
         let summary = json!({
-            "method": "umap-transform",
+            "method": format!("{}-transform", model.name()),
             "model": args.model.display().to_string(),
             "input": input.display_name(),
             "n": n,
@@ -85,4 +96,28 @@ pub fn run(args: TransformArgs) -> Result<()> {
         bars.note(&format!("transform: placed {n} points in {seconds:.2} s → {}", output.display()));
     }
     Ok(())
+}
+
+/// A model file's contents: every kind `unfold embed --save-model` writes.
+enum Model {
+    Umap(UmapModel),
+    Pca(PcaModel),
+}
+
+impl Model {
+    /// Decodes a model of the kind its header names.
+    fn from_bytes(bytes: &[u8]) -> unfold_learn::Result<Model> {
+        match model::kind_of(bytes)?.as_str() {
+            "pca" => PcaModel::from_bytes(bytes).map(Model::Pca),
+            "umap" => UmapModel::from_bytes(bytes).map(Model::Umap),
+            other => Err(Error::InvalidData(format!("this file holds a `{other}` model; unfold transform reads `umap` and `pca` models"))),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Model::Umap(_) => "umap",
+            Model::Pca(_) => "pca",
+        }
+    }
 }

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 pub use delimited::read_delimited;
 pub use idx::{read_idx, read_idx_bytes};
 pub use labels::{read_labels, read_labels_column};
-pub use npy::{npy_bytes_f32, npy_bytes_i64, read_npy};
+pub use npy::{npy_bytes_f32, npy_bytes_i64, read_npy, read_npy_f64};
 
 /// A matrix read from a file: the values are either memory-mapped (`.npy` float32, C order,
 /// little-endian) or owned after conversion.

@@ -125,6 +125,58 @@ pub(crate) fn read_npy_shaped(path: &Path, one_d: bool) -> Result<Matrix> {
     Ok(Matrix::owned(values, n, d, path))
 }
 
+/// Reads a 2-D `.npy` file as row-major `f64` when its dtype holds values `f32` would round
+/// (float64, 32- and 64-bit integers), for methods that compute in the input's precision (PCA);
+/// `None` for a file of any other name or dtype, which [`read_npy`] reads into `f32` exactly.
+///
+/// # Errors
+/// As [`read_npy`].
+pub fn read_npy_f64(path: &Path) -> Result<Option<(Vec<f64>, usize, usize)>> {
+    if !path.file_name().is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(".npy")) {
+        return Ok(None);
+    }
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    // SAFETY: read-only map, as in `read_npy`.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
+    let h = parse_header(&map, path)?;
+    if !matches!((h.type_char, h.size), (TypeChar::Float, 8) | (TypeChar::Int | TypeChar::Uint, 4 | 8)) {
+        return Ok(None);
+    }
+    let body_len = match h.shape[..] {
+        [n, d] => n.checked_mul(d).and_then(|c| c.checked_mul(h.size)),
+        _ => None,
+    };
+    let (n, d) = match (body_len, &h.shape[..]) {
+        (Some(len), &[n, d]) if map.len() - h.offset == len => (n, d),
+        // read_npy names the problem (shape, truncation, trailing bytes).
+        _ => return read_npy(path).map(|_| None),
+    };
+    macro_rules! conv {
+        ($t:ty) => {
+            map[h.offset..]
+                .par_chunks_exact(std::mem::size_of::<$t>())
+                .map(|c| {
+                    let a = c.try_into().unwrap();
+                    (if h.big_endian { <$t>::from_be_bytes(a) } else { <$t>::from_le_bytes(a) }) as f64
+                })
+                .collect::<Vec<f64>>()
+        };
+    }
+    let values = match (h.type_char, h.size) {
+        (TypeChar::Float, _) => conv!(f64),
+        (TypeChar::Int, 4) => conv!(i32),
+        (TypeChar::Int, _) => conv!(i64),
+        (TypeChar::Uint, 4) => conv!(u32),
+        _ => conv!(u64),
+    };
+    if !h.fortran || n == 1 || d == 1 {
+        return Ok(Some((values, n, d)));
+    }
+    let mut rows = vec![0.0f64; n * d];
+    rows.par_chunks_mut(d).enumerate().for_each(|(i, row)| row.iter_mut().enumerate().for_each(|(j, v)| *v = values[j * n + i]));
+    Ok(Some((rows, n, d)))
+}
+
 /// Converts raw little/big-endian elements to `f32`, in parallel.
 pub(crate) fn convert_to_f32(body: &[u8], tc: TypeChar, item: usize, big: bool) -> Vec<f32> {
     macro_rules! conv {
