@@ -55,8 +55,10 @@ def test_fitted_attributes_and_defaults(blobs):
     assert pca.n_features_in_ == 6 and pca.n_samples_ == 200
     assert pca.embedding_.shape == (200, 6) and pca.embedding_.dtype == np.float32
     assert pca.get_feature_names_out().tolist() == [f"pca{i}" for i in range(6)]
+    assert pca.noise_variance_ == 0.0
     assert unfold.PCA().get_params() == {
         "n_components": None,
+        "whiten": False,
         "svd_solver": "auto",
         "n_oversamples": 10,
         "iterated_power": "auto",
@@ -76,8 +78,10 @@ def test_fit_transform_equals_fit_then_transform(blobs):
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64, np.int8, np.uint8, np.int32, np.int64, np.bool_])
 def test_any_numeric_dtype(dtype):
+    # Dtypes float32 holds exactly are computed as float32; the others as float64.
     X = (np.arange(60).reshape(20, 3) * [1, 7, 3] % 11).astype(dtype)
-    expected = unfold.PCA(n_components=2).fit_transform(X.astype(np.float32))
+    wide = np.dtype(dtype) in (np.float64, np.int32, np.int64)
+    expected = unfold.PCA(n_components=2).fit_transform(X.astype(np.float64 if wide else np.float32))
     np.testing.assert_array_equal(unfold.PCA(n_components=2).fit_transform(X), expected)
 
 
@@ -132,10 +136,16 @@ def test_errors_name_the_problem(blobs):
         unfold.PCA(n_components=0).fit(blobs)
     with pytest.raises(ValueError, match="n_components must be a non-negative integer, got -1"):
         unfold.PCA(n_components=-1).fit(blobs)
-    with pytest.raises(ValueError, match="fractional variance targets are not supported"):
-        unfold.PCA(n_components=0.95).fit(blobs)
-    with pytest.raises(TypeError, match="n_components must be an int, got str 'mle'"):
-        unfold.PCA(n_components="mle").fit(blobs)
+    with pytest.raises(ValueError, match=r"`n_components`: 1.5 \(a fraction of the variance must be strictly between 0 and 1\)"):
+        unfold.PCA(n_components=1.5).fit(blobs)
+    with pytest.raises(ValueError, match="n_components must be an int, a float strictly between 0 and 1, 'mle' or None, got 'auto'"):
+        unfold.PCA(n_components="auto").fit(blobs)
+    with pytest.raises(ValueError, match=r"`n_components`: 0.5 \(a variance fraction or 'mle' needs the whole spectrum: .* not randomized\)"):
+        unfold.PCA(n_components=0.5, svd_solver="randomized").fit(blobs)
+    with pytest.raises(ValueError, match="`n_components`: mle .is only supported if n_samples >= n_features, but the data has 4 samples and 6 features"):
+        unfold.PCA(n_components="mle").fit(blobs[:4])
+    with pytest.raises(TypeError, match="whiten must be a bool, got str 'yes'"):
+        unfold.PCA(whiten="yes").fit(blobs)
     with pytest.raises(ValueError, match="`svd_solver`: arpack .must be one of auto, full, covariance_eigh, randomized"):
         unfold.PCA(svd_solver="arpack").fit(blobs)
     with pytest.raises(TypeError, match="iterated_power must be an int, got str 'fast'"):
@@ -274,3 +284,208 @@ def test_equals_the_cli(cli, tmp_path, mnist, solver):
 def test_demo_equals_the_cli(cli, tmp_path, mnist):
     cli("embed", "--quiet", cwd=tmp_path)
     np.testing.assert_array_equal(unfold.PCA(n_components=2).fit_transform(mnist[0]), np.load(tmp_path / "unfold-demo.pca.npy"))
+
+
+# --- precision: scale and offset -------------------------------------------------------------
+
+
+def assert_same_pca(ours, ref, X, rtol):
+    np.testing.assert_allclose(ours.explained_variance_ratio_, ref.explained_variance_ratio_, rtol=rtol)
+    np.testing.assert_allclose(ours.explained_variance_, ref.explained_variance_, rtol=rtol)
+    np.testing.assert_allclose(ours.singular_values_, ref.singular_values_, rtol=rtol)
+    # Same sign convention (svd_flip): components equal, not only up to sign.
+    np.testing.assert_allclose(ours.components_, ref.components_, atol=rtol)
+    expected = ref.transform(X)
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(ours.transform(X), expected, atol=rtol * scale)
+    np.testing.assert_allclose(ours.embedding_, expected, atol=rtol * scale)
+
+
+@pytest.mark.parametrize("solver", ["auto", "full", "randomized"])
+@pytest.mark.parametrize("magnitude", [1e18, 1e19, 1e20, 1e-25])
+def test_huge_and_tiny_values_match_sklearn(magnitude, solver):
+    # The float32 scatter matrix overflowed at 1e18-1e20 (NaN output, or "eigendecomposition
+    # did not converge") and underflowed at 1e-25 (an all-zero embedding).
+    X = np.random.default_rng(0).random((200, 5)) * magnitude
+    ref = SkPCA(2, svd_solver=solver, random_state=0).fit(X)
+    ours = unfold.PCA(2, svd_solver=solver, random_state=0).fit(X)
+    assert np.all(np.isfinite(ours.embedding_))
+    assert_same_pca(ours, ref, X, 1e-6)
+    # float32 input of the same values: float32's precision.
+    X32 = X.astype(np.float32)
+    ours32 = unfold.PCA(2, svd_solver=solver, random_state=0).fit(X32)
+    ref32 = SkPCA(2, svd_solver=solver, random_state=0).fit(X32.astype(np.float64))
+    assert_same_pca(ours32, ref32, X32, 2e-4)
+
+
+@pytest.mark.parametrize("solver", ["auto", "covariance_eigh", "full", "randomized"])
+def test_a_large_offset_keeps_its_digits(solver):
+    # float32 rounds every value to 1e6 (an all-zero embedding before); float64 input is
+    # centred in float64. scikit-learn's covariance_eigh forms X^T X - n mu mu^T and loses every
+    # digit of this covariance, so its full SVD of the centred data is the reference.
+    X = np.random.default_rng(0).random((200, 5)) * 1e-3 + 1e6
+    ref = SkPCA(2, svd_solver="full").fit(X)
+    ours = unfold.PCA(2, svd_solver=solver, random_state=0).fit(X)
+    assert_same_pca(ours, ref, X, 1e-5)
+    np.testing.assert_allclose(ours.mean_, X.mean(axis=0), rtol=1e-15)
+    # And it is the same PCA as of the data without the offset and scale.
+    base = SkPCA(2, svd_solver="full").fit((X - 1e6) * 1e3)
+    np.testing.assert_allclose(ours.explained_variance_ratio_, base.explained_variance_ratio_, rtol=1e-5)
+
+
+def test_results_that_do_not_fit_raise():
+    X = np.where(np.indices((10, 4)).sum(axis=0) % 2 == 0, 3e38, -3e38).astype(np.float32)
+    with pytest.raises(ValueError, match=r"the PCA embedding does not fit in float32: row \d+, component 0 is .* scale the data down"):
+        unfold.PCA(1).fit(X)
+    X = np.random.default_rng(1).random((10, 4)) * 1e200
+    with pytest.raises(ValueError, match=r"PCA's variances overflow float64 .* scale the data down"):
+        unfold.PCA(1).fit(X)
+
+
+# --- scikit-learn's other PCA pieces -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("solver", ["full", "covariance_eigh", "randomized"])
+@pytest.mark.parametrize("whiten", [False, True])
+def test_whiten_inverse_transform_and_likelihood_match_sklearn(blobs, solver, whiten):
+    ours = unfold.PCA(3, whiten=whiten, svd_solver=solver, random_state=0).fit(blobs)
+    ref = SkPCA(3, whiten=whiten, svd_solver=solver, random_state=0).fit(blobs)
+    np.testing.assert_allclose(ours.fit_transform(blobs), ref.fit_transform(blobs), atol=1e-5)
+    np.testing.assert_allclose(ours.transform(blobs[:30]), ref.transform(blobs[:30]), atol=1e-5)
+    Y = ref.transform(blobs[:30])
+    back = ours.inverse_transform(Y)
+    assert back.dtype == np.float64 and back.shape == (30, 6)
+    np.testing.assert_allclose(back, ref.inverse_transform(Y), rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(ours.noise_variance_, ref.noise_variance_, rtol=1e-8)
+    np.testing.assert_allclose(ours.get_covariance(), ref.get_covariance(), rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(ours.get_precision(), ref.get_precision(), rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(ours.score_samples(blobs), ref.score_samples(blobs), rtol=1e-8)
+    assert isinstance(ours.score(blobs), float)
+    np.testing.assert_allclose(ours.score(blobs), ref.score(blobs), rtol=1e-8)
+
+
+def test_whitened_embedding_has_unit_variance(blobs):
+    Z = unfold.PCA(4, whiten=True).fit_transform(blobs)
+    np.testing.assert_allclose(Z.var(axis=0, ddof=1), 1.0, rtol=1e-5)
+
+
+def test_all_components_inverse_transform_gives_the_data(blobs):
+    pca = unfold.PCA().fit(blobs)
+    np.testing.assert_allclose(pca.inverse_transform(pca.transform(blobs)), blobs, atol=1e-5)
+
+
+@pytest.mark.parametrize("fraction", [0.5, 0.8, 0.95, 0.999])
+def test_variance_fraction_matches_sklearn(blobs, fraction):
+    ours = unfold.PCA(fraction).fit(blobs)
+    ref = SkPCA(fraction).fit(blobs)
+    assert ours.n_components_ == ref.n_components_ and ours.embedding_.shape == (200, ref.n_components_)
+    np.testing.assert_allclose(ours.explained_variance_, ref.explained_variance_, rtol=1e-8)
+    np.testing.assert_allclose(ours.noise_variance_, ref.noise_variance_, rtol=1e-8)
+    assert ours.explained_variance_ratio_.sum() > fraction
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_mle_matches_sklearn(seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(300, 10)) * np.r_[np.full(3 + seed, 5.0), np.full(7 - seed, 0.3)] @ np.linalg.qr(rng.normal(size=(10, 10)))[0]
+    ours = unfold.PCA("mle").fit(X)
+    ref = SkPCA("mle").fit(X)
+    assert ours.n_components_ == ref.n_components_
+    np.testing.assert_allclose(ours.explained_variance_, ref.explained_variance_, rtol=1e-8)
+    np.testing.assert_allclose(ours.noise_variance_, ref.noise_variance_, rtol=1e-8)
+
+
+def test_singular_model_has_no_likelihood(blobs):
+    pca = unfold.PCA(4).fit(blobs[:4])
+    assert pca.noise_variance_ == 0.0
+    with pytest.raises(ValueError, match=r"covariance is singular \(noise_variance_ = 0, n_components = 4, n_features = 6"):
+        pca.score(blobs)
+    with pytest.raises(ValueError, match="covariance is singular"):
+        pca.get_precision()
+    with pytest.raises(ValueError, match="the model has 4 components but the data to map back has 3 columns"):
+        pca.inverse_transform(np.zeros((2, 3)))
+
+
+def test_new_attributes_survive_pickling(blobs):
+    pca = unfold.PCA(0.9, whiten=True).fit(blobs)
+    copy = pickle.loads(pickle.dumps(pca))
+    assert copy.noise_variance_ == pca.noise_variance_ and copy.n_components_ == pca.n_components_
+    np.testing.assert_array_equal(copy.transform(blobs), pca.transform(blobs))
+    np.testing.assert_array_equal(copy.score_samples(blobs), pca.score_samples(blobs))
+
+
+# --- the command line: float64 files, --whiten, --save-model and transform --------------------
+
+
+def run_cli(*args):
+    import os
+    import subprocess
+    from pathlib import Path
+
+    path = os.environ.get("UNFOLD_CLI") or str(Path(__file__).resolve().parents[2] / "target" / "release" / "unfold")
+    if not Path(path).exists():
+        pytest.skip("the unfold command is not built")
+    return subprocess.run([path, *map(str, args)], capture_output=True, text=True)
+
+
+def test_cli_fits_float64_files_in_float64(cli, tmp_path):
+    # 1e6 + 1e-3 u: read as float32 this was a constant matrix and an all-zero embedding.
+    X = np.random.default_rng(0).random((200, 5)) * 1e-3 + 1e6
+    np.save(tmp_path / "x.npy", X)
+    cli("embed", tmp_path / "x.npy", "--quiet", "-o", tmp_path / "y.npy")
+    ref = SkPCA(2, svd_solver="full").fit(X)
+    got = np.load(tmp_path / "y.npy")
+    np.testing.assert_allclose(got, ref.transform(X), atol=1e-5 * np.abs(ref.transform(X)).max())
+    np.testing.assert_array_equal(got, unfold.PCA(2).fit_transform(X))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cli_huge_values_give_sklearns_pca(cli, tmp_path, dtype):
+    X = (np.random.default_rng(0).random((200, 5)) * 1e20).astype(dtype)
+    np.save(tmp_path / "x.npy", X)
+    cli("embed", tmp_path / "x.npy", "--quiet", "-o", tmp_path / "y.npy")
+    expected = SkPCA(2).fit_transform(X.astype(np.float64))
+    got = np.load(tmp_path / "y.npy")
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got, expected, atol=2e-4 * np.abs(expected).max())
+
+
+def test_cli_refuses_an_embedding_float32_cannot_hold(tmp_path):
+    X = np.where(np.indices((10, 4)).sum(axis=0) % 2 == 0, 3e38, -3e38).astype(np.float32)
+    np.save(tmp_path / "x.npy", X)
+    done = run_cli("embed", tmp_path / "x.npy", "--dims", 1, "--quiet", "-o", tmp_path / "y.npy")
+    assert done.returncode == 2, done.stderr
+    assert "the PCA embedding does not fit in float32" in done.stderr
+    assert not (tmp_path / "y.npy").exists()
+
+
+def test_cli_whiten_save_model_and_transform(cli, tmp_path, blobs):
+    train, new = blobs[:150], blobs[150:]
+    np.save(tmp_path / "train.npy", train)
+    np.save(tmp_path / "new.npy", new)
+    done = cli(
+        "embed", tmp_path / "train.npy", "--dims", 3, "--whiten", "--save-model", tmp_path / "m.pca",
+        "-o", tmp_path / "train.pca.npy", "--json", "--quiet",
+    )
+    import json
+
+    summary = json.loads(done.stdout)
+    assert summary["parameters"]["whiten"] is True and summary["model"] == str(tmp_path / "m.pca")
+    ours = unfold.PCA(3, whiten=True).fit(train)
+    np.testing.assert_array_equal(np.load(tmp_path / "train.pca.npy"), ours.embedding_)
+    # The model file is the model's bytes, as pickling uses them.
+    assert (tmp_path / "m.pca").read_bytes() == ours._model.to_bytes()
+    done = cli("transform", "--model", tmp_path / "m.pca", tmp_path / "new.npy", "-o", tmp_path / "new.pca.npy", "--json", "--quiet")
+    assert json.loads(done.stdout)["method"] == "pca-transform"
+    ref = SkPCA(3, whiten=True).fit(train)
+    np.testing.assert_allclose(np.load(tmp_path / "new.pca.npy"), ref.transform(new), atol=1e-5)
+    # A model of the wrong width is refused, naming both widths.
+    np.save(tmp_path / "narrow.npy", new[:, :4])
+    done = run_cli("transform", "--model", tmp_path / "m.pca", tmp_path / "narrow.npy", "-o", tmp_path / "z.npy", "--quiet")
+    assert done.returncode == 2 and "the model was fitted on 6 columns but the data has 4" in done.stderr
+
+
+def test_cli_whiten_is_pca_only(tmp_path, blobs):
+    np.save(tmp_path / "x.npy", blobs)
+    done = run_cli("embed", tmp_path / "x.npy", "--method", "umap", "--whiten", "--quiet")
+    assert done.returncode == 2 and "--whiten does not apply to --method umap" in done.stderr

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numbers
 
+import numpy as np
+from sklearn.utils.validation import check_is_fitted, validate_data
+
 from . import _core
 from ._base import UnfoldTransformer
-from ._validation import as_count
+from ._validation import as_count, as_matrix
 
 
 class PCA(UnfoldTransformer):
@@ -14,15 +17,24 @@ class PCA(UnfoldTransformer):
 
     Projects the centred data onto its top ``n_components`` right singular vectors, with
     scikit-learn's automatic solver choice and sign convention, so ``components_``,
-    ``explained_variance_ratio_`` and the embedding match ``sklearn.decomposition.PCA`` up to
-    float32 rounding.
+    ``explained_variance_ratio_`` and the embedding match ``sklearn.decomposition.PCA``.
+
+    float32 input is computed in float32 (products) and float64 (sums); float64 input, and
+    integers float32 cannot hold exactly, in float64, so data such as ``1e6 + 1e-3 * u`` keeps
+    its digits. Values of any magnitude (``1e-30`` to ``1e30``) give the same components; a
+    result that does not fit its type raises ``ValueError`` naming it, never NaN.
 
     Parameters
     ----------
-    n_components : int or None, default=None
-        Number of components; None keeps ``min(n_samples, n_features)``. Must be between 1 and
-        ``min(n_samples, n_features)``. (Fractional variance targets and ``'mle'`` are not
-        supported.)
+    n_components : int, float, 'mle' or None, default=None
+        Number of components. None keeps ``min(n_samples, n_features)``; an int must be between
+        1 and ``min(n_samples, n_features)``; a float strictly between 0 and 1 keeps the fewest
+        components whose explained variance ratios sum to more than it; ``'mle'`` chooses the
+        number by Minka's MLE (needs ``n_samples >= n_features``). A float or 'mle' needs the
+        whole spectrum, so the solver is 'full' or 'covariance_eigh'.
+    whiten : bool, default=False
+        Divide the projections by ``sqrt(explained_variance_)``, so that each component has unit
+        variance. ``inverse_transform`` undoes it.
     svd_solver : {'auto', 'full', 'covariance_eigh', 'randomized'}, default='auto'
         'auto' picks as scikit-learn ≥ 1.5 does: covariance eigendecomposition for tall data
         (``n_features ≤ 1000`` and ``n_samples ≥ 10 n_features``), full SVD for small data,
@@ -41,23 +53,34 @@ class PCA(UnfoldTransformer):
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_components, n_features), float64
+    components_ : ndarray of shape (n_components_, n_features), float64
         Principal axes (unit rows), largest-magnitude entry of each positive.
-    explained_variance_ : ndarray of shape (n_components,)
+    explained_variance_ : ndarray of shape (n_components_,)
         Variance along each component, ``S² / (n_samples − 1)``.
-    explained_variance_ratio_ : ndarray of shape (n_components,)
+    explained_variance_ratio_ : ndarray of shape (n_components_,)
         Fraction of the total variance along each component.
-    singular_values_ : ndarray of shape (n_components,)
+    singular_values_ : ndarray of shape (n_components_,)
     mean_ : ndarray of shape (n_features,)
+    noise_variance_ : float
+        The probabilistic PCA noise variance (Tipping & Bishop, 1999): the mean variance of the
+        discarded directions, 0 when ``n_components_ = min(n_samples, n_features)``.
     n_components_ : int
+        The number of components kept (chosen by the data for a float or 'mle').
     n_samples_ : int
     svd_solver_ : str
         The solver used ('full', 'covariance_eigh' or 'randomized').
-    embedding_ : ndarray of shape (n_samples, n_components), float32
-        The training data projected onto the components.
+    embedding_ : ndarray of shape (n_samples, n_components_), float32
+        The training data projected onto the components (whitened if ``whiten``).
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Defined only when ``X`` has string column names (a DataFrame).
+
+    Notes
+    -----
+    ``transform`` returns float32 whatever the input dtype (scikit-learn returns the input's
+    float dtype); ``inverse_transform``, ``score_samples``, ``get_covariance`` and
+    ``get_precision`` return float64. scikit-learn's ``copy``, ``tol`` and
+    ``power_iteration_normalizer`` are not parameters.
 
     See Also
     --------
@@ -70,6 +93,8 @@ class PCA(UnfoldTransformer):
     >>> pca = unfold.PCA(n_components=2).fit(X)
     >>> pca.transform(X).shape
     (100, 2)
+    >>> unfold.PCA(n_components=0.99).fit(X).n_components_
+    5
     """
 
     _model_class = _core.PcaModel
@@ -78,6 +103,7 @@ class PCA(UnfoldTransformer):
         self,
         n_components=None,
         *,
+        whiten=False,
         svd_solver="auto",
         n_oversamples=10,
         iterated_power="auto",
@@ -86,6 +112,7 @@ class PCA(UnfoldTransformer):
         verbose=False,
     ):
         self.n_components = n_components
+        self.whiten = whiten
         self.svd_solver = svd_solver
         self.n_oversamples = n_oversamples
         self.iterated_power = iterated_power
@@ -93,22 +120,35 @@ class PCA(UnfoldTransformer):
         self.n_jobs = n_jobs
         self.verbose = verbose
 
+    def _validate_input(self, X, *, reset: bool) -> np.ndarray:
+        # As the base class, but float64 stays float64 (PCA computes in the input's precision).
+        converted = as_matrix(X, keep_float64=True)
+        validate_data(self, X=X, reset=reset, skip_check_array=True)
+        return converted
+
     def _fit_core(self, X, *, y, seed, threads, verbose):
         # y is ignored, as by scikit-learn's PCA.
         n_components = self.n_components
         if n_components is None:
             n_components = min(X.shape)
-        elif isinstance(n_components, numbers.Real) and not isinstance(n_components, numbers.Integral):
-            raise ValueError(
-                f"n_components must be an int between 1 and min(n_samples, n_features) = {min(X.shape)} "
-                f"or None, got {n_components!r} (fractional variance targets are not supported)"
-            )
+        elif isinstance(n_components, str):
+            if n_components != "mle":
+                raise ValueError(
+                    f"n_components must be an int, a float strictly between 0 and 1, 'mle' or None, got {n_components!r}"
+                )
+        elif isinstance(n_components, numbers.Real) and not isinstance(n_components, (numbers.Integral, bool, np.bool_)):
+            n_components = float(n_components)  # a variance fraction; the core checks (0, 1)
+        else:
+            n_components = as_count(n_components, "n_components")
+        if not isinstance(self.whiten, (bool, np.bool_)):
+            raise TypeError(f"whiten must be a bool, got {type(self.whiten).__name__} {self.whiten!r}")
         if not isinstance(self.svd_solver, str):
             raise TypeError(f"svd_solver must be a string, got {type(self.svd_solver).__name__}")
         iterated_power = None if self.iterated_power == "auto" else as_count(self.iterated_power, "iterated_power")
         return _core.fit_pca(
             X,
-            n_components=as_count(n_components, "n_components"),
+            n_components=n_components,
+            whiten=bool(self.whiten),
             svd_solver=self.svd_solver,
             n_oversamples=as_count(self.n_oversamples, "n_oversamples"),
             iterated_power=iterated_power,
@@ -125,8 +165,68 @@ class PCA(UnfoldTransformer):
             "explained_variance_ratio_": model.explained_variance_ratio,
             "singular_values_": model.singular_values,
             "mean_": model.mean,
+            "noise_variance_": model.noise_variance,
             "n_components_": embedding.shape[1],
-            "n_samples_": embedding.shape[0],
+            "n_samples_": model.n_samples,
             "svd_solver_": model.solver,
             "embedding_": embedding,
         }
+
+    def inverse_transform(self, X):
+        """Map embedded points back to the data space: ``X @ components_ + mean_`` (undoing
+        the whitening when ``whiten``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components_)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features), float64
+        """
+        check_is_fitted(self)
+        return self._model.inverse_transform(as_matrix(X, keep_float64=True))
+
+    def score_samples(self, X):
+        """Log-likelihood of each sample under the probabilistic PCA model (Tipping & Bishop,
+        1999; Bishop, *Pattern Recognition and Machine Learning*, §12.2.1).
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), float64
+
+        Raises
+        ------
+        ValueError
+            When the model covariance is singular (``noise_variance_ == 0`` with fewer
+            components than features), with what to do.
+        """
+        check_is_fitted(self)
+        return self._model.score_samples(self._validate_input(X, reset=False))
+
+    def score(self, X, y=None):
+        """Average log-likelihood of the samples under the model (the mean of
+        ``score_samples``); ``y`` is ignored."""
+        return float(np.mean(self.score_samples(X)))
+
+    def get_covariance(self):
+        """Data covariance of the generative model,
+        ``components_.T @ diag(explained_variance_ - noise_variance_) @ components_ +
+        noise_variance_ * I`` (scikit-learn's formula, whitening included).
+
+        Returns
+        -------
+        ndarray of shape (n_features, n_features), float64
+        """
+        check_is_fitted(self)
+        return self._model.covariance()
+
+    def get_precision(self):
+        """Inverse of ``get_covariance()``, in closed form (the components are orthonormal).
+
+        Returns
+        -------
+        ndarray of shape (n_features, n_features), float64
+        """
+        check_is_fitted(self)
+        return self._model.precision()
