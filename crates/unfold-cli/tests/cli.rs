@@ -346,6 +346,13 @@ fn outputs_are_checked_before_any_work_and_written_all_or_none() {
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
         assert_eq!(files(d), before, "{args:?} left files behind");
     }
+    // A folder no file can be created in, even by root: sysfs.
+    if cfg!(target_os = "linux") && Path::new("/sys/kernel").is_dir() {
+        let o = unfold(d, &["neighbors", "x.npy", "-k", "3", "-o", "i.npy", "--distances", "/sys/d.npy"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains("--distances /sys/d.npy: cannot write in the folder /sys"), "{}", stderr(&o));
+        assert_eq!(files(d), before);
+    }
     // Both files or none: the indices and the distances differ, each in its own file.
     let o = unfold(d, &["neighbors", "x.npy", "-k", "3", "--exact", "-o", "i.npy", "--distances", "sub/d.npy"]);
     assert!(o.status.success(), "{}", stderr(&o));
