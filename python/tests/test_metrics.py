@@ -83,3 +83,24 @@ def test_equals_the_cli_evaluate(cli, tmp_path, mnist):
     assert metrics.continuity(X, Y, n_neighbors=15) == report["continuity"]
     assert metrics.neighbor_preservation(X, Y, n_neighbors=15) == report["neighbor_preservation"]
     assert metrics.knn_accuracy(Y, y, n_neighbors=10) == report["knn_accuracy"]
+
+
+def test_precomputed_equals_sklearn(pair):
+    X, Y = pair
+    for metric in ["euclidean", "cityblock", "cosine"]:
+        D = cdist(X, X, metric)
+        for k in [3, 9]:
+            want = sk_trustworthiness(D, Y, n_neighbors=k, metric="precomputed")
+            assert metrics.trustworthiness(D, Y, n_neighbors=k, metric="precomputed") == pytest.approx(want, abs=1e-6)
+    D = cdist(X, X)
+    assert metrics.continuity(D, Y, n_neighbors=5, metric="precomputed") == metrics.continuity(X, Y, n_neighbors=5)
+    assert metrics.neighbor_preservation(D, Y, n_neighbors=5, metric="precomputed") == metrics.neighbor_preservation(X, Y, n_neighbors=5)
+    with pytest.raises(ValueError, match=r"the data must be a square matrix of distances between its rows, but it is 150 × 10"):
+        metrics.trustworthiness(X, Y, metric="precomputed")
+
+
+def test_data_parameter_metrics_equal_sklearn(pair):
+    X, Y = pair
+    for metric in ["seuclidean", "mahalanobis"]:
+        want = sk_trustworthiness(X, Y, n_neighbors=5, metric=metric)
+        assert metrics.trustworthiness(X, Y, n_neighbors=5, metric=metric) == pytest.approx(want, abs=1e-6)

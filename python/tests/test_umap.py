@@ -328,7 +328,7 @@ def test_errors_name_the_problem(digits):
         unfold.UMAP(metric="geodesic").fit(X)
     with pytest.raises(TypeError, match="custom metric functions are not supported"):
         unfold.UMAP(metric=lambda a, b: 0.0).fit(X)
-    with pytest.raises(ValueError, match=r"metric_kwds \{'V': 1\} are not supported for metric 'euclidean'"):
+    with pytest.raises(ValueError, match=r"invalid value for `metric_kwds`: 'V' \(the euclidean metric takes no parameters\)"):
         unfold.UMAP(metric_kwds={"V": 1}).fit(X)
     with pytest.raises(ValueError, match=r"`b`: none \(must be given together with a\)"):
         unfold.UMAP(a=1.0).fit(X)

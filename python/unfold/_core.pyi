@@ -10,6 +10,9 @@ __version__: str
 def available_parallelism() -> int: ...
 
 F32Matrix = npt.NDArray[np.float32]
+#: A metric name, or (name, kwds): umap-learn's metric_kwds, numbers as floats ("p") and
+#: arrays as float64 arrays ("w", "V" 1-d; "VI" square 2-d).
+MetricSpec = Union[str, tuple[str, dict[str, Union[float, npt.NDArray[np.float64]]]]]
 
 F64Matrix = npt.NDArray[np.float64]
 #: PCA computes in the precision it is given: float32, or float64 for data float32 cannot hold.
@@ -92,7 +95,7 @@ def fit_umap(
     *,
     n_neighbors: int,
     n_components: int,
-    metric: str,
+    metric: MetricSpec,
     n_epochs: Optional[int],
     learning_rate: float,
     init: Union[str, F32Matrix],
@@ -122,7 +125,7 @@ def fit_umap(
 ) -> UmapModel: ...
 def row_digests(x: F32Matrix) -> bytes: ...
 def knn(
-    x: F32Matrix, k: int, *, metric: str, exact: bool, seed: Optional[int], threads: Optional[int], verbose: bool
+    x: F32Matrix, k: int, *, metric: MetricSpec, exact: bool, seed: Optional[int], threads: Optional[int], verbose: bool
 ) -> tuple[npt.NDArray[np.int64], F32Matrix]: ...
 def trustworthiness(x: F32Matrix, y: F32Matrix, *, k: int, metric: str) -> float: ...
 def continuity(x: F32Matrix, y: F32Matrix, *, k: int, metric: str) -> float: ...

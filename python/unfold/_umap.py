@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _core
 from ._base import UnfoldTransformer
+from ._neighbors import metric_spec
 from ._validation import as_count, as_matrix, as_metric, missing_mask
 
 
@@ -26,20 +27,10 @@ def _as_float(value, name):
 
 
 def _core_metric(metric, metric_kwds):
-    """umap-learn's ``metric`` and ``metric_kwds`` as the core's metric name."""
+    """umap-learn's ``metric`` and ``metric_kwds`` as the core takes them."""
     if callable(metric):
         raise TypeError("metric must be the name of a metric such as 'euclidean' or 'cosine'; custom metric functions are not supported")
-    metric = as_metric(metric)
-    kwds = dict(metric_kwds or {})
-    if metric.lower() == "minkowski" and set(kwds) <= {"p"}:
-        p = _as_float(kwds.get("p", 2.0), "metric_kwds['p']")
-        return f"minkowski:{p}"
-    if kwds:
-        raise ValueError(
-            f"metric_kwds {kwds!r} are not supported for metric {metric!r}; only minkowski takes one, 'p' "
-            "(write metric='minkowski', metric_kwds={'p': 3})"
-        )
-    return metric
+    return metric_spec(metric, metric_kwds)
 
 
 def _supervision_target(y, n: int, target_metric):
@@ -114,10 +105,17 @@ class UMAP(UnfoldTransformer):
     metric : str, default='euclidean'
         Input distance: 'euclidean' ('l2'), 'sqeuclidean', 'cosine', 'correlation',
         'manhattan' ('l1', 'taxicab', 'cityblock'), 'chebyshev' ('linf'), 'minkowski',
-        'canberra', 'braycurtis', 'hamming', 'jaccard' or 'haversine'. Custom functions are not
-        supported.
+        'canberra', 'braycurtis', 'hamming', 'jaccard', 'haversine', 'hellinger', 'seuclidean',
+        'mahalanobis', 'wminkowski', the boolean 'dice', 'kulsinski', 'rogerstanimoto',
+        'russellrao', 'sokalmichener', 'sokalsneath', 'yule' (non-zero = true), or
+        'precomputed' (``X`` is a square distance matrix; ``transform`` then raises
+        ``ValueError``). Custom functions are not supported.
     metric_kwds : dict or None, default=None
-        Only ``{'p': P}`` for 'minkowski' (default 2).
+        The metric's parameters, as umap-learn's: ``p`` for 'minkowski' and 'wminkowski'
+        (default 2), ``w`` for 'wminkowski' (column weights, default 1), ``V`` for 'seuclidean'
+        (column variances, default those of the training data with ``ddof=1``), ``VI`` for
+        'mahalanobis' (default the inverse covariance of the training data). Defaults taken
+        from the data are fixed at ``fit``, and ``transform`` uses them.
     n_epochs : int or None, default=None
         Layout epochs; None: 500 up to 10,000 samples, 200 above (200 more with densMAP).
     learning_rate : float, default=1.0

@@ -27,12 +27,16 @@ def trustworthiness(X, X_embedded, *, n_neighbors=5, metric="euclidean") -> floa
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like of shape (n_samples, n_features) or (n_samples, n_samples)
+        The data, or with ``metric='precomputed'`` the square matrix of distances between
+        its rows (the diagonal is ignored).
     X_embedded : array-like of shape (n_samples, n_components)
     n_neighbors : int, default=5
         ``1 ≤ n_neighbors < n_samples / 2``.
     metric : str, default='euclidean'
-        Distance in ``X`` (the embedding is always euclidean); see ``unfold.neighbors``.
+        Distance in ``X`` (the embedding is always euclidean): a name ``unfold.neighbors``
+        takes, or 'precomputed'. Metrics whose parameters default to the data's
+        ('seuclidean', 'mahalanobis') take them from ``X``, as scikit-learn does.
 
     Returns
     -------

@@ -64,3 +64,45 @@ pub fn embedding_copy<'py>(py: Python<'py>, e: Data<'_>) -> PyResult<Bound<'py, 
 
 /// A threads parameter from Python: `None` (all cores) or a count ≥ 1 (checked by the core).
 pub type Threads = Option<usize>;
+
+/// A metric as the Python layer passes it: a name, or `(name, kwds)` with umap-learn's
+/// `metric_kwds`: `p` a float, `w` and `V` 1-d and `VI` square 2-d float64 arrays. The core
+/// checks which metric takes which parameter and their values.
+pub fn metric(spec: &Bound<'_, PyAny>) -> PyResult<unfold_learn::Metric> {
+    use numpy::{PyReadonlyArrayDyn, PyUntypedArrayMethods};
+    use pyo3::types::PyDict;
+    use unfold_learn::metric::{Metric, MetricKwds};
+    if let Ok(name) = spec.extract::<String>() {
+        return Metric::parse(&name).map_err(to_py_err);
+    }
+    let (name, kwds): (String, Bound<'_, PyDict>) = spec.extract()?;
+    let names: Vec<String> = kwds.keys().iter().map(|k| k.extract::<String>()).collect::<PyResult<_>>()?;
+    Metric::parse(&name).and_then(|m| m.check_kwd_names(&names.iter().map(String::as_str).collect::<Vec<_>>())).map_err(to_py_err)?;
+    let array = |key: &str, value: &Bound<'_, PyAny>, ndim: usize| -> PyResult<Vec<f64>> {
+        let shape_error = |found: String| {
+            let want = if ndim == 1 { "a 1-d array, one value per column" } else { "a square 2-d array" };
+            to_py_err(Error::param("metric_kwds", format!("'{key}': {found}"), format!("must be {want}")))
+        };
+        let a: PyReadonlyArrayDyn<'_, f64> = value.extract().map_err(|_| shape_error(format!("a {}", value.get_type().name().map(|n| n.to_string()).unwrap_or_default())))?;
+        let shape = a.shape();
+        if shape.len() != ndim || (ndim == 2 && shape[0] != shape[1]) {
+            return Err(shape_error(format!("an array of shape {shape:?}")));
+        }
+        // Logical (row-major) order, whatever the memory layout.
+        Ok(a.as_array().iter().copied().collect())
+    };
+    let mut params = MetricKwds::default();
+    for (key, value) in kwds.iter() {
+        let key: String = key.extract()?;
+        match key.as_str() {
+            "p" => {
+                let p = value.extract::<f64>().map_err(|_| to_py_err(Error::param("metric_kwds", "'p'", "must be a number")))?;
+                params.p = Some(p);
+            }
+            "w" => params.w = Some(array("w", &value, 1)?),
+            "V" => params.v = Some(array("V", &value, 1)?),
+            _ => params.vi = Some(array("VI", &value, 2)?),
+        }
+    }
+    Metric::with_kwds(&name, params).map_err(to_py_err)
+}

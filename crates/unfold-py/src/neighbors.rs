@@ -3,12 +3,13 @@
 use numpy::{PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use unfold_learn::knn::knn_graph;
-use unfold_learn::{KnnAlgorithm, KnnParams, Metric};
+use unfold_learn::{KnnAlgorithm, KnnParams};
 
-use crate::convert::{self, Threads, to_py_err};
+use crate::convert::{self, Threads};
 use crate::run::run;
 
 /// Returns `(indices int64 n × k, distances float32 n × k)`, nearest first, the point excluded.
+/// `metric` is a name or `(name, kwds)` (see [`convert::metric`]).
 #[pyfunction]
 #[pyo3(signature = (x, k, *, metric, exact, seed, threads, verbose))]
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
@@ -16,7 +17,7 @@ fn knn<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'_, f32>,
     k: usize,
-    metric: &str,
+    metric: &Bound<'_, PyAny>,
     exact: bool,
     seed: Option<u64>,
     threads: Threads,
@@ -24,7 +25,7 @@ fn knn<'py>(
 ) -> PyResult<(Bound<'py, PyArray2<i64>>, Bound<'py, PyArray2<f32>>)> {
     let params = KnnParams {
         k,
-        metric: Metric::parse(metric).map_err(to_py_err)?,
+        metric: convert::metric(metric)?,
         algorithm: if exact { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto },
         seed,
         threads,

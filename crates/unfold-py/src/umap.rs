@@ -67,7 +67,7 @@ fn fit_umap(
     x: PyReadonlyArray2<'_, f32>,
     n_neighbors: usize,
     n_components: usize,
-    metric: &str,
+    metric: &Bound<'_, PyAny>,
     n_epochs: Option<usize>,
     learning_rate: f32,
     init: &Bound<'_, PyAny>,
@@ -99,7 +99,7 @@ fn fit_umap(
     let params = UmapParams {
         n_neighbors,
         n_components,
-        metric: Metric::parse(metric).map_err(to_py_err)?,
+        metric: convert::metric(metric)?,
         n_epochs,
         learning_rate,
         init: umap_init(init, n, n_components)?,

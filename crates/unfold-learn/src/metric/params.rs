@@ -61,21 +61,7 @@ impl Metric {
     /// or a value out of range (the message names it).
     pub fn with_kwds(name: &str, kwds: MetricKwds) -> Result<Metric> {
         let base = Metric::parse(name)?;
-        let given = kwds.given();
-        let allowed: &[&str] = match base {
-            Metric::Minkowski { .. } => &["p"],
-            Metric::WMinkowski { .. } => &["w", "p"],
-            Metric::SEuclidean { .. } => &["V"],
-            Metric::Mahalanobis { .. } => &["VI"],
-            _ => &[],
-        };
-        if let Some(bad) = given.iter().find(|g| !allowed.contains(g)) {
-            let takes = match allowed {
-                [] => "takes no parameters".to_string(),
-                names => format!("takes only {}", names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(" and ")),
-            };
-            return Err(Error::param("metric_kwds", format!("'{bad}'"), format!("the {base} metric {takes}")));
-        }
+        base.check_kwd_names(&kwds.given())?;
         if kwds.p.is_some() && name.contains(':') {
             return Err(Error::param("metric_kwds", "'p'", format!("the exponent is already given in the metric name `{name}`")));
         }
@@ -99,6 +85,41 @@ impl Metric {
                 Ok(Metric::Mahalanobis { vi: kwds.vi })
             }
             other => Ok(other),
+        }
+    }
+
+    /// Checks that the metric takes parameters of these names (umap-learn's `metric_kwds` keys:
+    /// `p`, `w`, `V`, `VI`).
+    ///
+    /// ```
+    /// use unfold_learn::Metric;
+    /// assert!(Metric::parse("wminkowski")?.check_kwd_names(&["w", "p"]).is_ok());
+    /// let e = Metric::parse("seuclidean")?.check_kwd_names(&["VI"]).unwrap_err();
+    /// assert_eq!(e.to_string(), "invalid value for `metric_kwds`: 'VI' (the seuclidean metric takes only 'V')");
+    /// # Ok::<(), unfold_learn::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the first parameter the metric does not take.
+    pub fn check_kwd_names(&self, names: &[&str]) -> Result<()> {
+        let allowed: &[&str] = match self {
+            Metric::Minkowski { .. } => &["p"],
+            Metric::WMinkowski { .. } => &["w", "p"],
+            Metric::SEuclidean { .. } => &["V"],
+            Metric::Mahalanobis { .. } => &["VI"],
+            _ => &[],
+        };
+        match names.iter().find(|g| !allowed.contains(g)) {
+            None => Ok(()),
+            Some(bad) => {
+                let takes = match allowed {
+                    [] => "takes no parameters".to_string(),
+                    names => format!("takes only {}", names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(" and ")),
+                };
+                let name = self.to_string();
+                let name = name.split(':').next().unwrap_or_default();
+                Err(Error::param("metric_kwds", format!("'{bad}'"), format!("the {name} metric {takes}")))
+            }
         }
     }
 
