@@ -464,3 +464,63 @@ fn object_arrays_and_whitespace_text_inputs() {
     }
     assert_eq!(read_npy(&d.join("plain.txt.npy")), read_npy(&d.join("header.txt.npy")));
 }
+
+#[test]
+fn unknown_metric_is_one_sentence_listing_each_metric_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_npy(&d.join("x.npy"), &blobs(30, 3), 30, 3);
+    for args in [
+        &["embed", "x.npy", "--method", "umap", "--metric", "bogus", "-o", "e.npy"][..],
+        &["neighbors", "x.npy", "-k", "3", "--metric", "bogus", "-o", "n.npy"][..],
+        &["evaluate", "x.npy", "x.npy", "--metric", "bogus"][..],
+    ] {
+        let o = unfold(d, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        let list = err.strip_prefix("error: invalid value for `metric`: bogus (must be one of ").and_then(|r| r.strip_suffix(")\n"));
+        let list = list.unwrap_or_else(|| panic!("{args:?}: {err}"));
+        let names: Vec<&str> = list.split(", ").collect();
+        for name in ["euclidean", "minkowski:P", "hellinger", "seuclidean", "mahalanobis", "wminkowski:P", "yule", "precomputed"] {
+            assert_eq!(names.iter().filter(|n| **n == name).count(), 1, "{args:?}: {err}");
+        }
+        assert_eq!(names.len(), names.iter().collect::<std::collections::HashSet<_>>().len(), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn neighbors_with_the_new_metrics_and_precomputed_distances() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (n, c) = (40, 3);
+    let x: Vec<f32> = blobs(n, c).iter().enumerate().map(|(i, v)| v * (1 + i % c) as f32 + 0.5).collect();
+    write_npy(&d.join("x.npy"), &x, n, c);
+    // The manhattan distance matrix, written independently.
+    let dist: Vec<f32> = (0..n * n).map(|p| (0..c).map(|k| (x[(p / n) * c + k] - x[(p % n) * c + k]).abs()).sum()).collect();
+    write_npy(&d.join("dist.npy"), &dist, n, n);
+    let run = |args: &[&str]| {
+        let o = unfold(d, args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    };
+    run(&["neighbors", "dist.npy", "-k", "4", "--metric", "precomputed", "-o", "p.npy"]);
+    run(&["neighbors", "x.npy", "-k", "4", "--metric", "manhattan", "-o", "m.npy"]);
+    assert_eq!(read_npy(&d.join("p.npy")), read_npy(&d.join("m.npy")));
+    // seuclidean with its default V: euclidean on columns divided by their standard deviation.
+    let mean: Vec<f64> = (0..c).map(|k| (0..n).map(|i| x[i * c + k] as f64).sum::<f64>() / n as f64).collect();
+    let sd: Vec<f64> = (0..c).map(|k| ((0..n).map(|i| (x[i * c + k] as f64 - mean[k]).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()).collect();
+    let scaled: Vec<f32> = x.iter().enumerate().map(|(i, &v)| (v as f64 / sd[i % c]) as f32).collect();
+    write_npy(&d.join("s.npy"), &scaled, n, c);
+    run(&["neighbors", "x.npy", "-k", "4", "--metric", "seuclidean", "-o", "se.npy", "--distances", "sed.npy"]);
+    run(&["neighbors", "s.npy", "-k", "4", "-o", "e.npy", "--distances", "ed.npy"]);
+    let floats = |p: &str| read_npy(&d.join(p)).1.chunks(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect::<Vec<_>>();
+    for (a, b) in floats("sed.npy").iter().zip(floats("ed.npy")) {
+        assert!((a - b).abs() <= 1e-4 * (1.0 + b), "seuclidean {a} against scaled euclidean {b}");
+    }
+    run(&["neighbors", "x.npy", "-k", "4", "--metric", "wminkowski:3", "-o", "w.npy"]);
+    run(&["neighbors", "x.npy", "-k", "4", "--metric", "minkowski:3", "-o", "mk.npy"]);
+    assert_eq!(read_npy(&d.join("w.npy")), read_npy(&d.join("mk.npy")));
+    run(&["embed", "dist.npy", "--method", "umap", "--metric", "precomputed", "--neighbors", "5", "--epochs", "20", "--seed", "1", "-o", "u.npy", "-q"]);
+    let o = unfold(d, &["neighbors", "x.npy", "-k", "4", "--metric", "precomputed", "-o", "bad.npy"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("square matrix of distances between its rows, but it is 40 × 3"), "{}", stderr(&o));
+}
