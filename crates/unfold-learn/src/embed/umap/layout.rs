@@ -10,13 +10,22 @@
 //!
 //! **Order-independent updates.** umap-learn moves points edge by edge, so its result depends on
 //! the order in which threads reach the edges (it runs on one thread when seeded). Here, in a
-//! fit, every move of a sub-epoch (an eighth of the edges, see [`SUB_EPOCHS`]) is computed from
+//! fit, every move of a sub-epoch (an eighth of the epoch, see [`SUB_EPOCHS`]) is computed from
 //! the coordinates at its start, and each point sums the moves it receives itself, from its own
-//! row of the (symmetric) graph: the pull of an
-//! edge counts twice, once as `(j, k)` and once as `(k, j)` with `j` as the moved other end, as in
-//! umap-learn where both directions are sampled. Negative samples are a hash of
-//! `(seed, epoch, edge, sample)`. The result is bit-identical at any thread count, and every
-//! point's work is independent, so all cores are used.
+//! row of the (symmetric) graph. A sample of edge `(j, k)` pulls both ends toward each other
+//! and pushes `j` from its negative samples, as in umap-learn: row `j` applies its own sample
+//! (pull and pushes), and row `k` applies the same pull from its stored edge `(k, j)` in the same
+//! sub-epoch (the edge's mirror, see [`sample_part`]). The two directions of an edge are sampled
+//! half an epoch apart. Negative samples are a hash of `(seed, epoch, edge, sample)`. The result
+//! is bit-identical at any thread count, and every point's work is independent, so all cores are
+//! used.
+//!
+//! Moving both ends of a sample in the same sub-epoch matters: when only one end moved (by the
+//! pull of both directions at once), a pair of strongly joined points whose step overshot the
+//! other end leapfrogged each other, one sub-epoch after the other, always in the same direction,
+//! and drifted far from the rest (umap-learn's tutorial digits at `n_neighbors=5`: 18 points
+//! flung to ±245 while the rest spanned 20). A sample that moves both ends leaves the pair's
+//! midpoint in place, as in umap-learn.
 
 use multiversion::multiversion;
 use rayon::prelude::*;
@@ -141,7 +150,7 @@ pub fn optimize_layout_densmap(
     };
     let keys: Vec<u64> = (0..n as u64).collect();
     let rates = sample_rates(weights, None, params.n_epochs);
-    let problem = Problem::new(indptr, indices, weights, &rates, SUB_EPOCHS, &keys, 2.0, true, dens);
+    let problem = Problem::new(indptr, indices, weights, &rates, &keys, true, dens);
     run(&problem, embedding, dim, params, progress, "UMAP layout", Reference::Snapshot(vec![0f32; embedding.len()]))
 }
 
@@ -182,7 +191,7 @@ pub fn optimize_layout_fixed(
         )));
     }
     let rates = sample_rates(weights, w_max, params.n_epochs);
-    let problem = Problem::new(indptr, indices, weights, &rates, 1, keys, 1.0, false, None);
+    let problem = Problem::new(indptr, indices, weights, &rates, keys, false, None);
     run(&problem, moving, dim, params, progress, "UMAP transform layout", Reference::Fixed(reference))
 }
 
@@ -206,17 +215,11 @@ fn sample_rates(weights: &[f32], w_max: Option<f32>, n_epochs: usize) -> Vec<f32
         .collect()
 }
 
-/// The moving rows, their edges grouped by sub-epoch, and how they are sampled.
-struct Problem<'a> {
-    /// The graph as given (CSR), for densMAP's radii.
-    indptr: &'a [usize],
-    indices: &'a [u32],
-    /// Moving rows, and sub-epochs per epoch (see [`SUB_EPOCHS`]).
-    rows: usize,
-    parts: usize,
+/// Directed edges of the moving rows, grouped by sub-epoch, then by row.
+struct EdgeSet {
     /// The edges of row `v` in sub-epoch `p` are `ptr[p·n + v]..ptr[p·n + v + 1]` of `cols`,
-    /// `weights` and `rates`: the row's edges whose index in the given graph is `≡ p (mod parts)`,
-    /// in their order there. A sub-epoch's edges are contiguous, row after row.
+    /// `weights` and `rates`, in their order in the given graph. A sub-epoch's edges are
+    /// contiguous, row after row.
     ptr: Vec<usize>,
     cols: Vec<u32>,
     /// The moving row of each edge.
@@ -224,39 +227,22 @@ struct Problem<'a> {
     weights: Vec<f32>,
     /// Samples per epoch of each edge (≤ 1).
     rates: Vec<f32>,
-    /// Per edge: the part of its negative samples' hash that does not change with the epoch, from
-    /// the key of its row's random choices and its other end (see [`Step::edge_hash`]).
-    edge_keys: Vec<u64>,
-    /// How many times each sampled edge pulls its row: 2 in a fit, where both directions of an
-    /// edge are stored and each direction moves both ends; 1 in a transform.
-    pull: f32,
-    /// Whether moving row `v` is also reference point `v` (a negative sample equal to it is skipped).
-    own_index: bool,
-    /// densMAP's target, when on.
-    dens: Option<DensTarget>,
+    rows: usize,
 }
 
-impl<'a> Problem<'a> {
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        indptr: &'a [usize],
-        indices: &'a [u32],
-        weights: &[f32],
-        rates: &[f32],
-        parts: usize,
-        keys: &[u64],
-        pull: f32,
-        own_index: bool,
-        dens: Option<DensTarget>,
-    ) -> Problem<'a> {
+impl EdgeSet {
+    /// The edges of the CSR graph, edge `e` of row `v` in sub-epoch `part_of(v, e)`; also returns
+    /// each entry's index in the given graph.
+    fn new(indptr: &[usize], indices: &[u32], weights: &[f32], rates: &[f32], parts: usize, part_of: impl Fn(usize, usize) -> usize) -> (EdgeSet, Vec<usize>) {
         let n = indptr.len() - 1;
+        let parts_of: Vec<u8> = (0..n).flat_map(|v| (indptr[v]..indptr[v + 1]).map(move |e| (v, e))).map(|(v, e)| part_of(v, e) as u8).collect();
         let mut ptr = Vec::with_capacity(n * parts + 1);
         let mut order = Vec::with_capacity(indices.len());
         let mut row_of = Vec::with_capacity(indices.len());
         ptr.push(0);
         for p in 0..parts {
             for v in 0..n {
-                order.extend((indptr[v]..indptr[v + 1]).filter(|e| e % parts == p));
+                order.extend((indptr[v]..indptr[v + 1]).filter(|&e| parts_of[e] as usize == p));
                 row_of.resize(order.len(), v as u32);
                 ptr.push(order.len());
             }
@@ -264,8 +250,7 @@ impl<'a> Problem<'a> {
         let cols = order.iter().map(|&e| indices[e]).collect();
         let weights = order.iter().map(|&e| weights[e]).collect();
         let rates = order.iter().map(|&e| rates[e]).collect();
-        let edge_keys = order.par_iter().zip(&row_of).map(|(&e, &v)| mix64(keys[v as usize] ^ mix64(indices[e] as u64))).collect();
-        Problem { indptr, indices, rows: n, parts, ptr, cols, row_of, weights, rates, edge_keys, pull, own_index, dens }
+        (EdgeSet { ptr, cols, row_of, weights, rates, rows: n }, order)
     }
 
     /// The edges of row `v` in sub-epoch `part`.
@@ -273,6 +258,56 @@ impl<'a> Problem<'a> {
     fn edges(&self, v: usize, part: usize) -> std::ops::Range<usize> {
         let at = part * self.rows + v;
         self.ptr[at]..self.ptr[at + 1]
+    }
+}
+
+/// The moving rows, their edges grouped by sub-epoch, and how they are sampled.
+struct Problem<'a> {
+    /// The graph as given (CSR), for densMAP's radii.
+    indptr: &'a [usize],
+    indices: &'a [u32],
+    /// Sub-epochs per epoch (see [`SUB_EPOCHS`]).
+    parts: usize,
+    /// The samples of each row's own edges: a pull on the row and its negative samples.
+    own: EdgeSet,
+    /// Per edge of `own`: the part of its negative samples' hash that does not change with the
+    /// epoch, from the key of its row's random choices and its other end (see [`Step::edge_hash`]).
+    edge_keys: Vec<u64>,
+    /// In a fit, the other end's side of every sample: the edge `(v, k)` of row `v`, in the
+    /// sub-epoch where `k` samples its edge `(k, v)` (half an epoch from its own, see
+    /// [`sample_part`]), pulls `v` as that sample pulls `k`.
+    mirror: bool,
+    /// Whether moving row `v` is also reference point `v` (a negative sample equal to it is skipped).
+    own_index: bool,
+    /// densMAP's target, when on.
+    dens: Option<DensTarget>,
+}
+
+/// The sub-epoch in which row `v` samples its edge to `k`, of `parts` (even) in an epoch. Both
+/// directions of an edge fall half an epoch apart, from a hash of the pair.
+fn sample_part(v: usize, k: usize, parts: usize) -> usize {
+    let (lo, hi) = (v.min(k) as u64, v.max(k) as u64);
+    let first = (mix64(mix64(lo) ^ hi) % parts as u64) as usize;
+    if v < k { first } else { (first + parts / 2) % parts }
+}
+
+impl<'a> Problem<'a> {
+    /// A fit (`symmetric`: the graph holds both directions of every edge, with equal weights,
+    /// and the moving rows are the points themselves, in [`SUB_EPOCHS`] sub-epochs) or a
+    /// transform (one sub-epoch, edges from the moving rows to a fixed reference).
+    fn new(indptr: &'a [usize], indices: &'a [u32], weights: &[f32], rates: &[f32], keys: &[u64], symmetric: bool, dens: Option<DensTarget>) -> Problem<'a> {
+        let parts = if symmetric { SUB_EPOCHS } else { 1 };
+        let (own, order) = EdgeSet::new(indptr, indices, weights, rates, parts, |v, e| if symmetric { sample_part(v, indices[e] as usize, parts) } else { 0 });
+        let edge_keys = order.par_iter().zip(&own.row_of).map(|(&e, &v)| mix64(keys[v as usize] ^ mix64(indices[e] as u64))).collect();
+        Problem { indptr, indices, parts, own, edge_keys, mirror: symmetric, own_index: symmetric, dens }
+    }
+
+    /// The sub-epochs whose edges a row samples in sub-epoch `part`, each with its number of
+    /// negative samples: its own edges of `part`, and in a fit, as mirrors, its edges that
+    /// their other ends sample then, those of the sub-epoch half an epoch away.
+    fn sampled_parts(&self, part: usize, negatives: usize) -> impl Iterator<Item = (usize, usize)> {
+        let mirror = self.mirror.then_some(((part + self.parts / 2) % self.parts, 0));
+        std::iter::once((part, negatives)).chain(mirror)
     }
 }
 
@@ -315,7 +350,7 @@ fn run(
         Reference::Snapshot(s) => s.len(),
         Reference::Fixed(r) => r.len(),
     } / dim;
-    if let Some(&c) = problem.cols.iter().find(|&&c| c as usize >= n_ref) {
+    if let Some(&c) = problem.own.cols.iter().find(|&&c| c as usize >= n_ref) {
         return Err(Error::InvalidData(format!("the layout's graph has an edge to point {c}, but there are only {n_ref} points")));
     }
     progress.stage(stage, n_epochs as u64);
@@ -387,11 +422,12 @@ struct Step<'a> {
 }
 
 impl Step<'_> {
-    /// densMAP's extra pull on row `v` along its edge `e` to `k`, per coordinate difference, or 0.
+    /// densMAP's extra pull on row `v` along its edge of weight `w` to `k`, per coordinate
+    /// difference, or 0.
     #[inline]
-    fn dens_coefficient(&self, problem: &Problem, v: usize, k: usize, e: usize, d2: f32, d2b: f32) -> f32 {
+    fn dens_coefficient(&self, v: usize, k: usize, w: f32, d2: f32, d2b: f32) -> f32 {
         match &self.dens {
-            Some(de) if d2 > 0.0 => 2.0 * de.coefficient(v, k, problem.weights[e], d2, d2b, self.kernel.a, self.kernel.b),
+            Some(de) if d2 > 0.0 => 2.0 * de.coefficient(v, k, w, d2, d2b, self.kernel.a, self.kernel.b),
             _ => 0.0,
         }
     }
@@ -426,7 +462,7 @@ fn epoch_pass<const D: usize>(problem: &Problem, moving: &mut [f32], reference: 
         return;
     }
     moving.as_chunks_mut::<D>().0.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each_init(
-        DueEdges::default,
+        <[DueEdges; 2]>::default,
         |scratch, (c, chunk)| rows_pass::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, scratch),
     );
 }
@@ -435,11 +471,12 @@ fn epoch_pass<const D: usize>(problem: &Problem, moving: &mut [f32], reference: 
 #[derive(Default)]
 struct Batch {
     due: DueEdges,
-    /// The differences `start − other end` of the due edges' pulls, one block per coordinate,
-    /// replaced by the moves, then by each edge's total move.
+    due_mirror: DueEdges,
+    /// The differences `start − other end` of the due edges' pulls (own edges, then mirrored
+    /// ones), one block per coordinate, replaced by the moves, then by each edge's total move.
     pulls: Vec<f32>,
-    /// The same for their negative samples: per coordinate, one block per sample number, each
-    /// like a block of `pulls`.
+    /// The same for the own edges' negative samples: per coordinate, one block per sample
+    /// number, each as long as the own edges' part of a block of `pulls`.
     pushes: Vec<f32>,
     /// Per edge, the sum of its negative samples' moves along one coordinate.
     sums: Vec<f32>,
@@ -461,24 +498,30 @@ struct Batch {
 /// MNIST rows took 0.12–0.15 s instead of 0.17–0.26 s, with the same 10-NN accuracy (0.9588).
 #[multiversion(targets("x86_64+avx2+fma"))]
 fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut [[f32; D]], reference: &[[f32; D]], step: &Step, batch: &mut Batch) {
-    let Batch { due, pulls, pushes, sums } = batch;
-    let list = due.list(problem, first, cur.len(), step);
-    let due_edges = list.len();
-    if due_edges == 0 {
+    let Batch { due, due_mirror, pulls, pushes, sums } = batch;
+    let mut parts = problem.sampled_parts(step.part, 0).map(|(part, _)| part);
+    let own = due.list(&problem.own, first, cur.len(), parts.next().unwrap_or(step.part), step.epoch);
+    let mirrored: &[u32] = match parts.next() {
+        Some(part) => due_mirror.list(&problem.own, first, cur.len(), part, step.epoch),
+        None => &[],
+    };
+    let (n_own, n_all) = (own.len(), own.len() + mirrored.len());
+    if n_all == 0 {
         return;
     }
     let (n_ref, r) = (reference.len(), step.negatives);
     // Whole lanes: the padding has zero differences, so its moves are 0.
-    let len_pull = due_edges.next_multiple_of(LANES);
-    let len_push = r * len_pull;
+    let len_pull = n_all.next_multiple_of(LANES);
+    let len_own = n_own.next_multiple_of(LANES);
+    let len_push = r * len_own;
     pulls.clear();
     pulls.resize(D * len_pull, 0.0);
     pushes.clear();
     pushes.resize(D * len_push, 0.0);
-    for (t, &e) in list.iter().enumerate() {
+    for (t, &e) in own.iter().enumerate() {
         let e = e as usize;
-        let v = problem.row_of[e] as usize;
-        let k = problem.cols[e] as usize;
+        let v = problem.own.row_of[e] as usize;
+        let k = problem.own.cols[e] as usize;
         let s = cur[v - first];
         for d in 0..D {
             pulls[d * len_pull + t] = s[d] - reference[k][d];
@@ -487,28 +530,41 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
         for q in 0..r {
             let m = negative_sample(h, q + 1, n_ref);
             for d in 0..D {
-                pushes[d * len_push + q * len_pull + t] = s[d] - reference[m][d];
+                pushes[d * len_push + q * len_own + t] = s[d] - reference[m][d];
             }
         }
     }
+    for (t, &e) in (n_own..).zip(mirrored) {
+        let e = e as usize;
+        let s = cur[problem.own.row_of[e] as usize - first];
+        let k = problem.own.cols[e] as usize;
+        for d in 0..D {
+            pulls[d * len_pull + t] = s[d] - reference[k][d];
+        }
+    }
     let (alpha, kernel) = (step.alpha, step.kernel);
-    let pull = problem.pull * alpha;
-    clipped_moves::<D>(pulls, len_pull, kernel.b, pull * CLIP, |d2, pw| pull * kernel.attraction_with(d2, pw));
+    clipped_moves::<D>(pulls, len_pull, kernel.b, alpha * CLIP, |d2, pw| alpha * kernel.attraction_with(d2, pw));
     clipped_moves::<D>(pushes, len_push, kernel.b, alpha * CLIP, |d2, pw| alpha * kernel.repulsion_with(d2, pw));
-    // Each edge's total move, the sums over its samples in vector lanes across edges.
-    sums.resize(len_pull, 0.0);
-    for (d, total) in pulls.chunks_exact_mut(len_pull).enumerate() {
+    // Each own edge's total move, the sums over its samples in vector lanes across edges (the
+    // padding past the own edges adds zeros to the first mirrored ones).
+    sums.resize(len_own, 0.0);
+    for (d, total) in pulls.chunks_exact_mut(len_pull).enumerate().filter(|_| len_push > 0) {
         sums.fill(0.0);
-        for block in pushes[d * len_push..(d + 1) * len_push].chunks_exact(len_pull) {
+        for block in pushes[d * len_push..(d + 1) * len_push].chunks_exact(len_own) {
             sums.iter_mut().zip(block).for_each(|(s, &p)| *s += p);
         }
         total.iter_mut().zip(sums.iter()).for_each(|(t, &s)| *t += s);
     }
-    for (t, &e) in list.iter().enumerate() {
-        let i = problem.row_of[e as usize] as usize - first;
+    let mut add = |t: usize, v: u32| {
         for d in 0..D {
-            cur[i][d] += pulls[d * len_pull + t];
+            cur[v as usize - first][d] += pulls[d * len_pull + t];
         }
+    };
+    for (t, &e) in own.iter().enumerate() {
+        add(t, problem.own.row_of[e as usize]);
+    }
+    for (t, &e) in (n_own..).zip(mirrored) {
+        add(t, problem.own.row_of[e as usize]);
     }
 }
 
@@ -561,11 +617,11 @@ impl DueEdges {
     /// one flat pass without branches (each edge knows its row), so that neither the listing nor
     /// the loop over the due edges mispredicts on the rows' varying edge counts.
     #[inline(always)]
-    fn list(&mut self, problem: &Problem, first: usize, rows: usize, step: &Step) -> &[u32] {
-        let start = problem.edges(first, step.part).start;
-        let end = problem.edges(first + rows - 1, step.part).end;
+    fn list(&mut self, set: &EdgeSet, first: usize, rows: usize, part: usize, epoch: usize) -> &[u32] {
+        let start = set.edges(first, part).start;
+        let end = set.edges(first + rows - 1, part).end;
         self.flags.clear();
-        self.flags.extend(problem.rates[start..end].iter().map(|&rate| due(rate, step.epoch) as u8));
+        self.flags.extend(set.rates[start..end].iter().map(|&rate| due(rate, epoch) as u8));
         self.list.resize(end - start, 0);
         let mut len = 0;
         for (e, &flag) in (start..end).zip(self.flags.iter()) {
@@ -577,26 +633,30 @@ impl DueEdges {
 }
 
 /// The edges of moving rows `first..first + cur.len()` in one sub-epoch (see [`epoch_pass`]),
-/// edge by edge: each move starts where the row's previous one ended.
+/// edge by edge: each move starts where the row's previous one ended. The own edges come first,
+/// with their negative samples, then the mirrored ones.
 #[multiversion(targets("x86_64+avx2+fma"))]
-fn rows_pass<const D: usize>(problem: &Problem, first: usize, cur: &mut [[f32; D]], reference: &[[f32; D]], step: &Step, due: &mut DueEdges) {
-    for &e in due.list(problem, first, cur.len(), step) {
-        let v = problem.row_of[e as usize] as usize;
-        let i = v - first;
-        cur[i] = edge_move::<D>(problem, v, e as usize, cur[i], reference, step);
+fn rows_pass<const D: usize>(problem: &Problem, first: usize, cur: &mut [[f32; D]], reference: &[[f32; D]], step: &Step, due: &mut [DueEdges; 2]) {
+    for ((part, negatives), due) in problem.sampled_parts(step.part, step.negatives).zip(due.iter_mut()) {
+        for &e in due.list(&problem.own, first, cur.len(), part, step.epoch) {
+            let v = problem.own.row_of[e as usize] as usize;
+            let i = v - first;
+            cur[i] = edge_move::<D>(problem, &problem.own, negatives, v, e as usize, cur[i], reference, step);
+        }
     }
 }
 
-/// Row `v` at `start` after its sampled edge `e`: the pull toward the other end and the pushes
-/// from the edge's negative samples, all computed from `start`, in batches of [`LANES`]
+/// Row `v` at `start` after its sampled edge `e` of `set`: the pull toward the other end and the
+/// pushes from `negatives` negative samples of the edge, all computed from `start`, in batches of [`LANES`]
 /// independent lanes (lane 0 of the first batch is the pull) that the compiler vectorises,
 /// clipped one by one, and added.
 #[inline(always)]
-fn edge_move<const D: usize>(problem: &Problem, v: usize, e: usize, start: [f32; D], reference: &[[f32; D]], step: &Step) -> [f32; D] {
+#[allow(clippy::too_many_arguments)]
+fn edge_move<const D: usize>(problem: &Problem, set: &EdgeSet, negatives: usize, v: usize, e: usize, start: [f32; D], reference: &[[f32; D]], step: &Step) -> [f32; D] {
     let n_ref = reference.len();
-    let (alpha, kernel, r) = (step.alpha, step.kernel, step.negatives);
-    let (pull_clip, push_clip) = (problem.pull * alpha * CLIP, alpha * CLIP);
-    let k = problem.cols[e] as usize;
+    let (alpha, kernel, r) = (step.alpha, step.kernel, negatives);
+    let clip_all = alpha * CLIP;
+    let k = set.cols[e] as usize;
     let h = step.edge_hash(problem, e);
     let mut acc = [0f32; D];
     // Lane j of the whole sequence: 0 is the pull, 1..=r the negative samples.
@@ -634,13 +694,12 @@ fn edge_move<const D: usize>(problem: &Problem, v: usize, e: usize, start: [f32;
             let rep = kernel.two_gamma_b / ((0.001 + x) * (kernel.a * pw[l] + 1.0));
             coef[l] = if d2[l] > 0.0 { alpha * rep * live[l] } else { 0.0 };
         }
-        let mut clip = [push_clip; LANES];
+        let clip = [clip_all; LANES];
         let mut dens = 0.0;
         if lane0 == 0 {
             let x = d2[0];
-            coef[0] = if x > 0.0 { problem.pull * alpha * kernel.attraction_with(x, pw[0]) } else { 0.0 };
-            clip[0] = pull_clip;
-            dens = step.dens_coefficient(problem, v, k, e, x, pw[0]);
+            coef[0] = if x > 0.0 { alpha * kernel.attraction_with(x, pw[0]) } else { 0.0 };
+            dens = step.dens_coefficient(v, k, set.weights[e], x, pw[0]);
         }
         for d in 0..D {
             let mut sum = 0.0;
@@ -648,7 +707,7 @@ fn edge_move<const D: usize>(problem: &Problem, v: usize, e: usize, start: [f32;
                 sum += (coef[l] * (start[d] - ys[d][l])).clamp(-clip[l], clip[l]);
             }
             if dens != 0.0 {
-                sum += problem.pull * alpha * (dens * (start[d] - ys[d][0])).clamp(-CLIP, CLIP);
+                sum += alpha * (dens * (start[d] - ys[d][0])).clamp(-CLIP, CLIP);
             }
             acc[d] += sum;
         }
@@ -665,35 +724,41 @@ fn edge_move<const D: usize>(problem: &Problem, v: usize, e: usize, start: [f32;
 fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim: usize, step: &Step) {
     let n_ref = reference.len() / dim;
     let (alpha, kernel) = (step.alpha, step.kernel);
-    let (pull_clip, push_clip) = (problem.pull * alpha * CLIP, alpha * CLIP);
+    let clip = alpha * CLIP;
     moving.par_chunks_mut(dim).enumerate().with_min_len(256).for_each_init(
         || vec![0f32; dim],
         |start, (v, cur)| {
-            for e in problem.edges(v, step.part) {
-                if !due(problem.rates[e], step.epoch) {
-                    continue;
-                }
-                let k = problem.cols[e] as usize;
-                start.copy_from_slice(cur);
-                let yk = &reference[k * dim..(k + 1) * dim];
-                let d2 = sq_dist(start, yk);
-                if d2 > 0.0 {
-                    let d2b = pow(d2, kernel.b);
-                    let c = problem.pull * alpha * kernel.attraction_with(d2, d2b);
-                    let dens = step.dens_coefficient(problem, v, k, e, d2, d2b);
-                    for ((p, &s0), &q) in cur.iter_mut().zip(start.iter()).zip(yk) {
-                        *p += (c * (s0 - q)).clamp(-pull_clip, pull_clip) + problem.pull * alpha * (dens * (s0 - q)).clamp(-CLIP, CLIP);
+            let set = &problem.own;
+            for (part, negatives) in problem.sampled_parts(step.part, step.negatives) {
+                for e in set.edges(v, part) {
+                    if !due(set.rates[e], step.epoch) {
+                        continue;
                     }
-                }
-                let h = step.edge_hash(problem, e);
-                for s in 1..=step.negatives {
-                    let m = negative_sample(h, s, n_ref);
-                    let ym = &reference[m * dim..(m + 1) * dim];
-                    let d2 = sq_dist(start, ym);
-                    if d2 > 0.0 && !(problem.own_index && m == v) {
-                        let c = alpha * kernel.repulsion(d2);
-                        for ((p, &s0), &q) in cur.iter_mut().zip(start.iter()).zip(ym) {
-                            *p += (c * (s0 - q)).clamp(-push_clip, push_clip);
+                    let k = set.cols[e] as usize;
+                    start.copy_from_slice(cur);
+                    let yk = &reference[k * dim..(k + 1) * dim];
+                    let d2 = sq_dist(start, yk);
+                    if d2 > 0.0 {
+                        let d2b = pow(d2, kernel.b);
+                        let c = alpha * kernel.attraction_with(d2, d2b);
+                        let dens = step.dens_coefficient(v, k, set.weights[e], d2, d2b);
+                        for ((p, &s0), &q) in cur.iter_mut().zip(start.iter()).zip(yk) {
+                            *p += (c * (s0 - q)).clamp(-clip, clip) + alpha * (dens * (s0 - q)).clamp(-CLIP, CLIP);
+                        }
+                    }
+                    if negatives == 0 {
+                        continue;
+                    }
+                    let h = step.edge_hash(problem, e);
+                    for s in 1..=negatives {
+                        let m = negative_sample(h, s, n_ref);
+                        let ym = &reference[m * dim..(m + 1) * dim];
+                        let d2 = sq_dist(start, ym);
+                        if d2 > 0.0 && !(problem.own_index && m == v) {
+                            let c = alpha * kernel.repulsion(d2);
+                            for ((p, &s0), &q) in cur.iter_mut().zip(start.iter()).zip(ym) {
+                                *p += (c * (s0 - q)).clamp(-clip, clip);
+                            }
                         }
                     }
                 }
