@@ -100,7 +100,7 @@ pub fn run(args: TransformArgs) -> Result<()> {
 
 /// A model file's contents: every kind `unfold embed --save-model` writes.
 enum Model {
-    Umap(UmapModel),
+    Umap(Box<UmapModel>),
     Pca(PcaModel),
 }
 
@@ -109,7 +109,7 @@ impl Model {
     fn from_bytes(bytes: &[u8]) -> unfold_learn::Result<Model> {
         match model::kind_of(bytes)?.as_str() {
             "pca" => PcaModel::from_bytes(bytes).map(Model::Pca),
-            "umap" => UmapModel::from_bytes(bytes).map(Model::Umap),
+            "umap" => UmapModel::from_bytes(bytes).map(|m| Model::Umap(Box::new(m))),
             other => Err(Error::InvalidData(format!("this file holds a `{other}` model; unfold transform reads `umap` and `pca` models"))),
         }
     }

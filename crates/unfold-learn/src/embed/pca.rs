@@ -596,7 +596,7 @@ impl PcaModel {
         for i in 0..data.n_rows() {
             for (c, w) in inv.iter().enumerate() {
                 let v = y[(i, c)] * w;
-                if !(v.abs() <= f32::MAX as f64) {
+                if v.is_nan() || v.abs() > f32::MAX as f64 {
                     return Err(Error::InvalidData(format!(
                         "the PCA embedding does not fit in float32: row {i}, component {c} is {v:e} (float32 holds up to 3.4e38); scale the data down"
                     )));
