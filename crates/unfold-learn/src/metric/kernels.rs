@@ -216,7 +216,7 @@ pub(crate) enum Boolean {
 impl Boolean {
     /// The dissimilarity from the counts of true–true, true–false and false–true coordinates
     /// among `n`, as umap-learn's `umap.distances` computes it.
-    pub fn from_counts(self, tt: u32, tf: u32, ft: u32, n: usize) -> f64 {
+    pub fn dissimilarity(self, tt: u32, tf: u32, ft: u32, n: usize) -> f64 {
         let (tt, tf, ft, n) = (tt as f64, tf as f64, ft as f64, n as f64);
         let ne = tf + ft;
         match self {
@@ -249,7 +249,7 @@ impl Kernel for Boolean {
             tf += (x & !y) as u32;
             ft += (!x & y) as u32;
         }
-        self.from_counts(tt, tf, ft, a.len()) as f32
+        self.dissimilarity(tt, tf, ft, a.len()) as f32
     }
     fn finalize(&self, r: f32) -> f32 {
         r

@@ -263,7 +263,8 @@ fn inverse_covariance(data: &Data) -> Result<Vec<f64>> {
     let cov = covariance(data);
     let (values, vectors) = crate::linalg::symmetric_eigen(cov.as_ref(), "mahalanobis covariance")?;
     let (largest, smallest) = (values[0], values[d - 1]);
-    if !(smallest > largest * d as f64 * f64::EPSILON) {
+    // `<=` would let a NaN eigenvalue through.
+    if smallest.partial_cmp(&(largest * d as f64 * f64::EPSILON)) != Some(std::cmp::Ordering::Greater) {
         return Err(Error::param(
             "metric",
             "mahalanobis",
