@@ -152,7 +152,6 @@ fn invalid_parameters_name_themselves() {
     assert!(build_err(Umap::builder().spread(0.0)).contains("`spread`"));
     assert!(build_err(Umap::builder().learning_rate(-1.0)).contains("`learning_rate`"));
     assert!(build_err(Umap::builder().set_op_mix_ratio(1.5)).contains("`set_op_mix_ratio`"));
-    assert!(build_err(Umap::builder().n_epochs(0)).contains("`n_epochs`"));
     assert!(build_err(Umap::builder().threads(0)).contains("`threads`"));
     assert!(build_err(Umap::builder().repulsion_strength(f32::NAN)).contains("`repulsion_strength`"));
     let mut p = UmapParams { a: Some(1.0), ..Default::default() };
@@ -230,4 +229,51 @@ fn supervision_separates_labelled_classes() {
     let e = umap.fit_supervised(&data, &UmapTarget::Categorical(vec![0; 10]), None, &NoProgress).unwrap_err().to_string();
     assert!(e.contains("`y`"), "{e}");
     assert!(Umap::builder().target_weight(1.5).build().unwrap_err().to_string().contains("`target_weight`"));
+}
+
+/// 60 points in two loose clusters, 3 columns.
+fn two_clusters() -> Vec<f32> {
+    let s = unfold_learn::rng::SeedSource::new(Some(4));
+    (0..180).map(|i| (s.value(0, i) % 1000) as f32 / 100.0 + if i >= 90 { 30.0 } else { 0.0 }).collect()
+}
+
+#[test]
+fn zero_epochs_return_the_initialisation_scaled_as_umap_learn() {
+    let x = two_clusters();
+    let data = Data::from_row_major(&x, 60, 3).unwrap();
+    let init: Vec<f32> = (0..120).map(|i| ((i * 37) % 61) as f32 - 20.0).collect();
+    let model = Umap::builder().n_neighbors(5).n_epochs(0).init(UmapInit::Array(init.clone())).seed(1).build().unwrap().fit(&data).unwrap();
+    // umap-learn maps each column of the initialisation onto [0, 10] and, with no epochs, stops.
+    for d in 0..2 {
+        let col: Vec<f32> = init.iter().skip(d).step_by(2).copied().collect();
+        let (lo, hi) = col.iter().fold((f32::MAX, f32::MIN), |(l, h), &v| (l.min(v), h.max(v)));
+        for (i, &v) in col.iter().enumerate() {
+            let want = 10.0 * (v - lo) / (hi - lo);
+            assert!((model.embedding().row(i)[d] - want).abs() < 1e-5, "point {i} column {d}");
+        }
+    }
+}
+
+#[test]
+fn constant_init_columns_are_refused_by_name() {
+    let x = two_clusters();
+    let data = Data::from_row_major(&x, 60, 3).unwrap();
+    for (init, col) in [(vec![0.0f32; 120], 0), ((0..120).map(|i| if i % 2 == 0 { i as f32 } else { 3.0 }).collect(), 1)] {
+        let e = Umap::builder().n_neighbors(5).init(UmapInit::Array(init)).build().unwrap().fit(&data).unwrap_err().to_string();
+        assert!(e.contains(&format!("column {col} is constant")) && e.contains("`init`"), "{e}");
+    }
+}
+
+#[test]
+fn extreme_curves_give_finite_output_or_name_the_parameter() {
+    let x = two_clusters();
+    let data = Data::from_row_major(&x, 60, 3).unwrap();
+    // a = 100, b = 20: d^(2b) overflows float32 for d > 9; umap-learn stays finite.
+    let params = UmapParams { n_neighbors: 5, a: Some(100.0), b: Some(20.0), seed: Some(2), ..Default::default() };
+    let model = Umap::new(params).unwrap().fit(&data).unwrap();
+    let y = model.embedding();
+    assert!((0..60).all(|i| y.row(i).iter().all(|v| v.is_finite())));
+    // spread = 1e-30: the fitted `a` is beyond float32; the error names spread, not `a`.
+    let e = Umap::builder().n_neighbors(5).spread(1e-30).min_dist(0.0).build().unwrap().fit(&data).unwrap_err().to_string();
+    assert!(e.contains("`spread`") && e.contains("min_dist = 0"), "{e}");
 }

@@ -781,10 +781,12 @@ impl Kernel {
         Kernel { a, b, two_ab: 2.0 * a * b, two_gamma_b: 2.0 * gamma * b }
     }
 
-    /// `−2ab d^{2(b−1)} / (1 + a d^{2b})` for `d2 = d² > 0`, given `d2b = d2^b`.
+    /// `−2ab d^{2(b−1)} / (1 + a d^{2b})` for `d2 = d² > 0`, given `d2b = d2^b`, written as
+    /// `−2ab / (d² (a + d^{−2b}))` so that a steep curve (large `a` or `b`, where `a d^{2b}`
+    /// overflows) gives 0 rather than `∞ / ∞`.
     #[inline(always)]
     fn attraction_with(&self, d2: f32, d2b: f32) -> f32 {
-        -self.two_ab * (d2b / d2) / (self.a * d2b + 1.0)
+        -self.two_ab / (d2 * (self.a + 1.0 / d2b))
     }
 
     /// `2γb / ((0.001 + d²)(1 + a d^{2b}))` for `d2 = d² > 0`.

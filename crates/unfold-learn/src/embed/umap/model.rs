@@ -79,7 +79,7 @@ pub struct UmapParams {
     pub n_components: usize,
     /// Input distance.
     pub metric: Metric,
-    /// Layout epochs; `None`: 500 up to 10,000 points, 200 above.
+    /// Layout epochs; `None`: 500 up to 10,000 points, 200 above; 0 returns the initialisation.
     pub n_epochs: Option<usize>,
     /// Initial SGD step (> 0).
     pub learning_rate: f32,
@@ -171,9 +171,6 @@ impl UmapParams {
         }
         if self.n_components == 0 {
             return Err(Error::param("n_components", 0, "must be at least 1"));
-        }
-        if self.n_epochs == Some(0) {
-            return Err(Error::param("n_epochs", 0, "must be at least 1"));
         }
         finite("learning_rate", self.learning_rate, self.learning_rate > 0.0, "must be a finite number > 0")?;
         finite("spread", self.spread, self.spread > 0.0, "must be a finite number > 0")?;
@@ -410,7 +407,10 @@ impl Umap {
         }
         // umap-learn gives densMAP 200 more epochs by default.
         let n_epochs = p.n_epochs.unwrap_or_else(|| default_epochs(n) + if p.densmap { 200 } else { 0 });
-        prune(&mut graph, n_epochs);
+        // umap-learn prunes only above 10 epochs; below, the layout still never samples them.
+        if n_epochs > 10 {
+            prune(&mut graph, n_epochs);
+        }
         progress.inc(1);
         progress.finish_stage();
         progress.check()?;
@@ -419,7 +419,15 @@ impl Umap {
             (Some(a), Some(b)) => (a, b),
             _ => {
                 let (a, b) = curve::find_ab_params(p.spread as f64, p.min_dist as f64)?;
-                (a as f32, b as f32)
+                let (a32, b32) = (a as f32, b as f32);
+                if !(a32.is_finite() && a32 > 0.0 && b32.is_finite() && b32 > 0.0) {
+                    return Err(Error::param(
+                        "spread",
+                        p.spread,
+                        format!("with min_dist = {} gives the curve a = {a:e}, b = {b:e}, outside float32's range; choose a spread nearer 1", p.min_dist),
+                    ));
+                }
+                (a32, b32)
             }
         };
         let mut warnings = Vec::new();
@@ -436,7 +444,22 @@ impl Umap {
         };
         let ro = (p.densmap || p.output_dens).then(|| densmap::original_radii(&graph, &knn));
         let dens = ro.as_deref().filter(|_| p.densmap).map(|ro| (&p.dens, ro));
-        optimize_layout_densmap(&graph.indptr, &graph.indices, &graph.weights, &mut embedding, dim, &layout, dens, progress)?;
+        // umap-learn returns the initialisation for `n_epochs=0`.
+        if n_epochs > 0 {
+            optimize_layout_densmap(&graph.indptr, &graph.indices, &graph.weights, &mut embedding, dim, &layout, dens, progress)?;
+        }
+        if let Some(i) = embedding.iter().position(|v| !v.is_finite()) {
+            return Err(Error::Numerical {
+                stage: "UMAP layout",
+                message: format!(
+                    "point {} got the coordinate {}; with a = {a}, b = {b}, learning_rate = {}, repulsion_strength = {} the gradients overflow float32: use values nearer umap-learn's defaults",
+                    i / dim,
+                    embedding[i],
+                    p.learning_rate,
+                    p.repulsion_strength
+                ),
+            });
+        }
         let radii = match ro {
             Some(ro) if p.output_dens => Some((ro, densmap::embedding_radii(&graph.indptr, &graph.indices, &embedding, dim, a, b))),
             _ => None,
@@ -478,6 +501,13 @@ impl Umap {
                 Ok(y)
             }
             UmapInit::Array(v) => {
+                if let Some(d) = (0..dim).find(|&d| v.iter().skip(d).step_by(dim).all(|&x| x == v[d])) {
+                    return Err(Error::param(
+                        "init",
+                        format!("array whose column {d} is constant ({})", v[d]),
+                        "must vary along every column: the layout is scaled to [0, 10] per column, as umap-learn does, and a constant column would hold every point on one line",
+                    ));
+                }
                 let mut y = v.clone();
                 min_max_scale(&mut y, dim);
                 Ok(y)
