@@ -489,3 +489,20 @@ def test_cli_whiten_is_pca_only(tmp_path, blobs):
     np.save(tmp_path / "x.npy", blobs)
     done = run_cli("embed", tmp_path / "x.npy", "--method", "umap", "--whiten", "--quiet")
     assert done.returncode == 2 and "--whiten does not apply to --method umap" in done.stderr
+
+
+def test_values_beyond_float32_in_a_float64_file(cli, tmp_path):
+    # 1e39 + 1e30 u: no value fits float32, every centred value and projection does.
+    X = 1e39 + np.random.default_rng(2).random((100, 4)) * 1e30
+    np.save(tmp_path / "x.npy", X)
+    cli("embed", tmp_path / "x.npy", "--save-model", tmp_path / "m.pca", "--quiet", "-o", tmp_path / "y.npy")
+    expected = SkPCA(2, svd_solver="full").fit(X).transform(X)
+    atol = 1e-5 * np.abs(expected).max()
+    np.testing.assert_allclose(np.load(tmp_path / "y.npy"), expected, atol=atol)
+    np.testing.assert_allclose(unfold.PCA(2).fit_transform(X), expected, atol=atol)
+    cli("transform", "--model", tmp_path / "m.pca", tmp_path / "x.npy", "--quiet", "-o", tmp_path / "z.npy")
+    np.testing.assert_array_equal(np.load(tmp_path / "z.npy"), np.load(tmp_path / "y.npy"))
+    # Too far apart for float32 once centred: an error naming it, not "+inf" in the file.
+    np.save(tmp_path / "far.npy", X * 1e9)
+    done = run_cli("embed", tmp_path / "far.npy", "--quiet", "-o", tmp_path / "far.pca.npy")
+    assert done.returncode == 2 and "the PCA embedding does not fit in float32" in done.stderr, done.stderr

@@ -92,7 +92,6 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     outputs.check()?;
     let bars = Bars::new(args.run.quiet);
     let input = Input::load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
-    let data = input.matrix.data()?;
     let mut model_bytes = None;
     let mut radii: Option<Vec<f32>> = None;
     let (embedding, parameters) = match args.method {
@@ -106,13 +105,14 @@ pub fn run(args: EmbedArgs) -> Result<()> {
                 ..PcaParams::default()
             };
             let pca = Pca::new(params)?;
-            // float64 (and 32/64-bit integer) .npy files are fitted in f64: f32 would round them.
+            // float64 (and 32/64-bit integer) .npy files are fitted in f64: f32 would round
+            // them, or overflow beyond 3.4e38.
             let model = match args.input.as_deref().map(unfold_learn::io::read_npy_f64).transpose()?.flatten() {
                 Some((values, n, d)) => {
                     let wide = DataF64::from_row_major(&values, n, d).map_err(|e| e.in_file(input.matrix.path()))?;
                     pca.fit_with_progress(&wide, &bars)?
                 }
-                None => pca.fit_with_progress(&data, &bars)?,
+                None => pca.fit_with_progress(&input.matrix.data()?, &bars)?,
             };
             if args.umap.save_model.is_some() {
                 model_bytes = Some(model.to_bytes()?);
@@ -127,6 +127,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             (model.into_embedding(), params)
         }
         Method::Umap => {
+            let data = input.matrix.data()?;
             let params = args.umap.params(args.dims, args.seed, args.run.threads)?;
             let knn = args.umap.knn_graph(data.n_rows())?;
             let umap = Umap::new(params.clone())?;
@@ -147,7 +148,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             (model.into_embedding(), summary)
         }
     };
-    let (n, k) = (data.n_rows(), args.dims);
+    let (n, k) = (input.matrix.n_rows(), args.dims);
     outputs.write_matrix(out, &embedding, n, k)?;
     if let (Some(o), Some(bytes)) = (model_out, &model_bytes) {
         outputs.write(o, |w| w.write_all(bytes))?;
@@ -167,7 +168,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             "method": name,
             "input": input.display_name(),
             "n": n,
-            "input_dims": data.n_cols(),
+            "input_dims": input.matrix.n_cols(),
             "dims": k,
             "seconds": seconds,
             "output": output.display().to_string(),
@@ -183,7 +184,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             plot += &format!(", model {} ({:.1} MB)", path.display(), bytes.len() as f64 / 1e6);
         }
         bars.note(
-            &format!("{name}: embedded {n} × {} into {k} dimensions in {seconds:.2} s → {}{plot}", data.n_cols(), output.display()),
+            &format!("{name}: embedded {n} × {} into {k} dimensions in {seconds:.2} s → {}{plot}", input.matrix.n_cols(), output.display()),
         );
     }
     Ok(())

@@ -57,17 +57,27 @@ pub fn run(args: TransformArgs) -> Result<()> {
     let model = Model::from_bytes(&bytes).map_err(|e| e.in_file(&args.model))?;
     let bars = Bars::new(args.run.quiet);
     let input = Input::load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
-    let data = input.matrix.data()?;
-    let placing = Instant::now();
+    // The placing time starts once the rows are read and validated.
+    let placing;
     let embedding = match &model {
-        Model::Umap(umap) => unfold_learn::threads::install(args.run.threads, || umap.transform_with(&data, None, &bars))??,
+        Model::Umap(umap) => {
+            let data = input.matrix.data()?;
+            placing = Instant::now();
+            unfold_learn::threads::install(args.run.threads, || umap.transform_with(&data, None, &bars))??
+        }
         Model::Pca(pca) => match args.input.as_deref().map(unfold_learn::io::read_npy_f64).transpose()?.flatten() {
-            // float64 (and 32/64-bit integer) .npy files are projected in f64, as they were fitted.
+            // float64 (and 32/64-bit integer) .npy files are projected in f64, as they were
+            // fitted: f32 would round them, or overflow beyond 3.4e38.
             Some((values, n, d)) => {
                 let wide = DataF64::from_row_major(&values, n, d).map_err(|e| e.in_file(input.matrix.path()))?;
+                placing = Instant::now();
                 unfold_learn::threads::install(args.run.threads, || pca.transform(&wide))??
             }
-            None => unfold_learn::threads::install(args.run.threads, || pca.transform(&data))??,
+            None => {
+                let data = input.matrix.data()?;
+                placing = Instant::now();
+                unfold_learn::threads::install(args.run.threads, || pca.transform(&data))??
+            }
         },
     };
     let transform_seconds = placing.elapsed().as_secs_f64();
