@@ -277,3 +277,13 @@ fn extreme_curves_give_finite_output_or_name_the_parameter() {
     let e = Umap::builder().n_neighbors(5).spread(1e-30).min_dist(0.0).build().unwrap().fit(&data).unwrap_err().to_string();
     assert!(e.contains("`spread`") && e.contains("min_dist = 0"), "{e}");
 }
+
+#[test]
+fn data_too_large_for_float32_distances_names_the_overflow() {
+    // Values near 1e20 are finite in float32, but their squared differences (1e40) are not.
+    let x: Vec<f32> = two_clusters().iter().map(|v| v * 1e19).collect();
+    let data = Data::from_row_major(&x, 60, 3).unwrap();
+    let e = Umap::builder().n_neighbors(5).seed(1).build().unwrap().fit(&data).unwrap_err().to_string();
+    assert!(e.contains("overflow float32") && e.contains("divide the data"), "{e}");
+    assert!(!e.contains("kNN graph row"), "{e}");
+}

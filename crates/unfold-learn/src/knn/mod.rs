@@ -206,13 +206,32 @@ impl KnnGraph {
 /// asks to stop.
 pub fn knn_graph(data: &Data, params: &KnnParams, progress: &dyn Progress) -> Result<KnnGraph> {
     params.validate(data.n_rows(), data.n_cols())?;
-    crate::threads::install(params.threads, || {
+    let graph = crate::threads::install(params.threads, || {
         let metric = params.metric.fitted(data)?;
         match params.resolved_algorithm(data.n_rows()) {
             KnnAlgorithm::Exact => exact::exact_knn(data, params.k, &metric, progress),
             _ => nndescent::nn_descent(data, &KnnParams { metric, ..params.clone() }, progress),
         }
-    })?
+    })?;
+    graph.map_err(|e| match e {
+        Error::InvalidData(_) => float32_overflow(data).unwrap_or(e),
+        e => e,
+    })
+}
+
+/// The error for data so large that distances computed in `f32` overflow (a finite input whose
+/// graph came out with an infinite distance), or `None` when the values are not that large.
+fn float32_overflow(data: &Data) -> Option<Error> {
+    let max = data.as_slice().iter().fold(0.0f64, |m, &v| m.max((v as f64).abs()));
+    // A squared difference of two rows reaches d · (2 max)².
+    let bound = data.n_cols() as f64 * (2.0 * max).powi(2);
+    (bound > f32::MAX as f64).then(|| {
+        Error::InvalidData(format!(
+            "distances between rows overflow float32: the data's values reach {max:e} in {} columns, so squared distances can exceed {:e}; divide the data by a constant first (e.g. its largest absolute value), which keeps every neighbour",
+            data.n_cols(),
+            f32::MAX
+        ))
+    })
 }
 
 /// [`knn_graph`] without progress reporting.
