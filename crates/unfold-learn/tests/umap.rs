@@ -287,3 +287,15 @@ fn data_too_large_for_float32_distances_names_the_overflow() {
     assert!(e.contains("overflow float32") && e.contains("divide the data"), "{e}");
     assert!(!e.contains("kNN graph row"), "{e}");
 }
+
+#[test]
+fn points_cut_off_by_the_disconnection_distance_are_warned_about() {
+    // The isolated point lies 1000 from everything; a disconnection distance of 500 removes all
+    // its neighbours, as umap-learn would, which warns about the disconnected vertex.
+    let x = blobs_and_outlier();
+    let data = Data::from_row_major(&x, 121, 4).unwrap();
+    let model = Umap::builder().n_neighbors(5).n_epochs(20).disconnection_distance(500.0).seed(3).build().unwrap().fit(&data).unwrap();
+    assert!(model.warnings().iter().any(|w| w.contains("(1 of 121) were disconnected") && w.contains("disconnection_distance = 500")), "{:?}", model.warnings());
+    let model = Umap::builder().n_neighbors(5).n_epochs(20).seed(3).build().unwrap().fit(&data).unwrap();
+    assert!(model.warnings().iter().all(|w| !w.contains("disconnected")), "{:?}", model.warnings());
+}

@@ -431,6 +431,9 @@ impl Umap {
             }
         };
         let mut warnings = Vec::new();
+        if let Some(w) = disconnected_warning(&graph, p.resolved_disconnection()) {
+            warnings.push(w);
+        }
         let mut embedding = self.initialise(data, &graph, seeds.value(STAGE_INIT, 0), &mut warnings, progress)?;
         progress.check()?;
         let layout = LayoutParams {
@@ -520,6 +523,20 @@ const STAGE_KNN: u64 = 1;
 const STAGE_INIT: u64 = 2;
 const STAGE_LAYOUT: u64 = 3;
 const STAGE_TARGET: u64 = 4;
+
+/// umap-learn's warning when its disconnection distance has left points without any edge: they
+/// keep their initial coordinates, apart from the rest.
+fn disconnected_warning(graph: &FuzzyGraph, disconnection: Option<f32>) -> Option<String> {
+    let d = disconnection?;
+    let isolated = (0..graph.n).filter(|&i| graph.weights[graph.indptr[i]..graph.indptr[i + 1]].iter().all(|&w| w <= 0.0)).count();
+    (isolated > 0).then(|| {
+        let how = if isolated as f64 <= 0.1 * graph.n as f64 { "a few of" } else { "a large number of" };
+        format!(
+            "{how} the points ({isolated} of {}) were disconnected from the manifold: disconnection_distance = {d} removed all their neighbours, so they keep their initial coordinates; raise disconnection_distance or remove those points",
+            graph.n
+        )
+    })
+}
 
 /// Maps each column onto `[0, 10]`, as umap-learn does to every initialisation.
 fn min_max_scale(y: &mut [f32], dim: usize) {
