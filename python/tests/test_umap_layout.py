@@ -48,3 +48,23 @@ def test_digits_tutorial_matches_umap_learn_quality():
     X, params, seeds = CASES["digits_tutorial"]
     emb = unfold.UMAP(random_state=seeds[0], **params).fit_transform(X)
     assert trustworthiness(X, emb, n_neighbors=5) >= REFERENCE["cases"]["digits_tutorial"]["min_trustworthiness"] - 0.002
+
+
+def test_unique_embeds_each_distinct_row_once_and_copies_share_it():
+    rng = np.random.default_rng(3)
+    base = rng.normal(size=(120, 6))
+    X = np.vstack([base, base[:40], base[:40]])  # 80 copies of the first 40 rows
+    order = rng.permutation(len(X))
+    X = X[order]
+    reducer = unfold.UMAP(n_neighbors=10, unique=True, random_state=5, n_epochs=50)
+    emb = reducer.fit_transform(X)
+    assert emb.shape == (200, 2)
+    distinct, inverse = np.unique(X, axis=0, return_inverse=True)
+    assert reducer.graph_.shape == (120, 120)
+    # Every copy of a row has that row's coordinates: the fit of the distinct rows, spread back.
+    reference = unfold.UMAP(n_neighbors=10, random_state=5, n_epochs=50).fit_transform(distinct)
+    np.testing.assert_array_equal(emb, reference[inverse.reshape(-1)])
+    # Without unique, the copies are separate points of the graph.
+    assert unfold.UMAP(n_neighbors=10, random_state=5, n_epochs=50).fit(X).graph_.shape == (200, 200)
+    with pytest.raises(ValueError, match="init has 3 rows but X has 200"):
+        unfold.UMAP(unique=True, init=np.zeros((3, 2))).fit(X)

@@ -171,6 +171,11 @@ class UMAP(UnfoldTransformer):
     disconnection_distance : float or None, default=None
         Neighbours at this distance or farther are cut; None: 2 for 'cosine' and
         'correlation', 1 for 'jaccard', no cut otherwise (umap-learn's defaults).
+    unique : bool, default=False
+        Embed each distinct row once, then give every copy of a row its coordinates (as
+        umap-learn's ``unique``): with many duplicates, copies of one row would otherwise be
+        laid out in different places. ``graph_`` then covers the distinct rows, in the order
+        of ``numpy.unique(X, axis=0)``.
     n_jobs : int or None, default=-1
         Worker threads; None or -1 uses all cores, and larger counts are capped at the number
         of cores. Results do not depend on it.
@@ -259,6 +264,7 @@ class UMAP(UnfoldTransformer):
         dens_var_shift=0.1,
         output_dens=False,
         disconnection_distance=None,
+        unique=False,
     ):
         self.n_neighbors = n_neighbors
         self.n_components = n_components
@@ -288,16 +294,32 @@ class UMAP(UnfoldTransformer):
         self.dens_var_shift = dens_var_shift
         self.output_dens = output_dens
         self.disconnection_distance = disconnection_distance
+        self.unique = unique
 
     def _fit_core(self, X, *, y, seed, threads, verbose):
         target_metric = as_metric(self.target_metric, "target_metric")
         labels, values = (None, None) if y is None else _supervision_target(y, X.shape[0], target_metric)
+        # With `unique`, the distinct rows are fitted, in numpy.unique's order as umap-learn does,
+        # and `_unique_inverse` maps every row to its distinct row (read by _fitted_attributes).
+        self._unique_inverse = None
+        init = self.init
+        if self.unique:
+            _, index, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
+            if len(index) < X.shape[0]:
+                self._unique_inverse = inverse.reshape(-1)
+                X = np.ascontiguousarray(X[index])
+                labels = None if labels is None else labels[index]
+                values = None if values is None else values[index]
+                if not isinstance(init, str):
+                    init = as_matrix(init, "init")
+                    if init.shape[0] != inverse.size:
+                        raise ValueError(f"init has {init.shape[0]} rows but X has {inverse.size}: give one starting point per row of X")
+                    init = init[index]
         target_n_neighbors = self.target_n_neighbors
         if target_n_neighbors == -1:
             target_n_neighbors = None
         elif target_n_neighbors is not None:
             target_n_neighbors = as_count(target_n_neighbors, "target_n_neighbors")
-        init = self.init
         if not isinstance(init, str):
             init = as_matrix(init, "init")
         n_epochs = None if self.n_epochs is None else as_count(self.n_epochs, "n_epochs")
@@ -336,19 +358,25 @@ class UMAP(UnfoldTransformer):
 
     def _fitted_attributes(self, model):
         a, b = model.ab
-        return {"embedding_": model.embedding, "_a": a, "_b": b}
+        embedding = model.embedding
+        inverse = getattr(self, "_unique_inverse", None)
+        if inverse is not None:
+            embedding = embedding[inverse]
+        return {"embedding_": embedding, "_a": a, "_b": b}
 
     def _after_fit(self, X, model):
         for message in model.warnings:
             warnings.warn(message, UserWarning, stacklevel=4)
         indptr, indices, weights = model.graph
-        n = X.shape[0]
+        n = len(indptr) - 1
         from scipy.sparse import csr_matrix
 
         self.graph_ = csr_matrix((weights, indices, indptr), shape=(n, n))
         radii = model.radii
         if radii is not None:
             self.rad_orig_, self.rad_emb_ = radii
+            if self._unique_inverse is not None:
+                self.rad_orig_, self.rad_emb_ = self.rad_orig_[self._unique_inverse], self.rad_emb_[self._unique_inverse]
         else:
             for name in ("rad_orig_", "rad_emb_"):
                 self.__dict__.pop(name, None)
