@@ -590,7 +590,7 @@ fn clipped_moves<const D: usize>(diff: &mut [f32], len: usize, b: f32, clip: f32
         let mut c = [0f32; LANES];
         for l in 0..LANES {
             let v = coef(d2[l].max(f32::MIN_POSITIVE), pw[l]);
-            c[l] = if d2[l] > 0.0 { v } else { 0.0 };
+            c[l] = if d2[l] > 0.0 { finite(v) } else { 0.0 };
         }
         for (d, xd) in x.iter_mut().enumerate() {
             for l in 0..LANES {
@@ -692,13 +692,13 @@ fn edge_move<const D: usize>(problem: &Problem, set: &EdgeSet, negatives: usize,
             let x = d2[l].max(f32::MIN_POSITIVE);
             pw[l] = pow(x, kernel.b);
             let rep = kernel.two_gamma_b / ((0.001 + x) * (kernel.a * pw[l] + 1.0));
-            coef[l] = if d2[l] > 0.0 { alpha * rep * live[l] } else { 0.0 };
+            coef[l] = if d2[l] > 0.0 { finite(alpha * rep * live[l]) } else { 0.0 };
         }
         let clip = [clip_all; LANES];
         let mut dens = 0.0;
         if lane0 == 0 {
             let x = d2[0];
-            coef[0] = if x > 0.0 { alpha * kernel.attraction_with(x, pw[0]) } else { 0.0 };
+            coef[0] = if x > 0.0 { finite(alpha * kernel.attraction_with(x, pw[0])) } else { 0.0 };
             dens = step.dens_coefficient(v, k, set.weights[e], x, pw[0]);
         }
         for d in 0..D {
@@ -740,7 +740,7 @@ fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim:
                     let d2 = sq_dist(start, yk);
                     if d2 > 0.0 {
                         let d2b = pow(d2, kernel.b);
-                        let c = alpha * kernel.attraction_with(d2, d2b);
+                        let c = finite(alpha * kernel.attraction_with(d2, d2b));
                         let dens = step.dens_coefficient(v, k, set.weights[e], d2, d2b);
                         for ((p, &s0), &q) in cur.iter_mut().zip(start.iter()).zip(yk) {
                             *p += (c * (s0 - q)).clamp(-clip, clip) + alpha * (dens * (s0 - q)).clamp(-CLIP, CLIP);
@@ -755,7 +755,7 @@ fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim:
                         let ym = &reference[m * dim..(m + 1) * dim];
                         let d2 = sq_dist(start, ym);
                         if d2 > 0.0 && !(problem.own_index && m == v) {
-                            let c = alpha * kernel.repulsion(d2);
+                            let c = finite(alpha * kernel.repulsion(d2));
                             for ((p, &s0), &q) in cur.iter_mut().zip(start.iter()).zip(ym) {
                                 *p += (c * (s0 - q)).clamp(-clip, clip);
                             }
@@ -800,6 +800,14 @@ impl Kernel {
     fn repulsion_with(&self, d2: f32, d2b: f32) -> f32 {
         self.two_gamma_b / ((0.001 + d2) * (self.a * d2b + 1.0))
     }
+}
+
+/// `c` with an infinite value replaced by the largest finite one of its sign: on a steep curve
+/// (large `a` or `b`) a coefficient can overflow, and `∞ · 0` along a coordinate where the two
+/// points agree would be NaN; the largest finite coefficient still clips to the full step.
+#[inline(always)]
+fn finite(c: f32) -> f32 {
+    c.clamp(-f32::MAX, f32::MAX)
 }
 
 /// `x^y` for `x > 0` as `2^(y log₂ x)` with short polynomials: relative error below 5e-6 over
