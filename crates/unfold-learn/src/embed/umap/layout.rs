@@ -302,12 +302,16 @@ impl<'a> Problem<'a> {
         Problem { indptr, indices, parts, own, edge_keys, mirror: symmetric, own_index: symmetric, dens }
     }
 
-    /// The sub-epochs whose edges a row samples in sub-epoch `part`, each with its number of
-    /// negative samples: its own edges of `part`, and in a fit, as mirrors, its edges that
+    /// In a fit, the part whose edges a row pulls as mirrors in sub-epoch `part`: its edges that
     /// their other ends sample then, those of the sub-epoch half an epoch away.
+    fn mirror_part(&self, part: usize) -> Option<usize> {
+        self.mirror.then_some((part + self.parts / 2) % self.parts)
+    }
+
+    /// The parts whose edges a row samples in sub-epoch `part`, each with its number of negative
+    /// samples: its own edges of `part`, then its mirrored ones (without negative samples).
     fn sampled_parts(&self, part: usize, negatives: usize) -> impl Iterator<Item = (usize, usize)> {
-        let mirror = self.mirror.then_some(((part + self.parts / 2) % self.parts, 0));
-        std::iter::once((part, negatives)).chain(mirror)
+        std::iter::once((part, negatives)).chain(self.mirror_part(part).map(|p| (p, 0)))
     }
 }
 
@@ -499,9 +503,8 @@ struct Batch {
 #[multiversion(targets("x86_64+avx2+fma"))]
 fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut [[f32; D]], reference: &[[f32; D]], step: &Step, batch: &mut Batch) {
     let Batch { due, due_mirror, pulls, pushes, sums } = batch;
-    let mut parts = problem.sampled_parts(step.part, 0).map(|(part, _)| part);
-    let own = due.list(&problem.own, first, cur.len(), parts.next().unwrap_or(step.part), step.epoch);
-    let mirrored: &[u32] = match parts.next() {
+    let own = due.list(&problem.own, first, cur.len(), step.part, step.epoch);
+    let mirrored: &[u32] = match problem.mirror_part(step.part) {
         Some(part) => due_mirror.list(&problem.own, first, cur.len(), part, step.epoch),
         None => &[],
     };
@@ -641,18 +644,18 @@ fn rows_pass<const D: usize>(problem: &Problem, first: usize, cur: &mut [[f32; D
         for &e in due.list(&problem.own, first, cur.len(), part, step.epoch) {
             let v = problem.own.row_of[e as usize] as usize;
             let i = v - first;
-            cur[i] = edge_move::<D>(problem, &problem.own, negatives, v, e as usize, cur[i], reference, step);
+            cur[i] = edge_move::<D>(problem, negatives, v, e as usize, cur[i], reference, step);
         }
     }
 }
 
-/// Row `v` at `start` after its sampled edge `e` of `set`: the pull toward the other end and the
-/// pushes from `negatives` negative samples of the edge, all computed from `start`, in batches of [`LANES`]
-/// independent lanes (lane 0 of the first batch is the pull) that the compiler vectorises,
-/// clipped one by one, and added.
+/// Row `v` at `start` after its sampled edge `e`: the pull toward the other end and the pushes
+/// from `negatives` negative samples of the edge (0 for a mirrored edge), all computed from
+/// `start`, in batches of [`LANES`] independent lanes (lane 0 of the first batch is the pull)
+/// that the compiler vectorises, clipped one by one, and added.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn edge_move<const D: usize>(problem: &Problem, set: &EdgeSet, negatives: usize, v: usize, e: usize, start: [f32; D], reference: &[[f32; D]], step: &Step) -> [f32; D] {
+fn edge_move<const D: usize>(problem: &Problem, negatives: usize, v: usize, e: usize, start: [f32; D], reference: &[[f32; D]], step: &Step) -> [f32; D] {
+    let set = &problem.own;
     let n_ref = reference.len();
     let (alpha, kernel, r) = (step.alpha, step.kernel, negatives);
     let clip_all = alpha * CLIP;
