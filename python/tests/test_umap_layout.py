@@ -68,3 +68,9 @@ def test_unique_embeds_each_distinct_row_once_and_copies_share_it():
     assert unfold.UMAP(n_neighbors=10, random_state=5, n_epochs=50).fit(X).graph_.shape == (200, 200)
     with pytest.raises(ValueError, match="init has 3 rows but X has 200"):
         unfold.UMAP(unique=True, init=np.zeros((3, 2))).fit(X)
+
+
+def test_unique_refuses_precomputed_distances_by_name():
+    D = np.abs(np.subtract.outer(np.arange(20.0), np.arange(20.0)))
+    with pytest.raises(ValueError, match="unique=True does not apply to metric='precomputed'"):
+        unfold.UMAP(unique=True, metric="precomputed", n_neighbors=5).fit(D)

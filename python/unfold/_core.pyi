@@ -61,17 +61,6 @@ def fit_pca(
     verbose: bool,
 ) -> PcaModel: ...
 
-def fit_pca(
-    x: F32Matrix,
-    *,
-    n_components: int,
-    svd_solver: str,
-    n_oversamples: int,
-    iterated_power: Optional[int],
-    seed: Optional[int],
-    threads: Optional[int],
-    verbose: bool,
-) -> PcaModel: ...
 class UmapModel:
     @property
     def embedding(self) -> F32Matrix: ...

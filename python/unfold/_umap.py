@@ -303,6 +303,10 @@ class UMAP(UnfoldTransformer):
         # and `_unique_inverse` maps every row to its distinct row (read by _fitted_attributes).
         self._unique_inverse = None
         init = self.init
+        if not isinstance(init, str):
+            init = as_matrix(init, "init")
+        if self.unique and as_metric(self.metric) == "precomputed":
+            raise ValueError("unique=True does not apply to metric='precomputed': X is a square matrix of distances, whose rows cannot be reduced without its columns")
         if self.unique:
             _, index, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
             if len(index) < X.shape[0]:
@@ -311,7 +315,6 @@ class UMAP(UnfoldTransformer):
                 labels = None if labels is None else labels[index]
                 values = None if values is None else values[index]
                 if not isinstance(init, str):
-                    init = as_matrix(init, "init")
                     if init.shape[0] != inverse.size:
                         raise ValueError(f"init has {init.shape[0]} rows but X has {inverse.size}: give one starting point per row of X")
                     init = init[index]
@@ -320,8 +323,6 @@ class UMAP(UnfoldTransformer):
             target_n_neighbors = None
         elif target_n_neighbors is not None:
             target_n_neighbors = as_count(target_n_neighbors, "target_n_neighbors")
-        if not isinstance(init, str):
-            init = as_matrix(init, "init")
         n_epochs = None if self.n_epochs is None else as_count(self.n_epochs, "n_epochs")
         return _core.fit_umap(
             X,

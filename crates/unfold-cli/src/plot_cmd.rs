@@ -20,7 +20,7 @@ use crate::plot::{Categories, ScatterSpec, scatter_png};
   unfold plot coords.csv -o coords.png --title \"my embedding\" --width 1600 --height 1200
   unfold plot y.npy --labels meta.csv --labels-column cell_type -o y.png --json
 
---json prints one JSON object: output, n, seconds.")]
+--json prints one JSON object: task, input, output, n, seconds.")]
 pub struct PlotArgs {
     /// The embedding: .npy, .csv or .tsv with 2 (or more; the first two are drawn) columns.
     pub embedding: PathBuf,
