@@ -29,9 +29,9 @@ pub fn renamed(e: Error, core: &str, python: &'static str) -> Error {
     }
 }
 
-/// The values of a 2-d float32 array, row-major: borrowed when the array is C-contiguous
-/// (the Python layer makes it so), copied otherwise.
-pub fn row_major<'a>(x: &'a PyReadonlyArray2<'_, f32>) -> (Cow<'a, [f32]>, usize, usize) {
+/// The values of a 2-d array, row-major: borrowed when the array is C-contiguous (the Python
+/// layer makes it so), copied otherwise.
+pub fn row_major<'a, T: numpy::Element + Copy>(x: &'a PyReadonlyArray2<'_, T>) -> (Cow<'a, [T]>, usize, usize) {
     let shape = x.shape();
     let (n, d) = (shape[0], shape[1]);
     match x.as_slice() {

@@ -9,9 +9,8 @@
 //! class passes float64 for data float32 cannot hold exactly), so offsets such as `10⁶ + 10⁻³ u`
 //! survive until the core centres them.
 
-use std::borrow::Cow;
 
-use numpy::{PyArray1, PyArray2, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
@@ -45,26 +44,17 @@ impl<'py> Array<'py> {
     }
 }
 
-/// The values of a 2-d array, row-major: borrowed when C-contiguous, copied otherwise.
-fn row_major<'a, T: numpy::Element + Copy>(x: &'a PyReadonlyArray2<'_, T>) -> (Cow<'a, [T]>, usize, usize) {
-    let shape = x.shape();
-    match x.as_slice() {
-        Ok(s) => (Cow::Borrowed(s), shape[0], shape[1]),
-        Err(_) => (Cow::Owned(x.as_array().iter().copied().collect()), shape[0], shape[1]),
-    }
-}
-
 /// Runs `$body` with `$data` bound to the validated core input (`Data` or `DataF64`) of `$array`.
 macro_rules! with_rows {
     ($array:expr, |$data:ident| $body:expr) => {
         match $array {
             Array::F32(a) => {
-                let (values, n, d) = row_major(&a);
+                let (values, n, d) = convert::row_major(&a);
                 let $data = Data::from_row_major(&values, n, d).map_err(to_py_err)?;
                 $body
             }
             Array::F64(a) => {
-                let (values, n, d) = row_major(&a);
+                let (values, n, d) = convert::row_major(&a);
                 let $data = DataF64::from_row_major(&values, n, d).map_err(to_py_err)?;
                 $body
             }

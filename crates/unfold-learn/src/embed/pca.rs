@@ -278,12 +278,9 @@ impl Pca {
     fn solver_for(&self, n: usize, d: usize) -> PcaSolver {
         match self.params.components {
             PcaComponents::Count => self.params.solver.resolve(n, d, self.params.n_components),
-            // scikit-learn: a fraction or "mle" never picks the randomized solver.
-            _ => match self.params.solver {
-                PcaSolver::Auto if d <= 1000 && n >= 10 * d => PcaSolver::CovarianceEigh,
-                PcaSolver::Auto => PcaSolver::Full,
-                s => s,
-            },
+            // scikit-learn: a fraction or "mle" is chosen from all min(n, d) components, so
+            // the automatic choice is never the randomized solver.
+            _ => self.params.solver.resolve(n, d, n.min(d)),
         }
     }
 
