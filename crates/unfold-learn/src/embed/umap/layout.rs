@@ -592,8 +592,10 @@ fn clipped_moves<const D: usize>(diff: &mut [f32], len: usize, b: f32, clip: f32
         }
         let mut c = [0f32; LANES];
         for l in 0..LANES {
-            let v = coef(d2[l].max(f32::MIN_POSITIVE), pw[l]);
-            c[l] = if d2[l] > 0.0 { finite(v) } else { 0.0 };
+            // `finite` outside the condition: inside, the compiler moved the coefficient's
+            // divisions into a branch and computed them lane by lane, a third slower.
+            let v = finite(coef(d2[l].max(f32::MIN_POSITIVE), pw[l]));
+            c[l] = if d2[l] > 0.0 { v } else { 0.0 };
         }
         for (d, xd) in x.iter_mut().enumerate() {
             for l in 0..LANES {
@@ -695,7 +697,8 @@ fn edge_move<const D: usize>(problem: &Problem, negatives: usize, v: usize, e: u
             let x = d2[l].max(f32::MIN_POSITIVE);
             pw[l] = pow(x, kernel.b);
             let rep = kernel.two_gamma_b / ((0.001 + x) * (kernel.a * pw[l] + 1.0));
-            coef[l] = if d2[l] > 0.0 { finite(alpha * rep * live[l]) } else { 0.0 };
+            let c = finite(alpha * rep * live[l]);
+            coef[l] = if d2[l] > 0.0 { c } else { 0.0 };
         }
         let clip = [clip_all; LANES];
         let mut dens = 0.0;
