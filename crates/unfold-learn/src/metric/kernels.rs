@@ -290,6 +290,14 @@ pub(crate) fn sq_euclidean(a: &[f32], b: &[f32]) -> f32 {
 /// `Σ a·b`, vectorised.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    dot_inline(a, b)
+}
+
+/// [`dot`] inlined into the caller, with the same result bit for bit: for short rows in a loop
+/// of a caller that is multiversioned itself, where the call and its dispatch would cost more
+/// than the sum.
+#[inline(always)]
+pub(crate) fn dot_inline(a: &[f32], b: &[f32]) -> f32 {
     lane_sum(a, b, |x, y| x * y)
 }
 

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-pub(crate) use kernels::{Kernel, KernelVisitor, dot};
+pub(crate) use kernels::{Kernel, KernelVisitor, dot, dot_inline};
 #[cfg(test)]
 use kernels::sq_euclidean;
 use kernels::{Boolean, BrayCurtis, Canberra, Chebyshev, Hamming, Haversine, Hellinger, Jaccard, Manhattan, Minkowski, OneMinusDot, SqEuclidean};
