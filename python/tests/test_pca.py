@@ -150,7 +150,9 @@ def test_errors_name_the_problem(blobs):
         unfold.PCA(svd_solver="arpack").fit(blobs)
     with pytest.raises(TypeError, match="iterated_power must be an int, got str 'fast'"):
         unfold.PCA(iterated_power="fast").fit(blobs)
-    with pytest.raises(ValueError, match="PCA needs at least 2 rows, but the data has 1"):
+    # scikit-learn fits one sample and reports NaN variances; unfold refuses, in the wording
+    # scikit-learn's estimator checks accept ("n_samples = 1").
+    with pytest.raises(ValueError, match=r"PCA needs at least 2 rows \(its variances divide by n_samples − 1\), but the data has n_samples = 1"):
         unfold.PCA(n_components=1).fit(blobs[:1])
     pca = unfold.PCA(n_components=2).fit(blobs)
     with pytest.raises(ValueError, match="X has 5 features, but PCA is expecting 6 features as input"):
@@ -331,6 +333,19 @@ def test_a_large_offset_keeps_its_digits(solver):
     # And it is the same PCA as of the data without the offset and scale.
     base = SkPCA(2, svd_solver="full").fit((X - 1e6) * 1e3)
     np.testing.assert_allclose(ours.explained_variance_ratio_, base.explained_variance_ratio_, rtol=1e-5)
+
+
+@pytest.mark.parametrize("n_oversamples", [2**62, 2**64 - 1])
+def test_oversampling_beyond_the_data_is_the_full_sketch(blobs, n_oversamples):
+    # n_components + n_oversamples overflowed 64 bits; any n_oversamples of at least
+    # min(n_samples, n_features) - n_components gives the full-width sketch, hence the exact PCA.
+    fit = lambda extra: unfold.PCA(3, svd_solver="randomized", n_oversamples=extra, random_state=2).fit(blobs)  # noqa: E731
+    huge, full = fit(n_oversamples), fit(min(blobs.shape) - 3)
+    np.testing.assert_array_equal(huge.components_, full.components_)
+    np.testing.assert_array_equal(huge.embedding_, full.embedding_)
+    ref = SkPCA(3, svd_solver="full").fit(blobs.astype(np.float64))
+    np.testing.assert_allclose(huge.explained_variance_ratio_, ref.explained_variance_ratio_, rtol=1e-5)
+    np.testing.assert_allclose(np.abs(huge.components_ @ ref.components_.T), np.eye(3), atol=1e-4)
 
 
 def test_results_that_do_not_fit_raise():
