@@ -454,6 +454,25 @@ def test_cli_fits_float64_files_in_float64(cli, tmp_path):
     np.testing.assert_array_equal(got, unfold.PCA(2).fit_transform(X))
 
 
+@pytest.mark.parametrize("ext, sep", [(".csv", ","), (".tsv", "\t"), (".txt", " ")])
+def test_cli_fits_text_files_in_float64(cli, tmp_path, ext, sep):
+    # Text holds decimals, not float32: 1e6 + 1e-3 u read as float32 was a constant matrix.
+    X = np.random.default_rng(0).random((200, 5)) * 1e-3 + 1e6
+    np.savetxt(tmp_path / f"x{ext}", X, delimiter=sep, fmt="%.17g")
+    done = cli("embed", tmp_path / f"x{ext}", "--quiet", "--json", "--save-model", tmp_path / "m.pca", "-o", tmp_path / "y.npy")
+    import json
+
+    ref = SkPCA(2, svd_solver="full").fit(X)
+    summary = json.loads(done.stdout)
+    np.testing.assert_allclose(summary["parameters"]["explained_variance_ratio"], ref.explained_variance_ratio_, rtol=1e-6)
+    expected = ref.transform(X)
+    got = np.load(tmp_path / "y.npy")
+    np.testing.assert_allclose(got, expected, atol=1e-5 * np.abs(expected).max())
+    # unfold transform projects text in float64 too.
+    cli("transform", "--model", tmp_path / "m.pca", tmp_path / f"x{ext}", "--quiet", "-o", tmp_path / "t.npy")
+    np.testing.assert_array_equal(np.load(tmp_path / "t.npy"), got)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cli_huge_values_give_sklearns_pca(cli, tmp_path, dtype):
     X = (np.random.default_rng(0).random((200, 5)) * 1e20).astype(dtype)

@@ -61,7 +61,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let metric = Metric::parse(&args.metric)?;
     let demo = args.input.as_os_str() == "demo" && !args.input.exists();
     let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, args.labels.as_deref(), args.labels_column.as_deref())?;
-    let x = input.matrix.data()?;
+    let x = input.data()?;
     let emb = read_matrix(&args.embedding)?;
     let y = emb.data()?;
     if y.n_rows() != x.n_rows() {

@@ -66,7 +66,7 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
     let bars = Bars::new(args.run.quiet);
     let metric = Metric::parse(&args.metric)?;
     let input = Input::load(args.input.as_deref(), None, None)?;
-    let data = input.matrix.data()?;
+    let data = input.data()?;
     let data = match args.pca {
         None => data,
         Some(_) if !matches!(metric, Metric::Euclidean | Metric::SqEuclidean | Metric::Cosine | Metric::Correlation) => {

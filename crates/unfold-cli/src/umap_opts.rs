@@ -82,9 +82,6 @@ pub struct UmapOpts {
     /// The distances that go with --knn.
     #[arg(long, value_name = "DISTANCES.npy", requires = "knn")]
     pub knn_distances: Option<PathBuf>,
-    /// Save the fitted model for `unfold transform`.
-    #[arg(long, value_name = "FILE")]
-    pub save_model: Option<PathBuf>,
 }
 
 impl UmapOpts {
@@ -106,7 +103,6 @@ impl UmapOpts {
             (self.densmap, "--densmap"),
             (self.target.is_some(), "--target"),
             (self.output_dens.is_some(), "--output-dens"),
-            (self.save_model.is_some(), "--save-model"),
         ]
         .into_iter()
         .find_map(|(given, name)| given.then_some(name))
