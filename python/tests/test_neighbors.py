@@ -216,7 +216,50 @@ def test_umap_precomputed():
     D = cdist(X, X, "cityblock")
     model = unfold.UMAP(metric="precomputed", n_neighbors=10, n_epochs=50, random_state=0).fit(D)
     assert unfold.metrics.trustworthiness(D, model.embedding_, n_neighbors=5, metric="precomputed") > 0.9
-    with pytest.raises(ValueError, match=r"`metric`: precomputed \(cannot place new data"):
-        model.transform(D[:5] * 1.01)
+    # transform takes distances to the 150 training points (the core's own message for other
+    # shapes is checked in the Rust tests).
+    with pytest.raises(ValueError, match=r"X has 6 features, but UMAP is expecting 150 features as input"):
+        model.transform(X[:5])
     with pytest.raises(ValueError, match=r"square matrix of distances between its rows, but it is 150 × 6"):
         unfold.UMAP(metric="precomputed").fit(X)
+
+
+def test_umap_precomputed_transform_reads_distances_to_the_training_points():
+    # As umap-learn 0.5: a model fitted on precomputed distances takes, in transform, the
+    # distances from each new point to the training points (n_new × n_train).
+    import warnings
+
+    import umap
+
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(3, 5)) * 6
+    X = np.concatenate([c + rng.normal(size=(60, 5)) for c in centres])
+    labels = np.repeat(np.arange(3), 60)
+    order = rng.permutation(len(X))
+    X, labels = X[order], labels[order]
+    train, new = X[:150], X[150:]
+    D, D_new = cdist(train, train), cdist(new, train)
+    ours = unfold.UMAP(metric="precomputed", n_neighbors=10, random_state=0).fit(D)
+    placed = ours.transform(D_new)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = umap.UMAP(metric="precomputed", n_neighbors=10, random_state=0).fit(D)
+        ref_placed = ref.transform(D_new)
+
+    def agreement(embedding, points):
+        # Each new point's nearest fitted training point is of its own cluster.
+        return (labels[:150][cdist(points, embedding).argmin(axis=1)] == labels[150:]).mean()
+
+    assert agreement(ref.embedding_, ref_placed) == 1.0
+    assert agreement(ours.embedding_, placed) == 1.0
+    # The same points as raw rows, under a euclidean model, land in the same clusters.
+    plain = unfold.UMAP(n_neighbors=10, random_state=0).fit(train)
+    assert agreement(plain.embedding_, plain.transform(new)) == 1.0
+    # A point's place depends only on its distances, not on the batch.
+    np.testing.assert_array_equal(ours.transform(D_new[:7]), placed[:7])
+    # The training distances themselves give the fitted embedding, as umap-learn's.
+    np.testing.assert_array_equal(ours.transform(D), ours.embedding_)
+    with pytest.raises(ValueError, match=r"distances must be non-negative, but row 0, column 4 is -1"):
+        bad = D_new[:1].copy()
+        bad[0, 4] = -1.0
+        ours.transform(bad)

@@ -150,7 +150,9 @@ def test_errors_name_the_problem(blobs):
         unfold.PCA(svd_solver="arpack").fit(blobs)
     with pytest.raises(TypeError, match="iterated_power must be an int, got str 'fast'"):
         unfold.PCA(iterated_power="fast").fit(blobs)
-    with pytest.raises(ValueError, match="PCA needs at least 2 rows, but the data has 1"):
+    # scikit-learn fits one sample and reports NaN variances; unfold refuses, in the wording
+    # scikit-learn's estimator checks accept ("n_samples = 1").
+    with pytest.raises(ValueError, match=r"PCA needs at least 2 rows \(its variances divide by n_samples − 1\), but the data has n_samples = 1"):
         unfold.PCA(n_components=1).fit(blobs[:1])
     pca = unfold.PCA(n_components=2).fit(blobs)
     with pytest.raises(ValueError, match="X has 5 features, but PCA is expecting 6 features as input"):
@@ -333,6 +335,19 @@ def test_a_large_offset_keeps_its_digits(solver):
     np.testing.assert_allclose(ours.explained_variance_ratio_, base.explained_variance_ratio_, rtol=1e-5)
 
 
+@pytest.mark.parametrize("n_oversamples", [2**62, 2**64 - 1])
+def test_oversampling_beyond_the_data_is_the_full_sketch(blobs, n_oversamples):
+    # n_components + n_oversamples overflowed 64 bits; any n_oversamples of at least
+    # min(n_samples, n_features) - n_components gives the full-width sketch, hence the exact PCA.
+    fit = lambda extra: unfold.PCA(3, svd_solver="randomized", n_oversamples=extra, random_state=2).fit(blobs)  # noqa: E731
+    huge, full = fit(n_oversamples), fit(min(blobs.shape) - 3)
+    np.testing.assert_array_equal(huge.components_, full.components_)
+    np.testing.assert_array_equal(huge.embedding_, full.embedding_)
+    ref = SkPCA(3, svd_solver="full").fit(blobs.astype(np.float64))
+    np.testing.assert_allclose(huge.explained_variance_ratio_, ref.explained_variance_ratio_, rtol=1e-5)
+    np.testing.assert_allclose(np.abs(huge.components_ @ ref.components_.T), np.eye(3), atol=1e-4)
+
+
 def test_results_that_do_not_fit_raise():
     X = np.where(np.indices((10, 4)).sum(axis=0) % 2 == 0, 3e38, -3e38).astype(np.float32)
     with pytest.raises(ValueError, match=r"the PCA embedding does not fit in float32: row \d+, component 0 is .* scale the data down"):
@@ -437,6 +452,25 @@ def test_cli_fits_float64_files_in_float64(cli, tmp_path):
     got = np.load(tmp_path / "y.npy")
     np.testing.assert_allclose(got, ref.transform(X), atol=1e-5 * np.abs(ref.transform(X)).max())
     np.testing.assert_array_equal(got, unfold.PCA(2).fit_transform(X))
+
+
+@pytest.mark.parametrize("ext, sep", [(".csv", ","), (".tsv", "\t"), (".txt", " ")])
+def test_cli_fits_text_files_in_float64(cli, tmp_path, ext, sep):
+    # Text holds decimals, not float32: 1e6 + 1e-3 u read as float32 was a constant matrix.
+    X = np.random.default_rng(0).random((200, 5)) * 1e-3 + 1e6
+    np.savetxt(tmp_path / f"x{ext}", X, delimiter=sep, fmt="%.17g")
+    done = cli("embed", tmp_path / f"x{ext}", "--quiet", "--json", "--save-model", tmp_path / "m.pca", "-o", tmp_path / "y.npy")
+    import json
+
+    ref = SkPCA(2, svd_solver="full").fit(X)
+    summary = json.loads(done.stdout)
+    np.testing.assert_allclose(summary["parameters"]["explained_variance_ratio"], ref.explained_variance_ratio_, rtol=1e-6)
+    expected = ref.transform(X)
+    got = np.load(tmp_path / "y.npy")
+    np.testing.assert_allclose(got, expected, atol=1e-5 * np.abs(expected).max())
+    # unfold transform projects text in float64 too.
+    cli("transform", "--model", tmp_path / "m.pca", tmp_path / f"x{ext}", "--quiet", "-o", tmp_path / "t.npy")
+    np.testing.assert_array_equal(np.load(tmp_path / "t.npy"), got)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

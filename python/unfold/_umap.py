@@ -108,8 +108,9 @@ class UMAP(UnfoldTransformer):
         'canberra', 'braycurtis', 'hamming', 'jaccard', 'haversine', 'hellinger', 'seuclidean',
         'mahalanobis', 'wminkowski', the boolean 'dice', 'kulsinski', 'rogerstanimoto',
         'russellrao', 'sokalmichener', 'sokalsneath', 'yule' (non-zero = true), or
-        'precomputed' (``X`` is a square distance matrix; ``transform`` then raises
-        ``ValueError``). Custom functions are not supported.
+        'precomputed' (``X`` is a square distance matrix; ``transform`` then takes the distances
+        from each new point to the training points, shape (n_new, n_train), as umap-learn).
+        Custom functions are not supported.
     metric_kwds : dict or None, default=None
         The metric's parameters, as umap-learn's: ``p`` for 'minkowski' and 'wminkowski'
         (default 2), ``w`` for 'wminkowski' (column weights, default 1), ``V`` for 'seuclidean'

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use unfold_learn::prelude::*;
 
-use crate::input::{Input, UsageError, default_output};
+use crate::input::{Input, UsageError, default_output, with_rows};
 use crate::options::RunOptions;
 use crate::outputs::{Format, Outputs};
 use crate::progress::Bars;
@@ -63,6 +63,9 @@ pub struct EmbedArgs {
     /// Seed for every random choice; with a seed the output is identical at any thread count.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Save the fitted model for `unfold transform`.
+    #[arg(long, value_name = "FILE")]
+    pub save_model: Option<PathBuf>,
     #[command(flatten)]
     pub umap: UmapOpts,
     #[command(flatten)]
@@ -76,8 +79,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         Method::Umap => "umap",
     };
     let foreign = match args.method {
-        // --save-model, listed last among the UMAP options, serves PCA too.
-        Method::Pca => args.umap.first_given().filter(|&flag| flag != "--save-model"),
+        Method::Pca => args.umap.first_given(),
         Method::Umap => args.svd_solver.as_ref().map(|_| "--svd-solver").or(args.whiten.then_some("--whiten")),
     };
     if let Some(flag) = foreign {
@@ -86,12 +88,18 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let output = args.output.clone().unwrap_or_else(|| default_output(args.input.as_deref(), &format!("{name}.npy")));
     let mut outputs = Outputs::new();
     let out = outputs.add("-o", &output, Format::Matrix);
-    let model_out = args.umap.save_model.as_ref().map(|p| outputs.add("--save-model", p, Format::Model));
+    let model_out = args.save_model.as_ref().map(|p| outputs.add("--save-model", p, Format::Model));
     let dens_out = args.umap.output_dens.as_ref().map(|p| outputs.add("--output-dens", p, Format::Matrix));
     let plot_out = args.plot.as_ref().map(|p| outputs.add("--plot", p, Format::Png));
     outputs.check()?;
     let bars = Bars::new(args.run.quiet);
-    let input = Input::load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
+    // PCA computes in the input's precision: float64 and 32/64-bit integer .npy files and text
+    // are read in f64 (f32 would round them, or overflow beyond 3.4e38).
+    let load = match args.method {
+        Method::Pca => Input::load_precise,
+        Method::Umap => Input::load,
+    };
+    let input = load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
     let mut model_bytes = None;
     let mut radii: Option<Vec<f32>> = None;
     let (embedding, parameters) = match args.method {
@@ -105,16 +113,8 @@ pub fn run(args: EmbedArgs) -> Result<()> {
                 ..PcaParams::default()
             };
             let pca = Pca::new(params)?;
-            // float64 (and 32/64-bit integer) .npy files are fitted in f64: f32 would round
-            // them, or overflow beyond 3.4e38.
-            let model = match args.input.as_deref().map(unfold_learn::io::read_npy_f64).transpose()?.flatten() {
-                Some((values, n, d)) => {
-                    let wide = DataF64::from_row_major(&values, n, d).map_err(|e| e.in_file(input.matrix.path()))?;
-                    pca.fit_with_progress(&wide, &bars)?
-                }
-                None => pca.fit_with_progress(&input.matrix.data()?, &bars)?,
-            };
-            if args.umap.save_model.is_some() {
+            let model = with_rows!(&input.matrix, |data| pca.fit_with_progress(&data, &bars)?);
+            if args.save_model.is_some() {
                 model_bytes = Some(model.to_bytes()?);
             }
             let params = json!({
@@ -127,7 +127,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             (model.into_embedding(), params)
         }
         Method::Umap => {
-            let data = input.matrix.data()?;
+            let data = input.data()?;
             let params = args.umap.params(args.dims, args.seed, args.run.threads)?;
             let knn = args.umap.knn_graph(data.n_rows())?;
             let umap = Umap::new(params.clone())?;
@@ -138,7 +138,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             for w in model.warnings() {
                 bars.note(&format!("warning: {w}"));
             }
-            if args.umap.save_model.is_some() {
+            if args.save_model.is_some() {
                 model_bytes = Some(model.to_bytes()?);
             }
             if let Some((orig, emb)) = model.radii() {
@@ -173,14 +173,14 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             "seconds": seconds,
             "output": output.display().to_string(),
             "plot": args.plot.as_ref().map(|p| p.display().to_string()),
-            "model": args.umap.save_model.as_ref().map(|p| p.display().to_string()),
+            "model": args.save_model.as_ref().map(|p| p.display().to_string()),
             "model_bytes": model_bytes.as_ref().map(Vec::len),
             "parameters": parameters,
         });
         println!("{summary}");
     } else {
         let mut plot = args.plot.as_ref().map(|p| format!(", plot {}", p.display())).unwrap_or_default();
-        if let (Some(path), Some(bytes)) = (&args.umap.save_model, &model_bytes) {
+        if let (Some(path), Some(bytes)) = (&args.save_model, &model_bytes) {
             plot += &format!(", model {} ({:.1} MB)", path.display(), bytes.len() as f64 / 1e6);
         }
         bars.note(

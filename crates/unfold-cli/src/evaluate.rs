@@ -48,6 +48,8 @@ pub struct EvaluateArgs {
     /// Distance in the original data (the embedding is always euclidean).
     #[arg(long, default_value = "euclidean")]
     pub metric: String,
+    #[arg(long, value_name = "KEY=VALUE,...", help = crate::metric_kwds::HELP)]
+    pub metric_kwds: Option<String>,
     /// Seed of the subsample.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -58,10 +60,10 @@ pub struct EvaluateArgs {
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let start = Instant::now();
     let bars = Bars::new(args.run.quiet);
-    let metric = Metric::parse(&args.metric)?;
+    let metric = crate::metric_kwds::metric(&args.metric, args.metric_kwds.as_deref())?;
     let demo = args.input.as_os_str() == "demo" && !args.input.exists();
     let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, args.labels.as_deref(), args.labels_column.as_deref())?;
-    let x = input.matrix.data()?;
+    let x = input.data()?;
     let emb = read_matrix(&args.embedding)?;
     let y = emb.data()?;
     if y.n_rows() != x.n_rows() {

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use unfold_learn::Labels;
-use unfold_learn::io::{Matrix, read_idx_bytes, read_labels_column, read_matrix};
+use unfold_learn::io::{AnyMatrix, read_idx_bytes, read_labels_column, read_matrix, read_matrix_precise};
+use unfold_learn::{Data, Labels};
 
 /// The MNIST test set (10,000 × 784), gzip IDX, built into the binary.
 const DEMO_IMAGES: &[u8] = include_bytes!("../../../data/t10k-images.idx3-ubyte.gz");
@@ -25,23 +25,40 @@ impl std::error::Error for UsageError {}
 
 /// A loaded input: the matrix, where it came from, and labels if any.
 pub struct Input {
-    pub matrix: Matrix,
+    /// In `f32`, or with [`Input::load_precise`] in the precision the file needs.
+    pub matrix: AnyMatrix,
     pub labels: Option<Labels>,
     /// `None` for the demo set.
     pub path: Option<PathBuf>,
 }
 
 impl Input {
-    /// Reads `path`, or the demo set when `None`; reads `labels` if given (the demo set brings its
-    /// own), taking a table's column `labels_column`.
+    /// Reads `path` into `f32`, or the demo set when `None`; reads `labels` if given (the demo set
+    /// brings its own), taking a table's column `labels_column`.
     pub fn load(path: Option<&Path>, labels: Option<&Path>, labels_column: Option<&str>) -> Result<Input> {
+        Input::load_with(path, labels, labels_column, |p| read_matrix(p).map(AnyMatrix::F32))
+    }
+
+    /// Like [`Input::load`], but keeps the values in `f64` when `f32` would round them (float64
+    /// and 32/64-bit integer `.npy`, decimal text), for methods that compute in the input's
+    /// precision (PCA).
+    pub fn load_precise(path: Option<&Path>, labels: Option<&Path>, labels_column: Option<&str>) -> Result<Input> {
+        Input::load_with(path, labels, labels_column, read_matrix_precise)
+    }
+
+    fn load_with(
+        path: Option<&Path>,
+        labels: Option<&Path>,
+        labels_column: Option<&str>,
+        read: impl FnOnce(&Path) -> unfold_learn::Result<AnyMatrix>,
+    ) -> Result<Input> {
         let (matrix, demo_labels) = match path {
-            Some(p) => (read_matrix(p)?, None),
+            Some(p) => (read(p)?, None),
             None => {
                 let m = read_idx_bytes(DEMO_IMAGES.to_vec(), Path::new("<built-in MNIST demo>"))?;
                 let l = read_idx_bytes(DEMO_LABELS.to_vec(), Path::new("<built-in MNIST demo labels>"))?;
                 let labels = Labels::from_ints(&l.values().iter().map(|&v| v as i64).collect::<Vec<_>>());
-                (m, Some(labels))
+                (AnyMatrix::F32(m), Some(labels))
             }
         };
         let labels = match labels {
@@ -49,6 +66,19 @@ impl Input {
             None => demo_labels,
         };
         Ok(Input { matrix, labels, path: path.map(Path::to_path_buf) })
+    }
+
+    /// The rows in `f32`, validated; errors name the file. (Only an input read with
+    /// [`Input::load_precise`] can hold `f64` values; they are rounded here.)
+    pub fn data(&self) -> Result<Data<'_>> {
+        let data = match &self.matrix {
+            AnyMatrix::F32(m) => m.data()?,
+            AnyMatrix::F64(m) => {
+                let values = m.values().iter().map(|&v| v as f32).collect();
+                Data::from_vec(values, m.n_rows(), m.n_cols()).map_err(|e| e.in_file(m.path()))?
+            }
+        };
+        Ok(data)
     }
 
     /// A short name for titles and JSON: the file name or "MNIST demo".
@@ -84,3 +114,21 @@ pub fn load_labels(path: &Path, n: usize, column: Option<&str>) -> Result<Labels
         }
     })
 }
+
+/// Runs `$body` with `$data` bound to the validated rows of an [`AnyMatrix`]: the core's `Data`
+/// (`f32`) or `DataF64`, for the methods that take either (PCA's fit and transform).
+macro_rules! with_rows {
+    ($matrix:expr, |$data:ident| $body:expr) => {
+        match $matrix {
+            unfold_learn::io::AnyMatrix::F32(m) => {
+                let $data = m.data()?;
+                $body
+            }
+            unfold_learn::io::AnyMatrix::F64(m) => {
+                let $data = m.data()?;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_rows;

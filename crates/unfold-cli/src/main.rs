@@ -6,6 +6,7 @@
 mod embed;
 mod evaluate;
 mod input;
+mod metric_kwds;
 mod neighbors;
 mod options;
 mod outputs;

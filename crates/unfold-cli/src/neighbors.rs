@@ -37,6 +37,8 @@ pub struct NeighborsArgs {
     /// yule, or precomputed (the input is a square matrix of distances).
     #[arg(long, default_value = "euclidean")]
     pub metric: String,
+    #[arg(long, value_name = "KEY=VALUE,...", help = crate::metric_kwds::HELP)]
+    pub metric_kwds: Option<String>,
     /// Exact search (all pairs) instead of NN-descent.
     #[arg(long)]
     pub exact: bool,
@@ -64,9 +66,9 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
     let dist_out = args.distances.as_ref().map(|p| outputs.add("--distances", p, Format::Npy));
     outputs.check()?;
     let bars = Bars::new(args.run.quiet);
-    let metric = Metric::parse(&args.metric)?;
+    let metric = crate::metric_kwds::metric(&args.metric, args.metric_kwds.as_deref())?;
     let input = Input::load(args.input.as_deref(), None, None)?;
-    let data = input.matrix.data()?;
+    let data = input.data()?;
     let data = match args.pca {
         None => data,
         Some(_) if !matches!(metric, Metric::Euclidean | Metric::SqEuclidean | Metric::Cosine | Metric::Correlation) => {

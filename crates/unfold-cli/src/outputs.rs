@@ -10,11 +10,11 @@
 //! is dropped, so a failed or cancelled run leaves no file behind.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use unfold_learn::io::{matrix_output_kind, write_matrix_to};
+use unfold_learn::io::{matrix_output_kind, temp_path, write_matrix_to, write_temp};
 
 use crate::input::UsageError;
 
@@ -88,15 +88,9 @@ impl Outputs {
     /// Writes an output's contents to its temporary file (renamed into place by [`commit`](Self::commit)).
     pub fn write(&mut self, output: Output, fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
         let p = &mut self.planned[output.0];
-        let tmp = temp_path(&p.path);
-        // Recorded first, so that a partly written temporary file is removed too.
-        p.staged = Some(tmp.clone());
-        let result = (|| {
-            let mut w = BufWriter::with_capacity(1 << 20, File::create(&tmp)?);
-            fill(&mut w)?;
-            w.into_inner().map_err(|e| e.into_error())?.sync_all()
-        })();
-        result.with_context(|| format!("writing {} {}", p.flag, p.path.display()))
+        // A failed write removes its own temporary file.
+        p.staged = Some(write_temp(&p.path, fill).with_context(|| format!("writing {}", p.flag))?);
+        Ok(())
     }
 
     /// Writes an `n × d` matrix in the format of the output's extension.
@@ -136,12 +130,6 @@ impl Drop for Outputs {
             }
         }
     }
-}
-
-/// `.name.PID.tmp` beside `path`.
-fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.tmp", std::process::id()))
 }
 
 fn has_extension(path: &Path, ext: &str) -> bool {
@@ -199,7 +187,7 @@ fn identity(path: &Path) -> Result<Identity, String> {
         return Err("is a folder; give a file name".to_string());
     }
     // The only reliable test of a folder being writable is to create a file in it.
-    let probe = temp_path(path);
+    let probe = temp_path(path).map_err(|_| "not a file name".to_string())?;
     File::create(&probe).map_err(|e| format!("cannot write in the folder {}: {e}", dir.display()))?;
     let _ = std::fs::remove_file(&probe);
     // An existing file (or a symbolic link to one) is resolved to where it really is.

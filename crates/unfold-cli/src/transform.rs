@@ -9,7 +9,7 @@ use serde_json::json;
 use unfold_learn::io::model;
 use unfold_learn::prelude::*;
 
-use crate::input::{Input, default_output};
+use crate::input::{Input, default_output, with_rows};
 use crate::options::RunOptions;
 use crate::outputs::{Format, Outputs};
 use crate::progress::Bars;
@@ -56,29 +56,24 @@ pub fn run(args: TransformArgs) -> Result<()> {
     let bytes = model::read(&args.model)?;
     let model = Model::from_bytes(&bytes).map_err(|e| e.in_file(&args.model))?;
     let bars = Bars::new(args.run.quiet);
-    let input = Input::load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
+    // A PCA model projects in the input's precision, as `unfold embed` fits.
+    let load = match &model {
+        Model::Pca(_) => Input::load_precise,
+        Model::Umap(_) => Input::load,
+    };
+    let input = load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
     // The placing time starts once the rows are read and validated.
     let placing;
     let embedding = match &model {
         Model::Umap(umap) => {
-            let data = input.matrix.data()?;
+            let data = input.data()?;
             placing = Instant::now();
             unfold_learn::threads::install(args.run.threads, || umap.transform_with(&data, None, &bars))??
         }
-        Model::Pca(pca) => match args.input.as_deref().map(unfold_learn::io::read_npy_f64).transpose()?.flatten() {
-            // float64 (and 32/64-bit integer) .npy files are projected in f64, as they were
-            // fitted: f32 would round them, or overflow beyond 3.4e38.
-            Some((values, n, d)) => {
-                let wide = DataF64::from_row_major(&values, n, d).map_err(|e| e.in_file(input.matrix.path()))?;
-                placing = Instant::now();
-                unfold_learn::threads::install(args.run.threads, || pca.transform(&wide))??
-            }
-            None => {
-                let data = input.matrix.data()?;
-                placing = Instant::now();
-                unfold_learn::threads::install(args.run.threads, || pca.transform(&data))??
-            }
-        },
+        Model::Pca(pca) => with_rows!(&input.matrix, |data| {
+            placing = Instant::now();
+            unfold_learn::threads::install(args.run.threads, || pca.transform(&data))??
+        }),
     };
     let transform_seconds = placing.elapsed().as_secs_f64();
     let (n, k) = (embedding.n_rows(), embedding.n_cols());

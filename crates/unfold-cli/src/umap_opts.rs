@@ -28,6 +28,8 @@ pub struct UmapOpts {
     /// `unfold neighbors --metric`) [default: euclidean].
     #[arg(long)]
     pub metric: Option<String>,
+    #[arg(long, value_name = "KEY=VALUE,...", help = crate::metric_kwds::HELP)]
+    pub metric_kwds: Option<String>,
     /// Initial layout: spectral, pca, random, or a .npy/.csv file of n × dims coordinates
     /// [default: spectral].
     #[arg(long)]
@@ -82,9 +84,6 @@ pub struct UmapOpts {
     /// The distances that go with --knn.
     #[arg(long, value_name = "DISTANCES.npy", requires = "knn")]
     pub knn_distances: Option<PathBuf>,
-    /// Save the fitted model for `unfold transform`.
-    #[arg(long, value_name = "FILE")]
-    pub save_model: Option<PathBuf>,
 }
 
 impl UmapOpts {
@@ -95,6 +94,7 @@ impl UmapOpts {
             (self.min_dist.is_some(), "--min-dist"),
             (self.spread.is_some(), "--spread"),
             (self.metric.is_some(), "--metric"),
+            (self.metric_kwds.is_some(), "--metric-kwds"),
             (self.init.is_some(), "--init"),
             (self.epochs.is_some(), "--epochs"),
             (self.learning_rate.is_some(), "--learning-rate"),
@@ -106,7 +106,6 @@ impl UmapOpts {
             (self.densmap, "--densmap"),
             (self.target.is_some(), "--target"),
             (self.output_dens.is_some(), "--output-dens"),
-            (self.save_model.is_some(), "--save-model"),
         ]
         .into_iter()
         .find_map(|(given, name)| given.then_some(name))
@@ -129,7 +128,10 @@ impl UmapOpts {
         let params = UmapParams {
             n_neighbors: self.neighbors.unwrap_or(d.n_neighbors),
             n_components: dims,
-            metric: self.metric.as_deref().map(Metric::parse).transpose()?.unwrap_or(d.metric),
+            metric: match (&self.metric, &self.metric_kwds) {
+                (None, None) => d.metric.clone(),
+                (name, kwds) => crate::metric_kwds::metric(name.as_deref().unwrap_or("euclidean"), kwds.as_deref())?,
+            },
             n_epochs: self.epochs,
             learning_rate: self.learning_rate.unwrap_or(d.learning_rate),
             init,

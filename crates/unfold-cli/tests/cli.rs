@@ -524,3 +524,84 @@ fn neighbors_with_the_new_metrics_and_precomputed_distances() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("square matrix of distances between its rows, but it is 40 × 3"), "{}", stderr(&o));
 }
+
+#[test]
+fn metric_kwds_give_the_weighted_metrics_their_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (n, c) = (40, 3);
+    let x: Vec<f32> = blobs(n, c).iter().enumerate().map(|(i, v)| v * (1 + i % c) as f32 + 0.5).collect();
+    write_npy(&d.join("x.npy"), &x, n, c);
+    let f64s = |path: &str, values: &[f64], shape: &str| {
+        write_npy_raw(&d.join(path), "<f8", shape, values.iter().flat_map(|v| v.to_le_bytes()));
+    };
+    let run = |args: &[&str]| {
+        let o = unfold(d, args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    };
+    let floats = |p: &str| read_npy(&d.join(p)).1.chunks(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect::<Vec<_>>();
+    // The blobs have tied distances, which rounding may order either way: the indices are
+    // compared where the transformed rows give the same rounding (`indices`), the distances always.
+    let same_neighbours = |a: &str, b: &str, what: &str, indices: bool| {
+        if indices {
+            assert_eq!(read_npy(&d.join(format!("{a}.npy"))), read_npy(&d.join(format!("{b}.npy"))), "{what}: neighbours");
+        }
+        for (g, w) in floats(&format!("{a}_d.npy")).iter().zip(floats(&format!("{b}_d.npy"))) {
+            assert!((g - w).abs() <= 1e-4 * (1.0 + w), "{what}: distance {g}, expected {w}");
+        }
+    };
+    // Each weighted metric equals a plain one on rows transformed by hand: wminkowski with
+    // weights w and exponent p is minkowski:p on the columns times w^(1/p); seuclidean with V is
+    // euclidean on the columns divided by √V; mahalanobis with VI = AᵀA is euclidean on A x.
+    let transformed = |f: &dyn Fn(&[f32]) -> Vec<f32>, path: &str| {
+        let rows: Vec<f32> = x.chunks(c).flat_map(f).collect();
+        write_npy(&d.join(path), &rows, n, c);
+    };
+    f64s("w.npy", &[1.0, 8.0, 27.0], "(3,)");
+    transformed(&|r| vec![r[0], 2.0 * r[1], 3.0 * r[2]], "xw.npy");
+    run(&["neighbors", "x.npy", "-k", "4", "--metric", "wminkowski", "--metric-kwds", "w=w.npy, p=3", "-o", "wk.npy", "--distances", "wk_d.npy"]);
+    run(&["neighbors", "xw.npy", "-k", "4", "--metric", "minkowski", "--metric-kwds", "p=3", "-o", "wref.npy", "--distances", "wref_d.npy"]);
+    same_neighbours("wk", "wref", "wminkowski w, p", true);
+    f64s("v.npy", &[4.0, 9.0, 1.0], "(1, 3)");
+    transformed(&|r| vec![r[0] / 2.0, r[1] / 3.0, r[2]], "xv.npy");
+    run(&["neighbors", "x.npy", "-k", "4", "--metric", "seuclidean", "--metric-kwds", "V=v.npy", "-o", "sv.npy", "--distances", "sv_d.npy"]);
+    run(&["neighbors", "xv.npy", "-k", "4", "-o", "vref.npy", "--distances", "vref_d.npy"]);
+    same_neighbours("sv", "vref", "seuclidean V", true);
+    f64s("vi.npy", &[2.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 4.0], "(3, 3)");
+    transformed(&|r| vec![r[0], r[0] + r[1], 2.0 * r[2]], "xa.npy");
+    run(&["neighbors", "x.npy", "-k", "4", "--metric", "mahalanobis", "--metric-kwds", "VI=vi.npy", "-o", "mv.npy", "--distances", "mv_d.npy"]);
+    run(&["neighbors", "xa.npy", "-k", "4", "-o", "aref.npy", "--distances", "aref_d.npy"]);
+    same_neighbours("mv", "aref", "mahalanobis VI", false);
+    // The same through UMAP and evaluate (which read --metric-kwds the same way).
+    run(&["embed", "x.npy", "--method", "umap", "--metric", "seuclidean", "--metric-kwds", "V=v.npy", "--neighbors", "5", "--epochs", "20", "--seed", "1", "-o", "u.npy", "-q"]);
+    run(&["embed", "xv.npy", "--method", "umap", "--neighbors", "5", "--epochs", "20", "--seed", "1", "-o", "uref.npy", "-q"]);
+    assert_eq!(read_npy(&d.join("u.npy")), read_npy(&d.join("uref.npy")), "UMAP with seuclidean V");
+    run(&["evaluate", "x.npy", "u.npy", "--metric", "seuclidean", "--metric-kwds", "V=v.npy", "-k", "5"]);
+
+    // Errors name the key and what the metric takes; nothing is written.
+    for (args, want) in [
+        (&["--metric", "seuclidean", "--metric-kwds", "VI=vi.npy"][..], "'VI' (the seuclidean metric takes only 'V')"),
+        (&["--metric", "wminkowski", "--metric-kwds", "q=2"][..], "'q' (the wminkowski metric takes only 'w' and 'p')"),
+        (&["--metric-kwds", "p=3"][..], "'p' (the euclidean metric takes no parameters)"),
+        (&["--metric", "minkowski", "--metric-kwds", "p"][..], "`p` is not KEY=VALUE"),
+        (&["--metric", "minkowski", "--metric-kwds", "p=three"][..], "p = `three` is not a number"),
+        (&["--metric", "minkowski", "--metric-kwds", "p=0.5"][..], "the Minkowski exponent p must be finite and ≥ 1"),
+        (&["--metric", "minkowski", "--metric-kwds", "p=2,p=3"][..], "`p` is given twice"),
+        (&["--metric", "mahalanobis", "--metric-kwds", "VI=v.npy"][..], "VI = v.npy is 1 × 3; VI is a square matrix"),
+        (&["--metric", "wminkowski", "--metric-kwds", "w=vi.npy"][..], "w = vi.npy is 3 × 3; w is one value per column"),
+        (&["--metric", "wminkowski", "--metric-kwds", "w=missing.npy"][..], "missing.npy"),
+    ] {
+        let mut full = vec!["neighbors", "x.npy", "-k", "4", "-o", "bad.npy"];
+        full.extend_from_slice(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("--metric-kwds") && err.contains(want), "{args:?}: {err}");
+        assert!(!d.join("bad.npy").exists());
+    }
+    let o = unfold(d, &["embed", "x.npy", "--metric-kwds", "p=3", "-o", "bad.npy"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--metric-kwds does not apply to --method pca"), "{}", stderr(&o));
+    let help = String::from_utf8_lossy(&unfold(d, &["neighbors", "--help"]).stdout).into_owned();
+    assert!(help.contains("--metric-kwds") && help.contains("w=weights.npy,p=3"), "{help}");
+}

@@ -1,6 +1,9 @@
 //! Readers: every supported format, and every kind of bad input with its message.
 
-use unfold_learn::io::{matrix_output_kind, read_labels, read_labels_column, read_matrix, read_vector_or_matrix, write_matrix};
+use unfold_learn::io::{
+    AnyMatrix, matrix_output_kind, read_labels, read_labels_column, read_matrix, read_matrix_precise, read_vector_or_matrix,
+    read_vector_or_matrix_precise, write_matrix,
+};
 
 use crate::common::{npy_with, write};
 
@@ -323,4 +326,40 @@ fn matrix_outputs_are_npy_csv_or_tsv() {
         let e = matrix_output_kind(std::path::Path::new(bad)).unwrap_err().to_string();
         assert!(e.contains("use .npy, .csv or .tsv"), "{bad}: {e}");
     }
+}
+
+#[test]
+fn precise_reading_keeps_what_f32_would_round() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let f64s = |p: &std::path::Path| match read_matrix_precise(p).unwrap() {
+        AnyMatrix::F64(m) => (m.values().to_vec(), m.n_rows(), m.n_cols()),
+        AnyMatrix::F32(_) => panic!("{} was read as f32", p.display()),
+    };
+    // Decimal text: each value as Rust parses it into f64, header skipped.
+    let want = [1e6 + 1e-3, 1e6 - 7e-4, 0.1, 16777217.0];
+    let p = write(d, "x.csv", format!("a,b\n{},{}\n{},{}\n", want[0], want[1], want[2], want[3]).as_bytes());
+    assert_eq!(f64s(&p), (want.to_vec(), 2, 2));
+    let p = write(d, "x.tsv", format!("{}\t{}\n{}\t{}\n", want[0], want[1], want[2], want[3]).as_bytes());
+    assert_eq!(f64s(&p), (want.to_vec(), 2, 2));
+    // float64 and 64-bit integers, in Fortran order too; 2^53 + 2 is not an f32.
+    let body: Vec<u8> = [1.0f64, 4.0, 2.0, 5.0, 3.0, 1e6 + 1e-3].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let p = write(d, "f.npy", &npy_with("<f8", true, &[2, 3], &body));
+    assert_eq!(f64s(&p), (vec![1.0, 2.0, 3.0, 4.0, 5.0, 1e6 + 1e-3], 2, 3));
+    let big = (1i64 << 53) + 2;
+    let p = write(d, "i.npy", &npy_with(">i8", false, &[1, 2], &[big.to_be_bytes(), (-big).to_be_bytes()].concat()));
+    assert_eq!(f64s(&p), (vec![big as f64, -big as f64], 1, 2));
+    // Values f32 holds exactly stay f32 (float32 memory-mapped as before); 1-D where asked for.
+    let p = write(d, "s.npy", &npy_with("<f4", false, &[2, 1], &[1.5f32.to_le_bytes(), 2.5f32.to_le_bytes()].concat()));
+    assert!(matches!(read_matrix_precise(&p).unwrap(), AnyMatrix::F32(m) if m.is_mapped() && m.values() == [1.5, 2.5]));
+    let p = write(d, "v.npy", &npy_with("<f8", false, &[3], &[0.1f64, 0.2, 0.3].iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<_>>()));
+    assert!(read_matrix_precise(&p).err().unwrap().to_string().contains("expected a 2-D array"));
+    assert!(matches!(read_vector_or_matrix_precise(&p).unwrap(), AnyMatrix::F64(m) if m.values() == [0.1, 0.2, 0.3] && m.n_cols() == 1));
+    // A text value beyond f32 but finite in f64 is read; the f32 reader refuses it by place.
+    let p = write(d, "big.csv", b"1e39,2\n3,4\n");
+    assert_eq!(f64s(&p).0, vec![1e39, 2.0, 3.0, 4.0]);
+    assert!(err(&p).contains("line 1, column 1: `1e39` is not a finite number (f32)"), "{}", err(&p));
+    let p = write(d, "inf.csv", b"1e309,2\n");
+    let e = read_matrix_precise(&p).err().unwrap().to_string();
+    assert!(e.contains("line 1, column 1: `1e309` is not a finite number (f64)"), "{e}");
 }

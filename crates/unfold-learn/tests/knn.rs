@@ -281,8 +281,9 @@ fn precomputed_distances_are_read_directly() {
     assert_eq!(e, "invalid value for `metric`: precomputed (distances must be non-negative, but row 3, column 5 is -1)");
 }
 
-/// UMAP on precomputed distances fits from the matrix's neighbours and refuses to place new
-/// rows; a standardised-euclidean fit keeps the training data's variances for its transform.
+/// UMAP on precomputed distances fits from the matrix's neighbours and places new points from
+/// their distances to the training points; a standardised-euclidean fit keeps the training
+/// data's variances for its transform.
 #[test]
 fn umap_with_precomputed_and_data_parameters() {
     let (want, n, _) = crate::common::load_fixture("metric_D_seuclidean.npy");
@@ -298,9 +299,27 @@ fn umap_with_precomputed_and_data_parameters() {
         let t = trustworthiness(&matrix, &emb, 5, Metric::Precomputed).unwrap();
         assert!(t > 0.9, "{what}: trustworthiness {t}");
     }
-    let e = pre.transform(&matrix).unwrap_err().to_string();
-    assert!(e.starts_with("invalid value for `metric`: precomputed (cannot place new data"), "{e}");
-    assert!(pre.to_bytes().is_ok(), "a precomputed model still saves");
+    // The training points, given by their distances to the training points, land near where the
+    // fit put them: on average within a third of the mean distance between fitted points (a
+    // point placed at random would be about one mean distance away; python/tests compares the
+    // same measure with umap-learn's).
+    let placed = pre.transform(&matrix).unwrap();
+    let (y, dim) = (pre.embedding(), placed.n_cols());
+    let gap = |a: &[f32], b: &[f32]| (0..dim).map(|c| ((a[c] - b[c]) as f64).powi(2)).sum::<f64>().sqrt();
+    let moved = (0..n).map(|i| gap(placed.row(i), y.row(i))).sum::<f64>() / n as f64;
+    let spread = (0..n).flat_map(|i| (0..n).map(move |j| (i, j))).map(|(i, j)| gap(y.row(i), y.row(j))).sum::<f64>() / (n * n - n) as f64;
+    assert!(moved < spread / 3.0, "placed {moved} from their fitted points on average; fitted points are {spread} apart");
+    // A subset is placed as in the whole batch, and a saved model places them the same.
+    let head = Data::from_row_major(&dist[..5 * n], 5, n).unwrap();
+    assert_eq!(pre.transform(&head).unwrap().as_slice(), &placed.as_slice()[..5 * dim]);
+    let loaded = UmapModel::from_bytes(&pre.to_bytes().unwrap()).unwrap();
+    assert_eq!(loaded.transform(&head).unwrap().as_slice(), &placed.as_slice()[..5 * dim]);
+    let e = pre.transform(&x).unwrap_err().to_string();
+    assert!(e.contains(&format!("each new row holds its distances to the {n} training points, but the new data has 6 columns")), "{e}");
+    let mut negative = dist[..n].to_vec();
+    negative[7] = -0.5;
+    let e = pre.transform(&Data::from_row_major(&negative, 1, n).unwrap()).unwrap_err().to_string();
+    assert_eq!(e, "invalid value for `metric`: precomputed (distances must be non-negative, but row 0, column 7 is -0.5)");
     // The fit fixes V from the training data, and the transform measures new rows with it:
     // the same as a fit given that V.
     let v = Metric::parse("seuclidean").unwrap().fitted(&x).unwrap();

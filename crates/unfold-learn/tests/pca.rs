@@ -87,8 +87,29 @@ fn invalid_parameters_and_data() {
     assert!(e.contains("`n_components`") && e.contains("min(3, 2) = 2"), "{e}");
     let one = Data::from_row_major(&x[..2], 1, 2).unwrap();
     let e = Pca::builder().n_components(1).build().unwrap().fit(&one).unwrap_err().to_string();
-    assert!(e.contains("PCA needs at least 2 rows"), "{e}");
+    // The wording scikit-learn's estimator checks look for ("n_samples = 1").
+    assert!(e.contains("PCA needs at least 2 rows") && e.contains("n_samples = 1"), "{e}");
     assert!(PcaSolver::parse("arpack").unwrap_err().to_string().contains("svd_solver"));
+}
+
+#[test]
+fn randomized_oversampling_beyond_the_data_is_the_full_sketch() {
+    // k + n_oversamples overflowed usize (a panic in debug builds, a tiny wrapped sketch in
+    // release); any n_oversamples ≥ min(n, d) − k gives the same min(n, d)-column sketch, and
+    // with it scikit-learn's exact components.
+    let (x, n, d) = load_fixture("pca_X.npy");
+    let data = DataF64::from_row_major(&x, n, d).unwrap();
+    let fit = |n_oversamples: usize| {
+        let params = PcaParams { n_components: 3, solver: PcaSolver::Randomized, n_oversamples, seed: Some(4), ..PcaParams::default() };
+        Pca::new(params).unwrap().fit(&data).unwrap()
+    };
+    let full = fit(n.min(d) - 3);
+    for huge in [usize::MAX, usize::MAX - 2, 1 << 62] {
+        assert_eq!(fit(huge), full, "n_oversamples = {huge}");
+    }
+    let exact = Pca::builder().n_components(3).solver(PcaSolver::Full).build().unwrap().fit(&data).unwrap();
+    assert_close(full.explained_variance_ratio(), exact.explained_variance_ratio(), 1e-10, "ratio");
+    assert_close(full.components(), exact.components(), 1e-8, "components");
 }
 
 #[test]

@@ -6,7 +6,8 @@ use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 use unfold_learn::io::read_idx_bytes;
 
-use crate::convert::{self, to_py_err};
+use crate::convert;
+use crate::run::detached;
 
 const IMAGES: &[u8] = include_bytes!("../../../data/t10k-images.idx3-ubyte.gz");
 const LABELS: &[u8] = include_bytes!("../../../data/t10k-labels.idx1-ubyte.gz");
@@ -15,13 +16,11 @@ const LABELS: &[u8] = include_bytes!("../../../data/t10k-labels.idx1-ubyte.gz");
 #[pyfunction]
 #[allow(clippy::type_complexity)]
 fn load_mnist_sample<'py>(py: Python<'py>) -> PyResult<(Bound<'py, PyArray2<f32>>, Bound<'py, PyArray1<i64>>)> {
-    let (images, labels) = py
-        .detach(|| -> unfold_learn::Result<_> {
-            let images = read_idx_bytes(IMAGES.to_vec(), Path::new("<built-in MNIST sample>"))?;
-            let labels = read_idx_bytes(LABELS.to_vec(), Path::new("<built-in MNIST sample labels>"))?;
-            Ok((images, labels))
-        })
-        .map_err(to_py_err)?;
+    let (images, labels) = detached(py, "load_mnist_sample", || {
+        let images = read_idx_bytes(IMAGES.to_vec(), Path::new("<built-in MNIST sample>"))?;
+        let labels = read_idx_bytes(LABELS.to_vec(), Path::new("<built-in MNIST sample labels>"))?;
+        Ok((images, labels))
+    })?;
     let x = convert::matrix(py, images.values().to_vec(), images.n_rows(), images.n_cols())?;
     let y: Vec<i64> = labels.values().iter().map(|&v| v as i64).collect();
     Ok((x, PyArray1::from_vec(py, y)))

@@ -16,13 +16,24 @@ enum Measure {
     NeighborPreservation,
 }
 
+impl Measure {
+    /// The Python function's name, for messages.
+    fn name(self) -> &'static str {
+        match self {
+            Measure::Trustworthiness => "trustworthiness",
+            Measure::Continuity => "continuity",
+            Measure::NeighborPreservation => "neighbor_preservation",
+        }
+    }
+}
+
 fn rank_measure(py: Python<'_>, measure: Measure, x: PyReadonlyArray2<'_, f32>, y: PyReadonlyArray2<'_, f32>, k: usize, metric: &str) -> PyResult<f64> {
     let metric = Metric::parse(metric).map_err(to_py_err)?;
     let (xv, n, d) = convert::row_major(&x);
     let (yv, m, e) = convert::row_major(&y);
     let xd = convert::data(&xv, n, d)?;
     let yd = convert::data(&yv, m, e)?;
-    run(py, false, |_| {
+    run(py, measure.name(), false, |_| {
         match measure {
             Measure::Trustworthiness => quality::trustworthiness(&xd, &yd, k, metric),
             Measure::Continuity => quality::continuity(&xd, &yd, k, metric),
@@ -57,7 +68,7 @@ fn knn_accuracy(py: Python<'_>, y: PyReadonlyArray2<'_, f32>, codes: PyReadonlyA
     let (yv, n, e) = convert::row_major(&y);
     let yd = convert::data(&yv, n, e)?;
     let labels = Labels::from_ints(&codes.as_array().to_vec());
-    run(py, false, |_| quality::knn_accuracy(&yd, &labels, k).map_err(|e| convert::renamed(e, "k", "n_neighbors")))
+    run(py, "knn_accuracy", false, |_| quality::knn_accuracy(&yd, &labels, k).map_err(|e| convert::renamed(e, "k", "n_neighbors")))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -33,7 +33,7 @@ fn knn<'py>(
     };
     let (values, n, d) = convert::row_major(&x);
     let data = convert::data(&values, n, d)?;
-    let graph = run(py, verbose, |progress| knn_graph(&data, &params, progress))?;
+    let graph = run(py, "kNN search", verbose, |progress| knn_graph(&data, &params, progress))?;
     let indices: Vec<i64> = graph.indices().iter().map(|&j| j as i64).collect();
     Ok((convert::matrix(py, indices, n, k)?, convert::matrix(py, graph.distances().to_vec(), n, k)?))
 }

@@ -19,7 +19,7 @@ use unfold_learn::{Data, DataF64, Pca, PcaComponents, PcaParams, PcaSolver};
 
 use crate::convert::{self, Threads, to_py_err};
 use crate::model_bytes;
-use crate::run::run;
+use crate::run::{detached, run};
 
 /// A fitted PCA (`unfold_learn::PcaModel`).
 #[pyclass(module = "unfold._core", name = "PcaModel", frozen)]
@@ -108,7 +108,7 @@ fn fit_pca(
         threads,
     };
     let pca = Pca::new(params).map_err(to_py_err)?;
-    let inner = with_rows!(Array::extract(x)?, |data| run(py, verbose, |progress| pca.fit_with_progress(&data, progress))?);
+    let inner = with_rows!(Array::extract(x)?, |data| run(py, "PCA fit", verbose, |progress| pca.fit_with_progress(&data, progress))?);
     Ok(PcaModel { inner })
 }
 
@@ -116,7 +116,7 @@ fn fit_pca(
 impl PcaModel {
     /// Projects `x` (float32 or float64, `m × d`) onto the components; float32 `m × k`.
     fn transform<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        let y = with_rows!(Array::extract(x)?, |data| py.detach(|| self.inner.transform(&data)).map_err(to_py_err)?);
+        let y = with_rows!(Array::extract(x)?, |data| detached(py, "PCA transform", || self.inner.transform(&data))?);
         convert::embedding(py, y)
     }
 
@@ -124,14 +124,14 @@ impl PcaModel {
     fn inverse_transform<'py>(&self, py: Python<'py>, y: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let (m, x) = with_rows!(Array::extract(y)?, |data| {
             let m = data.n_rows();
-            (m, py.detach(|| self.inner.inverse_transform(&data)).map_err(to_py_err)?)
+            (m, detached(py, "PCA inverse_transform", || self.inner.inverse_transform(&data))?)
         });
         convert::matrix(py, x, m, self.inner.n_features())
     }
 
     /// The log-likelihood of each row of `x` under the probabilistic PCA model; float64 `(m,)`.
     fn score_samples<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray1<f64>>> {
-        let s = with_rows!(Array::extract(x)?, |data| py.detach(|| self.inner.score_samples(&data)).map_err(to_py_err)?);
+        let s = with_rows!(Array::extract(x)?, |data| detached(py, "PCA score_samples", || self.inner.score_samples(&data))?);
         Ok(PyArray1::from_vec(py, s))
     }
 

@@ -6,12 +6,19 @@
 //! bar on `sys.stderr` (so it shows in notebooks too). A KeyboardInterrupt sets the cancellation
 //! flag that the core polls through [`Progress::check`]; the core then returns
 //! `Error::Cancelled` within one of its work units, and the KeyboardInterrupt is raised.
+//!
+//! A panic in the core is a bug, never an answer: [`run`] and [`detached`] catch it and raise a
+//! `RuntimeError` that names the operation and asks for a report, instead of pyo3's
+//! `PanicException` (which derives from `BaseException`, so `except Exception` would miss it).
 
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use unfold_learn::Progress;
 
@@ -86,11 +93,39 @@ impl Bar {
     }
 }
 
+/// The text of a panic's payload (`panic!` with a literal gives `&str`, with arguments `String`).
+fn panic_text(payload: &(dyn Any + Send)) -> &str {
+    payload.downcast_ref::<&str>().copied().or_else(|| payload.downcast_ref::<String>().map(String::as_str)).unwrap_or("no message")
+}
+
+/// The `RuntimeError` for a panic of the core during `operation`.
+fn panic_error(operation: &str, payload: &(dyn Any + Send)) -> PyErr {
+    PyRuntimeError::new_err(format!(
+        "{operation} failed on an internal error of unfold (a bug: please report it at \
+         https://github.com/unfold-learn/unfold/issues with the data's shape and the parameters): {}",
+        panic_text(payload)
+    ))
+}
+
+/// Runs `work` without the GIL, for short calls with neither progress nor cancellation; a core
+/// error becomes its Python exception and a panic a `RuntimeError` naming `operation`.
+pub fn detached<T, F>(py: Python<'_>, operation: &str, work: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce() -> unfold_learn::Result<T> + Send,
+{
+    match py.detach(|| catch_unwind(AssertUnwindSafe(work))) {
+        Ok(result) => result.map_err(to_py_err),
+        Err(payload) => Err(panic_error(operation, payload.as_ref())),
+    }
+}
+
 /// Runs `work` without the GIL and returns its result, or the KeyboardInterrupt that stopped it.
 ///
 /// `work` receives the [`Progress`] to pass to the core. With `verbose`, a progress bar is drawn
-/// on `sys.stderr`.
-pub fn run<T, F>(py: Python<'_>, verbose: bool, work: F) -> PyResult<T>
+/// on `sys.stderr`. A panic in `work` becomes a `RuntimeError` naming `operation` (e.g. "UMAP
+/// fit").
+pub fn run<T, F>(py: Python<'_>, operation: &str, verbose: bool, work: F) -> PyResult<T>
 where
     T: Send,
     F: FnOnce(&dyn Progress) -> unfold_learn::Result<T> + Send,
@@ -103,12 +138,13 @@ where
             let (tx, rx) = mpsc::channel();
             let shared = &shared;
             scope.spawn(move || {
-                let _ = tx.send(work(shared));
+                // Caught here, so that the scope does not re-raise it on the calling thread.
+                let _ = tx.send(catch_unwind(AssertUnwindSafe(|| work(shared))));
             });
             loop {
                 match rx.recv_timeout(TICK) {
                     Ok(result) => return Some(result),
-                    // The worker panicked; leaving the scope re-raises the panic.
+                    // The worker sends even when the work panicked; nothing else ends it.
                     Err(mpsc::RecvTimeoutError::Disconnected) => return None,
                     Err(mpsc::RecvTimeoutError::Timeout) => {}
                 }
@@ -133,7 +169,8 @@ where
         return Err(e);
     }
     match result {
-        Some(r) => r.map_err(to_py_err),
-        None => Err(pyo3::exceptions::PyRuntimeError::new_err("the computation stopped unexpectedly")),
+        Some(Ok(r)) => r.map_err(to_py_err),
+        Some(Err(payload)) => Err(panic_error(operation, payload.as_ref())),
+        None => Err(PyRuntimeError::new_err(format!("{operation} stopped unexpectedly"))),
     }
 }

@@ -125,7 +125,7 @@ fn fit_umap(
     let umap = Umap::new(params).map_err(to_py_err)?;
     let target = umap_target(target_labels, target_values);
     let data = convert::data(&values, n, d)?;
-    let inner = run(py, verbose, |progress| match &target {
+    let inner = run(py, "UMAP fit", verbose, |progress| match &target {
         Some(y) => umap.fit_supervised(&data, y, None, progress),
         None => umap.fit_with(&data, None, progress),
     })?;
@@ -139,7 +139,7 @@ impl UmapModel {
     fn transform<'py>(&self, py: Python<'py>, x: PyReadonlyArray2<'_, f32>, verbose: bool) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let (values, n, d) = convert::row_major(&x);
         let data = convert::data(&values, n, d)?;
-        let y = run(py, verbose, |progress| self.inner.transform_with(&data, None, progress))?;
+        let y = run(py, "UMAP transform", verbose, |progress| self.inner.transform_with(&data, None, progress))?;
         convert::embedding(py, y)
     }
 

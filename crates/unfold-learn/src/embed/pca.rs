@@ -130,7 +130,8 @@ pub struct PcaParams {
     pub whiten: bool,
     /// Solver; see [`PcaSolver`].
     pub solver: PcaSolver,
-    /// Extra columns for the randomized solver (scikit-learn's `n_oversamples`, default 10).
+    /// Extra columns for the randomized solver (scikit-learn's `n_oversamples`, default 10); the
+    /// sketch has `min(n_components + n_oversamples, n, d)` columns.
     pub n_oversamples: usize,
     /// Power iterations for the randomized solver; `None` = 7, or 4 when `k ≥ 0.1 min(n, d)`.
     pub n_power_iter: Option<usize>,
@@ -287,7 +288,11 @@ impl Pca {
     fn fit_inner<R: Rows + ?Sized>(&self, data: &R, progress: &dyn Progress) -> Result<PcaModel> {
         let (n, d) = (data.n_rows(), data.n_cols());
         if n < 2 {
-            return Err(Error::InvalidData(format!("PCA needs at least 2 rows, but the data has {n}")));
+            // scikit-learn fits one sample and reports its variances as 0 / 0 = NaN (with a
+            // RuntimeWarning); unfold refuses instead of returning NaN.
+            return Err(Error::InvalidData(format!(
+                "PCA needs at least 2 rows (its variances divide by n_samples − 1), but the data has n_samples = {n}"
+            )));
         }
         match self.params.components {
             PcaComponents::Count if self.params.n_components > n.min(d) => {
@@ -348,7 +353,8 @@ impl Pca {
 
     fn randomized<R: Rows + ?Sized>(&self, data: &R, mean: &[f64], scale: f64, k: usize, progress: &dyn Progress) -> Result<Spectrum> {
         let (n, d) = (data.n_rows(), data.n_cols());
-        let l = (k + self.params.n_oversamples).min(n.min(d));
+        // Saturating: any n_oversamples beyond min(n, d) − k gives the same, full-width sketch.
+        let l = k.saturating_add(self.params.n_oversamples).min(n.min(d));
         let iters = self.params.n_power_iter.unwrap_or(if (k as f64) < 0.1 * n.min(d) as f64 { 7 } else { 4 });
         let seeds = SeedSource::new(self.params.seed);
         let omega = Mat::from_fn(d, l, |r, c| {

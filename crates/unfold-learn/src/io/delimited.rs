@@ -5,17 +5,61 @@
 //! and tabs separates two cells). The first line is a header, and skipped, only when it is not
 //! numeric like the rest: it has a cell that is not a number while the second line is all numbers
 //! (or there is no second line). Lines starting with `#` are comments. Errors count lines and
-//! columns from 1, as editors do.
+//! columns from 1, as editors do. Numbers are read as `f64` and kept so
+//! ([`read_delimited_f64`]) or rounded to `f32` ([`read_delimited`]), which must hold them.
 
 use std::path::Path;
 
 use csv::StringRecord;
 
-use super::{Matrix, read_file};
+use super::{Matrix, MatrixF64, read_file};
 use crate::error::{Error, Result};
 
-/// Reads a numeric table; `delimiter` overrides detection.
+/// Reads a numeric table into `f32`; `delimiter` overrides detection.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read; [`Error::Format`] naming the line and column of a
+/// cell that is empty, not a number, or not finite in `f32`, of a row of another width, or for a
+/// file without data rows.
 pub fn read_delimited(path: &Path, delimiter: Option<u8>) -> Result<Matrix> {
+    let (values, n_rows, n_cols) = read_table::<f32>(path, delimiter)?;
+    Ok(Matrix::owned(values, n_rows, n_cols, path))
+}
+
+/// Reads a numeric table into `f64`, as [`read_delimited`] does into `f32` (a value need only be
+/// finite in `f64`).
+///
+/// # Errors
+/// As [`read_delimited`].
+pub fn read_delimited_f64(path: &Path, delimiter: Option<u8>) -> Result<MatrixF64> {
+    let (values, n_rows, n_cols) = read_table::<f64>(path, delimiter)?;
+    Ok(MatrixF64 { values, n_rows, n_cols, path: path.to_path_buf() })
+}
+
+/// The type a table's numbers are stored in.
+trait Cell: Copy {
+    /// Its name in messages.
+    const NAME: &'static str;
+    /// `v` in this type, if it is finite there.
+    fn finite(v: f64) -> Option<Self>;
+}
+
+impl Cell for f32 {
+    const NAME: &'static str = "f32";
+    fn finite(v: f64) -> Option<f32> {
+        Some(v as f32).filter(|x| x.is_finite())
+    }
+}
+
+impl Cell for f64 {
+    const NAME: &'static str = "f64";
+    fn finite(v: f64) -> Option<f64> {
+        Some(v).filter(|x| x.is_finite())
+    }
+}
+
+/// The values of a table, row-major, with its row and column counts.
+fn read_table<T: Cell>(path: &Path, delimiter: Option<u8>) -> Result<(Vec<T>, usize, usize)> {
     let bytes = super::maybe_gunzip(read_file(path)?, path)?;
     let text = std::str::from_utf8(&bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
@@ -57,7 +101,7 @@ pub fn read_delimited(path: &Path, delimiter: Option<u8>) -> Result<Matrix> {
     let Some((d, _)) = table.n_cols else {
         return Err(Error::format(path, "the file has a header but no data rows"));
     };
-    Ok(Matrix::owned(table.values, table.n_rows, d, path))
+    Ok((table.values, table.n_rows, d))
 }
 
 /// The data lines of a file, one record at a time.
@@ -104,13 +148,13 @@ fn has_text_cell(record: &StringRecord) -> bool {
 }
 
 /// The values read so far, with the width of the first data line and its line number.
-struct Table {
-    values: Vec<f32>,
+struct Table<T> {
+    values: Vec<T>,
     n_cols: Option<(usize, u64)>,
     n_rows: usize,
 }
 
-impl Table {
+impl<T: Cell> Table<T> {
     fn push(&mut self, record: &StringRecord, line: u64, path: &Path) -> Result<()> {
         match self.n_cols {
             None => self.n_cols = Some((record.len(), line)),
@@ -130,13 +174,13 @@ impl Table {
             let v: f64 = cell.parse().map_err(|_| {
                 Error::format(path, format!("line {line}, column {col}: cannot read `{cell}` as a number"))
             })?;
-            if !v.is_finite() || !(v as f32).is_finite() {
+            let Some(v) = T::finite(v) else {
                 return Err(Error::format(
                     path,
-                    format!("line {line}, column {col}: `{cell}` is not a finite number (f32); unfold needs finite values"),
+                    format!("line {line}, column {col}: `{cell}` is not a finite number ({}); unfold needs finite values", T::NAME),
                 ));
-            }
-            self.values.push(v as f32);
+            };
+            self.values.push(v);
         }
         self.n_rows += 1;
         Ok(())

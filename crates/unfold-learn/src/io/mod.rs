@@ -14,12 +14,13 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::data::Data;
+use crate::DataF64;
 use crate::error::{Error, Result};
 
-pub use delimited::read_delimited;
+pub use delimited::{read_delimited, read_delimited_f64};
 pub use idx::{read_idx, read_idx_bytes};
 pub use labels::{read_labels, read_labels_column};
-pub use npy::{npy_bytes_f32, npy_bytes_i64, read_npy, read_npy_f64};
+pub use npy::{npy_bytes_f32, npy_bytes_i64, read_npy};
 
 /// A matrix read from a file: the values are either memory-mapped (`.npy` float32, C order,
 /// little-endian) or owned after conversion.
@@ -76,6 +77,75 @@ impl Matrix {
     }
 }
 
+/// A matrix read in `f64`, for values `f32` would round (see [`read_matrix_precise`]).
+pub struct MatrixF64 {
+    values: Vec<f64>,
+    n_rows: usize,
+    n_cols: usize,
+    path: PathBuf,
+}
+
+impl MatrixF64 {
+    /// The values, row-major.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.n_rows
+    }
+
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// The file it came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Validates the values (finite, non-empty) and borrows them as [`DataF64`]; errors name the file.
+    pub fn data(&self) -> Result<DataF64<'_>> {
+        DataF64::from_row_major(&self.values, self.n_rows, self.n_cols).map_err(|e| e.in_file(&self.path))
+    }
+}
+
+/// A matrix in the precision its file needs: what [`read_matrix_precise`] returns.
+pub enum AnyMatrix {
+    /// Values `f32` holds exactly (or that were read into `f32` anyway).
+    F32(Matrix),
+    /// Values `f32` would round.
+    F64(MatrixF64),
+}
+
+impl AnyMatrix {
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        match self {
+            AnyMatrix::F32(m) => m.n_rows(),
+            AnyMatrix::F64(m) => m.n_rows(),
+        }
+    }
+
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        match self {
+            AnyMatrix::F32(m) => m.n_cols(),
+            AnyMatrix::F64(m) => m.n_cols(),
+        }
+    }
+
+    /// The file it came from.
+    pub fn path(&self) -> &Path {
+        match self {
+            AnyMatrix::F32(m) => m.path(),
+            AnyMatrix::F64(m) => m.path(),
+        }
+    }
+}
+
 /// The kinds of file [`read_matrix`] understands, chosen by file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
@@ -126,6 +196,34 @@ pub fn read_matrix(path: &Path) -> Result<Matrix> {
     }
 }
 
+/// Reads like [`read_matrix`], but in `f64` where `f32` would round the file's values: `.npy`
+/// files of float64 and 32- or 64-bit integers, and decimal text (`.csv`, `.tsv`, …), for methods
+/// that compute in the input's precision (PCA). Other `.npy` dtypes and IDX files are read into
+/// `f32`, which holds them exactly. The file is read once.
+///
+/// # Errors
+/// As [`read_matrix`]; a text value need only be finite in `f64`.
+pub fn read_matrix_precise(path: &Path) -> Result<AnyMatrix> {
+    match FileKind::from_path(path) {
+        Some(FileKind::Npy) => npy::read_npy_precise(path, false),
+        Some(FileKind::Csv) => read_delimited_f64(path, None).map(AnyMatrix::F64),
+        Some(FileKind::Tsv) => read_delimited_f64(path, Some(b'\t')).map(AnyMatrix::F64),
+        _ => read_matrix(path).map(AnyMatrix::F32),
+    }
+}
+
+/// Reads like [`read_matrix_precise`], except that a 1-D `.npy` array of `n` values is read as
+/// one column (`n × 1`), as [`read_vector_or_matrix`] reads it.
+///
+/// # Errors
+/// As [`read_matrix_precise`]; a `.npy` array of 3 or more dimensions is refused with its shape.
+pub fn read_vector_or_matrix_precise(path: &Path) -> Result<AnyMatrix> {
+    match FileKind::from_path(path) {
+        Some(FileKind::Npy) => npy::read_npy_precise(path, true),
+        _ => read_matrix_precise(path),
+    }
+}
+
 /// Reads like [`read_matrix`], except that a 1-D `.npy` array of `n` values is read as one
 /// column (`n × 1`): a per-row target, as Python's `y` of shape `(n,)`.
 ///
@@ -155,28 +253,47 @@ pub(crate) fn maybe_gunzip(bytes: Vec<u8>, path: &Path) -> Result<Vec<u8>> {
     }
 }
 
-/// Writes `path` atomically: `write` fills a temporary file in the same folder, which is renamed
-/// over `path` only when everything succeeded. On error no file is left behind.
+/// Writes `path` atomically: `write` fills a temporary file in the same folder
+/// ([`write_temp`]), which is renamed over `path` only when everything succeeded. On error no
+/// file is left behind.
 pub fn write_atomic(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path.file_name().ok_or_else(|| Error::format(path, "not a file name"))?;
-    let tmp = dir.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-    let result = (|| {
-        let file = std::fs::File::create(&tmp)?;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-        write(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
+    let tmp = write_temp(path, write)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
+        Error::io(path, e)
+    })
+}
+
+/// The temporary file that stands for `path` until it is complete: `.NAME.PID.tmp` in the same
+/// folder (so that renaming it into place is atomic).
+///
+/// # Errors
+/// [`Error::Format`] when `path` does not end in a file name.
+pub fn temp_path(path: &Path) -> Result<PathBuf> {
+    let name = path.file_name().ok_or_else(|| Error::format(path, "not a file name"))?;
+    Ok(path.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id())))
+}
+
+/// Writes the contents of `path` to its [`temp_path`], flushed to disk, and returns that path
+/// for the caller to rename into place (as [`write_atomic`] does at once, or a caller writing
+/// several files does when all are written). On error the temporary file is removed.
+///
+/// # Errors
+/// [`Error::Io`] naming `path` when the file cannot be created or `write` fails.
+pub fn write_temp(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<PathBuf> {
+    let tmp = temp_path(path)?;
+    let result = (|| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+        write(&mut w)?;
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()
+    })();
+    match result {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(Error::io(path, e))
+        }
     }
-    Ok(())
 }
 
 /// The format [`write_matrix`] uses for `path`: [`FileKind::Npy`], [`FileKind::Csv`] (`.csv`,

@@ -10,7 +10,7 @@ use std::path::Path;
 use npyz::{DType, Endianness, NpyHeader, Order, TypeChar};
 use rayon::prelude::*;
 
-use super::{Matrix, Storage};
+use super::{AnyMatrix, Matrix, MatrixF64, Storage};
 use crate::error::{Error, Result};
 
 /// A parsed header: what the body holds and where it starts.
@@ -75,6 +75,20 @@ pub fn read_npy(path: &Path) -> Result<Matrix> {
 
 /// Reads a numeric `.npy` file that is 2-D, or 1-D when `one_d` (then it is one column).
 pub(crate) fn read_npy_shaped(path: &Path, one_d: bool) -> Result<Matrix> {
+    Ok(narrow(open_checked(path, one_d)?, path))
+}
+
+/// A `.npy` file whose header, dtype and body length have been checked.
+struct Checked {
+    map: memmap2::Mmap,
+    h: Header,
+    n: usize,
+    d: usize,
+}
+
+/// Maps `path` and checks it: a 2-D (or, with `one_d`, 1-D) numeric array whose body has exactly
+/// the header's size.
+fn open_checked(path: &Path, one_d: bool) -> Result<Checked> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     // SAFETY: the map is read-only; a file truncated by another process while mapped is the
     // usual caveat of memory maps and the same risk every mmap-based reader takes.
@@ -113,44 +127,32 @@ pub(crate) fn read_npy_shaped(path: &Path, one_d: bool) -> Result<Matrix> {
     if available > body_len {
         return Err(Error::format(path, format!("{} unexpected bytes after the {n} × {d} array", available - body_len)));
     }
-    let body = &map[h.offset..h.offset + body_len];
-    let little = !h.big_endian || item == 1;
-    if h.type_char == TypeChar::Float && item == 4 && little && !h.fortran && h.offset % 4 == 0 && cfg!(target_endian = "little") {
-        return Ok(Matrix { storage: Storage::Mapped { map, offset: h.offset }, n_rows: n, n_cols: d, path: path.to_path_buf() });
+    Ok(Checked { map, h, n, d })
+}
+
+/// The values as `f32`: float32 little-endian C-order files in place, others converted.
+fn narrow(c: Checked, path: &Path) -> Matrix {
+    let Checked { map, h, n, d } = c;
+    let little = !h.big_endian || h.size == 1;
+    if h.type_char == TypeChar::Float && h.size == 4 && little && !h.fortran && h.offset % 4 == 0 && cfg!(target_endian = "little") {
+        return Matrix { storage: Storage::Mapped { map, offset: h.offset }, n_rows: n, n_cols: d, path: path.to_path_buf() };
     }
-    let mut values = convert_to_f32(body, h.type_char, item, h.big_endian);
+    let mut values = convert_to_f32(&map[h.offset..], h.type_char, h.size, h.big_endian);
     if h.fortran && n > 1 && d > 1 {
         values = transpose(&values, d, n);
     }
-    Ok(Matrix::owned(values, n, d, path))
+    Matrix::owned(values, n, d, path)
 }
 
-/// Reads a 2-D `.npy` file as row-major `f64` when its dtype holds values `f32` would round
-/// (float64, 32- and 64-bit integers), for methods that compute in the input's precision (PCA);
-/// `None` for a file of any other name or dtype, which [`read_npy`] reads into `f32` exactly.
-///
-/// # Errors
-/// As [`read_npy`].
-pub fn read_npy_f64(path: &Path) -> Result<Option<(Vec<f64>, usize, usize)>> {
-    if !path.file_name().is_some_and(|n| n.to_string_lossy().to_ascii_lowercase().ends_with(".npy")) {
-        return Ok(None);
+/// Reads a 2-D (or, with `one_d`, 1-D) `.npy` file in the precision its values need: `f64` when
+/// its dtype holds values `f32` would round (float64, 32- and 64-bit integers), else `f32` as
+/// [`read_npy`] reads it.
+pub(crate) fn read_npy_precise(path: &Path, one_d: bool) -> Result<AnyMatrix> {
+    let c = open_checked(path, one_d)?;
+    if !matches!((c.h.type_char, c.h.size), (TypeChar::Float, 8) | (TypeChar::Int | TypeChar::Uint, 4 | 8)) {
+        return Ok(AnyMatrix::F32(narrow(c, path)));
     }
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    // SAFETY: read-only map, as in `read_npy`.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
-    let h = parse_header(&map, path)?;
-    if !matches!((h.type_char, h.size), (TypeChar::Float, 8) | (TypeChar::Int | TypeChar::Uint, 4 | 8)) {
-        return Ok(None);
-    }
-    let body_len = match h.shape[..] {
-        [n, d] => n.checked_mul(d).and_then(|c| c.checked_mul(h.size)),
-        _ => None,
-    };
-    let (n, d) = match (body_len, &h.shape[..]) {
-        (Some(len), &[n, d]) if map.len() - h.offset == len => (n, d),
-        // read_npy names the problem (shape, truncation, trailing bytes).
-        _ => return read_npy(path).map(|_| None),
-    };
+    let Checked { map, h, n, d } = c;
     macro_rules! conv {
         ($t:ty) => {
             map[h.offset..]
@@ -162,19 +164,17 @@ pub fn read_npy_f64(path: &Path) -> Result<Option<(Vec<f64>, usize, usize)>> {
                 .collect::<Vec<f64>>()
         };
     }
-    let values = match (h.type_char, h.size) {
+    let mut values = match (h.type_char, h.size) {
         (TypeChar::Float, _) => conv!(f64),
         (TypeChar::Int, 4) => conv!(i32),
         (TypeChar::Int, _) => conv!(i64),
         (TypeChar::Uint, 4) => conv!(u32),
         _ => conv!(u64),
     };
-    if !h.fortran || n == 1 || d == 1 {
-        return Ok(Some((values, n, d)));
+    if h.fortran && n > 1 && d > 1 {
+        values = transpose(&values, d, n);
     }
-    let mut rows = vec![0.0f64; n * d];
-    rows.par_chunks_mut(d).enumerate().for_each(|(i, row)| row.iter_mut().enumerate().for_each(|(j, v)| *v = values[j * n + i]));
-    Ok(Some((rows, n, d)))
+    Ok(AnyMatrix::F64(MatrixF64 { values, n_rows: n, n_cols: d, path: path.to_path_buf() }))
 }
 
 /// Converts raw little/big-endian elements to `f32`, in parallel.
@@ -232,8 +232,8 @@ fn f16_to_f32(h: u16) -> f32 {
 }
 
 /// Column-major `n × d` (stored as `d` runs of `n`) to row-major.
-fn transpose(col_major: &[f32], d: usize, n: usize) -> Vec<f32> {
-    let mut out = vec![0.0f32; n * d];
+fn transpose<T: Copy + Default + Send + Sync>(col_major: &[T], d: usize, n: usize) -> Vec<T> {
+    let mut out = vec![T::default(); n * d];
     out.par_chunks_mut(d).enumerate().for_each(|(i, row)| {
         for (j, v) in row.iter_mut().enumerate() {
             *v = col_major[j * n + i];

@@ -259,6 +259,26 @@ pub fn query(
     search(n, queries.n_rows(), k, ef, graph, progress, |i, j, _| metric.distance(queries.row(i), index.row(j)), |j| prefetch(index.row(j)))
 }
 
+/// The `k` nearest indexed points of new points given by their distances, as umap-learn's
+/// `transform` reads them under `metric='precomputed'`: row `i` of `distances` (`m × n`) holds
+/// the distances from new point `i` to the `n` indexed points, and its `k` smallest entries are
+/// its neighbours (sorted by distance, ties by index; a zero is an indexed point it duplicates).
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for `k` outside `1..=n` or a negative distance (naming its row and
+/// column); [`Error::Cancelled`].
+pub fn query_precomputed(distances: &Data, k: usize, progress: &dyn Progress) -> Result<(Vec<u32>, Vec<f32>)> {
+    let n = distances.n_cols();
+    if let Some(pos) = distances.as_slice().par_iter().position_first(|&v| v < 0.0) {
+        return Err(Error::param(
+            "metric",
+            "precomputed",
+            format!("distances must be non-negative, but row {}, column {} is {}", pos / n, pos % n, distances.as_slice()[pos]),
+        ));
+    }
+    search(n, distances.n_rows(), k, k, None, progress, |i, j, _| distances.row(i)[j], |_| {})
+}
+
 /// The error for searching new rows under [`Metric::Precomputed`] (umap-learn 0.4's refusal).
 pub fn precomputed_transform_error() -> Error {
     Error::param(

@@ -1,6 +1,8 @@
 //! Placing new points in a fitted UMAP embedding (umap-learn's `UMAP.transform`).
 //!
-//! 1. Each new point's `n_neighbors` nearest training points ([`crate::knn::search`]).
+//! 1. Each new point's `n_neighbors` nearest training points ([`crate::knn::search`]); with
+//!    `metric = precomputed` the new rows are the distances to the training points, and their
+//!    smallest entries are read ([`query_precomputed`], as umap-learn).
 //! 2. Memberships from [`smooth_knn_dist`] with `local_connectivity − 1` (so `rho = 0` by
 //!    default), one directed edge per neighbour, as umap-learn's bipartite graph.
 //! 3. Start at the membership-weighted mean of the neighbours' coordinates, or exactly at a
@@ -29,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::knn::nndescent::is_bytes;
 use crate::io::model::Kind;
 use crate::knn::KnnGraph;
-use crate::knn::search::{SearchGraph, byte_distance, query, query_bytes, variance_order};
+use crate::knn::search::{SearchGraph, byte_distance, query, query_bytes, query_precomputed, variance_order};
 use crate::metric::Metric;
 use crate::progress::Progress;
 use crate::rng::mix64;
@@ -281,17 +283,25 @@ impl TransformState {
 
 impl UmapModel {
     /// Places `data` (new rows with the training data's columns) in the fitted embedding.
+    /// For a model fitted on precomputed distances, row `i` of `data` holds the distances from new
+    /// point `i` to the training points (`m × n_train`), as umap-learn's `transform` takes them.
     /// `keys`, when given, names each row for the random choices (default: a hash of the row's
     /// values), so the same point gets the same place in any batch.
     ///
     /// # Errors
-    /// [`Error::InvalidData`] when the column count differs from the training data's or a new
-    /// point has no training neighbour within the disconnection distance;
-    /// [`Error::InvalidParameter`] for a model fitted on precomputed distances; [`Error::Cancelled`].
+    /// [`Error::InvalidData`] when the column count differs from the training data's (the number
+    /// of training points, for precomputed distances) or a new point has no training neighbour
+    /// within the disconnection distance; [`Error::InvalidParameter`] for a negative precomputed
+    /// distance; [`Error::Cancelled`].
     pub fn transform_with(&self, data: &Data, keys: Option<&[u64]>, progress: &dyn Progress) -> Result<Embedding> {
         let s = &self.state;
-        if s.metric == Metric::Precomputed {
-            return Err(crate::knn::search::precomputed_transform_error());
+        let n = s.n_train();
+        let precomputed = s.metric == Metric::Precomputed;
+        if precomputed && data.n_cols() != n {
+            return Err(Error::InvalidData(format!(
+                "with precomputed distances each new row holds its distances to the {n} training points, but the new data has {} columns",
+                data.n_cols()
+            )));
         }
         if data.n_cols() != s.n_features {
             return Err(Error::InvalidData(format!(
@@ -300,17 +310,35 @@ impl UmapModel {
                 data.n_cols()
             )));
         }
-        let (m, n, dim) = (data.n_rows(), s.n_train(), s.n_components);
         let k = s.n_neighbors.min(n);
+        let (idx, dist) = if precomputed {
+            query_precomputed(data, k, progress)?
+        } else {
+            self.query_training(data, k, progress)?
+        };
+        progress.check()?;
+        self.place(data, &idx, &dist, k, keys, progress)
+    }
+
+    /// The `k` nearest training points of each row of `data`, searched in the model's index.
+    fn query_training(&self, data: &Data, k: usize, progress: &dyn Progress) -> Result<(Vec<u32>, Vec<f32>)> {
+        let s = &self.state;
+        let n = s.n_train();
         let index = s.index();
-        let (idx, dist) = match &index.rows {
+        Ok(match &index.rows {
             // Pixel-like training rows and queries: compared as bytes, exactly as NN-descent does.
             Rows::Bytes { values, columns } if byte_search(&s.metric) && is_bytes(data.as_slice()) => {
                 query_bytes(values, Some(&index.graph), &permuted_bytes(data, columns), s.n_features, k, s.metric == Metric::Euclidean, k, progress)?
             }
             rows => query(&rows.to_data(n, s.n_features), Some(&index.graph), data, k, &s.metric, k, progress)?,
-        };
-        progress.check()?;
+        })
+    }
+
+    /// Steps 2–4 of the module docs for the rows of `data` with neighbours `idx` at `dist` (`k`
+    /// per row).
+    fn place(&self, data: &Data, idx: &[u32], dist: &[f32], k: usize, keys: Option<&[u64]>, progress: &dyn Progress) -> Result<Embedding> {
+        let s = &self.state;
+        let (m, dim) = (data.n_rows(), s.n_components);
 
         // Memberships, as umap-learn's transform: local connectivity reduced by one.
         let cut = s.disconnection_distance.unwrap_or(f32::INFINITY);
