@@ -441,3 +441,63 @@ class UMAP(UnfoldTransformer):
             self._model.transform(X32)  # raises, naming the row of X that is not finite
         out[~known] = self._model.transform(new, verbose=bool(self.verbose))
         return out
+
+    def inverse_transform(self, X):
+        """Map points of the embedding space back into data space (umap-learn's method).
+
+        For each point, the Delaunay triangulation of ``embedding_`` is searched outward from
+        the nearest embedded point until ``min(n_features, n_samples)`` training points are found;
+        their memberships ``1 / (1 + a d^(2b))`` (``d``: distance in the embedding) weight the mean
+        of their data rows, which a short stochastic gradient descent in data space then adjusts
+        with the input metric's gradient (``n_epochs / 3`` epochs, 100 by default). The result
+        is a plausible data point for that place in the embedding, not an exact inverse.
+
+        As in umap-learn, the input metric must have a gradient ('euclidean', 'seuclidean',
+        'mahalanobis', 'manhattan', 'chebyshev', 'minkowski', 'wminkowski'), and models of
+        ``metric='precomputed'`` or ``densmap=True`` are refused; ``n_components >= 8`` gives
+        umap-learn's warning. Unlike umap-learn, a point outside the embedding's convex hull is
+        mapped from the embedded points nearest to it (umap-learn starts from an arbitrary
+        triangle there), a point's result does not depend on the other points of the batch, and
+        with ``n_components != 2`` the nearest embedded points are found exactly instead of by a
+        triangulation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Points of the embedding space.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features), float32
+
+        Raises
+        ------
+        ValueError
+            For a model whose metric has no gradient, a precomputed or densMAP model, or
+            points with another number of columns than ``n_components``.
+
+        Examples
+        --------
+        >>> import numpy as np, unfold
+        >>> X = np.random.default_rng(0).normal(size=(200, 5))
+        >>> reducer = unfold.UMAP(n_epochs=50, random_state=0).fit(X)
+        >>> reducer.inverse_transform(reducer.embedding_[:3]).shape
+        (3, 5)
+        """
+        check_is_fitted(self)
+        Y = as_matrix(X, "X")
+        n_components = self.embedding_.shape[1]
+        if Y.shape[1] != n_components:
+            raise ValueError(
+                f"X has {Y.shape[1]} columns, but inverse_transform maps points of the {n_components}-dimensional embedding: "
+                f"give an array of shape (n_samples, {n_components})"
+            )
+        if n_components >= 8:
+            warnings.warn(
+                "Inverse transform works best with low dimensional embeddings. Results may be poor, or this approach to "
+                "inverse transform may fail altogether! If you need a high dimensional latent space and inverse transform "
+                "operations consider using an autoencoder.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._model.inverse_transform(Y, verbose=bool(self.verbose))

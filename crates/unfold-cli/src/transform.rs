@@ -22,7 +22,13 @@ use crate::progress::Bars;
 
 A PCA model (unfold embed --method pca --save-model m.pca) projects the rows onto its components.
 Each new point is placed from its neighbours among the training points only, so a point gets the
-same coordinates whichever other points are transformed with it.")]
+same coordinates whichever other points are transformed with it.
+
+With --inverse, INPUT holds points of the embedding space (n_components columns) and the output
+their images in data space: a UMAP model maps them back as umap-learn's inverse_transform does
+(Delaunay neighbourhood in the embedding, then a short descent in data space), a PCA model
+computes X @ components + mean.
+  unfold transform --model train.umap --inverse grid.npy -o grid.images.npy")]
 pub struct TransformArgs {
     /// New data with the training data's columns (.npy, .csv/.tsv or IDX). Omit for the MNIST demo set.
     pub input: Option<PathBuf>,
@@ -33,8 +39,11 @@ pub struct TransformArgs {
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Also draw the new points to this PNG (coloured by --labels).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "inverse")]
     pub plot: Option<PathBuf>,
+    /// Map points of the embedding space (INPUT, n_components columns) back into data space.
+    #[arg(long)]
+    pub inverse: bool,
     /// Labels for the plot: .npy (ints or strings), IDX, or text with one label per line (or a
     /// CSV/TSV table, with --labels-column).
     #[arg(long)]
@@ -48,7 +57,8 @@ pub struct TransformArgs {
 
 pub fn run(args: TransformArgs) -> Result<()> {
     let start = Instant::now();
-    let output = args.output.clone().unwrap_or_else(|| default_output(args.input.as_deref(), "transform.npy"));
+    let suffix = if args.inverse { "inverse.npy" } else { "transform.npy" };
+    let output = args.output.clone().unwrap_or_else(|| default_output(args.input.as_deref(), suffix));
     let mut outputs = Outputs::new();
     let out = outputs.add("-o", &output, Format::Matrix);
     let plot_out = args.plot.as_ref().map(|p| outputs.add("--plot", p, Format::Png));
@@ -65,6 +75,18 @@ pub fn run(args: TransformArgs) -> Result<()> {
     // The placing time starts once the rows are read and validated.
     let placing;
     let embedding = match &model {
+        Model::Umap(umap) if args.inverse => {
+            let data = input.matrix.data()?;
+            placing = Instant::now();
+            unfold_learn::threads::install(args.run.threads, || umap.inverse_transform_with(&data, &bars))??
+        }
+        Model::Pca(pca) if args.inverse => {
+            let data = input.matrix.data()?;
+            placing = Instant::now();
+            let x = unfold_learn::threads::install(args.run.threads, || pca.inverse_transform(&data))??;
+            let (n, d) = (data.n_rows(), pca.n_features());
+            Data::from_vec(x.iter().map(|&v| v as f32).collect(), n, d)?
+        }
         Model::Umap(umap) => {
             let data = input.data()?;
             placing = Instant::now();
@@ -87,7 +109,7 @@ pub fn run(args: TransformArgs) -> Result<()> {
     let seconds = start.elapsed().as_secs_f64();
     if args.run.json {
         let summary = json!({
-            "method": format!("{}-transform", model.name()),
+            "method": format!("{}-{}", model.name(), if args.inverse { "inverse-transform" } else { "transform" }),
             "model": args.model.display().to_string(),
             "input": input.display_name(),
             "n": n,
@@ -98,7 +120,8 @@ pub fn run(args: TransformArgs) -> Result<()> {
         });
         println!("{summary}");
     } else {
-        bars.note(&format!("transform: placed {n} points in {seconds:.2} s → {}", output.display()));
+        let what = if args.inverse { "mapped back" } else { "placed" };
+        bars.note(&format!("transform: {what} {n} points in {seconds:.2} s → {}", output.display()));
     }
     Ok(())
 }

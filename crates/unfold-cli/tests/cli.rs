@@ -262,6 +262,36 @@ fn umap_embed_save_model_and_transform() {
     let (whole, placing) = (summary["seconds"].as_f64().unwrap(), summary["transform_seconds"].as_f64().unwrap());
     assert!(placing > 0.0 && placing <= whole, "{summary}");
 
+    // --inverse maps the placed points back into data space, near their own blob (row i of
+    // `blobs` has every value within 1 of 10·(i mod 3)).
+    let o = unfold(d, &["transform", "--model", "m.umap", "--inverse", "new_t.npy", "-o", "back.npy", "--quiet", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["method"], "umap-inverse-transform");
+    let (shape, body) = read_npy(&d.join("back.npy"));
+    assert_eq!(shape, [30, 5]);
+    let back: Vec<f32> = body.chunks(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+    for (i, row) in back.chunks(5).enumerate() {
+        let centre = 10.0 * (i % 3) as f32 + 0.5;
+        assert!(row.iter().all(|v| (v - centre).abs() < 3.0), "row {i}: {row:?}");
+    }
+    let o = unfold(d, &["transform", "--model", "m.umap", "--inverse", "new.npy", "-o", "bad_out.npy"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("embedding has 2 columns"), "{}", stderr(&o));
+    let o = unfold(d, &["transform", "--model", "m.umap", "--inverse", "new_t.npy", "--plot", "p.png"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    // A PCA model with every component maps its projections back onto the data exactly.
+    let o = unfold(d, &["embed", "new.npy", "--method", "pca", "--dims", "5", "--save-model", "m.pca", "-o", "new_pca.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = unfold(d, &["transform", "--model", "m.pca", "--inverse", "new_pca.npy", "-o", "new_back.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (shape, body) = read_npy(&d.join("new_back.npy"));
+    assert_eq!(shape, [30, 5]);
+    let original = blobs(30, 5);
+    for (v, w) in body.chunks(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).zip(&original) {
+        assert!((v - w).abs() < 1e-4, "{v} vs {w}");
+    }
+
     // Damaged and foreign model files: exit 2, the file named, no output.
     let bytes = std::fs::read(d.join("m.umap")).unwrap();
     std::fs::write(d.join("cut.umap"), &bytes[..bytes.len() / 3]).unwrap();

@@ -7,5 +7,6 @@ mod pca;
 mod quality;
 mod umap;
 mod umap_graph;
+mod umap_inverse;
 mod umap_spectral;
 mod umap_supervised;

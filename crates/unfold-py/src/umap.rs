@@ -143,6 +143,15 @@ impl UmapModel {
         convert::embedding(py, y)
     }
 
+    /// Maps points `y` of the embedding space (float32, `m × n_components`) back into data space.
+    #[pyo3(signature = (y, *, verbose = false))]
+    fn inverse_transform<'py>(&self, py: Python<'py>, y: PyReadonlyArray2<'_, f32>, verbose: bool) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let (values, n, d) = convert::row_major(&y);
+        let data = convert::data(&values, n, d)?;
+        let x = run(py, verbose, |progress| self.inner.inverse_transform_with(&data, progress))?;
+        convert::embedding(py, x)
+    }
+
     /// The embedding of the training data, `n × n_components` float32.
     #[getter]
     fn embedding<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f32>>> {

@@ -22,6 +22,7 @@
 //! inverse of its covariance matrix ([`Metric::fitted`]). `precomputed` means the data *is* a
 //! square matrix of distances, read as it is.
 
+mod gradient;
 mod kernels;
 mod params;
 

@@ -21,6 +21,8 @@
 //!    order-independent updates so a seeded layout is identical at any thread count.
 //! 6. **densMAP** ([`densmap`]): optionally, a term that keeps local densities.
 //! 7. **Transform** ([`transform`]): new points placed against the fitted embedding.
+//! 8. **Inverse transform** ([`inverse`]): points of the embedding space mapped back into data
+//!    space, from the Delaunay triangulation of the embedding and an SGD in data space.
 //!
 //! [`Umap`] chains the stages:
 //!
@@ -38,6 +40,7 @@
 pub mod curve;
 pub mod densmap;
 pub mod graph;
+pub mod inverse;
 pub mod layout;
 mod model;
 pub mod spectral;

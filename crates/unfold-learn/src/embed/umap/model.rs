@@ -391,6 +391,9 @@ impl Umap {
         };
         progress.stage("UMAP graph", 1);
         let mut graph = fuzzy_simplicial_set(&knn, &fuzzy)?;
+        // The data's bandwidths, before a target changes the graph: the inverse transform's
+        // memberships in data space.
+        let scales = transform::DataScales { sigmas: graph.sigmas.clone(), rhos: graph.rhos.clone() };
         match y {
             None => {}
             Some(UmapTarget::Categorical(labels)) => {
@@ -467,7 +470,7 @@ impl Umap {
             Some(ro) if p.output_dens => Some((ro, densmap::embedding_radii(&graph.indptr, &graph.indices, &embedding, dim, a, b))),
             _ => None,
         };
-        let state = transform::TransformState::new(p, a, b, data, knn, embedding);
+        let state = transform::TransformState::new(p, a, b, data, knn, scales, embedding);
         Ok(UmapModel { state, graph: Some(graph), warnings, radii })
     }
 

@@ -170,6 +170,32 @@ struct Index {
     graph: SearchGraph,
 }
 
+/// The training rows of a model, one at a time as `f32`, by their row number in the training
+/// data (the index keeps them in the search graph's order, maybe as bytes).
+pub(super) struct TrainRows<'a> {
+    rows: &'a Rows,
+    /// Where training row `i` sits in the index.
+    position: Vec<u32>,
+    d: usize,
+}
+
+impl TrainRows<'_> {
+    /// Training row `i`; `buf` (one row long) holds it when the rows are kept as bytes.
+    #[inline]
+    pub fn row<'b>(&'b self, i: usize, buf: &'b mut [f32]) -> &'b [f32] {
+        let (t, d) = (self.position[i] as usize, self.d);
+        match self.rows {
+            Rows::Floats(f) => &f[t * d..(t + 1) * d],
+            Rows::Bytes { values, columns } => {
+                for (&c, &v) in columns.iter().zip(&values[t * d..(t + 1) * d]) {
+                    buf[c as usize] = v as f32;
+                }
+                buf
+            }
+        }
+    }
+}
+
 /// A fit's training rows and kNN graph, until the [`Index`] is built from them.
 #[derive(Debug, Default)]
 struct Pending(Mutex<Option<(Rows, KnnGraph)>>);
@@ -178,6 +204,13 @@ impl Clone for Pending {
     fn clone(&self) -> Self {
         Pending(Mutex::new(self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()))
     }
+}
+
+/// Each training point's `sigma` and `rho` in data space (see [`smooth_knn_dist`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(super) struct DataScales {
+    pub sigmas: Vec<f32>,
+    pub rhos: Vec<f32>,
 }
 
 /// Everything a transform needs; the content of a model file.
@@ -196,6 +229,10 @@ pub(super) struct TransformState {
     learning_rate: f32,
     n_epochs: Option<usize>,
     transform_seed: u64,
+    /// Whether the layout kept local densities (densMAP), which the inverse transform refuses.
+    pub densmap: bool,
+    /// The data's fuzzy-set bandwidths, for the inverse transform.
+    pub scales: DataScales,
     /// Until the index is built; not saved.
     #[serde(skip)]
     fit: Pending,
@@ -214,7 +251,7 @@ fn loaded<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<OnceLoc
 
 impl TransformState {
     /// The state of a fit of `data` with kNN graph `knn`.
-    pub fn new(p: &UmapParams, a: f32, b: f32, data: &Data, knn: KnnGraph, embedding: Vec<f32>) -> Self {
+    pub fn new(p: &UmapParams, a: f32, b: f32, data: &Data, knn: KnnGraph, scales: DataScales, embedding: Vec<f32>) -> Self {
         TransformState {
             n_features: data.n_cols(),
             n_components: p.n_components,
@@ -229,6 +266,8 @@ impl TransformState {
             learning_rate: p.learning_rate,
             n_epochs: p.n_epochs,
             transform_seed: p.transform_seed,
+            densmap: p.densmap,
+            scales,
             fit: Pending(Mutex::new(Some((Rows::new(data), knn)))),
             index: OnceLock::new(),
             embedding,
@@ -258,6 +297,36 @@ impl TransformState {
         })
     }
 
+    /// The training rows, in the order of the embedding.
+    pub fn train_rows(&self) -> TrainRows<'_> {
+        let index = self.index();
+        let mut position = vec![0u32; self.n_train()];
+        for (t, &i) in index.graph.ids().iter().enumerate() {
+            position[i as usize] = t as u32;
+        }
+        TrainRows { rows: &index.rows, position, d: self.n_features }
+    }
+
+    /// The input metric.
+    pub fn metric(&self) -> &Metric {
+        &self.metric
+    }
+
+    /// `n_epochs` as given at fit (`None`: umap-learn's default).
+    pub fn n_epochs(&self) -> Option<usize> {
+        self.n_epochs
+    }
+
+    /// The layout's learning rate, repulsion strength and negative samples per positive sample.
+    pub fn sgd(&self) -> (f32, f32, usize) {
+        (self.learning_rate, self.repulsion_strength, self.negative_sample_rate)
+    }
+
+    /// Seed of a transform's random choices.
+    pub fn transform_seed(&self) -> u64 {
+        self.transform_seed
+    }
+
     pub fn n_train(&self) -> usize {
         self.embedding.len() / self.n_components.max(1)
     }
@@ -273,6 +342,9 @@ impl TransformState {
             && index.rows.len() == n * self.n_features
             && index.rows.columns_ok(self.n_features)
             && self.n_neighbors >= 2
+            && self.scales.sigmas.len() == n
+            && self.scales.rhos.len() == n
+            && self.scales.sigmas.iter().chain(&self.scales.rhos).all(|v| v.is_finite())
             && self.embedding.iter().all(|v| v.is_finite());
         if !ok {
             return Err(Error::InvalidData("the model's arrays do not fit together".into()));
@@ -419,8 +491,9 @@ impl UmapModel {
 
 /// UMAP model files. Version 2: the search graph starts from an entry tree, not fixed points;
 /// version 3: byte rows are stored with their columns by decreasing variance; version 4: the
-/// rows and the graph's points are in the order of the entry tree's leaves.
-const MODEL_KIND: Kind = Kind { tag: "umap", version: 4 };
+/// rows and the graph's points are in the order of the entry tree's leaves; version 5: the
+/// data's `sigma` and `rho` per point and the densMAP flag, for the inverse transform.
+const MODEL_KIND: Kind = Kind { tag: "umap", version: 5 };
 
 /// Whether byte rows are searched as bytes under `metric` (else as `f32`).
 fn byte_search(metric: &Metric) -> bool {
@@ -429,7 +502,7 @@ fn byte_search(metric: &Metric) -> bool {
 
 /// A key for a row's random choices: a hash of its values, in four interleaved chains (one
 /// chain of 784 dependent mixes per row took 15–25 ms for 10,000 MNIST rows).
-fn row_key(row: &[f32]) -> u64 {
+pub(super) fn row_key(row: &[f32]) -> u64 {
     let mut h = [0x5555_5555_5555_5555u64, 0x6666_6666_6666_6666, 0x7777_7777_7777_7777, 0x8888_8888_8888_8888];
     let (blocks, tail) = row.as_chunks::<4>();
     for block in blocks {
