@@ -76,17 +76,16 @@ pub fn run(args: TransformArgs) -> Result<()> {
     let placing;
     let embedding = match &model {
         Model::Umap(umap) if args.inverse => {
-            let data = input.matrix.data()?;
+            let data = input.data()?;
             placing = Instant::now();
             unfold_learn::threads::install(args.run.threads, || umap.inverse_transform_with(&data, &bars))??
         }
-        Model::Pca(pca) if args.inverse => {
-            let data = input.matrix.data()?;
+        Model::Pca(pca) if args.inverse => with_rows!(&input.matrix, |data| {
             placing = Instant::now();
             let x = unfold_learn::threads::install(args.run.threads, || pca.inverse_transform(&data))??;
             let (n, d) = (data.n_rows(), pca.n_features());
             Data::from_vec(x.iter().map(|&v| v as f32).collect(), n, d)?
-        }
+        }),
         Model::Umap(umap) => {
             let data = input.data()?;
             placing = Instant::now();
