@@ -10,6 +10,8 @@
 //!   thread count.
 //! * [`measure`]: embedding quality (trustworthiness, continuity, neighbour preservation, kNN
 //!   accuracy) with [`measure::quality::evaluate`].
+//! * [`method`]: the contract every method keeps: parameters declared once, a fit [`method::Context`],
+//!   fitted models that say what they can do, and the registry the front ends read.
 //! * [`metric`]: distances with vectorised kernels.
 //! * [`io`]: readers for `.npy`, `.csv`/`.tsv` and MNIST IDX files, and atomic writers.
 //!
@@ -30,6 +32,7 @@ pub mod io;
 pub mod knn;
 pub mod linalg;
 pub mod measure;
+pub mod method;
 pub mod metric;
 pub mod progress;
 pub mod rng;

@@ -1,4 +1,5 @@
 //! Embeddings: one module per method, each a validated `Params` → `fit` → fitted `Model`.
 
 pub mod pca;
+pub mod random_projection;
 pub mod umap;

@@ -352,6 +352,17 @@ pub fn symmetric_eigen(m: MatRef<'_, f64>, stage: &'static str) -> Result<(Vec<f
     Ok((values, vectors))
 }
 
+/// The Moore–Penrose pseudo-inverse of `m` (`c × r` for an `r × c` input) from its thin SVD,
+/// `V Σ⁺ Uᵀ`; singular values below `max(r, c) · ε · σ_max` count as zero, as in scipy's `pinv`.
+pub fn pinv(m: MatRef<'_, f64>, stage: &'static str) -> Result<Mat<f64>> {
+    let svd = sequential(|| m.thin_svd()).map_err(|e| Error::Numerical { stage, message: format!("SVD did not converge ({e:?})") })?;
+    let (u, s, v) = (svd.U(), svd.S().column_vector(), svd.V());
+    let largest = (0..s.nrows()).map(|i| s[i]).fold(0.0f64, f64::max);
+    let cutoff = m.nrows().max(m.ncols()) as f64 * f64::EPSILON * largest;
+    let scaled = Mat::from_fn(v.nrows(), v.ncols(), |i, l| if s[l] > cutoff { v[(i, l)] / s[l] } else { 0.0 });
+    Ok(sequential(|| &scaled * u.transpose()))
+}
+
 /// Singular values (descending) and right singular vectors (as rows of `Vᵀ`) of a small dense
 /// matrix given row-major in `f64`.
 pub fn thin_svd(m: MatRef<'_, f64>, stage: &'static str) -> Result<(Vec<f64>, Mat<f64>)> {

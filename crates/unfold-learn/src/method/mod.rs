@@ -1,0 +1,167 @@
+//! The contract every method keeps, so the front ends serve a new method without code of their
+//! own for it.
+//!
+//! * A method declares its parameters once with [`method_params!`](crate::method_params)
+//!   ([`params`]): names, types, defaults, ranges, help and the peer library's names. The
+//!   command line builds its flags and `--help` from that table, Python its keyword arguments
+//!   and its stub, and both set values by name.
+//! * Fitting takes a [`Context`]: the seed, the thread count, progress and cancellation, made
+//!   once per call. Only the method's own parameters live in its parameter struct.
+//! * A fitted model is a [`Fitted`]: it says what it can do ([`Capabilities`]) and does it.
+//! * Each method is one [`MethodEntry`] in [`methods`], which the front ends list and call.
+//!
+//! Adding a method: write `embed/<method>.rs` with its parameters (`method_params!`), its fit
+//! and its model (a [`Fitted`]), and add its entry to [`methods`]; the command line
+//! (`--method <name>`) and Python (a class naming the entry) need one line each. See
+//! [`crate::embed::random_projection`] for a complete example.
+
+pub mod params;
+
+use crate::data::{Data, Embedding};
+use crate::error::{Error, Result};
+use crate::progress::{NoProgress, Progress};
+
+pub use params::{Auto, ParamKind, ParamSpec, Params, Range, Value};
+
+/// What a fit needs besides the data and the method's parameters: made once per call by the
+/// front end, never nested.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    /// Seed of every random choice; `None` draws one from the operating system, and lets the
+    /// method use all cores freely (its output may then vary from run to run).
+    pub seed: Option<u64>,
+    /// Worker threads; `None` = all cores.
+    pub threads: Option<usize>,
+    /// Progress report and cancellation.
+    pub progress: &'a dyn Progress,
+}
+
+impl Default for Context<'_> {
+    fn default() -> Self {
+        Context { seed: None, threads: None, progress: &NoProgress }
+    }
+}
+
+impl<'a> Context<'a> {
+    /// A context with a seed, all cores and no progress.
+    pub fn seeded(seed: u64) -> Context<'a> {
+        Context { seed: Some(seed), ..Context::default() }
+    }
+
+    /// Runs `f` on this context's threads (a local pool; the global one is never changed).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for `threads = Some(0)`, and whatever `f` returns.
+    pub fn install<T: Send>(&self, f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+        crate::threads::install(self.threads, f)?
+    }
+}
+
+/// What a fitted model can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Capabilities {
+    /// It holds the embedding of the rows it was fitted on.
+    pub embedding: bool,
+    /// It places new rows.
+    pub transform: bool,
+    /// It maps embedded points back into data space.
+    pub inverse_transform: bool,
+    /// It can be written to a model file.
+    pub save: bool,
+}
+
+/// A fitted model, as the front ends use it.
+pub trait Fitted: Send + Sync {
+    /// The method's registered name ([`MethodEntry::name`]).
+    fn method(&self) -> &'static str;
+
+    /// What it can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Output dimensions.
+    fn n_components(&self) -> usize;
+
+    /// Columns of the data it was fitted on.
+    fn n_features(&self) -> usize;
+
+    /// The embedding of the rows it was fitted on, when it keeps one.
+    fn embedding(&self) -> Option<&Embedding> {
+        None
+    }
+
+    /// Places new rows.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when the model cannot transform (see [`Fitted::capabilities`]) or
+    /// the rows have the wrong number of columns.
+    fn transform(&self, data: &Data, ctx: &Context) -> Result<Embedding> {
+        let _ = (data, ctx);
+        Err(unsupported(self.method(), "transform"))
+    }
+
+    /// Maps embedded points back into data space (`n × n_features`).
+    ///
+    /// # Errors
+    /// As [`Fitted::transform`].
+    fn inverse_transform(&self, embedded: &Data, ctx: &Context) -> Result<Embedding> {
+        let _ = (embedded, ctx);
+        Err(unsupported(self.method(), "inverse_transform"))
+    }
+
+    /// The fitted attributes a front end exposes (scikit-learn's names), as named row-major
+    /// arrays: `(name, values, n_rows, n_cols)`; `n_cols = 0` for a scalar.
+    fn attributes(&self) -> Vec<(&'static str, Vec<f64>, usize, usize)> {
+        Vec::new()
+    }
+
+    /// Warnings of the fit, for the front ends to show (Python's `warnings.warn`, the command
+    /// line's stderr).
+    fn warnings(&self) -> &[String] {
+        &[]
+    }
+}
+
+/// "`method` cannot `what`".
+pub fn unsupported(method: &str, what: &str) -> Error {
+    Error::InvalidData(format!("a {method} model cannot {what}"))
+}
+
+/// The fit of a method from parameter values by name, as the front ends call it.
+pub type FitFn = fn(&[(&str, Value)], &Data, &Context) -> Result<Box<dyn Fitted>>;
+
+/// One registered method.
+#[derive(Clone, Copy)]
+pub struct MethodEntry {
+    /// Its name on the command line (`--method <name>`) and in Python.
+    pub name: &'static str,
+    /// One line about it.
+    pub summary: &'static str,
+    /// Its parameter declarations.
+    pub specs: fn() -> Vec<ParamSpec>,
+    /// Its fit.
+    pub fit: FitFn,
+}
+
+/// Every method on the contract.
+pub fn methods() -> Vec<MethodEntry> {
+    vec![crate::embed::random_projection::ENTRY]
+}
+
+/// The method named `name`.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] listing the names.
+pub fn method(name: &str) -> Result<MethodEntry> {
+    let all = methods();
+    all.iter().find(|m| m.name == name).copied().ok_or_else(|| {
+        Error::param("method", name, format!("must be one of {}", all.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")))
+    })
+}
+
+/// `P` from `(name, value)` pairs over its defaults.
+///
+/// # Errors
+/// As [`Params::set`].
+pub fn params_from<P: Params>(values: &[(&str, Value)]) -> Result<P> {
+    P::from_values(values.iter().map(|(n, v)| (*n, v)))
+}
