@@ -233,17 +233,15 @@ fn check_non_negative(data: &Data, metric: &str, why: &str) -> Result<()> {
     }
 }
 
-/// Column variances with `ddof = 1`, as scipy's `cdist` defaults `V`.
+/// Column variances with `ddof = 1`, as scipy's `cdist` defaults `V`: the diagonal of the
+/// covariance matrix.
 fn column_variances(data: &Data) -> Result<Vec<f64>> {
     let (n, d) = (data.n_rows(), data.n_cols());
     if n < 2 {
         return Err(Error::param("V", "the data's variances", "need at least 2 rows; give V in metric_kwds"));
     }
-    let mean = crate::linalg::column_means(data);
-    let var: Vec<f64> = (0..d)
-        .into_par_iter()
-        .map(|c| (0..n).map(|i| (data.row(i)[c] as f64 - mean[c]).powi(2)).sum::<f64>() / (n - 1) as f64)
-        .collect();
+    let cov = covariance(data);
+    let var: Vec<f64> = (0..d).map(|c| cov[(c, c)]).collect();
     if let Some(c) = var.iter().position(|&v| v <= 0.0) {
         return Err(Error::param(
             "metric",
@@ -283,33 +281,18 @@ fn inverse_covariance(data: &Data) -> Result<Vec<f64>> {
     Ok(vi)
 }
 
-/// The covariance matrix (`ddof = 1`) in `f64`. Blocks of centred rows are dealt to a fixed
-/// number of groups, each summing its products in order, so the result does not depend on the
-/// number of threads.
+/// The covariance matrix (`ddof = 1`, at least 2 rows): the centred scatter matrix of
+/// [`crate::linalg::centred_gram_in`] over `n − 1`, multiplied in `f64` as scipy's and numpy's
+/// defaults are (an `f32` sum moves `V` enough to change a UMAP fit's neighbours). Its values are
+/// scaled by a power of two before they are multiplied, so undoing the scale is exact.
 fn covariance(data: &Data) -> Mat<f64> {
-    const BLOCK: usize = 512;
-    const GROUPS: usize = 8;
-    let (n, d) = (data.n_rows(), data.n_cols());
-    let mean = crate::linalg::column_means(data);
-    let n_blocks = n.div_ceil(BLOCK);
-    let partial: Vec<Mat<f64>> = (0..GROUPS)
-        .into_par_iter()
-        .map(|g| {
-            let mut sum = Mat::<f64>::zeros(d, d);
-            let mut block = Vec::with_capacity(BLOCK * d);
-            for b in (g..n_blocks).step_by(GROUPS) {
-                let rows = b * BLOCK..((b + 1) * BLOCK).min(n);
-                let m = rows.len();
-                block.clear();
-                block.extend(rows.flat_map(|i| data.row(i).iter().zip(&mean).map(|(&v, &mu)| v as f64 - mu)));
-                let x = MatRef::from_row_major_slice(&block, m, d);
-                matmul(sum.as_mut(), Accum::Add, x.transpose(), x, 1.0, Par::Seq);
-            }
-            sum
-        })
-        .collect();
-    let scale = 1.0 / (n - 1) as f64;
-    Mat::from_fn(d, d, |i, j| partial.iter().map(|p| p[(i, j)]).sum::<f64>() * scale)
+    use crate::linalg::{centred_gram_in, column_means, max_abs_deviation, pow2_scale};
+    let mean = column_means(data);
+    let scale = pow2_scale(max_abs_deviation(data, &mean));
+    let mut cov = centred_gram_in::<f64, _>(data, &mean, scale);
+    let (unscale, ddof) = ((scale * scale).recip(), 1.0 / (data.n_rows() - 1) as f64);
+    cov.col_iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v = *v * unscale * ddof));
+    cov
 }
 
 /// `F` (row-major `d × d`) with `F Fᵀ` the symmetric part of `VI`, so that
