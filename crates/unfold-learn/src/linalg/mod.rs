@@ -100,23 +100,8 @@ impl<'a> DataF64<'a> {
     /// value is NaN or infinite (the message names the first such row and column, counting from 0),
     /// with the same messages as [`Data::from_row_major`].
     pub fn from_row_major(values: &'a [f64], n_rows: usize, n_cols: usize) -> Result<Self> {
-        if n_rows == 0 || n_cols == 0 {
-            return Err(Error::InvalidData(format!(
-                "the data is empty ({n_rows} rows × {n_cols} columns); at least one row and one column are needed"
-            )));
-        }
-        if n_rows.checked_mul(n_cols) != Some(values.len()) {
-            return Err(Error::InvalidData(format!("{} values cannot form a {n_rows} × {n_cols} matrix", values.len())));
-        }
-        if let Some(pos) = values.par_iter().position_first(|v| !v.is_finite()) {
-            let v = values[pos];
-            let what = if v.is_nan() { "NaN" } else if v > 0.0 { "+inf" } else { "-inf" };
-            return Err(Error::InvalidData(format!(
-                "row {}, column {} (counting from 0) is {what}; unfold needs finite values (remove or impute missing values first)",
-                pos / n_cols,
-                pos % n_cols
-            )));
-        }
+        crate::data::check_shape(values.len(), n_rows, n_cols)?;
+        crate::data::check_finite(values, n_cols)?;
         Ok(DataF64 { values: Cow::Borrowed(values), n_rows, n_cols })
     }
 
