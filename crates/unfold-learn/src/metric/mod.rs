@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 pub(crate) use kernels::{Kernel, KernelVisitor, dot};
 #[cfg(test)]
 use kernels::sq_euclidean;
-use kernels::{Boolean, BrayCurtis, Canberra, Chebyshev, Hamming, Haversine, Hellinger, Jaccard, Manhattan, Minkowski, OneMinusDot, SqEuclidean};
+use kernels::{Boolean, BrayCurtis, Canberra, Chebyshev, Hamming, Haversine, Hellinger, Manhattan, Minkowski, OneMinusDot, SqEuclidean, boolean};
 pub use params::MetricKwds;
 
 /// A distance between rows.
@@ -297,16 +297,15 @@ impl Metric {
             Metric::Canberra => visitor.visit(Canberra),
             Metric::BrayCurtis => visitor.visit(BrayCurtis),
             Metric::Hamming => visitor.visit(Hamming),
-            Metric::Jaccard => visitor.visit(Jaccard),
+            Metric::Jaccard => visitor.visit(Boolean(boolean::jaccard)),
             Metric::Haversine => visitor.visit(Haversine),
             Metric::Hellinger => visitor.visit(Hellinger),
-            Metric::Dice => visitor.visit(Boolean::Dice),
-            Metric::Kulsinski => visitor.visit(Boolean::Kulsinski),
-            Metric::RogersTanimoto => visitor.visit(Boolean::RogersTanimoto),
-            Metric::RussellRao => visitor.visit(Boolean::RussellRao),
-            Metric::SokalMichener => visitor.visit(Boolean::SokalMichener),
-            Metric::SokalSneath => visitor.visit(Boolean::SokalSneath),
-            Metric::Yule => visitor.visit(Boolean::Yule),
+            Metric::Dice => visitor.visit(Boolean(boolean::dice)),
+            Metric::Kulsinski => visitor.visit(Boolean(boolean::kulsinski)),
+            Metric::RogersTanimoto | Metric::SokalMichener => visitor.visit(Boolean(boolean::rogers_tanimoto)),
+            Metric::RussellRao => visitor.visit(Boolean(boolean::russell_rao)),
+            Metric::SokalSneath => visitor.visit(Boolean(boolean::sokal_sneath)),
+            Metric::Yule => visitor.visit(Boolean(boolean::yule)),
         }
     }
 }
