@@ -24,8 +24,8 @@
 
 mod kernels;
 mod params;
+mod prepared;
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,7 @@ pub(crate) use kernels::{Kernel, KernelVisitor, dot};
 use kernels::sq_euclidean;
 use kernels::{Boolean, BrayCurtis, Canberra, Chebyshev, Hamming, Haversine, Hellinger, Manhattan, Minkowski, OneMinusDot, SqEuclidean, boolean};
 pub use params::MetricKwds;
+pub(crate) use prepared::PreparedMetric;
 
 /// A distance between rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -236,54 +237,7 @@ impl Metric {
         matches!(self, Metric::Euclidean | Metric::SqEuclidean | Metric::SEuclidean { .. } | Metric::Mahalanobis { .. })
     }
 
-    /// Rows transformed so that [`Metric::visit_kernel`]'s kernel applies: unit-normalised for
-    /// cosine, centred and unit-normalised for correlation, `√(x / Σx)` for hellinger, scaled or
-    /// multiplied by the factor of `VI` for the weighted metrics, borrowed unchanged otherwise.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] when `VI` is not positive semi-definite;
-    /// [`Error::Numerical`] when its eigendecomposition fails.
-    pub(crate) fn prepare<'a>(&self, values: &'a [f32], n_cols: usize) -> Result<Cow<'a, [f32]>> {
-        use rayon::prelude::*;
-        let scaled = |scale: &[f64]| -> Cow<'a, [f32]> {
-            let mut out = values.to_vec();
-            out.par_chunks_mut(n_cols).for_each(|row| row.iter_mut().zip(scale).for_each(|(v, s)| *v = (*v as f64 * s) as f32));
-            Cow::Owned(out)
-        };
-        Ok(match self {
-            Metric::Cosine | Metric::Correlation => {
-                let centre = *self == Metric::Correlation;
-                let mut out = values.to_vec();
-                out.par_chunks_mut(n_cols).for_each(|row| {
-                    if centre {
-                        let mean = row.iter().map(|&v| v as f64).sum::<f64>() / n_cols as f64;
-                        row.iter_mut().for_each(|v| *v = (*v as f64 - mean) as f32);
-                    }
-                    let norm = row.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>().sqrt();
-                    if norm > 0.0 {
-                        row.iter_mut().for_each(|v| *v = (*v as f64 / norm) as f32);
-                    }
-                });
-                Cow::Owned(out)
-            }
-            Metric::Hellinger => {
-                let mut out = values.to_vec();
-                out.par_chunks_mut(n_cols).for_each(|row| {
-                    let total = row.iter().map(|&v| v as f64).sum::<f64>();
-                    if total > 0.0 {
-                        row.iter_mut().for_each(|v| *v = (*v as f64 / total).max(0.0).sqrt() as f32);
-                    }
-                });
-                Cow::Owned(out)
-            }
-            Metric::SEuclidean { v: Some(v) } => scaled(&v.iter().map(|v| 1.0 / v.sqrt()).collect::<Vec<_>>()),
-            Metric::WMinkowski { w: Some(w), p } => scaled(&w.iter().map(|w| w.powf(1.0 / p)).collect::<Vec<_>>()),
-            Metric::Mahalanobis { vi: Some(vi) } => Cow::Owned(params::times_factor(values, n_cols, vi)?),
-            _ => Cow::Borrowed(values),
-        })
-    }
-
-    /// Calls `visitor` with the kernel of this metric, on rows transformed by [`Metric::prepare`].
+    /// Calls `visitor` with the kernel of this metric, on rows mapped by [`PreparedMetric::rows`].
     pub(crate) fn visit_kernel<V: KernelVisitor>(&self, visitor: V) -> V::Output {
         match *self {
             Metric::Euclidean | Metric::SEuclidean { .. } | Metric::Mahalanobis { .. } | Metric::Precomputed => {
@@ -431,7 +385,7 @@ mod tests {
             Metric::Mahalanobis { vi: Some(vec![2.0, 0.5, 0.0, 0.0, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 3.0, 1.0, 0.0, 0.0, 1.0, 1.0]) },
         ];
         for m in metrics {
-            let p = m.prepare(&rows, 4).unwrap();
+            let p = PreparedMetric::new(m.clone(), 4).unwrap().rows(&rows);
             for (i, j) in [(0, 1), (0, 2), (1, 2), (2, 2)] {
                 let direct = m.distance(&rows[i * 4..i * 4 + 4], &rows[j * 4..j * 4 + 4]);
                 let via = m.visit_kernel(Via(&p[i * 4..i * 4 + 4], &p[j * 4..j * 4 + 4]));

@@ -6,6 +6,7 @@ use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use super::Metric;
+use super::prepared::PreparedMetric;
 use crate::data::Data;
 use crate::error::{Error, Result};
 
@@ -155,11 +156,18 @@ impl Metric {
     /// [`Error::InvalidParameter`] naming the metric or parameter and, for data that does not
     /// fit, the row and column; for a column of zero variance or a singular covariance matrix.
     pub fn fitted(&self, data: &Data) -> Result<Metric> {
+        self.fit(data).map(PreparedMetric::into_metric)
+    }
+
+    /// [`Metric::fitted`], with the row map of the fitted metric that every search and measure
+    /// compares rows through (mahalanobis's `VI` is factorised here, once).
+    pub(crate) fn fit(&self, data: &Data) -> Result<PreparedMetric> {
         let (n, d) = (data.n_rows(), data.n_cols());
         self.check_dims(d)?;
-        match self {
+        let metric = match self {
             Metric::Hellinger => {
                 check_non_negative(data, "hellinger", "hellinger compares distributions: it needs non-negative values")?;
+                self.clone()
             }
             Metric::Precomputed => {
                 if n != d {
@@ -170,15 +178,14 @@ impl Metric {
                     ));
                 }
                 check_non_negative(data, "precomputed", "distances must be non-negative")?;
+                self.clone()
             }
-            Metric::SEuclidean { v: None } => return Ok(Metric::SEuclidean { v: Some(column_variances(data)?) }),
-            Metric::Mahalanobis { vi: None } => return Ok(Metric::Mahalanobis { vi: Some(inverse_covariance(data)?) }),
-            Metric::Mahalanobis { vi: Some(vi) } => {
-                factor(vi, d)?;
-            }
-            _ => {}
-        }
-        Ok(self.clone())
+            Metric::SEuclidean { v: None } => Metric::SEuclidean { v: Some(column_variances(data)?) },
+            Metric::Mahalanobis { vi: None } => Metric::Mahalanobis { vi: Some(inverse_covariance(data)?) },
+            _ => self.clone(),
+        };
+        // Checks that a given VI is positive semi-definite.
+        PreparedMetric::new(metric, d)
     }
 }
 
@@ -297,7 +304,7 @@ fn covariance(data: &Data) -> Mat<f64> {
 
 /// `F` (row-major `d × d`) with `F Fᵀ` the symmetric part of `VI`, so that
 /// `(a−b)ᵀ VI (a−b) = |(a−b)ᵀ F|²`: `Q Λ^½` of its eigendecomposition.
-fn factor(vi: &[f64], d: usize) -> Result<Vec<f64>> {
+pub(super) fn factor(vi: &[f64], d: usize) -> Result<Vec<f64>> {
     let sym = Mat::from_fn(d, d, |i, j| 0.5 * (vi[i * d + j] + vi[j * d + i]));
     let (values, vectors) = crate::linalg::symmetric_eigen(sym.as_ref(), "mahalanobis VI")?;
     let (largest, smallest) = (values[0], values[d - 1]);
@@ -318,17 +325,16 @@ fn factor(vi: &[f64], d: usize) -> Result<Vec<f64>> {
     Ok(f)
 }
 
-/// The rows (`n × d`, row-major) times the factor of `VI`.
-pub(super) fn times_factor(values: &[f32], d: usize, vi: &[f64]) -> Result<Vec<f32>> {
-    let f: Vec<f32> = factor(vi, d)?.iter().map(|&v| v as f32).collect();
-    let f = MatRef::from_row_major_slice(&f, d, d);
+/// The rows (`n × d`, row-major) times `f` (row-major `d × d`), in blocks of rows.
+pub(super) fn times_factor(values: &[f32], d: usize, f: &[f32]) -> Vec<f32> {
+    let f = MatRef::from_row_major_slice(f, d, d);
     let mut out = vec![0f32; values.len()];
     const BLOCK: usize = 1024;
     out.par_chunks_mut(BLOCK * d).zip(values.par_chunks(BLOCK * d)).for_each(|(o, x)| {
         let m = x.len() / d;
         matmul(MatMut::from_row_major_slice_mut(o, m, d), Accum::Replace, MatRef::from_row_major_slice(x, m, d), f, 1.0f32, Par::Seq);
     });
-    Ok(out)
+    out
 }
 
 /// umap-learn's `hellinger`, through `½ Σ (√p − √q)²` in `f64` (no cancellation).
