@@ -54,6 +54,7 @@
 //! # Ok::<(), unfold_learn::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use faer::linalg::matmul::matmul;
@@ -479,8 +480,9 @@ enum GramDistance {
 enum DistanceRows<'a> {
     /// Through the Gram matrix in `f64`.
     Gram { rows: Vec<f64>, sq_norms: Vec<f64>, n_cols: usize, kind: GramDistance },
-    /// Pair by pair with [`Metric::distance`].
-    Pairwise { data: &'a Data<'a>, metric: Metric },
+    /// Pair by pair with the metric's kernel, on the rows mapped by
+    /// [`PreparedMetric::rows`].
+    Pairwise { rows: Cow<'a, [f32]>, n_cols: usize, metric: &'a PreparedMetric },
     /// The rows of a square distance matrix, as they are.
     Precomputed(&'a Data<'a>),
 }
@@ -494,7 +496,7 @@ impl<'a> DistanceRows<'a> {
             m if m.is_euclidean_kind() => GramDistance::Euclidean,
             Metric::Cosine | Metric::Correlation => GramDistance::OneMinusDot,
             Metric::Precomputed => return Ok(DistanceRows::Precomputed(data)),
-            _ => return Ok(DistanceRows::Pairwise { data, metric: metric.metric().clone() }),
+            _ => return Ok(DistanceRows::Pairwise { rows: metric.rows(data.as_slice()), n_cols: data.n_cols(), metric }),
         };
         let d = data.n_cols();
         let prepared = metric.rows(data.as_slice());
@@ -524,12 +526,13 @@ impl<'a> DistanceRows<'a> {
                     }
                 }
             }
-            DistanceRows::Pairwise { data, metric } => {
-                let n = data.n_rows();
+            DistanceRows::Pairwise { rows, n_cols: d, metric } => {
+                let (d, n) = (*d, rows.len() / *d);
+                let row = |i: usize| &rows[i * d..(i + 1) * d];
                 out.clear();
                 for i in range {
-                    let xi = data.row(i);
-                    out.extend((0..n).map(|j| metric.distance(xi, data.row(j)) as f64));
+                    let xi = row(i);
+                    out.extend((0..n).map(|j| metric.distance(xi, row(j)) as f64));
                 }
             }
             DistanceRows::Precomputed(data) => {

@@ -201,33 +201,20 @@ impl Metric {
     /// without its `V` or `VI` compares as plain euclidean: call [`Metric::fitted`] first to take
     /// them from the data.
     ///
+    /// The rows are mapped and compared exactly as the kNN search, the transforms and the
+    /// quality measures compare them. That map is set up for each call, which for `mahalanobis`
+    /// means an eigendecomposition of `VI`: this is for a few pairs, not for many. NaN when `VI`
+    /// is not positive semi-definite ([`Metric::fitted`] reports that as an error).
+    ///
     /// ```
     /// use unfold_learn::Metric;
     /// assert_eq!(Metric::Euclidean.distance(&[0.0, 0.0], &[3.0, 4.0]), 5.0);
     /// assert_eq!(Metric::Manhattan.distance(&[0.0, 0.0], &[3.0, 4.0]), 7.0);
     /// ```
     pub fn distance(&self, a: &[f32], b: &[f32]) -> f32 {
-        match self {
-            Metric::Cosine => cosine_direct(a, b),
-            Metric::Correlation => {
-                let ca = centred(a);
-                let cb = centred(b);
-                cosine_direct(&ca, &cb)
-            }
-            Metric::Hellinger => params::hellinger(a, b),
-            Metric::SEuclidean { v: Some(v) } => params::seuclidean(a, b, v),
-            Metric::Mahalanobis { vi: Some(vi) } => params::mahalanobis(a, b, vi),
-            Metric::WMinkowski { w: Some(w), p } => params::wminkowski(a, b, w, *p),
-            _ => {
-                struct One<'x>(&'x [f32], &'x [f32]);
-                impl KernelVisitor for One<'_> {
-                    type Output = f32;
-                    fn visit<K: Kernel>(self, k: K) -> f32 {
-                        k.finalize(k.reduced(self.0, self.1))
-                    }
-                }
-                self.visit_kernel(One(a, b))
-            }
+        match PreparedMetric::new(self.clone(), a.len()) {
+            Ok(m) => m.distance(&m.rows(a), &m.rows(b)),
+            Err(_) => f32::NAN,
         }
     }
 
@@ -296,24 +283,6 @@ impl fmt::Display for Metric {
     }
 }
 
-fn cosine_direct(a: &[f32], b: &[f32]) -> f32 {
-    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
-    for (&x, &y) in a.iter().zip(b) {
-        let (x, y) = (x as f64, y as f64);
-        ab += x * y;
-        aa += x * x;
-        bb += y * y;
-    }
-    let den = aa.sqrt() * bb.sqrt();
-    let cos = if den > 0.0 { ab / den } else { 0.0 };
-    (1.0 - cos).clamp(0.0, 2.0) as f32
-}
-
-fn centred(a: &[f32]) -> Vec<f32> {
-    let mean = a.iter().map(|&v| v as f64).sum::<f64>() / a.len().max(1) as f64;
-    a.iter().map(|&v| (v as f64 - mean) as f32).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -368,30 +337,66 @@ mod tests {
         assert!(close(ma.distance(&[1.0, 0.0], &[0.0, 1.0]), 2f64.sqrt()));
     }
 
-    #[test]
-    fn prepared_rows_give_the_direct_distances() {
-        struct Via<'x>(&'x [f32], &'x [f32]);
-        impl KernelVisitor for Via<'_> {
-            type Output = f32;
-            fn visit<K: Kernel>(self, k: K) -> f32 {
-                k.finalize(k.reduced(self.0, self.1))
+    /// The textbook formulas in `f64`, on the rows as given: the reference for the mapped rows.
+    fn direct(m: &Metric, a: &[f32], b: &[f32]) -> f64 {
+        let diff: Vec<f64> = a.iter().zip(b).map(|(&x, &y)| x as f64 - y as f64).collect();
+        let unit = |r: &[f32], centre: bool| {
+            let mean = if centre { r.iter().map(|&v| v as f64).sum::<f64>() / r.len() as f64 } else { 0.0 };
+            let c: Vec<f64> = r.iter().map(|&v| v as f64 - mean).collect();
+            let norm = c.iter().map(|v| v * v).sum::<f64>().sqrt();
+            c.iter().map(|v| if norm > 0.0 { v / norm } else { 0.0 }).collect::<Vec<_>>()
+        };
+        match m {
+            Metric::SEuclidean { v: Some(v) } => diff.iter().zip(v).map(|(e, v)| e * e / v).sum::<f64>().sqrt(),
+            Metric::WMinkowski { w: Some(w), p } => diff.iter().zip(w).map(|(e, w)| w * e.abs().powf(*p)).sum::<f64>().powf(1.0 / p),
+            Metric::Minkowski { p } => diff.iter().map(|e| e.abs().powf(*p)).sum::<f64>().powf(1.0 / p),
+            Metric::Mahalanobis { vi: Some(vi) } => {
+                let d = diff.len();
+                (0..d).map(|i| (0..d).map(|j| diff[i] * vi[i * d + j] * diff[j]).sum::<f64>()).sum::<f64>().max(0.0).sqrt()
             }
+            Metric::Cosine | Metric::Correlation => {
+                let centre = *m == Metric::Correlation;
+                let (ua, ub) = (unit(a, centre), unit(b, centre));
+                1.0 - ua.iter().zip(&ub).map(|(x, y)| x * y).sum::<f64>()
+            }
+            Metric::Hellinger => {
+                let (sa, sb) = (a.iter().map(|&v| v as f64).sum::<f64>(), b.iter().map(|&v| v as f64).sum::<f64>());
+                match (sa > 0.0, sb > 0.0) {
+                    (false, false) => 0.0,
+                    (true, true) => (1.0 - a.iter().zip(b).map(|(&x, &y)| (x as f64 / sa * y as f64 / sb).sqrt()).sum::<f64>()).max(0.0).sqrt(),
+                    _ => 1.0,
+                }
+            }
+            _ => unreachable!("no reference for {m}"),
         }
-        let rows = [0.5f32, 1.0, 0.0, 2.0, 1.5, 0.25, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    }
+
+    #[test]
+    fn mapped_rows_give_the_textbook_distances() {
+        let rows = [0.5f32, 1.0, 0.0, 2.0, 1.5, 0.25, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, 2.0, 0.5, 0.75];
         let metrics = [
             Metric::Hellinger,
+            Metric::Cosine,
+            Metric::Correlation,
+            Metric::Minkowski { p: 3.0 },
             Metric::SEuclidean { v: Some(vec![0.5, 2.0, 4.0, 1.0]) },
             Metric::WMinkowski { w: Some(vec![0.5, 2.0, 4.0, 1.0]), p: 1.5 },
             Metric::Mahalanobis { vi: Some(vec![2.0, 0.5, 0.0, 0.0, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 3.0, 1.0, 0.0, 0.0, 1.0, 1.0]) },
         ];
         for m in metrics {
-            let p = PreparedMetric::new(m.clone(), 4).unwrap().rows(&rows);
-            for (i, j) in [(0, 1), (0, 2), (1, 2), (2, 2)] {
-                let direct = m.distance(&rows[i * 4..i * 4 + 4], &rows[j * 4..j * 4 + 4]);
-                let via = m.visit_kernel(Via(&p[i * 4..i * 4 + 4], &p[j * 4..j * 4 + 4]));
-                assert!((direct - via).abs() <= 1e-5 * (1.0 + direct), "{m}: rows {i}, {j}: {direct} against {via}");
+            let pairs: &[(usize, usize)] = if m == Metric::Hellinger { &[(0, 1), (0, 2), (1, 2), (2, 2)] } else { &[(0, 1), (0, 3), (1, 3), (2, 3), (3, 3)] };
+            let prepared = PreparedMetric::new(m.clone(), 4).unwrap();
+            let mapped = prepared.rows(&rows);
+            for &(i, j) in pairs {
+                let (a, b) = (&rows[i * 4..i * 4 + 4], &rows[j * 4..j * 4 + 4]);
+                let want = direct(&m, a, b);
+                let got = prepared.distance(&mapped[i * 4..i * 4 + 4], &mapped[j * 4..j * 4 + 4]);
+                assert!((got as f64 - want).abs() <= 1e-5 * (1.0 + want), "{m}: rows {i}, {j}: {got} against {want}");
+                assert_eq!(m.distance(a, b), got, "{m}: rows {i}, {j}: a single pair goes the same way");
             }
         }
+        let not_psd = Metric::Mahalanobis { vi: Some(vec![1.0, 0.0, 0.0, -1.0]) };
+        assert!(not_psd.distance(&[0.0, 0.0], &[1.0, 1.0]).is_nan());
     }
 
     #[test]

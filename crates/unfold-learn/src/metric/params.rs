@@ -336,30 +336,3 @@ pub(super) fn times_factor(values: &[f32], d: usize, f: &[f32]) -> Vec<f32> {
     });
     out
 }
-
-/// umap-learn's `hellinger`, through `½ Σ (√p − √q)²` in `f64` (no cancellation).
-pub(super) fn hellinger(a: &[f32], b: &[f32]) -> f32 {
-    let (sa, sb) = (a.iter().map(|&v| v as f64).sum::<f64>(), b.iter().map(|&v| v as f64).sum::<f64>());
-    match (sa > 0.0, sb > 0.0) {
-        (false, false) => 0.0,
-        (true, true) => {
-            let half_sq: f64 = a.iter().zip(b).map(|(&x, &y)| ((x as f64 / sa).max(0.0).sqrt() - (y as f64 / sb).max(0.0).sqrt()).powi(2)).sum();
-            (0.5 * half_sq).clamp(0.0, 1.0).sqrt() as f32
-        }
-        _ => 1.0,
-    }
-}
-
-pub(super) fn seuclidean(a: &[f32], b: &[f32], v: &[f64]) -> f32 {
-    a.iter().zip(b).zip(v).map(|((&x, &y), &v)| (x as f64 - y as f64).powi(2) / v).sum::<f64>().sqrt() as f32
-}
-
-pub(super) fn wminkowski(a: &[f32], b: &[f32], w: &[f64], p: f64) -> f32 {
-    a.iter().zip(b).zip(w).map(|((&x, &y), &w)| w * (x as f64 - y as f64).abs().powf(p)).sum::<f64>().powf(1.0 / p) as f32
-}
-
-pub(super) fn mahalanobis(a: &[f32], b: &[f32], vi: &[f64]) -> f32 {
-    let diff: Vec<f64> = a.iter().zip(b).map(|(&x, &y)| x as f64 - y as f64).collect();
-    let q: f64 = vi.chunks(diff.len().max(1)).zip(&diff).map(|(row, &e)| e * row.iter().zip(&diff).map(|(v, f)| v * f).sum::<f64>()).sum();
-    q.max(0.0).sqrt() as f32
-}

@@ -1,14 +1,14 @@
 //! A metric ready to compare rows of a given width: the map of rows into the space where its
 //! kernel measures (unit rows for cosine, `x / √V` for seuclidean, `x F` with `F Fᵀ = VI` for
 //! mahalanobis, …), with whatever the map needs computed once, so that `VI` is factorised once
-//! per fit. The kNN search and the measures compare rows through it: the map once per row, then
-//! the metric's kernel per pair.
+//! per fit. Every search and measure compares rows through it: the map once per row, then the
+//! metric's kernel per pair.
 
 use std::borrow::Cow;
 
 use rayon::prelude::*;
 
-use super::kernels::KernelVisitor;
+use super::kernels::{Kernel, KernelVisitor};
 use super::{Metric, params};
 use crate::error::Result;
 
@@ -65,6 +65,11 @@ impl PreparedMetric {
         self.metric
     }
 
+    /// Whether rows are compared as they are ([`PreparedMetric::rows`] borrows them).
+    pub fn is_identity(&self) -> bool {
+        matches!(self.map, RowMap::Identity)
+    }
+
     /// The rows (`values`, row-major, `n_cols` wide) mapped for the kernel; borrowed unchanged
     /// when the metric compares rows as they are.
     pub fn rows<'a>(&self, values: &'a [f32]) -> Cow<'a, [f32]> {
@@ -95,6 +100,20 @@ impl PreparedMetric {
             RowMap::Scale(scale) => map_rows(&|row| row.iter_mut().zip(scale).for_each(|(v, s)| *v = (*v as f64 * s) as f32)),
             RowMap::Factor(f) => Cow::Owned(params::times_factor(values, d, f)),
         }
+    }
+
+    /// The distance between two rows mapped by [`PreparedMetric::rows`].
+    #[inline]
+    pub fn distance(&self, a: &[f32], b: &[f32]) -> f32 {
+        struct One<'x>(&'x [f32], &'x [f32]);
+        impl KernelVisitor for One<'_> {
+            type Output = f32;
+            #[inline]
+            fn visit<K: Kernel>(self, k: K) -> f32 {
+                k.finalize(k.reduced(self.0, self.1))
+            }
+        }
+        self.metric.visit_kernel(One(a, b))
     }
 
     /// Calls `visitor` with the metric's kernel, for rows mapped by [`PreparedMetric::rows`].

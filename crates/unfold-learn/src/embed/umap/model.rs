@@ -469,7 +469,7 @@ impl Umap {
             Some(ro) if p.output_dens => Some((ro, densmap::embedding_radii(&graph.indptr, &graph.indices, &embedding, dim, a, b))),
             _ => None,
         };
-        let state = transform::TransformState::new(p, a, b, data, knn, embedding);
+        let state = transform::TransformState::new(p, metric, a, b, data, knn, embedding);
         Ok(UmapModel { state, graph: Some(graph), warnings, radii })
     }
 
