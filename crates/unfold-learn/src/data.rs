@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::linalg::Scalar;
 
 /// A validated, row-major `n × d` matrix of finite `f32` values.
 #[derive(Debug, Clone)]
@@ -96,7 +97,9 @@ impl<'a> Data<'a> {
     }
 }
 
-fn check_shape(len: usize, n_rows: usize, n_cols: usize) -> Result<()> {
+/// Checks that `len` values form a non-empty `n_rows × n_cols` matrix (shared by [`Data`] and
+/// [`DataF64`](crate::linalg::DataF64)).
+pub(crate) fn check_shape(len: usize, n_rows: usize, n_cols: usize) -> Result<()> {
     if n_rows == 0 || n_cols == 0 {
         return Err(Error::InvalidData(format!(
             "the data is empty ({n_rows} rows × {n_cols} columns); at least one row and one column are needed"
@@ -110,24 +113,25 @@ fn check_shape(len: usize, n_rows: usize, n_cols: usize) -> Result<()> {
     Ok(())
 }
 
-/// Finds the first non-finite value in row-major order (in parallel, blocks of rows).
-fn check_finite(values: &[f32], n_cols: usize) -> Result<()> {
+/// Finds the first non-finite value in row-major order (in parallel, blocks of rows), for `f32`
+/// and `f64` input alike.
+pub(crate) fn check_finite<T: Scalar>(values: &[T], n_cols: usize) -> Result<()> {
     const BLOCK: usize = 1 << 16;
     let first_bad = values
         .par_chunks(BLOCK)
         .enumerate()
         .filter_map(|(b, chunk)| {
             // A branch-free scan first: almost all data is clean.
-            if chunk.iter().fold(true, |ok, v| ok & v.is_finite()) {
+            if chunk.iter().fold(true, |ok, &v| ok & v.into().is_finite()) {
                 return None;
             }
-            chunk.iter().position(|v| !v.is_finite()).map(|p| b * BLOCK + p)
+            chunk.iter().position(|&v| !v.into().is_finite()).map(|p| b * BLOCK + p)
         })
         .min();
     match first_bad {
         None => Ok(()),
         Some(pos) => {
-            let v = values[pos];
+            let v: f64 = values[pos].into();
             let what = if v.is_nan() { "NaN" } else if v > 0.0 { "+inf" } else { "-inf" };
             Err(Error::InvalidData(format!(
                 "row {}, column {} (counting from 0) is {what}; unfold needs finite values (remove or impute missing values first)",
@@ -157,6 +161,25 @@ mod tests {
     fn rejects_bad_shapes() {
         assert!(Data::from_row_major(&[], 0, 3).unwrap_err().to_string().contains("empty"));
         assert!(Data::from_row_major(&[1.0; 5], 2, 3).unwrap_err().to_string().contains("5 values"));
+    }
+
+    #[test]
+    fn f64_input_gets_the_same_checks() {
+        use crate::linalg::DataF64;
+        // 1e300 is finite in f64 (it would be +inf as f32): accepted.
+        let mut x = vec![1e300f64; 12];
+        assert_eq!(DataF64::from_row_major(&x, 4, 3).unwrap().row(3), &[1e300; 3]);
+        x[11] = f64::INFINITY;
+        let err = DataF64::from_row_major(&x, 4, 3).unwrap_err().to_string();
+        assert!(err.contains("row 3, column 2 (counting from 0) is +inf"), "{err}");
+        // The first bad value in row-major order, past the first parallel block.
+        let mut big = vec![0.0f64; 3 << 16];
+        big[(1 << 16) + 5] = f64::NAN;
+        big[(2 << 16) + 1] = f64::NEG_INFINITY;
+        let err = DataF64::from_vec(big, 3 << 15, 2).unwrap_err().to_string();
+        assert!(err.contains(&format!("row {}, column 1 (counting from 0) is NaN", ((1 << 16) + 5) / 2)), "{err}");
+        assert_eq!(DataF64::from_row_major(&[], 0, 3).unwrap_err().to_string(), Data::from_row_major(&[], 0, 3).unwrap_err().to_string());
+        assert!(DataF64::from_row_major(&[1.0; 5], 2, 3).unwrap_err().to_string().contains("5 values cannot form a 2 × 3 matrix"));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use super::{EMPTY, KnnGraph, push_sorted, write_sorted};
 use crate::data::Data;
 use crate::error::Result;
-use crate::metric::{Kernel, KernelVisitor, Metric};
+use crate::metric::{Kernel, KernelVisitor, Metric, PreparedMetric};
 use crate::progress::Progress;
 
 /// Queries per block.
@@ -28,13 +28,20 @@ pub const REF_BLOCK: usize = 1024;
 /// distance matrix and each row's `k` smallest entries are read from it.
 ///
 /// # Errors
-/// As [`Metric::prepare`] for a `VI` that is not positive semi-definite; [`Error::Cancelled`](crate::Error::Cancelled).
+/// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a `VI` that is not positive
+/// semi-definite; [`Error::Cancelled`](crate::Error::Cancelled).
 pub fn exact_knn(data: &Data, k: usize, metric: &Metric, progress: &dyn Progress) -> Result<KnnGraph> {
+    exact_knn_prepared(data, k, &PreparedMetric::new(metric.clone(), data.n_cols())?, progress)
+}
+
+/// [`exact_knn`] with the metric's row map already set up.
+pub(crate) fn exact_knn_prepared(data: &Data, k: usize, prepared_metric: &PreparedMetric, progress: &dyn Progress) -> Result<KnnGraph> {
     let (n, d) = (data.n_rows(), data.n_cols());
+    let metric = prepared_metric.metric();
     if *metric == Metric::Precomputed {
         return precomputed_knn(data, k, progress);
     }
-    let mut prepared = metric.prepare(data.as_slice(), d)?;
+    let mut prepared = prepared_metric.rows(data.as_slice());
     if metric.is_euclidean_kind() {
         // Euclidean distances do not change under translation, but the product form's rounding
         // error grows with the norms: centre the rows first.

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Data;
 use crate::error::{Error, Result};
-use crate::metric::Metric;
+use crate::metric::{Metric, PreparedMetric};
 use crate::progress::{NoProgress, Progress};
 
 /// How neighbours are searched.
@@ -206,13 +206,16 @@ impl KnnGraph {
 /// asks to stop.
 pub fn knn_graph(data: &Data, params: &KnnParams, progress: &dyn Progress) -> Result<KnnGraph> {
     params.validate(data.n_rows(), data.n_cols())?;
-    let graph = crate::threads::install(params.threads, || {
-        let metric = params.metric.fitted(data)?;
-        match params.resolved_algorithm(data.n_rows()) {
-            KnnAlgorithm::Exact => exact::exact_knn(data, params.k, &metric, progress),
-            _ => nndescent::nn_descent(data, &KnnParams { metric, ..params.clone() }, progress),
-        }
-    })?;
+    crate::threads::install(params.threads, || knn_graph_fitted(data, params, &params.metric.fit(data)?, progress))?
+}
+
+/// [`knn_graph`] under `metric` ([`Metric::fit`] to `data`, in place of `params.metric`), with
+/// `params` validated, on the current thread pool.
+pub(crate) fn knn_graph_fitted(data: &Data, params: &KnnParams, metric: &PreparedMetric, progress: &dyn Progress) -> Result<KnnGraph> {
+    let graph = match params.resolved_algorithm(data.n_rows()) {
+        KnnAlgorithm::Exact => exact::exact_knn_prepared(data, params.k, metric, progress),
+        _ => nndescent::nn_descent_prepared(data, params, metric, progress),
+    };
     graph.map_err(|e| match e {
         Error::InvalidData(_) => float32_overflow(data).unwrap_or(e),
         e => e,

@@ -24,7 +24,7 @@ use super::rptree::{Tree, build_tree, sketch};
 use super::{EMPTY, Heaps, KnnGraph, KnnParams, write_sorted};
 use crate::data::Data;
 use crate::error::Result;
-use crate::metric::{Kernel, KernelVisitor, Metric};
+use crate::metric::{Kernel, KernelVisitor, Metric, PreparedMetric};
 use crate::progress::Progress;
 use crate::rng::{SeedSource, below};
 
@@ -49,12 +49,17 @@ type Proposal = (u32, u32, f32);
 /// # Errors
 /// As [`super::exact::exact_knn`].
 pub fn nn_descent(data: &Data, params: &KnnParams, progress: &dyn Progress) -> Result<KnnGraph> {
+    nn_descent_prepared(data, params, &PreparedMetric::new(params.metric.clone(), data.n_cols())?, progress)
+}
+
+/// [`nn_descent`] under `metric` (in place of `params.metric`), its row map already set up.
+pub(crate) fn nn_descent_prepared(data: &Data, params: &KnnParams, metric: &PreparedMetric, progress: &dyn Progress) -> Result<KnnGraph> {
     let (n, d) = (data.n_rows(), data.n_cols());
-    if params.metric == Metric::Precomputed {
+    if *metric.metric() == Metric::Precomputed {
         // The distances are all there: reading them is exact and cheaper than any search.
         return super::exact::precomputed_knn(data, params.k, progress);
     }
-    let prepared = params.metric.prepare(data.as_slice(), d)?;
+    let prepared = metric.rows(data.as_slice());
     let seeds = SeedSource::new(params.seed);
     let n_trees = params.n_trees.unwrap_or_else(|| 32.min(5 + (n as f64).powf(0.25).round() as usize));
     let leaf_size = 10.max(params.k);
@@ -79,11 +84,11 @@ pub fn nn_descent(data: &Data, params: &KnnParams, progress: &dyn Progress) -> R
         inv[i as usize] = p as u32;
     }
     let forest = Forest { trees, perm, inv };
-    let euclidean = matches!(params.metric, Metric::Euclidean | Metric::SqEuclidean);
+    let euclidean = matches!(metric.metric(), Metric::Euclidean | Metric::SqEuclidean);
     if euclidean && is_bytes(&prepared) {
         // Pixel-like data: every value an integer in 0..=255. One byte per value is lossless
         // and moves a quarter of the memory, which is what bounds NN-descent.
-        let rows = ByteRows { rows: permuted(&prepared, d, &forest.perm, |v| v as u8), d, root: params.metric == Metric::Euclidean };
+        let rows = ByteRows { rows: permuted(&prepared, d, &forest.perm, |v| v as u8), d, root: *metric.metric() == Metric::Euclidean };
         return descend(&rows, &forest, params, &seeds, progress);
     }
     struct Run<'a> {
@@ -101,7 +106,7 @@ pub fn nn_descent(data: &Data, params: &KnnParams, progress: &dyn Progress) -> R
             descend(&rows, self.forest, self.params, self.seeds, self.progress)
         }
     }
-    params.metric.visit_kernel(Run { rows: &prepared, d, forest: &forest, params, seeds: &seeds, progress })
+    metric.visit_kernel(Run { rows: &prepared, d, forest: &forest, params, seeds: &seeds, progress })
 }
 
 /// The random-projection forest and the point order it induces.

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Data;
 use crate::error::{Error, Result};
-use crate::metric::Metric;
+use crate::metric::{Metric, PreparedMetric};
 use crate::progress::Progress;
 use crate::rng::{below, mix64};
 
@@ -253,10 +253,30 @@ pub fn query(
     if *metric == Metric::Precomputed {
         return Err(precomputed_transform_error());
     }
-    if *metric == Metric::Hellinger {
-        metric.fitted(queries)?;
+    let metric = PreparedMetric::new(metric.clone(), index.n_cols())?;
+    query_mapped(&metric.rows(index.as_slice()), n, graph, queries, k, &metric, ef, progress)
+}
+
+/// [`query`] on indexed rows already mapped by `metric` ([`PreparedMetric::rows`]; `n` of them)
+/// and already checked against the queries' column count.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn query_mapped(
+    index: &[f32],
+    n: usize,
+    graph: Option<&SearchGraph>,
+    queries: &Data,
+    k: usize,
+    metric: &PreparedMetric,
+    ef: usize,
+    progress: &dyn Progress,
+) -> Result<(Vec<u32>, Vec<f32>)> {
+    if *metric.metric() == Metric::Hellinger {
+        metric.metric().fitted(queries)?;
     }
-    search(n, queries.n_rows(), k, ef, graph, progress, |i, j, _| metric.distance(queries.row(i), index.row(j)), |j| prefetch(index.row(j)))
+    let d = queries.n_cols();
+    let mapped = metric.rows(queries.as_slice());
+    let (row, query) = (|j: usize| &index[j * d..(j + 1) * d], |i: usize| &mapped[i * d..(i + 1) * d]);
+    search(n, queries.n_rows(), k, ef, graph, progress, |i, j, _| metric.distance(query(i), row(j)), |j| prefetch(row(j)))
 }
 
 /// The `k` nearest indexed points of new points given by their distances, as umap-learn's

@@ -100,23 +100,8 @@ impl<'a> DataF64<'a> {
     /// value is NaN or infinite (the message names the first such row and column, counting from 0),
     /// with the same messages as [`Data::from_row_major`].
     pub fn from_row_major(values: &'a [f64], n_rows: usize, n_cols: usize) -> Result<Self> {
-        if n_rows == 0 || n_cols == 0 {
-            return Err(Error::InvalidData(format!(
-                "the data is empty ({n_rows} rows × {n_cols} columns); at least one row and one column are needed"
-            )));
-        }
-        if n_rows.checked_mul(n_cols) != Some(values.len()) {
-            return Err(Error::InvalidData(format!("{} values cannot form a {n_rows} × {n_cols} matrix", values.len())));
-        }
-        if let Some(pos) = values.par_iter().position_first(|v| !v.is_finite()) {
-            let v = values[pos];
-            let what = if v.is_nan() { "NaN" } else if v > 0.0 { "+inf" } else { "-inf" };
-            return Err(Error::InvalidData(format!(
-                "row {}, column {} (counting from 0) is {what}; unfold needs finite values (remove or impute missing values first)",
-                pos / n_cols,
-                pos % n_cols
-            )));
-        }
+        crate::data::check_shape(values.len(), n_rows, n_cols)?;
+        crate::data::check_finite(values, n_cols)?;
         Ok(DataF64 { values: Cow::Borrowed(values), n_rows, n_cols })
     }
 
@@ -233,11 +218,11 @@ fn grouped_blocks<A: Default + Send>(n: usize, fold: impl Fn(std::ops::Range<usi
 }
 
 /// Copies rows `rows` of `data`, centred by `mean` in `f64`, scaled by `scale` and rounded to the
-/// data's precision, into `buf` (row-major).
-fn centred_block<R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64, rows: std::ops::Range<usize>, buf: &mut Vec<R::Value>) {
+/// precision `P`, into `buf` (row-major).
+fn centred_block<P: Scalar, R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64, rows: std::ops::Range<usize>, buf: &mut Vec<P>) {
     buf.clear();
     for i in rows {
-        buf.extend(data.row(i).iter().zip(mean).map(|(&v, &m)| R::Value::from_f64((v.into() - m) * scale)));
+        buf.extend(data.row(i).iter().zip(mean).map(|(&v, &m)| P::from_f64((v.into() - m) * scale)));
     }
 }
 
@@ -247,14 +232,20 @@ fn centred_block<R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64, rows: std
 /// the terms small), and the groups are summed in `f64`. Memory: one block and one `d × d` matrix
 /// per group, never a copy of the data.
 pub fn centred_gram<R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64) -> Mat<f64> {
+    centred_gram_in::<R::Value, R>(data, mean, scale)
+}
+
+/// [`centred_gram`] with the blocks multiplied and accumulated in precision `P` (`f64` for a
+/// covariance that must match a double-precision reference from `f32` data).
+pub fn centred_gram_in<P: Scalar, R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64) -> Mat<f64> {
     let d = data.n_cols();
-    let partial = grouped_blocks(data.n_rows(), |rows, acc: &mut (Vec<R::Value>, Option<Mat<R::Value>>)| {
+    let partial = grouped_blocks(data.n_rows(), |rows, acc: &mut (Vec<P>, Option<Mat<P>>)| {
         let (buf, sum) = acc;
         let nb = rows.len();
         centred_block(data, mean, scale, rows, buf);
         let sum = sum.get_or_insert_with(|| Mat::zeros(d, d));
         let b = MatRef::from_row_major_slice(buf.as_slice(), nb, d);
-        matmul(sum.as_mut(), Accum::Add, b.transpose(), b, R::Value::from_f64(1.0), Par::Seq);
+        matmul(sum.as_mut(), Accum::Add, b.transpose(), b, P::from_f64(1.0), Par::Seq);
     });
     let mut g = Mat::<f64>::zeros(d, d);
     for (_, sum) in partial {

@@ -54,6 +54,7 @@
 //! # Ok::<(), unfold_learn::Error>(())
 //! ```
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use faer::linalg::matmul::matmul;
@@ -63,7 +64,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Data, Labels};
 use crate::error::{Error, Result};
-use crate::metric::Metric;
+use crate::metric::{Metric, PreparedMetric};
 use crate::progress::{NoProgress, Progress};
 use crate::rng::{SeedSource, below};
 
@@ -178,7 +179,7 @@ pub fn continuity(x: &Data, y: &Data, k: usize, metric: Metric) -> Result<f64> {
 pub fn neighbor_preservation(x: &Data, y: &Data, k: usize, metric: Metric) -> Result<f64> {
     check_same_rows(x, y)?;
     check_knn_k("k", k, x.n_rows())?;
-    let metric = metric.fitted(x)?;
+    let metric = metric.fit(x)?;
     Ok(rank_totals(x, y, k, &metric, &NoProgress)?.neighbor_preservation(x.n_rows(), k))
 }
 
@@ -263,13 +264,13 @@ pub fn evaluate(x: &Data, y: &Data, labels: Option<&Labels>, params: &QualityPar
     }
     crate::threads::install(params.threads, || {
         // Parameters taken from the data (seuclidean's V, mahalanobis's VI) come from all of it.
-        let metric = params.metric.fitted(x)?;
+        let metric = params.metric.fit(x)?;
         let x_sub;
         let y_sub;
         let labels_sub;
         let (x, y, labels) = match &rows {
             Some(rows) => {
-                x_sub = if metric == Metric::Precomputed { select_square(x, rows) } else { x.select_rows(rows) };
+                x_sub = if *metric.metric() == Metric::Precomputed { select_square(x, rows) } else { x.select_rows(rows) };
                 y_sub = y.select_rows(rows);
                 labels_sub = labels.map(|l| l.select(rows));
                 (&x_sub, &y_sub, labels_sub.as_ref())
@@ -323,10 +324,10 @@ fn check_knn_k(name: &'static str, k: usize, n: usize) -> Result<()> {
 }
 
 /// Checks the inputs of the rank measures and returns the metric fitted to `x`.
-fn check_rank_inputs(x: &Data, y: &Data, k: usize, metric: &Metric) -> Result<Metric> {
+fn check_rank_inputs(x: &Data, y: &Data, k: usize, metric: &Metric) -> Result<PreparedMetric> {
     check_same_rows(x, y)?;
     check_rank_k(k, x.n_rows())?;
-    metric.fitted(x)
+    metric.fit(x)
 }
 
 /// The submatrix of a square distance matrix on `rows` and the same columns.
@@ -372,7 +373,7 @@ impl RankTotals {
 
 /// One pass over all X distance rows (in blocks) and Y distance rows, collecting the integer
 /// sums of trustworthiness, continuity and neighbour preservation.
-fn rank_totals(x: &Data, y: &Data, k: usize, metric: &Metric, progress: &dyn Progress) -> Result<RankTotals> {
+fn rank_totals(x: &Data, y: &Data, k: usize, metric: &PreparedMetric, progress: &dyn Progress) -> Result<RankTotals> {
     let n = x.n_rows();
     let dist_x = DistanceRows::new(x, metric)?;
     let block = (BLOCK_VALUES / n).clamp(1, MAX_BLOCK_ROWS);
@@ -479,25 +480,26 @@ enum GramDistance {
 enum DistanceRows<'a> {
     /// Through the Gram matrix in `f64`.
     Gram { rows: Vec<f64>, sq_norms: Vec<f64>, n_cols: usize, kind: GramDistance },
-    /// Pair by pair with [`Metric::distance`].
-    Pairwise { data: &'a Data<'a>, metric: Metric },
+    /// Pair by pair with the metric's kernel, on the rows mapped by
+    /// [`PreparedMetric::rows`].
+    Pairwise { rows: Cow<'a, [f32]>, n_cols: usize, metric: &'a PreparedMetric },
     /// The rows of a square distance matrix, as they are.
     Precomputed(&'a Data<'a>),
 }
 
 impl<'a> DistanceRows<'a> {
-    /// `metric` as [`Metric::fitted`] returns it for `data`.
-    fn new(data: &'a Data<'a>, metric: &Metric) -> Result<Self> {
-        let kind = match metric {
+    /// `metric` as [`Metric::fit`] returns it for `data`.
+    fn new(data: &'a Data<'a>, metric: &'a PreparedMetric) -> Result<Self> {
+        let kind = match metric.metric() {
             Metric::SqEuclidean => GramDistance::SqEuclidean,
             // Standardised euclidean and Mahalanobis are euclidean on their prepared rows.
             m if m.is_euclidean_kind() => GramDistance::Euclidean,
             Metric::Cosine | Metric::Correlation => GramDistance::OneMinusDot,
             Metric::Precomputed => return Ok(DistanceRows::Precomputed(data)),
-            _ => return Ok(DistanceRows::Pairwise { data, metric: metric.clone() }),
+            _ => return Ok(DistanceRows::Pairwise { rows: metric.rows(data.as_slice()), n_cols: data.n_cols(), metric }),
         };
         let d = data.n_cols();
-        let prepared = metric.prepare(data.as_slice(), d)?;
+        let prepared = metric.rows(data.as_slice());
         let rows: Vec<f64> = prepared.par_iter().map(|&v| v as f64).collect();
         let sq_norms = rows.par_chunks(d).map(|r| r.iter().map(|v| v * v).sum()).collect();
         Ok(DistanceRows::Gram { rows, sq_norms, n_cols: d, kind })
@@ -524,12 +526,13 @@ impl<'a> DistanceRows<'a> {
                     }
                 }
             }
-            DistanceRows::Pairwise { data, metric } => {
-                let n = data.n_rows();
+            DistanceRows::Pairwise { rows, n_cols: d, metric } => {
+                let (d, n) = (*d, rows.len() / *d);
+                let row = |i: usize| &rows[i * d..(i + 1) * d];
                 out.clear();
                 for i in range {
-                    let xi = data.row(i);
-                    out.extend((0..n).map(|j| metric.distance(xi, data.row(j)) as f64));
+                    let xi = row(i);
+                    out.extend((0..n).map(|j| metric.distance(xi, row(j)) as f64));
                 }
             }
             DistanceRows::Precomputed(data) => {

@@ -144,24 +144,6 @@ impl Kernel for Hamming {
 }
 
 #[derive(Clone, Copy)]
-pub(crate) struct Jaccard;
-impl Kernel for Jaccard {
-    #[inline]
-    fn reduced(&self, a: &[f32], b: &[f32]) -> f32 {
-        let (mut both, mut either) = (0u32, 0u32);
-        for (x, y) in a.iter().zip(b) {
-            let (x, y) = (*x != 0.0, *y != 0.0);
-            both += (x & y) as u32;
-            either += (x | y) as u32;
-        }
-        if either == 0 { 0.0 } else { (either - both) as f32 / either as f32 }
-    }
-    fn finalize(&self, r: f32) -> f32 {
-        r
-    }
-}
-
-#[derive(Clone, Copy)]
 pub(crate) struct Haversine;
 impl Kernel for Haversine {
     #[inline]
@@ -201,43 +183,21 @@ impl Kernel for Hellinger {
     }
 }
 
-/// umap-learn's dissimilarities of boolean vectors (non-zero = true).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Boolean {
-    Dice,
-    Kulsinski,
-    RogersTanimoto,
-    RussellRao,
-    SokalMichener,
-    SokalSneath,
-    Yule,
+/// The coordinate counts of two boolean vectors (non-zero = true) among `n`: true in both,
+/// true only in the first, true only in the second.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct BoolCounts {
+    pub tt: f64,
+    pub tf: f64,
+    pub ft: f64,
+    pub n: f64,
 }
 
-impl Boolean {
-    /// The dissimilarity from the counts of true–true, true–false and false–true coordinates
-    /// among `n`, as umap-learn's `umap.distances` computes it.
-    pub fn dissimilarity(self, tt: u32, tf: u32, ft: u32, n: usize) -> f64 {
-        let (tt, tf, ft, n) = (tt as f64, tf as f64, ft as f64, n as f64);
-        let ne = tf + ft;
-        match self {
-            Boolean::Dice if ne == 0.0 => 0.0,
-            Boolean::Dice => ne / (2.0 * tt + ne),
-            Boolean::Kulsinski if ne == 0.0 => 0.0,
-            Boolean::Kulsinski => (ne - tt + n) / (ne + n),
-            Boolean::RogersTanimoto | Boolean::SokalMichener => 2.0 * ne / (n + ne),
-            // umap-learn: 0 when both rows have the same true coordinates.
-            Boolean::RussellRao if ne == 0.0 => 0.0,
-            Boolean::RussellRao => (n - tt) / n,
-            Boolean::SokalSneath if ne == 0.0 => 0.0,
-            Boolean::SokalSneath => ne / (0.5 * tt + ne),
-            Boolean::Yule if tf == 0.0 || ft == 0.0 => 0.0,
-            Boolean::Yule => {
-                let ff = n - tt - ne;
-                2.0 * tf * ft / (tt * ff + tf * ft)
-            }
-        }
-    }
-}
+/// A dissimilarity of boolean vectors computed from their [`BoolCounts`]; the formula is the
+/// metric's (see [`super::Metric::visit_kernel`], which pairs each boolean metric with its
+/// function in [`boolean`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Boolean(pub fn(BoolCounts) -> f64);
 
 impl Kernel for Boolean {
     #[inline]
@@ -249,10 +209,55 @@ impl Kernel for Boolean {
             tf += (x & !y) as u32;
             ft += (!x & y) as u32;
         }
-        self.dissimilarity(tt, tf, ft, a.len()) as f32
+        (self.0)(BoolCounts { tt: tt as f64, tf: tf as f64, ft: ft as f64, n: a.len() as f64 }) as f32
     }
     fn finalize(&self, r: f32) -> f32 {
         r
+    }
+}
+
+/// umap-learn's dissimilarities of boolean vectors (`umap.distances`), one function per metric.
+pub(crate) mod boolean {
+    use super::BoolCounts;
+
+    /// `1 − #tt / (#tt + #tf + #ft)`; 0 when neither vector has a true coordinate.
+    pub fn jaccard(c: BoolCounts) -> f64 {
+        let (ne, either) = (c.tf + c.ft, c.tt + c.tf + c.ft);
+        if either == 0.0 { 0.0 } else { ne / either }
+    }
+
+    pub fn dice(c: BoolCounts) -> f64 {
+        let ne = c.tf + c.ft;
+        if ne == 0.0 { 0.0 } else { ne / (2.0 * c.tt + ne) }
+    }
+
+    pub fn kulsinski(c: BoolCounts) -> f64 {
+        let ne = c.tf + c.ft;
+        if ne == 0.0 { 0.0 } else { (ne - c.tt + c.n) / (ne + c.n) }
+    }
+
+    /// Rogers–Tanimoto and Sokal–Michener (the same formula in umap-learn).
+    pub fn rogers_tanimoto(c: BoolCounts) -> f64 {
+        let ne = c.tf + c.ft;
+        2.0 * ne / (c.n + ne)
+    }
+
+    /// umap-learn: 0 when both rows have the same true coordinates.
+    pub fn russell_rao(c: BoolCounts) -> f64 {
+        if c.tf + c.ft == 0.0 { 0.0 } else { (c.n - c.tt) / c.n }
+    }
+
+    pub fn sokal_sneath(c: BoolCounts) -> f64 {
+        let ne = c.tf + c.ft;
+        if ne == 0.0 { 0.0 } else { ne / (0.5 * c.tt + ne) }
+    }
+
+    pub fn yule(c: BoolCounts) -> f64 {
+        if c.tf == 0.0 || c.ft == 0.0 {
+            return 0.0;
+        }
+        let ff = c.n - c.tt - c.tf - c.ft;
+        2.0 * c.tf * c.ft / (c.tt * ff + c.tf * c.ft)
     }
 }
 

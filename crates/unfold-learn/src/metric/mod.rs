@@ -25,8 +25,8 @@
 mod gradient;
 mod kernels;
 mod params;
+mod prepared;
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -36,8 +36,9 @@ use crate::error::{Error, Result};
 pub(crate) use kernels::{Kernel, KernelVisitor, dot, dot_inline};
 #[cfg(test)]
 use kernels::sq_euclidean;
-use kernels::{Boolean, BrayCurtis, Canberra, Chebyshev, Hamming, Haversine, Hellinger, Jaccard, Manhattan, Minkowski, OneMinusDot, SqEuclidean};
+use kernels::{Boolean, BrayCurtis, Canberra, Chebyshev, Hamming, Haversine, Hellinger, Manhattan, Minkowski, OneMinusDot, SqEuclidean, boolean};
 pub use params::MetricKwds;
+pub(crate) use prepared::PreparedMetric;
 
 /// A distance between rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -201,33 +202,20 @@ impl Metric {
     /// without its `V` or `VI` compares as plain euclidean: call [`Metric::fitted`] first to take
     /// them from the data.
     ///
+    /// The rows are mapped and compared exactly as the kNN search, the transforms and the
+    /// quality measures compare them. That map is set up for each call, which for `mahalanobis`
+    /// means an eigendecomposition of `VI`: this is for a few pairs, not for many. NaN when `VI`
+    /// is not positive semi-definite ([`Metric::fitted`] reports that as an error).
+    ///
     /// ```
     /// use unfold_learn::Metric;
     /// assert_eq!(Metric::Euclidean.distance(&[0.0, 0.0], &[3.0, 4.0]), 5.0);
     /// assert_eq!(Metric::Manhattan.distance(&[0.0, 0.0], &[3.0, 4.0]), 7.0);
     /// ```
     pub fn distance(&self, a: &[f32], b: &[f32]) -> f32 {
-        match self {
-            Metric::Cosine => cosine_direct(a, b),
-            Metric::Correlation => {
-                let ca = centred(a);
-                let cb = centred(b);
-                cosine_direct(&ca, &cb)
-            }
-            Metric::Hellinger => params::hellinger(a, b),
-            Metric::SEuclidean { v: Some(v) } => params::seuclidean(a, b, v),
-            Metric::Mahalanobis { vi: Some(vi) } => params::mahalanobis(a, b, vi),
-            Metric::WMinkowski { w: Some(w), p } => params::wminkowski(a, b, w, *p),
-            _ => {
-                struct One<'x>(&'x [f32], &'x [f32]);
-                impl KernelVisitor for One<'_> {
-                    type Output = f32;
-                    fn visit<K: Kernel>(self, k: K) -> f32 {
-                        k.finalize(k.reduced(self.0, self.1))
-                    }
-                }
-                self.visit_kernel(One(a, b))
-            }
+        match PreparedMetric::new(self.clone(), a.len()) {
+            Ok(m) => m.distance(&m.rows(a), &m.rows(b)),
+            Err(_) => f32::NAN,
         }
     }
 
@@ -237,54 +225,7 @@ impl Metric {
         matches!(self, Metric::Euclidean | Metric::SqEuclidean | Metric::SEuclidean { .. } | Metric::Mahalanobis { .. })
     }
 
-    /// Rows transformed so that [`Metric::visit_kernel`]'s kernel applies: unit-normalised for
-    /// cosine, centred and unit-normalised for correlation, `√(x / Σx)` for hellinger, scaled or
-    /// multiplied by the factor of `VI` for the weighted metrics, borrowed unchanged otherwise.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] when `VI` is not positive semi-definite;
-    /// [`Error::Numerical`] when its eigendecomposition fails.
-    pub(crate) fn prepare<'a>(&self, values: &'a [f32], n_cols: usize) -> Result<Cow<'a, [f32]>> {
-        use rayon::prelude::*;
-        let scaled = |scale: &[f64]| -> Cow<'a, [f32]> {
-            let mut out = values.to_vec();
-            out.par_chunks_mut(n_cols).for_each(|row| row.iter_mut().zip(scale).for_each(|(v, s)| *v = (*v as f64 * s) as f32));
-            Cow::Owned(out)
-        };
-        Ok(match self {
-            Metric::Cosine | Metric::Correlation => {
-                let centre = *self == Metric::Correlation;
-                let mut out = values.to_vec();
-                out.par_chunks_mut(n_cols).for_each(|row| {
-                    if centre {
-                        let mean = row.iter().map(|&v| v as f64).sum::<f64>() / n_cols as f64;
-                        row.iter_mut().for_each(|v| *v = (*v as f64 - mean) as f32);
-                    }
-                    let norm = row.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>().sqrt();
-                    if norm > 0.0 {
-                        row.iter_mut().for_each(|v| *v = (*v as f64 / norm) as f32);
-                    }
-                });
-                Cow::Owned(out)
-            }
-            Metric::Hellinger => {
-                let mut out = values.to_vec();
-                out.par_chunks_mut(n_cols).for_each(|row| {
-                    let total = row.iter().map(|&v| v as f64).sum::<f64>();
-                    if total > 0.0 {
-                        row.iter_mut().for_each(|v| *v = (*v as f64 / total).max(0.0).sqrt() as f32);
-                    }
-                });
-                Cow::Owned(out)
-            }
-            Metric::SEuclidean { v: Some(v) } => scaled(&v.iter().map(|v| 1.0 / v.sqrt()).collect::<Vec<_>>()),
-            Metric::WMinkowski { w: Some(w), p } => scaled(&w.iter().map(|w| w.powf(1.0 / p)).collect::<Vec<_>>()),
-            Metric::Mahalanobis { vi: Some(vi) } => Cow::Owned(params::times_factor(values, n_cols, vi)?),
-            _ => Cow::Borrowed(values),
-        })
-    }
-
-    /// Calls `visitor` with the kernel of this metric, on rows transformed by [`Metric::prepare`].
+    /// Calls `visitor` with the kernel of this metric, on rows mapped by [`PreparedMetric::rows`].
     pub(crate) fn visit_kernel<V: KernelVisitor>(&self, visitor: V) -> V::Output {
         match *self {
             Metric::Euclidean | Metric::SEuclidean { .. } | Metric::Mahalanobis { .. } | Metric::Precomputed => {
@@ -298,16 +239,15 @@ impl Metric {
             Metric::Canberra => visitor.visit(Canberra),
             Metric::BrayCurtis => visitor.visit(BrayCurtis),
             Metric::Hamming => visitor.visit(Hamming),
-            Metric::Jaccard => visitor.visit(Jaccard),
+            Metric::Jaccard => visitor.visit(Boolean(boolean::jaccard)),
             Metric::Haversine => visitor.visit(Haversine),
             Metric::Hellinger => visitor.visit(Hellinger),
-            Metric::Dice => visitor.visit(Boolean::Dice),
-            Metric::Kulsinski => visitor.visit(Boolean::Kulsinski),
-            Metric::RogersTanimoto => visitor.visit(Boolean::RogersTanimoto),
-            Metric::RussellRao => visitor.visit(Boolean::RussellRao),
-            Metric::SokalMichener => visitor.visit(Boolean::SokalMichener),
-            Metric::SokalSneath => visitor.visit(Boolean::SokalSneath),
-            Metric::Yule => visitor.visit(Boolean::Yule),
+            Metric::Dice => visitor.visit(Boolean(boolean::dice)),
+            Metric::Kulsinski => visitor.visit(Boolean(boolean::kulsinski)),
+            Metric::RogersTanimoto | Metric::SokalMichener => visitor.visit(Boolean(boolean::rogers_tanimoto)),
+            Metric::RussellRao => visitor.visit(Boolean(boolean::russell_rao)),
+            Metric::SokalSneath => visitor.visit(Boolean(boolean::sokal_sneath)),
+            Metric::Yule => visitor.visit(Boolean(boolean::yule)),
         }
     }
 }
@@ -342,24 +282,6 @@ impl fmt::Display for Metric {
         };
         f.write_str(name)
     }
-}
-
-fn cosine_direct(a: &[f32], b: &[f32]) -> f32 {
-    let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
-    for (&x, &y) in a.iter().zip(b) {
-        let (x, y) = (x as f64, y as f64);
-        ab += x * y;
-        aa += x * x;
-        bb += y * y;
-    }
-    let den = aa.sqrt() * bb.sqrt();
-    let cos = if den > 0.0 { ab / den } else { 0.0 };
-    (1.0 - cos).clamp(0.0, 2.0) as f32
-}
-
-fn centred(a: &[f32]) -> Vec<f32> {
-    let mean = a.iter().map(|&v| v as f64).sum::<f64>() / a.len().max(1) as f64;
-    a.iter().map(|&v| (v as f64 - mean) as f32).collect()
 }
 
 #[cfg(test)]
@@ -416,30 +338,66 @@ mod tests {
         assert!(close(ma.distance(&[1.0, 0.0], &[0.0, 1.0]), 2f64.sqrt()));
     }
 
-    #[test]
-    fn prepared_rows_give_the_direct_distances() {
-        struct Via<'x>(&'x [f32], &'x [f32]);
-        impl KernelVisitor for Via<'_> {
-            type Output = f32;
-            fn visit<K: Kernel>(self, k: K) -> f32 {
-                k.finalize(k.reduced(self.0, self.1))
+    /// The textbook formulas in `f64`, on the rows as given: the reference for the mapped rows.
+    fn direct(m: &Metric, a: &[f32], b: &[f32]) -> f64 {
+        let diff: Vec<f64> = a.iter().zip(b).map(|(&x, &y)| x as f64 - y as f64).collect();
+        let unit = |r: &[f32], centre: bool| {
+            let mean = if centre { r.iter().map(|&v| v as f64).sum::<f64>() / r.len() as f64 } else { 0.0 };
+            let c: Vec<f64> = r.iter().map(|&v| v as f64 - mean).collect();
+            let norm = c.iter().map(|v| v * v).sum::<f64>().sqrt();
+            c.iter().map(|v| if norm > 0.0 { v / norm } else { 0.0 }).collect::<Vec<_>>()
+        };
+        match m {
+            Metric::SEuclidean { v: Some(v) } => diff.iter().zip(v).map(|(e, v)| e * e / v).sum::<f64>().sqrt(),
+            Metric::WMinkowski { w: Some(w), p } => diff.iter().zip(w).map(|(e, w)| w * e.abs().powf(*p)).sum::<f64>().powf(1.0 / p),
+            Metric::Minkowski { p } => diff.iter().map(|e| e.abs().powf(*p)).sum::<f64>().powf(1.0 / p),
+            Metric::Mahalanobis { vi: Some(vi) } => {
+                let d = diff.len();
+                (0..d).map(|i| (0..d).map(|j| diff[i] * vi[i * d + j] * diff[j]).sum::<f64>()).sum::<f64>().max(0.0).sqrt()
             }
+            Metric::Cosine | Metric::Correlation => {
+                let centre = *m == Metric::Correlation;
+                let (ua, ub) = (unit(a, centre), unit(b, centre));
+                1.0 - ua.iter().zip(&ub).map(|(x, y)| x * y).sum::<f64>()
+            }
+            Metric::Hellinger => {
+                let (sa, sb) = (a.iter().map(|&v| v as f64).sum::<f64>(), b.iter().map(|&v| v as f64).sum::<f64>());
+                match (sa > 0.0, sb > 0.0) {
+                    (false, false) => 0.0,
+                    (true, true) => (1.0 - a.iter().zip(b).map(|(&x, &y)| (x as f64 / sa * y as f64 / sb).sqrt()).sum::<f64>()).max(0.0).sqrt(),
+                    _ => 1.0,
+                }
+            }
+            _ => unreachable!("no reference for {m}"),
         }
-        let rows = [0.5f32, 1.0, 0.0, 2.0, 1.5, 0.25, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+    }
+
+    #[test]
+    fn mapped_rows_give_the_textbook_distances() {
+        let rows = [0.5f32, 1.0, 0.0, 2.0, 1.5, 0.25, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, 2.0, 0.5, 0.75];
         let metrics = [
             Metric::Hellinger,
+            Metric::Cosine,
+            Metric::Correlation,
+            Metric::Minkowski { p: 3.0 },
             Metric::SEuclidean { v: Some(vec![0.5, 2.0, 4.0, 1.0]) },
             Metric::WMinkowski { w: Some(vec![0.5, 2.0, 4.0, 1.0]), p: 1.5 },
             Metric::Mahalanobis { vi: Some(vec![2.0, 0.5, 0.0, 0.0, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0, 3.0, 1.0, 0.0, 0.0, 1.0, 1.0]) },
         ];
         for m in metrics {
-            let p = m.prepare(&rows, 4).unwrap();
-            for (i, j) in [(0, 1), (0, 2), (1, 2), (2, 2)] {
-                let direct = m.distance(&rows[i * 4..i * 4 + 4], &rows[j * 4..j * 4 + 4]);
-                let via = m.visit_kernel(Via(&p[i * 4..i * 4 + 4], &p[j * 4..j * 4 + 4]));
-                assert!((direct - via).abs() <= 1e-5 * (1.0 + direct), "{m}: rows {i}, {j}: {direct} against {via}");
+            let pairs: &[(usize, usize)] = if m == Metric::Hellinger { &[(0, 1), (0, 2), (1, 2), (2, 2)] } else { &[(0, 1), (0, 3), (1, 3), (2, 3), (3, 3)] };
+            let prepared = PreparedMetric::new(m.clone(), 4).unwrap();
+            let mapped = prepared.rows(&rows);
+            for &(i, j) in pairs {
+                let (a, b) = (&rows[i * 4..i * 4 + 4], &rows[j * 4..j * 4 + 4]);
+                let want = direct(&m, a, b);
+                let got = prepared.distance(&mapped[i * 4..i * 4 + 4], &mapped[j * 4..j * 4 + 4]);
+                assert!((got as f64 - want).abs() <= 1e-5 * (1.0 + want), "{m}: rows {i}, {j}: {got} against {want}");
+                assert_eq!(m.distance(a, b), got, "{m}: rows {i}, {j}: a single pair goes the same way");
             }
         }
+        let not_psd = Metric::Mahalanobis { vi: Some(vec![1.0, 0.0, 0.0, -1.0]) };
+        assert!(not_psd.distance(&[0.0, 0.0], &[1.0, 1.0]).is_nan());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use super::Metric;
+use super::prepared::PreparedMetric;
 use crate::data::Data;
 use crate::error::{Error, Result};
 
@@ -155,11 +156,18 @@ impl Metric {
     /// [`Error::InvalidParameter`] naming the metric or parameter and, for data that does not
     /// fit, the row and column; for a column of zero variance or a singular covariance matrix.
     pub fn fitted(&self, data: &Data) -> Result<Metric> {
+        self.fit(data).map(PreparedMetric::into_metric)
+    }
+
+    /// [`Metric::fitted`], with the row map of the fitted metric that every search and measure
+    /// compares rows through (mahalanobis's `VI` is factorised here, once).
+    pub(crate) fn fit(&self, data: &Data) -> Result<PreparedMetric> {
         let (n, d) = (data.n_rows(), data.n_cols());
         self.check_dims(d)?;
-        match self {
+        let metric = match self {
             Metric::Hellinger => {
                 check_non_negative(data, "hellinger", "hellinger compares distributions: it needs non-negative values")?;
+                self.clone()
             }
             Metric::Precomputed => {
                 if n != d {
@@ -170,15 +178,14 @@ impl Metric {
                     ));
                 }
                 check_non_negative(data, "precomputed", "distances must be non-negative")?;
+                self.clone()
             }
-            Metric::SEuclidean { v: None } => return Ok(Metric::SEuclidean { v: Some(column_variances(data)?) }),
-            Metric::Mahalanobis { vi: None } => return Ok(Metric::Mahalanobis { vi: Some(inverse_covariance(data)?) }),
-            Metric::Mahalanobis { vi: Some(vi) } => {
-                factor(vi, d)?;
-            }
-            _ => {}
-        }
-        Ok(self.clone())
+            Metric::SEuclidean { v: None } => Metric::SEuclidean { v: Some(column_variances(data)?) },
+            Metric::Mahalanobis { vi: None } => Metric::Mahalanobis { vi: Some(inverse_covariance(data)?) },
+            _ => self.clone(),
+        };
+        // Checks that a given VI is positive semi-definite.
+        PreparedMetric::new(metric, d)
     }
 }
 
@@ -233,17 +240,15 @@ fn check_non_negative(data: &Data, metric: &str, why: &str) -> Result<()> {
     }
 }
 
-/// Column variances with `ddof = 1`, as scipy's `cdist` defaults `V`.
+/// Column variances with `ddof = 1`, as scipy's `cdist` defaults `V`: the diagonal of the
+/// covariance matrix.
 fn column_variances(data: &Data) -> Result<Vec<f64>> {
     let (n, d) = (data.n_rows(), data.n_cols());
     if n < 2 {
         return Err(Error::param("V", "the data's variances", "need at least 2 rows; give V in metric_kwds"));
     }
-    let mean = crate::linalg::column_means(data);
-    let var: Vec<f64> = (0..d)
-        .into_par_iter()
-        .map(|c| (0..n).map(|i| (data.row(i)[c] as f64 - mean[c]).powi(2)).sum::<f64>() / (n - 1) as f64)
-        .collect();
+    let cov = covariance(data);
+    let var: Vec<f64> = (0..d).map(|c| cov[(c, c)]).collect();
     if let Some(c) = var.iter().position(|&v| v <= 0.0) {
         return Err(Error::param(
             "metric",
@@ -283,38 +288,23 @@ fn inverse_covariance(data: &Data) -> Result<Vec<f64>> {
     Ok(vi)
 }
 
-/// The covariance matrix (`ddof = 1`) in `f64`. Blocks of centred rows are dealt to a fixed
-/// number of groups, each summing its products in order, so the result does not depend on the
-/// number of threads.
+/// The covariance matrix (`ddof = 1`, at least 2 rows): the centred scatter matrix of
+/// [`crate::linalg::centred_gram_in`] over `n − 1`, multiplied in `f64` as scipy's and numpy's
+/// defaults are (an `f32` sum moves `V` enough to change a UMAP fit's neighbours). Its values are
+/// scaled by a power of two before they are multiplied, so undoing the scale is exact.
 fn covariance(data: &Data) -> Mat<f64> {
-    const BLOCK: usize = 512;
-    const GROUPS: usize = 8;
-    let (n, d) = (data.n_rows(), data.n_cols());
-    let mean = crate::linalg::column_means(data);
-    let n_blocks = n.div_ceil(BLOCK);
-    let partial: Vec<Mat<f64>> = (0..GROUPS)
-        .into_par_iter()
-        .map(|g| {
-            let mut sum = Mat::<f64>::zeros(d, d);
-            let mut block = Vec::with_capacity(BLOCK * d);
-            for b in (g..n_blocks).step_by(GROUPS) {
-                let rows = b * BLOCK..((b + 1) * BLOCK).min(n);
-                let m = rows.len();
-                block.clear();
-                block.extend(rows.flat_map(|i| data.row(i).iter().zip(&mean).map(|(&v, &mu)| v as f64 - mu)));
-                let x = MatRef::from_row_major_slice(&block, m, d);
-                matmul(sum.as_mut(), Accum::Add, x.transpose(), x, 1.0, Par::Seq);
-            }
-            sum
-        })
-        .collect();
-    let scale = 1.0 / (n - 1) as f64;
-    Mat::from_fn(d, d, |i, j| partial.iter().map(|p| p[(i, j)]).sum::<f64>() * scale)
+    use crate::linalg::{centred_gram_in, column_means, max_abs_deviation, pow2_scale};
+    let mean = column_means(data);
+    let scale = pow2_scale(max_abs_deviation(data, &mean));
+    let mut cov = centred_gram_in::<f64, _>(data, &mean, scale);
+    let (unscale, ddof) = ((scale * scale).recip(), 1.0 / (data.n_rows() - 1) as f64);
+    cov.col_iter_mut().for_each(|c| c.iter_mut().for_each(|v| *v = *v * unscale * ddof));
+    cov
 }
 
 /// `F` (row-major `d × d`) with `F Fᵀ` the symmetric part of `VI`, so that
 /// `(a−b)ᵀ VI (a−b) = |(a−b)ᵀ F|²`: `Q Λ^½` of its eigendecomposition.
-fn factor(vi: &[f64], d: usize) -> Result<Vec<f64>> {
+pub(super) fn factor(vi: &[f64], d: usize) -> Result<Vec<f64>> {
     let sym = Mat::from_fn(d, d, |i, j| 0.5 * (vi[i * d + j] + vi[j * d + i]));
     let (values, vectors) = crate::linalg::symmetric_eigen(sym.as_ref(), "mahalanobis VI")?;
     let (largest, smallest) = (values[0], values[d - 1]);
@@ -335,42 +325,14 @@ fn factor(vi: &[f64], d: usize) -> Result<Vec<f64>> {
     Ok(f)
 }
 
-/// The rows (`n × d`, row-major) times the factor of `VI`.
-pub(super) fn times_factor(values: &[f32], d: usize, vi: &[f64]) -> Result<Vec<f32>> {
-    let f: Vec<f32> = factor(vi, d)?.iter().map(|&v| v as f32).collect();
-    let f = MatRef::from_row_major_slice(&f, d, d);
+/// The rows (`n × d`, row-major) times `f` (row-major `d × d`), in blocks of rows.
+pub(super) fn times_factor(values: &[f32], d: usize, f: &[f32]) -> Vec<f32> {
+    let f = MatRef::from_row_major_slice(f, d, d);
     let mut out = vec![0f32; values.len()];
     const BLOCK: usize = 1024;
     out.par_chunks_mut(BLOCK * d).zip(values.par_chunks(BLOCK * d)).for_each(|(o, x)| {
         let m = x.len() / d;
         matmul(MatMut::from_row_major_slice_mut(o, m, d), Accum::Replace, MatRef::from_row_major_slice(x, m, d), f, 1.0f32, Par::Seq);
     });
-    Ok(out)
-}
-
-/// umap-learn's `hellinger`, through `½ Σ (√p − √q)²` in `f64` (no cancellation).
-pub(super) fn hellinger(a: &[f32], b: &[f32]) -> f32 {
-    let (sa, sb) = (a.iter().map(|&v| v as f64).sum::<f64>(), b.iter().map(|&v| v as f64).sum::<f64>());
-    match (sa > 0.0, sb > 0.0) {
-        (false, false) => 0.0,
-        (true, true) => {
-            let half_sq: f64 = a.iter().zip(b).map(|(&x, &y)| ((x as f64 / sa).max(0.0).sqrt() - (y as f64 / sb).max(0.0).sqrt()).powi(2)).sum();
-            (0.5 * half_sq).clamp(0.0, 1.0).sqrt() as f32
-        }
-        _ => 1.0,
-    }
-}
-
-pub(super) fn seuclidean(a: &[f32], b: &[f32], v: &[f64]) -> f32 {
-    a.iter().zip(b).zip(v).map(|((&x, &y), &v)| (x as f64 - y as f64).powi(2) / v).sum::<f64>().sqrt() as f32
-}
-
-pub(super) fn wminkowski(a: &[f32], b: &[f32], w: &[f64], p: f64) -> f32 {
-    a.iter().zip(b).zip(w).map(|((&x, &y), &w)| w * (x as f64 - y as f64).abs().powf(p)).sum::<f64>().powf(1.0 / p) as f32
-}
-
-pub(super) fn mahalanobis(a: &[f32], b: &[f32], vi: &[f64]) -> f32 {
-    let diff: Vec<f64> = a.iter().zip(b).map(|(&x, &y)| x as f64 - y as f64).collect();
-    let q: f64 = vi.chunks(diff.len().max(1)).zip(&diff).map(|(row, &e)| e * row.iter().zip(&diff).map(|(v, f)| v * f).sum::<f64>()).sum();
-    q.max(0.0).sqrt() as f32
+    out
 }

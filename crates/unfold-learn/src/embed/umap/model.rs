@@ -4,7 +4,7 @@
 use crate::data::{Data, Embedding};
 use crate::embed::pca::{Pca, PcaParams};
 use crate::error::{Error, Result};
-use crate::knn::{KnnGraph, KnnParams, knn_graph};
+use crate::knn::{KnnGraph, KnnParams, knn_graph_fitted};
 use crate::metric::Metric;
 use crate::progress::{NoProgress, Progress};
 use crate::rng::{SeedSource, unit_f64};
@@ -362,7 +362,8 @@ impl Umap {
     fn fit_inner(&self, data: &Data, knn: Option<&KnnGraph>, y: Option<&UmapTarget>, progress: &dyn Progress) -> Result<UmapModel> {
         // Parameters a metric takes from the data (seuclidean's V, mahalanobis's VI) are fixed
         // here, so that a transform uses the fit's.
-        let fitted = UmapParams { metric: self.params.metric.fitted(data)?, ..self.params.clone() };
+        let metric = self.params.metric.fit(data)?;
+        let fitted = UmapParams { metric: metric.metric().clone(), ..self.params.clone() };
         let p = &fitted;
         let (n, dim) = (data.n_rows(), p.n_components);
         if p.n_neighbors >= n {
@@ -379,7 +380,8 @@ impl Umap {
             Some(g) => truncate_knn(g, n, k)?,
             None => {
                 let params = KnnParams { k, metric: p.metric.clone(), seed: Some(seeds.value(STAGE_KNN, 0)), threads: p.threads, ..Default::default() };
-                knn_graph(data, &params, progress)?
+                params.validate(n, data.n_cols())?;
+                knn_graph_fitted(data, &params, &metric, progress)?
             }
         };
         progress.check()?;
@@ -470,7 +472,7 @@ impl Umap {
             Some(ro) if p.output_dens => Some((ro, densmap::embedding_radii(&graph.indptr, &graph.indices, &embedding, dim, a, b))),
             _ => None,
         };
-        let state = transform::TransformState::new(p, a, b, data, knn, scales, embedding);
+        let state = transform::TransformState::new(p, metric, a, b, data, knn, scales, embedding);
         Ok(UmapModel { state, graph: Some(graph), warnings, radii })
     }
 

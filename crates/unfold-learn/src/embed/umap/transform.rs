@@ -31,8 +31,8 @@ use crate::error::{Error, Result};
 use crate::knn::nndescent::is_bytes;
 use crate::io::model::Kind;
 use crate::knn::KnnGraph;
-use crate::knn::search::{SearchGraph, byte_distance, query, query_bytes, query_precomputed, variance_order};
-use crate::metric::Metric;
+use crate::knn::search::{SearchGraph, byte_distance, query_bytes, query_mapped, query_precomputed, variance_order};
+use crate::metric::{Metric, PreparedMetric};
 use crate::progress::Progress;
 use crate::rng::mix64;
 
@@ -238,6 +238,13 @@ pub(super) struct TransformState {
     fit: Pending,
     #[serde(serialize_with = "built", deserialize_with = "loaded")]
     index: OnceLock<Index>,
+    /// The metric's row map: the fit's, or set up on a loaded model's first transform; not saved.
+    #[serde(skip)]
+    metric_map: OnceLock<PreparedMetric>,
+    /// The index's rows as `f32` mapped by `metric_map`, when they are not the stored floats as
+    /// they are; set up on the first transform, not saved.
+    #[serde(skip)]
+    mapped_rows: OnceLock<Vec<f32>>,
     pub embedding: Vec<f32>,
 }
 
@@ -250,8 +257,9 @@ fn loaded<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<OnceLoc
 }
 
 impl TransformState {
-    /// The state of a fit of `data` with kNN graph `knn`.
-    pub fn new(p: &UmapParams, a: f32, b: f32, data: &Data, knn: KnnGraph, scales: DataScales, embedding: Vec<f32>) -> Self {
+    /// The state of a fit of `data` under `metric` (`p.metric` fitted to `data`) with kNN graph
+    /// `knn`.
+    pub fn new(p: &UmapParams, metric: PreparedMetric, a: f32, b: f32, data: &Data, knn: KnnGraph, scales: DataScales, embedding: Vec<f32>) -> Self {
         TransformState {
             n_features: data.n_cols(),
             n_components: p.n_components,
@@ -270,7 +278,30 @@ impl TransformState {
             scales,
             fit: Pending(Mutex::new(Some((Rows::new(data), knn)))),
             index: OnceLock::new(),
+            metric_map: OnceLock::from(metric),
+            mapped_rows: OnceLock::new(),
             embedding,
+        }
+    }
+
+    /// The metric's row map (set up once per model: for mahalanobis, a factorisation of `VI`).
+    ///
+    /// # Errors
+    /// As [`Metric::fitted`], for a loaded model whose `VI` is not positive semi-definite.
+    fn metric_map(&self) -> Result<&PreparedMetric> {
+        if let Some(m) = self.metric_map.get() {
+            return Ok(m);
+        }
+        let m = PreparedMetric::new(self.metric.clone(), self.n_features)?;
+        Ok(self.metric_map.get_or_init(|| m))
+    }
+
+    /// The index's rows (in its order) mapped by `metric` for comparison with mapped queries:
+    /// stored floats compared as they are are borrowed, anything else is computed once.
+    fn mapped_rows<'s>(&'s self, index: &'s Index, metric: &PreparedMetric) -> &'s [f32] {
+        match &index.rows {
+            Rows::Floats(f) if metric.is_identity() => f,
+            rows => self.mapped_rows.get_or_init(|| metric.rows(rows.to_data(self.n_train(), self.n_features).as_slice()).into_owned()),
         }
     }
 
@@ -282,6 +313,7 @@ impl TransformState {
         self.index.get_or_init(|| {
             let pending = self.fit.0.lock().unwrap_or_else(|e| e.into_inner()).take();
             let (rows, knn) = pending.expect("a state without a search index comes from a fit, which keeps its rows and kNN graph");
+            let metric = self.metric_map.get().expect("a fit keeps its metric's row map");
             let (n, d, seed) = (self.n_train(), self.n_features, self.transform_seed);
             let graph = match &rows {
                 Rows::Bytes { values: x, .. } if byte_search(&self.metric) => {
@@ -290,7 +322,9 @@ impl TransformState {
                 }
                 rows => {
                     let data = rows.to_data(n, d);
-                    SearchGraph::new(&knn, seed, |i, j| self.metric.distance(data.row(i), data.row(j)))
+                    let mapped = metric.rows(data.as_slice());
+                    let row = |i: usize| &mapped[i * d..(i + 1) * d];
+                    SearchGraph::new(&knn, seed, |i, j| metric.distance(row(i), row(j)))
                 }
             };
             Index { rows: rows.in_order(graph.ids(), d), graph }
@@ -402,7 +436,10 @@ impl UmapModel {
             Rows::Bytes { values, columns } if byte_search(&s.metric) && is_bytes(data.as_slice()) => {
                 query_bytes(values, Some(&index.graph), &permuted_bytes(data, columns), s.n_features, k, s.metric == Metric::Euclidean, k, progress)?
             }
-            rows => query(&rows.to_data(n, s.n_features), Some(&index.graph), data, k, &s.metric, k, progress)?,
+            _ => {
+                let metric = s.metric_map()?;
+                query_mapped(s.mapped_rows(index, metric), n, Some(&index.graph), data, k, metric, k, progress)?
+            }
         })
     }
 
