@@ -4,23 +4,48 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
-use clap::{Args, ValueEnum};
+use clap::Args;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use serde_json::json;
 use unfold_learn::prelude::*;
 
+use unfold_learn::method::{Context, MethodEntry, Value};
+
 use crate::input::{Input, UsageError, default_output, with_rows};
+use crate::method_opts::MethodOpts;
 use crate::options::RunOptions;
 use crate::outputs::{Format, Outputs};
 use crate::progress::Bars;
 use crate::umap_opts::UmapOpts;
 
-/// Embedding methods.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum Method {
-    /// Principal component analysis (exact, covariance or randomized solver, as scikit-learn picks).
+/// Embedding methods with options of their own below; the others come from the core's method
+/// registry ([`MethodOpts`]).
+#[derive(Clone, Copy)]
+enum Method {
     Pca,
-    /// Uniform Manifold Approximation and Projection (umap-learn's algorithm and defaults).
     Umap,
+    Contract(MethodEntry),
+}
+
+impl Method {
+    fn from_name(name: &str) -> Method {
+        match name {
+            "pca" => Method::Pca,
+            "umap" => Method::Umap,
+            // clap checked the name against `method_values`.
+            other => Method::Contract(unfold_learn::method::method(other).expect("a registered method")),
+        }
+    }
+}
+
+/// The names `--method` takes, with their help.
+fn method_values() -> PossibleValuesParser {
+    let mut values = vec![
+        PossibleValue::new("pca").help("Principal component analysis (exact, covariance or randomized solver, as scikit-learn picks)"),
+        PossibleValue::new("umap").help("Uniform Manifold Approximation and Projection (umap-learn's algorithm and defaults)"),
+    ];
+    values.extend(unfold_learn::method::methods().into_iter().map(|m| PossibleValue::new(m.name).help(m.summary)));
+    PossibleValuesParser::new(values)
 }
 
 /// Fit an embedding of INPUT (or of the built-in MNIST demo set) and write it.
@@ -36,8 +61,8 @@ pub struct EmbedArgs {
     /// Input data: .npy, .csv/.tsv or IDX (*-ubyte, optionally .gz). Omit for the MNIST demo set.
     pub input: Option<PathBuf>,
     /// Embedding method.
-    #[arg(long, value_enum, default_value_t = Method::Pca)]
-    pub method: Method,
+    #[arg(long, default_value = "pca", value_parser = method_values())]
+    pub method: String,
     /// Output file (.npy, .csv or .tsv). Default: <input stem>.<method>.npy beside the input.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
@@ -51,9 +76,10 @@ pub struct EmbedArgs {
     /// The column of a --labels table that holds the labels: a name in its header, or a number from 1.
     #[arg(long, value_name = "NAME", requires = "labels")]
     pub labels_column: Option<String>,
-    /// Number of output dimensions.
-    #[arg(long, default_value_t = 2)]
-    pub dims: usize,
+    /// Number of output dimensions (n_components) [default: 2; random-projection: auto, from the
+    /// Johnson–Lindenstrauss bound].
+    #[arg(long)]
+    pub dims: Option<String>,
     /// PCA solver: auto, full, covariance_eigh or randomized.
     #[arg(long)]
     pub svd_solver: Option<String>,
@@ -69,22 +95,29 @@ pub struct EmbedArgs {
     #[command(flatten)]
     pub umap: UmapOpts,
     #[command(flatten)]
+    pub methods: MethodOpts,
+    #[command(flatten)]
     pub run: RunOptions,
 }
 
 pub fn run(args: EmbedArgs) -> Result<()> {
     let start = Instant::now();
-    let name = match args.method {
-        Method::Pca => "pca",
-        Method::Umap => "umap",
-    };
-    let foreign = match args.method {
-        Method::Pca => args.umap.first_given(),
-        Method::Umap => args.svd_solver.as_ref().map(|_| "--svd-solver").or(args.whiten.then_some("--whiten")),
+    let method = Method::from_name(&args.method);
+    let name = args.method.as_str();
+    let pca_flag = args.svd_solver.as_ref().map(|_| "--svd-solver").or(args.whiten.then_some("--whiten"));
+    let foreign = match method {
+        Method::Pca => args.umap.first_given().map(str::to_string).or_else(|| args.methods.first_given()),
+        Method::Umap => pca_flag.map(str::to_string).or_else(|| args.methods.first_given()),
+        Method::Contract(_) => pca_flag.or_else(|| args.umap.first_given()).map(str::to_string),
     };
     if let Some(flag) = foreign {
         return Err(UsageError(format!("{flag} does not apply to --method {name}")).into());
     }
+    // The methods outside the registry take a whole number of dimensions.
+    let dims = match (method, args.dims.as_deref()) {
+        (Method::Contract(_), _) | (_, None) => 2,
+        (_, Some(d)) => d.parse::<usize>().map_err(|_| UsageError(format!("--dims must be a whole number for --method {name}, got {d:?}")))?,
+    };
     let output = args.output.clone().unwrap_or_else(|| default_output(args.input.as_deref(), &format!("{name}.npy")));
     let mut outputs = Outputs::new();
     let out = outputs.add("-o", &output, Format::Matrix);
@@ -95,17 +128,17 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let bars = Bars::new(args.run.quiet);
     // PCA computes in the input's precision: float64 and 32/64-bit integer .npy files and text
     // are read in f64 (f32 would round them, or overflow beyond 3.4e38).
-    let load = match args.method {
+    let load = match method {
         Method::Pca => Input::load_precise,
-        Method::Umap => Input::load,
+        Method::Umap | Method::Contract(_) => Input::load,
     };
     let input = load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
     let mut model_bytes = None;
     let mut radii: Option<Vec<f32>> = None;
-    let (embedding, parameters) = match args.method {
+    let (embedding, k, parameters) = match method {
         Method::Pca => {
             let params = PcaParams {
-                n_components: args.dims,
+                n_components: dims,
                 whiten: args.whiten,
                 solver: PcaSolver::parse(args.svd_solver.as_deref().unwrap_or("auto"))?,
                 seed: args.seed,
@@ -118,17 +151,17 @@ pub fn run(args: EmbedArgs) -> Result<()> {
                 model_bytes = Some(model.to_bytes()?);
             }
             let params = json!({
-                "n_components": args.dims,
+                "n_components": dims,
                 "whiten": args.whiten,
                 "svd_solver": model.solver().name(),
                 "explained_variance_ratio": model.explained_variance_ratio(),
                 "noise_variance": model.noise_variance(),
             });
-            (model.into_embedding(), params)
+            (model.into_embedding(), dims, params)
         }
         Method::Umap => {
             let data = input.data()?;
-            let params = args.umap.params(args.dims, args.seed, args.run.threads)?;
+            let params = args.umap.params(dims, args.seed, args.run.threads)?;
             let knn = args.umap.knn_graph(data.n_rows())?;
             let umap = Umap::new(params.clone())?;
             let model = match args.umap.target(data.n_rows())? {
@@ -145,10 +178,39 @@ pub fn run(args: EmbedArgs) -> Result<()> {
                 radii = Some(orig.iter().zip(emb).flat_map(|(&o, &e)| [o, e]).collect::<Vec<f32>>());
             }
             let summary = UmapOpts::summary(&params, &model);
-            (model.into_embedding(), summary)
+            (model.into_embedding(), dims, summary)
+        }
+        Method::Contract(entry) => {
+            let data = input.data()?;
+            let values = args.methods.values(&entry, args.dims.as_deref())?;
+            let ctx = Context { seed: args.seed, threads: args.run.threads, progress: &bars };
+            let (model, embedding) = ctx.install(|| {
+                let model = (entry.fit)(&values, &data, &ctx)?;
+                // As scikit-learn's fit_transform: the fit's own embedding, or the fitted rows transformed.
+                let embedding = match model.embedding() {
+                    Some(e) => e.as_slice().to_vec(),
+                    None => model.transform(&data, &ctx)?.as_slice().to_vec(),
+                };
+                Ok((model, embedding))
+            })?;
+            for w in model.warnings() {
+                bars.note(&format!("warning: {w}"));
+            }
+            if args.save_model.is_some() {
+                model_bytes = Some(model.to_bytes()?);
+            }
+            let parameters: serde_json::Map<String, serde_json::Value> = (entry.specs)()
+                .into_iter()
+                .map(|spec| {
+                    let v = values.iter().find(|(n, _)| *n == spec.name).map_or(&spec.default, |(_, v)| v);
+                    let v = if spec.name == "n_components" { Value::Int(model.n_components() as i64) } else { v.clone() };
+                    (spec.name.to_string(), value_json(&v))
+                })
+                .collect();
+            (embedding, model.n_components(), serde_json::Value::Object(parameters))
         }
     };
-    let (n, k) = (input.matrix.n_rows(), args.dims);
+    let n = input.matrix.n_rows();
     outputs.write_matrix(out, &embedding, n, k)?;
     if let (Some(o), Some(bytes)) = (model_out, &model_bytes) {
         outputs.write(o, |w| w.write_all(bytes))?;
@@ -188,6 +250,17 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A parameter value in the JSON summary.
+fn value_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Int(i) => json!(i),
+        Value::Float(f) => json!(f),
+        Value::Bool(b) => json!(b),
+        Value::Text(t) => json!(t),
+        Value::None => serde_json::Value::Null,
+    }
 }
 
 /// Key parameters for a plot title: scalar entries of the JSON parameters, `name=value`.

@@ -6,6 +6,7 @@
 mod embed;
 mod evaluate;
 mod input;
+mod method_opts;
 mod metric_kwds;
 mod neighbors;
 mod options;

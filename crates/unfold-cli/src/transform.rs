@@ -69,7 +69,7 @@ pub fn run(args: TransformArgs) -> Result<()> {
     // A PCA model projects in the input's precision, as `unfold embed` fits.
     let load = match &model {
         Model::Pca(_) => Input::load_precise,
-        Model::Umap(_) => Input::load,
+        Model::Umap(_) | Model::Contract(_) => Input::load,
     };
     let input = load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
     // The placing time starts once the rows are read and validated.
@@ -86,6 +86,12 @@ pub fn run(args: TransformArgs) -> Result<()> {
             let (n, d) = (data.n_rows(), pca.n_features());
             Data::from_vec(x.iter().map(|&v| v as f32).collect(), n, d)?
         }),
+        Model::Contract(m) => {
+            let data = input.data()?;
+            placing = Instant::now();
+            let ctx = unfold_learn::method::Context { seed: None, threads: args.run.threads, progress: &bars };
+            ctx.install(|| if args.inverse { m.inverse_transform(&data, &ctx) } else { m.transform(&data, &ctx) })?
+        }
         Model::Umap(umap) => {
             let data = input.data()?;
             placing = Instant::now();
@@ -129,6 +135,8 @@ pub fn run(args: TransformArgs) -> Result<()> {
 enum Model {
     Umap(Box<UmapModel>),
     Pca(PcaModel),
+    /// A method on the core's method contract.
+    Contract(Box<dyn unfold_learn::method::Fitted>),
 }
 
 impl Model {
@@ -137,7 +145,7 @@ impl Model {
         match model::kind_of(bytes)?.as_str() {
             "pca" => PcaModel::from_bytes(bytes).map(Model::Pca),
             "umap" => UmapModel::from_bytes(bytes).map(|m| Model::Umap(Box::new(m))),
-            other => Err(Error::InvalidData(format!("this file holds a `{other}` model; unfold transform reads `umap` and `pca` models"))),
+            _ => unfold_learn::method::load(bytes).map(Model::Contract),
         }
     }
 
@@ -145,6 +153,7 @@ impl Model {
         match self {
             Model::Umap(_) => "umap",
             Model::Pca(_) => "pca",
+            Model::Contract(m) => m.method(),
         }
     }
 }

@@ -635,3 +635,45 @@ fn metric_kwds_give_the_weighted_metrics_their_parameters() {
     let help = String::from_utf8_lossy(&unfold(d, &["neighbors", "--help"]).stdout).into_owned();
     assert!(help.contains("--metric-kwds") && help.contains("w=weights.npy,p=3"), "{help}");
 }
+
+#[test]
+fn random_projection_from_its_declared_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (n, dims) = (60, 40);
+    let x = blobs(n, dims);
+    write_npy(&d.join("x.npy"), &x, n, dims);
+    // The flags come from the method's parameter table; --dims is its n_components.
+    let help = String::from_utf8_lossy(&unfold(d, &["embed", "--help"]).stdout).into_owned();
+    assert!(help.contains("random-projection options") && help.contains("--eps") && help.contains("--gaussian"), "{help}");
+    let o = unfold(d, &["embed", "x.npy", "--method", "random-projection", "--dims", "5", "--gaussian", "--seed", "1", "--save-model", "rp.model", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(summary.contains("\"gaussian\":true") && summary.contains("\"n_components\":5"), "{summary}");
+    let (shape, body) = read_npy(&d.join("x.random-projection.npy"));
+    assert_eq!(shape, [n, 5]);
+    // A saved model places the same rows at the same coordinates.
+    let o = unfold(d, &["transform", "--model", "rp.model", "x.npy", "-o", "again.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("again.npy")).1, body);
+    let o = unfold(d, &["embed", "x.npy", "--method", "random-projection", "--dims", "30", "--density", "0.5", "--seed", "2", "-o", "y30.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("y30.npy")).0, [n, 30]);
+    // Errors: a range, a flag of another method, an "auto" dimension larger than the input.
+    for (args, message) in [
+        (vec!["--method", "random-projection", "--eps", "1.5"], "invalid value for `eps`: 1.5 (must be > 0 and < 1)"),
+        (vec!["--method", "random-projection", "--density", "0"], "invalid value for `density`: 0"),
+        (vec!["--method", "umap", "--eps", "0.2"], "--eps does not apply to --method umap"),
+        (vec!["--method", "random-projection", "--whiten"], "--whiten does not apply to --method random-projection"),
+        // scikit-learn: johnson_lindenstrauss_min_dim(60, eps=0.1) = 3509.
+        (vec!["--method", "random-projection"], "lead to a target dimension of 3509, which is larger than the original space with n_features=40"),
+        (vec!["--method", "pca", "--dims", "auto"], "--dims must be a whole number for --method pca"),
+    ] {
+        let mut full = vec!["embed", "x.npy", "-o", "bad.npy"];
+        full.extend(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
+        assert!(!d.join("bad.npy").exists());
+    }
+}

@@ -24,6 +24,7 @@ use rayon::prelude::*;
 
 use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
+use crate::io::model::{self, Kind};
 use crate::linalg::pinv;
 use crate::method::{Auto, Capabilities, Context, Fitted, MethodEntry, Range, params_from};
 use crate::rng::{SeedSource, normal_f64, unit_f64};
@@ -50,7 +51,11 @@ pub const ENTRY: MethodEntry = MethodEntry {
     summary: "Gaussian or sparse random projection (scikit-learn's GaussianRandomProjection / SparseRandomProjection)",
     specs: <RandomProjectionParams as crate::method::Params>::specs,
     fit: |values, data, ctx| Ok(Box::new(RandomProjection::new(params_from(values)?)?.fit(data, ctx)?)),
+    load: |bytes| Ok(Box::new(RandomProjectionModel::from_bytes(bytes)?)),
 };
+
+/// The model file kind.
+const KIND: Kind = Kind { tag: "random-projection", version: 1 };
 
 /// scikit-learn's `johnson_lindenstrauss_min_dim(n_samples, eps=eps)`:
 /// `⌊4 ln(n_samples) / (eps²/2 − eps³/3)⌋`.
@@ -139,7 +144,7 @@ impl RandomProjection {
 }
 
 /// The random matrix, `n_components × n_features`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Components {
     /// Row-major entries.
     Dense(Vec<f32>),
@@ -200,7 +205,7 @@ fn sparse_matrix(k: usize, d: usize, density: f64, seeds: &SeedSource) -> Compon
 }
 
 /// A fitted random projection.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RandomProjectionModel {
     n_features: usize,
     n_components: usize,
@@ -249,6 +254,42 @@ impl RandomProjectionModel {
         self.inverse.as_deref()
     }
 
+    /// The model file's bytes.
+    ///
+    /// # Errors
+    /// Only if serialisation fails, which it does not for this type.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        model::to_bytes(KIND, self)
+    }
+
+    /// A model from [`RandomProjectionModel::to_bytes`], checked for consistency.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] naming what is wrong with the file or its contents.
+    pub fn from_bytes(bytes: &[u8]) -> Result<RandomProjectionModel> {
+        let m: RandomProjectionModel = model::from_bytes(KIND, bytes)?;
+        let (k, d) = (m.n_components, m.n_features);
+        let components_ok = match &m.components {
+            Components::Dense(v) => k.checked_mul(d) == Some(v.len()) && v.iter().all(|x| x.is_finite()),
+            Components::Sparse { indptr, indices, values, density } => {
+                indptr.len() == k + 1
+                    && indptr.first() == Some(&0)
+                    && indptr.last() == Some(&indices.len())
+                    && indptr.windows(2).all(|w| w[0] <= w[1])
+                    && values.len() == indices.len()
+                    && indices.iter().all(|&j| (j as usize) < d)
+                    && values.iter().all(|x| x.is_finite())
+                    && *density > 0.0
+                    && *density <= 1.0
+            }
+        };
+        let inverse_ok = m.inverse.as_ref().is_none_or(|p| k.checked_mul(d) == Some(p.len()) && p.iter().all(|x| x.is_finite()));
+        if k == 0 || d == 0 || !components_ok || !inverse_ok {
+            return Err(Error::InvalidData("the random-projection model's arrays do not fit together".into()));
+        }
+        Ok(m)
+    }
+
     fn pseudo_inverse(&self) -> Result<Vec<f64>> {
         let dense = self.components_dense();
         let d = self.n_features;
@@ -271,8 +312,7 @@ impl RandomProjectionModel {
         }
         let (n, d, k) = (x.n_rows(), self.n_features, self.n_components);
         let mut out = vec![0f32; n * k];
-        ctx.install(|| {
-            out.par_chunks_mut(ROWS_PER_TASK * k.max(1)).enumerate().try_for_each(|(t, chunk)| {
+        out.par_chunks_mut(ROWS_PER_TASK * k.max(1)).enumerate().try_for_each(|(t, chunk)| {
                 ctx.progress.check()?;
                 let first = t * ROWS_PER_TASK;
                 let rows = chunk.len() / k.max(1);
@@ -292,9 +332,8 @@ impl RandomProjectionModel {
                         }
                     }
                 }
-                Ok(())
-            })
-        })?;
+                Ok::<(), Error>(())
+            })?;
         Data::from_vec(out, n, k)
     }
 
@@ -320,8 +359,7 @@ impl RandomProjectionModel {
         let (n, d) = (y.n_rows(), self.n_features);
         let p = MatRef::from_row_major_slice(inv, d, k);
         let mut out = vec![0f32; n * d];
-        ctx.install(|| {
-            out.par_chunks_mut(ROWS_PER_TASK * d.max(1)).enumerate().try_for_each(|(t, chunk)| {
+        out.par_chunks_mut(ROWS_PER_TASK * d.max(1)).enumerate().try_for_each(|(t, chunk)| {
                 ctx.progress.check()?;
                 let first = t * ROWS_PER_TASK;
                 let rows = chunk.len() / d.max(1);
@@ -333,9 +371,8 @@ impl RandomProjectionModel {
                         *v = z[(i, j)] as f32;
                     }
                 }
-                Ok(())
-            })
-        })?;
+                Ok::<(), Error>(())
+            })?;
         Data::from_vec(out, n, d)
     }
 }
@@ -346,7 +383,7 @@ impl Fitted for RandomProjectionModel {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { embedding: false, transform: true, inverse_transform: true, save: false }
+        Capabilities { embedding: false, transform: true, inverse_transform: true, save: true }
     }
 
     fn n_components(&self) -> usize {
@@ -378,6 +415,10 @@ impl Fitted for RandomProjectionModel {
             out.push(("inverse_components_", p.clone(), d, k));
         }
         out
+    }
+
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        RandomProjectionModel::to_bytes(self)
     }
 
     fn warnings(&self) -> &[String] {
@@ -462,7 +503,8 @@ mod tests {
             let p = RandomProjectionParams { n_components: Auto::Value(8), gaussian, density: Auto::Value(0.3), ..Default::default() };
             let model = RandomProjection::new(p.clone()).unwrap().fit(&x, &Context::seeded(9)).unwrap();
             let m = model.components_dense();
-            let run = |threads| model.transform(&x, &Context { threads: Some(threads), ..Context::default() }).unwrap();
+            let ctx = Context::default();
+            let run = |threads| crate::threads::install(Some(threads), || model.transform(&x, &ctx)).unwrap().unwrap();
             let (one, two) = (run(1), run(2));
             assert!(one.as_slice() == two.as_slice());
             for i in [0, 255, 256, 699] {
@@ -507,6 +549,26 @@ mod tests {
         let model = RandomProjection::new(RandomProjectionParams { n_components: Auto::Value(2), ..Default::default() }).unwrap().fit(&x, &Context::seeded(1)).unwrap();
         let e = model.transform(&data(3, 4, 1), &Context::default()).unwrap_err().to_string();
         assert!(e.contains("fitted on 5 features but the data has 4 columns"), "{e}");
+    }
+
+    #[test]
+    fn model_file_round_trip_and_checks() {
+        let x = data(40, 12, 3);
+        for gaussian in [false, true] {
+            let p = RandomProjectionParams { n_components: Auto::Value(4), gaussian, compute_inverse_components: true, ..Default::default() };
+            let model = RandomProjection::new(p).unwrap().fit(&x, &Context::seeded(2)).unwrap();
+            let bytes = model.to_bytes().unwrap();
+            let back = crate::method::load(&bytes).unwrap();
+            let ctx = Context::default();
+            assert!(back.transform(&x, &ctx).unwrap().as_slice() == model.transform(&x, &ctx).unwrap().as_slice());
+            // A consistent header around inconsistent contents is refused.
+            let mut broken = model.clone();
+            broken.n_features = 13;
+            let e = RandomProjectionModel::from_bytes(&broken.to_bytes().unwrap()).unwrap_err().to_string();
+            assert!(e.contains("do not fit together"), "{e}");
+        }
+        let e = crate::method::load(b"UNFOLD").err().unwrap().to_string();
+        assert!(e.contains("not an unfold model file") || e.contains("truncated"), "{e}");
     }
 
     #[test]

@@ -48,7 +48,9 @@ impl<'a> Context<'a> {
         Context { seed: Some(seed), ..Context::default() }
     }
 
-    /// Runs `f` on this context's threads (a local pool; the global one is never changed).
+    /// Runs `f` on this context's threads (a local pool; the global one is never changed). The
+    /// front ends call it once around a fit or a transform; methods use rayon inside it and
+    /// never make pools of their own.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for `threads = Some(0)`, and whatever `f` returns.
@@ -114,6 +116,14 @@ pub trait Fitted: Send + Sync {
         Vec::new()
     }
 
+    /// The model file's bytes ([`crate::io::model`]: magic, kind, version, checksum, payload).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when the model cannot be saved (see [`Fitted::capabilities`]).
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        Err(unsupported(self.method(), "be saved"))
+    }
+
     /// Warnings of the fit, for the front ends to show (Python's `warnings.warn`, the command
     /// line's stderr).
     fn warnings(&self) -> &[String] {
@@ -140,6 +150,8 @@ pub struct MethodEntry {
     pub specs: fn() -> Vec<ParamSpec>,
     /// Its fit.
     pub fit: FitFn,
+    /// Its model file reader: the bytes of [`Fitted::to_bytes`], checked.
+    pub load: fn(&[u8]) -> Result<Box<dyn Fitted>>,
 }
 
 /// Every method on the contract.
@@ -156,6 +168,17 @@ pub fn method(name: &str) -> Result<MethodEntry> {
     all.iter().find(|m| m.name == name).copied().ok_or_else(|| {
         Error::param("method", name, format!("must be one of {}", all.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")))
     })
+}
+
+/// A model of any registered method from its model file's bytes.
+///
+/// # Errors
+/// [`Error::InvalidData`] for a file that is not a model, of an unknown kind, or whose contents
+/// do not fit together.
+pub fn load(bytes: &[u8]) -> Result<Box<dyn Fitted>> {
+    let kind = crate::io::model::kind_of(bytes)?;
+    let entry = methods().into_iter().find(|m| m.name == kind).ok_or_else(|| Error::InvalidData(format!("a model file of kind `{kind}`, which this command does not read")))?;
+    (entry.load)(bytes)
 }
 
 /// `P` from `(name, value)` pairs over its defaults.
