@@ -148,7 +148,7 @@ impl UmapModel {
     fn inverse_transform<'py>(&self, py: Python<'py>, y: PyReadonlyArray2<'_, f32>, verbose: bool) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let (values, n, d) = convert::row_major(&y);
         let data = convert::data(&values, n, d)?;
-        let x = run(py, verbose, |progress| self.inner.inverse_transform_with(&data, progress))?;
+        let x = run(py, "UMAP inverse_transform", verbose, |progress| self.inner.inverse_transform_with(&data, progress))?;
         convert::embedding(py, x)
     }
 
