@@ -6,7 +6,8 @@
 >>> Y.shape
 (10000, 2)
 
-Estimators (``unfold.PCA``, ``unfold.UMAP``) are scikit-learn transformers; ``unfold.neighbors`` computes
+Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
+``unfold.SparseRandomProjection``) are scikit-learn transformers; ``unfold.neighbors`` computes
 k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
 ``unfold.datasets`` and ``unfold.plot`` help with examples.
 
@@ -21,7 +22,9 @@ from ._core import __version__
 
 # Public name → module that defines it. One line per estimator.
 _ESTIMATORS = {
+    "GaussianRandomProjection": "._random_projection",
     "PCA": "._pca",
+    "SparseRandomProjection": "._random_projection",
     "UMAP": "._umap",
 }
 _SUBMODULES = ("datasets", "metrics", "plot")
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from . import datasets, metrics, plot
     from ._neighbors import neighbors
     from ._pca import PCA
+    from ._random_projection import GaussianRandomProjection, SparseRandomProjection
     from ._umap import UMAP
 
 

@@ -3,6 +3,8 @@ from . import metrics as metrics
 from . import plot as plot
 from ._neighbors import neighbors as neighbors
 from ._pca import PCA as PCA
+from ._random_projection import GaussianRandomProjection as GaussianRandomProjection
+from ._random_projection import SparseRandomProjection as SparseRandomProjection
 from ._umap import UMAP as UMAP
 
 __version__: str

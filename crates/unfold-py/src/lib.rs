@@ -21,6 +21,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod convert;
 mod datasets;
+mod method;
 mod metrics;
 mod model_bytes;
 mod neighbors;
@@ -40,6 +41,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(available_parallelism, m)?)?;
     pca::register(m)?;
+    method::register(m)?;
     umap::register(m)?;
     neighbors::register(m)?;
     metrics::register(m)?;

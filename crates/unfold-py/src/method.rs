@@ -1,0 +1,194 @@
+//! The methods on the core's method contract (`unfold_learn::method`), served by one generic
+//! binding: `method_specs(name)` gives a method's parameter table (from which `unfold/_contract.py`
+//! builds the estimator's signature), `fit_method(name, x, params)` fits it with parameters by
+//! name, and `FittedModel` is any fitted model. A method added to the core's registry needs no
+//! code here.
+
+use numpy::{PyArray2, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString};
+use unfold_learn::method::{self, Context, Fitted, Value};
+
+use crate::convert::{self, Threads, to_py_err};
+use crate::model_bytes;
+use crate::run::run;
+
+/// Any fitted model of a contract method.
+#[pyclass(module = "unfold._core", name = "FittedModel", frozen)]
+pub struct FittedModel {
+    inner: Box<dyn Fitted>,
+}
+
+/// A Python value as a parameter value; `name` names the parameter in errors.
+fn value(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if v.is_none() {
+        return Ok(Value::None);
+    }
+    // bool before int: Python's bool is an int.
+    if v.is_instance_of::<PyBool>() {
+        return Ok(Value::Bool(v.extract()?));
+    }
+    if v.is_instance_of::<PyInt>() {
+        return v.extract::<i64>().map(Value::Int).map_err(|_| PyValueError::new_err(format!("invalid value for `{name}`: {v} (too large)")));
+    }
+    if v.is_instance_of::<PyFloat>() {
+        return Ok(Value::Float(v.extract()?));
+    }
+    if v.is_instance_of::<PyString>() {
+        return Ok(Value::Text(v.extract()?));
+    }
+    // numpy scalars and other numbers.
+    if let Ok(i) = v.extract::<i64>() {
+        return Ok(Value::Int(i));
+    }
+    if let Ok(f) = v.extract::<f64>() {
+        return Ok(Value::Float(f));
+    }
+    Err(PyValueError::new_err(format!("invalid value for `{name}`: {} (expected a number, a bool, a string or None)", v.repr()?)))
+}
+
+fn py_value<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match v {
+        Value::Int(i) => i.into_pyobject(py)?.into_any(),
+        Value::Float(f) => f.into_pyobject(py)?.into_any(),
+        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
+        Value::Text(t) => PyString::new(py, t).into_any(),
+        Value::None => py.None().into_bound(py),
+    })
+}
+
+/// The parameter table of method `name`: one dict per parameter with `name`, `flag`, `type`
+/// (the Python type, for the stub), `default`, `help` and `peer`.
+#[pyfunction]
+fn method_specs<'py>(py: Python<'py>, name: &str) -> PyResult<Vec<Bound<'py, PyDict>>> {
+    let entry = method::method(name).map_err(to_py_err)?;
+    (entry.specs)()
+        .into_iter()
+        .map(|s| {
+            let d = PyDict::new(py);
+            d.set_item("name", s.name)?;
+            d.set_item("flag", s.flag)?;
+            d.set_item("type", s.kind.python_type())?;
+            d.set_item("default", py_value(py, &s.default)?)?;
+            d.set_item("help", s.help)?;
+            d.set_item("peer", s.peer)?;
+            Ok(d)
+        })
+        .collect()
+}
+
+/// Fits method `name` to `x` (float32, `n × d`) with `params` by name (the others take their
+/// defaults).
+#[pyfunction]
+#[pyo3(signature = (name, x, params, *, seed, threads, verbose))]
+fn fit_method(py: Python<'_>, name: &str, x: PyReadonlyArray2<'_, f32>, params: &Bound<'_, PyDict>, seed: Option<u64>, threads: Threads, verbose: bool) -> PyResult<FittedModel> {
+    let entry = method::method(name).map_err(to_py_err)?;
+    let mut values = Vec::new();
+    for (k, v) in params.iter() {
+        let key: String = k.extract()?;
+        let spec = (entry.specs)().into_iter().find(|s| s.name == key);
+        let Some(spec) = spec else {
+            return Err(PyValueError::new_err(format!("{name} has no parameter `{key}`")));
+        };
+        values.push((spec.name, value(spec.name, &v)?));
+    }
+    let (rows, n, d) = convert::row_major(&x);
+    let data = convert::data(&rows, n, d)?;
+    let inner = run(py, &format!("{name} fit"), verbose, |progress| {
+        let ctx = Context { seed, threads, progress };
+        ctx.install(|| (entry.fit)(&values, &data, &ctx))
+    })?;
+    Ok(FittedModel { inner })
+}
+
+#[pymethods]
+impl FittedModel {
+    /// The method's name.
+    #[getter]
+    fn method(&self) -> &'static str {
+        self.inner.method()
+    }
+    /// Output dimensions.
+    #[getter]
+    fn n_components(&self) -> usize {
+        self.inner.n_components()
+    }
+    /// Columns of the training data.
+    #[getter]
+    fn n_features(&self) -> usize {
+        self.inner.n_features()
+    }
+    /// What the model can do: `embedding`, `transform`, `inverse_transform`, `save`.
+    fn capabilities<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let c = self.inner.capabilities();
+        let d = PyDict::new(py);
+        d.set_item("embedding", c.embedding)?;
+        d.set_item("transform", c.transform)?;
+        d.set_item("inverse_transform", c.inverse_transform)?;
+        d.set_item("save", c.save)?;
+        Ok(d)
+    }
+    /// The fit's warnings.
+    fn warnings(&self) -> Vec<String> {
+        self.inner.warnings().to_vec()
+    }
+    /// The fitted rows' embedding (float32), or None when the method keeps none.
+    #[getter]
+    fn embedding<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyArray2<f32>>>> {
+        self.inner.embedding().map(|e| convert::matrix(py, e.as_slice().to_vec(), e.n_rows(), e.n_cols())).transpose()
+    }
+    /// The fitted attributes by scikit-learn name: float64 arrays, or floats for scalars.
+    fn attributes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (name, values, rows, cols) in self.inner.attributes() {
+            if cols == 0 {
+                d.set_item(name, values.first().copied().unwrap_or(f64::NAN))?;
+            } else {
+                d.set_item(name, convert::matrix(py, values, rows, cols)?)?;
+            }
+        }
+        Ok(d)
+    }
+    /// Places new rows `x` (float32, `m × d`).
+    #[pyo3(signature = (x, *, threads = None, verbose = false))]
+    fn transform<'py>(&self, py: Python<'py>, x: PyReadonlyArray2<'_, f32>, threads: Threads, verbose: bool) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let (rows, n, d) = convert::row_major(&x);
+        let data = convert::data(&rows, n, d)?;
+        let y = run(py, &format!("{} transform", self.inner.method()), verbose, |progress| {
+            let ctx = Context { seed: None, threads, progress };
+            ctx.install(|| self.inner.transform(&data, &ctx))
+        })?;
+        convert::matrix(py, y.as_slice().to_vec(), y.n_rows(), y.n_cols())
+    }
+    /// Maps embedded points `y` (float32, `m × n_components`) back into data space.
+    #[pyo3(signature = (y, *, threads = None, verbose = false))]
+    fn inverse_transform<'py>(&self, py: Python<'py>, y: PyReadonlyArray2<'_, f32>, threads: Threads, verbose: bool) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let (rows, n, d) = convert::row_major(&y);
+        let data = convert::data(&rows, n, d)?;
+        let x = run(py, &format!("{} inverse_transform", self.inner.method()), verbose, |progress| {
+            let ctx = Context { seed: None, threads, progress };
+            ctx.install(|| self.inner.inverse_transform(&data, &ctx))
+        })?;
+        convert::matrix(py, x.as_slice().to_vec(), x.n_rows(), x.n_cols())
+    }
+    /// The model file's bytes (the format of `unfold embed --save-model`).
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(PyBytes::new(py, &self.inner.to_bytes().map_err(to_py_err)?))
+    }
+    /// A model from [`FittedModel::to_bytes`] (or a model file of a contract method).
+    #[staticmethod]
+    fn from_bytes(bytes: &[u8]) -> PyResult<FittedModel> {
+        Ok(FittedModel { inner: method::load(bytes).map_err(to_py_err)? })
+    }
+    /// Pickles through the model bytes.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
+        model_bytes::reduce(slf, slf.get().to_bytes(slf.py())?)
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<FittedModel>()?;
+    m.add_function(wrap_pyfunction!(method_specs, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_method, m)?)
+}
