@@ -7,6 +7,8 @@ of stdout with in-process timings and any scalars.
 
     python peers.py pynndescent --input X.npy -k 15 --out IDX.npy [--warm]
     python peers.py sklearn-pca --input X.npy --dims 2 --out Y.npy
+    python peers.py sklearn-srp --input X.npy --dims 50 --out Y.npy
+    python peers.py distortion --input X.npy --embedding Y.npy
     python peers.py sklearn-exact-knn --input X.npy -k 15 --queries Q.npy \
         --out IDX.npy --distances D.npy
     python peers.py sklearn-evaluate --input X.npy --embedding Y.npy \
@@ -68,6 +70,35 @@ def run_sklearn_pca(args):
         "svd_solver": pca._fit_svd_solver,
         "explained_variance_ratio": [float(v) for v in pca.explained_variance_ratio_],
     })
+
+
+def run_sklearn_srp(args):
+    import numpy as np
+    from sklearn.random_projection import SparseRandomProjection
+
+    X = np.load(args.input)
+    t0 = time.perf_counter()
+    Y = SparseRandomProjection(args.dims, random_state=0).fit_transform(X)
+    elapsed = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
+    emit({"inproc_seconds": elapsed})
+
+
+def run_distortion(args):
+    """Squared-distance ratios embedding / input over 20,000 random pairs (seed 0)."""
+    import numpy as np
+
+    X = np.load(args.input).astype(np.float64)
+    Y = np.load(args.embedding).astype(np.float64)
+    rng = np.random.default_rng(0)
+    i, j = rng.integers(0, len(X), 20000), rng.integers(0, len(X), 20000)
+    keep = i != j
+    d0 = ((X[i[keep]] - X[j[keep]]) ** 2).sum(1)
+    d1 = ((Y[i[keep]] - Y[j[keep]]) ** 2).sum(1)
+    ok = d0 > 0
+    r = d1[ok] / d0[ok]
+    emit({"ratio_mean": float(r.mean()), "ratio_std": float(r.std()),
+          "ratio_p01": float(np.quantile(r, 0.01)), "ratio_p99": float(np.quantile(r, 0.99))})
 
 
 def run_sklearn_exact_knn(args):
@@ -219,6 +250,17 @@ def main(argv=None):
     p.add_argument("--dims", type=int, default=2)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_sklearn_pca)
+
+    p = sub.add_parser("sklearn-srp")
+    p.add_argument("--input", required=True)
+    p.add_argument("--dims", type=int, default=50)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=run_sklearn_srp)
+
+    p = sub.add_parser("distortion")
+    p.add_argument("--input", required=True)
+    p.add_argument("--embedding", required=True)
+    p.set_defaults(func=run_distortion)
 
     p = sub.add_parser("sklearn-exact-knn")
     p.add_argument("--input", required=True)

@@ -35,7 +35,7 @@ PEERS = BENCH / "peers.py"
 OUT = BENCH / "out"
 LOGS = OUT / "logs"
 MNIST_ROWS = 70000
-ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale")
+ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection")
 DEFAULT_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform")
 
 # A child forked from a large parent inherits the parent's resident pages in
@@ -511,6 +511,27 @@ class Bench:
                     rec.update(pca_corr=[float(c) for c in corr], pca_corr_min=float(corr.min()))
             self.emit(rec)
 
+    # -- random projection
+    def task_random_projection(self):
+        sk_path = self.out("sklearn_srp")
+        unfold_path = self.out("unfold_srp")
+        runs = [("sklearn", "SparseRandomProjection(50)", sk_path, self.peer("sklearn-srp", "--input", self.X_path, "--dims", 50, "--out", sk_path))]
+        if self.unfold:
+            runs.append(("unfold", "random-projection-50", unfold_path,
+                         self.unfold_cmd("embed", self.X_path, "--method", "random-projection", "--dims", 50,
+                                         "--seed", 0, "-o", unfold_path, "--quiet")))
+        else:
+            self.skipped("unfold", "random_projection", "random-projection-50", self.unfold_reason)
+        for tool, variant, path, cmd in runs:
+            for r in range(self.args.repeat):
+                path.unlink(missing_ok=True)
+                rec = self.base(tool, "random_projection", variant, r)
+                res = self.run(cmd, f"{tool}_srp{self.suffix}_r{r}")
+                if self.measured(rec, res, [path]):
+                    q = self.run(self.peer("distortion", "--input", self.X_path, "--embedding", path), f"{tool}_srp_distortion_r{r}")
+                    rec.update(last_json_object(q["stdout"]) or {})
+                self.emit(rec)
+
     # -- umap
     def umap_quality(self, rec, embedding, test_embedding=None, name="q"):
         """Adds trustworthiness@15 (5k) and the 60k/10k kNN-10 accuracy to rec (MNIST only)."""
@@ -698,6 +719,7 @@ class Bench:
                     ("pynndescent_warm_over_unfold", ("pynndescent", "warm"), ("unfold", "approx")),
                     ("unfold_exact_over_unfold", ("unfold", "exact"), ("unfold", "approx"))],
             "pca": [("sklearn_over_unfold", ("sklearn", "PCA(2)"), ("unfold", "pca"))],
+            "random_projection": [("sklearn_over_unfold", ("sklearn", "SparseRandomProjection(50)"), ("unfold", "random-projection-50"))],
             "evaluate": [("sklearn_trust5k_over_unfold", ("sklearn", "trustworthiness-5k-seed0"),
                           ("unfold", "pca-embedding"))],
             "umap": [("umap_learn_cold_over_unfold", ("umap-learn", "cold"), ("unfold", "seeded")),
