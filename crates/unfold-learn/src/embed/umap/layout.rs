@@ -908,20 +908,47 @@ mod tests {
         assert!(between > within, "cliques not separated: widest clique {within}, closest pair across {between}");
     }
 
+    /// A ring of `n` points, each joined to the 4 nearest on either side with weights in
+    /// (0.05, 1], as symmetric CSR.
+    fn ring(n: usize) -> (Vec<usize>, Vec<u32>, Vec<f32>) {
+        let weight = |i: usize, j: usize| 0.05 + 0.95 * (mix64((i.min(j) * n + i.max(j)) as u64) % 1000) as f32 / 1000.0;
+        let mut indptr = vec![0];
+        let (mut indices, mut weights) = (Vec::new(), Vec::new());
+        for i in 0..n {
+            let mut row: Vec<usize> = (1..=4).flat_map(|o| [(i + o) % n, (i + n - o) % n]).collect();
+            row.sort_unstable();
+            weights.extend(row.iter().map(|&j| weight(i, j)));
+            indices.extend(row.iter().map(|&j| j as u32));
+            indptr.push(indices.len());
+        }
+        (indptr, indices, weights)
+    }
+
     #[test]
     fn seeded_layout_is_identical_across_thread_counts() {
-        let (indptr, indices, weights) = two_cliques();
-        let run = |threads| {
-            let mut y = start();
-            let params = LayoutParams { n_epochs: 50, seed: Some(3), ..Default::default() };
-            crate::threads::install(Some(threads), || {
-                optimize_layout(&indptr, &indices, &weights, &mut y, 2, &params, &NoProgress)
-            })
-            .unwrap()
-            .unwrap();
-            y
-        };
-        assert!(run(1) == run(2));
+        // Enough points for several tasks of every pass: the batched one (2-d), the per-edge one
+        // (densMAP, 3-d) and the one for any dimension (5-d, rayon pieces of at least 256 rows).
+        let n = 5 * ROWS_PER_TASK + 37;
+        assert!(n.div_ceil(ROWS_PER_TASK) > 1 && n / 256 > 1);
+        let (indptr, indices, weights) = ring(n);
+        let s = SeedSource::new(Some(5));
+        let radii: Vec<f32> = (0..n as u64).map(|i| (s.value(8, i) % 1000) as f32 / 500.0 - 1.0).collect();
+        let dens = DensMapParams { frac: 1.0, ..Default::default() };
+        for (dim, densmap) in [(2, None), (3, Some((&dens, &radii[..]))), (5, None)] {
+            let run = |threads| {
+                let mut y: Vec<f32> = (0..n * dim).map(|i| (s.value(9, i as u64) % 2000) as f32 / 100.0).collect();
+                let params = LayoutParams { n_epochs: 30, seed: Some(3), ..Default::default() };
+                crate::threads::install(Some(threads), || {
+                    optimize_layout_densmap(&indptr, &indices, &weights, &mut y, dim, &params, densmap, &NoProgress)
+                })
+                .unwrap()
+                .unwrap();
+                y
+            };
+            let one = run(1);
+            assert!(one.iter().all(|v| v.is_finite()));
+            assert!(one == run(2), "dim {dim}: 1 and 2 threads differ");
+        }
     }
 
     #[test]
