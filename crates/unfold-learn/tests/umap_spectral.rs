@@ -1,5 +1,6 @@
 //! UMAP's spectral initialisation: the iterative eigensolver against a dense decomposition built
-//! here, disconnected graphs, thread-count independence and connected components.
+//! here, the layout against the dense eigenvectors, disconnected graphs laid out apart,
+//! thread-count independence and connected components.
 
 use std::collections::BTreeMap;
 
@@ -7,7 +8,9 @@ use faer::{Mat, Side};
 use unfold_learn::embed::umap::spectral::{
     EigenOptions, connected_components, laplacian_eigenvectors, laplacian_eigenvectors_with, spectral_layout, spectral_layout_with,
 };
-use unfold_learn::linalg::lobpcg::LobpcgOptions;
+use unfold_learn::knn::{KnnAlgorithm, KnnParams, knn};
+use unfold_learn::linalg::lobpcg::{CHUNK_ROWS, LobpcgOptions};
+use unfold_learn::prelude::Data;
 use unfold_learn::rng::{SeedSource, normal_f64};
 
 /// A symmetric CSR graph.
@@ -149,8 +152,38 @@ fn disconnected_graph_gives_finite_coordinates_in_the_box() {
     assert!(y.iter().all(|v| v.is_finite()));
 }
 
+/// A kNN graph as [`knn_csr`] builds it, with the neighbours from the library's exact search
+/// (for graphs too large for the brute force here).
+fn large_knn_csr(x: &[f64], d: usize, k: usize) -> Csr {
+    let n = x.len() / d;
+    let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let data = Data::from_row_major(&x32, n, d).unwrap();
+    let g = knn(&data, &KnnParams { k, algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
+    let mean = g.distances().iter().map(|&v| v as f64).sum::<f64>() / (n * k) as f64;
+    let mut map: BTreeMap<(u32, u32), f32> = BTreeMap::new();
+    for i in 0..n {
+        let (idx, dist) = g.neighbors(i);
+        for (&j, &dd) in idx.iter().zip(dist) {
+            let w = (-(dd as f64) / mean).exp() as f32;
+            for key in [(i as u32, j), (j, i as u32)] {
+                let e = map.entry(key).or_insert(0.0);
+                *e = e.max(w);
+            }
+        }
+    }
+    from_edges(n, &map)
+}
+
 #[test]
 fn seeded_layout_is_identical_at_one_and_two_threads() {
+    // Components of several chunks of the iterative solver's block products, so that products
+    // and reductions are split between tasks.
+    let (n, half) = (2 * CHUNK_ROWS + 300, CHUNK_ROWS + 300);
+    assert!(n.div_ceil(CHUNK_ROWS) > 2 && half.div_ceil(CHUNK_ROWS) > 1);
+    let connected = large_knn_csr(&cloud(n, &[3.0, 1.0, 0.3], 0.0, 12), 3, 15);
+    let mut two = cloud(half, &[3.0, 1.0, 0.3], 0.0, 13);
+    two.extend(cloud(half, &[1.0, 2.0, 0.5], 100.0, 14));
+    let disconnected = large_knn_csr(&two, 3, 15);
     let sparse = EigenOptions { dense_max: 0, ..Default::default() };
     let run = |t: usize, g: &Csr| {
         rayon::ThreadPoolBuilder::new()
@@ -159,9 +192,70 @@ fn seeded_layout_is_identical_at_one_and_two_threads() {
             .unwrap()
             .install(|| spectral_layout_with(&g.indptr, &g.indices, &g.weights, 2, Some(9), &sparse).unwrap())
     };
-    for g in [connected_graph(), disconnected_graph()] {
+    for (g, components) in [(connected, 1), (disconnected, 2)] {
+        assert_eq!(connected_components(&g.indptr, &g.indices).0, components);
         let (a, b) = (run(1, &g), run(2, &g));
-        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()));
+        assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()), "{components} component(s): 1 and 2 threads differ");
+    }
+}
+
+/// Pearson correlation.
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let (va, vb): (f64, f64) = (a.iter().map(|x| (x - ma).powi(2)).sum(), b.iter().map(|y| (y - mb).powi(2)).sum());
+    cov / (va * vb).sqrt()
+}
+
+#[test]
+fn layout_of_a_connected_graph_follows_the_dense_eigenvectors() {
+    // Each column of the layout is the eigenvector scaled, shifted and lightly noised: it must
+    // correlate with the dense decomposition's vector (either sign) almost perfectly.
+    let g = connected_graph();
+    let (_, want) = dense_laplacian(&g);
+    let n = want.nrows();
+    let tight = EigenOptions { dense_max: 0, extra_vectors: 8, lobpcg: LobpcgOptions { tol: 1e-6, ..Default::default() } };
+    for (what, options) in [("dense", EigenOptions::default()), ("LOBPCG", tight)] {
+        for dim in [2, 3] {
+            let y = spectral_layout_with(&g.indptr, &g.indices, &g.weights, dim, Some(4), &options).unwrap();
+            for c in 0..dim {
+                let column: Vec<f64> = (0..n).map(|i| y[i * dim + c] as f64).collect();
+                let vector: Vec<f64> = (0..n).map(|i| want[(i, c + 1)]).collect();
+                let r = correlation(&column, &vector);
+                assert!(r.abs() > 0.9999, "{what}, dim {dim}, column {c}: correlation with eigenvector {} is {r}", c + 1);
+            }
+        }
+    }
+}
+
+#[test]
+fn components_are_laid_out_apart() {
+    // The three blobs of `disconnected_graph`: each one's points sit around its own centre, far
+    // from the others' relative to their spread.
+    let g = disconnected_graph();
+    let (_, labels) = connected_components(&g.indptr, &g.indices);
+    for dim in [1, 2, 3] {
+        let y = spectral_layout(&g.indptr, &g.indices, &g.weights, dim, Some(5)).unwrap();
+        let point = |i: usize| -> Vec<f64> { (0..dim).map(|c| y[i * dim + c] as f64).collect() };
+        let dist = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt();
+        let members: Vec<Vec<usize>> = (0..3).map(|c| (0..300).filter(|&i| labels[i] == c).collect()).collect();
+        let centres: Vec<Vec<f64>> =
+            members.iter().map(|m| (0..dim).map(|d| m.iter().map(|&i| point(i)[d]).sum::<f64>() / m.len() as f64).collect()).collect();
+        let spread: Vec<f64> =
+            members.iter().zip(&centres).map(|(m, c)| (m.iter().map(|&i| dist(&point(i), c).powi(2)).sum::<f64>() / m.len() as f64).sqrt()).collect();
+        for a in 0..3 {
+            for b in a + 1..3 {
+                let ratio = dist(&centres[a], &centres[b]) / spread[a].max(spread[b]);
+                assert!(ratio > 1.5, "dim {dim}: components {a} and {b}: centres {ratio} spreads apart");
+            }
+        }
+        // Boxes of neighbouring components touch (umap-learn's layout), so a point at the edge of
+        // a skewed component may lie nearer the next centre; nearly all lie nearer their own.
+        let own = (0..300)
+            .filter(|&i| (0..3).min_by(|&a, &b| dist(&point(i), &centres[a]).total_cmp(&dist(&point(i), &centres[b]))) == Some(labels[i] as usize))
+            .count();
+        assert!(own >= 285, "dim {dim}: only {own} of 300 points lie nearer their own component's centre");
     }
 }
 
