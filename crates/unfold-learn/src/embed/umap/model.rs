@@ -12,7 +12,7 @@ use crate::rng::{SeedSource, unit_f64};
 use super::graph::{FuzzyGraph, FuzzySetParams, fuzzy_simplicial_set};
 use super::densmap::{self, DensMapParams};
 use super::layout::{LayoutParams, default_epochs, optimize_layout_densmap};
-use super::spectral::{noisy_scale, spectral_layout};
+use super::spectral::{EigenOptions, noisy_scale, spectral_layout_with};
 use super::{curve, supervised, transform};
 
 /// How the layout starts.
@@ -222,6 +222,9 @@ impl UmapParams {
 #[derive(Debug, Clone)]
 pub struct Umap {
     params: UmapParams,
+    /// The spectral initialisation's eigensolver settings (always the defaults outside tests,
+    /// which lower them to make the solver fail and the fit fall back to PCA).
+    eigen: EigenOptions,
 }
 
 /// Builder for [`Umap`]; every setter takes and returns the builder, [`UmapBuilder::build`] validates.
@@ -322,7 +325,7 @@ impl Umap {
     /// See [`UmapParams::validate`].
     pub fn new(params: UmapParams) -> Result<Umap> {
         params.validate()?;
-        Ok(Umap { params })
+        Ok(Umap { params, eigen: EigenOptions::default() })
     }
 
     /// The parameters.
@@ -490,7 +493,7 @@ impl Umap {
         match &self.params.init {
             UmapInit::Spectral => {
                 progress.stage("UMAP spectral initialisation", 1);
-                let result = spectral_layout(&graph.indptr, &graph.indices, &graph.weights, dim, Some(seed));
+                let result = spectral_layout_with(&graph.indptr, &graph.indices, &graph.weights, dim, Some(seed), &self.eigen);
                 progress.finish_stage();
                 match result {
                     Ok(y) => Ok(y),
@@ -652,5 +655,62 @@ impl UmapModel {
     /// As [`UmapModel::transform_with`].
     pub fn transform(&self, data: &Data) -> Result<Embedding> {
         self.transform_with(data, None, &NoProgress)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::lobpcg::LobpcgOptions;
+    use crate::rng::normal_f64;
+
+    /// Three Gaussian blobs in 5 dimensions, 200 points.
+    fn blobs() -> Vec<f32> {
+        let s = SeedSource::new(Some(12));
+        (0..200 * 5).map(|u| ((u / 5) % 3) as f32 * 8.0 + normal_f64(s.value(0, 2 * u as u64), s.value(0, 2 * u as u64 + 1)) as f32).collect()
+    }
+
+    #[test]
+    fn a_failed_spectral_initialisation_falls_back_to_pca_with_a_warning() {
+        let x = blobs();
+        let data = Data::from_row_major(&x, 200, 5).unwrap();
+        // The iterative solver (forced below its usual size) with one iteration cannot converge.
+        let failing = EigenOptions { dense_max: 0, lobpcg: LobpcgOptions { max_iter: 1, ..Default::default() }, ..Default::default() };
+        let fit = |init: UmapInit, eigen: EigenOptions, epochs: usize| {
+            let umap = Umap { eigen, ..Umap::builder().n_neighbors(10).init(init).n_epochs(epochs).seed(6).build().unwrap() };
+            umap.fit(&data).unwrap()
+        };
+        for epochs in [0, 30] {
+            let fallen = fit(UmapInit::Spectral, failing, epochs);
+            let w = fallen.warnings();
+            assert!(
+                w.len() == 1 && w[0].starts_with("spectral initialisation failed") && w[0].contains("did not converge in 1 iterations") && w[0].ends_with("using PCA instead"),
+                "{w:?}"
+            );
+            let pca = fit(UmapInit::Pca, EigenOptions::default(), epochs);
+            assert!(pca.warnings().is_empty(), "{:?}", pca.warnings());
+            assert!(fallen.embedding().as_slice() == pca.embedding().as_slice(), "{epochs} epochs: the fallback is not PCA's initialisation");
+            let spectral = fit(UmapInit::Spectral, EigenOptions::default(), epochs);
+            assert!(spectral.warnings().is_empty(), "{:?}", spectral.warnings());
+            assert!(spectral.embedding().as_slice() != pca.embedding().as_slice());
+        }
+        // With no epochs the embedding is the initialisation: each column an increasing affine
+        // map of the data's principal component (up to the 1e-4 noise umap-learn adds).
+        let fallen = fit(UmapInit::Spectral, failing, 0).into_embedding();
+        let components = Pca::new(PcaParams { n_components: 2, ..PcaParams::default() }).unwrap().fit(&data).unwrap().into_embedding();
+        for c in 0..2 {
+            let a: Vec<f64> = (0..200).map(|i| fallen[2 * i + c] as f64).collect();
+            let b: Vec<f64> = (0..200).map(|i| components[2 * i + c] as f64).collect();
+            let r = correlation(&a, &b);
+            assert!(r > 0.9999, "column {c}: correlation with the principal component {r}");
+        }
+    }
+
+    fn correlation(a: &[f64], b: &[f64]) -> f64 {
+        let n = a.len() as f64;
+        let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+        let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+        let (va, vb): (f64, f64) = (a.iter().map(|x| (x - ma).powi(2)).sum(), b.iter().map(|y| (y - mb).powi(2)).sum());
+        cov / (va * vb).sqrt()
     }
 }
