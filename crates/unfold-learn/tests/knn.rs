@@ -328,3 +328,36 @@ fn umap_with_precomputed_and_data_parameters() {
     let new_rows = Data::from_vec(x.as_slice()[..18].iter().map(|v| v * 1.1).collect(), 3, 6).unwrap();
     assert_eq!(se.transform(&new_rows).unwrap().as_slice(), given.transform(&new_rows).unwrap().as_slice());
 }
+
+#[test]
+fn auto_is_exact_up_to_the_limit_and_nn_descent_above() {
+    use unfold_learn::knn::EXACT_MAX_ROWS;
+    let auto = KnnParams::default();
+    assert_eq!(auto.algorithm, KnnAlgorithm::Auto);
+    assert_eq!(auto.resolved_algorithm(EXACT_MAX_ROWS), KnnAlgorithm::Exact);
+    assert_eq!(auto.resolved_algorithm(EXACT_MAX_ROWS + 1), KnnAlgorithm::NnDescent);
+    for algorithm in [KnnAlgorithm::Exact, KnnAlgorithm::NnDescent] {
+        let p = KnnParams { algorithm, ..Default::default() };
+        assert_eq!((p.resolved_algorithm(10), p.resolved_algorithm(100_000)), (algorithm, algorithm));
+    }
+    // Small data: Auto's graph is the brute-force one.
+    let (n, d, k) = (200, 5, 7);
+    let x = random_data(n, d, 3, 0.0);
+    let g = knn(&Data::from_row_major(&x, n, d).unwrap(), &KnnParams { k, ..Default::default() }).unwrap();
+    assert_same_graph(&g, &brute_force(&x, n, d, k, &Metric::Euclidean), 1e-5, "auto on 200 points");
+    // At the limit and one row above, with an NN-descent too weak to be exact (one tree, one
+    // iteration, few candidates): Auto gives the exact graph at the limit, NN-descent's above.
+    let (d, k) = (8, 10);
+    let x = random_data(EXACT_MAX_ROWS + 1, d, 5, 0.0);
+    let weak = |algorithm| KnnParams { k, algorithm, seed: Some(2), n_trees: Some(1), n_iters: Some(1), max_candidates: Some(4), ..Default::default() };
+    for n in [EXACT_MAX_ROWS, EXACT_MAX_ROWS + 1] {
+        let data = Data::from_row_major(&x[..n * d], n, d).unwrap();
+        let (auto, exact, approx) = (knn(&data, &weak(KnnAlgorithm::Auto)).unwrap(), knn(&data, &weak(KnnAlgorithm::Exact)).unwrap(), knn(&data, &weak(KnnAlgorithm::NnDescent)).unwrap());
+        assert!(approx != exact, "{n} points: the weak NN-descent came out exact, so it cannot be told apart");
+        if n <= EXACT_MAX_ROWS {
+            assert!(auto == exact, "{n} points: Auto is not the exact search");
+        } else {
+            assert!(auto == approx, "{n} points: Auto is not NN-descent");
+        }
+    }
+}
