@@ -323,3 +323,55 @@ fn model_bytes_round_trip_and_name_their_kind() {
     let e = UmapModel::from_bytes(&umap).unwrap_err().to_string();
     assert!(e.contains("holds a `pca` model, not a `umap` model"), "{e}");
 }
+
+#[test]
+fn randomized_with_a_sketch_narrower_than_the_features_recovers_a_known_spectrum() {
+    // X = U diag(σ) Vᵀ + noise, U (300 × 5, centred columns) and V (200 × 5) orthonormal: the
+    // centred data's top singular values are σ up to the noise (0.01 per entry, singular values
+    // of the noise about 0.01 (√300 + √200) ≈ 0.31, shifting σ by about 0.31² / σ).
+    let (n, d, k) = (300, 200, 5);
+    let defaults = PcaParams::default();
+    assert!(k + defaults.n_oversamples < d, "the sketch must be narrower than the features");
+    let sigma = [60.0, 45.0, 30.0, 20.0, 12.0];
+    let s = unfold_learn::rng::SeedSource::new(Some(21));
+    let gauss = |stage: u64, u: usize| unfold_learn::rng::normal_f64(s.value(stage, 2 * u as u64), s.value(stage, 2 * u as u64 + 1));
+    let orthonormal = |rows: usize, stage: u64, centre: bool| -> Vec<Vec<f64>> {
+        let mut cols: Vec<Vec<f64>> = Vec::new();
+        for c in 0..k {
+            let mut v: Vec<f64> = (0..rows).map(|i| gauss(stage, i * k + c)).collect();
+            if centre {
+                let m = v.iter().sum::<f64>() / rows as f64;
+                v.iter_mut().for_each(|x| *x -= m);
+            }
+            for _ in 0..2 {
+                for q in &cols {
+                    let dot: f64 = v.iter().zip(q).map(|(a, b)| a * b).sum();
+                    v.iter_mut().zip(q).for_each(|(a, b)| *a -= dot * b);
+                }
+            }
+            let norm = v.iter().map(|a| a * a).sum::<f64>().sqrt();
+            cols.push(v.into_iter().map(|a| a / norm).collect());
+        }
+        cols
+    };
+    let (u, v) = (orthonormal(n, 1, true), orthonormal(d, 2, false));
+    let x: Vec<f32> = (0..n * d)
+        .map(|p| {
+            let (i, j) = (p / d, p % d);
+            ((0..k).map(|c| u[c][i] * sigma[c] * v[c][j]).sum::<f64>() + 5.0 + 0.01 * gauss(3, p)) as f32
+        })
+        .collect();
+    let data = Data::from_row_major(&x, n, d).unwrap();
+    let fit = |solver| Pca::builder().n_components(k).solver(solver).seed(4).build().unwrap().fit(&data).unwrap();
+    let (randomized, exact) = (fit(PcaSolver::Randomized), fit(PcaSolver::Full));
+    assert_eq!(randomized.solver(), PcaSolver::Randomized);
+    for c in 0..k {
+        let (got, want) = (randomized.singular_values()[c], exact.singular_values()[c]);
+        assert!((got - want).abs() <= 1e-5 * want, "singular value {c}: randomized {got}, exact {want}");
+        assert!((got - sigma[c]).abs() <= 0.01 * sigma[c], "singular value {c}: {got}, built with {}", sigma[c]);
+        let dot: f64 = randomized.components()[c * d..(c + 1) * d].iter().zip(&v[c]).map(|(a, b)| a * b).sum();
+        assert!(dot.abs() > 0.9999, "component {c}: |cos| with the built direction {}", dot.abs());
+    }
+    assert_close(randomized.explained_variance_ratio(), exact.explained_variance_ratio(), 1e-5, "randomized ratio");
+    assert_close(randomized.components(), exact.components(), 1e-4, "randomized components");
+}
