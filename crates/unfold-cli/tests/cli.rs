@@ -677,3 +677,47 @@ fn random_projection_from_its_declared_flags() {
         assert!(!d.join("bad.npy").exists());
     }
 }
+
+#[test]
+fn umap_with_precomputed_neighbors_equals_its_own_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Three noisy clusters, values from a multiplicative hash (no duplicate rows).
+    let (n, cols) = (200, 5);
+    let x: Vec<f32> = (0..n * cols)
+        .map(|p| ((p / cols) % 3) as f32 * 6.0 + ((p as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f32 / (1u64 << 24) as f32 * 4.0)
+        .collect();
+    write_npy(&d.join("x.npy"), &x, n, cols);
+    write_npy(&d.join("other.npy"), &x[..150 * cols], 150, cols);
+    let run = |args: &[&str]| {
+        let o = unfold(d, args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    };
+    // More neighbours than UMAP's default 15 − 1 needs: the extra columns are ignored.
+    run(&["neighbors", "x.npy", "-k", "20", "-o", "i20.npy", "--distances", "d20.npy", "-q"]);
+    run(&["neighbors", "x.npy", "-k", "20", "--metric", "manhattan", "-o", "im.npy", "--distances", "dm.npy", "-q"]);
+    run(&["neighbors", "x.npy", "-k", "5", "-o", "i5.npy", "--distances", "d5.npy", "-q"]);
+    run(&["neighbors", "other.npy", "-k", "20", "-o", "io.npy", "--distances", "do.npy", "-q"]);
+    let umap = ["embed", "x.npy", "--method", "umap", "--seed", "3", "--epochs", "50", "-q"];
+    let embed = |out: &str, extra: &[&str]| {
+        run(&[&umap[..], &["-o", out], extra].concat());
+        read_npy(&d.join(out))
+    };
+    let (shape, plain) = embed("plain.npy", &[]);
+    assert_eq!(shape, [n, 2]);
+    assert_eq!(embed("pre.npy", &["--knn", "i20.npy", "--knn-distances", "d20.npy"]).1, plain, "the precomputed neighbours give another embedding");
+    // The given graph is the one used: manhattan neighbours give another layout.
+    assert_ne!(embed("man.npy", &["--knn", "im.npy", "--knn-distances", "dm.npy"]).1, plain);
+    let cases: &[(&[&str], &str)] = &[
+        (&["--knn", "io.npy", "--knn-distances", "do.npy"], "has 150 rows but the data has 200"),
+        (&["--knn", "i5.npy", "--knn-distances", "d5.npy"], "has 5 neighbours per point; n_neighbors = 15 needs at least 14"),
+        (&["--knn", "i20.npy", "--knn-distances", "d5.npy"], "--knn i20.npy is 200 × 20 but --knn-distances d5.npy is 200 × 5"),
+        (&["--knn", "i20.npy"], "--knn-distances"),
+    ];
+    for (extra, needle) in cases {
+        let o = unfold(d, &[&umap[..], &["-o", "bad.npy"], extra].concat());
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{extra:?}: {}", stderr(&o));
+        assert!(!d.join("bad.npy").exists(), "{extra:?} left an output");
+    }
+}
