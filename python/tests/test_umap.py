@@ -357,16 +357,13 @@ def test_transform_errors(fitted, digits):
         fitted.transform(nan)
 
 
-def test_core_warnings_become_user_warnings(fitted, digits):
-    class ModelWithWarning:
-        """The fitted model with one warning added, as a failed spectral initialisation adds."""
-
-        warnings = ["spectral initialisation failed (LOBPCG: no convergence); using PCA instead"]
-        graph = fitted._model.graph
-        radii = None
-
-    with pytest.warns(UserWarning, match=r"spectral initialisation failed \(LOBPCG: no convergence\); using PCA instead"):
-        clone(fitted)._after_fit(digits[0], ModelWithWarning())
+def test_core_warnings_become_user_warnings():
+    # A point 1000 away from the 60 others: a disconnection distance of 500 removes all its
+    # edges, and the core's warning about it reaches Python as a UserWarning.
+    rng = np.random.default_rng(3)
+    X = np.vstack([rng.random((60, 4)), [[1000.0, -1000.0, 1000.0, -1000.0]]])
+    with pytest.warns(UserWarning, match=r"\(1 of 61\) were disconnected from the manifold: disconnection_distance = 500 "):
+        unfold.UMAP(n_neighbors=5, n_epochs=20, disconnection_distance=500.0, random_state=3).fit(X)
 
 
 # --- small data --------------------------------------------------------------------------------
