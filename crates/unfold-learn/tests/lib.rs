@@ -3,6 +3,7 @@
 mod common;
 mod io;
 mod knn;
+mod npy_headers;
 mod pca;
 mod quality;
 mod umap;
