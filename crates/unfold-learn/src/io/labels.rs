@@ -60,7 +60,7 @@ struct Row {
 fn read_text_labels(path: &Path, n_rows: Option<usize>, column: Option<&str>) -> Result<Labels> {
     let bytes = super::maybe_gunzip(read_file(path)?, path)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::format(path, "labels file is not valid UTF-8 text"))?;
-    let mut lines: Vec<&str> = text.lines().collect();
+    let mut lines: Vec<&str> = text.strip_prefix('\u{feff}').unwrap_or(&text).lines().collect();
     while lines.last().is_some_and(|l| l.trim().is_empty()) {
         lines.pop();
     }
