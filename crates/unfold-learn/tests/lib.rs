@@ -11,3 +11,4 @@ mod umap_graph;
 mod umap_inverse;
 mod umap_spectral;
 mod umap_supervised;
+mod untrusted;
