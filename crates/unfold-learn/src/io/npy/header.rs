@@ -99,12 +99,13 @@ pub(crate) fn parse_header(bytes: &[u8], path: &Path) -> Result<Header> {
     let fields = read_dict(dict).map_err(|e| malformed(e))?;
     let (type_char, size, big_endian) = match &fields.descr {
         Value::Str(s) => parse_descr(s).ok_or_else(|| unsupported(path, s))?,
-        other => {
+        list @ Value::List(_) => {
             return Err(Error::format(
                 path,
-                format!("unsupported dtype {}: a structured array (named fields); only plain numeric arrays are read", other.show()),
+                format!("unsupported dtype {}: a structured array (named fields); only plain numeric arrays are read", list.show()),
             ));
         }
+        other => return Err(malformed(format!("'descr' must be a dtype string such as '<f4', got {}", other.show()))),
     };
     if type_char == TypeChar::Object {
         return Err(Error::format(
@@ -464,6 +465,7 @@ mod tests {
             ("{'descr': '<f', 'fortran_order': False, 'shape': (3, 4)}", "unsupported dtype `<f`"),
             ("{'descr': [('a', '<f4'), ('b', '<i4')], 'fortran_order': False, 'shape': (3,)}", "structured array"),
             ("{'descr': '|O', 'fortran_order': False, 'shape': (3,)}", "object array"),
+            ("{'descr': 3, 'fortran_order': False, 'shape': (3,)}", "malformed .npy header: 'descr' must be a dtype string such as '<f4', got 3"),
             (&format!("{{'descr': {}'<f4'{}, 'fortran_order': False, 'shape': (3,)}}", "(".repeat(40), ")".repeat(40)), "nested more than"),
         ];
         for (dict, want) in cases {
