@@ -363,3 +363,18 @@ fn precise_reading_keeps_what_f32_would_round() {
     let e = read_matrix_precise(&p).err().unwrap().to_string();
     assert!(e.contains("line 1, column 1: `1e309` is not a finite number (f64)"), "{e}");
 }
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_first_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Without the mark removed, `\u{feff}1` is text over numbers, and the first row became a header.
+    let m = read_matrix(&write(d, "bom.csv", "\u{feff}1,2\n3,4\n".as_bytes())).unwrap();
+    assert_eq!((m.n_rows(), m.n_cols(), m.values()), (2, 2, &[1.0, 2.0, 3.0, 4.0][..]));
+    let m = read_matrix(&write(d, "bom_header.csv", "\u{feff}a,b\n1,2\n".as_bytes())).unwrap();
+    assert_eq!((m.n_rows(), m.values()), (1, &[1.0, 2.0][..]));
+    let l = read_labels_column(&write(d, "bom_labels.csv", "\u{feff}label,x\ncat,1\ndog,2\n".as_bytes()), Some(2), Some("label")).unwrap();
+    assert_eq!(l.names, ["cat", "dog"]);
+    let l = read_labels(&write(d, "bom_labels.txt", "\u{feff}7\n8\n".as_bytes()), Some(2)).unwrap();
+    assert_eq!(l.names, ["7", "8"]);
+}

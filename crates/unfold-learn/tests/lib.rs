@@ -3,6 +3,7 @@
 mod common;
 mod io;
 mod knn;
+mod npy_headers;
 mod pca;
 mod quality;
 mod umap;
@@ -10,3 +11,4 @@ mod umap_graph;
 mod umap_inverse;
 mod umap_spectral;
 mod umap_supervised;
+mod untrusted;

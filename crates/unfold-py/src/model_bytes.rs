@@ -7,7 +7,6 @@
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use unfold_learn::io::model;
 
 use crate::convert::to_py_err;
@@ -17,13 +16,9 @@ pub fn to_bytes<T: Serialize>(kind: model::Kind, value: &T) -> PyResult<Vec<u8>>
     model::to_bytes(kind, value).map_err(to_py_err)
 }
 
-/// Decodes bytes written by [`to_bytes`] (or the core) for the same `kind`.
-pub fn from_bytes<T: DeserializeOwned>(kind: model::Kind, bytes: &[u8]) -> PyResult<T> {
-    model::from_bytes(kind, bytes).map_err(to_py_err)
-}
-
 /// What `__reduce__` returns for a model class with a `from_bytes` static method: unpickling
-/// calls `from_bytes(bytes)`.
+/// calls `from_bytes(bytes)`, which is the core model's own `from_bytes` (it checks the contents,
+/// not only the header).
 pub fn reduce<'py, T: pyo3::PyClass>(slf: &Bound<'py, T>, bytes: Bound<'py, PyBytes>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {
     Ok((slf.as_any().get_type().getattr("from_bytes")?, (bytes,)))
 }

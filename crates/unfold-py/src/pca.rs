@@ -201,7 +201,7 @@ impl PcaModel {
     /// A model from [`PcaModel::to_bytes`].
     #[staticmethod]
     fn from_bytes(bytes: &[u8]) -> PyResult<PcaModel> {
-        Ok(PcaModel { inner: model_bytes::from_bytes(MODEL_KIND, bytes)? })
+        Ok(PcaModel { inner: unfold_learn::PcaModel::from_bytes(bytes).map_err(to_py_err)? })
     }
     /// Pickles through the model bytes.
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (Bound<'py, PyBytes>,))> {

@@ -576,9 +576,34 @@ impl PcaModel {
     ///
     /// # Errors
     /// [`Error::InvalidData`] for bytes that are not a PCA model of this format version, or are
-    /// truncated or corrupt (the message says which).
+    /// truncated or corrupt (the message says which), or whose arrays do not fit together.
     pub fn from_bytes(bytes: &[u8]) -> Result<PcaModel> {
-        crate::io::model::from_bytes(MODEL_KIND, bytes)
+        let model: PcaModel = crate::io::model::from_bytes(MODEL_KIND, bytes)?;
+        model.validate().map_err(|what| Error::InvalidData(format!("corrupt model: {what}")))?;
+        Ok(model)
+    }
+
+    /// Checks what every method relies on, for a model read from a file: `k` components of `d`
+    /// features (1 ≤ k ≤ d), arrays of those lengths, finite values, non-negative variances.
+    fn validate(&self) -> std::result::Result<(), String> {
+        let (k, d) = (self.n_components(), self.n_features);
+        let lengths_ok = (1..=d).contains(&k)
+            && k.checked_mul(d) == Some(self.components.len())
+            && self.mean.len() == d
+            && self.explained_variance.len() == k
+            && self.explained_variance_ratio.len() == k
+            && self.n_samples.checked_mul(k) == Some(self.embedding.len());
+        if !lengths_ok {
+            return Err(format!("the PCA model's arrays do not fit together ({k} components of {d} features)"));
+        }
+        let floats = self.components.iter().chain(&self.mean).chain(&self.explained_variance).chain(&self.explained_variance_ratio);
+        let finite = floats.chain(&self.singular_values).chain([&self.noise_variance]).all(|v| v.is_finite())
+            && self.embedding.iter().all(|v| v.is_finite());
+        let variances_ok = self.explained_variance.iter().chain([&self.noise_variance]).all(|&v| v >= 0.0);
+        if !finite || !variances_ok {
+            return Err("the PCA model holds a value that is not finite, or a negative variance".into());
+        }
+        Ok(())
     }
 
     fn check_columns(&self, d: usize) -> Result<()> {

@@ -65,6 +65,8 @@ fn read_table<T: Cell>(path: &Path, delimiter: Option<u8>) -> Result<(Vec<T>, us
         let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
         Error::format(path, format!("line {line}: not valid UTF-8 text"))
     })?;
+    // A byte-order mark (Excel's "CSV UTF-8") is not part of the first cell.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let Some(first) = text.lines().find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#')) else {
         return Err(Error::format(path, "the file is empty (no data lines)"));
     };

@@ -7,9 +7,7 @@
 
 use std::path::Path;
 
-use npyz::TypeChar;
-
-use super::npy::convert_to_f32;
+use super::npy::{TypeChar, convert_to_f32};
 use super::{Matrix, maybe_gunzip, read_file};
 use crate::error::{Error, Result};
 
@@ -47,9 +45,17 @@ pub fn read_idx_bytes(bytes: Vec<u8>, path: &Path) -> Result<Matrix> {
     let dims: Vec<usize> =
         (0..ndim).map(|i| u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize).collect();
     let n = dims[0];
-    let d: usize = dims[1..].iter().product();
-    let body_len = n * d * item;
+    // Checked: 255 dimensions of up to 2^32 each overflow any integer, and a product that wrapped
+    // around could match the file's length.
+    let d = dims[1..].iter().try_fold(1usize, |acc, &x| acc.checked_mul(x));
+    let body_len = d.and_then(|d| d.checked_mul(n)).and_then(|c| c.checked_mul(item));
     let available = bytes.len() - header_len;
+    let (Some(d), Some(body_len)) = (d, body_len) else {
+        return Err(Error::format(
+            path,
+            format!("the header declares shape {dims:?}, more than 2^64 bytes of data, but {available} bytes follow it"),
+        ));
+    };
     if available != body_len {
         return Err(Error::format(
             path,
@@ -61,4 +67,40 @@ pub fn read_idx_bytes(bytes: Vec<u8>, path: &Path) -> Result<Matrix> {
     }
     let values = convert_to_f32(&bytes[header_len..], tc, item, true);
     Ok(Matrix::owned(values, n, d, path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An IDX header of `u8` values with dimensions `dims`, followed by `body`.
+    fn idx(dims: &[u32], body: &[u8]) -> Vec<u8> {
+        let mut out = vec![0, 0, 0x08, dims.len() as u8];
+        dims.iter().for_each(|d| out.extend_from_slice(&d.to_be_bytes()));
+        out.extend_from_slice(body);
+        out
+    }
+
+    fn message(bytes: Vec<u8>) -> String {
+        read_idx_bytes(bytes, Path::new("x-ubyte")).err().expect("refused").to_string()
+    }
+
+    #[test]
+    fn shapes_are_checked_against_the_length_before_anything_is_allocated() {
+        // 2^60 items: 2^30 × 2^30, fits in 64 bits but not in the 4 bytes that follow.
+        let e = message(idx(&[1 << 30, 1 << 30], &[1, 2, 3, 4]));
+        assert!(e.starts_with("x-ubyte: truncated") && e.contains("1152921504606846976 bytes of data") && e.contains("4 bytes follow"), "{e}");
+        // A product beyond 64 bits, which would wrap around without checked arithmetic: 2^32 − 1
+        // to the 3rd power; 2^64 exactly (2^16 ⋅ 2^16 ⋅ 2^16 ⋅ 2^16) wraps to 0 and an empty body.
+        let e = message(idx(&[u32::MAX, u32::MAX, u32::MAX], &[]));
+        assert!(e.contains("more than 2^64 bytes") && e.contains("0 bytes follow"), "{e}");
+        let e = message(idx(&[1 << 16; 4], &[]));
+        assert!(e.contains("more than 2^64 bytes"), "{e}");
+        // 255 dimensions of 2.
+        let e = message(idx(&[2; 255], &[0; 8]));
+        assert!(e.contains("more than 2^64 bytes"), "{e}");
+        // And a header that fits its body is read.
+        let m = read_idx_bytes(idx(&[2, 1, 3], &[1, 2, 3, 4, 5, 6]), Path::new("x-ubyte")).unwrap();
+        assert_eq!((m.n_rows(), m.n_cols(), m.values()), (2, 3, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0][..]));
+    }
 }

@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use npyz::TypeChar;
-
-use super::npy::parse_header;
+use super::npy::{TypeChar, parse_header};
 use super::{FileKind, read_file};
 use crate::data::Labels;
 use crate::error::{Error, Result};
@@ -62,7 +60,7 @@ struct Row {
 fn read_text_labels(path: &Path, n_rows: Option<usize>, column: Option<&str>) -> Result<Labels> {
     let bytes = super::maybe_gunzip(read_file(path)?, path)?;
     let text = String::from_utf8(bytes).map_err(|_| Error::format(path, "labels file is not valid UTF-8 text"))?;
-    let mut lines: Vec<&str> = text.lines().collect();
+    let mut lines: Vec<&str> = text.strip_prefix('\u{feff}').unwrap_or(&text).lines().collect();
     while lines.last().is_some_and(|l| l.trim().is_empty()) {
         lines.pop();
     }
@@ -160,7 +158,10 @@ fn read_npy_labels(path: &Path) -> Result<Labels> {
         _ => return Err(Error::format(path, format!("labels must be a 1-D array, got shape {:?}", h.shape))),
     };
     let body = &bytes[h.offset..];
-    let need = n * h.size * if h.type_char == TypeChar::UnicodeStr { 4 } else { 1 };
+    let item = h.size.checked_mul(if h.type_char == TypeChar::UnicodeStr { 4 } else { 1 });
+    let Some(need) = item.and_then(|item| item.checked_mul(n)) else {
+        return Err(Error::format(path, format!("the header's {n} labels of dtype `{}` exceed 2^64 bytes", h.descr)));
+    };
     if body.len() < need {
         return Err(Error::format(path, format!("truncated: {n} labels need {need} bytes, {} follow the header", body.len())));
     }
@@ -169,7 +170,7 @@ fn read_npy_labels(path: &Path) -> Result<Labels> {
         TypeChar::Int | TypeChar::Uint | TypeChar::Bool if matches!(h.size, 1 | 2 | 4 | 8) => {
             return Ok(int_labels(body, h.type_char, h.size, h.big_endian));
         }
-        TypeChar::Float => {
+        TypeChar::Float if matches!(h.size, 2 | 4 | 8) => {
             let v = super::npy::convert_to_f32(body, h.type_char, h.size, h.big_endian);
             if let Some(i) = v.iter().position(|x| x.fract() != 0.0 || !x.is_finite()) {
                 return Err(Error::format(path, format!("label {i} is {} — float labels must be whole numbers", v[i])));
@@ -193,7 +194,7 @@ fn read_npy_labels(path: &Path) -> Result<Labels> {
                     .collect()
             })
             .collect(),
-        tc => return Err(Error::format(path, format!("unsupported label dtype ({tc:?}); use integers or strings"))),
+        _ => return Err(Error::format(path, format!("unsupported label dtype `{}`; use integers or strings", h.descr))),
     };
     Ok(Labels::from_strings(strings))
 }

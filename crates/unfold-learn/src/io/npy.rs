@@ -2,71 +2,18 @@
 //!
 //! Float32 little-endian C-order arrays are memory-mapped and used in place; every other numeric
 //! dtype (float16/32/64, int8–64, uint8–64, bool; either byte order; C or Fortran order) is
-//! converted to row-major `f32`. The header is parsed by `npyz`; the body is checked against the
+//! converted to row-major `f32`. The header is parsed by [`header`]; the body is checked against the
 //! header's size before it is read, so a truncated file is reported, not read past.
+
+mod header;
 
 use std::path::Path;
 
-use npyz::{DType, Endianness, NpyHeader, Order, TypeChar};
 use rayon::prelude::*;
 
+pub(crate) use header::{Header, TypeChar, parse_header};
 use super::{AnyMatrix, Matrix, MatrixF64, Storage};
 use crate::error::{Error, Result};
-
-/// A parsed header: what the body holds and where it starts.
-pub(crate) struct Header {
-    pub type_char: TypeChar,
-    pub size: usize,
-    pub big_endian: bool,
-    pub shape: Vec<usize>,
-    pub fortran: bool,
-    pub offset: usize,
-}
-
-pub(crate) fn parse_header(bytes: &[u8], path: &Path) -> Result<Header> {
-    if bytes.is_empty() {
-        return Err(Error::format(path, "the file is empty"));
-    }
-    if bytes.len() < 6 || &bytes[..6] != b"\x93NUMPY" {
-        return Err(Error::format(path, "not a .npy file (the magic string \\x93NUMPY is missing)"));
-    }
-    let mut cursor = std::io::Cursor::new(bytes);
-    let header = NpyHeader::from_reader(&mut cursor).map_err(|e| {
-        if header_descr(bytes).is_some_and(|d| d.trim_start_matches(['<', '>', '|', '=']).starts_with('O')) {
-            return Error::format(
-                path,
-                "an object array (dtype=object) holds Python objects, not numeric data; save it with a \
-                 numeric dtype, e.g. `np.save(file, x.astype(np.float32))` (labels may also be strings: `x.astype(str)`)",
-            );
-        }
-        let what = if e.kind() == std::io::ErrorKind::UnexpectedEof { "truncated".to_string() } else { e.to_string() };
-        Error::format(path, format!("malformed .npy header: {what}"))
-    })?;
-    let offset = cursor.position() as usize;
-    let DType::Plain(ts) = header.dtype() else {
-        return Err(Error::format(path, format!("unsupported dtype {}: only plain numeric arrays are read", header.dtype().descr())));
-    };
-    let shape: Vec<usize> = header.shape().iter().map(|&s| s as usize).collect();
-    Ok(Header {
-        type_char: ts.type_char(),
-        size: ts.size_field() as usize,
-        big_endian: ts.endianness() == Endianness::Big,
-        shape,
-        fortran: header.order() == Order::Fortran,
-        offset,
-    })
-}
-
-/// The `descr` string of a header's dictionary, found in the raw text (for messages about dtypes
-/// the header parser refuses).
-fn header_descr(bytes: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]);
-    let rest = &text[text.find("'descr'")? + "'descr'".len()..];
-    let rest = rest.trim_start().strip_prefix(':')?.trim_start();
-    let quote = rest.chars().next().filter(|&c| c == '\'' || c == '"')?;
-    let body = &rest[1..];
-    Some(body[..body.find(quote)?].to_string())
-}
 
 /// Reads a 2-D numeric `.npy` file.
 pub fn read_npy(path: &Path) -> Result<Matrix> {
@@ -112,11 +59,11 @@ fn open_checked(path: &Path, one_d: bool) -> Result<Checked> {
     };
     let item = match (h.type_char, h.size) {
         (TypeChar::Float, 2 | 4 | 8) | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8) | (TypeChar::Bool, 1) => h.size,
-        (tc, s) => {
-            return Err(Error::format(path, format!("unsupported dtype ({tc:?}, {s} bytes); use a float, integer or bool array")));
-        }
+        _ => return Err(header::unsupported(path, &h.descr)),
     };
-    let body_len = n.checked_mul(d).and_then(|c| c.checked_mul(item)).ok_or_else(|| Error::format(path, "shape too large"))?;
+    let body_len = n.checked_mul(d).and_then(|c| c.checked_mul(item)).ok_or_else(|| {
+        Error::format(path, format!("the header's shape ({n}, {d}) is too large: {n} × {d} values of {item} bytes exceed 2^64 bytes"))
+    })?;
     let available = map.len() - h.offset;
     if available < body_len {
         return Err(Error::format(
