@@ -29,8 +29,10 @@ pub const REF_BLOCK: usize = 1024;
 ///
 /// # Errors
 /// [`Error::InvalidParameter`](crate::Error::InvalidParameter) for a `VI` that is not positive
-/// semi-definite; [`Error::Cancelled`](crate::Error::Cancelled).
+/// semi-definite; [`Error::InvalidData`](crate::Error::InvalidData) for more rows than
+/// [`MAX_POINTS`](super::MAX_POINTS); [`Error::Cancelled`](crate::Error::Cancelled).
 pub fn exact_knn(data: &Data, k: usize, metric: &Metric, progress: &dyn Progress) -> Result<KnnGraph> {
+    super::check_point_count(data.n_rows())?;
     exact_knn_prepared(data, k, &PreparedMetric::new(metric.clone(), data.n_cols())?, progress)
 }
 

@@ -87,6 +87,34 @@ impl Default for KnnParams {
 /// Largest data set that `Auto` searches exactly.
 pub const EXACT_MAX_ROWS: usize = 4096;
 
+/// Most points a neighbour graph can hold: `u32::MAX` = 4,294,967,295.
+///
+/// Point ids are `u32`, in the kNN graph's `n · k` indices and in every graph built from it (the
+/// fuzzy graph's columns, the search graph, the layout's rows): half the memory of `usize` ids,
+/// in the arrays that dominate the memory of a large fit. `u32::MAX` itself marks an empty slot
+/// while the graph is searched, so ids run up to `u32::MAX − 1`. Offsets into these arrays
+/// (`n · k` and beyond) are `usize`.
+pub const MAX_POINTS: usize = u32::MAX as usize;
+
+/// Checks, before any work, that `n_rows` points can be numbered by the graphs' `u32` ids.
+///
+/// ```
+/// use unfold_learn::knn::{MAX_POINTS, check_point_count};
+/// assert!(check_point_count(MAX_POINTS).is_ok());
+/// assert!(check_point_count(5_000_000_000).unwrap_err().to_string().contains("5000000000 rows"));
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidData`] naming the number of rows and the limit ([`MAX_POINTS`]).
+pub fn check_point_count(n_rows: usize) -> Result<()> {
+    if n_rows > MAX_POINTS {
+        return Err(Error::InvalidData(format!(
+            "the data has {n_rows} rows, more than the {MAX_POINTS} (2³² − 1) that neighbour graphs can number with their 32-bit point ids; split it into parts of at most {MAX_POINTS} rows (fit on one, transform the others)"
+        )));
+    }
+    Ok(())
+}
+
 impl KnnParams {
     /// Checks the parameters against data with `n_rows` rows and `n_cols` columns.
     ///
@@ -130,6 +158,7 @@ impl KnnParams {
 }
 
 /// A kNN graph: for each of `n` points, `k` neighbours sorted by distance (ties by index).
+/// Neighbours are `u32` point ids, so `n` is at most [`MAX_POINTS`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KnnGraph {
     n: usize,
@@ -145,6 +174,7 @@ impl KnnGraph {
     /// [`Error::InvalidData`] when lengths disagree, an index is out of range or is the row itself,
     /// or a distance is negative or not finite.
     pub fn from_parts(n: usize, k: usize, indices: Vec<u32>, distances: Vec<f32>) -> Result<KnnGraph> {
+        check_point_count(n)?;
         if indices.len() != n * k || distances.len() != n * k {
             return Err(Error::InvalidData(format!(
                 "a {n} × {k} kNN graph needs {} indices and distances, got {} and {}",
@@ -201,10 +231,11 @@ impl KnnGraph {
 /// ```
 ///
 /// # Errors
-/// [`Error::InvalidParameter`] for `k = 0`, `k ≥ n` and other out-of-range parameters, or data
-/// that does not fit the metric (see [`Metric::fitted`]); [`Error::Cancelled`] when `progress`
-/// asks to stop.
+/// [`Error::InvalidData`] for more rows than [`MAX_POINTS`]; [`Error::InvalidParameter`] for
+/// `k = 0`, `k ≥ n` and other out-of-range parameters, or data that does not fit the metric (see
+/// [`Metric::fitted`]); [`Error::Cancelled`] when `progress` asks to stop.
 pub fn knn_graph(data: &Data, params: &KnnParams, progress: &dyn Progress) -> Result<KnnGraph> {
+    check_point_count(data.n_rows())?;
     params.validate(data.n_rows(), data.n_cols())?;
     crate::threads::install(params.threads, || knn_graph_fitted(data, params, &params.metric.fit(data)?, progress))?
 }
@@ -212,6 +243,7 @@ pub fn knn_graph(data: &Data, params: &KnnParams, progress: &dyn Progress) -> Re
 /// [`knn_graph`] under `metric` ([`Metric::fit`] to `data`, in place of `params.metric`), with
 /// `params` validated, on the current thread pool.
 pub(crate) fn knn_graph_fitted(data: &Data, params: &KnnParams, metric: &PreparedMetric, progress: &dyn Progress) -> Result<KnnGraph> {
+    check_point_count(data.n_rows())?;
     let graph = match params.resolved_algorithm(data.n_rows()) {
         KnnAlgorithm::Exact => exact::exact_knn_prepared(data, params.k, metric, progress),
         _ => nndescent::nn_descent_prepared(data, params, metric, progress),
@@ -304,6 +336,26 @@ mod tests {
         }
         assert_eq!(i, [3, 2, 0]);
         assert_eq!(d, [1.0, 3.0, 5.0]);
+    }
+
+    #[test]
+    fn point_count_limit_is_u32_ids() {
+        assert!(check_point_count(0).is_ok());
+        assert!(check_point_count(u32::MAX as usize).is_ok());
+        for n in [u32::MAX as usize + 1, 5_000_000_000] {
+            let e = check_point_count(n).unwrap_err();
+            assert!(matches!(e, Error::InvalidData(_)));
+            let msg = e.to_string();
+            assert!(msg.contains(&format!("{n} rows")) && msg.contains("4294967295"), "{msg}");
+        }
+    }
+
+    #[test]
+    fn graph_of_more_points_than_u32_ids_is_refused() {
+        // 5·10⁹ points with no neighbours: nothing to allocate, and the lengths agree, so only
+        // the point limit can refuse it.
+        let e = KnnGraph::from_parts(5_000_000_000, 0, Vec::new(), Vec::new()).unwrap_err().to_string();
+        assert!(e.contains("5000000000 rows"), "{e}");
     }
 
     #[test]

@@ -49,6 +49,7 @@ type Proposal = (u32, u32, f32);
 /// # Errors
 /// As [`super::exact::exact_knn`].
 pub fn nn_descent(data: &Data, params: &KnnParams, progress: &dyn Progress) -> Result<KnnGraph> {
+    super::check_point_count(data.n_rows())?;
     nn_descent_prepared(data, params, &PreparedMetric::new(params.metric.clone(), data.n_cols())?, progress)
 }
 
@@ -431,19 +432,18 @@ impl Candidates {
 fn sample_candidates(heaps: &Heaps, flags: &mut [u8], m: usize, seeds: &SeedSource, iter: u64) -> (Candidates, Candidates) {
     let k = heaps.k;
     let n = heaps.dist.len() / k;
-    // Reverse adjacency (CSR): who lists p as a neighbour, with the edge's flag.
-    let mut count = vec![0u32; n + 1];
+    // Reverse adjacency (CSR): who lists p as a neighbour, with the edge's flag. The offsets
+    // run to n · k, past u32 at 10⁸ points and k = 43.
+    let mut count = vec![0usize; n + 1];
     for &j in &heaps.idx {
         count[j as usize + 1] += 1;
     }
-    for i in 0..n {
-        count[i + 1] += count[i];
-    }
+    running_sum(&mut count);
     let mut fill = count.clone();
     let mut rev = vec![(0u32, 0u8); n * k];
     for (pos, &j) in heaps.idx.iter().enumerate() {
         let slot = &mut fill[j as usize];
-        rev[*slot as usize] = ((pos / k) as u32, flags[pos]);
+        rev[*slot] = ((pos / k) as u32, flags[pos]);
         *slot += 1;
     }
 
@@ -463,7 +463,7 @@ fn sample_candidates(heaps: &Heaps, flags: &mut [u8], m: usize, seeds: &SeedSour
                 new_list.clear();
                 old_list.clear();
                 let forward = (0..k).map(|c| (heaps.idx[p * k + c], flags[p * k + c]));
-                let reverse = rev[count[p] as usize..count[p + 1] as usize].iter().copied();
+                let reverse = rev[count[p]..count[p + 1]].iter().copied();
                 for (c, flag) in forward.chain(reverse) {
                     let list = if flag != 0 { &mut *new_list } else { &mut *old_list };
                     list.push((priority(p, c), c));
@@ -502,6 +502,14 @@ fn sample_candidates(heaps: &Heaps, flags: &mut [u8], m: usize, seeds: &SeedSour
         }
     });
     (new_c, old_c)
+}
+
+/// Turns counts into CSR offsets in place: `counts[i + 1]` becomes the sum of `counts[..=i + 1]`
+/// (`counts[0]` is 0, the first row's start).
+fn running_sum(counts: &mut [usize]) {
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
 }
 
 /// Proposes every new–new and new–old pair among one point's candidates.
@@ -552,6 +560,16 @@ mod tests {
         // The largest differences over more than one flush of the 32-bit lanes.
         let len = 32 * 1024 * 2 + 7;
         assert_eq!(sq_euclidean_u8(&vec![0; len], &vec![255; len]), len as u64 * 255 * 255);
+    }
+
+    #[test]
+    fn reverse_offsets_pass_u32() {
+        // Reverse-neighbour counts whose total passes 2³², as the n · k entries of 10⁸ points
+        // with k = 43 do: the offsets continue past 2³² instead of wrapping.
+        let big = u32::MAX as usize;
+        let mut counts = vec![0, big, big, 5];
+        running_sum(&mut counts);
+        assert_eq!(counts, [0, 4_294_967_295, 8_589_934_590, 8_589_934_595]);
     }
 
     #[test]

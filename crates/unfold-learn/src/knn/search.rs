@@ -54,13 +54,14 @@ enum Node {
     Leaf { start: u32, end: u32 },
 }
 
-/// The search graph of an indexed data set: undirected kNN adjacency in CSR form, plus the entry
-/// tree. Its points are numbered in the order of the tree's leaves, so that a leaf is a run of
+/// The search graph of an indexed data set: undirected kNN adjacency in CSR form (`usize`
+/// offsets, which pass 2³² at 10⁸ points and `k` = 30; `u32` point ids, see
+/// [`super::MAX_POINTS`]), plus the entry tree. Its points are numbered in the order of the tree's leaves, so that a leaf is a run of
 /// points and graph neighbours are mostly near in memory: point `t` is indexed row `ids[t]`, and
 /// the searches take the indexed rows in that order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchGraph {
-    indptr: Vec<u32>,
+    indptr: Vec<usize>,
     indices: Vec<u32>,
     nodes: Vec<Node>,
     ids: Vec<u32>,
@@ -99,11 +100,11 @@ impl SearchGraph {
         let cap = (3 * k).div_ceil(2);
         let mut indptr = Vec::with_capacity(n + 1);
         let mut indices = Vec::new();
-        indptr.push(0u32);
+        indptr.push(0);
         for (row, rev) in forward.iter().zip(&reverse) {
             indices.extend_from_slice(row);
             indices.extend(rev.iter().filter(|j| !row.contains(j)).take(cap.saturating_sub(row.len())));
-            indptr.push(indices.len() as u32);
+            indptr.push(indices.len());
         }
         let mut ids: Vec<u32> = (0..n as u32).collect();
         let nodes = split(&mut ids, 0, mix64(seed), &dist);
@@ -113,11 +114,11 @@ impl SearchGraph {
         }
         let mut renumbered = Vec::with_capacity(indices.len());
         let mut new_indptr = Vec::with_capacity(n + 1);
-        new_indptr.push(0u32);
+        new_indptr.push(0);
         for &i in &ids {
             let i = i as usize;
-            renumbered.extend(indices[indptr[i] as usize..indptr[i + 1] as usize].iter().map(|&j| new_id[j as usize]));
-            new_indptr.push(renumbered.len() as u32);
+            renumbered.extend(indices[indptr[i]..indptr[i + 1]].iter().map(|&j| new_id[j as usize]));
+            new_indptr.push(renumbered.len());
         }
         let nodes = nodes
             .into_iter()
@@ -140,7 +141,7 @@ impl SearchGraph {
     }
 
     fn row(&self, i: usize) -> &[u32] {
-        &self.indices[self.indptr[i] as usize..self.indptr[i + 1] as usize]
+        &self.indices[self.indptr[i]..self.indptr[i + 1]]
     }
 
     /// Checks the structure (after loading from a file).
@@ -159,7 +160,7 @@ impl SearchGraph {
         let ok = self.indptr.len() == n + 1
             && self.indptr.first() == Some(&0)
             && self.indptr.windows(2).all(|w| w[0] <= w[1])
-            && *self.indptr.last().unwrap_or(&0) as usize == self.indices.len()
+            && *self.indptr.last().unwrap_or(&0) == self.indices.len()
             && self.indices.iter().all(|&j| (j as usize) < n)
             && self.ids.len() == n
             && self.ids.iter().all(|&j| (j as usize) < n && !std::mem::replace(&mut seen[j as usize], true))
@@ -230,7 +231,8 @@ fn split(points: &mut [u32], start: usize, key: u64, dist: &(impl Fn(usize, usiz
 /// ones, and is refused.
 ///
 /// # Errors
-/// [`Error::InvalidData`] when the column counts differ; [`Error::InvalidParameter`] for `k`
+/// [`Error::InvalidData`] when the column counts differ or either side has more rows than
+/// [`MAX_POINTS`](super::MAX_POINTS); [`Error::InvalidParameter`] for `k`
 /// outside `1..=n`, for the precomputed metric, or new rows that do not fit the metric (negative
 /// values under hellinger); [`Error::Cancelled`].
 pub fn query(
@@ -286,7 +288,8 @@ pub(crate) fn query_mapped(
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for `k` outside `1..=n` or a negative distance (naming its row and
-/// column); [`Error::Cancelled`].
+/// column); [`Error::InvalidData`] for more rows or columns than [`MAX_POINTS`](super::MAX_POINTS);
+/// [`Error::Cancelled`].
 pub fn query_precomputed(distances: &Data, k: usize, progress: &dyn Progress) -> Result<(Vec<u32>, Vec<f32>)> {
     let n = distances.n_cols();
     if let Some(pos) = distances.as_slice().par_iter().position_first(|&v| v < 0.0) {
@@ -346,7 +349,7 @@ pub(crate) fn query_bytes(
     search(index.len() / d, queries.len() / d, k, ef, graph, progress, dist, |j| prefetch(&row(j)[..half]))
 }
 
-/// The columns of rows (`n × d`, row-major) by decreasing variance, ties by index.
+/// The columns of rows (`n × d`, row-major, `d` at most `u32::MAX`) by decreasing variance, ties by index.
 pub(crate) fn variance_order<T: Copy + Into<f64> + Sync>(rows: &[T], d: usize) -> Vec<u32> {
     let zeros = || (vec![0f64; d], vec![0f64; d]);
     let (sum, sq) = rows
@@ -419,6 +422,9 @@ fn search(
     dist: impl Fn(usize, usize, f32) -> f32 + Sync,
     touch: impl Fn(usize) + Sync,
 ) -> Result<(Vec<u32>, Vec<f32>)> {
+    // Indexed rows are returned, and queries ordered, by `u32` ids.
+    super::check_point_count(n)?;
+    super::check_point_count(m)?;
     if k == 0 || k > n {
         return Err(Error::param("k", k, format!("must be between 1 and the number of indexed rows ({n})")));
     }
@@ -577,6 +583,16 @@ mod tests {
     use super::*;
     use crate::knn::{KnnParams, knn};
     use crate::progress::NoProgress;
+
+    #[test]
+    fn more_rows_than_u32_ids_are_refused_up_front() {
+        // Symbolic sizes: the check comes before anything of that size is allocated or visited.
+        let big = 5_000_000_000;
+        for (n, m) in [(big, 1), (10, big)] {
+            let e = search(n, m, 1, 1, None, &NoProgress, |_, _, _| 0.0, |_| {}).unwrap_err().to_string();
+            assert!(e.contains("5000000000 rows") && e.contains("4294967295"), "{e}");
+        }
+    }
 
     /// `data`'s rows in the order of `sg`, as searches take them.
     fn in_graph_order(data: &Data, sg: &SearchGraph) -> Data<'static> {
