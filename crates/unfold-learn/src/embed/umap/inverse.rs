@@ -116,10 +116,13 @@ impl DelaunayGraph {
     /// Triangulates the embedding `y` (row-major `n × 2`).
     ///
     /// # Errors
-    /// [`Error::InvalidData`] for an empty embedding or a coordinate that is not finite;
+    /// [`Error::InvalidData`] for an empty embedding, a coordinate that is not finite, or more
+    /// points than [`MAX_POINTS`](crate::knn::MAX_POINTS);
     /// [`Error::Numerical`] if the triangulation fails.
     pub fn new(y: &[f32]) -> Result<DelaunayGraph> {
         let n = y.len() / 2;
+        // Points and groups are `u32` ids.
+        crate::knn::check_point_count(n)?;
         if n == 0 || y.len() != 2 * n || y.iter().any(|v| !v.is_finite()) {
             return Err(Error::InvalidData(format!("a Delaunay triangulation needs a non-empty n × 2 embedding of finite values, got {} values", y.len())));
         }

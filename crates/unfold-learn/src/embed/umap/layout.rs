@@ -107,7 +107,8 @@ const CLIP: f32 = 4.0;
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] for out-of-range parameters, [`Error::InvalidData`] when the
-/// graph and the embedding disagree in size, [`Error::Cancelled`] when `progress` asks to stop.
+/// graph and the embedding disagree in size or the graph has more rows than
+/// [`MAX_POINTS`](crate::knn::MAX_POINTS), [`Error::Cancelled`] when `progress` asks to stop.
 pub fn optimize_layout(
     indptr: &[usize],
     indices: &[u32],
@@ -196,6 +197,8 @@ pub fn optimize_layout_fixed(
 }
 
 fn check_sizes(indptr: &[usize], indices: &[u32], weights: &[f32], len: usize, n: usize, dim: usize, what: &str) -> Result<()> {
+    // Rows are `u32` ids in the edge lists, as columns are.
+    crate::knn::check_point_count(n)?;
     if dim == 0 || len != n * dim || indices.len() != weights.len() || indptr.last() != Some(&indices.len()) {
         return Err(Error::InvalidData(format!(
             "the layout needs a CSR graph and an n × dim {what} of the same n: graph has {n} rows and {} edges, {what} {len} values for dim {dim}",
@@ -504,7 +507,7 @@ struct Batch {
 fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut [[f32; D]], reference: &[[f32; D]], step: &Step, batch: &mut Batch) {
     let Batch { due, due_mirror, pulls, pushes, sums } = batch;
     let own = due.list(&problem.own, first, cur.len(), step.part, step.epoch);
-    let mirrored: &[u32] = match problem.mirror_part(step.part) {
+    let mirrored: &[usize] = match problem.mirror_part(step.part) {
         Some(part) => due_mirror.list(&problem.own, first, cur.len(), part, step.epoch),
         None => &[],
     };
@@ -522,7 +525,6 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
     pushes.clear();
     pushes.resize(D * len_push, 0.0);
     for (t, &e) in own.iter().enumerate() {
-        let e = e as usize;
         let v = problem.own.row_of[e] as usize;
         let k = problem.own.cols[e] as usize;
         let s = cur[v - first];
@@ -538,7 +540,6 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
         }
     }
     for (t, &e) in (n_own..).zip(mirrored) {
-        let e = e as usize;
         let s = cur[problem.own.row_of[e] as usize - first];
         let k = problem.own.cols[e] as usize;
         for d in 0..D {
@@ -564,10 +565,10 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
         }
     };
     for (t, &e) in own.iter().enumerate() {
-        add(t, problem.own.row_of[e as usize]);
+        add(t, problem.own.row_of[e]);
     }
     for (t, &e) in (n_own..).zip(mirrored) {
-        add(t, problem.own.row_of[e as usize]);
+        add(t, problem.own.row_of[e]);
     }
 }
 
@@ -609,10 +610,11 @@ fn clipped_moves<const D: usize>(diff: &mut [f32], len: usize, b: f32, clip: f32
 /// Rows per task of [`epoch_pass`].
 const ROWS_PER_TASK: usize = 128;
 
-/// Scratch of one task: its due edges, and the due test of its edges.
+/// Scratch of one task: its due edges, and the due test of its edges. Edge ids are `usize`: a
+/// graph of 10⁸ points with 30 neighbours each has more than 2³² edges.
 #[derive(Default)]
 struct DueEdges {
-    list: Vec<u32>,
+    list: Vec<usize>,
     flags: Vec<u8>,
 }
 
@@ -622,7 +624,7 @@ impl DueEdges {
     /// one flat pass without branches (each edge knows its row), so that neither the listing nor
     /// the loop over the due edges mispredicts on the rows' varying edge counts.
     #[inline(always)]
-    fn list(&mut self, set: &EdgeSet, first: usize, rows: usize, part: usize, epoch: usize) -> &[u32] {
+    fn list(&mut self, set: &EdgeSet, first: usize, rows: usize, part: usize, epoch: usize) -> &[usize] {
         let start = set.edges(first, part).start;
         let end = set.edges(first + rows - 1, part).end;
         self.flags.clear();
@@ -630,7 +632,7 @@ impl DueEdges {
         self.list.resize(end - start, 0);
         let mut len = 0;
         for (e, &flag) in (start..end).zip(self.flags.iter()) {
-            self.list[len] = e as u32;
+            self.list[len] = e;
             len += flag as usize;
         }
         &self.list[..len]
@@ -644,9 +646,9 @@ impl DueEdges {
 fn rows_pass<const D: usize>(problem: &Problem, first: usize, cur: &mut [[f32; D]], reference: &[[f32; D]], step: &Step, due: &mut [DueEdges; 2]) {
     for ((part, negatives), due) in problem.sampled_parts(step.part, step.negatives).zip(due.iter_mut()) {
         for &e in due.list(&problem.own, first, cur.len(), part, step.epoch) {
-            let v = problem.own.row_of[e as usize] as usize;
+            let v = problem.own.row_of[e] as usize;
             let i = v - first;
-            cur[i] = edge_move::<D>(problem, negatives, v, e as usize, cur[i], reference, step);
+            cur[i] = edge_move::<D>(problem, negatives, v, e, cur[i], reference, step);
         }
     }
 }

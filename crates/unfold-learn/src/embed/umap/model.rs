@@ -347,7 +347,8 @@ impl Umap {
     /// # Errors
     /// [`Error::InvalidParameter`] when `n_neighbors ≥ n` or the parameters don't fit the data
     /// (`init` array shape, PCA init with `n_components > min(n, d)`, a metric's column count);
-    /// [`Error::InvalidData`] for a kNN graph of another size; [`Error::Cancelled`].
+    /// [`Error::InvalidData`] for a kNN graph of another size or more rows than
+    /// [`MAX_POINTS`](crate::knn::MAX_POINTS); [`Error::Cancelled`].
     pub fn fit_with(&self, data: &Data, knn: Option<&KnnGraph>, progress: &dyn Progress) -> Result<UmapModel> {
         crate::threads::install(self.params.threads, || self.fit_inner(data, knn, None, progress))?
     }
@@ -363,6 +364,8 @@ impl Umap {
     }
 
     fn fit_inner(&self, data: &Data, knn: Option<&KnnGraph>, y: Option<&UmapTarget>, progress: &dyn Progress) -> Result<UmapModel> {
+        // Every graph of the fit numbers points with `u32` ids: refuse too many rows before any work.
+        crate::knn::check_point_count(data.n_rows())?;
         // Parameters a metric takes from the data (seuclidean's V, mahalanobis's VI) are fixed
         // here, so that a transform uses the fit's.
         let metric = self.params.metric.fit(data)?;

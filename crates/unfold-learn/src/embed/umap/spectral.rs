@@ -81,11 +81,17 @@ impl Default for EigenOptions {
 /// ```
 /// use unfold_learn::embed::umap::spectral::connected_components;
 /// // 0 – 2, 1 alone.
-/// let (nc, labels) = connected_components(&[0, 1, 1, 2], &[2, 0]);
+/// let (nc, labels) = connected_components(&[0, 1, 1, 2], &[2, 0])?;
 /// assert_eq!((nc, labels), (2, vec![0, 1, 0]));
+/// # Ok::<(), unfold_learn::Error>(())
 /// ```
-pub fn connected_components(indptr: &[usize], indices: &[u32]) -> (usize, Vec<u32>) {
+///
+/// # Errors
+/// [`Error::InvalidData`] for more vertices than [`MAX_POINTS`](crate::knn::MAX_POINTS): vertices
+/// and labels are `u32`, as the graph's columns.
+pub fn connected_components(indptr: &[usize], indices: &[u32]) -> Result<(usize, Vec<u32>)> {
     let n = indptr.len().saturating_sub(1);
+    crate::knn::check_point_count(n)?;
     let mut parent: Vec<u32> = (0..n as u32).collect();
     fn find(parent: &mut [u32], mut v: u32) -> u32 {
         while parent[v as usize] != v {
@@ -116,7 +122,7 @@ pub fn connected_components(indptr: &[usize], indices: &[u32]) -> (usize, Vec<u3
         }
         labels[v] = labels[root];
     }
-    (count as usize, labels)
+    Ok((count as usize, labels))
 }
 
 /// The eigenvalues (ascending) and eigenvectors (`n × k` row-major, unit columns) of the
@@ -133,8 +139,9 @@ pub fn laplacian_eigenvectors(indptr: &[usize], indices: &[u32], weights: &[f32]
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] if `k + 1` exceeds the number of vertices;
-/// [`Error::InvalidData`] if a vertex has no positive degree or the CSR arrays disagree;
-/// [`Error::Numerical`] if the eigensolver fails.
+/// [`Error::InvalidData`] if a vertex has no positive degree, the CSR arrays disagree or there
+/// are more vertices than [`MAX_POINTS`](crate::knn::MAX_POINTS); [`Error::Numerical`] if the
+/// eigensolver fails.
 pub fn laplacian_eigenvectors_with(
     indptr: &[usize],
     indices: &[u32],
@@ -294,6 +301,8 @@ fn dense_eigenvectors(indptr: &[usize], indices: &[u32], weights: &[f32], s: &[f
 /// Checks the CSR arrays and returns the number of vertices.
 fn check_csr(indptr: &[usize], indices: &[u32], weights: &[f32]) -> Result<usize> {
     let n = indptr.len().saturating_sub(1);
+    // Vertices are renumbered (solver order, components) in `u32`, as the columns are.
+    crate::knn::check_point_count(n)?;
     let consistent = n > 0
         && indices.len() == weights.len()
         && indptr.last() == Some(&indices.len())
@@ -327,7 +336,7 @@ fn check_csr(indptr: &[usize], indices: &[u32], weights: &[f32]) -> Result<usize
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] if `dim` is 0; [`Error::InvalidData`] for inconsistent CSR
-/// arrays; [`Error::Numerical`] if an eigensolver fails (callers fall back to PCA).
+/// arrays or more vertices than [`MAX_POINTS`](crate::knn::MAX_POINTS); [`Error::Numerical`] if an eigensolver fails (callers fall back to PCA).
 pub fn spectral_layout(indptr: &[usize], indices: &[u32], weights: &[f32], dim: usize, seed: Option<u64>) -> Result<Vec<f32>> {
     spectral_layout_with(indptr, indices, weights, dim, seed, &EigenOptions::default())
 }
@@ -357,7 +366,7 @@ pub fn spectral_layout_with(indptr: &[usize], indices: &[u32], weights: &[f32], 
         }
         (p, ix, ws)
     };
-    let (nc, labels) = connected_components(&indptr, &indices);
+    let (nc, labels) = connected_components(&indptr, &indices)?;
     let coords = if nc == 1 && !is_tiny(n, dim) {
         laplacian_eigenvectors_with(&indptr, &indices, &weights, dim, seed, options)?.1
     } else {

@@ -61,7 +61,8 @@ enum Rows {
 impl Rows {
     fn new(data: &Data) -> Rows {
         let (v, d) = (data.as_slice(), data.n_cols());
-        if is_bytes(v) {
+        // The column order is kept as `u32`; rows wider than that stay floats.
+        if d <= u32::MAX as usize && is_bytes(v) {
             let columns = variance_order(v, d);
             Rows::Bytes { values: permuted_bytes(data, &columns), columns }
         } else {
