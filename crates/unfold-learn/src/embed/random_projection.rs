@@ -92,7 +92,8 @@ impl RandomProjection {
     ///
     /// # Errors
     /// [`Error::InvalidData`] when the "auto" dimension is not positive or exceeds the number of
-    /// features (scikit-learn's errors), [`Error::Cancelled`].
+    /// features (scikit-learn's errors), or the sparse matrix would have more than 2³² − 1
+    /// columns; [`Error::Cancelled`].
     pub fn fit(&self, data: &Data, ctx: &Context) -> Result<RandomProjectionModel> {
         let (n, d) = (data.n_rows(), data.n_cols());
         let p = &self.params;
@@ -132,7 +133,7 @@ impl RandomProjection {
                     Auto::Auto => 1.0 / (d as f64).sqrt(),
                     Auto::Value(s) => s,
                 };
-                sparse_matrix(k, d, density, &seeds)
+                sparse_matrix(k, d, density, &seeds)?
             }
         };
         let mut model = RandomProjectionModel { n_features: d, n_components: k, components, inverse: None, warnings };
@@ -175,8 +176,14 @@ fn gaussian_matrix(k: usize, d: usize, seeds: &SeedSource) -> Vec<f32> {
 }
 
 /// Entries `±√(1/density)/√k` with probability `density/2` each, else 0; with `density = 1`,
-/// every entry is `±1/√k`, as scikit-learn's.
-fn sparse_matrix(k: usize, d: usize, density: f64, seeds: &SeedSource) -> Components {
+/// every entry is `±1/√k`, as scikit-learn's. Columns are `u32` ids, so `d` is at most 2³² − 1.
+fn sparse_matrix(k: usize, d: usize, density: f64, seeds: &SeedSource) -> Result<Components> {
+    if d > u32::MAX as usize {
+        return Err(Error::InvalidData(format!(
+            "the data has {d} columns, more than the {} (2³² − 1) that the sparse random matrix can number with its 32-bit column ids",
+            u32::MAX
+        )));
+    }
     let value = ((1.0 / density).sqrt() / (k as f64).sqrt()) as f32;
     let rows: Vec<(Vec<u32>, Vec<f32>)> = (0..k)
         .into_par_iter()
@@ -201,7 +208,7 @@ fn sparse_matrix(k: usize, d: usize, density: f64, seeds: &SeedSource) -> Compon
         values.extend(v);
         indptr.push(indices.len());
     }
-    Components::Sparse { indptr, indices, values, density }
+    Ok(Components::Sparse { indptr, indices, values, density })
 }
 
 /// A fitted random projection.
@@ -583,5 +590,12 @@ mod tests {
         assert!(model.capabilities().transform && !model.capabilities().embedding);
         let e = crate::method::method("tsne").err().unwrap().to_string();
         assert!(e.contains("random-projection"), "{e}");
+    }
+
+    #[test]
+    fn sparse_matrix_refuses_columns_past_u32() {
+        // 5·10⁹ columns, refused before any entry is drawn; 2³² − 1 would still be numbered.
+        let e = sparse_matrix(1, 5_000_000_000, 1e-9, &SeedSource::new(Some(0))).unwrap_err().to_string();
+        assert!(e.contains("5000000000 columns") && e.contains("4294967295"), "{e}");
     }
 }
