@@ -49,6 +49,8 @@ def test_fitted_attributes(fitted, digits):
     assert fitted.get_feature_names_out().tolist() == ["umap0", "umap1"]
     g = fitted.graph_
     assert isinstance(g, scipy.sparse.csr_matrix) and g.shape == (800, 800) and g.dtype == np.float32
+    # The core hands over uint32 columns (no wrap past 2³¹ points); scipy keeps int32 while they fit.
+    assert g.indices.dtype == np.int32 and g.indptr.dtype == np.int32
     # A fuzzy union of memberships: symmetric, weights in (0, 1], every point has an edge of
     # weight 1 (its nearest neighbour at distance rho), no self loops.
     assert abs(g - g.T).max() < 1e-6

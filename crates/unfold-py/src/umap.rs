@@ -21,8 +21,10 @@ pub struct UmapModel {
     inner: unfold_learn::UmapModel,
 }
 
-/// The compressed-sparse-row parts of the fuzzy graph: `(indptr int64, indices int32, weights float32)`.
-type CsrParts<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<i32>>, Bound<'py, PyArray1<f32>>);
+/// The compressed-sparse-row parts of the fuzzy graph: `(indptr int64, indices uint32, weights
+/// float32)`. The columns go out as the core stores them: as int32 they would wrap past 2³¹
+/// points, and scipy still makes them int32 when every column fits.
+type CsrParts<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<u32>>, Bound<'py, PyArray1<f32>>);
 
 /// `init` as the core takes it: a name (`spectral`, `pca`, `random`) or a float32 array of
 /// shape `n × n_components`.
@@ -163,8 +165,7 @@ impl UmapModel {
     fn graph<'py>(&self, py: Python<'py>) -> Option<CsrParts<'py>> {
         let g = self.inner.graph()?;
         let indptr: Vec<i64> = g.indptr.iter().map(|&p| p as i64).collect();
-        let indices: Vec<i32> = g.indices.iter().map(|&j| j as i32).collect();
-        Some((PyArray1::from_vec(py, indptr), PyArray1::from_vec(py, indices), PyArray1::from_slice(py, &g.weights)))
+        Some((PyArray1::from_vec(py, indptr), PyArray1::from_slice(py, &g.indices), PyArray1::from_slice(py, &g.weights)))
     }
     /// The curve parameters `(a, b)` of the low-dimensional similarity `1 / (1 + a d^(2b))`.
     #[getter]
