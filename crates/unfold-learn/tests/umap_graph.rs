@@ -116,6 +116,15 @@ fn disconnection_distance_removes_far_edges() {
 }
 
 #[test]
+fn weight_of_a_column_past_u32_is_zero_not_wrapped() {
+    let knn = KnnGraph::from_parts(3, 2, vec![1, 2, 0, 2, 1, 0], vec![1.0, 10.0, 1.0, 9.0, 9.0, 10.0]).unwrap();
+    let g = fuzzy_simplicial_set(&knn, &FuzzySetParams::default()).unwrap();
+    assert_eq!(g.weight(0, 1), 1.0);
+    // 2³² + 1 would wrap to column 1 in u32.
+    assert_eq!(g.weight(0, (1usize << 32) + 1), 0.0);
+}
+
+#[test]
 fn neighbours_all_at_the_same_distance() {
     // A regular simplex: 5 points, every pair at distance 2.
     let n = 5;

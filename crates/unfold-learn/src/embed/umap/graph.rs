@@ -133,7 +133,8 @@ impl FuzzyGraph {
     /// The weight of edge `(i, j)`, 0 when absent.
     pub fn weight(&self, i: usize, j: usize) -> f32 {
         let (cols, w) = self.row(i);
-        cols.binary_search(&(j as u32)).map_or(0.0, |p| w[p])
+        // A column past u32 is no point of the graph (see `MAX_POINTS`), not a wrapped one.
+        u32::try_from(j).ok().and_then(|j| cols.binary_search(&j).ok()).map_or(0.0, |p| w[p])
     }
 }
 
