@@ -10,8 +10,9 @@ from it, so the class of a new method names only its registered method and what 
         _hidden = ("density",)             # core parameters this class does not take
 
 The first parameter is positional-or-keyword, the others keyword-only, as scikit-learn's
-estimators have them; ``random_state`` is appended (the fit's seed), and ``_extra`` adds
-Python-only parameters.
+estimators have them; ``random_state`` is appended (the fit's seed), ``_extra`` adds
+Python-only parameters, and ``_defaults`` replaces a core default with the peer's (PCA's
+``n_components=None``, where the command line's default is 2).
 """
 
 from __future__ import annotations
@@ -19,17 +20,17 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
 from ._base import UnfoldTransformer
-from ._validation import as_matrix
+from ._validation import InvalidParameterError, as_matrix, plain
 
 
 def _write_init(cls) -> None:
     specs = [s for s in _core.method_specs(cls._method) if s["name"] not in cls._hidden and s["name"] not in cls._fixed]
     names = [s["name"] for s in specs] + list(cls._extra) + ["random_state"]
-    defaults = [s["default"] for s in specs] + list(cls._extra.values()) + [None]
+    defaults = [cls._defaults.get(s["name"], s["default"]) for s in specs] + list(cls._extra.values()) + [None]
     params = [f"{n}=_d[{i}]" for i, n in enumerate(names)]
     args = ", *, ".join([params[0], ", ".join(params[1:])]) if len(params) > 1 else params[0]
     body = "".join(f"    self.{n} = {n}\n" for n in names)
@@ -37,7 +38,9 @@ def _write_init(cls) -> None:
     exec(f"def __init__(self, {args}):\n{body}", {"_d": defaults}, namespace)  # noqa: S102
     init = namespace["__init__"]
     init.__qualname__ = f"{cls.__name__}.__init__"
-    init.__doc__ = "Parameters\n----------\n" + "".join(f"{s['name']} : default={s['default']!r}\n    {s['help']}\n" for s in specs)
+    init.__doc__ = "Parameters\n----------\n" + "".join(
+        f"{s['name']} : default={cls._defaults.get(s['name'], s['default'])!r}\n    {s['help']}\n" for s in specs
+    )
     cls.__init__ = init
     cls._core_names = tuple(s["name"] for s in specs)
 
@@ -53,6 +56,10 @@ class ContractTransformer(UnfoldTransformer):
     _hidden: tuple = ()
     #: Python-only parameters and their defaults.
     _extra: dict = {}
+    #: Core parameters whose Python default differs from the core's.
+    _defaults: dict = {}
+    #: The method computes in the input's precision: float64 input is passed as float64.
+    _precise: bool = False
     #: The category of the fit's warnings.
     _warning_category: type = UserWarning
     _model_class = _core.FittedModel
@@ -62,15 +69,29 @@ class ContractTransformer(UnfoldTransformer):
         if cls.__dict__.get("_method"):
             _write_init(cls)
 
+    def _validate_input(self, X, *, reset: bool) -> np.ndarray:
+        if not self._precise:
+            return super()._validate_input(X, reset=reset)
+        converted = as_matrix(X, keep_float64=True)
+        validate_data(self, X=X, reset=reset, skip_check_array=True)
+        return converted
+
     def _fit_core(self, X, *, y, seed, threads, verbose):
-        params = {n: getattr(self, n) for n in self._core_names}
+        params = {n: plain(getattr(self, n)) for n in self._core_names}
         params.update(self._fixed)
-        return _core.fit_method(self._method, X, params, seed=seed, threads=threads, verbose=verbose)
+        try:
+            return _core.fit_method(self._method, X, params, seed=seed, threads=threads, verbose=verbose)
+        except ValueError as e:
+            # The core's parameter errors ("invalid value for `eps`: 1.5 (must be > 0 and < 1)").
+            if str(e).startswith("invalid value for `"):
+                raise InvalidParameterError(str(e)) from None
+            raise
 
     def _fitted_attributes(self, model) -> dict:
         attrs = dict(model.attributes())
-        if "n_components_" in attrs:
-            attrs["n_components_"] = int(attrs["n_components_"])
+        for name in ("n_components_", "n_samples_"):
+            if name in attrs:
+                attrs[name] = int(attrs[name])
         return attrs
 
     def _after_fit(self, X, model) -> None:

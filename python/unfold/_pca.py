@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _core
-from ._base import UnfoldTransformer
-from ._validation import as_count, as_matrix
+from ._contract import ContractTransformer
+from ._validation import as_matrix
 
 
-class PCA(UnfoldTransformer):
+class PCA(ContractTransformer):
     """Principal component analysis (scikit-learn's ``PCA``, computed by the Rust core).
 
     Projects the centred data onto its top ``n_components`` right singular vectors, with
@@ -97,80 +95,18 @@ class PCA(UnfoldTransformer):
     5
     """
 
-    _model_class = _core.PcaModel
+    _method = "pca"
+    _defaults = {"n_components": None}
+    _extra = {"n_jobs": None, "verbose": False}
+    _precise = True
 
-    def __init__(
-        self,
-        n_components=None,
-        *,
-        whiten=False,
-        svd_solver="auto",
-        n_oversamples=10,
-        iterated_power="auto",
-        random_state=None,
-        n_jobs=None,
-        verbose=False,
-    ):
-        self.n_components = n_components
-        self.whiten = whiten
-        self.svd_solver = svd_solver
-        self.n_oversamples = n_oversamples
-        self.iterated_power = iterated_power
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.verbose = verbose
-
-    def _validate_input(self, X, *, reset: bool) -> np.ndarray:
-        # As the base class, but float64 stays float64 (PCA computes in the input's precision).
-        converted = as_matrix(X, keep_float64=True)
-        validate_data(self, X=X, reset=reset, skip_check_array=True)
-        return converted
-
-    def _fit_core(self, X, *, y, seed, threads, verbose):
-        # y is ignored, as by scikit-learn's PCA.
-        n_components = self.n_components
-        if n_components is None:
-            n_components = min(X.shape)
-        elif isinstance(n_components, str):
-            if n_components != "mle":
-                raise ValueError(
-                    f"n_components must be an int, a float strictly between 0 and 1, 'mle' or None, got {n_components!r}"
-                )
-        elif isinstance(n_components, numbers.Real) and not isinstance(n_components, (numbers.Integral, bool, np.bool_)):
-            n_components = float(n_components)  # a variance fraction; the core checks (0, 1)
-        else:
-            n_components = as_count(n_components, "n_components")
-        if not isinstance(self.whiten, (bool, np.bool_)):
-            raise TypeError(f"whiten must be a bool, got {type(self.whiten).__name__} {self.whiten!r}")
-        if not isinstance(self.svd_solver, str):
-            raise TypeError(f"svd_solver must be a string, got {type(self.svd_solver).__name__}")
-        iterated_power = None if self.iterated_power == "auto" else as_count(self.iterated_power, "iterated_power")
-        return _core.fit_pca(
-            X,
-            n_components=n_components,
-            whiten=bool(self.whiten),
-            svd_solver=self.svd_solver,
-            n_oversamples=as_count(self.n_oversamples, "n_oversamples"),
-            iterated_power=iterated_power,
-            seed=seed,
-            threads=threads,
-            verbose=verbose,
-        )
+    # y is ignored, as by scikit-learn's PCA; parameters are checked by the core.
 
     def _fitted_attributes(self, model):
-        embedding = model.embedding
-        return {
-            "components_": model.components,
-            "explained_variance_": model.explained_variance,
-            "explained_variance_ratio_": model.explained_variance_ratio,
-            "singular_values_": model.singular_values,
-            "mean_": model.mean,
-            "noise_variance_": model.noise_variance,
-            "n_components_": embedding.shape[1],
-            "n_samples_": model.n_samples,
-            "svd_solver_": model.solver,
-            "embedding_": embedding,
-        }
+        attrs = super()._fitted_attributes(model)
+        attrs["svd_solver_"] = model.resolved()["svd_solver"]
+        attrs["embedding_"] = model.embedding
+        return attrs
 
     def inverse_transform(self, X):
         """Map embedded points back to the data space: ``X @ components_ + mean_`` (undoing
@@ -185,7 +121,7 @@ class PCA(UnfoldTransformer):
         ndarray of shape (n_samples, n_features), float64
         """
         check_is_fitted(self)
-        return self._model.inverse_transform(as_matrix(X, keep_float64=True))
+        return _core.pca_inverse_transform(self._model, as_matrix(X, keep_float64=True))
 
     def score_samples(self, X):
         """Log-likelihood of each sample under the probabilistic PCA model (Tipping & Bishop,
@@ -202,7 +138,7 @@ class PCA(UnfoldTransformer):
             components than features), with what to do.
         """
         check_is_fitted(self)
-        return self._model.score_samples(self._validate_input(X, reset=False))
+        return _core.pca_score_samples(self._model, self._validate_input(X, reset=False))
 
     def score(self, X, y=None):
         """Average log-likelihood of the samples under the model (the mean of
@@ -219,7 +155,7 @@ class PCA(UnfoldTransformer):
         ndarray of shape (n_features, n_features), float64
         """
         check_is_fitted(self)
-        return self._model.covariance()
+        return _core.pca_covariance(self._model)
 
     def get_precision(self):
         """Inverse of ``get_covariance()``, in closed form (the components are orthonormal).
@@ -229,4 +165,4 @@ class PCA(UnfoldTransformer):
         ndarray of shape (n_features, n_features), float64
         """
         check_is_fitted(self)
-        return self._model.precision()
+        return _core.pca_precision(self._model)

@@ -20,6 +20,18 @@ _SPARSE_HINT = (
 )
 
 
+class InvalidParameterError(ValueError, TypeError):
+    """A parameter of the wrong type or out of its range: a ``ValueError`` and a ``TypeError``,
+    as scikit-learn's own ``InvalidParameterError`` is, so code catching either keeps working."""
+
+
+def plain(value):
+    """numpy scalars as the Python numbers they hold (``np.bool_`` → ``bool``), for the core."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
 def _is_sparse(x) -> bool:
     # Without importing scipy: its sparse classes live in scipy.sparse modules.
     return type(x).__module__.startswith("scipy.sparse")

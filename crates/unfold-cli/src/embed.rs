@@ -11,18 +11,17 @@ use unfold_learn::prelude::*;
 
 use unfold_learn::method::{Context, MethodEntry, Value};
 
-use crate::input::{Input, UsageError, default_output, with_rows};
+use crate::input::{Input, UsageError, default_output, with_input};
 use crate::method_opts::MethodOpts;
 use crate::options::RunOptions;
 use crate::outputs::{Format, Outputs};
 use crate::progress::Bars;
 use crate::umap_opts::UmapOpts;
 
-/// Embedding methods with options of their own below; the others come from the core's method
-/// registry ([`MethodOpts`]).
+/// UMAP, with options of its own below, or a method of the core's method registry, with the
+/// flags its parameter declarations give ([`MethodOpts`]).
 #[derive(Clone, Copy)]
 enum Method {
-    Pca,
     Umap,
     Contract(MethodEntry),
 }
@@ -30,7 +29,6 @@ enum Method {
 impl Method {
     fn from_name(name: &str) -> Method {
         match name {
-            "pca" => Method::Pca,
             "umap" => Method::Umap,
             // clap checked the name against `method_values`.
             other => Method::Contract(unfold_learn::method::method(other).expect("a registered method")),
@@ -40,10 +38,7 @@ impl Method {
 
 /// The names `--method` takes, with their help.
 fn method_values() -> PossibleValuesParser {
-    let mut values = vec![
-        PossibleValue::new("pca").help("Principal component analysis (exact, covariance or randomized solver, as scikit-learn picks)"),
-        PossibleValue::new("umap").help("Uniform Manifold Approximation and Projection (umap-learn's algorithm and defaults)"),
-    ];
+    let mut values = vec![PossibleValue::new("umap").help("Uniform Manifold Approximation and Projection (umap-learn's algorithm and defaults)")];
     values.extend(unfold_learn::method::methods().into_iter().map(|m| PossibleValue::new(m.name).help(m.summary)));
     PossibleValuesParser::new(values)
 }
@@ -77,15 +72,9 @@ pub struct EmbedArgs {
     #[arg(long, value_name = "NAME", requires = "labels")]
     pub labels_column: Option<String>,
     /// Number of output dimensions (n_components) [default: 2; random-projection: auto, from the
-    /// Johnson–Lindenstrauss bound].
+    /// Johnson–Lindenstrauss bound; pca also takes a fraction of the variance to keep, or mle].
     #[arg(long)]
     pub dims: Option<String>,
-    /// PCA solver: auto, full, covariance_eigh or randomized.
-    #[arg(long)]
-    pub svd_solver: Option<String>,
-    /// PCA: divide each component by its standard deviation (scikit-learn's whiten).
-    #[arg(long)]
-    pub whiten: bool,
     /// Seed for every random choice; with a seed the output is identical at any thread count.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -104,16 +93,14 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let start = Instant::now();
     let method = Method::from_name(&args.method);
     let name = args.method.as_str();
-    let pca_flag = args.svd_solver.as_ref().map(|_| "--svd-solver").or(args.whiten.then_some("--whiten"));
     let foreign = match method {
-        Method::Pca => args.umap.first_given().map(str::to_string).or_else(|| args.methods.first_given()),
-        Method::Umap => pca_flag.map(str::to_string).or_else(|| args.methods.first_given()),
-        Method::Contract(_) => pca_flag.or_else(|| args.umap.first_given()).map(str::to_string),
+        Method::Umap => args.methods.first_given(),
+        Method::Contract(_) => args.umap.first_given().map(str::to_string),
     };
     if let Some(flag) = foreign {
         return Err(UsageError(format!("{flag} does not apply to --method {name}")).into());
     }
-    // The methods outside the registry take a whole number of dimensions.
+    // UMAP takes a whole number of dimensions.
     let dims = match (method, args.dims.as_deref()) {
         (Method::Contract(_), _) | (_, None) => 2,
         (_, Some(d)) => d.parse::<usize>().map_err(|_| UsageError(format!("--dims must be a whole number for --method {name}, got {d:?}")))?,
@@ -126,39 +113,16 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let plot_out = args.plot.as_ref().map(|p| outputs.add("--plot", p, Format::Png));
     outputs.check()?;
     let bars = Bars::new(args.run.quiet);
-    // PCA computes in the input's precision: float64 and 32/64-bit integer .npy files and text
-    // are read in f64 (f32 would round them, or overflow beyond 3.4e38).
+    // A method that computes in the input's precision (PCA) reads float64 and 32/64-bit integer
+    // .npy files and text in f64 (f32 would round them, or overflow beyond 3.4e38).
     let load = match method {
-        Method::Pca => Input::load_precise,
-        Method::Umap | Method::Contract(_) => Input::load,
+        Method::Contract(entry) if entry.precise => Input::load_precise,
+        _ => Input::load,
     };
     let input = load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
     let mut model_bytes = None;
     let mut radii: Option<Vec<f32>> = None;
     let (embedding, k, parameters) = match method {
-        Method::Pca => {
-            let params = PcaParams {
-                n_components: dims,
-                whiten: args.whiten,
-                solver: PcaSolver::parse(args.svd_solver.as_deref().unwrap_or("auto"))?,
-                seed: args.seed,
-                threads: args.run.threads,
-                ..PcaParams::default()
-            };
-            let pca = Pca::new(params)?;
-            let model = with_rows!(&input.matrix, |data| pca.fit_with_progress(&data, &bars)?);
-            if args.save_model.is_some() {
-                model_bytes = Some(model.to_bytes()?);
-            }
-            let params = json!({
-                "n_components": dims,
-                "whiten": args.whiten,
-                "svd_solver": model.solver().name(),
-                "explained_variance_ratio": model.explained_variance_ratio(),
-                "noise_variance": model.noise_variance(),
-            });
-            (model.into_embedding(), dims, params)
-        }
         Method::Umap => {
             let data = input.data()?;
             let params = args.umap.params(dims, args.seed, args.run.threads)?;
@@ -181,32 +145,41 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             (model.into_embedding(), dims, summary)
         }
         Method::Contract(entry) => {
-            let data = input.data()?;
             let values = args.methods.values(&entry, args.dims.as_deref())?;
             let ctx = Context { seed: args.seed, threads: args.run.threads, progress: &bars };
-            let (model, embedding) = ctx.install(|| {
-                let model = (entry.fit)(&values, &data, &ctx)?;
+            let (model, embedding) = with_input!(&input, |data| ctx.install(|| {
+                let model = (entry.fit)(&values, data, &ctx)?;
                 // As scikit-learn's fit_transform: the fit's own embedding, or the fitted rows transformed.
                 let embedding = match model.embedding() {
                     Some(e) => e.as_slice().to_vec(),
-                    None => model.transform(&data, &ctx)?.as_slice().to_vec(),
+                    None => model.transform(data, &ctx)?.as_slice().to_vec(),
                 };
                 Ok((model, embedding))
-            })?;
+            })?);
             for w in model.warnings() {
                 bars.note(&format!("warning: {w}"));
             }
             if args.save_model.is_some() {
                 model_bytes = Some(model.to_bytes()?);
             }
-            let parameters: serde_json::Map<String, serde_json::Value> = (entry.specs)()
+            // The values given, the defaults, and what the fit made of "auto" choices.
+            let resolved = model.resolved();
+            let mut parameters: serde_json::Map<String, serde_json::Value> = (entry.specs)()
                 .into_iter()
                 .map(|spec| {
-                    let v = values.iter().find(|(n, _)| *n == spec.name).map_or(&spec.default, |(_, v)| v);
-                    let v = if spec.name == "n_components" { Value::Int(model.n_components() as i64) } else { v.clone() };
-                    (spec.name.to_string(), value_json(&v))
+                    let given = values.iter().find(|(n, _)| *n == spec.name).map_or(&spec.default, |(_, v)| v);
+                    let v = resolved.iter().find(|(n, _)| *n == spec.name).map_or(given, |(_, v)| v);
+                    (spec.name.to_string(), value_json(v))
                 })
                 .collect();
+            // Per-component and scalar fitted attributes (explained_variance_ratio_, noise_variance_).
+            for a in model.attributes() {
+                match a.shape[..] {
+                    [] => parameters.insert(a.name.to_string(), json!(a.values[0])),
+                    [n] if n == model.n_components() => parameters.insert(a.name.to_string(), json!(a.values)),
+                    _ => None,
+                };
+            }
             (embedding, model.n_components(), serde_json::Value::Object(parameters))
         }
     };

@@ -115,20 +115,22 @@ pub fn load_labels(path: &Path, n: usize, column: Option<&str>) -> Result<Labels
     })
 }
 
-/// Runs `$body` with `$data` bound to the validated rows of an [`AnyMatrix`]: the core's `Data`
-/// (`f32`) or `DataF64`, for the methods that take either (PCA's fit and transform).
-macro_rules! with_rows {
-    ($matrix:expr, |$data:ident| $body:expr) => {
-        match $matrix {
+/// Runs `$body` with `$data` bound to the validated rows of an [`Input`] as the core's
+/// `method::Input`: `f32`, or `f64` when it was read with [`Input::load_precise`].
+macro_rules! with_input {
+    ($input:expr, |$data:ident| $body:expr) => {
+        match &$input.matrix {
             unfold_learn::io::AnyMatrix::F32(m) => {
-                let $data = m.data()?;
+                let rows = m.data()?;
+                let $data = unfold_learn::method::Input::F32(&rows);
                 $body
             }
             unfold_learn::io::AnyMatrix::F64(m) => {
-                let $data = m.data()?;
+                let rows = m.data()?;
+                let $data = unfold_learn::method::Input::F64(&rows);
                 $body
             }
         }
     };
 }
-pub(crate) use with_rows;
+pub(crate) use with_input;

@@ -75,8 +75,8 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
             return Err(UsageError(format!("--pca applies to euclidean, sqeuclidean, cosine and correlation, not {metric}")).into());
         }
         Some(dims) => {
-            let pca = PcaParams { n_components: dims, seed: args.seed, threads: args.run.threads, ..PcaParams::default() };
-            let reduced = Pca::new(pca)?.fit_with_progress(&data, &bars)?.into_embedding();
+            let ctx = unfold_learn::method::Context { seed: args.seed, threads: args.run.threads, progress: &bars };
+            let reduced = Pca::builder().n_components(dims).build()?.fit(&data, &ctx)?.into_embedding();
             Data::from_vec(reduced, data.n_rows(), dims)?
         }
     };

@@ -9,7 +9,7 @@ use serde_json::json;
 use unfold_learn::io::model;
 use unfold_learn::prelude::*;
 
-use crate::input::{Input, default_output, with_rows};
+use crate::input::{Input, default_output, with_input};
 use crate::options::RunOptions;
 use crate::outputs::{Format, Outputs};
 use crate::progress::Bars;
@@ -66,11 +66,12 @@ pub fn run(args: TransformArgs) -> Result<()> {
     let bytes = model::read(&args.model)?;
     let model = Model::from_bytes(&bytes).map_err(|e| e.in_file(&args.model))?;
     let bars = Bars::new(args.run.quiet);
-    // A PCA model projects in the input's precision, as `unfold embed` fits.
-    let load = match &model {
-        Model::Pca(_) => Input::load_precise,
-        Model::Umap(_) | Model::Contract(_) => Input::load,
+    // A method that computes in the input's precision (PCA) projects in it, as `unfold embed` fits.
+    let precise = match &model {
+        Model::Contract(m) => unfold_learn::method::method(m.method()).is_ok_and(|entry| entry.precise),
+        Model::Umap(_) => false,
     };
+    let load = if precise && !args.inverse { Input::load_precise } else { Input::load };
     let input = load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
     // The placing time starts once the rows are read and validated.
     let placing;
@@ -80,27 +81,19 @@ pub fn run(args: TransformArgs) -> Result<()> {
             placing = Instant::now();
             unfold_learn::threads::install(args.run.threads, || umap.inverse_transform_with(&data, &bars))??
         }
-        Model::Pca(pca) if args.inverse => with_rows!(&input.matrix, |data| {
-            placing = Instant::now();
-            let x = unfold_learn::threads::install(args.run.threads, || pca.inverse_transform(&data))??;
-            let (n, d) = (data.n_rows(), pca.n_features());
-            Data::from_vec(x.iter().map(|&v| v as f32).collect(), n, d)?
-        }),
-        Model::Contract(m) => {
-            let data = input.data()?;
+        Model::Contract(m) => with_input!(&input, |data| {
             placing = Instant::now();
             let ctx = unfold_learn::method::Context { seed: None, threads: args.run.threads, progress: &bars };
-            ctx.install(|| if args.inverse { m.inverse_transform(&data, &ctx) } else { m.transform(&data, &ctx) })?
-        }
+            ctx.install(|| match data {
+                _ if args.inverse => m.inverse_transform(&data.f32()?, &ctx),
+                data => m.transform(data, &ctx),
+            })?
+        }),
         Model::Umap(umap) => {
             let data = input.data()?;
             placing = Instant::now();
             unfold_learn::threads::install(args.run.threads, || umap.transform_with(&data, None, &bars))??
         }
-        Model::Pca(pca) => with_rows!(&input.matrix, |data| {
-            placing = Instant::now();
-            unfold_learn::threads::install(args.run.threads, || pca.transform(&data))??
-        }),
     };
     let transform_seconds = placing.elapsed().as_secs_f64();
     let (n, k) = (embedding.n_rows(), embedding.n_cols());
@@ -134,7 +127,6 @@ pub fn run(args: TransformArgs) -> Result<()> {
 /// A model file's contents: every kind `unfold embed --save-model` writes.
 enum Model {
     Umap(Box<UmapModel>),
-    Pca(PcaModel),
     /// A method on the core's method contract.
     Contract(Box<dyn unfold_learn::method::Fitted>),
 }
@@ -143,7 +135,6 @@ impl Model {
     /// Decodes a model of the kind its header names.
     fn from_bytes(bytes: &[u8]) -> unfold_learn::Result<Model> {
         match model::kind_of(bytes)?.as_str() {
-            "pca" => PcaModel::from_bytes(bytes).map(Model::Pca),
             "umap" => UmapModel::from_bytes(bytes).map(|m| Model::Umap(Box::new(m))),
             _ => unfold_learn::method::load(bytes).map(Model::Contract),
         }
@@ -152,7 +143,6 @@ impl Model {
     fn name(&self) -> &'static str {
         match self {
             Model::Umap(_) => "umap",
-            Model::Pca(_) => "pca",
             Model::Contract(m) => m.method(),
         }
     }

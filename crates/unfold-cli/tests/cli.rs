@@ -68,6 +68,28 @@ fn demo_embed_writes_npy_and_png() {
 }
 
 #[test]
+fn pca_dims_take_a_variance_fraction() {
+    // Three orthogonal ±1 columns (bits of the row number) scaled to variances 100 : 10 : 1, so
+    // the explained variance ratios are 100/111, 10/111 and 1/111 exactly.
+    let dir = tempfile::tempdir().unwrap();
+    let scale = [10.0f32, 10f32.sqrt(), 1.0];
+    let x: Vec<f32> = (0..8).flat_map(|i| (0..3).map(move |j| if (i >> j) & 1 == 1 { scale[j] } else { -scale[j] })).collect();
+    write_npy(&dir.path().join("x.npy"), &x, 8, 3);
+    for (dims, k) in [("0.85", 1), ("0.95", 2), ("0.995", 3)] {
+        let o = unfold(dir.path(), &["embed", "x.npy", "--dims", dims, "--svd-solver", "full", "--json", "-q"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(json["dims"], k, "--dims {dims}");
+        assert_eq!(json["parameters"]["n_components"], k);
+        let ratio: Vec<f64> = json["parameters"]["explained_variance_ratio_"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        for (r, want) in ratio.iter().zip([100.0 / 111.0, 10.0 / 111.0, 1.0 / 111.0]) {
+            assert!((r - want).abs() < 1e-6, "{ratio:?}");
+        }
+        assert_eq!(read_npy(&dir.path().join("x.pca.npy")).0, [8, k]);
+    }
+}
+
+#[test]
 fn embed_csv_in_csv_out() {
     let dir = tempfile::tempdir().unwrap();
     let mut csv = String::from("a,b,c\n");
@@ -667,7 +689,8 @@ fn random_projection_from_its_declared_flags() {
         (vec!["--method", "random-projection", "--whiten"], "--whiten does not apply to --method random-projection"),
         // scikit-learn: johnson_lindenstrauss_min_dim(60, eps=0.1) = 3509.
         (vec!["--method", "random-projection"], "lead to a target dimension of 3509, which is larger than the original space with n_features=40"),
-        (vec!["--method", "pca", "--dims", "auto"], "--dims must be a whole number for --method pca"),
+        (vec!["--method", "pca", "--dims", "auto"], "invalid value for `n_components`: auto (must be a whole number ≥ 1, a fraction strictly between 0 and 1"),
+        (vec!["--method", "umap", "--dims", "0.5"], "--dims must be a whole number for --method umap"),
     ] {
         let mut full = vec!["embed", "x.npy", "-o", "bad.npy"];
         full.extend(args);

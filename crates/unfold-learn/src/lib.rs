@@ -19,7 +19,7 @@
 //! use unfold_learn::prelude::*;
 //! let x: Vec<f32> = (0..60).map(|i| ((i * 37) % 11) as f32).collect();
 //! let data = Data::from_row_major(&x, 20, 3)?;
-//! let model = Pca::builder().n_components(2).build()?.fit(&data)?;
+//! let model = Pca::builder().n_components(2).build()?.fit(&data, &Context::default())?;
 //! assert_eq!(model.embedding().n_rows(), 20);
 //! # Ok::<(), unfold_learn::Error>(())
 //! ```
@@ -45,6 +45,7 @@ pub use embed::umap::{Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
 pub use error::{Error, Result};
 pub use knn::{KnnAlgorithm, KnnGraph, KnnParams};
 pub use measure::quality::{QualityParams, QualityReport};
+pub use method::Context;
 pub use metric::Metric;
 pub use progress::{NoProgress, Progress};
 
@@ -57,6 +58,7 @@ pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, knn_graph};
     pub use crate::measure::quality::{QualityParams, QualityReport};
+    pub use crate::method::Context;
     pub use crate::metric::Metric;
     pub use crate::progress::{NoProgress, Progress};
 }

@@ -10,11 +10,14 @@ pub fn check(threads: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-/// Runs `f` on a pool of `threads` workers (`None` = rayon's global pool, i.e. all cores).
+/// Runs `f` on a pool of `threads` workers (`None` = rayon's global pool, i.e. all cores, or
+/// the pool `f` is already running on). Already on a pool of `threads` workers, `f` runs there:
+/// a fit that installs its pool can be called from a front end that installed the same one.
 pub fn install<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) -> Result<T> {
     check(threads)?;
     match threads {
         None => Ok(f()),
+        Some(t) if rayon::current_thread_index().is_some() && rayon::current_num_threads() == t => Ok(f()),
         Some(t) => {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(t)

@@ -15,7 +15,7 @@ fn check_against_sklearn(prefix: &str, k: usize, solver: PcaSolver) {
     let (x, n, d) = load_fixture(&format!("{prefix}_X.npy"));
     let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
     let data = Data::from_row_major(&x32, n, d).unwrap();
-    let model = Pca::builder().n_components(k).solver(solver).seed(3).build().unwrap().fit(&data).unwrap();
+    let model = Pca::builder().n_components(k).solver(solver).build().unwrap().fit(&data, &Context::seeded(3)).unwrap();
     let what = format!("{prefix} {solver:?}");
     // f32 input: agreement to ~1e-4 relative is what the input precision allows.
     assert_close(model.components(), &load_fixture(&format!("{prefix}_full_components.npy")).0, 2e-4, &format!("{what} components"));
@@ -54,7 +54,7 @@ fn matches_sklearn_full_on_wide_data() {
 fn transform_of_new_rows_matches_sklearn() {
     let (x, n, d) = load_fixture("pca_X.npy");
     let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
-    let model = Pca::builder().n_components(4).build().unwrap().fit(&Data::from_row_major(&x32, n, d).unwrap()).unwrap();
+    let model = Pca::builder().n_components(4).build().unwrap().fit(&Data::from_row_major(&x32, n, d).unwrap(), &Context::default()).unwrap();
     let (z, m, _) = load_fixture("pca_transform_new_X.npy");
     let z32: Vec<f32> = z.iter().map(|&v| v as f32).collect();
     let y = model.transform(&Data::from_row_major(&z32, m, d).unwrap()).unwrap();
@@ -83,10 +83,10 @@ fn invalid_parameters_and_data() {
     assert!(e.contains("`n_components`") && e.contains("at least 1"), "{e}");
     let x = [1.0f32, 2.0, 3.0, 4.0, 5.0, 7.0];
     let data = Data::from_row_major(&x, 3, 2).unwrap();
-    let e = Pca::builder().n_components(3).build().unwrap().fit(&data).unwrap_err().to_string();
+    let e = Pca::builder().n_components(3).build().unwrap().fit(&data, &Context::default()).unwrap_err().to_string();
     assert!(e.contains("`n_components`") && e.contains("min(3, 2) = 2"), "{e}");
     let one = Data::from_row_major(&x[..2], 1, 2).unwrap();
-    let e = Pca::builder().n_components(1).build().unwrap().fit(&one).unwrap_err().to_string();
+    let e = Pca::builder().n_components(1).build().unwrap().fit(&one, &Context::default()).unwrap_err().to_string();
     // The wording scikit-learn's estimator checks look for ("n_samples = 1").
     assert!(e.contains("PCA needs at least 2 rows") && e.contains("n_samples = 1"), "{e}");
     assert!(PcaSolver::parse("arpack").unwrap_err().to_string().contains("svd_solver"));
@@ -100,14 +100,14 @@ fn randomized_oversampling_beyond_the_data_is_the_full_sketch() {
     let (x, n, d) = load_fixture("pca_X.npy");
     let data = DataF64::from_row_major(&x, n, d).unwrap();
     let fit = |n_oversamples: usize| {
-        let params = PcaParams { n_components: 3, solver: PcaSolver::Randomized, n_oversamples, seed: Some(4), ..PcaParams::default() };
-        Pca::new(params).unwrap().fit(&data).unwrap()
+        let params = PcaParams { n_components: PcaComponents::Count(3), svd_solver: PcaSolver::Randomized, n_oversamples, ..PcaParams::default() };
+        Pca::new(params).unwrap().fit(&data, &Context::seeded(4)).unwrap()
     };
     let full = fit(n.min(d) - 3);
     for huge in [usize::MAX, usize::MAX - 2, 1 << 62] {
         assert_eq!(fit(huge), full, "n_oversamples = {huge}");
     }
-    let exact = Pca::builder().n_components(3).solver(PcaSolver::Full).build().unwrap().fit(&data).unwrap();
+    let exact = Pca::builder().n_components(3).solver(PcaSolver::Full).build().unwrap().fit(&data, &Context::default()).unwrap();
     assert_close(full.explained_variance_ratio(), exact.explained_variance_ratio(), 1e-10, "ratio");
     assert_close(full.components(), exact.components(), 1e-8, "components");
 }
@@ -116,7 +116,7 @@ fn randomized_oversampling_beyond_the_data_is_the_full_sketch() {
 fn constant_data_gives_zero_variance_not_nan() {
     let x = vec![3.0f32; 40];
     let data = Data::from_row_major(&x, 10, 4).unwrap();
-    let model = Pca::builder().n_components(2).build().unwrap().fit(&data).unwrap();
+    let model = Pca::builder().n_components(2).build().unwrap().fit(&data, &Context::default()).unwrap();
     assert!(model.embedding().as_slice().iter().all(|v| *v == 0.0));
     assert!(model.explained_variance_ratio().iter().all(|v| v.is_finite()));
 }
@@ -127,13 +127,13 @@ fn seeded_randomized_is_identical_across_thread_counts() {
     let data = m.data().unwrap();
     let data = data.select_rows(&(0..2000).collect::<Vec<_>>());
     let fit = |t| {
-        Pca::builder().n_components(3).solver(PcaSolver::Randomized).seed(9).threads(t).build().unwrap().fit(&data).unwrap()
+        Pca::builder().n_components(3).solver(PcaSolver::Randomized).build().unwrap().fit(&data, &Context { seed: Some(9), threads: Some(t), ..Context::default() }).unwrap()
     };
     let (a, b) = (fit(1), fit(2));
     assert!(a.embedding().as_slice() == b.embedding().as_slice(), "embeddings differ between 1 and 2 threads");
     assert!(a.components() == b.components(), "components differ between 1 and 2 threads");
     // And it is PCA: the first component agrees with the exact solver.
-    let exact = Pca::builder().n_components(3).solver(PcaSolver::Full).build().unwrap().fit(&data).unwrap();
+    let exact = Pca::builder().n_components(3).solver(PcaSolver::Full).build().unwrap().fit(&data, &Context::default()).unwrap();
     let dot: f64 = a.components()[..784].iter().zip(&exact.components()[..784]).map(|(x, y)| x * y).sum();
     assert!(dot > 0.9999, "first components differ: cos = {dot}");
 }
@@ -170,10 +170,10 @@ fn huge_and_tiny_values_match_sklearn_in_f32_and_f64() {
         for factor in [1.0, 1e-1, 1e-2, 1e-45] {
             let scaled: Vec<f64> = x.iter().map(|v| v * factor).collect();
             let x32 = f32s(&scaled);
-            let pca = Pca::builder().n_components(2).solver(solver).seed(1).build().unwrap();
-            let model = pca.fit(&Data::from_row_major(&x32, n, d).unwrap()).unwrap();
+            let pca = Pca::builder().n_components(2).solver(solver).build().unwrap();
+            let model = pca.fit(&Data::from_row_major(&x32, n, d).unwrap(), &Context::seeded(1)).unwrap();
             check_scale_case(&model, "pca_big", factor, 2e-4);
-            let model = pca.fit(&DataF64::from_row_major(&scaled, n, d).unwrap()).unwrap();
+            let model = pca.fit(&DataF64::from_row_major(&scaled, n, d).unwrap(), &Context::seeded(1)).unwrap();
             check_scale_case(&model, "pca_big", factor, 1e-6);
         }
     }
@@ -186,7 +186,7 @@ fn a_large_offset_is_centred_in_f64() {
     let (x, n, d) = load_fixture("pca_offset_X.npy");
     let data = DataF64::from_row_major(&x, n, d).unwrap();
     for solver in [PcaSolver::Auto, PcaSolver::CovarianceEigh, PcaSolver::Full, PcaSolver::Randomized] {
-        let model = Pca::builder().n_components(2).solver(solver).seed(1).build().unwrap().fit(&data).unwrap();
+        let model = Pca::builder().n_components(2).solver(solver).build().unwrap().fit(&data, &Context::seeded(1)).unwrap();
         check_scale_case(&model, "pca_offset", 1.0, 1e-5);
         let mean = model.mean();
         assert!(mean.iter().all(|m| (m - 1e6).abs() < 1e-3), "mean {mean:?}");
@@ -200,11 +200,11 @@ fn a_large_offset_is_centred_in_f64() {
 fn output_that_does_not_fit_is_an_error_naming_the_cause() {
     // f32 values near f32::MAX: the projections exceed float32.
     let x: Vec<f32> = (0..40).map(|i| if (i / 4 + i % 4) % 2 == 0 { 3e38 } else { -3e38 }).collect();
-    let e = Pca::builder().n_components(1).build().unwrap().fit(&Data::from_row_major(&x, 10, 4).unwrap()).unwrap_err().to_string();
+    let e = Pca::builder().n_components(1).build().unwrap().fit(&Data::from_row_major(&x, 10, 4).unwrap(), &Context::default()).unwrap_err().to_string();
     assert!(e.contains("the PCA embedding does not fit in float32") && e.contains("scale the data down"), "{e}");
     // f64 values of 1e200: the variances exceed float64.
     let x: Vec<f64> = (0..40).map(|i| ((i * 7919) % 13) as f64 * 1e200).collect();
-    let e = Pca::builder().n_components(1).build().unwrap().fit(&DataF64::from_row_major(&x, 10, 4).unwrap()).unwrap_err().to_string();
+    let e = Pca::builder().n_components(1).build().unwrap().fit(&DataF64::from_row_major(&x, 10, 4).unwrap(), &Context::default()).unwrap_err().to_string();
     assert!(e.contains("PCA's variances overflow float64") && e.contains("scale the data down"), "{e}");
     let bad = [1.0, f64::NAN, 2.0, 3.0];
     let e = DataF64::from_row_major(&bad, 2, 2).unwrap_err().to_string();
@@ -218,7 +218,8 @@ fn prob_data() -> (Vec<f64>, usize, usize) {
 }
 
 fn fit64(x: &[f64], n: usize, d: usize, pca: Pca) -> PcaModel {
-    pca.fit(&DataF64::from_row_major(x, n, d).unwrap()).unwrap()
+    // The seed matters to the randomized solver only.
+    pca.fit(&DataF64::from_row_major(x, n, d).unwrap(), &Context::seeded(0)).unwrap()
 }
 
 #[test]
@@ -236,7 +237,7 @@ fn likelihood_covariance_and_precision_match_sklearn() {
     // The covariance solver and f32 data agree to their precision.
     let eigh = fit64(&x, n, d, Pca::builder().n_components(3).solver(PcaSolver::CovarianceEigh).build().unwrap());
     assert_close(&eigh.score_samples(&head).unwrap(), &want, 1e-8, "score_samples (covariance_eigh)");
-    let randomized = fit64(&x, n, d, Pca::builder().n_components(3).solver(PcaSolver::Randomized).seed(0).build().unwrap());
+    let randomized = fit64(&x, n, d, Pca::builder().n_components(3).solver(PcaSolver::Randomized).build().unwrap());
     assert_close(&[randomized.noise_variance()], &load_fixture("pca_prob_r_noise.npy").0, 1e-8, "randomized noise_variance");
 }
 
@@ -302,10 +303,10 @@ fn invalid_component_rules_and_singular_models_are_refused() {
     assert!(e.contains("`n_components`: mle"), "{e}");
     let (x, _, d) = prob_data();
     let wide = DataF64::from_row_major(&x[..5 * d], 5, d).unwrap();
-    let e = Pca::builder().mle().build().unwrap().fit(&wide).unwrap_err().to_string();
+    let e = Pca::builder().mle().build().unwrap().fit(&wide, &Context::default()).unwrap_err().to_string();
     assert!(e.contains("only supported if n_samples >= n_features, but the data has 5 samples and 8 features"), "{e}");
     // k = n < d: no noise variance, a singular covariance.
-    let model = Pca::builder().n_components(5).build().unwrap().fit(&wide).unwrap();
+    let model = Pca::builder().n_components(5).build().unwrap().fit(&wide, &Context::default()).unwrap();
     assert_eq!(model.noise_variance(), 0.0);
     let e = model.precision().unwrap_err().to_string();
     assert!(e.contains("covariance is singular") && e.contains("n_components = 5, n_features = 8"), "{e}");
@@ -362,7 +363,7 @@ fn randomized_with_a_sketch_narrower_than_the_features_recovers_a_known_spectrum
         })
         .collect();
     let data = Data::from_row_major(&x, n, d).unwrap();
-    let fit = |solver| Pca::builder().n_components(k).solver(solver).seed(4).build().unwrap().fit(&data).unwrap();
+    let fit = |solver| Pca::builder().n_components(k).solver(solver).build().unwrap().fit(&data, &Context::seeded(4)).unwrap();
     let (randomized, exact) = (fit(PcaSolver::Randomized), fit(PcaSolver::Full));
     assert_eq!(randomized.solver(), PcaSolver::Randomized);
     for c in 0..k {

@@ -210,7 +210,7 @@ fn subsample_is_seeded_uniform_and_sorted() {
 fn evaluate_subsamples_deterministically_on_the_demo() {
     let (m, labels) = crate::common::demo();
     let data = m.data().unwrap();
-    let model = Pca::builder().n_components(2).build().unwrap().fit(&data).unwrap();
+    let model = Pca::builder().n_components(2).build().unwrap().fit(&data, &Context::default()).unwrap();
     let y = model.embedding();
     let params = QualityParams { sample_above: 2000, sample: 1000, seed: 11, ..Default::default() };
     let run = |threads| evaluate(&data, &y, Some(&labels), &QualityParams { threads: Some(threads), ..params.clone() }, &NoProgress).unwrap();

@@ -40,6 +40,46 @@ pub fn row_major<'a, T: numpy::Element + Copy>(x: &'a PyReadonlyArray2<'_, T>) -
     }
 }
 
+/// A 2-d float32 or float64 array from Python, for the methods that compute in the input's
+/// precision (the Python class passes float64 only for data float32 cannot hold exactly).
+pub enum Array<'py> {
+    F32(PyReadonlyArray2<'py, f32>),
+    F64(PyReadonlyArray2<'py, f64>),
+}
+
+impl<'py> Array<'py> {
+    pub fn extract(x: &Bound<'py, PyAny>) -> PyResult<Array<'py>> {
+        if let Ok(a) = x.extract::<PyReadonlyArray2<'py, f64>>() {
+            return Ok(Array::F64(a));
+        }
+        x.extract::<PyReadonlyArray2<'py, f32>>()
+            .map(Array::F32)
+            .map_err(|_| pyo3::exceptions::PyTypeError::new_err("expected a 2-d float32 or float64 numpy array"))
+    }
+}
+
+/// Runs `$body` with `$data` bound to the validated rows of an [`Array`] as the core's
+/// `method::Input` (`f32` or `f64`).
+macro_rules! with_input {
+    ($array:expr, |$data:ident| $body:expr) => {
+        match $array {
+            $crate::convert::Array::F32(a) => {
+                let (values, n, d) = $crate::convert::row_major(&a);
+                let rows = unfold_learn::Data::from_row_major(&values, n, d).map_err($crate::convert::to_py_err)?;
+                let $data = unfold_learn::method::Input::F32(&rows);
+                $body
+            }
+            $crate::convert::Array::F64(a) => {
+                let (values, n, d) = $crate::convert::row_major(&a);
+                let rows = unfold_learn::DataF64::from_row_major(&values, n, d).map_err($crate::convert::to_py_err)?;
+                let $data = unfold_learn::method::Input::F64(&rows);
+                $body
+            }
+        }
+    };
+}
+pub(crate) use with_input;
+
 /// Validates row-major values as [`Data`] (finite, non-empty; errors name the row and column).
 pub fn data(values: &[f32], n: usize, d: usize) -> PyResult<Data<'_>> {
     Data::from_row_major(values, n, d).map_err(to_py_err)

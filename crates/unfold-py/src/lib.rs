@@ -7,7 +7,9 @@
 //! * [`run`]: runs core work without the GIL, draws `verbose` progress on `sys.stderr` and turns
 //!   Ctrl-C (KeyboardInterrupt) into cancellation.
 //! * [`model_bytes`]: fitted models as bytes (pickling), in the core's model file format.
-//! * [`pca`]: `fit_pca` and the `PcaModel` class; every estimator follows the same shape.
+//! * [`method`]: the methods on the core's method contract (PCA, random projection): their
+//!   parameter tables, one generic fit and `FittedModel`.
+//! * [`pca`]: PCA's extras on a `FittedModel` (float64 `inverse_transform`, likelihood).
 //! * [`umap`]: `fit_umap` and the `UmapModel` class.
 //! * [`neighbors`], [`metrics`], [`datasets`]: plain functions.
 

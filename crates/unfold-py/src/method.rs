@@ -4,13 +4,13 @@
 //! name, and `FittedModel` is any fitted model. A method added to the core's registry needs no
 //! code here.
 
-use numpy::{PyArray2, PyReadonlyArray2};
+use numpy::{PyArray1, PyArray2, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString};
 use unfold_learn::method::{self, Context, Fitted, Value};
 
-use crate::convert::{self, Threads, to_py_err};
+use crate::convert::{self, Array, Threads, to_py_err, with_input};
 use crate::model_bytes;
 use crate::run::run;
 
@@ -18,6 +18,13 @@ use crate::run::run;
 #[pyclass(module = "unfold._core", name = "FittedModel", frozen)]
 pub struct FittedModel {
     inner: Box<dyn Fitted>,
+}
+
+impl FittedModel {
+    /// The core model, for a method's own extras ([`crate::pca`]).
+    pub fn inner(&self) -> &dyn Fitted {
+        self.inner.as_ref()
+    }
 }
 
 /// A Python value as a parameter value; `name` names the parameter in errors.
@@ -30,7 +37,10 @@ fn value(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
         return Ok(Value::Bool(v.extract()?));
     }
     if v.is_instance_of::<PyInt>() {
-        return v.extract::<i64>().map(Value::Int).map_err(|_| PyValueError::new_err(format!("invalid value for `{name}`: {v} (too large)")));
+        return v.extract::<i64>().map(Value::Int).map_err(|_| {
+            let bound = if v.extract::<u64>().is_ok() { "2**63 - 1 = 9223372036854775807" } else { "2**64 - 1 = 18446744073709551615" };
+            PyValueError::new_err(format!("invalid value for `{name}`: {v} (must be at most {bound})"))
+        });
     }
     if v.is_instance_of::<PyFloat>() {
         return Ok(Value::Float(v.extract()?));
@@ -78,11 +88,11 @@ fn method_specs<'py>(py: Python<'py>, name: &str) -> PyResult<Vec<Bound<'py, PyD
         .collect()
 }
 
-/// Fits method `name` to `x` (float32, `n × d`) with `params` by name (the others take their
-/// defaults).
+/// Fits method `name` to `x` (`n × d`: float32, or float64 for a method that computes in the
+/// input's precision) with `params` by name (the others take their defaults).
 #[pyfunction]
 #[pyo3(signature = (name, x, params, *, seed, threads, verbose))]
-fn fit_method(py: Python<'_>, name: &str, x: PyReadonlyArray2<'_, f32>, params: &Bound<'_, PyDict>, seed: Option<u64>, threads: Threads, verbose: bool) -> PyResult<FittedModel> {
+fn fit_method(py: Python<'_>, name: &str, x: &Bound<'_, PyAny>, params: &Bound<'_, PyDict>, seed: Option<u64>, threads: Threads, verbose: bool) -> PyResult<FittedModel> {
     let entry = method::method(name).map_err(to_py_err)?;
     let mut values = Vec::new();
     for (k, v) in params.iter() {
@@ -93,12 +103,10 @@ fn fit_method(py: Python<'_>, name: &str, x: PyReadonlyArray2<'_, f32>, params: 
         };
         values.push((spec.name, value(spec.name, &v)?));
     }
-    let (rows, n, d) = convert::row_major(&x);
-    let data = convert::data(&rows, n, d)?;
-    let inner = run(py, &format!("{name} fit"), verbose, |progress| {
+    let inner = with_input!(Array::extract(x)?, |data| run(py, &format!("{name} fit"), verbose, |progress| {
         let ctx = Context { seed, threads, progress };
-        ctx.install(|| (entry.fit)(&values, &data, &ctx))
-    })?;
+        ctx.install(|| (entry.fit)(&values, data, &ctx))
+    })?);
     Ok(FittedModel { inner })
 }
 
@@ -129,6 +137,14 @@ impl FittedModel {
         d.set_item("save", c.save)?;
         Ok(d)
     }
+    /// The parameters as the fit resolved them ("auto" choices made), by name.
+    fn resolved<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (name, v) in self.inner.resolved() {
+            d.set_item(name, py_value(py, &v)?)?;
+        }
+        Ok(d)
+    }
     /// The fit's warnings.
     fn warnings(&self) -> Vec<String> {
         self.inner.warnings().to_vec()
@@ -141,24 +157,23 @@ impl FittedModel {
     /// The fitted attributes by scikit-learn name: float64 arrays, or floats for scalars.
     fn attributes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        for (name, values, rows, cols) in self.inner.attributes() {
-            if cols == 0 {
-                d.set_item(name, values.first().copied().unwrap_or(f64::NAN))?;
-            } else {
-                d.set_item(name, convert::matrix(py, values, rows, cols)?)?;
+        for a in self.inner.attributes() {
+            match a.shape[..] {
+                [] => d.set_item(a.name, a.values[0])?,
+                [_] => d.set_item(a.name, PyArray1::from_vec(py, a.values))?,
+                [rows, cols] => d.set_item(a.name, convert::matrix(py, a.values, rows, cols)?)?,
+                _ => return Err(PyValueError::new_err(format!("attribute {} has {} dimensions", a.name, a.shape.len()))),
             }
         }
         Ok(d)
     }
-    /// Places new rows `x` (float32, `m × d`).
+    /// Places new rows `x` (`m × d`, float32, or float64 as [`fit_method`] takes it).
     #[pyo3(signature = (x, *, threads = None, verbose = false))]
-    fn transform<'py>(&self, py: Python<'py>, x: PyReadonlyArray2<'_, f32>, threads: Threads, verbose: bool) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        let (rows, n, d) = convert::row_major(&x);
-        let data = convert::data(&rows, n, d)?;
-        let y = run(py, &format!("{} transform", self.inner.method()), verbose, |progress| {
+    fn transform<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>, threads: Threads, verbose: bool) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let y = with_input!(Array::extract(x)?, |data| run(py, &format!("{} transform", self.inner.method()), verbose, |progress| {
             let ctx = Context { seed: None, threads, progress };
-            ctx.install(|| self.inner.transform(&data, &ctx))
-        })?;
+            ctx.install(|| self.inner.transform(data, &ctx))
+        })?);
         convert::matrix(py, y.as_slice().to_vec(), y.n_rows(), y.n_cols())
     }
     /// Maps embedded points `y` (float32, `m × n_components`) back into data space.

@@ -6,16 +6,6 @@
 
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use serde::Serialize;
-use unfold_learn::io::model;
-
-use crate::convert::to_py_err;
-
-/// Encodes `value` as a model of kind `kind` (e.g. `"pca"`).
-pub fn to_bytes<T: Serialize>(kind: model::Kind, value: &T) -> PyResult<Vec<u8>> {
-    model::to_bytes(kind, value).map_err(to_py_err)
-}
-
 /// What `__reduce__` returns for a model class with a `from_bytes` static method: unpickling
 /// calls `from_bytes(bytes)`, which is the core model's own `from_bytes` (it checks the contents,
 /// not only the header).

@@ -28,7 +28,7 @@
 //! use unfold_learn::prelude::*;
 //! let x: Vec<f32> = (0..200).map(|i| ((i * 7919) % 101) as f32 / 10.0).collect();
 //! let data = Data::from_row_major(&x, 50, 4)?;
-//! let pca = Pca::builder().n_components(2).build()?.fit(&data)?;
+//! let pca = Pca::builder().n_components(2).build()?.fit(&data, &Context::default())?;
 //! assert_eq!(pca.components().len(), 2 * 4);
 //! assert!(pca.explained_variance()[0] >= pca.explained_variance()[1]);
 //! # Ok::<(), unfold_learn::Error>(())
@@ -44,7 +44,9 @@ use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
 use crate::io::model::Kind;
 use crate::linalg::{self, Rows};
-use crate::progress::{NoProgress, Progress};
+use crate::method::params::ParamType;
+use crate::method::{Attribute, Auto, Capabilities, Context, Fitted, Input, MethodEntry, ParamKind, Value, params_from};
+use crate::progress::Progress;
 use crate::rng::{SeedSource, normal_f64};
 
 pub use crate::linalg::DataF64;
@@ -103,13 +105,13 @@ impl PcaSolver {
     }
 }
 
-/// How the number of components is chosen: scikit-learn's `n_components` as an int, a float in
-/// `(0, 1)` or `"mle"`.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+/// scikit-learn's `n_components`: a count, a variance fraction, `"mle"`, or `None` (all).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum PcaComponents {
-    /// [`PcaParams::n_components`] components.
-    #[default]
-    Count,
+    /// `min(n_samples, n_features)` components (scikit-learn's `None`).
+    All,
+    /// This many components, 1 ≤ k ≤ min(n_samples, n_features).
+    Count(usize),
     /// The fewest components whose explained variance ratios sum to more than this fraction
     /// (strictly between 0 and 1).
     VarianceFraction(f64),
@@ -118,43 +120,65 @@ pub enum PcaComponents {
     Mle,
 }
 
-/// PCA parameters. `Default` matches scikit-learn's `PCA(n_components=2)`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PcaParams {
-    /// Number of components `k` (1 ≤ k ≤ min(n, d)), used when `components` is `Count`.
-    pub n_components: usize,
-    /// How `k` is chosen; see [`PcaComponents`].
-    pub components: PcaComponents,
-    /// Divide the projections by `√explained_variance` (unit variance per component), as
-    /// scikit-learn's `whiten`.
-    pub whiten: bool,
-    /// Solver; see [`PcaSolver`].
-    pub solver: PcaSolver,
-    /// Extra columns for the randomized solver (scikit-learn's `n_oversamples`, default 10); the
-    /// sketch has `min(n_components + n_oversamples, n, d)` columns.
-    pub n_oversamples: usize,
-    /// Power iterations for the randomized solver; `None` = 7, or 4 when `k ≥ 0.1 min(n, d)`.
-    pub n_power_iter: Option<usize>,
-    /// Seed for the randomized solver.
-    pub seed: Option<u64>,
-    /// Worker threads; `None` = all cores.
-    pub threads: Option<usize>,
-}
-
-impl Default for PcaParams {
-    fn default() -> Self {
-        PcaParams {
-            n_components: 2,
-            components: PcaComponents::Count,
-            whiten: false,
-            solver: PcaSolver::Auto,
-            n_oversamples: 10,
-            n_power_iter: None,
-            seed: None,
-            threads: None,
+impl ParamType for PcaComponents {
+    const KIND: ParamKind = ParamKind::Other("int | float | Literal[\"mle\"] | None");
+    fn from_value(name: &'static str, value: &Value) -> Result<Self> {
+        let what = "must be a whole number ≥ 1, a fraction strictly between 0 and 1, \"mle\" or none";
+        match value {
+            Value::None => Ok(PcaComponents::All),
+            Value::Text(t) if t == "mle" => Ok(PcaComponents::Mle),
+            Value::Int(k) if *k >= 1 => Ok(PcaComponents::Count(*k as usize)),
+            Value::Float(f) if *f > 0.0 && *f < 1.0 => Ok(PcaComponents::VarianceFraction(*f)),
+            _ => Err(Error::param(name, value, what)),
         }
     }
+    fn to_value(&self) -> Value {
+        match self {
+            PcaComponents::All => Value::None,
+            PcaComponents::Count(k) => Value::Int(*k as i64),
+            PcaComponents::VarianceFraction(f) => Value::Float(*f),
+            PcaComponents::Mle => Value::Text("mle".into()),
+        }
+    }
+    fn number(&self) -> Option<f64> {
+        None
+    }
 }
+
+crate::choice_param!(PcaSolver { Auto = "auto", Full = "full", CovarianceEigh = "covariance_eigh", Randomized = "randomized" });
+
+crate::method_params! {
+    /// PCA parameters. `Default` is scikit-learn's `PCA(n_components=2)`: two components, as
+    /// `unfold embed` gives by default (Python's `unfold.PCA` keeps scikit-learn's `None`).
+    pub struct PcaParams {
+        /// Number of components: a count, a fraction of the variance to keep, "mle", or none for all.
+        n_components: PcaComponents = PcaComponents::Count(2), flag = "dims";
+        /// Divide each component by its standard deviation, for unit variance (scikit-learn's whiten).
+        whiten: bool = false;
+        /// Solver: auto (as scikit-learn picks), full SVD, covariance eigendecomposition or randomized.
+        svd_solver: PcaSolver = PcaSolver::Auto;
+        /// Extra random vectors of the randomized solver.
+        n_oversamples: usize = 10;
+        /// Power iterations of the randomized solver; auto = 7, or 4 when n_components ≥ 0.1 min(n, d).
+        iterated_power: Auto<usize> = Auto::Auto;
+    }
+}
+
+/// The method's registration ([`crate::method::methods`]).
+pub const ENTRY: MethodEntry = MethodEntry {
+    name: "pca",
+    summary: "Principal component analysis (exact, covariance or randomized solver, as scikit-learn picks)",
+    specs: <PcaParams as crate::method::Params>::specs,
+    precise: true,
+    fit: |values, data, ctx| {
+        let pca = Pca::new(params_from(values)?)?;
+        Ok(Box::new(match data {
+            Input::F32(d) => pca.fit(d, ctx)?,
+            Input::F64(d) => pca.fit(d, ctx)?,
+        }))
+    },
+    load: |bytes| Ok(Box::new(PcaModel::from_bytes(bytes)?)),
+};
 
 /// Validated PCA, ready to fit.
 #[derive(Debug, Clone)]
@@ -171,18 +195,17 @@ pub struct PcaBuilder {
 impl PcaBuilder {
     /// Number of components.
     pub fn n_components(mut self, k: usize) -> Self {
-        self.params.n_components = k;
-        self.params.components = PcaComponents::Count;
+        self.params.n_components = PcaComponents::Count(k);
         self
     }
     /// Keep the fewest components explaining more than `fraction` of the variance.
     pub fn variance_fraction(mut self, fraction: f64) -> Self {
-        self.params.components = PcaComponents::VarianceFraction(fraction);
+        self.params.n_components = PcaComponents::VarianceFraction(fraction);
         self
     }
     /// Choose the number of components by Minka's MLE.
     pub fn mle(mut self) -> Self {
-        self.params.components = PcaComponents::Mle;
+        self.params.n_components = PcaComponents::Mle;
         self
     }
     /// Whitening.
@@ -192,17 +215,7 @@ impl PcaBuilder {
     }
     /// Solver.
     pub fn solver(mut self, s: PcaSolver) -> Self {
-        self.params.solver = s;
-        self
-    }
-    /// Seed (randomized solver).
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.params.seed = Some(seed);
-        self
-    }
-    /// Worker threads.
-    pub fn threads(mut self, t: usize) -> Self {
-        self.params.threads = Some(t);
+        self.params.svd_solver = s;
         self
     }
     /// Validates the parameters.
@@ -229,28 +242,24 @@ impl Pca {
     /// Validates `params`.
     ///
     /// # Errors
-    /// [`Error::InvalidParameter`] for `n_components == 0`, a variance fraction outside `(0, 1)`,
-    /// a variance fraction or MLE with the randomized solver, or `threads == Some(0)`.
+    /// [`Error::InvalidParameter`] for `n_components` of 0, a variance fraction outside `(0, 1)`,
+    /// or a variance fraction or MLE with the randomized solver.
     pub fn new(params: PcaParams) -> Result<Pca> {
-        match params.components {
-            PcaComponents::Count if params.n_components == 0 => return Err(Error::param("n_components", 0, "must be at least 1")),
+        match params.n_components {
+            PcaComponents::Count(0) => return Err(Error::param("n_components", 0, "must be at least 1")),
             PcaComponents::VarianceFraction(f) if !(f > 0.0 && f < 1.0) => {
                 return Err(Error::param("n_components", f, "a fraction of the variance must be strictly between 0 and 1"));
             }
-            PcaComponents::VarianceFraction(_) | PcaComponents::Mle if params.solver == PcaSolver::Randomized => {
-                let value = match params.components {
-                    PcaComponents::VarianceFraction(f) => f.to_string(),
-                    _ => "mle".to_string(),
-                };
+            PcaComponents::VarianceFraction(_) | PcaComponents::Mle if params.svd_solver == PcaSolver::Randomized => {
                 return Err(Error::param(
                     "n_components",
-                    value,
+                    params.n_components.to_value(),
                     "a variance fraction or 'mle' needs the whole spectrum: use svd_solver auto, full or covariance_eigh, not randomized",
                 ));
             }
             _ => {}
         }
-        crate::threads::check(params.threads)?;
+        crate::method::Params::check_ranges(&params)?;
         Ok(Pca { params })
     }
 
@@ -259,33 +268,29 @@ impl Pca {
         &self.params
     }
 
-    /// Fits the model and embeds `data` ([`Data`] or [`DataF64`]).
-    pub fn fit<R: Rows + ?Sized>(&self, data: &R) -> Result<PcaModel> {
-        self.fit_with_progress(data, &NoProgress)
-    }
-
-    /// Like [`Pca::fit`], reporting to `progress`.
+    /// Fits the model and embeds `data` ([`Data`] or [`DataF64`]), on `ctx`'s threads, with
+    /// `ctx.seed` for the randomized solver.
     ///
     /// # Errors
     /// [`Error::InvalidData`] with fewer than 2 rows, or when a result does not fit its type
     /// (variances beyond `f64`, an embedding beyond `f32`: the message says which and why);
     /// [`Error::InvalidParameter`] when `n_components > min(n, d)` or MLE is asked for with
     /// `n < d`; [`Error::Numerical`] if a decomposition fails; [`Error::Cancelled`].
-    pub fn fit_with_progress<R: Rows + ?Sized>(&self, data: &R, progress: &dyn Progress) -> Result<PcaModel> {
-        crate::threads::install(self.params.threads, || self.fit_inner(data, progress))?
+    pub fn fit<R: Rows + ?Sized>(&self, data: &R, ctx: &Context) -> Result<PcaModel> {
+        ctx.install(|| self.fit_inner(data, ctx.seed, ctx.progress))
     }
 
     /// The solver used for an `n × d` fit.
     fn solver_for(&self, n: usize, d: usize) -> PcaSolver {
-        match self.params.components {
-            PcaComponents::Count => self.params.solver.resolve(n, d, self.params.n_components),
+        match self.params.n_components {
+            PcaComponents::Count(k) => self.params.svd_solver.resolve(n, d, k),
             // scikit-learn: a fraction or "mle" is chosen from all min(n, d) components, so
             // the automatic choice is never the randomized solver.
-            _ => self.params.solver.resolve(n, d, n.min(d)),
+            _ => self.params.svd_solver.resolve(n, d, n.min(d)),
         }
     }
 
-    fn fit_inner<R: Rows + ?Sized>(&self, data: &R, progress: &dyn Progress) -> Result<PcaModel> {
+    fn fit_inner<R: Rows + ?Sized>(&self, data: &R, seed: Option<u64>, progress: &dyn Progress) -> Result<PcaModel> {
         let (n, d) = (data.n_rows(), data.n_cols());
         if n < 2 {
             // scikit-learn fits one sample and reports its variances as 0 / 0 = NaN (with a
@@ -294,11 +299,11 @@ impl Pca {
                 "PCA needs at least 2 rows (its variances divide by n_samples − 1), but the data has n_samples = {n}"
             )));
         }
-        match self.params.components {
-            PcaComponents::Count if self.params.n_components > n.min(d) => {
+        match self.params.n_components {
+            PcaComponents::Count(k) if k > n.min(d) => {
                 return Err(Error::param(
                     "n_components",
-                    self.params.n_components,
+                    k,
                     format!("must be between 1 and min(n_samples, n_features) = min({n}, {d}) = {}", n.min(d)),
                 ));
             }
@@ -323,7 +328,11 @@ impl Pca {
         let scale = linalg::pow2_scale(spread);
         progress.inc(1);
         progress.check()?;
-        let k_fixed = self.params.n_components;
+        // The randomized solver computes k components (a fraction or "mle" is refused with it).
+        let k_fixed = match self.params.n_components {
+            PcaComponents::Count(k) => k,
+            _ => n.min(d),
+        };
         let spectrum = match solver {
             PcaSolver::CovarianceEigh | PcaSolver::Auto => {
                 let gram = linalg::centred_gram(data, &mean, scale);
@@ -340,7 +349,7 @@ impl Pca {
                 let total_ss = singular.iter().map(|s| s * s).sum();
                 Spectrum { singular, vt, total_ss }
             }
-            PcaSolver::Randomized => self.randomized(data, &mean, scale, k_fixed, progress)?,
+            PcaSolver::Randomized => self.randomized(data, &mean, scale, k_fixed, seed, progress)?,
         };
         progress.inc(1);
         progress.check()?;
@@ -351,12 +360,16 @@ impl Pca {
         Ok(model)
     }
 
-    fn randomized<R: Rows + ?Sized>(&self, data: &R, mean: &[f64], scale: f64, k: usize, progress: &dyn Progress) -> Result<Spectrum> {
+    fn randomized<R: Rows + ?Sized>(&self, data: &R, mean: &[f64], scale: f64, k: usize, seed: Option<u64>, progress: &dyn Progress) -> Result<Spectrum> {
         let (n, d) = (data.n_rows(), data.n_cols());
         // Saturating: any n_oversamples beyond min(n, d) − k gives the same, full-width sketch.
         let l = k.saturating_add(self.params.n_oversamples).min(n.min(d));
-        let iters = self.params.n_power_iter.unwrap_or(if (k as f64) < 0.1 * n.min(d) as f64 { 7 } else { 4 });
-        let seeds = SeedSource::new(self.params.seed);
+        let iters = match self.params.iterated_power {
+            Auto::Value(i) => i,
+            Auto::Auto if (k as f64) < 0.1 * n.min(d) as f64 => 7,
+            Auto::Auto => 4,
+        };
+        let seeds = SeedSource::new(seed);
         let omega = Mat::from_fn(d, l, |r, c| {
             let u = (r * l + c) as u64;
             normal_f64(seeds.value(0, 2 * u), seeds.value(0, 2 * u + 1))
@@ -421,8 +434,9 @@ impl PcaModel {
         }
         // Ratios from the scaled values: the scale cancels, nothing overflows.
         let all_ratio: Vec<f64> = sp.singular.iter().map(|s| if sp.total_ss > 0.0 { s * s / sp.total_ss } else { 0.0 }).collect();
-        let k = match pca.params.components {
-            PcaComponents::Count => pca.params.n_components,
+        let k = match pca.params.n_components {
+            PcaComponents::All => n.min(d),
+            PcaComponents::Count(k) => k,
             PcaComponents::VarianceFraction(f) => {
                 // scikit-learn: searchsorted(cumsum(ratio), f, side="right") + 1.
                 let mut cumulative = 0.0;
@@ -633,5 +647,66 @@ impl PcaModel {
             }
         }
         Ok(out)
+    }
+}
+
+impl Fitted for PcaModel {
+    fn method(&self) -> &'static str {
+        ENTRY.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { embedding: true, transform: true, inverse_transform: true, save: true }
+    }
+
+    fn n_components(&self) -> usize {
+        PcaModel::n_components(self)
+    }
+
+    fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    fn embedding(&self) -> Option<Data<'_>> {
+        Some(PcaModel::embedding(self))
+    }
+
+    fn transform(&self, data: Input<'_>, ctx: &Context) -> Result<Embedding> {
+        ctx.install(|| match data {
+            Input::F32(d) => PcaModel::transform(self, d),
+            Input::F64(d) => PcaModel::transform(self, d),
+        })
+    }
+
+    fn inverse_transform(&self, embedded: &Data, ctx: &Context) -> Result<Embedding> {
+        let x = ctx.install(|| PcaModel::inverse_transform(self, embedded))?;
+        let values: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        Data::from_vec(values, embedded.n_rows(), self.n_features)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn attributes(&self) -> Vec<Attribute> {
+        let (k, d) = (PcaModel::n_components(self), self.n_features);
+        vec![
+            Attribute::matrix("components_", self.components.clone(), k, d),
+            Attribute::vector("explained_variance_", self.explained_variance.clone()),
+            Attribute::vector("explained_variance_ratio_", self.explained_variance_ratio.clone()),
+            Attribute::vector("singular_values_", self.singular_values.clone()),
+            Attribute::vector("mean_", self.mean.clone()),
+            Attribute::scalar("noise_variance_", self.noise_variance),
+            Attribute::scalar("n_components_", k as f64),
+            Attribute::scalar("n_samples_", self.n_samples as f64),
+        ]
+    }
+
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        PcaModel::to_bytes(self)
+    }
+
+    fn resolved(&self) -> Vec<(&'static str, Value)> {
+        vec![("n_components", Value::Int(PcaModel::n_components(self) as i64)), ("svd_solver", self.solver.to_value())]
     }
 }

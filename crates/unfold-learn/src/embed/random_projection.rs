@@ -26,7 +26,7 @@ use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
 use crate::io::model::{self, Kind};
 use crate::linalg::pinv;
-use crate::method::{Auto, Capabilities, Context, Fitted, MethodEntry, Range, params_from};
+use crate::method::{Attribute, Auto, Capabilities, Context, Fitted, Input, MethodEntry, Range, params_from};
 use crate::rng::{SeedSource, normal_f64, unit_f64};
 
 crate::method_params! {
@@ -50,7 +50,8 @@ pub const ENTRY: MethodEntry = MethodEntry {
     name: "random-projection",
     summary: "Gaussian or sparse random projection (scikit-learn's GaussianRandomProjection / SparseRandomProjection)",
     specs: <RandomProjectionParams as crate::method::Params>::specs,
-    fit: |values, data, ctx| Ok(Box::new(RandomProjection::new(params_from(values)?)?.fit(data, ctx)?)),
+    precise: false,
+    fit: |values, data, ctx| Ok(Box::new(RandomProjection::new(params_from(values)?)?.fit(&data.f32()?, ctx)?)),
     load: |bytes| Ok(Box::new(RandomProjectionModel::from_bytes(bytes)?)),
 };
 
@@ -95,52 +96,54 @@ impl RandomProjection {
     /// features (scikit-learn's errors), or the sparse matrix would have more than 2³² − 1
     /// columns; [`Error::Cancelled`].
     pub fn fit(&self, data: &Data, ctx: &Context) -> Result<RandomProjectionModel> {
-        let (n, d) = (data.n_rows(), data.n_cols());
-        let p = &self.params;
-        let mut warnings = Vec::new();
-        let k = match p.n_components {
-            Auto::Auto => {
-                let k = johnson_lindenstrauss_min_dim(n, p.eps);
-                if k == 0 {
-                    return Err(Error::InvalidData(format!(
-                        "eps={} and n_samples={n} lead to a target dimension of 0, which is invalid: lower eps or give n_components",
-                        p.eps
-                    )));
+        ctx.install(|| {
+            let (n, d) = (data.n_rows(), data.n_cols());
+            let p = &self.params;
+            let mut warnings = Vec::new();
+            let k = match p.n_components {
+                Auto::Auto => {
+                    let k = johnson_lindenstrauss_min_dim(n, p.eps);
+                    if k == 0 {
+                        return Err(Error::InvalidData(format!(
+                            "eps={} and n_samples={n} lead to a target dimension of 0, which is invalid: lower eps or give n_components",
+                            p.eps
+                        )));
+                    }
+                    if k > d {
+                        return Err(Error::InvalidData(format!(
+                            "eps={} and n_samples={n} lead to a target dimension of {k}, which is larger than the original space with n_features={d}: raise eps or give n_components",
+                            p.eps
+                        )));
+                    }
+                    k
                 }
-                if k > d {
-                    return Err(Error::InvalidData(format!(
-                        "eps={} and n_samples={n} lead to a target dimension of {k}, which is larger than the original space with n_features={d}: raise eps or give n_components",
-                        p.eps
-                    )));
+                Auto::Value(k) => {
+                    if k > d {
+                        warnings.push(format!(
+                            "the number of components is higher than the number of features: n_features < n_components ({d} < {k}); the dimensionality of the problem will not be reduced"
+                        ));
+                    }
+                    k
                 }
-                k
-            }
-            Auto::Value(k) => {
-                if k > d {
-                    warnings.push(format!(
-                        "the number of components is higher than the number of features: n_features < n_components ({d} < {k}); the dimensionality of the problem will not be reduced"
-                    ));
+            };
+            ctx.progress.check()?;
+            let seeds = SeedSource::new(ctx.seed);
+            let components = match (p.gaussian, p.density) {
+                (true, _) => Components::Dense(gaussian_matrix(k, d, &seeds)),
+                (false, density) => {
+                    let density = match density {
+                        Auto::Auto => 1.0 / (d as f64).sqrt(),
+                        Auto::Value(s) => s,
+                    };
+                    sparse_matrix(k, d, density, &seeds)?
                 }
-                k
+            };
+            let mut model = RandomProjectionModel { n_features: d, n_components: k, components, inverse: None, warnings };
+            if p.compute_inverse_components {
+                model.inverse = Some(model.pseudo_inverse()?);
             }
-        };
-        ctx.progress.check()?;
-        let seeds = SeedSource::new(ctx.seed);
-        let components = match (p.gaussian, p.density) {
-            (true, _) => Components::Dense(gaussian_matrix(k, d, &seeds)),
-            (false, density) => {
-                let density = match density {
-                    Auto::Auto => 1.0 / (d as f64).sqrt(),
-                    Auto::Value(s) => s,
-                };
-                sparse_matrix(k, d, density, &seeds)?
-            }
-        };
-        let mut model = RandomProjectionModel { n_features: d, n_components: k, components, inverse: None, warnings };
-        if p.compute_inverse_components {
-            model.inverse = Some(model.pseudo_inverse()?);
-        }
-        Ok(model)
+            Ok(model)
+        })
     }
 }
 
@@ -310,38 +313,40 @@ impl RandomProjectionModel {
     /// # Errors
     /// [`Error::InvalidData`] for the wrong number of columns, [`Error::Cancelled`].
     pub fn transform(&self, x: &Data, ctx: &Context) -> Result<Embedding> {
-        if x.n_cols() != self.n_features {
-            return Err(Error::InvalidData(format!(
-                "the model was fitted on {} features but the data has {} columns",
-                self.n_features,
-                x.n_cols()
-            )));
-        }
-        let (n, d, k) = (x.n_rows(), self.n_features, self.n_components);
-        let mut out = vec![0f32; n * k];
-        out.par_chunks_mut(ROWS_PER_TASK * k.max(1)).enumerate().try_for_each(|(t, chunk)| {
-                ctx.progress.check()?;
-                let first = t * ROWS_PER_TASK;
-                let rows = chunk.len() / k.max(1);
-                match &self.components {
-                    Components::Dense(m) => {
-                        let xs = MatRef::from_row_major_slice(&x.as_slice()[first * d..(first + rows) * d], rows, d);
-                        let r = MatRef::from_row_major_slice(m, k, d);
-                        matmul(MatMut::from_row_major_slice_mut(chunk, rows, k), Accum::Replace, xs, r.transpose(), 1.0f32, Par::Seq);
-                    }
-                    Components::Sparse { indptr, indices, values, .. } => {
-                        for (i, y) in chunk.chunks_exact_mut(k).enumerate() {
-                            let row = x.row(first + i);
-                            for (c, yc) in y.iter_mut().enumerate() {
-                                let range = indptr[c]..indptr[c + 1];
-                                *yc = indices[range.clone()].iter().zip(&values[range]).map(|(&j, &v)| row[j as usize] * v).sum();
+        ctx.install(|| {
+            if x.n_cols() != self.n_features {
+                return Err(Error::InvalidData(format!(
+                    "the model was fitted on {} features but the data has {} columns",
+                    self.n_features,
+                    x.n_cols()
+                )));
+            }
+            let (n, d, k) = (x.n_rows(), self.n_features, self.n_components);
+            let mut out = vec![0f32; n * k];
+            out.par_chunks_mut(ROWS_PER_TASK * k.max(1)).enumerate().try_for_each(|(t, chunk)| {
+                    ctx.progress.check()?;
+                    let first = t * ROWS_PER_TASK;
+                    let rows = chunk.len() / k.max(1);
+                    match &self.components {
+                        Components::Dense(m) => {
+                            let xs = MatRef::from_row_major_slice(&x.as_slice()[first * d..(first + rows) * d], rows, d);
+                            let r = MatRef::from_row_major_slice(m, k, d);
+                            matmul(MatMut::from_row_major_slice_mut(chunk, rows, k), Accum::Replace, xs, r.transpose(), 1.0f32, Par::Seq);
+                        }
+                        Components::Sparse { indptr, indices, values, .. } => {
+                            for (i, y) in chunk.chunks_exact_mut(k).enumerate() {
+                                let row = x.row(first + i);
+                                for (c, yc) in y.iter_mut().enumerate() {
+                                    let range = indptr[c]..indptr[c + 1];
+                                    *yc = indices[range.clone()].iter().zip(&values[range]).map(|(&j, &v)| row[j as usize] * v).sum();
+                                }
                             }
                         }
                     }
-                }
-                Ok::<(), Error>(())
-            })?;
-        Data::from_vec(out, n, k)
+                    Ok::<(), Error>(())
+                })?;
+            Data::from_vec(out, n, k)
+        })
     }
 
     /// Points of the projected space mapped back by the pseudo-inverse, scikit-learn's
@@ -351,36 +356,38 @@ impl RandomProjectionModel {
     /// [`Error::InvalidData`] for the wrong number of columns, [`Error::Numerical`] if the SVD
     /// fails.
     pub fn inverse_transform(&self, y: &Data, ctx: &Context) -> Result<Embedding> {
-        let k = self.n_components;
-        if y.n_cols() != k {
-            return Err(Error::InvalidData(format!("the model has {k} components but the data to map back has {} columns", y.n_cols())));
-        }
-        let computed;
-        let inv = match &self.inverse {
-            Some(p) => p.as_slice(),
-            None => {
-                computed = self.pseudo_inverse()?;
-                &computed
+        ctx.install(|| {
+            let k = self.n_components;
+            if y.n_cols() != k {
+                return Err(Error::InvalidData(format!("the model has {k} components but the data to map back has {} columns", y.n_cols())));
             }
-        };
-        let (n, d) = (y.n_rows(), self.n_features);
-        let p = MatRef::from_row_major_slice(inv, d, k);
-        let mut out = vec![0f32; n * d];
-        out.par_chunks_mut(ROWS_PER_TASK * d.max(1)).enumerate().try_for_each(|(t, chunk)| {
-                ctx.progress.check()?;
-                let first = t * ROWS_PER_TASK;
-                let rows = chunk.len() / d.max(1);
-                let ys = Mat::<f64>::from_fn(rows, k, |i, c| y.row(first + i)[c] as f64);
-                let mut z = Mat::<f64>::zeros(rows, d);
-                matmul(z.as_mut(), Accum::Replace, ys.as_ref(), p.transpose(), 1.0, Par::Seq);
-                for (i, row) in chunk.chunks_exact_mut(d).enumerate() {
-                    for (j, v) in row.iter_mut().enumerate() {
-                        *v = z[(i, j)] as f32;
-                    }
+            let computed;
+            let inv = match &self.inverse {
+                Some(p) => p.as_slice(),
+                None => {
+                    computed = self.pseudo_inverse()?;
+                    &computed
                 }
-                Ok::<(), Error>(())
-            })?;
-        Data::from_vec(out, n, d)
+            };
+            let (n, d) = (y.n_rows(), self.n_features);
+            let p = MatRef::from_row_major_slice(inv, d, k);
+            let mut out = vec![0f32; n * d];
+            out.par_chunks_mut(ROWS_PER_TASK * d.max(1)).enumerate().try_for_each(|(t, chunk)| {
+                    ctx.progress.check()?;
+                    let first = t * ROWS_PER_TASK;
+                    let rows = chunk.len() / d.max(1);
+                    let ys = Mat::<f64>::from_fn(rows, k, |i, c| y.row(first + i)[c] as f64);
+                    let mut z = Mat::<f64>::zeros(rows, d);
+                    matmul(z.as_mut(), Accum::Replace, ys.as_ref(), p.transpose(), 1.0, Par::Seq);
+                    for (i, row) in chunk.chunks_exact_mut(d).enumerate() {
+                        for (j, v) in row.iter_mut().enumerate() {
+                            *v = z[(i, j)] as f32;
+                        }
+                    }
+                    Ok::<(), Error>(())
+                })?;
+            Data::from_vec(out, n, d)
+        })
     }
 }
 
@@ -401,25 +408,37 @@ impl Fitted for RandomProjectionModel {
         self.n_features
     }
 
-    fn transform(&self, data: &Data, ctx: &Context) -> Result<Embedding> {
-        RandomProjectionModel::transform(self, data, ctx)
+    fn transform(&self, data: Input<'_>, ctx: &Context) -> Result<Embedding> {
+        RandomProjectionModel::transform(self, &data.f32()?, ctx)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn resolved(&self) -> Vec<(&'static str, crate::method::Value)> {
+        let mut out = vec![("n_components", crate::method::Value::Int(self.n_components as i64))];
+        if let Components::Sparse { density, .. } = self.components {
+            out.push(("density", crate::method::Value::Float(density)));
+        }
+        out
     }
 
     fn inverse_transform(&self, embedded: &Data, ctx: &Context) -> Result<Embedding> {
         RandomProjectionModel::inverse_transform(self, embedded, ctx)
     }
 
-    fn attributes(&self) -> Vec<(&'static str, Vec<f64>, usize, usize)> {
+    fn attributes(&self) -> Vec<Attribute> {
         let (k, d) = (self.n_components, self.n_features);
         let mut out = vec![
-            ("n_components_", vec![k as f64], 1, 0),
-            ("components_", self.components_dense().iter().map(|&v| v as f64).collect(), k, d),
+            Attribute::scalar("n_components_", k as f64),
+            Attribute::matrix("components_", self.components_dense().iter().map(|&v| v as f64).collect(), k, d),
         ];
         if let Components::Sparse { density, .. } = self.components {
-            out.push(("density_", vec![density], 1, 0));
+            out.push(Attribute::scalar("density_", density));
         }
         if let Some(p) = &self.inverse {
-            out.push(("inverse_components_", p.clone(), d, k));
+            out.push(Attribute::matrix("inverse_components_", p.clone(), d, k));
         }
         out
     }
@@ -567,7 +586,7 @@ mod tests {
             let bytes = model.to_bytes().unwrap();
             let back = crate::method::load(&bytes).unwrap();
             let ctx = Context::default();
-            assert!(back.transform(&x, &ctx).unwrap().as_slice() == model.transform(&x, &ctx).unwrap().as_slice());
+            assert!(back.transform(Input::F32(&x), &ctx).unwrap().as_slice() == model.transform(&x, &ctx).unwrap().as_slice());
             // A consistent header around inconsistent contents is refused.
             let mut broken = model.clone();
             broken.n_features = 13;
@@ -585,7 +604,7 @@ mod tests {
         assert_eq!(specs[0].name, "n_components");
         assert_eq!(specs[0].flag, "dims");
         let x = data(50, 30, 2);
-        let model = (entry.fit)(&[("n_components", Value::Int(3)), ("gaussian", Value::Bool(true))], &x, &Context::seeded(4)).unwrap();
+        let model = (entry.fit)(&[("n_components", Value::Int(3)), ("gaussian", Value::Bool(true))], Input::F32(&x), &Context::seeded(4)).unwrap();
         assert_eq!((model.n_components(), model.n_features()), (3, 30));
         assert!(model.capabilities().transform && !model.capabilities().embedding);
         let e = crate::method::method("tsne").err().unwrap().to_string();

@@ -240,7 +240,7 @@ pub fn subsample_indices(n: usize, sample: usize, seed: u64) -> Vec<usize> {
 /// use unfold_learn::prelude::*;
 /// let x: Vec<f32> = (0..300).map(|i| ((i * 7919) % 101) as f32).collect();
 /// let data = Data::from_row_major(&x, 100, 3)?;
-/// let pca = Pca::builder().n_components(2).build()?.fit(&data)?;
+/// let pca = Pca::builder().n_components(2).build()?.fit(&data, &Context::default())?;
 /// let labels = Labels::from_ints(&(0..100).map(|i| i % 3).collect::<Vec<_>>());
 /// let params = QualityParams { k: 10, ..Default::default() };
 /// let report = evaluate(&data, &pca.embedding(), Some(&labels), &params, &NoProgress)?;

@@ -19,6 +19,7 @@ pub mod params;
 
 use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
+use crate::linalg::DataF64;
 use crate::progress::{NoProgress, Progress};
 
 pub use params::{Auto, ParamKind, ParamSpec, Params, Range, Value};
@@ -59,6 +60,93 @@ impl<'a> Context<'a> {
     }
 }
 
+/// Rows a method fits or transforms: `f32`, or `f64` for the methods that compute in the input's
+/// precision ([`MethodEntry::precise`]; the front ends hand the others `f32`).
+#[derive(Clone, Copy)]
+pub enum Input<'a> {
+    /// Single precision, as most methods compute.
+    F32(&'a Data<'a>),
+    /// Double precision, read as the file holds it.
+    F64(&'a DataF64<'a>),
+}
+
+impl<'a> Input<'a> {
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        match self {
+            Input::F32(d) => d.n_rows(),
+            Input::F64(d) => d.n_rows(),
+        }
+    }
+
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        match self {
+            Input::F32(d) => d.n_cols(),
+            Input::F64(d) => d.n_cols(),
+        }
+    }
+
+    /// The rows in `f32`: borrowed, or rounded from `f64`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] naming the first value beyond `f32`'s range.
+    pub fn f32(&self) -> Result<Data<'a>> {
+        match *self {
+            Input::F32(d) => Ok(Data::from_trusted_slice(d.as_slice(), d.n_rows(), d.n_cols())),
+            Input::F64(d) => {
+                if let Some(p) = d.as_slice().iter().position(|v| v.abs() > f32::MAX as f64) {
+                    let (n_cols, v) = (d.n_cols(), d.as_slice()[p]);
+                    return Err(Error::InvalidData(format!(
+                        "row {}, column {} holds {v:e}, beyond float32's range (3.4e38), which this method computes in; scale the data down",
+                        p / n_cols,
+                        p % n_cols
+                    )));
+                }
+                let values: Vec<f32> = d.as_slice().iter().map(|&v| v as f32).collect();
+                Data::from_vec(values, d.n_rows(), d.n_cols())
+            }
+        }
+    }
+}
+
+impl<'a> From<&'a Data<'a>> for Input<'a> {
+    fn from(d: &'a Data<'a>) -> Input<'a> {
+        Input::F32(d)
+    }
+}
+
+/// A fitted attribute: a scalar, a vector or a row-major matrix of numbers, named as the peer
+/// library names it (`explained_variance_`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribute {
+    /// The name.
+    pub name: &'static str,
+    /// The values, row-major.
+    pub values: Vec<f64>,
+    /// `[]` for a scalar, `[n]` for a vector, `[rows, cols]` for a matrix.
+    pub shape: Vec<usize>,
+}
+
+impl Attribute {
+    /// A number.
+    pub fn scalar(name: &'static str, value: f64) -> Attribute {
+        Attribute { name, values: vec![value], shape: Vec::new() }
+    }
+
+    /// A vector.
+    pub fn vector(name: &'static str, values: Vec<f64>) -> Attribute {
+        let n = values.len();
+        Attribute { name, values, shape: vec![n] }
+    }
+
+    /// A `rows × cols` row-major matrix.
+    pub fn matrix(name: &'static str, values: Vec<f64>, rows: usize, cols: usize) -> Attribute {
+        debug_assert_eq!(values.len(), rows * cols);
+        Attribute { name, values, shape: vec![rows, cols] }
+    }
+}
+
 /// What a fitted model can do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Capabilities {
@@ -73,7 +161,7 @@ pub struct Capabilities {
 }
 
 /// A fitted model, as the front ends use it.
-pub trait Fitted: Send + Sync {
+pub trait Fitted: Send + Sync + std::any::Any {
     /// The method's registered name ([`MethodEntry::name`]).
     fn method(&self) -> &'static str;
 
@@ -87,7 +175,7 @@ pub trait Fitted: Send + Sync {
     fn n_features(&self) -> usize;
 
     /// The embedding of the rows it was fitted on, when it keeps one.
-    fn embedding(&self) -> Option<&Embedding> {
+    fn embedding(&self) -> Option<Data<'_>> {
         None
     }
 
@@ -96,7 +184,7 @@ pub trait Fitted: Send + Sync {
     /// # Errors
     /// [`Error::InvalidData`] when the model cannot transform (see [`Fitted::capabilities`]) or
     /// the rows have the wrong number of columns.
-    fn transform(&self, data: &Data, ctx: &Context) -> Result<Embedding> {
+    fn transform(&self, data: Input<'_>, ctx: &Context) -> Result<Embedding> {
         let _ = (data, ctx);
         Err(unsupported(self.method(), "transform"))
     }
@@ -110,9 +198,12 @@ pub trait Fitted: Send + Sync {
         Err(unsupported(self.method(), "inverse_transform"))
     }
 
-    /// The fitted attributes a front end exposes (scikit-learn's names), as named row-major
-    /// arrays: `(name, values, n_rows, n_cols)`; `n_cols = 0` for a scalar.
-    fn attributes(&self) -> Vec<(&'static str, Vec<f64>, usize, usize)> {
+    /// The model as [`Any`](std::any::Any), for a front end's method-specific extras (PCA's
+    /// likelihood) by downcasting.
+    fn as_any(&self) -> &dyn std::any::Any;
+
+    /// The fitted attributes a front end exposes, by the peer library's names.
+    fn attributes(&self) -> Vec<Attribute> {
         Vec::new()
     }
 
@@ -122,6 +213,12 @@ pub trait Fitted: Send + Sync {
     /// [`Error::InvalidData`] when the model cannot be saved (see [`Fitted::capabilities`]).
     fn to_bytes(&self) -> Result<Vec<u8>> {
         Err(unsupported(self.method(), "be saved"))
+    }
+
+    /// Parameters as the fit resolved them, where they differ from what was asked: an "auto"
+    /// choice made (PCA's `svd_solver`), a count chosen from the data (`n_components`).
+    fn resolved(&self) -> Vec<(&'static str, Value)> {
+        Vec::new()
     }
 
     /// Warnings of the fit, for the front ends to show (Python's `warnings.warn`, the command
@@ -137,7 +234,7 @@ pub fn unsupported(method: &str, what: &str) -> Error {
 }
 
 /// The fit of a method from parameter values by name, as the front ends call it.
-pub type FitFn = fn(&[(&str, Value)], &Data, &Context) -> Result<Box<dyn Fitted>>;
+pub type FitFn = fn(&[(&str, Value)], Input<'_>, &Context) -> Result<Box<dyn Fitted>>;
 
 /// One registered method.
 #[derive(Clone, Copy)]
@@ -148,6 +245,9 @@ pub struct MethodEntry {
     pub summary: &'static str,
     /// Its parameter declarations.
     pub specs: fn() -> Vec<ParamSpec>,
+    /// It computes in the input's precision: the front ends hand it `f64` rows when the input
+    /// holds values `f32` would round ([`Input::F64`]), and `f32` otherwise.
+    pub precise: bool,
     /// Its fit.
     pub fit: FitFn,
     /// Its model file reader: the bytes of [`Fitted::to_bytes`], checked.
@@ -156,7 +256,7 @@ pub struct MethodEntry {
 
 /// Every method on the contract.
 pub fn methods() -> Vec<MethodEntry> {
-    vec![crate::embed::random_projection::ENTRY]
+    vec![crate::embed::pca::ENTRY, crate::embed::random_projection::ENTRY]
 }
 
 /// The method named `name`.

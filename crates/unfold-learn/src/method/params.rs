@@ -50,6 +50,8 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Int(i) => write!(f, "{i}"),
+            // 2.0 stays 2.0: a float where a whole number is expected must not read as one.
+            Value::Float(x) if x.fract() == 0.0 && x.abs() < 1e16 => write!(f, "{x:.1}"),
             Value::Float(x) => write!(f, "{x}"),
             Value::Bool(b) => write!(f, "{b}"),
             Value::Text(s) => write!(f, "{s}"),
@@ -73,6 +75,9 @@ pub enum ParamKind {
     IntOrAuto,
     /// `"auto"` or a number.
     FloatOrAuto,
+    /// A value of a method's own type (as PCA's `n_components`: a count, a fraction, `"mle"` or
+    /// none), with its Python type for the stub; its one-line help says what it takes.
+    Other(&'static str),
 }
 
 impl ParamKind {
@@ -85,6 +90,7 @@ impl ParamKind {
             ParamKind::Choice(words) => format!("Literal[{}]", words.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>().join(", ")),
             ParamKind::IntOrAuto => "int | Literal[\"auto\"]".into(),
             ParamKind::FloatOrAuto => "float | Literal[\"auto\"]".into(),
+            ParamKind::Other(python) => python.to_string(),
         }
     }
 }
@@ -323,6 +329,43 @@ macro_rules! auto_param {
 }
 auto_param!(usize, ParamKind::IntOrAuto, "a whole number ≥ 0");
 auto_param!(f64, ParamKind::FloatOrAuto, "a number");
+
+/// Makes a fieldless enum a [`ParamType`] of kind [`ParamKind::Choice`], each variant with its
+/// word. Words are matched ignoring case, with `-` read as `_` (`covariance-eigh` on the command
+/// line is `covariance_eigh`).
+///
+/// ```
+/// use unfold_learn::method::params::{ParamType, Value};
+/// #[derive(Debug, PartialEq)]
+/// enum Side { Left, Right }
+/// unfold_learn::choice_param!(Side { Left = "left", Right = "right" });
+/// assert_eq!(Side::from_value("side", &Value::Text("Right".into()))?, Side::Right);
+/// let e = Side::from_value("side", &Value::Text("up".into())).unwrap_err();
+/// assert_eq!(e.to_string(), "invalid value for `side`: up (must be one of left, right)");
+/// # Ok::<(), unfold_learn::Error>(())
+/// ```
+#[macro_export]
+macro_rules! choice_param {
+    ($ty:ident { $($variant:ident = $word:literal),+ $(,)? }) => {
+        impl $crate::method::params::ParamType for $ty {
+            const KIND: $crate::method::params::ParamKind = $crate::method::params::ParamKind::Choice(&[$($word),+]);
+            fn from_value(name: &'static str, value: &$crate::method::params::Value) -> $crate::Result<Self> {
+                if let $crate::method::params::Value::Text(t) = value {
+                    let t = t.to_ascii_lowercase().replace('-', "_");
+                    $( if t == $word { return Ok($ty::$variant); } )+
+                }
+                Err($crate::Error::param(name, value, concat!("must be one of ", $crate::choice_param!(@join $($word),+))))
+            }
+            fn to_value(&self) -> $crate::method::params::Value {
+                $crate::method::params::Value::Text(match self { $($ty::$variant => $word,)+ }.to_string())
+            }
+            fn number(&self) -> Option<f64> {
+                None
+            }
+        }
+    };
+    (@join $first:literal $(, $rest:literal)*) => { concat!($first $(, ", ", $rest)*) };
+}
 
 /// Declares a method's parameters once (see the [module](crate::method::params) documentation).
 ///

@@ -2,7 +2,8 @@
 
 
 use crate::data::{Data, Embedding};
-use crate::embed::pca::{Pca, PcaParams};
+use crate::embed::pca::Pca;
+use crate::method::Context;
 use crate::error::{Error, Result};
 use crate::knn::{KnnGraph, KnnParams, knn_graph_fitted};
 use crate::metric::Metric;
@@ -488,8 +489,9 @@ impl Umap {
             if dim > n.min(data.n_cols()) {
                 return Err(Error::param("n_components", dim, format!("must be at most min(n, d) = {} for a PCA initialisation", n.min(data.n_cols()))));
             }
-            let params = PcaParams { n_components: dim, seed: Some(seed), threads: self.params.threads, ..PcaParams::default() };
-            let mut y = Pca::new(params)?.fit_with_progress(data, progress)?.into_embedding();
+            // On this fit's pool (threads: None runs where it is called).
+            let ctx = Context { seed: Some(seed), threads: None, progress };
+            let mut y = Pca::builder().n_components(dim).build()?.fit(data, &ctx)?.into_embedding();
             noisy_scale(&mut y, dim, Some(seed));
             Ok(y)
         };
@@ -700,7 +702,7 @@ mod tests {
         // With no epochs the embedding is the initialisation: each column an increasing affine
         // map of the data's principal component (up to the 1e-4 noise umap-learn adds).
         let fallen = fit(UmapInit::Spectral, failing, 0).into_embedding();
-        let components = Pca::new(PcaParams { n_components: 2, ..PcaParams::default() }).unwrap().fit(&data).unwrap().into_embedding();
+        let components = Pca::builder().n_components(2).build().unwrap().fit(&data, &Context::default()).unwrap().into_embedding();
         for c in 0..2 {
             let a: Vec<f64> = (0..200).map(|i| fallen[2 * i + c] as f64).collect();
             let b: Vec<f64> = (0..200).map(|i| components[2 * i + c] as f64).collect();
