@@ -6,6 +6,8 @@
 //!
 //! * [`Data`]: validated row-major `f32` input (finite, non-empty, consistent shape).
 //! * [`embed`]: embeddings ([`Pca`], [`Umap`]), each a validated `Params` → `fit` → `Model`.
+//! * [`graph`]: weighted sparse graphs, symmetrisation, connected components, Laplacians and
+//!   the spectral embedding, shared by the graph-based methods.
 //! * [`knn`]: exact and NN-descent k-nearest-neighbour graphs, deterministic for a seed at any
 //!   thread count.
 //! * [`measure`]: embedding quality (trustworthiness, continuity, neighbour preservation, kNN
@@ -28,6 +30,7 @@
 pub mod data;
 pub mod embed;
 pub mod error;
+pub mod graph;
 pub mod io;
 pub mod knn;
 pub mod linalg;

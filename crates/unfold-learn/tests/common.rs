@@ -91,7 +91,7 @@ pub fn fixture_graph_weights(g: &unfold_learn::embed::umap::graph::FuzzyGraph, n
         got_rows.extend(std::iter::repeat_n(i as i16, g.row(i).0.len()));
     }
     assert_eq!(got_rows, rows, "{name}: rows");
-    let got_cols: Vec<i16> = g.indices.iter().map(|&j| j as i16).collect();
+    let got_cols: Vec<i16> = g.indices().iter().map(|&j| j as i16).collect();
     assert_eq!(got_cols, cols, "{name}: columns");
     vals
 }

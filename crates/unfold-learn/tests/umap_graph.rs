@@ -37,15 +37,15 @@ fn assert_rel(got: &[f32], want: &[f32], tol: f32, what: &str) {
 
 fn check_graph(g: &FuzzyGraph, tag: &str) {
     let vals = fixture_graph_weights(g, &format!("umap_graph_{tag}"));
-    assert_rel(&g.weights, &vals, 1e-4, &format!("{tag} weights"));
+    assert_rel(g.weights(), &vals, 1e-4, &format!("{tag} weights"));
     assert_rel(&g.sigmas, &load::<f32>(&format!("umap_graph_{tag}_sigmas")), 1e-4, &format!("{tag} sigmas"));
     assert_rel(&g.rhos, &load::<f32>(&format!("umap_graph_{tag}_rhos")), 1e-4, &format!("{tag} rhos"));
     assert_symmetric(g);
 }
 
 fn assert_symmetric(g: &FuzzyGraph) {
-    assert_eq!(g.indptr.len(), g.n + 1);
-    for i in 0..g.n {
+    assert_eq!(g.indptr().len(), g.n_points() + 1);
+    for i in 0..g.n_points() {
         let (cols, w) = g.row(i);
         assert!(cols.windows(2).all(|c| c[0] < c[1]), "row {i}: columns not strictly increasing");
         for (&j, &wij) in cols.iter().zip(w) {

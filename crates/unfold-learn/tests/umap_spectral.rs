@@ -5,20 +5,16 @@
 use std::collections::BTreeMap;
 
 use faer::{Mat, Side};
-use unfold_learn::embed::umap::spectral::{
-    EigenOptions, connected_components, laplacian_eigenvectors, laplacian_eigenvectors_with, spectral_layout, spectral_layout_with,
-};
+use unfold_learn::embed::umap::spectral::{EigenOptions, spectral_layout, spectral_layout_with};
+use unfold_learn::graph::spectral::{laplacian_eigenvectors, laplacian_eigenvectors_with};
+use unfold_learn::graph::{SparseGraph, connected_components};
 use unfold_learn::knn::{KnnAlgorithm, KnnParams, knn};
 use unfold_learn::linalg::lobpcg::{CHUNK_ROWS, LobpcgOptions};
 use unfold_learn::prelude::Data;
 use unfold_learn::rng::{SeedSource, normal_f64};
 
 /// A symmetric CSR graph.
-struct Csr {
-    indptr: Vec<usize>,
-    indices: Vec<u32>,
-    weights: Vec<f32>,
-}
+type Csr = SparseGraph;
 
 /// Gaussian points with per-axis scales, shifted by `offset` (`n × scales.len()`).
 fn cloud(n: usize, scales: &[f64], offset: f64, seed: u64) -> Vec<f64> {
@@ -60,7 +56,7 @@ fn from_edges(n: usize, map: &BTreeMap<(u32, u32), f32>) -> Csr {
     for i in 0..n {
         indptr[i + 1] += indptr[i];
     }
-    Csr { indptr, indices, weights }
+    SparseGraph::from_parts(n, indptr, indices, weights).unwrap()
 }
 
 /// The anisotropic 300-point cloud used by the eigenvector tests (connected, well separated
@@ -71,13 +67,13 @@ fn connected_graph() -> Csr {
 
 /// Smallest eigenpairs of `L = I − D^{-1/2} W D^{-1/2}`, built and decomposed densely here.
 fn dense_laplacian(g: &Csr) -> (Vec<f64>, Mat<f64>) {
-    let n = g.indptr.len() - 1;
-    let deg: Vec<f64> = (0..n).map(|i| g.weights[g.indptr[i]..g.indptr[i + 1]].iter().map(|&w| w as f64).sum()).collect();
+    let n = g.indptr().len() - 1;
+    let deg: Vec<f64> = (0..n).map(|i| g.weights()[g.indptr()[i]..g.indptr()[i + 1]].iter().map(|&w| w as f64).sum()).collect();
     let mut l = Mat::<f64>::identity(n, n);
     for i in 0..n {
-        for e in g.indptr[i]..g.indptr[i + 1] {
-            let j = g.indices[e] as usize;
-            l[(i, j)] -= g.weights[e] as f64 / (deg[i] * deg[j]).sqrt();
+        for e in g.indptr()[i]..g.indptr()[i + 1] {
+            let j = g.indices()[e] as usize;
+            l[(i, j)] -= g.weights()[e] as f64 / (deg[i] * deg[j]).sqrt();
         }
     }
     let evd = l.self_adjoint_eigen(Side::Lower).unwrap();
@@ -98,7 +94,7 @@ fn assert_matches_dense(values: &[f64], vectors: &[f64], k: usize, want_values: 
 #[test]
 fn sparse_and_dense_solvers_match_a_dense_laplacian_decomposition() {
     let g = connected_graph();
-    assert_eq!(connected_components(&g.indptr, &g.indices).unwrap().0, 1);
+    assert_eq!(connected_components(&g).0, 1);
     let (want_values, want) = dense_laplacian(&g);
     let k = 3;
     // The comparison is only meaningful if the wanted eigenvalues are separated.
@@ -108,9 +104,9 @@ fn sparse_and_dense_solvers_match_a_dense_laplacian_decomposition() {
     // A tight tolerance, so the comparison tests the solver rather than the initialisation's budget.
     let tight = LobpcgOptions { tol: 1e-6, ..Default::default() };
     let sparse = EigenOptions { dense_max: 0, extra_vectors: 8, lobpcg: tight };
-    let (values, vectors) = laplacian_eigenvectors_with(&g.indptr, &g.indices, &g.weights, k, Some(3), &sparse).unwrap();
+    let (values, vectors) = laplacian_eigenvectors_with(&g, k, Some(3), &sparse).unwrap();
     assert_matches_dense(&values, &vectors, k, &want_values, &want, "LOBPCG");
-    let (values, vectors) = laplacian_eigenvectors(&g.indptr, &g.indices, &g.weights, k, Some(3)).unwrap();
+    let (values, vectors) = laplacian_eigenvectors(&g, k, Some(3)).unwrap();
     assert_matches_dense(&values, &vectors, k, &want_values, &want, "dense");
 }
 
@@ -120,19 +116,18 @@ fn disconnected_graph() -> Csr {
     for (b, offset) in [0.0, 50.0, -50.0].into_iter().enumerate() {
         x.extend(cloud(100, &[1.0, 1.0], offset, 20 + b as u64));
     }
-    let g = knn_csr(&x, 2, 8);
-    let mut indptr = g.indptr;
+    let (n, mut indptr, indices, weights) = knn_csr(&x, 2, 8).into_parts();
     indptr.push(*indptr.last().unwrap());
-    Csr { indptr, ..g }
+    SparseGraph::from_parts(n + 1, indptr, indices, weights).unwrap()
 }
 
 #[test]
 fn disconnected_graph_gives_finite_coordinates_in_the_box() {
     let g = disconnected_graph();
-    let (nc, labels) = connected_components(&g.indptr, &g.indices).unwrap();
+    let (nc, labels) = connected_components(&g);
     assert_eq!(nc, 4, "labels {labels:?}");
     for dim in [1, 2, 3] {
-        let y = spectral_layout(&g.indptr, &g.indices, &g.weights, dim, Some(5)).unwrap();
+        let y = spectral_layout(&g, dim, Some(5)).unwrap();
         assert_eq!(y.len(), 301 * dim);
         assert!(y.iter().all(|v| v.is_finite() && (0.0..=10.0).contains(v)), "dim {dim}: {y:?}");
     }
@@ -143,12 +138,12 @@ fn disconnected_graph_gives_finite_coordinates_in_the_box() {
         map.insert((i + 1, i), 1.0f32);
     }
     let h = from_edges(50, &map);
-    let y = spectral_layout(&h.indptr, &h.indices, &h.weights, 2, Some(5)).unwrap();
+    let y = spectral_layout(&h, 2, Some(5)).unwrap();
     assert!(y.iter().all(|v| v.is_finite() && (0.0..=10.0).contains(v)));
     // No edges at all, and zero weights.
-    let y = spectral_layout(&[0, 0, 0, 0], &[], &[], 2, Some(1)).unwrap();
+    let y = spectral_layout(&SparseGraph::from_parts(3, vec![0; 4], vec![], vec![]).unwrap(), 2, Some(1)).unwrap();
     assert!(y.iter().all(|v| v.is_finite()));
-    let y = spectral_layout(&[0, 1, 2], &[1, 0], &[0.0, 0.0], 2, None).unwrap();
+    let y = spectral_layout(&SparseGraph::from_parts(2, vec![0, 1, 2], vec![1, 0], vec![0.0, 0.0]).unwrap(), 2, None).unwrap();
     assert!(y.iter().all(|v| v.is_finite()));
 }
 
@@ -190,18 +185,18 @@ fn seeded_layout_is_identical_at_one_and_two_threads() {
             .num_threads(t)
             .build()
             .unwrap()
-            .install(|| spectral_layout_with(&g.indptr, &g.indices, &g.weights, 2, Some(9), &sparse).unwrap())
+            .install(|| spectral_layout_with(&g, 2, Some(9), &sparse).unwrap())
     };
     // The connected graph's eigenvectors themselves, in f64: the layout's rounding to f32 would
     // hide a difference in the last bits.
-    assert_eq!(connected_components(&connected.indptr, &connected.indices).unwrap().0, 1);
+    assert_eq!(connected_components(&connected).0, 1);
     let vectors = |t: usize| {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap();
-        pool.install(|| laplacian_eigenvectors_with(&connected.indptr, &connected.indices, &connected.weights, 2, Some(9), &sparse).unwrap())
+        pool.install(|| laplacian_eigenvectors_with(&connected, 2, Some(9), &sparse).unwrap())
     };
     assert!(vectors(1) == vectors(2), "eigenvectors differ between 1 and 2 threads");
     // A layout of two such components.
-    assert_eq!(connected_components(&disconnected.indptr, &disconnected.indices).unwrap().0, 2);
+    assert_eq!(connected_components(&disconnected).0, 2);
     let (a, b) = (run(1, &disconnected), run(2, &disconnected));
     assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()), "layouts differ between 1 and 2 threads");
 }
@@ -225,7 +220,7 @@ fn layout_of_a_connected_graph_follows_the_dense_eigenvectors() {
     let tight = EigenOptions { dense_max: 0, extra_vectors: 8, lobpcg: LobpcgOptions { tol: 1e-6, ..Default::default() } };
     for (what, options) in [("dense", EigenOptions::default()), ("LOBPCG", tight)] {
         for dim in [2, 3] {
-            let y = spectral_layout_with(&g.indptr, &g.indices, &g.weights, dim, Some(4), &options).unwrap();
+            let y = spectral_layout_with(&g, dim, Some(4), &options).unwrap();
             for c in 0..dim {
                 let column: Vec<f64> = (0..n).map(|i| y[i * dim + c] as f64).collect();
                 let vector: Vec<f64> = (0..n).map(|i| want[(i, c + 1)]).collect();
@@ -241,9 +236,9 @@ fn components_are_laid_out_apart() {
     // The three blobs of `disconnected_graph`: each one's points sit around its own centre, far
     // from the others' relative to their spread.
     let g = disconnected_graph();
-    let (_, labels) = connected_components(&g.indptr, &g.indices).unwrap();
+    let (_, labels) = connected_components(&g);
     for dim in [1, 2, 3] {
-        let y = spectral_layout(&g.indptr, &g.indices, &g.weights, dim, Some(5)).unwrap();
+        let y = spectral_layout(&g, dim, Some(5)).unwrap();
         let point = |i: usize| -> Vec<f64> { (0..dim).map(|c| y[i * dim + c] as f64).collect() };
         let dist = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt();
         let members: Vec<Vec<usize>> = (0..3).map(|c| (0..300).filter(|&i| labels[i] == c).collect()).collect();
@@ -276,8 +271,9 @@ fn connected_components_of_a_small_graph() {
         indices.extend_from_slice(r);
         indptr.push(indices.len());
     }
-    let (nc, labels) = connected_components(&indptr, &indices).unwrap();
+    let weights = vec![1.0; indices.len()];
+    let (nc, labels) = connected_components(&SparseGraph::from_parts(8, indptr, indices, weights).unwrap());
     assert_eq!(nc, 4);
     assert_eq!(labels, vec![0, 1, 0, 1, 0, 2, 2, 3]);
-    assert_eq!(connected_components(&[0], &[]).unwrap(), (0, vec![]));
+    assert_eq!(connected_components(&SparseGraph::from_parts(0, vec![0], vec![], vec![]).unwrap()), (0, vec![]));
 }

@@ -3,6 +3,7 @@
 
 use unfold_learn::Data;
 use unfold_learn::embed::umap::graph::{FuzzyGraph, FuzzySetParams, fuzzy_simplicial_set};
+use unfold_learn::graph::SparseGraph;
 use unfold_learn::embed::umap::supervised::{
     UNKNOWN_DIST, categorical_far_dist, categorical_simplicial_set_intersection, general_simplicial_set_intersection,
     knn_target_intersection, numeric_target_intersection, reset_local_connectivity,
@@ -41,16 +42,16 @@ fn check_against_within(g: &FuzzyGraph, name: &str, tol: f32) {
 }
 
 fn assert_close(g: &FuzzyGraph, want: &[f32], tol: f32, what: &str) {
-    for (p, (&got, &w)) in g.weights.iter().zip(want).enumerate() {
+    for (p, (&got, &w)) in g.weights().iter().zip(want).enumerate() {
         assert!((got - w).abs() <= tol * w.abs(), "{what}: entry {p}: got {got}, expected {w}");
     }
 }
 
 /// Symmetric, rows strictly increasing, weights in (0, 1].
 fn assert_symmetric(g: &FuzzyGraph) {
-    assert_eq!(g.indptr.len(), g.n + 1);
-    assert_eq!(*g.indptr.last().unwrap(), g.indices.len());
-    for i in 0..g.n {
+    assert_eq!(g.indptr().len(), g.n_points() + 1);
+    assert_eq!(*g.indptr().last().unwrap(), g.indices().len());
+    for i in 0..g.n_points() {
         let (cols, w) = g.row(i);
         assert!(cols.windows(2).all(|c| c[0] < c[1]), "row {i}: columns not strictly increasing");
         for (&j, &wij) in cols.iter().zip(w) {
@@ -63,7 +64,7 @@ fn assert_symmetric(g: &FuzzyGraph) {
 /// After resetting local connectivity every point with an edge has one of weight 1 (up to the
 /// rounding of `1 + w − 1·w` in f32).
 fn assert_connectivity_reset(g: &FuzzyGraph) {
-    for i in 0..g.n {
+    for i in 0..g.n_points() {
         let w = g.row(i).1;
         if !w.is_empty() {
             let max = w.iter().copied().fold(0.0, f32::max);
@@ -91,7 +92,7 @@ fn target_weight_one_cuts_every_edge_between_known_different_labels() {
     let y = labels();
     let sup = categorical_simplicial_set_intersection(&graph, &y, UNKNOWN_DIST, categorical_far_dist(1.0).unwrap()).unwrap();
     let mut kept_unknown = 0;
-    for i in 0..graph.n {
+    for i in 0..graph.n_points() {
         for &j in graph.row(i).0 {
             let (a, b) = (y[i], y[j as usize]);
             let w = sup.weight(i, j as usize);
@@ -110,7 +111,7 @@ fn target_weight_one_cuts_every_edge_between_known_different_labels() {
 fn numeric_target_intersection_matches_umap_learn() {
     let graph = data_graph();
     let y: Vec<f32> = load("umap_sup_y");
-    let y = Data::from_vec(y, graph.n, 1).unwrap();
+    let y = Data::from_vec(y, graph.n_points(), 1).unwrap();
     for (k, target_weight, tag) in [(10, 0.5, "k10_tw05"), (6, 0.2, "k6_tw02")] {
         let name = format!("umap_sup_num_{tag}");
         let target_knn = knn_from_fixture("umap_sup_y_knn", k);
@@ -143,9 +144,9 @@ fn all_unknown_labels_only_reset_local_connectivity() {
     assert_connectivity_reset(&reset);
     // Every edge is scaled by the same exp(−1), which the row normalisation undoes.
     for unknown in [-1, -7] {
-        let sup = categorical_simplicial_set_intersection(&graph, &vec![unknown; graph.n], UNKNOWN_DIST, 5.0).unwrap();
-        assert_eq!((&sup.indptr, &sup.indices), (&reset.indptr, &reset.indices), "edges");
-        assert_close(&sup, &reset.weights, 1e-4, "all unknown vs reset");
+        let sup = categorical_simplicial_set_intersection(&graph, &vec![unknown; graph.n_points()], UNKNOWN_DIST, 5.0).unwrap();
+        assert_eq!((&sup.indptr(), &sup.indices()), (&reset.indptr(), &reset.indices()), "edges");
+        assert_close(&sup, reset.weights(), 1e-4, "all unknown vs reset");
         assert_symmetric(&sup);
     }
 }
@@ -156,16 +157,13 @@ fn reset_local_connectivity_by_hand() {
     // scaled matrix S is 0: (1, 1), (2, 0.5); 1: (0, 1); 2: (0, 1), and S + Sᵀ − S∘Sᵀ has
     // (0, 1) = 1 and (0, 2) = 0.5 + 1 − 0.5 = 1.
     let g = FuzzyGraph {
-        n: 3,
-        indptr: vec![0, 2, 3, 4],
-        indices: vec![1, 2, 0, 0],
-        weights: vec![0.5, 0.25, 0.5, 0.25],
+        graph: SparseGraph::from_parts(3, vec![0, 2, 3, 4], vec![1, 2, 0, 0], vec![0.5, 0.25, 0.5, 0.25]).unwrap(),
         sigmas: vec![1.0, 2.0, 3.0],
         rhos: vec![0.1, 0.2, 0.3],
     };
     let r = reset_local_connectivity(&g);
-    assert_eq!(r.weights, [1.0; 4]);
-    assert_eq!((r.indptr, r.indices), (g.indptr, g.indices));
+    assert_eq!(r.weights(), [1.0; 4]);
+    assert_eq!((r.indptr(), r.indices()), (g.indptr(), g.indices()));
     assert_eq!((r.sigmas, r.rhos), (g.sigmas, g.rhos));
 }
 
@@ -179,14 +177,14 @@ fn general_intersection_by_hand() {
             rows[i as usize].push((j, w));
             rows[j as usize].push((i, w));
         }
-        let mut g = FuzzyGraph { n: 3, indptr: vec![0], indices: vec![], weights: vec![], sigmas: vec![1.0; 3], rhos: vec![0.0; 3] };
+        let (mut indptr, mut indices, mut weights) = (vec![0], vec![], vec![]);
         for mut row in rows {
             row.sort_by_key(|e: &(u32, f32)| e.0);
-            g.indices.extend(row.iter().map(|e| e.0));
-            g.weights.extend(row.iter().map(|e| e.1));
-            g.indptr.push(g.indices.len());
+            indices.extend(row.iter().map(|e| e.0));
+            weights.extend(row.iter().map(|e| e.1));
+            indptr.push(indices.len());
         }
-        g
+        FuzzyGraph { graph: SparseGraph::from_parts(3, indptr, indices, weights).unwrap(), sigmas: vec![1.0; 3], rhos: vec![0.0; 3] }
     };
     let g = graph(&[(0, 1, 0.8), (1, 2, 0.4)]);
     let t = graph(&[(0, 1, 0.5), (0, 2, 0.6)]);
@@ -228,7 +226,7 @@ fn result_does_not_depend_on_thread_count() {
 #[test]
 fn invalid_parameters_are_named() {
     let graph = data_graph();
-    let n = graph.n;
+    let n = graph.n_points();
     let msg = |r: unfold_learn::Result<FuzzyGraph>| {
         let e = r.unwrap_err();
         assert!(e.is_invalid_parameter(), "{e}");

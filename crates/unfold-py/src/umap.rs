@@ -164,8 +164,8 @@ impl UmapModel {
     #[getter]
     fn graph<'py>(&self, py: Python<'py>) -> Option<CsrParts<'py>> {
         let g = self.inner.graph()?;
-        let indptr: Vec<i64> = g.indptr.iter().map(|&p| p as i64).collect();
-        Some((PyArray1::from_vec(py, indptr), PyArray1::from_slice(py, &g.indices), PyArray1::from_slice(py, &g.weights)))
+        let indptr: Vec<i64> = g.indptr().iter().map(|&p| p as i64).collect();
+        Some((PyArray1::from_vec(py, indptr), PyArray1::from_slice(py, g.indices()), PyArray1::from_slice(py, g.weights())))
     }
     /// The curve parameters `(a, b)` of the low-dimensional similarity `1 / (1 + a d^(2b))`.
     #[getter]

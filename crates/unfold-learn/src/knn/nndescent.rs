@@ -24,7 +24,7 @@ use super::rptree::{Tree, build_tree, sketch};
 use super::{EMPTY, Heaps, KnnGraph, KnnParams, write_sorted};
 use crate::data::Data;
 use crate::error::Result;
-use crate::metric::{Kernel, KernelVisitor, Metric, PreparedMetric};
+use crate::metric::{Kernel, KernelVisitor, Metric, PreparedMetric, sq_euclidean_u8};
 use crate::progress::Progress;
 use crate::rng::{SeedSource, below};
 
@@ -190,69 +190,6 @@ impl RowSet for ByteRows {
     fn finalize(&self, r: f32) -> f32 {
         if self.root { r.sqrt() } else { r }
     }
-}
-
-/// `Σ (a−b)²` over bytes, exact.
-#[inline]
-pub(crate) fn sq_euclidean_u8(a: &[u8], b: &[u8]) -> u64 {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: AVX2 is available, checked just above.
-            return unsafe { sq_euclidean_u8_avx2(a, b) };
-        }
-    }
-    a.iter().zip(b).map(|(&x, &y)| (x as i64 - y as i64).pow(2) as u64).sum()
-}
-
-/// AVX2: `|a − b|` of 32 bytes at once by two saturating subtractions, widened to 16-bit lanes,
-/// and `pmaddwd` of the differences with themselves (pairs of squares summed into 32-bit lanes).
-/// Lanes are flushed to 64 bits every 1,024 blocks (at most 4 · 255² per lane and block) so they
-/// cannot overflow. A remaining 16 bytes take one 128-bit step; the last `len mod 16` bytes are
-/// added one by one.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn sq_euclidean_u8_avx2(a: &[u8], b: &[u8]) -> u64 {
-    use std::arch::x86_64::*;
-    let n = a.len().min(b.len());
-    let blocks = n / 32;
-    let zero = _mm256_setzero_si256();
-    let mut total = 0u64;
-    let mut done = 0;
-    while done < blocks {
-        let stop = (done + 1024).min(blocks);
-        let mut acc = _mm256_setzero_si256();
-        for i in done..stop {
-            // SAFETY: i * 32 + 32 ≤ n, so the unaligned 32-byte loads stay inside both slices.
-            let (x, y) = unsafe {
-                (_mm256_loadu_si256(a.as_ptr().add(i * 32) as *const __m256i), _mm256_loadu_si256(b.as_ptr().add(i * 32) as *const __m256i))
-            };
-            let d = _mm256_or_si256(_mm256_subs_epu8(x, y), _mm256_subs_epu8(y, x));
-            let (lo, hi) = (_mm256_unpacklo_epi8(d, zero), _mm256_unpackhi_epi8(d, zero));
-            acc = _mm256_add_epi32(acc, _mm256_add_epi32(_mm256_madd_epi16(lo, lo), _mm256_madd_epi16(hi, hi)));
-        }
-        let mut lanes = [0u32; 8];
-        // SAFETY: `lanes` holds exactly 32 bytes.
-        unsafe { _mm256_storeu_si256(lanes.as_mut_ptr() as *mut __m256i, acc) };
-        total += lanes.iter().map(|&v| v as u64).sum::<u64>();
-        done = stop;
-    }
-    let mut tail = blocks * 32;
-    if n - tail >= 16 {
-        // One 16-byte step the same way (MNIST's 784 = 24 · 32 + 16 ends here).
-        // SAFETY: tail + 16 ≤ n, so both loads stay inside the slices.
-        let (x, y) = unsafe { (_mm_loadu_si128(a.as_ptr().add(tail) as *const __m128i), _mm_loadu_si128(b.as_ptr().add(tail) as *const __m128i)) };
-        let zero = _mm_setzero_si128();
-        let d = _mm_or_si128(_mm_subs_epu8(x, y), _mm_subs_epu8(y, x));
-        let (lo, hi) = (_mm_unpacklo_epi8(d, zero), _mm_unpackhi_epi8(d, zero));
-        let sums = _mm_add_epi32(_mm_madd_epi16(lo, lo), _mm_madd_epi16(hi, hi));
-        let mut lanes = [0u32; 4];
-        // SAFETY: `lanes` holds exactly 16 bytes.
-        unsafe { _mm_storeu_si128(lanes.as_mut_ptr() as *mut __m128i, sums) };
-        total += lanes.iter().map(|&v| v as u64).sum::<u64>();
-        tail += 16;
-    }
-    total + a[tail..n].iter().zip(&b[tail..n]).map(|(&x, &y)| (x as i64 - y as i64).pow(2) as u64).sum::<u64>()
 }
 
 fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, seeds: &SeedSource, progress: &dyn Progress) -> Result<KnnGraph> {
@@ -547,20 +484,6 @@ fn local_join<R: RowSet>(g: &R, heaps: &Heaps, new: &[u32], old: &[u32], out: &m
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn byte_kernel_is_exact() {
-        for len in [0, 1, 15, 16, 17, 31, 32, 33, 47, 48, 49, 784, 32 * 1024 + 5, 32 * 2100 + 17, 32 * 2100 + 31] {
-            let a: Vec<u8> = (0..len).map(|i| (i * 37 % 256) as u8).collect();
-            let b: Vec<u8> = (0..len).map(|i| 255 - (i * 11 % 256) as u8).collect();
-            let naive: u64 = a.iter().zip(&b).map(|(&x, &y)| ((x as i64 - y as i64) * (x as i64 - y as i64)) as u64).sum();
-            assert_eq!(sq_euclidean_u8(&a, &b), naive, "length {len}");
-        }
-        assert_eq!(sq_euclidean_u8(&[255; 64], &[0; 64]), 64 * 255 * 255);
-        // The largest differences over more than one flush of the 32-bit lanes.
-        let len = 32 * 1024 * 2 + 7;
-        assert_eq!(sq_euclidean_u8(&vec![0; len], &vec![255; len]), len as u64 * 255 * 255);
-    }
 
     #[test]
     fn reverse_offsets_pass_u32() {

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Data;
 use crate::error::{Error, Result};
-use crate::metric::{Metric, PreparedMetric};
+use crate::metric::{Metric, PreparedMetric, from_sum_of_squares, sq_euclidean_u8};
 use crate::progress::Progress;
 use crate::rng::{below, mix64};
 
@@ -342,9 +342,9 @@ pub(crate) fn query_bytes(
     let finish = |r: u64| from_sum_of_squares(r, root);
     let dist = |i: usize, j: usize, bound: f32| {
         let (a, b) = (&queries[i * d..(i + 1) * d], row(j));
-        let head = super::nndescent::sq_euclidean_u8(&a[..half], &b[..half]);
+        let head = sq_euclidean_u8(&a[..half], &b[..half]);
         // `finish` is monotone, so the partial distance bounds the whole one from below.
-        if finish(head) > bound { finish(head) } else { finish(head + super::nndescent::sq_euclidean_u8(&a[half..], &b[half..])) }
+        if finish(head) > bound { finish(head) } else { finish(head + sq_euclidean_u8(&a[half..], &b[half..])) }
     };
     search(index.len() / d, queries.len() / d, k, ef, graph, progress, dist, |j| prefetch(&row(j)[..half]))
 }
@@ -374,17 +374,6 @@ pub(crate) fn variance_order<T: Copy + Into<f64> + Sync>(rows: &[T], d: usize) -
     let mut order: Vec<u32> = (0..d as u32).collect();
     order.sort_by(|&x, &y| var[y as usize].total_cmp(&var[x as usize]).then(x.cmp(&y)));
     order
-}
-
-/// The euclidean (`root`) or squared euclidean distance between byte rows, as the byte search uses it.
-pub(crate) fn byte_distance(a: &[u8], b: &[u8], root: bool) -> f32 {
-    from_sum_of_squares(super::nndescent::sq_euclidean_u8(a, b), root)
-}
-
-/// The euclidean (`root`) or squared euclidean distance from a sum of squared differences.
-#[inline]
-fn from_sum_of_squares(r: u64, root: bool) -> f32 {
-    if root { (r as f32).sqrt() } else { r as f32 }
 }
 
 /// Asks the processor to start loading `row` into the cache.

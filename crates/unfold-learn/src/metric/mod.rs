@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-pub(crate) use kernels::{Kernel, KernelVisitor, dot, dot_inline};
+pub(crate) use kernels::{Kernel, KernelVisitor, byte_distance, dot, dot_inline, from_sum_of_squares, sq_euclidean_u8};
 #[cfg(test)]
 use kernels::sq_euclidean;
 use kernels::{Boolean, BrayCurtis, Canberra, Chebyshev, Hamming, Haversine, Hellinger, Manhattan, Minkowski, OneMinusDot, SqEuclidean, boolean};

@@ -66,7 +66,7 @@ pub fn original_radii(graph: &FuzzyGraph, knn: &KnnGraph) -> Vec<f32> {
         let (idx, dist) = knn.neighbors(i);
         idx.iter().position(|&c| c == j).map(|p| dist[p])
     };
-    (0..graph.n)
+    (0..graph.n_points())
         .into_par_iter()
         .map(|i| {
             let (cols, w) = graph.row(i);

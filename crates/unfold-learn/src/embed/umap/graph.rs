@@ -12,7 +12,8 @@
 //!   `d_ij ≤ rho_i` or `sigma_i = 0`, and 0 for the point itself.
 //!
 //! With `A` the directed memberships, the graph is the fuzzy set union mixed with the
-//! intersection: `mix · (A + Aᵀ − A∘Aᵀ) + (1 − mix) · A∘Aᵀ`, zeros dropped.
+//! intersection: `mix · (A + Aᵀ − A∘Aᵀ) + (1 − mix) · A∘Aᵀ`, zeros dropped
+//! ([`Symmetrization::FuzzyMix`] of [`crate::graph::symmetrize`]).
 //!
 //! [`smooth_knn_dist`] and [`fuzzy_simplicial_set`] follow umap-learn 0.5 (`umap_.py`) step by
 //! step, in the precision its compiled code uses (`f32` distances, `rho`, `sigma` and
@@ -34,6 +35,7 @@
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::graph::{SparseGraph, Symmetrization, symmetrize};
 use crate::knn::KnnGraph;
 
 /// Bisection stops when the membership sum is this close to the target (umap-learn's
@@ -93,19 +95,15 @@ impl FuzzySetParams {
     }
 }
 
-/// UMAP's symmetric fuzzy graph in compressed sparse row form, with the per-point `sigma` and
-/// `rho` it was built from.
+/// UMAP's symmetric fuzzy graph, with the per-point `sigma` and `rho` it was built from.
+///
+/// The graph itself is a [`SparseGraph`] (membership strengths in `(0, 1]`, no stored zeros,
+/// symmetric); `FuzzyGraph` dereferences to it, so `row`, `weight`, `indptr`, `indices`,
+/// `weights`, `n_points` and `nnz` are [`SparseGraph`]'s.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FuzzyGraph {
-    /// Number of points (rows and columns).
-    pub n: usize,
-    /// Row `i` occupies `indptr[i]..indptr[i + 1]` of `indices` and `weights`; length `n + 1`.
-    pub indptr: Vec<usize>,
-    /// Column of each stored entry; strictly increasing within a row.
-    pub indices: Vec<u32>,
-    /// Membership strength of each stored entry, in `(0, 1]`; zeros are not stored and the
-    /// matrix is symmetric.
-    pub weights: Vec<f32>,
+    /// The symmetric membership strengths.
+    pub graph: SparseGraph,
     /// Per-point bandwidth `sigma` from [`smooth_knn_dist`] (may be infinite after a
     /// disconnection, as in umap-learn).
     pub sigmas: Vec<f32>,
@@ -113,28 +111,11 @@ pub struct FuzzyGraph {
     pub rhos: Vec<f32>,
 }
 
-impl FuzzyGraph {
-    /// Number of points.
-    pub fn n_points(&self) -> usize {
-        self.n
-    }
+impl std::ops::Deref for FuzzyGraph {
+    type Target = SparseGraph;
 
-    /// Number of stored (non-zero) entries, counting each edge in both directions.
-    pub fn nnz(&self) -> usize {
-        self.indices.len()
-    }
-
-    /// The columns and weights of row `i`, columns ascending.
-    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
-        let r = self.indptr[i]..self.indptr[i + 1];
-        (&self.indices[r.clone()], &self.weights[r])
-    }
-
-    /// The weight of edge `(i, j)`, 0 when absent.
-    pub fn weight(&self, i: usize, j: usize) -> f32 {
-        let (cols, w) = self.row(i);
-        // A column past u32 is no point of the graph (see `MAX_POINTS`), not a wrapped one.
-        u32::try_from(j).ok().and_then(|j| cols.binary_search(&j).ok()).map_or(0.0, |p| w[p])
+    fn deref(&self) -> &SparseGraph {
+        &self.graph
     }
 }
 
@@ -243,75 +224,15 @@ fn smooth_row(row: &[f32], target: f64, local_connectivity: f64, global_mean: f6
 /// [`Error::InvalidParameter`] when `params` is out of range (see [`FuzzySetParams::validate`]).
 pub fn fuzzy_simplicial_set(graph: &KnnGraph, params: &FuzzySetParams) -> Result<FuzzyGraph> {
     params.validate()?;
-    let n = graph.n_points();
     let (directed, sigmas, rhos) = directed_memberships(graph, params);
-
-    // Aᵀ by a counting pass; visiting rows in order leaves each transposed row sorted.
-    let mut transposed: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n];
-    for (i, row) in directed.iter().enumerate() {
-        for &(j, w) in row {
-            transposed[j as usize].push((i as u32, w));
-        }
-    }
-
-    let mix = params.set_op_mix_ratio;
-    let rows: Vec<Vec<(u32, f32)>> = directed
-        .par_iter()
-        .zip(&transposed)
-        .map(|(a, at)| {
-            let mut out = Vec::with_capacity(a.len() + at.len());
-            let (mut p, mut q) = (0, 0);
-            while p < a.len() || q < at.len() {
-                let (j, x, y) = match (a.get(p), at.get(q)) {
-                    (Some(&(ja, wa)), Some(&(jt, wt))) if ja == jt => {
-                        p += 1;
-                        q += 1;
-                        (ja, wa, wt)
-                    }
-                    (Some(&(ja, wa)), Some(&(jt, _))) if ja < jt => {
-                        p += 1;
-                        (ja, wa, 0.0)
-                    }
-                    (Some(&(ja, wa)), None) => {
-                        p += 1;
-                        (ja, wa, 0.0)
-                    }
-                    (_, Some(&(jt, wt))) => {
-                        q += 1;
-                        (jt, 0.0, wt)
-                    }
-                    (None, None) => unreachable!(),
-                };
-                let prod = x * y;
-                let w = mix * (x + y - prod) + (1.0 - mix) * prod;
-                if w != 0.0 {
-                    out.push((j, w));
-                }
-            }
-            out
-        })
-        .collect();
-
-    let mut indptr = Vec::with_capacity(n + 1);
-    indptr.push(0);
-    let nnz: usize = rows.iter().map(Vec::len).sum();
-    let (mut indices, mut weights) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
-    for row in rows {
-        for (j, w) in row {
-            indices.push(j);
-            weights.push(w);
-        }
-        indptr.push(indices.len());
-    }
-    Ok(FuzzyGraph { n, indptr, indices, weights, sigmas, rhos })
+    let graph = symmetrize(&directed, Symmetrization::FuzzyMix(params.set_op_mix_ratio))?;
+    Ok(FuzzyGraph { graph, sigmas, rhos })
 }
-/// Rows of `(column, weight)` pairs.
-pub(crate) type SparseRows = Vec<Vec<(u32, f32)>>;
 
 /// The directed memberships `A` of [`fuzzy_simplicial_set`] before the fuzzy union, each row
 /// sorted by column with zeros dropped, and the `sigmas` and `rhos` they came from (umap-learn's
 /// `fuzzy_simplicial_set` with `apply_set_operations=False`). `params` must be valid.
-pub(crate) fn directed_memberships(graph: &KnnGraph, params: &FuzzySetParams) -> (SparseRows, Vec<f32>, Vec<f32>) {
+pub(crate) fn directed_memberships(graph: &KnnGraph, params: &FuzzySetParams) -> (SparseGraph, Vec<f32>, Vec<f32>) {
     let (n, k) = (graph.n_points(), graph.k());
     let cut = params.disconnection_distance.unwrap_or(f32::INFINITY);
 
@@ -345,6 +266,6 @@ pub(crate) fn directed_memberships(graph: &KnnGraph, params: &FuzzySetParams) ->
             row
         })
         .collect();
-    (directed, sigmas, rhos)
+    (SparseGraph::from_sorted_rows(directed, false), sigmas, rhos)
 }
 

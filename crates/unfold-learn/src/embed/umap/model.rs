@@ -461,7 +461,7 @@ impl Umap {
         let dens = ro.as_deref().filter(|_| p.densmap).map(|ro| (&p.dens, ro));
         // umap-learn returns the initialisation for `n_epochs=0`.
         if n_epochs > 0 {
-            optimize_layout_densmap(&graph.indptr, &graph.indices, &graph.weights, &mut embedding, dim, &layout, dens, progress)?;
+            optimize_layout_densmap(graph.indptr(), graph.indices(), graph.weights(), &mut embedding, dim, &layout, dens, progress)?;
         }
         if let Some(i) = embedding.iter().position(|v| !v.is_finite()) {
             return Err(Error::Numerical {
@@ -476,7 +476,7 @@ impl Umap {
             });
         }
         let radii = match ro {
-            Some(ro) if p.output_dens => Some((ro, densmap::embedding_radii(&graph.indptr, &graph.indices, &embedding, dim, a, b))),
+            Some(ro) if p.output_dens => Some((ro, densmap::embedding_radii(graph.indptr(), graph.indices(), &embedding, dim, a, b))),
             _ => None,
         };
         let state = transform::TransformState::new(p, metric, a, b, data, knn, scales, embedding);
@@ -498,7 +498,7 @@ impl Umap {
         match &self.params.init {
             UmapInit::Spectral => {
                 progress.stage("UMAP spectral initialisation", 1);
-                let result = spectral_layout_with(&graph.indptr, &graph.indices, &graph.weights, dim, Some(seed), &self.eigen);
+                let result = spectral_layout_with(graph, dim, Some(seed), &self.eigen);
                 progress.finish_stage();
                 match result {
                     Ok(y) => Ok(y),
@@ -541,12 +541,12 @@ const STAGE_TARGET: u64 = 4;
 /// keep their initial coordinates, apart from the rest.
 fn disconnected_warning(graph: &FuzzyGraph, disconnection: Option<f32>) -> Option<String> {
     let d = disconnection?;
-    let isolated = (0..graph.n).filter(|&i| graph.weights[graph.indptr[i]..graph.indptr[i + 1]].iter().all(|&w| w <= 0.0)).count();
+    let n = graph.n_points();
+    let isolated = graph.rows().filter(|(_, w)| w.iter().all(|&w| w <= 0.0)).count();
     (isolated > 0).then(|| {
-        let how = if isolated as f64 <= 0.1 * graph.n as f64 { "a few of" } else { "a large number of" };
+        let how = if isolated as f64 <= 0.1 * n as f64 { "a few of" } else { "a large number of" };
         format!(
-            "{how} the points ({isolated} of {}) were disconnected from the manifold: disconnection_distance = {d} removed all their neighbours, so they keep their initial coordinates; raise disconnection_distance or remove those points",
-            graph.n
+            "{how} the points ({isolated} of {n}) were disconnected from the manifold: disconnection_distance = {d} removed all their neighbours, so they keep their initial coordinates; raise disconnection_distance or remove those points"
         )
     })
 }
@@ -565,22 +565,9 @@ fn min_max_scale(y: &mut [f32], dim: usize) {
 /// Drops edges lighter than `w_max / n_epochs`, which the layout would never sample, before the
 /// initialisation sees the graph (as umap-learn does).
 fn prune(graph: &mut FuzzyGraph, n_epochs: usize) {
-    let w_max = graph.weights.iter().copied().fold(0.0f32, f32::max);
+    let w_max = graph.weights().iter().copied().fold(0.0f32, f32::max);
     let cut = w_max / n_epochs as f32;
-    let (mut indptr, mut out) = (vec![0usize], 0usize);
-    for i in 0..graph.n {
-        for e in graph.indptr[i]..graph.indptr[i + 1] {
-            if graph.weights[e] >= cut {
-                graph.indices[out] = graph.indices[e];
-                graph.weights[out] = graph.weights[e];
-                out += 1;
-            }
-        }
-        indptr.push(out);
-    }
-    graph.indices.truncate(out);
-    graph.weights.truncate(out);
-    graph.indptr = indptr;
+    graph.graph.retain(|_, _, w| w >= cut);
 }
 
 /// The first `k` neighbours of a precomputed graph, checked against `n`.

@@ -55,6 +55,8 @@ use rayon::prelude::*;
 use super::graph::{FuzzyGraph, FuzzySetParams};
 use crate::data::Data;
 use crate::error::{Error, Result};
+use crate::graph::csr::merge_rows;
+use crate::graph::{SparseGraph, Symmetrization, symmetrize};
 use crate::knn::{KnnGraph, KnnParams, knn};
 use crate::metric::Metric;
 
@@ -94,12 +96,12 @@ pub fn categorical_far_dist(target_weight: f32) -> Result<f32> {
 /// [`Error::InvalidParameter`] naming `y` when it does not have one label per point, and
 /// `unknown_dist` or `far_dist` when negative or NaN (`+∞` is allowed and removes the edges).
 pub fn categorical_simplicial_set_intersection(graph: &FuzzyGraph, y: &[i64], unknown_dist: f32, far_dist: f32) -> Result<FuzzyGraph> {
-    check_len("y", y.len(), "labels", graph.n)?;
+    check_len("y", y.len(), "labels", graph.n_points())?;
     check_distance("unknown_dist", unknown_dist)?;
     check_distance("far_dist", far_dist)?;
     let unknown = (-(unknown_dist as f64)).exp();
     let far = (-(far_dist as f64)).exp();
-    let rows: Vec<Vec<(u32, f32)>> = (0..graph.n)
+    let rows: Vec<Vec<(u32, f32)>> = (0..graph.n_points())
         .into_par_iter()
         .map(|i| {
             let (cols, weights) = graph.row(i);
@@ -113,7 +115,7 @@ pub fn categorical_simplicial_set_intersection(graph: &FuzzyGraph, y: &[i64], un
                 .collect()
         })
         .collect();
-    Ok(reset_local_connectivity_of(&Csr::from_rows(rows).view(), graph))
+    Ok(reset_local_connectivity_of(&SparseGraph::from_sorted_rows(rows, true), graph))
 }
 
 /// umap-learn's fuzzy intersection of `graph` with another fuzzy graph `target` on the same
@@ -130,9 +132,8 @@ pub fn categorical_simplicial_set_intersection(graph: &FuzzyGraph, y: &[i64], un
 /// its number of points differs from `graph`'s.
 pub fn general_simplicial_set_intersection(graph: &FuzzyGraph, target: &FuzzyGraph, target_weight: f32) -> Result<FuzzyGraph> {
     check_target_weight(target_weight)?;
-    check_len("target", target.n, "points", graph.n)?;
-    let out = intersect(&CsrView::of(graph), &CsrView::of(target), target_weight);
-    Ok(out.into_graph(graph))
+    check_len("target", target.n_points(), "points", graph.n_points())?;
+    Ok(FuzzyGraph { graph: intersect(graph, target, target_weight), sigmas: graph.sigmas.clone(), rhos: graph.rhos.clone() })
 }
 
 /// Supervision by a numeric target given as its kNN graph: the directed memberships of
@@ -148,10 +149,9 @@ pub fn general_simplicial_set_intersection(graph: &FuzzyGraph, target: &FuzzyGra
 /// when its number of points differs from `graph`'s.
 pub fn knn_target_intersection(graph: &FuzzyGraph, target_knn: &KnnGraph, target_weight: f32) -> Result<FuzzyGraph> {
     check_target_weight(target_weight)?;
-    check_len("target_knn", target_knn.n_points(), "points", graph.n)?;
-    let target = directed_memberships(target_knn);
-    let intersection = intersect(&CsrView::of(graph), &target.view(), target_weight);
-    Ok(reset_local_connectivity_of(&intersection.view(), graph))
+    check_len("target_knn", target_knn.n_points(), "points", graph.n_points())?;
+    let target = super::graph::directed_memberships(target_knn, &FuzzySetParams::default()).0;
+    Ok(reset_local_connectivity_of(&intersect(graph, &target, target_weight), graph))
 }
 
 /// Supervision by a numeric target `y` (`n × t`): its kNN graph with `target_n_neighbors`
@@ -186,12 +186,12 @@ pub fn numeric_target_intersection(
     seed: Option<u64>,
     target_weight: f32,
 ) -> Result<FuzzyGraph> {
-    check_len("y", y.n_rows(), "rows", graph.n)?;
-    if !(2..=graph.n).contains(&target_n_neighbors) {
+    check_len("y", y.n_rows(), "rows", graph.n_points())?;
+    if !(2..=graph.n_points()).contains(&target_n_neighbors) {
         return Err(Error::param(
             "target_n_neighbors",
             target_n_neighbors,
-            format!("must be at least 2 (counting the point itself) and at most the number of points ({})", graph.n),
+            format!("must be at least 2 (counting the point itself) and at most the number of points ({})", graph.n_points()),
         ));
     }
     check_target_weight(target_weight)?;
@@ -218,7 +218,7 @@ pub fn numeric_target_intersection(
 /// # Ok::<(), unfold_learn::Error>(())
 /// ```
 pub fn reset_local_connectivity(graph: &FuzzyGraph) -> FuzzyGraph {
-    reset_local_connectivity_of(&CsrView::of(graph), graph)
+    reset_local_connectivity_of(graph, graph)
 }
 
 fn check_target_weight(target_weight: f32) -> Result<()> {
@@ -245,9 +245,9 @@ fn check_len(name: &'static str, len: usize, what: &str, n: usize) -> Result<()>
 
 /// [`reset_local_connectivity`] of a square sparse matrix that need not be symmetric (an
 /// intersection with directed memberships); `sigmas` and `rhos` come from `like`.
-fn reset_local_connectivity_of(matrix: &CsrView, like: &FuzzyGraph) -> FuzzyGraph {
+fn reset_local_connectivity_of(matrix: &SparseGraph, like: &FuzzyGraph) -> FuzzyGraph {
     // umap-learn uses scikit-learn's normalize(norm="max"), which divides in the matrix's f32.
-    let scaled_rows = (0..matrix.n())
+    let scaled_rows = (0..matrix.n_points())
         .into_par_iter()
         .map(|i| {
             let (cols, weights) = matrix.row(i);
@@ -255,37 +255,25 @@ fn reset_local_connectivity_of(matrix: &CsrView, like: &FuzzyGraph) -> FuzzyGrap
             cols.iter().zip(weights).map(|(&j, &w)| (j, if max > 0.0 { w / max } else { w })).collect()
         })
         .collect();
-    let scaled = Csr::from_rows(scaled_rows);
-    let transposed = scaled.view().transpose();
-    let (s, st) = (scaled.view(), transposed.view());
-    let rows = (0..s.n())
-        .into_par_iter()
-        .map(|i| {
-            merge(s.row(i), st.row(i))
-                .map(|(j, a, b)| {
-                    let (x, y) = (a.unwrap_or(0.0), b.unwrap_or(0.0));
-                    (j, x + y - x * y)
-                })
-                .collect()
-        })
-        .collect();
-    Csr::from_rows(rows).into_graph(like)
+    let scaled = SparseGraph::from_sorted_rows(scaled_rows, true);
+    let graph = symmetrize(&scaled, Symmetrization::FuzzyUnion).expect("rows scaled to a maximum of 1 are memberships");
+    FuzzyGraph { graph, sigmas: like.sigmas.clone(), rhos: like.rhos.clone() }
 }
 
 /// umap-learn's `general_sset_intersection` of two square sparse matrices on the same points.
-fn intersect(left: &CsrView, right: &CsrView, weight: f32) -> Csr {
+fn intersect(left: &SparseGraph, right: &SparseGraph, weight: f32) -> SparseGraph {
     // umap-learn's floors, in f64 as its compiled code computes them.
     let half_min = |w: &[f32]| w.iter().copied().reduce(f32::min).map(|m| m as f64 / 2.0);
-    let left_min = half_min(left.weights).map_or(1e-8, |m| m.max(1e-8));
-    let right_min = half_min(right.weights).map_or(1e-8, |m| m.max(1e-8)).min(1e-4);
+    let left_min = half_min(left.weights()).map_or(1e-8, |m| m.max(1e-8));
+    let right_min = half_min(right.weights()).map_or(1e-8, |m| m.max(1e-8)).min(1e-4);
     let weight = weight as f64;
     let combine = |l: f64, r: f64| {
         if weight < 0.5 { l * r.powf(weight / (1.0 - weight)) } else { l.powf((1.0 - weight) / weight) * r }
     };
-    let rows = (0..left.n())
+    let rows = (0..left.n_points())
         .into_par_iter()
         .map(|i| {
-            merge(left.row(i), right.row(i))
+            merge_rows(left.row(i), right.row(i))
                 .map(|(j, l, r)| {
                     let (lv, rv) = (l.map_or(left_min, f64::from), r.map_or(right_min, f64::from));
                     let w = if lv > left_min || rv > right_min {
@@ -299,118 +287,5 @@ fn intersect(left: &CsrView, right: &CsrView, weight: f32) -> Csr {
                 .collect()
         })
         .collect();
-    Csr::from_rows(rows)
-}
-
-/// The directed fuzzy memberships of a kNN graph: umap-learn's `fuzzy_simplicial_set` with
-/// `local_connectivity = 1`, `bandwidth = 1` and `apply_set_operations=False`, the way
-/// `UMAP.fit` builds a numeric target's graph. The formula is the one of
-/// [`fuzzy_simplicial_set`](super::graph::fuzzy_simplicial_set), before its fuzzy union.
-fn directed_memberships(knn: &KnnGraph) -> Csr {
-    Csr::from_rows(super::graph::directed_memberships(knn, &FuzzySetParams::default()).0)
-}
-
-/// A square sparse matrix in CSR form, columns strictly increasing within each row, no stored
-/// zeros; unlike a [`FuzzyGraph`] it need not be symmetric.
-struct Csr {
-    indptr: Vec<usize>,
-    indices: Vec<u32>,
-    weights: Vec<f32>,
-}
-
-impl Csr {
-    /// Packs rows of `(column, weight)` sorted by column, dropping zero weights.
-    fn from_rows(rows: Vec<Vec<(u32, f32)>>) -> Csr {
-        let nnz = rows.iter().map(Vec::len).sum();
-        let mut out = Csr { indptr: Vec::with_capacity(rows.len() + 1), indices: Vec::with_capacity(nnz), weights: Vec::with_capacity(nnz) };
-        out.indptr.push(0);
-        for row in rows {
-            for (j, w) in row.into_iter().filter(|&(_, w)| w != 0.0) {
-                out.indices.push(j);
-                out.weights.push(w);
-            }
-            out.indptr.push(out.indices.len());
-        }
-        out
-    }
-
-    fn view(&self) -> CsrView<'_> {
-        CsrView { indptr: &self.indptr, indices: &self.indices, weights: &self.weights }
-    }
-
-    /// A [`FuzzyGraph`] with these edges and the `sigmas` and `rhos` of `like`.
-    fn into_graph(self, like: &FuzzyGraph) -> FuzzyGraph {
-        FuzzyGraph {
-            n: like.n,
-            indptr: self.indptr,
-            indices: self.indices,
-            weights: self.weights,
-            sigmas: like.sigmas.clone(),
-            rhos: like.rhos.clone(),
-        }
-    }
-}
-
-/// A borrowed [`Csr`] or the arrays of a [`FuzzyGraph`].
-struct CsrView<'a> {
-    indptr: &'a [usize],
-    indices: &'a [u32],
-    weights: &'a [f32],
-}
-
-impl<'a> CsrView<'a> {
-    fn of(graph: &'a FuzzyGraph) -> CsrView<'a> {
-        CsrView { indptr: &graph.indptr, indices: &graph.indices, weights: &graph.weights }
-    }
-
-    fn n(&self) -> usize {
-        self.indptr.len() - 1
-    }
-
-    fn row(&self, i: usize) -> (&'a [u32], &'a [f32]) {
-        let r = self.indptr[i]..self.indptr[i + 1];
-        (&self.indices[r.clone()], &self.weights[r])
-    }
-
-    /// The transpose, by a counting pass: visiting rows in order leaves each new row sorted.
-    fn transpose(&self) -> Csr {
-        let n = self.n();
-        let mut indptr = vec![0usize; n + 1];
-        for &j in self.indices {
-            indptr[j as usize + 1] += 1;
-        }
-        for i in 0..n {
-            indptr[i + 1] += indptr[i];
-        }
-        let mut next = indptr[..n].to_vec();
-        let (mut indices, mut weights) = (vec![0u32; self.indices.len()], vec![0.0f32; self.weights.len()]);
-        for i in 0..n {
-            let (cols, w) = self.row(i);
-            for (&j, &wij) in cols.iter().zip(w) {
-                let p = &mut next[j as usize];
-                indices[*p] = i as u32;
-                weights[*p] = wij;
-                *p += 1;
-            }
-        }
-        Csr { indptr, indices, weights }
-    }
-}
-
-/// The union of two sparse rows sorted by column: `(column, weight in a, weight in b)`.
-fn merge<'a>(a: (&'a [u32], &'a [f32]), b: (&'a [u32], &'a [f32])) -> impl Iterator<Item = (u32, Option<f32>, Option<f32>)> + 'a {
-    let (mut p, mut q) = (0, 0);
-    std::iter::from_fn(move || {
-        let (ja, jb) = (a.0.get(p).copied(), b.0.get(q).copied());
-        let item = match (ja, jb) {
-            (Some(x), Some(y)) if x == y => (x, Some(a.1[p]), Some(b.1[q])),
-            (Some(x), Some(y)) if x < y => (x, Some(a.1[p]), None),
-            (Some(x), None) => (x, Some(a.1[p]), None),
-            (_, Some(y)) => (y, None, Some(b.1[q])),
-            (None, None) => return None,
-        };
-        p += usize::from(item.1.is_some());
-        q += usize::from(item.2.is_some());
-        Some(item)
-    })
+    SparseGraph::from_sorted_rows(rows, true)
 }

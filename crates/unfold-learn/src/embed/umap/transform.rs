@@ -31,8 +31,8 @@ use crate::error::{Error, Result};
 use crate::knn::nndescent::is_bytes;
 use crate::io::model::Kind;
 use crate::knn::KnnGraph;
-use crate::knn::search::{SearchGraph, byte_distance, query_bytes, query_mapped, query_precomputed, variance_order};
-use crate::metric::{Metric, PreparedMetric};
+use crate::knn::search::{SearchGraph, query_bytes, query_mapped, query_precomputed, variance_order};
+use crate::metric::{Metric, PreparedMetric, byte_distance};
 use crate::progress::Progress;
 use crate::rng::mix64;
 

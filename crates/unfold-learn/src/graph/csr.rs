@@ -1,0 +1,272 @@
+//! [`SparseGraph`]: a weighted graph on `n` vertices as a square sparse matrix in compressed
+//! sparse row (CSR) form.
+//!
+//! Row `i` holds the out-edges of vertex `i`: columns strictly increasing, weights finite and at
+//! least 0. Vertices are numbered by `u32`, as the kNN graph's points (at most
+//! [`MAX_POINTS`](crate::knn::MAX_POINTS)); offsets into the edge arrays are `usize`. The matrix
+//! need not be symmetric: a kNN graph is directed until it is symmetrised (see
+//! [`super::symmetrize`]).
+
+use rayon::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::knn::{KnnGraph, check_point_count};
+
+/// A weighted graph on `n` vertices: a square sparse matrix in CSR form with `u32` columns and
+/// `f32` weights (see the [module docs](self) for the invariants).
+///
+/// ```
+/// use unfold_learn::graph::SparseGraph;
+/// // 0 → 1 (0.5), 0 → 2 (1), 2 → 0 (0.25).
+/// let g = SparseGraph::from_parts(3, vec![0, 2, 2, 3], vec![1, 2, 0], vec![0.5, 1.0, 0.25])?;
+/// assert_eq!(g.row(0), (&[1, 2][..], &[0.5, 1.0][..]));
+/// assert_eq!(g.transpose().row(0), (&[2][..], &[0.25][..]));
+/// assert_eq!(g.degrees(), [1.5, 0.0, 0.25]);
+/// # Ok::<(), unfold_learn::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SparseGraph {
+    n: usize,
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    weights: Vec<f32>,
+}
+
+impl SparseGraph {
+    /// The graph with CSR arrays `indptr` (length `n + 1`, starting at 0, non-decreasing, ending
+    /// at the number of edges), `indices` (columns below `n`, strictly increasing within each
+    /// row) and `weights` (finite, at least 0), after checking all of that.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] naming the first array, row and entry that break an invariant, or
+    /// when `n` exceeds [`MAX_POINTS`](crate::knn::MAX_POINTS).
+    pub fn from_parts(n: usize, indptr: Vec<usize>, indices: Vec<u32>, weights: Vec<f32>) -> Result<SparseGraph> {
+        check_point_count(n)?;
+        let bad = |msg: String| Err(Error::InvalidData(format!("sparse graph on {n} vertices: {msg}")));
+        if indptr.len() != n + 1 {
+            return bad(format!("indptr has {} entries, expected n + 1 = {}", indptr.len(), n + 1));
+        }
+        if indices.len() != weights.len() {
+            return bad(format!("{} column indices but {} weights", indices.len(), weights.len()));
+        }
+        if indptr[0] != 0 || indptr[n] != indices.len() {
+            return bad(format!("indptr runs from {} to {}, expected 0 to the number of edges, {}", indptr[0], indptr[n], indices.len()));
+        }
+        for i in 0..n {
+            let (start, end) = (indptr[i], indptr[i + 1]);
+            if end < start {
+                return bad(format!("row {i}: indptr decreases from {start} to {end}"));
+            }
+            let cols = &indices[start..end];
+            if let Some(p) = cols.iter().position(|&j| j as usize >= n) {
+                return bad(format!("row {i}: column {} is not a vertex (at most {})", cols[p], n.saturating_sub(1)));
+            }
+            if let Some(p) = cols.windows(2).position(|w| w[0] >= w[1]) {
+                return bad(format!("row {i}: columns must be strictly increasing, but {} is followed by {}", cols[p], cols[p + 1]));
+            }
+            if let Some(p) = weights[start..end].iter().position(|w| !(w.is_finite() && *w >= 0.0)) {
+                return bad(format!("row {i}: the weight of column {} is {}, expected a finite number of at least 0", cols[p], weights[start + p]));
+            }
+        }
+        Ok(SparseGraph { n, indptr, indices, weights })
+    }
+
+    /// [`SparseGraph::from_parts`] for arrays built here that keep the invariants by
+    /// construction; checked in debug builds only.
+    pub(crate) fn from_parts_unchecked(n: usize, indptr: Vec<usize>, indices: Vec<u32>, weights: Vec<f32>) -> SparseGraph {
+        debug_assert!(SparseGraph::from_parts(n, indptr.clone(), indices.clone(), weights.clone()).is_ok());
+        SparseGraph { n, indptr, indices, weights }
+    }
+
+    /// Packs rows of `(column, weight)`, each sorted by column, leaving out zero weights when
+    /// `drop_zeros` is true.
+    pub(crate) fn from_sorted_rows(rows: Vec<Vec<(u32, f32)>>, drop_zeros: bool) -> SparseGraph {
+        let n = rows.len();
+        let nnz = rows.iter().map(Vec::len).sum();
+        let mut indptr = Vec::with_capacity(n + 1);
+        let (mut indices, mut weights) = (Vec::with_capacity(nnz), Vec::with_capacity(nnz));
+        indptr.push(0);
+        for row in rows {
+            for (j, w) in row.into_iter().filter(|&(_, w)| !(drop_zeros && w == 0.0)) {
+                indices.push(j);
+                weights.push(w);
+            }
+            indptr.push(indices.len());
+        }
+        SparseGraph::from_parts_unchecked(n, indptr, indices, weights)
+    }
+
+    /// The directed kNN graph: an edge `i → j` for each neighbour `j` of `i`, weighted by its
+    /// distance (a distance of 0, between duplicate points, is kept as a stored 0).
+    ///
+    /// ```
+    /// use unfold_learn::graph::SparseGraph;
+    /// use unfold_learn::knn::KnnGraph;
+    /// let knn = KnnGraph::from_parts(3, 2, vec![2, 1, 0, 2, 1, 0], vec![1.0, 3.0, 1.0, 2.0, 2.0, 3.0])?;
+    /// let g = SparseGraph::from_knn(&knn);
+    /// assert_eq!(g.row(0), (&[1, 2][..], &[3.0, 1.0][..])); // columns ascending
+    /// # Ok::<(), unfold_learn::Error>(())
+    /// ```
+    pub fn from_knn(knn: &KnnGraph) -> SparseGraph {
+        let (n, k) = (knn.n_points(), knn.k());
+        let mut indices = vec![0u32; n * k];
+        let mut weights = vec![0.0f32; n * k];
+        indices.par_chunks_mut(k.max(1)).zip(weights.par_chunks_mut(k.max(1))).enumerate().for_each(|(i, (cols, ws))| {
+            let (idx, dist) = knn.neighbors(i);
+            let mut row: Vec<(u32, f32)> = idx.iter().copied().zip(dist.iter().copied()).collect();
+            row.sort_unstable_by_key(|&(j, _)| j);
+            for ((c, w), (j, d)) in cols.iter_mut().zip(ws.iter_mut()).zip(row) {
+                (*c, *w) = (j, d);
+            }
+        });
+        let indptr = (0..=n).map(|i| i * k).collect();
+        SparseGraph::from_parts_unchecked(n, indptr, indices, weights)
+    }
+
+    /// Number of vertices (rows and columns).
+    pub fn n_points(&self) -> usize {
+        self.n
+    }
+
+    /// Number of stored entries (edges; a symmetric graph counts each in both directions).
+    pub fn nnz(&self) -> usize {
+        self.indices.len()
+    }
+
+    /// Row pointers: row `i` occupies `indptr[i]..indptr[i + 1]` of the column and weight arrays.
+    pub fn indptr(&self) -> &[usize] {
+        &self.indptr
+    }
+
+    /// Column of each stored entry, strictly increasing within each row.
+    pub fn indices(&self) -> &[u32] {
+        &self.indices
+    }
+
+    /// Weight of each stored entry.
+    pub fn weights(&self) -> &[f32] {
+        &self.weights
+    }
+
+    /// The columns and weights of row `i`, columns ascending.
+    pub fn row(&self, i: usize) -> (&[u32], &[f32]) {
+        let r = self.indptr[i]..self.indptr[i + 1];
+        (&self.indices[r.clone()], &self.weights[r])
+    }
+
+    /// The rows in order, as [`SparseGraph::row`] gives them.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = (&[u32], &[f32])> + '_ {
+        (0..self.n).map(|i| self.row(i))
+    }
+
+    /// The weight of edge `(i, j)`, 0 when absent.
+    pub fn weight(&self, i: usize, j: usize) -> f32 {
+        let (cols, w) = self.row(i);
+        // A column past u32 is no vertex of the graph, not a wrapped one.
+        u32::try_from(j).ok().and_then(|j| cols.binary_search(&j).ok()).map_or(0.0, |p| w[p])
+    }
+
+    /// The weighted out-degree of every vertex, `d_i = Σ_j w_ij`, summed in `f64` in column order.
+    pub fn degrees(&self) -> Vec<f64> {
+        (0..self.n).into_par_iter().map(|i| self.row(i).1.iter().map(|&w| w as f64).sum()).collect()
+    }
+
+    /// The transpose (every edge reversed), by a counting pass: visiting rows in order leaves
+    /// each new row sorted.
+    pub fn transpose(&self) -> SparseGraph {
+        let n = self.n;
+        let mut indptr = vec![0usize; n + 1];
+        for &j in &self.indices {
+            indptr[j as usize + 1] += 1;
+        }
+        for i in 0..n {
+            indptr[i + 1] += indptr[i];
+        }
+        let mut next = indptr[..n].to_vec();
+        let (mut indices, mut weights) = (vec![0u32; self.nnz()], vec![0.0f32; self.nnz()]);
+        for (i, (cols, w)) in self.rows().enumerate() {
+            for (&j, &wij) in cols.iter().zip(w) {
+                let p = &mut next[j as usize];
+                indices[*p] = i as u32;
+                weights[*p] = wij;
+                *p += 1;
+            }
+        }
+        SparseGraph { n, indptr, indices, weights }
+    }
+
+    /// Whether the matrix equals its transpose, weights included.
+    pub fn is_symmetric(&self) -> bool {
+        *self == self.transpose()
+    }
+
+    /// The subgraph induced by `vertices` (ascending, no repeats), renumbered `0..vertices.len()`
+    /// in that order; edges leaving the set are dropped.
+    ///
+    /// # Panics
+    /// If `vertices` is not strictly increasing or names a vertex past the graph.
+    pub fn subgraph(&self, vertices: &[u32]) -> SparseGraph {
+        assert!(vertices.windows(2).all(|w| w[0] < w[1]), "subgraph: vertices must be strictly increasing");
+        let mut local = vec![u32::MAX; self.n];
+        for (t, &v) in vertices.iter().enumerate() {
+            local[v as usize] = t as u32;
+        }
+        let mut indptr = Vec::with_capacity(vertices.len() + 1);
+        let (mut indices, mut weights) = (Vec::new(), Vec::new());
+        indptr.push(0);
+        for &v in vertices {
+            let (cols, w) = self.row(v as usize);
+            for (&j, &wj) in cols.iter().zip(w) {
+                // Renumbering keeps the order, so the columns stay increasing.
+                if local[j as usize] != u32::MAX {
+                    indices.push(local[j as usize]);
+                    weights.push(wj);
+                }
+            }
+            indptr.push(indices.len());
+        }
+        SparseGraph::from_parts_unchecked(vertices.len(), indptr, indices, weights)
+    }
+
+    /// Keeps the edges `(i, j, w)` for which `keep` returns true, in place.
+    pub fn retain(&mut self, mut keep: impl FnMut(usize, u32, f32) -> bool) {
+        let mut out = 0;
+        for i in 0..self.n {
+            let (start, end) = (self.indptr[i], self.indptr[i + 1]);
+            self.indptr[i] = out;
+            for e in start..end {
+                if keep(i, self.indices[e], self.weights[e]) {
+                    self.indices[out] = self.indices[e];
+                    self.weights[out] = self.weights[e];
+                    out += 1;
+                }
+            }
+        }
+        self.indptr[self.n] = out;
+        self.indices.truncate(out);
+        self.weights.truncate(out);
+    }
+
+    /// The arrays `(n, indptr, indices, weights)`.
+    pub fn into_parts(self) -> (usize, Vec<usize>, Vec<u32>, Vec<f32>) {
+        (self.n, self.indptr, self.indices, self.weights)
+    }
+}
+
+/// The union of two sparse rows sorted by column: `(column, weight in a, weight in b)`.
+pub(crate) fn merge_rows<'a>(a: (&'a [u32], &'a [f32]), b: (&'a [u32], &'a [f32])) -> impl Iterator<Item = (u32, Option<f32>, Option<f32>)> + 'a {
+    let (mut p, mut q) = (0, 0);
+    std::iter::from_fn(move || {
+        let (ja, jb) = (a.0.get(p).copied(), b.0.get(q).copied());
+        let item = match (ja, jb) {
+            (Some(x), Some(y)) if x == y => (x, Some(a.1[p]), Some(b.1[q])),
+            (Some(x), Some(y)) if x < y => (x, Some(a.1[p]), None),
+            (Some(x), None) => (x, Some(a.1[p]), None),
+            (_, Some(y)) => (y, None, Some(b.1[q])),
+            (None, None) => return None,
+        };
+        p += usize::from(item.1.is_some());
+        q += usize::from(item.2.is_some());
+        Some(item)
+    })
+}
