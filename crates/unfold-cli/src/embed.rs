@@ -125,12 +125,13 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let (embedding, k, parameters) = match method {
         Method::Umap => {
             let data = input.data()?;
-            let params = args.umap.params(dims, args.seed, args.run.threads)?;
+            let params = args.umap.params(dims)?;
             let knn = args.umap.knn_graph(data.n_rows())?;
             let umap = Umap::new(params.clone())?;
+            let ctx = Context { seed: args.seed, threads: args.run.threads, progress: &bars };
             let model = match args.umap.target(data.n_rows())? {
-                Some(y) => umap.fit_supervised(&data, &y, knn.as_ref(), &bars)?,
-                None => umap.fit_with(&data, knn.as_ref(), &bars)?,
+                Some(y) => umap.fit_supervised(&data, &y, knn.as_ref(), &ctx)?,
+                None => umap.fit_with(&data, knn.as_ref(), &ctx)?,
             };
             for w in model.warnings() {
                 bars.note(&format!("warning: {w}"));
@@ -141,7 +142,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             if let Some((orig, emb)) = model.radii() {
                 radii = Some(orig.iter().zip(emb).flat_map(|(&o, &e)| [o, e]).collect::<Vec<f32>>());
             }
-            let summary = UmapOpts::summary(&params, &model);
+            let summary = UmapOpts::summary(&params, args.seed, &model);
             (model.into_embedding(), dims, summary)
         }
         Method::Contract(entry) => {

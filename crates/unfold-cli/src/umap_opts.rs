@@ -112,7 +112,7 @@ impl UmapOpts {
     }
 
     /// The validated parameters.
-    pub fn params(&self, dims: usize, seed: Option<u64>, threads: Option<usize>) -> Result<UmapParams> {
+    pub fn params(&self, dims: usize) -> Result<UmapParams> {
         let d = UmapParams::default();
         let init = match self.init.as_deref() {
             None => UmapInit::Spectral,
@@ -141,14 +141,10 @@ impl UmapOpts {
             local_connectivity: self.local_connectivity.unwrap_or(d.local_connectivity),
             repulsion_strength: self.repulsion_strength.unwrap_or(d.repulsion_strength),
             negative_sample_rate: self.negative_sample_rate.unwrap_or(d.negative_sample_rate),
-            seed,
-            threads,
             densmap: self.densmap,
-            dens: unfold_learn::embed::umap::densmap::DensMapParams {
-                lambda: self.dens_lambda.unwrap_or(d.dens.lambda),
-                frac: self.dens_frac.unwrap_or(d.dens.frac),
-                var_shift: self.dens_var_shift.unwrap_or(d.dens.var_shift),
-            },
+            dens_lambda: self.dens_lambda.unwrap_or(d.dens_lambda),
+            dens_frac: self.dens_frac.unwrap_or(d.dens_frac),
+            dens_var_shift: self.dens_var_shift.unwrap_or(d.dens_var_shift),
             output_dens: self.output_dens.is_some(),
             target_metric: match self.target_metric.as_deref() {
                 None | Some("categorical") => d.target_metric,
@@ -246,7 +242,7 @@ impl UmapOpts {
     }
 
     /// The parameters for the JSON summary and plot title.
-    pub fn summary(params: &UmapParams, model: &UmapModel) -> serde_json::Value {
+    pub fn summary(params: &UmapParams, seed: Option<u64>, model: &UmapModel) -> serde_json::Value {
         let (a, b) = model.ab();
         json!({
             "n_neighbors": params.n_neighbors,
@@ -257,7 +253,7 @@ impl UmapOpts {
             "n_epochs": params.n_epochs,
             "a": a,
             "b": b,
-            "seed": params.seed,
+            "seed": seed,
             "densmap": params.densmap,
             "target_weight": params.target_weight,
         })

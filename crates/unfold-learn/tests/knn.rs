@@ -290,7 +290,7 @@ fn umap_with_precomputed_and_data_parameters() {
     let dist: Vec<f32> = want.iter().map(|&v| v as f32).collect();
     let matrix = Data::from_row_major(&dist, n, n).unwrap();
     let x = fixture_data("metric_X.npy");
-    let fit = |data: &Data, metric: Metric| Umap::builder().n_neighbors(10).n_epochs(50).metric(metric).seed(3).build().unwrap().fit(data).unwrap();
+    let fit = |data: &Data, metric: Metric| Umap::builder().n_neighbors(10).n_epochs(50).metric(metric).build().unwrap().fit(data, &Context::seeded(3)).unwrap();
     let pre = fit(&matrix, Metric::Precomputed);
     let se = fit(&x, Metric::parse("seuclidean").unwrap());
     // Both keep the neighbourhoods of the same distances.

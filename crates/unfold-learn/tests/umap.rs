@@ -36,7 +36,7 @@ fn quality_matches_umap_learn_on_mnist_rows() {
     let n = reference["rows"].as_u64().unwrap() as usize;
     let (x, labels) = demo_rows(n);
     let data = Data::from_row_major(&x, n, 784).unwrap();
-    let model = Umap::builder().seed(7).build().unwrap().fit(&data).unwrap();
+    let model = Umap::builder().build().unwrap().fit(&data, &Context::seeded(7)).unwrap();
     let y = model.embedding();
     let trust = trustworthiness(&data, &y, 15, Metric::Euclidean).unwrap();
     let acc = knn_accuracy(&y, &labels, 10).unwrap();
@@ -49,7 +49,7 @@ fn quality_matches_umap_learn_on_mnist_rows() {
 fn disconnected_data_gives_finite_separated_output() {
     let x = blobs_and_outlier();
     let data = Data::from_row_major(&x, 121, 4).unwrap();
-    let model = Umap::builder().n_neighbors(10).seed(3).build().unwrap().fit(&data).unwrap();
+    let model = Umap::builder().n_neighbors(10).build().unwrap().fit(&data, &Context::seeded(3)).unwrap();
     let y = model.embedding();
     assert!(y.as_slice().iter().all(|v| v.is_finite()));
     // Each blob stays together: its widest spread is below the smallest gap to another blob.
@@ -72,11 +72,14 @@ fn disconnected_data_gives_finite_separated_output() {
 fn seeded_fit_is_identical_across_runs_and_thread_counts() {
     let (x, _) = demo_rows(1500);
     let data = Data::from_row_major(&x, 1500, 784).unwrap();
-    let fit = |threads| Umap::builder().seed(5).n_epochs(60).threads(threads).build().unwrap().fit(&data).unwrap().into_embedding();
+    let fit = |threads| {
+        let ctx = Context { seed: Some(5), threads: Some(threads), ..Context::default() };
+        Umap::builder().n_epochs(60).build().unwrap().fit(&data, &ctx).unwrap().into_embedding()
+    };
     let one = fit(1);
     assert!(one == fit(2), "1 and 2 threads differ");
     assert!(one == fit(2), "two runs differ");
-    let other = Umap::builder().seed(6).n_epochs(60).build().unwrap().fit(&data).unwrap().into_embedding();
+    let other = Umap::builder().n_epochs(60).build().unwrap().fit(&data, &Context::seeded(6)).unwrap().into_embedding();
     assert!(one != other, "the seed is ignored");
 }
 
@@ -86,7 +89,7 @@ fn transform_places_points_near_their_class_and_is_batch_independent() {
     let (train_n, test_n) = (2000, 500);
     let train = Data::from_row_major(&x[..train_n * 784], train_n, 784).unwrap();
     let test = Data::from_row_major(&x[train_n * 784..], test_n, 784).unwrap();
-    let model = Umap::builder().seed(1).build().unwrap().fit(&train).unwrap();
+    let model = Umap::builder().build().unwrap().fit(&train, &Context::seeded(1)).unwrap();
     let all = model.transform(&test).unwrap();
     assert_eq!((all.n_rows(), all.n_cols()), (test_n, 2));
     // A subset gives exactly the same rows.
@@ -119,7 +122,7 @@ fn model_bytes_round_trip_and_reject_damage() {
     let (x, _) = demo_rows(1200);
     let data = Data::from_row_major(&x[..1000 * 784], 1000, 784).unwrap();
     let new = Data::from_row_major(&x[1000 * 784..], 200, 784).unwrap();
-    let model = Umap::builder().seed(2).n_epochs(50).build().unwrap().fit(&data).unwrap();
+    let model = Umap::builder().n_epochs(50).build().unwrap().fit(&data, &Context::seeded(2)).unwrap();
     let bytes = model.to_bytes().unwrap();
     // Integer pixel data is kept as bytes: the file is mostly the 1000 × 784 training rows.
     assert!(bytes.len() < 1000 * 784 + 200_000, "model is {} bytes", bytes.len());
@@ -152,14 +155,17 @@ fn invalid_parameters_name_themselves() {
     assert!(build_err(Umap::builder().spread(0.0)).contains("`spread`"));
     assert!(build_err(Umap::builder().learning_rate(-1.0)).contains("`learning_rate`"));
     assert!(build_err(Umap::builder().set_op_mix_ratio(1.5)).contains("`set_op_mix_ratio`"));
-    assert!(build_err(Umap::builder().threads(0)).contains("`threads`"));
+    let ctx = Context { threads: Some(0), ..Context::default() };
+    let e = Umap::builder().build().unwrap().fit(&Data::from_row_major(&[0.0, 1.0, 2.0], 3, 1).unwrap(), &ctx).unwrap_err().to_string();
+    assert!(e.contains("`threads`"), "{e}");
+    assert!(build_err(Umap::builder().learning_rate(f32::INFINITY)).contains("`learning_rate`"));
     assert!(build_err(Umap::builder().repulsion_strength(f32::NAN)).contains("`repulsion_strength`"));
     let mut p = UmapParams { a: Some(1.0), ..Default::default() };
     assert!(Umap::new(p.clone()).unwrap_err().to_string().contains("`b`"));
     p.a = None;
     p.init = UmapInit::Array(vec![f32::NAN; 242]);
     assert!(Umap::new(p).unwrap_err().to_string().contains("`init`"));
-    let fit_err = |b: unfold_learn::embed::umap::UmapBuilder| b.build().unwrap().fit(&data).unwrap_err().to_string();
+    let fit_err = |b: unfold_learn::embed::umap::UmapBuilder| b.build().unwrap().fit(&data, &Context::default()).unwrap_err().to_string();
     let e = fit_err(Umap::builder().n_neighbors(121));
     assert!(e.contains("`n_neighbors`") && e.contains("121"), "{e}");
     let e = fit_err(Umap::builder().init(UmapInit::Array(vec![0.0; 10])));
@@ -174,7 +180,7 @@ fn every_initialisation_runs() {
     let start: Vec<f32> = (0..242).map(|i| (i % 17) as f32).collect();
     for init in [UmapInit::Spectral, UmapInit::Pca, UmapInit::Random, UmapInit::Array(start)] {
         let name = init.name();
-        let model = Umap::builder().n_neighbors(8).init(init).n_epochs(30).seed(4).build().unwrap().fit(&data).unwrap();
+        let model = Umap::builder().n_neighbors(8).init(init).n_epochs(30).build().unwrap().fit(&data, &Context::seeded(4)).unwrap();
         assert!(model.embedding().as_slice().iter().all(|v| v.is_finite()), "{name}");
     }
 }
@@ -193,7 +199,7 @@ fn correlation(a: &[f32], b: &[f32]) -> f64 {
 fn densmap_makes_embedded_radii_follow_the_data() {
     let (x, _) = demo_rows(1500);
     let data = Data::from_row_major(&x, 1500, 784).unwrap();
-    let fit = |densmap| Umap::builder().seed(9).densmap(densmap).output_dens(true).build().unwrap().fit(&data).unwrap();
+    let fit = |densmap| Umap::builder().densmap(densmap).output_dens(true).build().unwrap().fit(&data, &Context::seeded(9)).unwrap();
     let (plain, dens) = (fit(false), fit(true));
     let (ro, re_plain) = plain.radii().unwrap();
     let (ro_dens, re_dens) = dens.radii().unwrap();
@@ -212,21 +218,22 @@ fn supervision_separates_labelled_classes() {
     let (x, labels) = demo_rows(1500);
     let data = Data::from_row_major(&x, 1500, 784).unwrap();
     let codes: Vec<i64> = labels.codes.iter().map(|&c| c as i64).collect();
-    let umap = Umap::builder().seed(4).build().unwrap();
-    let plain = umap.fit(&data).unwrap();
-    let sup = umap.fit_supervised(&data, &UmapTarget::Categorical(codes.clone()), None, &NoProgress).unwrap();
+    let umap = Umap::builder().build().unwrap();
+    let ctx = Context::seeded(4);
+    let plain = umap.fit(&data, &ctx).unwrap();
+    let sup = umap.fit_supervised(&data, &UmapTarget::Categorical(codes.clone()), None, &ctx).unwrap();
     // Semi-supervised: every second label unknown.
     let half: Vec<i64> = codes.iter().enumerate().map(|(i, &c)| if i % 2 == 0 { c } else { -1 }).collect();
-    let semi = umap.fit_supervised(&data, &UmapTarget::Categorical(half), None, &NoProgress).unwrap();
+    let semi = umap.fit_supervised(&data, &UmapTarget::Categorical(half), None, &ctx).unwrap();
     let acc = |m: &UmapModel| knn_accuracy(&m.embedding(), &labels, 10).unwrap();
     let (a_plain, a_sup, a_semi) = (acc(&plain), acc(&sup), acc(&semi));
     assert!(a_sup > 0.98 && a_sup > a_plain, "supervised {a_sup} vs plain {a_plain}");
     assert!(a_semi > a_plain, "semi-supervised {a_semi} vs plain {a_plain}");
     // A numeric target works too, and the target's length is checked.
     let y: Vec<f32> = codes.iter().map(|&c| c as f32).collect();
-    let num = umap.fit_supervised(&data, &UmapTarget::Numeric { values: y, n_cols: 1 }, None, &NoProgress).unwrap();
+    let num = umap.fit_supervised(&data, &UmapTarget::Numeric { values: y, n_cols: 1 }, None, &ctx).unwrap();
     assert!(num.embedding().as_slice().iter().all(|v| v.is_finite()));
-    let e = umap.fit_supervised(&data, &UmapTarget::Categorical(vec![0; 10]), None, &NoProgress).unwrap_err().to_string();
+    let e = umap.fit_supervised(&data, &UmapTarget::Categorical(vec![0; 10]), None, &ctx).unwrap_err().to_string();
     assert!(e.contains("`y`"), "{e}");
     assert!(Umap::builder().target_weight(1.5).build().unwrap_err().to_string().contains("`target_weight`"));
 }
@@ -242,7 +249,7 @@ fn zero_epochs_return_the_initialisation_scaled_as_umap_learn() {
     let x = two_clusters();
     let data = Data::from_row_major(&x, 60, 3).unwrap();
     let init: Vec<f32> = (0..120).map(|i| ((i * 37) % 61) as f32 - 20.0).collect();
-    let model = Umap::builder().n_neighbors(5).n_epochs(0).init(UmapInit::Array(init.clone())).seed(1).build().unwrap().fit(&data).unwrap();
+    let model = Umap::builder().n_neighbors(5).n_epochs(0).init(UmapInit::Array(init.clone())).build().unwrap().fit(&data, &Context::seeded(1)).unwrap();
     // umap-learn maps each column of the initialisation onto [0, 10] and, with no epochs, stops.
     for d in 0..2 {
         let col: Vec<f32> = init.iter().skip(d).step_by(2).copied().collect();
@@ -259,7 +266,7 @@ fn constant_init_columns_are_refused_by_name() {
     let x = two_clusters();
     let data = Data::from_row_major(&x, 60, 3).unwrap();
     for (init, col) in [(vec![0.0f32; 120], 0), ((0..120).map(|i| if i % 2 == 0 { i as f32 } else { 3.0 }).collect(), 1)] {
-        let e = Umap::builder().n_neighbors(5).init(UmapInit::Array(init)).build().unwrap().fit(&data).unwrap_err().to_string();
+        let e = Umap::builder().n_neighbors(5).init(UmapInit::Array(init)).build().unwrap().fit(&data, &Context::default()).unwrap_err().to_string();
         assert!(e.contains(&format!("column {col} is constant")) && e.contains("`init`"), "{e}");
     }
 }
@@ -269,12 +276,12 @@ fn extreme_curves_give_finite_output_or_name_the_parameter() {
     let x = two_clusters();
     let data = Data::from_row_major(&x, 60, 3).unwrap();
     // a = 100, b = 20: d^(2b) overflows float32 for d > 9; umap-learn stays finite.
-    let params = UmapParams { n_neighbors: 5, a: Some(100.0), b: Some(20.0), seed: Some(2), ..Default::default() };
-    let model = Umap::new(params).unwrap().fit(&data).unwrap();
+    let params = UmapParams { n_neighbors: 5, a: Some(100.0), b: Some(20.0), ..Default::default() };
+    let model = Umap::new(params).unwrap().fit(&data, &Context::seeded(2)).unwrap();
     let y = model.embedding();
     assert!((0..60).all(|i| y.row(i).iter().all(|v| v.is_finite())));
     // spread = 1e-30: the fitted `a` is beyond float32; the error names spread, not `a`.
-    let e = Umap::builder().n_neighbors(5).spread(1e-30).min_dist(0.0).build().unwrap().fit(&data).unwrap_err().to_string();
+    let e = Umap::builder().n_neighbors(5).spread(1e-30).min_dist(0.0).build().unwrap().fit(&data, &Context::default()).unwrap_err().to_string();
     assert!(e.contains("`spread`") && e.contains("min_dist = 0"), "{e}");
 }
 
@@ -283,7 +290,7 @@ fn data_too_large_for_float32_distances_names_the_overflow() {
     // Values near 1e20 are finite in float32, but their squared differences (1e40) are not.
     let x: Vec<f32> = two_clusters().iter().map(|v| v * 1e19).collect();
     let data = Data::from_row_major(&x, 60, 3).unwrap();
-    let e = Umap::builder().n_neighbors(5).seed(1).build().unwrap().fit(&data).unwrap_err().to_string();
+    let e = Umap::builder().n_neighbors(5).build().unwrap().fit(&data, &Context::seeded(1)).unwrap_err().to_string();
     assert!(e.contains("overflow float32") && e.contains("divide the data"), "{e}");
     assert!(!e.contains("kNN graph row"), "{e}");
 }
@@ -294,8 +301,8 @@ fn points_cut_off_by_the_disconnection_distance_are_warned_about() {
     // its neighbours, as umap-learn would, which warns about the disconnected vertex.
     let x = blobs_and_outlier();
     let data = Data::from_row_major(&x, 121, 4).unwrap();
-    let model = Umap::builder().n_neighbors(5).n_epochs(20).disconnection_distance(500.0).seed(3).build().unwrap().fit(&data).unwrap();
+    let model = Umap::builder().n_neighbors(5).n_epochs(20).disconnection_distance(500.0).build().unwrap().fit(&data, &Context::seeded(3)).unwrap();
     assert!(model.warnings().iter().any(|w| w.contains("(1 of 121) were disconnected") && w.contains("disconnection_distance = 500")), "{:?}", model.warnings());
-    let model = Umap::builder().n_neighbors(5).n_epochs(20).seed(3).build().unwrap().fit(&data).unwrap();
+    let model = Umap::builder().n_neighbors(5).n_epochs(20).build().unwrap().fit(&data, &Context::seeded(3)).unwrap();
     assert!(model.warnings().iter().all(|w| !w.contains("disconnected")), "{:?}", model.warnings());
 }

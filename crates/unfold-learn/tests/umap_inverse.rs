@@ -21,7 +21,7 @@ fn mean_row(y: &Data, rows: std::ops::Range<usize>) -> Vec<f32> {
 fn blob_centres_and_far_points_map_back_to_their_blob() {
     let x = blobs();
     let data = Data::from_row_major(&x, 180, 6).unwrap();
-    let model = Umap::builder().n_neighbors(10).seed(2).build().unwrap().fit(&data).unwrap();
+    let model = Umap::builder().n_neighbors(10).build().unwrap().fit(&data, &Context::seeded(2)).unwrap();
     let y = model.embedding();
     // Each blob's embedded centre, and a point 100 units beyond it, away from the others.
     let centres: Vec<Vec<f32>> = (0..3).map(|b| mean_row(&y, b * 60..(b + 1) * 60)).collect();
@@ -49,7 +49,7 @@ fn mnist_images_come_back_near_their_digit_identically_after_saving_and_at_any_t
     let (m, labels) = demo();
     let (n, d) = (1000, 784);
     let data = Data::from_row_major(&m.values()[..n * d], n, d).unwrap();
-    let model = Umap::builder().seed(8).build().unwrap().fit(&data).unwrap();
+    let model = Umap::builder().build().unwrap().fit(&data, &Context::seeded(8)).unwrap();
     let y = model.embedding();
     let rows: Vec<usize> = (0..n).step_by(50).collect();
     let points = y.select_rows(&rows);
@@ -75,7 +75,7 @@ fn models_without_a_gradient_densmap_or_precomputed_are_refused_by_name() {
     let x = blobs();
     let data = Data::from_row_major(&x, 180, 6).unwrap();
     let p = Data::from_row_major(&[1.0, 2.0], 1, 2).unwrap();
-    let fit = |b: UmapBuilder| b.n_neighbors(10).n_epochs(20).seed(1).build().unwrap().fit(&data).unwrap();
+    let fit = |b: UmapBuilder| b.n_neighbors(10).n_epochs(20).build().unwrap().fit(&data, &Context::seeded(1)).unwrap();
     let err = fit(Umap::builder().metric(Metric::Cosine)).inverse_transform(&p).unwrap_err().to_string();
     assert!(err.contains("`metric`") && err.contains("cosine") && err.contains("gradient"), "{err}");
     let err = fit(Umap::builder().densmap(true)).inverse_transform(&p).unwrap_err().to_string();
@@ -84,7 +84,7 @@ fn models_without_a_gradient_densmap_or_precomputed_are_refused_by_name() {
     assert!(err.contains("embedding has 2 columns") && err.contains("have 3"), "{err}");
     let dist: Vec<f32> = (0..40 * 40).map(|k| Metric::Euclidean.distance(data.row(k / 40), data.row(k % 40))).collect();
     let square = Data::from_row_major(&dist, 40, 40).unwrap();
-    let pre = Umap::builder().metric(Metric::Precomputed).n_neighbors(5).n_epochs(20).seed(1).build().unwrap().fit(&square).unwrap();
+    let pre = Umap::builder().metric(Metric::Precomputed).n_neighbors(5).n_epochs(20).build().unwrap().fit(&square, &Context::seeded(1)).unwrap();
     let err = pre.inverse_transform(&p).unwrap_err().to_string();
     assert!(err.contains("precomputed") && err.contains("no data space"), "{err}");
 }

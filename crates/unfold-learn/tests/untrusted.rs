@@ -297,7 +297,7 @@ fn models() -> &'static (Vec<u8>, Vec<u8>) {
         let x: Vec<f32> = (0..n * d).map(|i| ((i * 37 % 101) as f32 * 0.13).sin() * 4.0 + (i % d) as f32).collect();
         let data = Data::from_row_major(&x, n, d).unwrap();
         let pca = Pca::builder().n_components(2).build().unwrap().fit(&data, &Context::default()).unwrap().to_bytes().unwrap();
-        let umap = Umap::builder().n_neighbors(5).n_epochs(20).seed(1).build().unwrap().fit(&data).unwrap().to_bytes().unwrap();
+        let umap = Umap::builder().n_neighbors(5).n_epochs(20).build().unwrap().fit(&data, &Context::seeded(1)).unwrap().to_bytes().unwrap();
         (pca, umap)
     })
 }

@@ -8,8 +8,7 @@
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use unfold_learn::embed::umap::densmap::DensMapParams;
-use unfold_learn::{Error, Metric, Umap, UmapInit, UmapParams, UmapTarget};
+use unfold_learn::{Context, Error, Metric, Umap, UmapInit, UmapParams, UmapTarget};
 
 use crate::convert::{self, Threads, to_py_err};
 use crate::model_bytes;
@@ -114,11 +113,11 @@ fn fit_umap(
         a,
         b,
         disconnection_distance,
-        seed,
         transform_seed,
-        threads,
         densmap,
-        dens: DensMapParams { lambda: dens_lambda, frac: dens_frac, var_shift: dens_var_shift },
+        dens_lambda,
+        dens_frac,
+        dens_var_shift,
         output_dens,
         target_metric: Metric::parse(target_metric).map_err(|e| to_py_err(convert::renamed(e, "metric", "target_metric")))?,
         target_n_neighbors,
@@ -127,9 +126,12 @@ fn fit_umap(
     let umap = Umap::new(params).map_err(to_py_err)?;
     let target = umap_target(target_labels, target_values);
     let data = convert::data(&values, n, d)?;
-    let inner = run(py, "UMAP fit", verbose, |progress| match &target {
-        Some(y) => umap.fit_supervised(&data, y, None, progress),
-        None => umap.fit_with(&data, None, progress),
+    let inner = run(py, "UMAP fit", verbose, |progress| {
+        let ctx = Context { seed, threads, progress };
+        match &target {
+            Some(y) => umap.fit_supervised(&data, y, None, &ctx),
+            None => umap.fit_with(&data, None, &ctx),
+        }
     })?;
     Ok(UmapModel { inner })
 }

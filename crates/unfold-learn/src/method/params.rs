@@ -75,6 +75,8 @@ pub enum ParamKind {
     IntOrAuto,
     /// `"auto"` or a number.
     FloatOrAuto,
+    /// A value of the inner kind, or none (Python's `None`, `none` on the command line).
+    Optional(&'static ParamKind),
     /// A value of a method's own type (as PCA's `n_components`: a count, a fraction, `"mle"` or
     /// none), with its Python type for the stub; its one-line help says what it takes.
     Other(&'static str),
@@ -90,6 +92,7 @@ impl ParamKind {
             ParamKind::Choice(words) => format!("Literal[{}]", words.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>().join(", ")),
             ParamKind::IntOrAuto => "int | Literal[\"auto\"]".into(),
             ParamKind::FloatOrAuto => "float | Literal[\"auto\"]".into(),
+            ParamKind::Optional(inner) => format!("{} | None", inner.python_type()),
             ParamKind::Other(python) => python.to_string(),
         }
     }
@@ -133,8 +136,11 @@ impl Range {
         Range { min: Some((min, false)), max: Some((max, true)) }
     }
 
-    /// Whether `x` lies in the range (NaN never does).
+    /// Whether `x` lies in the range (NaN and infinities never do).
     pub fn contains(&self, x: f64) -> bool {
+        if !x.is_finite() {
+            return false;
+        }
         let low = match self.min {
             None => !x.is_nan(),
             Some((m, true)) => x >= m,
@@ -152,8 +158,10 @@ impl Range {
     pub fn describe(&self) -> String {
         let end = |(v, incl): (f64, bool), up: bool| format!("{} {v}", if up { if incl { "≤" } else { "<" } } else if incl { "≥" } else { ">" });
         match (self.min, self.max) {
-            (None, None) => "may be any number".into(),
-            (Some(m), None) => format!("must be {}", end(m, false)),
+            (None, None) => "must be a finite number".into(),
+            (Some((m, true)), None) => format!("must be at least {m}"),
+            (Some((m, false)), None) => format!("must be a finite number > {m}"),
+            (Some((a, true)), Some((b, true))) => format!("must be in [{a}, {b}]"),
             (None, Some(m)) => format!("must be {}", end(m, true)),
             (Some(a), Some(b)) => format!("must be {} and {}", end(a, false), end(b, true)),
         }
@@ -284,6 +292,61 @@ impl ParamType for f64 {
         Some(*self)
     }
 }
+
+impl ParamType for f32 {
+    const KIND: ParamKind = ParamKind::Float;
+    fn from_value(name: &'static str, value: &Value) -> Result<Self> {
+        let x = f64::from_value(name, value)?;
+        // A finite number beyond f32's range is refused, not made infinite.
+        if x.is_finite() && x.abs() > f32::MAX as f64 {
+            return Err(wrong(name, value, "a number within float32's range (±3.4e38)"));
+        }
+        Ok(x as f32)
+    }
+    fn to_value(&self) -> Value {
+        // Shown as the decimal it was given as (0.1, not 0.10000000149011612).
+        Value::Float(self.to_string().parse().unwrap_or(*self as f64))
+    }
+    fn number(&self) -> Option<f64> {
+        Some(*self as f64)
+    }
+}
+
+impl ParamType for u64 {
+    const KIND: ParamKind = ParamKind::Int;
+    fn from_value(name: &'static str, value: &Value) -> Result<Self> {
+        usize::from_value(name, value).map(|v| v as u64)
+    }
+    fn to_value(&self) -> Value {
+        // Values past i64 (a seed) show as text rather than wrapping.
+        i64::try_from(*self).map_or_else(|_| Value::Text(self.to_string()), Value::Int)
+    }
+    fn number(&self) -> Option<f64> {
+        Some(*self as f64)
+    }
+}
+
+macro_rules! optional_param {
+    ($t:ty, $inner:expr) => {
+        impl ParamType for Option<$t> {
+            const KIND: ParamKind = ParamKind::Optional(&$inner);
+            fn from_value(name: &'static str, value: &Value) -> Result<Self> {
+                match value {
+                    Value::None => Ok(None),
+                    v => <$t>::from_value(name, v).map(Some),
+                }
+            }
+            fn to_value(&self) -> Value {
+                self.as_ref().map_or(Value::None, ParamType::to_value)
+            }
+            fn number(&self) -> Option<f64> {
+                self.as_ref().and_then(ParamType::number)
+            }
+        }
+    };
+}
+optional_param!(usize, ParamKind::Int);
+optional_param!(f32, ParamKind::Float);
 
 impl ParamType for bool {
     const KIND: ParamKind = ParamKind::Bool;
@@ -510,7 +573,7 @@ mod tests {
         p.set("n_components", &Value::parse("auto")).unwrap();
         assert_eq!(p.n_components, Auto::Auto);
         let e = p.set("n_components", &Value::Int(0)).unwrap_err().to_string();
-        assert_eq!(e, "invalid value for `n_components`: 0 (must be ≥ 1)");
+        assert_eq!(e, "invalid value for `n_components`: 0 (must be at least 1)");
         let e = p.set("eps", &Value::Float(1.0)).unwrap_err().to_string();
         assert_eq!(e, "invalid value for `eps`: 1 (must be > 0 and < 1)");
         let e = p.set("eps", &Value::Text("big".into())).unwrap_err().to_string();
@@ -537,7 +600,9 @@ mod tests {
 
     #[test]
     fn ranges_in_words() {
-        assert_eq!(Range::at_least(2.0).describe(), "must be ≥ 2");
+        assert_eq!(Range::at_least(2.0).describe(), "must be at least 2");
+        assert_eq!(Range::above(0.0).describe(), "must be a finite number > 0");
+        assert_eq!(Range::closed(0.0, 1.0).describe(), "must be in [0, 1]");
         assert_eq!(Range::left_open(0.0, 1.0).describe(), "must be > 0 and ≤ 1");
         assert!(!Range::ANY.contains(f64::NAN));
         assert!(Range::closed(0.0, 1.0).contains(1.0));

@@ -252,6 +252,28 @@ impl Metric {
     }
 }
 
+/// A metric as a method parameter: its name (`minkowski:3` for an exponent), as
+/// [`Metric::parse`] reads it; metrics with array parameters come with their keywords
+/// ([`Metric::with_kwds`]) through the typed API.
+impl crate::method::params::ParamType for Metric {
+    const KIND: crate::method::ParamKind = crate::method::ParamKind::Other("str");
+    fn from_value(name: &'static str, value: &crate::method::Value) -> Result<Self> {
+        match value {
+            crate::method::Value::Text(t) => Metric::parse(t).map_err(|e| match e {
+                Error::InvalidParameter { value, expected, .. } => Error::InvalidParameter { name, value, expected },
+                other => other,
+            }),
+            v => Err(Error::param(name, v, "must be a metric name (euclidean, cosine, …)")),
+        }
+    }
+    fn to_value(&self) -> crate::method::Value {
+        crate::method::Value::Text(self.to_string())
+    }
+    fn number(&self) -> Option<f64> {
+        None
+    }
+}
+
 impl fmt::Display for Metric {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = match self {

@@ -397,7 +397,7 @@ impl UmapModel {
     /// // Two blobs in 4-D; the middle of one blob's embedding maps back near that blob.
     /// let x: Vec<f32> = (0..400).map(|i| ((i * 7919) % 101) as f32 / 50.0 + (i / 200) as f32 * 20.0).collect();
     /// let data = Data::from_row_major(&x, 100, 4)?;
-    /// let model = Umap::builder().n_neighbors(10).n_epochs(50).seed(42).build()?.fit(&data)?;
+    /// let model = Umap::builder().n_neighbors(10).n_epochs(50).build()?.fit(&data, &Context::seeded(42))?;
     /// let y = model.embedding();
     /// let centre: Vec<f32> = (0..2).map(|c| (0..50).map(|i| y.row(i)[c]).sum::<f32>() / 50.0).collect();
     /// let back = model.inverse_transform(&Data::from_row_major(&centre, 1, 2)?)?;

@@ -30,7 +30,7 @@
 //! use unfold_learn::prelude::*;
 //! let x: Vec<f32> = (0..400).map(|i| ((i * 7919) % 101) as f32 / 10.0 + (i / 200) as f32 * 50.0).collect();
 //! let data = Data::from_row_major(&x, 100, 4)?;
-//! let model = Umap::builder().n_neighbors(10).n_epochs(50).seed(42).build()?.fit(&data)?;
+//! let model = Umap::builder().n_neighbors(10).n_epochs(50).build()?.fit(&data, &Context::seeded(42))?;
 //! assert_eq!(model.embedding().n_rows(), 100);
 //! let again = model.transform(&data.select_rows(&[0, 1]))?;
 //! assert_eq!(again.n_cols(), 2);

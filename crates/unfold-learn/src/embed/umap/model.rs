@@ -3,7 +3,8 @@
 
 use crate::data::{Data, Embedding};
 use crate::embed::pca::Pca;
-use crate::method::Context;
+use crate::method::params::ParamType;
+use crate::method::{Context, ParamKind, Range, Value};
 use crate::error::{Error, Result};
 use crate::knn::{KnnGraph, KnnParams, knn_graph_fitted};
 use crate::metric::Metric;
@@ -17,7 +18,7 @@ use super::spectral::{EigenOptions, noisy_scale, spectral_layout_with};
 use super::{curve, supervised, transform};
 
 /// How the layout starts.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub enum UmapInit {
     /// Eigenvectors of the graph's normalised Laplacian (umap-learn's default); falls back to
     /// `Pca` with a warning if the eigensolver fails.
@@ -56,6 +57,24 @@ impl UmapInit {
     }
 }
 
+/// `init` as a method parameter: `spectral`, `pca` or `random` by name; coordinates come
+/// through the typed API ([`UmapInit::Array`]) or a front end's array.
+impl ParamType for UmapInit {
+    const KIND: ParamKind = ParamKind::Other("Literal[\"spectral\", \"pca\", \"random\"] | npt.ArrayLike");
+    fn from_value(name: &'static str, value: &Value) -> Result<Self> {
+        match value {
+            Value::Text(t) => UmapInit::parse(t),
+            v => Err(Error::param(name, v, "must be spectral, pca, random, or an array of starting coordinates")),
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::Text(self.name().to_string())
+    }
+    fn number(&self) -> Option<f64> {
+        None
+    }
+}
+
 /// The target `y` of supervised UMAP.
 #[derive(Debug, Clone, PartialEq)]
 pub enum UmapTarget {
@@ -71,142 +90,88 @@ pub enum UmapTarget {
     },
 }
 
-/// UMAP parameters. Names and `Default` values are umap-learn's.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UmapParams {
-    /// Neighbourhood size, counting the point itself as umap-learn does (2 ≤ n_neighbors < n).
-    pub n_neighbors: usize,
-    /// Output dimensions (≥ 1).
-    pub n_components: usize,
-    /// Input distance.
-    pub metric: Metric,
-    /// Layout epochs; `None`: 500 up to 10,000 points, 200 above; 0 returns the initialisation.
-    pub n_epochs: Option<usize>,
-    /// Initial SGD step (> 0).
-    pub learning_rate: f32,
-    /// Initial layout.
-    pub init: UmapInit,
-    /// Smallest distance between embedded points (0 ≤ min_dist ≤ spread).
-    pub min_dist: f32,
-    /// Scale of the embedded clusters (> 0).
-    pub spread: f32,
-    /// Fuzzy union (1) versus intersection (0) when symmetrising the graph.
-    pub set_op_mix_ratio: f32,
-    /// Neighbours assumed connected at full strength (≥ 0).
-    pub local_connectivity: f32,
-    /// Weight of the repulsion (≥ 0).
-    pub repulsion_strength: f32,
-    /// Negative samples per positive sample.
-    pub negative_sample_rate: usize,
-    /// Curve parameter `a`; with `b`, overrides `min_dist`/`spread`.
-    pub a: Option<f32>,
-    /// Curve parameter `b`.
-    pub b: Option<f32>,
-    /// Neighbours at this distance or farther are cut; `None`: umap-learn's per-metric default
-    /// (2 for cosine and correlation, 1 for jaccard, hellinger and dice, none otherwise).
-    pub disconnection_distance: Option<f32>,
-    /// Seed of every random choice; with a seed the result is identical at any thread count.
-    pub seed: Option<u64>,
-    /// Seed of [`UmapModel::transform`] (umap-learn's `transform_seed`, 42).
-    pub transform_seed: u64,
-    /// Worker threads; `None` = all cores.
-    pub threads: Option<usize>,
-    /// Metric of a numeric target (euclidean).
-    pub target_metric: Metric,
-    /// Neighbourhood size in a numeric target, the point included; `None` = `n_neighbors`.
-    pub target_n_neighbors: Option<usize>,
-    /// Weight of the target against the data, in `[0, 1]` (0.5).
-    pub target_weight: f32,
-    /// densMAP: also preserve each point's local density (umap-learn's `densmap`).
-    pub densmap: bool,
-    /// densMAP's weight, fraction of epochs and variance shift (`dens_lambda`, `dens_frac`,
-    /// `dens_var_shift`).
-    pub dens: DensMapParams,
-    /// Keep the log local radii of the data and of the embedding (`output_dens`): see
-    /// [`UmapModel::radii`].
-    pub output_dens: bool,
-}
-
-impl Default for UmapParams {
-    fn default() -> Self {
-        UmapParams {
-            n_neighbors: 15,
-            n_components: 2,
-            metric: Metric::Euclidean,
-            n_epochs: None,
-            learning_rate: 1.0,
-            init: UmapInit::Spectral,
-            min_dist: 0.1,
-            spread: 1.0,
-            set_op_mix_ratio: 1.0,
-            local_connectivity: 1.0,
-            repulsion_strength: 1.0,
-            negative_sample_rate: 5,
-            a: None,
-            b: None,
-            disconnection_distance: None,
-            seed: None,
-            transform_seed: 42,
-            threads: None,
-            target_metric: Metric::Euclidean,
-            target_n_neighbors: None,
-            target_weight: 0.5,
-            densmap: false,
-            dens: DensMapParams::default(),
-            output_dens: false,
-        }
+crate::method_params! {
+    /// UMAP parameters. Names and `Default` values are umap-learn's; the seed and the threads
+    /// come from the fit's [`Context`].
+    pub struct UmapParams {
+        /// Neighbourhood size, the point itself included (at least 2, below the number of points).
+        n_neighbors: usize = 15, flag = "neighbors", range = Range::at_least(2.0);
+        /// Output dimensions.
+        n_components: usize = 2, flag = "dims", range = Range::at_least(1.0);
+        /// Input distance: euclidean, cosine, correlation, manhattan, … or precomputed (the input is a square distance matrix).
+        metric: Metric = Metric::Euclidean;
+        /// Layout epochs; none = 500 up to 10,000 points, else 200 (200 more with densmap); 0 returns the initialisation.
+        n_epochs: Option<usize> = None, flag = "epochs";
+        /// Initial step of the layout's gradient descent.
+        learning_rate: f32 = 1.0, range = Range::above(0.0);
+        /// Initial layout: spectral, pca, random, or starting coordinates.
+        init: UmapInit = UmapInit::Spectral;
+        /// Smallest distance between embedded points, at most spread.
+        min_dist: f32 = 0.1, range = Range::at_least(0.0);
+        /// Scale of the embedded clusters.
+        spread: f32 = 1.0, range = Range::above(0.0);
+        /// Fuzzy union (1) versus intersection (0) when the graph is symmetrised.
+        set_op_mix_ratio: f32 = 1.0, range = Range::closed(0.0, 1.0);
+        /// Neighbours assumed connected at full strength.
+        local_connectivity: f32 = 1.0, range = Range::at_least(0.0);
+        /// Weight of the repulsion.
+        repulsion_strength: f32 = 1.0, range = Range::at_least(0.0);
+        /// Negative samples per positive sample.
+        negative_sample_rate: usize = 5;
+        /// Curve parameter a, given with b instead of fitting the curve to min_dist and spread.
+        a: Option<f32> = None, range = Range::above(0.0);
+        /// Curve parameter b, given with a.
+        b: Option<f32> = None, range = Range::above(0.0);
+        /// Neighbours at this distance or farther are cut; none = umap-learn's per-metric default (2 for cosine and correlation, 1 for jaccard, hellinger and dice).
+        disconnection_distance: Option<f32> = None, range = Range::above(0.0);
+        /// Seed of transform's random choices.
+        transform_seed: u64 = 42;
+        /// Metric of a numeric supervision target.
+        target_metric: Metric = Metric::Euclidean;
+        /// Neighbourhood size in a numeric target, the point included; none = n_neighbors.
+        target_n_neighbors: Option<usize> = None, range = Range::at_least(2.0);
+        /// Weight of the target against the data, 0 to 1.
+        target_weight: f32 = 0.5, range = Range::closed(0.0, 1.0);
+        /// densMAP: also preserve each point's local density.
+        densmap: bool = false;
+        /// densMAP's weight of the density term.
+        dens_lambda: f32 = 2.0, range = Range::at_least(0.0);
+        /// densMAP's fraction of the epochs, at the end, with the density term.
+        dens_frac: f32 = 0.3, range = Range::closed(0.0, 1.0);
+        /// densMAP's variance shift.
+        dens_var_shift: f32 = 0.1, range = Range::at_least(0.0);
+        /// Keep the log local radii of the data and of the embedding (umap-learn's output_dens).
+        output_dens: bool = false;
     }
 }
 
 impl UmapParams {
-    /// Checks every range that does not depend on the data.
+    /// Checks every range that does not depend on the data: the declared ranges, and those
+    /// between parameters.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] naming the parameter and its allowed range.
     pub fn validate(&self) -> Result<()> {
-        let finite = |name, v: f32, ok: bool, range: &str| {
-            if v.is_finite() && ok { Ok(()) } else { Err(Error::param(name, v, range.to_string())) }
-        };
-        if self.n_neighbors < 2 {
-            return Err(Error::param("n_neighbors", self.n_neighbors, "must be at least 2 and less than the number of points"));
-        }
-        if self.n_components == 0 {
-            return Err(Error::param("n_components", 0, "must be at least 1"));
-        }
-        finite("learning_rate", self.learning_rate, self.learning_rate > 0.0, "must be a finite number > 0")?;
-        finite("spread", self.spread, self.spread > 0.0, "must be a finite number > 0")?;
-        finite("min_dist", self.min_dist, self.min_dist >= 0.0, "must be a finite number ≥ 0")?;
+        crate::method::Params::check_ranges(self)?;
         if self.min_dist > self.spread {
             return Err(Error::param("min_dist", self.min_dist, format!("must be at most spread ({})", self.spread)));
         }
-        finite("set_op_mix_ratio", self.set_op_mix_ratio, (0.0..=1.0).contains(&self.set_op_mix_ratio), "must be in [0, 1]")?;
-        finite("local_connectivity", self.local_connectivity, self.local_connectivity >= 0.0, "must be a finite number ≥ 0")?;
-        finite("repulsion_strength", self.repulsion_strength, self.repulsion_strength >= 0.0, "must be a finite number ≥ 0")?;
         match (self.a, self.b) {
-            (Some(a), Some(b)) => {
-                finite("a", a, a > 0.0, "must be a finite number > 0")?;
-                finite("b", b, b > 0.0, "must be a finite number > 0")?;
-            }
-            (None, None) => {}
             (Some(_), None) => return Err(Error::param("b", "none", "must be given together with a")),
             (None, Some(_)) => return Err(Error::param("a", "none", "must be given together with b")),
-        }
-        if let Some(d) = self.disconnection_distance {
-            finite("disconnection_distance", d, d > 0.0, "must be a finite number > 0")?;
+            _ => {}
         }
         if let UmapInit::Array(v) = &self.init
             && let Some(p) = v.iter().position(|x| !x.is_finite())
         {
             return Err(Error::param("init", format!("array with {} at value {p}", v[p]), "must hold finite coordinates"));
         }
-        self.dens.validate()?;
-        finite("target_weight", self.target_weight, (0.0..=1.0).contains(&self.target_weight), "must be in [0, 1]")?;
-        if let Some(t) = self.target_n_neighbors
-            && t < 2
-        {
-            return Err(Error::param("target_n_neighbors", t, "must be at least 2 (the point itself counts)"));
-        }
-        crate::threads::check(self.threads)
+        Ok(())
+    }
+
+    /// densMAP's parameters.
+    pub fn dens(&self) -> DensMapParams {
+        DensMapParams { lambda: self.dens_lambda, frac: self.dens_frac, var_shift: self.dens_var_shift }
     }
 
     /// umap-learn's disconnection distance for the metric, unless one is set.
@@ -275,12 +240,8 @@ setters! {
     negative_sample_rate: usize => negative_sample_rate;
     /// Cut neighbours at this distance or farther.
     disconnection_distance: f32 => disconnection_distance (Some);
-    /// Seed of every random choice.
-    seed: u64 => seed (Some);
     /// Seed of `transform`.
     transform_seed: u64 => transform_seed;
-    /// Worker threads.
-    threads: usize => threads (Some);
     /// densMAP on or off.
     densmap: bool => densmap;
     /// Keep the local radii.
@@ -296,7 +257,7 @@ setters! {
 impl UmapBuilder {
     /// densMAP's `dens_lambda`, `dens_frac` and `dens_var_shift`.
     pub fn dens(mut self, lambda: f32, frac: f32, var_shift: f32) -> Self {
-        self.params.dens = DensMapParams { lambda, frac, var_shift };
+        (self.params.dens_lambda, self.params.dens_frac, self.params.dens_var_shift) = (lambda, frac, var_shift);
         self
     }
     /// Curve parameters `a` and `b`, instead of fitting them to `min_dist` and `spread`.
@@ -334,24 +295,25 @@ impl Umap {
         &self.params
     }
 
-    /// Fits the model and embeds `data`.
+    /// Fits the model and embeds `data`, on `ctx`'s threads, with `ctx.seed` for every random
+    /// choice.
     ///
     /// # Errors
     /// As [`Umap::fit_with`].
-    pub fn fit(&self, data: &Data) -> Result<UmapModel> {
-        self.fit_with(data, None, &NoProgress)
+    pub fn fit(&self, data: &Data, ctx: &Context) -> Result<UmapModel> {
+        self.fit_with(data, None, ctx)
     }
 
     /// Fits with an optional precomputed kNN graph of `data` (self excluded, at least
-    /// `n_neighbors − 1` neighbours per point; extra columns are ignored), reporting to `progress`.
+    /// `n_neighbors − 1` neighbours per point; extra columns are ignored).
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] when `n_neighbors ≥ n` or the parameters don't fit the data
     /// (`init` array shape, PCA init with `n_components > min(n, d)`, a metric's column count);
     /// [`Error::InvalidData`] for a kNN graph of another size or more rows than
     /// [`MAX_POINTS`](crate::knn::MAX_POINTS); [`Error::Cancelled`].
-    pub fn fit_with(&self, data: &Data, knn: Option<&KnnGraph>, progress: &dyn Progress) -> Result<UmapModel> {
-        crate::threads::install(self.params.threads, || self.fit_inner(data, knn, None, progress))?
+    pub fn fit_with(&self, data: &Data, knn: Option<&KnnGraph>, ctx: &Context) -> Result<UmapModel> {
+        ctx.install(|| self.fit_inner(data, knn, None, ctx))
     }
 
     /// Supervised or semi-supervised fit: the graph is combined with the target `y` before the
@@ -360,11 +322,12 @@ impl Umap {
     /// # Errors
     /// As [`Umap::fit_with`], and [`Error::InvalidParameter`] for a target of another length or
     /// `target_n_neighbors` beyond the number of points.
-    pub fn fit_supervised(&self, data: &Data, y: &UmapTarget, knn: Option<&KnnGraph>, progress: &dyn Progress) -> Result<UmapModel> {
-        crate::threads::install(self.params.threads, || self.fit_inner(data, knn, Some(y), progress))?
+    pub fn fit_supervised(&self, data: &Data, y: &UmapTarget, knn: Option<&KnnGraph>, ctx: &Context) -> Result<UmapModel> {
+        ctx.install(|| self.fit_inner(data, knn, Some(y), ctx))
     }
 
-    fn fit_inner(&self, data: &Data, knn: Option<&KnnGraph>, y: Option<&UmapTarget>, progress: &dyn Progress) -> Result<UmapModel> {
+    fn fit_inner(&self, data: &Data, knn: Option<&KnnGraph>, y: Option<&UmapTarget>, ctx: &Context) -> Result<UmapModel> {
+        let progress = ctx.progress;
         // Every graph of the fit numbers points with `u32` ids: refuse too many rows before any work.
         crate::knn::check_point_count(data.n_rows())?;
         // Parameters a metric takes from the data (seuclidean's V, mahalanobis's VI) are fixed
@@ -382,11 +345,12 @@ impl Umap {
             return Err(Error::param("init", format!("array of {} values", v.len()), format!("must be n × n_components = {n} × {dim} values")));
         }
         let k = p.n_neighbors - 1;
-        let seeds = SeedSource::new(p.seed);
+        let seeds = SeedSource::new(ctx.seed);
         let knn = match knn {
             Some(g) => truncate_knn(g, n, k)?,
             None => {
-                let params = KnnParams { k, metric: p.metric.clone(), seed: Some(seeds.value(STAGE_KNN, 0)), threads: p.threads, ..Default::default() };
+                // On this fit's pool.
+                let params = KnnParams { k, metric: p.metric.clone(), seed: Some(seeds.value(STAGE_KNN, 0)), threads: None, ..Default::default() };
                 params.validate(n, data.n_cols())?;
                 knn_graph_fitted(data, &params, &metric, progress)?
             }
@@ -458,7 +422,8 @@ impl Umap {
             seed: Some(seeds.value(STAGE_LAYOUT, 0)),
         };
         let ro = (p.densmap || p.output_dens).then(|| densmap::original_radii(&graph, &knn));
-        let dens = ro.as_deref().filter(|_| p.densmap).map(|ro| (&p.dens, ro));
+        let dens_params = p.dens();
+        let dens = ro.as_deref().filter(|_| p.densmap).map(|ro| (&dens_params, ro));
         // umap-learn returns the initialisation for `n_epochs=0`.
         if n_epochs > 0 {
             optimize_layout_densmap(graph.indptr(), graph.indices(), graph.weights(), &mut embedding, dim, &layout, dens, progress)?;
@@ -669,8 +634,8 @@ mod tests {
         // The iterative solver (forced below its usual size) with one iteration cannot converge.
         let failing = EigenOptions { dense_max: 0, lobpcg: LobpcgOptions { max_iter: 1, ..Default::default() }, ..Default::default() };
         let fit = |init: UmapInit, eigen: EigenOptions, epochs: usize| {
-            let umap = Umap { eigen, ..Umap::builder().n_neighbors(10).init(init).n_epochs(epochs).seed(6).build().unwrap() };
-            umap.fit(&data).unwrap()
+            let umap = Umap { eigen, ..Umap::builder().n_neighbors(10).init(init).n_epochs(epochs).build().unwrap() };
+            umap.fit(&data, &Context::seeded(6)).unwrap()
         };
         for epochs in [0, 30] {
             let fallen = fit(UmapInit::Spectral, failing, epochs);
