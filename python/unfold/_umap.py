@@ -79,11 +79,6 @@ def _n_neighbors_for(n_neighbors: int, n: int) -> int:
     return n - 1
 
 
-def _row_digests(X: np.ndarray) -> np.ndarray:
-    """A 128-bit digest of each row of float32 C-contiguous ``X`` (dtype ``S16``)."""
-    return np.frombuffer(_core.row_digests(X), dtype="S16")
-
-
 class UMAP(UnfoldTransformer):
     """Uniform Manifold Approximation and Projection (umap-learn's ``UMAP``, computed by the Rust core).
 
@@ -206,9 +201,9 @@ class UMAP(UnfoldTransformer):
     not only -1.
 
     :meth:`transform` places each new point on its own, so a point gets the same coordinates
-    in any batch; a row equal to a training row gets that row's ``embedding_`` coordinates.
-    (umap-learn returns ``embedding_`` when given exactly the training matrix, and places
-    anything else as a batch; the ``unfold transform`` command places training rows afresh.)
+    in any batch; a row equal to a training row gets that row's ``embedding_`` coordinates, as
+    with ``unfold transform``. (umap-learn returns ``embedding_`` when given exactly the training
+    matrix, and places anything else as a batch.)
 
     Pickles (and ``joblib.dump``) hold the core model's bytes, the same format as
     ``unfold embed --save-model``; ``graph_`` and the radii are kept beside them.
@@ -382,10 +377,6 @@ class UMAP(UnfoldTransformer):
         else:
             for name in ("rad_orig_", "rad_emb_"):
                 self.__dict__.pop(name, None)
-        # Training rows, recognised in transform by digest: sorted digests and their row numbers.
-        digests = _row_digests(X)
-        self._train_rows = np.argsort(digests, kind="stable")
-        self._train_digests = digests[self._train_rows]
 
     def fit(self, X, y=None):
         """Fit the embedding to ``X``.
@@ -429,18 +420,7 @@ class UMAP(UnfoldTransformer):
         """
         check_is_fitted(self)
         X32 = self._validate_input(X, reset=False)
-        digests = _row_digests(X32)
-        at = np.minimum(np.searchsorted(self._train_digests, digests), len(self._train_digests) - 1)
-        known = self._train_digests[at] == digests
-        if known.all():
-            return self.embedding_[self._train_rows[at]]
-        out = np.empty((X32.shape[0], self.embedding_.shape[1]), dtype=np.float32)
-        out[known] = self.embedding_[self._train_rows[at[known]]]
-        new = X32 if not known.any() else np.ascontiguousarray(X32[~known])
-        if new is not X32 and not np.isfinite(new).all():
-            self._model.transform(X32)  # raises, naming the row of X that is not finite
-        out[~known] = self._model.transform(new, verbose=bool(self.verbose))
-        return out
+        return self._model.transform(X32, verbose=bool(self.verbose))
 
     def inverse_transform(self, X):
         """Map points of the embedding space back into data space (umap-learn's method).

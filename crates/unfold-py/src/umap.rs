@@ -208,48 +208,7 @@ impl UmapModel {
     }
 }
 
-/// A 128-bit digest of each row of `x` (float32, `n × d`), `16 n` bytes: equal rows (bit for
-/// bit) get equal digests, different rows differ but with negligible chance. The Python class
-/// uses them to recognise training rows in `transform`. Two independent folded-multiply hashes
-/// of the row's 64-bit words, in parallel over rows.
-#[pyfunction]
-fn row_digests<'py>(py: Python<'py>, x: PyReadonlyArray2<'_, f32>) -> PyResult<Bound<'py, PyBytes>> {
-    use rayon::prelude::*;
-    let (values, n, d) = convert::row_major(&x);
-    let digests: Vec<u8> = py.detach(|| {
-        let mut out = vec![0u8; 16 * n];
-        if d > 0 {
-            out.par_chunks_mut(16).zip(values.par_chunks(d)).for_each(|(o, row)| o.copy_from_slice(&digest(row)));
-        }
-        out
-    });
-    Ok(PyBytes::new(py, &digests))
-}
-
-fn digest(row: &[f32]) -> [u8; 16] {
-    // wyhash's folded multiply: the 128-bit product's halves xored.
-    fn fold(a: u64, b: u64) -> u64 {
-        let r = a as u128 * b as u128;
-        (r as u64) ^ ((r >> 64) as u64)
-    }
-    const K: [u64; 4] = [0xA076_1D64_78BD_642F, 0xE703_7ED1_A0B4_28DB, 0x8EBC_6AF0_9C88_C6E3, 0x5899_65CC_7537_4CC3];
-    let (mut h1, mut h2) = (K[0] ^ row.len() as u64, K[1] ^ row.len() as u64);
-    for pair in row.chunks(2) {
-        let lo = pair[0].to_bits() as u64;
-        let hi = pair.get(1).map_or(0x9E37_79B9, |v| v.to_bits()) as u64;
-        let w = lo | (hi << 32);
-        h1 = fold(h1 ^ w, K[2]);
-        h2 = fold(h2 ^ w.rotate_left(29), K[3]);
-    }
-    let (a, b) = (fold(h1, K[0] ^ h2), fold(h2, K[1] ^ h1));
-    let mut out = [0u8; 16];
-    out[..8].copy_from_slice(&a.to_le_bytes());
-    out[8..].copy_from_slice(&b.to_le_bytes());
-    out
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<UmapModel>()?;
-    m.add_function(wrap_pyfunction!(fit_umap, m)?)?;
-    m.add_function(wrap_pyfunction!(row_digests, m)?)
+    m.add_function(wrap_pyfunction!(fit_umap, m)?)
 }
