@@ -9,7 +9,7 @@ use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArr
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use unfold_learn::embed::umap::densmap::DensMapParams;
-use unfold_learn::{Error, Metric, Umap, UmapInit, UmapParams, UmapTarget};
+use unfold_learn::{Error, KnnGraph, Metric, Umap, UmapInit, UmapParams, UmapTarget};
 
 use crate::convert::{self, Threads, to_py_err};
 use crate::model_bytes;
@@ -53,15 +53,25 @@ fn umap_target(labels: Option<PyReadonlyArray1<'_, i64>>, values: Option<PyReado
     })
 }
 
+/// The precomputed kNN graph: `n × k` indices and distances, the point itself left out (the
+/// Python class converts umap-learn's `precomputed_knn` and names its errors).
+fn knn_graph(indices: Option<PyReadonlyArray2<'_, u32>>, distances: Option<PyReadonlyArray2<'_, f32>>) -> PyResult<Option<KnnGraph>> {
+    let (Some(indices), Some(distances)) = (indices, distances) else { return Ok(None) };
+    let (idx, n, k) = convert::row_major(&indices);
+    let (dist, _, _) = convert::row_major(&distances);
+    KnnGraph::from_parts(n, k, idx.into_owned(), dist.into_owned()).map(Some).map_err(to_py_err)
+}
+
 /// Fits UMAP to `x` (float32, `n × d`) and returns the model; with `target_labels` or
-/// `target_values`, supervised UMAP (`target_metric` is the metric of numeric values).
+/// `target_values`, supervised UMAP (`target_metric` is the metric of numeric values); with
+/// `knn_indices` and `knn_distances`, from that kNN graph instead of a search.
 #[pyfunction]
 #[pyo3(signature = (
     x, *, n_neighbors, n_components, metric, n_epochs, learning_rate, init, min_dist, spread,
     set_op_mix_ratio, local_connectivity, repulsion_strength, negative_sample_rate, a, b,
     disconnection_distance, seed, transform_seed, threads, densmap, dens_lambda, dens_frac,
     dens_var_shift, output_dens, target_labels, target_values, target_metric, target_n_neighbors,
-    target_weight, verbose
+    target_weight, knn_indices, knn_distances, verbose
 ))]
 #[allow(clippy::too_many_arguments)]
 fn fit_umap(
@@ -95,6 +105,8 @@ fn fit_umap(
     target_metric: &str,
     target_n_neighbors: Option<usize>,
     target_weight: f32,
+    knn_indices: Option<PyReadonlyArray2<'_, u32>>,
+    knn_distances: Option<PyReadonlyArray2<'_, f32>>,
     verbose: bool,
 ) -> PyResult<UmapModel> {
     let (values, n, d) = convert::row_major(&x);
@@ -127,9 +139,10 @@ fn fit_umap(
     let umap = Umap::new(params).map_err(to_py_err)?;
     let target = umap_target(target_labels, target_values);
     let data = convert::data(&values, n, d)?;
+    let knn = knn_graph(knn_indices, knn_distances)?;
     let inner = run(py, "UMAP fit", verbose, |progress| match &target {
-        Some(y) => umap.fit_supervised(&data, y, None, progress),
-        None => umap.fit_with(&data, None, progress),
+        Some(y) => umap.fit_supervised(&data, y, knn.as_ref(), progress),
+        None => umap.fit_with(&data, knn.as_ref(), progress),
     })?;
     Ok(UmapModel { inner })
 }
