@@ -95,8 +95,12 @@ def test_training_rows_transform_to_their_embedding(fitted, digits, mnist):
     np.testing.assert_array_equal(got[:5], fitted.embedding_[:5])
     np.testing.assert_array_equal(got[10:], fitted.embedding_[5:10])
     np.testing.assert_array_equal(got[5:10], fitted.transform(mnist[0][5000:5005]))
-    # The core alone places a training row near, but not at, its fitted coordinates.
-    assert not np.array_equal(fitted._model.transform(X[:5]), fitted.embedding_[:5])
+    # The rule is the core's: its model, alone or from bytes, answers the same.
+    np.testing.assert_array_equal(fitted._model.transform(X[:5]), fitted.embedding_[:5])
+    # A row one grey level off a training row is placed, not looked up.
+    off = X[:1].copy()
+    off[0, np.argmin(off[0])] += 1
+    assert not np.array_equal(fitted.transform(off), fitted.embedding_[:1])
 
 
 def test_transform_places_new_points_near_their_neighbours(fitted, digits, mnist):
@@ -589,6 +593,91 @@ def test_model_file_and_pickle_share_one_format(cli, tmp_path, mnist):
     np.testing.assert_array_equal(np.load(tmp_path / "t2.npy"), np.load(tmp_path / "t.npy"))
 
 
+# --- precomputed_knn ---------------------------------------------------------------------------
+
+
+def test_precomputed_knn_gives_the_embedding_of_the_built_in_search(mnist):
+    # Up to 4,096 rows the built-in search is exact, as unfold.neighbors is there.
+    X, X_new = mnist[0][:1500], mnist[0][5000:5050]
+    ref = unfold.UMAP(n_neighbors=12, **FAST).fit(X)
+    idx, dist = unfold.neighbors(X, k=11)
+    # unfold.neighbors' layout (the point itself left out), umap-learn's (itself in column 0),
+    # and more columns than needed: the same graph, so the same embedding and transform.
+    with_self = (np.hstack([np.arange(1500)[:, None], idx]), np.hstack([np.zeros((1500, 1), np.float32), dist]))
+    wide = unfold.neighbors(X, k=20)
+    for given in [(idx, dist), with_self, wide, (*with_self, None)]:
+        u = unfold.UMAP(n_neighbors=12, precomputed_knn=given, **FAST).fit(X)
+        np.testing.assert_array_equal(u.embedding_, ref.embedding_)
+        np.testing.assert_array_equal(u.transform(X_new), ref.transform(X_new))
+    # Another data set's graph changes the result: the graph is used, not searched anew.
+    other = unfold.UMAP(n_neighbors=12, precomputed_knn=unfold.neighbors(mnist[0][2000:3500], k=11), **FAST).fit(X)
+    assert not np.array_equal(other.embedding_, ref.embedding_)
+
+
+def test_precomputed_knn_from_umap_learn_is_as_good_as_a_search(mnist):
+    from umap.umap_ import nearest_neighbors
+
+    X = mnist[0][:2000]
+    knn = nearest_neighbors(X, 15, "euclidean", {}, False, np.random.RandomState(0))
+    assert (knn[0][:, 0] == np.arange(2000)).mean() > 0.99  # the point itself comes first
+    searched = unfold.UMAP(random_state=0).fit_transform(X)
+    given = unfold.UMAP(random_state=0, precomputed_knn=knn).fit_transform(X)
+    assert abs(trustworthiness(X, given, n_neighbors=15) - trustworthiness(X, searched, n_neighbors=15)) < 0.01
+
+
+def test_precomputed_knn_errors_name_the_parameter(digits):
+    X = digits[0][:300]
+    idx, dist = unfold.neighbors(X, k=14)
+
+    def fit(knn, **kw):
+        return unfold.UMAP(precomputed_knn=knn, **FAST, **kw).fit(X)
+
+    cases = [
+        ((idx[:200], dist[:200]), ValueError, r"precomputed_knn has 200 rows but X has 300"),
+        ((idx, dist[:, :10]), ValueError, r"precomputed_knn\[0\] and precomputed_knn\[1\] must have the same shape, got \(300, 14\) and \(300, 10\)"),
+        ((idx[:, 0], dist[:, 0]), ValueError, r"precomputed_knn\[0\] must be a 2-d numpy array of neighbour indices \(n_samples, k\), got shape \(300,\)"),
+        ((idx.tolist(), dist), ValueError, r"precomputed_knn\[0\] must be a 2-d numpy array .* got list"),
+        ((idx.astype(np.float64), dist), TypeError, r"precomputed_knn\[0\] must hold integer row indices, got dtype float64"),
+        ((idx[:, :10], dist[:, :10]), ValueError, r"precomputed_knn has 10 neighbours per row \(10 besides the point itself in some row\); n_neighbors=15 needs n_neighbors − 1 = 14"),
+        ([idx, dist, None, None], TypeError, r"precomputed_knn must be a tuple \(knn_indices, knn_dists\)"),
+    ]
+    minus = idx.copy()
+    minus[7, 3] = -1
+    cases.append(((minus, dist), ValueError, r"precomputed_knn\[0\]\[7, 3\] is -1: every index must be a row of X, 0 ≤ index < 300"))
+    beyond = idx.copy()
+    beyond[0, 0] = 300
+    cases.append(((beyond, dist), ValueError, r"precomputed_knn\[0\]\[0, 0\] is 300"))
+    for bad_value in (np.nan, np.inf, -1.0):
+        bad = dist.copy()
+        bad[5, 2] = bad_value
+        cases.append(((idx, bad), ValueError, rf"precomputed_knn\[1\]\[5, 2\] is {bad_value}: distances must be finite and non-negative"))
+    unsorted = dist.copy()
+    unsorted[4, [0, 1]] = unsorted[4, [1, 0]] + [1.0, 0.0]
+    cases.append(((idx, unsorted), ValueError, r"precomputed_knn\[1\] row 4 is not sorted"))
+    for knn, error, message in cases:
+        with pytest.raises(error, match=message):
+            fit(knn)
+    with pytest.raises(ValueError, match="unique=True does not apply with precomputed_knn"):
+        fit((idx, dist), unique=True)
+    # umap-learn's default, which searches.
+    assert unfold.UMAP().get_params()["precomputed_knn"] == (None, None, None)
+
+
+def test_stub_has_the_signature_of_the_class():
+    import ast
+    import inspect
+    import pathlib
+
+    import unfold._umap
+
+    stub = ast.parse(pathlib.Path(unfold._umap.__file__).with_suffix(".pyi").read_text())
+    cls = next(n for n in stub.body if isinstance(n, ast.ClassDef) and n.name == "UMAP")
+    init = next(n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+    runtime = list(inspect.signature(unfold.UMAP).parameters.values())
+    assert [a.arg for a in init.args.args[1:]] == [p.name for p in runtime]
+    assert [ast.literal_eval(d) for d in init.args.defaults] == [p.default for p in runtime]
+
+
 # --- drop-in for umap-learn --------------------------------------------------------------------
 
 DROP_IN_SCRIPT = """
@@ -677,20 +766,3 @@ def test_ctrl_c_stops_a_fit(interrupted):
             print("interrupted", flush=True)
         """
     assert interrupted(code, wait=1.5) < 1.5
-
-
-def test_row_digests_tell_rows_apart(mnist):
-    from unfold._umap import _row_digests
-
-    base = np.unique(np.asarray(mnist[0][:2000], dtype=np.float32), axis=0)
-    for width in (784, 783):  # an even and an odd number of columns
-        X = np.ascontiguousarray(base[:, :width])
-        X = np.unique(X, axis=0)
-        n = len(X)
-        changed = X[:50].copy()
-        changed[np.arange(50), np.arange(50) * 7] += 1.0  # one value off in each row
-        digests = _row_digests(np.vstack([X, X[:50], changed]))
-        assert digests.dtype == np.dtype("S16") and len(digests) == n + 100
-        assert len(np.unique(digests[:n])) == n  # distinct rows, distinct digests
-        assert (digests[n : n + 50] == digests[:50]).all()  # equal rows, equal digests
-        assert (digests[n + 50 :] != digests[:50]).all()

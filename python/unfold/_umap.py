@@ -79,9 +79,64 @@ def _n_neighbors_for(n_neighbors: int, n: int) -> int:
     return n - 1
 
 
-def _row_digests(X: np.ndarray) -> np.ndarray:
-    """A 128-bit digest of each row of float32 C-contiguous ``X`` (dtype ``S16``)."""
-    return np.frombuffer(_core.row_digests(X), dtype="S16")
+def _knn_given(precomputed_knn) -> bool:
+    """Whether ``precomputed_knn`` is anything but umap-learn's default ``(None, None, None)``."""
+    return precomputed_knn is not None and not (
+        isinstance(precomputed_knn, (tuple, list)) and len(precomputed_knn) >= 2 and precomputed_knn[0] is None and precomputed_knn[1] is None
+    )
+
+
+def _knn_graph(precomputed_knn, n: int, n_neighbors: int):
+    """umap-learn's ``precomputed_knn`` as the core's kNN graph: ``(indices uint32, distances
+    float32)`` of shape ``n × (n_neighbors − 1)``, each row's nearest neighbours other than the
+    point itself, nearest first; ``None`` when not given."""
+    if not _knn_given(precomputed_knn):
+        return None
+    if not isinstance(precomputed_knn, (tuple, list)) or len(precomputed_knn) not in (2, 3):
+        raise TypeError(
+            "precomputed_knn must be a tuple (knn_indices, knn_dists) or (knn_indices, knn_dists, knn_search_index), "
+            f"got {type(precomputed_knn).__name__}"
+        )
+    indices, distances = precomputed_knn[0], precomputed_knn[1]
+    for i, (array, what) in enumerate(((indices, "neighbour indices"), (distances, "distances"))):
+        if not isinstance(array, np.ndarray) or array.ndim != 2:
+            found = f"shape {array.shape}" if isinstance(array, np.ndarray) else type(array).__name__
+            raise ValueError(f"precomputed_knn[{i}] must be a 2-d numpy array of {what} (n_samples, k), got {found}")
+    if indices.shape != distances.shape:
+        raise ValueError(f"precomputed_knn[0] and precomputed_knn[1] must have the same shape, got {indices.shape} and {distances.shape}")
+    if indices.shape[0] != n:
+        raise ValueError(f"precomputed_knn has {indices.shape[0]} rows but X has {n}: give the neighbours of every row of X")
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"precomputed_knn[0] must hold integer row indices, got dtype {indices.dtype}")
+    if distances.dtype.kind not in "fiu":
+        raise TypeError(f"precomputed_knn[1] must hold numbers, got dtype {distances.dtype}")
+    bad = np.argwhere((indices < 0) | (indices >= n))
+    if bad.size:
+        r, c = bad[0]
+        raise ValueError(f"precomputed_knn[0][{r}, {c}] is {indices[r, c]}: every index must be a row of X, 0 ≤ index < {n}")
+    distances = distances.astype(np.float32)
+    bad = np.argwhere(~np.isfinite(distances) | (distances < 0))
+    if bad.size:
+        r, c = bad[0]
+        raise ValueError(f"precomputed_knn[1][{r}, {c}] is {distances[r, c]}: distances must be finite and non-negative")
+    # umap-learn's rows start with the point itself (distance 0), unfold.neighbors' leave it out:
+    # drop it wherever it is, keeping the others in their order.
+    own = indices == np.arange(n)[:, None]
+    k = n_neighbors - 1
+    fewest = int((indices.shape[1] - own.sum(axis=1)).min())
+    if fewest < k:
+        raise ValueError(
+            f"precomputed_knn has {indices.shape[1]} neighbours per row ({fewest} besides the point itself in some row); "
+            f"n_neighbors={n_neighbors} needs n_neighbors − 1 = {k} besides the point itself"
+        )
+    order = np.argsort(own, axis=1, kind="stable")[:, :k]
+    indices = np.take_along_axis(indices, order, axis=1)
+    distances = np.take_along_axis(distances, order, axis=1)
+    unsorted = np.argwhere(np.diff(distances, axis=1) < 0)
+    if unsorted.size:
+        r, c = unsorted[0]
+        raise ValueError(f"precomputed_knn[1] row {r} is not sorted: give each row's neighbours nearest first")
+    return np.ascontiguousarray(indices, dtype=np.uint32), np.ascontiguousarray(distances)
 
 
 class UMAP(UnfoldTransformer):
@@ -172,6 +227,19 @@ class UMAP(UnfoldTransformer):
     disconnection_distance : float or None, default=None
         Neighbours at this distance or farther are cut; None: 2 for 'cosine' and
         'correlation', 1 for 'jaccard', no cut otherwise (umap-learn's defaults).
+    precomputed_knn : tuple, default=(None, None, None)
+        Nearest neighbours already computed, as umap-learn's: ``(knn_indices, knn_dists)`` or
+        ``(knn_indices, knn_dists, knn_search_index)``, two arrays of shape (n_samples, k), each
+        row nearest first. umap-learn's own rows (``umap.umap_.nearest_neighbors``) start with
+        the point itself; it is skipped wherever it appears, so ``k ≥ n_neighbors`` with it and
+        ``k ≥ n_neighbors − 1`` without (the output of :func:`unfold.neighbors`); extra columns
+        are ignored. The graph UMAP would search itself (exact up to 4,096 rows) gives the same
+        embedding as leaving ``precomputed_knn`` out. The third element (umap-learn's search index)
+        is ignored: :meth:`transform` works either way, searching an index built from this
+        graph. Unlike umap-learn, which falls back to its own search with a warning, a graph
+        of the wrong shape or with fewer neighbours is refused, as are indices outside
+        ``[0, n_samples)`` (umap-learn's ``-1`` for a missing neighbour included) and
+        distances that are negative or not finite.
     unique : bool, default=False
         Embed each distinct row once, then give every copy of a row its coordinates (as
         umap-learn's ``unique``): with many duplicates, copies of one row would otherwise be
@@ -206,9 +274,9 @@ class UMAP(UnfoldTransformer):
     not only -1.
 
     :meth:`transform` places each new point on its own, so a point gets the same coordinates
-    in any batch; a row equal to a training row gets that row's ``embedding_`` coordinates.
-    (umap-learn returns ``embedding_`` when given exactly the training matrix, and places
-    anything else as a batch; the ``unfold transform`` command places training rows afresh.)
+    in any batch; a row equal to a training row gets that row's ``embedding_`` coordinates, as
+    with ``unfold transform``. (umap-learn returns ``embedding_`` when given exactly the training
+    matrix, and places anything else as a batch.)
 
     Pickles (and ``joblib.dump``) hold the core model's bytes, the same format as
     ``unfold embed --save-model``; ``graph_`` and the radii are kept beside them.
@@ -265,6 +333,7 @@ class UMAP(UnfoldTransformer):
         dens_var_shift=0.1,
         output_dens=False,
         disconnection_distance=None,
+        precomputed_knn=(None, None, None),
         unique=False,
     ):
         self.n_neighbors = n_neighbors
@@ -295,6 +364,7 @@ class UMAP(UnfoldTransformer):
         self.dens_var_shift = dens_var_shift
         self.output_dens = output_dens
         self.disconnection_distance = disconnection_distance
+        self.precomputed_knn = precomputed_knn
         self.unique = unique
 
     def _fit_core(self, X, *, y, seed, threads, verbose):
@@ -306,6 +376,8 @@ class UMAP(UnfoldTransformer):
         init = self.init
         if not isinstance(init, str):
             init = as_matrix(init, "init")
+        if self.unique and _knn_given(self.precomputed_knn):
+            raise ValueError("unique=True does not apply with precomputed_knn: the neighbours are given for every row of X, duplicates included")
         if self.unique and as_metric(self.metric) == "precomputed":
             raise ValueError("unique=True does not apply to metric='precomputed': X is a square matrix of distances, whose rows cannot be reduced without its columns")
         if self.unique:
@@ -319,6 +391,8 @@ class UMAP(UnfoldTransformer):
                     if init.shape[0] != inverse.size:
                         raise ValueError(f"init has {init.shape[0]} rows but X has {inverse.size}: give one starting point per row of X")
                     init = init[index]
+        n_neighbors = _n_neighbors_for(as_count(self.n_neighbors, "n_neighbors"), X.shape[0])
+        knn = _knn_graph(self.precomputed_knn, X.shape[0], n_neighbors)
         target_n_neighbors = self.target_n_neighbors
         if target_n_neighbors == -1:
             target_n_neighbors = None
@@ -327,7 +401,7 @@ class UMAP(UnfoldTransformer):
         n_epochs = None if self.n_epochs is None else as_count(self.n_epochs, "n_epochs")
         return _core.fit_umap(
             X,
-            n_neighbors=_n_neighbors_for(as_count(self.n_neighbors, "n_neighbors"), X.shape[0]),
+            n_neighbors=n_neighbors,
             n_components=as_count(self.n_components, "n_components"),
             metric=_core_metric(self.metric, self.metric_kwds),
             n_epochs=n_epochs,
@@ -355,6 +429,8 @@ class UMAP(UnfoldTransformer):
             target_metric="euclidean" if target_metric == "categorical" else target_metric,
             target_n_neighbors=target_n_neighbors,
             target_weight=_as_float(self.target_weight, "target_weight"),
+            knn_indices=None if knn is None else knn[0],
+            knn_distances=None if knn is None else knn[1],
             verbose=verbose,
         )
 
@@ -382,10 +458,6 @@ class UMAP(UnfoldTransformer):
         else:
             for name in ("rad_orig_", "rad_emb_"):
                 self.__dict__.pop(name, None)
-        # Training rows, recognised in transform by digest: sorted digests and their row numbers.
-        digests = _row_digests(X)
-        self._train_rows = np.argsort(digests, kind="stable")
-        self._train_digests = digests[self._train_rows]
 
     def fit(self, X, y=None):
         """Fit the embedding to ``X``.
@@ -429,18 +501,7 @@ class UMAP(UnfoldTransformer):
         """
         check_is_fitted(self)
         X32 = self._validate_input(X, reset=False)
-        digests = _row_digests(X32)
-        at = np.minimum(np.searchsorted(self._train_digests, digests), len(self._train_digests) - 1)
-        known = self._train_digests[at] == digests
-        if known.all():
-            return self.embedding_[self._train_rows[at]]
-        out = np.empty((X32.shape[0], self.embedding_.shape[1]), dtype=np.float32)
-        out[known] = self.embedding_[self._train_rows[at[known]]]
-        new = X32 if not known.any() else np.ascontiguousarray(X32[~known])
-        if new is not X32 and not np.isfinite(new).all():
-            self._model.transform(X32)  # raises, naming the row of X that is not finite
-        out[~known] = self._model.transform(new, verbose=bool(self.verbose))
-        return out
+        return self._model.transform(X32, verbose=bool(self.verbose))
 
     def inverse_transform(self, X):
         """Map points of the embedding space back into data space (umap-learn's method).

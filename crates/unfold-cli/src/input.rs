@@ -3,13 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use unfold_learn::io::{AnyMatrix, read_idx_bytes, read_labels_column, read_matrix, read_matrix_precise};
+use unfold_learn::datasets::load_mnist_sample;
+use unfold_learn::io::{AnyMatrix, read_labels_column, read_matrix, read_matrix_precise};
 use unfold_learn::{Data, Labels};
-
-/// The MNIST test set (10,000 × 784), gzip IDX, built into the binary.
-const DEMO_IMAGES: &[u8] = include_bytes!("../../../data/t10k-images.idx3-ubyte.gz");
-/// Its labels (digits 0–9).
-const DEMO_LABELS: &[u8] = include_bytes!("../../../data/t10k-labels.idx1-ubyte.gz");
 
 /// A usage error that is not an `unfold_learn::Error` (exit code 2).
 #[derive(Debug)]
@@ -55,9 +51,8 @@ impl Input {
         let (matrix, demo_labels) = match path {
             Some(p) => (read(p)?, None),
             None => {
-                let m = read_idx_bytes(DEMO_IMAGES.to_vec(), Path::new("<built-in MNIST demo>"))?;
-                let l = read_idx_bytes(DEMO_LABELS.to_vec(), Path::new("<built-in MNIST demo labels>"))?;
-                let labels = Labels::from_ints(&l.values().iter().map(|&v| v as i64).collect::<Vec<_>>());
+                let (m, digits) = load_mnist_sample()?;
+                let labels = Labels::from_ints(&digits.iter().map(|&d| i64::from(d)).collect::<Vec<_>>());
                 (AnyMatrix::F32(m), Some(labels))
             }
         };

@@ -283,6 +283,19 @@ fn umap_embed_save_model_and_transform() {
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let (whole, placing) = (summary["seconds"].as_f64().unwrap(), summary["transform_seconds"].as_f64().unwrap());
     assert!(placing > 0.0 && placing <= whole, "{summary}");
+    // The training rows get their fitted coordinates back; `blobs` repeats rows, and a repeated
+    // row gets those of its first occurrence.
+    let o = unfold(d, &["transform", "--model", "m.umap", "train.npy", "-o", "train_t.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let x = blobs(300, 5);
+    let want: Vec<u8> = (0..300)
+        .flat_map(|i| {
+            let j = (0..300).find(|&j| x[j * 5..j * 5 + 5] == x[i * 5..i * 5 + 5]).unwrap();
+            first[j * 8..j * 8 + 8].to_vec()
+        })
+        .collect();
+    assert!(want != first, "the training data repeats rows");
+    assert_eq!(read_npy(&d.join("train_t.npy")), (vec![300, 2], want));
 
     // --inverse maps the placed points back into data space, near their own blob (row i of
     // `blobs` has every value within 1 of 10·(i mod 3)).

@@ -5,6 +5,7 @@
 //! the `unfold` Python package.
 //!
 //! * [`Data`]: validated row-major `f32` input (finite, non-empty, consistent shape).
+//! * [`datasets`]: the built-in MNIST test set (the `unfold` command's demo).
 //! * [`embed`]: embeddings ([`Pca`], [`Umap`]), each a validated `Params` → `fit` → `Model`.
 //! * [`graph`]: weighted sparse graphs, symmetrisation, connected components, Laplacians and
 //!   the spectral embedding, shared by the graph-based methods.
@@ -28,6 +29,7 @@
 #![deny(missing_docs)]
 
 pub mod data;
+pub mod datasets;
 pub mod embed;
 pub mod error;
 pub mod graph;

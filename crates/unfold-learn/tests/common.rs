@@ -50,7 +50,7 @@ pub fn load_fixture(name: &str) -> (Vec<f64>, usize, usize) {
 
 /// The demo images (10,000 × 784) and labels, from the vendored files.
 pub fn demo() -> (unfold_learn::io::Matrix, unfold_learn::Labels) {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     let m = unfold_learn::io::read_matrix(&root.join("t10k-images.idx3-ubyte.gz")).unwrap();
     let l = unfold_learn::io::read_labels(&root.join("t10k-labels.idx1-ubyte.gz"), Some(m.n_rows())).unwrap();
     (m, l)

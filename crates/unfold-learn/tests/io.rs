@@ -378,3 +378,15 @@ fn a_byte_order_mark_is_not_part_of_the_first_cell() {
     let l = read_labels(&write(d, "bom_labels.txt", "\u{feff}7\n8\n".as_bytes()), Some(2)).unwrap();
     assert_eq!(l.names, ["7", "8"]);
 }
+
+/// The built-in sample is the vendored MNIST test set: the published digit counts of its 10,000
+/// images, and the same pixels as the files read from disk.
+#[test]
+fn built_in_mnist_sample_is_the_test_set() {
+    let (images, digits) = unfold_learn::datasets::load_mnist_sample().unwrap();
+    assert_eq!((images.n_rows(), images.n_cols()), (10_000, 784));
+    let mut counts = [0usize; 10];
+    digits.iter().for_each(|&d| counts[d as usize] += 1);
+    assert_eq!(counts, [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
+    assert_eq!(images.values(), crate::common::demo().0.values());
+}

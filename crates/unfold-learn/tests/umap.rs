@@ -117,6 +117,53 @@ fn transform_places_points_near_their_class_and_is_batch_independent() {
     assert!(acc >= floor - 0.02, "transform kNN accuracy {acc}, umap-learn's worst seed {floor}");
 }
 
+/// A row equal to a training row gets that row's fitted coordinates, in any batch and from a
+/// saved model, whether the rows are kept as bytes (pixels) or floats; anything else is placed.
+#[test]
+fn training_rows_transform_to_their_own_embedding() {
+    let d = 784;
+    let (mut x, _) = demo_rows(1100);
+    // Training row 700 repeats row 10: either gets row 10's coordinates (the lowest numbered).
+    x.copy_within(10 * d..11 * d, 700 * d);
+    let train = Data::from_row_major(&x[..1000 * d], 1000, d).unwrap();
+    let new = Data::from_row_major(&x[1000 * d..], 100, d).unwrap();
+    let model = Umap::builder().n_epochs(30).build().unwrap().fit(&train, &Context::seeded(4)).unwrap();
+    let emb = model.embedding();
+    assert_ne!(emb.row(10), emb.row(700), "the fit placed the two copies apart");
+    let whole = model.transform(&train).unwrap();
+    for i in (0..1000).filter(|&i| i != 700) {
+        assert_eq!(whole.row(i), emb.row(i), "training row {i}");
+    }
+    assert_eq!(whole.row(700), emb.row(10));
+    // Mixed with new rows, with a zero pixel given as -0.0 and a row one grey level off.
+    let fresh = model.transform(&new).unwrap();
+    let zero = (0..d).find(|&c| x[3 * d + c] == 0.0).unwrap();
+    let mut signed = x[3 * d..4 * d].to_vec();
+    signed[zero] = -0.0;
+    let mut off = x[5 * d..6 * d].to_vec();
+    *off.iter_mut().find(|v| **v == 0.0).unwrap() = 1.0;
+    let rows = [new.row(7), train.row(999), &signed, new.row(0), &off];
+    let mixed = Data::from_vec(rows.concat(), rows.len(), d).unwrap();
+    let loaded = UmapModel::from_bytes(&model.to_bytes().unwrap()).unwrap();
+    for (what, m) in [("fitted", &model), ("loaded", &loaded)] {
+        let got = m.transform(&mixed).unwrap();
+        assert_eq!(got.row(0), fresh.row(7), "{what}: a new row depends on the batch");
+        assert_eq!(got.row(1), emb.row(999), "{what}");
+        assert_eq!(got.row(2), emb.row(3), "{what}: -0.0 equals 0.0");
+        assert_eq!(got.row(3), fresh.row(0), "{what}");
+        assert_ne!(got.row(4), emb.row(5), "{what}: a row one grey level off is placed, not looked up");
+    }
+    // Float rows (not bytes): the same rule.
+    let x = blobs_and_outlier();
+    let n = x.len() / 4;
+    let floats = Data::from_row_major(&x, n, 4).unwrap();
+    let model = Umap::builder().n_neighbors(5).n_epochs(30).build().unwrap().fit(&floats, &Context::seeded(4)).unwrap();
+    assert_eq!(model.transform(&floats).unwrap().as_slice(), model.embedding().as_slice());
+    let nudged = Data::from_vec(x[..8].iter().map(|v| v + 1e-3).collect(), 2, 4).unwrap();
+    let placed = model.transform(&nudged).unwrap();
+    assert!(placed.row(0) != model.embedding().row(0) && placed.row(1) != model.embedding().row(1));
+}
+
 #[test]
 fn model_bytes_round_trip_and_reject_damage() {
     let (x, _) = demo_rows(1200);

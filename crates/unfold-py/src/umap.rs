@@ -8,7 +8,7 @@
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
-use unfold_learn::{Context, Error, Metric, Umap, UmapInit, UmapParams, UmapTarget};
+use unfold_learn::{Context, Error, KnnGraph, Metric, Umap, UmapInit, UmapParams, UmapTarget};
 
 use crate::convert::{self, Threads, to_py_err};
 use crate::model_bytes;
@@ -52,15 +52,25 @@ fn umap_target(labels: Option<PyReadonlyArray1<'_, i64>>, values: Option<PyReado
     })
 }
 
+/// The precomputed kNN graph: `n × k` indices and distances, the point itself left out (the
+/// Python class converts umap-learn's `precomputed_knn` and names its errors).
+fn knn_graph(indices: Option<PyReadonlyArray2<'_, u32>>, distances: Option<PyReadonlyArray2<'_, f32>>) -> PyResult<Option<KnnGraph>> {
+    let (Some(indices), Some(distances)) = (indices, distances) else { return Ok(None) };
+    let (idx, n, k) = convert::row_major(&indices);
+    let (dist, _, _) = convert::row_major(&distances);
+    KnnGraph::from_parts(n, k, idx.into_owned(), dist.into_owned()).map(Some).map_err(to_py_err)
+}
+
 /// Fits UMAP to `x` (float32, `n × d`) and returns the model; with `target_labels` or
-/// `target_values`, supervised UMAP (`target_metric` is the metric of numeric values).
+/// `target_values`, supervised UMAP (`target_metric` is the metric of numeric values); with
+/// `knn_indices` and `knn_distances`, from that kNN graph instead of a search.
 #[pyfunction]
 #[pyo3(signature = (
     x, *, n_neighbors, n_components, metric, n_epochs, learning_rate, init, min_dist, spread,
     set_op_mix_ratio, local_connectivity, repulsion_strength, negative_sample_rate, a, b,
     disconnection_distance, seed, transform_seed, threads, densmap, dens_lambda, dens_frac,
     dens_var_shift, output_dens, target_labels, target_values, target_metric, target_n_neighbors,
-    target_weight, verbose
+    target_weight, knn_indices, knn_distances, verbose
 ))]
 #[allow(clippy::too_many_arguments)]
 fn fit_umap(
@@ -94,6 +104,8 @@ fn fit_umap(
     target_metric: &str,
     target_n_neighbors: Option<usize>,
     target_weight: f32,
+    knn_indices: Option<PyReadonlyArray2<'_, u32>>,
+    knn_distances: Option<PyReadonlyArray2<'_, f32>>,
     verbose: bool,
 ) -> PyResult<UmapModel> {
     let (values, n, d) = convert::row_major(&x);
@@ -126,11 +138,12 @@ fn fit_umap(
     let umap = Umap::new(params).map_err(to_py_err)?;
     let target = umap_target(target_labels, target_values);
     let data = convert::data(&values, n, d)?;
+    let knn = knn_graph(knn_indices, knn_distances)?;
     let inner = run(py, "UMAP fit", verbose, |progress| {
         let ctx = Context { seed, threads, progress };
         match &target {
-            Some(y) => umap.fit_supervised(&data, y, None, &ctx),
-            None => umap.fit_with(&data, None, &ctx),
+            Some(y) => umap.fit_supervised(&data, y, knn.as_ref(), &ctx),
+            None => umap.fit_with(&data, knn.as_ref(), &ctx),
         }
     })?;
     Ok(UmapModel { inner })
@@ -210,48 +223,7 @@ impl UmapModel {
     }
 }
 
-/// A 128-bit digest of each row of `x` (float32, `n × d`), `16 n` bytes: equal rows (bit for
-/// bit) get equal digests, different rows differ but with negligible chance. The Python class
-/// uses them to recognise training rows in `transform`. Two independent folded-multiply hashes
-/// of the row's 64-bit words, in parallel over rows.
-#[pyfunction]
-fn row_digests<'py>(py: Python<'py>, x: PyReadonlyArray2<'_, f32>) -> PyResult<Bound<'py, PyBytes>> {
-    use rayon::prelude::*;
-    let (values, n, d) = convert::row_major(&x);
-    let digests: Vec<u8> = py.detach(|| {
-        let mut out = vec![0u8; 16 * n];
-        if d > 0 {
-            out.par_chunks_mut(16).zip(values.par_chunks(d)).for_each(|(o, row)| o.copy_from_slice(&digest(row)));
-        }
-        out
-    });
-    Ok(PyBytes::new(py, &digests))
-}
-
-fn digest(row: &[f32]) -> [u8; 16] {
-    // wyhash's folded multiply: the 128-bit product's halves xored.
-    fn fold(a: u64, b: u64) -> u64 {
-        let r = a as u128 * b as u128;
-        (r as u64) ^ ((r >> 64) as u64)
-    }
-    const K: [u64; 4] = [0xA076_1D64_78BD_642F, 0xE703_7ED1_A0B4_28DB, 0x8EBC_6AF0_9C88_C6E3, 0x5899_65CC_7537_4CC3];
-    let (mut h1, mut h2) = (K[0] ^ row.len() as u64, K[1] ^ row.len() as u64);
-    for pair in row.chunks(2) {
-        let lo = pair[0].to_bits() as u64;
-        let hi = pair.get(1).map_or(0x9E37_79B9, |v| v.to_bits()) as u64;
-        let w = lo | (hi << 32);
-        h1 = fold(h1 ^ w, K[2]);
-        h2 = fold(h2 ^ w.rotate_left(29), K[3]);
-    }
-    let (a, b) = (fold(h1, K[0] ^ h2), fold(h2, K[1] ^ h1));
-    let mut out = [0u8; 16];
-    out[..8].copy_from_slice(&a.to_le_bytes());
-    out[8..].copy_from_slice(&b.to_le_bytes());
-    out
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<UmapModel>()?;
-    m.add_function(wrap_pyfunction!(fit_umap, m)?)?;
-    m.add_function(wrap_pyfunction!(row_digests, m)?)
+    m.add_function(wrap_pyfunction!(fit_umap, m)?)
 }

@@ -10,12 +10,17 @@
 //! 4. SGD with the training coordinates fixed: `n_epochs / 3` epochs (100 by default), step
 //!    `learning_rate / 4`, negative samples drawn from the training points.
 //!
+//! **A row equal to a training row gets that row's embedding**, value for value (the lowest
+//! numbered such row when the training data repeats it), without steps 1–4: so transforming the
+//! training data gives the fitted embedding. Training rows are found by a hash of their values
+//! (built on the first transform) and then compared in full. umap-learn answers only the whole
+//! training matrix so (by a hash of the array) and places anything else as a batch.
+//!
 //! **A point's result depends only on itself.** umap-learn chooses the epochs (100 or 30) and the
 //! pruning threshold from the whole batch; here they are fixed (100 epochs; memberships below
 //! `1 / n_epochs` of the largest possible membership, 1, are dropped), and every random choice of
 //! a point is keyed by a hash of its coordinates and `transform_seed`. Transforming a subset
-//! gives exactly the same rows as transforming everything. Also unlike umap-learn, the training
-//! matrix itself is placed like any new data, not answered with the fitted embedding.
+//! gives exactly the same rows as transforming everything.
 //!
 //! The model keeps the training rows (as bytes when every value is an integer in 0–255, as in
 //! images) in the order of the kNN search graph, the graph and the embedding;
@@ -94,6 +99,37 @@ impl Rows {
         match self {
             Rows::Bytes { values, columns } => Rows::Bytes { values: pick(values, ids, d), columns: columns.clone() },
             Rows::Floats(f) => Rows::Floats(pick(f, ids, d)),
+        }
+    }
+
+    /// A hash of stored row `t` as it is stored: byte rows as bytes, float rows by value.
+    fn stored_key(&self, t: usize, d: usize) -> u64 {
+        match self {
+            Rows::Bytes { values, .. } => bytes_hash(&values[t * d..(t + 1) * d]),
+            Rows::Floats(f) => floats_hash(&f[t * d..(t + 1) * d]),
+        }
+    }
+
+    /// The position of the stored row equal to `row` (value for value), if it is the one
+    /// `lookup` gives for the row's [`Rows::stored_key`]; `buf` (one row long) holds a byte row.
+    fn find(&self, row: &[f32], buf: &mut [u8], lookup: impl Fn(u64) -> Option<usize>) -> Option<usize> {
+        let d = row.len();
+        match self {
+            Rows::Bytes { values, columns } => {
+                // Only integers in 0..=255 can equal a byte row (-0.0 included, as 0).
+                if !row.iter().all(|&v| (v as u8) as f32 == v) {
+                    return None;
+                }
+                for (o, &c) in buf.iter_mut().zip(columns) {
+                    *o = row[c as usize] as u8;
+                }
+                let t = lookup(bytes_hash(buf))?;
+                (values[t * d..(t + 1) * d] == *buf).then_some(t)
+            }
+            Rows::Floats(f) => {
+                let t = lookup(floats_hash(row))?;
+                (f[t * d..(t + 1) * d] == *row).then_some(t)
+            }
         }
     }
 
@@ -246,6 +282,11 @@ pub(super) struct TransformState {
     /// they are; set up on the first transform, not saved.
     #[serde(skip)]
     mapped_rows: OnceLock<Vec<f32>>,
+    /// `(Rows::stored_key, training row, position in the index)` of every distinct training
+    /// row, sorted: how a transform recognises training rows. Set up on the first transform,
+    /// not saved.
+    #[serde(skip)]
+    identities: OnceLock<Vec<(u64, u32, u32)>>,
     pub embedding: Vec<f32>,
 }
 
@@ -281,6 +322,7 @@ impl TransformState {
             index: OnceLock::new(),
             metric_map: OnceLock::from(metric),
             mapped_rows: OnceLock::new(),
+            identities: OnceLock::new(),
             embedding,
         }
     }
@@ -330,6 +372,33 @@ impl TransformState {
             };
             Index { rows: rows.in_order(graph.ids(), d), graph }
         })
+    }
+
+    /// For each row of `data` (with the training data's columns), the training row it equals
+    /// value for value, if any: the lowest numbered one when several do. Rows are hashed as the
+    /// index stores them (byte rows eight values to a word), so that the table costs little
+    /// beside a search even for a model just loaded.
+    fn training_matches(&self, data: &Data) -> Vec<Option<u32>> {
+        let (n, d) = (self.n_train(), self.n_features);
+        let index = self.index();
+        let ids = index.graph.ids();
+        // (key, training row, position in the index), sorted; one entry per key, the lowest row.
+        let table = self.identities.get_or_init(|| {
+            let mut table: Vec<(u64, u32, u32)> = (0..n).into_par_iter().map(|t| (index.rows.stored_key(t, d), ids[t], t as u32)).collect();
+            table.sort_unstable();
+            table.dedup_by_key(|e| e.0);
+            table
+        });
+        (0..data.n_rows())
+            .into_par_iter()
+            .map_init(
+                || vec![0u8; d],
+                |buf, i| {
+                    let lookup = |key: u64| table.get(table.partition_point(|e| e.0 < key)).filter(|e| e.0 == key).map(|e| e.2 as usize);
+                    index.rows.find(data.row(i), buf, lookup).map(|t| ids[t])
+                },
+            )
+            .collect()
     }
 
     /// The training rows, in the order of the embedding.
@@ -393,7 +462,9 @@ impl UmapModel {
     /// For a model fitted on precomputed distances, row `i` of `data` holds the distances from new
     /// point `i` to the training points (`m × n_train`), as umap-learn's `transform` takes them.
     /// `keys`, when given, names each row for the random choices (default: a hash of the row's
-    /// values), so the same point gets the same place in any batch.
+    /// values), so the same point gets the same place in any batch. A row equal to a training
+    /// row (for precomputed distances: to that point's row of the training matrix) gets the
+    /// training row's embedding (see the module docs).
     ///
     /// # Errors
     /// [`Error::InvalidData`] when the column count differs from the training data's (the number
@@ -417,8 +488,41 @@ impl UmapModel {
                 data.n_cols()
             )));
         }
+        let m = data.n_rows();
+        if let Some(keys) = keys
+            && keys.len() != m
+        {
+            return Err(Error::InvalidData(format!("{} keys for {m} new rows", keys.len())));
+        }
+        let matches = s.training_matches(data);
+        let fresh: Vec<usize> = (0..m).filter(|&i| matches[i].is_none()).collect();
+        if fresh.len() == m {
+            return self.place_new(data, keys, progress);
+        }
+        let dim = s.n_components;
+        let mut out = vec![0f32; m * dim];
+        for (o, j) in out.chunks_exact_mut(dim).zip(&matches) {
+            if let Some(j) = j {
+                let j = *j as usize;
+                o.copy_from_slice(&s.embedding[j * dim..(j + 1) * dim]);
+            }
+        }
+        if !fresh.is_empty() {
+            let fresh_keys: Option<Vec<u64>> = keys.map(|k| fresh.iter().map(|&i| k[i]).collect());
+            let placed = self.place_new(&data.select_rows(&fresh), fresh_keys.as_deref(), progress)?;
+            for (r, &i) in fresh.iter().enumerate() {
+                out[i * dim..(i + 1) * dim].copy_from_slice(placed.row(r));
+            }
+        }
+        Ok(Data::from_trusted(out, m, dim))
+    }
+
+    /// Steps 1–4 of the module docs for the rows of `data`, checked by [`UmapModel::transform_with`].
+    fn place_new(&self, data: &Data, keys: Option<&[u64]>, progress: &dyn Progress) -> Result<Embedding> {
+        let s = &self.state;
+        let n = s.n_train();
         let k = s.n_neighbors.min(n);
-        let (idx, dist) = if precomputed {
+        let (idx, dist) = if s.metric == Metric::Precomputed {
             query_precomputed(data, k, progress)?
         } else {
             self.query_training(data, k, progress)?
@@ -492,8 +596,7 @@ impl UmapModel {
             indptr.push(cols.len());
         }
         let keys: Vec<u64> = match keys {
-            Some(k) if k.len() == m => k.to_vec(),
-            Some(k) => return Err(Error::InvalidData(format!("{} keys for {m} new rows", k.len()))),
+            Some(k) => k.to_vec(),
             None => (0..m).into_par_iter().map(|i| row_key(data.row(i))).collect(),
         };
         let layout = LayoutParams {
@@ -538,18 +641,46 @@ fn byte_search(metric: &Metric) -> bool {
     matches!(metric, Metric::Euclidean | Metric::SqEuclidean)
 }
 
-/// A key for a row's random choices: a hash of its values, in four interleaved chains (one
-/// chain of 784 dependent mixes per row took 15–25 ms for 10,000 MNIST rows).
+/// A key for a row's random choices: a hash of its values' bits.
 pub(super) fn row_key(row: &[f32]) -> u64 {
-    let mut h = [0x5555_5555_5555_5555u64, 0x6666_6666_6666_6666, 0x7777_7777_7777_7777, 0x8888_8888_8888_8888];
-    let (blocks, tail) = row.as_chunks::<4>();
-    for block in blocks {
-        for (h, v) in h.iter_mut().zip(block) {
-            *h = mix64(*h ^ v.to_bits() as u64);
+    row_hash(row, f32::to_bits)
+}
+
+/// A hash of a row's values under `==` (`-0.0` taken as `0.0`), to find equal rows.
+fn floats_hash(row: &[f32]) -> u64 {
+    row_hash(row, |v| (v + 0.0).to_bits())
+}
+
+/// A hash of a row of bytes, eight to a word, in four interleaved chains.
+fn bytes_hash(row: &[u8]) -> u64 {
+    let mut h = HASH_START;
+    let (words, tail) = row.as_chunks::<8>();
+    for block in words.chunks(4) {
+        for (h, w) in h.iter_mut().zip(block) {
+            *h = mix64(*h ^ u64::from_le_bytes(*w));
         }
     }
-    for (h, v) in h.iter_mut().zip(tail) {
-        *h = mix64(*h ^ v.to_bits() as u64);
+    let mut last = [0u8; 8];
+    last[..tail.len()].copy_from_slice(tail);
+    h[0] = mix64(h[0] ^ u64::from_le_bytes(last));
+    mix64(h[0] ^ mix64(h[1] ^ mix64(h[2] ^ mix64(h[3] ^ row.len() as u64))))
+}
+
+const HASH_START: [u64; 4] = [0x5555_5555_5555_5555, 0x6666_6666_6666_6666, 0x7777_7777_7777_7777, 0x8888_8888_8888_8888];
+
+/// A hash of `bits` of each value, in four interleaved chains (one chain of 784 dependent mixes
+/// per row took 15–25 ms for 10,000 MNIST rows).
+#[inline]
+fn row_hash(row: &[f32], bits: impl Fn(f32) -> u32) -> u64 {
+    let mut h = HASH_START;
+    let (blocks, tail) = row.as_chunks::<4>();
+    for block in blocks {
+        for (h, &v) in h.iter_mut().zip(block) {
+            *h = mix64(*h ^ bits(v) as u64);
+        }
+    }
+    for (h, &v) in h.iter_mut().zip(tail) {
+        *h = mix64(*h ^ bits(v) as u64);
     }
     mix64(h[0] ^ mix64(h[1] ^ mix64(h[2] ^ mix64(h[3] ^ row.len() as u64))))
 }
