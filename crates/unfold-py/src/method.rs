@@ -94,11 +94,11 @@ fn method_specs<'py>(py: Python<'py>, name: &str) -> PyResult<Vec<Bound<'py, PyD
 #[pyo3(signature = (name, x, params, *, seed, threads, verbose))]
 fn fit_method(py: Python<'_>, name: &str, x: &Bound<'_, PyAny>, params: &Bound<'_, PyDict>, seed: Option<u64>, threads: Threads, verbose: bool) -> PyResult<FittedModel> {
     let entry = method::method(name).map_err(to_py_err)?;
+    let specs = (entry.specs)();
     let mut values = Vec::new();
     for (k, v) in params.iter() {
         let key: String = k.extract()?;
-        let spec = (entry.specs)().into_iter().find(|s| s.name == key);
-        let Some(spec) = spec else {
+        let Some(spec) = specs.iter().find(|s| s.name == key) else {
             return Err(PyValueError::new_err(format!("{name} has no parameter `{key}`")));
         };
         values.push((spec.name, value(spec.name, &v)?));

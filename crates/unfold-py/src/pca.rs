@@ -15,7 +15,8 @@ use crate::run::detached;
 
 /// The core PCA model inside `model`.
 fn pca(model: &FittedModel) -> PyResult<&PcaModel> {
-    model.inner().as_any().downcast_ref::<PcaModel>().ok_or_else(|| PyTypeError::new_err(format!("expected a pca model, got a {} model", model.inner().method())))
+    let any: &dyn std::any::Any = model.inner();
+    any.downcast_ref::<PcaModel>().ok_or_else(|| PyTypeError::new_err(format!("expected a pca model, got a {} model", model.inner().method())))
 }
 
 /// Maps `y` (float32 or float64, `m × k`) back to the data space; float64 `m × d`.

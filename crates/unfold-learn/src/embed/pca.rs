@@ -69,25 +69,13 @@ pub enum PcaSolver {
 }
 
 impl PcaSolver {
-    /// Parses `auto`, `full`, `covariance_eigh` or `randomized`.
+    /// Parses `auto`, `full`, `covariance_eigh` or `randomized` (the words of its
+    /// [`ParamType`] declaration, `svd_solver`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming `svd_solver` and the words.
     pub fn parse(s: &str) -> Result<PcaSolver> {
-        match s.to_ascii_lowercase().replace('-', "_").as_str() {
-            "auto" => Ok(PcaSolver::Auto),
-            "full" => Ok(PcaSolver::Full),
-            "covariance_eigh" => Ok(PcaSolver::CovarianceEigh),
-            "randomized" => Ok(PcaSolver::Randomized),
-            _ => Err(Error::param("svd_solver", s, "must be one of auto, full, covariance_eigh, randomized")),
-        }
-    }
-
-    /// The name as scikit-learn spells it (`auto`, `full`, `covariance_eigh`, `randomized`).
-    pub fn name(self) -> &'static str {
-        match self {
-            PcaSolver::Auto => "auto",
-            PcaSolver::Full => "full",
-            PcaSolver::CovarianceEigh => "covariance_eigh",
-            PcaSolver::Randomized => "randomized",
-        }
+        PcaSolver::from_value("svd_solver", &Value::Text(s.to_string()))
     }
 
     /// The solver `Auto` picks for an `n × d` problem with `k` components.
@@ -682,10 +670,6 @@ impl Fitted for PcaModel {
         let x = ctx.install(|| PcaModel::inverse_transform(self, embedded))?;
         let values: Vec<f32> = x.iter().map(|&v| v as f32).collect();
         Data::from_vec(values, embedded.n_rows(), self.n_features)
-    }
-
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
     }
 
     fn attributes(&self) -> Vec<Attribute> {

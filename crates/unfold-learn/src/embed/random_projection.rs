@@ -412,10 +412,6 @@ impl Fitted for RandomProjectionModel {
         RandomProjectionModel::transform(self, &data.f32()?, ctx)
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     fn resolved(&self) -> Vec<(&'static str, crate::method::Value)> {
         let mut out = vec![("n_components", crate::method::Value::Int(self.n_components as i64))];
         if let Components::Sparse { density, .. } = self.components {

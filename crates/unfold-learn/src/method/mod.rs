@@ -161,6 +161,8 @@ pub struct Capabilities {
 }
 
 /// A fitted model, as the front ends use it.
+/// `Any` lets a front end reach a method's extras (PCA's likelihood) by downcasting a
+/// `&dyn Fitted` upcast to `&dyn Any`.
 pub trait Fitted: Send + Sync + std::any::Any {
     /// The method's registered name ([`MethodEntry::name`]).
     fn method(&self) -> &'static str;
@@ -197,10 +199,6 @@ pub trait Fitted: Send + Sync + std::any::Any {
         let _ = (embedded, ctx);
         Err(unsupported(self.method(), "inverse_transform"))
     }
-
-    /// The model as [`Any`](std::any::Any), for a front end's method-specific extras (PCA's
-    /// likelihood) by downcasting.
-    fn as_any(&self) -> &dyn std::any::Any;
 
     /// The fitted attributes a front end exposes, by the peer library's names.
     fn attributes(&self) -> Vec<Attribute> {
