@@ -227,7 +227,7 @@ def test_corrupt_model_bytes_are_refused(blobs):
     good = unfold.PCA(n_components=2).fit(blobs)._model.to_bytes()
     with pytest.raises(ValueError, match=r"not an unfold model file \(the header is missing\)"):
         _core.FittedModel.from_bytes(b"hello")
-    with pytest.raises(ValueError, match="a model file of kind `pcb`, which this command does not read"):
+    with pytest.raises(ValueError, match="a model file of kind `pcb`, which this build of unfold does not read"):
         _core.FittedModel.from_bytes(good.replace(b"pca", b"pcb", 1))
     with pytest.raises(ValueError, match="model format version 9 is newer than this build reads"):
         _core.FittedModel.from_bytes(good[:8] + b"\x09\x00" + good[10:])

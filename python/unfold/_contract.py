@@ -78,14 +78,23 @@ class ContractTransformer(UnfoldTransformer):
 
     def _fit_core(self, X, *, y, seed, threads, verbose):
         params = {n: plain(getattr(self, n)) for n in self._core_names}
-        params.update(self._fixed)
+        return self._call_core(X, params, seed=seed, threads=threads, verbose=verbose)
+
+    def _call_core(self, X, params: dict, **kwargs):
+        """The core's fit of ``X`` with ``params`` by name (and the fixed ones)."""
+        params = {**params, **self._fixed}
         try:
-            return _core.fit_method(self._method, X, params, seed=seed, threads=threads, verbose=verbose)
+            return _core.fit_method(self._method, X, params, **kwargs)
         except ValueError as e:
             # The core's parameter errors ("invalid value for `eps`: 1.5 (must be > 0 and < 1)").
             if str(e).startswith("invalid value for `"):
                 raise InvalidParameterError(str(e)) from None
             raise
+
+    def _set_model(self, model) -> None:
+        if model.method != self._method:
+            raise ValueError(f"this model holds a `{model.method}` model, not a `{self._method}` model")
+        super()._set_model(model)
 
     def _fitted_attributes(self, model) -> dict:
         attrs = dict(model.attributes())

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from . import _core
-from ._base import UnfoldTransformer
+from ._contract import ContractTransformer
 from ._neighbors import metric_spec
-from ._validation import as_count, as_matrix, as_metric, missing_mask
-
-
-def _optional_float(value, name):
-    if value is None:
-        return None
-    return _as_float(value, name)
-
-
-def _as_float(value, name):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {value!r}")
-    return float(value)
+from ._validation import InvalidParameterError, as_count, as_matrix, as_metric, missing_mask, plain, threads_from_n_jobs
 
 
 def _core_metric(metric, metric_kwds):
@@ -139,7 +126,7 @@ def _knn_graph(precomputed_knn, n: int, n_neighbors: int):
     return np.ascontiguousarray(indices, dtype=np.uint32), np.ascontiguousarray(distances)
 
 
-class UMAP(UnfoldTransformer):
+class UMAP(ContractTransformer):
     """Uniform Manifold Approximation and Projection (umap-learn's ``UMAP``, computed by the Rust core).
 
     Builds the fuzzy simplicial set of the ``n_neighbors``-nearest-neighbour graph and lays it out
@@ -301,71 +288,10 @@ class UMAP(UnfoldTransformer):
     (3, 2)
     """
 
-    _model_class = _core.UmapModel
-
-    def __init__(
-        self,
-        n_neighbors=15,
-        n_components=2,
-        metric="euclidean",
-        metric_kwds=None,
-        n_epochs=None,
-        learning_rate=1.0,
-        init="spectral",
-        min_dist=0.1,
-        spread=1.0,
-        n_jobs=-1,
-        set_op_mix_ratio=1.0,
-        local_connectivity=1.0,
-        repulsion_strength=1.0,
-        negative_sample_rate=5,
-        a=None,
-        b=None,
-        random_state=None,
-        target_n_neighbors=-1,
-        target_metric="categorical",
-        target_weight=0.5,
-        transform_seed=42,
-        verbose=False,
-        densmap=False,
-        dens_lambda=2.0,
-        dens_frac=0.3,
-        dens_var_shift=0.1,
-        output_dens=False,
-        disconnection_distance=None,
-        precomputed_knn=(None, None, None),
-        unique=False,
-    ):
-        self.n_neighbors = n_neighbors
-        self.n_components = n_components
-        self.metric = metric
-        self.metric_kwds = metric_kwds
-        self.n_epochs = n_epochs
-        self.learning_rate = learning_rate
-        self.init = init
-        self.min_dist = min_dist
-        self.spread = spread
-        self.n_jobs = n_jobs
-        self.set_op_mix_ratio = set_op_mix_ratio
-        self.local_connectivity = local_connectivity
-        self.repulsion_strength = repulsion_strength
-        self.negative_sample_rate = negative_sample_rate
-        self.a = a
-        self.b = b
-        self.random_state = random_state
-        self.target_n_neighbors = target_n_neighbors
-        self.target_metric = target_metric
-        self.target_weight = target_weight
-        self.transform_seed = transform_seed
-        self.verbose = verbose
-        self.densmap = densmap
-        self.dens_lambda = dens_lambda
-        self.dens_frac = dens_frac
-        self.dens_var_shift = dens_var_shift
-        self.output_dens = output_dens
-        self.disconnection_distance = disconnection_distance
-        self.precomputed_knn = precomputed_knn
-        self.unique = unique
+    _method = "umap"
+    # umap-learn's parameters beyond the core's table, and its -1 for "n_neighbors".
+    _extra = {"metric_kwds": None, "n_jobs": -1, "verbose": False, "precomputed_knn": (None, None, None), "unique": False}
+    _defaults = {"target_n_neighbors": -1}
 
     def _fit_core(self, X, *, y, seed, threads, verbose):
         target_metric = as_metric(self.target_metric, "target_metric")
@@ -391,68 +317,51 @@ class UMAP(UnfoldTransformer):
                     if init.shape[0] != inverse.size:
                         raise ValueError(f"init has {init.shape[0]} rows but X has {inverse.size}: give one starting point per row of X")
                     init = init[index]
+        if not isinstance(init, str) and init.shape != (X.shape[0], self.n_components):
+            raise InvalidParameterError(
+                f"invalid value for `init`: an array of shape {init.shape} (must have shape (n_samples, n_components) = ({X.shape[0]}, {self.n_components}))"
+            )
         n_neighbors = _n_neighbors_for(as_count(self.n_neighbors, "n_neighbors"), X.shape[0])
         knn = _knn_graph(self.precomputed_knn, X.shape[0], n_neighbors)
-        target_n_neighbors = self.target_n_neighbors
-        if target_n_neighbors == -1:
-            target_n_neighbors = None
-        elif target_n_neighbors is not None:
-            target_n_neighbors = as_count(target_n_neighbors, "target_n_neighbors")
-        n_epochs = None if self.n_epochs is None else as_count(self.n_epochs, "n_epochs")
-        return _core.fit_umap(
-            X,
+        params = {n: plain(getattr(self, n)) for n in self._core_names}
+        params.update(
             n_neighbors=n_neighbors,
-            n_components=as_count(self.n_components, "n_components"),
             metric=_core_metric(self.metric, self.metric_kwds),
-            n_epochs=n_epochs,
-            learning_rate=_as_float(self.learning_rate, "learning_rate"),
-            init=init,
-            min_dist=_as_float(self.min_dist, "min_dist"),
-            spread=_as_float(self.spread, "spread"),
-            set_op_mix_ratio=_as_float(self.set_op_mix_ratio, "set_op_mix_ratio"),
-            local_connectivity=_as_float(self.local_connectivity, "local_connectivity"),
-            repulsion_strength=_as_float(self.repulsion_strength, "repulsion_strength"),
-            negative_sample_rate=as_count(self.negative_sample_rate, "negative_sample_rate"),
-            a=_optional_float(self.a, "a"),
-            b=_optional_float(self.b, "b"),
-            disconnection_distance=_optional_float(self.disconnection_distance, "disconnection_distance"),
+            init=init if isinstance(init, str) else init.astype(np.float64),
+            target_n_neighbors=None if params["target_n_neighbors"] == -1 else params["target_n_neighbors"],
+        )
+        return self._call_core(
+            X,
+            params,
             seed=seed,
-            transform_seed=as_count(self.transform_seed, "transform_seed"),
             threads=threads,
-            densmap=bool(self.densmap),
-            dens_lambda=_as_float(self.dens_lambda, "dens_lambda"),
-            dens_frac=_as_float(self.dens_frac, "dens_frac"),
-            dens_var_shift=_as_float(self.dens_var_shift, "dens_var_shift"),
-            output_dens=bool(self.output_dens),
-            target_labels=labels,
-            target_values=values,
-            target_metric="euclidean" if target_metric == "categorical" else target_metric,
-            target_n_neighbors=target_n_neighbors,
-            target_weight=_as_float(self.target_weight, "target_weight"),
+            verbose=verbose,
+            y_labels=labels,
+            y_values=values,
             knn_indices=None if knn is None else knn[0],
             knn_distances=None if knn is None else knn[1],
-            verbose=verbose,
         )
 
     def _fitted_attributes(self, model):
-        a, b = model.ab
+        resolved = model.resolved()
         embedding = model.embedding
         inverse = getattr(self, "_unique_inverse", None)
         if inverse is not None:
             embedding = embedding[inverse]
-        return {"embedding_": embedding, "_a": a, "_b": b}
+        return {"embedding_": embedding, "_a": resolved["a"], "_b": resolved["b"]}
 
     def _after_fit(self, X, model):
-        for message in model.warnings:
+        for message in model.warnings():
             warnings.warn(message, UserWarning, stacklevel=4)
-        indptr, indices, weights = model.graph
+        indptr, indices, weights = _core.umap_graph(model)
         n = len(indptr) - 1
         from scipy.sparse import csr_matrix
 
         self.graph_ = csr_matrix((weights, indices, indptr), shape=(n, n))
-        radii = model.radii
-        if radii is not None:
-            self.rad_orig_, self.rad_emb_ = radii
+        attributes = model.attributes()
+        if "rad_orig_" in attributes:
+            self.rad_orig_ = attributes["rad_orig_"].astype(np.float32)
+            self.rad_emb_ = attributes["rad_emb_"].astype(np.float32)
             if self._unique_inverse is not None:
                 self.rad_orig_, self.rad_emb_ = self.rad_orig_[self._unique_inverse], self.rad_emb_[self._unique_inverse]
         else:
@@ -501,7 +410,7 @@ class UMAP(UnfoldTransformer):
         """
         check_is_fitted(self)
         X32 = self._validate_input(X, reset=False)
-        return self._model.transform(X32, verbose=bool(self.verbose))
+        return self._model.transform(X32, threads=threads_from_n_jobs(self.n_jobs), verbose=bool(self.verbose))
 
     def inverse_transform(self, X):
         """Map points of the embedding space back into data space (umap-learn's method).
@@ -561,4 +470,4 @@ class UMAP(UnfoldTransformer):
                 UserWarning,
                 stacklevel=2,
             )
-        return self._model.inverse_transform(Y, verbose=bool(self.verbose))
+        return self._model.inverse_transform(Y, threads=threads_from_n_jobs(self.n_jobs), verbose=bool(self.verbose))

@@ -1,5 +1,5 @@
-# UMAP's signature by hand until UMAP stands on the method contract;
-# python/tests/test_umap.py checks that it agrees with the class.
+# UMAP's signature, from the core's parameter table (python/tests/test_contract.py checks that
+# it agrees with the class and the table).
 from typing import Any, Literal, Sequence
 
 import numpy as np
@@ -21,35 +21,36 @@ class UMAP(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         n_neighbors: int = 15,
+        *,
         n_components: int = 2,
         metric: str = "euclidean",
-        metric_kwds: dict[str, Any] | None = None,
         n_epochs: int | None = None,
         learning_rate: float = 1.0,
         init: Literal["spectral", "pca", "random"] | npt.ArrayLike = "spectral",
         min_dist: float = 0.1,
         spread: float = 1.0,
-        n_jobs: int | None = -1,
         set_op_mix_ratio: float = 1.0,
         local_connectivity: float = 1.0,
         repulsion_strength: float = 1.0,
         negative_sample_rate: int = 5,
         a: float | None = None,
         b: float | None = None,
-        random_state: int | np.random.RandomState | None = None,
-        target_n_neighbors: int = -1,
+        disconnection_distance: float | None = None,
+        transform_seed: int = 42,
+        target_n_neighbors: int | None = -1,
         target_metric: str = "categorical",
         target_weight: float = 0.5,
-        transform_seed: int = 42,
-        verbose: bool = False,
         densmap: bool = False,
         dens_lambda: float = 2.0,
         dens_frac: float = 0.3,
         dens_var_shift: float = 0.1,
         output_dens: bool = False,
-        disconnection_distance: float | None = None,
+        metric_kwds: dict[str, Any] | None = None,
+        n_jobs: int | None = -1,
+        verbose: bool = False,
         precomputed_knn: PrecomputedKnn = (None, None, None),
         unique: bool = False,
+        random_state: int | np.random.RandomState | None = None,
     ) -> None: ...
     def fit(self, X: npt.ArrayLike, y: npt.ArrayLike | None = None) -> UMAP: ...
     def fit_transform(

@@ -7,40 +7,19 @@ use anyhow::Result;
 use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use serde_json::json;
-use unfold_learn::prelude::*;
 
-use unfold_learn::method::{Context, MethodEntry, Value};
+use unfold_learn::method::{Context, FitData, Value};
 
+use crate::fit_inputs::FitInputs;
 use crate::input::{Input, UsageError, default_output, with_input};
 use crate::method_opts::MethodOpts;
 use crate::options::RunOptions;
 use crate::outputs::{Format, Outputs};
 use crate::progress::Bars;
-use crate::umap_opts::UmapOpts;
-
-/// UMAP, with options of its own below, or a method of the core's method registry, with the
-/// flags its parameter declarations give ([`MethodOpts`]).
-#[derive(Clone, Copy)]
-enum Method {
-    Umap,
-    Contract(MethodEntry),
-}
-
-impl Method {
-    fn from_name(name: &str) -> Method {
-        match name {
-            "umap" => Method::Umap,
-            // clap checked the name against `method_values`.
-            other => Method::Contract(unfold_learn::method::method(other).expect("a registered method")),
-        }
-    }
-}
 
 /// The names `--method` takes, with their help.
 fn method_values() -> PossibleValuesParser {
-    let mut values = vec![PossibleValue::new("umap").help("Uniform Manifold Approximation and Projection (umap-learn's algorithm and defaults)")];
-    values.extend(unfold_learn::method::methods().into_iter().map(|m| PossibleValue::new(m.name).help(m.summary)));
-    PossibleValuesParser::new(values)
+    PossibleValuesParser::new(unfold_learn::method::methods().into_iter().map(|m| PossibleValue::new(m.name).help(m.summary)))
 }
 
 /// Fit an embedding of INPUT (or of the built-in MNIST demo set) and write it.
@@ -81,110 +60,107 @@ pub struct EmbedArgs {
     /// Save the fitted model for `unfold transform`.
     #[arg(long, value_name = "FILE")]
     pub save_model: Option<PathBuf>,
-    #[command(flatten)]
-    pub umap: UmapOpts,
+    #[arg(long, value_name = "KEY=VALUE,...", help = crate::metric_kwds::HELP)]
+    pub metric_kwds: Option<String>,
+    /// Also write the fit's log local radii of the data and of the embedding (n × 2) to this
+    /// file (umap's output_dens, rad_orig_ and rad_emb_).
+    #[arg(long, value_name = "FILE")]
+    pub output_dens: Option<PathBuf>,
     #[command(flatten)]
     pub methods: MethodOpts,
+    #[command(flatten)]
+    pub inputs: FitInputs,
     #[command(flatten)]
     pub run: RunOptions,
 }
 
 pub fn run(args: EmbedArgs) -> Result<()> {
     let start = Instant::now();
-    let method = Method::from_name(&args.method);
-    let name = args.method.as_str();
-    let foreign = match method {
-        Method::Umap => args.methods.first_given(),
-        Method::Contract(_) => args.umap.first_given().map(str::to_string),
-    };
-    if let Some(flag) = foreign {
-        return Err(UsageError(format!("{flag} does not apply to --method {name}")).into());
+    // clap checked the name against `method_values`.
+    let entry = unfold_learn::method::method(&args.method)?;
+    let name = entry.name;
+    let specs = (entry.specs)();
+    let mut values = args.methods.values(&entry, args.dims.as_deref())?;
+    args.inputs.check(&entry)?;
+    for (given, flag, param) in [(args.metric_kwds.is_some(), "--metric-kwds", "metric"), (args.output_dens.is_some(), "--output-dens", "output_dens")] {
+        if given && !specs.iter().any(|s| s.name == param) {
+            return Err(UsageError(format!("{flag} does not apply to --method {name}")).into());
+        }
     }
-    // UMAP takes a whole number of dimensions.
-    let dims = match (method, args.dims.as_deref()) {
-        (Method::Contract(_), _) | (_, None) => 2,
-        (_, Some(d)) => d.parse::<usize>().map_err(|_| UsageError(format!("--dims must be a whole number for --method {name}, got {d:?}")))?,
-    };
+    if let Some(kwds) = &args.metric_kwds {
+        let metric = match values.iter().position(|(n, _)| *n == "metric") {
+            Some(i) => values.remove(i).1.to_string(),
+            None => "euclidean".to_string(),
+        };
+        values.push(("metric", Value::Metric(crate::metric_kwds::metric(&metric, Some(kwds))?)));
+    }
+    if args.output_dens.is_some() {
+        values.push(("output_dens", Value::Bool(true)));
+    }
     let output = args.output.clone().unwrap_or_else(|| default_output(args.input.as_deref(), &format!("{name}.npy")));
     let mut outputs = Outputs::new();
     let out = outputs.add("-o", &output, Format::Matrix);
     let model_out = args.save_model.as_ref().map(|p| outputs.add("--save-model", p, Format::Model));
-    let dens_out = args.umap.output_dens.as_ref().map(|p| outputs.add("--output-dens", p, Format::Matrix));
+    let dens_out = args.output_dens.as_ref().map(|p| outputs.add("--output-dens", p, Format::Matrix));
     let plot_out = args.plot.as_ref().map(|p| outputs.add("--plot", p, Format::Png));
     outputs.check()?;
     let bars = Bars::new(args.run.quiet);
     // A method that computes in the input's precision (PCA) reads float64 and 32/64-bit integer
     // .npy files and text in f64 (f32 would round them, or overflow beyond 3.4e38).
-    let load = match method {
-        Method::Contract(entry) if entry.precise => Input::load_precise,
-        _ => Input::load,
-    };
+    let load = if entry.precise { Input::load_precise } else { Input::load };
     let input = load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
-    let mut model_bytes = None;
-    let mut radii: Option<Vec<f32>> = None;
-    let (embedding, k, parameters) = match method {
-        Method::Umap => {
-            let data = input.data()?;
-            let params = args.umap.params(dims)?;
-            let knn = args.umap.knn_graph(data.n_rows())?;
-            let umap = Umap::new(params.clone())?;
-            let ctx = Context { seed: args.seed, threads: args.run.threads, progress: &bars };
-            let model = match args.umap.target(data.n_rows())? {
-                Some(y) => umap.fit_supervised(&data, &y, knn.as_ref(), &ctx)?,
-                None => umap.fit_with(&data, knn.as_ref(), &ctx)?,
-            };
-            for w in model.warnings() {
-                bars.note(&format!("warning: {w}"));
-            }
-            if args.save_model.is_some() {
-                model_bytes = Some(model.to_bytes()?);
-            }
-            if let Some((orig, emb)) = model.radii() {
-                radii = Some(orig.iter().zip(emb).flat_map(|(&o, &e)| [o, e]).collect::<Vec<f32>>());
-            }
-            let summary = UmapOpts::summary(&params, args.seed, &model);
-            (model.into_embedding(), dims, summary)
-        }
-        Method::Contract(entry) => {
-            let values = args.methods.values(&entry, args.dims.as_deref())?;
-            let ctx = Context { seed: args.seed, threads: args.run.threads, progress: &bars };
-            let (model, embedding) = with_input!(&input, |data| ctx.install(|| {
-                let model = (entry.fit)(&values, data, &ctx)?;
-                // As scikit-learn's fit_transform: the fit's own embedding, or the fitted rows transformed.
-                let embedding = match model.embedding() {
-                    Some(e) => e.as_slice().to_vec(),
-                    None => model.transform(data, &ctx)?.as_slice().to_vec(),
-                };
-                Ok((model, embedding))
-            })?);
-            for w in model.warnings() {
-                bars.note(&format!("warning: {w}"));
-            }
-            if args.save_model.is_some() {
-                model_bytes = Some(model.to_bytes()?);
-            }
-            // The values given, the defaults, and what the fit made of "auto" choices.
-            let resolved = model.resolved();
-            let mut parameters: serde_json::Map<String, serde_json::Value> = (entry.specs)()
-                .into_iter()
-                .map(|spec| {
-                    let given = values.iter().find(|(n, _)| *n == spec.name).map_or(&spec.default, |(_, v)| v);
-                    let v = resolved.iter().find(|(n, _)| *n == spec.name).map_or(given, |(_, v)| v);
-                    (spec.name.to_string(), value_json(v))
-                })
-                .collect();
-            // Per-component and scalar fitted attributes (explained_variance_ratio_, noise_variance_).
-            for a in model.attributes() {
-                match a.shape[..] {
-                    [] => parameters.insert(a.name.to_string(), json!(a.values[0])),
-                    [n] if n == model.n_components() => parameters.insert(a.name.to_string(), json!(a.values)),
-                    _ => None,
-                };
-            }
-            (embedding, model.n_components(), serde_json::Value::Object(parameters))
-        }
-    };
     let n = input.matrix.n_rows();
+    // Labels are read per `target_metric` (categorical unless a metric is given).
+    let categorical = values.iter().find(|(n, _)| *n == "target_metric").is_none_or(|(_, v)| v.to_string().eq_ignore_ascii_case("categorical"));
+    let target = args.inputs.target(n, categorical)?;
+    let knn = args.inputs.knn_graph(n)?;
+    let ctx = Context { seed: args.seed, threads: args.run.threads, progress: &bars };
+    let (model, embedding) = with_input!(&input, |data| ctx.install(|| {
+        let fit_data = FitData { x: data, y: target.as_ref(), knn: knn.as_ref() };
+        let model = (entry.fit)(&values, fit_data, &ctx)?;
+        // As scikit-learn's fit_transform: the fit's own embedding, or the fitted rows transformed.
+        let embedding = match model.embedding() {
+            Some(e) => e.as_slice().to_vec(),
+            None => model.transform(data, &ctx)?.as_slice().to_vec(),
+        };
+        Ok((model, embedding))
+    })?);
+    for w in model.warnings() {
+        bars.note(&format!("warning: {w}"));
+    }
+    let model_bytes = if args.save_model.is_some() { Some(model.to_bytes()?) } else { None };
+    let k = model.n_components();
+    // The values given, the defaults, and what the fit resolved (auto choices, a and b).
+    let resolved = model.resolved();
+    let mut parameters: serde_json::Map<String, serde_json::Value> = specs
+        .iter()
+        .map(|spec| {
+            let given = values.iter().find(|(n, _)| *n == spec.name).map_or(&spec.default, |(_, v)| v);
+            let v = resolved.iter().find(|(n, _)| *n == spec.name).map_or(given, |(_, v)| v);
+            (spec.name.to_string(), value_json(v))
+        })
+        .collect();
+    for (name, v) in &resolved {
+        parameters.entry(name.to_string()).or_insert_with(|| value_json(v));
+    }
+    parameters.insert("seed".into(), json!(args.seed));
+    // Per-component and scalar fitted attributes (explained_variance_ratio_, noise_variance_);
+    // per-point ones (rad_orig_) go to files.
+    let attributes = model.attributes();
+    for a in &attributes {
+        match a.shape[..] {
+            [] => parameters.insert(a.name.to_string(), json!(a.values[0])),
+            [c] if c == k && c != n => parameters.insert(a.name.to_string(), json!(a.values)),
+            _ => None,
+        };
+    }
+    let radii: Option<Vec<f32>> = match (attributes.iter().find(|a| a.name == "rad_orig_"), attributes.iter().find(|a| a.name == "rad_emb_")) {
+        (Some(o), Some(e)) => Some(o.values.iter().zip(&e.values).flat_map(|(&o, &e)| [o as f32, e as f32]).collect()),
+        _ => None,
+    };
+    let title_params: Vec<String> = values.iter().filter(|(n, _)| *n != "n_components").map(|(n, v)| format!("{n}={}", title_value(v))).collect();
+    let parameters = serde_json::Value::Object(parameters);
+    drop(model);
     outputs.write_matrix(out, &embedding, n, k)?;
     if let (Some(o), Some(bytes)) = (model_out, &model_bytes) {
         outputs.write(o, |w| w.write_all(bytes))?;
@@ -193,7 +169,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         outputs.write_matrix(o, r, n, 2)?;
     }
     if let (Some(o), Some(png)) = (plot_out, &args.plot) {
-        let title = format!("{} of {}  n={n}  {}", name.to_uppercase(), input.display_name(), plot_title_params(&parameters));
+        let title = format!("{} of {}  n={n}  {}", name.to_uppercase(), input.display_name(), title_params.join("  "));
         let bytes = crate::plot_cmd::render_png(png, &embedding, k, input.labels.as_ref(), &title, (1200, 1000))?;
         outputs.write(o, |w| w.write_all(&bytes))?;
     }
@@ -234,23 +210,16 @@ fn value_json(v: &Value) -> serde_json::Value {
         Value::Bool(b) => json!(b),
         Value::Text(t) => json!(t),
         Value::None => serde_json::Value::Null,
+        // "an array of shape (n, 2)", "minkowski:3".
+        Value::Array { .. } | Value::Metric(_) => json!(v.to_string()),
     }
 }
 
-/// Key parameters for a plot title: scalar entries of the JSON parameters, `name=value`.
-fn plot_title_params(parameters: &serde_json::Value) -> String {
-    let Some(map) = parameters.as_object() else { return String::new() };
-    map.iter()
-        .filter(|(_, v)| v.is_number() || v.is_string())
-        .map(|(k, v)| {
-            let text = match (v.as_str(), v.as_f64()) {
-                (Some(s), _) => s.to_string(),
-                // Floats stored from f32 print as 0.10000000149011612: four decimals.
-                (None, Some(f)) if !v.is_i64() && !v.is_u64() => format!("{}", (f * 1e4).round() / 1e4),
-                _ => v.to_string(),
-            };
-            format!("{k}={text}")
-        })
-        .collect::<Vec<_>>()
-        .join("  ")
+/// A parameter value in a plot title: numbers to four decimals.
+fn title_value(v: &Value) -> String {
+    match v {
+        Value::Float(f) => format!("{}", (f * 1e4).round() / 1e4),
+        Value::Array { .. } => "array".into(),
+        v => v.to_string(),
+    }
 }

@@ -5,6 +5,7 @@
 
 mod embed;
 mod evaluate;
+mod fit_inputs;
 mod input;
 mod method_opts;
 mod metric_kwds;
@@ -15,7 +16,6 @@ mod plot;
 mod plot_cmd;
 mod progress;
 mod transform;
-mod umap_opts;
 
 use std::process::ExitCode;
 

@@ -2,13 +2,18 @@
 //! their parameter declarations: a method added to the core's registry gets its `--method`
 //! name, its flags and their `--help` here without code of its own.
 
+use std::path::Path;
+
+use anyhow::Context;
 use clap::{Arg, ArgAction, ArgMatches, Command, FromArgMatches};
+use unfold_learn::io::read_matrix;
 use unfold_learn::method::{MethodEntry, ParamKind, ParamSpec, Value, methods};
 
 use crate::input::UsageError;
 
-/// Parameters whose flags every method shares, defined once by `unfold embed` itself.
-const SHARED: [(&str, &str); 1] = [("n_components", "dims")];
+/// Parameters whose flags `unfold embed` defines itself: `--dims`, which every method shares,
+/// and `--output-dens FILE`, an output file that sets `output_dens`.
+const SHARED: [(&str, &str); 2] = [("n_components", "dims"), ("output_dens", "output-dens")];
 
 /// The command-line flag of a parameter: its declared flag, `_` written as `-`.
 fn flag(spec: &ParamSpec) -> String {
@@ -39,28 +44,32 @@ fn all_flags() -> Vec<(String, MethodEntry, ParamSpec)> {
 
 impl MethodOpts {
     /// The parameter values for method `entry`: `(name, value)` for each of its flags that was
-    /// given, and `n_components` from `--dims`.
+    /// given, and `n_components` from `--dims`. A value of a word-or-array parameter (`--init`)
+    /// that is not one of its words is a file of numbers, read here.
     ///
     /// # Errors
-    /// [`UsageError`] for a flag of another method.
-    pub fn values(&self, entry: &MethodEntry, dims: Option<&str>) -> Result<Vec<(&'static str, Value)>, UsageError> {
+    /// [`UsageError`] for a flag of another method; the reader's error for a file.
+    pub fn values(&self, entry: &MethodEntry, dims: Option<&str>) -> anyhow::Result<Vec<(&'static str, Value)>> {
         let specs = (entry.specs)();
         let mut out = Vec::new();
         for (f, text) in &self.given {
-            match specs.iter().find(|s| flag(s) == *f) {
-                Some(spec) => out.push((spec.name, Value::parse(text))),
-                None => return Err(UsageError(format!("--{f} does not apply to --method {}", entry.name))),
-            }
+            let Some(spec) = specs.iter().find(|s| flag(s) == *f) else {
+                return Err(UsageError(format!("--{f} does not apply to --method {}", entry.name)).into());
+            };
+            let value = match spec.kind {
+                ParamKind::ChoiceOrArray(words) if !words.iter().any(|w| w.eq_ignore_ascii_case(text)) => {
+                    let m = read_matrix(Path::new(text)).with_context(|| format!("reading --{f}"))?;
+                    let values = m.data()?.as_slice().iter().map(|&v| v as f64).collect();
+                    Value::Array { values, shape: vec![m.n_rows(), m.n_cols()] }
+                }
+                _ => Value::parse(text),
+            };
+            out.push((spec.name, value));
         }
         if let (Some(d), Some(spec)) = (dims, specs.iter().find(|s| s.name == "n_components")) {
             out.push((spec.name, Value::parse(d)));
         }
         Ok(out)
-    }
-
-    /// The first contract-method flag given, for the methods outside the contract to refuse.
-    pub fn first_given(&self) -> Option<String> {
-        self.given.first().map(|(f, _)| format!("--{f}"))
     }
 }
 
@@ -93,6 +102,7 @@ impl clap::Args for MethodOpts {
                     format!(" ({})", spec.range.describe().trim_start_matches("must be "))
                 }
                 ParamKind::Choice(words) => format!(" ({})", words.join(", ")),
+                ParamKind::ChoiceOrArray(words) => format!(" ({}, or a .npy/.csv file of coordinates)", words.join(", ")),
                 _ => String::new(),
             };
             let mut arg = Arg::new(f.clone()).long(f).help(format!("{}{range}{default}", spec.help)).help_heading(format!("{} options", m.name));

@@ -7,7 +7,6 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 use unfold_learn::io::model;
-use unfold_learn::prelude::*;
 
 use crate::input::{Input, default_output, with_input};
 use crate::options::RunOptions;
@@ -64,42 +63,27 @@ pub fn run(args: TransformArgs) -> Result<()> {
     let plot_out = args.plot.as_ref().map(|p| outputs.add("--plot", p, Format::Png));
     outputs.check()?;
     let bytes = model::read(&args.model)?;
-    let model = Model::from_bytes(&bytes).map_err(|e| e.in_file(&args.model))?;
+    let model = unfold_learn::method::load(&bytes).map_err(|e| e.in_file(&args.model))?;
     let bars = Bars::new(args.run.quiet);
     // A method that computes in the input's precision (PCA) projects in it, as `unfold embed` fits.
-    let precise = match &model {
-        Model::Contract(m) => unfold_learn::method::method(m.method()).is_ok_and(|entry| entry.precise),
-        Model::Umap(_) => false,
-    };
+    let precise = unfold_learn::method::method(model.method()).is_ok_and(|entry| entry.precise);
     let load = if precise && !args.inverse { Input::load_precise } else { Input::load };
     let input = load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
     // The placing time starts once the rows are read and validated.
     let placing;
-    let embedding = match &model {
-        Model::Umap(umap) if args.inverse => {
-            let data = input.data()?;
-            placing = Instant::now();
-            unfold_learn::threads::install(args.run.threads, || umap.inverse_transform_with(&data, &bars))??
-        }
-        Model::Contract(m) => with_input!(&input, |data| {
-            placing = Instant::now();
-            let ctx = unfold_learn::method::Context { seed: None, threads: args.run.threads, progress: &bars };
-            ctx.install(|| match data {
-                _ if args.inverse => m.inverse_transform(&data.f32()?, &ctx),
-                data => m.transform(data, &ctx),
-            })?
-        }),
-        Model::Umap(umap) => {
-            let data = input.data()?;
-            placing = Instant::now();
-            unfold_learn::threads::install(args.run.threads, || umap.transform_with(&data, None, &bars))??
-        }
-    };
+    let embedding = with_input!(&input, |data| {
+        placing = Instant::now();
+        let ctx = unfold_learn::method::Context { seed: None, threads: args.run.threads, progress: &bars };
+        ctx.install(|| match data {
+            _ if args.inverse => model.inverse_transform(&data.f32()?, &ctx),
+            data => model.transform(data, &ctx),
+        })?
+    });
     let transform_seconds = placing.elapsed().as_secs_f64();
     let (n, k) = (embedding.n_rows(), embedding.n_cols());
     outputs.write_matrix(out, embedding.as_slice(), n, k)?;
     if let (Some(o), Some(png)) = (plot_out, &args.plot) {
-        let title = format!("{} transform of {}  n={n}", model.name().to_uppercase(), input.display_name());
+        let title = format!("{} transform of {}  n={n}", model.method().to_uppercase(), input.display_name());
         let bytes = crate::plot_cmd::render_png(png, embedding.as_slice(), k, input.labels.as_ref(), &title, (1200, 1000))?;
         outputs.write(o, |w| w.write_all(&bytes))?;
     }
@@ -107,7 +91,7 @@ pub fn run(args: TransformArgs) -> Result<()> {
     let seconds = start.elapsed().as_secs_f64();
     if args.run.json {
         let summary = json!({
-            "method": format!("{}-{}", model.name(), if args.inverse { "inverse-transform" } else { "transform" }),
+            "method": format!("{}-{}", model.method(), if args.inverse { "inverse-transform" } else { "transform" }),
             "model": args.model.display().to_string(),
             "input": input.display_name(),
             "n": n,
@@ -122,28 +106,4 @@ pub fn run(args: TransformArgs) -> Result<()> {
         bars.note(&format!("transform: {what} {n} points in {seconds:.2} s → {}", output.display()));
     }
     Ok(())
-}
-
-/// A model file's contents: every kind `unfold embed --save-model` writes.
-enum Model {
-    Umap(Box<UmapModel>),
-    /// A method on the core's method contract.
-    Contract(Box<dyn unfold_learn::method::Fitted>),
-}
-
-impl Model {
-    /// Decodes a model of the kind its header names.
-    fn from_bytes(bytes: &[u8]) -> unfold_learn::Result<Model> {
-        match model::kind_of(bytes)?.as_str() {
-            "umap" => UmapModel::from_bytes(bytes).map(|m| Model::Umap(Box::new(m))),
-            _ => unfold_learn::method::load(bytes).map(Model::Contract),
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            Model::Umap(_) => "umap",
-            Model::Contract(m) => m.method(),
-        }
-    }
 }

@@ -703,7 +703,7 @@ fn random_projection_from_its_declared_flags() {
         // scikit-learn: johnson_lindenstrauss_min_dim(60, eps=0.1) = 3509.
         (vec!["--method", "random-projection"], "lead to a target dimension of 3509, which is larger than the original space with n_features=40"),
         (vec!["--method", "pca", "--dims", "auto"], "invalid value for `n_components`: auto (must be a whole number ≥ 1, a fraction strictly between 0 and 1"),
-        (vec!["--method", "umap", "--dims", "0.5"], "--dims must be a whole number for --method umap"),
+        (vec!["--method", "umap", "--dims", "0.5"], "invalid value for `n_components`: 0.5 (must be a whole number"),
     ] {
         let mut full = vec!["embed", "x.npy", "-o", "bad.npy"];
         full.extend(args);

@@ -46,7 +46,7 @@ pub mod threads;
 pub use data::{Data, Embedding, Labels};
 pub use embed::pca::{Pca, PcaComponents, PcaModel, PcaParams, PcaSolver};
 pub use linalg::DataF64;
-pub use embed::umap::{Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
+pub use embed::umap::{TargetMetric, Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
 pub use error::{Error, Result};
 pub use knn::{KnnAlgorithm, KnnGraph, KnnParams};
 pub use measure::quality::{QualityParams, QualityReport};
@@ -59,7 +59,7 @@ pub mod prelude {
     pub use crate::data::{Data, Embedding, Labels};
     pub use crate::embed::pca::{Pca, PcaComponents, PcaModel, PcaParams, PcaSolver};
     pub use crate::linalg::DataF64;
-    pub use crate::embed::umap::{Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
+    pub use crate::embed::umap::{TargetMetric, Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
     pub use crate::error::{Error, Result};
     pub use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, knn_graph};
     pub use crate::measure::quality::{QualityParams, QualityReport};

@@ -276,10 +276,21 @@ fn supervision_separates_labelled_classes() {
     let (a_plain, a_sup, a_semi) = (acc(&plain), acc(&sup), acc(&semi));
     assert!(a_sup > 0.98 && a_sup > a_plain, "supervised {a_sup} vs plain {a_plain}");
     assert!(a_semi > a_plain, "semi-supervised {a_semi} vs plain {a_plain}");
-    // A numeric target works too, and the target's length is checked.
+    // target_metric decides, as in umap-learn: whole numbers are labels under the default
+    // `categorical`, and a metric makes any target numeric.
     let y: Vec<f32> = codes.iter().map(|&c| c as f32).collect();
-    let num = umap.fit_supervised(&data, &UmapTarget::Numeric { values: y, n_cols: 1 }, None, &ctx).unwrap();
+    let as_labels = umap.fit_supervised(&data, &UmapTarget::Numeric { values: y.clone(), n_cols: 1 }, None, &ctx).unwrap();
+    assert!(as_labels.embedding().as_slice() == sup.embedding().as_slice());
+    let numeric = Umap::builder().target_metric(TargetMetric::Metric(Metric::Euclidean)).build().unwrap();
+    let num = numeric.fit_supervised(&data, &UmapTarget::Numeric { values: y.clone(), n_cols: 1 }, None, &ctx).unwrap();
     assert!(num.embedding().as_slice().iter().all(|v| v.is_finite()));
+    assert!(num.embedding().as_slice() != sup.embedding().as_slice());
+    let from_labels = numeric.fit_supervised(&data, &UmapTarget::Categorical(codes.clone()), None, &ctx).unwrap();
+    assert!(from_labels.embedding().as_slice() == num.embedding().as_slice());
+    let mut fractional = y;
+    fractional[7] = 2.5;
+    let e = umap.fit_supervised(&data, &UmapTarget::Numeric { values: fractional, n_cols: 1 }, None, &ctx).unwrap_err().to_string();
+    assert!(e.contains("2.5 at row 7") && e.contains("integer label"), "{e}");
     let e = umap.fit_supervised(&data, &UmapTarget::Categorical(vec![0; 10]), None, &ctx).unwrap_err().to_string();
     assert!(e.contains("`y`"), "{e}");
     assert!(Umap::builder().target_weight(1.5).build().unwrap_err().to_string().contains("`target_weight`"));

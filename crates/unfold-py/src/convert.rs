@@ -5,7 +5,7 @@ use numpy::{IntoPyArray, PyArray2, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use std::borrow::Cow;
-use unfold_learn::{Data, Embedding, Error};
+use unfold_learn::{Data, Error};
 
 /// Maps a core error to the Python exception a user expects: bad parameters or data →
 /// `ValueError`, cancellation → `KeyboardInterrupt`, a refused file → `OSError`, anything else
@@ -89,17 +89,6 @@ pub fn data(values: &[f32], n: usize, d: usize) -> PyResult<Data<'_>> {
 pub fn matrix<'py, T: numpy::Element>(py: Python<'py>, values: Vec<T>, n: usize, k: usize) -> PyResult<Bound<'py, PyArray2<T>>> {
     let a = Array2::from_shape_vec((n, k), values).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
     Ok(a.into_pyarray(py))
-}
-
-/// A computed embedding as a new float32 array (no copy).
-pub fn embedding<'py>(py: Python<'py>, y: Embedding) -> PyResult<Bound<'py, PyArray2<f32>>> {
-    let (n, k) = (y.n_rows(), y.n_cols());
-    matrix(py, y.into_vec(), n, k)
-}
-
-/// A model's stored embedding, copied into a new float32 array.
-pub fn embedding_copy<'py>(py: Python<'py>, e: Data<'_>) -> PyResult<Bound<'py, PyArray2<f32>>> {
-    matrix(py, e.as_slice().to_vec(), e.n_rows(), e.n_cols())
 }
 
 /// A threads parameter from Python: `None` (all cores) or a count ≥ 1 (checked by the core).

@@ -7,10 +7,10 @@
 //! * [`run`]: runs core work without the GIL, draws `verbose` progress on `sys.stderr` and turns
 //!   Ctrl-C (KeyboardInterrupt) into cancellation.
 //! * [`model_bytes`]: fitted models as bytes (pickling), in the core's model file format.
-//! * [`method`]: the methods on the core's method contract (PCA, random projection): their
-//!   parameter tables, one generic fit and `FittedModel`.
+//! * [`method`]: every method, on the core's method contract: their parameter tables, one
+//!   generic fit and `FittedModel`.
 //! * [`pca`]: PCA's extras on a `FittedModel` (float64 `inverse_transform`, likelihood).
-//! * [`umap`]: `fit_umap` and the `UmapModel` class.
+//! * [`umap`]: UMAP's extra on a `FittedModel` (the fuzzy graph).
 //! * [`neighbors`], [`metrics`], [`datasets`]: plain functions.
 
 use pyo3::prelude::*;

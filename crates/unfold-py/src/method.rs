@@ -4,11 +4,12 @@
 //! name, and `FittedModel` is any fitted model. A method added to the core's registry needs no
 //! code here.
 
-use numpy::{PyArray1, PyArray2, PyReadonlyArray2};
+use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArrayDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString};
-use unfold_learn::method::{self, Context, Fitted, Value};
+use unfold_learn::KnnGraph;
+use unfold_learn::method::{self, Context, FitData, Fitted, Target, Value};
 
 use crate::convert::{self, Array, Threads, to_py_err, with_input};
 use crate::model_bytes;
@@ -48,6 +49,14 @@ fn value(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     if v.is_instance_of::<PyString>() {
         return Ok(Value::Text(v.extract()?));
     }
+    // Starting coordinates and other arrays of numbers.
+    if let Ok(a) = v.extract::<PyReadonlyArrayDyn<'_, f64>>() {
+        return Ok(Value::Array { values: a.as_array().iter().copied().collect(), shape: a.shape().to_vec() });
+    }
+    // A metric with its parameters: `(name, metric_kwds)`.
+    if let Ok((_, _)) = v.extract::<(String, Bound<'_, PyDict>)>() {
+        return Ok(Value::Metric(convert::metric(v)?));
+    }
     // numpy scalars and other numbers.
     if let Ok(i) = v.extract::<i64>() {
         return Ok(Value::Int(i));
@@ -65,6 +74,8 @@ fn py_value<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
         Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
         Value::Text(t) => PyString::new(py, t).into_any(),
         Value::None => py.None().into_bound(py),
+        Value::Array { values, shape } => PyArray1::from_slice(py, values).reshape(shape.as_slice())?.into_any(),
+        Value::Metric(m) => PyString::new(py, &m.to_string()).into_any(),
     })
 }
 
@@ -89,10 +100,26 @@ fn method_specs<'py>(py: Python<'py>, name: &str) -> PyResult<Vec<Bound<'py, PyD
 }
 
 /// Fits method `name` to `x` (`n × d`: float32, or float64 for a method that computes in the
-/// input's precision) with `params` by name (the others take their defaults).
+/// input's precision) with `params` by name (the others take their defaults). A supervised
+/// method takes `y_labels` (int64, negative = unknown) or `y_values` (float32 `n × c`); a method
+/// that takes neighbours already computed, `knn_indices` and `knn_distances` (`n × k`, the point
+/// itself left out, nearest first).
 #[pyfunction]
-#[pyo3(signature = (name, x, params, *, seed, threads, verbose))]
-fn fit_method(py: Python<'_>, name: &str, x: &Bound<'_, PyAny>, params: &Bound<'_, PyDict>, seed: Option<u64>, threads: Threads, verbose: bool) -> PyResult<FittedModel> {
+#[pyo3(signature = (name, x, params, *, seed, threads, verbose, y_labels = None, y_values = None, knn_indices = None, knn_distances = None))]
+#[allow(clippy::too_many_arguments)]
+fn fit_method(
+    py: Python<'_>,
+    name: &str,
+    x: &Bound<'_, PyAny>,
+    params: &Bound<'_, PyDict>,
+    seed: Option<u64>,
+    threads: Threads,
+    verbose: bool,
+    y_labels: Option<PyReadonlyArray1<'_, i64>>,
+    y_values: Option<PyReadonlyArray2<'_, f32>>,
+    knn_indices: Option<PyReadonlyArray2<'_, u32>>,
+    knn_distances: Option<PyReadonlyArray2<'_, f32>>,
+) -> PyResult<FittedModel> {
     let entry = method::method(name).map_err(to_py_err)?;
     let specs = (entry.specs)();
     let mut values = Vec::new();
@@ -103,9 +130,26 @@ fn fit_method(py: Python<'_>, name: &str, x: &Bound<'_, PyAny>, params: &Bound<'
         };
         values.push((spec.name, value(spec.name, &v)?));
     }
+    let y = match (y_labels, y_values) {
+        (Some(labels), _) => Some(Target::Categorical(labels.as_array().to_vec())),
+        (None, Some(v)) => {
+            let (values, _, n_cols) = convert::row_major(&v);
+            Some(Target::Numeric { values: values.into_owned(), n_cols })
+        }
+        (None, None) => None,
+    };
+    let knn = match (knn_indices, knn_distances) {
+        (Some(indices), Some(distances)) => {
+            let (idx, n, k) = convert::row_major(&indices);
+            let (dist, _, _) = convert::row_major(&distances);
+            Some(KnnGraph::from_parts(n, k, idx.into_owned(), dist.into_owned()).map_err(to_py_err)?)
+        }
+        _ => None,
+    };
     let inner = with_input!(Array::extract(x)?, |data| run(py, &format!("{name} fit"), verbose, |progress| {
         let ctx = Context { seed, threads, progress };
-        ctx.install(|| (entry.fit)(&values, data, &ctx))
+        let fit_data = FitData { x: data, y: y.as_ref(), knn: knn.as_ref() };
+        ctx.install(|| (entry.fit)(&values, fit_data, &ctx))
     })?);
     Ok(FittedModel { inner })
 }

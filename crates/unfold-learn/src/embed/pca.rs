@@ -158,9 +158,11 @@ pub const ENTRY: MethodEntry = MethodEntry {
     summary: "Principal component analysis (exact, covariance or randomized solver, as scikit-learn picks)",
     specs: <PcaParams as crate::method::Params>::specs,
     precise: true,
+    supervised: false,
+    precomputed_knn: false,
     fit: |values, data, ctx| {
         let pca = Pca::new(params_from(values)?)?;
-        Ok(Box::new(match data {
+        Ok(Box::new(match data.x {
             Input::F32(d) => pca.fit(d, ctx)?,
             Input::F64(d) => pca.fit(d, ctx)?,
         }))

@@ -51,7 +51,9 @@ pub const ENTRY: MethodEntry = MethodEntry {
     summary: "Gaussian or sparse random projection (scikit-learn's GaussianRandomProjection / SparseRandomProjection)",
     specs: <RandomProjectionParams as crate::method::Params>::specs,
     precise: false,
-    fit: |values, data, ctx| Ok(Box::new(RandomProjection::new(params_from(values)?)?.fit(&data.f32()?, ctx)?)),
+    supervised: false,
+    precomputed_knn: false,
+    fit: |values, data, ctx| Ok(Box::new(RandomProjection::new(params_from(values)?)?.fit(&data.x.f32()?, ctx)?)),
     load: |bytes| Ok(Box::new(RandomProjectionModel::from_bytes(bytes)?)),
 };
 
@@ -600,7 +602,7 @@ mod tests {
         assert_eq!(specs[0].name, "n_components");
         assert_eq!(specs[0].flag, "dims");
         let x = data(50, 30, 2);
-        let model = (entry.fit)(&[("n_components", Value::Int(3)), ("gaussian", Value::Bool(true))], Input::F32(&x), &Context::seeded(4)).unwrap();
+        let model = (entry.fit)(&[("n_components", Value::Int(3)), ("gaussian", Value::Bool(true))], Input::F32(&x).into(), &Context::seeded(4)).unwrap();
         assert_eq!((model.n_components(), model.n_features()), (3, 30));
         assert!(model.capabilities().transform && !model.capabilities().embedding);
         let e = crate::method::method("tsne").err().unwrap().to_string();

@@ -19,6 +19,7 @@ pub mod params;
 
 use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
+use crate::knn::KnnGraph;
 use crate::linalg::DataF64;
 use crate::progress::{NoProgress, Progress};
 
@@ -113,6 +114,40 @@ impl<'a> Input<'a> {
 impl<'a> From<&'a Data<'a>> for Input<'a> {
     fn from(d: &'a Data<'a>) -> Input<'a> {
         Input::F32(d)
+    }
+}
+
+/// A supervision target `y`, one entry per row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// One integer label per row; a negative label means "unknown" (semi-supervised use,
+    /// umap-learn's `-1`).
+    Categorical(Vec<i64>),
+    /// Numbers, row-major `n × n_cols`.
+    Numeric {
+        /// The values.
+        values: Vec<f32>,
+        /// Columns per row.
+        n_cols: usize,
+    },
+}
+
+/// What a fit reads: the rows, and what a method may take besides them
+/// ([`MethodEntry::supervised`], [`MethodEntry::precomputed_knn`]; the front ends refuse them
+/// for the other methods, which ignore them).
+#[derive(Clone, Copy)]
+pub struct FitData<'a> {
+    /// The rows.
+    pub x: Input<'a>,
+    /// A supervision target.
+    pub y: Option<&'a Target>,
+    /// Nearest neighbours already computed (the point itself not among them).
+    pub knn: Option<&'a KnnGraph>,
+}
+
+impl<'a> From<Input<'a>> for FitData<'a> {
+    fn from(x: Input<'a>) -> FitData<'a> {
+        FitData { x, y: None, knn: None }
     }
 }
 
@@ -232,7 +267,7 @@ pub fn unsupported(method: &str, what: &str) -> Error {
 }
 
 /// The fit of a method from parameter values by name, as the front ends call it.
-pub type FitFn = fn(&[(&str, Value)], Input<'_>, &Context) -> Result<Box<dyn Fitted>>;
+pub type FitFn = fn(&[(&str, Value)], FitData<'_>, &Context) -> Result<Box<dyn Fitted>>;
 
 /// One registered method.
 #[derive(Clone, Copy)]
@@ -246,6 +281,10 @@ pub struct MethodEntry {
     /// It computes in the input's precision: the front ends hand it `f64` rows when the input
     /// holds values `f32` would round ([`Input::F64`]), and `f32` otherwise.
     pub precise: bool,
+    /// It takes a supervision target ([`FitData::y`]).
+    pub supervised: bool,
+    /// It takes nearest neighbours already computed ([`FitData::knn`]).
+    pub precomputed_knn: bool,
     /// Its fit.
     pub fit: FitFn,
     /// Its model file reader: the bytes of [`Fitted::to_bytes`], checked.
@@ -254,7 +293,7 @@ pub struct MethodEntry {
 
 /// Every method on the contract.
 pub fn methods() -> Vec<MethodEntry> {
-    vec![crate::embed::pca::ENTRY, crate::embed::random_projection::ENTRY]
+    vec![crate::embed::umap::ENTRY, crate::embed::pca::ENTRY, crate::embed::random_projection::ENTRY]
 }
 
 /// The method named `name`.
@@ -275,7 +314,7 @@ pub fn method(name: &str) -> Result<MethodEntry> {
 /// do not fit together.
 pub fn load(bytes: &[u8]) -> Result<Box<dyn Fitted>> {
     let kind = crate::io::model::kind_of(bytes)?;
-    let entry = methods().into_iter().find(|m| m.name == kind).ok_or_else(|| Error::InvalidData(format!("a model file of kind `{kind}`, which this command does not read")))?;
+    let entry = methods().into_iter().find(|m| m.name == kind).ok_or_else(|| Error::InvalidData(format!("a model file of kind `{kind}`, which this build of unfold does not read")))?;
     (entry.load)(bytes)
 }
 

@@ -22,6 +22,18 @@ pub enum Value {
     Text(String),
     /// No value: Python's `None`.
     None,
+    /// An array of numbers, row-major, with its shape (`[n]` or `[rows, cols]`): starting
+    /// coordinates given by the user. The command line reads it from a file, Python passes a
+    /// numpy array.
+    Array {
+        /// The values, row-major.
+        values: Vec<f64>,
+        /// The shape.
+        shape: Vec<usize>,
+    },
+    /// A metric with its parameters (`metric` with umap-learn's `metric_kwds`), built by the
+    /// front end that read them (`--metric-kwds`, Python's dict of arrays).
+    Metric(crate::metric::Metric),
 }
 
 impl Value {
@@ -56,6 +68,10 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Text(s) => write!(f, "{s}"),
             Value::None => write!(f, "none"),
+            Value::Array { shape, .. } => {
+                write!(f, "an array of shape ({})", shape.iter().map(usize::to_string).collect::<Vec<_>>().join(", "))
+            }
+            Value::Metric(m) => write!(f, "{m}"),
         }
     }
 }
@@ -77,6 +93,9 @@ pub enum ParamKind {
     FloatOrAuto,
     /// A value of the inner kind, or none (Python's `None`, `none` on the command line).
     Optional(&'static ParamKind),
+    /// One of a list of words, or an array ([`Value::Array`]): on the command line a value
+    /// that is not one of the words names a file to read (`--init coords.npy`).
+    ChoiceOrArray(&'static [&'static str]),
     /// A value of a method's own type (as PCA's `n_components`: a count, a fraction, `"mle"` or
     /// none), with its Python type for the stub; its one-line help says what it takes.
     Other(&'static str),
@@ -93,6 +112,7 @@ impl ParamKind {
             ParamKind::IntOrAuto => "int | Literal[\"auto\"]".into(),
             ParamKind::FloatOrAuto => "float | Literal[\"auto\"]".into(),
             ParamKind::Optional(inner) => format!("{} | None", inner.python_type()),
+            ParamKind::ChoiceOrArray(words) => format!("{} | npt.ArrayLike", ParamKind::Choice(words).python_type()),
             ParamKind::Other(python) => python.to_string(),
         }
     }

@@ -263,6 +263,7 @@ impl crate::method::params::ParamType for Metric {
                 Error::InvalidParameter { value, expected, .. } => Error::InvalidParameter { name, value, expected },
                 other => other,
             }),
+            crate::method::Value::Metric(m) => Ok(m.clone()),
             v => Err(Error::param(name, v, "must be a metric name (euclidean, cosine, …)")),
         }
     }

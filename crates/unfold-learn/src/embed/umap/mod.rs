@@ -47,4 +47,4 @@ pub mod spectral;
 pub mod supervised;
 pub mod transform;
 
-pub use model::{Umap, UmapBuilder, UmapInit, UmapModel, UmapParams, UmapTarget};
+pub use model::{ENTRY, TargetMetric, Umap, UmapBuilder, UmapInit, UmapModel, UmapParams, UmapTarget};

@@ -4,7 +4,7 @@
 use crate::data::{Data, Embedding};
 use crate::embed::pca::Pca;
 use crate::method::params::ParamType;
-use crate::method::{Context, ParamKind, Range, Value};
+use crate::method::{Attribute, Capabilities, Context, Fitted, Input, MethodEntry, ParamKind, Range, Value, params_from};
 use crate::error::{Error, Result};
 use crate::knn::{KnnGraph, KnnParams, knn_graph_fitted};
 use crate::metric::Metric;
@@ -60,11 +60,19 @@ impl UmapInit {
 /// `init` as a method parameter: `spectral`, `pca` or `random` by name; coordinates come
 /// through the typed API ([`UmapInit::Array`]) or a front end's array.
 impl ParamType for UmapInit {
-    const KIND: ParamKind = ParamKind::Other("Literal[\"spectral\", \"pca\", \"random\"] | npt.ArrayLike");
+    const KIND: ParamKind = ParamKind::ChoiceOrArray(&["spectral", "pca", "random"]);
     fn from_value(name: &'static str, value: &Value) -> Result<Self> {
         match value {
             Value::Text(t) => UmapInit::parse(t),
-            v => Err(Error::param(name, v, "must be spectral, pca, random, or an array of starting coordinates")),
+            // The shape against the data is checked at fit.
+            Value::Array { values, shape } if shape.len() == 2 => {
+                if let Some(p) = values.iter().position(|x| !(x.is_finite() && x.abs() <= f32::MAX as f64)) {
+                    let at = format!("an array holding {} at row {}, column {}", values[p], p / shape[1].max(1), p % shape[1].max(1));
+                    return Err(Error::param(name, at, "must hold finite coordinates within float32's range"));
+                }
+                Ok(UmapInit::Array(values.iter().map(|&x| x as f32).collect()))
+            }
+            v => Err(Error::param(name, v, "must be spectral, pca, random, or an array of starting coordinates of shape (n_samples, n_components)")),
         }
     }
     fn to_value(&self) -> Value {
@@ -75,26 +83,43 @@ impl ParamType for UmapInit {
     }
 }
 
-/// The target `y` of supervised UMAP.
-#[derive(Debug, Clone, PartialEq)]
-pub enum UmapTarget {
-    /// One integer label per point; a negative label means "unknown" (semi-supervised UMAP,
-    /// umap-learn's `-1`).
-    Categorical(Vec<i64>),
-    /// Numeric targets, row-major `n × n_cols`, compared with `target_metric`.
-    Numeric {
-        /// The values.
-        values: Vec<f32>,
-        /// Columns per point.
-        n_cols: usize,
-    },
+/// The target `y` of supervised UMAP: labels, or numbers compared with `target_metric`.
+pub type UmapTarget = crate::method::Target;
+
+/// umap-learn's `target_metric`: `categorical` for labels, or the metric of a numeric target.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub enum TargetMetric {
+    /// Labels: edges between different labels are weakened.
+    #[default]
+    Categorical,
+    /// Numbers compared with this metric: the data's graph is intersected with the target's.
+    Metric(Metric),
+}
+
+impl ParamType for TargetMetric {
+    const KIND: ParamKind = ParamKind::Other("str");
+    fn from_value(name: &'static str, value: &Value) -> Result<Self> {
+        match value {
+            Value::Text(t) if t.eq_ignore_ascii_case("categorical") => Ok(TargetMetric::Categorical),
+            v => Metric::from_value(name, v).map(TargetMetric::Metric),
+        }
+    }
+    fn to_value(&self) -> Value {
+        match self {
+            TargetMetric::Categorical => Value::Text("categorical".into()),
+            TargetMetric::Metric(m) => m.to_value(),
+        }
+    }
+    fn number(&self) -> Option<f64> {
+        None
+    }
 }
 
 crate::method_params! {
     /// UMAP parameters. Names and `Default` values are umap-learn's; the seed and the threads
     /// come from the fit's [`Context`].
     pub struct UmapParams {
-        /// Neighbourhood size, the point itself included (at least 2, below the number of points).
+        /// Neighbourhood size, the point itself included; below the number of points.
         n_neighbors: usize = 15, flag = "neighbors", range = Range::at_least(2.0);
         /// Output dimensions.
         n_components: usize = 2, flag = "dims", range = Range::at_least(1.0);
@@ -104,7 +129,7 @@ crate::method_params! {
         n_epochs: Option<usize> = None, flag = "epochs";
         /// Initial step of the layout's gradient descent.
         learning_rate: f32 = 1.0, range = Range::above(0.0);
-        /// Initial layout: spectral, pca, random, or starting coordinates.
+        /// Initial layout: spectral, pca, random, or starting coordinates (n_samples × n_components).
         init: UmapInit = UmapInit::Spectral;
         /// Smallest distance between embedded points, at most spread.
         min_dist: f32 = 0.1, range = Range::at_least(0.0);
@@ -126,10 +151,10 @@ crate::method_params! {
         disconnection_distance: Option<f32> = None, range = Range::above(0.0);
         /// Seed of transform's random choices.
         transform_seed: u64 = 42;
-        /// Metric of a numeric supervision target.
-        target_metric: Metric = Metric::Euclidean;
         /// Neighbourhood size in a numeric target, the point included; none = n_neighbors.
         target_n_neighbors: Option<usize> = None, range = Range::at_least(2.0);
+        /// categorical for labels (negative = unknown), or the metric of a numeric supervision target (euclidean, …).
+        target_metric: TargetMetric = TargetMetric::Categorical;
         /// Weight of the target against the data, 0 to 1.
         target_weight: f32 = 0.5, range = Range::closed(0.0, 1.0);
         /// densMAP: also preserve each point's local density.
@@ -183,6 +208,22 @@ impl UmapParams {
         })
     }
 }
+
+/// The method's registration ([`crate::method::methods`]).
+pub const ENTRY: MethodEntry = MethodEntry {
+    name: "umap",
+    summary: "Uniform Manifold Approximation and Projection (umap-learn's algorithm and defaults)",
+    specs: <UmapParams as crate::method::Params>::specs,
+    precise: false,
+    supervised: true,
+    precomputed_knn: true,
+    fit: |values, data, ctx| {
+        let umap = Umap::new(params_from(values)?)?;
+        let x = data.x.f32()?;
+        Ok(Box::new(umap.fit_inner(&x, data.knn, data.y, ctx)?))
+    },
+    load: |bytes| Ok(Box::new(UmapModel::from_bytes(bytes)?)),
+};
 
 /// Validated UMAP, ready to fit.
 #[derive(Debug, Clone)]
@@ -247,7 +288,7 @@ setters! {
     /// Keep the local radii.
     output_dens: bool => output_dens;
     /// Metric of a numeric target.
-    target_metric: Metric => target_metric;
+    target_metric: TargetMetric => target_metric;
     /// Neighbourhood size in a numeric target.
     target_n_neighbors: usize => target_n_neighbors (Some);
     /// Weight of the target.
@@ -342,7 +383,7 @@ impl Umap {
         if let UmapInit::Array(v) = &p.init
             && v.len() != n * dim
         {
-            return Err(Error::param("init", format!("array of {} values", v.len()), format!("must be n × n_components = {n} × {dim} values")));
+            return Err(Error::param("init", format!("an array of {} values", v.len()), format!("must have shape (n_samples, n_components) = ({n}, {dim})")));
         }
         let k = p.n_neighbors - 1;
         let seeds = SeedSource::new(ctx.seed);
@@ -367,18 +408,23 @@ impl Umap {
         // The data's bandwidths, before a target changes the graph: the inverse transform's
         // memberships in data space.
         let scales = transform::DataScales { sigmas: graph.sigmas.clone(), rhos: graph.rhos.clone() };
-        match y {
-            None => {}
-            Some(UmapTarget::Categorical(labels)) => {
+        match (y, &p.target_metric) {
+            (None, _) => {}
+            (Some(y), TargetMetric::Categorical) => {
+                let labels = categorical_labels(y)?;
                 let far = supervised::categorical_far_dist(p.target_weight)?;
-                graph = supervised::categorical_simplicial_set_intersection(&graph, labels, supervised::UNKNOWN_DIST, far)?;
+                graph = supervised::categorical_simplicial_set_intersection(&graph, &labels, supervised::UNKNOWN_DIST, far)?;
             }
-            Some(UmapTarget::Numeric { values, n_cols }) => {
-                let rows = if *n_cols == 0 { 0 } else { values.len() / n_cols };
-                let target = Data::from_row_major(values, rows, *n_cols).map_err(|e| Error::param("y", "numeric target", e.to_string()))?;
+            (Some(y), TargetMetric::Metric(metric)) => {
+                let (values, n_cols) = match y {
+                    UmapTarget::Numeric { values, n_cols } => (std::borrow::Cow::Borrowed(values.as_slice()), *n_cols),
+                    UmapTarget::Categorical(labels) => (labels.iter().map(|&l| l as f32).collect(), 1),
+                };
+                let rows = if n_cols == 0 { 0 } else { values.len() / n_cols };
+                let target = Data::from_row_major(&values, rows, n_cols).map_err(|e| Error::param("y", "numeric target", e.to_string()))?;
                 let tk = p.target_n_neighbors.unwrap_or(p.n_neighbors);
                 let seed = Some(seeds.value(STAGE_TARGET, 0));
-                graph = supervised::numeric_target_intersection(&graph, &target, tk, p.target_metric.clone(), seed, p.target_weight)?;
+                graph = supervised::numeric_target_intersection(&graph, &target, tk, metric.clone(), seed, p.target_weight)?;
             }
         }
         // umap-learn gives densMAP 200 more epochs by default.
@@ -445,7 +491,7 @@ impl Umap {
             _ => None,
         };
         let state = transform::TransformState::new(p, metric, a, b, data, knn, scales, embedding);
-        Ok(UmapModel { state, graph: Some(graph), warnings, radii })
+        Ok(UmapModel { state, graph: Some(graph), warnings, radii, n_epochs: Some(n_epochs) })
     }
 
     fn initialise(&self, data: &Data, graph: &FuzzyGraph, seed: u64, warnings: &mut Vec<String>, progress: &dyn Progress) -> Result<Vec<f32>> {
@@ -493,6 +539,35 @@ impl Umap {
                 min_max_scale(&mut y, dim);
                 Ok(y)
             }
+        }
+    }
+}
+
+/// The labels of a target for `target_metric = categorical`: integer numbers in one column are
+/// labels too.
+fn categorical_labels(y: &UmapTarget) -> Result<std::borrow::Cow<'_, [i64]>> {
+    match y {
+        UmapTarget::Categorical(labels) => Ok(std::borrow::Cow::Borrowed(labels)),
+        UmapTarget::Numeric { values, n_cols } => {
+            if *n_cols != 1 {
+                return Err(Error::param(
+                    "y",
+                    format!("a target of {n_cols} columns"),
+                    "must hold one label per row with target_metric = categorical; a numeric target takes a metric (target_metric = euclidean, …)",
+                ));
+            }
+            values
+                .iter()
+                .enumerate()
+                .map(|(row, &v)| {
+                    if v.is_finite() && v.fract() == 0.0 && v.abs() < 2f32.powi(53) {
+                        Ok(v as i64)
+                    } else {
+                        Err(Error::param("y", format!("{v} at row {row}"), "must be an integer label with target_metric = categorical (numeric targets take target_metric = euclidean)"))
+                    }
+                })
+                .collect::<Result<Vec<i64>>>()
+                .map(std::borrow::Cow::Owned)
         }
     }
 }
@@ -563,11 +638,13 @@ pub struct UmapModel {
     graph: Option<FuzzyGraph>,
     warnings: Vec<String>,
     radii: Option<(Vec<f32>, Vec<f32>)>,
+    /// The layout's epochs (not kept in model files).
+    n_epochs: Option<usize>,
 }
 
 impl UmapModel {
     pub(super) fn from_state(state: transform::TransformState) -> UmapModel {
-        UmapModel { state, graph: None, warnings: Vec::new(), radii: None }
+        UmapModel { state, graph: None, warnings: Vec::new(), radii: None, n_epochs: None }
     }
 
     /// The embedding of the training data, `n × n_components`.
@@ -612,6 +689,64 @@ impl UmapModel {
     /// As [`UmapModel::transform_with`].
     pub fn transform(&self, data: &Data) -> Result<Embedding> {
         self.transform_with(data, None, &NoProgress)
+    }
+}
+
+impl Fitted for UmapModel {
+    fn method(&self) -> &'static str {
+        ENTRY.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        let metric = self.state.metric();
+        let inverse = *metric != Metric::Precomputed && metric.has_gradient() && !self.state.densmap;
+        Capabilities { embedding: true, transform: true, inverse_transform: inverse, save: true }
+    }
+
+    fn n_components(&self) -> usize {
+        self.state.n_components
+    }
+
+    fn n_features(&self) -> usize {
+        self.state.n_features
+    }
+
+    fn embedding(&self) -> Option<Data<'_>> {
+        Some(UmapModel::embedding(self))
+    }
+
+    fn transform(&self, data: Input<'_>, ctx: &Context) -> Result<Embedding> {
+        let x = data.f32()?;
+        ctx.install(|| self.transform_with(&x, None, ctx.progress))
+    }
+
+    fn inverse_transform(&self, embedded: &Data, ctx: &Context) -> Result<Embedding> {
+        ctx.install(|| self.inverse_transform_with(embedded, ctx.progress))
+    }
+
+    /// With `output_dens`, umap-learn's `rad_orig_` and `rad_emb_`.
+    fn attributes(&self) -> Vec<Attribute> {
+        let Some((orig, emb)) = self.radii() else { return Vec::new() };
+        let f64s = |v: &[f32]| v.iter().map(|&x| x as f64).collect();
+        vec![Attribute::vector("rad_orig_", f64s(orig)), Attribute::vector("rad_emb_", f64s(emb))]
+    }
+
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        UmapModel::to_bytes(self)
+    }
+
+    /// The curve parameters `a` and `b` as fitted, and the layout's epochs.
+    fn resolved(&self) -> Vec<(&'static str, Value)> {
+        let (a, b) = self.ab();
+        let mut out = vec![("a", a.to_value()), ("b", b.to_value())];
+        if let Some(e) = self.n_epochs {
+            out.push(("n_epochs", e.to_value()));
+        }
+        out
+    }
+
+    fn warnings(&self) -> &[String] {
+        UmapModel::warnings(self)
     }
 }
 
@@ -661,6 +796,35 @@ mod tests {
             let r = correlation(&a, &b);
             assert!(r > 0.9999, "column {c}: correlation with the principal component {r}");
         }
+    }
+
+    #[test]
+    fn the_registered_fit_is_the_typed_fit() {
+        let x = blobs();
+        let data = Data::from_row_major(&x, 200, 5).unwrap();
+        let ctx = Context::seeded(3);
+        let labels: Vec<i64> = (0..200).map(|i| (i % 3) as i64).collect();
+        let y = UmapTarget::Categorical(labels);
+        let start: Vec<f64> = (0..400).map(|i| ((i * 37) % 101) as f64).collect();
+        let values = [
+            ("n_neighbors", Value::Int(10)),
+            ("n_epochs", Value::Int(30)),
+            ("init", Value::Array { values: start.clone(), shape: vec![200, 2] }),
+            ("target_weight", Value::Float(0.3)),
+        ];
+        let fit_data = crate::method::FitData { x: Input::F32(&data), y: Some(&y), knn: None };
+        let registered = (ENTRY.fit)(&values, fit_data, &ctx).unwrap();
+        let init = UmapInit::Array(start.iter().map(|&v| v as f32).collect());
+        let typed = Umap::builder().n_neighbors(10).n_epochs(30).init(init).target_weight(0.3).build().unwrap().fit_supervised(&data, &y, None, &ctx).unwrap();
+        assert!(registered.embedding().unwrap().as_slice() == typed.embedding().as_slice());
+        assert_eq!(registered.resolved()[2], ("n_epochs", Value::Int(30)));
+        let c = registered.capabilities();
+        assert!(c.transform && c.inverse_transform && c.save && c.embedding);
+        // A 1-D array is not a layout; the shape is checked against the data.
+        let e = (ENTRY.fit)(&[("init", Value::Array { values: vec![0.0; 400], shape: vec![400] })], Input::F32(&data).into(), &ctx).err().unwrap().to_string();
+        assert!(e.contains("`init`") && e.contains("(400)"), "{e}");
+        let e = (ENTRY.fit)(&[("init", Value::Array { values: vec![0.0; 300], shape: vec![100, 3] })], Input::F32(&data).into(), &ctx).err().unwrap().to_string();
+        assert!(e.contains("`init`: an array of 300 values") && e.contains("= (200, 2)"), "{e}");
     }
 
     fn correlation(a: &[f64], b: &[f64]) -> f64 {
