@@ -2,6 +2,9 @@
 //! dense brute-force computations on small random graphs, Laplacian spectra against their
 //! closed forms (paths and cycles), and connected components against a search done here.
 
+// Index loops over dense matrices read as the formulas they check.
+#![allow(clippy::needless_range_loop)]
+
 use faer::{Mat, Side};
 use unfold_learn::graph::spectral::laplacian_eigenvectors;
 use unfold_learn::graph::{LaplacianKind, SparseGraph, Symmetrization, breadth_first_order, connected_components, laplacian, symmetrize};
@@ -143,9 +146,12 @@ fn from_knn_sorts_each_row_by_column() {
     assert_eq!(g.nnz(), 8);
 }
 
+/// A symmetrisation, its formula for a pair of entries, and whether it drops entries that come out 0.
+type Formula = (Symmetrization, fn(f64, f64) -> f64, bool);
+
 #[test]
 fn symmetrisations_match_their_formulas() {
-    let formulas: [(Symmetrization, fn(f64, f64) -> f64, bool); 5] = [
+    let formulas: [Formula; 5] = [
         (Symmetrization::Max, |a, b| a.max(b), false),
         (Symmetrization::Mean, |a, b| (a + b) / 2.0, false),
         (Symmetrization::FuzzyUnion, |a, b| a + b - a * b, true),

@@ -320,7 +320,7 @@ fn model_bytes_round_trip_and_name_their_kind() {
     let bytes = model.to_bytes().unwrap();
     assert_eq!(PcaModel::from_bytes(&bytes).unwrap(), model);
     assert_eq!(unfold_learn::io::model::kind_of(&bytes).unwrap(), "pca");
-    let umap = bytes.iter().copied().collect::<Vec<u8>>();
+    let umap = bytes.to_vec();
     let e = UmapModel::from_bytes(&umap).unwrap_err().to_string();
     assert!(e.contains("holds a `pca` model, not a `umap` model"), "{e}");
 }

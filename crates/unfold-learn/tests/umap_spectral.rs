@@ -185,7 +185,7 @@ fn seeded_layout_is_identical_at_one_and_two_threads() {
             .num_threads(t)
             .build()
             .unwrap()
-            .install(|| spectral_layout_with(&g, 2, Some(9), &sparse).unwrap())
+            .install(|| spectral_layout_with(g, 2, Some(9), &sparse).unwrap())
     };
     // The connected graph's eigenvectors themselves, in f64: the layout's rounding to f32 would
     // hide a difference in the last bits.

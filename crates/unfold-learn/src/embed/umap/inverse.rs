@@ -569,9 +569,9 @@ mod tests {
         let g = DelaunayGraph::new(&y).unwrap();
         let brute = brute_delaunay(&y);
         assert_eq!(g.n_groups(), 40);
-        for i in 0..40 {
+        for (i, want) in brute.iter().enumerate() {
             let found: BTreeSet<u32> = g.neighbours(g.group_of(i)).iter().map(|&h| g.members(h as usize)[0]).collect();
-            assert_eq!(found, brute[i], "point {i}");
+            assert_eq!(&found, want, "point {i}");
         }
     }
 

@@ -420,7 +420,7 @@ impl Umap {
                     UmapTarget::Numeric { values, n_cols } => (std::borrow::Cow::Borrowed(values.as_slice()), *n_cols),
                     UmapTarget::Categorical(labels) => (labels.iter().map(|&l| l as f32).collect(), 1),
                 };
-                let rows = if n_cols == 0 { 0 } else { values.len() / n_cols };
+                let rows = values.len().checked_div(n_cols).unwrap_or(0);
                 let target = Data::from_row_major(&values, rows, n_cols).map_err(|e| Error::param("y", "numeric target", e.to_string()))?;
                 let tk = p.target_n_neighbors.unwrap_or(p.n_neighbors);
                 let seed = Some(seeds.value(STAGE_TARGET, 0));

@@ -95,8 +95,8 @@ pub(crate) fn parse_header(bytes: &[u8], path: &Path) -> Result<Header> {
     } else {
         raw.iter().map(|&b| b as char).collect() // latin-1
     };
-    let dict = Parser::new(&text).document().map_err(|e| malformed(e))?;
-    let fields = read_dict(dict).map_err(|e| malformed(e))?;
+    let dict = Parser::new(&text).document().map_err(malformed)?;
+    let fields = read_dict(dict).map_err(malformed)?;
     let (type_char, size, big_endian) = match &fields.descr {
         Value::Str(s) => parse_descr(s).ok_or_else(|| unsupported(path, s))?,
         list @ Value::List(_) => {
@@ -213,7 +213,7 @@ enum Value {
     Bool(bool),
     /// `None` when beyond `i64` (Python's integers are unbounded).
     Int(Option<i64>),
-    NoneValue,
+    PyNone,
     Tuple(Vec<Value>),
     List(Vec<Value>),
     Dict(Vec<(Value, Value)>),
@@ -228,7 +228,7 @@ impl Value {
             Value::Bool(b) => if *b { "True" } else { "False" }.to_string(),
             Value::Int(Some(i)) => i.to_string(),
             Value::Int(None) => "(an integer beyond 64 bits)".to_string(),
-            Value::NoneValue => "None".to_string(),
+            Value::PyNone => "None".to_string(),
             Value::Tuple(v) if v.len() == 1 => format!("({},)", v[0].show()),
             Value::Tuple(v) => format!("({})", join(v)),
             Value::List(v) => format!("[{}]", join(v)),
@@ -295,7 +295,7 @@ impl Parser {
             Some(c) if c.is_alphabetic() => match self.word().as_str() {
                 "True" => Ok(Value::Bool(true)),
                 "False" => Ok(Value::Bool(false)),
-                "None" => Ok(Value::NoneValue),
+                "None" => Ok(Value::PyNone),
                 _ => Err(self.expected("a Python literal (a string, number, True, False, tuple or list)")),
             },
             _ => Err(self.expected("a Python literal (a string, number, True, False, tuple or list)")),
