@@ -78,7 +78,9 @@ pub struct EmbedArgs {
     /// Seed for every random choice; with a seed the output is identical at any thread count.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Save the fitted model for `unfold transform`.
+    /// Save the fitted model for `unfold transform`: what placing new rows needs (UMAP: the
+    /// training rows, their search graph and the embedding; PCA: the components and means), with
+    /// the parameters as the fit resolved them. Without it, UMAP keeps no copy of the rows.
     #[arg(long, value_name = "FILE")]
     pub save_model: Option<PathBuf>,
     #[command(flatten)]
@@ -128,7 +130,8 @@ pub fn run(args: EmbedArgs) -> Result<()> {
             let params = args.umap.params(dims)?;
             let knn = args.umap.knn_graph(data.n_rows())?;
             let umap = Umap::new(params.clone())?;
-            let ctx = Context { seed: args.seed, threads: args.run.threads, progress: &bars };
+            // Without --save-model only the embedding is wanted: UMAP keeps no copy of the rows.
+            let ctx = Context { seed: args.seed, threads: args.run.threads, progress: &bars, keep_data: args.save_model.is_some() };
             let model = match args.umap.target(data.n_rows())? {
                 Some(y) => umap.fit_supervised(&data, &y, knn.as_ref(), &ctx)?,
                 None => umap.fit_with(&data, knn.as_ref(), &ctx)?,
@@ -147,7 +150,8 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         }
         Method::Contract(entry) => {
             let values = args.methods.values(&entry, args.dims.as_deref())?;
-            let ctx = Context { seed: args.seed, threads: args.run.threads, progress: &bars };
+            // Without --save-model only the embedding is wanted: UMAP keeps no copy of the rows.
+            let ctx = Context { seed: args.seed, threads: args.run.threads, progress: &bars, keep_data: args.save_model.is_some() };
             let (model, embedding) = with_input!(&input, |data| ctx.install(|| {
                 let model = (entry.fit)(&values, data, &ctx)?;
                 // As scikit-learn's fit_transform: the fit's own embedding, or the fitted rows transformed.
@@ -227,7 +231,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
 }
 
 /// A parameter value in the JSON summary.
-fn value_json(v: &Value) -> serde_json::Value {
+pub(crate) fn value_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Int(i) => json!(i),
         Value::Float(f) => json!(f),

@@ -183,7 +183,7 @@ fn model_bytes_round_trip_and_reject_damage() {
     flipped[mid] ^= 1;
     assert!(err(&flipped).contains("checksum"));
     assert!(err(b"\x93NUMPY\x01\x00").contains("not an unfold model"));
-    let wrong = unfold_learn::io::model::to_bytes(unfold_learn::io::model::Kind { tag: "tsne", version: 1 }, &(1u8, 2u8)).unwrap();
+    let wrong = unfold_learn::io::model::to_bytes(unfold_learn::io::model::Kind { tag: "tsne", version: 1 }, &[], &(1u8, 2u8)).unwrap();
     assert!(err(&wrong).contains("`tsne` model"));
     // Wrong column count on transform.
     let narrow = Data::from_row_major(&x[..200 * 392], 200, 392).unwrap();

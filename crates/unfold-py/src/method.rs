@@ -104,7 +104,7 @@ fn fit_method(py: Python<'_>, name: &str, x: &Bound<'_, PyAny>, params: &Bound<'
         values.push((spec.name, value(spec.name, &v)?));
     }
     let inner = with_input!(Array::extract(x)?, |data| run(py, &format!("{name} fit"), verbose, |progress| {
-        let ctx = Context { seed, threads, progress };
+        let ctx = Context { seed, threads, progress, ..Context::default() };
         ctx.install(|| (entry.fit)(&values, data, &ctx))
     })?);
     Ok(FittedModel { inner })
@@ -171,7 +171,7 @@ impl FittedModel {
     #[pyo3(signature = (x, *, threads = None, verbose = false))]
     fn transform<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>, threads: Threads, verbose: bool) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let y = with_input!(Array::extract(x)?, |data| run(py, &format!("{} transform", self.inner.method()), verbose, |progress| {
-            let ctx = Context { seed: None, threads, progress };
+            let ctx = Context { seed: None, threads, progress, ..Context::default() };
             ctx.install(|| self.inner.transform(data, &ctx))
         })?);
         convert::matrix(py, y.as_slice().to_vec(), y.n_rows(), y.n_cols())
@@ -182,7 +182,7 @@ impl FittedModel {
         let (rows, n, d) = convert::row_major(&y);
         let data = convert::data(&rows, n, d)?;
         let x = run(py, &format!("{} inverse_transform", self.inner.method()), verbose, |progress| {
-            let ctx = Context { seed: None, threads, progress };
+            let ctx = Context { seed: None, threads, progress, ..Context::default() };
             ctx.install(|| self.inner.inverse_transform(&data, &ctx))
         })?;
         convert::matrix(py, x.as_slice().to_vec(), x.n_rows(), x.n_cols())

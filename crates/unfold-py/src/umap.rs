@@ -140,7 +140,7 @@ fn fit_umap(
     let data = convert::data(&values, n, d)?;
     let knn = knn_graph(knn_indices, knn_distances)?;
     let inner = run(py, "UMAP fit", verbose, |progress| {
-        let ctx = Context { seed, threads, progress };
+        let ctx = Context { seed, threads, progress, ..Context::default() };
         match &target {
             Some(y) => umap.fit_supervised(&data, y, knn.as_ref(), &ctx),
             None => umap.fit_with(&data, knn.as_ref(), &ctx),

@@ -9,8 +9,9 @@ use std::fmt;
 use crate::error::{Error, Result};
 
 /// A parameter value as a front end hands it over: typed by the front end (Python) or parsed from
-/// text (command line, see [`Value::parse`]).
-#[derive(Debug, Clone, PartialEq)]
+/// text (command line, see [`Value::parse`]). Model files keep a model's parameters as these
+/// ([`crate::io::model`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// An integer.
     Int(i64),

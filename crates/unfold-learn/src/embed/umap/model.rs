@@ -444,7 +444,7 @@ impl Umap {
             Some(ro) if p.output_dens => Some((ro, densmap::embedding_radii(graph.indptr(), graph.indices(), &embedding, dim, a, b))),
             _ => None,
         };
-        let state = transform::TransformState::new(p, metric, a, b, data, knn, scales, embedding);
+        let state = transform::TransformState::new(p, metric, a, b, data, knn, scales, embedding, ctx.keep_data);
         Ok(UmapModel { state, graph: Some(graph), warnings, radii })
     }
 
@@ -455,7 +455,7 @@ impl Umap {
                 return Err(Error::param("n_components", dim, format!("must be at most min(n, d) = {} for a PCA initialisation", n.min(data.n_cols()))));
             }
             // On this fit's pool (threads: None runs where it is called).
-            let ctx = Context { seed: Some(seed), threads: None, progress };
+            let ctx = Context { seed: Some(seed), threads: None, progress, ..Context::default() };
             let mut y = Pca::builder().n_components(dim).build()?.fit(data, &ctx)?.into_embedding();
             noisy_scale(&mut y, dim, Some(seed));
             Ok(y)
