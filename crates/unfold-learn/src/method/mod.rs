@@ -211,7 +211,8 @@ pub trait Fitted: Send + Sync + std::any::Any {
         Vec::new()
     }
 
-    /// The model file's bytes ([`crate::io::model`]: magic, kind, version, checksum, payload).
+    /// The model file's bytes ([`crate::io::model`]: magic, version, kind, parameters ([`Fitted::params`]),
+    /// checksum, payload).
     ///
     /// # Errors
     /// [`Error::InvalidData`] when the model cannot be saved (see [`Fitted::capabilities`]).

@@ -270,7 +270,8 @@ impl ParamType for usize {
         }
     }
     fn to_value(&self) -> Value {
-        Value::Int(*self as i64)
+        // Values past i64 (n_oversamples = usize::MAX) show as text rather than wrapping to -1.
+        i64::try_from(*self).map_or_else(|_| Value::Text(self.to_string()), Value::Int)
     }
     fn number(&self) -> Option<f64> {
         Some(*self as f64)
@@ -584,6 +585,8 @@ mod tests {
         let e = p.set("epsilon", &Value::Float(0.5)).unwrap_err().to_string();
         assert!(e.contains("unknown parameter `epsilon`") && e.contains("`eps`"), "{e}");
         assert_eq!(p.get("dense_output"), Some(Value::Bool(false)));
+        assert_eq!(usize::MAX.to_value(), Value::Text("18446744073709551615".into()));
+        assert_eq!(7usize.to_value(), Value::Int(7));
         // A struct edited by hand is checked too.
         let bad = TestParams { eps: f64::NAN, ..Default::default() };
         assert!(bad.check_ranges().is_err());
