@@ -504,7 +504,7 @@ impl TransformState {
         if d == 0 || dim == 0 {
             return unfit(format!("{d} features and {dim} components (both must be at least 1)"));
         }
-        if self.embedding.len() % dim != 0 {
+        if !self.embedding.len().is_multiple_of(dim) {
             return unfit(format!("the embedding has {} values, not a multiple of its {dim} components", self.embedding.len()));
         }
         let n = self.n_train();
