@@ -205,7 +205,7 @@ def test_pickle_round_trip_goes_through_model_bytes(blobs):
     pca = unfold.PCA(n_components=3, svd_solver="randomized", random_state=5).fit(blobs)
     state = pca.__getstate__()
     assert "components_" not in state and "embedding_" not in state and "_model" not in state
-    assert state["_model_bytes"].startswith(b"UNFOLD\0M")
+    assert state["_model_bytes"].startswith(b"UNFOLD\x02M\x03\x00\x03pca")
     copy = pickle.loads(pickle.dumps(pca))
     assert copy.get_params() == pca.get_params()
     for name in ["components_", "explained_variance_", "explained_variance_ratio_", "singular_values_", "mean_", "embedding_"]:

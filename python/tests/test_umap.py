@@ -450,13 +450,16 @@ def test_pickle_round_trip_goes_through_model_bytes(fitted, digits, mnist):
 
     state = fitted.__getstate__()
     assert "embedding_" not in state and "_model" not in state
-    assert state["_model_bytes"].startswith(b"UNFOLD\0M\x05\x00\x04umap")
+    assert state["_model_bytes"].startswith(b"UNFOLD\x02M\x06\x00\x04umap")
     # Bytes of an older layout are refused, with what to do.
-    older = state["_model_bytes"][:8] + b"\x04\x00" + state["_model_bytes"][10:]
-    with pytest.raises(ValueError, match="model format version 4 comes from an older unfold; this build reads version 5: fit the model again"):
+    older = state["_model_bytes"][:8] + b"\x05\x00" + state["_model_bytes"][10:]
+    with pytest.raises(ValueError, match="model format version 5 comes from an older unfold; this build reads version 6: fit the model again"):
         _core.FittedModel.from_bytes(older)
     copy = pickle.loads(pickle.dumps(fitted))
     assert copy.get_params() == fitted.get_params()
+    # The model bytes record the parameters as the fit resolved them.
+    recorded = copy._model.params()
+    assert recorded["n_neighbors"] == fitted.n_neighbors and recorded["a"] == pytest.approx(fitted._a)
     np.testing.assert_array_equal(copy.embedding_, fitted.embedding_)
     assert (copy.graph_ != fitted.graph_).nnz == 0
     assert (copy._a, copy._b, copy.n_features_in_) == (fitted._a, fitted._b, 784)

@@ -57,7 +57,9 @@ pub struct EmbedArgs {
     /// Seed for every random choice; with a seed the output is identical at any thread count.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Save the fitted model for `unfold transform`.
+    /// Save the fitted model for `unfold transform`: what placing new rows needs (UMAP: the
+    /// training rows, their search graph and the embedding; PCA: the components and means), with
+    /// the parameters as the fit resolved them. Without it, UMAP keeps no copy of the rows.
     #[arg(long, value_name = "FILE")]
     pub save_model: Option<PathBuf>,
     #[arg(long, value_name = "KEY=VALUE,...", help = crate::metric_kwds::HELP)]
@@ -114,7 +116,8 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let categorical = values.iter().find(|(n, _)| *n == "target_metric").is_none_or(|(_, v)| v.to_string().eq_ignore_ascii_case("categorical"));
     let target = args.inputs.target(n, categorical)?;
     let knn = args.inputs.knn_graph(n)?;
-    let ctx = Context { seed: args.seed, threads: args.run.threads, progress: &bars };
+    // Without --save-model only the embedding is wanted: UMAP then keeps no copy of the rows.
+    let ctx = Context { seed: args.seed, threads: args.run.threads, progress: &bars, keep_data: args.save_model.is_some() };
     let (model, embedding) = with_input!(&input, |data| ctx.install(|| {
         let fit_data = FitData { x: data, y: target.as_ref(), knn: knn.as_ref() };
         let model = (entry.fit)(&values, fit_data, &ctx)?;
@@ -130,18 +133,10 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     }
     let model_bytes = if args.save_model.is_some() { Some(model.to_bytes()?) } else { None };
     let k = model.n_components();
-    // The values given, the defaults, and what the fit resolved (auto choices, a and b).
-    let resolved = model.resolved();
-    let mut parameters: serde_json::Map<String, serde_json::Value> = specs
-        .iter()
-        .map(|spec| {
-            let given = values.iter().find(|(n, _)| *n == spec.name).map_or(&spec.default, |(_, v)| v);
-            let v = resolved.iter().find(|(n, _)| *n == spec.name).map_or(given, |(_, v)| v);
-            (spec.name.to_string(), value_json(v))
-        })
-        .collect();
-    for (name, v) in &resolved {
-        parameters.entry(name.to_string()).or_insert_with(|| value_json(v));
+    // Every parameter as the fit resolved it (auto choices, the curve's a and b, the epochs).
+    let mut parameters: serde_json::Map<String, serde_json::Value> = model.params().iter().map(|(n, v)| (n.to_string(), value_json(v))).collect();
+    for (name, v) in model.resolved() {
+        parameters.insert(name.to_string(), value_json(&v));
     }
     parameters.insert("seed".into(), json!(args.seed));
     // Per-component and scalar fitted attributes (explained_variance_ratio_, noise_variance_);
@@ -203,7 +198,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
 }
 
 /// A parameter value in the JSON summary.
-fn value_json(v: &Value) -> serde_json::Value {
+pub(crate) fn value_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Int(i) => json!(i),
         Value::Float(f) => json!(f),

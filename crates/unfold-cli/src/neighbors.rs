@@ -75,7 +75,7 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
             return Err(UsageError(format!("--pca applies to euclidean, sqeuclidean, cosine and correlation, not {metric}")).into());
         }
         Some(dims) => {
-            let ctx = unfold_learn::method::Context { seed: args.seed, threads: args.run.threads, progress: &bars };
+            let ctx = unfold_learn::method::Context { seed: args.seed, threads: args.run.threads, progress: &bars, ..Default::default() };
             let reduced = Pca::builder().n_components(dims).build()?.fit(&data, &ctx)?.into_embedding();
             Data::from_vec(reduced, data.n_rows(), dims)?
         }

@@ -73,7 +73,7 @@ pub fn run(args: TransformArgs) -> Result<()> {
     let placing;
     let embedding = with_input!(&input, |data| {
         placing = Instant::now();
-        let ctx = unfold_learn::method::Context { seed: None, threads: args.run.threads, progress: &bars };
+        let ctx = unfold_learn::method::Context { seed: None, threads: args.run.threads, progress: &bars, ..Default::default() };
         ctx.install(|| match data {
             _ if args.inverse => model.inverse_transform(&data.f32()?, &ctx),
             data => model.transform(data, &ctx),
@@ -90,9 +90,13 @@ pub fn run(args: TransformArgs) -> Result<()> {
     outputs.commit()?;
     let seconds = start.elapsed().as_secs_f64();
     if args.run.json {
+        // The parameters the model file records, as its fit resolved them.
+        let parameters: serde_json::Map<String, serde_json::Value> = model::parameters_of(&bytes)?.into_iter().map(|(name, v)| (name, crate::embed::value_json(&v))).collect();
         let summary = json!({
             "method": format!("{}-{}", model.method(), if args.inverse { "inverse-transform" } else { "transform" }),
             "model": args.model.display().to_string(),
+            "model_method": model.method(),
+            "parameters": parameters,
             "input": input.display_name(),
             "n": n,
             "dims": k,

@@ -283,6 +283,12 @@ fn umap_embed_save_model_and_transform() {
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let (whole, placing) = (summary["seconds"].as_f64().unwrap(), summary["transform_seconds"].as_f64().unwrap());
     assert!(placing > 0.0 && placing <= whole, "{summary}");
+    // The model file records the parameters as the fit resolved them: those given, the defaults,
+    // and the curve fitted to min_dist = 0.1, spread = 1 (umap-learn: a = 1.5769, b = 0.8951).
+    assert_eq!(summary["model_method"], "umap");
+    let p = &summary["parameters"];
+    assert_eq!((&p["n_neighbors"], &p["n_epochs"], &p["metric"], &p["min_dist"]), (&serde_json::json!(15), &serde_json::json!(50), &serde_json::json!("euclidean"), &serde_json::json!(0.1)), "{summary}");
+    assert!((p["a"].as_f64().unwrap() - 1.5769).abs() < 1e-3 && (p["b"].as_f64().unwrap() - 0.8951).abs() < 1e-3, "{summary}");
     // The training rows get their fitted coordinates back; `blobs` repeats rows, and a repeated
     // row gets those of its first occurrence.
     let o = unfold(d, &["transform", "--model", "m.umap", "train.npy", "-o", "train_t.npy", "--quiet"]);

@@ -183,7 +183,7 @@ fn model_bytes_round_trip_and_reject_damage() {
     flipped[mid] ^= 1;
     assert!(err(&flipped).contains("checksum"));
     assert!(err(b"\x93NUMPY\x01\x00").contains("not an unfold model"));
-    let wrong = unfold_learn::io::model::to_bytes(unfold_learn::io::model::Kind { tag: "tsne", version: 1 }, &(1u8, 2u8)).unwrap();
+    let wrong = unfold_learn::io::model::to_bytes(unfold_learn::io::model::Kind { tag: "tsne", version: 1 }, &[], &(1u8, 2u8)).unwrap();
     assert!(err(&wrong).contains("`tsne` model"));
     // Wrong column count on transform.
     let narrow = Data::from_row_major(&x[..200 * 392], 200, 392).unwrap();
@@ -216,7 +216,7 @@ fn invalid_parameters_name_themselves() {
     let e = fit_err(Umap::builder().n_neighbors(121));
     assert!(e.contains("`n_neighbors`") && e.contains("121"), "{e}");
     let e = fit_err(Umap::builder().init(UmapInit::Array(vec![0.0; 10])));
-    assert!(e.contains("`init`") && e.contains("121 × 2"), "{e}");
+    assert!(e.contains("`init`") && e.contains("(121, 2)"), "{e}");
     assert!(UmapInit::parse("tsne").unwrap_err().to_string().contains("`init`"));
 }
 

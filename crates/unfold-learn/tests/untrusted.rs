@@ -16,6 +16,7 @@ use unfold_learn::io::{
     AnyMatrix, Matrix, read_idx_bytes, read_labels, read_labels_column, read_matrix, read_matrix_precise, read_vector_or_matrix,
     read_vector_or_matrix_precise,
 };
+use unfold_learn::method::Value;
 use unfold_learn::prelude::*;
 
 fn config() -> ProptestConfig {
@@ -289,30 +290,58 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // Model files
 
-/// A small fitted PCA and UMAP model, as bytes.
-fn models() -> &'static (Vec<u8>, Vec<u8>) {
-    static MODELS: OnceLock<(Vec<u8>, Vec<u8>)> = OnceLock::new();
+/// A small fitted model of every kind, as bytes: PCA, UMAP, and random projection with a sparse
+/// and a dense (Gaussian, with its pseudo-inverse) matrix.
+fn models() -> &'static [Vec<u8>; 4] {
+    static MODELS: OnceLock<[Vec<u8>; 4]> = OnceLock::new();
     MODELS.get_or_init(|| {
         let (n, d) = (40, 3);
         let x: Vec<f32> = (0..n * d).map(|i| ((i * 37 % 101) as f32 * 0.13).sin() * 4.0 + (i % d) as f32).collect();
         let data = Data::from_row_major(&x, n, d).unwrap();
         let pca = Pca::builder().n_components(2).build().unwrap().fit(&data, &Context::default()).unwrap().to_bytes().unwrap();
         let umap = Umap::builder().n_neighbors(5).n_epochs(20).build().unwrap().fit(&data, &Context::seeded(1)).unwrap().to_bytes().unwrap();
-        (pca, umap)
+        let rp = |gaussian: bool| {
+            let values = [("n_components", Value::Int(2)), ("gaussian", Value::Bool(gaussian)), ("compute_inverse_components", Value::Bool(gaussian))];
+            let entry = unfold_learn::method::method("random-projection").unwrap();
+            (entry.fit)(&values, unfold_learn::method::Input::F32(&data).into(), &Context::seeded(2)).unwrap().to_bytes().unwrap()
+        };
+        [pca, umap, rp(false), rp(true)]
     })
 }
 
-/// Where the payload of model bytes starts: magic, version, tag length and tag, length, CRC.
+/// Where the payload of model bytes starts: magic, version, tag length and tag, parameter block
+/// length and block, payload length, CRC.
 fn payload_start(bytes: &[u8]) -> usize {
-    8 + 2 + 1 + bytes[10] as usize + 8 + 4
+    let params_at = 8 + 2 + 1 + bytes[10] as usize;
+    let params_len = u32::from_le_bytes(bytes[params_at..params_at + 4].try_into().unwrap()) as usize;
+    params_at + 4 + params_len + 8 + 4
 }
 
 /// The model bytes with `payload` in place of theirs, under a correct length and checksum.
 fn reseal(bytes: &[u8], payload: &[u8]) -> Vec<u8> {
     let start = payload_start(bytes);
+    let params_at = 8 + 2 + 1 + bytes[10] as usize;
     let mut out = bytes[..start - 12].to_vec();
     out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
     let mut crc = flate2::Crc::new();
+    crc.update(&bytes[params_at + 4..start - 12]);
+    crc.update(payload);
+    out.extend_from_slice(&crc.sum().to_le_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+/// The model bytes with `params` in place of their parameter block, under a correct checksum.
+fn reseal_parameters(bytes: &[u8], params: &[u8]) -> Vec<u8> {
+    let params_at = 8 + 2 + 1 + bytes[10] as usize;
+    let start = payload_start(bytes);
+    let payload = &bytes[start..];
+    let mut out = bytes[..params_at].to_vec();
+    out.extend_from_slice(&(params.len() as u32).to_le_bytes());
+    out.extend_from_slice(params);
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    let mut crc = flate2::Crc::new();
+    crc.update(params);
     crc.update(payload);
     out.extend_from_slice(&crc.sum().to_le_bytes());
     out.extend_from_slice(payload);
@@ -371,22 +400,64 @@ fn use_umap(bytes: &[u8]) -> std::result::Result<(), TestCaseError> {
     Ok(())
 }
 
+/// Any kind through the contract's reader (random projection, and PCA again): a model that
+/// loads transforms and maps back without panicking, with outputs of the shape it reports.
+fn use_contract(bytes: &[u8]) -> std::result::Result<(), TestCaseError> {
+    let m = match unfold_learn::method::load(bytes) {
+        Ok(m) => m,
+        Err(e) => {
+            prop_assert!(e.is_user_error(), "{e}");
+            return Ok(());
+        }
+    };
+    let (k, d) = (m.n_components(), m.n_features());
+    let x: Vec<f32> = (0..3 * d).map(|i| i as f32 * 0.5).collect();
+    let ctx = Context::default();
+    if let Ok(y) = m.transform(unfold_learn::method::Input::F32(&Data::from_row_major(&x, 3, d).unwrap()), &ctx) {
+        prop_assert_eq!((y.n_rows(), y.n_cols()), (3, k));
+    }
+    if let Ok(back) = m.inverse_transform(&Data::from_vec(vec![0.5; 2 * k], 2, k).unwrap(), &ctx) {
+        prop_assert_eq!((back.n_rows(), back.n_cols()), (2, d));
+    }
+    let _ = m.attributes();
+    Ok(())
+}
+
+/// Model bytes of kind `which` (0 PCA, 1 UMAP, 2–3 random projection) through their readers and
+/// the header's parameter reader.
+fn use_model(which: usize, bytes: &[u8]) -> std::result::Result<(), TestCaseError> {
+    if let Err(e) = unfold_learn::io::model::parameters_of(bytes) {
+        prop_assert!(e.is_user_error(), "{e}");
+    }
+    match which {
+        0 => {
+            use_pca(bytes)?;
+            use_contract(bytes)
+        }
+        1 => use_umap(bytes),
+        _ => use_contract(bytes),
+    }
+}
+
 #[test]
 fn resealed_models_load_and_inconsistent_ones_are_refused() {
-    let (pca, umap) = models();
-    // Resealing an unchanged payload gives the same bytes (the helper is right).
-    assert_eq!(&reseal(pca, &pca[payload_start(pca)..]), pca);
-    assert!(PcaModel::from_bytes(pca).is_ok() && UmapModel::from_bytes(umap).is_ok());
-    // The first field of both payloads is the number of features (3, one varint byte): with 2,
-    // the arrays no longer fit together, under a valid checksum.
-    for (bytes, is_pca) in [(pca, true), (umap, false)] {
+    let models = models();
+    for (which, bytes) in models.iter().enumerate() {
+        // Resealing an unchanged payload gives the same bytes (the helper is right).
+        assert_eq!(&reseal(bytes, &bytes[payload_start(bytes)..]), bytes);
+        let loaded = if which == 1 { UmapModel::from_bytes(bytes).err() } else { unfold_learn::method::load(bytes).err() };
+        assert!(loaded.is_none(), "model {which}: {loaded:?}");
+        assert!(!unfold_learn::io::model::parameters_of(bytes).unwrap().is_empty());
+        // The first field of every payload is the number of features (3, one varint byte): with
+        // 2, the parts no longer fit together, under a valid checksum.
         let mut payload = bytes[payload_start(bytes)..].to_vec();
         assert_eq!(payload[0], 3);
         payload[0] = 2;
         let sealed = reseal(bytes, &payload);
-        let e = if is_pca { PcaModel::from_bytes(&sealed).err() } else { UmapModel::from_bytes(&sealed).err() };
+        let e = if which == 1 { UmapModel::from_bytes(&sealed).err() } else { unfold_learn::method::load(&sealed).err() };
         let e = e.expect("an inconsistent model was accepted").to_string();
-        assert!(e.contains("corrupt model") && e.contains("do not fit together"), "{e}");
+        // (A sparse matrix has column ids 0–2: the first past 2 features is named.)
+        assert!(e.starts_with("corrupt model: ") && (e.contains("do not fit together") || e.contains("beyond the 2 features")), "model {which}: {e}");
     }
 }
 
@@ -396,25 +467,39 @@ proptest! {
     #[test]
     fn changed_model_contents_under_a_valid_checksum_never_crash(
         changes in prop::collection::vec(mutation(), 1..4),
-        umap in any::<bool>(),
+        which in 0..4usize,
     ) {
-        let (pca_bytes, umap_bytes) = models();
-        let bytes = if umap { umap_bytes } else { pca_bytes };
+        let bytes = &models()[which];
         let payload = mutate(bytes[payload_start(bytes)..].to_vec(), &changes);
         let sealed = reseal(bytes, &payload);
-        if umap { use_umap(&sealed)? } else { use_pca(&sealed)? }
+        use_model(which, &sealed)?;
         // And without resealing: the header or the checksum refuses it, or it is unchanged.
         let raw = mutate(bytes.clone(), &changes);
-        if umap { use_umap(&raw)? } else { use_pca(&raw)? }
+        use_model(which, &raw)?;
+    }
+
+    #[test]
+    fn changed_parameter_blocks_under_a_valid_checksum_never_crash(
+        changes in prop::collection::vec(mutation(), 1..4),
+        which in 0..4usize,
+    ) {
+        let bytes = &models()[which];
+        let params_at = 8 + 2 + 1 + bytes[10] as usize;
+        let params = mutate(bytes[params_at + 4..payload_start(bytes) - 12].to_vec(), &changes);
+        let sealed = reseal_parameters(bytes, &params);
+        use_model(which, &sealed)?;
     }
 
     #[test]
     fn random_bytes_are_not_a_model(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-        let mut with_magic = b"UNFOLD\0M".to_vec();
+        let mut with_magic = b"UNFOLD\x02M".to_vec();
         with_magic.extend_from_slice(&bytes);
-        for b in [&bytes, &with_magic] {
-            use_pca(b)?;
-            use_umap(b)?;
+        let mut first_layout = b"UNFOLD\0M".to_vec();
+        first_layout.extend_from_slice(&bytes);
+        for b in [&bytes, &with_magic, &first_layout] {
+            for which in 0..3 {
+                use_model(which, b)?;
+            }
             let _ = unfold_learn::io::model::kind_of(b);
         }
     }

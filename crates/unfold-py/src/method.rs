@@ -147,7 +147,7 @@ fn fit_method(
         _ => None,
     };
     let inner = with_input!(Array::extract(x)?, |data| run(py, &format!("{name} fit"), verbose, |progress| {
-        let ctx = Context { seed, threads, progress };
+        let ctx = Context { seed, threads, progress, ..Context::default() };
         let fit_data = FitData { x: data, y: y.as_ref(), knn: knn.as_ref() };
         ctx.install(|| (entry.fit)(&values, fit_data, &ctx))
     })?);
@@ -189,6 +189,14 @@ impl FittedModel {
         }
         Ok(d)
     }
+    /// Every parameter as the fit resolved it, by name: what the model file records.
+    fn params<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for (name, v) in self.inner.params() {
+            d.set_item(name, py_value(py, &v)?)?;
+        }
+        Ok(d)
+    }
     /// The fit's warnings.
     fn warnings(&self) -> Vec<String> {
         self.inner.warnings().to_vec()
@@ -215,7 +223,7 @@ impl FittedModel {
     #[pyo3(signature = (x, *, threads = None, verbose = false))]
     fn transform<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>, threads: Threads, verbose: bool) -> PyResult<Bound<'py, PyArray2<f32>>> {
         let y = with_input!(Array::extract(x)?, |data| run(py, &format!("{} transform", self.inner.method()), verbose, |progress| {
-            let ctx = Context { seed: None, threads, progress };
+            let ctx = Context { seed: None, threads, progress, ..Context::default() };
             ctx.install(|| self.inner.transform(data, &ctx))
         })?);
         convert::matrix(py, y.as_slice().to_vec(), y.n_rows(), y.n_cols())
@@ -226,7 +234,7 @@ impl FittedModel {
         let (rows, n, d) = convert::row_major(&y);
         let data = convert::data(&rows, n, d)?;
         let x = run(py, &format!("{} inverse_transform", self.inner.method()), verbose, |progress| {
-            let ctx = Context { seed: None, threads, progress };
+            let ctx = Context { seed: None, threads, progress, ..Context::default() };
             ctx.install(|| self.inner.inverse_transform(&data, &ctx))
         })?;
         convert::matrix(py, x.as_slice().to_vec(), x.n_rows(), x.n_cols())

@@ -51,8 +51,9 @@ use crate::rng::{SeedSource, normal_f64};
 
 pub use crate::linalg::DataF64;
 
-/// The model file kind of a fitted PCA (version 2 added `noise_variance` and `whiten`).
-pub const MODEL_KIND: Kind = Kind { tag: "pca", version: 2 };
+/// The model file kind of a fitted PCA (version 2 added `noise_variance` and `whiten`; version 3
+/// records the parameters).
+pub const MODEL_KIND: Kind = Kind { tag: "pca", version: 3 };
 
 /// How the principal components are computed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -345,6 +346,7 @@ impl Pca {
         progress.check()?;
         let mut model = PcaModel::from_spectrum(self, spectrum, solver, mean, scale, n, d)?;
         model.embedding = model.project(data)?;
+        model.params = crate::method::resolved_values(&self.params, &Fitted::resolved(&model));
         progress.inc(1);
         progress.finish_stage();
         Ok(model)
@@ -408,6 +410,9 @@ pub struct PcaModel {
     whiten: bool,
     solver: PcaSolver,
     embedding: Vec<f32>,
+    /// The parameters as the fit resolved them; the model file keeps them in its header.
+    #[serde(skip)]
+    params: Vec<(&'static str, Value)>,
 }
 
 impl PcaModel {
@@ -468,6 +473,7 @@ impl PcaModel {
             whiten: pca.params.whiten,
             solver,
             embedding: Vec::new(),
+            params: Vec::new(),
         })
     }
 
@@ -568,44 +574,71 @@ impl PcaModel {
         Ok(out)
     }
 
-    /// The model as versioned, checksummed bytes (the format of `unfold embed --save-model`).
+    /// The model as versioned, checksummed bytes, with its parameters (the format of
+    /// `unfold embed --save-model`).
     ///
     /// # Errors
     /// As [`crate::io::model::to_bytes`].
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        crate::io::model::to_bytes(MODEL_KIND, self)
+        crate::io::model::to_bytes(MODEL_KIND, &self.params, self)
     }
 
     /// Reads a model written by [`PcaModel::to_bytes`].
     ///
     /// # Errors
     /// [`Error::InvalidData`] for bytes that are not a PCA model of this format version, or are
-    /// truncated or corrupt (the message says which), or whose arrays do not fit together.
+    /// truncated or corrupt (the message says which), or whose parts do not fit together
+    /// ("corrupt model: …", naming the part).
     pub fn from_bytes(bytes: &[u8]) -> Result<PcaModel> {
-        let model: PcaModel = crate::io::model::from_bytes(MODEL_KIND, bytes)?;
+        let (read, mut model): (_, PcaModel) = crate::io::model::decode(MODEL_KIND, bytes)?;
         model.validate().map_err(|what| Error::InvalidData(format!("corrupt model: {what}")))?;
+        model.params = crate::method::declared(&<PcaParams as crate::method::Params>::specs(), read)?;
         Ok(model)
     }
 
     /// Checks what every method relies on, for a model read from a file: `k` components of `d`
     /// features (1 ≤ k ≤ d), arrays of those lengths, finite values, non-negative variances.
     fn validate(&self) -> std::result::Result<(), String> {
-        let (k, d) = (self.n_components(), self.n_features);
-        let lengths_ok = (1..=d).contains(&k)
-            && k.checked_mul(d) == Some(self.components.len())
-            && self.mean.len() == d
-            && self.explained_variance.len() == k
-            && self.explained_variance_ratio.len() == k
-            && self.n_samples.checked_mul(k) == Some(self.embedding.len());
-        if !lengths_ok {
-            return Err(format!("the PCA model's arrays do not fit together ({k} components of {d} features)"));
+        let (k, d, n) = (self.n_components(), self.n_features, self.n_samples);
+        let unfit = |what: String| Err(format!("the PCA model's arrays do not fit together: {what}"));
+        if !(1..=d).contains(&k) {
+            return unfit(format!("{k} components of {d} features (needs 1 ≤ n_components ≤ n_features)"));
         }
-        let floats = self.components.iter().chain(&self.mean).chain(&self.explained_variance).chain(&self.explained_variance_ratio);
-        let finite = floats.chain(&self.singular_values).chain([&self.noise_variance]).all(|v| v.is_finite())
-            && self.embedding.iter().all(|v| v.is_finite());
-        let variances_ok = self.explained_variance.iter().chain([&self.noise_variance]).all(|&v| v >= 0.0);
-        if !finite || !variances_ok {
-            return Err("the PCA model holds a value that is not finite, or a negative variance".into());
+        if k.checked_mul(d) != Some(self.components.len()) {
+            return unfit(format!("components_ has {} values, not {k} × {d}", self.components.len()));
+        }
+        for (name, len, expected) in [
+            ("mean_", self.mean.len(), d),
+            ("explained_variance_", self.explained_variance.len(), k),
+            ("explained_variance_ratio_", self.explained_variance_ratio.len(), k),
+        ] {
+            if len != expected {
+                return unfit(format!("{name} has {len} values, not {expected}"));
+            }
+        }
+        if n.checked_mul(k) != Some(self.embedding.len()) {
+            return unfit(format!("the embedding has {} values, not n_samples × n_components = {n} × {k}", self.embedding.len()));
+        }
+        let floats: [(&str, &[f64]); 6] = [
+            ("components_", &self.components),
+            ("mean_", &self.mean),
+            ("explained_variance_", &self.explained_variance),
+            ("explained_variance_ratio_", &self.explained_variance_ratio),
+            ("singular_values_", &self.singular_values),
+            ("noise_variance_", std::slice::from_ref(&self.noise_variance)),
+        ];
+        for (name, values) in floats {
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Err(format!("{name} holds {} at index {i}, not a finite number", values[i]));
+            }
+        }
+        if let Some(i) = self.embedding.iter().position(|v| !v.is_finite()) {
+            return Err(format!("the embedding holds {} at index {i}, not a finite number", self.embedding[i]));
+        }
+        for (name, values) in [("explained_variance_", &self.explained_variance[..]), ("noise_variance_", std::slice::from_ref(&self.noise_variance))] {
+            if let Some(i) = values.iter().position(|&v| v < 0.0) {
+                return Err(format!("{name} holds the negative variance {} at index {i}", values[i]));
+            }
         }
         Ok(())
     }
@@ -694,5 +727,59 @@ impl Fitted for PcaModel {
 
     fn resolved(&self) -> Vec<(&'static str, Value)> {
         vec![("n_components", Value::Int(PcaModel::n_components(self) as i64)), ("svd_solver", self.solver.to_value())]
+    }
+
+    fn params(&self) -> Vec<(&'static str, Value)> {
+        self.params.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fitted() -> PcaModel {
+        let x: Vec<f32> = (0..200).map(|i| ((i * 7919) % 101) as f32 / 10.0).collect();
+        let data = Data::from_row_major(&x, 50, 4).unwrap();
+        Pca::builder().variance_fraction(0.6).build().unwrap().fit(&data, &Context::default()).unwrap()
+    }
+
+    #[test]
+    fn the_file_records_the_parameters_as_the_fit_resolved_them() {
+        let model = fitted();
+        let k = model.n_components();
+        assert!((1..4).contains(&k));
+        let read = crate::io::model::parameters_of(&model.to_bytes().unwrap()).unwrap();
+        let names: Vec<&str> = read.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["n_components", "whiten", "svd_solver", "n_oversamples", "iterated_power"]);
+        // A fraction became a count; "auto" the solver scikit-learn picks for 50 × 4 (n ≥ 10 d): covariance_eigh.
+        assert_eq!(read[0].1, Value::Int(k as i64));
+        assert_eq!(read[2].1, Value::Text("covariance_eigh".into()));
+        assert_eq!(read[4].1, Value::Text("auto".into()));
+        let back = PcaModel::from_bytes(&model.to_bytes().unwrap()).unwrap();
+        assert_eq!(Fitted::params(&back), Fitted::params(&model));
+    }
+
+    #[test]
+    fn loading_names_the_part_that_does_not_fit() {
+        let good = fitted();
+        let k = good.n_components();
+        let check = |change: &dyn Fn(&mut PcaModel), expected: &str| {
+            let mut m = good.clone();
+            change(&mut m);
+            let bytes = crate::io::model::to_bytes(MODEL_KIND, &m.params, &m).unwrap();
+            let e = PcaModel::from_bytes(&bytes).unwrap_err().to_string();
+            assert!(e.starts_with("corrupt model: ") && e.contains(expected), "expected {expected:?} in {e:?}");
+        };
+        check(&|m| m.n_features = 5, &format!("components_ has {} values, not {k} × 5", 4 * k));
+        check(&|m| m.n_features = 0, &format!("{k} components of 0 features"));
+        check(&|m| m.mean.pop().map_or((), drop), "mean_ has 3 values, not 4");
+        check(&|m| m.explained_variance.push(1.0), &format!("explained_variance_ has {} values, not {k}", k + 1));
+        check(&|m| m.explained_variance_ratio.clear(), &format!("explained_variance_ratio_ has 0 values, not {k}"));
+        check(&|m| m.n_samples = 49, &format!("the embedding has {} values, not n_samples × n_components = 49 × {k}", 50 * k));
+        check(&|m| m.components[1] = f64::NAN, "components_ holds NaN at index 1");
+        check(&|m| m.singular_values[0] = f64::INFINITY, "singular_values_ holds inf at index 0");
+        check(&|m| m.embedding[3] = f32::NAN, "the embedding holds NaN at index 3");
+        check(&|m| m.noise_variance = -1.0, "noise_variance_ holds the negative variance -1");
     }
 }

@@ -26,7 +26,7 @@ use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
 use crate::io::model::{self, Kind};
 use crate::linalg::pinv;
-use crate::method::{Attribute, Auto, Capabilities, Context, Fitted, Input, MethodEntry, Range, params_from};
+use crate::method::{Attribute, Auto, Capabilities, Context, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values};
 use crate::rng::{SeedSource, normal_f64, unit_f64};
 
 crate::method_params! {
@@ -57,8 +57,8 @@ pub const ENTRY: MethodEntry = MethodEntry {
     load: |bytes| Ok(Box::new(RandomProjectionModel::from_bytes(bytes)?)),
 };
 
-/// The model file kind.
-const KIND: Kind = Kind { tag: "random-projection", version: 1 };
+/// The model file kind (version 2: the file records the parameters).
+const KIND: Kind = Kind { tag: "random-projection", version: 2 };
 
 /// scikit-learn's `johnson_lindenstrauss_min_dim(n_samples, eps=eps)`:
 /// `⌊4 ln(n_samples) / (eps²/2 − eps³/3)⌋`.
@@ -140,10 +140,11 @@ impl RandomProjection {
                     sparse_matrix(k, d, density, &seeds)?
                 }
             };
-            let mut model = RandomProjectionModel { n_features: d, n_components: k, components, inverse: None, warnings };
+            let mut model = RandomProjectionModel { n_features: d, n_components: k, components, inverse: None, warnings, params: Vec::new() };
             if p.compute_inverse_components {
                 model.inverse = Some(model.pseudo_inverse()?);
             }
+            model.params = resolved_values(p, &Fitted::resolved(&model));
             Ok(model)
         })
     }
@@ -225,6 +226,9 @@ pub struct RandomProjectionModel {
     /// The pseudo-inverse, `n_features × n_components` row-major, when computed at fit.
     inverse: Option<Vec<f64>>,
     warnings: Vec<String>,
+    /// The parameters as the fit resolved them; the model file keeps them in its header.
+    #[serde(skip)]
+    params: Vec<(&'static str, Value)>,
 }
 
 /// Rows per task of the projection.
@@ -266,40 +270,79 @@ impl RandomProjectionModel {
         self.inverse.as_deref()
     }
 
-    /// The model file's bytes.
+    /// The model file's bytes, with the parameters in the header.
     ///
     /// # Errors
     /// Only if serialisation fails, which it does not for this type.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        model::to_bytes(KIND, self)
+        model::to_bytes(KIND, &self.params, self)
     }
 
     /// A model from [`RandomProjectionModel::to_bytes`], checked for consistency.
     ///
     /// # Errors
-    /// [`Error::InvalidData`] naming what is wrong with the file or its contents.
+    /// [`Error::InvalidData`] naming what is wrong with the file, or the part of its contents
+    /// that does not fit the others ("corrupt model: …").
     pub fn from_bytes(bytes: &[u8]) -> Result<RandomProjectionModel> {
-        let m: RandomProjectionModel = model::from_bytes(KIND, bytes)?;
-        let (k, d) = (m.n_components, m.n_features);
-        let components_ok = match &m.components {
-            Components::Dense(v) => k.checked_mul(d) == Some(v.len()) && v.iter().all(|x| x.is_finite()),
-            Components::Sparse { indptr, indices, values, density } => {
-                indptr.len() == k + 1
-                    && indptr.first() == Some(&0)
-                    && indptr.last() == Some(&indices.len())
-                    && indptr.windows(2).all(|w| w[0] <= w[1])
-                    && values.len() == indices.len()
-                    && indices.iter().all(|&j| (j as usize) < d)
-                    && values.iter().all(|x| x.is_finite())
-                    && *density > 0.0
-                    && *density <= 1.0
-            }
-        };
-        let inverse_ok = m.inverse.as_ref().is_none_or(|p| k.checked_mul(d) == Some(p.len()) && p.iter().all(|x| x.is_finite()));
-        if k == 0 || d == 0 || !components_ok || !inverse_ok {
-            return Err(Error::InvalidData("the random-projection model's arrays do not fit together".into()));
-        }
+        let (read, mut m): (_, RandomProjectionModel) = model::decode(KIND, bytes)?;
+        m.validate().map_err(|what| Error::InvalidData(format!("corrupt model: {what}")))?;
+        m.params = declared(&RandomProjectionParams::specs(), read)?;
         Ok(m)
+    }
+
+    /// Checks that the decoded parts fit together: a `k × d` matrix (dense, or sparse rows with
+    /// increasing pointers and columns below `d`), finite entries, a density in (0, 1], and a
+    /// `d × k` pseudo-inverse.
+    fn validate(&self) -> std::result::Result<(), String> {
+        let (k, d) = (self.n_components, self.n_features);
+        if k == 0 || d == 0 {
+            return Err(format!("the random-projection model's arrays do not fit together: {k} components of {d} features"));
+        }
+        fn finite(name: &str, mut values: impl Iterator<Item = f64>) -> std::result::Result<(), String> {
+            match values.position(|x| !x.is_finite()) {
+                Some(i) => Err(format!("{name} holds a value that is not finite at index {i}")),
+                None => Ok(()),
+            }
+        }
+        match &self.components {
+            Components::Dense(v) => {
+                if k.checked_mul(d) != Some(v.len()) {
+                    return Err(format!("the random-projection model's arrays do not fit together: the dense matrix has {} entries, not {k} × {d}", v.len()));
+                }
+                finite("the dense matrix", v.iter().map(|&x| x as f64))?;
+            }
+            Components::Sparse { indptr, indices, values, density } => {
+                if indptr.len() != k + 1 {
+                    return Err(format!("the random-projection model's arrays do not fit together: the sparse matrix has {} row pointers for {k} components (needs {})", indptr.len(), k + 1));
+                }
+                if indptr[0] != 0 || indptr[k] != indices.len() || values.len() != indices.len() {
+                    return Err(format!(
+                        "the random-projection model's arrays do not fit together: the sparse matrix's row pointers run from {} to {}, over {} column indices and {} values",
+                        indptr[0],
+                        indptr[k],
+                        indices.len(),
+                        values.len()
+                    ));
+                }
+                if let Some(c) = indptr.windows(2).position(|w| w[0] > w[1]) {
+                    return Err(format!("the sparse matrix's row pointers decrease at component {c} ({} then {})", indptr[c], indptr[c + 1]));
+                }
+                if let Some(e) = indices.iter().position(|&j| j as usize >= d) {
+                    return Err(format!("the sparse matrix's column index {e} is {}, beyond the {d} features", indices[e]));
+                }
+                finite("the sparse matrix", values.iter().map(|&x| x as f64))?;
+                if !(*density > 0.0 && *density <= 1.0) {
+                    return Err(format!("the sparse matrix's density is {density}, outside (0, 1]"));
+                }
+            }
+        }
+        if let Some(p) = &self.inverse {
+            if k.checked_mul(d) != Some(p.len()) {
+                return Err(format!("the random-projection model's arrays do not fit together: the pseudo-inverse has {} entries, not {d} × {k}", p.len()));
+            }
+            finite("the pseudo-inverse", p.iter().copied())?;
+        }
+        Ok(())
     }
 
     fn pseudo_inverse(&self) -> Result<Vec<f64>> {
@@ -414,10 +457,10 @@ impl Fitted for RandomProjectionModel {
         RandomProjectionModel::transform(self, &data.f32()?, ctx)
     }
 
-    fn resolved(&self) -> Vec<(&'static str, crate::method::Value)> {
-        let mut out = vec![("n_components", crate::method::Value::Int(self.n_components as i64))];
+    fn resolved(&self) -> Vec<(&'static str, Value)> {
+        let mut out = vec![("n_components", Value::Int(self.n_components as i64))];
         if let Components::Sparse { density, .. } = self.components {
-            out.push(("density", crate::method::Value::Float(density)));
+            out.push(("density", Value::Float(density)));
         }
         out
     }
@@ -447,6 +490,10 @@ impl Fitted for RandomProjectionModel {
 
     fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+
+    fn params(&self) -> Vec<(&'static str, Value)> {
+        self.params.clone()
     }
 }
 
@@ -589,10 +636,71 @@ mod tests {
             let mut broken = model.clone();
             broken.n_features = 13;
             let e = RandomProjectionModel::from_bytes(&broken.to_bytes().unwrap()).unwrap_err().to_string();
-            assert!(e.contains("do not fit together"), "{e}");
+            assert!(e.contains("corrupt model") && e.contains("do not fit together"), "{e}");
         }
         let e = crate::method::load(b"UNFOLD").err().unwrap().to_string();
         assert!(e.contains("not an unfold model file") || e.contains("truncated"), "{e}");
+    }
+
+    #[test]
+    fn the_file_records_the_parameters_as_the_fit_resolved_them() {
+        // 300 rows, eps = 0.5: the Johnson–Lindenstrauss bound is 4 ln 300 / (1/8 − 1/24) = 273
+        // components; the sparse density "auto" is 1/√400 = 0.05.
+        let model = RandomProjection::new(RandomProjectionParams { eps: 0.5, ..Default::default() }).unwrap().fit(&data(300, 400, 1), &Context::seeded(1)).unwrap();
+        let read = model::parameters_of(&model.to_bytes().unwrap()).unwrap();
+        let expected: Vec<(String, Value)> = [
+            ("n_components", Value::Int(273)),
+            ("eps", Value::Float(0.5)),
+            ("density", Value::Float(0.05)),
+            ("gaussian", Value::Bool(false)),
+            ("compute_inverse_components", Value::Bool(false)),
+        ]
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect();
+        assert_eq!(read, expected);
+        assert_eq!(crate::method::load(&model.to_bytes().unwrap()).unwrap().params(), Fitted::params(&model));
+    }
+
+    #[test]
+    fn loading_names_the_part_that_does_not_fit() {
+        let x = data(30, 6, 2);
+        let fit = |gaussian| {
+            let p = RandomProjectionParams { n_components: Auto::Value(3), gaussian, density: Auto::Value(0.5), compute_inverse_components: gaussian, ..Default::default() };
+            RandomProjection::new(p).unwrap().fit(&x, &Context::seeded(3)).unwrap()
+        };
+        let check = |good: &RandomProjectionModel, change: &dyn Fn(&mut RandomProjectionModel), expected: &str| {
+            let mut m = good.clone();
+            change(&mut m);
+            let bytes = model::to_bytes(KIND, &m.params, &m).unwrap();
+            let e = RandomProjectionModel::from_bytes(&bytes).unwrap_err().to_string();
+            assert!(e.starts_with("corrupt model: ") && e.contains(expected), "expected {expected:?} in {e:?}");
+        };
+        let sparse = fit(false);
+        let sparse_parts = |m: &mut RandomProjectionModel| -> (Vec<usize>, Vec<u32>, Vec<f32>) {
+            let Components::Sparse { indptr, indices, values, .. } = &m.components else { panic!("sparse") };
+            (indptr.clone(), indices.clone(), values.clone())
+        };
+        let set = |m: &mut RandomProjectionModel, (indptr, indices, values): (Vec<usize>, Vec<u32>, Vec<f32>), density: f64| {
+            m.components = Components::Sparse { indptr, indices, values, density };
+        };
+        check(&sparse, &|m| m.n_components = 0, "0 components of 6 features");
+        check(&sparse, &|m| m.n_components = 4, "the sparse matrix has 4 row pointers for 4 components (needs 5)");
+        check(&sparse, &|m| { let (p, mut i, v) = sparse_parts(m); i[0] = 6; set(m, (p, i, v), 0.5) }, "column index 0 is 6, beyond the 6 features");
+        check(&sparse, &|m| { let (mut p, i, v) = sparse_parts(m); p.swap(1, 2); set(m, (p, i, v), 0.5) }, "row pointers decrease at component 1");
+        check(&sparse, &|m| { let (mut p, i, v) = sparse_parts(m); p[0] = 1; set(m, (p, i, v), 0.5) }, "row pointers run from 1 to");
+        check(&sparse, &|m| { let (p, i, mut v) = sparse_parts(m); v.pop(); set(m, (p, i, v), 0.5) }, "column indices and");
+        check(&sparse, &|m| { let (p, i, mut v) = sparse_parts(m); v[1] = f32::NAN; set(m, (p, i, v), 0.5) }, "the sparse matrix holds a value that is not finite at index 1");
+        check(&sparse, &|m| { let parts = sparse_parts(m); set(m, parts, 1.5) }, "density is 1.5, outside (0, 1]");
+        let dense = fit(true);
+        check(&dense, &|m| m.n_features = 7, "the dense matrix has 18 entries, not 3 × 7");
+        check(&dense, &|m| { if let Components::Dense(v) = &mut m.components { v[2] = f32::INFINITY } }, "the dense matrix holds a value that is not finite at index 2");
+        check(&dense, &|m| { if let Some(p) = &mut m.inverse { p.pop(); } }, "the pseudo-inverse has 17 entries, not 6 × 3");
+        // A parameter the method does not declare.
+        let mut params = dense.params.clone();
+        params[1].0 = "epsilon";
+        let e = RandomProjectionModel::from_bytes(&model::to_bytes(KIND, &params, &dense).unwrap()).unwrap_err().to_string();
+        assert!(e.contains("names `epsilon`, which is not a parameter"), "{e}");
     }
 
     #[test]

@@ -149,24 +149,38 @@ impl SearchGraph {
     /// # Errors
     /// [`Error::InvalidData`] when offsets or indices are out of range.
     pub fn validate(&self, n: usize) -> Result<()> {
-        let len = self.nodes.len();
+        let bad = |what: String| Err(Error::InvalidData(format!("the neighbour search graph does not fit {n} indexed points: {what}")));
+        let (indptr, len) = (&self.indptr, self.nodes.len());
+        if indptr.len() != n + 1 || indptr[0] != 0 || indptr[n] != self.indices.len() {
+            let ends = indptr.first().zip(indptr.last()).map_or("none".to_string(), |(a, b)| format!("{a} to {b}"));
+            return bad(format!("{} row offsets running {ends} for {} neighbour ids (needs {} from 0 to the id count)", indptr.len(), self.indices.len(), n + 1));
+        }
+        if let Some(i) = indptr.windows(2).position(|w| w[0] > w[1]) {
+            return bad(format!("the row offsets decrease at point {i} ({} then {})", indptr[i], indptr[i + 1]));
+        }
+        if let Some(e) = self.indices.iter().position(|&j| j as usize >= n) {
+            return bad(format!("neighbour id {e} is {}", self.indices[e]));
+        }
+        if self.ids.len() != n {
+            return bad(format!("the point order has {} ids", self.ids.len()));
+        }
+        let mut seen = vec![false; n];
+        if let Some(t) = self.ids.iter().position(|&j| j as usize >= n || std::mem::replace(&mut seen[j as usize], true)) {
+            return bad(format!("the point order's id {t} is {}, out of range or repeated", self.ids[t]));
+        }
+        if len == 0 {
+            return bad("the entry tree has no node".into());
+        }
         let node_ok = |(i, node): (usize, &Node)| match *node {
             Node::Split { a, b, threshold, right } => {
                 (a as usize) < n && (b as usize) < n && !threshold.is_nan() && i + 1 < len && right > 1 && i + (right as usize) < len
             }
             Node::Leaf { start, end } => start < end && end as usize <= n,
         };
-        let mut seen = vec![false; n];
-        let ok = self.indptr.len() == n + 1
-            && self.indptr.first() == Some(&0)
-            && self.indptr.windows(2).all(|w| w[0] <= w[1])
-            && *self.indptr.last().unwrap_or(&0) == self.indices.len()
-            && self.indices.iter().all(|&j| (j as usize) < n)
-            && self.ids.len() == n
-            && self.ids.iter().all(|&j| (j as usize) < n && !std::mem::replace(&mut seen[j as usize], true))
-            && !self.nodes.is_empty()
-            && self.nodes.iter().enumerate().all(node_ok);
-        if ok { Ok(()) } else { Err(Error::InvalidData(format!("the neighbour search graph does not fit {n} indexed points"))) }
+        if let Some(i) = self.nodes.iter().enumerate().position(|e| !node_ok(e)) {
+            return bad(format!("entry tree node {i} of {len} ({:?}) points outside the tree or the points", self.nodes[i]));
+        }
+        Ok(())
     }
 
     /// The leaf of the entry tree where a point falls, from its distances to the graph's points,
@@ -663,16 +677,30 @@ mod tests {
         let (ei, _) = query(&data, None, &qd, k, &Metric::Euclidean, k, &NoProgress).unwrap();
         let hits = gi.iter().zip(&ei).filter(|(a, b)| a == b).count();
         assert!(hits as f64 >= 0.95 * gi.len() as f64, "{hits} of {}", gi.len());
-        // A tree that points outside itself is refused.
-        let mut bad = sg.clone();
-        if let Node::Split { right, .. } = &mut bad.nodes[0] {
-            *right = u32::MAX;
-        }
-        assert!(bad.validate(n).is_err());
-        // So is an order of the rows that names one twice.
-        let mut bad = sg.clone();
-        bad.ids[0] = bad.ids[1];
-        assert!(bad.validate(n).is_err());
+        // A tree that points outside itself is refused, and so is every other part out of range;
+        // the message names the part and the numbers.
+        let refused = |change: &dyn Fn(&mut SearchGraph), expected: &str| {
+            let mut bad = sg.clone();
+            change(&mut bad);
+            let e = bad.validate(n).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("the neighbour search graph does not fit {n} indexed points: ")) && e.contains(expected), "expected {expected:?} in {e:?}");
+        };
+        let len = sg.nodes.len();
+        refused(
+            &|g| {
+                if let Node::Split { right, .. } = &mut g.nodes[0] {
+                    *right = u32::MAX;
+                }
+            },
+            &format!("entry tree node 0 of {len}"),
+        );
+        // An order of the rows that names one twice.
+        refused(&|g| g.ids[0] = g.ids[1], "the point order's id 1 is");
+        refused(&|g| g.ids[3] = n as u32, &format!("the point order's id 3 is {n}, out of range"));
+        refused(&|g| g.indices[5] = n as u32 + 2, &format!("neighbour id 5 is {}", n + 2));
+        refused(&|g| g.indptr.swap(2, 3), "the row offsets decrease at point 2");
+        refused(&|g| g.indptr.truncate(n), &format!("{n} row offsets"));
+        refused(&|g| g.nodes.clear(), "the entry tree has no node");
     }
 
     #[test]

@@ -36,11 +36,17 @@ pub struct Context<'a> {
     pub threads: Option<usize>,
     /// Progress report and cancellation.
     pub progress: &'a dyn Progress,
+    /// Whether the model keeps what it needs beyond the fit's embedding (default true). False
+    /// when the caller only wants the embedding: a model that would copy its training rows
+    /// (UMAP) then keeps none, and cannot transform, inverse-transform or be saved; its
+    /// [`Fitted::capabilities`] say so. UMAP's copy of MNIST's 70,000 × 784 rows is 220 MB
+    /// as `f32` (47 MB as bytes); of 10⁶ such rows, 3.1 GB.
+    pub keep_data: bool,
 }
 
 impl Default for Context<'_> {
     fn default() -> Self {
-        Context { seed: None, threads: None, progress: &NoProgress }
+        Context { seed: None, threads: None, progress: &NoProgress, keep_data: true }
     }
 }
 
@@ -240,7 +246,8 @@ pub trait Fitted: Send + Sync + std::any::Any {
         Vec::new()
     }
 
-    /// The model file's bytes ([`crate::io::model`]: magic, kind, version, checksum, payload).
+    /// The model file's bytes ([`crate::io::model`]: magic, version, kind, parameters ([`Fitted::params`]),
+    /// checksum, payload).
     ///
     /// # Errors
     /// [`Error::InvalidData`] when the model cannot be saved (see [`Fitted::capabilities`]).
@@ -251,6 +258,13 @@ pub trait Fitted: Send + Sync + std::any::Any {
     /// Parameters as the fit resolved them, where they differ from what was asked: an "auto"
     /// choice made (PCA's `svd_solver`), a count chosen from the data (`n_components`).
     fn resolved(&self) -> Vec<(&'static str, Value)> {
+        Vec::new()
+    }
+
+    /// Every declared parameter as the fit resolved it ([`Fitted::resolved`] over what was
+    /// asked; see [`resolved_values`]), in declaration order: what the model file records. A
+    /// model read from a file gives the file's.
+    fn params(&self) -> Vec<(&'static str, Value)> {
         Vec::new()
     }
 
@@ -316,6 +330,38 @@ pub fn load(bytes: &[u8]) -> Result<Box<dyn Fitted>> {
     let kind = crate::io::model::kind_of(bytes)?;
     let entry = methods().into_iter().find(|m| m.name == kind).ok_or_else(|| Error::InvalidData(format!("a model file of kind `{kind}`, which this build of unfold does not read")))?;
     (entry.load)(bytes)
+}
+
+/// Every parameter of `p` in declaration order, with the fit's `resolved` values in place of
+/// what was asked: a model's [`Fitted::params`].
+pub fn resolved_values<P: Params>(p: &P, resolved: &[(&'static str, Value)]) -> Vec<(&'static str, Value)> {
+    P::specs()
+        .into_iter()
+        .map(|spec| {
+            let value = resolved.iter().find(|(n, _)| *n == spec.name).map(|(_, v)| v.clone());
+            (spec.name, value.or_else(|| p.get(spec.name)).unwrap_or(spec.default))
+        })
+        .collect()
+}
+
+/// Parameters read from a model file ([`crate::io::model::parameters_of`]), each checked to be
+/// one of `specs`, the method's declarations.
+///
+/// # Errors
+/// [`Error::InvalidData`] ("corrupt model: …") naming a parameter the method does not declare
+/// or one given twice.
+pub fn declared(specs: &[ParamSpec], read: crate::io::model::Parameters) -> Result<Vec<(&'static str, Value)>> {
+    let mut out: Vec<(&'static str, Value)> = Vec::with_capacity(read.len());
+    for (name, value) in read {
+        let spec = specs.iter().find(|s| s.name == name).ok_or_else(|| {
+            Error::InvalidData(format!("corrupt model: its parameter block names `{name}`, which is not a parameter of the method"))
+        })?;
+        if out.iter().any(|(n, _)| *n == spec.name) {
+            return Err(Error::InvalidData(format!("corrupt model: its parameter block gives `{name}` twice")));
+        }
+        out.push((spec.name, value));
+    }
+    Ok(out)
 }
 
 /// `P` from `(name, value)` pairs over its defaults.

@@ -9,8 +9,9 @@ use std::fmt;
 use crate::error::{Error, Result};
 
 /// A parameter value as a front end hands it over: typed by the front end (Python) or parsed from
-/// text (command line, see [`Value::parse`]).
-#[derive(Debug, Clone, PartialEq)]
+/// text (command line, see [`Value::parse`]). Model files keep a model's parameters as these
+/// ([`crate::io::model`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// An integer.
     Int(i64),
@@ -289,7 +290,8 @@ impl ParamType for usize {
         }
     }
     fn to_value(&self) -> Value {
-        Value::Int(*self as i64)
+        // Values past i64 (n_oversamples = usize::MAX) show as text rather than wrapping to -1.
+        i64::try_from(*self).map_or_else(|_| Value::Text(self.to_string()), Value::Int)
     }
     fn number(&self) -> Option<f64> {
         Some(*self as f64)
@@ -603,6 +605,8 @@ mod tests {
         let e = p.set("epsilon", &Value::Float(0.5)).unwrap_err().to_string();
         assert!(e.contains("unknown parameter `epsilon`") && e.contains("`eps`"), "{e}");
         assert_eq!(p.get("dense_output"), Some(Value::Bool(false)));
+        assert_eq!(usize::MAX.to_value(), Value::Text("18446744073709551615".into()));
+        assert_eq!(7usize.to_value(), Value::Int(7));
         // A struct edited by hand is checked too.
         let bad = TestParams { eps: f64::NAN, ..Default::default() };
         assert!(bad.check_ranges().is_err());

@@ -137,6 +137,34 @@ impl Metric {
         Ok(Metric::WMinkowski { w, p })
     }
 
+    /// Checks every parameter the metric carries against rows of `n_cols` values, as a metric
+    /// read from a model file must be checked: the column count ([`Metric::check_dims`]:
+    /// haversine takes 2; `V`, `w` one value per column, `VI` `n_cols × n_cols`), a Minkowski
+    /// exponent `p ≥ 1`, `V` finite and positive, `w` finite and non-negative, `VI` finite.
+    ///
+    /// ```
+    /// use unfold_learn::Metric;
+    /// assert!(Metric::Haversine.check_params(2).is_ok());
+    /// assert!(Metric::Haversine.check_params(3).is_err());
+    /// assert!(Metric::Minkowski { p: 0.5 }.check_params(4).is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the metric or its parameter.
+    pub fn check_params(&self, n_cols: usize) -> Result<()> {
+        self.check_dims(n_cols)?;
+        match self {
+            Metric::Minkowski { p } => check_exponent("minkowski", *p),
+            Metric::WMinkowski { w, p } => {
+                check_exponent("wminkowski", *p)?;
+                w.as_deref().map_or(Ok(()), |w| check_vector("w", w, |x| x >= 0.0, "must be finite and non-negative"))
+            }
+            Metric::SEuclidean { v: Some(v) } => check_vector("V", v, |x| x > 0.0, "must be finite and positive"),
+            Metric::Mahalanobis { vi: Some(vi) } => check_vector("VI", vi, |_| true, "must be finite"),
+            _ => Ok(()),
+        }
+    }
+
     /// The metric ready for `data`: `seuclidean` without `V` takes the data's column variances
     /// (`ddof = 1`), `mahalanobis` without `VI` the inverse of its covariance matrix, as scipy's
     /// `cdist`; other metrics are returned as they are. Also checks that the data fits the

@@ -416,7 +416,8 @@ impl UmapModel {
     /// # Errors
     /// [`Error::InvalidParameter`] for a model of precomputed distances, of a metric without a
     /// gradient ([`Metric::has_gradient`]) or of densMAP; [`Error::InvalidData`] when `points`
-    /// do not have `n_components` columns; [`Error::Numerical`] if a coordinate overflows;
+    /// do not have `n_components` columns or the model was fitted without keeping its training
+    /// rows; [`Error::Numerical`] if a coordinate overflows;
     /// [`Error::Cancelled`].
     pub fn inverse_transform_with(&self, points: &Data, progress: &dyn Progress) -> Result<Embedding> {
         let s = &self.state;
@@ -438,6 +439,7 @@ impl UmapModel {
         if s.densmap {
             return Err(Error::param("densmap", true, "is not supported by inverse_transform (as in umap-learn): fit without densMAP"));
         }
+        let rows = s.train_rows()?;
         let (dim, d, n) = (s.n_components, s.n_features, s.n_train());
         if points.n_cols() != dim {
             return Err(Error::InvalidData(format!("the model's embedding has {dim} columns but the points to map back have {}", points.n_cols())));
@@ -450,7 +452,7 @@ impl UmapModel {
         let weights: Vec<f32> = dists.iter().map(|&e| (1.0 / (1.0 + s.a as f64 * (e as f64).powf(2.0 * s.b as f64))) as f32).collect();
         let (learning_rate, gamma, negative_sample_rate) = s.sgd();
         let sgd = InverseSgd {
-            rows: s.train_rows(),
+            rows,
             sigmas: &s.scales.sigmas,
             rhos: &s.scales.rhos,
             metric,

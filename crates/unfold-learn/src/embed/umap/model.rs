@@ -490,7 +490,7 @@ impl Umap {
             Some(ro) if p.output_dens => Some((ro, densmap::embedding_radii(graph.indptr(), graph.indices(), &embedding, dim, a, b))),
             _ => None,
         };
-        let state = transform::TransformState::new(p, metric, a, b, data, knn, scales, embedding);
+        let state = transform::TransformState::new(p, metric, a, b, data, knn, scales, embedding, ctx.keep_data);
         Ok(UmapModel { state, graph: Some(graph), warnings, radii, n_epochs: Some(n_epochs) })
     }
 
@@ -501,7 +501,7 @@ impl Umap {
                 return Err(Error::param("n_components", dim, format!("must be at most min(n, d) = {} for a PCA initialisation", n.min(data.n_cols()))));
             }
             // On this fit's pool (threads: None runs where it is called).
-            let ctx = Context { seed: Some(seed), threads: None, progress };
+            let ctx = Context { seed: Some(seed), threads: None, progress, ..Context::default() };
             let mut y = Pca::builder().n_components(dim).build()?.fit(data, &ctx)?.into_embedding();
             noisy_scale(&mut y, dim, Some(seed));
             Ok(y)
@@ -699,8 +699,9 @@ impl Fitted for UmapModel {
 
     fn capabilities(&self) -> Capabilities {
         let metric = self.state.metric();
-        let inverse = *metric != Metric::Precomputed && metric.has_gradient() && !self.state.densmap;
-        Capabilities { embedding: true, transform: true, inverse_transform: inverse, save: true }
+        let kept = UmapModel::capabilities(self);
+        let inverse = kept.inverse_transform && *metric != Metric::Precomputed && metric.has_gradient() && !self.state.densmap;
+        Capabilities { inverse_transform: inverse, ..kept }
     }
 
     fn n_components(&self) -> usize {
@@ -743,6 +744,10 @@ impl Fitted for UmapModel {
             out.push(("n_epochs", e.to_value()));
         }
         out
+    }
+
+    fn params(&self) -> Vec<(&'static str, Value)> {
+        UmapModel::params(self).to_vec()
     }
 
     fn warnings(&self) -> &[String] {

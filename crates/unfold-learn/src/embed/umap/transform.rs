@@ -24,7 +24,9 @@
 //!
 //! The model keeps the training rows (as bytes when every value is an integer in 0–255, as in
 //! images) in the order of the kNN search graph, the graph and the embedding;
-//! [`UmapModel::to_bytes`] writes exactly that.
+//! [`UmapModel::to_bytes`] writes exactly that, with the parameters in the file's header. A fit
+//! whose [`Context::keep_data`](crate::method::Context::keep_data) is false keeps no rows: its
+//! model gives its embedding, and refuses to transform, inverse-transform or be saved.
 
 use std::sync::{Mutex, OnceLock};
 
@@ -37,6 +39,7 @@ use crate::knn::nndescent::is_bytes;
 use crate::io::model::Kind;
 use crate::knn::KnnGraph;
 use crate::knn::search::{SearchGraph, query_bytes, query_mapped, query_precomputed, variance_order};
+use crate::method::{Params, Value};
 use crate::metric::{Metric, PreparedMetric, byte_distance};
 use crate::progress::Progress;
 use crate::rng::mix64;
@@ -82,11 +85,26 @@ impl Rows {
         }
     }
 
-    /// Whether the column order of byte rows is a permutation of `0..d`.
-    fn columns_ok(&self, d: usize) -> bool {
-        let Rows::Bytes { columns, .. } = self else { return true };
-        let mut seen = vec![false; d];
-        columns.len() == d && columns.iter().all(|&c| (c as usize) < d && !std::mem::replace(&mut seen[c as usize], true))
+    /// Checks that the column order of byte rows is a permutation of `0..d`, and that float
+    /// rows are finite.
+    fn check(&self, d: usize) -> std::result::Result<(), String> {
+        match self {
+            Rows::Bytes { columns, .. } => {
+                if columns.len() != d {
+                    return Err(format!("the byte rows' column order has {} entries for {d} features", columns.len()));
+                }
+                let mut seen = vec![false; d];
+                match columns.iter().position(|&c| (c as usize) >= d || std::mem::replace(&mut seen[c as usize], true)) {
+                    Some(i) if columns[i] as usize >= d => Err(format!("the byte rows' column order names column {} at position {i}, beyond the {d} features", columns[i])),
+                    Some(i) => Err(format!("the byte rows' column order names column {} twice (again at position {i}): it is not a permutation", columns[i])),
+                    None => Ok(()),
+                }
+            }
+            Rows::Floats(f) => match f.iter().position(|v| !v.is_finite()) {
+                Some(i) => Err(format!("the training rows hold {} at row {}, column {}, not a finite number", f[i], i / d.max(1), i % d.max(1))),
+                None => Ok(()),
+            },
+        }
     }
 
     /// The same rows in the order `ids` (row `t` is row `ids[t]`).
@@ -288,6 +306,10 @@ pub(super) struct TransformState {
     #[serde(skip)]
     identities: OnceLock<Vec<(u64, u32, u32)>>,
     pub embedding: Vec<f32>,
+    /// Every declared parameter as the fit resolved it (the curve's `a` and `b` fitted); the
+    /// model file keeps them in its header, not here.
+    #[serde(skip)]
+    pub params: Vec<(&'static str, Value)>,
 }
 
 fn built<S: serde::Serializer>(g: &OnceLock<Index>, s: S) -> std::result::Result<S::Ok, S::Error> {
@@ -300,8 +322,22 @@ fn loaded<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<OnceLoc
 
 impl TransformState {
     /// The state of a fit of `data` under `metric` (`p.metric` fitted to `data`) with kNN graph
-    /// `knn`.
-    pub fn new(p: &UmapParams, metric: PreparedMetric, a: f32, b: f32, data: &Data, knn: KnnGraph, scales: DataScales, embedding: Vec<f32>) -> Self {
+    /// `knn`; with `keep_data` false, without a copy of the rows (the model then cannot
+    /// transform or be saved).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        p: &UmapParams,
+        metric: PreparedMetric,
+        a: f32,
+        b: f32,
+        data: &Data,
+        knn: KnnGraph,
+        scales: DataScales,
+        embedding: Vec<f32>,
+        keep_data: bool,
+    ) -> Self {
+        use crate::method::params::ParamType;
+        let fitted_curve = [("a", a.to_value()), ("b", b.to_value())];
         TransformState {
             n_features: data.n_cols(),
             n_components: p.n_components,
@@ -318,12 +354,13 @@ impl TransformState {
             transform_seed: p.transform_seed,
             densmap: p.densmap,
             scales,
-            fit: Pending(Mutex::new(Some((Rows::new(data), knn)))),
+            fit: Pending(Mutex::new(keep_data.then(|| (Rows::new(data), knn)))),
             index: OnceLock::new(),
             metric_map: OnceLock::from(metric),
             mapped_rows: OnceLock::new(),
             identities: OnceLock::new(),
             embedding,
+            params: crate::method::resolved_values(p, &fitted_curve),
         }
     }
 
@@ -348,14 +385,33 @@ impl TransformState {
         }
     }
 
+    /// Whether the model has its training rows: a fit with `keep_data` false has none.
+    pub fn keeps_rows(&self) -> bool {
+        self.index.get().is_some() || self.fit.0.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+
     /// The neighbour search index of the training rows, built from the fit's rows and kNN graph
     /// on first use, so that a fit never transformed nor saved does not pay for it. The fit's
     /// copy of the rows moves into it, in the graph's order, where searching them took 5–10 %
     /// less time on MNIST.
-    fn index(&self) -> &Index {
-        self.index.get_or_init(|| {
-            let pending = self.fit.0.lock().unwrap_or_else(|e| e.into_inner()).take();
-            let (rows, knn) = pending.expect("a state without a search index comes from a fit, which keeps its rows and kNN graph");
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for a model fitted without keeping its training rows.
+    fn index(&self) -> Result<&Index> {
+        if let Some(index) = self.index.get() {
+            return Ok(index);
+        }
+        // Held while the index is built, so that concurrent callers wait for it.
+        let mut pending = self.fit.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(index) = self.index.get() {
+            return Ok(index);
+        }
+        let (rows, knn) = pending.take().ok_or_else(|| {
+            Error::InvalidData(
+                "this UMAP model was fitted without keeping its training rows (keep_data false, as `unfold embed` fits without --save-model); it gives its embedding, but to transform, inverse-transform or save, fit it again keeping them".into(),
+            )
+        })?;
+        Ok(self.index.get_or_init(|| {
             let metric = self.metric_map.get().expect("a fit keeps its metric's row map");
             let (n, d, seed) = (self.n_train(), self.n_features, self.transform_seed);
             let graph = match &rows {
@@ -371,16 +427,16 @@ impl TransformState {
                 }
             };
             Index { rows: rows.in_order(graph.ids(), d), graph }
-        })
+        }))
     }
 
     /// For each row of `data` (with the training data's columns), the training row it equals
     /// value for value, if any: the lowest numbered one when several do. Rows are hashed as the
     /// index stores them (byte rows eight values to a word), so that the table costs little
     /// beside a search even for a model just loaded.
-    fn training_matches(&self, data: &Data) -> Vec<Option<u32>> {
+    fn training_matches(&self, data: &Data) -> Result<Vec<Option<u32>>> {
         let (n, d) = (self.n_train(), self.n_features);
-        let index = self.index();
+        let index = self.index()?;
         let ids = index.graph.ids();
         // (key, training row, position in the index), sorted; one entry per key, the lowest row.
         let table = self.identities.get_or_init(|| {
@@ -389,7 +445,7 @@ impl TransformState {
             table.dedup_by_key(|e| e.0);
             table
         });
-        (0..data.n_rows())
+        Ok((0..data.n_rows())
             .into_par_iter()
             .map_init(
                 || vec![0u8; d],
@@ -398,17 +454,20 @@ impl TransformState {
                     index.rows.find(data.row(i), buf, lookup).map(|t| ids[t])
                 },
             )
-            .collect()
+            .collect())
     }
 
     /// The training rows, in the order of the embedding.
-    pub fn train_rows(&self) -> TrainRows<'_> {
-        let index = self.index();
+    ///
+    /// # Errors
+    /// As [`TransformState::index`].
+    pub fn train_rows(&self) -> Result<TrainRows<'_>> {
+        let index = self.index()?;
         let mut position = vec![0u32; self.n_train()];
         for (t, &i) in index.graph.ids().iter().enumerate() {
             position[i as usize] = t as u32;
         }
-        TrainRows { rows: &index.rows, position, d: self.n_features }
+        Ok(TrainRows { rows: &index.rows, position, d: self.n_features })
     }
 
     /// The input metric.
@@ -435,25 +494,65 @@ impl TransformState {
         self.embedding.len() / self.n_components.max(1)
     }
 
-    /// Checks the internal consistency of a state read from a file.
-    fn validate(&self) -> Result<()> {
-        let n = self.n_train();
-        let index = self.index.get().ok_or_else(|| Error::InvalidData("the model has no search index".into()))?;
-        let ok = self.n_components > 0
-            && self.n_features > 0
-            && n >= 2
-            && self.embedding.len() == n * self.n_components
-            && index.rows.len() == n * self.n_features
-            && index.rows.columns_ok(self.n_features)
-            && self.n_neighbors >= 2
-            && self.scales.sigmas.len() == n
-            && self.scales.rhos.len() == n
-            && self.scales.sigmas.iter().chain(&self.scales.rhos).all(|v| v.is_finite())
-            && self.embedding.iter().all(|v| v.is_finite());
-        if !ok {
-            return Err(Error::InvalidData("the model's arrays do not fit together".into()));
+    /// Checks the internal consistency of a state read from a file: every length against
+    /// `n_features`, `n_components` and the number of training points, indices in range, finite
+    /// values where a transform needs them, the metric against `n_features`. The message names
+    /// the part and the numbers.
+    fn validate(&self) -> std::result::Result<(), String> {
+        let (d, dim) = (self.n_features, self.n_components);
+        let unfit = |what: String| Err(format!("the model's arrays do not fit together: {what}"));
+        if d == 0 || dim == 0 {
+            return unfit(format!("{d} features and {dim} components (both must be at least 1)"));
         }
-        index.graph.validate(n)
+        if !self.embedding.len().is_multiple_of(dim) {
+            return unfit(format!("the embedding has {} values, not a multiple of its {dim} components", self.embedding.len()));
+        }
+        let n = self.n_train();
+        if n < 2 {
+            return unfit(format!("the embedding holds {n} points; a fit has at least 2"));
+        }
+        let index = self.index.get().ok_or_else(|| "the model has no search index".to_string())?;
+        if n.checked_mul(d) != Some(index.rows.len()) {
+            return unfit(format!("the training rows hold {} values, not {n} points × {d} features", index.rows.len()));
+        }
+        index.rows.check(d)?;
+        for (name, len) in [("sigmas", self.scales.sigmas.len()), ("rhos", self.scales.rhos.len())] {
+            if len != n {
+                return unfit(format!("the data's {name} have {len} values for {n} points"));
+            }
+        }
+        let finite = |name: &str, values: &[f32]| match values.iter().position(|v| !v.is_finite()) {
+            Some(i) => Err(format!("{name} holds {} at index {i}, not a finite number", values[i])),
+            None => Ok(()),
+        };
+        finite("the embedding", &self.embedding)?;
+        finite("the data's sigmas", &self.scales.sigmas)?;
+        finite("the data's rhos", &self.scales.rhos)?;
+        let positive = [("a", self.a), ("b", self.b), ("learning_rate", self.learning_rate)];
+        let non_negative = [("repulsion_strength", self.repulsion_strength), ("local_connectivity", self.local_connectivity)];
+        for (name, v) in positive {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!("{name} is {v}; it must be a finite number > 0"));
+            }
+        }
+        for (name, v) in non_negative {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!("{name} is {v}; it must be a finite number ≥ 0"));
+            }
+        }
+        if let Some(c) = self.disconnection_distance
+            && c.is_nan()
+        {
+            return Err("disconnection_distance is NaN".into());
+        }
+        if self.n_neighbors < 2 {
+            return Err(format!("n_neighbors is {}; it must be at least 2", self.n_neighbors));
+        }
+        if self.metric == Metric::Precomputed && d != n {
+            return unfit(format!("a model of precomputed distances has one column per training point, but {d} columns for {n} points"));
+        }
+        self.metric.check_params(d).map_err(|e| format!("the metric does not fit the model's {d} features: {e}"))?;
+        index.graph.validate(n).map_err(|e| e.to_string())
     }
 }
 
@@ -468,8 +567,9 @@ impl UmapModel {
     ///
     /// # Errors
     /// [`Error::InvalidData`] when the column count differs from the training data's (the number
-    /// of training points, for precomputed distances) or a new point has no training neighbour
-    /// within the disconnection distance; [`Error::InvalidParameter`] for a negative precomputed
+    /// of training points, for precomputed distances), a new point has no training neighbour
+    /// within the disconnection distance, or the model was fitted without keeping its training
+    /// rows; [`Error::InvalidParameter`] for a negative precomputed
     /// distance; [`Error::Cancelled`].
     pub fn transform_with(&self, data: &Data, keys: Option<&[u64]>, progress: &dyn Progress) -> Result<Embedding> {
         let s = &self.state;
@@ -494,7 +594,7 @@ impl UmapModel {
         {
             return Err(Error::InvalidData(format!("{} keys for {m} new rows", keys.len())));
         }
-        let matches = s.training_matches(data);
+        let matches = s.training_matches(data)?;
         let fresh: Vec<usize> = (0..m).filter(|&i| matches[i].is_none()).collect();
         if fresh.len() == m {
             return self.place_new(data, keys, progress);
@@ -535,7 +635,7 @@ impl UmapModel {
     fn query_training(&self, data: &Data, k: usize, progress: &dyn Progress) -> Result<(Vec<u32>, Vec<f32>)> {
         let s = &self.state;
         let n = s.n_train();
-        let index = s.index();
+        let index = s.index()?;
         Ok(match &index.rows {
             // Pixel-like training rows and queries: compared as bytes, exactly as NN-descent does.
             Rows::Bytes { values, columns } if byte_search(&s.metric) && is_bytes(data.as_slice()) => {
@@ -612,10 +712,33 @@ impl UmapModel {
         Ok(Data::from_trusted(init, m, dim))
     }
 
-    /// The model as bytes: a versioned, checksummed header and what a transform needs.
+    /// The model as bytes: a versioned, checksummed header with the parameters, and what a
+    /// transform needs.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for a model fitted without keeping its training rows.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.state.index();
-        crate::io::model::to_bytes(MODEL_KIND, &self.state)
+        self.state.index()?;
+        crate::io::model::to_bytes(MODEL_KIND, &self.state.params, &self.state)
+    }
+
+    /// Whether the model kept its training rows: without them ([`crate::method::Context::keep_data`]
+    /// false at fit) it cannot transform, inverse-transform or be saved.
+    pub fn keeps_rows(&self) -> bool {
+        self.state.keeps_rows()
+    }
+
+    /// What the model can do: always give its embedding; transform, inverse-transform and be
+    /// saved when it kept its training rows.
+    pub fn capabilities(&self) -> crate::method::Capabilities {
+        let kept = self.keeps_rows();
+        crate::method::Capabilities { embedding: true, transform: kept, inverse_transform: kept, save: kept }
+    }
+
+    /// The parameters as the fit resolved them (the curve's `a` and `b` fitted), or as the model
+    /// file recorded them.
+    pub fn params(&self) -> &[(&'static str, Value)] {
+        &self.state.params
     }
 
     /// Reads a model written by [`UmapModel::to_bytes`].
@@ -624,8 +747,9 @@ impl UmapModel {
     /// [`Error::InvalidData`] for bytes that are not an unfold UMAP model, come from a newer
     /// or an older format version, are truncated or corrupt.
     pub fn from_bytes(bytes: &[u8]) -> Result<UmapModel> {
-        let state: TransformState = crate::io::model::from_bytes(MODEL_KIND, bytes)?;
-        state.validate().map_err(|e| Error::InvalidData(format!("corrupt model: {e}")))?;
+        let (read, mut state): (_, TransformState) = crate::io::model::decode(MODEL_KIND, bytes)?;
+        state.validate().map_err(|what| Error::InvalidData(format!("corrupt model: {what}")))?;
+        state.params = crate::method::declared(&UmapParams::specs(), read)?;
         Ok(UmapModel::from_state(state))
     }
 }
@@ -633,8 +757,9 @@ impl UmapModel {
 /// UMAP model files. Version 2: the search graph starts from an entry tree, not fixed points;
 /// version 3: byte rows are stored with their columns by decreasing variance; version 4: the
 /// rows and the graph's points are in the order of the entry tree's leaves; version 5: the
-/// data's `sigma` and `rho` per point and the densMAP flag, for the inverse transform.
-const MODEL_KIND: Kind = Kind { tag: "umap", version: 5 };
+/// data's `sigma` and `rho` per point and the densMAP flag, for the inverse transform; version
+/// 6: the file records the parameters.
+const MODEL_KIND: Kind = Kind { tag: "umap", version: 6 };
 
 /// Whether byte rows are searched as bytes under `metric` (else as `f32`).
 fn byte_search(metric: &Metric) -> bool {
@@ -705,9 +830,118 @@ mod tests {
         assert!(columns.windows(2).all(|w| var(w[0] as usize) >= var(w[1] as usize)), "{columns:?}");
         assert_eq!(*columns.last().unwrap(), 1);
         assert_eq!(values[..d].iter().map(|&v| v as f32).collect::<Vec<_>>(), columns.iter().map(|&c| x[c as usize]).collect::<Vec<_>>());
-        assert!(rows.columns_ok(d));
+        assert!(rows.check(d).is_ok());
         assert_eq!(rows.to_data(n, d).as_slice(), &x[..]);
         let broken = Rows::Bytes { values: values.clone(), columns: vec![0, 0, 2, 3, 4, 5] };
-        assert!(!broken.columns_ok(d));
+        assert!(broken.check(d).is_err());
+    }
+
+    /// A small fitted model read back from its bytes (so its index is built), and its parameters.
+    fn loaded(bytes_rows: bool) -> (TransformState, crate::io::model::Parameters) {
+        let (n, d) = (60, 3);
+        let x: Vec<f32> = (0..n * d).map(|i| if bytes_rows { ((i * 37 + i / d * 11) % 200) as f32 } else { ((i * 37 % 101) as f32 * 0.13).sin() * 4.0 }).collect();
+        let data = Data::from_row_major(&x, n, d).unwrap();
+        let model = crate::embed::umap::Umap::builder().n_neighbors(5).n_epochs(10).build().unwrap().fit(&data, &crate::method::Context::seeded(1)).unwrap();
+        let bytes = model.to_bytes().unwrap();
+        (UmapModel::from_bytes(&bytes).unwrap().state, crate::io::model::parameters_of(&bytes).unwrap())
+    }
+
+    /// The error of loading `state` re-encoded under `params`.
+    fn load_error(state: &TransformState, params: &crate::io::model::Parameters) -> String {
+        let params: Vec<(&str, Value)> = params.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+        let bytes = crate::io::model::to_bytes(MODEL_KIND, &params, state).unwrap();
+        match UmapModel::from_bytes(&bytes) {
+            Ok(_) => panic!("an inconsistent model was accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn loading_names_the_part_that_does_not_fit() {
+        let (good, params) = loaded(false);
+        assert!(matches!(good.index.get().unwrap().rows, Rows::Floats(_)));
+        let check = |change: &dyn Fn(&mut TransformState), expected: &str| {
+            let mut s = good.clone();
+            change(&mut s);
+            let e = load_error(&s, &params);
+            assert!(e.starts_with("corrupt model: ") && e.contains(expected), "expected {expected:?} in {e:?}");
+        };
+        check(&|s| s.n_features = 4, "the training rows hold 180 values, not 60 points × 4 features");
+        check(&|s| s.n_components = 0, "3 features and 0 components");
+        check(&|s| s.n_components = 7, "the embedding has 120 values, not a multiple of its 7 components");
+        check(&|s| s.embedding.truncate(2), "the embedding holds 1 points");
+        check(&|s| s.embedding[5] = f32::NAN, "the embedding holds NaN at index 5");
+        check(&|s| s.scales.sigmas.pop().map_or((), drop), "the data's sigmas have 59 values for 60 points");
+        check(&|s| s.scales.rhos[2] = f32::INFINITY, "the data's rhos holds inf at index 2");
+        check(&|s| s.a = -1.0, "a is -1; it must be a finite number > 0");
+        check(&|s| s.local_connectivity = f32::NAN, "local_connectivity is NaN");
+        check(&|s| s.n_neighbors = 1, "n_neighbors is 1");
+        check(
+            &|s| {
+                if let Some(Index { rows: Rows::Floats(f), .. }) = s.index.get_mut() {
+                    f[4] = f32::NAN;
+                }
+            },
+            "the training rows hold NaN at row 1, column 1",
+        );
+        // The metric against the 3 columns.
+        check(&|s| s.metric = Metric::Haversine, "haversine needs exactly 2 columns");
+        check(&|s| s.metric = Metric::Minkowski { p: 0.5 }, "the Minkowski exponent p must be finite and ≥ 1");
+        check(&|s| s.metric = Metric::WMinkowski { w: Some(vec![1.0, -1.0, 1.0]), p: 2.0 }, "every value must be finite and non-negative");
+        check(&|s| s.metric = Metric::SEuclidean { v: Some(vec![1.0, 1.0]) }, "must hold one value per column of the data (3)");
+        check(&|s| s.metric = Metric::SEuclidean { v: Some(vec![1.0, 0.0, 1.0]) }, "`V`: 0 at index 1");
+        check(&|s| s.metric = Metric::Mahalanobis { vi: Some(vec![1.0; 4]) }, "must be a 3 × 3 matrix");
+        check(&|s| s.metric = Metric::Mahalanobis { vi: Some(vec![f64::NAN; 9]) }, "`VI`: NaN at index 0");
+        check(&|s| s.metric = Metric::Precomputed, "one column per training point, but 3 columns for 60 points");
+        // An unknown parameter in the header.
+        let mut renamed = params.clone();
+        renamed[0].0 = "n_neighbours".into();
+        let e = load_error(&good, &renamed);
+        assert!(e.contains("names `n_neighbours`, which is not a parameter"), "{e}");
+    }
+
+    #[test]
+    fn loading_checks_the_byte_rows_column_order() {
+        let (good, params) = loaded(true);
+        fn columns(s: &mut TransformState) -> &mut Vec<u32> {
+            match s.index.get_mut() {
+                Some(Index { rows: Rows::Bytes { columns, .. }, .. }) => columns,
+                _ => panic!("integer rows are kept as bytes"),
+            }
+        }
+        let mut s = good.clone();
+        columns(&mut s)[1] = 3;
+        let e = load_error(&s, &params);
+        assert!(e.contains("names column 3 at position 1, beyond the 3 features"), "{e}");
+        let mut s = good.clone();
+        let c = columns(&mut s);
+        c[1] = c[0];
+        let e = load_error(&s, &params);
+        assert!(e.contains("twice (again at position 1): it is not a permutation"), "{e}");
+        let mut s = good.clone();
+        columns(&mut s).pop();
+        let e = load_error(&s, &params);
+        assert!(e.contains("column order has 2 entries for 3 features"), "{e}");
+    }
+
+    #[test]
+    fn a_fit_without_its_rows_gives_its_embedding_and_refuses_the_rest() {
+        let (n, d) = (60, 3);
+        let x: Vec<f32> = (0..n * d).map(|i| ((i * 37 % 101) as f32 * 0.13).sin() * 4.0).collect();
+        let data = Data::from_row_major(&x, n, d).unwrap();
+        let umap = crate::embed::umap::Umap::builder().n_neighbors(5).n_epochs(10).build().unwrap();
+        let kept = umap.fit(&data, &crate::method::Context::seeded(1)).unwrap();
+        let lean = umap.fit(&data, &crate::method::Context { keep_data: false, ..crate::method::Context::seeded(1) }).unwrap();
+        assert!(kept.embedding().as_slice() == lean.embedding().as_slice());
+        assert!(kept.keeps_rows() && !lean.keeps_rows());
+        assert!(lean.state.fit.0.lock().unwrap().is_none(), "the fit kept a copy of the rows");
+        let caps = lean.capabilities();
+        assert!(caps.embedding && !caps.transform && !caps.inverse_transform && !caps.save, "{caps:?}");
+        assert_eq!(kept.capabilities(), crate::method::Capabilities { embedding: true, transform: true, inverse_transform: true, save: true });
+        assert_eq!(lean.params(), kept.params());
+        let refusal = "this UMAP model was fitted without keeping its training rows";
+        for e in [lean.to_bytes().unwrap_err(), lean.transform(&data).unwrap_err(), lean.inverse_transform(&lean.embedding()).unwrap_err()] {
+            assert!(e.to_string().starts_with(refusal) && e.is_user_error(), "{e}");
+        }
     }
 }
