@@ -190,9 +190,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         if let (Some(path), Some(bytes)) = (&args.save_model, &model_bytes) {
             plot += &format!(", model {} ({:.1} MB)", path.display(), bytes.len() as f64 / 1e6);
         }
-        bars.note(
-            &format!("{name}: embedded {n} × {} into {k} dimensions in {seconds:.2} s → {}{plot}", input.matrix.n_cols(), output.display()),
-        );
+        bars.note(&format!("{name}: embedded {n} × {} into {k} dimensions in {seconds:.2} s → {}{plot}", input.matrix.n_cols(), output.display()));
     }
     Ok(())
 }

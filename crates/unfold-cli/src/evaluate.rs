@@ -76,15 +76,8 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
         ))
         .into());
     }
-    let params = QualityParams {
-        k: args.k,
-        knn_k: args.knn_k,
-        sample: args.sample,
-        seed: args.seed,
-        metric,
-        threads: args.run.threads,
-        ..QualityParams::default()
-    };
+    let params =
+        QualityParams { k: args.k, knn_k: args.knn_k, sample: args.sample, seed: args.seed, metric, threads: args.run.threads, ..QualityParams::default() };
     let report = evaluate(&x, &y, input.labels.as_ref(), &params, &bars)?;
     let seconds = start.elapsed().as_secs_f64();
     if args.run.json {

@@ -61,7 +61,9 @@ fn read_values(key: &str, file: &str) -> Result<(Vec<f64>, usize, usize)> {
 fn vector(key: &str, file: &str) -> Result<Vec<f64>> {
     let (values, n, d) = read_values(key, file)?;
     if n != 1 && d != 1 {
-        return Err(UsageError(format!("--metric-kwds: {key} = {file} is {n} × {d}; {key} is one value per column (a 1-D array, one row or one column)")).into());
+        return Err(
+            UsageError(format!("--metric-kwds: {key} = {file} is {n} × {d}; {key} is one value per column (a 1-D array, one row or one column)")).into()
+        );
     }
     Ok(values)
 }

@@ -60,15 +60,17 @@ pub fn run(args: PlotArgs) -> Result<()> {
     m.data()?;
     let n = m.n_rows();
     let labels = args.labels.as_deref().map(|p| load_labels(p, n, args.labels_column.as_deref())).transpose()?;
-    let title = args.title.clone().unwrap_or_else(|| {
-        format!("{}  n={n}", args.embedding.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default())
-    });
+    let title =
+        args.title.clone().unwrap_or_else(|| format!("{}  n={n}", args.embedding.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()));
     let png = render_png(&args.output, m.values(), m.n_cols(), labels.as_ref(), &title, (args.width, args.height))?;
     outputs.write(out, |w| w.write_all(&png))?;
     outputs.commit()?;
     let seconds = start.elapsed().as_secs_f64();
     if args.json {
-        println!("{}", json!({ "task": "plot", "input": args.embedding.display().to_string(), "output": args.output.display().to_string(), "n": n, "seconds": seconds }));
+        println!(
+            "{}",
+            json!({ "task": "plot", "input": args.embedding.display().to_string(), "output": args.output.display().to_string(), "n": n, "seconds": seconds })
+        );
     } else if !args.quiet {
         eprintln!("plot: {n} points in {seconds:.2} s → {}", args.output.display());
     }

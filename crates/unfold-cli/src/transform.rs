@@ -91,7 +91,8 @@ pub fn run(args: TransformArgs) -> Result<()> {
     let seconds = start.elapsed().as_secs_f64();
     if args.run.json {
         // The parameters the model file records, as its fit resolved them.
-        let parameters: serde_json::Map<String, serde_json::Value> = model::parameters_of(&bytes)?.into_iter().map(|(name, v)| (name, crate::embed::value_json(&v))).collect();
+        let parameters: serde_json::Map<String, serde_json::Value> =
+            model::parameters_of(&bytes)?.into_iter().map(|(name, v)| (name, crate::embed::value_json(&v))).collect();
         let summary = json!({
             "method": format!("{}-{}", model.method(), if args.inverse { "inverse-transform" } else { "transform" }),
             "model": args.model.display().to_string(),

@@ -168,10 +168,8 @@ fn neighbors_match_brute_force_and_seeded_runs_agree_across_threads() {
     let (_, dbody) = read_npy(&dir.path().join("d.npy"));
     let dist: Vec<f32> = dbody.chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
     for i in 0..n {
-        let mut brute: Vec<(f32, usize)> = (0..n)
-            .filter(|&j| j != i)
-            .map(|j| ((0..d).map(|c| (x[i * d + c] - x[j * d + c]).powi(2)).sum::<f32>().sqrt(), j))
-            .collect();
+        let mut brute: Vec<(f32, usize)> =
+            (0..n).filter(|&j| j != i).map(|j| ((0..d).map(|c| (x[i * d + c] - x[j * d + c]).powi(2)).sum::<f32>().sqrt(), j)).collect();
         brute.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         for c in 0..k {
             assert!((dist[i * k + c] - brute[c].0).abs() < 1e-4, "row {i}");
@@ -273,7 +271,10 @@ fn umap_embed_save_model_and_transform() {
     let o = unfold(d, &["embed", "train.npy", "--method", "umap", "--target", "y_bad.npy", "-o", "sup_bad.npy"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("100 rows"), "{}", stderr(&o));
-    let o = unfold(d, &["embed", "train.npy", "--method", "umap", "--seed", "3", "--densmap", "--epochs", "30", "--output-dens", "r.npy", "-o", "dens.npy", "--quiet"]);
+    let o = unfold(
+        d,
+        &["embed", "train.npy", "--method", "umap", "--seed", "3", "--densmap", "--epochs", "30", "--output-dens", "r.npy", "-o", "dens.npy", "--quiet"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read_npy(&d.join("r.npy")).0, [300, 2]);
 
@@ -287,7 +288,11 @@ fn umap_embed_save_model_and_transform() {
     // and the curve fitted to min_dist = 0.1, spread = 1 (umap-learn: a = 1.5769, b = 0.8951).
     assert_eq!(summary["model_method"], "umap");
     let p = &summary["parameters"];
-    assert_eq!((&p["n_neighbors"], &p["n_epochs"], &p["metric"], &p["min_dist"]), (&serde_json::json!(15), &serde_json::json!(50), &serde_json::json!("euclidean"), &serde_json::json!(0.1)), "{summary}");
+    assert_eq!(
+        (&p["n_neighbors"], &p["n_epochs"], &p["metric"], &p["min_dist"]),
+        (&serde_json::json!(15), &serde_json::json!(50), &serde_json::json!("euclidean"), &serde_json::json!(0.1)),
+        "{summary}"
+    );
     assert!((p["a"].as_f64().unwrap() - 1.5769).abs() < 1e-3 && (p["b"].as_f64().unwrap() - 0.8951).abs() < 1e-3, "{summary}");
     // The training rows get their fitted coordinates back; `blobs` repeats rows, and a repeated
     // row gets those of its first occurrence.
@@ -450,11 +455,7 @@ fn labels_column_chooses_a_table_column() {
     assert_eq!(j["knn_accuracy"], 1.0);
     let o = unfold(d, &["evaluate", "x.npy", "y.npy", "--labels", "meta.csv"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(
-        stderr(&o).contains("meta.csv: 2 columns (`id`, `label`); name the column that holds the labels with --labels-column NAME"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("meta.csv: 2 columns (`id`, `label`); name the column that holds the labels with --labels-column NAME"), "{}", stderr(&o));
     let o = unfold(d, &["plot", "y.npy", "--labels", "meta.csv", "--labels-column", "kind", "-o", "p.png"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("no column `kind`; the columns are: `id`, `label`"), "{}", stderr(&o));
@@ -495,7 +496,10 @@ fn umap_target_is_a_vector_or_a_matrix_of_one_row_per_point() {
     write_npy_raw(&d.join("t1.npy"), "<f8", &format!("({n},)"), t.iter().flat_map(|v| v.to_le_bytes()));
     write_npy(&d.join("t2.npy"), &t.iter().map(|&v| v as f32).collect::<Vec<_>>(), n, 1);
     let run = |target: &str, out: &str| {
-        let o = unfold(d, &["embed", "x.npy", "--method", "umap", "--seed", "1", "--epochs", "20", "--target", target, "--target-metric", "euclidean", "-o", out, "-q"]);
+        let o = unfold(
+            d,
+            &["embed", "x.npy", "--method", "umap", "--seed", "1", "--epochs", "20", "--target", target, "--target-metric", "euclidean", "-o", out, "-q"],
+        );
         assert!(o.status.success(), "{target}: {}", stderr(&o));
         read_npy(&d.join(out)).1
     };
@@ -644,7 +648,25 @@ fn metric_kwds_give_the_weighted_metrics_their_parameters() {
     run(&["neighbors", "xa.npy", "-k", "4", "-o", "aref.npy", "--distances", "aref_d.npy"]);
     same_neighbours("mv", "aref", "mahalanobis VI", false);
     // The same through UMAP and evaluate (which read --metric-kwds the same way).
-    run(&["embed", "x.npy", "--method", "umap", "--metric", "seuclidean", "--metric-kwds", "V=v.npy", "--neighbors", "5", "--epochs", "20", "--seed", "1", "-o", "u.npy", "-q"]);
+    run(&[
+        "embed",
+        "x.npy",
+        "--method",
+        "umap",
+        "--metric",
+        "seuclidean",
+        "--metric-kwds",
+        "V=v.npy",
+        "--neighbors",
+        "5",
+        "--epochs",
+        "20",
+        "--seed",
+        "1",
+        "-o",
+        "u.npy",
+        "-q",
+    ]);
     run(&["embed", "xv.npy", "--method", "umap", "--neighbors", "5", "--epochs", "20", "--seed", "1", "-o", "uref.npy", "-q"]);
     assert_eq!(read_npy(&d.join("u.npy")), read_npy(&d.join("uref.npy")), "UMAP with seuclidean V");
     run(&["evaluate", "x.npy", "u.npy", "--metric", "seuclidean", "--metric-kwds", "V=v.npy", "-k", "5"]);

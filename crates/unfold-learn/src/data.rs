@@ -88,10 +88,7 @@ impl<'a> Data<'a> {
     /// [`Error::InvalidData`] naming `what`, the number needed and the number present.
     pub fn require_rows(&self, min_rows: usize, what: &str) -> Result<()> {
         if self.n_rows < min_rows {
-            return Err(Error::InvalidData(format!(
-                "{what} needs at least {min_rows} rows, but the data has {}",
-                self.n_rows
-            )));
+            return Err(Error::InvalidData(format!("{what} needs at least {min_rows} rows, but the data has {}", self.n_rows)));
         }
         Ok(())
     }
@@ -101,14 +98,10 @@ impl<'a> Data<'a> {
 /// [`DataF64`](crate::linalg::DataF64)).
 pub(crate) fn check_shape(len: usize, n_rows: usize, n_cols: usize) -> Result<()> {
     if n_rows == 0 || n_cols == 0 {
-        return Err(Error::InvalidData(format!(
-            "the data is empty ({n_rows} rows × {n_cols} columns); at least one row and one column are needed"
-        )));
+        return Err(Error::InvalidData(format!("the data is empty ({n_rows} rows × {n_cols} columns); at least one row and one column are needed")));
     }
     if n_rows.checked_mul(n_cols) != Some(len) {
-        return Err(Error::InvalidData(format!(
-            "{len} values cannot form a {n_rows} × {n_cols} matrix"
-        )));
+        return Err(Error::InvalidData(format!("{len} values cannot form a {n_rows} × {n_cols} matrix")));
     }
     Ok(())
 }
@@ -132,7 +125,13 @@ pub(crate) fn check_finite<T: Scalar>(values: &[T], n_cols: usize) -> Result<()>
         None => Ok(()),
         Some(pos) => {
             let v: f64 = values[pos].into();
-            let what = if v.is_nan() { "NaN" } else if v > 0.0 { "+inf" } else { "-inf" };
+            let what = if v.is_nan() {
+                "NaN"
+            } else if v > 0.0 {
+                "+inf"
+            } else {
+                "-inf"
+            };
             Err(Error::InvalidData(format!(
                 "row {}, column {} (counting from 0) is {what}; unfold needs finite values (remove or impute missing values first)",
                 pos / n_cols,
@@ -219,8 +218,7 @@ impl Labels {
         if names.iter().all(|s| s.parse::<i64>().is_ok()) {
             names.sort_by_key(|s| s.parse::<i64>().unwrap_or(0));
         }
-        let index: std::collections::HashMap<&str, u32> =
-            names.iter().enumerate().map(|(i, s)| (s.as_str(), i as u32)).collect();
+        let index: std::collections::HashMap<&str, u32> = names.iter().enumerate().map(|(i, s)| (s.as_str(), i as u32)).collect();
         let codes = values.iter().map(|s| index[s.as_str()]).collect();
         Labels { codes, names }
     }
@@ -243,10 +241,7 @@ impl Labels {
     /// Checks that there is one label per data row.
     pub fn check_len(&self, n_rows: usize) -> Result<()> {
         if self.len() != n_rows {
-            return Err(Error::InvalidData(format!(
-                "the labels have {} entries but the data has {n_rows} rows; give one label per row",
-                self.len()
-            )));
+            return Err(Error::InvalidData(format!("the labels have {} entries but the data has {n_rows} rows; give one label per row", self.len())));
         }
         Ok(())
     }

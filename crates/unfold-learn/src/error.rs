@@ -85,10 +85,9 @@ impl Error {
     pub fn is_user_error(&self) -> bool {
         match self {
             Error::InvalidParameter { .. } | Error::InvalidData(_) | Error::Format { .. } => true,
-            Error::Io { error, .. } => matches!(
-                error.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::IsADirectory
-            ),
+            Error::Io { error, .. } => {
+                matches!(error.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::IsADirectory)
+            }
             _ => false,
         }
     }

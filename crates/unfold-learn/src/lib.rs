@@ -45,10 +45,10 @@ pub mod threads;
 
 pub use data::{Data, Embedding, Labels};
 pub use embed::pca::{Pca, PcaComponents, PcaModel, PcaParams, PcaSolver};
-pub use linalg::DataF64;
 pub use embed::umap::{TargetMetric, Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
 pub use error::{Error, Result};
 pub use knn::{KnnAlgorithm, KnnGraph, KnnParams};
+pub use linalg::DataF64;
 pub use measure::quality::{QualityParams, QualityReport};
 pub use method::Context;
 pub use metric::Metric;
@@ -58,10 +58,10 @@ pub use progress::{NoProgress, Progress};
 pub mod prelude {
     pub use crate::data::{Data, Embedding, Labels};
     pub use crate::embed::pca::{Pca, PcaComponents, PcaModel, PcaParams, PcaSolver};
-    pub use crate::linalg::DataF64;
     pub use crate::embed::umap::{TargetMetric, Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
     pub use crate::error::{Error, Result};
     pub use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, knn_graph};
+    pub use crate::linalg::DataF64;
     pub use crate::measure::quality::{QualityParams, QualityReport};
     pub use crate::method::Context;
     pub use crate::metric::Metric;

@@ -19,10 +19,7 @@ pub fn install<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) ->
         None => Ok(f()),
         Some(t) if rayon::current_thread_index().is_some() && rayon::current_num_threads() == t => Ok(f()),
         Some(t) => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(t)
-                .build()
-                .map_err(|e| Error::Numerical { stage: "thread pool", message: e.to_string() })?;
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build().map_err(|e| Error::Numerical { stage: "thread pool", message: e.to_string() })?;
             Ok(pool.install(f))
         }
     }

@@ -8,10 +8,7 @@ pub fn npy_with(descr: &str, fortran: bool, shape: &[usize], body: &[u8]) -> Vec
         [n] => format!("({n},)"),
         s => format!("({})", s.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")),
     };
-    let dict = format!(
-        "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape_txt}, }}",
-        if fortran { "True" } else { "False" }
-    );
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape_txt}, }}", if fortran { "True" } else { "False" });
     let pad = (64 - (10 + dict.len() + 1) % 64) % 64;
     let mut out = b"\x93NUMPY\x01\x00".to_vec();
     out.extend_from_slice(&((dict.len() + pad + 1) as u16).to_le_bytes());

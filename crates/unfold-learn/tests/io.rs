@@ -1,8 +1,8 @@
 //! Readers: every supported format, and every kind of bad input with its message.
 
 use unfold_learn::io::{
-    AnyMatrix, matrix_output_kind, read_labels, read_labels_column, read_matrix, read_matrix_precise, read_vector_or_matrix,
-    read_vector_or_matrix_precise, write_matrix,
+    AnyMatrix, matrix_output_kind, read_labels, read_labels_column, read_matrix, read_matrix_precise, read_vector_or_matrix, read_vector_or_matrix_precise,
+    write_matrix,
 };
 
 use crate::common::{npy_with, write};

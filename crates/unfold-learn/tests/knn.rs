@@ -103,9 +103,7 @@ fn product_form_is_rechecked_on_far_from_origin_data() {
 
 fn recall(g: &KnnGraph, truth: &KnnGraph) -> f64 {
     let k = g.k();
-    let hits: usize = (0..g.n_points())
-        .map(|i| g.neighbors(i).0.iter().filter(|j| truth.neighbors(i).0.contains(j)).count())
-        .sum();
+    let hits: usize = (0..g.n_points()).map(|i| g.neighbors(i).0.iter().filter(|j| truth.neighbors(i).0.contains(j)).count()).sum();
     hits as f64 / (g.n_points() * k) as f64
 }
 
@@ -116,12 +114,9 @@ fn nn_descent_recall_on_mnist_sample() {
     // Raw pixels take the byte path for euclidean; scaled pixels take the float path.
     let scaled: Vec<f32> = pixels.as_slice().iter().map(|v| v / 255.0).collect();
     let scaled = Data::from_row_major(&scaled, 5000, 784).unwrap();
-    for (data, metric) in
-        [(&pixels, Metric::Euclidean), (&scaled, Metric::Euclidean), (&pixels, Metric::Cosine), (&pixels, Metric::Manhattan)]
-    {
+    for (data, metric) in [(&pixels, Metric::Euclidean), (&scaled, Metric::Euclidean), (&pixels, Metric::Cosine), (&pixels, Metric::Manhattan)] {
         let exact = knn(data, &KnnParams { k: 15, metric: metric.clone(), algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
-        let approx =
-            knn(data, &KnnParams { k: 15, metric: metric.clone(), algorithm: KnnAlgorithm::NnDescent, seed: Some(1), ..Default::default() }).unwrap();
+        let approx = knn(data, &KnnParams { k: 15, metric: metric.clone(), algorithm: KnnAlgorithm::NnDescent, seed: Some(1), ..Default::default() }).unwrap();
         let r = recall(&approx, &exact);
         assert!(r >= 0.97, "{metric}: NN-descent recall {r} < 0.97");
         for i in 0..5000 {
@@ -136,10 +131,8 @@ fn nn_descent_recall_on_mnist_sample() {
 fn seeded_nn_descent_is_identical_across_runs_and_thread_counts() {
     let (m, _) = crate::common::demo();
     let data = m.data().unwrap().select_rows(&(0..3000).collect::<Vec<_>>());
-    let run = |threads| {
-        knn(&data, &KnnParams { k: 10, algorithm: KnnAlgorithm::NnDescent, seed: Some(7), threads: Some(threads), ..Default::default() })
-            .unwrap()
-    };
+    let run =
+        |threads| knn(&data, &KnnParams { k: 10, algorithm: KnnAlgorithm::NnDescent, seed: Some(7), threads: Some(threads), ..Default::default() }).unwrap();
     let (a, b, c) = (run(1), run(2), run(2));
     assert!(a == b, "1 and 2 threads differ");
     assert!(b == c, "two runs differ");
@@ -271,10 +264,7 @@ fn precomputed_distances_are_read_directly() {
         assert_eq!(g.indices(), direct.indices());
     }
     let e = knn(&fixture_data("metric_X.npy"), &KnnParams { k: 3, metric: Metric::Precomputed, ..Default::default() }).unwrap_err().to_string();
-    assert_eq!(
-        e,
-        "invalid value for `metric`: precomputed (the data must be a square matrix of distances between its rows, but it is 80 × 6)"
-    );
+    assert_eq!(e, "invalid value for `metric`: precomputed (the data must be a square matrix of distances between its rows, but it is 80 × 6)");
     dist[3 * n + 5] = -1.0;
     let negative = Data::from_row_major(&dist, n, n).unwrap();
     let e = knn(&negative, &KnnParams { k: 3, metric: Metric::Precomputed, ..Default::default() }).unwrap_err().to_string();
@@ -290,7 +280,8 @@ fn umap_with_precomputed_and_data_parameters() {
     let dist: Vec<f32> = want.iter().map(|&v| v as f32).collect();
     let matrix = Data::from_row_major(&dist, n, n).unwrap();
     let x = fixture_data("metric_X.npy");
-    let fit = |data: &Data, metric: Metric| Umap::builder().n_neighbors(10).n_epochs(50).metric(metric).build().unwrap().fit(data, &Context::seeded(3)).unwrap();
+    let fit =
+        |data: &Data, metric: Metric| Umap::builder().n_neighbors(10).n_epochs(50).metric(metric).build().unwrap().fit(data, &Context::seeded(3)).unwrap();
     let pre = fit(&matrix, Metric::Precomputed);
     let se = fit(&x, Metric::parse("seuclidean").unwrap());
     // Both keep the neighbourhoods of the same distances.
@@ -356,7 +347,11 @@ fn auto_is_exact_up_to_the_limit_and_nn_descent_above() {
     let weak = |algorithm| KnnParams { k, algorithm, seed: Some(2), n_trees: Some(1), n_iters: Some(1), max_candidates: Some(4), ..Default::default() };
     for n in [EXACT_MAX_ROWS, EXACT_MAX_ROWS + 1] {
         let data = Data::from_row_major(&x[..n * d], n, d).unwrap();
-        let (auto, exact, approx) = (knn(&data, &weak(KnnAlgorithm::Auto)).unwrap(), knn(&data, &weak(KnnAlgorithm::Exact)).unwrap(), knn(&data, &weak(KnnAlgorithm::NnDescent)).unwrap());
+        let (auto, exact, approx) = (
+            knn(&data, &weak(KnnAlgorithm::Auto)).unwrap(),
+            knn(&data, &weak(KnnAlgorithm::Exact)).unwrap(),
+            knn(&data, &weak(KnnAlgorithm::NnDescent)).unwrap(),
+        );
         assert!(approx != exact, "{n} points: the weak NN-descent came out exact, so it cannot be told apart");
         if n <= EXACT_MAX_ROWS {
             assert!(auto == exact, "{n} points: Auto is not the exact search");

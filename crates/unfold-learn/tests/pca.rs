@@ -21,12 +21,7 @@ fn check_against_sklearn(prefix: &str, k: usize, solver: PcaSolver) {
     assert_close(model.components(), &load_fixture(&format!("{prefix}_full_components.npy")).0, 2e-4, &format!("{what} components"));
     assert_close(model.mean(), &load_fixture(&format!("{prefix}_mean.npy")).0, 1e-5, &format!("{what} mean"));
     assert_close(model.explained_variance(), &load_fixture(&format!("{prefix}_full_explained_variance.npy")).0, 1e-4, &format!("{what} variance"));
-    assert_close(
-        model.explained_variance_ratio(),
-        &load_fixture(&format!("{prefix}_full_explained_variance_ratio.npy")).0,
-        1e-4,
-        &format!("{what} ratio"),
-    );
+    assert_close(model.explained_variance_ratio(), &load_fixture(&format!("{prefix}_full_explained_variance_ratio.npy")).0, 1e-4, &format!("{what} ratio"));
     assert_close(model.singular_values(), &load_fixture(&format!("{prefix}_full_singular_values.npy")).0, 1e-4, &format!("{what} singular values"));
     let emb: Vec<f64> = model.embedding().as_slice().iter().map(|&v| v as f64).collect();
     let (want, _, _) = load_fixture(&format!("{prefix}_full_transformed.npy"));
@@ -130,7 +125,13 @@ fn seeded_randomized_is_identical_across_thread_counts() {
     let data = m.data().unwrap();
     let data = data.select_rows(&(0..2000).collect::<Vec<_>>());
     let fit = |t| {
-        Pca::builder().n_components(3).solver(PcaSolver::Randomized).build().unwrap().fit(&data, &Context { seed: Some(9), threads: Some(t), ..Context::default() }).unwrap()
+        Pca::builder()
+            .n_components(3)
+            .solver(PcaSolver::Randomized)
+            .build()
+            .unwrap()
+            .fit(&data, &Context { seed: Some(9), threads: Some(t), ..Context::default() })
+            .unwrap()
     };
     let (a, b) = (fit(1), fit(2));
     assert!(a.embedding().as_slice() == b.embedding().as_slice(), "embeddings differ between 1 and 2 threads");

@@ -31,8 +31,7 @@ fn demo_rows(n: usize) -> (Vec<f32>, Labels) {
 
 #[test]
 fn quality_matches_umap_learn_on_mnist_rows() {
-    let reference: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixtures().join("umap_demo_quality.json")).unwrap()).unwrap();
+    let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("umap_demo_quality.json")).unwrap()).unwrap();
     let n = reference["rows"].as_u64().unwrap() as usize;
     let (x, labels) = demo_rows(n);
     let data = Data::from_row_major(&x, n, 784).unwrap();
@@ -111,8 +110,7 @@ fn transform_places_points_near_their_class_and_is_batch_independent() {
         correct += usize::from(best == labels.codes[train_n + i] as usize);
     }
     let acc = correct as f64 / test_n as f64;
-    let reference: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixtures().join("umap_demo_quality.json")).unwrap()).unwrap();
+    let reference: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("umap_demo_quality.json")).unwrap()).unwrap();
     let floor = reference["min_transform_knn_accuracy"].as_f64().unwrap();
     assert!(acc >= floor - 0.02, "transform kNN accuracy {acc}, umap-learn's worst seed {floor}");
 }
@@ -360,7 +358,11 @@ fn points_cut_off_by_the_disconnection_distance_are_warned_about() {
     let x = blobs_and_outlier();
     let data = Data::from_row_major(&x, 121, 4).unwrap();
     let model = Umap::builder().n_neighbors(5).n_epochs(20).disconnection_distance(500.0).build().unwrap().fit(&data, &Context::seeded(3)).unwrap();
-    assert!(model.warnings().iter().any(|w| w.contains("(1 of 121) were disconnected") && w.contains("disconnection_distance = 500")), "{:?}", model.warnings());
+    assert!(
+        model.warnings().iter().any(|w| w.contains("(1 of 121) were disconnected") && w.contains("disconnection_distance = 500")),
+        "{:?}",
+        model.warnings()
+    );
     let model = Umap::builder().n_neighbors(5).n_epochs(20).build().unwrap().fit(&data, &Context::seeded(3)).unwrap();
     assert!(model.warnings().iter().all(|w| !w.contains("disconnected")), "{:?}", model.warnings());
 }

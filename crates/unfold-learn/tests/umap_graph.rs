@@ -180,10 +180,7 @@ fn invalid_parameters_are_named_with_their_range() {
         e.to_string()
     };
     let d = FuzzySetParams::default;
-    assert_eq!(
-        err(FuzzySetParams { local_connectivity: -1.0, ..d() }),
-        "invalid value for `local_connectivity`: -1 (must be a finite number of at least 0)"
-    );
+    assert_eq!(err(FuzzySetParams { local_connectivity: -1.0, ..d() }), "invalid value for `local_connectivity`: -1 (must be a finite number of at least 0)");
     assert_eq!(err(FuzzySetParams { set_op_mix_ratio: 1.5, ..d() }), "invalid value for `set_op_mix_ratio`: 1.5 (must be in [0, 1])");
     assert!(err(FuzzySetParams { set_op_mix_ratio: f32::NAN, ..d() }).contains("`set_op_mix_ratio`"));
     assert_eq!(err(FuzzySetParams { bandwidth: 0.0, ..d() }), "invalid value for `bandwidth`: 0 (must be a finite number greater than 0)");

@@ -180,13 +180,8 @@ fn seeded_layout_is_identical_at_one_and_two_threads() {
     two.extend(cloud(half, &[1.0, 2.0, 0.5], 100.0, 14));
     let disconnected = large_knn_csr(&two, 3, 15);
     let sparse = EigenOptions { dense_max: 0, ..Default::default() };
-    let run = |t: usize, g: &Csr| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()
-            .unwrap()
-            .install(|| spectral_layout_with(g, 2, Some(9), &sparse).unwrap())
-    };
+    let run =
+        |t: usize, g: &Csr| rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap().install(|| spectral_layout_with(g, 2, Some(9), &sparse).unwrap());
     // The connected graph's eigenvectors themselves, in f64: the layout's rounding to f32 would
     // hide a difference in the last bits.
     assert_eq!(connected_components(&connected).0, 1);
@@ -242,8 +237,7 @@ fn components_are_laid_out_apart() {
         let point = |i: usize| -> Vec<f64> { (0..dim).map(|c| y[i * dim + c] as f64).collect() };
         let dist = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).powi(2)).sum::<f64>().sqrt();
         let members: Vec<Vec<usize>> = (0..3).map(|c| (0..300).filter(|&i| labels[i] == c).collect()).collect();
-        let centres: Vec<Vec<f64>> =
-            members.iter().map(|m| (0..dim).map(|d| m.iter().map(|&i| point(i)[d]).sum::<f64>() / m.len() as f64).collect()).collect();
+        let centres: Vec<Vec<f64>> = members.iter().map(|m| (0..dim).map(|d| m.iter().map(|&i| point(i)[d]).sum::<f64>() / m.len() as f64).collect()).collect();
         let spread: Vec<f64> =
             members.iter().zip(&centres).map(|(m, c)| (m.iter().map(|&i| dist(&point(i), c).powi(2)).sum::<f64>() / m.len() as f64).sqrt()).collect();
         for a in 0..3 {

@@ -3,11 +3,11 @@
 
 use unfold_learn::Data;
 use unfold_learn::embed::umap::graph::{FuzzyGraph, FuzzySetParams, fuzzy_simplicial_set};
-use unfold_learn::graph::SparseGraph;
 use unfold_learn::embed::umap::supervised::{
-    UNKNOWN_DIST, categorical_far_dist, categorical_simplicial_set_intersection, general_simplicial_set_intersection,
-    knn_target_intersection, numeric_target_intersection, reset_local_connectivity,
+    UNKNOWN_DIST, categorical_far_dist, categorical_simplicial_set_intersection, general_simplicial_set_intersection, knn_target_intersection,
+    numeric_target_intersection, reset_local_connectivity,
 };
+use unfold_learn::graph::SparseGraph;
 use unfold_learn::knn::KnnGraph;
 use unfold_learn::metric::Metric;
 
@@ -212,12 +212,7 @@ fn result_does_not_depend_on_thread_count() {
     let graph = data_graph();
     let target_knn = knn_from_fixture("umap_sup_y_knn", N_NEIGHBORS);
     let y = labels();
-    let run = || {
-        (
-            knn_target_intersection(&graph, &target_knn, 0.3).unwrap(),
-            categorical_simplicial_set_intersection(&graph, &y, UNKNOWN_DIST, 5.0).unwrap(),
-        )
-    };
+    let run = || (knn_target_intersection(&graph, &target_knn, 0.3).unwrap(), categorical_simplicial_set_intersection(&graph, &y, UNKNOWN_DIST, 5.0).unwrap());
     let many = run();
     let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(run);
     assert_eq!(many, one);
@@ -243,10 +238,7 @@ fn invalid_parameters_are_named() {
         msg(categorical_simplicial_set_intersection(&graph, &y[..150], UNKNOWN_DIST, 5.0)),
         format!("invalid value for `y`: 150 labels (must have one per point of the graph, which has {n} points)")
     );
-    assert_eq!(
-        msg(categorical_simplicial_set_intersection(&graph, &y, -1.0, 5.0)),
-        "invalid value for `unknown_dist`: -1 (must be a number of at least 0)"
-    );
+    assert_eq!(msg(categorical_simplicial_set_intersection(&graph, &y, -1.0, 5.0)), "invalid value for `unknown_dist`: -1 (must be a number of at least 0)");
     assert!(msg(categorical_simplicial_set_intersection(&graph, &y, UNKNOWN_DIST, f32::NAN)).contains("`far_dist`"));
 
     let target_knn = knn_from_fixture("umap_sup_y_knn", N_NEIGHBORS);

@@ -13,8 +13,7 @@ use std::time::{Duration, Instant};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use unfold_learn::io::{
-    AnyMatrix, Matrix, read_idx_bytes, read_labels, read_labels_column, read_matrix, read_matrix_precise, read_vector_or_matrix,
-    read_vector_or_matrix_precise,
+    AnyMatrix, Matrix, read_idx_bytes, read_labels, read_labels_column, read_matrix, read_matrix_precise, read_vector_or_matrix, read_vector_or_matrix_precise,
 };
 use unfold_learn::method::Value;
 use unfold_learn::prelude::*;
@@ -137,18 +136,53 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 /// and a body of the size the header implies (when it is small) or of a random size.
 fn npy_file() -> impl Strategy<Value = Vec<u8>> {
     let descr = prop::sample::select(vec![
-        "'<f4'", "'<f8'", "'>f8'", "'>f4'", "'<f2'", "'|u1'", "'|i1'", "'<i4'", "'>i8'", "'<u8'", "'|b1'", "'<U5'", "'>U2'", "'|S3'",
-        "'|O'", "'<c8'", "'<f16'", "'<f3'", "'f4'", "'<M8[ns]'", "'<x4'", "''", "'<U99999999999999999999'", "[('a', '<f4')]", "3",
+        "'<f4'",
+        "'<f8'",
+        "'>f8'",
+        "'>f4'",
+        "'<f2'",
+        "'|u1'",
+        "'|i1'",
+        "'<i4'",
+        "'>i8'",
+        "'<u8'",
+        "'|b1'",
+        "'<U5'",
+        "'>U2'",
+        "'|S3'",
+        "'|O'",
+        "'<c8'",
+        "'<f16'",
+        "'<f3'",
+        "'f4'",
+        "'<M8[ns]'",
+        "'<x4'",
+        "''",
+        "'<U99999999999999999999'",
+        "[('a', '<f4')]",
+        "3",
     ]);
     let fortran = prop::sample::select(vec!["True", "False", "0", "None"]);
     let dim = prop::sample::select(vec![
-        "0", "1", "1", "2", "3", "3", "5", "-1", "2L", "4294967296", "1152921504606846976", "9223372036854775807", "18446744073709551616",
+        "0",
+        "1",
+        "1",
+        "2",
+        "3",
+        "3",
+        "5",
+        "-1",
+        "2L",
+        "4294967296",
+        "1152921504606846976",
+        "9223372036854775807",
+        "18446744073709551616",
         "99999999999999999999999",
     ]);
     let dims = prop::collection::vec(dim, 0..4);
     let version = prop::sample::select(vec![1u8, 1, 2, 3, 0, 4]);
-    (descr, fortran, dims, version, any::<bool>(), prop::collection::vec(any::<u8>(), 0..64), any::<bool>())
-        .prop_map(|(descr, fortran, dims, version, exact, noise, comma)| {
+    (descr, fortran, dims, version, any::<bool>(), prop::collection::vec(any::<u8>(), 0..64), any::<bool>()).prop_map(
+        |(descr, fortran, dims, version, exact, noise, comma)| {
             let shape = match dims.len() {
                 1 => format!("({},)", dims[0]),
                 _ => format!("({}{})", dims.join(", "), if comma && !dims.is_empty() { "," } else { "" }),
@@ -172,7 +206,8 @@ fn npy_file() -> impl Strategy<Value = Vec<u8>> {
                 _ => out.extend_from_slice(&noise),
             }
             out
-        })
+        },
+    )
 }
 
 proptest! {
@@ -206,25 +241,23 @@ fn idx_file() -> impl Strategy<Value = Vec<u8>> {
     let code = prop::sample::select(vec![0x08u8, 0x09, 0x0B, 0x0C, 0x0D, 0x0E, 0x0A, 0xFF]);
     let dim = prop::sample::select(vec![0u32, 1, 2, 3, 7, 1 << 16, 1 << 30, u32::MAX]);
     let ndim = prop_oneof![8 => 0usize..5, 1 => Just(255usize)];
-    (code, ndim, prop::collection::vec(dim, 255), any::<bool>(), prop::collection::vec(any::<u8>(), 0..64)).prop_map(
-        |(code, ndim, dims, exact, noise)| {
-            let mut out = vec![0, 0, code, ndim as u8];
-            let dims = &dims[..ndim];
-            dims.iter().for_each(|d| out.extend_from_slice(&d.to_be_bytes()));
-            let item = match code {
-                0x08 | 0x09 => 1,
-                0x0B => 2,
-                0x0C | 0x0D => 4,
-                _ => 8,
-            };
-            let count = dims.iter().try_fold(item, |acc: usize, &d| acc.checked_mul(d as usize));
-            match count {
-                Some(len) if exact && len <= 4096 => out.extend((0..len).map(|i| noise.get(i % noise.len().max(1)).copied().unwrap_or(0))),
-                _ => out.extend_from_slice(&noise),
-            }
-            out
-        },
-    )
+    (code, ndim, prop::collection::vec(dim, 255), any::<bool>(), prop::collection::vec(any::<u8>(), 0..64)).prop_map(|(code, ndim, dims, exact, noise)| {
+        let mut out = vec![0, 0, code, ndim as u8];
+        let dims = &dims[..ndim];
+        dims.iter().for_each(|d| out.extend_from_slice(&d.to_be_bytes()));
+        let item = match code {
+            0x08 | 0x09 => 1,
+            0x0B => 2,
+            0x0C | 0x0D => 4,
+            _ => 8,
+        };
+        let count = dims.iter().try_fold(item, |acc: usize, &d| acc.checked_mul(d as usize));
+        match count {
+            Some(len) if exact && len <= 4096 => out.extend((0..len).map(|i| noise.get(i % noise.len().max(1)).copied().unwrap_or(0))),
+            _ => out.extend_from_slice(&noise),
+        }
+        out
+    })
 }
 
 proptest! {
@@ -246,30 +279,27 @@ proptest! {
 
 fn text_file() -> impl Strategy<Value = Vec<u8>> {
     let cell = prop::sample::select(vec![
-        "1", "-2.5", "0", "3e2", "1e39", "1e309", "nan", "NaN", "inf", "-inf", "", "abc", "\"1\"", "\"a,b\"", "\"open", "0x10", " 3 ", "1_000",
-        "#", "é",
+        "1", "-2.5", "0", "3e2", "1e39", "1e309", "nan", "NaN", "inf", "-inf", "", "abc", "\"1\"", "\"a,b\"", "\"open", "0x10", " 3 ", "1_000", "#", "é",
     ]);
     let row = prop::collection::vec(cell, 0..5);
     let delimiter = prop::sample::select(vec![",", "\t", ";", " ", "  "]);
     let extra = prop::sample::select(vec!["", "", "\n", "# comment\n", "\r\n", "\u{feff}", "\u{0}"]);
-    (prop::collection::vec((row, extra), 0..7), delimiter, any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
-        |(rows, delimiter, crlf, bom, header)| {
-            let mut out = String::new();
-            if bom {
-                out.push('\u{feff}');
-            }
-            if header {
-                out.push_str(&["id", "label", "x"].join(delimiter));
-                out.push('\n');
-            }
-            for (cells, extra) in rows {
-                out.push_str(&cells.join(delimiter));
-                out.push_str(if crlf { "\r\n" } else { "\n" });
-                out.push_str(extra);
-            }
-            out.into_bytes()
-        },
-    )
+    (prop::collection::vec((row, extra), 0..7), delimiter, any::<bool>(), any::<bool>(), any::<bool>()).prop_map(|(rows, delimiter, crlf, bom, header)| {
+        let mut out = String::new();
+        if bom {
+            out.push('\u{feff}');
+        }
+        if header {
+            out.push_str(&["id", "label", "x"].join(delimiter));
+            out.push('\n');
+        }
+        for (cells, extra) in rows {
+            out.push_str(&cells.join(delimiter));
+            out.push_str(if crlf { "\r\n" } else { "\n" });
+            out.push_str(extra);
+        }
+        out.into_bytes()
+    })
 }
 
 proptest! {

@@ -112,7 +112,8 @@ pub fn metric(spec: &Bound<'_, PyAny>) -> PyResult<unfold_learn::Metric> {
             let want = if ndim == 1 { "a 1-d array, one value per column" } else { "a square 2-d array" };
             to_py_err(Error::param("metric_kwds", format!("'{key}': {found}"), format!("must be {want}")))
         };
-        let a: PyReadonlyArrayDyn<'_, f64> = value.extract().map_err(|_| shape_error(format!("a {}", value.get_type().name().map(|n| n.to_string()).unwrap_or_default())))?;
+        let a: PyReadonlyArrayDyn<'_, f64> =
+            value.extract().map_err(|_| shape_error(format!("a {}", value.get_type().name().map(|n| n.to_string()).unwrap_or_default())))?;
         let shape = a.shape();
         if shape.len() != ndim || (ndim == 2 && shape[0] != shape[1]) {
             return Err(shape_error(format!("an array of shape {shape:?}")));

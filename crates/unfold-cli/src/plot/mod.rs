@@ -94,17 +94,9 @@ fn tick_formatter(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
     let step = ((hi - lo) / 8.0).max(f64::MIN_POSITIVE);
     let step_exp = step.log10().floor();
     let scientific = !(1e-3..1e6).contains(&magnitude);
-    let decimals = if scientific {
-        (magnitude.log10().floor() - step_exp + 1.0).clamp(0.0, 8.0) as usize
-    } else {
-        (1.0 - step_exp).clamp(0.0, 8.0) as usize
-    };
+    let decimals = if scientific { (magnitude.log10().floor() - step_exp + 1.0).clamp(0.0, 8.0) as usize } else { (1.0 - step_exp).clamp(0.0, 8.0) as usize };
     fn trim(mantissa: &str) -> &str {
-        if mantissa.contains('.') {
-            mantissa.trim_end_matches('0').trim_end_matches('.')
-        } else {
-            mantissa
-        }
+        if mantissa.contains('.') { mantissa.trim_end_matches('0').trim_end_matches('.') } else { mantissa }
     }
     move |v: &f64| {
         if v.abs() < step * 1e-6 {
@@ -180,13 +172,7 @@ struct Splat {
 /// last in the input is spread over the whole drawing sequence) while
 /// reading the input sequentially, which is far faster than visiting rows
 /// in a shuffled order.
-fn draw_order(
-    n: usize,
-    map: &PixelMap,
-    xs: impl Fn(usize) -> f64,
-    ys: impl Fn(usize) -> f64,
-    colour_of: impl Fn(usize) -> u32,
-) -> Vec<Splat> {
+fn draw_order(n: usize, map: &PixelMap, xs: impl Fn(usize) -> f64, ys: impl Fn(usize) -> f64, colour_of: impl Fn(usize) -> u32) -> Vec<Splat> {
     let buckets = bucket_count(n);
     let mut start = vec![0usize; buckets + 1];
     for row in 0..n {
@@ -199,11 +185,7 @@ fn draw_order(
     for row in 0..n {
         let (fx, fy) = map.map(xs(row), ys(row));
         let slot = &mut start[bucket_of(row, buckets)];
-        out[*slot] = Splat {
-            x: fx as f32,
-            y: fy as f32,
-            colour: colour_of(row),
-        };
+        out[*slot] = Splat { x: fx as f32, y: fy as f32, colour: colour_of(row) };
         *slot += 1;
     }
     out
@@ -237,24 +219,13 @@ struct PixelMap {
 impl PixelMap {
     #[inline(always)]
     fn map(&self, x: f64, y: f64) -> (f64, f64) {
-        (
-            self.px_x0 + (x - self.x_lo) * self.x_scale,
-            self.px_y0 + (y - self.y_lo) * self.y_scale,
-        )
+        (self.px_x0 + (x - self.x_lo) * self.x_scale, self.px_y0 + (y - self.y_lo) * self.y_scale)
     }
 }
 
 /// Draws `splats` in order into `buf` (RGB, `width` pixels per row),
 /// clipped to the plotting area.
-fn splat_points(
-    buf: &mut [u8],
-    width: usize,
-    map: &PixelMap,
-    splats: &[Splat],
-    palette: &[(u8, u8, u8)],
-    radius: f64,
-    alpha: f64,
-) {
+fn splat_points(buf: &mut [u8], width: usize, map: &PixelMap, splats: &[Splat], palette: &[(u8, u8, u8)], radius: f64, alpha: f64) {
     let (cx0, cx1) = map.clip_x;
     let (cy0, cy1) = map.clip_y;
     let a_full = (alpha * 256.0).round() as i32;
@@ -302,10 +273,7 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
         bail!("cannot plot: dims must be at least 1");
     }
     if !spec.coords.len().is_multiple_of(dims) {
-        bail!(
-            "cannot plot: {} coordinates do not form whole rows of {dims} columns",
-            spec.coords.len()
-        );
+        bail!("cannot plot: {} coordinates do not form whole rows of {dims} columns", spec.coords.len());
     }
     let n = spec.coords.len() / dims;
     if n == 0 {
@@ -313,9 +281,7 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
     }
     let (width, height) = (spec.width, spec.height);
     if !(MIN_SIDE..=MAX_SIDE).contains(&width) || !(MIN_SIDE..=MAX_SIDE).contains(&height) {
-        bail!(
-            "cannot plot: image size {width}x{height} is outside {MIN_SIDE}..={MAX_SIDE} pixels per side"
-        );
+        bail!("cannot plot: image size {width}x{height} is outside {MIN_SIDE}..={MAX_SIDE} pixels per side");
     }
 
     // Validate every row and find the data range of the drawn columns.
@@ -323,10 +289,7 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
     let (mut y_min, mut y_max) = (f64::INFINITY, f64::NEG_INFINITY);
     for (row, values) in spec.coords.chunks_exact(dims).enumerate() {
         if let Some(col) = values.iter().position(|v| !v.is_finite()) {
-            bail!(
-                "cannot plot: row {row} has a non-finite coordinate ({} in column {col})",
-                values[col]
-            );
+            bail!("cannot plot: row {row} has a non-finite coordinate ({} in column {col})", values[col]);
         }
         let x = f64::from(values[0]);
         x_min = x_min.min(x);
@@ -339,29 +302,14 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
     }
     let one_d = dims == 1;
     let (x_lo, x_hi) = padded_range(x_min, x_max);
-    let (y_lo, y_hi) = if one_d {
-        (-1.0, 1.0)
-    } else {
-        padded_range(y_min, y_max)
-    };
+    let (y_lo, y_hi) = if one_d { (-1.0, 1.0) } else { padded_range(y_min, y_max) };
 
     if let Some(cats) = spec.categories {
         if cats.codes.len() != n {
-            bail!(
-                "cannot plot: {} category codes for {n} points",
-                cats.codes.len()
-            );
+            bail!("cannot plot: {} category codes for {n} points", cats.codes.len());
         }
-        if let Some(row) = cats
-            .codes
-            .iter()
-            .position(|&c| c as usize >= cats.names.len())
-        {
-            bail!(
-                "cannot plot: row {row} has category code {} but there are only {} category names",
-                cats.codes[row],
-                cats.names.len()
-            );
+        if let Some(row) = cats.codes.iter().position(|&c| c as usize >= cats.names.len()) {
+            bail!("cannot plot: row {row} has category code {} but there are only {} category names", cats.codes[row], cats.names.len());
         }
     }
     let n_cats = spec.categories.map_or(1, |c| c.names.len());
@@ -373,16 +321,11 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
     let mut buf = vec![255u8; w * h * 3];
     // Text sizes grow gently with the image's shorter side (1000 px =
     // nominal size).
-    let s = (f64::from(width.min(height)) / 1000.0)
-        .sqrt()
-        .clamp(0.75, 2.5);
+    let s = (f64::from(width.min(height)) / 1000.0).sqrt().clamp(0.75, 2.5);
     let px = |v: f64| (v * s).round() as i32;
 
     let map = {
-        let backend = TextBackend {
-            inner: BitMapBackend::with_buffer(&mut buf, (width, height)),
-            font,
-        };
+        let backend = TextBackend { inner: BitMapBackend::with_buffer(&mut buf, (width, height)), font };
         let root = backend.into_drawing_area();
         root.fill(&WHITE).map_err(draw_err)?;
 
@@ -391,32 +334,19 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
         } else {
             // Shrink the title to fit the width if it is long.
             let mut title_px = f64::from(px(24.0));
-            let (tw, _) = root
-                .estimate_text_size(
-                    spec.title,
-                    &TextStyle::from((FONT_FAMILY, title_px).into_font()),
-                )
-                .map_err(draw_err)?;
+            let (tw, _) = root.estimate_text_size(spec.title, &TextStyle::from((FONT_FAMILY, title_px).into_font())).map_err(draw_err)?;
             let room = f64::from(width) - 2.0 * f64::from(px(10.0));
             if f64::from(tw) > room {
                 title_px = (title_px * room / f64::from(tw)).max(9.0).floor();
             }
-            let title_style = (FONT_FAMILY, title_px)
-                .into_font()
-                .color(&RGBColor(40, 40, 40));
-            root.margin(px(10.0), 0, 0, 0)
-                .titled(spec.title, title_style)
-                .map_err(draw_err)?
+            let title_style = (FONT_FAMILY, title_px).into_font().color(&RGBColor(40, 40, 40));
+            root.margin(px(10.0), 0, 0, 0).titled(spec.title, title_style).map_err(draw_err)?
         };
 
         // Legend panel on the right, sized to its widest entry.
         let legend: Option<Vec<LegendEntry>> = spec.categories.map(|cats| {
             if cats.names.len() <= MAX_LEGEND_ENTRIES {
-                cats.names
-                    .iter()
-                    .zip(colours.iter())
-                    .map(|(name, &c)| (legend_label(name), Some(c)))
-                    .collect()
+                cats.names.iter().zip(colours.iter()).map(|(name, &c)| (legend_label(name), Some(c))).collect()
             } else {
                 vec![(format!("{} categories", cats.names.len()), None)]
             }
@@ -434,9 +364,7 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
                     text_w = text_w.max(tw);
                 }
                 let swatch = (font_px * 0.8).round();
-                let legend_w = (swatch + font_px * 0.6 + f64::from(text_w) + 2.0 * font_px)
-                    .ceil()
-                    .min(f64::from(width) * 0.4) as u32;
+                let legend_w = (swatch + font_px * 0.6 + f64::from(text_w) + 2.0 * font_px).ceil().min(f64::from(width) * 0.4) as u32;
                 let (left, right) = plot_area.split_horizontally(width - legend_w);
                 (left, Some((right, font_px, swatch as i32)))
             }
@@ -445,9 +373,7 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
 
         let x_fmt = tick_formatter(x_lo, x_hi);
         let y_fmt = tick_formatter(y_lo, y_hi);
-        let label_font = (FONT_FAMILY, f64::from(px(14.0)))
-            .into_font()
-            .color(&RGBColor(90, 90, 90));
+        let label_font = (FONT_FAMILY, f64::from(px(14.0))).into_font().color(&RGBColor(90, 90, 90));
         // Room for the widest y tick label (the range ends format longest),
         // plus the tick mark and its gap.
         let y_label_w = if one_d {
@@ -455,9 +381,7 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
         } else {
             let mut widest = 0u32;
             for v in [y_lo, y_hi, -y_lo.abs().max(y_hi.abs())] {
-                let (tw, _) = root
-                    .estimate_text_size(&y_fmt(&v), &label_font)
-                    .map_err(draw_err)?;
+                let (tw, _) = root.estimate_text_size(&y_fmt(&v), &label_font).map_err(draw_err)?;
                 widest = widest.max(tw);
             }
             widest as i32 + px(22.0)
@@ -488,10 +412,7 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
         mesh.draw().map_err(draw_err)?;
 
         if let (Some(entries), Some((area, font_px, swatch))) = (&legend, &legend_area) {
-            let text_style = (FONT_FAMILY, *font_px)
-                .into_font()
-                .color(&RGBColor(50, 50, 50))
-                .pos(Pos::new(HPos::Left, VPos::Center));
+            let text_style = (FONT_FAMILY, *font_px).into_font().color(&RGBColor(50, 50, 50)).pos(Pos::new(HPos::Left, VPos::Center));
             let row_h = (font_px * 1.55).round() as i32;
             let x0 = (font_px * 0.5).round() as i32;
             // First row level with the top of the plotting area.
@@ -500,15 +421,10 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
                 let mut tx = x0;
                 if let Some(c) = colour {
                     let top = centre - swatch / 2;
-                    area.draw(&Rectangle::new(
-                        [(x0, top), (x0 + swatch, top + swatch)],
-                        RGBColor(c.0, c.1, c.2).filled(),
-                    ))
-                    .map_err(draw_err)?;
+                    area.draw(&Rectangle::new([(x0, top), (x0 + swatch, top + swatch)], RGBColor(c.0, c.1, c.2).filled())).map_err(draw_err)?;
                     tx += swatch + (font_px * 0.6).round() as i32;
                 }
-                area.draw(&Text::new(label.clone(), (tx, centre), text_style.clone()))
-                    .map_err(draw_err)?;
+                area.draw(&Text::new(label.clone(), (tx, centre), text_style.clone())).map_err(draw_err)?;
                 centre += row_h;
             }
         }
@@ -535,21 +451,13 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
     let coords = spec.coords;
     let xs = |row: usize| f64::from(coords[row * dims]);
     let ys = |row: usize| {
-        if one_d {
-            0.0
-        } else {
-            f64::from(coords[row * dims + 1])
-        }
+        if one_d { 0.0 } else { f64::from(coords[row * dims + 1]) }
     };
     let splats = match spec.categories {
         Some(cats) => draw_order(n, &map, xs, ys, |row| cats.codes[row]),
         None => draw_order(n, &map, xs, ys, |_| 0),
     };
-    let point_colours = if spec.categories.is_some() {
-        &colours[..]
-    } else {
-        &TAB10[..1]
-    };
+    let point_colours = if spec.categories.is_some() { &colours[..] } else { &TAB10[..1] };
     splat_points(&mut buf, w, &map, &splats, point_colours, radius, alpha);
     drop(splats);
 

@@ -35,12 +35,7 @@ pub(super) fn palette(k: usize) -> Vec<(u8, u8, u8)> {
     if k <= 10 {
         TAB10[..k.max(1)].to_vec()
     } else if k <= 20 {
-        TAB10
-            .iter()
-            .chain(TAB20_LIGHT.iter())
-            .take(k)
-            .copied()
-            .collect()
+        TAB10.iter().chain(TAB20_LIGHT.iter()).take(k).copied().collect()
     } else {
         (0..k)
             .map(|i| {
@@ -71,4 +66,3 @@ fn hsv_to_rgb(h: f64, s: f64, v: f64) -> (u8, u8, u8) {
     let to8 = |c: f64| (c * 255.0).round().clamp(0.0, 255.0) as u8;
     (to8(r), to8(g), to8(b))
 }
-

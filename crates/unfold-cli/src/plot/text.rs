@@ -19,10 +19,8 @@ static FONT: OnceLock<std::result::Result<FontRef<'static>, String>> = OnceLock:
 /// [`FONT_FAMILY`] so that any text plotters lays out itself finds it.
 pub(super) fn font() -> Result<&'static FontRef<'static>> {
     FONT.get_or_init(|| {
-        register_font(FONT_FAMILY, FontStyle::Normal, FONT_BYTES)
-            .map_err(|_| "the bundled DejaVu Sans font could not be registered".to_string())?;
-        FontRef::try_from_slice(FONT_BYTES)
-            .map_err(|e| format!("the bundled DejaVu Sans font could not be parsed: {e}"))
+        register_font(FONT_FAMILY, FontStyle::Normal, FONT_BYTES).map_err(|_| "the bundled DejaVu Sans font could not be registered".to_string())?;
+        FontRef::try_from_slice(FONT_BYTES).map_err(|e| format!("the bundled DejaVu Sans font could not be parsed: {e}"))
     })
     .as_ref()
     .map_err(|e| anyhow!("{e}"))
@@ -71,20 +69,11 @@ impl<'a> DrawingBackend for TextBackend<'a> {
         self.inner.present()
     }
 
-    fn draw_pixel(
-        &mut self,
-        point: BackendCoord,
-        color: BackendColor,
-    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn draw_pixel(&mut self, point: BackendCoord, color: BackendColor) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.inner.draw_pixel(point, color)
     }
 
-    fn draw_line<S: BackendStyle>(
-        &mut self,
-        from: BackendCoord,
-        to: BackendCoord,
-        style: &S,
-    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn draw_line<S: BackendStyle>(&mut self, from: BackendCoord, to: BackendCoord, style: &S) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.inner.draw_line(from, to, style)
     }
 
@@ -98,35 +87,18 @@ impl<'a> DrawingBackend for TextBackend<'a> {
         self.inner.draw_rect(upper_left, bottom_right, style, fill)
     }
 
-    fn blit_bitmap(
-        &mut self,
-        pos: BackendCoord,
-        size: (u32, u32),
-        src: &[u8],
-    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn blit_bitmap(&mut self, pos: BackendCoord, size: (u32, u32), src: &[u8]) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
         self.inner.blit_bitmap(pos, size, src)
     }
 
-    fn estimate_text_size<S: BackendTextStyle>(
-        &self,
-        text: &str,
-        style: &S,
-    ) -> std::result::Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
+    fn estimate_text_size<S: BackendTextStyle>(&self, text: &str, style: &S) -> std::result::Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
         let size = style.size() as f32;
         let scaled = self.font.as_scaled(PxScale::from(size));
         let height = scaled.ascent() - scaled.descent();
-        Ok((
-            self.text_width(text, size).ceil() as u32,
-            height.ceil() as u32,
-        ))
+        Ok((self.text_width(text, size).ceil() as u32, height.ceil() as u32))
     }
 
-    fn draw_text<S: BackendTextStyle>(
-        &mut self,
-        text: &str,
-        style: &S,
-        pos: BackendCoord,
-    ) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
+    fn draw_text<S: BackendTextStyle>(&mut self, text: &str, style: &S, pos: BackendCoord) -> std::result::Result<(), DrawingErrorKind<Self::ErrorType>> {
         let color = style.color();
         if color.alpha <= 0.0 || text.is_empty() {
             return Ok(());
@@ -149,9 +121,7 @@ impl<'a> DrawingBackend for TextBackend<'a> {
                 // Centre on the capital height, which centres digits and
                 // most labels visually. (Unscaled outline bounds keep the
                 // font's y-up units, with the glyph's top in `min.y`.)
-                let cap = font
-                    .outline(font.glyph_id('H'))
-                    .map_or(0.62 * size, |o| o.bounds.min.y * scaled.v_scale_factor());
+                let cap = font.outline(font.glyph_id('H')).map_or(0.62 * size, |o| o.bounds.min.y * scaled.v_scale_factor());
                 0.5 * cap
             }
         };
@@ -179,10 +149,7 @@ impl<'a> DrawingBackend for TextBackend<'a> {
                 let dx = bounds.min.x as i32 + x as i32;
                 let dy = bounds.min.y as i32 + y as i32;
                 let (tx, ty) = transform.transform(dx, dy);
-                result = inner.draw_pixel(
-                    (pos.0 + tx, pos.1 + ty),
-                    color.mix(f64::from(coverage.min(1.0))),
-                );
+                result = inner.draw_pixel((pos.0 + tx, pos.1 + ty), color.mix(f64::from(coverage.min(1.0))));
             });
             if result.is_err() {
                 break;
@@ -191,4 +158,3 @@ impl<'a> DrawingBackend for TextBackend<'a> {
         result
     }
 }
-

@@ -286,17 +286,11 @@ impl Pca {
         if n < 2 {
             // scikit-learn fits one sample and reports its variances as 0 / 0 = NaN (with a
             // RuntimeWarning); unfold refuses instead of returning NaN.
-            return Err(Error::InvalidData(format!(
-                "PCA needs at least 2 rows (its variances divide by n_samples − 1), but the data has n_samples = {n}"
-            )));
+            return Err(Error::InvalidData(format!("PCA needs at least 2 rows (its variances divide by n_samples − 1), but the data has n_samples = {n}")));
         }
         match self.params.n_components {
             PcaComponents::Count(k) if k > n.min(d) => {
-                return Err(Error::param(
-                    "n_components",
-                    k,
-                    format!("must be between 1 and min(n_samples, n_features) = min({n}, {d}) = {}", n.min(d)),
-                ));
+                return Err(Error::param("n_components", k, format!("must be between 1 and min(n_samples, n_features) = min({n}, {d}) = {}", n.min(d))));
             }
             PcaComponents::Mle if n < d => {
                 return Err(Error::param(
@@ -444,8 +438,7 @@ impl PcaModel {
             PcaComponents::Mle => match mle::infer_dimension(&all_variance, n) {
                 0 => {
                     return Err(Error::InvalidData(
-                        "n_components='mle' found no dimension to keep: every component's variance is below 1e-15 or the data has a single column"
-                            .into(),
+                        "n_components='mle' found no dimension to keep: every component's variance is below 1e-15 or the data has a single column".into(),
                     ));
                 }
                 k => k,

@@ -313,7 +313,11 @@ impl RandomProjectionModel {
             }
             Components::Sparse { indptr, indices, values, density } => {
                 if indptr.len() != k + 1 {
-                    return Err(format!("the random-projection model's arrays do not fit together: the sparse matrix has {} row pointers for {k} components (needs {})", indptr.len(), k + 1));
+                    return Err(format!(
+                        "the random-projection model's arrays do not fit together: the sparse matrix has {} row pointers for {k} components (needs {})",
+                        indptr.len(),
+                        k + 1
+                    ));
                 }
                 if indptr[0] != 0 || indptr[k] != indices.len() || values.len() != indices.len() {
                     return Err(format!(
@@ -360,36 +364,32 @@ impl RandomProjectionModel {
     pub fn transform(&self, x: &Data, ctx: &Context) -> Result<Embedding> {
         ctx.install(|| {
             if x.n_cols() != self.n_features {
-                return Err(Error::InvalidData(format!(
-                    "the model was fitted on {} features but the data has {} columns",
-                    self.n_features,
-                    x.n_cols()
-                )));
+                return Err(Error::InvalidData(format!("the model was fitted on {} features but the data has {} columns", self.n_features, x.n_cols())));
             }
             let (n, d, k) = (x.n_rows(), self.n_features, self.n_components);
             let mut out = vec![0f32; n * k];
             out.par_chunks_mut(ROWS_PER_TASK * k.max(1)).enumerate().try_for_each(|(t, chunk)| {
-                    ctx.progress.check()?;
-                    let first = t * ROWS_PER_TASK;
-                    let rows = chunk.len() / k.max(1);
-                    match &self.components {
-                        Components::Dense(m) => {
-                            let xs = MatRef::from_row_major_slice(&x.as_slice()[first * d..(first + rows) * d], rows, d);
-                            let r = MatRef::from_row_major_slice(m, k, d);
-                            matmul(MatMut::from_row_major_slice_mut(chunk, rows, k), Accum::Replace, xs, r.transpose(), 1.0f32, Par::Seq);
-                        }
-                        Components::Sparse { indptr, indices, values, .. } => {
-                            for (i, y) in chunk.chunks_exact_mut(k).enumerate() {
-                                let row = x.row(first + i);
-                                for (c, yc) in y.iter_mut().enumerate() {
-                                    let range = indptr[c]..indptr[c + 1];
-                                    *yc = indices[range.clone()].iter().zip(&values[range]).map(|(&j, &v)| row[j as usize] * v).sum();
-                                }
+                ctx.progress.check()?;
+                let first = t * ROWS_PER_TASK;
+                let rows = chunk.len() / k.max(1);
+                match &self.components {
+                    Components::Dense(m) => {
+                        let xs = MatRef::from_row_major_slice(&x.as_slice()[first * d..(first + rows) * d], rows, d);
+                        let r = MatRef::from_row_major_slice(m, k, d);
+                        matmul(MatMut::from_row_major_slice_mut(chunk, rows, k), Accum::Replace, xs, r.transpose(), 1.0f32, Par::Seq);
+                    }
+                    Components::Sparse { indptr, indices, values, .. } => {
+                        for (i, y) in chunk.chunks_exact_mut(k).enumerate() {
+                            let row = x.row(first + i);
+                            for (c, yc) in y.iter_mut().enumerate() {
+                                let range = indptr[c]..indptr[c + 1];
+                                *yc = indices[range.clone()].iter().zip(&values[range]).map(|(&j, &v)| row[j as usize] * v).sum();
                             }
                         }
                     }
-                    Ok::<(), Error>(())
-                })?;
+                }
+                Ok::<(), Error>(())
+            })?;
             Data::from_vec(out, n, k)
         })
     }
@@ -418,19 +418,19 @@ impl RandomProjectionModel {
             let p = MatRef::from_row_major_slice(inv, d, k);
             let mut out = vec![0f32; n * d];
             out.par_chunks_mut(ROWS_PER_TASK * d.max(1)).enumerate().try_for_each(|(t, chunk)| {
-                    ctx.progress.check()?;
-                    let first = t * ROWS_PER_TASK;
-                    let rows = chunk.len() / d.max(1);
-                    let ys = Mat::<f64>::from_fn(rows, k, |i, c| y.row(first + i)[c] as f64);
-                    let mut z = Mat::<f64>::zeros(rows, d);
-                    matmul(z.as_mut(), Accum::Replace, ys.as_ref(), p.transpose(), 1.0, Par::Seq);
-                    for (i, row) in chunk.chunks_exact_mut(d).enumerate() {
-                        for (j, v) in row.iter_mut().enumerate() {
-                            *v = z[(i, j)] as f32;
-                        }
+                ctx.progress.check()?;
+                let first = t * ROWS_PER_TASK;
+                let rows = chunk.len() / d.max(1);
+                let ys = Mat::<f64>::from_fn(rows, k, |i, c| y.row(first + i)[c] as f64);
+                let mut z = Mat::<f64>::zeros(rows, d);
+                matmul(z.as_mut(), Accum::Replace, ys.as_ref(), p.transpose(), 1.0, Par::Seq);
+                for (i, row) in chunk.chunks_exact_mut(d).enumerate() {
+                    for (j, v) in row.iter_mut().enumerate() {
+                        *v = z[(i, j)] as f32;
                     }
-                    Ok::<(), Error>(())
-                })?;
+                }
+                Ok::<(), Error>(())
+            })?;
             Data::from_vec(out, n, d)
         })
     }
@@ -522,7 +522,8 @@ mod tests {
     fn sparse_entries_have_the_declared_law() {
         let (k, d) = (200, 400);
         let x = data(3, d, 1);
-        let model = RandomProjection::new(RandomProjectionParams { n_components: Auto::Value(k), ..Default::default() }).unwrap().fit(&x, &Context::seeded(7)).unwrap();
+        let model =
+            RandomProjection::new(RandomProjectionParams { n_components: Auto::Value(k), ..Default::default() }).unwrap().fit(&x, &Context::seeded(7)).unwrap();
         let density = 1.0 / (d as f64).sqrt();
         assert_eq!(model.density(), density);
         let m = model.components_dense();
@@ -617,7 +618,8 @@ mod tests {
         assert_eq!(e, "invalid value for `density`: 0 (must be > 0 and ≤ 1)");
         let e = RandomProjectionParams::from_values([("eps", &Value::Float(1.0))]).unwrap_err().to_string();
         assert_eq!(e, "invalid value for `eps`: 1 (must be > 0 and < 1)");
-        let model = RandomProjection::new(RandomProjectionParams { n_components: Auto::Value(2), ..Default::default() }).unwrap().fit(&x, &Context::seeded(1)).unwrap();
+        let model =
+            RandomProjection::new(RandomProjectionParams { n_components: Auto::Value(2), ..Default::default() }).unwrap().fit(&x, &Context::seeded(1)).unwrap();
         let e = model.transform(&data(3, 4, 1), &Context::default()).unwrap_err().to_string();
         assert!(e.contains("fitted on 5 features but the data has 4 columns"), "{e}");
     }
@@ -646,7 +648,8 @@ mod tests {
     fn the_file_records_the_parameters_as_the_fit_resolved_them() {
         // 300 rows, eps = 0.5: the Johnson–Lindenstrauss bound is 4 ln 300 / (1/8 − 1/24) = 273
         // components; the sparse density "auto" is 1/√400 = 0.05.
-        let model = RandomProjection::new(RandomProjectionParams { eps: 0.5, ..Default::default() }).unwrap().fit(&data(300, 400, 1), &Context::seeded(1)).unwrap();
+        let model =
+            RandomProjection::new(RandomProjectionParams { eps: 0.5, ..Default::default() }).unwrap().fit(&data(300, 400, 1), &Context::seeded(1)).unwrap();
         let read = model::parameters_of(&model.to_bytes().unwrap()).unwrap();
         let expected: Vec<(String, Value)> = [
             ("n_components", Value::Int(273)),
@@ -666,7 +669,13 @@ mod tests {
     fn loading_names_the_part_that_does_not_fit() {
         let x = data(30, 6, 2);
         let fit = |gaussian| {
-            let p = RandomProjectionParams { n_components: Auto::Value(3), gaussian, density: Auto::Value(0.5), compute_inverse_components: gaussian, ..Default::default() };
+            let p = RandomProjectionParams {
+                n_components: Auto::Value(3),
+                gaussian,
+                density: Auto::Value(0.5),
+                compute_inverse_components: gaussian,
+                ..Default::default()
+            };
             RandomProjection::new(p).unwrap().fit(&x, &Context::seeded(3)).unwrap()
         };
         let check = |good: &RandomProjectionModel, change: &dyn Fn(&mut RandomProjectionModel), expected: &str| {
@@ -686,16 +695,79 @@ mod tests {
         };
         check(&sparse, &|m| m.n_components = 0, "0 components of 6 features");
         check(&sparse, &|m| m.n_components = 4, "the sparse matrix has 4 row pointers for 4 components (needs 5)");
-        check(&sparse, &|m| { let (p, mut i, v) = sparse_parts(m); i[0] = 6; set(m, (p, i, v), 0.5) }, "column index 0 is 6, beyond the 6 features");
-        check(&sparse, &|m| { let (mut p, i, v) = sparse_parts(m); p.swap(1, 2); set(m, (p, i, v), 0.5) }, "row pointers decrease at component 1");
-        check(&sparse, &|m| { let (mut p, i, v) = sparse_parts(m); p[0] = 1; set(m, (p, i, v), 0.5) }, "row pointers run from 1 to");
-        check(&sparse, &|m| { let (p, i, mut v) = sparse_parts(m); v.pop(); set(m, (p, i, v), 0.5) }, "column indices and");
-        check(&sparse, &|m| { let (p, i, mut v) = sparse_parts(m); v[1] = f32::NAN; set(m, (p, i, v), 0.5) }, "the sparse matrix holds a value that is not finite at index 1");
-        check(&sparse, &|m| { let parts = sparse_parts(m); set(m, parts, 1.5) }, "density is 1.5, outside (0, 1]");
+        check(
+            &sparse,
+            &|m| {
+                let (p, mut i, v) = sparse_parts(m);
+                i[0] = 6;
+                set(m, (p, i, v), 0.5)
+            },
+            "column index 0 is 6, beyond the 6 features",
+        );
+        check(
+            &sparse,
+            &|m| {
+                let (mut p, i, v) = sparse_parts(m);
+                p.swap(1, 2);
+                set(m, (p, i, v), 0.5)
+            },
+            "row pointers decrease at component 1",
+        );
+        check(
+            &sparse,
+            &|m| {
+                let (mut p, i, v) = sparse_parts(m);
+                p[0] = 1;
+                set(m, (p, i, v), 0.5)
+            },
+            "row pointers run from 1 to",
+        );
+        check(
+            &sparse,
+            &|m| {
+                let (p, i, mut v) = sparse_parts(m);
+                v.pop();
+                set(m, (p, i, v), 0.5)
+            },
+            "column indices and",
+        );
+        check(
+            &sparse,
+            &|m| {
+                let (p, i, mut v) = sparse_parts(m);
+                v[1] = f32::NAN;
+                set(m, (p, i, v), 0.5)
+            },
+            "the sparse matrix holds a value that is not finite at index 1",
+        );
+        check(
+            &sparse,
+            &|m| {
+                let parts = sparse_parts(m);
+                set(m, parts, 1.5)
+            },
+            "density is 1.5, outside (0, 1]",
+        );
         let dense = fit(true);
         check(&dense, &|m| m.n_features = 7, "the dense matrix has 18 entries, not 3 × 7");
-        check(&dense, &|m| { if let Components::Dense(v) = &mut m.components { v[2] = f32::INFINITY } }, "the dense matrix holds a value that is not finite at index 2");
-        check(&dense, &|m| { if let Some(p) = &mut m.inverse { p.pop(); } }, "the pseudo-inverse has 17 entries, not 6 × 3");
+        check(
+            &dense,
+            &|m| {
+                if let Components::Dense(v) = &mut m.components {
+                    v[2] = f32::INFINITY
+                }
+            },
+            "the dense matrix holds a value that is not finite at index 2",
+        );
+        check(
+            &dense,
+            &|m| {
+                if let Some(p) = &mut m.inverse {
+                    p.pop();
+                }
+            },
+            "the pseudo-inverse has 17 entries, not 6 × 3",
+        );
         // A parameter the method does not declare.
         let mut params = dense.params.clone();
         params[1].0 = "epsilon";

@@ -72,13 +72,7 @@ fn read_table<T: Cell>(path: &Path, delimiter: Option<u8>) -> Result<(Vec<T>, us
     };
     let mut rows = match delimiter.or_else(|| sniff_delimiter(first)) {
         Some(d) => Rows::Delimited(
-            csv::ReaderBuilder::new()
-                .delimiter(d)
-                .has_headers(false)
-                .flexible(true)
-                .comment(Some(b'#'))
-                .trim(csv::Trim::All)
-                .from_reader(text.as_bytes()),
+            csv::ReaderBuilder::new().delimiter(d).has_headers(false).flexible(true).comment(Some(b'#')).trim(csv::Trim::All).from_reader(text.as_bytes()),
         ),
         None => Rows::Whitespace(text.lines().enumerate()),
     };
@@ -161,10 +155,7 @@ impl<T: Cell> Table<T> {
         match self.n_cols {
             None => self.n_cols = Some((record.len(), line)),
             Some((w, first_line)) if w != record.len() => {
-                return Err(Error::format(
-                    path,
-                    format!("line {line} has {} fields but line {first_line} has {w} (ragged rows)", record.len()),
-                ));
+                return Err(Error::format(path, format!("line {line} has {} fields but line {first_line} has {w} (ragged rows)", record.len())));
             }
             Some(_) => {}
         }
@@ -173,9 +164,7 @@ impl<T: Cell> Table<T> {
             if cell.is_empty() {
                 return Err(Error::format(path, format!("line {line}, column {col} is empty (missing value)")));
             }
-            let v: f64 = cell.parse().map_err(|_| {
-                Error::format(path, format!("line {line}, column {col}: cannot read `{cell}` as a number"))
-            })?;
+            let v: f64 = cell.parse().map_err(|_| Error::format(path, format!("line {line}, column {col}: cannot read `{cell}` as a number")))?;
             let Some(v) = T::finite(v) else {
                 return Err(Error::format(
                     path,
@@ -193,9 +182,5 @@ impl<T: Cell> Table<T> {
 /// of them.
 pub(crate) fn sniff_delimiter(line: &str) -> Option<u8> {
     let count = |c: char| line.matches(c).count();
-    [(b',', count(',')), (b'\t', count('\t')), (b';', count(';'))]
-        .into_iter()
-        .max_by_key(|&(_, c)| c)
-        .filter(|&(_, c)| c > 0)
-        .map(|(d, _)| d)
+    [(b',', count(',')), (b'\t', count('\t')), (b';', count(';'))].into_iter().max_by_key(|&(_, c)| c).filter(|&(_, c)| c > 0).map(|(d, _)| d)
 }

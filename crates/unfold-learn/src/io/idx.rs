@@ -42,8 +42,7 @@ pub fn read_idx_bytes(bytes: Vec<u8>, path: &Path) -> Result<Matrix> {
     if bytes.len() < header_len {
         return Err(Error::format(path, format!("truncated IDX header: {ndim} dimensions need {header_len} bytes, the file has {}", bytes.len())));
     }
-    let dims: Vec<usize> =
-        (0..ndim).map(|i| u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize).collect();
+    let dims: Vec<usize> = (0..ndim).map(|i| u32::from_be_bytes(bytes[4 + 4 * i..8 + 4 * i].try_into().unwrap()) as usize).collect();
     let n = dims[0];
     // Checked: 255 dimensions of up to 2^32 each overflow any integer, and a product that wrapped
     // around could match the file's length.
@@ -51,10 +50,7 @@ pub fn read_idx_bytes(bytes: Vec<u8>, path: &Path) -> Result<Matrix> {
     let body_len = d.and_then(|d| d.checked_mul(n)).and_then(|c| c.checked_mul(item));
     let available = bytes.len() - header_len;
     let (Some(d), Some(body_len)) = (d, body_len) else {
-        return Err(Error::format(
-            path,
-            format!("the header declares shape {dims:?}, more than 2^64 bytes of data, but {available} bytes follow it"),
-        ));
+        return Err(Error::format(path, format!("the header declares shape {dims:?}, more than 2^64 bytes of data, but {available} bytes follow it")));
     };
     if available != body_len {
         return Err(Error::format(

@@ -75,8 +75,7 @@ fn read_text_labels(path: &Path, n_rows: Option<usize>, column: Option<&str>) ->
     let number = |s: &str| s.parse::<f64>().is_ok();
     let one_extra = n_rows.is_some_and(|n| rows.len() == n + 1);
     let named = column.is_some_and(|c| first.cells.iter().any(|h| h == c));
-    let numbers_below = rows.len() > 1
-        && (0..width).any(|j| !number(&first.cells[j]) && rows[1..].iter().all(|r| number(&r.cells[j])));
+    let numbers_below = rows.len() > 1 && (0..width).any(|j| !number(&first.cells[j]) && rows[1..].iter().all(|r| number(&r.cells[j])));
     let header = one_extra || named || numbers_below;
     let j = choose_column(path, if header { Some(&first.cells) } else { None }, width, column)?;
     let body = &rows[header as usize..];
@@ -99,12 +98,7 @@ fn split_rows(path: &Path, lines: &[&str]) -> Result<Vec<Row>> {
         return Ok(whole_lines());
     };
     let text = lines.join("\n");
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
     let mut rows: Vec<Row> = Vec::with_capacity(lines.len());
     for record in reader.records() {
         let record = record.map_err(|e| {
@@ -177,10 +171,7 @@ fn read_npy_labels(path: &Path) -> Result<Labels> {
             }
             return Ok(Labels::from_ints(&v.iter().map(|&x| x as i64).collect::<Vec<_>>()));
         }
-        TypeChar::ByteStr => body
-            .chunks(h.size.max(1))
-            .map(|c| String::from_utf8_lossy(c).trim_end_matches('\0').to_string())
-            .collect(),
+        TypeChar::ByteStr => body.chunks(h.size.max(1)).map(|c| String::from_utf8_lossy(c).trim_end_matches('\0').to_string()).collect(),
         TypeChar::UnicodeStr => body
             .chunks(4 * h.size.max(1))
             .map(|c| {

@@ -13,8 +13,8 @@ mod npy;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::data::Data;
 use crate::DataF64;
+use crate::data::Data;
 use crate::error::{Error, Result};
 
 pub use delimited::{read_delimited, read_delimited_f64};
@@ -45,9 +45,7 @@ impl Matrix {
     pub fn values(&self) -> &[f32] {
         match &self.storage {
             Storage::Owned(v) => v,
-            Storage::Mapped { map, offset } => {
-                bytemuck::cast_slice(&map[*offset..*offset + self.n_rows * self.n_cols * 4])
-            }
+            Storage::Mapped { map, offset } => bytemuck::cast_slice(&map[*offset..*offset + self.n_rows * self.n_cols * 4]),
         }
     }
 
@@ -189,10 +187,7 @@ pub fn read_matrix(path: &Path) -> Result<Matrix> {
         Some(FileKind::Csv) => read_delimited(path, None),
         Some(FileKind::Tsv) => read_delimited(path, Some(b'\t')),
         Some(FileKind::Idx) => read_idx(path),
-        None => Err(Error::format(
-            path,
-            "unknown file type; use .npy, .csv, .tsv or an IDX file (*-ubyte, optionally .gz)",
-        )),
+        None => Err(Error::format(path, "unknown file type; use .npy, .csv, .tsv or an IDX file (*-ubyte, optionally .gz)")),
     }
 }
 

@@ -164,9 +164,7 @@ impl<'a> Header<'a> {
                 )));
             }
         } else if first_layout {
-            return Err(bad(format!(
-                "this `{found}` model file comes from an older unfold, whose files do not record their parameters: fit the model again"
-            )));
+            return Err(bad(format!("this `{found}` model file comes from an older unfold, whose files do not record their parameters: fit the model again")));
         }
         let params_len = u32::from_le_bytes(take(4)?.try_into().expect("4 bytes")) as usize;
         let params = take(params_len)?;

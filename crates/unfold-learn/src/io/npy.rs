@@ -11,9 +11,9 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-pub(crate) use header::{Header, TypeChar, parse_header};
 use super::{AnyMatrix, Matrix, MatrixF64, Storage};
 use crate::error::{Error, Result};
+pub(crate) use header::{Header, TypeChar, parse_header};
 
 /// Reads a 2-D numeric `.npy` file.
 pub fn read_npy(path: &Path) -> Result<Matrix> {
@@ -61,9 +61,10 @@ fn open_checked(path: &Path, one_d: bool) -> Result<Checked> {
         (TypeChar::Float, 2 | 4 | 8) | (TypeChar::Int | TypeChar::Uint, 1 | 2 | 4 | 8) | (TypeChar::Bool, 1) => h.size,
         _ => return Err(header::unsupported(path, &h.descr)),
     };
-    let body_len = n.checked_mul(d).and_then(|c| c.checked_mul(item)).ok_or_else(|| {
-        Error::format(path, format!("the header's shape ({n}, {d}) is too large: {n} × {d} values of {item} bytes exceed 2^64 bytes"))
-    })?;
+    let body_len = n
+        .checked_mul(d)
+        .and_then(|c| c.checked_mul(item))
+        .ok_or_else(|| Error::format(path, format!("the header's shape ({n}, {d}) is too large: {n} × {d} values of {item} bytes exceed 2^64 bytes")))?;
     let available = map.len() - h.offset;
     if available < body_len {
         return Err(Error::format(

@@ -125,15 +125,13 @@ fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form
     // Candidates kept per query: k + 1 so the point itself can be dropped, plus a margin for
     // the re-check when distances come from the product form.
     let keep = if gemm { (k + 1 + k / 2 + 4).min(n) } else { (k + 1).min(n) };
-    let norms: Vec<f32> = if form == ProductForm::SquaredNorms { (0..n).into_par_iter().map(|i| crate::metric::dot(row(i), row(i))).collect() } else { Vec::new() };
+    let norms: Vec<f32> =
+        if form == ProductForm::SquaredNorms { (0..n).into_par_iter().map(|i| crate::metric::dot(row(i), row(i))).collect() } else { Vec::new() };
     progress.stage("exact kNN", n as u64);
     let mut indices = vec![0u32; n * k];
     let mut distances = vec![0f32; n * k];
-    indices
-        .par_chunks_mut(QUERY_BLOCK * k)
-        .zip(distances.par_chunks_mut(QUERY_BLOCK * k))
-        .enumerate()
-        .try_for_each(|(b, (out_idx, out_dist))| -> Result<()> {
+    indices.par_chunks_mut(QUERY_BLOCK * k).zip(distances.par_chunks_mut(QUERY_BLOCK * k)).enumerate().try_for_each(
+        |(b, (out_idx, out_dist))| -> Result<()> {
             progress.check()?;
             let q0 = b * QUERY_BLOCK;
             let nq = out_idx.len() / k;
@@ -176,7 +174,8 @@ fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form
             }
             progress.inc(nq as u64);
             Ok(())
-        })?;
+        },
+    )?;
     progress.finish_stage();
     KnnGraph::from_parts(n, k, indices, distances)
 }

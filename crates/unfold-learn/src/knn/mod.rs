@@ -23,8 +23,8 @@
 
 pub mod exact;
 pub mod nndescent;
-pub mod search;
 mod rptree;
+pub mod search;
 
 use serde::{Deserialize, Serialize};
 
@@ -125,11 +125,7 @@ impl KnnParams {
             return Err(Error::param("k", 0, "must be at least 1"));
         }
         if self.k >= n_rows {
-            return Err(Error::param(
-                "k",
-                self.k,
-                format!("must be less than the number of rows ({n_rows}), since a point is not its own neighbour"),
-            ));
+            return Err(Error::param("k", self.k, format!("must be less than the number of rows ({n_rows}), since a point is not its own neighbour")));
         }
         crate::threads::check(self.threads)?;
         if self.n_trees == Some(0) {

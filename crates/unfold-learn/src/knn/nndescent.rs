@@ -328,23 +328,17 @@ fn push_flagged(dist: &mut [f32], idx: &mut [u32], flag: &mut [u8], d: f32, j: u
 fn fill_random<R: RowSet>(heaps: &mut Heaps, flags: &mut [u8], g: &R, seeds: &SeedSource) {
     let k = heaps.k;
     let n = heaps.dist.len() / k;
-    heaps.dist.par_chunks_mut(k).zip(heaps.idx.par_chunks_mut(k)).zip(flags.par_chunks_mut(k)).enumerate().for_each(
-        |(p, ((dist, idx), flag))| {
-            let mut attempt = 0u64;
-            while idx[k - 1] == EMPTY {
-                // Random draws first; a scan guarantees termination when n is close to k.
-                let c = if attempt < 64 * k as u64 {
-                    below(seeds.value(STAGE_FILL, ((p as u64) << 32) | attempt), n)
-                } else {
-                    (attempt as usize - 64 * k) % n
-                };
-                attempt += 1;
-                if c != p && !idx.contains(&(c as u32)) {
-                    push_flagged(dist, idx, flag, g.dist(p as u32, c as u32), c as u32);
-                }
+    heaps.dist.par_chunks_mut(k).zip(heaps.idx.par_chunks_mut(k)).zip(flags.par_chunks_mut(k)).enumerate().for_each(|(p, ((dist, idx), flag))| {
+        let mut attempt = 0u64;
+        while idx[k - 1] == EMPTY {
+            // Random draws first; a scan guarantees termination when n is close to k.
+            let c = if attempt < 64 * k as u64 { below(seeds.value(STAGE_FILL, ((p as u64) << 32) | attempt), n) } else { (attempt as usize - 64 * k) % n };
+            attempt += 1;
+            if c != p && !idx.contains(&(c as u32)) {
+                push_flagged(dist, idx, flag, g.dist(p as u32, c as u32), c as u32);
             }
-        },
-    );
+        }
+    });
 }
 
 /// Candidates with their random priorities.
@@ -388,36 +382,30 @@ fn sample_candidates(heaps: &Heaps, flags: &mut [u8], m: usize, seeds: &SeedSour
     let priority = |p: usize, c: u32| seeds.value(stage, ((p as u64) << 32) | c as u64);
     let mut new_c = Candidates { m, ids: vec![0; n * m], len: vec![0; n] };
     let mut old_c = Candidates { m, ids: vec![0; n * m], len: vec![0; n] };
-    new_c
-        .ids
-        .par_chunks_mut(m)
-        .zip(new_c.len.par_iter_mut())
-        .zip(old_c.ids.par_chunks_mut(m).zip(old_c.len.par_iter_mut()))
-        .enumerate()
-        .for_each_init(
-            || (Vec::with_capacity(4 * k), Vec::with_capacity(4 * k)),
-            |(new_list, old_list): &mut (Prioritised, Prioritised), (p, ((nid, nlen), (oid, olen)))| {
-                new_list.clear();
-                old_list.clear();
-                let forward = (0..k).map(|c| (heaps.idx[p * k + c], flags[p * k + c]));
-                let reverse = rev[count[p]..count[p + 1]].iter().copied();
-                for (c, flag) in forward.chain(reverse) {
-                    let list = if flag != 0 { &mut *new_list } else { &mut *old_list };
-                    list.push((priority(p, c), c));
+    new_c.ids.par_chunks_mut(m).zip(new_c.len.par_iter_mut()).zip(old_c.ids.par_chunks_mut(m).zip(old_c.len.par_iter_mut())).enumerate().for_each_init(
+        || (Vec::with_capacity(4 * k), Vec::with_capacity(4 * k)),
+        |(new_list, old_list): &mut (Prioritised, Prioritised), (p, ((nid, nlen), (oid, olen)))| {
+            new_list.clear();
+            old_list.clear();
+            let forward = (0..k).map(|c| (heaps.idx[p * k + c], flags[p * k + c]));
+            let reverse = rev[count[p]..count[p + 1]].iter().copied();
+            for (c, flag) in forward.chain(reverse) {
+                let list = if flag != 0 { &mut *new_list } else { &mut *old_list };
+                list.push((priority(p, c), c));
+            }
+            for (list, ids, len) in [(&mut *new_list, &mut *nid, &mut *nlen), (&mut *old_list, &mut *oid, &mut *olen)] {
+                // A candidate's priority depends only on (p, c), so its copies sort next to
+                // each other and `dedup` leaves each candidate once.
+                list.sort_unstable();
+                list.dedup_by_key(|e| e.1);
+                let taken = list.len().min(m);
+                for (id, &(_, c)) in ids.iter_mut().zip(&list[..taken]) {
+                    *id = c;
                 }
-                for (list, ids, len) in [(&mut *new_list, &mut *nid, &mut *nlen), (&mut *old_list, &mut *oid, &mut *olen)] {
-                    // A candidate's priority depends only on (p, c), so its copies sort next to
-                    // each other and `dedup` leaves each candidate once.
-                    list.sort_unstable();
-                    list.dedup_by_key(|e| e.1);
-                    let taken = list.len().min(m);
-                    for (id, &(_, c)) in ids.iter_mut().zip(&list[..taken]) {
-                        *id = c;
-                    }
-                    *len = taken as u32;
-                }
-            },
-        );
+                *len = taken as u32;
+            }
+        },
+    );
     // A candidate can be both new (one direction) and old (the other): keep it new only.
     old_c.ids.par_chunks_mut(m).zip(old_c.len.par_iter_mut()).enumerate().for_each(|(p, (oid, olen))| {
         let news = new_c.row(p);

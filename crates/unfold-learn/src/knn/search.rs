@@ -153,7 +153,12 @@ impl SearchGraph {
         let (indptr, len) = (&self.indptr, self.nodes.len());
         if indptr.len() != n + 1 || indptr[0] != 0 || indptr[n] != self.indices.len() {
             let ends = indptr.first().zip(indptr.last()).map_or("none".to_string(), |(a, b)| format!("{a} to {b}"));
-            return bad(format!("{} row offsets running {ends} for {} neighbour ids (needs {} from 0 to the id count)", indptr.len(), self.indices.len(), n + 1));
+            return bad(format!(
+                "{} row offsets running {ends} for {} neighbour ids (needs {} from 0 to the id count)",
+                indptr.len(),
+                self.indices.len(),
+                n + 1
+            ));
         }
         if let Some(i) = indptr.windows(2).position(|w| w[0] > w[1]) {
             return bad(format!("the row offsets decrease at point {i} ({} then {})", indptr[i], indptr[i + 1]));
@@ -260,11 +265,7 @@ pub fn query(
 ) -> Result<(Vec<u32>, Vec<f32>)> {
     let n = index.n_rows();
     if queries.n_cols() != index.n_cols() {
-        return Err(Error::InvalidData(format!(
-            "the new data has {} columns but the indexed data has {}",
-            queries.n_cols(),
-            index.n_cols()
-        )));
+        return Err(Error::InvalidData(format!("the new data has {} columns but the indexed data has {}", queries.n_cols(), index.n_cols())));
     }
     if *metric == Metric::Precomputed {
         return Err(precomputed_transform_error());
@@ -436,8 +437,7 @@ fn search(
     // With a graph, queries are searched in the order of their leaves of the entry tree, so that
     // consecutive queries of a thread are near one another and read many of the same rows.
     let order: Option<Vec<u32>> = graph.map(|g| {
-        let mut keyed: Vec<(u32, u32)> =
-            (0..m).into_par_iter().map(|i| (g.leaf(|j| dist(i, j as usize, f32::INFINITY)).start as u32, i as u32)).collect();
+        let mut keyed: Vec<(u32, u32)> = (0..m).into_par_iter().map(|i| (g.leaf(|j| dist(i, j as usize, f32::INFINITY)).start as u32, i as u32)).collect();
         keyed.par_sort_unstable();
         keyed.into_iter().map(|(_, i)| i).collect()
     });
@@ -683,7 +683,10 @@ mod tests {
             let mut bad = sg.clone();
             change(&mut bad);
             let e = bad.validate(n).unwrap_err().to_string();
-            assert!(e.starts_with(&format!("the neighbour search graph does not fit {n} indexed points: ")) && e.contains(expected), "expected {expected:?} in {e:?}");
+            assert!(
+                e.starts_with(&format!("the neighbour search graph does not fit {n} indexed points: ")) && e.contains(expected),
+                "expected {expected:?} in {e:?}"
+            );
         };
         let len = sg.nodes.len();
         refused(

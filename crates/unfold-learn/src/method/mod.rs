@@ -316,9 +316,10 @@ pub fn methods() -> Vec<MethodEntry> {
 /// [`Error::InvalidParameter`] listing the names.
 pub fn method(name: &str) -> Result<MethodEntry> {
     let all = methods();
-    all.iter().find(|m| m.name == name).copied().ok_or_else(|| {
-        Error::param("method", name, format!("must be one of {}", all.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")))
-    })
+    all.iter()
+        .find(|m| m.name == name)
+        .copied()
+        .ok_or_else(|| Error::param("method", name, format!("must be one of {}", all.iter().map(|m| m.name).collect::<Vec<_>>().join(", "))))
 }
 
 /// A model of any registered method from its model file's bytes.
@@ -328,7 +329,10 @@ pub fn method(name: &str) -> Result<MethodEntry> {
 /// do not fit together.
 pub fn load(bytes: &[u8]) -> Result<Box<dyn Fitted>> {
     let kind = crate::io::model::kind_of(bytes)?;
-    let entry = methods().into_iter().find(|m| m.name == kind).ok_or_else(|| Error::InvalidData(format!("a model file of kind `{kind}`, which this build of unfold does not read")))?;
+    let entry = methods()
+        .into_iter()
+        .find(|m| m.name == kind)
+        .ok_or_else(|| Error::InvalidData(format!("a model file of kind `{kind}`, which this build of unfold does not read")))?;
     (entry.load)(bytes)
 }
 
@@ -353,9 +357,10 @@ pub fn resolved_values<P: Params>(p: &P, resolved: &[(&'static str, Value)]) -> 
 pub fn declared(specs: &[ParamSpec], read: crate::io::model::Parameters) -> Result<Vec<(&'static str, Value)>> {
     let mut out: Vec<(&'static str, Value)> = Vec::with_capacity(read.len());
     for (name, value) in read {
-        let spec = specs.iter().find(|s| s.name == name).ok_or_else(|| {
-            Error::InvalidData(format!("corrupt model: its parameter block names `{name}`, which is not a parameter of the method"))
-        })?;
+        let spec = specs
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| Error::InvalidData(format!("corrupt model: its parameter block names `{name}`, which is not a parameter of the method")))?;
         if out.iter().any(|(n, _)| *n == spec.name) {
             return Err(Error::InvalidData(format!("corrupt model: its parameter block gives `{name}` twice")));
         }

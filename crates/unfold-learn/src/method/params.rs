@@ -177,7 +177,18 @@ impl Range {
 
     /// The range in words: "must be > 0 and < 1".
     pub fn describe(&self) -> String {
-        let end = |(v, incl): (f64, bool), up: bool| format!("{} {v}", if up { if incl { "≤" } else { "<" } } else if incl { "≥" } else { ">" });
+        let end = |(v, incl): (f64, bool), up: bool| {
+            format!(
+                "{} {v}",
+                if up {
+                    if incl { "≤" } else { "<" }
+                } else if incl {
+                    "≥"
+                } else {
+                    ">"
+                }
+            )
+        };
         match (self.min, self.max) {
             (None, None) => "must be a finite number".into(),
             (Some((m, true)), None) => format!("must be at least {m}"),

@@ -346,9 +346,8 @@ unsafe fn sq_euclidean_u8_avx2(a: &[u8], b: &[u8]) -> u64 {
         let mut acc = _mm256_setzero_si256();
         for i in done..stop {
             // SAFETY: i * 32 + 32 ≤ n, so the unaligned 32-byte loads stay inside both slices.
-            let (x, y) = unsafe {
-                (_mm256_loadu_si256(a.as_ptr().add(i * 32) as *const __m256i), _mm256_loadu_si256(b.as_ptr().add(i * 32) as *const __m256i))
-            };
+            let (x, y) =
+                unsafe { (_mm256_loadu_si256(a.as_ptr().add(i * 32) as *const __m256i), _mm256_loadu_si256(b.as_ptr().add(i * 32) as *const __m256i)) };
             let d = _mm256_or_si256(_mm256_subs_epu8(x, y), _mm256_subs_epu8(y, x));
             let (lo, hi) = (_mm256_unpacklo_epi8(d, zero), _mm256_unpackhi_epi8(d, zero));
             acc = _mm256_add_epi32(acc, _mm256_add_epi32(_mm256_madd_epi16(lo, lo), _mm256_madd_epi16(hi, hi)));

@@ -33,10 +33,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-pub(crate) use kernels::{Kernel, KernelVisitor, byte_distance, dot, dot_inline, from_sum_of_squares, sq_euclidean_u8};
 #[cfg(test)]
 use kernels::sq_euclidean;
 use kernels::{Boolean, BrayCurtis, Canberra, Chebyshev, Hamming, Haversine, Hellinger, Manhattan, Minkowski, OneMinusDot, SqEuclidean, boolean};
+pub(crate) use kernels::{Kernel, KernelVisitor, byte_distance, dot, dot_inline, from_sum_of_squares, sq_euclidean_u8};
 pub use params::MetricKwds;
 pub(crate) use prepared::PreparedMetric;
 
@@ -228,9 +228,7 @@ impl Metric {
     /// Calls `visitor` with the kernel of this metric, on rows mapped by [`PreparedMetric::rows`].
     pub(crate) fn visit_kernel<V: KernelVisitor>(&self, visitor: V) -> V::Output {
         match *self {
-            Metric::Euclidean | Metric::SEuclidean { .. } | Metric::Mahalanobis { .. } | Metric::Precomputed => {
-                visitor.visit(SqEuclidean { root: true })
-            }
+            Metric::Euclidean | Metric::SEuclidean { .. } | Metric::Mahalanobis { .. } | Metric::Precomputed => visitor.visit(SqEuclidean { root: true }),
             Metric::SqEuclidean => visitor.visit(SqEuclidean { root: false }),
             Metric::Cosine | Metric::Correlation => visitor.visit(OneMinusDot),
             Metric::Manhattan => visitor.visit(Manhattan),

@@ -243,18 +243,14 @@ pub(super) fn check_dims(metric: &Metric, n_cols: usize) -> Result<()> {
         Ok(())
     };
     match metric {
-        Metric::Haversine if n_cols != 2 => Err(Error::param(
-            "metric",
-            "haversine",
-            format!("haversine needs exactly 2 columns (latitude, longitude in radians), but the data has {n_cols}"),
-        )),
+        Metric::Haversine if n_cols != 2 => {
+            Err(Error::param("metric", "haversine", format!("haversine needs exactly 2 columns (latitude, longitude in radians), but the data has {n_cols}")))
+        }
         Metric::SEuclidean { v: Some(v) } => per_column("V", v.len()),
         Metric::WMinkowski { w: Some(w), .. } => per_column("w", w.len()),
-        Metric::Mahalanobis { vi: Some(vi) } if vi.len() != n_cols * n_cols => Err(Error::param(
-            "VI",
-            format!("{} values", vi.len()),
-            format!("must be a {n_cols} × {n_cols} matrix, one row and column per column of the data"),
-        )),
+        Metric::Mahalanobis { vi: Some(vi) } if vi.len() != n_cols * n_cols => {
+            Err(Error::param("VI", format!("{} values", vi.len()), format!("must be a {n_cols} × {n_cols} matrix, one row and column per column of the data")))
+        }
         _ => Ok(()),
     }
 }

@@ -111,10 +111,7 @@ impl PcaModel {
             })
             .collect();
         if let Some(i) = scores.iter().position(|v| !v.is_finite()) {
-            return Err(Error::InvalidData(format!(
-                "the log-likelihood of row {i} is {}: the row is too far from the model for float64",
-                scores[i]
-            )));
+            return Err(Error::InvalidData(format!("the log-likelihood of row {i} is {}: the row is too far from the model for float64", scores[i])));
         }
         Ok(scores)
     }

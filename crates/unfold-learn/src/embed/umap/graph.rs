@@ -87,9 +87,7 @@ impl FuzzySetParams {
             return Err(Error::param("bandwidth", self.bandwidth, "must be a finite number greater than 0"));
         }
         match self.disconnection_distance {
-            Some(d) if d.is_nan() || d <= 0.0 => {
-                Err(Error::param("disconnection_distance", d, "must be greater than 0 (or None for no limit)"))
-            }
+            Some(d) if d.is_nan() || d <= 0.0 => Err(Error::param("disconnection_distance", d, "must be greater than 0 (or None for no limit)")),
             _ => Ok(()),
         }
     }
@@ -268,4 +266,3 @@ pub(crate) fn directed_memberships(graph: &KnnGraph, params: &FuzzySetParams) ->
         .collect();
     (SparseGraph::from_sorted_rows(directed, false), sigmas, rhos)
 }
-

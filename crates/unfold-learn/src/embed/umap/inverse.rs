@@ -264,25 +264,22 @@ pub fn inverse_neighbours(y: &[f32], queries: &[f32], dim: usize, min_vertices: 
     let graph = if dim == 2 { Some(DelaunayGraph::new(y)?) } else { None };
     let k = min_vertices;
     let (mut idx, mut dist) = (vec![0u32; m * k], vec![0f32; m * k]);
-    idx.par_chunks_mut(k)
-        .zip(dist.par_chunks_mut(k))
-        .zip(queries.par_chunks(dim))
-        .for_each_init(
-            || (SearchScratch::default(), Vec::new(), Vec::new()),
-            |(scratch, found, ranked), ((idx, dist), q)| {
-                match &graph {
-                    Some(g) => g.neighbourhood(g.nearest_group([q[0], q[1]]), k, scratch, found),
-                    None => {
-                        found.clear();
-                        found.extend(0..n as u32);
-                    }
+    idx.par_chunks_mut(k).zip(dist.par_chunks_mut(k)).zip(queries.par_chunks(dim)).for_each_init(
+        || (SearchScratch::default(), Vec::new(), Vec::new()),
+        |(scratch, found, ranked), ((idx, dist), q)| {
+            match &graph {
+                Some(g) => g.neighbourhood(g.nearest_group([q[0], q[1]]), k, scratch, found),
+                None => {
+                    found.clear();
+                    found.extend(0..n as u32);
                 }
-                nearest_of(found, y, q, k, ranked);
-                for ((i, d), &(dd, j)) in idx.iter_mut().zip(dist.iter_mut()).zip(ranked.iter()) {
-                    (*i, *d) = (j, dd);
-                }
-            },
-        );
+            }
+            nearest_of(found, y, q, k, ranked);
+            for ((i, d), &(dd, j)) in idx.iter_mut().zip(dist.iter_mut()).zip(ranked.iter()) {
+                (*i, *d) = (j, dd);
+            }
+        },
+    );
     Ok((idx, dist))
 }
 

@@ -57,15 +57,7 @@ pub struct LayoutParams {
 
 impl Default for LayoutParams {
     fn default() -> Self {
-        LayoutParams {
-            n_epochs: 200,
-            learning_rate: 1.0,
-            repulsion_strength: 1.0,
-            negative_sample_rate: 5,
-            a: 1.576_943_4,
-            b: 0.895_060_9,
-            seed: None,
-        }
+        LayoutParams { n_epochs: 200, learning_rate: 1.0, repulsion_strength: 1.0, negative_sample_rate: 5, a: 1.576_943_4, b: 0.895_060_9, seed: None }
     }
 }
 
@@ -212,10 +204,7 @@ fn check_sizes(indptr: &[usize], indices: &[u32], weights: &[f32], len: usize, n
 /// edges umap-learn prunes (`w < w_max / n_epochs`), which are never sampled.
 fn sample_rates(weights: &[f32], w_max: Option<f32>, n_epochs: usize) -> Vec<f32> {
     let w_max = w_max.unwrap_or_else(|| weights.iter().copied().fold(0.0f32, f32::max));
-    weights
-        .iter()
-        .map(|&w| if w > 0.0 && w >= w_max / n_epochs as f32 { (w as f64 / w_max as f64) as f32 } else { 0.0 })
-        .collect()
+    weights.iter().map(|&w| if w > 0.0 && w >= w_max / n_epochs as f32 { (w as f64 / w_max as f64) as f32 } else { 0.0 }).collect()
 }
 
 /// Directed edges of the moving rows, grouped by sub-epoch, then by row.
@@ -337,15 +326,7 @@ enum Reference<'a> {
     Fixed(&'a [f32]),
 }
 
-fn run(
-    problem: &Problem,
-    moving: &mut [f32],
-    dim: usize,
-    params: &LayoutParams,
-    progress: &dyn Progress,
-    stage: &str,
-    mut reference: Reference,
-) -> Result<()> {
+fn run(problem: &Problem, moving: &mut [f32], dim: usize, params: &LayoutParams, progress: &dyn Progress, stage: &str, mut reference: Reference) -> Result<()> {
     params.validate()?;
     let n_epochs = params.n_epochs;
     let seeds = SeedSource::new(params.seed);
@@ -379,21 +360,11 @@ fn run(
             };
             if part == 0 {
                 dens_stats = match &problem.dens {
-                    Some(t) if t.params.active(epoch, n_epochs) => {
-                        Some(DensEpoch::new(t, problem.indptr, problem.indices, reference, dim, params.a, params.b))
-                    }
+                    Some(t) if t.params.active(epoch, n_epochs) => Some(DensEpoch::new(t, problem.indptr, problem.indices, reference, dim, params.a, params.b)),
                     _ => None,
                 };
             }
-            let step = Step {
-                epoch,
-                alpha,
-                seed,
-                kernel,
-                negatives: params.negative_sample_rate,
-                dens: dens_stats.take(),
-                part,
-            };
+            let step = Step { epoch, alpha, seed, kernel, negatives: params.negative_sample_rate, dens: dens_stats.take(), part };
             match dim {
                 2 => epoch_pass::<2>(problem, moving, reference, &step),
                 3 => epoch_pass::<3>(problem, moving, reference, &step),
@@ -463,15 +434,20 @@ const LANES: usize = 8;
 fn epoch_pass<const D: usize>(problem: &Problem, moving: &mut [f32], reference: &[f32], step: &Step) {
     let (reference, _) = reference.as_chunks::<D>();
     if step.dens.is_none() {
-        moving.as_chunks_mut::<D>().0.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each_init(Batch::default, |scratch, (c, chunk)| {
-            rows_pass_batched::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, scratch)
-        });
+        moving
+            .as_chunks_mut::<D>()
+            .0
+            .par_chunks_mut(ROWS_PER_TASK)
+            .enumerate()
+            .for_each_init(Batch::default, |scratch, (c, chunk)| rows_pass_batched::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, scratch));
         return;
     }
-    moving.as_chunks_mut::<D>().0.par_chunks_mut(ROWS_PER_TASK).enumerate().for_each_init(
-        <[DueEdges; 2]>::default,
-        |scratch, (c, chunk)| rows_pass::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, scratch),
-    );
+    moving
+        .as_chunks_mut::<D>()
+        .0
+        .par_chunks_mut(ROWS_PER_TASK)
+        .enumerate()
+        .for_each_init(<[DueEdges; 2]>::default, |scratch, (c, chunk)| rows_pass::<D>(problem, c * ROWS_PER_TASK, chunk, reference, step, scratch));
 }
 
 /// Scratch of one task of [`rows_pass_batched`].
@@ -940,11 +916,9 @@ mod tests {
             let run = |threads| {
                 let mut y: Vec<f32> = (0..n * dim).map(|i| (s.value(9, i as u64) % 2000) as f32 / 100.0).collect();
                 let params = LayoutParams { n_epochs: 30, seed: Some(3), ..Default::default() };
-                crate::threads::install(Some(threads), || {
-                    optimize_layout_densmap(&indptr, &indices, &weights, &mut y, dim, &params, densmap, &NoProgress)
-                })
-                .unwrap()
-                .unwrap();
+                crate::threads::install(Some(threads), || optimize_layout_densmap(&indptr, &indices, &weights, &mut y, dim, &params, densmap, &NoProgress))
+                    .unwrap()
+                    .unwrap();
                 y
             };
             let one = run(1);
@@ -1003,8 +977,7 @@ mod tests {
         assert!(e.to_string().contains("edge to point 12"), "{e}");
         // The same check guards a transform against a smaller reference.
         let (mut moving, keys) = (y.clone(), (0..12u64).collect::<Vec<_>>());
-        let e = optimize_layout_fixed(&indptr, &indices, &weights, None, &keys, &mut moving, &y[..20], 2, &LayoutParams::default(), &NoProgress)
-            .unwrap_err();
+        let e = optimize_layout_fixed(&indptr, &indices, &weights, None, &keys, &mut moving, &y[..20], 2, &LayoutParams::default(), &NoProgress).unwrap_err();
         assert!(e.to_string().contains("edge to point 10, but there are only 10 points"), "{e}");
     }
 }

@@ -1,18 +1,17 @@
 //! The UMAP estimator: parameters, validation, and the fit that chains the stages.
 
-
 use crate::data::{Data, Embedding};
 use crate::embed::pca::Pca;
-use crate::method::params::ParamType;
-use crate::method::{Attribute, Capabilities, Context, Fitted, Input, MethodEntry, ParamKind, Range, Value, params_from};
 use crate::error::{Error, Result};
 use crate::knn::{KnnGraph, KnnParams, knn_graph_fitted};
+use crate::method::params::ParamType;
+use crate::method::{Attribute, Capabilities, Context, Fitted, Input, MethodEntry, ParamKind, Range, Value, params_from};
 use crate::metric::Metric;
 use crate::progress::{NoProgress, Progress};
 use crate::rng::{SeedSource, unit_f64};
 
-use super::graph::{FuzzyGraph, FuzzySetParams, fuzzy_simplicial_set};
 use super::densmap::{self, DensMapParams};
+use super::graph::{FuzzyGraph, FuzzySetParams, fuzzy_simplicial_set};
 use super::layout::{LayoutParams, default_epochs, optimize_layout_densmap};
 use super::spectral::{EigenOptions, noisy_scale, spectral_layout_with};
 use super::{curve, supervised, transform};
@@ -563,7 +562,11 @@ fn categorical_labels(y: &UmapTarget) -> Result<std::borrow::Cow<'_, [i64]>> {
                     if v.is_finite() && v.fract() == 0.0 && v.abs() < 2f32.powi(53) {
                         Ok(v as i64)
                     } else {
-                        Err(Error::param("y", format!("{v} at row {row}"), "must be an integer label with target_metric = categorical (numeric targets take target_metric = euclidean)"))
+                        Err(Error::param(
+                            "y",
+                            format!("{v} at row {row}"),
+                            "must be an integer label with target_metric = categorical (numeric targets take target_metric = euclidean)",
+                        ))
                     }
                 })
                 .collect::<Result<Vec<i64>>>()
@@ -781,7 +784,10 @@ mod tests {
             let fallen = fit(UmapInit::Spectral, failing, epochs);
             let w = fallen.warnings();
             assert!(
-                w.len() == 1 && w[0].starts_with("spectral initialisation failed") && w[0].contains("did not converge in 1 iterations") && w[0].ends_with("using PCA instead"),
+                w.len() == 1
+                    && w[0].starts_with("spectral initialisation failed")
+                    && w[0].contains("did not converge in 1 iterations")
+                    && w[0].ends_with("using PCA instead"),
                 "{w:?}"
             );
             let pca = fit(UmapInit::Pca, EigenOptions::default(), epochs);
@@ -828,7 +834,8 @@ mod tests {
         // A 1-D array is not a layout; the shape is checked against the data.
         let e = (ENTRY.fit)(&[("init", Value::Array { values: vec![0.0; 400], shape: vec![400] })], Input::F32(&data).into(), &ctx).err().unwrap().to_string();
         assert!(e.contains("`init`") && e.contains("(400)"), "{e}");
-        let e = (ENTRY.fit)(&[("init", Value::Array { values: vec![0.0; 300], shape: vec![100, 3] })], Input::F32(&data).into(), &ctx).err().unwrap().to_string();
+        let e =
+            (ENTRY.fit)(&[("init", Value::Array { values: vec![0.0; 300], shape: vec![100, 3] })], Input::F32(&data).into(), &ctx).err().unwrap().to_string();
         assert!(e.contains("`init`: an array of 300 values") && e.contains("= (200, 2)"), "{e}");
     }
 

@@ -109,7 +109,13 @@ pub fn categorical_simplicial_set_intersection(graph: &FuzzyGraph, y: &[i64], un
                 .zip(weights)
                 .map(|(&j, &w)| {
                     let (a, b) = (y[i], y[j as usize]);
-                    let factor = if a < 0 || b < 0 { unknown } else if a != b { far } else { 1.0 };
+                    let factor = if a < 0 || b < 0 {
+                        unknown
+                    } else if a != b {
+                        far
+                    } else {
+                        1.0
+                    };
                     (j, (w as f64 * factor) as f32)
                 })
                 .collect()

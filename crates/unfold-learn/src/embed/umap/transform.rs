@@ -35,9 +35,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
-use crate::knn::nndescent::is_bytes;
 use crate::io::model::Kind;
 use crate::knn::KnnGraph;
+use crate::knn::nndescent::is_bytes;
 use crate::knn::search::{SearchGraph, query_bytes, query_mapped, query_precomputed, variance_order};
 use crate::method::{Params, Value};
 use crate::metric::{Metric, PreparedMetric, byte_distance};
@@ -95,7 +95,9 @@ impl Rows {
                 }
                 let mut seen = vec![false; d];
                 match columns.iter().position(|&c| (c as usize) >= d || std::mem::replace(&mut seen[c as usize], true)) {
-                    Some(i) if columns[i] as usize >= d => Err(format!("the byte rows' column order names column {} at position {i}, beyond the {d} features", columns[i])),
+                    Some(i) if columns[i] as usize >= d => {
+                        Err(format!("the byte rows' column order names column {} at position {i}, beyond the {d} features", columns[i]))
+                    }
                     Some(i) => Err(format!("the byte rows' column order names column {} twice (again at position {i}): it is not a permutation", columns[i])),
                     None => Ok(()),
                 }
@@ -582,11 +584,7 @@ impl UmapModel {
             )));
         }
         if data.n_cols() != s.n_features {
-            return Err(Error::InvalidData(format!(
-                "the model was fitted on {} columns but the new data has {}",
-                s.n_features,
-                data.n_cols()
-            )));
+            return Err(Error::InvalidData(format!("the model was fitted on {} columns but the new data has {}", s.n_features, data.n_cols())));
         }
         let m = data.n_rows();
         if let Some(keys) = keys
@@ -622,11 +620,7 @@ impl UmapModel {
         let s = &self.state;
         let n = s.n_train();
         let k = s.n_neighbors.min(n);
-        let (idx, dist) = if s.metric == Metric::Precomputed {
-            query_precomputed(data, k, progress)?
-        } else {
-            self.query_training(data, k, progress)?
-        };
+        let (idx, dist) = if s.metric == Metric::Precomputed { query_precomputed(data, k, progress)? } else { self.query_training(data, k, progress)? };
         progress.check()?;
         self.place(data, &idx, &dist, k, keys, progress)
     }
@@ -839,7 +833,8 @@ mod tests {
     /// A small fitted model read back from its bytes (so its index is built), and its parameters.
     fn loaded(bytes_rows: bool) -> (TransformState, crate::io::model::Parameters) {
         let (n, d) = (60, 3);
-        let x: Vec<f32> = (0..n * d).map(|i| if bytes_rows { ((i * 37 + i / d * 11) % 200) as f32 } else { ((i * 37 % 101) as f32 * 0.13).sin() * 4.0 }).collect();
+        let x: Vec<f32> =
+            (0..n * d).map(|i| if bytes_rows { ((i * 37 + i / d * 11) % 200) as f32 } else { ((i * 37 % 101) as f32 * 0.13).sin() * 4.0 }).collect();
         let data = Data::from_row_major(&x, n, d).unwrap();
         let model = crate::embed::umap::Umap::builder().n_neighbors(5).n_epochs(10).build().unwrap().fit(&data, &crate::method::Context::seeded(1)).unwrap();
         let bytes = model.to_bytes().unwrap();
