@@ -204,13 +204,19 @@ pub fn pow2_scale(max_abs: f64) -> f64 {
 /// blocks in order into its own accumulator (groups run in parallel). Returns the accumulators in
 /// group order.
 fn grouped_blocks<A: Default + Send>(n: usize, fold: impl Fn(std::ops::Range<usize>, &mut A) + Sync) -> Vec<A> {
+    grouped_blocks_with(n, |rows, _: &mut (), acc| fold(rows, acc))
+}
+
+/// [`grouped_blocks`] with a scratch value per group (a block buffer), dropped when the group
+/// ends rather than returned with its accumulator.
+fn grouped_blocks_with<S: Default, A: Default + Send>(n: usize, fold: impl Fn(std::ops::Range<usize>, &mut S, &mut A) + Sync) -> Vec<A> {
     let n_blocks = n.div_ceil(BLOCK_ROWS);
     (0..GROUPS)
         .into_par_iter()
         .map(|g| {
-            let mut acc = A::default();
+            let (mut scratch, mut acc) = (S::default(), A::default());
             for b in (g..n_blocks).step_by(GROUPS) {
-                fold(b * BLOCK_ROWS..((b + 1) * BLOCK_ROWS).min(n), &mut acc);
+                fold(b * BLOCK_ROWS..((b + 1) * BLOCK_ROWS).min(n), &mut scratch, &mut acc);
             }
             acc
         })
@@ -239,8 +245,7 @@ pub fn centred_gram<R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64) -> Mat
 /// covariance that must match a double-precision reference from `f32` data).
 pub fn centred_gram_in<P: Scalar, R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64) -> Mat<f64> {
     let d = data.n_cols();
-    let partial = grouped_blocks(data.n_rows(), |rows, acc: &mut (Vec<P>, Option<Mat<P>>)| {
-        let (buf, sum) = acc;
+    let partial = grouped_blocks_with(data.n_rows(), |rows, buf: &mut Vec<P>, sum: &mut Option<Mat<P>>| {
         let nb = rows.len();
         centred_block(data, mean, scale, rows, buf);
         let sum = sum.get_or_insert_with(|| Mat::zeros(d, d));
@@ -248,7 +253,7 @@ pub fn centred_gram_in<P: Scalar, R: Rows + ?Sized>(data: &R, mean: &[f64], scal
         matmul(sum.as_mut(), Accum::Add, b.transpose(), b, P::from_f64(1.0), Par::Seq);
     });
     let mut g = Mat::<f64>::zeros(d, d);
-    for (_, sum) in partial {
+    for sum in partial {
         if let Some(sum) = sum {
             for j in 0..d {
                 for i in 0..d {
