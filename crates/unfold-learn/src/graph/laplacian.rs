@@ -34,6 +34,7 @@ use faer::sparse::{SparseRowMat, SymbolicSparseRowMat};
 use rayon::prelude::*;
 
 use super::csr::SparseGraph;
+use crate::linalg::eigsh::SymmetricOperator;
 use crate::linalg::lobpcg::CHUNK_ROWS;
 
 /// Which Laplacian [`laplacian`] builds (see the [module docs](self)).
@@ -78,6 +79,16 @@ pub fn laplacian(graph: &SparseGraph, kind: LaplacianKind) -> GraphOperator {
     GraphOperator { diagonal, indptr: graph.indptr().to_vec(), indices: graph.indices().to_vec(), values }
 }
 
+/// The normalised adjacency `D^{-1/2} W D^{-1/2}` of `graph` (zero diagonal; an isolated
+/// vertex gets a zero row and column): `I − L_sym` away from isolated vertices, as
+/// scikit-learn's `spectral_embedding` negates its Laplacian, whose diagonal is 1 everywhere.
+/// Its largest eigenvalue is 1, with eigenvector `D^{1/2} 1`.
+pub fn normalized_adjacency(graph: &SparseGraph) -> GraphOperator {
+    let s: Vec<f64> = graph.degrees().iter().map(|&d| if d > 0.0 { 1.0 / d.sqrt() } else { 0.0 }).collect();
+    let values = edge_values(graph, |i, j, w| w * s[i] * s[j]);
+    GraphOperator { diagonal: vec![0.0; graph.n_points()], indptr: graph.indptr().to_vec(), indices: graph.indices().to_vec(), values }
+}
+
 /// `f(i, j, w_ij)` for every stored edge, in storage order (one pass, cheaper than the
 /// operator's products that follow).
 fn edge_values(graph: &SparseGraph, f: impl Fn(usize, usize, f64) -> f64) -> Vec<f64> {
@@ -110,6 +121,16 @@ impl GraphOperator {
     pub fn shifted_negation(mut self, sigma: f64) -> GraphOperator {
         self.diagonal.iter_mut().for_each(|c| *c = sigma - *c);
         self.values.iter_mut().for_each(|v| *v = -*v);
+        self
+    }
+
+    /// `M + diag(offsets)`.
+    ///
+    /// # Panics
+    /// If `offsets` does not hold `n` values.
+    pub fn with_diagonal_offset(mut self, offsets: &[f64]) -> GraphOperator {
+        assert_eq!(offsets.len(), self.n(), "with_diagonal_offset: one offset per row");
+        self.diagonal.iter_mut().zip(offsets).for_each(|(c, o)| *c += o);
         self
     }
 
@@ -240,5 +261,33 @@ impl GraphOperator {
             }
         }
         m
+    }
+}
+
+/// The operator the eigensolver ([`crate::linalg::eigsh`]) takes: products in parallel row
+/// chunks ([`GraphOperator::apply`]), shifts on the diagonal (exact).
+impl SymmetricOperator for GraphOperator {
+    fn n(&self) -> usize {
+        GraphOperator::n(self)
+    }
+
+    fn apply(&self, x: &[f64], y: &mut [f64], b: usize) {
+        GraphOperator::apply(self, x, y, b)
+    }
+
+    fn to_dense(&self) -> Mat<f64> {
+        GraphOperator::to_dense(self)
+    }
+
+    /// `shift·I + A` keeps the entries and adds `shift` to the diagonal; `shift·I − A` is
+    /// [`GraphOperator::shifted_negation`].
+    fn affine(&self, shift: f64, sign: f64) -> Box<dyn SymmetricOperator + '_> {
+        let op = self.clone();
+        Box::new(if sign < 0.0 {
+            op.shifted_negation(shift)
+        } else {
+            let n = op.n();
+            op.with_diagonal_offset(&vec![shift; n])
+        })
     }
 }

@@ -46,5 +46,5 @@ pub mod symmetrize;
 
 pub use components::{breadth_first_order, connected_components};
 pub use csr::SparseGraph;
-pub use laplacian::{GraphOperator, LaplacianKind, laplacian};
+pub use laplacian::{GraphOperator, LaplacianKind, laplacian, normalized_adjacency};
 pub use symmetrize::{Symmetrization, symmetrize};

@@ -6,9 +6,10 @@
 //! `D` its row sums (degrees), the coordinates are the eigenvectors of the normalised Laplacian
 //! `L = I − D^{-1/2} W D^{-1/2}` ([`super::laplacian`]) for its 2nd … (k+1)-th smallest
 //! eigenvalues; the smallest, `0`, belongs to the trivial vector `D^{1/2} 1`, which carries no
-//! information. Up to 2,000 vertices `L` is decomposed densely (exact). Above,
-//! [`lobpcg`](crate::linalg::lobpcg) finds the largest eigenvalues of
-//! `A = 2I − L = I + D^{-1/2} W D^{-1/2}` (spectrum in `[0, 2]`, so the wanted eigenvalues are
+//! information. They are the largest eigenpairs of `M = I − L = D^{-1/2} W D^{-1/2}`
+//! ([`normalized_adjacency`]) without the trivial vector, found by
+//! [`eigsh`](crate::linalg::eigsh): up to 2,000 vertices `M` is decomposed densely (exact).
+//! Above, LOBPCG works on `A = I + M = 2I − L` (spectrum in `[0, 2]`, so the wanted eigenvalues are
 //! the largest in magnitude), with the trivial vector `√deg / ‖√deg‖` deflated, a block of
 //! `k + 4` seeded Gaussian columns, residual tolerance `3e-3` (umap-learn's is `1e-4`; see
 //! [`EigenOptions`] for why the looser one serves) and at most 1,000 iterations. umap-learn
@@ -37,14 +38,12 @@
 
 use std::borrow::Cow;
 
-use faer::Mat;
-
 use super::components::{breadth_first_order, connected_components};
 use super::csr::SparseGraph;
-use super::laplacian::{GraphOperator, LaplacianKind, laplacian};
+use super::laplacian::normalized_adjacency;
 use crate::error::{Error, Result};
-use crate::linalg::lobpcg::{LobpcgOptions, lobpcg_largest};
-use crate::linalg::symmetric_eigen;
+use crate::linalg::eigsh::{EigshOptions, Start, Which, eigsh};
+use crate::linalg::lobpcg::LobpcgOptions;
 use crate::rng::{SeedSource, normal_f64, unit_f64};
 
 /// Stages of the random draws (see [`SeedSource`]).
@@ -113,11 +112,15 @@ pub fn laplacian_eigenvectors_with(graph: &SparseGraph, k: usize, seed: Option<u
     if let Some(i) = degree.iter().position(|&d| !(d > 0.0 && d.is_finite())) {
         return Err(Error::InvalidData(format!("vertex {i} has degree {} (the Laplacian needs positive degrees)", degree[i])));
     }
-    // A = 2I − L = I + D^{-1/2} W D^{-1/2}: its entries are w_ij / √(d_i d_j), its diagonal 1.
-    let a = laplacian(graph, LaplacianKind::SymmetricNormalized).shifted_negation(2.0);
-    let m = k + options.extra_vectors;
-    if n <= options.dense_max || n < 3 * m + 1 {
-        return dense_eigenvectors(&a, k);
+    // M = I − L = D^{-1/2} W D^{-1/2}: L's smallest eigenvalues are M's largest. The dense path
+    // decomposes M; the iterative one works on I + M = 2I − L, spectrum in [0, 2].
+    let m = normalized_adjacency(graph);
+    let eig = EigshOptions { dense_max: options.dense_max, extra_vectors: options.extra_vectors, shift: 1.0, lobpcg: options.lobpcg };
+    let root: f64 = degree.iter().sum::<f64>().sqrt();
+    if eig.is_dense(n, k) {
+        let trivial: Vec<f64> = degree.iter().map(|d| d.sqrt() / root).collect();
+        let found = eigsh(&m, k, Which::Largest, Some(&trivial), Start::Seed(seed), &eig, STAGE)?;
+        return Ok((found.values.iter().map(|l| 1.0 - l).collect(), found.vectors));
     }
     // The solver works on the vertices in breadth-first order, so that a vertex's neighbours sit
     // near it in the blocks: the sparse product then reads mostly cached rows instead of
@@ -127,37 +130,19 @@ pub fn laplacian_eigenvectors_with(graph: &SparseGraph, k: usize, seed: Option<u
     for (new, &old) in order.iter().enumerate() {
         at[old as usize] = new as u32;
     }
-    let a = a.permuted(&order);
-    let apply = |x: &[f64], y: &mut [f64], b: usize| a.apply(x, y, b);
-    let root: f64 = degree.iter().sum::<f64>().sqrt();
+    let m = m.permuted(&order);
     let trivial: Vec<f64> = order.iter().map(|&i| degree[i as usize].sqrt() / root).collect();
     let seeds = SeedSource::new(seed);
+    let width = k + options.extra_vectors;
     // The start block is drawn per original vertex, then put in solver order.
     let start = |i: usize, c: usize| {
-        let u = (i * m + c) as u64;
+        let u = (i * width + c) as u64;
         normal_f64(seeds.value(STAGE_START, 2 * u), seeds.value(STAGE_START, 2 * u + 1))
     };
-    let x0: Vec<f64> = order.iter().flat_map(|&i| (0..m).map(move |c| start(i as usize, c))).collect();
-    let found = lobpcg_largest(n, &apply, x0, k, Some(&trivial), &options.lobpcg, STAGE)?;
+    let x0: Vec<f64> = order.iter().flat_map(|&i| (0..width).map(move |c| start(i as usize, c))).collect();
+    let found = eigsh(&m, k, Which::Largest, Some(&trivial), Start::Block(x0), &eig, STAGE)?;
     let vectors = (0..n).flat_map(|i| &found.vectors[at[i] as usize * k..(at[i] as usize + 1) * k]).copied().collect();
-    Ok((found.values.iter().map(|l| 2.0 - l).collect(), vectors))
-}
-
-/// Dense path: all eigenpairs of `D^{-1/2} W D^{-1/2}` (the off-diagonal part of `a = 2I − L`),
-/// keeping the 2nd … (k+1)-th largest.
-fn dense_eigenvectors(a: &GraphOperator, k: usize) -> Result<(Vec<f64>, Vec<f64>)> {
-    let n = a.n();
-    let mut m = Mat::<f64>::zeros(n, n);
-    for i in 0..n {
-        let (cols, values) = a.row(i);
-        for (&j, &v) in cols.iter().zip(values) {
-            m[(i, j as usize)] += v;
-        }
-    }
-    let sym = Mat::from_fn(n, n, |i, j| 0.5 * (m[(i, j)] + m[(j, i)]));
-    let (values, vectors) = symmetric_eigen(sym.as_ref(), STAGE)?;
-    let out: Vec<f64> = (0..n).flat_map(|i| (1..=k).map(move |c| (i, c))).map(|(i, c)| vectors[(i, c)]).collect();
-    Ok((values[1..=k].iter().map(|l| 1.0 - l).collect(), out))
+    Ok((found.values.iter().map(|l| 1.0 - l).collect(), vectors))
 }
 
 /// The spectral embedding of a symmetric weighted graph (both directions of every edge stored):

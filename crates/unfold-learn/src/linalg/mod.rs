@@ -1,7 +1,9 @@
 //! Dense linear algebra on top of `faer`: centred products computed block by block from `f32`
 //! or `f64` rows (no centred or widened copy of the whole matrix), orthonormalisation, symmetric
 //! eigendecomposition, a randomized range finder (Halko, Martinsson & Tropp, 2011) and
-//! [`lobpcg`], a sparse-friendly solver for a few extreme eigenpairs.
+//! [`lobpcg`], a sparse-friendly solver for a few extreme eigenpairs, under [`eigsh`], the one
+//! entry point for the smallest or largest eigenpairs of a symmetric operator (dense below 2,000
+//! rows).
 //!
 //! The centred products take a `scale` (a power of two, see [`pow2_scale`]) applied to the
 //! centred values `(x − μ) · scale` before they are multiplied: with the largest deviation scaled
@@ -11,6 +13,7 @@
 //! Reductions over rows use a fixed number of groups, each summing its blocks in order, and the
 //! groups are added in order: results do not depend on the number of threads.
 
+pub mod eigsh;
 pub mod lobpcg;
 
 use std::borrow::Cow;
