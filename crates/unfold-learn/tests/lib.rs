@@ -7,6 +7,7 @@ mod knn;
 mod npy_headers;
 mod pca;
 mod quality;
+mod spectral_embedding;
 mod umap;
 mod umap_graph;
 mod umap_inverse;

@@ -2,4 +2,5 @@
 
 pub mod pca;
 pub mod random_projection;
+pub mod spectral_embedding;
 pub mod umap;

@@ -380,6 +380,7 @@ macro_rules! optional_param {
 }
 optional_param!(usize, ParamKind::Int);
 optional_param!(f32, ParamKind::Float);
+optional_param!(f64, ParamKind::Float);
 
 impl ParamType for bool {
     const KIND: ParamKind = ParamKind::Bool;
