@@ -9,6 +9,8 @@ of stdout with in-process timings and any scalars.
     python peers.py sklearn-pca --input X.npy --dims 2 --out Y.npy
     python peers.py sklearn-srp --input X.npy --dims 50 --out Y.npy
     python peers.py distortion --input X.npy --embedding Y.npy
+    python peers.py sklearn-spectral --input X.npy --dims 2 --out Y.npy
+    python peers.py spectral-agreement --input X.npy --embedding Y.npy --reference R.npy
     python peers.py sklearn-exact-knn --input X.npy -k 15 --queries Q.npy \
         --out IDX.npy --distances D.npy
     python peers.py sklearn-evaluate --input X.npy --embedding Y.npy \
@@ -82,6 +84,41 @@ def run_sklearn_srp(args):
     elapsed = time.perf_counter() - t0
     np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
     emit({"inproc_seconds": elapsed})
+
+
+def run_sklearn_spectral(args):
+    import numpy as np
+    from sklearn.manifold import SpectralEmbedding
+
+    X = np.load(args.input)
+    t0 = time.perf_counter()
+    est = SpectralEmbedding(args.dims, random_state=0)
+    Y = est.fit_transform(X)
+    elapsed = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
+    emit({"inproc_seconds": elapsed, "n_neighbors": int(est.n_neighbors_)})
+
+
+def run_spectral_agreement(args):
+    """An embedding against a reference: per column, |Pearson r| and the largest difference
+    after matching signs (relative to the reference's largest value); trustworthiness@15 of
+    both on a 5,000-row subsample (default_rng(0))."""
+    import numpy as np
+    from sklearn.manifold import trustworthiness
+
+    X = np.load(args.input)
+    Y = np.load(args.embedding).astype(np.float64)
+    R = np.load(args.reference).astype(np.float64)
+    corr, diff = [], []
+    for c in range(R.shape[1]):
+        r = np.corrcoef(Y[:, c], R[:, c])[0, 1]
+        corr.append(float(abs(r)))
+        diff.append(float(np.abs(np.sign(r) * Y[:, c] - R[:, c]).max() / np.abs(R[:, c]).max()))
+    rows = np.sort(np.random.default_rng(0).choice(len(X), size=min(5000, len(X)), replace=False))
+    Xs = np.asarray(X[rows], dtype=np.float64)
+    emit({"agreement_corr": corr, "agreement_corr_min": min(corr), "agreement_max_rel_diff": max(diff),
+          "trustworthiness": float(trustworthiness(Xs, Y[rows], n_neighbors=15)),
+          "reference_trustworthiness": float(trustworthiness(Xs, R[rows], n_neighbors=15))})
 
 
 def run_distortion(args):
@@ -256,6 +293,18 @@ def main(argv=None):
     p.add_argument("--dims", type=int, default=50)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_sklearn_srp)
+
+    p = sub.add_parser("sklearn-spectral")
+    p.add_argument("--input", required=True)
+    p.add_argument("--dims", type=int, default=2)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=run_sklearn_spectral)
+
+    p = sub.add_parser("spectral-agreement")
+    p.add_argument("--input", required=True)
+    p.add_argument("--embedding", required=True)
+    p.add_argument("--reference", required=True)
+    p.set_defaults(func=run_spectral_agreement)
 
     p = sub.add_parser("distortion")
     p.add_argument("--input", required=True)

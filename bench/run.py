@@ -35,7 +35,10 @@ PEERS = BENCH / "peers.py"
 OUT = BENCH / "out"
 LOGS = OUT / "logs"
 MNIST_ROWS = 70000
-ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection")
+ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral")
+# Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
+# graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
+SPECTRAL_ROWS = 10000
 DEFAULT_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform")
 
 # A child forked from a large parent inherits the parent's resident pages in
@@ -532,6 +535,32 @@ class Bench:
                     rec.update(last_json_object(q["stdout"]) or {})
                 self.emit(rec)
 
+    # -- spectral embedding
+    def task_spectral(self):
+        n = min(self.n, SPECTRAL_ROWS)
+        x_path, _ = prepare_data(self.args.data, n)
+        sk_path, unfold_path = OUT / f"sklearn_spectral_n{n}.npy", OUT / f"unfold_spectral_n{n}.npy"
+        runs = [("sklearn", "SpectralEmbedding(2)", sk_path, self.peer("sklearn-spectral", "--input", x_path, "--dims", 2, "--out", sk_path))]
+        if self.unfold:
+            runs.append(("unfold", "spectral-2", unfold_path,
+                         self.unfold_cmd("embed", x_path, "--method", "spectral", "--dims", 2, "--seed", 0, "-o", unfold_path, "--quiet")))
+        else:
+            self.skipped("unfold", "spectral", "spectral-2", self.unfold_reason)
+        for tool, variant, path, cmd in runs:
+            for r in range(self.args.repeat):
+                path.unlink(missing_ok=True)
+                rec = self.base(tool, "spectral", variant, r)
+                rec["n"] = n
+                res = self.run(cmd, f"{tool}_spectral_n{n}_r{r}")
+                if self.measured(rec, res, [path]):
+                    info = last_json_object(res["stdout"]) or {}
+                    rec.update({k: info[k] for k in ("inproc_seconds", "n_neighbors") if k in info})
+                    if tool == "unfold" and sk_path.exists():
+                        q = self.run(self.peer("spectral-agreement", "--input", x_path, "--embedding", path, "--reference", sk_path),
+                                     f"spectral_agreement_n{n}_r{r}")
+                        rec.update(last_json_object(q["stdout"]) or {})
+                self.emit(rec)
+
     # -- umap
     def umap_quality(self, rec, embedding, test_embedding=None, name="q"):
         """Adds trustworthiness@15 (5k) and the 60k/10k kNN-10 accuracy to rec (MNIST only)."""
@@ -720,6 +749,7 @@ class Bench:
                     ("unfold_exact_over_unfold", ("unfold", "exact"), ("unfold", "approx"))],
             "pca": [("sklearn_over_unfold", ("sklearn", "PCA(2)"), ("unfold", "pca"))],
             "random_projection": [("sklearn_over_unfold", ("sklearn", "SparseRandomProjection(50)"), ("unfold", "random-projection-50"))],
+            "spectral": [("sklearn_over_unfold", ("sklearn", "SpectralEmbedding(2)"), ("unfold", "spectral-2"))],
             "evaluate": [("sklearn_trust5k_over_unfold", ("sklearn", "trustworthiness-5k-seed0"),
                           ("unfold", "pca-embedding"))],
             "umap": [("umap_learn_cold_over_unfold", ("umap-learn", "cold"), ("unfold", "seeded")),

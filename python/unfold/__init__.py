@@ -7,8 +7,8 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``) are scikit-learn transformers; ``unfold.neighbors`` computes
-k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``) are scikit-learn estimators;
+``unfold.neighbors`` computes k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
 ``unfold.datasets`` and ``unfold.plot`` help with examples.
 
 Names are imported on first use, so ``import unfold`` stays fast (scikit-learn is only
@@ -25,6 +25,7 @@ _ESTIMATORS = {
     "GaussianRandomProjection": "._random_projection",
     "PCA": "._pca",
     "SparseRandomProjection": "._random_projection",
+    "SpectralEmbedding": "._spectral",
     "UMAP": "._umap",
 }
 _SUBMODULES = ("datasets", "metrics", "plot")
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from ._neighbors import neighbors
     from ._pca import PCA
     from ._random_projection import GaussianRandomProjection, SparseRandomProjection
+    from ._spectral import SpectralEmbedding
     from ._umap import UMAP
 
 
