@@ -77,6 +77,21 @@ fn exact_equals_brute_force_for_every_metric() {
 }
 
 #[test]
+fn exact_with_many_neighbours_equals_brute_force() {
+    // k = 400 keeps more than 256 candidates per query: the selection-buffer path, across
+    // several reference blocks (2,600 rows), with duplicated rows for ties.
+    let (n, d, k) = (2600, 5, 400);
+    let mut x = random_data(n, d, 7, 0.0);
+    let (head, tail) = x.split_at_mut(100 * d);
+    tail[..50 * d].copy_from_slice(&head[..50 * d]);
+    let data = Data::from_row_major(&x, n, d).unwrap();
+    for metric in [Metric::Euclidean, Metric::Manhattan] {
+        let g = knn(&data, &KnnParams { k, metric: metric.clone(), algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
+        assert_same_graph(&g, &brute_force(&x, n, d, k, &metric), 2e-5, &metric.to_string());
+    }
+}
+
+#[test]
 fn exact_haversine() {
     let s = SeedSource::new(Some(4));
     let x: Vec<f32> = (0..200)

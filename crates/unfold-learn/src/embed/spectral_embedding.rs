@@ -162,11 +162,11 @@ impl SpectralEmbedding {
                 }
             };
             ctx.progress.check()?;
-            let (embedding, connected) = laplacian_eigenmap(&affinity, k, ctx.seed)?;
+            let kept = (n <= AFFINITY_KEEP_MAX_ROWS).then(|| affinity_dense(&affinity));
+            let (embedding, connected) = laplacian_eigenmap(affinity, k, ctx.seed)?;
             if !connected {
                 warnings.insert(0, DISCONNECTED_WARNING.to_string());
             }
-            let kept = (n <= AFFINITY_KEEP_MAX_ROWS).then(|| affinity_dense(&affinity));
             let mut model = SpectralEmbeddingModel {
                 n_samples: n,
                 n_features: d,
@@ -218,6 +218,7 @@ fn connectivity_graph(data: &Data, n_neighbors: usize, ctx: &Context) -> Result<
         indices.extend_from_slice(&row);
         indptr.push(indices.len());
     }
+    drop(knn);
     let weights = vec![1.0f32; indices.len()];
     symmetrize(&SparseGraph::from_parts(n, indptr, indices, weights)?, Symmetrization::Mean)
 }
@@ -274,23 +275,25 @@ fn affinity_dense(a: &AffinityMatrix) -> Vec<f64> {
 }
 
 /// Steps 2 and 3 of the [module docs](self): the `n × k` embedding in `f32`, and whether the
-/// graph is connected.
-fn laplacian_eigenmap(affinity: &AffinityMatrix, k: usize, seed: Option<u64>) -> Result<(Vec<f32>, bool)> {
+/// graph is connected. The affinity is consumed, so that its memory is freed once the operator
+/// is built (on MNIST's first 10,000 rows the kNN graph holds 15 million entries).
+fn laplacian_eigenmap(affinity: AffinityMatrix, k: usize, seed: Option<u64>) -> Result<(Vec<f32>, bool)> {
     let options = EigshOptions { shift: 1.0, lobpcg: LobpcgOptions { tol: 1e-5, max_iter: 2000 }, ..EigshOptions::default() };
     let (found, degree, connected) = match affinity {
-        AffinityMatrix::Sparse(g) => {
-            let mut off = g.clone();
+        AffinityMatrix::Sparse(mut off) => {
             off.retain(|i, j, w| j as usize != i && w != 0.0);
             let connected = connected_components(&off).0 == 1;
-            let m = normalized_adjacency(&off);
-            (eigsh(&m, k + 1, Which::Largest, None, Start::Seed(seed), &options, STAGE)?, off.degrees(), connected)
+            let (m, degree) = (normalized_adjacency(&off), off.degrees());
+            drop(off);
+            (eigsh(&m, k + 1, Which::Largest, None, Start::Seed(seed), &options, STAGE)?, degree, connected)
         }
         AffinityMatrix::Dense(a) => {
             let n = a.nrows();
             let degree: Vec<f64> = (0..n).map(|i| (0..n).filter(|&j| j != i).map(|j| a[(i, j)]).sum()).collect();
             let s: Vec<f64> = degree.iter().map(|&d| if d > 0.0 { 1.0 / d.sqrt() } else { 0.0 }).collect();
+            let connected = dense_connected(&a);
             let m = Mat::from_fn(n, n, |i, j| if i == j { 0.0 } else { a[(i, j)] * s[i] * s[j] });
-            let connected = dense_connected(a);
+            drop(a);
             (eigsh(&m as &dyn SymmetricOperator, k + 1, Which::Largest, None, Start::Seed(seed), &options, STAGE)?, degree, connected)
         }
     };

@@ -4,8 +4,8 @@
 //! [`REF_BLOCK`] rows, so both stay in cache. For euclidean, squared euclidean, cosine and
 //! correlation a block of distances is one small matrix product (`|q|² + |r|² − 2 q·r`, or
 //! `1 − q·r` on unit rows, with euclidean rows centred first to keep the norms small); the
-//! `k + k/2 + 4` best candidates per query are then recomputed with
-//! the direct kernel, which removes the cancellation error of the product form before the final
+//! `k + k/2 + 4` best candidates per query (kept in sorted lists, or, above 256, in selection
+//! buffers) are then recomputed with the direct kernel, which removes the cancellation error of the product form before the final
 //! sort. Other metrics evaluate the kernel on every pair of the two blocks. A precomputed
 //! distance matrix is read row by row.
 
@@ -108,6 +108,21 @@ pub(crate) fn precomputed_knn(data: &Data, k: usize, progress: &dyn Progress) ->
     KnnGraph::from_parts(n, k, indices, distances)
 }
 
+/// Candidate lists longer than this are kept as selection buffers rather than sorted lists.
+const LARGE_KEEP: usize = 256;
+
+/// Keeps the `keep` best of `buf` by (distance, index), in no particular order; returns the
+/// largest distance kept (the bound a new candidate must meet), or +∞ while fewer are held.
+fn cut_to(buf: &mut Vec<(f32, u32)>, keep: usize) -> f32 {
+    if buf.len() > keep {
+        buf.select_nth_unstable_by(keep - 1, |a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        buf.truncate(keep);
+        buf[keep - 1].0
+    } else {
+        f32::INFINITY
+    }
+}
+
 /// How a block of reduced distances is obtained from a matrix product, if at all.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum ProductForm {
@@ -135,8 +150,14 @@ fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form
             progress.check()?;
             let q0 = b * QUERY_BLOCK;
             let nq = out_idx.len() / k;
-            let mut best_d = vec![f32::INFINITY; nq * keep];
-            let mut best_i = vec![EMPTY; nq * keep];
+            // Small `keep`: sorted lists, one insertion per improving candidate. Large `keep`
+            // (scikit-learn's SpectralEmbedding asks for n/10 neighbours): an unsorted buffer of
+            // up to 2·keep candidates, cut back to the best `keep` by selection when full, so
+            // each candidate costs O(1) amortised instead of O(keep).
+            let large = keep > LARGE_KEEP;
+            let (mut best_d, mut best_i) = if large { (Vec::new(), Vec::new()) } else { (vec![f32::INFINITY; nq * keep], vec![EMPTY; nq * keep]) };
+            let mut pool: Vec<Vec<(f32, u32)>> = if large { (0..nq).map(|_| Vec::with_capacity(2 * keep)).collect() } else { Vec::new() };
+            let mut bound = vec![f32::INFINITY; if large { nq } else { 0 }];
             let mut block = vec![0f32; nq * REF_BLOCK];
             for r0 in (0..n).step_by(REF_BLOCK) {
                 let nr = REF_BLOCK.min(n - r0);
@@ -147,28 +168,44 @@ fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form
                     matmul(out, Accum::Replace, q, r.transpose(), 1.0f32, Par::Seq);
                 }
                 for qi in 0..nq {
-                    let (bd, bi) = (&mut best_d[qi * keep..(qi + 1) * keep], &mut best_i[qi * keep..(qi + 1) * keep]);
                     let qrow = row(q0 + qi);
+                    let dist = |rj: usize| match form {
+                        ProductForm::None => kernel.reduced(qrow, row(r0 + rj)),
+                        ProductForm::OneMinusDot => 1.0 - block[qi * nr + rj],
+                        ProductForm::SquaredNorms => norms[q0 + qi] + norms[r0 + rj] - 2.0 * block[qi * nr + rj],
+                    };
+                    if large {
+                        let (buf, b) = (&mut pool[qi], &mut bound[qi]);
+                        for rj in 0..nr {
+                            let d = dist(rj);
+                            if d <= *b {
+                                buf.push((d, (r0 + rj) as u32));
+                                if buf.len() == 2 * keep {
+                                    *b = cut_to(buf, keep);
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    let (bd, bi) = (&mut best_d[qi * keep..(qi + 1) * keep], &mut best_i[qi * keep..(qi + 1) * keep]);
                     for rj in 0..nr {
-                        let j = r0 + rj;
-                        let dist = match form {
-                            ProductForm::None => kernel.reduced(qrow, row(j)),
-                            ProductForm::OneMinusDot => 1.0 - block[qi * nr + rj],
-                            ProductForm::SquaredNorms => norms[q0 + qi] + norms[j] - 2.0 * block[qi * nr + rj],
-                        };
-                        if dist <= bd[keep - 1] {
-                            push_sorted(bd, bi, dist, j as u32);
+                        let d = dist(rj);
+                        if d <= bd[keep - 1] {
+                            push_sorted(bd, bi, d, (r0 + rj) as u32);
                         }
                     }
                 }
             }
             for qi in 0..nq {
                 let i = q0 + qi;
-                let mut cand: Vec<(f32, u32)> = best_i[qi * keep..(qi + 1) * keep]
-                    .iter()
-                    .filter(|&&j| j != EMPTY && j as usize != i)
-                    .map(|&j| (kernel.reduced(row(i), row(j as usize)), j))
-                    .collect();
+                let kept: Vec<u32> = if large {
+                    cut_to(&mut pool[qi], keep);
+                    pool[qi].iter().map(|&(_, j)| j).collect()
+                } else {
+                    best_i[qi * keep..(qi + 1) * keep].to_vec()
+                };
+                let mut cand: Vec<(f32, u32)> =
+                    kept.iter().filter(|&&j| j != EMPTY && j as usize != i).map(|&j| (kernel.reduced(row(i), row(j as usize)), j)).collect();
                 let out = qi * k..(qi + 1) * k;
                 write_sorted(&mut cand, &mut out_idx[out.clone()], &mut out_dist[out], |r| kernel.finalize(r));
             }
