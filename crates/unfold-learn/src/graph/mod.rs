@@ -17,8 +17,9 @@
 //! * [`spectral`]: Laplacian eigenvectors (dense below 2,000 vertices, LOBPCG above) and the
 //!   spectral embedding of a possibly disconnected graph.
 //!
-//! Users now: UMAP (fuzzy graph, supervised intersections, spectral initialisation). Planned
-//! users: Laplacian eigenmaps (symmetric normalised Laplacian, [`spectral`]), diffusion maps
+//! Users now: UMAP (fuzzy graph, supervised intersections, spectral initialisation) and Laplacian
+//! eigenmaps ([`crate::embed::spectral_embedding`]: symmetrisation, components,
+//! [`normalized_adjacency`]). Planned users: diffusion maps
 //! (random-walk Laplacian, `mean` symmetrisation), Isomap (components, shortest paths on the
 //! `max`-symmetrised kNN graph), t-SNE (`mean`-symmetrised perplexity affinities) and PHATE.
 //!
