@@ -12,6 +12,7 @@
 //! groups are added in order: results do not depend on the number of threads.
 
 pub mod lobpcg;
+pub mod mds;
 
 use std::borrow::Cow;
 
@@ -253,12 +254,10 @@ pub fn centred_gram_in<P: Scalar, R: Rows + ?Sized>(data: &R, mean: &[f64], scal
         matmul(sum.as_mut(), Accum::Add, b.transpose(), b, P::from_f64(1.0), Par::Seq);
     });
     let mut g = Mat::<f64>::zeros(d, d);
-    for sum in partial {
-        if let Some(sum) = sum {
-            for j in 0..d {
-                for i in 0..d {
-                    g[(i, j)] += sum[(i, j)].into();
-                }
+    for sum in partial.into_iter().flatten() {
+        for j in 0..d {
+            for i in 0..d {
+                g[(i, j)] += sum[(i, j)].into();
             }
         }
     }
