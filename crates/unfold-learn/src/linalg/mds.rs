@@ -260,6 +260,11 @@ impl<'a> Smacof<'a> {
                 return Err(Error::InvalidData(format!("non-metric MDS numbers points with 32-bit indices; {n} points are too many")));
             }
             pairs = (0..n).flat_map(|i| (i + 1..n).map(move |j| (i as u32, j as u32))).filter(|&(i, j)| d[i as usize * n + j as usize] != 0.0).collect();
+            if n < 2 {
+                return Err(Error::InvalidData(format!(
+                    "non-metric MDS compares the dissimilarities of pairs of points and needs two points or more, got n_samples = {n}"
+                )));
+            }
             if pairs.is_empty() {
                 return Err(Error::InvalidData(
                     "non-metric MDS reads zero dissimilarities as missing, and every dissimilarity between distinct points is 0: there is nothing to fit"
