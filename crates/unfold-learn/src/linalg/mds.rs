@@ -411,94 +411,150 @@ fn totals(sums: &[[f64; 2]]) -> (f64, f64) {
 /// row `i`, `[Σ_j (d_ij − Δ̂_ij)², Σ_j d_ij²]` into `sums`; the Guttman transform into `next`
 /// (when given); the distances into `distances` (when given).
 fn pass(x: &[f64], k: usize, disparities: &[f64], n: usize, next: Option<&mut [f64]>, sums: &mut [[f64; 2]], distances: Option<&mut [f64]>) {
+    // Columns of x, so that LANES consecutive points load as one vector.
+    let mut cols = vec![0f64; n * k];
+    for (i, row) in x.chunks_exact(k).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            cols[c * n + i] = v;
+        }
+    }
+    let cols = cols.as_slice();
     let chunk = ROWS_PER_TASK;
-    let row = |i: usize, next: Option<&mut [f64]>, dist: Option<&mut [f64]>, s: &mut [f64; 2]| match k {
-        1 => guttman_row::<1>(x, i, &disparities[i * n..(i + 1) * n], n, next, dist, s),
-        2 => guttman_row::<2>(x, i, &disparities[i * n..(i + 1) * n], n, next, dist, s),
-        3 => guttman_row::<3>(x, i, &disparities[i * n..(i + 1) * n], n, next, dist, s),
-        _ => guttman_row_any(x, k, i, &disparities[i * n..(i + 1) * n], n, next, dist, s),
+    let row = |i: usize, next: Option<&mut [f64]>, dist: Option<&mut [f64]>, s: &mut [f64; 2], acc: &mut [[f64; LANES]]| {
+        let disp = &disparities[i * n..(i + 1) * n];
+        guttman_row(cols, k, i, disp, n, next, dist, s, acc)
     };
     match (next, distances) {
         (Some(next), None) => next.par_chunks_mut(chunk * k).zip(sums.par_chunks_mut(chunk)).enumerate().for_each(|(t, (nx, s))| {
+            let mut acc = vec![[0f64; LANES]; k];
             for (r, (nr, sr)) in nx.chunks_exact_mut(k).zip(s.iter_mut()).enumerate() {
-                row(t * chunk + r, Some(nr), None, sr);
+                row(t * chunk + r, Some(nr), None, sr, &mut acc);
             }
         }),
         (None, Some(dist)) => dist.par_chunks_mut(chunk * n).zip(sums.par_chunks_mut(chunk)).enumerate().for_each(|(t, (dx, s))| {
+            let mut acc = vec![[0f64; LANES]; k];
             for (r, (dr, sr)) in dx.chunks_exact_mut(n).zip(s.iter_mut()).enumerate() {
-                row(t * chunk + r, None, Some(dr), sr);
+                row(t * chunk + r, None, Some(dr), sr, &mut acc);
             }
         }),
         (None, None) => sums.par_chunks_mut(chunk).enumerate().for_each(|(t, s)| {
+            let mut acc = vec![[0f64; LANES]; k];
             for (r, sr) in s.iter_mut().enumerate() {
-                row(t * chunk + r, None, None, sr);
+                row(t * chunk + r, None, None, sr, &mut acc);
             }
         }),
         (Some(_), Some(_)) => unreachable!("a pass writes the transform or the distances"),
     }
 }
 
-/// Row `i` of [`pass`] for `K` dimensions known at compile time.
-#[inline]
-fn guttman_row<const K: usize>(x: &[f64], i: usize, disp: &[f64], n: usize, next: Option<&mut [f64]>, mut dist: Option<&mut [f64]>, s: &mut [f64; 2]) {
-    let xi: [f64; K] = x[i * K..(i + 1) * K].try_into().expect("K columns");
-    let (mut stress, mut ssq, mut ratio_sum) = (0.0, 0.0, 0.0);
-    let mut acc = [0f64; K];
+/// Independent partial sums per row: the pairs of a row are dealt to `LANES` accumulators in a
+/// fixed pattern (vectorisable, and the same at any thread count).
+const LANES: usize = 8;
+
+/// Row `i` of [`pass`] from the columns `cols` (`k × n`); `acc` is scratch of `k` lane vectors.
+/// Compiled for AVX-512 and AVX2 besides the baseline, chosen at run time; no step is fused
+/// (Rust does not contract `a * b + c`), so every target gives the same bits.
+#[allow(clippy::too_many_arguments)]
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn guttman_row(
+    cols: &[f64],
+    k: usize,
+    i: usize,
+    disp: &[f64],
+    n: usize,
+    next: Option<&mut [f64]>,
+    dist: Option<&mut [f64]>,
+    s: &mut [f64; 2],
+    acc: &mut [[f64; LANES]],
+) {
+    match k {
+        1 => guttman_row_k::<1>(cols, k, i, disp, n, next, dist, s, acc),
+        2 => guttman_row_k::<2>(cols, k, i, disp, n, next, dist, s, acc),
+        3 => guttman_row_k::<3>(cols, k, i, disp, n, next, dist, s, acc),
+        _ => guttman_row_k::<0>(cols, k, i, disp, n, next, dist, s, acc),
+    }
+}
+
+/// [`guttman_row`] with `K = k` known at compile time (1, 2 or 3), or `K = 0` for any `k`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn guttman_row_k<const K: usize>(
+    cols: &[f64],
+    k: usize,
+    i: usize,
+    disp: &[f64],
+    n: usize,
+    next: Option<&mut [f64]>,
+    mut dist: Option<&mut [f64]>,
+    s: &mut [f64; 2],
+    acc: &mut [[f64; LANES]],
+) {
+    let k = if K > 0 { K } else { k };
     let transform = next.is_some();
-    for (j, (xj, &delta)) in x.chunks_exact(K).zip(disp).enumerate() {
-        let mut d2 = 0.0;
-        for c in 0..K {
-            let t = xi[c] - xj[c];
-            d2 += t * t;
+    let (mut stress, mut ssq, mut ratios) = ([0f64; LANES], [0f64; LANES], [0f64; LANES]);
+    acc.iter_mut().for_each(|a| *a = [0.0; LANES]);
+    let lanes = |slice: &[f64], at: usize| -> [f64; LANES] { slice[at..at + LANES].try_into().expect("LANES values") };
+    let full = n / LANES * LANES;
+    for j0 in (0..full).step_by(LANES) {
+        let mut d = [0f64; LANES];
+        for c in 0..k {
+            let col = lanes(cols, c * n + j0);
+            let xi = cols[c * n + i];
+            for l in 0..LANES {
+                let t = xi - col[l];
+                d[l] += t * t;
+            }
         }
-        let d = d2.sqrt();
-        stress += (d - delta) * (d - delta);
-        ssq += d2;
+        let delta = lanes(disp, j0);
+        for l in 0..LANES {
+            ssq[l] += d[l];
+            d[l] = d[l].sqrt();
+            let e = d[l] - delta[l];
+            stress[l] += e * e;
+        }
         if transform {
-            let r = delta / if d == 0.0 { ZERO_DISTANCE } else { d };
-            ratio_sum += r;
-            for c in 0..K {
-                acc[c] += r * xj[c];
+            let mut r = [0f64; LANES];
+            for l in 0..LANES {
+                r[l] = delta[l] / if d[l] == 0.0 { ZERO_DISTANCE } else { d[l] };
+                ratios[l] += r[l];
+            }
+            for (c, a) in acc.iter_mut().enumerate().take(k) {
+                let col = lanes(cols, c * n + j0);
+                for l in 0..LANES {
+                    a[l] += r[l] * col[l];
+                }
+            }
+        }
+        if let Some(dr) = dist.as_deref_mut() {
+            dr[j0..j0 + LANES].copy_from_slice(&d);
+        }
+    }
+    // The last n mod LANES pairs, each in the lane of its position.
+    for j in full..n {
+        let l = j - full;
+        let d2: f64 = (0..k).map(|c| (cols[c * n + i] - cols[c * n + j]) * (cols[c * n + i] - cols[c * n + j])).sum();
+        ssq[l] += d2;
+        let d = d2.sqrt();
+        stress[l] += (d - disp[j]) * (d - disp[j]);
+        if transform {
+            let r = disp[j] / if d == 0.0 { ZERO_DISTANCE } else { d };
+            ratios[l] += r;
+            for (c, a) in acc.iter_mut().enumerate().take(k) {
+                a[l] += r * cols[c * n + j];
             }
         }
         if let Some(dr) = dist.as_deref_mut() {
             dr[j] = d;
         }
     }
+    let total = |v: &[f64; LANES]| v.iter().sum::<f64>();
     if let Some(out) = next {
-        for c in 0..K {
-            out[c] = (ratio_sum * xi[c] - acc[c]) / n as f64;
+        let ratio_sum = total(&ratios);
+        for (c, o) in out.iter_mut().enumerate() {
+            *o = (ratio_sum * cols[c * n + i] - total(&acc[c])) / n as f64;
         }
     }
-    *s = [stress, ssq];
-}
-
-/// Row `i` of [`pass`] for any number of dimensions.
-#[allow(clippy::too_many_arguments)]
-fn guttman_row_any(x: &[f64], k: usize, i: usize, disp: &[f64], n: usize, mut next: Option<&mut [f64]>, mut dist: Option<&mut [f64]>, s: &mut [f64; 2]) {
-    let xi = &x[i * k..(i + 1) * k];
-    let (mut stress, mut ssq, mut ratio_sum) = (0.0, 0.0, 0.0);
-    if let Some(out) = next.as_deref_mut() {
-        out.fill(0.0);
-    }
-    for (j, (xj, &delta)) in x.chunks_exact(k).zip(disp).enumerate() {
-        let d2: f64 = xi.iter().zip(xj).map(|(a, b)| (a - b) * (a - b)).sum();
-        let d = d2.sqrt();
-        stress += (d - delta) * (d - delta);
-        ssq += d2;
-        if let Some(acc) = next.as_deref_mut() {
-            let r = delta / if d == 0.0 { ZERO_DISTANCE } else { d };
-            ratio_sum += r;
-            acc.iter_mut().zip(xj).for_each(|(a, &v)| *a += r * v);
-        }
-        if let Some(dr) = dist.as_deref_mut() {
-            dr[j] = d;
-        }
-    }
-    if let Some(out) = next {
-        out.iter_mut().zip(xi).for_each(|(a, &v)| *a = (ratio_sum * v - *a) / n as f64);
-    }
-    *s = [stress, ssq];
+    *s = [total(&stress), total(&ssq)];
 }
 
 /// Weighted isotonic (non-decreasing) least-squares fit of `y` in place, by pooling adjacent
