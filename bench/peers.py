@@ -20,6 +20,9 @@ of stdout with in-process timings and any scalars.
         --out-train Y.npy --out-test T.npy
     python peers.py umap-quality --input X.npy --labels L.npy --embedding Y.npy \
         [--test-embedding T.npy] --train-rows 60000
+    python peers.py sklearn-mds --input X.npy --out Y.npy [--init random|classical_mds] \
+        [--metric-mds 1|0] --seed 0
+    python peers.py mds-stress --input X.npy --embedding Y.npy [--metric-mds 1|0]
 """
 
 import argparse
@@ -271,6 +274,41 @@ def run_umap_quality(args):
     emit(record)
 
 
+def run_sklearn_mds(args):
+    import warnings
+
+    import numpy as np
+    from sklearn.manifold import MDS
+
+    X = np.load(args.input)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        mds = MDS(n_components=2, init=args.init, metric_mds=bool(args.metric_mds), n_init=1, random_state=args.seed)
+        Y = mds.fit_transform(X)
+    elapsed = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
+    emit({"inproc_seconds": elapsed, "stress_": float(mds.stress_), "n_iter_": int(mds.n_iter_)})
+
+
+def run_mds_stress(args):
+    """The stress of an embedding against the rows' euclidean distances, computed the same way
+    for every tool: raw sum over pairs of (d - delta)^2 and Kruskal's Stress-1 (metric MDS), or
+    Stress-1 against the isotonic fit of the distances on delta (non-metric)."""
+    import numpy as np
+    from sklearn.isotonic import IsotonicRegression
+    from sklearn.metrics import euclidean_distances
+
+    X = np.load(args.input).astype(np.float64)
+    Y = np.load(args.embedding).astype(np.float64)
+    iu = np.triu_indices(len(X), 1)
+    delta = euclidean_distances(X)[iu]
+    d = np.sqrt(((Y[iu[0]] - Y[iu[1]]) ** 2).sum(1))
+    target = delta if args.metric_mds else IsotonicRegression().fit_transform(delta, d)
+    raw = float(((d - target) ** 2).sum())
+    emit({"raw_stress": raw, "stress1": float(np.sqrt(raw / (d ** 2).sum())), "finite": bool(np.isfinite(Y).all())})
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -348,6 +386,20 @@ def main(argv=None):
     p.add_argument("--test-embedding")
     p.add_argument("--train-rows", type=int, default=60000)
     p.set_defaults(func=run_umap_quality)
+
+    p = sub.add_parser("sklearn-mds")
+    p.add_argument("--input", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--init", default="random")
+    p.add_argument("--metric-mds", type=int, default=1)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run_sklearn_mds)
+
+    p = sub.add_parser("mds-stress")
+    p.add_argument("--input", required=True)
+    p.add_argument("--embedding", required=True)
+    p.add_argument("--metric-mds", type=int, default=1)
+    p.set_defaults(func=run_mds_stress)
 
     args = parser.parse_args(argv)
     args.func(args)

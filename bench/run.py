@@ -35,7 +35,7 @@ PEERS = BENCH / "peers.py"
 OUT = BENCH / "out"
 LOGS = OUT / "logs"
 MNIST_ROWS = 70000
-ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral")
+ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -561,6 +561,42 @@ class Bench:
                         rec.update(last_json_object(q["stdout"]) or {})
                 self.emit(rec)
 
+    # -- mds
+    def task_mds(self):
+        """MDS of the first --mds-rows MNIST rows (2,000 by default): scikit-learn's MDS and unfold's,
+        metric SMACOF from a random start and from classical MDS (and non-metric with
+        --mds-nonmetric), each output's stress measured by the same code (peers.py mds-stress)."""
+        rows = min(self.args.mds_rows, self.n)
+        X_path, _ = prepare_data(self.args.data, rows) if rows != MNIST_ROWS else (self.X_path, None)
+        variants = [("random", 1), ("classical_mds", 1)] + ([("random", 0)] if self.args.mds_nonmetric else [])
+        for init, metric_mds in variants:
+            name = f"{'metric' if metric_mds else 'nonmetric'}-{init}"
+            runs = [("sklearn", OUT / f"sklearn_mds_{name}_{rows}.npy",
+                     lambda out: self.peer("sklearn-mds", "--input", X_path, "--out", out, "--init", init,
+                                           "--metric-mds", metric_mds, "--seed", 0))]
+            if self.unfold:
+                runs.append(("unfold", OUT / f"unfold_mds_{name}_{rows}.npy",
+                             lambda out: self.unfold_cmd("embed", X_path, "--method", "mds", "--init", init,
+                                                         "--metric-mds", bool(metric_mds), "--seed", 0, "-o", out,
+                                                         "--quiet", "--json")))
+            else:
+                self.skipped("unfold", "mds", name, self.unfold_reason)
+            for tool, out, cmd in runs:
+                for r in range(self.args.repeat):
+                    out.unlink(missing_ok=True)
+                    rec = self.base(tool, "mds", name, r)
+                    rec["n"] = rows
+                    res = self.run(cmd(out), f"{tool}_mds_{name}_{rows}_r{r}")
+                    if self.measured(rec, res, [out]):
+                        info = last_json_object(res["stdout"]) or {}
+                        info = info.get("parameters", info)
+                        rec.update(stress_=info.get("stress_"), n_iter_=info.get("n_iter_"),
+                                   inproc_seconds=info.get("inproc_seconds"))
+                        q = self.run(self.peer("mds-stress", "--input", X_path, "--embedding", out,
+                                               "--metric-mds", metric_mds), f"{tool}_mds_{name}_stress_r{r}")
+                        rec.update(last_json_object(q["stdout"]) or {})
+                    self.emit(rec)
+
     # -- umap
     def umap_quality(self, rec, embedding, test_embedding=None, name="q"):
         """Adds trustworthiness@15 (5k) and the 60k/10k kNN-10 accuracy to rec (MNIST only)."""
@@ -750,6 +786,9 @@ class Bench:
             "pca": [("sklearn_over_unfold", ("sklearn", "PCA(2)"), ("unfold", "pca"))],
             "random_projection": [("sklearn_over_unfold", ("sklearn", "SparseRandomProjection(50)"), ("unfold", "random-projection-50"))],
             "spectral": [("sklearn_over_unfold", ("sklearn", "SpectralEmbedding(2)"), ("unfold", "spectral-2"))],
+
+            "mds": [(f"sklearn_over_unfold_{v}", ("sklearn", v), ("unfold", v))
+                    for v in ("metric-random", "metric-classical_mds", "nonmetric-random")],
             "evaluate": [("sklearn_trust5k_over_unfold", ("sklearn", "trustworthiness-5k-seed0"),
                           ("unfold", "pca-embedding"))],
             "umap": [("umap_learn_cold_over_unfold", ("umap-learn", "cold"), ("unfold", "seeded")),
@@ -764,6 +803,10 @@ class Bench:
                 for key, prefix in (("seconds", "ratio_"), ("peak_rss_mb", "rss_ratio_")):
                     a, b = self.median(tool_a, task, var_a, key), self.median(tool_b, task, var_b, key)
                     line[prefix + name] = a / b if a is not None and b else None
+            if task == "mds":
+                for v in ("metric-random", "metric-classical_mds", "nonmetric-random"):
+                    a, b = self.median("sklearn", "mds", v, "stress1"), self.median("unfold", "mds", v, "stress1")
+                    line[f"stress1_ratio_sklearn_over_unfold_{v}"] = a / b if a is not None and b else None
             if task == "umap":
                 warm, ours = self.median("umap-learn", "umap", "warm", "inproc_seconds"), self.median("unfold", "umap", "seeded")
                 line["ratio_umap_learn_warm_fit_over_unfold_process"] = warm / ours if warm and ours else None
@@ -785,6 +828,10 @@ def parse_args(argv):
                         help="rows of the synthetic umap_scale data (default 1,000,000)")
     parser.add_argument("--peer-timeout", type=float, default=3600.0,
                         help="umap_scale: seconds before umap-learn's run is stopped (default 3600)")
+    parser.add_argument("--mds-rows", type=int, default=2000,
+                        help="mds: embed the first N MNIST rows (default 2,000; MDS holds N x N matrices)")
+    parser.add_argument("--mds-nonmetric", action="store_true",
+                        help="mds: also run non-metric MDS (scikit-learn's takes minutes at 2,000 rows)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (default 1)")
     parser.add_argument("--n", type=int, default=MNIST_ROWS,
                         help="use only the first N rows, for quick runs (default 70000)")

@@ -7,7 +7,7 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``) are scikit-learn estimators;
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``) are scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
 ``unfold.datasets`` and ``unfold.plot`` help with examples.
 
@@ -23,6 +23,7 @@ from ._core import __version__
 # Public name → module that defines it. One line per estimator.
 _ESTIMATORS = {
     "GaussianRandomProjection": "._random_projection",
+    "MDS": "._mds",
     "PCA": "._pca",
     "SparseRandomProjection": "._random_projection",
     "SpectralEmbedding": "._spectral",
@@ -36,6 +37,7 @@ __all__ = sorted([*_ESTIMATORS, *_SUBMODULES, *_FUNCTIONS, "__version__"])
 if TYPE_CHECKING:
     from . import datasets, metrics, plot
     from ._neighbors import neighbors
+    from ._mds import MDS
     from ._pca import PCA
     from ._random_projection import GaussianRandomProjection, SparseRandomProjection
     from ._spectral import SpectralEmbedding

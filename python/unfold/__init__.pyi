@@ -2,6 +2,7 @@ from . import datasets as datasets
 from . import metrics as metrics
 from . import plot as plot
 from ._neighbors import neighbors as neighbors
+from ._mds import MDS as MDS
 from ._pca import PCA as PCA
 from ._random_projection import GaussianRandomProjection as GaussianRandomProjection
 from ._random_projection import SparseRandomProjection as SparseRandomProjection

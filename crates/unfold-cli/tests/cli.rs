@@ -785,3 +785,27 @@ fn umap_with_precomputed_neighbors_equals_its_own_search() {
         assert!(!d.join("bad.npy").exists(), "{extra:?} left an output");
     }
 }
+
+#[test]
+fn mds_of_a_precomputed_matrix_under_either_name_and_its_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (n, d) = (30, 4);
+    let x = blobs(n, d);
+    let dist: Vec<f32> =
+        (0..n * n).map(|p| (0..d).map(|c| (x[p / n * d + c] - x[p % n * d + c]).powi(2)).sum::<f32>().sqrt()).map(|v| (v * 100.0).round() / 100.0).collect();
+    write_npy(&dir.path().join("D.npy"), &dist, n, n);
+    let a = unfold(dir.path(), &["embed", "D.npy", "--method", "mds", "--dissimilarity", "precomputed", "--seed", "4", "-o", "a.npy", "--json"]);
+    assert!(a.status.success(), "{}", stderr(&a));
+    let json: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert!(json["parameters"]["stress_"].as_f64().unwrap() > 0.0 && json["parameters"]["n_iter_"].as_f64().unwrap() >= 1.0, "{json}");
+    let b = unfold(dir.path(), &["embed", "D.npy", "--method", "mds", "--metric", "precomputed", "--seed", "4", "-o", "b.npy", "--threads", "1"]);
+    assert!(b.status.success(), "{}", stderr(&b));
+    assert_eq!(read_npy(&dir.path().join("a.npy")), read_npy(&dir.path().join("b.npy")));
+    let mut bad = dist.clone();
+    bad[2 * n + 7] += 1.0;
+    write_npy(&dir.path().join("bad.npy"), &bad, n, n);
+    let o = unfold(dir.path(), &["embed", "bad.npy", "--method", "mds", "--metric", "precomputed", "-o", "c.npy"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("row 2, column 7 holds"), "{}", stderr(&o));
+    assert!(!dir.path().join("c.npy").exists());
+}

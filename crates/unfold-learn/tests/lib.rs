@@ -4,6 +4,7 @@ mod common;
 mod graph;
 mod io;
 mod knn;
+mod mds;
 mod npy_headers;
 mod pca;
 mod quality;

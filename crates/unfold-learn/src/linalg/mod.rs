@@ -15,6 +15,7 @@
 
 pub mod eigsh;
 pub mod lobpcg;
+pub mod mds;
 
 use std::borrow::Cow;
 

@@ -1,0 +1,648 @@
+//! Multidimensional scaling on a dense dissimilarity matrix `Δ` (`n × n`, row-major `f64`,
+//! symmetric with a zero diagonal): the pieces MDS, Isomap and PHATE share.
+//!
+//! * [`euclidean_dissimilarities`]: `Δ_ij = ‖x_i − x_j‖` in `f64`, from centred rows by one
+//!   matrix product per block of rows (the diagonal exactly 0, the matrix exactly symmetric).
+//! * [`double_centre`] and [`classical_mds`]: Torgerson's classical scaling (Torgerson 1952;
+//!   Gower 1966). `B = −½ J Δ² J` with `J = I − 11ᵀ/n`; the embedding is `U_k Λ_k^½` for the `k`
+//!   largest eigenpairs of `B`. When `Δ` is not euclidean, `B` has negative eigenvalues; as in the
+//!   textbook treatment (Cox & Cox, *Multidimensional Scaling*, 2nd ed., §2.2.5; Borg & Groenen
+//!   §12.2), only positive eigenvalues give coordinates: a component whose eigenvalue is not
+//!   positive is 0 (scikit-learn's `ClassicalMDS` takes `√λ` and returns NaN there). The
+//!   eigenvalues are returned as computed, for the caller to report. Signs follow scikit-learn's
+//!   `svd_flip`: the entry of largest magnitude in each column is positive.
+//! * [`Smacof`]: stress majorization (de Leeuw 1977; Borg & Groenen ch. 8), metric and
+//!   non-metric, step for step as scikit-learn 1.9's `_smacof_single`:
+//!   1. disparities `Δ̂`: metric, `Δ` itself; non-metric, at the first iteration `Δ`, later the
+//!      isotonic regression of the current distances on `Δ` (Kruskal 1964; pairs with `Δ_ij = 0`
+//!      are missing and get disparity 0; ties in `Δ` share one value, scikit-learn's
+//!      `IsotonicRegression`), scaled so that `Σ_{i<j} Δ̂² = n(n−1)/2`;
+//!   2. the Guttman transform `X ← B(X) X / n`, `B_ij = −Δ̂_ij / d_ij` (`d_ij = 0` read as `1e-5`),
+//!      `B_ii = −Σ_{j≠i} B_ij`;
+//!   3. the stress `σ = Σ_{i<j} (d_ij − Δ̂_ij)²` at the new configuration;
+//!   4. stop when `(σ_old − σ) / Σ_{i<j} d_ij² < eps`.
+//!
+//!   The reported stress is `σ`, or Kruskal's Stress-1 `√(σ / Σ_{i<j} d²)` when normalised.
+//!
+//! Every pass over the pairs runs in parallel over rows, each row summed in column order by one
+//! task, and the per-row sums are added in row order: results are identical at any thread
+//! count. For metric MDS one pass per iteration computes the stress of the current configuration
+//! and its Guttman transform together; distances are computed on the fly, never stored.
+
+use faer::linalg::matmul::matmul;
+use faer::{Accum, MatMut, MatRef, Par};
+use rayon::prelude::*;
+
+use super::lobpcg::{LobpcgOptions, lobpcg_largest};
+use super::{Rows, column_means, max_abs_deviation, pow2_scale, symmetric_eigen};
+use crate::error::{Error, Result};
+use crate::progress::Progress;
+use crate::rng::{SeedSource, unit_f64};
+
+/// Rows per task of the pairwise passes.
+const ROWS_PER_TASK: usize = 16;
+/// Rows per block of the distance product.
+const DISTANCE_BLOCK: usize = 64;
+/// Up to this many points, classical MDS uses a full dense eigendecomposition; above, LOBPCG
+/// for the top eigenpairs (with the dense solver as fallback).
+pub const DENSE_EIGEN_MAX: usize = 1500;
+/// What scikit-learn's Guttman transform reads a zero distance as.
+const ZERO_DISTANCE: f64 = 1e-5;
+/// scikit-learn's `IsotonicRegression` merges sorted inputs closer than float64's resolution.
+const TIE_RESOLUTION: f64 = 1e-15;
+
+/// Pairwise euclidean distances of the rows of `data`, `n × n` row-major `f64`.
+///
+/// The rows are centred and scaled by a power of two in `f64`, `‖x_i − x_j‖² = ‖x_i‖² + ‖x_j‖² −
+/// 2 x_i·x_j` is computed one block of rows at a time (negative rounding clipped to 0), and the
+/// upper triangle is copied to the lower one, so the result is exactly symmetric with a zero
+/// diagonal and identical at any thread count.
+///
+/// ```
+/// use unfold_learn::linalg::{DataF64, mds::euclidean_dissimilarities};
+/// let x = DataF64::from_row_major(&[0.0, 0.0, 3.0, 4.0, 6.0, 8.0], 3, 2)?;
+/// let d = euclidean_dissimilarities(&x);
+/// assert!((d[1] - 5.0).abs() < 1e-12 && (d[2] - 10.0).abs() < 1e-12 && d[4] == 0.0 && d[3] == d[1]);
+/// # Ok::<(), unfold_learn::Error>(())
+/// ```
+pub fn euclidean_dissimilarities<R: Rows + ?Sized>(data: &R) -> Vec<f64> {
+    let (n, dim) = (data.n_rows(), data.n_cols());
+    let mean = column_means(data);
+    let scale = pow2_scale(max_abs_deviation(data, &mean));
+    let mut centred = vec![0f64; n * dim];
+    centred.par_chunks_mut(dim.max(1)).enumerate().for_each(|(i, row)| {
+        for ((v, &x), &m) in row.iter_mut().zip(data.row(i)).zip(&mean) {
+            *v = (x.into() - m) * scale;
+        }
+    });
+    let norms: Vec<f64> = centred.chunks(dim.max(1)).map(|r| r.iter().map(|v| v * v).sum()).collect();
+    let all = MatRef::from_row_major_slice(&centred, n, dim);
+    let mut out = vec![0f64; n * n];
+    out.par_chunks_mut(DISTANCE_BLOCK * n.max(1)).enumerate().for_each(|(b, block)| {
+        let first = b * DISTANCE_BLOCK;
+        let rows = block.len() / n;
+        let xs = MatRef::from_row_major_slice(&centred[first * dim..(first + rows) * dim], rows, dim);
+        matmul(MatMut::from_row_major_slice_mut(block, rows, n), Accum::Replace, xs, all.transpose(), -2.0, Par::Seq);
+        for (r, row) in block.chunks_exact_mut(n).enumerate() {
+            let i = first + r;
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = if i == j { 0.0 } else { (norms[i] + norms[j] + *v).max(0.0).sqrt() / scale };
+            }
+        }
+    });
+    for i in 0..n {
+        for j in i + 1..n {
+            out[j * n + i] = out[i * n + j];
+        }
+    }
+    out
+}
+
+/// `B = −½ J (Δ∘Δ) J` in place of `Δ` (`n × n`), `J = I − 11ᵀ/n`: squares, then subtracts column
+/// means and row means as scikit-learn's `ClassicalMDS` does (for symmetric `Δ` this is the
+/// symmetric double centring). PHATE's variant (no `−½`) is this times `−2`.
+pub fn double_centre(d: &mut [f64], n: usize) {
+    d.par_iter_mut().for_each(|v| *v *= *v);
+    // Column means, summed in row order.
+    let mut col = vec![0f64; n];
+    for row in d.chunks_exact(n) {
+        for (c, v) in col.iter_mut().zip(row) {
+            *c += v;
+        }
+    }
+    col.iter_mut().for_each(|c| *c /= n as f64);
+    d.par_chunks_mut(n).for_each(|row| {
+        row.iter_mut().zip(&col).for_each(|(v, c)| *v -= c);
+        let mean = row.iter().sum::<f64>() / n as f64;
+        row.iter_mut().for_each(|v| *v = -0.5 * (*v - mean));
+    });
+}
+
+/// A classical MDS embedding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassicalMds {
+    /// `n × k` row-major: `U_k max(Λ_k, 0)^½`.
+    pub embedding: Vec<f64>,
+    /// The `k` largest eigenvalues of `B`, descending, as computed (negative ones included).
+    pub eigenvalues: Vec<f64>,
+}
+
+/// The `k` largest eigenpairs of a symmetric `n × n` matrix `b` (row-major): eigenvalues
+/// descending and eigenvectors `n × k` row-major, each column's largest-magnitude entry positive.
+/// Dense for `n ≤` [`DENSE_EIGEN_MAX`], else LOBPCG on `b / ‖b‖_F` (falling back to dense).
+///
+/// # Errors
+/// [`Error::Numerical`] naming `stage` if the dense eigendecomposition fails.
+pub fn top_eigenpairs(b: &[f64], n: usize, k: usize, stage: &'static str) -> Result<(Vec<f64>, Vec<f64>)> {
+    let k = k.min(n);
+    let lobpcg = if n > DENSE_EIGEN_MAX { top_eigenpairs_lobpcg(b, n, k, stage) } else { None };
+    let (values, mut vectors) = match lobpcg {
+        Some(found) => found,
+        None => {
+            let m = MatRef::from_row_major_slice(b, n, n);
+            let (values, vectors) = symmetric_eigen(m, stage)?;
+            let v: Vec<f64> = (0..n).flat_map(|i| (0..k).map(move |c| (i, c))).map(|(i, c)| vectors[(i, c)]).collect();
+            (values[..k].to_vec(), v)
+        }
+    };
+    for c in 0..k {
+        // svd_flip: the first entry of largest magnitude becomes positive.
+        let mut best = 0;
+        for i in 0..n {
+            if vectors[i * k + c].abs() > vectors[best * k + c].abs() {
+                best = i;
+            }
+        }
+        if vectors[best * k + c] < 0.0 {
+            (0..n).for_each(|i| vectors[i * k + c] = -vectors[i * k + c]);
+        }
+    }
+    Ok((values, vectors))
+}
+
+/// LOBPCG for the top `k` eigenpairs of `b`, or `None` if it does not converge.
+fn top_eigenpairs_lobpcg(b: &[f64], n: usize, k: usize, stage: &'static str) -> Option<(Vec<f64>, Vec<f64>)> {
+    let norm = b.par_chunks(n).map(|r| r.iter().map(|v| v * v).sum::<f64>()).collect::<Vec<_>>().iter().sum::<f64>().sqrt();
+    if norm == 0.0 {
+        return None;
+    }
+    let m = (k + 8).min(n);
+    let seeds = SeedSource::new(Some(0x6d64_735f_6c6f_6270));
+    let x0: Vec<f64> = (0..n * m).map(|u| unit_f64(seeds.value(1, u as u64)) - 0.5).collect();
+    let apply = |x: &[f64], y: &mut [f64], cols: usize| {
+        y.par_chunks_mut(cols * ROWS_PER_TASK).enumerate().for_each(|(t, out)| {
+            let first = t * ROWS_PER_TASK;
+            let rows = out.len() / cols;
+            let bs = MatRef::from_row_major_slice(&b[first * n..(first + rows) * n], rows, n);
+            let xs = MatRef::from_row_major_slice(x, n, cols);
+            matmul(MatMut::from_row_major_slice_mut(out, rows, cols), Accum::Replace, bs, xs, 1.0 / norm, Par::Seq);
+        });
+    };
+    let options = LobpcgOptions { tol: 1e-9, max_iter: 2000 };
+    let found = lobpcg_largest(n, &apply, x0, k, None, &options, stage).ok()?;
+    Some((found.values.iter().map(|v| v * norm).collect(), found.vectors))
+}
+
+/// Classical (Torgerson) MDS of the dissimilarities `d` (`n × n`) into `k` dimensions.
+///
+/// # Errors
+/// [`Error::Numerical`] if the eigendecomposition fails.
+pub fn classical_mds(d: &[f64], n: usize, k: usize) -> Result<ClassicalMds> {
+    let mut b = d.to_vec();
+    double_centre(&mut b, n);
+    let (eigenvalues, vectors) = top_eigenpairs(&b, n, k, "classical MDS eigendecomposition")?;
+    drop(b);
+    let kk = eigenvalues.len();
+    let roots: Vec<f64> = eigenvalues.iter().map(|&l| l.max(0.0).sqrt()).collect();
+    let mut embedding = vec![0f64; n * k];
+    for i in 0..n {
+        for c in 0..kk {
+            embedding[i * k + c] = vectors[i * kk + c] * roots[c];
+        }
+    }
+    Ok(ClassicalMds { embedding, eigenvalues })
+}
+
+/// Options of [`Smacof`]; `Default` = scikit-learn's `smacof` (metric, 300 iterations, `eps`
+/// 1e-6, raw stress).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SmacofOptions {
+    /// Metric MDS (disparities = dissimilarities); `false`: non-metric (isotonic disparities).
+    pub metric: bool,
+    /// Iterations of one run at most.
+    pub max_iter: usize,
+    /// Convergence tolerance on the stress decrease relative to `Σ_{i<j} d²`.
+    pub eps: f64,
+    /// Report Stress-1 `√(σ / Σ_{i<j} d²)` instead of the raw stress `σ`.
+    pub normalized_stress: bool,
+}
+
+impl Default for SmacofOptions {
+    fn default() -> Self {
+        SmacofOptions { metric: true, max_iter: 300, eps: 1e-6, normalized_stress: false }
+    }
+}
+
+/// One SMACOF run's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SmacofRun {
+    /// The configuration, `n × k` row-major.
+    pub embedding: Vec<f64>,
+    /// The final stress (raw or Stress-1, per [`SmacofOptions::normalized_stress`]).
+    pub stress: f64,
+    /// Iterations done.
+    pub n_iter: usize,
+}
+
+/// SMACOF on one dissimilarity matrix, prepared once for any number of runs (the non-metric
+/// pair order is sorted once).
+pub struct Smacof<'a> {
+    d: &'a [f64],
+    n: usize,
+    options: SmacofOptions,
+    /// Non-metric: the pairs `(i, j)`, `i < j`, with `Δ_ij ≠ 0`, by increasing `Δ` (stable).
+    pairs: Vec<(u32, u32)>,
+    /// Non-metric: start of each group of tied `Δ` in `pairs`, then `pairs.len()`.
+    groups: Vec<usize>,
+}
+
+impl<'a> Smacof<'a> {
+    /// Prepares SMACOF on `d` (`n × n`, symmetric, zero diagonal: checked by the caller).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for non-metric MDS without a single non-zero dissimilarity, or with
+    /// more pairs than 32-bit indices number.
+    pub fn new(d: &'a [f64], n: usize, options: SmacofOptions) -> Result<Smacof<'a>> {
+        debug_assert_eq!(d.len(), n * n);
+        let (mut pairs, mut groups) = (Vec::new(), Vec::new());
+        if !options.metric {
+            if n > u32::MAX as usize {
+                return Err(Error::InvalidData(format!("non-metric MDS numbers points with 32-bit indices; {n} points are too many")));
+            }
+            pairs = (0..n).flat_map(|i| (i + 1..n).map(move |j| (i as u32, j as u32))).filter(|&(i, j)| d[i as usize * n + j as usize] != 0.0).collect();
+            if n < 2 {
+                return Err(Error::InvalidData(format!(
+                    "non-metric MDS compares the dissimilarities of pairs of points and needs two points or more, got n_samples = {n}"
+                )));
+            }
+            if pairs.is_empty() {
+                return Err(Error::InvalidData(
+                    "non-metric MDS reads zero dissimilarities as missing, and every dissimilarity between distinct points is 0: there is nothing to fit"
+                        .into(),
+                ));
+            }
+            let at = |p: &(u32, u32)| d[p.0 as usize * n + p.1 as usize];
+            pairs.par_sort_by(|a, b| at(a).total_cmp(&at(b)));
+            let mut current = f64::NEG_INFINITY;
+            for (p, pair) in pairs.iter().enumerate() {
+                let x = at(pair);
+                if p == 0 || x - current >= TIE_RESOLUTION {
+                    groups.push(p);
+                    current = x;
+                }
+            }
+            groups.push(pairs.len());
+        }
+        Ok(Smacof { d, n, options, pairs, groups })
+    }
+
+    /// A uniform `[0, 1)` start configuration (`n × k`) from `seeds`' stream `(stage, unit)`, as
+    /// scikit-learn's `random_state.uniform(size=n·k)` (another generator).
+    pub fn random_init(n: usize, k: usize, seeds: &SeedSource, stage: u64, unit: u64) -> Vec<f64> {
+        use rand_xoshiro::rand_core::Rng;
+        let mut rng = seeds.stream(stage, unit);
+        (0..n * k).map(|_| unit_f64(rng.next_u64())).collect()
+    }
+
+    /// One run from `init` (`n × k` row-major).
+    ///
+    /// # Errors
+    /// [`Error::Cancelled`] when `progress` asks to stop.
+    pub fn run(&self, init: Vec<f64>, k: usize, progress: &dyn Progress) -> Result<SmacofRun> {
+        let n = self.n;
+        debug_assert_eq!(init.len(), n * k);
+        let o = self.options;
+        let mut x = init;
+        let mut next = vec![0f64; n * k];
+        let mut sums = vec![[0f64; 2]; n];
+        let mut old: Option<f64> = None;
+        let finish = |x: Vec<f64>, stress: f64, ssq: f64, it: usize| {
+            let stress = if o.normalized_stress { normalized(stress, ssq) } else { stress };
+            SmacofRun { embedding: x, stress, n_iter: it + 1 }
+        };
+        if o.metric {
+            // Each pass gives the stress of `x` and its Guttman transform: the first pass only the
+            // transform of the start, then one pass per iteration.
+            pass(x.as_slice(), k, self.d, n, Some(next.as_mut_slice()), &mut sums, None);
+            std::mem::swap(&mut x, &mut next);
+            for it in 0..o.max_iter {
+                progress.check()?;
+                progress.inc(1);
+                let last = it + 1 == o.max_iter;
+                pass(x.as_slice(), k, self.d, n, (!last).then_some(next.as_mut_slice()), &mut sums, None);
+                let (stress, ssq) = totals(&sums);
+                if last || converged(old, stress, ssq, o.eps) {
+                    return Ok(finish(x, stress, ssq, it));
+                }
+                old = Some(stress);
+                std::mem::swap(&mut x, &mut next);
+            }
+            unreachable!("max_iter ≥ 1");
+        }
+        let mut disparities = vec![0f64; n * n];
+        let mut distances = vec![0f64; n * n];
+        let mut fitted = vec![0f64; self.groups.len() - 1];
+        for it in 0..o.max_iter {
+            progress.check()?;
+            progress.inc(1);
+            self.nonmetric_disparities(it == 0, &distances, &mut fitted, &mut disparities);
+            pass(x.as_slice(), k, &disparities, n, Some(next.as_mut_slice()), &mut sums, None);
+            std::mem::swap(&mut x, &mut next);
+            pass(x.as_slice(), k, &disparities, n, None, &mut sums, Some(distances.as_mut_slice()));
+            let (stress, ssq) = totals(&sums);
+            if it + 1 == o.max_iter || converged(old, stress, ssq, o.eps) {
+                return Ok(finish(x, stress, ssq, it));
+            }
+            old = Some(stress);
+        }
+        unreachable!("max_iter ≥ 1");
+    }
+
+    /// Non-metric disparities into `out` (`n × n`, symmetric): the dissimilarities (`first`) or
+    /// the isotonic regression of `distances` on them, scaled to `Σ_{i<j} Δ̂² = n(n−1)/2`.
+    fn nonmetric_disparities(&self, first: bool, distances: &[f64], fitted: &mut [f64], out: &mut [f64]) {
+        let n = self.n;
+        let groups = &self.groups;
+        let at = |m: &[f64], p: &(u32, u32)| m[p.0 as usize * n + p.1 as usize];
+        // Mean of each tie group (the dissimilarity itself on the first iteration), weight = size.
+        for (g, f) in fitted.iter_mut().enumerate() {
+            let members = &self.pairs[groups[g]..groups[g + 1]];
+            *f = if first { at(self.d, &members[0]) } else { members.iter().map(|p| at(distances, p)).sum::<f64>() / members.len() as f64 };
+        }
+        if !first {
+            pool_adjacent_violators(fitted, |g| (groups[g + 1] - groups[g]) as f64);
+        }
+        let sum_sq: f64 = fitted.iter().enumerate().map(|(g, f)| f * f * (groups[g + 1] - groups[g]) as f64).sum();
+        let scale = if sum_sq > 0.0 { ((n * (n - 1) / 2) as f64 / sum_sq).sqrt() } else { 0.0 };
+        for (g, f) in fitted.iter().enumerate() {
+            for &(i, j) in &self.pairs[groups[g]..groups[g + 1]] {
+                let (i, j) = (i as usize, j as usize);
+                out[i * n + j] = f * scale;
+                out[j * n + i] = f * scale;
+            }
+        }
+    }
+}
+
+/// Stress-1 from the raw stress and `Σ_{i<j} d²` (0 for a configuration collapsed to a point
+/// that fits all-zero disparities).
+fn normalized(stress: f64, ssq: f64) -> f64 {
+    if ssq > 0.0 {
+        (stress / ssq).sqrt()
+    } else if stress == 0.0 {
+        0.0
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// scikit-learn's test `(σ_old − σ) / Σ_{i<j} d² < eps`; a configuration collapsed to a point
+/// cannot move and stops.
+fn converged(old: Option<f64>, stress: f64, ssq: f64, eps: f64) -> bool {
+    match old {
+        None => false,
+        Some(_) if ssq == 0.0 => true,
+        Some(old) => (old - stress) / ssq < eps,
+    }
+}
+
+/// `(σ, Σ_{i<j} d²)` from the per-row sums over all `j` (each pair counted twice), added in row
+/// order.
+fn totals(sums: &[[f64; 2]]) -> (f64, f64) {
+    let (mut s, mut q) = (0.0, 0.0);
+    for [a, b] in sums {
+        s += a;
+        q += b;
+    }
+    (s / 2.0, q / 2.0)
+}
+
+/// One pass over all pairs at configuration `x` (`n × k`) against `disparities` (`n × n`): per
+/// row `i`, `[Σ_j (d_ij − Δ̂_ij)², Σ_j d_ij²]` into `sums`; the Guttman transform into `next`
+/// (when given); the distances into `distances` (when given).
+fn pass(x: &[f64], k: usize, disparities: &[f64], n: usize, next: Option<&mut [f64]>, sums: &mut [[f64; 2]], distances: Option<&mut [f64]>) {
+    // Columns of x, so that LANES consecutive points load as one vector.
+    let mut cols = vec![0f64; n * k];
+    for (i, row) in x.chunks_exact(k).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            cols[c * n + i] = v;
+        }
+    }
+    let cols = cols.as_slice();
+    let chunk = ROWS_PER_TASK;
+    let row = |i: usize, next: Option<&mut [f64]>, dist: Option<&mut [f64]>, s: &mut [f64; 2], acc: &mut [[f64; LANES]]| {
+        let disp = &disparities[i * n..(i + 1) * n];
+        guttman_row(cols, k, i, disp, n, next, dist, s, acc)
+    };
+    match (next, distances) {
+        (Some(next), None) => next.par_chunks_mut(chunk * k).zip(sums.par_chunks_mut(chunk)).enumerate().for_each(|(t, (nx, s))| {
+            let mut acc = vec![[0f64; LANES]; k];
+            for (r, (nr, sr)) in nx.chunks_exact_mut(k).zip(s.iter_mut()).enumerate() {
+                row(t * chunk + r, Some(nr), None, sr, &mut acc);
+            }
+        }),
+        (None, Some(dist)) => dist.par_chunks_mut(chunk * n).zip(sums.par_chunks_mut(chunk)).enumerate().for_each(|(t, (dx, s))| {
+            let mut acc = vec![[0f64; LANES]; k];
+            for (r, (dr, sr)) in dx.chunks_exact_mut(n).zip(s.iter_mut()).enumerate() {
+                row(t * chunk + r, None, Some(dr), sr, &mut acc);
+            }
+        }),
+        (None, None) => sums.par_chunks_mut(chunk).enumerate().for_each(|(t, s)| {
+            let mut acc = vec![[0f64; LANES]; k];
+            for (r, sr) in s.iter_mut().enumerate() {
+                row(t * chunk + r, None, None, sr, &mut acc);
+            }
+        }),
+        (Some(_), Some(_)) => unreachable!("a pass writes the transform or the distances"),
+    }
+}
+
+/// Independent partial sums per row: the pairs of a row are dealt to `LANES` accumulators in a
+/// fixed pattern (vectorisable, and the same at any thread count).
+const LANES: usize = 8;
+
+/// Row `i` of [`pass`] from the columns `cols` (`k × n`); `acc` is scratch of `k` lane vectors.
+/// Compiled for AVX-512 and AVX2 besides the baseline, chosen at run time; no step is fused
+/// (Rust does not contract `a * b + c`), so every target gives the same bits.
+#[allow(clippy::too_many_arguments)]
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn guttman_row(
+    cols: &[f64],
+    k: usize,
+    i: usize,
+    disp: &[f64],
+    n: usize,
+    next: Option<&mut [f64]>,
+    dist: Option<&mut [f64]>,
+    s: &mut [f64; 2],
+    acc: &mut [[f64; LANES]],
+) {
+    match k {
+        1 => guttman_row_k::<1>(cols, k, i, disp, n, next, dist, s, acc),
+        2 => guttman_row_k::<2>(cols, k, i, disp, n, next, dist, s, acc),
+        3 => guttman_row_k::<3>(cols, k, i, disp, n, next, dist, s, acc),
+        _ => guttman_row_k::<0>(cols, k, i, disp, n, next, dist, s, acc),
+    }
+}
+
+/// [`guttman_row`] with `K = k` known at compile time (1, 2 or 3), or `K = 0` for any `k`.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn guttman_row_k<const K: usize>(
+    cols: &[f64],
+    k: usize,
+    i: usize,
+    disp: &[f64],
+    n: usize,
+    next: Option<&mut [f64]>,
+    mut dist: Option<&mut [f64]>,
+    s: &mut [f64; 2],
+    acc: &mut [[f64; LANES]],
+) {
+    let k = if K > 0 { K } else { k };
+    let transform = next.is_some();
+    let (mut stress, mut ssq, mut ratios) = ([0f64; LANES], [0f64; LANES], [0f64; LANES]);
+    acc.iter_mut().for_each(|a| *a = [0.0; LANES]);
+    let lanes = |slice: &[f64], at: usize| -> [f64; LANES] { slice[at..at + LANES].try_into().expect("LANES values") };
+    let full = n / LANES * LANES;
+    for j0 in (0..full).step_by(LANES) {
+        let mut d = [0f64; LANES];
+        for c in 0..k {
+            let col = lanes(cols, c * n + j0);
+            let xi = cols[c * n + i];
+            for l in 0..LANES {
+                let t = xi - col[l];
+                d[l] += t * t;
+            }
+        }
+        let delta = lanes(disp, j0);
+        for l in 0..LANES {
+            ssq[l] += d[l];
+            d[l] = d[l].sqrt();
+            let e = d[l] - delta[l];
+            stress[l] += e * e;
+        }
+        if transform {
+            let mut r = [0f64; LANES];
+            for l in 0..LANES {
+                r[l] = delta[l] / if d[l] == 0.0 { ZERO_DISTANCE } else { d[l] };
+                ratios[l] += r[l];
+            }
+            for (c, a) in acc.iter_mut().enumerate().take(k) {
+                let col = lanes(cols, c * n + j0);
+                for l in 0..LANES {
+                    a[l] += r[l] * col[l];
+                }
+            }
+        }
+        if let Some(dr) = dist.as_deref_mut() {
+            dr[j0..j0 + LANES].copy_from_slice(&d);
+        }
+    }
+    // The last n mod LANES pairs, each in the lane of its position.
+    for j in full..n {
+        let l = j - full;
+        let d2: f64 = (0..k).map(|c| (cols[c * n + i] - cols[c * n + j]) * (cols[c * n + i] - cols[c * n + j])).sum();
+        ssq[l] += d2;
+        let d = d2.sqrt();
+        stress[l] += (d - disp[j]) * (d - disp[j]);
+        if transform {
+            let r = disp[j] / if d == 0.0 { ZERO_DISTANCE } else { d };
+            ratios[l] += r;
+            for (c, a) in acc.iter_mut().enumerate().take(k) {
+                a[l] += r * cols[c * n + j];
+            }
+        }
+        if let Some(dr) = dist.as_deref_mut() {
+            dr[j] = d;
+        }
+    }
+    let total = |v: &[f64; LANES]| v.iter().sum::<f64>();
+    if let Some(out) = next {
+        let ratio_sum = total(&ratios);
+        for (c, o) in out.iter_mut().enumerate() {
+            *o = (ratio_sum * cols[c * n + i] - total(&acc[c])) / n as f64;
+        }
+    }
+    *s = [total(&stress), total(&ssq)];
+}
+
+/// Weighted isotonic (non-decreasing) least-squares fit of `y` in place, by pooling adjacent
+/// violators (Ayer et al. 1955; Barlow et al. 1972); `weight(g)` is the weight of entry `g`.
+pub fn pool_adjacent_violators(y: &mut [f64], weight: impl Fn(usize) -> f64) {
+    // Blocks as (value, weight, first index), merged while they decrease.
+    let mut blocks: Vec<(f64, f64, usize)> = Vec::with_capacity(y.len());
+    for (g, &v) in y.iter().enumerate() {
+        let mut cur = (v, weight(g), g);
+        while let Some(&(pv, pw, pstart)) = blocks.last() {
+            if pv <= cur.0 {
+                break;
+            }
+            blocks.pop();
+            let w = pw + cur.1;
+            cur = ((pv * pw + cur.0 * cur.1) / w, w, pstart);
+        }
+        blocks.push(cur);
+    }
+    for (b, &(v, _, start)) in blocks.iter().enumerate() {
+        let end = blocks.get(b + 1).map_or(y.len(), |nb| nb.2);
+        y[start..end].fill(v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::DataF64;
+    use crate::progress::NoProgress;
+
+    fn points(n: usize, dim: usize, seed: u64) -> Vec<f64> {
+        let s = SeedSource::new(Some(seed));
+        (0..n * dim).map(|u| unit_f64(s.value(3, u as u64)) * 4.0 - 2.0).collect()
+    }
+
+    fn direct(x: &[f64], n: usize, dim: usize) -> Vec<f64> {
+        (0..n * n).map(|p| (0..dim).map(|c| (x[p / n * dim + c] - x[p % n * dim + c]).powi(2)).sum::<f64>().sqrt()).collect()
+    }
+
+    #[test]
+    fn distances_match_the_direct_formula() {
+        let (n, dim) = (150, 7);
+        // An offset of 1e4 that the centring removes.
+        let x: Vec<f64> = points(n, dim, 1).iter().map(|v| v + 1e4).collect();
+        let d = euclidean_dissimilarities(&DataF64::from_row_major(&x, n, dim).unwrap());
+        for (a, b) in d.iter().zip(direct(&x, n, dim)) {
+            assert!((a - b).abs() < 1e-10 * (1.0 + b), "{a} vs {b}");
+        }
+        assert!((0..n).all(|i| d[i * n + i] == 0.0 && (0..n).all(|j| d[i * n + j] == d[j * n + i])));
+    }
+
+    #[test]
+    fn classical_mds_recovers_euclidean_points_dense_and_lobpcg() {
+        // Points in 3-d: classical MDS in 3 dimensions recovers every distance; the fourth
+        // eigenvalue is 0.
+        for n in [60, DENSE_EIGEN_MAX + 100] {
+            let x = points(n, 3, 2);
+            let d = direct(&x, n, 3);
+            let cmds = classical_mds(&d, n, 4).unwrap();
+            assert!(cmds.eigenvalues[3].abs() < 1e-8 * cmds.eigenvalues[0], "{:?}", cmds.eigenvalues);
+            let y: Vec<f64> = cmds.embedding.chunks(4).flat_map(|r| r[..3].to_vec()).collect();
+            let dy = direct(&y, n, 3);
+            let worst = d.iter().zip(&dy).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+            assert!(worst < 1e-6, "n = {n}: {worst}");
+        }
+    }
+
+    #[test]
+    fn isotonic_fit_is_the_least_squares_monotone_fit() {
+        let mut y = vec![1.0, 3.0, 2.0, 2.0, 5.0, 0.0];
+        pool_adjacent_violators(&mut y, |g| if g == 1 { 2.0 } else { 1.0 });
+        // (3·2 + 2 + 2) / 4 = 2.5; (5 + 0) / 2 = 2.5 then merged with the previous block.
+        let expected = [1.0, 2.5, 2.5, 2.5, 2.5, 2.5];
+        assert_eq!(y, expected);
+    }
+
+    #[test]
+    fn smacof_on_exact_distances_reaches_near_zero_stress_at_any_thread_count() {
+        let n = 80;
+        let x = points(n, 2, 5);
+        let d = direct(&x, n, 2);
+        let s = Smacof::new(&d, n, SmacofOptions { max_iter: 3000, eps: 1e-12, ..Default::default() }).unwrap();
+        let init = Smacof::random_init(n, 2, &SeedSource::new(Some(1)), 9, 0);
+        let run = |threads| crate::threads::install(Some(threads), || s.run(init.clone(), 2, &NoProgress)).unwrap().unwrap();
+        let (one, two) = (run(1), run(2));
+        assert_eq!(one, two);
+        let raw_total: f64 = d.iter().map(|v| v * v).sum::<f64>() / 2.0;
+        assert!(one.stress < 1e-6 * raw_total, "{} of {raw_total}", one.stress);
+    }
+}
