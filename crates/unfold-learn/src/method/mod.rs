@@ -307,7 +307,13 @@ pub struct MethodEntry {
 
 /// Every method on the contract.
 pub fn methods() -> Vec<MethodEntry> {
-    vec![crate::embed::umap::ENTRY, crate::embed::pca::ENTRY, crate::embed::random_projection::ENTRY, crate::embed::spectral_embedding::ENTRY, crate::embed::mds::ENTRY]
+    vec![
+        crate::embed::umap::ENTRY,
+        crate::embed::pca::ENTRY,
+        crate::embed::random_projection::ENTRY,
+        crate::embed::spectral_embedding::ENTRY,
+        crate::embed::mds::ENTRY,
+    ]
 }
 
 /// The method named `name`.
