@@ -112,8 +112,10 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let load = if entry.precise { Input::load_precise } else { Input::load };
     let input = load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
     let n = input.matrix.n_rows();
-    // Labels are read per `target_metric` (categorical unless a metric is given).
-    let categorical = values.iter().find(|(n, _)| *n == "target_metric").is_none_or(|(_, v)| v.to_string().eq_ignore_ascii_case("categorical"));
+    // Labels are read per `target_metric`: the value given, or the declared default.
+    let target_metric =
+        values.iter().find(|(n, _)| *n == "target_metric").map(|(_, v)| v).or_else(|| specs.iter().find(|s| s.name == "target_metric").map(|s| &s.default));
+    let categorical = target_metric.is_none_or(|v| v.to_string().eq_ignore_ascii_case("categorical"));
     let target = args.inputs.target(n, categorical)?;
     let knn = args.inputs.knn_graph(n)?;
     // Without --save-model only the embedding is wanted: UMAP then keeps no copy of the rows.
