@@ -7,7 +7,8 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``) are scikit-learn estimators;
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``) are
+scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
 ``unfold.datasets`` and ``unfold.plot`` help with examples.
 
@@ -22,6 +23,7 @@ from ._core import __version__
 
 # Public name → module that defines it. One line per estimator.
 _ESTIMATORS = {
+    "DiffusionMap": "._diffusion",
     "GaussianRandomProjection": "._random_projection",
     "MDS": "._mds",
     "PCA": "._pca",
@@ -36,6 +38,7 @@ __all__ = sorted([*_ESTIMATORS, *_SUBMODULES, *_FUNCTIONS, "__version__"])
 
 if TYPE_CHECKING:
     from . import datasets, metrics, plot
+    from ._diffusion import DiffusionMap
     from ._neighbors import neighbors
     from ._mds import MDS
     from ._pca import PCA

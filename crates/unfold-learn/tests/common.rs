@@ -37,6 +37,8 @@ pub fn load_fixture(name: &str) -> (Vec<f64>, usize, usize) {
     let bytes = std::fs::read(fixtures().join(name)).unwrap();
     let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
     let shape: Vec<usize> = npy.shape().iter().map(|&s| s as usize).collect();
+    // A Fortran-ordered file would be read transposed: the scripts save C order.
+    assert!(npy.order() == npyz::Order::C || shape.len() < 2 || shape[1] == 1, "{name}: Fortran order");
     let (n, d) = match shape[..] {
         [n] => (n, 1),
         [n, d] => (n, d),

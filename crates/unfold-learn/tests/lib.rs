@@ -1,6 +1,7 @@
 //! Integration tests, compiled as one binary.
 
 mod common;
+mod diffusion;
 mod graph;
 mod io;
 mod knn;

@@ -1,5 +1,6 @@
 //! Embeddings: one module per method, each a validated `Params` → `fit` → fitted `Model`.
 
+pub mod diffusion;
 pub mod mds;
 pub mod pca;
 pub mod random_projection;

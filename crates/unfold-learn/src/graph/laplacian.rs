@@ -100,6 +100,13 @@ fn edge_values(graph: &SparseGraph, f: impl Fn(usize, usize, f64) -> f64) -> Vec
 }
 
 impl GraphOperator {
+    /// `diag(diagonal) + E` with `E` given in CSR form (`indptr` of `n + 1` offsets into
+    /// `indices` and `values`).
+    pub(crate) fn from_parts(diagonal: Vec<f64>, indptr: Vec<usize>, indices: Vec<u32>, values: Vec<f64>) -> GraphOperator {
+        debug_assert!(indptr.len() == diagonal.len() + 1 && indices.len() == values.len());
+        GraphOperator { diagonal, indptr, indices, values }
+    }
+
     /// Order of the matrix.
     pub fn n(&self) -> usize {
         self.diagonal.len()

@@ -14,13 +14,15 @@
 //! * [`laplacian`] ([`mod@laplacian`]): the unnormalised, symmetric normalised and random-walk
 //!   Laplacians as a [`GraphOperator`] that multiplies blocks of vectors in parallel
 //!   (deterministically) and gives the explicit sparse or dense matrix.
+//! * [`diffusion`] ([`DiffusionOperator`]): the α-normalised Markov matrix of a kernel graph,
+//!   its eigenpairs (through the symmetric conjugate) and the Nyström weights of new points.
 //! * [`spectral`]: Laplacian eigenvectors (dense below 2,000 vertices, LOBPCG above) and the
 //!   spectral embedding of a possibly disconnected graph.
 //!
 //! Users now: UMAP (fuzzy graph, supervised intersections, spectral initialisation) and Laplacian
 //! eigenmaps ([`crate::embed::spectral_embedding`]: symmetrisation, components,
-//! [`normalized_adjacency`]). Planned users: diffusion maps
-//! (random-walk Laplacian, `mean` symmetrisation), Isomap (components, shortest paths on the
+//! [`normalized_adjacency`]) and diffusion maps ([`crate::embed::diffusion`]: `max`
+//! symmetrisation, [`DiffusionOperator`]). Planned users: Isomap (components, shortest paths on the
 //! `max`-symmetrised kNN graph), t-SNE (`mean`-symmetrised perplexity affinities) and PHATE.
 //!
 //! The kNN search graph ([`crate::knn::search::SearchGraph`]) and the Delaunay graph of UMAP's
@@ -41,11 +43,13 @@
 
 pub mod components;
 pub mod csr;
+pub mod diffusion;
 pub mod laplacian;
 pub mod spectral;
 pub mod symmetrize;
 
 pub use components::{breadth_first_order, connected_components};
 pub use csr::SparseGraph;
+pub use diffusion::{DiffusionEigen, DiffusionOperator};
 pub use laplacian::{GraphOperator, LaplacianKind, laplacian, normalized_adjacency};
 pub use symmetrize::{Symmetrization, symmetrize};

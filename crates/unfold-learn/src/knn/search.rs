@@ -755,3 +755,161 @@ mod tests {
         assert!(query(&data, None, &q, 51, &Metric::Euclidean, 51, &NoProgress).unwrap_err().to_string().contains("`k`"));
     }
 }
+
+/// The training rows of a fitted model, kept to find the nearest of them to new rows: what every
+/// method that places new points by their neighbours needs (diffusion maps' Nyström extension,
+/// Isomap's and LLE's `transform`). Up to [`super::EXACT_MAX_ROWS`] rows every query is compared
+/// with every row; above, the rows are kept in the order of a [`SearchGraph`] built from the
+/// fit's kNN graph and searched through it. Under [`Metric::Precomputed`] no rows are kept and
+/// the queries are the new points' distances to the training points ([`query_precomputed`]).
+///
+/// ```
+/// use unfold_learn::data::Data;
+/// use unfold_learn::knn::{KnnParams, knn};
+/// use unfold_learn::knn::search::NeighborIndex;
+/// use unfold_learn::metric::Metric;
+/// use unfold_learn::progress::NoProgress;
+/// let x = [0.0f32, 1.0, 3.0, 7.0];
+/// let data = Data::from_row_major(&x, 4, 1)?;
+/// let graph = knn(&data, &KnnParams { k: 1, ..KnnParams::default() })?;
+/// let index = NeighborIndex::new(&data, &graph, &Metric::Euclidean, 0)?;
+/// let (idx, dist) = index.query(&Data::from_row_major(&[2.6f32], 1, 1)?, 2, &NoProgress)?;
+/// assert_eq!(idx, vec![2, 1]);
+/// assert!((dist[0] - 0.4).abs() < 1e-6);
+/// # Ok::<(), unfold_learn::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NeighborIndex {
+    n: usize,
+    n_cols: usize,
+    /// The metric fitted to the training rows ([`Metric::fitted`]).
+    metric: Metric,
+    /// The rows, `n × n_cols`, in the search graph's order when there is one; empty under the
+    /// precomputed metric.
+    rows: Vec<f32>,
+    graph: Option<SearchGraph>,
+    /// Where each indexed row sits in `rows` (the inverse of the graph's order), built on first
+    /// use by [`NeighborIndex::row`].
+    #[serde(skip)]
+    positions: std::sync::OnceLock<Vec<u32>>,
+}
+
+impl NeighborIndex {
+    /// Indexes the rows of `data`, whose kNN graph `knn` is (any `k`), compared under `metric`
+    /// (fitted here to `data`); `seed` picks the search tree's split points.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when `knn` is not a graph of `data`'s rows; the errors of
+    /// [`Metric::fitted`].
+    pub fn new(data: &Data, knn: &KnnGraph, metric: &Metric, seed: u64) -> Result<NeighborIndex> {
+        let (n, d) = (data.n_rows(), data.n_cols());
+        if *metric == Metric::Precomputed {
+            return Ok(NeighborIndex { n, n_cols: d, metric: Metric::Precomputed, rows: Vec::new(), graph: None, positions: Default::default() });
+        }
+        if knn.n_points() != n {
+            return Err(Error::InvalidData(format!("a kNN graph of {} points cannot index {n} rows", knn.n_points())));
+        }
+        let prepared = metric.fit(data)?;
+        if n <= super::EXACT_MAX_ROWS {
+            return Ok(NeighborIndex {
+                n,
+                n_cols: d,
+                metric: prepared.into_metric(),
+                rows: data.as_slice().to_vec(),
+                graph: None,
+                positions: Default::default(),
+            });
+        }
+        let mapped = prepared.rows(data.as_slice());
+        let row = |i: usize| &mapped[i * d..(i + 1) * d];
+        let graph = SearchGraph::new(knn, seed, |i, j| prepared.distance(row(i), row(j)));
+        let mut rows = Vec::with_capacity(n * d);
+        for &i in graph.ids() {
+            rows.extend_from_slice(data.row(i as usize));
+        }
+        drop(mapped);
+        Ok(NeighborIndex { n, n_cols: d, metric: prepared.into_metric(), rows, graph: Some(graph), positions: Default::default() })
+    }
+
+    /// Number of indexed rows.
+    pub fn n_points(&self) -> usize {
+        self.n
+    }
+
+    /// The metric, fitted to the indexed rows.
+    pub fn metric(&self) -> &Metric {
+        &self.metric
+    }
+
+    /// Indexed row `j` as it was given (`None` under the precomputed metric, which keeps none).
+    pub fn row(&self, j: usize) -> Option<&[f32]> {
+        if self.metric == Metric::Precomputed {
+            return None;
+        }
+        let at = match &self.graph {
+            None => j,
+            Some(g) => {
+                let positions = self.positions.get_or_init(|| {
+                    let mut at = vec![0u32; self.n];
+                    for (t, &i) in g.ids().iter().enumerate() {
+                        at[i as usize] = t as u32;
+                    }
+                    at
+                });
+                positions[j] as usize
+            }
+        };
+        Some(&self.rows[at * self.n_cols..(at + 1) * self.n_cols])
+    }
+
+    /// For a query row and its neighbours found by [`NeighborIndex::query`] (`idx`, `dist`), the
+    /// indexed row it duplicates, if any: the first neighbour at distance 0 whose values are the
+    /// query's (under the precomputed metric, the first at distance 0).
+    pub fn duplicate_of(&self, query: &[f32], idx: &[u32], dist: &[f32]) -> Option<u32> {
+        idx.iter().zip(dist).take_while(|&(_, &d)| d == 0.0).map(|(&j, _)| j).find(|&j| self.row(j as usize).is_none_or(|r| r == query))
+    }
+
+    /// The `k` nearest indexed rows of each row of `queries`, `m × k` (indexed row numbers, and
+    /// distances ascending). Under the precomputed metric `queries` holds each new point's
+    /// distances to the `n` indexed points.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for queries with the wrong number of columns; the errors of
+    /// [`query`] and [`query_precomputed`].
+    pub fn query(&self, queries: &Data, k: usize, progress: &dyn Progress) -> Result<(Vec<u32>, Vec<f32>)> {
+        if self.metric == Metric::Precomputed {
+            if queries.n_cols() != self.n {
+                return Err(Error::InvalidData(format!(
+                    "with metric=\"precomputed\" the new data holds each new point's distances to the {} training points, so it needs {} columns, not {}",
+                    self.n,
+                    self.n,
+                    queries.n_cols()
+                )));
+            }
+            return query_precomputed(queries, k, progress);
+        }
+        let index = Data::from_trusted_slice(&self.rows, self.n, self.n_cols);
+        query(&index, self.graph.as_ref(), queries, k, &self.metric, k, progress)
+    }
+
+    /// Checks the structure (after loading from a file).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] saying what does not fit.
+    pub fn validate(&self) -> Result<()> {
+        let rows = if self.metric == Metric::Precomputed { 0 } else { self.n * self.n_cols };
+        if self.rows.len() != rows {
+            return Err(Error::InvalidData(format!("the neighbour index holds {} values, not {} × {}", self.rows.len(), self.n, self.n_cols)));
+        }
+        if let Some(p) = self.rows.iter().position(|v| !v.is_finite()) {
+            return Err(Error::InvalidData(format!("the neighbour index holds {} at value {p}", self.rows[p])));
+        }
+        match &self.graph {
+            Some(g) => g.validate(self.n),
+            None if self.n > super::EXACT_MAX_ROWS && self.metric != Metric::Precomputed => {
+                Err(Error::InvalidData(format!("the neighbour index of {} rows has no search graph", self.n)))
+            }
+            None => Ok(()),
+        }
+    }
+}

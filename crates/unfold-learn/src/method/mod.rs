@@ -313,6 +313,7 @@ pub fn methods() -> Vec<MethodEntry> {
         crate::embed::random_projection::ENTRY,
         crate::embed::spectral_embedding::ENTRY,
         crate::embed::mds::ENTRY,
+        crate::embed::diffusion::ENTRY,
     ]
 }
 
