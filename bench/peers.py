@@ -11,6 +11,7 @@ of stdout with in-process timings and any scalars.
     python peers.py distortion --input X.npy --embedding Y.npy
     python peers.py sklearn-spectral --input X.npy --dims 2 --out Y.npy
     python peers.py spectral-agreement --input X.npy --embedding Y.npy --reference R.npy
+    python peers.py pydiffmap-fit --input X.npy --dims 2 -k 64 --out Y.npy
     python peers.py sklearn-exact-knn --input X.npy -k 15 --queries Q.npy \
         --out IDX.npy --distances D.npy
     python peers.py sklearn-evaluate --input X.npy --embedding Y.npy \
@@ -100,6 +101,22 @@ def run_sklearn_spectral(args):
     elapsed = time.perf_counter() - t0
     np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
     emit({"inproc_seconds": elapsed, "n_neighbors": int(est.n_neighbors_)})
+
+
+def run_pydiffmap_fit(args):
+    """pyDiffMap's DiffusionMap.from_sklearn with its defaults (Gaussian kernel on the k-NN
+    graph, epsilon="bgh", alpha=0.5) and n_evecs = --dims; writes its `dmap`."""
+    import numpy as np
+    from pydiffmap import diffusion_map as dm
+
+    X = np.load(args.input)
+    t0 = time.perf_counter()
+    model = dm.DiffusionMap.from_sklearn(n_evecs=args.dims, k=args.k, epsilon="bgh", alpha=0.5)
+    Y = model.fit_transform(X)
+    elapsed = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
+    emit({"inproc_seconds": elapsed, "epsilon": float(model.epsilon_fitted),
+          "evals": [float(v) for v in model.evals]})
 
 
 def run_spectral_agreement(args):
@@ -337,6 +354,13 @@ def main(argv=None):
     p.add_argument("--dims", type=int, default=2)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_sklearn_spectral)
+
+    p = sub.add_parser("pydiffmap-fit")
+    p.add_argument("--input", required=True)
+    p.add_argument("--dims", type=int, default=2)
+    p.add_argument("-k", type=int, default=64)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=run_pydiffmap_fit)
 
     p = sub.add_parser("spectral-agreement")
     p.add_argument("--input", required=True)

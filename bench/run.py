@@ -35,7 +35,8 @@ PEERS = BENCH / "peers.py"
 OUT = BENCH / "out"
 LOGS = OUT / "logs"
 MNIST_ROWS = 70000
-ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds")
+ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
+             "diffusion")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -561,6 +562,40 @@ class Bench:
                         rec.update(last_json_object(q["stdout"]) or {})
                 self.emit(rec)
 
+    # -- diffusion maps
+    def task_diffusion(self):
+        """Diffusion maps with pyDiffMap's defaults (k = 64, epsilon="bgh", alpha = 0.5), two
+        coordinates: pyDiffMap and unfold on the first 10,000 rows (agreement per coordinate and
+        trustworthiness by the same code), then unfold alone on all --n rows, for its peak RSS."""
+        n = min(self.n, SPECTRAL_ROWS)
+        x_path, _ = prepare_data(self.args.data, n)
+        ref = OUT / f"pydiffmap_diffusion_n{n}.npy"
+        runs = [("pydiffmap", f"dmap-{n}", n, x_path, ref,
+                 self.peer("pydiffmap-fit", "--input", x_path, "--dims", 2, "-k", 64, "--out", ref))]
+        sizes = [(n, x_path)] + ([(self.n, self.X_path)] if self.n > n else [])
+        for rows, path in sizes:
+            out = OUT / f"unfold_diffusion_n{rows}.npy"
+            if self.unfold:
+                runs.append(("unfold", f"dmap-{rows}", rows, path, out,
+                             self.unfold_cmd("embed", path, "--method", "diffusion", "--dims", 2, "--seed", 0,
+                                             "-o", out, "--quiet")))
+            else:
+                self.skipped("unfold", "diffusion", f"dmap-{rows}", self.unfold_reason)
+        for tool, variant, rows, path, out, cmd in runs:
+            for r in range(self.args.repeat):
+                out.unlink(missing_ok=True)
+                rec = self.base(tool, "diffusion", variant, r)
+                rec["n"] = rows
+                res = self.run(cmd, f"{tool}_diffusion_n{rows}_r{r}")
+                if self.measured(rec, res, [out]):
+                    info = last_json_object(res["stdout"]) or {}
+                    rec.update({k: info[k] for k in ("inproc_seconds", "epsilon", "evals") if k in info})
+                    if tool == "unfold" and rows == n and ref.exists():
+                        q = self.run(self.peer("spectral-agreement", "--input", path, "--embedding", out,
+                                               "--reference", ref), f"diffusion_agreement_n{rows}_r{r}")
+                        rec.update(last_json_object(q["stdout"]) or {})
+                self.emit(rec)
+
     # -- mds
     def task_mds(self):
         """MDS of the first --mds-rows MNIST rows (2,000 by default): scikit-learn's MDS and unfold's,
@@ -786,6 +821,8 @@ class Bench:
             "pca": [("sklearn_over_unfold", ("sklearn", "PCA(2)"), ("unfold", "pca"))],
             "random_projection": [("sklearn_over_unfold", ("sklearn", "SparseRandomProjection(50)"), ("unfold", "random-projection-50"))],
             "spectral": [("sklearn_over_unfold", ("sklearn", "SpectralEmbedding(2)"), ("unfold", "spectral-2"))],
+            "diffusion": [("pydiffmap_over_unfold", ("pydiffmap", f"dmap-{min(self.n, SPECTRAL_ROWS)}"),
+                           ("unfold", f"dmap-{min(self.n, SPECTRAL_ROWS)}"))],
 
             "mds": [(f"sklearn_over_unfold_{v}", ("sklearn", v), ("unfold", v))
                     for v in ("metric-random", "metric-classical_mds", "nonmetric-random")],

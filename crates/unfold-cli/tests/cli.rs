@@ -809,3 +809,84 @@ fn mds_of_a_precomputed_matrix_under_either_name_and_its_checks() {
     assert!(stderr(&o).contains("row 2, column 7 holds"), "{}", stderr(&o));
     assert!(!dir.path().join("c.npy").exists());
 }
+
+#[test]
+fn diffusion_map_saves_a_model_that_places_its_rows_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Three noisy clusters without duplicate rows (a multiplicative hash).
+    let (n, dims) = (80, 5);
+    let x: Vec<f32> = (0..n * dims)
+        .map(|p| ((p / dims) % 3) as f32 * 6.0 + ((p as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f32 / (1u64 << 24) as f32 * 4.0)
+        .collect();
+    write_npy(&d.join("x.npy"), &x, n, dims);
+    let o = unfold(
+        d,
+        &[
+            "embed",
+            "x.npy",
+            "--method",
+            "diffusion",
+            "--neighbors",
+            "20",
+            "--alpha",
+            "1",
+            "--t",
+            "2",
+            "--seed",
+            "1",
+            "--save-model",
+            "dm.model",
+            "-o",
+            "y.npy",
+            "--json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(json["parameters"]["epsilon_"].as_f64().unwrap() > 0.0, "{json}");
+    let (shape, body) = read_npy(&d.join("y.npy"));
+    assert_eq!(shape, [n, 2]);
+    let o = unfold(
+        d,
+        &[
+            "embed",
+            "x.npy",
+            "--method",
+            "diffusion",
+            "--neighbors",
+            "20",
+            "--alpha",
+            "1",
+            "--t",
+            "2",
+            "--seed",
+            "1",
+            "--threads",
+            "1",
+            "-o",
+            "y1.npy",
+            "--quiet",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("y1.npy")).1, body, "one thread gives another embedding");
+    // The Nystrom extension of a training row is its own coordinate.
+    let o = unfold(d, &["transform", "--model", "dm.model", "x.npy", "-o", "again.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("again.npy")).1, body);
+    for (args, message) in [
+        (vec!["--alpha", "1.5"], "invalid value for `alpha`: 1.5"),
+        (vec!["--epsilon", "0"], "invalid value for `epsilon`: 0"),
+        (vec!["--epsilon", "wide"], "invalid value for `epsilon`: wide"),
+        (vec!["--neighbors", "1"], "invalid value for `n_neighbors`: 1"),
+        (vec!["--adaptive-k", "0"], "invalid value for `adaptive_k`: 0"),
+    ] {
+        let mut full = vec!["embed", "x.npy", "--method", "diffusion", "-o", "bad.npy"];
+        full.extend(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
+        assert!(!d.join("bad.npy").exists());
+    }
+}

@@ -2,7 +2,9 @@
 //! automatic bandwidth.
 //!
 //! 1. **Neighbours.** Each point's `n_neighbors` nearest points, itself included (pyDiffMap's
-//!    `k = 64`; capped at the number of points, as pyDiffMap caps it), under `metric`.
+//!    `k = 64`; capped at the number of points, as pyDiffMap caps it), under `metric`: exact
+//!    (all pairs, as pyDiffMap's scikit-learn search) up to `7 k²` points
+//!    ([`exact_is_faster`]), NN-descent above.
 //! 2. **Kernel.** `K_ij = exp(−s_ij / (4ε))` on those pairs, with `s_ij = d_ij²` (fixed
 //!    bandwidth) or, with `adaptive_k = m`, `s_ij = d_ij² / (σ_i σ_j)` where `σ_i` is the
 //!    distance from point `i` to its `m`-th nearest other point (the self-tuning kernel of
@@ -47,7 +49,7 @@ use crate::graph::diffusion::nystrom_weights;
 use crate::graph::{DiffusionOperator, SparseGraph, Symmetrization, connected_components, symmetrize};
 use crate::io::model::{self, Kind};
 use crate::knn::search::NeighborIndex;
-use crate::knn::{KnnGraph, KnnParams, knn_graph};
+use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, exact_is_faster, knn_graph};
 use crate::linalg::eigsh::EigshOptions;
 use crate::linalg::lobpcg::LobpcgOptions;
 use crate::method::params::{ParamKind, ParamType};
@@ -189,7 +191,9 @@ impl DiffusionMap {
             {
                 return Err(Error::param("adaptive_k", m, format!("must be below the neighbours used, {n_neighbors} (n_neighbors capped at n_samples)")));
             }
-            let params = KnnParams { k: n_neighbors - 1, metric: p.metric.clone(), seed: ctx.seed, ..KnnParams::default() };
+            let others = n_neighbors - 1;
+            let algorithm = if exact_is_faster(n, others) { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
+            let params = KnnParams { k: others, algorithm, metric: p.metric.clone(), seed: ctx.seed, ..KnnParams::default() };
             let knn = knn_graph(&x, &params, ctx.progress)?;
             ctx.progress.check()?;
             let bandwidths = match p.adaptive_k {
