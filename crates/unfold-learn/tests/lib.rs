@@ -3,6 +3,7 @@
 mod common;
 mod diffusion;
 mod graph;
+mod intrinsic_dim;
 mod io;
 mod knn;
 mod mds;

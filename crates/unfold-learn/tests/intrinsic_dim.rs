@@ -1,0 +1,122 @@
+//! Intrinsic-dimension estimators against scikit-dimension 0.5
+//! (fixtures/make_intrinsic_dim_fixtures.py) and closed forms.
+
+use unfold_learn::data::Data;
+use unfold_learn::knn::{KnnAlgorithm, KnnGraph, KnnParams, knn};
+use unfold_learn::measure::intrinsic_dim::{Combine, LpcaVersion, TwoNnMethod, data_spectrum, lpca, lpca_pointwise, mle_pointwise, twonn};
+
+use crate::common::{fixtures, load_fixture};
+
+fn expected(name: &str) -> serde_json::Value {
+    let all: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("id_expected.json")).unwrap()).unwrap();
+    all[name].clone()
+}
+
+fn data(name: &str) -> Data<'static> {
+    let (x, n, d) = load_fixture(&format!("{name}.npy"));
+    Data::from_vec(x.iter().map(|&v| v as f32).collect(), n, d).unwrap()
+}
+
+fn graph(x: &Data, k: usize) -> KnnGraph {
+    knn(x, &KnnParams { k, algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap()
+}
+
+fn close(got: f64, want: f64, rel: f64, what: &str) {
+    assert!((got - want).abs() <= rel * want.abs(), "{what}: {got} vs scikit-dimension's {want}");
+}
+
+fn list(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+}
+
+const SETS: [&str; 2] = ["id_ball", "id_sphere"];
+
+#[test]
+fn twonn_equals_scikit_dimension() {
+    for name in SETS {
+        let (x, e) = (data(name), expected(name));
+        let g = graph(&x, 2);
+        // Distances are float32 here, float64 there: the ratios agree to about 1e-7.
+        let linear = twonn(&g, 0.1, TwoNnMethod::Linear).unwrap();
+        close(linear.dimension, e["twonn_linear"].as_f64().unwrap(), 1e-5, name);
+        assert_eq!((linear.dropped, linear.x.len()), (0, x.n_rows() * 9 / 10));
+        close(twonn(&g, 0.1, TwoNnMethod::Mle).unwrap().dimension, e["twonn_mle"].as_f64().unwrap(), 1e-5, name);
+    }
+}
+
+#[test]
+fn mle_equals_scikit_dimension_per_point_and_combined() {
+    for name in SETS {
+        let (x, e) = (data(name), expected(name));
+        let pw = mle_pointwise(&graph(&x, 20), false).unwrap();
+        for (i, (a, b)) in pw.iter().zip(list(&e["mle_pw"])).enumerate() {
+            close(*a, b, 1e-5, &format!("{name} row {i}"));
+        }
+        close(Combine::Mle.apply(&pw), e["mle"].as_f64().unwrap(), 1e-5, name);
+        close(Combine::Mean.apply(&pw), e["mle_mean"].as_f64().unwrap(), 1e-5, name);
+        close(Combine::Median.apply(&pw), e["mle_median"].as_f64().unwrap(), 1e-5, name);
+        let unbiased = mle_pointwise(&graph(&x, 20), true).unwrap();
+        close(Combine::Mle.apply(&unbiased), e["mle_unbiased"].as_f64().unwrap(), 1e-5, name);
+    }
+}
+
+#[test]
+fn local_pca_rules_equal_scikit_dimension() {
+    for name in SETS {
+        let (x, e) = (data(name), expected(name));
+        let ev = data_spectrum(&x).unwrap();
+        let want = list(&e["spectrum"]);
+        assert_eq!(ev.len(), want.len());
+        for (a, b) in ev.iter().zip(&want) {
+            assert!((a - b).abs() <= 1e-9 * b, "{name}: spectrum {a} vs {b}");
+        }
+        let rules = [
+            ("FO", LpcaVersion::Fo { alpha: 0.05 }),
+            ("Fan", LpcaVersion::Fan { alpha: 10.0, beta: 0.8, p: 0.95 }),
+            ("maxgap", LpcaVersion::Maxgap),
+            ("ratio", LpcaVersion::Ratio { alpha: 0.05 }),
+            ("Kaiser", LpcaVersion::Kaiser),
+            ("broken_stick", LpcaVersion::BrokenStick),
+        ];
+        for (key, rule) in rules {
+            assert_eq!(lpca(&ev, rule), e[format!("lpca_{key}")].as_f64().unwrap(), "{name} {key}");
+        }
+        close(lpca(&ev, LpcaVersion::ParticipationRatio), e["lpca_participation_ratio"].as_f64().unwrap(), 1e-9, name);
+        let pw = lpca_pointwise(&x, &graph(&x, 30), LpcaVersion::Fo { alpha: 0.05 }).unwrap();
+        assert_eq!(pw, list(&e["lpca_FO_pw30"]), "{name}: pointwise FO");
+    }
+}
+
+#[test]
+fn closed_forms_and_bad_input() {
+    // Evenly spaced points on a line: every ratio r2/r1 is 1 except at the ends (2), so the
+    // ratios carry no dimension; TwoNN says so instead of returning NaN.
+    let line = Data::from_vec((0..50).map(|i| i as f32).collect(), 50, 1).unwrap();
+    let err = twonn(&graph(&line, 2), 0.1, TwoNnMethod::Linear).unwrap_err().to_string();
+    assert!(err.contains("ratio") && err.contains("undefined"), "{err}");
+    // The maximum-likelihood dimension of a point whose neighbours lie at distances r·j^(1/d)
+    // (the quantiles of a uniform d-ball) is close to d; for exact powers it is
+    // (k−1) / Σ ln(R_k/R_j) = (k−1) d / Σ ln(k/j).
+    let k = 20usize;
+    let d = 3.0f64;
+    let dists: Vec<f32> = (1..=k).map(|j| (j as f64).powf(1.0 / d) as f32).collect();
+    // k + 1 points, each with the others as neighbours at these distances.
+    let indices: Vec<u32> = (0..=k as u32).flat_map(|i| (0..=k as u32).filter(move |&j| j != i)).collect();
+    let g = KnnGraph::from_parts(k + 1, k, indices, dists.repeat(k + 1)).unwrap();
+    let want = (k - 1) as f64 * d / (1..=k).map(|j| (k as f64 / j as f64).ln()).sum::<f64>();
+    close(mle_pointwise(&g, false).unwrap()[0], want, 1e-6, "closed form");
+    // Duplicates: an undefined MLE names its row; TwoNN drops them and counts them.
+    let mut v: Vec<f32> = (0..40).map(|i| ((i * 37) % 11) as f32 + i as f32 * 0.01).collect();
+    v.extend_from_slice(&[5.0; 4]);
+    let dup = Data::from_vec(v, 44, 1).unwrap();
+    let err = mle_pointwise(&graph(&dup, 3), false).unwrap_err().to_string();
+    assert!(err.starts_with("row 40:") && err.contains("distance 0"), "{err}");
+    assert_eq!(twonn(&graph(&dup, 2), 0.0, TwoNnMethod::Mle).unwrap().dropped, 4);
+    for (got, needle) in [
+        (twonn(&graph(&line, 2), 1.0, TwoNnMethod::Linear).unwrap_err().to_string(), "`discard_fraction`: 1 (must be in [0, 1))"),
+        (twonn(&graph(&line, 1), 0.1, TwoNnMethod::Linear).unwrap_err().to_string(), "must be at least 2 for TwoNN"),
+        (mle_pointwise(&graph(&line, 2), true).unwrap_err().to_string(), "must be at least 3 for the MLE"),
+    ] {
+        assert!(got.contains(needle), "{got}");
+    }
+}
