@@ -7,6 +7,7 @@ mod embed;
 mod evaluate;
 mod fit_inputs;
 mod input;
+mod measure;
 mod method_opts;
 mod metric_kwds;
 mod neighbors;
@@ -40,6 +41,7 @@ struct Cli {
 enum Command {
     Embed(Box<embed::EmbedArgs>),
     Evaluate(evaluate::EvaluateArgs),
+    Measure(measure::MeasureArgs),
     Neighbors(neighbors::NeighborsArgs),
     Plot(plot_cmd::PlotArgs),
     Transform(transform::TransformArgs),
@@ -50,6 +52,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Embed(args) => embed::run(*args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Measure(args) => measure::run(args),
         Command::Neighbors(args) => neighbors::run(args),
         Command::Plot(args) => plot_cmd::run(args),
         Command::Transform(args) => transform::run(args),

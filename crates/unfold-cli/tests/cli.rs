@@ -231,8 +231,9 @@ fn evaluate_and_plot() {
 #[test]
 fn help_has_examples_for_every_command() {
     let dir = tempfile::tempdir().unwrap();
-    for cmd in ["embed", "neighbors", "evaluate", "plot", "transform"] {
-        let o = unfold(dir.path(), &[cmd, "--help"]);
+    for cmd in ["embed", "neighbors", "evaluate", "plot", "transform", "measure id"] {
+        let args: Vec<&str> = cmd.split(' ').chain(["--help"]).collect();
+        let o = unfold(dir.path(), &args);
         assert!(o.status.success());
         assert!(String::from_utf8_lossy(&o.stdout).contains("Examples:"), "{cmd} --help has no examples");
     }
@@ -883,6 +884,54 @@ fn diffusion_map_saves_a_model_that_places_its_rows_again() {
         (vec!["--adaptive-k", "0"], "invalid value for `adaptive_k`: 0"),
     ] {
         let mut full = vec!["embed", "x.npy", "--method", "diffusion", "-o", "bad.npy"];
+        full.extend(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
+        assert!(!d.join("bad.npy").exists());
+    }
+}
+
+#[test]
+fn measure_id_estimates_the_dimension_of_a_plane() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 400 points of a 2-D square (hashed coordinates) placed in 5-D by a fixed linear map.
+    let n = 400;
+    // splitmix64's finaliser: uniform and without the lattice of a bare multiplicative hash.
+    let u = |p: u64| {
+        let mut z = (p + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32
+    };
+    let x: Vec<f32> = (0..n as u64)
+        .flat_map(|i| {
+            let (a, b) = (u(2 * i), u(2 * i + 1));
+            [a + b, a - b, 0.5 * a, 2.0 * b, a + 0.3 * b]
+        })
+        .collect();
+    write_npy(&d.join("x.npy"), &x, n, 5);
+    for (estimator, lo, hi) in [("twonn", 1.7, 2.3), ("mle", 1.7, 2.3), ("lpca", 2.0, 2.0)] {
+        let o = unfold(d, &["measure", "id", "x.npy", "--estimator", estimator, "--json"]);
+        assert!(o.status.success(), "{estimator}: {}", stderr(&o));
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let dim = json["dimension"].as_f64().unwrap();
+        assert!((lo..=hi).contains(&dim), "{estimator}: {json}");
+        assert_eq!(json["estimator"], estimator);
+    }
+    let o = unfold(d, &["measure", "id", "x.npy", "--estimator", "mle", "--per-point", "pw.npy", "--neighbors", "10", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("pw.npy")).0, [n]);
+    for (args, message) in [
+        (vec!["--estimator", "twonn", "--per-point", "bad.npy"], "`per_point`: true (is not available for TwoNN"),
+        (vec!["--estimator", "twonn", "--comb", "mean"], "--comb does not apply to --estimator twonn"),
+        (vec!["--estimator", "lpca", "--ver", "FO", "--alpha-fan", "3"], "--alpha-fan applies to --ver Fan only"),
+        (vec!["--estimator", "lpca", "--alpha-fo", "1.5"], "`alphaFO`: 1.5 (must be strictly between 0 and 1)"),
+        (vec!["--estimator", "twonn", "--discard-fraction", "1"], "`discard_fraction`: 1 (must be in [0, 1))"),
+        (vec!["--estimator", "mle", "--neighbors", "400", "--per-point", "bad.npy"], "`n_neighbors`: 400 (must be below the number of points (400))"),
+    ] {
+        let mut full = vec!["measure", "id", "x.npy"];
         full.extend(args);
         let o = unfold(d, &full);
         assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 pub use delimited::{read_delimited, read_delimited_f64};
 pub use idx::{read_idx, read_idx_bytes};
 pub use labels::{read_labels, read_labels_column};
-pub use npy::{npy_bytes_f32, npy_bytes_i64, read_npy};
+pub use npy::{npy_bytes_f32, npy_bytes_f64_vector, npy_bytes_i64, read_npy};
 
 /// A matrix read from a file: the values are either memory-mapped (`.npy` float32, C order,
 /// little-endian) or owned after conversion.

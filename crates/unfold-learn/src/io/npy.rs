@@ -191,7 +191,11 @@ fn transpose<T: Copy + Default + Send + Sync>(col_major: &[T], d: usize, n: usiz
 }
 
 fn npy_header(descr: &str, n: usize, d: usize) -> Vec<u8> {
-    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({n}, {d}), }}");
+    npy_header_shape(descr, &format!("({n}, {d})"))
+}
+
+fn npy_header_shape(descr: &str, shape: &str) -> Vec<u8> {
+    let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
     // Pad so that magic (6) + version (2) + length (2) + dict + '\n' is a multiple of 64.
     let unpadded = 10 + dict.len() + 1;
     let pad = (64 - unpadded % 64) % 64;
@@ -208,6 +212,16 @@ fn npy_header(descr: &str, n: usize, d: usize) -> Vec<u8> {
 pub fn npy_bytes_f32(values: &[f32], n: usize, d: usize) -> Vec<u8> {
     let mut out = npy_header("<f4", n, d);
     out.reserve(values.len() * 4);
+    for v in values {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+/// A complete `.npy` file (version 1.0, `<f8`) for a vector of shape `(n,)`.
+pub fn npy_bytes_f64_vector(values: &[f64]) -> Vec<u8> {
+    let mut out = npy_header_shape("<f8", &format!("({},)", values.len()));
+    out.reserve(values.len() * 8);
     for v in values {
         out.extend_from_slice(&v.to_le_bytes());
     }
@@ -239,5 +253,10 @@ mod tests {
     #[test]
     fn header_is_aligned() {
         assert_eq!(npy_header("<f4", 70000, 784).len() % 64, 0);
+        let v = npy_bytes_f64_vector(&[1.5, -2.0]);
+        let header = v.len() - 16;
+        assert_eq!(header % 64, 0);
+        assert!(std::str::from_utf8(&v[10..header]).unwrap().contains("'descr': '<f8', 'fortran_order': False, 'shape': (2,)"));
+        assert_eq!(&v[header..header + 8], &1.5f64.to_le_bytes());
     }
 }

@@ -350,6 +350,14 @@ pub fn symmetric_eigen(m: MatRef<'_, f64>, stage: &'static str) -> Result<(Vec<f
     Ok((values, vectors))
 }
 
+/// Eigenvalues (descending) of a symmetric matrix, without its eigenvectors.
+pub fn symmetric_eigenvalues(m: MatRef<'_, f64>, stage: &'static str) -> Result<Vec<f64>> {
+    let mut values = sequential(|| m.self_adjoint_eigenvalues(Side::Lower))
+        .map_err(|e| Error::Numerical { stage, message: format!("eigendecomposition did not converge ({e:?})") })?;
+    values.reverse();
+    Ok(values)
+}
+
 /// The Moore–Penrose pseudo-inverse of `m` (`c × r` for an `r × c` input) from its thin SVD,
 /// `V Σ⁺ Uᵀ`; singular values below `max(r, c) · ε · σ_max` count as zero, as in scipy's `pinv`.
 pub fn pinv(m: MatRef<'_, f64>, stage: &'static str) -> Result<Mat<f64>> {

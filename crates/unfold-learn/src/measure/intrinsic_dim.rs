@@ -21,11 +21,16 @@
 //!
 //! Everything works from a [`KnnGraph`] (sorted distances, the point itself not among its
 //! neighbours), so the estimators share the kNN engine's search, metrics and determinism.
+//! [`intrinsic_dimension`] runs one estimator on data, as `unfold measure id` and Python's
+//! `unfold.measure` do: the neighbours are exact up to [`exact_is_faster`]'s bound (as
+//! scikit-dimension's scikit-learn search), NN-descent from the seed above.
 
 use crate::data::Data;
 use crate::error::{Error, Result};
-use crate::knn::KnnGraph;
-use crate::linalg::symmetric_eigen;
+use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, exact_is_faster, knn_graph};
+use crate::linalg::symmetric_eigenvalues;
+use crate::metric::Metric;
+use crate::progress::Progress;
 use faer::Mat;
 use rayon::prelude::*;
 
@@ -205,7 +210,7 @@ pub fn pca_spectrum(rows: &[&[f32]], d: usize) -> Result<Vec<f64>> {
     mean.iter_mut().for_each(|m| *m /= n as f64);
     let centred = Mat::<f64>::from_fn(n, d, |i, j| f64::from(rows[i][j]) - mean[j]);
     let g = if n >= d { centred.transpose() * &centred } else { &centred * centred.transpose() };
-    let (mut values, _) = symmetric_eigen(g.as_ref(), "local PCA")?;
+    let mut values = symmetric_eigenvalues(g.as_ref(), "local PCA")?;
     values.truncate(n.min(d));
     values.iter_mut().for_each(|v| *v = v.max(0.0) / (n - 1) as f64);
     Ok(values)
@@ -222,7 +227,7 @@ pub fn data_spectrum(data: &Data) -> Result<Vec<f64>> {
     }
     let mean = crate::linalg::column_means(data);
     let g = crate::linalg::centred_gram_in::<f64, _>(data, &mean, 1.0);
-    let (mut values, _) = symmetric_eigen(g.as_ref(), "PCA spectrum")?;
+    let mut values = symmetric_eigenvalues(g.as_ref(), "PCA spectrum")?;
     values.truncate(n.min(d));
     values.iter_mut().for_each(|v| *v = v.max(0.0) / (n - 1) as f64);
     Ok(values)
@@ -314,4 +319,168 @@ pub fn lpca_pointwise(data: &Data, knn: &KnnGraph, version: LpcaVersion) -> Resu
             Ok(lpca(&pca_spectrum(&rows, d)?, version))
         })
         .collect()
+}
+
+/// An estimator and its parameters, with scikit-dimension's defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Estimator {
+    /// [`twonn`] (global only).
+    TwoNn {
+        /// Fraction of the largest ratios left out (0.1).
+        discard_fraction: f64,
+        /// Linear fit (default) or maximum likelihood.
+        method: TwoNnMethod,
+    },
+    /// [`mle_pointwise`] combined by `comb`.
+    Mle {
+        /// `k − 2` for `k − 1` (false).
+        unbiased: bool,
+        /// How the per-point figures make the global one ([`Combine::Mle`]).
+        comb: Combine,
+    },
+    /// [`lpca`] on all rows (global) and on each neighbourhood (per point).
+    Lpca {
+        /// The rule.
+        version: LpcaVersion,
+    },
+}
+
+impl Estimator {
+    /// The name used on the command line and in Python (`twonn`, `mle`, `lpca`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Estimator::TwoNn { .. } => "twonn",
+            Estimator::Mle { .. } => "mle",
+            Estimator::Lpca { .. } => "lpca",
+        }
+    }
+
+    /// Checks the parameters' ranges.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] naming the parameter (scikit-dimension's name) and its range.
+    pub fn validate(&self) -> Result<()> {
+        let unit = |name: &'static str, v: f64| {
+            if v > 0.0 && v < 1.0 { Ok(()) } else { Err(Error::param(name, v, "must be strictly between 0 and 1")) }
+        };
+        match *self {
+            Estimator::TwoNn { discard_fraction, .. } if !(0.0..1.0).contains(&discard_fraction) => {
+                Err(Error::param("discard_fraction", discard_fraction, "must be in [0, 1)"))
+            }
+            Estimator::Lpca { version: LpcaVersion::Fo { alpha } } => unit("alphaFO", alpha),
+            Estimator::Lpca { version: LpcaVersion::Ratio { alpha } } => unit("alphaRatio", alpha),
+            Estimator::Lpca { version: LpcaVersion::Fan { alpha, beta, p } } => {
+                if !(alpha > 0.0 && alpha.is_finite()) {
+                    return Err(Error::param("alphaFan", alpha, "must be a positive number"));
+                }
+                unit("betaFan", beta)?;
+                unit("PFan", p)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Neighbours used when none are given: 2 for TwoNN, 20 for MLE (scikit-dimension's
+    /// `MLE._N_NEIGHBORS`), 100 for local PCA per point (its `fit_pw` default).
+    pub fn default_neighbors(&self) -> usize {
+        match self {
+            Estimator::TwoNn { .. } => 2,
+            Estimator::Mle { .. } => 20,
+            Estimator::Lpca { .. } => 100,
+        }
+    }
+}
+
+/// What [`intrinsic_dimension`] does besides the estimator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdParams {
+    /// The estimator.
+    pub estimator: Estimator,
+    /// Neighbours per point; `None` = [`Estimator::default_neighbors`]. Must be below the number
+    /// of points.
+    pub n_neighbors: Option<usize>,
+    /// Also compute one estimate per point (MLE, local PCA).
+    pub per_point: bool,
+    /// Distance between rows (euclidean).
+    pub metric: Metric,
+    /// Seed of the neighbour search when it is approximate.
+    pub seed: Option<u64>,
+    /// Worker threads; `None` = all cores.
+    pub threads: Option<usize>,
+}
+
+/// The result of [`intrinsic_dimension`].
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct IdReport {
+    /// The global estimate.
+    pub dimension: f64,
+    /// The estimator's name.
+    pub estimator: &'static str,
+    /// Neighbours per point used (0 for global local PCA, which uses none).
+    pub n_neighbors: usize,
+    /// Points left out (TwoNN: zero distance to the nearest neighbour).
+    pub dropped: usize,
+    /// The per-point estimates, when asked for.
+    #[serde(skip)]
+    pub per_point: Option<Vec<f64>>,
+    /// Spread of the per-point estimates: `[min, 25 %, median, 75 %, max]`, when computed.
+    pub per_point_quantiles: Option<[f64; 5]>,
+}
+
+/// Runs `params.estimator` on `data` on `params.threads` threads.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for a per-point TwoNN, `n_neighbors` not below the number of
+/// points or outside the estimator's range; the estimator's and the kNN search's errors.
+pub fn intrinsic_dimension(data: &Data, params: &IdParams, progress: &dyn Progress) -> Result<IdReport> {
+    let n = data.n_rows();
+    let est = params.estimator;
+    est.validate()?;
+    if params.per_point && matches!(est, Estimator::TwoNn { .. }) {
+        return Err(Error::param("per_point", true, "is not available for TwoNN, a global estimator; per-point estimates come from mle or lpca"));
+    }
+    let k = params.n_neighbors.unwrap_or(est.default_neighbors());
+    let needs_graph = !matches!(est, Estimator::Lpca { .. }) || params.per_point;
+    if needs_graph && k >= n {
+        return Err(Error::param("n_neighbors", k, format!("must be below the number of points ({n})")));
+    }
+    crate::threads::install(params.threads, || {
+        let graph = |k: usize| {
+            let algorithm = if exact_is_faster(n, k) { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
+            knn_graph(
+                data,
+                &KnnParams { k, algorithm, metric: params.metric.clone(), seed: params.seed, threads: params.threads, ..KnnParams::default() },
+                progress,
+            )
+        };
+        let (dimension, dropped, per_point) = match est {
+            Estimator::TwoNn { discard_fraction, method } => {
+                let fit = twonn(&graph(k.max(2))?, discard_fraction, method)?;
+                (fit.dimension, fit.dropped, None)
+            }
+            Estimator::Mle { unbiased, comb } => {
+                let pw = mle_pointwise(&graph(k)?, unbiased)?;
+                (comb.apply(&pw), 0, params.per_point.then_some(pw))
+            }
+            Estimator::Lpca { version } => {
+                let global = lpca(&data_spectrum(data)?, version);
+                let pw = if params.per_point { Some(lpca_pointwise(data, &graph(k)?, version)?) } else { None };
+                (global, 0, pw)
+            }
+        };
+        let per_point_quantiles = per_point.as_deref().map(quantiles);
+        Ok(IdReport { dimension, estimator: est.name(), n_neighbors: if needs_graph { k } else { 0 }, dropped, per_point, per_point_quantiles })
+    })?
+}
+
+/// `[min, 25 %, median, 75 %, max]` with numpy's linear interpolation.
+fn quantiles(v: &[f64]) -> [f64; 5] {
+    let mut s = v.to_vec();
+    s.sort_unstable_by(f64::total_cmp);
+    let at = |q: f64| {
+        let pos = q * (s.len() - 1) as f64;
+        let (lo, frac) = (pos.floor() as usize, pos.fract());
+        if lo + 1 < s.len() { s[lo] + frac * (s[lo + 1] - s[lo]) } else { s[lo] }
+    };
+    [at(0.0), at(0.25), at(0.5), at(0.75), at(1.0)]
 }

@@ -1,0 +1,249 @@
+//! `unfold measure`: what shape the data has, before choosing an embedding.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Result;
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::json;
+use unfold_learn::io::npy_bytes_f64_vector;
+use unfold_learn::measure::intrinsic_dim::{Combine, Estimator, IdParams, LpcaVersion, TwoNnMethod, intrinsic_dimension};
+
+use crate::input::{Input, UsageError};
+use crate::options::RunOptions;
+use crate::outputs::{Format, Outputs};
+use crate::progress::Bars;
+
+/// Measure the data: its intrinsic dimension.
+#[derive(Args)]
+pub struct MeasureArgs {
+    #[command(subcommand)]
+    pub what: Measure,
+}
+
+#[derive(Subcommand)]
+pub enum Measure {
+    Id(IdArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum EstimatorName {
+    /// TwoNN (Facco et al.): ratios of second to first neighbour distances; global only.
+    Twonn,
+    /// Levina–Bickel maximum likelihood on each point's neighbours.
+    Mle,
+    /// Local PCA: a rule on the PCA eigenvalues of all rows, and of each neighbourhood.
+    Lpca,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TwoNnFit {
+    Linear,
+    Mle,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Comb {
+    Mle,
+    Mean,
+    Median,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Ver {
+    #[value(name = "FO")]
+    Fo,
+    #[value(name = "Fan")]
+    Fan,
+    #[value(name = "maxgap")]
+    Maxgap,
+    #[value(name = "ratio")]
+    Ratio,
+    #[value(name = "participation_ratio")]
+    ParticipationRatio,
+    #[value(name = "Kaiser")]
+    Kaiser,
+    #[value(name = "broken_stick")]
+    BrokenStick,
+}
+
+/// Estimate the intrinsic dimension, globally and per point, as scikit-dimension does.
+#[derive(Args)]
+#[command(after_help = "Examples:
+  unfold measure id cells.npy                               # TwoNN
+  unfold measure id cells.npy --estimator mle --per-point id.npy --json
+  unfold measure id demo --estimator lpca --ver Fan
+
+Estimators (scikit-dimension 0.5's definitions and defaults): twonn (--discard-fraction 0.1,
+--twonn-method linear|mle), mle (20 neighbours, --comb mle|mean|median, --unbiased), lpca
+(--ver FO|Fan|maxgap|ratio|participation_ratio|Kaiser|broken_stick with --alpha-fo 0.05,
+--alpha-fan 10, --beta-fan 0.8, --p-fan 0.95, --alpha-ratio 0.05; per point on 100 neighbours).
+Neighbours are exact up to max(4096, 7k²) rows, NN-descent (seeded by --seed) above.
+--json keys: dimension, estimator, n, n_neighbors, dropped, per_point_quantiles ([min, 25 %,
+median, 75 %, max] of the per-point estimates), per_point (the file), seconds.")]
+pub struct IdArgs {
+    /// Input data (.npy, .csv/.tsv, IDX), or `demo` for the built-in MNIST demo set.
+    pub input: PathBuf,
+    /// The estimator.
+    #[arg(long, value_enum, default_value = "twonn")]
+    pub estimator: EstimatorName,
+    /// Neighbours per point (default: 2 for twonn, 20 for mle, 100 for lpca per point).
+    #[arg(long)]
+    pub neighbors: Option<usize>,
+    /// Write one estimate per point here (.npy, float64, shape (n,)); mle and lpca.
+    #[arg(long, value_name = "OUT.npy")]
+    pub per_point: Option<PathBuf>,
+    /// twonn: fraction of the largest ratios left out.
+    #[arg(long)]
+    pub discard_fraction: Option<f64>,
+    /// twonn: the line fit of Facco et al. or the maximum-likelihood estimate.
+    #[arg(long, value_enum)]
+    pub twonn_method: Option<TwoNnFit>,
+    /// mle: how the per-point estimates make the global one (mle = harmonic mean).
+    #[arg(long, value_enum)]
+    pub comb: Option<Comb>,
+    /// mle: the bias-corrected k − 2 for k − 1.
+    #[arg(long)]
+    pub unbiased: bool,
+    /// lpca: the rule on the eigenvalues.
+    #[arg(long, value_enum)]
+    pub ver: Option<Ver>,
+    /// lpca --ver FO: eigenvalues above this fraction of the largest count.
+    #[arg(long)]
+    pub alpha_fo: Option<f64>,
+    /// lpca --ver Fan: the large-gap threshold.
+    #[arg(long)]
+    pub alpha_fan: Option<f64>,
+    /// lpca --ver Fan: the total-variance threshold.
+    #[arg(long)]
+    pub beta_fan: Option<f64>,
+    /// lpca --ver Fan: the fraction of the variance taken as signal.
+    #[arg(long)]
+    pub p_fan: Option<f64>,
+    /// lpca --ver ratio: the fraction of the variance that may be left out.
+    #[arg(long)]
+    pub alpha_ratio: Option<f64>,
+    /// Distance between rows (as `unfold neighbors --metric`).
+    #[arg(long, default_value = "euclidean")]
+    pub metric: String,
+    #[arg(long, value_name = "KEY=VALUE,...", help = crate::metric_kwds::HELP)]
+    pub metric_kwds: Option<String>,
+    /// Seed of the approximate neighbour search; with a seed the result is identical at any
+    /// thread count.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub run: RunOptions,
+}
+
+pub fn run(args: MeasureArgs) -> Result<()> {
+    match args.what {
+        Measure::Id(a) => run_id(a),
+    }
+}
+
+/// The estimator the flags describe; a flag of another estimator is a usage error.
+fn estimator(a: &IdArgs) -> Result<Estimator> {
+    let name = match a.estimator {
+        EstimatorName::Twonn => "twonn",
+        EstimatorName::Mle => "mle",
+        EstimatorName::Lpca => "lpca",
+    };
+    let owners: [(&str, bool, &str); 10] = [
+        ("--discard-fraction", a.discard_fraction.is_some(), "twonn"),
+        ("--twonn-method", a.twonn_method.is_some(), "twonn"),
+        ("--comb", a.comb.is_some(), "mle"),
+        ("--unbiased", a.unbiased, "mle"),
+        ("--ver", a.ver.is_some(), "lpca"),
+        ("--alpha-fo", a.alpha_fo.is_some(), "lpca"),
+        ("--alpha-fan", a.alpha_fan.is_some(), "lpca"),
+        ("--beta-fan", a.beta_fan.is_some(), "lpca"),
+        ("--p-fan", a.p_fan.is_some(), "lpca"),
+        ("--alpha-ratio", a.alpha_ratio.is_some(), "lpca"),
+    ];
+    if let Some((flag, _, owner)) = owners.iter().find(|(_, given, owner)| *given && *owner != name) {
+        return Err(UsageError(format!("{flag} does not apply to --estimator {name} (it is a {owner} option)")).into());
+    }
+    let ver = a.ver.unwrap_or(Ver::Fo);
+    let lpca_flags = [
+        ("--alpha-fo", a.alpha_fo.is_some(), "FO"),
+        ("--alpha-fan", a.alpha_fan.is_some(), "Fan"),
+        ("--beta-fan", a.beta_fan.is_some(), "Fan"),
+        ("--p-fan", a.p_fan.is_some(), "Fan"),
+        ("--alpha-ratio", a.alpha_ratio.is_some(), "ratio"),
+    ];
+    let ver_name = match ver {
+        Ver::Fo => "FO",
+        Ver::Fan => "Fan",
+        Ver::Ratio => "ratio",
+        _ => "",
+    };
+    if let Some((flag, _, owner)) = lpca_flags.iter().find(|(_, given, owner)| *given && *owner != ver_name) {
+        return Err(UsageError(format!("{flag} applies to --ver {owner} only")).into());
+    }
+    Ok(match a.estimator {
+        EstimatorName::Twonn => Estimator::TwoNn {
+            discard_fraction: a.discard_fraction.unwrap_or(0.1),
+            method: match a.twonn_method.unwrap_or(TwoNnFit::Linear) {
+                TwoNnFit::Linear => TwoNnMethod::Linear,
+                TwoNnFit::Mle => TwoNnMethod::Mle,
+            },
+        },
+        EstimatorName::Mle => Estimator::Mle {
+            unbiased: a.unbiased,
+            comb: match a.comb.unwrap_or(Comb::Mle) {
+                Comb::Mle => Combine::Mle,
+                Comb::Mean => Combine::Mean,
+                Comb::Median => Combine::Median,
+            },
+        },
+        EstimatorName::Lpca => Estimator::Lpca {
+            version: match ver {
+                Ver::Fo => LpcaVersion::Fo { alpha: a.alpha_fo.unwrap_or(0.05) },
+                Ver::Fan => LpcaVersion::Fan { alpha: a.alpha_fan.unwrap_or(10.0), beta: a.beta_fan.unwrap_or(0.8), p: a.p_fan.unwrap_or(0.95) },
+                Ver::Maxgap => LpcaVersion::Maxgap,
+                Ver::Ratio => LpcaVersion::Ratio { alpha: a.alpha_ratio.unwrap_or(0.05) },
+                Ver::ParticipationRatio => LpcaVersion::ParticipationRatio,
+                Ver::Kaiser => LpcaVersion::Kaiser,
+                Ver::BrokenStick => LpcaVersion::BrokenStick,
+            },
+        },
+    })
+}
+
+fn run_id(args: IdArgs) -> Result<()> {
+    let start = Instant::now();
+    let estimator = estimator(&args)?;
+    estimator.validate()?;
+    let metric = crate::metric_kwds::metric(&args.metric, args.metric_kwds.as_deref())?;
+    let mut outputs = Outputs::new();
+    let per_point_out = args.per_point.as_ref().map(|p| outputs.add("--per-point", p, Format::Npy));
+    outputs.check()?;
+    let demo = args.input.as_os_str() == "demo" && !args.input.exists();
+    let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, None, None)?;
+    let x = input.data()?;
+    let bars = Bars::new(args.run.quiet);
+    let params = IdParams { estimator, n_neighbors: args.neighbors, per_point: args.per_point.is_some(), metric, seed: args.seed, threads: args.run.threads };
+    let report = intrinsic_dimension(&x, &params, &bars)?;
+    if let (Some(out), Some(values)) = (per_point_out, report.per_point.as_deref()) {
+        outputs.write(out, |w| w.write_all(&npy_bytes_f64_vector(values)))?;
+    }
+    outputs.commit()?;
+    let seconds = start.elapsed().as_secs_f64();
+    if args.run.json {
+        let mut out = serde_json::to_value(&report)?;
+        out["n"] = json!(x.n_rows());
+        out["per_point"] = json!(args.per_point);
+        out["seconds"] = json!(seconds);
+        println!("{out}");
+        return Ok(());
+    }
+    println!("intrinsic dimension ({}, {} points): {:.4}", report.estimator, x.n_rows(), report.dimension);
+    if let Some(q) = report.per_point_quantiles {
+        println!("  per point: min {:.3}, quartiles {:.3} / {:.3} / {:.3}, max {:.3}", q[0], q[1], q[2], q[3], q[4]);
+    }
+    if report.dropped > 0 {
+        println!("  {} points with a duplicate (distance 0 to the nearest neighbour) left out", report.dropped);
+    }
+    Ok(())
+}
