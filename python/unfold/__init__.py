@@ -10,6 +10,7 @@ Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``
 ``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``) are
 scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
+``unfold.measure`` the data's intrinsic dimension;
 ``unfold.datasets`` and ``unfold.plot`` help with examples.
 
 Names are imported on first use, so ``import unfold`` stays fast (scikit-learn is only
@@ -31,13 +32,13 @@ _ESTIMATORS = {
     "SpectralEmbedding": "._spectral",
     "UMAP": "._umap",
 }
-_SUBMODULES = ("datasets", "metrics", "plot")
+_SUBMODULES = ("datasets", "measure", "metrics", "plot")
 _FUNCTIONS = {"neighbors": "._neighbors"}
 
 __all__ = sorted([*_ESTIMATORS, *_SUBMODULES, *_FUNCTIONS, "__version__"])
 
 if TYPE_CHECKING:
-    from . import datasets, metrics, plot
+    from . import datasets, measure, metrics, plot
     from ._diffusion import DiffusionMap
     from ._neighbors import neighbors
     from ._mds import MDS

@@ -25,6 +25,13 @@ def pca_score_samples(model: FittedModel, x: PcaInput) -> npt.NDArray[np.float64
 def pca_covariance(model: FittedModel) -> F64Matrix: ...
 def pca_precision(model: FittedModel) -> F64Matrix: ...
 
+#: unfold.measure: (dimension, per-point estimates or None, neighbours used, points dropped).
+def intrinsic_dimension(
+    x: F32Matrix, *, estimator_name: str, n_neighbors: Optional[int], per_point: bool, metric: str,
+    seed: Optional[int], threads: Optional[int], verbose: bool, discard_fraction: float, twonn_method: str,
+    unbiased: bool, comb: str, ver: str, lpca: list[float],
+) -> tuple[float, Optional[npt.NDArray[np.float64]], int, int]: ...
+
 def method_specs(name: str) -> list[dict[str, object]]: ...
 def fit_method(
     name: str, x: PcaInput, params: dict[str, object], *, seed: Optional[int], threads: Optional[int], verbose: bool

@@ -112,6 +112,8 @@ fn closed_forms_and_bad_input() {
     let err = mle_pointwise(&graph(&dup, 3), false).unwrap_err().to_string();
     assert!(err.starts_with("row 40:") && err.contains("distance 0"), "{err}");
     assert_eq!(twonn(&graph(&dup, 2), 0.0, TwoNnMethod::Mle).unwrap().dropped, 4);
+    let err = twonn(&graph(&dup, 2), 0.0, TwoNnMethod::Linear).unwrap_err().to_string();
+    assert!(err.contains("discards none of the 40 ratios"), "{err}");
     for (got, needle) in [
         (twonn(&graph(&line, 2), 1.0, TwoNnMethod::Linear).unwrap_err().to_string(), "`discard_fraction`: 1 (must be in [0, 1))"),
         (twonn(&graph(&line, 1), 0.1, TwoNnMethod::Linear).unwrap_err().to_string(), "must be at least 2 for TwoNN"),

@@ -23,6 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod convert;
 mod datasets;
+mod measure;
 mod method;
 mod metrics;
 mod model_bytes;
@@ -47,6 +48,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     umap::register(m)?;
     neighbors::register(m)?;
     metrics::register(m)?;
+    measure::register(m)?;
     datasets::register(m)?;
     Ok(())
 }

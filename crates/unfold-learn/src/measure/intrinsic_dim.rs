@@ -82,6 +82,15 @@ pub fn twonn(knn: &KnnGraph, discard_fraction: f64, method: TwoNnMethod) -> Resu
             "TwoNN needs at least 2 ratios after discarding, but {n} points have a nonzero nearest-neighbour distance and {keep} are kept"
         )));
     }
+    if method == TwoNnMethod::Linear && keep == n {
+        return Err(Error::param(
+            "discard_fraction",
+            discard_fraction,
+            format!(
+                "discards none of the {n} ratios, but the linear fit needs at least the largest left out (its −ln(1 − F) is infinite): use a fraction of at least 1/{n}, or method mle"
+            ),
+        ));
+    }
     mu.sort_unstable_by(f64::total_cmp);
     mu.truncate(keep);
     let x: Vec<f64> = mu.iter().map(|m| m.ln()).collect();
