@@ -12,6 +12,7 @@ of stdout with in-process timings and any scalars.
     python peers.py sklearn-spectral --input X.npy --dims 2 --out Y.npy
     python peers.py spectral-agreement --input X.npy --embedding Y.npy --reference R.npy
     python peers.py pydiffmap-fit --input X.npy --dims 2 -k 64 --out Y.npy
+    python peers.py skdim-id --input X.npy --estimator twonn|mle|lpca
     python peers.py sklearn-exact-knn --input X.npy -k 15 --queries Q.npy \
         --out IDX.npy --distances D.npy
     python peers.py sklearn-evaluate --input X.npy --embedding Y.npy \
@@ -117,6 +118,20 @@ def run_pydiffmap_fit(args):
     np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
     emit({"inproc_seconds": elapsed, "epsilon": float(model.epsilon_fitted),
           "evals": [float(v) for v in model.evals]})
+
+
+def run_skdim_id(args):
+    """scikit-dimension's estimator with its defaults: TwoNN().fit(X), MLE().fit(X) (20
+    neighbours) or lPCA().fit(X) (FO); prints dimension_."""
+    import numpy as np
+    import skdim
+
+    X = np.load(args.input)
+    cls = {"twonn": skdim.id.TwoNN, "mle": skdim.id.MLE, "lpca": skdim.id.lPCA}[args.estimator]
+    t0 = time.perf_counter()
+    est = cls().fit(X)
+    elapsed = time.perf_counter() - t0
+    emit({"inproc_seconds": elapsed, "dimension": float(est.dimension_)})
 
 
 def run_spectral_agreement(args):
@@ -361,6 +376,11 @@ def main(argv=None):
     p.add_argument("-k", type=int, default=64)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_pydiffmap_fit)
+
+    p = sub.add_parser("skdim-id")
+    p.add_argument("--input", required=True)
+    p.add_argument("--estimator", required=True, choices=["twonn", "mle", "lpca"])
+    p.set_defaults(func=run_skdim_id)
 
     p = sub.add_parser("spectral-agreement")
     p.add_argument("--input", required=True)

@@ -36,7 +36,7 @@ OUT = BENCH / "out"
 LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
-             "diffusion")
+             "diffusion", "intrinsic_dim")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -601,6 +601,35 @@ class Bench:
                         rec.update(last_json_object(q["stdout"]) or {})
                 self.emit(rec)
 
+    # -- intrinsic dimension
+    def task_intrinsic_dim(self):
+        """scikit-dimension's TwoNN, MLE and lPCA (defaults) against `unfold measure id` on the MNIST
+        test set (the last 10,000 rows), then unfold alone on all --n rows."""
+        import numpy as np
+
+        test_path = OUT / "mnist_test10k.npy"
+        if not cached_ok(test_path, (10000, 784), np.float32):
+            np.save(test_path, np.ascontiguousarray(np.load(self.X_path, mmap_mode="r")[-10000:]))
+        for est in ("twonn", "mle", "lpca"):
+            runs = [("skdim", "test10k", 10000, self.peer("skdim-id", "--input", test_path, "--estimator", est))]
+            if self.unfold:
+                runs.append(("unfold", "test10k", 10000,
+                             self.unfold_cmd("measure", "id", test_path, "--estimator", est, "--seed", 0, "--json", "--quiet")))
+                if self.n > 10000:
+                    runs.append(("unfold", f"all{self.n}", self.n,
+                                 self.unfold_cmd("measure", "id", self.X_path, "--estimator", est, "--seed", 0, "--json", "--quiet")))
+            else:
+                self.skipped("unfold", "intrinsic_dim", f"{est}-test10k", self.unfold_reason)
+            for tool, variant, rows, cmd in runs:
+                for r in range(self.args.repeat):
+                    rec = self.base(tool, "intrinsic_dim", f"{est}-{variant}", r)
+                    rec["n"] = rows
+                    res = self.run(cmd, f"{tool}_id_{est}_{variant}_r{r}")
+                    if self.measured(rec, res):
+                        info = last_json_object(res["stdout"]) or {}
+                        rec.update({k: info[k] for k in ("inproc_seconds", "dimension") if k in info})
+                    self.emit(rec)
+
     # -- mds
     def task_mds(self):
         """MDS of the first --mds-rows MNIST rows (2,000 by default): scikit-learn's MDS and unfold's,
@@ -826,6 +855,8 @@ class Bench:
             "pca": [("sklearn_over_unfold", ("sklearn", "PCA(2)"), ("unfold", "pca"))],
             "random_projection": [("sklearn_over_unfold", ("sklearn", "SparseRandomProjection(50)"), ("unfold", "random-projection-50"))],
             "spectral": [("sklearn_over_unfold", ("sklearn", "SpectralEmbedding(2)"), ("unfold", "spectral-2"))],
+            "intrinsic_dim": [(f"skdim_over_unfold_{e}", ("skdim", f"{e}-test10k"), ("unfold", f"{e}-test10k"))
+                              for e in ("twonn", "mle", "lpca")],
             "diffusion": [("pydiffmap_over_unfold", ("pydiffmap", f"dmap-{min(self.n, SPECTRAL_ROWS)}"),
                            ("unfold", f"dmap-{min(self.n, SPECTRAL_ROWS)}"))],
 

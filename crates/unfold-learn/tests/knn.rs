@@ -375,3 +375,28 @@ fn auto_is_exact_up_to_the_limit_and_nn_descent_above() {
         }
     }
 }
+
+#[test]
+fn nn_descent_finds_the_nearest_few_as_the_head_of_a_longer_list() {
+    // 6,000 points in 12-D (hashed uniform values): NN-descent searched for 2 neighbours
+    // alone misses many first neighbours; as the head of a longer list it finds them.
+    let (n, d) = (6000usize, 12usize);
+    let x: Vec<f32> = (0..(n * d) as u64)
+        .map(|p| {
+            let mut z = (p + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32
+        })
+        .collect();
+    let data = Data::from_row_major(&x, n, d).unwrap();
+    let exact = knn(&data, &KnnParams { k: 2, algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
+    for k in [1, 2, 5] {
+        let g = knn(&data, &KnnParams { k, algorithm: KnnAlgorithm::NnDescent, seed: Some(3), ..Default::default() }).unwrap();
+        assert_eq!(g.k(), k);
+        let m = k.min(2);
+        let found: usize = (0..n).map(|i| g.neighbors(i).0[..m].iter().filter(|j| exact.neighbors(i).0[..m].contains(j)).count()).sum();
+        let recall = found as f64 / (n * m) as f64;
+        assert!(recall > 0.97, "k = {k}: recall of the first {m} is {recall}");
+    }
+}
