@@ -5,6 +5,7 @@ mod diffusion;
 mod graph;
 mod io;
 mod knn;
+mod lle;
 mod mds;
 mod npy_headers;
 mod pca;
