@@ -269,9 +269,20 @@ pub fn hessian_block<'r>(s: &mut LocalScratch, rows: impl Fn(usize) -> &'r [f32]
 }
 
 /// LTSA's block on `nbrs` (`k²` values): `I − G Gᵀ`, `G = [1/√k | top p tangent vectors]`.
+///
+/// The centred Gram matrix has `1` in its null space; `(tr G) 11ᵀ / k` is subtracted from it
+/// so that `1` goes to the bottom of the spectrum and the tangent vectors stay orthogonal to it
+/// even when the neighbourhood spans fewer than `p` directions (duplicate rows), which keeps
+/// the block positive semi-definite (the other eigenvectors are unchanged).
 pub fn ltsa_block<'r>(s: &mut LocalScratch, rows: impl Fn(usize) -> &'r [f32], block: &mut [f64]) {
-    centred_tangent(s, rows);
-    let (k, p) = (s.k, s.p);
+    s.centre(None, rows);
+    s.gram();
+    let k = s.k;
+    let trace: f64 = (0..k).map(|j| s.g[j * k + j]).sum();
+    let shift = if trace > 0.0 { trace / k as f64 } else { 1.0 / k as f64 };
+    s.g.iter_mut().for_each(|v| *v -= shift);
+    s.eigen();
+    let p = s.p;
     let inv_k = 1.0 / k as f64;
     for a in 0..k {
         for b in a..k {
