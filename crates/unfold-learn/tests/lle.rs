@@ -131,7 +131,7 @@ fn identical_at_one_and_two_threads_and_through_a_model_file() {
     let n = 5000;
     let x = sheet(n);
     let x = Data::from_row_major(&x, n, 3).unwrap();
-    for method in [LleMethod::Standard, LleMethod::Modified, LleMethod::Ltsa] {
+    for method in [LleMethod::Standard, LleMethod::Hessian, LleMethod::Modified, LleMethod::Ltsa] {
         let p = LleParams { n_neighbors: 12, method, ..Default::default() };
         let run = |threads| fit(&x, p.clone(), &Context { threads: Some(threads), ..Context::seeded(7) }).unwrap();
         let (one, two) = (run(1), run(2));
