@@ -25,6 +25,8 @@ of stdout with in-process timings and any scalars.
     python peers.py sklearn-mds --input X.npy --out Y.npy [--init random|classical_mds] \
         [--metric-mds 1|0] --seed 0
     python peers.py mds-stress --input X.npy --embedding Y.npy [--metric-mds 1|0]
+    python peers.py sklearn-lle --input X.npy --out Y.npy -k 10
+    python peers.py lle-quality --input X.npy --embedding Y.npy
 """
 
 import argparse
@@ -341,6 +343,31 @@ def run_mds_stress(args):
     emit({"raw_stress": raw, "stress1": float(np.sqrt(raw / (d ** 2).sum())), "finite": bool(np.isfinite(Y).all())})
 
 
+def run_sklearn_lle(args):
+    import numpy as np
+    from sklearn.manifold import LocallyLinearEmbedding
+
+    X = np.load(args.input)
+    t0 = time.perf_counter()
+    lle = LocallyLinearEmbedding(n_neighbors=args.k, n_components=2, random_state=0)
+    Y = lle.fit_transform(X)
+    elapsed = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
+    emit({"inproc_seconds": elapsed, "reconstruction_error_": float(lle.reconstruction_error_)})
+
+
+def run_lle_quality(args):
+    """Trustworthiness@15 of an embedding on a fixed 5k subsample (numpy default_rng(0))."""
+    import numpy as np
+    from sklearn.manifold import trustworthiness
+
+    X = np.load(args.input, mmap_mode="r")
+    Y = np.load(args.embedding)
+    rows = np.sort(np.random.default_rng(0).choice(X.shape[0], size=min(5000, X.shape[0]), replace=False))
+    emit({"finite": bool(np.isfinite(Y).all()),
+          "trustworthiness": float(trustworthiness(np.asarray(X[rows], dtype=np.float64), Y[rows].astype(np.float64), n_neighbors=15))})
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -438,6 +465,17 @@ def main(argv=None):
     p.add_argument("--metric-mds", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run_sklearn_mds)
+
+    p = sub.add_parser("sklearn-lle")
+    p.add_argument("--input", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("-k", type=int, default=10)
+    p.set_defaults(func=run_sklearn_lle)
+
+    p = sub.add_parser("lle-quality")
+    p.add_argument("--input", required=True)
+    p.add_argument("--embedding", required=True)
+    p.set_defaults(func=run_lle_quality)
 
     p = sub.add_parser("mds-stress")
     p.add_argument("--input", required=True)

@@ -36,7 +36,7 @@ OUT = BENCH / "out"
 LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
-             "diffusion", "intrinsic_dim")
+             "diffusion", "intrinsic_dim", "lle")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -665,6 +665,52 @@ class Bench:
                                                "--metric-mds", metric_mds), f"{tool}_mds_{name}_stress_r{r}")
                         rec.update(last_json_object(q["stdout"]) or {})
                     self.emit(rec)
+
+    # -- lle
+    def task_lle(self):
+        """Standard LLE (n_neighbors=10, 2 components) of the MNIST 10k test set (rows 60,000 on;
+        with --n, the first min(n, 10,000) rows): scikit-learn's LocallyLinearEmbedding (its
+        default eigen_solver "auto": ARPACK shift-invert) and unfold's, each output's
+        trustworthiness@15 on a fixed 5k subsample measured by the same code (peers.py
+        lle-quality), and each tool's own reconstruction_error_."""
+        import numpy as np
+
+        if self.n == MNIST_ROWS:
+            x_path, rows = OUT / "mnist_test10k.npy", 10000
+            if not cached_ok(x_path, (rows, self.dims), np.float32):
+                np.save(x_path, np.ascontiguousarray(self.X[MNIST_ROWS - rows:], dtype=np.float32))
+        else:
+            rows = min(self.n, 10000)
+            x_path, _ = prepare_data(self.args.data, rows)
+        k = 10
+        runs = [("sklearn", OUT / f"sklearn_lle_{rows}.npy",
+                 lambda out: self.peer("sklearn-lle", "--input", x_path, "--out", out, "-k", k))]
+        runs = [("sklearn", f"standard-k{k}", *runs[0][1:])]
+        if self.unfold:
+            # unfold's default neighbour search (NN-descent above 4,096 rows), and the exact one,
+            # which gives scikit-learn's graph.
+            for variant, algorithm in ((f"standard-k{k}", "auto"), (f"standard-k{k}-exact", "brute")):
+                runs.append(("unfold", variant, OUT / f"unfold_lle_{variant}_{rows}.npy",
+                             lambda out, a=algorithm: self.unfold_cmd("embed", x_path, "--method", "lle", "--neighbors", k,
+                                                                      "--neighbors-algorithm", a, "--seed", 0, "-o", out,
+                                                                      "--quiet", "--json")))
+        else:
+            self.skipped("unfold", "lle", f"standard-k{k}", self.unfold_reason)
+        for tool, variant, out, cmd in runs:
+            for r in range(self.args.repeat):
+                out.unlink(missing_ok=True)
+                rec = self.base(tool, "lle", variant, r)
+                rec["n"] = rows
+                res = self.run(cmd(out), f"{tool}_lle_{variant}_{rows}_r{r}")
+                if self.measured(rec, res, [out]):
+                    info = last_json_object(res["stdout"]) or {}
+                    info = info.get("parameters", info)
+                    rec.update(reconstruction_error_=info.get("reconstruction_error_"),
+                               inproc_seconds=info.get("inproc_seconds"))
+                    q = self.run(self.peer("lle-quality", "--input", x_path, "--embedding", out),
+                                 f"{tool}_lle_{variant}_quality_{rows}_r{r}")
+                    rec.update(last_json_object(q["stdout"]) or {})
+                self.emit(rec)
 
     # -- umap
     def umap_quality(self, rec, embedding, test_embedding=None, name="q"):

@@ -7,7 +7,7 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``) are
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``) are
 scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
 ``unfold.measure`` the data's intrinsic dimension;
@@ -26,6 +26,7 @@ from ._core import __version__
 _ESTIMATORS = {
     "DiffusionMap": "._diffusion",
     "GaussianRandomProjection": "._random_projection",
+    "LocallyLinearEmbedding": "._lle",
     "MDS": "._mds",
     "PCA": "._pca",
     "SparseRandomProjection": "._random_projection",
@@ -40,6 +41,7 @@ __all__ = sorted([*_ESTIMATORS, *_SUBMODULES, *_FUNCTIONS, "__version__"])
 if TYPE_CHECKING:
     from . import datasets, measure, metrics, plot
     from ._diffusion import DiffusionMap
+    from ._lle import LocallyLinearEmbedding
     from ._neighbors import neighbors
     from ._mds import MDS
     from ._pca import PCA

@@ -939,3 +939,43 @@ fn measure_id_estimates_the_dimension_of_a_plane() {
         assert!(!d.join("bad.npy").exists());
     }
 }
+
+#[test]
+fn lle_variants_save_model_transform_and_invalid_options_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_npy(&d.join("train.npy"), &blobs(300, 5), 300, 5);
+    write_npy(&d.join("new.npy"), &blobs(30, 5), 30, 5);
+    let o =
+        unfold(d, &["embed", "train.npy", "--method", "lle", "--lle-method", "ltsa", "--neighbors", "12", "--seed", "1", "--save-model", "m.lle", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!((json["method"].as_str(), json["parameters"]["method"].as_str()), (Some("lle"), Some("ltsa")));
+    assert!(json["parameters"]["reconstruction_error_"].as_f64().unwrap() > 0.0);
+    let (shape, first) = read_npy(&d.join("train.lle.npy"));
+    assert_eq!(shape, [300, 2]);
+    let o = unfold(
+        d,
+        &["embed", "train.npy", "--method", "lle", "--lle-method", "ltsa", "--neighbors", "12", "--seed", "1", "--threads", "1", "-o", "again.npy", "--quiet"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("again.npy")).1, first);
+    let o = unfold(d, &["transform", "--model", "m.lle", "new.npy", "-o", "placed.npy"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("placed.npy")).0, [30, 2]);
+    let cases: &[(&[&str], &str)] = &[
+        (&["embed", "train.npy", "--method", "lle", "--lle-method", "hessian", "--neighbors", "5"], "greater than n_components · (n_components + 3) / 2 = 5"),
+        (&["embed", "train.npy", "--method", "lle", "--lle-method", "modified", "--neighbors", "2", "--dims", "3"], "at least n_components = 3"),
+        (&["embed", "train.npy", "--method", "lle", "--lle-method", "isomap"], "`method`"),
+        (&["embed", "train.npy", "--method", "lle", "--eigen-solver", "lobpcg"], "`eigen_solver`"),
+        (&["embed", "train.npy", "--method", "lle", "--reg=-1"], "`reg`"),
+        (&["embed", "train.npy", "--method", "lle", "--neighbors", "300"], "less than n_samples = 300"),
+        (&["embed", "train.npy", "--method", "lle", "--dims", "6"], "at most the number of features, 5"),
+        (&["embed", "train.npy", "--method", "lle", "--neighbors-algorithm", "hnsw"], "`neighbors_algorithm`"),
+    ];
+    for (args, needle) in cases {
+        let o = unfold(d, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+    }
+}

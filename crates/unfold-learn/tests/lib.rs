@@ -6,6 +6,7 @@ mod graph;
 mod intrinsic_dim;
 mod io;
 mod knn;
+mod lle;
 mod mds;
 mod npy_headers;
 mod pca;
