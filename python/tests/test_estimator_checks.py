@@ -33,6 +33,8 @@ def expected_failed_checks(estimator):
         unfold.MDS(metric_mds=False, init="classical_mds", max_iter=20),
         unfold.DiffusionMap(random_state=0),
         unfold.DiffusionMap(n_neighbors=10, epsilon=1.0, adaptive_k=3, random_state=0),
+        unfold.Isomap(random_state=0),
+        unfold.Isomap(n_landmarks=8, n_neighbors=4, random_state=0),
     ],
     expected_failed_checks=expected_failed_checks,
 )

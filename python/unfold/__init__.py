@@ -7,7 +7,7 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``) are
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.Isomap``) are
 scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
 ``unfold.datasets`` and ``unfold.plot`` help with examples.
@@ -25,6 +25,7 @@ from ._core import __version__
 _ESTIMATORS = {
     "DiffusionMap": "._diffusion",
     "GaussianRandomProjection": "._random_projection",
+    "Isomap": "._isomap",
     "MDS": "._mds",
     "PCA": "._pca",
     "SparseRandomProjection": "._random_projection",
@@ -39,6 +40,7 @@ __all__ = sorted([*_ESTIMATORS, *_SUBMODULES, *_FUNCTIONS, "__version__"])
 if TYPE_CHECKING:
     from . import datasets, metrics, plot
     from ._diffusion import DiffusionMap
+    from ._isomap import Isomap
     from ._neighbors import neighbors
     from ._mds import MDS
     from ._pca import PCA

@@ -2,6 +2,7 @@ from . import datasets as datasets
 from . import metrics as metrics
 from . import plot as plot
 from ._diffusion import DiffusionMap as DiffusionMap
+from ._isomap import Isomap as Isomap
 from ._neighbors import neighbors as neighbors
 from ._mds import MDS as MDS
 from ._pca import PCA as PCA

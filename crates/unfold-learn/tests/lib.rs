@@ -4,6 +4,7 @@ mod common;
 mod diffusion;
 mod graph;
 mod io;
+mod isomap;
 mod knn;
 mod mds;
 mod npy_headers;

@@ -314,6 +314,7 @@ pub fn methods() -> Vec<MethodEntry> {
         crate::embed::spectral_embedding::ENTRY,
         crate::embed::mds::ENTRY,
         crate::embed::diffusion::ENTRY,
+        crate::embed::isomap::ENTRY,
     ]
 }
 
