@@ -8,7 +8,7 @@
 //! 2. **Components.** A graph in several pieces is joined as scikit-learn 1.x joins it
 //!    (`_fix_connected_components`): for every pair of components, the closest pair of points is
 //!    linked by an edge of their distance ([`connect_components`]), with scikit-learn's warning.
-//! 3. **Geodesic distances** by Dijkstra from every point ([`shortest_path_rows`]; `path_method`
+//! 3. **Geodesic distances** by Dijkstra from every point ([`all_pairs_shortest_paths`]; `path_method`
 //!    `"FW"` and `"D"` give the same distances, so every choice runs Dijkstra).
 //! 4. **Kernel PCA** of `G = −½ D²` centred (`KernelCenterer`): the `n_components` largest
 //!    eigenpairs `(λ, v)` of `B = −½ J D² J`, eigenvalues checked as scikit-learn's
@@ -40,7 +40,7 @@ use rayon::prelude::*;
 
 use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
-use crate::graph::shortest_paths::{maxmin_landmarks, shortest_path_rows};
+use crate::graph::shortest_paths::{all_pairs_shortest_paths, maxmin_landmarks, shortest_path_rows};
 use crate::graph::{SparseGraph, Symmetrization, connect_components, symmetrize};
 use crate::io::model::{self, Kind};
 use crate::knn::search::NeighborIndex;
@@ -341,9 +341,7 @@ fn check_psd(values: &mut [f64]) -> Result<()> {
 }
 
 fn fit_exact(graph: &SparseGraph, n: usize, k: usize, p: &IsomapParams, ctx: &Context) -> Result<Fit> {
-    let sources: Vec<u32> = (0..n as u32).collect();
-    let mut distances = vec![0.0f32; n * n];
-    shortest_path_rows(graph, &sources, &mut distances)?;
+    let distances = all_pairs_shortest_paths(graph)?;
     ctx.progress.check()?;
     let op = CentredSquares::new(&distances, n);
     let solver = match p.eigen_solver {

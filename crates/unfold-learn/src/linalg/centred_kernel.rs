@@ -29,6 +29,8 @@ pub struct CentredSquares<'a> {
     d: &'a [f32],
     n: usize,
     row_means: Vec<f64>,
+    /// `r_j / 2` in `f32`, for the blocks.
+    half_means32: Vec<f32>,
     total_mean: f64,
 }
 
@@ -52,7 +54,8 @@ impl<'a> CentredSquares<'a> {
         assert_eq!(d.len(), n * n, "CentredSquares: d must be n × n");
         let row_means: Vec<f64> = d.par_chunks(n.max(1)).map(|row| row.iter().map(|&v| v as f64 * v as f64).sum::<f64>() / n as f64).collect();
         let total_mean = row_means.iter().sum::<f64>() / n.max(1) as f64;
-        CentredSquares { d, n, row_means, total_mean }
+        let half_means32 = row_means.iter().map(|&r| (0.5 * r) as f32).collect();
+        CentredSquares { d, n, row_means, half_means32, total_mean }
     }
 
     /// Number of points.
@@ -75,10 +78,11 @@ impl<'a> CentredSquares<'a> {
         let n = self.n;
         for r in 0..rows {
             let i = first + r;
-            let ci = (self.total_mean - self.row_means[i]) as f32;
+            // B_ij = −½ D_ij² + (r_i − a)/2 + r_j/2.
+            let ci = (0.5 * (self.row_means[i] - self.total_mean)) as f32;
             let drow = &self.d[i * n..(i + 1) * n];
-            for ((b, &v), &rj) in buf[r * n..(r + 1) * n].iter_mut().zip(drow).zip(&self.row_means) {
-                *b = -0.5 * (v * v + ci - rj as f32);
+            for ((b, &v), &hj) in buf[r * n..(r + 1) * n].iter_mut().zip(drow).zip(&self.half_means32) {
+                *b = (ci + hj) - 0.5 * v * v;
             }
         }
     }
