@@ -10,6 +10,7 @@ of stdout with in-process timings and any scalars.
     python peers.py sklearn-srp --input X.npy --dims 50 --out Y.npy
     python peers.py distortion --input X.npy --embedding Y.npy
     python peers.py sklearn-spectral --input X.npy --dims 2 --out Y.npy
+    python peers.py sklearn-isomap --input X.npy --neighbors 5 --out Y.npy
     python peers.py spectral-agreement --input X.npy --embedding Y.npy --reference R.npy
     python peers.py pydiffmap-fit --input X.npy --dims 2 -k 64 --out Y.npy
     python peers.py skdim-id --input X.npy --estimator twonn|mle|lpca
@@ -325,6 +326,18 @@ def run_sklearn_mds(args):
     emit({"inproc_seconds": elapsed, "stress_": float(mds.stress_), "n_iter_": int(mds.n_iter_)})
 
 
+def run_sklearn_isomap(args):
+    import numpy as np
+    from sklearn.manifold import Isomap
+
+    X = np.load(args.input)
+    t0 = time.perf_counter()
+    Y = Isomap(n_neighbors=args.neighbors, n_components=2).fit_transform(X)
+    elapsed = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
+    emit({"inproc_seconds": elapsed})
+
+
 def run_mds_stress(args):
     """The stress of an embedding against the rows' euclidean distances, computed the same way
     for every tool: raw sum over pairs of (d - delta)^2 and Kruskal's Stress-1 (metric MDS), or
@@ -390,6 +403,12 @@ def main(argv=None):
     p.add_argument("--dims", type=int, default=50)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_sklearn_srp)
+
+    p = sub.add_parser("sklearn-isomap")
+    p.add_argument("--input", required=True)
+    p.add_argument("--neighbors", type=int, default=5)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=run_sklearn_isomap)
 
     p = sub.add_parser("sklearn-spectral")
     p.add_argument("--input", required=True)

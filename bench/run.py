@@ -36,7 +36,7 @@ OUT = BENCH / "out"
 LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
-             "diffusion", "intrinsic_dim", "lle")
+             "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -712,6 +712,59 @@ class Bench:
                     rec.update(last_json_object(q["stdout"]) or {})
                 self.emit(rec)
 
+    # -- isomap
+    def task_isomap(self):
+        """Isomap (n_neighbors=5, 2 dimensions) of the MNIST test set (the last 10,000 rows):
+        scikit-learn's and unfold's (exact), each output's trustworthiness@15 on a 5k subsample
+        (peers.py sklearn-evaluate, seed 0)."""
+        import numpy as np
+
+        x_path, y_path = OUT / "mnist_t10k.npy", OUT / "mnist_t10k_labels.npy"
+        if not (cached_ok(x_path, (10000, 784), np.float32) and cached_ok(y_path, (10000,), np.int64)):
+            full_x, full_y = prepare_data(self.args.data, MNIST_ROWS)
+            np.save(x_path, np.ascontiguousarray(np.load(full_x, mmap_mode="r")[-10000:]))
+            np.save(y_path, np.ascontiguousarray(np.load(full_y, mmap_mode="r")[-10000:]))
+        runs = [("sklearn", "Isomap(5)", OUT / "sklearn_isomap_t10k.npy",
+                 lambda out: self.peer("sklearn-isomap", "--input", x_path, "--neighbors", 5, "--out", out))]
+        if self.unfold:
+            runs.append(("unfold", "isomap-5", OUT / "unfold_isomap_t10k.npy",
+                         lambda out: self.unfold_cmd("embed", x_path, "--method", "isomap", "--neighbors", 5, "--seed", 0,
+                                                     "-o", out, "--quiet", "--json")))
+        else:
+            self.skipped("unfold", "isomap", "isomap-5", self.unfold_reason)
+        for tool, variant, out, cmd in runs:
+            for r in range(self.args.repeat):
+                out.unlink(missing_ok=True)
+                rec = self.base(tool, "isomap", variant, r)
+                rec["n"] = 10000
+                res = self.run(cmd(out), f"{tool}_isomap_t10k_r{r}")
+                if self.measured(rec, res, [out]):
+                    info = last_json_object(res["stdout"]) or {}
+                    if "inproc_seconds" in info:
+                        rec["inproc_seconds"] = info["inproc_seconds"]
+                    q = self.run(self.peer("sklearn-evaluate", "--input", x_path, "--embedding", out, "--labels", y_path,
+                                           "--sample", 5000, "--seed", 0, "-k", 15), f"{tool}_isomap_t10k_trust_r{r}")
+                    info = last_json_object(q["stdout"]) or {}
+                    rec.update({k: info.get(k) for k in ("trustworthiness", "knn_accuracy") if k in info})
+                self.emit(rec)
+
+    def task_isomap_70k(self):
+        """Landmark Isomap (1,000 landmarks, the default above 20,000 points) of all of MNIST,
+        unfold only (scikit-learn's Isomap would hold a 70,000² matrix, 39 GB): time, peak RSS,
+        trustworthiness@15 on a 5k subsample and the 60k/10k kNN-10 accuracy."""
+        if not self.unfold:
+            self.skipped("unfold", "isomap_70k", "landmark-1000", self.unfold_reason)
+            return
+        out = OUT / f"unfold_isomap{self.suffix}.npy"
+        for r in range(self.args.repeat):
+            out.unlink(missing_ok=True)
+            rec = self.base("unfold", "isomap_70k", "landmark-1000", r)
+            res = self.run(self.unfold_cmd("embed", self.X_path, "--method", "isomap", "--neighbors", 5, "--seed", 0,
+                                           "-o", out, "--quiet"), f"unfold_isomap{self.suffix}_r{r}")
+            if self.measured(rec, res, [out]):
+                self.umap_quality(rec, out, name=f"unfold_isomap{self.suffix}_quality_r{r}")
+            self.emit(rec)
+
     # -- umap
     def umap_quality(self, rec, embedding, test_embedding=None, name="q"):
         """Adds trustworthiness@15 (5k) and the 60k/10k kNN-10 accuracy to rec (MNIST only)."""
@@ -905,6 +958,7 @@ class Bench:
                               for e in ("twonn", "mle", "lpca")],
             "diffusion": [("pydiffmap_over_unfold", ("pydiffmap", f"dmap-{min(self.n, SPECTRAL_ROWS)}"),
                            ("unfold", f"dmap-{min(self.n, SPECTRAL_ROWS)}"))],
+            "isomap": [("sklearn_over_unfold", ("sklearn", "Isomap(5)"), ("unfold", "isomap-5"))],
 
             "mds": [(f"sklearn_over_unfold_{v}", ("sklearn", v), ("unfold", v))
                     for v in ("metric-random", "metric-classical_mds", "nonmetric-random")],

@@ -37,6 +37,8 @@ def expected_failed_checks(estimator):
         # Standard LLE only: the checks compare transform(X) with the embedding, which the
         # barycenter transform reproduces for standard LLE alone (as in scikit-learn).
         unfold.LocallyLinearEmbedding(n_neighbors=6, eigen_solver="arpack", random_state=0),
+        unfold.Isomap(random_state=0),
+        unfold.Isomap(n_landmarks=8, n_neighbors=4, random_state=0),
     ],
     expected_failed_checks=expected_failed_checks,
 )

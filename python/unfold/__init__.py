@@ -7,7 +7,7 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``) are
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``) are
 scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
 ``unfold.measure`` the data's intrinsic dimension;
@@ -26,6 +26,7 @@ from ._core import __version__
 _ESTIMATORS = {
     "DiffusionMap": "._diffusion",
     "GaussianRandomProjection": "._random_projection",
+    "Isomap": "._isomap",
     "LocallyLinearEmbedding": "._lle",
     "MDS": "._mds",
     "PCA": "._pca",
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from . import datasets, measure, metrics, plot
     from ._diffusion import DiffusionMap
     from ._lle import LocallyLinearEmbedding
+    from ._isomap import Isomap
     from ._neighbors import neighbors
     from ._mds import MDS
     from ._pca import PCA

@@ -979,3 +979,43 @@ fn lle_variants_save_model_transform_and_invalid_options_exit_2() {
         assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn isomap_embeds_saves_transforms_and_refuses_bad_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A helix: a curve whose geodesic order Isomap recovers.
+    let n = 200;
+    let x: Vec<f32> = (0..n)
+        .flat_map(|i| {
+            let t = i as f32 * 0.05;
+            [t.cos(), t.sin(), 0.2 * t]
+        })
+        .collect();
+    write_npy(&d.join("x.npy"), &x, n, 3);
+    let o = unfold(d, &["embed", "x.npy", "--method", "isomap", "--neighbors", "6", "--seed", "2", "--save-model", "m.iso", "-o", "e.npy", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(json["parameters"]["reconstruction_error_"].as_f64().unwrap() >= 0.0, "{json}");
+    let o = unfold(d, &["embed", "x.npy", "--method", "isomap", "--neighbors", "6", "--seed", "2", "--threads", "1", "-o", "e1.npy", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("e.npy")), read_npy(&d.join("e1.npy")));
+    let o = unfold(d, &["transform", "--model", "m.iso", "x.npy", "-o", "t.npy"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("t.npy")).0, vec![n, 2]);
+    let o = unfold(d, &["embed", "x.npy", "--method", "isomap", "--n-landmarks", "50", "--path-method", "FW", "-o", "l.npy", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (args, message) in [
+        (&["--n-landmarks", "2"][..], "invalid value for `n_landmarks`: 2 (must be in [n_components + 1, n_samples] = [3, 200])"),
+        (&["--neighbors", "200"][..], "invalid value for `n_neighbors`: 200 (must be less than n_samples = 200)"),
+        (&["--eigen-solver", "lobpcg"][..], "must be one of auto, arpack, dense"),
+        (&["--radius", "1.5"][..], "radius neighbourhoods are not offered"),
+    ] {
+        let mut full = vec!["embed", "x.npy", "--method", "isomap", "-o", "bad.npy"];
+        full.extend_from_slice(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
+        assert!(!d.join("bad.npy").exists());
+    }
+}

@@ -5,6 +5,7 @@ mod diffusion;
 mod graph;
 mod intrinsic_dim;
 mod io;
+mod isomap;
 mod knn;
 mod lle;
 mod mds;

@@ -23,6 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod convert;
 mod datasets;
+mod isomap;
 mod measure;
 mod method;
 mod metrics;
@@ -44,6 +45,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_function(wrap_pyfunction!(available_parallelism, m)?)?;
     pca::register(m)?;
+    isomap::register(m)?;
     method::register(m)?;
     umap::register(m)?;
     neighbors::register(m)?;

@@ -1,5 +1,9 @@
 //! Connected components and breadth-first order of a [`SparseGraph`], its edges taken as
-//! undirected (a stored entry `i → j` joins `i` and `j` whatever its weight).
+//! undirected (a stored entry `i → j` joins `i` and `j` whatever its weight), and the joining of
+//! components by their closest pairs of points ([`connect_components`], scikit-learn's
+//! `_fix_connected_components`).
+
+use rayon::prelude::*;
 
 use super::csr::SparseGraph;
 
@@ -81,4 +85,76 @@ pub fn breadth_first_order(graph: &SparseGraph) -> Vec<u32> {
         }
     }
     order
+}
+
+/// The edges scikit-learn's `_fix_connected_components` adds to join the `n_components`
+/// components of `graph` (labels `labels`, as [`connected_components`] gives them): for every pair
+/// of components `j < i`, the closest pair of points `(a in i, b in j)` under `distance` (ties:
+/// the first `a`, then the first `b`, in vertex order), as `(a, b, distance)`, in the order
+/// `i = 1, 2, …`, `j = 0 … i − 1`.
+///
+/// It compares every point of each component with every point of each other one: `O(n²)`
+/// distances in the worst case, as scikit-learn's; each pair of components is searched in
+/// parallel over the points of the first, with a fixed reduction, so the result does not depend
+/// on the thread count.
+pub fn closest_component_pairs(labels: &[u32], n_components: usize, distance: impl Fn(usize, usize) -> f32 + Sync) -> Vec<(u32, u32, f32)> {
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); n_components];
+    for (v, &l) in labels.iter().enumerate() {
+        members[l as usize].push(v as u32);
+    }
+    let mut out = Vec::new();
+    for i in 1..n_components {
+        for j in 0..i {
+            let (a_set, b_set) = (&members[i], &members[j]);
+            let best = a_set
+                .par_iter()
+                .map(|&a| {
+                    let mut best = (f32::INFINITY, a, b_set[0]);
+                    for &b in b_set {
+                        let d = distance(a as usize, b as usize);
+                        if d < best.0 {
+                            best = (d, a, b);
+                        }
+                    }
+                    best
+                })
+                // The first minimum in (a, b) order: the smaller distance, or on a tie the earlier a.
+                .reduce(|| (f32::INFINITY, u32::MAX, u32::MAX), |x, y| if y.0 < x.0 || (y.0 == x.0 && y.1 < x.1) { y } else { x });
+            out.push((best.1, best.2, best.0));
+        }
+    }
+    out
+}
+
+/// `graph` (symmetric) with its components joined as scikit-learn 1.x's Isomap joins them
+/// ([`closest_component_pairs`], each edge added in both directions with the pair's distance),
+/// and the number of components it had. A connected graph comes back unchanged.
+///
+/// ```
+/// use unfold_learn::graph::{SparseGraph, connect_components, connected_components};
+/// // Points 0, 1 on a line at 0 and 1, points 2, 3 at 5 and 7: two components.
+/// let x = [0.0f32, 1.0, 5.0, 7.0];
+/// let g = SparseGraph::from_parts(4, vec![0, 1, 2, 3, 4], vec![1, 0, 3, 2], vec![1.0, 1.0, 2.0, 2.0])?;
+/// let (joined, before) = connect_components(&g, |a, b| (x[a] - x[b]).abs());
+/// assert_eq!(before, 2);
+/// assert_eq!(connected_components(&joined).0, 1);
+/// assert_eq!(joined.weight(1, 2), 4.0);
+/// # Ok::<(), unfold_learn::Error>(())
+/// ```
+pub fn connect_components(graph: &SparseGraph, distance: impl Fn(usize, usize) -> f32 + Sync) -> (SparseGraph, usize) {
+    let (count, labels) = connected_components(graph);
+    if count <= 1 {
+        return (graph.clone(), count);
+    }
+    let added = closest_component_pairs(&labels, count, distance);
+    let mut rows: Vec<Vec<(u32, f32)>> = graph.rows().map(|(c, w)| c.iter().copied().zip(w.iter().copied()).collect()).collect();
+    for &(a, b, d) in &added {
+        rows[a as usize].push((b, d));
+        rows[b as usize].push((a, d));
+    }
+    for r in rows.iter_mut() {
+        // Components are disjoint, so an added edge is never already stored.
+        r.sort_unstable_by_key(|&(j, _)| j);
+    }
+    (SparseGraph::from_sorted_rows(rows, false), count)
 }

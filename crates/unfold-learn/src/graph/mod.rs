@@ -10,7 +10,8 @@
 //!   `rho` beside it.
 //! * [`symmetrize`] ([`mod@symmetrize`]): `max`, `mean`, fuzzy union `A + Aᵀ − A∘Aᵀ`, fuzzy
 //!   intersection `A∘Aᵀ` and UMAP's mix of the two.
-//! * [`connected_components`] and [`breadth_first_order`] ([`components`]).
+//! * [`connected_components`], [`breadth_first_order`] and [`connect_components`] ([`components`]).
+//! * [`shortest_paths`]: parallel Dijkstra from many sources and maxmin landmarks.
 //! * [`laplacian`] ([`mod@laplacian`]): the unnormalised, symmetric normalised and random-walk
 //!   Laplacians as a [`GraphOperator`] that multiplies blocks of vectors in parallel
 //!   (deterministically) and gives the explicit sparse or dense matrix.
@@ -22,8 +23,8 @@
 //! Users now: UMAP (fuzzy graph, supervised intersections, spectral initialisation) and Laplacian
 //! eigenmaps ([`crate::embed::spectral_embedding`]: symmetrisation, components,
 //! [`normalized_adjacency`]) and diffusion maps ([`crate::embed::diffusion`]: `max`
-//! symmetrisation, [`DiffusionOperator`]). Planned users: Isomap (components, shortest paths on the
-//! `max`-symmetrised kNN graph), t-SNE (`mean`-symmetrised perplexity affinities) and PHATE.
+//! symmetrisation, [`DiffusionOperator`]). Isomap ([`crate::embed::isomap`]: `max` symmetrisation,
+//! [`connect_components`], [`shortest_paths`]). Planned users: t-SNE (`mean`-symmetrised perplexity affinities) and PHATE.
 //!
 //! The kNN search graph ([`crate::knn::search::SearchGraph`]) and the Delaunay graph of UMAP's
 //! inverse transform are not [`SparseGraph`]s: they carry no weights and are laid out for their
@@ -45,10 +46,11 @@ pub mod components;
 pub mod csr;
 pub mod diffusion;
 pub mod laplacian;
+pub mod shortest_paths;
 pub mod spectral;
 pub mod symmetrize;
 
-pub use components::{breadth_first_order, connected_components};
+pub use components::{breadth_first_order, closest_component_pairs, connect_components, connected_components};
 pub use csr::SparseGraph;
 pub use diffusion::{DiffusionEigen, DiffusionOperator};
 pub use laplacian::{GraphOperator, LaplacianKind, laplacian, normalized_adjacency};

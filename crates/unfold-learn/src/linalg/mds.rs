@@ -23,6 +23,9 @@
 //!   4. stop when `(σ_old − σ) / Σ_{i<j} d_ij² < eps`.
 //!
 //!   The reported stress is `σ`, or Kruskal's Stress-1 `√(σ / Σ_{i<j} d²)` when normalised.
+//! * [`LandmarkMds`]: landmark MDS (de Silva & Tenenbaum 2004), classical MDS of a few landmarks
+//!   and the triangulation of every other point from its distances to them; with every point a
+//!   landmark, kernel PCA's projection of new points (Isomap's `transform`).
 //!
 //! Every pass over the pairs runs in parallel over rows, each row summed in column order by one
 //! task, and the per-row sums are added in row order: results are identical at any thread
@@ -145,8 +148,14 @@ pub fn top_eigenpairs(b: &[f64], n: usize, k: usize, stage: &'static str) -> Res
             (values[..k].to_vec(), v)
         }
     };
+    svd_flip_columns(&mut vectors, n, k);
+    Ok((values, vectors))
+}
+
+/// scikit-learn's `svd_flip(u, v=None)` on the columns of `vectors` (`n × k` row-major): the
+/// first entry of largest magnitude in each column becomes positive.
+pub fn svd_flip_columns(vectors: &mut [f64], n: usize, k: usize) {
     for c in 0..k {
-        // svd_flip: the first entry of largest magnitude becomes positive.
         let mut best = 0;
         for i in 0..n {
             if vectors[i * k + c].abs() > vectors[best * k + c].abs() {
@@ -157,7 +166,6 @@ pub fn top_eigenpairs(b: &[f64], n: usize, k: usize, stage: &'static str) -> Res
             (0..n).for_each(|i| vectors[i * k + c] = -vectors[i * k + c]);
         }
     }
-    Ok((values, vectors))
 }
 
 /// LOBPCG for the top `k` eigenpairs of `b`, or `None` if it does not converge.
@@ -201,6 +209,165 @@ pub fn classical_mds(d: &[f64], n: usize, k: usize) -> Result<ClassicalMds> {
         }
     }
     Ok(ClassicalMds { embedding, eigenvalues })
+}
+
+/// Landmark MDS (de Silva & Tenenbaum, "Sparse multidimensional scaling using landmark
+/// points", 2004): classical MDS of the `m × m` distances among `m` landmarks, then every point
+/// placed ("triangulated") from its squared distances `δ` to the landmarks,
+///
+/// `x_c = −½ Σ_l v_lc / √λ_c · (δ_l − μ_l)`, with `μ_l` the mean squared distance from landmark
+/// `l` to the landmarks,
+///
+/// for the `k` largest eigenpairs `(λ_c, v_c)` of `B = −½ J Δ² J` (components of eigenvalue ≤ 0
+/// give 0). A landmark is placed at its classical MDS coordinates `√λ_c v_lc`. With every point
+/// a landmark this is kernel PCA's projection of a new point on a precomputed kernel `−½ Δ²`
+/// (scikit-learn's `KernelPCA.transform` after `KernelCenterer`), which is how Isomap's
+/// `transform` uses it; the term of the new point's own mean, which vanishes in exact arithmetic
+/// (`Σ_l v_lc = 0`), is kept, as scikit-learn keeps it.
+///
+/// ```
+/// use unfold_learn::linalg::mds::LandmarkMds;
+/// // Four points on a line at 0, 1, 3, 6; the first three are the landmarks.
+/// let x = [0.0f64, 1.0, 3.0, 6.0];
+/// let landmarks = [0usize, 1, 2];
+/// let d: Vec<f64> = landmarks.iter().flat_map(|&a| landmarks.iter().map(move |&b| (x[a] - x[b]).abs())).collect();
+/// let l = LandmarkMds::fit(&d, 3, 1)?;
+/// let y = l.triangulate_one(&landmarks.iter().map(|&a| (x[3] - x[a]).powi(2)).collect::<Vec<_>>());
+/// let y0 = l.triangulate_one(&landmarks.iter().map(|&a| (x[0] - x[a]).powi(2)).collect::<Vec<_>>());
+/// assert!(((y[0] - y0[0]).abs() - 6.0).abs() < 1e-9);
+/// # Ok::<(), unfold_learn::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LandmarkMds {
+    /// Landmarks `m`.
+    pub n_landmarks: usize,
+    /// Output dimensions `k`.
+    pub n_components: usize,
+    /// The `k` largest eigenvalues of `B`, descending, as computed.
+    pub eigenvalues: Vec<f64>,
+    /// Their unit eigenvectors, `m × k` row-major, signed as [`top_eigenpairs`] signs them.
+    pub eigenvectors: Vec<f64>,
+    /// `μ_l`: the mean of column `l` of `Δ²` (the landmarks' squared distances).
+    pub mean_sq: Vec<f64>,
+    /// The mean of `Δ²`.
+    pub total_mean_sq: f64,
+}
+
+impl LandmarkMds {
+    /// Classical MDS of the landmarks' distances `d` (`m × m`, row-major, symmetric with a zero
+    /// diagonal) into `k` dimensions.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for `k` of 0 or above `m`, or a distance that is not finite;
+    /// [`Error::Numerical`] if the eigendecomposition fails.
+    pub fn fit(d: &[f64], m: usize, k: usize) -> Result<LandmarkMds> {
+        if k == 0 || k > m || d.len() != m * m {
+            return Err(Error::InvalidData(format!("landmark MDS of {m} landmarks ({} distances) into {k} dimensions: needs 1 ≤ k ≤ m", d.len())));
+        }
+        if let Some(p) = d.iter().position(|v| !v.is_finite()) {
+            return Err(Error::InvalidData(format!("landmark MDS: the distance between landmarks {} and {} is {}", p / m, p % m, d[p])));
+        }
+        let mut b = d.to_vec();
+        double_centre(&mut b, m);
+        let (values, vectors) = top_eigenpairs(&b, m, k, "landmark MDS eigendecomposition")?;
+        let mean_sq: Vec<f64> = (0..m).map(|l| (0..m).map(|i| d[i * m + l] * d[i * m + l]).sum::<f64>() / m as f64).collect();
+        let total_mean_sq = mean_sq.iter().sum::<f64>() / m as f64;
+        Ok(LandmarkMds::from_eigenpairs(values, vectors, mean_sq, total_mean_sq))
+    }
+
+    /// The triangulation of given eigenpairs of `B` (values descending, vectors `m × k`), the
+    /// column means of `Δ²` and their mean: kernel PCA's projection when every point is a
+    /// landmark.
+    pub fn from_eigenpairs(eigenvalues: Vec<f64>, eigenvectors: Vec<f64>, mean_sq: Vec<f64>, total_mean_sq: f64) -> LandmarkMds {
+        let (m, k) = (mean_sq.len(), eigenvalues.len());
+        debug_assert_eq!(eigenvectors.len(), m * k);
+        LandmarkMds { n_landmarks: m, n_components: k, eigenvalues, eigenvectors, mean_sq, total_mean_sq }
+    }
+
+    /// `v_lc / √λ_c` as `k × m` rows (0 where `λ_c ≤ 0`), and each row's sum.
+    fn projection(&self) -> (Vec<f64>, Vec<f64>) {
+        let (m, k) = (self.n_landmarks, self.n_components);
+        let mut p = vec![0.0; k * m];
+        for c in 0..k {
+            let l = self.eigenvalues[c];
+            if l > 0.0 {
+                let s = l.sqrt();
+                for j in 0..m {
+                    p[c * m + j] = self.eigenvectors[j * k + c] / s;
+                }
+            }
+        }
+        let sums = p.chunks(m.max(1)).map(|r| r.iter().sum()).collect();
+        (p, sums)
+    }
+
+    /// The landmarks' own coordinates `√max(λ_c, 0) v_lc`, `m × k` row-major.
+    pub fn landmark_embedding(&self) -> Vec<f64> {
+        let k = self.n_components;
+        let roots: Vec<f64> = self.eigenvalues.iter().map(|&l| l.max(0.0).sqrt()).collect();
+        self.eigenvectors.iter().enumerate().map(|(p, &v)| v * roots[p % k]).collect()
+    }
+
+    /// One point from its squared distances `delta_sq` to the `m` landmarks: `k` coordinates.
+    pub fn triangulate_one(&self, delta_sq: &[f64]) -> Vec<f64> {
+        let (p, sums) = self.projection();
+        let mut out = vec![0.0; self.n_components];
+        self.place(&p, &sums, delta_sq, &mut out);
+        out
+    }
+
+    fn place(&self, p: &[f64], sums: &[f64], delta_sq: &[f64], out: &mut [f64]) {
+        let m = self.n_landmarks;
+        let own_mean = delta_sq.iter().sum::<f64>() / m as f64;
+        for (c, o) in out.iter_mut().enumerate() {
+            let row = &p[c * m..(c + 1) * m];
+            let dot: f64 = row.iter().zip(delta_sq).zip(&self.mean_sq).map(|((&a, &d), &mu)| a * (d - mu)).sum();
+            *o = -0.5 * (dot - (own_mean - self.total_mean_sq) * sums[c]);
+        }
+    }
+
+    /// Points from their squared distances to the landmarks, `delta_sq` holding one point's `m`
+    /// values after another: `rows × k` row-major, points in parallel.
+    pub fn place_rows(&self, delta_sq: &[f64]) -> Vec<f64> {
+        let (m, k) = (self.n_landmarks, self.n_components);
+        let (p, sums) = self.projection();
+        let mut out = vec![0.0; delta_sq.len() / m.max(1) * k];
+        out.par_chunks_mut(k).zip(delta_sq.par_chunks(m.max(1))).for_each(|(row, delta)| self.place(&p, &sums, delta, row));
+        out
+    }
+
+    /// Points `0..n` from their distances (not squared) to the landmarks, `d` holding the
+    /// distances from landmark `l` to point `a` at `d[l · n + a]` (`m × n`, row-major, as
+    /// [`shortest_path_rows`](crate::graph::shortest_paths::shortest_path_rows) writes them):
+    /// `n × k` row-major. Blocks of points run in parallel, each reading the rows of `d` in
+    /// contiguous pieces.
+    ///
+    /// # Panics
+    /// If `d` does not hold `m × n` values.
+    pub fn triangulate(&self, d: &[f32], n: usize) -> Vec<f64> {
+        const BLOCK: usize = 64;
+        let (m, k) = (self.n_landmarks, self.n_components);
+        assert_eq!(d.len(), m * n, "triangulate: d must hold m × n distances");
+        let (p, sums) = self.projection();
+        let mut out = vec![0.0; n * k];
+        out.par_chunks_mut(BLOCK * k).enumerate().for_each_init(
+            || vec![0.0f64; BLOCK * m],
+            |delta, (b, rows)| {
+                let first = b * BLOCK;
+                let count = rows.len() / k;
+                // delta[a · m + l]: the block's squared distances, point by point.
+                for l in 0..m {
+                    for (t, &g) in d[l * n + first..l * n + first + count].iter().enumerate() {
+                        delta[t * m + l] = g as f64 * g as f64;
+                    }
+                }
+                for (t, row) in rows.chunks_exact_mut(k).enumerate() {
+                    self.place(&p, &sums, &delta[t * m..(t + 1) * m], row);
+                }
+            },
+        );
+        out
+    }
 }
 
 /// Options of [`Smacof`]; `Default` = scikit-learn's `smacof` (metric, 300 iterations, `eps`

@@ -13,6 +13,7 @@
 //! Reductions over rows use a fixed number of groups, each summing its blocks in order, and the
 //! groups are added in order: results do not depend on the number of threads.
 
+pub mod centred_kernel;
 pub mod eigsh;
 pub mod lobpcg;
 pub mod mds;

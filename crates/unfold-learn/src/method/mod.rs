@@ -315,6 +315,7 @@ pub fn methods() -> Vec<MethodEntry> {
         crate::embed::mds::ENTRY,
         crate::embed::diffusion::ENTRY,
         crate::embed::lle::ENTRY,
+        crate::embed::isomap::ENTRY,
     ]
 }
 
