@@ -53,7 +53,9 @@ use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, exact_is_faster, knn_graph};
 use crate::linalg::eigsh::EigshOptions;
 use crate::linalg::lobpcg::LobpcgOptions;
 use crate::method::params::{ParamKind, ParamType};
-use crate::method::{Attribute, Capabilities, Context, FitData, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values};
+use crate::method::{
+    Attribute, Capabilities, Context, FitData, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values, rows_not_kept,
+};
 use crate::metric::Metric;
 use rayon::prelude::*;
 
@@ -393,7 +395,7 @@ impl DiffusionMapModel {
     /// Only if serialisation fails.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         if self.index.is_none() {
-            return Err(no_data_error());
+            return Err(rows_not_kept("this diffusion map"));
         }
         model::to_bytes(KIND, &self.params, self)
     }
@@ -446,7 +448,7 @@ impl DiffusionMapModel {
 
     /// The Nyström extension of the [module docs](self) for the rows of `data`.
     fn extend(&self, data: &Data, ctx: &Context) -> Result<Embedding> {
-        let index = self.index.as_ref().ok_or_else(no_data_error)?;
+        let index = self.index.as_ref().ok_or_else(|| rows_not_kept("this diffusion map"))?;
         let (m, k, kk) = (data.n_rows(), self.n_components, self.n_neighbors);
         let (idx, dist) = index.query(data, kk, ctx.progress)?;
         ctx.progress.check()?;
@@ -500,12 +502,6 @@ impl DiffusionMapModel {
         }
         Data::from_vec(out, m, k)
     }
-}
-
-fn no_data_error() -> Error {
-    Error::InvalidData(
-        "this diffusion map was fitted without keeping its training rows (as `unfold embed` fits without --save-model); it gives its embedding, but to transform or save, fit it again keeping them".into(),
-    )
 }
 
 impl Fitted for DiffusionMapModel {

@@ -44,11 +44,13 @@ use crate::graph::shortest_paths::{all_pairs_shortest_paths, maxmin_landmarks, s
 use crate::graph::{SparseGraph, Symmetrization, connect_components, symmetrize};
 use crate::io::model::{self, Kind};
 use crate::knn::search::NeighborIndex;
-use crate::knn::{KnnAlgorithm, KnnParams, knn_graph};
+use crate::knn::{KnnParams, NeighborsAlgorithm, knn_graph};
 use crate::linalg::centred_kernel::{CentredSquares, KernelEigenSolver};
 use crate::linalg::mds::{LandmarkMds, double_centre};
 use crate::method::params::{ParamKind, ParamType};
-use crate::method::{Attribute, Capabilities, Context, FitData, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values};
+use crate::method::{
+    Attribute, Capabilities, Context, FitData, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values, rows_not_kept,
+};
 use crate::metric::Metric;
 use crate::rng::SeedSource;
 
@@ -117,20 +119,6 @@ impl ParamType for PathMethod {
         None
     }
 }
-
-/// `neighbors_algorithm`: scikit-learn's names; every one but `"auto"` is an exact search.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum NeighborsAlgorithm {
-    /// Exact up to 4,096 points, NN-descent above.
-    Auto,
-    /// Exact.
-    Brute,
-    /// Exact.
-    KdTree,
-    /// Exact.
-    BallTree,
-}
-crate::choice_param!(NeighborsAlgorithm { Auto = "auto", Brute = "brute", KdTree = "kd_tree", BallTree = "ball_tree" });
 
 crate::method_params! {
     /// Parameters of [`Isomap`]; `Default` = scikit-learn 1.9's.
@@ -245,10 +233,7 @@ impl Isomap {
                 None => None,
             };
             let metric = self.effective_metric()?;
-            let algorithm = match p.neighbors_algorithm {
-                NeighborsAlgorithm::Auto => KnnAlgorithm::Auto,
-                _ => KnnAlgorithm::Exact,
-            };
+            let algorithm = p.neighbors_algorithm.knn_algorithm();
             let params = KnnParams { k: n_neighbors, metric: metric.clone(), algorithm, seed: ctx.seed, ..KnnParams::default() };
             let knn = knn_graph(&x, &params, ctx.progress)?;
             ctx.progress.check()?;
@@ -470,7 +455,7 @@ impl IsomapModel {
     /// [`Error::InvalidData`] for a model fitted without its training rows.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         if self.index.is_none() {
-            return Err(no_data_error());
+            return Err(rows_not_kept("this Isomap"));
         }
         model::to_bytes(KIND, &self.params, self)
     }
@@ -526,7 +511,7 @@ impl IsomapModel {
     /// scikit-learn's `transform` (see the [module docs](self)).
     fn extend(&self, data: &Data, ctx: &Context) -> Result<Embedding> {
         const CHUNK: usize = 256;
-        let index = self.index.as_ref().ok_or_else(no_data_error)?;
+        let index = self.index.as_ref().ok_or_else(|| rows_not_kept("this Isomap"))?;
         let (q, k, nn, n) = (data.n_rows(), self.n_components, self.n_neighbors, self.n_samples);
         let rows = self.dist_matrix_rows();
         let (idx, dist) = index.query(data, nn, ctx.progress)?;
@@ -572,12 +557,6 @@ impl IsomapModel {
         }
         Data::from_vec(out, q, k)
     }
-}
-
-fn no_data_error() -> Error {
-    Error::InvalidData(
-        "this Isomap was fitted without keeping its training rows (as `unfold embed` fits without --save-model); it gives its embedding, but to transform or save, fit it again keeping them".into(),
-    )
 }
 
 impl Fitted for IsomapModel {

@@ -85,6 +85,32 @@ impl Default for KnnParams {
     }
 }
 
+/// scikit-learn's `neighbors_algorithm`, for the methods that take it (Isomap, LLE): every
+/// choice but `"auto"` is an exact search (a k-d tree, a ball tree and brute force find the same
+/// neighbours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NeighborsAlgorithm {
+    /// Exact up to 4,096 points, NN-descent above ([`KnnAlgorithm::Auto`]).
+    Auto,
+    /// Exact.
+    Brute,
+    /// Exact (scikit-learn's k-d tree; the same neighbours).
+    KdTree,
+    /// Exact (scikit-learn's ball tree; the same neighbours).
+    BallTree,
+}
+crate::choice_param!(NeighborsAlgorithm { Auto = "auto", Brute = "brute", KdTree = "kd_tree", BallTree = "ball_tree" });
+
+impl NeighborsAlgorithm {
+    /// The search that gives these neighbours.
+    pub fn knn_algorithm(self) -> KnnAlgorithm {
+        match self {
+            NeighborsAlgorithm::Auto => KnnAlgorithm::Auto,
+            _ => KnnAlgorithm::Exact,
+        }
+    }
+}
+
 /// Largest data set that `Auto` searches exactly.
 pub const EXACT_MAX_ROWS: usize = 4096;
 

@@ -319,6 +319,14 @@ pub fn methods() -> Vec<MethodEntry> {
     ]
 }
 
+/// The error of a model fitted with [`Context::keep_data`] false when asked to transform or to be
+/// saved; `model` names it ("this Isomap", "this LLE model", …).
+pub(crate) fn rows_not_kept(model: &str) -> Error {
+    Error::InvalidData(format!(
+        "{model} was fitted without keeping its training rows (as `unfold embed` fits without --save-model); it gives its embedding, but to transform or save, fit it again keeping them"
+    ))
+}
+
 /// The method named `name`.
 ///
 /// # Errors

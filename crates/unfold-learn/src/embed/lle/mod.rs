@@ -45,7 +45,7 @@ use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::graph::GraphOperator;
 use crate::knn::search::NeighborIndex;
-use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, knn_graph};
+use crate::knn::{KnnGraph, KnnParams, NeighborsAlgorithm, knn_graph};
 use crate::linalg::eigsh::{EigshOptions, ShiftInvertOptions, Start, Which, eigsh, eigsh_smallest_shift_invert};
 use crate::linalg::lobpcg::LobpcgOptions;
 use crate::method::{Context, FitData, MethodEntry, Params, Range, params_from, resolved_values};
@@ -76,20 +76,6 @@ pub enum LleEigenSolver {
     Dense,
 }
 crate::choice_param!(LleEigenSolver { Auto = "auto", Arpack = "arpack", Dense = "dense" });
-
-/// The neighbour search (scikit-learn's `neighbors_algorithm`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum NeighborsAlgorithm {
-    /// Exact up to 4,096 points, NN-descent above.
-    Auto,
-    /// Exact.
-    Brute,
-    /// Exact (scikit-learn's k-d tree; the same neighbours).
-    KdTree,
-    /// Exact (scikit-learn's ball tree; the same neighbours).
-    BallTree,
-}
-crate::choice_param!(NeighborsAlgorithm { Auto = "auto", Brute = "brute", KdTree = "kd_tree", BallTree = "ball_tree" });
 
 crate::method_params! {
     /// Parameters of [`Lle`]; `Default` = scikit-learn 1.9's.
@@ -203,10 +189,7 @@ impl Lle {
                     format!("must be less than n_samples = {n} (the null space drops one eigenvector of the n × n matrix M)"),
                 ));
             }
-            let algorithm = match p.neighbors_algorithm {
-                NeighborsAlgorithm::Auto => KnnAlgorithm::Auto,
-                _ => KnnAlgorithm::Exact,
-            };
+            let algorithm = p.neighbors_algorithm.knn_algorithm();
             let knn = knn_graph(&x, &KnnParams { k, metric: Metric::Euclidean, algorithm, seed: ctx.seed, ..KnnParams::default() }, ctx.progress)?;
             ctx.progress.check()?;
             let m = alignment_matrix(&x, &knn, p)?;

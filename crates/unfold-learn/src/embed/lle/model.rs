@@ -13,7 +13,7 @@ use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
 use crate::io::model::{self, Kind};
 use crate::knn::search::NeighborIndex;
-use crate::method::{Attribute, Capabilities, Context, Fitted, Input, Params, Value, declared};
+use crate::method::{Attribute, Capabilities, Context, Fitted, Input, Params, Value, declared, rows_not_kept};
 
 /// The model file kind.
 const KIND: Kind = Kind { tag: "lle", version: 1 };
@@ -85,7 +85,7 @@ impl LleModel {
     /// [`Error::InvalidData`] when the fit kept no training rows.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         if self.index.is_none() {
-            return Err(no_data_error());
+            return Err(rows_not_kept("this LLE model"));
         }
         model::to_bytes(KIND, &self.params, self)
     }
@@ -127,7 +127,7 @@ impl LleModel {
 
     /// scikit-learn's `transform` (see the [module docs](self)).
     fn place(&self, data: &Data, ctx: &Context) -> Result<Embedding> {
-        let index = self.index.as_ref().ok_or_else(no_data_error)?;
+        let index = self.index.as_ref().ok_or_else(|| rows_not_kept("this LLE model"))?;
         if data.n_cols() != self.n_features {
             return Err(Error::InvalidData(format!("the model was fitted on {} features, the new data has {}", self.n_features, data.n_cols())));
         }
@@ -162,12 +162,6 @@ impl LleModel {
         }
         Data::from_vec(out, m, dims)
     }
-}
-
-fn no_data_error() -> Error {
-    Error::InvalidData(
-        "this LLE model was fitted without keeping its training rows (as `unfold embed` fits without --save-model); it gives its embedding, but to transform or save, fit it again keeping them".into(),
-    )
 }
 
 impl Fitted for LleModel {
