@@ -929,6 +929,7 @@ fn measure_id_estimates_the_dimension_of_a_plane() {
         (vec!["--estimator", "lpca", "--ver", "FO", "--alpha-fan", "3"], "--alpha-fan applies to --ver Fan only"),
         (vec!["--estimator", "lpca", "--alpha-fo", "1.5"], "`alphaFO`: 1.5 (must be strictly between 0 and 1)"),
         (vec!["--estimator", "twonn", "--discard-fraction", "1"], "`discard_fraction`: 1 (must be in [0, 1))"),
+        (vec!["--estimator", "lpca", "--neighbors", "30"], "`n_neighbors`: 30 (applies to lpca only per point"),
         (vec!["--estimator", "mle", "--neighbors", "400", "--per-point", "bad.npy"], "`n_neighbors`: 400 (must be below the number of points (400))"),
     ] {
         let mut full = vec!["measure", "id", "x.npy"];

@@ -450,6 +450,9 @@ pub fn intrinsic_dimension(data: &Data, params: &IdParams, progress: &dyn Progre
     }
     let k = params.n_neighbors.unwrap_or(est.default_neighbors());
     let needs_graph = !matches!(est, Estimator::Lpca { .. }) || params.per_point;
+    if let (false, Some(given)) = (needs_graph, params.n_neighbors) {
+        return Err(Error::param("n_neighbors", given, "applies to lpca only per point: the global estimate uses the spectrum of all rows"));
+    }
     if needs_graph && k >= n {
         return Err(Error::param("n_neighbors", k, format!("must be below the number of points ({n})")));
     }
