@@ -12,7 +12,8 @@ from it, so the class of a new method names only its registered method and what 
 The first parameter is positional-or-keyword, the others keyword-only, as scikit-learn's
 estimators have them; ``random_state`` is appended (the fit's seed), ``_extra`` adds
 Python-only parameters, and ``_defaults`` replaces a core default with the peer's (PCA's
-``n_components=None``, where the command line's default is 2).
+``n_components=None``, where the command line's default is 2). A class whose ``_extra`` has
+scikit-learn's ``metric_params`` passes them to the core with its ``metric``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import _core
 from ._base import UnfoldTransformer
+from ._neighbors import metric_spec
 from ._validation import InvalidParameterError, as_matrix, plain
 
 
@@ -78,6 +80,9 @@ class ContractTransformer(UnfoldTransformer):
 
     def _fit_core(self, X, *, y, seed, threads, verbose):
         params = {n: plain(getattr(self, n)) for n in self._core_names}
+        if "metric_params" in self._extra:
+            # scikit-learn's metric_params: the metric's parameters, passed with its name.
+            params["metric"] = metric_spec(self.metric, self.metric_params, name="metric_params")
         return self._call_core(X, params, seed=seed, threads=threads, verbose=verbose)
 
     def _call_core(self, X, params: dict, **kwargs):

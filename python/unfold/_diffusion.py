@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from ._contract import ContractTransformer
-from ._neighbors import metric_spec
-from ._validation import plain
 
 
 class DiffusionMap(ContractTransformer):
@@ -63,11 +61,6 @@ class DiffusionMap(ContractTransformer):
 
     _method = "diffusion"
     _extra = {"metric_params": None, "n_jobs": None}
-
-    def _fit_core(self, X, *, y, seed, threads, verbose):
-        params = {n: plain(getattr(self, n)) for n in self._core_names}
-        params["metric"] = metric_spec(self.metric, self.metric_params, name="metric_params")
-        return self._call_core(X, params, seed=seed, threads=threads, verbose=verbose)
 
     def _fitted_attributes(self, model) -> dict:
         attrs = super()._fitted_attributes(model)

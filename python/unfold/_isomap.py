@@ -7,8 +7,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from . import _core
 from ._contract import ContractTransformer
-from ._neighbors import metric_spec
-from ._validation import plain
 
 
 class Isomap(ContractTransformer):
@@ -64,11 +62,6 @@ class Isomap(ContractTransformer):
     _method = "isomap"
     _defaults = {"metric": "minkowski"}
     _extra = {"metric_params": None, "n_jobs": None}
-
-    def _fit_core(self, X, *, y, seed, threads, verbose):
-        params = {n: plain(getattr(self, n)) for n in self._core_names}
-        params["metric"] = metric_spec(self.metric, self.metric_params, name="metric_params")
-        return self._call_core(X, params, seed=seed, threads=threads, verbose=verbose)
 
     def _fitted_attributes(self, model) -> dict:
         attrs = super()._fitted_attributes(model)
