@@ -2,7 +2,7 @@
 //! Isomap against exact Isomap, determinism and every refused input.
 
 use unfold_learn::data::Data;
-use unfold_learn::embed::isomap::{Isomap, IsomapEigenSolver, IsomapModel, IsomapParams};
+use unfold_learn::embed::isomap::{EigenSolver, Isomap, IsomapModel, IsomapParams};
 use unfold_learn::method::{Context, FitData, Fitted, Input, Params, Value};
 use unfold_learn::metric::Metric;
 
@@ -39,7 +39,7 @@ fn assert_close_up_to_sign(got: &[f64], want: &[f64], k: usize, tol: f64, what: 
 }
 
 fn roll_params() -> IsomapParams {
-    IsomapParams { n_neighbors: Some(8), eigen_solver: IsomapEigenSolver::Dense, ..Default::default() }
+    IsomapParams { n_neighbors: Some(8), eigen_solver: EigenSolver::Dense, ..Default::default() }
 }
 
 #[test]
@@ -76,7 +76,7 @@ fn swiss_roll_matches_scikit_learn() {
 #[test]
 fn disconnected_graph_is_joined_as_scikit_learn_joins_it() {
     let x = data32("isomap_blobs_X.npy");
-    let p = IsomapParams { n_neighbors: Some(4), eigen_solver: IsomapEigenSolver::Dense, ..Default::default() };
+    let p = IsomapParams { n_neighbors: Some(4), eigen_solver: EigenSolver::Dense, ..Default::default() };
     let model = fit(&x, p, &Context::seeded(0)).unwrap();
     let e = &expected()["blobs"];
     assert_eq!(model.warnings(), &[e["warnings"][0].as_str().unwrap().to_string()][..]);
@@ -93,7 +93,7 @@ fn disconnected_graph_is_joined_as_scikit_learn_joins_it() {
 fn manhattan_metric_matches_scikit_learn() {
     let full = data32("isomap_X.npy");
     let x = Data::from_vec(full.as_slice()[..360].to_vec(), 120, 3).unwrap();
-    let p = IsomapParams { n_neighbors: Some(6), n_components: 3, metric: Metric::Manhattan, eigen_solver: IsomapEigenSolver::Dense, ..Default::default() };
+    let p = IsomapParams { n_neighbors: Some(6), n_components: 3, metric: Metric::Manhattan, eigen_solver: EigenSolver::Dense, ..Default::default() };
     let model = fit(&x, p, &Context::seeded(0)).unwrap();
     assert_close_up_to_sign(&emb(&model), &load_fixture("isomap_manhattan_embedding.npy").0, 3, 1e-3, "embedding");
     let err = expected()["manhattan"]["reconstruction_error"].as_f64().unwrap();

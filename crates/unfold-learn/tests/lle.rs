@@ -3,7 +3,7 @@
 //! thread-count invariance, model files and every invalid input.
 
 use unfold_learn::data::Data;
-use unfold_learn::embed::lle::{Lle, LleEigenSolver, LleMethod, LleModel, LleParams};
+use unfold_learn::embed::lle::{EigenSolver, Lle, LleMethod, LleModel, LleParams};
 use unfold_learn::method::{self, Context, FitData, Fitted, Input, Value};
 
 use crate::common::{fixtures, load_fixture};
@@ -56,7 +56,7 @@ fn relative_error(got: &[f64], want: &[f64]) -> f64 {
     (diff / norm).sqrt()
 }
 
-fn check_method(method: LleMethod, name: &str, solver: LleEigenSolver, tol_embedding: f64, tol_error: f64) {
+fn check_method(method: LleMethod, name: &str, solver: EigenSolver, tol_embedding: f64, tol_error: f64) {
     let (x, n, d) = f32_fixture("lle_X.npy");
     let x = Data::from_row_major(&x, n, d).unwrap();
     let (xn, m, _) = f32_fixture("lle_X_new.npy");
@@ -86,26 +86,26 @@ fn check_method(method: LleMethod, name: &str, solver: LleEigenSolver, tol_embed
 
 #[test]
 fn standard_lle_matches_scikit_learn() {
-    check_method(LleMethod::Standard, "standard", LleEigenSolver::Dense, 1e-5, 1e-5);
-    check_method(LleMethod::Standard, "standard", LleEigenSolver::Arpack, 1e-5, 1e-4);
+    check_method(LleMethod::Standard, "standard", EigenSolver::Dense, 1e-5, 1e-5);
+    check_method(LleMethod::Standard, "standard", EigenSolver::Arpack, 1e-5, 1e-4);
 }
 
 #[test]
 fn hessian_eigenmaps_match_scikit_learn() {
-    check_method(LleMethod::Hessian, "hessian", LleEigenSolver::Dense, 1e-6, 1e-7);
-    check_method(LleMethod::Hessian, "hessian", LleEigenSolver::Arpack, 1e-6, 1e-6);
+    check_method(LleMethod::Hessian, "hessian", EigenSolver::Dense, 1e-6, 1e-7);
+    check_method(LleMethod::Hessian, "hessian", EigenSolver::Arpack, 1e-6, 1e-6);
 }
 
 #[test]
 fn modified_lle_matches_scikit_learn() {
-    check_method(LleMethod::Modified, "modified", LleEigenSolver::Dense, 1e-6, 1e-7);
-    check_method(LleMethod::Modified, "modified", LleEigenSolver::Arpack, 1e-6, 1e-6);
+    check_method(LleMethod::Modified, "modified", EigenSolver::Dense, 1e-6, 1e-7);
+    check_method(LleMethod::Modified, "modified", EigenSolver::Arpack, 1e-6, 1e-6);
 }
 
 #[test]
 fn ltsa_matches_scikit_learn() {
-    check_method(LleMethod::Ltsa, "ltsa", LleEigenSolver::Dense, 1e-6, 1e-7);
-    check_method(LleMethod::Ltsa, "ltsa", LleEigenSolver::Arpack, 1e-6, 1e-6);
+    check_method(LleMethod::Ltsa, "ltsa", EigenSolver::Dense, 1e-6, 1e-7);
+    check_method(LleMethod::Ltsa, "ltsa", EigenSolver::Arpack, 1e-6, 1e-6);
 }
 
 /// A noisy 2-D sheet rolled in 3-D, large enough for NN-descent and the sparse solver.

@@ -71,17 +71,7 @@ pub fn disconnected_warning(count: usize) -> String {
     )
 }
 
-/// `eigen_solver`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum IsomapEigenSolver {
-    /// Dense up to [`DENSE_EIGEN_MAX`] points, iterative above.
-    Auto,
-    /// Iterative (LOBPCG here, ARPACK in scikit-learn).
-    Arpack,
-    /// A full dense eigendecomposition.
-    Dense,
-}
-crate::choice_param!(IsomapEigenSolver { Auto = "auto", Arpack = "arpack", Dense = "dense" });
+pub use crate::linalg::eigsh::EigenSolver;
 
 /// `path_method`: scikit-learn's `"auto"`, `"FW"` (Floyd–Warshall) or `"D"` (Dijkstra); all give
 /// the same distances and all run Dijkstra here.
@@ -130,7 +120,7 @@ crate::method_params! {
         /// Output dimensions.
         n_components: usize = 2, flag = "dims", range = Range::at_least(1.0);
         /// auto (dense up to 1,500 points, iterative above), arpack (iterative: LOBPCG) or dense.
-        eigen_solver: IsomapEigenSolver = IsomapEigenSolver::Auto;
+        eigen_solver: EigenSolver = EigenSolver::Auto;
         /// Residual tolerance of the iterative eigensolver, relative to the kernel's norm; 0 = 1e-5.
         tol: f64 = 0.0, range = Range::at_least(0.0);
         /// Iterations of the iterative eigensolver at most; none = 1000.
@@ -287,7 +277,7 @@ fn connect(graph: &SparseGraph, x: &Data, metric: &Metric) -> Result<(SparseGrap
 
 /// What the two modes of fitting give.
 struct Fit {
-    solver: IsomapEigenSolver,
+    solver: EigenSolver,
     landmarks: Option<Vec<u32>>,
     distances: Vec<f32>,
     kernel: LandmarkMds,
@@ -330,12 +320,12 @@ fn fit_exact(graph: &SparseGraph, n: usize, k: usize, p: &IsomapParams, ctx: &Co
     ctx.progress.check()?;
     let op = CentredSquares::new(&distances, n);
     let solver = match p.eigen_solver {
-        IsomapEigenSolver::Auto if n <= DENSE_EIGEN_MAX => IsomapEigenSolver::Dense,
-        IsomapEigenSolver::Auto => IsomapEigenSolver::Arpack,
+        EigenSolver::Auto if n <= DENSE_EIGEN_MAX => EigenSolver::Dense,
+        EigenSolver::Auto => EigenSolver::Arpack,
         s => s,
     };
     let how = match solver {
-        IsomapEigenSolver::Dense => KernelEigenSolver::Dense,
+        EigenSolver::Dense => KernelEigenSolver::Dense,
         _ => KernelEigenSolver::Iterative { tol: if p.tol > 0.0 { p.tol } else { DEFAULT_TOL }, max_iter: p.max_iter.unwrap_or(1000) },
     };
     let (mut values, vectors) = op.top_eigenpairs(k, how, STAGE)?;
@@ -371,7 +361,7 @@ fn fit_landmarks(graph: &SparseGraph, n: usize, k: usize, m: usize, ctx: &Contex
     // shifts new points alike.
     let offset: Vec<f64> = (0..k).map(|c| placed.iter().skip(c).step_by(k).sum::<f64>() / n as f64).collect();
     let embedding = placed.iter().enumerate().map(|(p, &v)| (v - offset[p % k]) as f32).collect();
-    Ok(Fit { solver: IsomapEigenSolver::Dense, landmarks: Some(landmarks), distances, kernel, kernel_norm_sq, embedding, offset })
+    Ok(Fit { solver: EigenSolver::Dense, landmarks: Some(landmarks), distances, kernel, kernel_norm_sq, embedding, offset })
 }
 
 /// A fitted Isomap.
@@ -382,7 +372,7 @@ pub struct IsomapModel {
     n_components: usize,
     n_neighbors: usize,
     /// The eigensolver used (`auto` resolved).
-    eigen_solver: IsomapEigenSolver,
+    eigen_solver: EigenSolver,
     /// Landmark mode: the landmarks, in the order chosen.
     landmarks: Option<Vec<u32>>,
     /// Geodesic distances: `n × n` (exact) or from each landmark, `m × n`.
@@ -586,7 +576,7 @@ impl Fitted for IsomapModel {
     }
 
     fn resolved(&self) -> Vec<(&'static str, Value)> {
-        let mut out = vec![("eigen_solver", IsomapEigenSolver::to_value(&self.eigen_solver))];
+        let mut out = vec![("eigen_solver", EigenSolver::to_value(&self.eigen_solver))];
         if let Some(l) = &self.landmarks {
             out.push(("n_landmarks", Value::Int(l.len() as i64)));
         }

@@ -84,6 +84,20 @@ pub enum Start {
     Block(Vec<f64>),
 }
 
+/// scikit-learn's `eigen_solver` choice, for the methods that take it (Isomap, LLE). Each method
+/// says where `Auto` turns from dense to iterative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum EigenSolver {
+    /// Dense for small problems, iterative above (the method's bound).
+    Auto,
+    /// Iterative on the sparse or implicit operator (ARPACK in scikit-learn; LOBPCG or
+    /// shift-invert LOBPCG here).
+    Arpack,
+    /// A full dense eigendecomposition.
+    Dense,
+}
+crate::choice_param!(EigenSolver { Auto = "auto", Arpack = "arpack", Dense = "dense" });
+
 /// Settings of [`eigsh`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EigshOptions {

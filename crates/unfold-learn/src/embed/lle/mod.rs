@@ -65,17 +65,7 @@ pub enum LleMethod {
 }
 crate::choice_param!(LleMethod { Standard = "standard", Hessian = "hessian", Modified = "modified", Ltsa = "ltsa" });
 
-/// How the null space of `M` is found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum LleEigenSolver {
-    /// Dense up to 200 points, shift-invert above.
-    Auto,
-    /// Shift-invert on the sparse `M` (scikit-learn's ARPACK in shift-invert mode).
-    Arpack,
-    /// Every eigenpair of the dense `M`.
-    Dense,
-}
-crate::choice_param!(LleEigenSolver { Auto = "auto", Arpack = "arpack", Dense = "dense" });
+pub use crate::linalg::eigsh::EigenSolver;
 
 crate::method_params! {
     /// Parameters of [`Lle`]; `Default` = scikit-learn 1.9's.
@@ -87,7 +77,7 @@ crate::method_params! {
         /// Regularisation of the local Gram matrices, times their trace.
         reg: f64 = 1e-3, range = Range::at_least(0.0);
         /// Null-space solver: auto (dense up to 200 points), arpack (shift-invert on the sparse matrix) or dense.
-        eigen_solver: LleEigenSolver = LleEigenSolver::Auto;
+        eigen_solver: EigenSolver = EigenSolver::Auto;
         /// Relative residual tolerance of the shift-invert solver (not used by dense).
         tol: f64 = 1e-6, range = Range::at_least(0.0);
         /// Iterations of the shift-invert solver at most (not used by dense).
@@ -352,19 +342,19 @@ pub fn assemble(n: usize, sets: &[u32], s: usize, blocks: &[f64]) -> GraphOperat
 
 /// The `dims` eigenvectors of `M` after its smallest (row-major `n × dims`, each signed so its
 /// largest-magnitude entry is positive), their eigenvalues, and the solver used.
-fn null_space(m: &GraphOperator, dims: usize, p: &LleParams, seed: Option<u64>) -> Result<(Vec<f64>, Vec<f64>, LleEigenSolver)> {
+fn null_space(m: &GraphOperator, dims: usize, p: &LleParams, seed: Option<u64>) -> Result<(Vec<f64>, Vec<f64>, EigenSolver)> {
     let n = m.n();
     let options = ShiftInvertOptions { shift: None, extra_vectors: 4, lobpcg: LobpcgOptions { tol: p.tol.max(1e-12), max_iter: p.max_iter } };
     let fits = n > 3 * (dims + options.extra_vectors) + 1;
     let solver = match p.eigen_solver {
-        LleEigenSolver::Auto if n <= AUTO_DENSE_MAX || !fits => LleEigenSolver::Dense,
-        LleEigenSolver::Auto => LleEigenSolver::Arpack,
-        LleEigenSolver::Arpack if !fits => LleEigenSolver::Dense,
+        EigenSolver::Auto if n <= AUTO_DENSE_MAX || !fits => EigenSolver::Dense,
+        EigenSolver::Auto => EigenSolver::Arpack,
+        EigenSolver::Arpack if !fits => EigenSolver::Dense,
         s => s,
     };
     let seed = seed.map(|s| crate::rng::SeedSource::new(Some(s)).value(STAGE_EIGEN, 0));
     let (mut vectors, values) = match solver {
-        LleEigenSolver::Dense => {
+        EigenSolver::Dense => {
             let all = eigsh(m, dims + 1, Which::Smallest, None, Start::Seed(seed), &EigshOptions { dense_max: usize::MAX, ..EigshOptions::default() }, STAGE)?;
             // Drop the first; scikit-learn orders the rest by |λ|.
             let mut order: Vec<usize> = (1..=dims).collect();
