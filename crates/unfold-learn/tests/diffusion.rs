@@ -1,6 +1,8 @@
 //! Diffusion maps against pyDiffMap (tests/fixtures/make_diffusion_fixtures.py) and closed forms.
 
-use unfold_learn::embed::diffusion::{DISCONNECTED_WARNING, DiffusionMap, DiffusionMapModel, DiffusionMapParams, Epsilon, bgh_epsilon};
+use unfold_learn::embed::diffusion::{
+    DISCONNECTED_WARNING, DiffusionMap, DiffusionMapModel, DiffusionMapParams, Epsilon, NEARLY_DISCONNECTED_WARNING, bgh_epsilon,
+};
 use unfold_learn::method::{FitData, Fitted, Input, Params, Value};
 use unfold_learn::prelude::*;
 
@@ -242,6 +244,19 @@ fn a_disconnected_kernel_warns() {
     let model = fit(&x, DiffusionMapParams { n_neighbors: 10, ..Default::default() });
     assert_eq!(model.warnings(), &[DISCONNECTED_WARNING.to_string()]);
     assert!((model.eigenvalues()[0] - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn a_kernel_joined_only_by_negligible_weights_warns() {
+    // Two groups 10 apart, each a chain of spacing 0.1; with 40 neighbours every point reaches
+    // the other group, but at epsilon 0.5 those kernel weights are about exp(-50) = 2e-22.
+    let pts: Vec<f32> = (0..60).flat_map(|i| [if i < 30 { 0.0 } else { 10.0 } + (i % 30) as f32 * 0.1 / 3.0, 0.0]).collect();
+    let x = Data::from_vec(pts, 60, 2).unwrap();
+    let model = fit(&x, DiffusionMapParams { n_neighbors: 40, epsilon: Epsilon::Fixed(0.5), ..Default::default() });
+    assert_eq!(model.warnings(), &[NEARLY_DISCONNECTED_WARNING.to_string()]);
+    // A bandwidth that spans the gap gives no warning.
+    let model = fit(&x, DiffusionMapParams { n_neighbors: 40, epsilon: Epsilon::Fixed(20.0), ..Default::default() });
+    assert!(model.warnings().is_empty(), "{:?}", model.warnings());
 }
 
 #[test]

@@ -37,7 +37,9 @@
 //! Nyström's formula; this one keeps it, so that a training point's extension from its own
 //! kernel row reproduces its coordinates. pyDiffMap's variable-bandwidth kernels (density
 //! estimates raised to a power), weight and density functions are not offered; `adaptive_k` is
-//! this crate's k-th-neighbour bandwidth. A disconnected kernel graph gives a warning: its
+//! this crate's k-th-neighbour bandwidth. A disconnected kernel graph gives a warning, and so
+//! does a graph connected only by negligible weights (a bandwidth too small for the data, where
+//! pyDiffMap's ARPACK solve fails to converge): its
 //! eigenvalue 1 is repeated and the leading coordinates are the components' indicators.
 //!
 //! The kernel is sparse (`n × n_neighbors` pairs) and no `n × n` matrix is ever formed; the
@@ -145,6 +147,14 @@ const STAGE: &str = "diffusion map (Markov matrix eigenvectors)";
 /// The warning for a disconnected kernel graph.
 pub const DISCONNECTED_WARNING: &str = "the kernel graph is not connected: the eigenvalue 1 is repeated and the leading diffusion coordinates separate the components; increase n_neighbors or epsilon";
 
+/// The warning for a kernel graph that is connected only through weights too small to matter:
+/// the first eigenvalue after the trivial one is 1 to within [`NEAR_ONE`].
+pub const NEARLY_DISCONNECTED_WARNING: &str = "the kernel graph is numerically disconnected at this epsilon: the largest eigenvalue after the trivial one is 1 to within 1e-8, so the leading diffusion coordinates single out groups of points joined only by negligible kernel weights (most points then share one coordinate); increase epsilon (a number, or \"bgh_generous\") or n_neighbors";
+
+/// How close to 1 the first non-trivial eigenvalue of a connected kernel graph may come before
+/// [`NEARLY_DISCONNECTED_WARNING`].
+const NEAR_ONE: f64 = 1e-8;
+
 /// Diffusion maps with validated parameters.
 #[derive(Debug, Clone)]
 pub struct DiffusionMap {
@@ -213,7 +223,8 @@ impl DiffusionMap {
             let kernel = kernel_graph(&knn, &scaled, epsilon)?;
             drop(scaled);
             let mut warnings = Vec::new();
-            if connected_components(&kernel).0 > 1 {
+            let connected = connected_components(&kernel).0 == 1;
+            if !connected {
                 warnings.push(DISCONNECTED_WARNING.to_string());
             }
             let operator = DiffusionOperator::new(&kernel, p.alpha);
@@ -221,6 +232,9 @@ impl DiffusionMap {
             ctx.progress.check()?;
             let options = EigshOptions { lobpcg: LobpcgOptions { tol: 1e-6, max_iter: 3000 }, ..EigshOptions::default() };
             let eigen = operator.eigenpairs(k, ctx.seed, &options, STAGE)?;
+            if connected && eigen.values[0] > 1.0 - NEAR_ONE {
+                warnings.push(NEARLY_DISCONNECTED_WARNING.to_string());
+            }
             let index =
                 if ctx.keep_data { Some(NeighborIndex::new(&x, &knn, &p.metric, crate::rng::SeedSource::new(ctx.seed).value(STAGE_INDEX, 0))?) } else { None };
             let mut model = DiffusionMapModel {
