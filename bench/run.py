@@ -634,7 +634,10 @@ class Bench:
     def task_mds(self):
         """MDS of the first --mds-rows MNIST rows (2,000 by default): scikit-learn's MDS and unfold's,
         metric SMACOF from a random start and from classical MDS (and non-metric with
-        --mds-nonmetric), each output's stress measured by the same code (peers.py mds-stress)."""
+        --mds-nonmetric), each output's stress measured by the same code (peers.py mds-stress);
+        then unfold's landmark MDS: on the same rows with a quarter of them as landmarks (stress
+        measured the same way), and on all --n rows when they are more than MDS embeds exactly
+        (time and memory only: the stress of every pair would need an n × n matrix)."""
         rows = min(self.args.mds_rows, self.n)
         X_path, _ = prepare_data(self.args.data, rows) if rows != MNIST_ROWS else (self.X_path, None)
         variants = [("random", 1), ("classical_mds", 1)] + ([("random", 0)] if self.args.mds_nonmetric else [])
@@ -650,21 +653,39 @@ class Bench:
                                                          "--quiet", "--json")))
             else:
                 self.skipped("unfold", "mds", name, self.unfold_reason)
-            for tool, out, cmd in runs:
+            if self.unfold and metric_mds and init == "random":
+                m = rows // 4
+                runs.append(("unfold", OUT / f"unfold_mds_{name}-landmarks{m}_{rows}.npy",
+                             lambda out, m=m: self.unfold_cmd("embed", X_path, "--method", "mds", "--n-landmarks", m,
+                                                              "--seed", 0, "-o", out, "--quiet", "--json")))
+            for run_index, (tool, out, cmd) in enumerate(runs):
+                variant = name if run_index < 2 else f"{name}-landmarks{rows // 4}"
                 for r in range(self.args.repeat):
                     out.unlink(missing_ok=True)
-                    rec = self.base(tool, "mds", name, r)
+                    rec = self.base(tool, "mds", variant, r)
                     rec["n"] = rows
-                    res = self.run(cmd(out), f"{tool}_mds_{name}_{rows}_r{r}")
+                    res = self.run(cmd(out), f"{tool}_mds_{variant}_{rows}_r{r}")
                     if self.measured(rec, res, [out]):
                         info = last_json_object(res["stdout"]) or {}
                         info = info.get("parameters", info)
                         rec.update(stress_=info.get("stress_"), n_iter_=info.get("n_iter_"),
                                    inproc_seconds=info.get("inproc_seconds"))
                         q = self.run(self.peer("mds-stress", "--input", X_path, "--embedding", out,
-                                               "--metric-mds", metric_mds), f"{tool}_mds_{name}_stress_r{r}")
+                                               "--metric-mds", metric_mds), f"{tool}_mds_{variant}_stress_r{r}")
                         rec.update(last_json_object(q["stdout"]) or {})
                     self.emit(rec)
+        if self.unfold and self.n > 20000:
+            out = OUT / f"unfold_mds_landmarks_all{self.n}.npy"
+            for r in range(self.args.repeat):
+                out.unlink(missing_ok=True)
+                rec = self.base("unfold", "mds", f"metric-random-landmarks-all{self.n}", r)
+                rec["n"] = self.n
+                res = self.run(self.unfold_cmd("embed", self.X_path, "--method", "mds", "--seed", 0, "-o", out, "--quiet", "--json"),
+                               f"unfold_mds_landmarks_all{self.n}_r{r}")
+                if self.measured(rec, res, [out]):
+                    info = last_json_object(res["stdout"]) or {}
+                    rec.update(n_iter_=info.get("parameters", {}).get("n_iter_"), inproc_seconds=info.get("inproc_seconds"))
+                self.emit(rec)
 
     # -- lle
     def task_lle(self):

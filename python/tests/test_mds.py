@@ -109,3 +109,18 @@ def test_no_transform_and_pickles():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         unfold.MDS(random_state=0, max_iter=5).fit(X)
+
+
+def test_landmark_mode_keeps_the_distances_of_points_it_never_saw_in_smacof():
+    # Points of a plane: metric MDS from the classical start has zero stress, and every point
+    # placed against the landmarks must keep its distance to every other point.
+    rng = np.random.default_rng(3)
+    X = np.hstack([rng.uniform(0, 10, size=(400, 2)), np.zeros((400, 3))])
+    m = unfold.MDS(n_landmarks=40, init="classical_mds", eps=1e-12, random_state=0).fit(X)
+    assert m.embedding_.shape == (400, 2) and m.embedding_.dtype == np.float64
+    assert m.landmarks_.dtype == np.int64 and m.landmarks_.shape == (40,)
+    assert np.all(np.diff(m.landmarks_) > 0) and not hasattr(m, "dissimilarity_matrix_")
+    d_true = euclidean_distances(X)
+    np.testing.assert_allclose(euclidean_distances(m.embedding_), d_true, atol=1e-6 * d_true.max())
+    with pytest.raises(ValueError, match=r"n_landmarks.*\[3, 400\]"):
+        unfold.MDS(n_landmarks=2).fit(X)

@@ -31,8 +31,15 @@ class MDS(ContractTransformer, auto_wrap_output_keys=None):
     square, non-negative, symmetric (within a relative 1e-6) with a zero diagonal, and the error
     names the first entry that is not; random starts come from another generator than numpy's,
     so a ``random_state`` gives another (equally good) local optimum than scikit-learn's, the
-    same at any ``n_jobs``; at most 20,000 samples (MDS holds n × n matrices). The deprecated
-    ``dissimilarity=`` and ``metric=True/False`` work with scikit-learn's ``FutureWarning``.
+    same at any ``n_jobs``. The deprecated ``dissimilarity=`` and ``metric=True/False`` work with
+    scikit-learn's ``FutureWarning``.
+
+    Added: ``n_landmarks``. Exact MDS holds n × n matrices, so above 20,000 samples (with a
+    warning), or with ``n_landmarks`` in ``[n_components + 1, n_samples]``, that many random
+    landmarks (2,000 by default) are embedded by SMACOF and every other sample is placed on its
+    own against them (triangulated, then moved to the least stress of its distances to them).
+    ``stress_`` and ``n_iter_`` are then the landmarks', ``landmarks_`` (int64) names them and
+    ``dissimilarity_matrix_`` is not kept.
     """
 
     _method = "mds"
@@ -87,6 +94,8 @@ class MDS(ContractTransformer, auto_wrap_output_keys=None):
         attrs = super()._fitted_attributes(model)
         attrs["stress_"] = float(attrs["stress_"])
         attrs["n_iter_"] = int(attrs["n_iter_"])
+        if "landmarks_" in attrs:
+            attrs["landmarks_"] = attrs["landmarks_"].astype(np.int64)
         return attrs
 
     @property

@@ -11,6 +11,7 @@ class MDS(TransformerMixin, BaseEstimator):
     stress_: float
     n_iter_: int
     dissimilarity_matrix_: npt.NDArray[np.float64]
+    landmarks_: npt.NDArray[np.int64]
     n_features_in_: int
     def __init__(
         self,
@@ -24,6 +25,7 @@ class MDS(TransformerMixin, BaseEstimator):
         dissimilarity: Literal["deprecated", "euclidean", "precomputed"] = "deprecated",
         metric: Literal["euclidean", "precomputed"] = "euclidean",
         normalized_stress: bool | Literal["auto"] = "auto",
+        n_landmarks: int | None = None,
         verbose: int = 0,
         n_jobs: int | None = None,
         metric_params: dict | None = None,

@@ -169,12 +169,114 @@ fn precomputed_matrices_are_checked_entry_by_entry() {
     assert!(e.contains("every dissimilarity between distinct points is 0"), "{e}");
 }
 
+/// `n` points spread over a 10 × 10 square (a low-discrepancy sequence), row-major `n × 2`.
+fn plane(n: usize) -> Vec<f64> {
+    (0..n).flat_map(|i| [((i as f64 * 0.618_033_988_75).fract()) * 10.0, ((i as f64 * 0.414_213_562_37).fract()) * 10.0]).collect()
+}
+
+/// All pairwise euclidean distances of `k`-column rows, brute force.
+fn distances(x: &[f64], k: usize) -> Vec<f64> {
+    let n = x.len() / k;
+    (0..n).flat_map(|i| (0..n).map(move |j| (0..k).map(|c| (x[i * k + c] - x[j * k + c]).powi(2)).sum::<f64>().sqrt())).collect()
+}
+
 #[test]
-fn too_many_points_are_refused_with_the_memory_they_need() {
+fn landmark_mode_with_every_point_a_landmark_is_the_exact_fit() {
+    let (n, d) = (60, 4);
+    let x = blobs(n, d);
+    let x = DataF64::from_row_major(&x, n, d).unwrap();
+    for metric_mds in [true, false] {
+        let exact = fit(&x, MdsParams { metric_mds, ..Default::default() }, &Context::seeded(4)).unwrap();
+        let all = fit(&x, MdsParams { metric_mds, n_landmarks: Some(n), ..Default::default() }, &Context::seeded(4)).unwrap();
+        assert!(all.embedding_f64() == exact.embedding_f64() && all.stress() == exact.stress(), "metric_mds {metric_mds}");
+        let attrs = all.attributes();
+        let landmarks = attrs.iter().find(|a| a.name == "landmarks_").expect("landmarks_");
+        assert_eq!(landmarks.values, (0..n).map(|i| i as f64).collect::<Vec<_>>());
+        assert!(attrs.iter().all(|a| a.name != "dissimilarity_matrix_"));
+    }
+}
+
+#[test]
+fn landmark_metric_mds_keeps_every_euclidean_distance() {
+    // Points of a plane embedded in 2-D: the exact answer has zero stress, and every point placed
+    // against the landmarks must land where its distances to all points are kept.
+    let n = 500;
+    let x = plane(n);
+    let truth = distances(&x, 2);
+    let rows = DataF64::from_row_major(&x, n, 2).unwrap();
+    let matrix = DataF64::from_row_major(&truth, n, n).unwrap();
+    let p = MdsParams { n_landmarks: Some(40), init: MdsInit::ClassicalMds, eps: 1e-12, ..Default::default() };
+    let scale = truth.iter().fold(0f64, |a, &v| a.max(v));
+    for (data, metric) in [(&rows, MdsMetric::Euclidean), (&matrix, MdsMetric::Precomputed)] {
+        let model = fit(data, MdsParams { metric, ..p.clone() }, &Context::seeded(2)).unwrap();
+        let got = distances(model.embedding_f64(), 2);
+        let worst = got.iter().zip(&truth).map(|(a, b)| (a - b).abs()).fold(0f64, f64::max);
+        assert!(worst < 1e-6 * scale, "{metric:?}: a distance is off by {worst}");
+    }
+}
+
+/// Spearman's rank correlation (no ties expected).
+fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    let rank = |v: &[f64]| {
+        let mut order: Vec<usize> = (0..v.len()).collect();
+        order.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
+        let mut r = vec![0f64; v.len()];
+        order.iter().enumerate().for_each(|(k, &i)| r[i] = k as f64);
+        r
+    };
+    let (ra, rb) = (rank(a), rank(b));
+    let n = a.len() as f64;
+    let d2: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - y) * (x - y)).sum();
+    1.0 - 6.0 * d2 / (n * (n * n - 1.0))
+}
+
+#[test]
+fn landmark_nonmetric_mds_keeps_the_order_of_dissimilarities() {
+    // Dissimilarities that are a monotone but far from linear function of plane distances:
+    // non-metric MDS must recover the plane's distances up to their order.
+    let n = 300;
+    let x = plane(n);
+    let truth = distances(&x, 2);
+    let warped: Vec<f64> = truth.iter().map(|&d| d.powi(3)).collect();
+    let matrix = DataF64::from_row_major(&warped, n, n).unwrap();
+    let p = MdsParams { metric: MdsMetric::Precomputed, metric_mds: false, n_landmarks: Some(60), n_init: 2, ..Default::default() };
+    let model = fit(&matrix, p, &Context::seeded(9)).unwrap();
+    let got = distances(model.embedding_f64(), 2);
+    let off_diagonal = |v: &[f64]| (0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))).map(|(i, j)| v[i * n + j]).collect::<Vec<_>>();
+    let rho = spearman(&off_diagonal(&got), &off_diagonal(&truth));
+    assert!(rho > 0.99, "Spearman {rho}");
+}
+
+#[test]
+fn landmark_mode_is_identical_at_any_thread_count_and_checks_n_landmarks() {
+    let (n, d) = (400, 5);
+    let x = blobs(n, d);
+    let x = DataF64::from_row_major(&x, n, d).unwrap();
+    for metric_mds in [true, false] {
+        let p = MdsParams { metric_mds, n_landmarks: Some(50), ..Default::default() };
+        let run = |threads| fit(&x, p.clone(), &Context { threads: Some(threads), ..Context::seeded(8) }).unwrap();
+        let (one, two) = (run(1), run(2));
+        assert!(one.embedding_f64() == two.embedding_f64() && one.stress() == two.stress(), "metric_mds {metric_mds}");
+    }
+    for bad in [2, n + 1] {
+        let e = fit(&x, MdsParams { n_landmarks: Some(bad), ..Default::default() }, &Context::seeded(0)).unwrap_err().to_string();
+        assert!(e.contains("n_landmarks") && e.contains("[3, 400]"), "{e}");
+    }
+}
+
+#[test]
+fn more_points_than_embedded_exactly_switch_to_landmarks_with_a_warning() {
     let n = MAX_POINTS + 1;
-    let x = DataF64::from_vec(vec![1.0; n], n, 1).unwrap();
-    let e = fit(&x, MdsParams::default(), &Context::seeded(0)).unwrap_err().to_string();
-    assert!(e.contains("20001 points would need 3.2 GB") && e.contains("the limit is 20000 points"), "{e}");
+    let x = DataF64::from_vec(plane(n), n, 2).unwrap();
+    let model = fit(&x, MdsParams { max_iter: 20, ..Default::default() }, &Context::seeded(0)).unwrap();
+    assert!(
+        model.warnings().iter().any(|w| w.contains("20001 points are more than MDS embeds exactly (20000): 2000 random landmarks")),
+        "{:?}",
+        model.warnings()
+    );
+    let attrs = model.attributes();
+    assert_eq!(attrs.iter().find(|a| a.name == "landmarks_").unwrap().values.len(), 2000);
+    assert_eq!(model.embedding_f64().len(), n * 2);
 }
 
 #[test]

@@ -18,13 +18,26 @@
 //! precomputed matrix must be square, non-negative, symmetric (within a relative 1e-6, then
 //! averaged with its transpose) with a zero diagonal, and the first entry that is not is named;
 //! only the euclidean and precomputed metrics are offered; classical MDS gives 0, not NaN, for a
-//! component whose eigenvalue is negative. MDS holds `n × n` matrices, so at most
-//! [`MAX_POINTS`] points are embedded. There is no `transform`, as in scikit-learn.
+//! component whose eigenvalue is negative. There is no `transform`, as in scikit-learn.
+//!
+//! **Landmark mode** (not in scikit-learn). MDS holds `n × n` matrices, so above [`MAX_POINTS`]
+//! points, or with `n_landmarks` given, `m` landmarks are drawn uniformly from the seed, SMACOF
+//! embeds them as above (every run, start and stopping rule on their `m × m` dissimilarities),
+//! and every other point is placed on its own against the landmarks' configuration by
+//! [`LandmarkPlacement`]: triangulated from it (landmark MDS, de Silva & Tenenbaum 2004), then
+//! moved to the least stress `Σ_l (‖x − y_l‖ − δ̂_l)²` of its disparities to them, with the same
+//! `max_iter` and `eps`. Non-metric MDS reads a point's disparities from the landmarks' final
+//! isotonic fit ([`SmacofRun::disparity`]). Memory is `8 m²` bytes and the rows; time
+//! `O(m² · iterations + n m (features + iterations))`. `stress_` and `n_iter_` are the landmark
+//! configuration's, `landmarks_` names the landmarks, and no `dissimilarity_matrix_` is kept.
+
+use rayon::prelude::*;
 
 use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
 use crate::io::model::{self, Kind};
-use crate::linalg::mds::{Smacof, SmacofOptions, classical_mds, euclidean_dissimilarities};
+use crate::linalg::DataF64;
+use crate::linalg::mds::{DistancesTo, LandmarkPlacement, Smacof, SmacofOptions, SmacofRun, classical_mds, euclidean_dissimilarities};
 use crate::method::params::{ParamKind, ParamType};
 use crate::method::{Attribute, Capabilities, Context, FitData, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values};
 use crate::rng::SeedSource;
@@ -32,6 +45,8 @@ use crate::rng::SeedSource;
 /// Most points MDS embeds: its `n × n` dissimilarities take `8 n²` bytes (3.2 GB at 20,000
 /// points), non-metric MDS three such matrices and a sorted list of pairs (about `30 n²` bytes).
 pub const MAX_POINTS: usize = 20_000;
+/// Landmarks used above [`MAX_POINTS`] points when `n_landmarks` is not given.
+pub const DEFAULT_LANDMARKS: usize = 2000;
 /// Most points whose dissimilarity matrix the model keeps as `dissimilarity_matrix_` (134 MB).
 pub const KEEP_DISSIMILARITY_MAX: usize = 4096;
 /// A precomputed matrix is symmetric when `|Δ_ij − Δ_ji| ≤ SYMMETRY_TOLERANCE · max(Δ_ij, Δ_ji)`.
@@ -161,6 +176,8 @@ crate::method_params! {
         metric: MdsMetric = MdsMetric::Euclidean;
         /// Report Stress-1 instead of the raw stress; auto = for non-metric MDS only.
         normalized_stress: NormalizedStress = NormalizedStress::Auto;
+        /// Landmarks (random, from the seed) embedded by SMACOF, the other points placed against them; default: all points up to 20000, 2000 above.
+        n_landmarks: Option<usize> = None, range = Range::at_least(1.0);
     }
 }
 
@@ -177,9 +194,13 @@ pub const ENTRY: MethodEntry = MethodEntry {
 };
 
 /// The model file kind.
-const KIND: Kind = Kind { tag: "mds", version: 1 };
+const KIND: Kind = Kind { tag: "mds", version: 2 };
 /// Seed stage of the random starts (unit = the run).
 const STAGE_INIT: u64 = 0x6d64_7301;
+/// Seed stage of the landmarks.
+const STAGE_LANDMARKS: u64 = 0x6d64_7302;
+/// Points per task of the landmark placement.
+const PLACE_BLOCK: usize = 64;
 
 /// MDS with validated parameters.
 #[derive(Debug, Clone)]
@@ -223,19 +244,36 @@ impl Mds {
                 }
             };
             let x = data.x;
-            let (n, n_features) = (x.n_rows(), x.n_cols());
-            check_size(n)?;
-            let dissimilarities = match metric {
-                MdsMetric::Precomputed => precomputed_dissimilarities(x)?,
-                MdsMetric::Euclidean => {
-                    if n == n_features && n > 1 {
-                        warnings.push("the data is a square matrix; its rows are taken as points and its columns as features: for a matrix of dissimilarities, set metric=\"precomputed\"".to_string());
-                    }
-                    match x {
-                        Input::F32(d) => euclidean_dissimilarities(d),
-                        Input::F64(d) => euclidean_dissimilarities(d),
-                    }
+            let (n_all, n_features) = (x.n_rows(), x.n_cols());
+            let landmarks = match p.n_landmarks {
+                Some(m) if m <= p.n_components || m > n_all => {
+                    return Err(Error::param("n_landmarks", m, format!("must be in [n_components + 1, n_samples] = [{}, {n_all}]", p.n_components + 1)));
                 }
+                Some(m) => Some(random_landmarks(n_all, m, ctx.seed)),
+                None if n_all > MAX_POINTS => {
+                    warnings.push(format!(
+                        "{n_all} points are more than MDS embeds exactly ({MAX_POINTS}): {DEFAULT_LANDMARKS} random landmarks are embedded and the other points placed against them; set n_landmarks to choose how many"
+                    ));
+                    Some(random_landmarks(n_all, DEFAULT_LANDMARKS, ctx.seed))
+                }
+                None => None,
+            };
+            if metric == MdsMetric::Euclidean && n_all == n_features && n_all > 1 {
+                warnings.push("the data is a square matrix; its rows are taken as points and its columns as features: for a matrix of dissimilarities, set metric=\"precomputed\"".to_string());
+            }
+            if metric == MdsMetric::Precomputed {
+                check_precomputed(x)?;
+            }
+            // The points SMACOF embeds: all, or the landmarks.
+            let n = landmarks.as_ref().map_or(n_all, Vec::len);
+            let dissimilarities = match (&landmarks, metric) {
+                (None, MdsMetric::Precomputed) => symmetric_part(x, None),
+                (Some(l), MdsMetric::Precomputed) => symmetric_part(x, Some(l)),
+                (None, MdsMetric::Euclidean) => match x {
+                    Input::F32(d) => euclidean_dissimilarities(d),
+                    Input::F64(d) => euclidean_dissimilarities(d),
+                },
+                (Some(l), MdsMetric::Euclidean) => euclidean_dissimilarities(&landmark_rows(x, l)?),
             };
             ctx.progress.check()?;
             let normalized_stress = match p.normalized_stress {
@@ -263,14 +301,17 @@ impl Mds {
                     Some(c.embedding)
                 }
                 MdsInit::Array { values, n_cols } => {
-                    if values.len() != n * n_cols {
+                    if values.len() != n_all * n_cols {
                         return Err(Error::InvalidData(format!(
-                            "init matrix should be of shape ({n}, {n_cols}): the array of starting coordinates has {} rows for {n} points",
+                            "init matrix should be of shape ({n_all}, {n_cols}): the array of starting coordinates has {} rows for {n_all} points",
                             values.len() / n_cols
                         )));
                     }
                     k = *n_cols;
-                    Some(values.clone())
+                    match &landmarks {
+                        None => Some(values.clone()),
+                        Some(l) => Some(l.iter().flat_map(|&i| values[i as usize * n_cols..(i as usize + 1) * n_cols].iter().copied()).collect()),
+                    }
                 }
             };
             if given_start.is_some() && p.n_init != 1 {
@@ -290,24 +331,29 @@ impl Mds {
             }
             ctx.progress.finish_stage();
             let best = best.expect("n_init ≥ 1");
-            if let Some(p) = best.embedding.iter().position(|v| v.abs() > f32::MAX as f64) {
+            drop(smacof);
+            let embedding = match &landmarks {
+                None => best.embedding.clone(),
+                Some(l) => place_all(x, metric, l, &best, k, p, ctx)?,
+            };
+            if let Some(p) = embedding.iter().position(|v| v.abs() > f32::MAX as f64) {
                 return Err(Error::InvalidData(format!(
                     "the embedding reaches {:e} at row {}, beyond float32's range; scale the dissimilarities down",
-                    best.embedding[p],
+                    embedding[p],
                     p / k
                 )));
             }
-            drop(smacof);
-            let keep = ctx.keep_data && n <= KEEP_DISSIMILARITY_MAX;
+            let keep = ctx.keep_data && landmarks.is_none() && n <= KEEP_DISSIMILARITY_MAX;
             let mut model = MdsModel {
-                n_samples: n,
+                n_samples: n_all,
                 n_features,
                 n_components: k,
-                embedding32: best.embedding.iter().map(|&v| v as f32).collect(),
-                embedding: best.embedding,
+                embedding32: embedding.iter().map(|&v| v as f32).collect(),
+                embedding,
                 stress: best.stress,
                 n_iter: best.n_iter,
                 dissimilarity_matrix: keep.then_some(dissimilarities),
+                landmarks,
                 warnings,
                 params: Vec::new(),
             };
@@ -317,41 +363,57 @@ impl Mds {
     }
 }
 
-/// Refuses more than [`MAX_POINTS`] points, saying what they would take.
-fn check_size(n: usize) -> Result<()> {
-    if n > MAX_POINTS {
-        let gb = |m: usize| (m as f64) * (m as f64) * 8.0 / 1e9;
-        return Err(Error::InvalidData(format!(
-            "MDS holds n × n matrices of float64: {n} points would need {:.1} GB for the dissimilarities alone (non-metric MDS about 4 times that); \
-             the limit is {MAX_POINTS} points ({:.1} GB). Embed a sample of the points, or use a method on a neighbour graph (UMAP)",
-            gb(n),
-            gb(MAX_POINTS)
-        )));
+/// `m` distinct points drawn uniformly from `0..n` by the seed, in increasing order.
+fn random_landmarks(n: usize, m: usize, seed: Option<u64>) -> Vec<u32> {
+    use rand_xoshiro::rand_core::Rng;
+    let mut rng = SeedSource::new(seed).stream(STAGE_LANDMARKS, 0);
+    let mut order: Vec<u32> = (0..n as u32).collect();
+    for i in 0..m {
+        // A partial Fisher–Yates shuffle; the multiply-shift maps 64 random bits to [0, n − i).
+        let j = i + ((rng.next_u64() as u128 * (n - i) as u128) >> 64) as usize;
+        order.swap(i, j);
     }
-    Ok(())
+    order.truncate(m);
+    order.sort_unstable();
+    order
 }
 
-/// A square dissimilarity matrix from the data, checked: square, non-negative, a zero diagonal,
-/// symmetric within [`SYMMETRY_TOLERANCE`] (then averaged with its transpose). Values are finite
+/// The landmarks' rows in `f64`.
+fn landmark_rows(x: Input<'_>, landmarks: &[u32]) -> Result<DataF64<'static>> {
+    let d = x.n_cols();
+    let values: Vec<f64> = match x {
+        Input::F32(m) => landmarks.iter().flat_map(|&i| m.row(i as usize).iter().map(|&v| v as f64)).collect(),
+        Input::F64(m) => landmarks.iter().flat_map(|&i| m.row(i as usize).iter().copied()).collect(),
+    };
+    DataF64::from_vec(values, landmarks.len(), d)
+}
+
+/// Entry `(i, j)` of the data in `f64`.
+fn entry(x: Input<'_>, i: usize, j: usize) -> f64 {
+    let n = x.n_cols();
+    match x {
+        Input::F32(m) => m.as_slice()[i * n + j] as f64,
+        Input::F64(m) => m.as_slice()[i * n + j],
+    }
+}
+
+/// Checks that the data is a dissimilarity matrix: square, non-negative, a zero diagonal,
+/// symmetric within [`SYMMETRY_TOLERANCE`], naming the first entry that is not. Values are finite
 /// already (the front ends' data is).
-fn precomputed_dissimilarities(x: Input<'_>) -> Result<Vec<f64>> {
+fn check_precomputed(x: Input<'_>) -> Result<()> {
     let (n, c) = (x.n_rows(), x.n_cols());
     if n != c {
         return Err(Error::InvalidData(format!("metric=\"precomputed\" takes a square dissimilarity matrix, but the data has {n} rows and {c} columns")));
     }
-    let mut d: Vec<f64> = match x {
-        Input::F32(m) => m.as_slice().iter().map(|&v| v as f64).collect(),
-        Input::F64(m) => m.as_slice().to_vec(),
-    };
     for i in 0..n {
-        if d[i * n + i] != 0.0 {
+        let diagonal = entry(x, i, i);
+        if diagonal != 0.0 {
             return Err(Error::InvalidData(format!(
-                "a precomputed dissimilarity matrix needs a zero diagonal (a point's dissimilarity to itself), but row {i}, column {i} holds {}",
-                d[i * n + i]
+                "a precomputed dissimilarity matrix needs a zero diagonal (a point's dissimilarity to itself), but row {i}, column {i} holds {diagonal}"
             )));
         }
         for j in 0..n {
-            let (a, b) = (d[i * n + j], d[j * n + i]);
+            let (a, b) = (entry(x, i, j), entry(x, j, i));
             if a < 0.0 {
                 return Err(Error::InvalidData(format!("dissimilarities must be non-negative, but row {i}, column {j} holds {a}")));
             }
@@ -362,14 +424,82 @@ fn precomputed_dissimilarities(x: Input<'_>) -> Result<Vec<f64>> {
             }
         }
     }
-    for i in 0..n {
-        for j in i + 1..n {
-            let m = 0.5 * (d[i * n + j] + d[j * n + i]);
-            d[i * n + j] = m;
-            d[j * n + i] = m;
+    Ok(())
+}
+
+/// `(Δ + Δᵀ) / 2` of a checked dissimilarity matrix, on every point or only on `points`.
+fn symmetric_part(x: Input<'_>, points: Option<&[u32]>) -> Vec<f64> {
+    let all: Vec<u32>;
+    let points = match points {
+        Some(p) => p,
+        None => {
+            all = (0..x.n_rows() as u32).collect();
+            &all
         }
+    };
+    let m = points.len();
+    let mut d = vec![0f64; m * m];
+    d.par_chunks_mut(m.max(1)).enumerate().for_each(|(a, row)| {
+        let i = points[a] as usize;
+        for (v, &j) in row.iter_mut().zip(points) {
+            *v = if i == j as usize { 0.0 } else { 0.5 * (entry(x, i, j as usize) + entry(x, j as usize, i)) };
+        }
+    });
+    d
+}
+
+/// Every point's coordinates in landmark mode: the landmarks' from `run`, every other point
+/// placed against them from its dissimilarities to them (read from the matrix, or computed from
+/// the rows a block at a time). Blocks run in parallel, each point on its own.
+fn place_all(x: Input<'_>, metric: MdsMetric, landmarks: &[u32], run: &SmacofRun, k: usize, p: &MdsParams, ctx: &Context) -> Result<Vec<f64>> {
+    let (n, m) = (x.n_rows(), landmarks.len());
+    let placement = LandmarkPlacement::new(&run.embedding, m, k, p.max_iter, p.eps)?;
+    let targets = match metric {
+        MdsMetric::Euclidean => Some(DistancesTo::new(&landmark_rows(x, landmarks)?)),
+        MdsMetric::Precomputed => None,
+    };
+    // Each point's place among the landmarks, or none.
+    let mut slot = vec![u32::MAX; n];
+    for (l, &i) in landmarks.iter().enumerate() {
+        slot[i as usize] = l as u32;
     }
-    Ok(d)
+    ctx.progress.stage("MDS placement against the landmarks", n as u64);
+    let mut out = vec![0f64; n * k];
+    out.par_chunks_mut(PLACE_BLOCK * k).enumerate().try_for_each_init(
+        || (vec![0f64; PLACE_BLOCK * m], Vec::new()),
+        |(delta, scratch), (b, rows)| -> Result<()> {
+            ctx.progress.check()?;
+            let (first, count) = (b * PLACE_BLOCK, rows.len() / k);
+            let delta = &mut delta[..count * m];
+            match &targets {
+                Some(t) => match x {
+                    Input::F32(d) => t.block(d, first, count, scratch, delta),
+                    Input::F64(d) => t.block(d, first, count, scratch, delta),
+                },
+                None => {
+                    for (r, row) in delta.chunks_exact_mut(m).enumerate() {
+                        let i = first + r;
+                        for (v, &l) in row.iter_mut().zip(landmarks) {
+                            *v = 0.5 * (entry(x, i, l as usize) + entry(x, l as usize, i));
+                        }
+                    }
+                }
+            }
+            for (r, (row, point)) in delta.chunks_exact_mut(m).zip(rows.chunks_exact_mut(k)).enumerate() {
+                match slot[first + r] {
+                    u32::MAX => {
+                        row.iter_mut().for_each(|v| *v = run.disparity(*v));
+                        placement.place(row, point);
+                    }
+                    l => point.copy_from_slice(&run.embedding[l as usize * k..(l as usize + 1) * k]),
+                }
+            }
+            ctx.progress.inc(count as u64);
+            Ok(())
+        },
+    )?;
+    ctx.progress.finish_stage();
+    Ok(out)
 }
 
 /// A fitted MDS: the embedding and its stress.
@@ -386,6 +516,8 @@ pub struct MdsModel {
     n_iter: usize,
     /// The dissimilarities, when kept (at most [`KEEP_DISSIMILARITY_MAX`] points).
     dissimilarity_matrix: Option<Vec<f64>>,
+    /// In landmark mode, the landmarks, increasing.
+    landmarks: Option<Vec<u32>>,
     warnings: Vec<String>,
     #[serde(skip)]
     params: Vec<(&'static str, Value)>,
@@ -450,6 +582,11 @@ impl MdsModel {
         {
             return Err(format!("the dissimilarity matrix has {} values, not {n} × {n}", d.len()));
         }
+        if let Some(l) = &self.landmarks
+            && (l.len() <= k || l.windows(2).any(|w| w[0] >= w[1]) || l.last().is_some_and(|&i| i as usize >= n))
+        {
+            return Err(format!("the {} landmarks are not distinct increasing points among {n} for {k} components", l.len()));
+        }
         if self.n_iter == 0 || self.stress.is_nan() || self.stress < 0.0 {
             return Err(format!("the stress is {} after {} iterations", self.stress, self.n_iter));
         }
@@ -492,6 +629,9 @@ impl Fitted for MdsModel {
         ];
         if let Some(d) = &self.dissimilarity_matrix {
             out.push(Attribute::matrix("dissimilarity_matrix_", d.clone(), n, n));
+        }
+        if let Some(l) = &self.landmarks {
+            out.push(Attribute::vector("landmarks_", l.iter().map(|&i| i as f64).collect()));
         }
         out
     }

@@ -101,6 +101,57 @@ pub fn euclidean_dissimilarities<R: Rows + ?Sized>(data: &R) -> Vec<f64> {
     out
 }
 
+/// Euclidean distances from any rows to `m` fixed target rows (landmarks), in `f64`, a block of
+/// rows at a time: the targets are centred on their mean and scaled by a power of two once, each
+/// block of rows the same way, and `‖x − t‖² = ‖x‖² + ‖t‖² − 2 x·t` comes from one matrix product
+/// (negative rounding clipped to 0). No `n × m` matrix is held.
+pub struct DistancesTo {
+    mean: Vec<f64>,
+    scale: f64,
+    /// The targets, centred and scaled, `m × dim` row-major.
+    targets: Vec<f64>,
+    /// Their squared norms.
+    norms: Vec<f64>,
+    m: usize,
+}
+
+impl DistancesTo {
+    /// Prepares distances to `targets` (`m × dim` rows, finite).
+    pub fn new<R: Rows + ?Sized>(targets: &R) -> DistancesTo {
+        let (m, dim) = (targets.n_rows(), targets.n_cols());
+        let mean = column_means(targets);
+        let scale = pow2_scale(max_abs_deviation(targets, &mean));
+        let centred: Vec<f64> = (0..m).flat_map(|i| targets.row(i).iter().zip(&mean).map(|(&x, &c)| (x.into() - c) * scale).collect::<Vec<_>>()).collect();
+        let norms = centred.chunks(dim.max(1)).map(|r| r.iter().map(|v| v * v).sum()).collect();
+        DistancesTo { mean, scale, targets: centred, norms, m }
+    }
+
+    /// The targets.
+    pub fn n_targets(&self) -> usize {
+        self.m
+    }
+
+    /// Distances from rows `first..first + count` of `data` to the targets into `out`
+    /// (`count × m` row-major); `scratch` is reused between calls.
+    pub fn block<R: Rows + ?Sized>(&self, data: &R, first: usize, count: usize, scratch: &mut Vec<f64>, out: &mut [f64]) {
+        let (m, dim) = (self.m, self.mean.len());
+        debug_assert_eq!(out.len(), count * m);
+        scratch.clear();
+        for i in first..first + count {
+            scratch.extend(data.row(i).iter().zip(&self.mean).map(|(&x, &c)| (x.into() - c) * self.scale));
+        }
+        let xs = MatRef::from_row_major_slice(scratch, count, dim);
+        let ts = MatRef::from_row_major_slice(&self.targets, m, dim);
+        matmul(MatMut::from_row_major_slice_mut(out, count, m), Accum::Replace, xs, ts.transpose(), -2.0, Par::Seq);
+        for (r, row) in out.chunks_exact_mut(m.max(1)).enumerate() {
+            let own: f64 = scratch[r * dim..(r + 1) * dim].iter().map(|v| v * v).sum();
+            for (v, &t) in row.iter_mut().zip(&self.norms) {
+                *v = (own + t + *v).max(0.0).sqrt() / self.scale;
+            }
+        }
+    }
+}
+
 /// `B = −½ J (Δ∘Δ) J` in place of `Δ` (`n × n`), `J = I − 11ᵀ/n`: squares, then subtracts column
 /// means and row means as scikit-learn's `ClassicalMDS` does (for symmetric `Δ` this is the
 /// symmetric double centring). PHATE's variant (no `−½`) is this times `−2`.
@@ -370,6 +421,111 @@ impl LandmarkMds {
     }
 }
 
+/// Points placed against a fixed configuration of `m` landmarks (`m × k`), each on its own, by
+/// least squares on its disparities `δ̂_l` to them: the stress `σ(x) = Σ_l (‖x − y_l‖ − δ̂_l)²`
+/// is minimised by the Guttman transform with the landmarks held fixed,
+/// `x ← (1/m) Σ_l [y_l + δ̂_l (x − y_l) / ‖x − y_l‖]`, which never raises it (de Leeuw 1977; the
+/// out-of-sample embedding of Trosset & Priebe 2008 with unit weights), from the landmark-MDS
+/// triangulation of the configuration ([`LandmarkMds`] of its own distances) and until the
+/// decrease is below `eps · Σ_l ‖x − y_l‖²` or after `max_iter` steps, as [`Smacof`] stops.
+///
+/// ```
+/// use unfold_learn::linalg::mds::LandmarkPlacement;
+/// // Landmarks at the corners of the unit square; a point at distance √0.5 from each.
+/// let square = [0.0, 0.0, 1.0, 0.0, 0.0, 1.0, 1.0, 1.0];
+/// let place = LandmarkPlacement::new(&square, 4, 2, 300, 1e-12)?;
+/// let mut x = [0.0; 2];
+/// place.place(&[0.5f64.sqrt(); 4], &mut x);
+/// assert!((x[0] - 0.5).abs() < 1e-9 && (x[1] - 0.5).abs() < 1e-9);
+/// # Ok::<(), unfold_learn::Error>(())
+/// ```
+pub struct LandmarkPlacement {
+    /// The landmarks, `m × k`.
+    config: Vec<f64>,
+    m: usize,
+    k: usize,
+    /// The triangulation in the configuration's principal axes.
+    triangulation: LandmarkMds,
+    projection: (Vec<f64>, Vec<f64>),
+    /// The principal axes `V` (`k × k`, column `c` the axis of component `c`) and the centre.
+    axes: Vec<f64>,
+    centre: Vec<f64>,
+    max_iter: usize,
+    eps: f64,
+}
+
+impl LandmarkPlacement {
+    /// Prepares placement against `config` (`m × k` row-major, finite).
+    ///
+    /// # Errors
+    /// [`Error::Numerical`] if the `k × k` eigendecomposition fails.
+    pub fn new(config: &[f64], m: usize, k: usize, max_iter: usize, eps: f64) -> Result<LandmarkPlacement> {
+        debug_assert_eq!(config.len(), m * k);
+        let mut centre = vec![0f64; k];
+        for row in config.chunks_exact(k) {
+            centre.iter_mut().zip(row).for_each(|(c, v)| *c += v);
+        }
+        centre.iter_mut().for_each(|c| *c /= m as f64);
+        let centred: Vec<f64> = config.chunks_exact(k).flat_map(|r| r.iter().zip(&centre).map(|(v, c)| v - c)).collect();
+        // YᵀY = V S² Vᵀ; the configuration in its axes is Y V = U S, so (S², U) are the
+        // eigenpairs of Y Yᵀ that landmark MDS triangulates with.
+        let gram = faer::Mat::<f64>::from_fn(k, k, |a, b| centred.chunks_exact(k).map(|r| r[a] * r[b]).sum());
+        let (values, vectors) = symmetric_eigen(gram.as_ref(), "landmark placement axes")?;
+        let axes: Vec<f64> = (0..k).flat_map(|a| (0..k).map(move |c| (a, c))).map(|(a, c)| vectors[(a, c)]).collect();
+        let mut u = vec![0f64; m * k];
+        for (row, out) in centred.chunks_exact(k).zip(u.chunks_exact_mut(k)) {
+            for c in 0..k {
+                let s = values[c].max(0.0).sqrt();
+                let proj: f64 = (0..k).map(|a| row[a] * axes[a * k + c]).sum();
+                out[c] = if s > 0.0 { proj / s } else { 0.0 };
+            }
+        }
+        let sq: Vec<f64> = centred.chunks_exact(k).map(|r| r.iter().map(|v| v * v).sum()).collect();
+        let mean_norm = sq.iter().sum::<f64>() / m as f64;
+        // The mean squared distance from landmark l to the landmarks: ‖y_l‖² + mean ‖y‖² (centred).
+        let mean_sq = sq.iter().map(|&q| q + mean_norm).collect();
+        let triangulation = LandmarkMds::from_eigenpairs(values, u, mean_sq, 2.0 * mean_norm);
+        let projection = triangulation.projection();
+        Ok(LandmarkPlacement { config: config.to_vec(), m, k, triangulation, projection, axes, centre, max_iter, eps })
+    }
+
+    /// Places one point from its disparities `delta` to the `m` landmarks into `out` (`k`
+    /// values); returns the Guttman steps taken.
+    pub fn place(&self, delta: &[f64], out: &mut [f64]) -> usize {
+        let (m, k) = (self.m, self.k);
+        debug_assert!(delta.len() == m && out.len() == k);
+        // Triangulated in the axes, then back to the configuration's frame.
+        let squared: Vec<f64> = delta.iter().map(|d| d * d).collect();
+        let mut rotated = vec![0f64; k];
+        self.triangulation.place(&self.projection.0, &self.projection.1, &squared, &mut rotated);
+        for (a, o) in out.iter_mut().enumerate() {
+            *o = self.centre[a] + (0..k).map(|c| self.axes[a * k + c] * rotated[c]).sum::<f64>();
+        }
+        let mut next = vec![0f64; k];
+        let mut old: Option<f64> = None;
+        for step in 0..self.max_iter {
+            let (mut stress, mut ssq) = (0.0, 0.0);
+            next.iter_mut().for_each(|v| *v = 0.0);
+            for (y, &h) in self.config.chunks_exact(k).zip(delta) {
+                let d2: f64 = out.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum();
+                let d = d2.sqrt();
+                ssq += d2;
+                stress += (d - h) * (d - h);
+                let r = if d > 0.0 { h / d } else { 0.0 };
+                for ((nx, &x), &yl) in next.iter_mut().zip(out.iter()).zip(y) {
+                    *nx += yl + r * (x - yl);
+                }
+            }
+            if converged(old, stress, ssq, self.eps) {
+                return step;
+            }
+            old = Some(stress);
+            out.iter_mut().zip(&next).for_each(|(o, &v)| *o = v / m as f64);
+        }
+        self.max_iter
+    }
+}
+
 /// Options of [`Smacof`]; `Default` = scikit-learn's `smacof` (metric, 300 iterations, `eps`
 /// 1e-6, raw stress).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -399,6 +555,35 @@ pub struct SmacofRun {
     pub stress: f64,
     /// Iterations done.
     pub n_iter: usize,
+    /// Non-metric MDS: the final disparity of each distinct dissimilarity, `(Δ, Δ̂)` by increasing
+    /// `Δ` (empty for metric MDS, whose disparities are the dissimilarities).
+    pub disparity_map: Vec<(f64, f64)>,
+}
+
+impl SmacofRun {
+    /// The disparity of a dissimilarity `delta` that may not be among the fitted ones: itself for
+    /// metric MDS; for non-metric MDS the monotone map [`SmacofRun::disparity_map`] read by
+    /// linear interpolation, and outside its range proportionally to `delta` from its first or
+    /// last entry (0 for `delta ≤ 0`).
+    pub fn disparity(&self, delta: f64) -> f64 {
+        let map = &self.disparity_map;
+        if map.is_empty() {
+            return delta;
+        }
+        if delta <= 0.0 {
+            return 0.0;
+        }
+        let i = map.partition_point(|&(d, _)| d <= delta);
+        let proportional = |(d, h): (f64, f64)| if d > 0.0 { h * delta / d } else { h };
+        if i == 0 {
+            proportional(map[0])
+        } else if i == map.len() {
+            proportional(map[map.len() - 1])
+        } else {
+            let ((d0, h0), (d1, h1)) = (map[i - 1], map[i]);
+            h0 + (h1 - h0) * (delta - d0) / (d1 - d0)
+        }
+    }
 }
 
 /// SMACOF on one dissimilarity matrix, prepared once for any number of runs (the non-metric
@@ -475,7 +660,7 @@ impl<'a> Smacof<'a> {
         let mut old: Option<f64> = None;
         let finish = |x: Vec<f64>, stress: f64, ssq: f64, it: usize| {
             let stress = if o.normalized_stress { normalized(stress, ssq) } else { stress };
-            SmacofRun { embedding: x, stress, n_iter: it + 1 }
+            SmacofRun { embedding: x, stress, n_iter: it + 1, disparity_map: Vec::new() }
         };
         if o.metric {
             // Each pass gives the stress of `x` and its Guttman transform: the first pass only the
@@ -502,13 +687,16 @@ impl<'a> Smacof<'a> {
         for it in 0..o.max_iter {
             progress.check()?;
             progress.inc(1);
-            self.nonmetric_disparities(it == 0, &distances, &mut fitted, &mut disparities);
+            let scale = self.nonmetric_disparities(it == 0, &distances, &mut fitted, &mut disparities);
             pass(x.as_slice(), k, &disparities, n, Some(next.as_mut_slice()), &mut sums, None);
             std::mem::swap(&mut x, &mut next);
             pass(x.as_slice(), k, &disparities, n, None, &mut sums, Some(distances.as_mut_slice()));
             let (stress, ssq) = totals(&sums);
             if it + 1 == o.max_iter || converged(old, stress, ssq, o.eps) {
-                return Ok(finish(x, stress, ssq, it));
+                let mut run = finish(x, stress, ssq, it);
+                let at = |p: &(u32, u32)| self.d[p.0 as usize * n + p.1 as usize];
+                run.disparity_map = fitted.iter().enumerate().map(|(g, f)| (at(&self.pairs[self.groups[g]]), f * scale)).collect();
+                return Ok(run);
             }
             old = Some(stress);
         }
@@ -516,8 +704,9 @@ impl<'a> Smacof<'a> {
     }
 
     /// Non-metric disparities into `out` (`n × n`, symmetric): the dissimilarities (`first`) or
-    /// the isotonic regression of `distances` on them, scaled to `Σ_{i<j} Δ̂² = n(n−1)/2`.
-    fn nonmetric_disparities(&self, first: bool, distances: &[f64], fitted: &mut [f64], out: &mut [f64]) {
+    /// the isotonic regression of `distances` on them, scaled to `Σ_{i<j} Δ̂² = n(n−1)/2`; the
+    /// groups' unscaled values stay in `fitted`, and the scale is returned.
+    fn nonmetric_disparities(&self, first: bool, distances: &[f64], fitted: &mut [f64], out: &mut [f64]) -> f64 {
         let n = self.n;
         let groups = &self.groups;
         let at = |m: &[f64], p: &(u32, u32)| m[p.0 as usize * n + p.1 as usize];
@@ -538,6 +727,7 @@ impl<'a> Smacof<'a> {
                 out[j * n + i] = f * scale;
             }
         }
+        scale
     }
 }
 
