@@ -347,7 +347,8 @@ pub fn lpca_pointwise(data: &Data, knn: &KnnGraph, version: LpcaVersion) -> Resu
 /// `C(r)` is counted from the kNN graph (its first `k2` neighbours) without a full pass over all
 /// pairs: a point whose `k2`-th neighbour lies at `r` or beyond has every point closer than `r`
 /// in its list, and so does its partner in such a pair; only pairs of two points whose `k2`-th
-/// neighbour is closer than `r` are compared directly. The count is exact when the graph is.
+/// neighbour is closer than `r` are compared directly (for euclidean kinds by blocks of matrix
+/// products, recomputing any pair near a threshold). The count is exact when the graph is.
 ///
 /// # Errors
 /// [`Error::InvalidParameter`] unless `1 ≤ k1 < k2 ≤ knn.k()`; [`Error::InvalidData`] when
@@ -410,7 +411,8 @@ fn pairs_closer(data: &Data, metric: &Metric, members: &[u32], inner: &[bool], r
         return Ok([0, 0]);
     }
     progress.stage("CorrInt pairs", m as u64);
-    let count = |dist: &(dyn Fn(usize, usize) -> f64 + Sync)| -> Result<[u64; 2]> {
+    let out = if *metric == Metric::Precomputed {
+        let dist = |a: usize, b: usize| f64::from(data.row(members[a] as usize)[members[b] as usize]);
         (0..m)
             .into_par_iter()
             .map(|a| {
@@ -419,41 +421,132 @@ fn pairs_closer(data: &Data, metric: &Metric, members: &[u32], inner: &[bool], r
                 }
                 let mut c = [0u64; 2];
                 for b in a + 1..m {
-                    let d = dist(a, b);
-                    if d < r[1] {
-                        c[1] += 1;
-                        c[0] += u64::from(inner[a] && inner[b] && d < r[0]);
-                    }
+                    tally(&mut c, dist(a, b), inner[a] && inner[b], r);
                 }
                 progress.inc(1);
                 Ok(c)
             })
             .try_reduce(|| [0u64; 2], |x, y| Ok([x[0] + y[0], x[1] + y[1]]))
-    };
-    let out = if *metric == Metric::Precomputed {
-        count(&|a, b| f64::from(data.row(members[a] as usize)[members[b] as usize]))
     } else {
         let prepared = metric.fit(data)?;
         let d = data.n_cols();
         let all = prepared.rows(data.as_slice());
         // The members' rows side by side, so the pair loops read memory in order.
         let rows: Vec<f32> = members.iter().flat_map(|&i| all[i as usize * d..(i as usize + 1) * d].iter().copied()).collect();
-        struct Visit<'a, F> {
+        let product = prepared.metric().is_euclidean_kind().then_some(*prepared.metric() != Metric::SqEuclidean);
+        struct Visit<'a> {
             rows: &'a [f32],
             d: usize,
-            count: F,
+            product: Option<bool>,
+            inner: &'a [bool],
+            r: [f64; 2],
+            progress: &'a dyn Progress,
         }
-        impl<F: Fn(&(dyn Fn(usize, usize) -> f64 + Sync)) -> Result<[u64; 2]>> crate::metric::KernelVisitor for Visit<'_, F> {
+        impl crate::metric::KernelVisitor for Visit<'_> {
             type Output = Result<[u64; 2]>;
             fn visit<K: crate::metric::Kernel>(self, kernel: K) -> Result<[u64; 2]> {
-                let (rows, d) = (self.rows, self.d);
-                (self.count)(&|a, b| f64::from(kernel.finalize(kernel.reduced(&rows[a * d..(a + 1) * d], &rows[b * d..(b + 1) * d]))))
+                count_pairs(self.rows, self.d, kernel, self.product, self.inner, self.r, self.progress)
             }
         }
-        prepared.metric().visit_kernel(Visit { rows: &rows, d, count })
+        prepared.metric().visit_kernel(Visit { rows: &rows, d, product, inner, r, progress })
     };
     progress.finish_stage();
     out
+}
+
+/// Adds a pair at distance `dist` to the counts below `r[1]` and, when `inner`, below `r[0]`.
+#[inline]
+fn tally(c: &mut [u64; 2], dist: f64, inner: bool, r: [f64; 2]) {
+    if dist < r[1] {
+        c[1] += 1;
+        c[0] += u64::from(inner && dist < r[0]);
+    }
+}
+
+/// Rows per block of [`count_pairs`]'s matrix products (first and second operand).
+const PAIR_BLOCK: (usize, usize) = (128, 512);
+
+/// [`pairs_closer`] on rows prepared for `kernel`. With `product = Some(root)` (euclidean kinds;
+/// `root` unless squared) the squared distances of a block come from one matrix product of the
+/// centred rows, `|a|² + |b|² − 2 a·b`; only a pair within that form's rounding bound of a
+/// threshold is recomputed with the kernel, so the counts equal the kernel's own.
+fn count_pairs<K: crate::metric::Kernel>(
+    rows: &[f32],
+    d: usize,
+    kernel: K,
+    product: Option<bool>,
+    inner: &[bool],
+    r: [f64; 2],
+    progress: &dyn Progress,
+) -> Result<[u64; 2]> {
+    let m = rows.len() / d;
+    let row = |a: usize| &rows[a * d..(a + 1) * d];
+    let exact = |a: usize, b: usize| f64::from(kernel.finalize(kernel.reduced(row(a), row(b))));
+    let sum = |x: [u64; 2], y: [u64; 2]| Ok([x[0] + y[0], x[1] + y[1]]);
+    let Some(root) = product else {
+        return (0..m)
+            .into_par_iter()
+            .map(|a| {
+                if a % 256 == 0 {
+                    progress.check()?;
+                }
+                let mut c = [0u64; 2];
+                for b in a + 1..m {
+                    tally(&mut c, exact(a, b), inner[a] && inner[b], r);
+                }
+                progress.inc(1);
+                Ok(c)
+            })
+            .try_reduce(|| [0u64; 2], sum);
+    };
+    let view = Data::from_trusted_slice(rows, m, d);
+    let mean = crate::linalg::column_means(&view);
+    let centred: Vec<f32> = rows.chunks(d).flat_map(|x| x.iter().zip(&mean).map(|(&v, &c)| (f64::from(v) - c) as f32)).collect();
+    let norms: Vec<f32> = centred.chunks(d).map(|x| crate::metric::dot(x, x)).collect();
+    let sq_r = if root { r.map(|v| v * v) } else { r };
+    // Each of |a|², |b|² and a·b is within d·ε of its magnitude (≤ |a|² + |b|²) in f32.
+    let bound = 8.0 * d as f64 * f64::from(f32::EPSILON);
+    let (qa, qb) = PAIR_BLOCK;
+    (0..m.div_ceil(qa))
+        .into_par_iter()
+        .map_init(
+            || vec![0f32; qa * qb],
+            |block, ab| {
+                progress.check()?;
+                let (a0, na) = (ab * qa, qa.min(m - ab * qa));
+                let mut c = [0u64; 2];
+                for b0 in (a0..m).step_by(qb) {
+                    let nb = qb.min(m - b0);
+                    let a_rows = MatRef::from_row_major_slice(&centred[a0 * d..(a0 + na) * d], na, d);
+                    let b_rows = MatRef::from_row_major_slice(&centred[b0 * d..(b0 + nb) * d], nb, d);
+                    matmul(MatMut::from_row_major_slice_mut(&mut block[..na * nb], na, nb), Accum::Replace, a_rows, b_rows.transpose(), 1.0f32, Par::Seq);
+                    for ia in 0..na {
+                        let a = a0 + ia;
+                        for ib in (a + 1).saturating_sub(b0)..nb {
+                            let b = b0 + ib;
+                            let scale = f64::from(norms[a] + norms[b]);
+                            let sq = scale - 2.0 * f64::from(block[ia * nb + ib]);
+                            let tol = bound * scale;
+                            if sq > sq_r[1] + tol {
+                                continue;
+                            }
+                            let both = inner[a] && inner[b];
+                            let sure = sq < sq_r[1] - tol && (!both || sq < sq_r[0] - tol || sq > sq_r[0] + tol);
+                            let dist = if sure {
+                                // Any value on the same side of both thresholds.
+                                if both && sq < sq_r[0] { f64::NEG_INFINITY } else { r[0] }
+                            } else {
+                                exact(a, b)
+                            };
+                            tally(&mut c, dist, both, r);
+                        }
+                    }
+                }
+                progress.inc(na as u64);
+                Ok(c)
+            },
+        )
+        .try_reduce(|| [0u64; 2], sum)
 }
 
 /// MADA (Farahmand, Szepesvári & Audibert 2007), as scikit-dimension's: per point,
