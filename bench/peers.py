@@ -13,7 +13,7 @@ of stdout with in-process timings and any scalars.
     python peers.py sklearn-isomap --input X.npy --neighbors 5 --out Y.npy
     python peers.py spectral-agreement --input X.npy --embedding Y.npy --reference R.npy
     python peers.py pydiffmap-fit --input X.npy --dims 2 -k 64 --out Y.npy
-    python peers.py skdim-id --input X.npy --estimator twonn|mle|lpca
+    python peers.py skdim-id --input X.npy --estimator twonn|mle|lpca|corrint|mada|ess|mind_ml
     python peers.py sklearn-exact-knn --input X.npy -k 15 --queries Q.npy \
         --out IDX.npy --distances D.npy
     python peers.py sklearn-evaluate --input X.npy --embedding Y.npy \
@@ -124,13 +124,14 @@ def run_pydiffmap_fit(args):
 
 
 def run_skdim_id(args):
-    """scikit-dimension's estimator with its defaults: TwoNN().fit(X), MLE().fit(X) (20
-    neighbours) or lPCA().fit(X) (FO); prints dimension_."""
+    """scikit-dimension's estimator with its defaults, e.g. TwoNN().fit(X), MLE().fit(X) (20
+    neighbours), lPCA().fit(X) (FO) or ESS().fit(X) (100 neighbours); prints dimension_."""
     import numpy as np
     import skdim
 
     X = np.load(args.input)
-    cls = {"twonn": skdim.id.TwoNN, "mle": skdim.id.MLE, "lpca": skdim.id.lPCA}[args.estimator]
+    cls = {"twonn": skdim.id.TwoNN, "mle": skdim.id.MLE, "lpca": skdim.id.lPCA, "corrint": skdim.id.CorrInt,
+           "mada": skdim.id.MADA, "ess": skdim.id.ESS, "mind_ml": skdim.id.MiND_ML}[args.estimator]
     t0 = time.perf_counter()
     est = cls().fit(X)
     elapsed = time.perf_counter() - t0
@@ -425,7 +426,7 @@ def main(argv=None):
 
     p = sub.add_parser("skdim-id")
     p.add_argument("--input", required=True)
-    p.add_argument("--estimator", required=True, choices=["twonn", "mle", "lpca"])
+    p.add_argument("--estimator", required=True, choices=["twonn", "mle", "lpca", "corrint", "mada", "ess", "mind_ml"])
     p.set_defaults(func=run_skdim_id)
 
     p = sub.add_parser("spectral-agreement")

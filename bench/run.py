@@ -40,6 +40,8 @@ ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
+# The intrinsic_dim task's estimators (scikit-dimension's classes in peers.py skdim-id).
+ID_ESTIMATORS = ("twonn", "mle", "lpca", "corrint", "mada", "ess", "mind_ml")
 DEFAULT_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform")
 
 # A child forked from a large parent inherits the parent's resident pages in
@@ -603,14 +605,14 @@ class Bench:
 
     # -- intrinsic dimension
     def task_intrinsic_dim(self):
-        """scikit-dimension's TwoNN, MLE and lPCA (defaults) against `unfold measure id` on the MNIST
-        test set (the last 10,000 rows), then unfold alone on all --n rows."""
+        """scikit-dimension's estimators (defaults) against `unfold measure id` on the MNIST test set
+        (the last 10,000 rows), then unfold alone on all --n rows; --id-estimators picks some."""
         import numpy as np
 
         test_path = OUT / "mnist_test10k.npy"
         if not cached_ok(test_path, (10000, 784), np.float32):
             np.save(test_path, np.ascontiguousarray(np.load(self.X_path, mmap_mode="r")[-10000:]))
-        for est in ("twonn", "mle", "lpca"):
+        for est in self.args.id_estimators.split(","):
             runs = [("skdim", "test10k", 10000, self.peer("skdim-id", "--input", test_path, "--estimator", est))]
             if self.unfold:
                 runs.append(("unfold", "test10k", 10000,
@@ -976,7 +978,7 @@ class Bench:
             "random_projection": [("sklearn_over_unfold", ("sklearn", "SparseRandomProjection(50)"), ("unfold", "random-projection-50"))],
             "spectral": [("sklearn_over_unfold", ("sklearn", "SpectralEmbedding(2)"), ("unfold", "spectral-2"))],
             "intrinsic_dim": [(f"skdim_over_unfold_{e}", ("skdim", f"{e}-test10k"), ("unfold", f"{e}-test10k"))
-                              for e in ("twonn", "mle", "lpca")],
+                              for e in ID_ESTIMATORS],
             "diffusion": [("pydiffmap_over_unfold", ("pydiffmap", f"dmap-{min(self.n, SPECTRAL_ROWS)}"),
                            ("unfold", f"dmap-{min(self.n, SPECTRAL_ROWS)}"))],
             "isomap": [("sklearn_over_unfold", ("sklearn", "Isomap(5)"), ("unfold", "isomap-5"))],
@@ -1027,6 +1029,8 @@ def parse_args(argv):
     parser.add_argument("--mds-nonmetric", action="store_true",
                         help="mds: also run non-metric MDS (scikit-learn's takes minutes at 2,000 rows)")
     parser.add_argument("--repeat", type=int, default=1, help="runs per measurement (default 1)")
+    parser.add_argument("--id-estimators", default=",".join(ID_ESTIMATORS),
+                        help=f"intrinsic_dim: the estimators, comma-separated (default {','.join(ID_ESTIMATORS)})")
     parser.add_argument("--n", type=int, default=MNIST_ROWS,
                         help="use only the first N rows, for quick runs (default 70000)")
     parser.add_argument("--data", type=pathlib.Path, default=REPO.parent / "shared" / "data" / "mnist",

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import unfold
-from unfold.measure import MLE, TwoNN, intrinsic_dimension, lPCA
+from unfold.measure import ESS, MADA, MLE, CorrInt, MiND_ML, TwoNN, intrinsic_dimension, lPCA
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "crates/unfold-learn/tests/fixtures"
 EXPECTED = json.loads((FIXTURES / "id_expected.json").read_text())
@@ -40,6 +40,46 @@ def test_estimators_equal_scikit_dimension(name):
     np.testing.assert_array_equal(intrinsic_dimension(X, "mle", per_point=True), mle.dimension_pw_)
 
 
+@pytest.mark.parametrize("name", SETS)
+def test_more_estimators_equal_scikit_dimension(name):
+    X, e = load(name), EXPECTED[name]
+    assert CorrInt().fit(X).dimension_ == pytest.approx(e["corrint"], rel=1e-6)
+    # k1=5 on id_ball: a pair exactly at r1, which scikit-dimension's rounding counts (see the
+    # Rust test); the exact count is the reference.
+    assert CorrInt(k1=5, k2=15).fit(X).dimension_ == pytest.approx(e["corrint_5_15_exact"], rel=1e-6)
+    mada = MADA().fit(X)
+    assert mada.dimension_ == pytest.approx(e["mada"], rel=1e-5)
+    np.testing.assert_allclose(mada.dimension_pw_, e["mada_pw"], rtol=1e-5)
+    assert (mada.n_neighbors_, mada.comb_) == (20, "mean")
+    assert MADA().fit(X, comb="median").dimension_ == pytest.approx(e["mada_median"], rel=1e-5)
+    ess = ESS().fit(X)
+    assert ess.dimension_ == pytest.approx(e["ess"], rel=1e-8)
+    np.testing.assert_allclose(ess.transform_pw(), e["ess_pw"], rtol=1e-8)
+    np.testing.assert_allclose(ESS(ver="b").fit(X, n_neighbors=30).dimension_pw_, e["ess_b_30"], rtol=1e-8)
+    assert MiND_ML().fit(X).dimension_ == pytest.approx(e["mind_mlk"], rel=1e-5)
+    assert MiND_ML(ver="MLi").fit_transform(X) == e["mind_mli"]
+    assert intrinsic_dimension(X, "mind_ml", D=3) == 3.0
+    np.testing.assert_array_equal(intrinsic_dimension(X, "mada", per_point=True), mada.dimension_pw_)
+
+
+def test_more_estimators_bad_input_is_named():
+    X = load("id_ball")
+    with pytest.warns(UserWarning, match="k2 larger or equal to len"):
+        CorrInt().fit(X[:15])
+    with pytest.raises(ValueError, match="is not available for corrint"):
+        intrinsic_dimension(X, "corrint", per_point=True)
+    with pytest.raises(ValueError, match="comb must be one of 'mean', 'median'"):
+        MADA().fit(X, comb="mle")
+    with pytest.raises(ValueError, match="d must be 1"):
+        ESS(d=2).fit(X)
+    with pytest.raises(ValueError, match="ver must be one of 'MLk', 'MLi'"):
+        MiND_ML(ver="ML1").fit(X)
+    with pytest.raises(ValueError, match=r"`D`: 0"):
+        MiND_ML(D=0).fit(X)
+    with pytest.raises(ValueError, match="row 0: a neighbour at distance 0"):
+        MADA().fit(np.r_[X[:1], X[:30]])
+
+
 def test_a_cube_in_ten_dimensions_is_three_dimensional_at_any_thread_count():
     rng = np.random.default_rng(0)
     X = rng.random((6000, 3)) @ rng.random((3, 10))
@@ -59,7 +99,7 @@ def test_bad_input_is_named():
         MLE().fit(X, comb="mode")
     with pytest.raises(TypeError, match="ver is not an option of method='mle'"):
         intrinsic_dimension(X, "mle", ver="FO")
-    with pytest.raises(ValueError, match="is not available for TwoNN"):
+    with pytest.raises(ValueError, match="is not available for twonn"):
         intrinsic_dimension(X, per_point=True)
     with pytest.raises(TypeError):
         MLE(sigma=0.1)

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use unfold_learn::io::npy_bytes_f64_vector;
-use unfold_learn::measure::intrinsic_dim::{Combine, Estimator, IdParams, LpcaVersion, TwoNnMethod, intrinsic_dimension};
+use unfold_learn::measure::intrinsic_dim::{Combine, EssVersion, Estimator, IdParams, LpcaVersion, MindVersion, TwoNnMethod, intrinsic_dimension};
 
 use crate::input::{Input, UsageError};
 use crate::options::RunOptions;
@@ -34,6 +34,31 @@ pub enum EstimatorName {
     Mle,
     /// Local PCA: a rule on the PCA eigenvalues of all rows, and of each neighbourhood.
     Lpca,
+    /// Correlation dimension between the median k1-th and k2-th neighbour distances; global only.
+    Corrint,
+    /// MADA (Farahmand et al.): ln 2 / ln(R_k / R_k/2) per point.
+    Mada,
+    /// Expected simplex skewness (Johnsson et al.) of each neighbourhood.
+    Ess,
+    /// MiND-ML (Rozza et al.): likelihood of first to (k+1)-th neighbour distance ratios; global only.
+    #[value(name = "mind_ml")]
+    MindMl,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum EssVer {
+    #[value(name = "a")]
+    A,
+    #[value(name = "b")]
+    B,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum MindVer {
+    #[value(name = "MLk")]
+    Mlk,
+    #[value(name = "MLi")]
+    Mli,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -73,11 +98,15 @@ pub enum Ver {
   unfold measure id cells.npy                               # TwoNN
   unfold measure id cells.npy --estimator mle --per-point id.npy --json
   unfold measure id demo --estimator lpca --ver Fan
+  unfold measure id cells.npy --estimator corrint --k1 10 --k2 20
 
 Estimators (scikit-dimension 0.5's definitions and defaults): twonn (--discard-fraction 0.1,
 --twonn-method linear|mle), mle (20 neighbours, --comb mle|mean|median, --unbiased), lpca
 (--ver FO|Fan|maxgap|ratio|participation_ratio|Kaiser|broken_stick with --alpha-fo 0.05,
---alpha-fan 10, --beta-fan 0.8, --p-fan 0.95, --alpha-ratio 0.05; per point on 100 neighbours).
+--alpha-fan 10, --beta-fan 0.8, --p-fan 0.95, --alpha-ratio 0.05; per point on 100 neighbours),
+corrint (--k1 10 --k2 20), mada (20 neighbours, --comb mean|median), ess (100 neighbours,
+--ess-ver a|b, --comb mean|median), mind_ml (--neighbors is its k = 20, --max-dim 10,
+--mind-ver MLk|MLi).
 Neighbours are exact up to max(4096, 7k²) rows, NN-descent (seeded by --seed) above.
 --json keys: dimension, estimator, n, n_neighbors, dropped, per_point_quantiles ([min, 25 %,
 median, 75 %, max] of the per-point estimates), per_point (the file), seconds.")]
@@ -87,10 +116,11 @@ pub struct IdArgs {
     /// The estimator.
     #[arg(long, value_enum, default_value = "twonn")]
     pub estimator: EstimatorName,
-    /// Neighbours per point (default: 2 for twonn, 20 for mle, 100 for lpca per point).
+    /// Neighbours per point (default: 2 for twonn, 20 for mle, mada and mind_ml, 100 for ess and
+    /// lpca per point).
     #[arg(long)]
     pub neighbors: Option<usize>,
-    /// Write one estimate per point here (.npy, float64, shape (n,)); mle and lpca.
+    /// Write one estimate per point here (.npy, float64, shape (n,)); mle, lpca, mada, ess.
     #[arg(long, value_name = "OUT.npy")]
     pub per_point: Option<PathBuf>,
     /// twonn: fraction of the largest ratios left out.
@@ -99,9 +129,25 @@ pub struct IdArgs {
     /// twonn: the line fit of Facco et al. or the maximum-likelihood estimate.
     #[arg(long, value_enum)]
     pub twonn_method: Option<TwoNnFit>,
-    /// mle: how the per-point estimates make the global one (mle = harmonic mean).
+    /// mle, mada, ess: how the per-point estimates make the global one (mle = harmonic mean,
+    /// mle's default; mada and ess take mean, their default, or median).
     #[arg(long, value_enum)]
     pub comb: Option<Comb>,
+    /// corrint: the neighbour whose median distance is r1.
+    #[arg(long)]
+    pub k1: Option<usize>,
+    /// corrint: the neighbour whose median distance is r2.
+    #[arg(long)]
+    pub k2: Option<usize>,
+    /// ess: the statistic (a: simplex skewness, b: projection).
+    #[arg(long, value_enum)]
+    pub ess_ver: Option<EssVer>,
+    /// mind_ml: the largest dimension considered (scikit-dimension's D).
+    #[arg(long)]
+    pub max_dim: Option<usize>,
+    /// mind_ml: the maximum over [0, D] (MLk) or over whole dimensions (MLi).
+    #[arg(long, value_enum)]
+    pub mind_ver: Option<MindVer>,
     /// mle: the bias-corrected k − 2 for k − 1.
     #[arg(long)]
     pub unbiased: bool,
@@ -148,22 +194,36 @@ fn estimator(a: &IdArgs) -> Result<Estimator> {
         EstimatorName::Twonn => "twonn",
         EstimatorName::Mle => "mle",
         EstimatorName::Lpca => "lpca",
+        EstimatorName::Corrint => "corrint",
+        EstimatorName::Mada => "mada",
+        EstimatorName::Ess => "ess",
+        EstimatorName::MindMl => "mind_ml",
     };
-    let owners: [(&str, bool, &str); 10] = [
-        ("--discard-fraction", a.discard_fraction.is_some(), "twonn"),
-        ("--twonn-method", a.twonn_method.is_some(), "twonn"),
-        ("--comb", a.comb.is_some(), "mle"),
-        ("--unbiased", a.unbiased, "mle"),
-        ("--ver", a.ver.is_some(), "lpca"),
-        ("--alpha-fo", a.alpha_fo.is_some(), "lpca"),
-        ("--alpha-fan", a.alpha_fan.is_some(), "lpca"),
-        ("--beta-fan", a.beta_fan.is_some(), "lpca"),
-        ("--p-fan", a.p_fan.is_some(), "lpca"),
-        ("--alpha-ratio", a.alpha_ratio.is_some(), "lpca"),
+    let owners: [(&str, bool, &[&str]); 15] = [
+        ("--discard-fraction", a.discard_fraction.is_some(), &["twonn"]),
+        ("--twonn-method", a.twonn_method.is_some(), &["twonn"]),
+        ("--comb", a.comb.is_some(), &["mle", "mada", "ess"]),
+        ("--unbiased", a.unbiased, &["mle"]),
+        ("--ver", a.ver.is_some(), &["lpca"]),
+        ("--alpha-fo", a.alpha_fo.is_some(), &["lpca"]),
+        ("--alpha-fan", a.alpha_fan.is_some(), &["lpca"]),
+        ("--beta-fan", a.beta_fan.is_some(), &["lpca"]),
+        ("--p-fan", a.p_fan.is_some(), &["lpca"]),
+        ("--alpha-ratio", a.alpha_ratio.is_some(), &["lpca"]),
+        ("--k1", a.k1.is_some(), &["corrint"]),
+        ("--k2", a.k2.is_some(), &["corrint"]),
+        ("--ess-ver", a.ess_ver.is_some(), &["ess"]),
+        ("--max-dim", a.max_dim.is_some(), &["mind_ml"]),
+        ("--mind-ver", a.mind_ver.is_some(), &["mind_ml"]),
     ];
-    if let Some((flag, _, owner)) = owners.iter().find(|(_, given, owner)| *given && *owner != name) {
-        return Err(UsageError(format!("{flag} does not apply to --estimator {name} (it is a {owner} option)")).into());
+    if let Some((flag, _, owners)) = owners.iter().find(|(_, given, owners)| *given && !owners.contains(&name)) {
+        return Err(UsageError(format!("{flag} does not apply to --estimator {name} (it is an option of {})", owners.join(", "))).into());
     }
+    let comb = |default: Comb| match a.comb.unwrap_or(default) {
+        Comb::Mle => Combine::Mle,
+        Comb::Mean => Combine::Mean,
+        Comb::Median => Combine::Median,
+    };
     let ver = a.ver.unwrap_or(Ver::Fo);
     let lpca_flags = [
         ("--alpha-fo", a.alpha_fo.is_some(), "FO"),
@@ -189,12 +249,21 @@ fn estimator(a: &IdArgs) -> Result<Estimator> {
                 TwoNnFit::Mle => TwoNnMethod::Mle,
             },
         },
-        EstimatorName::Mle => Estimator::Mle {
-            unbiased: a.unbiased,
-            comb: match a.comb.unwrap_or(Comb::Mle) {
-                Comb::Mle => Combine::Mle,
-                Comb::Mean => Combine::Mean,
-                Comb::Median => Combine::Median,
+        EstimatorName::Mle => Estimator::Mle { unbiased: a.unbiased, comb: comb(Comb::Mle) },
+        EstimatorName::Corrint => Estimator::CorrInt { k1: a.k1.unwrap_or(10), k2: a.k2.unwrap_or(20) },
+        EstimatorName::Mada => Estimator::Mada { comb: comb(Comb::Mean) },
+        EstimatorName::Ess => Estimator::Ess {
+            ver: match a.ess_ver.unwrap_or(EssVer::A) {
+                EssVer::A => EssVersion::A,
+                EssVer::B => EssVersion::B,
+            },
+            comb: comb(Comb::Mean),
+        },
+        EstimatorName::MindMl => Estimator::MindMl {
+            max_dim: a.max_dim.unwrap_or(10),
+            ver: match a.mind_ver.unwrap_or(MindVer::Mlk) {
+                MindVer::Mlk => MindVersion::Mlk,
+                MindVer::Mli => MindVersion::Mli,
             },
         },
         EstimatorName::Lpca => Estimator::Lpca {

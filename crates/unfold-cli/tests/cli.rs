@@ -912,7 +912,9 @@ fn measure_id_estimates_the_dimension_of_a_plane() {
         })
         .collect();
     write_npy(&d.join("x.npy"), &x, n, 5);
-    for (estimator, lo, hi) in [("twonn", 1.7, 2.3), ("mle", 1.7, 2.3), ("lpca", 2.0, 2.0)] {
+    for (estimator, lo, hi) in
+        [("twonn", 1.7, 2.3), ("mle", 1.7, 2.3), ("lpca", 2.0, 2.0), ("corrint", 1.7, 2.3), ("mada", 1.6, 2.4), ("ess", 1.7, 2.3), ("mind_ml", 1.7, 2.3)]
+    {
         let o = unfold(d, &["measure", "id", "x.npy", "--estimator", estimator, "--json"]);
         assert!(o.status.success(), "{estimator}: {}", stderr(&o));
         let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -924,13 +926,20 @@ fn measure_id_estimates_the_dimension_of_a_plane() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read_npy(&d.join("pw.npy")).0, [n]);
     for (args, message) in [
-        (vec!["--estimator", "twonn", "--per-point", "bad.npy"], "`per_point`: true (is not available for TwoNN"),
+        (vec!["--estimator", "twonn", "--per-point", "bad.npy"], "`per_point`: true (is not available for twonn"),
         (vec!["--estimator", "twonn", "--comb", "mean"], "--comb does not apply to --estimator twonn"),
         (vec!["--estimator", "lpca", "--ver", "FO", "--alpha-fan", "3"], "--alpha-fan applies to --ver Fan only"),
         (vec!["--estimator", "lpca", "--alpha-fo", "1.5"], "`alphaFO`: 1.5 (must be strictly between 0 and 1)"),
         (vec!["--estimator", "twonn", "--discard-fraction", "1"], "`discard_fraction`: 1 (must be in [0, 1))"),
         (vec!["--estimator", "lpca", "--neighbors", "30"], "`n_neighbors`: 30 (applies to lpca only per point"),
         (vec!["--estimator", "mle", "--neighbors", "400", "--per-point", "bad.npy"], "`n_neighbors`: 400 (must be below the number of points (400))"),
+        (vec!["--estimator", "corrint", "--per-point", "bad.npy"], "`per_point`: true (is not available for corrint"),
+        (vec!["--estimator", "mle", "--k1", "5"], "--k1 does not apply to --estimator mle (it is an option of corrint)"),
+        (vec!["--estimator", "corrint", "--k1", "20"], "`k1`: 20 (must be at least 1 and below k2 (20))"),
+        (vec!["--estimator", "corrint", "--neighbors", "20"], "`n_neighbors`: 20 (does not apply to corrint"),
+        (vec!["--estimator", "mada", "--comb", "mle"], "`comb`: mle (must be mean or median for mada)"),
+        (vec!["--estimator", "mind_ml", "--max-dim", "0"], "`D`: 0 (must be at least 1)"),
+        (vec!["--estimator", "mind_ml", "--neighbors", "399"], "`n_neighbors`: 399 (plus one must be below the number of points (400))"),
     ] {
         let mut full = vec!["measure", "id", "x.npy"];
         full.extend(args);

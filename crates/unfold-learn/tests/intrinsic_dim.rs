@@ -1,9 +1,14 @@
 //! Intrinsic-dimension estimators against scikit-dimension 0.5
 //! (fixtures/make_intrinsic_dim_fixtures.py) and closed forms.
 
+use unfold_learn::Metric;
 use unfold_learn::data::Data;
 use unfold_learn::knn::{KnnAlgorithm, KnnGraph, KnnParams, knn};
-use unfold_learn::measure::intrinsic_dim::{Combine, LpcaVersion, TwoNnMethod, data_spectrum, lpca, lpca_pointwise, mle_pointwise, twonn};
+use unfold_learn::measure::intrinsic_dim::{
+    Combine, EssVersion, LpcaVersion, MindVersion, TwoNnMethod, corr_int, data_spectrum, ess_pointwise, lpca, lpca_pointwise, mada_pointwise, mind_ml,
+    mle_pointwise, twonn,
+};
+use unfold_learn::progress::NoProgress;
 
 use crate::common::{fixtures, load_fixture};
 
@@ -84,6 +89,123 @@ fn local_pca_rules_equal_scikit_dimension() {
         close(lpca(&ev, LpcaVersion::ParticipationRatio), e["lpca_participation_ratio"].as_f64().unwrap(), 1e-9, name);
         let pw = lpca_pointwise(&x, &graph(&x, 30), LpcaVersion::Fo { alpha: 0.05 }).unwrap();
         assert_eq!(pw, list(&e["lpca_FO_pw30"]), "{name}: pointwise FO");
+    }
+}
+
+#[test]
+fn corr_int_equals_scikit_dimension() {
+    for name in SETS {
+        let (x, e) = (data(name), expected(name));
+        let g = graph(&x, 20);
+        close(corr_int(&x, &g, &Metric::Euclidean, 10, 20, &NoProgress).unwrap(), e["corrint"].as_f64().unwrap(), 1e-6, name);
+        // With k1 = 5 on id_ball, r1 is exactly the distance of a pair (i is j's 5th neighbour and
+        // j is i's), which `d < r1` leaves out; scikit-dimension's float64 matrix-product
+        // distances round it below r1 and count it. Against the exact count (float64, direct
+        // differences, in the script) the figure agrees; with scikit-dimension's to that one pair.
+        let got = corr_int(&x, &g, &Metric::Euclidean, 5, 15, &NoProgress).unwrap();
+        close(got, e["corrint_5_15_exact"].as_f64().unwrap(), 1e-6, name);
+        close(got, e["corrint_5_15"].as_f64().unwrap(), 1e-3, name);
+        // The same count from a precomputed distance matrix.
+        let n = x.n_rows();
+        let dm: Vec<f32> = (0..n).flat_map(|i| (0..n).map(move |j| (i, j))).map(|(i, j)| Metric::Euclidean.distance(x.row(i), x.row(j))).collect();
+        let dm = Data::from_vec(dm, n, n).unwrap();
+        let gp = knn(&dm, &KnnParams { k: 20, algorithm: KnnAlgorithm::Exact, metric: Metric::Precomputed, ..Default::default() }).unwrap();
+        close(corr_int(&dm, &gp, &Metric::Precomputed, 10, 20, &NoProgress).unwrap(), e["corrint"].as_f64().unwrap(), 1e-6, name);
+    }
+}
+
+#[test]
+fn corr_int_counts_equal_brute_force_on_clustered_data() {
+    // Dense clusters and sparse outliers, so that many points have their 20th neighbour inside
+    // r2 and the direct comparisons carry much of the count.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut uniform = || {
+        // splitmix64
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut v = Vec::new();
+    for i in 0..400u32 {
+        let c = (i % 4) as f64 * 10.0;
+        let s = if i < 300 { 0.2 } else { 3.0 };
+        for _ in 0..3 {
+            v.push((c + s * (uniform() - 0.5)) as f32);
+        }
+    }
+    let x = Data::from_vec(v, 400, 3).unwrap();
+    let g = graph(&x, 20);
+    let col = |c: usize| {
+        let mut d: Vec<f64> = (0..400).map(|i| f64::from(g.neighbors(i).1[c])).collect();
+        d.sort_by(f64::total_cmp);
+        0.5 * (d[199] + d[200])
+    };
+    let (r1, r2) = (col(9), col(19));
+    let (mut s1, mut s2) = (0u64, 0u64);
+    for i in 0..400 {
+        for j in 0..400 {
+            let d = f64::from(Metric::Euclidean.distance(x.row(i), x.row(j)));
+            if i != j {
+                s1 += u64::from(d < r1);
+                s2 += u64::from(d < r2);
+            }
+        }
+    }
+    // No pair sits within rounding of r1 or r2, so the counts cannot depend on how a distance
+    // is rounded.
+    for i in 0..400 {
+        for j in 0..i {
+            let d = f64::from(Metric::Euclidean.distance(x.row(i), x.row(j)));
+            assert!((d - r1).abs() > 1e-6 * r1 && (d - r2).abs() > 1e-6 * r2, "a tie at r");
+        }
+    }
+    let want = ((s2 as f64).ln() - (s1 as f64).ln()) / (r2 / r1).ln();
+    close(corr_int(&x, &g, &Metric::Euclidean, 10, 20, &NoProgress).unwrap(), want, 1e-12, "brute force");
+}
+
+#[test]
+fn mada_equals_scikit_dimension() {
+    for name in SETS {
+        let (x, e) = (data(name), expected(name));
+        let pw = mada_pointwise(&graph(&x, 20)).unwrap();
+        for (i, (a, b)) in pw.iter().zip(list(&e["mada_pw"])).enumerate() {
+            close(*a, b, 1e-5, &format!("{name} row {i}"));
+        }
+        close(Combine::Mean.apply(&pw), e["mada"].as_f64().unwrap(), 1e-5, name);
+        close(Combine::Median.apply(&pw), e["mada_median"].as_f64().unwrap(), 1e-5, name);
+    }
+}
+
+#[test]
+fn ess_equals_scikit_dimension() {
+    for name in SETS {
+        let (x, e) = (data(name), expected(name));
+        let pw = ess_pointwise(&x, &graph(&x, 100), EssVersion::A).unwrap();
+        for (i, ((dim, ess), (want_dim, want_ess))) in pw.iter().zip(list(&e["ess_pw"]).into_iter().zip(list(&e["ess_essval"]))).enumerate() {
+            close(*ess, want_ess, 1e-9, &format!("{name} row {i} statistic"));
+            close(*dim, want_dim, 1e-8, &format!("{name} row {i}"));
+        }
+        let dims: Vec<f64> = pw.iter().map(|p| p.0).collect();
+        close(Combine::Mean.apply(&dims), e["ess"].as_f64().unwrap(), 1e-8, name);
+        let b = ess_pointwise(&x, &graph(&x, 30), EssVersion::B).unwrap();
+        for (i, ((dim, _), want)) in b.iter().zip(list(&e["ess_b_30"])).enumerate() {
+            close(*dim, want, 1e-8, &format!("{name} row {i} version b"));
+        }
+    }
+}
+
+#[test]
+fn mind_ml_equals_scikit_dimension() {
+    for name in SETS {
+        let (x, e) = (data(name), expected(name));
+        let g = graph(&x, 21);
+        // scikit-dimension stops L-BFGS-B at its tolerance; the maximum here is exact.
+        close(mind_ml(&g, 10, MindVersion::Mlk).unwrap(), e["mind_mlk"].as_f64().unwrap(), 1e-5, name);
+        assert_eq!(mind_ml(&g, 10, MindVersion::Mli).unwrap(), e["mind_mli"].as_f64().unwrap(), "{name}");
+        // Capped at D.
+        assert_eq!(mind_ml(&g, 2, MindVersion::Mlk).unwrap(), 2.0);
     }
 }
 

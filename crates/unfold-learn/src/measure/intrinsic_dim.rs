@@ -19,6 +19,14 @@
 //!   stick. Per point ([`lpca_pointwise`]), the same rule on each point's neighbours (the point
 //!   itself left out, as scikit-dimension's `fit_pw`).
 //!
+//! * [`corr_int`] (Grassberger & Procaccia 1983): the correlation dimension between the median
+//!   `k1`-th and `k2`-th neighbour distances, with the pair counts taken from the kNN graph.
+//! * [`mada_pointwise`] (Farahmand et al. 2007): `ln 2 / ln(R_k / R_⌊k/2⌋)` per point.
+//! * [`ess_pointwise`] (Johnsson et al. 2015): the expected simplex skewness of each
+//!   neighbourhood against its closed form for uniform balls.
+//! * [`mind_ml`] (Rozza et al. 2012): the maximum-likelihood dimension of the ratios of first to
+//!   `(k+1)`-th neighbour distances.
+//!
 //! Everything works from a [`KnnGraph`] (sorted distances, the point itself not among its
 //! neighbours), so the estimators share the kNN engine's search, metrics and determinism.
 //! [`intrinsic_dimension`] runs one estimator on data, as `unfold measure id` and Python's
@@ -31,7 +39,8 @@ use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, exact_is_faster, knn_graph};
 use crate::linalg::symmetric_eigenvalues;
 use crate::metric::Metric;
 use crate::progress::Progress;
-use faer::Mat;
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 /// How [`twonn`] turns the ratios into a dimension.
@@ -330,6 +339,465 @@ pub fn lpca_pointwise(data: &Data, knn: &KnnGraph, version: LpcaVersion) -> Resu
         .collect()
 }
 
+/// The correlation dimension of Grassberger & Procaccia (1983) as scikit-dimension's `CorrInt`:
+/// with `r₁` and `r₂` the medians of the `k1`-th and `k2`-th neighbour distances and `C(r)` the
+/// fraction of ordered pairs `(i, j)`, `i ≠ j`, closer than `r` (over `n²`), the dimension is
+/// `(ln C(r₂) − ln C(r₁)) / ln(r₂ / r₁)`.
+///
+/// `C(r)` is counted from the kNN graph (its first `k2` neighbours) without a full pass over all
+/// pairs: a point whose `k2`-th neighbour lies at `r` or beyond has every point closer than `r`
+/// in its list, and so does its partner in such a pair; only pairs of two points whose `k2`-th
+/// neighbour is closer than `r` are compared directly (for euclidean kinds by blocks of matrix
+/// products, recomputing any pair near a threshold). The count is exact when the graph is.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] unless `1 ≤ k1 < k2 ≤ knn.k()`; [`Error::InvalidData`] when
+/// `r₁ = r₂`, `r₁ = 0` or no pair is closer than `r₁` (the dimension is undefined);
+/// [`Error::Cancelled`].
+pub fn corr_int(data: &Data, knn: &KnnGraph, metric: &Metric, k1: usize, k2: usize, progress: &dyn Progress) -> Result<f64> {
+    if k1 == 0 || k1 >= k2 {
+        return Err(Error::param("k1", k1, format!("must be at least 1 and below k2 ({k2})")));
+    }
+    if k2 > knn.k() {
+        return Err(Error::param("k2", k2, format!("must be at most the graph's {} neighbours", knn.k())));
+    }
+    let n = knn.n_points();
+    let column = |c: usize| -> Vec<f64> { (0..n).map(|i| f64::from(knn.neighbors(i).1[c])).collect() };
+    let r = [Combine::Median.apply(&column(k1 - 1)), Combine::Median.apply(&column(k2 - 1))];
+    if !(r[0] > 0.0 && r[1] > r[0]) {
+        return Err(Error::InvalidData(format!(
+            "CorrInt: the median {k1}-th and {k2}-th neighbour distances are {} and {}; the dimension needs 0 < r1 < r2 (many duplicate rows?)",
+            r[0], r[1]
+        )));
+    }
+    // complete[t][i]: i's list holds every point closer than r[t].
+    let complete: [Vec<bool>; 2] = [0, 1].map(|t| (0..n).map(|i| f64::from(knn.neighbors(i).1[k2 - 1]) >= r[t]).collect());
+    let mut counts = (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let (idx, dist) = knn.neighbors(i);
+            let mut c = [0u64; 2];
+            for t in 0..2 {
+                if !complete[t][i] {
+                    continue;
+                }
+                for (&j, &d) in idx[..k2].iter().zip(&dist[..k2]) {
+                    if f64::from(d) < r[t] {
+                        // The pair counts for i, and for j when j's own list may miss it.
+                        c[t] += if complete[t][j as usize] { 1 } else { 2 };
+                    }
+                }
+            }
+            c
+        })
+        .reduce(|| [0u64; 2], |a, b| [a[0] + b[0], a[1] + b[1]]);
+    let open: Vec<u32> = (0..n as u32).filter(|&i| !complete[1][i as usize]).collect();
+    let inner = open.iter().map(|&i| !complete[0][i as usize]).collect::<Vec<bool>>();
+    let among = pairs_closer(data, metric, &open, &inner, r, progress)?;
+    counts[0] += 2 * among[0];
+    counts[1] += 2 * among[1];
+    if counts[0] == 0 {
+        return Err(Error::InvalidData("CorrInt: no pair of points is closer than r1, so the correlation dimension is undefined".into()));
+    }
+    let total = (n as f64) * (n as f64);
+    Ok(((counts[1] as f64 / total).ln() - (counts[0] as f64 / total).ln()) / (r[1] / r[0]).ln())
+}
+
+/// Unordered pairs of `members` closer than `r[1]`, and of those with both `inner` closer than
+/// `r[0]`, compared directly under `metric` (read from the matrix when precomputed).
+fn pairs_closer(data: &Data, metric: &Metric, members: &[u32], inner: &[bool], r: [f64; 2], progress: &dyn Progress) -> Result<[u64; 2]> {
+    let m = members.len();
+    if m < 2 {
+        return Ok([0, 0]);
+    }
+    progress.stage("CorrInt pairs", m as u64);
+    let out = if *metric == Metric::Precomputed {
+        let dist = |a: usize, b: usize| f64::from(data.row(members[a] as usize)[members[b] as usize]);
+        (0..m)
+            .into_par_iter()
+            .map(|a| {
+                if a % 256 == 0 {
+                    progress.check()?;
+                }
+                let mut c = [0u64; 2];
+                for b in a + 1..m {
+                    tally(&mut c, dist(a, b), inner[a] && inner[b], r);
+                }
+                progress.inc(1);
+                Ok(c)
+            })
+            .try_reduce(|| [0u64; 2], |x, y| Ok([x[0] + y[0], x[1] + y[1]]))
+    } else {
+        let prepared = metric.fit(data)?;
+        let d = data.n_cols();
+        let all = prepared.rows(data.as_slice());
+        // The members' rows side by side, so the pair loops read memory in order.
+        let rows: Vec<f32> = members.iter().flat_map(|&i| all[i as usize * d..(i as usize + 1) * d].iter().copied()).collect();
+        let product = prepared.metric().is_euclidean_kind().then_some(*prepared.metric() != Metric::SqEuclidean);
+        struct Visit<'a> {
+            rows: &'a [f32],
+            d: usize,
+            product: Option<bool>,
+            inner: &'a [bool],
+            r: [f64; 2],
+            progress: &'a dyn Progress,
+        }
+        impl crate::metric::KernelVisitor for Visit<'_> {
+            type Output = Result<[u64; 2]>;
+            fn visit<K: crate::metric::Kernel>(self, kernel: K) -> Result<[u64; 2]> {
+                count_pairs(self.rows, self.d, kernel, self.product, self.inner, self.r, self.progress)
+            }
+        }
+        prepared.metric().visit_kernel(Visit { rows: &rows, d, product, inner, r, progress })
+    };
+    progress.finish_stage();
+    out
+}
+
+/// Adds a pair at distance `dist` to the counts below `r[1]` and, when `inner`, below `r[0]`.
+#[inline]
+fn tally(c: &mut [u64; 2], dist: f64, inner: bool, r: [f64; 2]) {
+    if dist < r[1] {
+        c[1] += 1;
+        c[0] += u64::from(inner && dist < r[0]);
+    }
+}
+
+/// Rows per block of [`count_pairs`]'s matrix products (first and second operand).
+const PAIR_BLOCK: (usize, usize) = (128, 512);
+
+/// [`pairs_closer`] on rows prepared for `kernel`. With `product = Some(root)` (euclidean kinds;
+/// `root` unless squared) the squared distances of a block come from one matrix product of the
+/// centred rows, `|a|² + |b|² − 2 a·b`; only a pair within that form's rounding bound of a
+/// threshold is recomputed with the kernel, so the counts equal the kernel's own.
+fn count_pairs<K: crate::metric::Kernel>(
+    rows: &[f32],
+    d: usize,
+    kernel: K,
+    product: Option<bool>,
+    inner: &[bool],
+    r: [f64; 2],
+    progress: &dyn Progress,
+) -> Result<[u64; 2]> {
+    let m = rows.len() / d;
+    let row = |a: usize| &rows[a * d..(a + 1) * d];
+    let exact = |a: usize, b: usize| f64::from(kernel.finalize(kernel.reduced(row(a), row(b))));
+    let sum = |x: [u64; 2], y: [u64; 2]| Ok([x[0] + y[0], x[1] + y[1]]);
+    let Some(root) = product else {
+        return (0..m)
+            .into_par_iter()
+            .map(|a| {
+                if a % 256 == 0 {
+                    progress.check()?;
+                }
+                let mut c = [0u64; 2];
+                for b in a + 1..m {
+                    tally(&mut c, exact(a, b), inner[a] && inner[b], r);
+                }
+                progress.inc(1);
+                Ok(c)
+            })
+            .try_reduce(|| [0u64; 2], sum);
+    };
+    let view = Data::from_trusted_slice(rows, m, d);
+    let mean = crate::linalg::column_means(&view);
+    let centred: Vec<f32> = rows.chunks(d).flat_map(|x| x.iter().zip(&mean).map(|(&v, &c)| (f64::from(v) - c) as f32)).collect();
+    let norms: Vec<f32> = centred.chunks(d).map(|x| crate::metric::dot(x, x)).collect();
+    let sq_r = if root { r.map(|v| v * v) } else { r };
+    // Each of |a|², |b|² and a·b is within d·ε of its magnitude (≤ |a|² + |b|²) in f32.
+    let bound = 8.0 * d as f64 * f64::from(f32::EPSILON);
+    let (qa, qb) = PAIR_BLOCK;
+    (0..m.div_ceil(qa))
+        .into_par_iter()
+        .map_init(
+            || vec![0f32; qa * qb],
+            |block, ab| {
+                progress.check()?;
+                let (a0, na) = (ab * qa, qa.min(m - ab * qa));
+                let mut c = [0u64; 2];
+                for b0 in (a0..m).step_by(qb) {
+                    let nb = qb.min(m - b0);
+                    let a_rows = MatRef::from_row_major_slice(&centred[a0 * d..(a0 + na) * d], na, d);
+                    let b_rows = MatRef::from_row_major_slice(&centred[b0 * d..(b0 + nb) * d], nb, d);
+                    matmul(MatMut::from_row_major_slice_mut(&mut block[..na * nb], na, nb), Accum::Replace, a_rows, b_rows.transpose(), 1.0f32, Par::Seq);
+                    for ia in 0..na {
+                        let a = a0 + ia;
+                        for ib in (a + 1).saturating_sub(b0)..nb {
+                            let b = b0 + ib;
+                            let scale = f64::from(norms[a] + norms[b]);
+                            let sq = scale - 2.0 * f64::from(block[ia * nb + ib]);
+                            let tol = bound * scale;
+                            if sq > sq_r[1] + tol {
+                                continue;
+                            }
+                            let both = inner[a] && inner[b];
+                            let sure = sq < sq_r[1] - tol && (!both || sq < sq_r[0] - tol || sq > sq_r[0] + tol);
+                            let dist = if sure {
+                                // Any value on the same side of both thresholds.
+                                if both && sq < sq_r[0] { f64::NEG_INFINITY } else { r[0] }
+                            } else {
+                                exact(a, b)
+                            };
+                            tally(&mut c, dist, both, r);
+                        }
+                    }
+                }
+                progress.inc(na as u64);
+                Ok(c)
+            },
+        )
+        .try_reduce(|| [0u64; 2], sum)
+}
+
+/// MADA (Farahmand, Szepesvári & Audibert 2007), as scikit-dimension's: per point,
+/// `ln 2 / ln(R_k / R_⌊k/2⌋)` from its `k`-th and `⌊k/2⌋`-th neighbour distances, `k =
+/// knn.k()`.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for fewer than 2 neighbours; [`Error::InvalidData`] naming the
+/// first row with a neighbour at distance 0 (scikit-dimension skips zero distances, which the
+/// kNN list keeps) or with `R_k = R_⌊k/2⌋` (an infinite estimate).
+pub fn mada_pointwise(knn: &KnnGraph) -> Result<Vec<f64>> {
+    let k = knn.k();
+    if k < 2 {
+        return Err(Error::param("n_neighbors", k, "must be at least 2 for MADA"));
+    }
+    let out: Vec<f64> = (0..knn.n_points())
+        .into_par_iter()
+        .map(|i| {
+            let d = knn.neighbors(i).1;
+            let (rk, rh) = (f64::from(d[k - 1]), f64::from(d[k / 2 - 1]));
+            if d[0] > 0.0 && rk > rh { std::f64::consts::LN_2 / (rk / rh).ln() } else { f64::NAN }
+        })
+        .collect();
+    if let Some(row) = out.iter().position(|d| d.is_nan()) {
+        let d = knn.neighbors(row).1;
+        return Err(Error::InvalidData(if d[0] > 0.0 {
+            format!("row {row}: its {}-th and {k}-th neighbours are at the same distance, so its MADA dimension is infinite; use more neighbours", k / 2)
+        } else {
+            format!("row {row}: a neighbour at distance 0 (a duplicate row); MADA needs distinct rows: remove duplicates")
+        }));
+    }
+    Ok(out)
+}
+
+/// The version of [`ess_pointwise`] (Johnsson, Soneson & Fontes 2015).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EssVersion {
+    /// The expected simplex skewness: `Σ |a||b| sin θ / Σ |a||b|` over pairs of centred vectors
+    /// (scikit-dimension's default `"a"`).
+    A,
+    /// The expected projection: `Σ |a·b| / Σ |a||b|` (`"b"`).
+    B,
+}
+
+/// The expected value of version `ver`'s statistic (with `d = 1`) for uniform data in an
+/// `n`-ball, `n = 1, 2, …`: increasing from 0 towards 1 for `A`, decreasing from 1 for `B`.
+fn ess_reference(ver: EssVersion, n: usize) -> f64 {
+    // g(m) = Γ(m/2) / Γ((m+1)/2) by its recurrence g(m+2) = g(m)·m/(m+1), g(1) = √π,
+    // g(2) = 2/√π.
+    let g = |m: usize| {
+        let sqrt_pi = std::f64::consts::PI.sqrt();
+        let mut v = if m % 2 == 1 { sqrt_pi } else { 2.0 / sqrt_pi };
+        let mut j = 2 - m % 2;
+        while j + 2 <= m {
+            v *= j as f64 / (j + 1) as f64;
+            j += 2;
+        }
+        v
+    };
+    match ver {
+        // Γ(n/2)/Γ((n+1)/2) · Γ(n/2)/Γ((n−1)/2); 0 for n = 1.
+        EssVersion::A => {
+            if n < 2 {
+                0.0
+            } else {
+                g(n) / g(n - 1)
+            }
+        }
+        // Γ((n+2)/2)/Γ((n+1)/2) · 2/(√π n).
+        EssVersion::B => 2.0 / (std::f64::consts::PI.sqrt() * n as f64 * g(n + 1)),
+    }
+}
+
+/// The dimension whose reference value is `ess`, by linear interpolation between consecutive
+/// whole dimensions (scikit-dimension's `_essLocalDimEst`); `None` beyond 2²⁰ dimensions.
+fn ess_dimension(ver: EssVersion, ess: f64) -> Option<f64> {
+    // The last whole dimension n whose reference value is not past `ess`.
+    let past = |v: f64| match ver {
+        EssVersion::A => v > ess,
+        EssVersion::B => v <= ess,
+    };
+    let mut n = 1usize;
+    let mut here = ess_reference(ver, 1);
+    if past(here) {
+        return None;
+    }
+    loop {
+        let next = ess_reference(ver, n + 1);
+        if past(next) {
+            return Some(n as f64 + (ess - here) / (next - here));
+        }
+        if n > 1 << 20 {
+            return None;
+        }
+        n += 1;
+        here = next;
+    }
+}
+
+/// ESS (Johnsson, Soneson & Fontes 2015) per point with `d = 1`, as scikit-dimension's: the
+/// point's `knn.k()` neighbours (itself left out) are centred on their mean; over all pairs of
+/// those vectors the statistic of `ver` is read against its value for a uniform ball of each
+/// dimension ([`ess_reference`]). scikit-dimension takes all `k(k−1)/2` pairs up to `k = 100`
+/// (its default) and 5,000 random pairs above; here every pair is always used.
+///
+/// Returns `(dimension, statistic)` per point.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for fewer than 2 neighbours; [`Error::InvalidData`] naming the
+/// first row whose neighbours are all equal (the statistic is 0/0) or whose statistic lies
+/// beyond every reference value.
+pub fn ess_pointwise(data: &Data, knn: &KnnGraph, ver: EssVersion) -> Result<Vec<(f64, f64)>> {
+    let k = knn.k();
+    if k < 2 {
+        return Err(Error::param("n_neighbors", k, "must be at least 2 for ESS"));
+    }
+    let d = data.n_cols();
+    if d < 2 {
+        // scikit-dimension: simplices of d + 1 = 2 vectors need 2 coordinates; it returns the
+        // statistic 0 (version a) or 1 (version b), i.e. dimension 1.
+        return Ok(vec![(1.0, if ver == EssVersion::A { 0.0 } else { 1.0 }); knn.n_points()]);
+    }
+    let out: Vec<(f64, f64)> = (0..knn.n_points())
+        .into_par_iter()
+        .map_init(
+            || (vec![0.0f64; k * d], vec![0.0f64; k * k]),
+            |(centred, gram), i| {
+                let idx = knn.neighbors(i).0;
+                let mut mean = vec![0.0f64; d];
+                for &j in idx {
+                    for (m, &v) in mean.iter_mut().zip(data.row(j as usize)) {
+                        *m += f64::from(v);
+                    }
+                }
+                mean.iter_mut().for_each(|m| *m /= k as f64);
+                for (row, &j) in centred.chunks_mut(d).zip(idx) {
+                    for ((c, &v), m) in row.iter_mut().zip(data.row(j as usize)).zip(&mean) {
+                        *c = f64::from(v) - m;
+                    }
+                }
+                let c = MatRef::from_row_major_slice(centred, k, d);
+                let g = MatMut::from_row_major_slice_mut(gram, k, k);
+                matmul(g, Accum::Replace, c, c.transpose(), 1.0, Par::Seq);
+                let (mut num, mut den) = (0.0f64, 0.0f64);
+                for a in 0..k {
+                    let (ga, row) = (gram[a * k + a], &gram[a * k..(a + 1) * k]);
+                    for b in a + 1..k {
+                        let (gb, ab) = (gram[b * k + b], row[b]);
+                        den += (ga * gb).sqrt();
+                        num += match ver {
+                            EssVersion::A => (ga * gb - ab * ab).abs().sqrt(),
+                            EssVersion::B => ab.abs(),
+                        };
+                    }
+                }
+                let ess = num / den;
+                (ess_dimension(ver, ess).unwrap_or(f64::NAN), ess)
+            },
+        )
+        .collect();
+    if let Some(row) = out.iter().position(|(dim, _)| dim.is_nan()) {
+        return Err(Error::InvalidData(format!(
+            "row {row}: the ESS statistic of its neighbours is {}, which no dimension's reference value matches (duplicate rows?)",
+            out[row].1
+        )));
+    }
+    Ok(out)
+}
+
+/// The version of [`mind_ml`] (Rozza et al. 2012).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MindVersion {
+    /// The whole dimension in `1..=D` of largest likelihood (`"MLi"`).
+    Mli,
+    /// The likelihood's maximum over `[0, D]` (`"MLk"`, scikit-dimension's default).
+    Mlk,
+}
+
+/// MiND-ML (Rozza, Lombardi, Ceruti, Casiraghi & Campadelli 2012) as scikit-dimension's
+/// `MiND_ML`: with `ρᵢ = r₁ / r₍ₖ₊₁₎` the ratio of each point's first to its `(k+1)`-th
+/// neighbour distance (`k + 1 = knn.k()`), the log-likelihood
+/// `ℓ(d) = N ln(k d) + (d − 1) Σ ln ρᵢ + (k − 1) Σ ln(1 − ρᵢᵈ)` is maximised over whole `d` in
+/// `1..=max_dim` (`Mli`) or over `[0, max_dim]` (`Mlk`). `ℓ` is concave, so `Mlk` solves
+/// `ℓ′(d) = 0` by bisection to full precision where scikit-dimension runs L-BFGS-B from the
+/// `Mli` value (the two agree to its tolerance, about 1e-6).
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for `max_dim = 0` or fewer than 2 neighbours;
+/// [`Error::InvalidData`] naming a row whose first neighbour is at distance 0 or as far as its
+/// `(k+1)`-th.
+pub fn mind_ml(knn: &KnnGraph, max_dim: usize, ver: MindVersion) -> Result<f64> {
+    if max_dim == 0 {
+        return Err(Error::param("D", 0, "must be at least 1"));
+    }
+    let kk = knn.k();
+    if kk < 2 {
+        return Err(Error::param("k", kk.saturating_sub(1), "must be at least 1 (MiND-ML reads the first and (k+1)-th neighbours)"));
+    }
+    let k = (kk - 1) as f64;
+    let mut ln_rho = Vec::with_capacity(knn.n_points());
+    for i in 0..knn.n_points() {
+        let d = knn.neighbors(i).1;
+        let rho = f64::from(d[0]) / f64::from(d[kk - 1]);
+        if !(rho > 0.0 && rho < 1.0) {
+            return Err(Error::InvalidData(format!(
+                "row {i}: its first neighbour is at distance {} and its {kk}-th at {}; MiND-ML needs 0 < r1 < r(k+1) (duplicate rows?)",
+                d[0],
+                d[kk - 1]
+            )));
+        }
+        ln_rho.push(rho.ln());
+    }
+    let n = ln_rho.len() as f64;
+    let sum_ln: f64 = ln_rho.iter().sum();
+    let lld = |d: f64| n * (k * d).ln() + (d - 1.0) * sum_ln + (k - 1.0) * ln_rho.iter().map(|l| (-(d * l).exp()).ln_1p()).sum::<f64>();
+    let mut best = (1usize, lld(1.0));
+    for d in 2..=max_dim {
+        let v = lld(d as f64);
+        if v > best.1 {
+            best = (d, v);
+        }
+    }
+    if ver == MindVersion::Mli {
+        return Ok(best.0 as f64);
+    }
+    // ℓ′(d) = N/d + Σ ln ρ − (k − 1) Σ ρᵈ ln ρ / (1 − ρᵈ): decreasing, +∞ at 0.
+    let slope = |d: f64| {
+        n / d + sum_ln
+            - (k - 1.0)
+                * ln_rho
+                    .iter()
+                    .map(|&l| {
+                        let p = (d * l).exp();
+                        p * l / -(d * l).exp_m1()
+                    })
+                    .sum::<f64>()
+    };
+    let (mut lo, mut hi) = (0.0f64, max_dim as f64);
+    if slope(hi) >= 0.0 {
+        return Ok(hi);
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if slope(mid) > 0.0 { lo = mid } else { hi = mid }
+    }
+    Ok(0.5 * (lo + hi))
+}
+
 /// An estimator and its parameters, with scikit-dimension's defaults.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Estimator {
@@ -352,15 +820,46 @@ pub enum Estimator {
         /// The rule.
         version: LpcaVersion,
     },
+    /// [`corr_int`] (global only).
+    CorrInt {
+        /// The neighbour whose median distance is `r₁` (10).
+        k1: usize,
+        /// The neighbour whose median distance is `r₂` (20).
+        k2: usize,
+    },
+    /// [`mada_pointwise`] combined by `comb`.
+    Mada {
+        /// [`Combine::Mean`] (default) or [`Combine::Median`].
+        comb: Combine,
+    },
+    /// [`ess_pointwise`] combined by `comb`.
+    Ess {
+        /// Version `a` (default) or `b`.
+        ver: EssVersion,
+        /// [`Combine::Mean`] (default) or [`Combine::Median`].
+        comb: Combine,
+    },
+    /// [`mind_ml`] (global only); `n_neighbors` is its `k` (20).
+    MindMl {
+        /// The largest dimension considered, scikit-dimension's `D` (10).
+        max_dim: usize,
+        /// `Mlk` (default) or `Mli`.
+        ver: MindVersion,
+    },
 }
 
 impl Estimator {
-    /// The name used on the command line and in Python (`twonn`, `mle`, `lpca`).
+    /// The name used on the command line and in Python (`twonn`, `mle`, `lpca`, `corrint`,
+    /// `mada`, `ess`, `mind_ml`).
     pub fn name(&self) -> &'static str {
         match self {
             Estimator::TwoNn { .. } => "twonn",
             Estimator::Mle { .. } => "mle",
             Estimator::Lpca { .. } => "lpca",
+            Estimator::CorrInt { .. } => "corrint",
+            Estimator::Mada { .. } => "mada",
+            Estimator::Ess { .. } => "ess",
+            Estimator::MindMl { .. } => "mind_ml",
         }
     }
 
@@ -385,18 +884,30 @@ impl Estimator {
                 unit("betaFan", beta)?;
                 unit("PFan", p)
             }
+            Estimator::CorrInt { k1, k2 } if k1 == 0 || k1 >= k2 => Err(Error::param("k1", k1, format!("must be at least 1 and below k2 ({k2})"))),
+            Estimator::Mada { comb: Combine::Mle } | Estimator::Ess { comb: Combine::Mle, .. } => {
+                Err(Error::param("comb", "mle", format!("must be mean or median for {}", self.name())))
+            }
+            Estimator::MindMl { max_dim: 0, .. } => Err(Error::param("D", 0, "must be at least 1")),
             _ => Ok(()),
         }
     }
 
-    /// Neighbours used when none are given: 2 for TwoNN, 20 for MLE (scikit-dimension's
-    /// `MLE._N_NEIGHBORS`), 100 for local PCA per point (its `fit_pw` default).
+    /// Neighbours used when none are given: 2 for TwoNN, 20 for MLE and MADA (scikit-dimension's
+    /// `_N_NEIGHBORS`), 100 for local PCA per point (its `fit_pw` default) and ESS, `k2` for
+    /// CorrInt, MiND-ML's `k = 20`.
     pub fn default_neighbors(&self) -> usize {
         match self {
             Estimator::TwoNn { .. } => 2,
-            Estimator::Mle { .. } => 20,
-            Estimator::Lpca { .. } => 100,
+            Estimator::Mle { .. } | Estimator::Mada { .. } | Estimator::MindMl { .. } => 20,
+            Estimator::Lpca { .. } | Estimator::Ess { .. } => 100,
+            Estimator::CorrInt { k2, .. } => *k2,
         }
+    }
+
+    /// Whether the estimator gives one estimate per point.
+    pub fn is_local(&self) -> bool {
+        !matches!(self, Estimator::TwoNn { .. } | Estimator::CorrInt { .. } | Estimator::MindMl { .. })
     }
 }
 
@@ -445,16 +956,30 @@ pub fn intrinsic_dimension(data: &Data, params: &IdParams, progress: &dyn Progre
     let n = data.n_rows();
     let est = params.estimator;
     est.validate()?;
-    if params.per_point && matches!(est, Estimator::TwoNn { .. }) {
-        return Err(Error::param("per_point", true, "is not available for TwoNN, a global estimator; per-point estimates come from mle or lpca"));
+    if params.per_point && !est.is_local() {
+        return Err(Error::param(
+            "per_point",
+            true,
+            format!("is not available for {}, a global estimator; per-point estimates come from mle, lpca, mada or ess", est.name()),
+        ));
     }
     let k = params.n_neighbors.unwrap_or(est.default_neighbors());
     let needs_graph = !matches!(est, Estimator::Lpca { .. }) || params.per_point;
     if let (false, Some(given)) = (needs_graph, params.n_neighbors) {
         return Err(Error::param("n_neighbors", given, "applies to lpca only per point: the global estimate uses the spectrum of all rows"));
     }
-    if needs_graph && k >= n {
-        return Err(Error::param("n_neighbors", k, format!("must be below the number of points ({n})")));
+    if let (Estimator::CorrInt { .. }, Some(given)) = (est, params.n_neighbors) {
+        return Err(Error::param("n_neighbors", given, "does not apply to corrint: its neighbours are k1 and k2"));
+    }
+    // MiND-ML reads the (k+1)-th neighbour.
+    let searched = if matches!(est, Estimator::MindMl { .. }) { k + 1 } else { k };
+    if needs_graph && searched >= n {
+        let what = if searched == k { "must be below the number of points" } else { "plus one must be below the number of points" };
+        let name = if matches!(est, Estimator::CorrInt { .. }) { "k2" } else { "n_neighbors" };
+        return Err(Error::param(name, k, format!("{what} ({n})")));
+    }
+    if k == 0 {
+        return Err(Error::param("n_neighbors", 0, "must be at least 1"));
     }
     crate::threads::install(params.threads, || {
         let graph = |k: usize| {
@@ -478,6 +1003,16 @@ pub fn intrinsic_dimension(data: &Data, params: &IdParams, progress: &dyn Progre
                 let pw = if params.per_point { Some(lpca_pointwise(data, &graph(k)?, version)?) } else { None };
                 (global, 0, pw)
             }
+            Estimator::CorrInt { k1, k2 } => (corr_int(data, &graph(k2)?, &params.metric, k1, k2, progress)?, 0, None),
+            Estimator::Mada { comb } => {
+                let pw = mada_pointwise(&graph(k)?)?;
+                (comb.apply(&pw), 0, params.per_point.then_some(pw))
+            }
+            Estimator::Ess { ver, comb } => {
+                let pw: Vec<f64> = ess_pointwise(data, &graph(k)?, ver)?.into_iter().map(|(dim, _)| dim).collect();
+                (comb.apply(&pw), 0, params.per_point.then_some(pw))
+            }
+            Estimator::MindMl { max_dim, ver } => (mind_ml(&graph(k + 1)?, max_dim, ver)?, 0, None),
         };
         let per_point_quantiles = per_point.as_deref().map(quantiles);
         Ok(IdReport { dimension, estimator: est.name(), n_neighbors: if needs_graph { k } else { 0 }, dropped, per_point, per_point_quantiles })

@@ -4,7 +4,8 @@
 //!   and continuity (Venna & Kaski, 2001), neighbour preservation and leave-one-out kNN accuracy,
 //!   with [`quality::evaluate`] computing them all on a seeded subsample of large data.
 //! * [`intrinsic_dim`]: intrinsic dimension, globally and per point — TwoNN, Levina–Bickel
-//!   maximum likelihood and the local-PCA rules, as scikit-dimension defines them.
+//!   maximum likelihood, the local-PCA rules, the correlation dimension, MADA, ESS and MiND-ML,
+//!   as scikit-dimension defines them.
 
 pub mod intrinsic_dim;
 pub mod quality;
