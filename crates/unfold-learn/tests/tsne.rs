@@ -1,0 +1,137 @@
+//! t-SNE against independent references: a brute-force repulsion, openTSNE's affinities and
+//! KL divergences (fixtures made by `fixtures/make_tsne_fixtures.py`).
+
+use unfold_learn::embed::tsne::{Gradient, bh, exact};
+
+/// Points from a fixed hash, in `dim` dimensions, with some structure (two clusters).
+fn points(n: usize, dim: usize) -> Vec<f64> {
+    (0..n * dim)
+        .map(|i| {
+            let h = (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(17) >> 11;
+            (h as f64 / (1u64 << 53) as f64) * 4.0 - 2.0 + if (i / dim).is_multiple_of(3) { 6.0 } else { 0.0 }
+        })
+        .collect()
+}
+
+/// The repulsion written out pair by pair, `w = (1 + d²/α)^−α` by `powf` always.
+fn brute_force(y: &[f64], dim: usize, dof: f64) -> (Vec<f64>, f64) {
+    let n = y.len() / dim;
+    let mut out = vec![0.0; n * dim];
+    let mut z = 0.0;
+    for i in 0..n {
+        for j in 0..n {
+            if i == j {
+                continue;
+            }
+            let d2: f64 = (0..dim).map(|d| (y[i * dim + d] - y[j * dim + d]).powi(2)).sum();
+            let w = (1.0 + d2 / dof).powf(-dof);
+            z += w;
+            for d in 0..dim {
+                out[i * dim + d] += w.powf((dof + 1.0) / dof) * (y[i * dim + d] - y[j * dim + d]);
+            }
+        }
+    }
+    (out, z)
+}
+
+fn max_rel(a: &[f64], b: &[f64]) -> f64 {
+    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
+#[test]
+fn exact_repulsion_is_the_pairwise_sum() {
+    for (dim, dof) in [(1, 1.0), (2, 1.0), (2, 0.5), (3, 1.0), (3, 2.5), (5, 1.0)] {
+        let y = points(300, dim);
+        let (want, want_z) = brute_force(&y, dim, dof);
+        let mut got = vec![f64::NAN; y.len()];
+        let z = exact::repulsion(&y, dim, dof, &mut got);
+        assert!(max_rel(&got, &want) < 1e-12, "dim {dim} dof {dof}: {}", max_rel(&got, &want));
+        assert!((z - want_z).abs() < 1e-12 * want_z, "dim {dim} dof {dof}: Z {z} vs {want_z}");
+    }
+}
+
+#[test]
+fn barnes_hut_at_theta_zero_is_exact() {
+    for (dim, dof) in [(1, 1.0), (2, 1.0), (2, 0.7), (3, 1.0)] {
+        let y = points(400, dim);
+        let (want, want_z) = brute_force(&y, dim, dof);
+        let mut got = vec![f64::NAN; y.len()];
+        let z = bh::repulsion(&y, dim, dof, 0.0, &mut got);
+        // Only openTSNE's ε in each squared distance separates them.
+        assert!(max_rel(&got, &want) < 1e-10, "dim {dim}: {}", max_rel(&got, &want));
+        assert!((z - want_z).abs() < 1e-10 * want_z, "dim {dim}: Z {z} vs {want_z}");
+    }
+}
+
+#[test]
+fn barnes_hut_at_default_theta_is_close() {
+    // openTSNE's θ = 0.5 (the full cell side; bhtsne's 0.25). Bounds: the largest force error
+    // within 3 % of the largest force, Z within 1 %.
+    for dim in [2, 3] {
+        let y = points(2000, dim);
+        let (want, want_z) = brute_force(&y, dim, 1.0);
+        let mut got = vec![0.0; y.len()];
+        let z = bh::repulsion(&y, dim, 1.0, 0.5, &mut got);
+        let err = max_rel(&got, &want);
+        assert!(err < 3e-2 && err > 0.0, "dim {dim}: force error {err}");
+        eprintln!("dim {dim}: force error {err:.2e}, Z error {:.2e}", (z - want_z).abs() / want_z);
+        assert!((z - want_z).abs() < 1e-2 * want_z, "dim {dim}: Z {z} vs {want_z}");
+        let gradient = Gradient::BarnesHut { theta: 0.5 };
+        let mut again = vec![0.0; y.len()];
+        assert_eq!(gradient.repulsion(&y, dim, 1.0, &mut again).to_bits(), z.to_bits());
+        assert_eq!(again, got);
+    }
+}
+
+#[test]
+fn barnes_hut_merges_duplicates() {
+    // Many copies of one point, as a precomputed block of coincident points gives.
+    let mut y = [1.0, 1.0].repeat(50);
+    y.extend([3.0, 1.0, 1.0, 4.0]);
+    let mut got = vec![0.0; y.len()];
+    let z = bh::repulsion(&y, 2, 1.0, 0.5, &mut got);
+    assert!(z.is_finite() && got.iter().all(|v| v.is_finite()));
+}
+
+#[test]
+fn repulsion_is_identical_at_one_and_two_threads() {
+    let y = points(3000, 2);
+    for gradient in [Gradient::Exact, Gradient::BarnesHut { theta: 0.5 }] {
+        let run = |t| {
+            unfold_learn::threads::install(Some(t), || {
+                let mut out = vec![0.0; y.len()];
+                let z = gradient.repulsion(&y, 2, 1.0, &mut out);
+                (out, z.to_bits(), rayon::current_num_threads())
+            })
+            .unwrap()
+        };
+        let (a, b) = (run(1), run(2));
+        assert_eq!(b.2, 2);
+        assert_eq!(a.0, b.0);
+        assert_eq!(a.1, b.1);
+    }
+}
+
+#[test]
+fn repulsion_against_a_reference_matches_brute_force() {
+    let reference = points(500, 2);
+    let new: Vec<f64> = points(40, 2).iter().map(|v| v + 0.37).collect();
+    let mut want = vec![0.0; new.len()];
+    let mut want_q = vec![0.0; 40];
+    for i in 0..40 {
+        for r in reference.chunks(2) {
+            let d2 = (new[2 * i] - r[0]).powi(2) + (new[2 * i + 1] - r[1]).powi(2);
+            let w = 1.0 / (1.0 + d2);
+            want_q[i] += w;
+            want[2 * i] += w * w * (new[2 * i] - r[0]);
+            want[2 * i + 1] += w * w * (new[2 * i + 1] - r[1]);
+        }
+    }
+    for gradient in [Gradient::Exact, Gradient::BarnesHut { theta: 0.0 }] {
+        let (mut out, mut q) = (vec![0.0; new.len()], vec![0.0; 40]);
+        gradient.repulsion_against(&reference, &new, 2, 1.0, &mut out, &mut q);
+        assert!(max_rel(&out, &want) < 1e-10, "{gradient:?}");
+        assert!(max_rel(&q, &want_q) < 1e-10, "{gradient:?}");
+    }
+}
