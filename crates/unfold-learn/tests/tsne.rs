@@ -1,7 +1,10 @@
 //! t-SNE against independent references: a brute-force repulsion, openTSNE's affinities and
 //! KL divergences (fixtures made by `fixtures/make_tsne_fixtures.py`).
 
-use unfold_learn::embed::tsne::{Gradient, bh, exact};
+use crate::common::load_fixture;
+use unfold_learn::embed::tsne::{Gradient, affinity, bh, exact};
+use unfold_learn::knn::{KnnAlgorithm, KnnParams, knn_graph};
+use unfold_learn::prelude::*;
 
 /// Points from a fixed hash, in `dim` dimensions, with some structure (two clusters).
 fn points(n: usize, dim: usize) -> Vec<f64> {
@@ -134,4 +137,67 @@ fn repulsion_against_a_reference_matches_brute_force() {
         assert!(max_rel(&out, &want) < 1e-10, "{gradient:?}");
         assert!(max_rel(&q, &want_q) < 1e-10, "{gradient:?}");
     }
+}
+
+/// The fixture's points and their exact neighbours in `f64`: (x, n, d, indices, distances) for
+/// `k` neighbours.
+fn fixture_neighbours(k: usize) -> (Vec<f64>, usize, usize, Vec<u32>, Vec<f64>) {
+    let (x, n, d) = load_fixture("tsne_X.npy");
+    let (mut idx, mut dist) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let mut row: Vec<(f64, usize)> =
+            (0..n).filter(|&j| j != i).map(|j| ((0..d).map(|c| (x[i * d + c] - x[j * d + c]).powi(2)).sum::<f64>().sqrt(), j)).collect();
+        row.sort_by(|a, b| a.0.total_cmp(&b.0));
+        idx.extend(row[..k].iter().map(|r| r.1 as u32));
+        dist.extend(row[..k].iter().map(|r| r.0));
+    }
+    (x, n, d, idx, dist)
+}
+
+fn max_abs_rel(a: &[f64], b: &[f64]) -> f64 {
+    let scale = b.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    a.iter().zip(b).fold(0.0f64, |m, (x, y)| m.max((x - y).abs())) / scale
+}
+
+#[test]
+fn affinities_match_open_tsne() {
+    let (_, n, _, idx, dist) = fixture_neighbours(30);
+    assert_eq!(affinity::neighbours_for(10.0, n), 30);
+    let cond = affinity::perplexity_search(&dist, 30, 10.0);
+    let p = affinity::joint_probabilities(n, 30, &idx, &cond).to_dense();
+    let (want, ..) = load_fixture("tsne_P_nn.npy");
+    assert!(max_abs_rel(&p, &want) < 1e-10, "{}", max_abs_rel(&p, &want));
+    assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    // scikit-learn's own search (float32, entropy to 1e-5 in nats) lands close by.
+    let (sk, ..) = load_fixture("tsne_P_sklearn.npy");
+    let err = max_abs_rel(&p, &sk);
+    assert!(err < 1e-3, "against scikit-learn: {err}");
+}
+
+#[test]
+fn exact_full_affinities_match_open_tsne() {
+    let (_, n, _, idx, dist) = fixture_neighbours(149);
+    let cond = affinity::perplexity_search(&dist, n - 1, 10.0);
+    let p = affinity::joint_probabilities(n, n - 1, &idx, &cond).to_dense();
+    let (want, ..) = load_fixture("tsne_P_full.npy");
+    assert!(max_abs_rel(&p, &want) < 1e-10, "{}", max_abs_rel(&p, &want));
+}
+
+#[test]
+fn affinities_through_the_knn_graph_match_open_tsne() {
+    let (x, n, d) = load_fixture("tsne_X.npy");
+    let xf: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let data = Data::from_row_major(&xf, n, d).unwrap();
+    let knn = knn_graph(&data, &KnnParams { k: 30, algorithm: KnnAlgorithm::Exact, ..KnnParams::default() }, &NoProgress).unwrap();
+    let p = affinity::perplexity_affinities(&knn, 10.0).to_dense();
+    let (want, ..) = load_fixture("tsne_P_nn.npy");
+    // Distances in f32.
+    assert!(max_abs_rel(&p, &want) < 1e-5, "{}", max_abs_rel(&p, &want));
+}
+
+#[test]
+fn perplexity_bound_is_checked() {
+    assert!(affinity::check_perplexity(33.0, 100).is_ok());
+    let e = affinity::check_perplexity(33.5, 100).unwrap_err().to_string();
+    assert!(e.contains("perplexity") && e.contains("(n_samples - 1) / 3 = 33.0000"), "{e}");
 }

@@ -4,9 +4,12 @@
 //!
 //! Stages, one file each:
 //!
-//! 1. **Repulsion** ([`repulsion`]): the one function shape every gradient method provides;
+//! 1. **Affinities** ([`affinity`]): perplexity-calibrated Gaussian conditionals on the kNN
+//!    graph, symmetrised and normalised.
+//! 2. **Repulsion** ([`repulsion`]): the one function shape every gradient method provides;
 //!    [`exact`] and Barnes–Hut ([`bh`]).
 
+pub mod affinity;
 pub mod bh;
 pub mod exact;
 pub mod repulsion;
