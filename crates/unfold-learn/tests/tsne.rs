@@ -2,8 +2,9 @@
 //! KL divergences (fixtures made by `fixtures/make_tsne_fixtures.py`).
 
 use crate::common::load_fixture;
-use unfold_learn::embed::tsne::{Gradient, affinity, bh, exact};
+use unfold_learn::embed::tsne::{Gradient, Tsne, TsneInit, TsneMethod, TsneParams, affinity, bh, exact};
 use unfold_learn::knn::{KnnAlgorithm, KnnParams, knn_graph};
+use unfold_learn::method::{Input, Value, params_from};
 use unfold_learn::prelude::*;
 
 /// Points from a fixed hash, in `dim` dimensions, with some structure (two clusters).
@@ -200,4 +201,133 @@ fn perplexity_bound_is_checked() {
     assert!(affinity::check_perplexity(33.0, 100).is_ok());
     let e = affinity::check_perplexity(33.5, 100).unwrap_err().to_string();
     assert!(e.contains("perplexity") && e.contains("(n_samples - 1) / 3 = 33.0000"), "{e}");
+}
+
+fn fixture_data() -> (Vec<f32>, usize, usize) {
+    let (x, n, d) = load_fixture("tsne_X.npy");
+    (x.iter().map(|&v| v as f32).collect(), n, d)
+}
+
+fn expected(key: &str) -> f64 {
+    let text = std::fs::read_to_string(crate::common::fixtures().join("tsne.json")).unwrap();
+    serde_json::from_str::<serde_json::Value>(&text).unwrap()[key].as_f64().unwrap()
+}
+
+fn fixture_init() -> TsneInit {
+    let (init, ..) = load_fixture("tsne_init.npy");
+    TsneInit::Array(init)
+}
+
+#[test]
+fn final_kl_is_within_five_percent_of_open_tsne() {
+    let (x, n, d) = fixture_data();
+    let data = Data::from_row_major(&x, n, d).unwrap();
+    for (dof, key) in [(1.0, "kl"), (0.6, "kl_dof")] {
+        let params = TsneParams { perplexity: 10.0, init: fixture_init(), dof, method: TsneMethod::BarnesHut, ..TsneParams::default() };
+        let model = Tsne::new(params).unwrap().fit(Input::F32(&data).into(), &Context::seeded(0)).unwrap();
+        let want = expected(key);
+        let got = model.kl_divergence();
+        assert!((got - want).abs() < 0.05 * want, "dof {dof}: KL {got} vs openTSNE's {want}");
+        assert_eq!(model.n_iter(), 750);
+        // Exact and Barnes–Hut gradients reach the same quality.
+        let exact = Tsne::new(TsneParams {
+            method: TsneMethod::Exact,
+            ..Tsne::new(TsneParams { perplexity: 10.0, init: fixture_init(), dof, ..TsneParams::default() }).unwrap().params().clone()
+        })
+        .unwrap()
+        .fit(Input::F32(&data).into(), &Context::seeded(0))
+        .unwrap();
+        assert!((exact.kl_divergence() - want).abs() < 0.1 * want, "dof {dof}: exact KL {} vs {want}", exact.kl_divergence());
+    }
+}
+
+#[test]
+fn kl_falls_over_the_iterations() {
+    let (x, n, d) = fixture_data();
+    let data = Data::from_row_major(&x, n, d).unwrap();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let cb = |it: usize, kl: f64, y: &[f64]| {
+        assert_eq!(y.len(), 2 * n);
+        seen.lock().unwrap().push((it, kl));
+        false
+    };
+    let params = TsneParams { perplexity: 10.0, ..TsneParams::default() };
+    let model = Tsne::new(params).unwrap().fit_with_callback(Input::F32(&data).into(), &Context::seeded(3), Some(&cb)).unwrap();
+    let seen = seen.into_inner().unwrap();
+    assert_eq!(seen.iter().map(|s| s.0).collect::<Vec<_>>(), (1..=15).map(|i| 50 * i).collect::<Vec<_>>());
+    // Within each phase the KL falls (the reported KL of the exaggerated phase is not comparable).
+    for w in seen[5..].windows(2) {
+        assert!(w[1].1 <= w[0].1 + 1e-3, "{seen:?}");
+    }
+    assert!(seen[5].1 > seen[14].1);
+    // The reported KL is that of the layout the iteration started from; the final one is after it.
+    assert!((model.kl_divergence() - seen[14].1).abs() < 1e-3 * seen[14].1, "{} vs {}", model.kl_divergence(), seen[14].1);
+    // A callback returning true stops the optimisation there.
+    let stop = |it: usize, _: f64, _: &[f64]| it >= 100;
+    let short = Tsne::new(TsneParams { perplexity: 10.0, ..TsneParams::default() })
+        .unwrap()
+        .fit_with_callback(Input::F32(&data).into(), &Context::seeded(3), Some(&stop))
+        .unwrap();
+    assert_eq!(short.n_iter(), 100);
+}
+
+#[test]
+fn seeded_fit_is_identical_at_one_and_two_threads() {
+    // Enough points that the repulsion and the gradient split into several blocks.
+    let n = 1200;
+    let x: Vec<f32> = points(n, 5).iter().map(|&v| v as f32).collect();
+    let data = Data::from_row_major(&x, n, 5).unwrap();
+    for init in [TsneInit::Pca, TsneInit::Random] {
+        let run = |threads| {
+            let threads_seen = std::sync::Mutex::new(0);
+            let cb = |_: usize, _: f64, _: &[f64]| {
+                *threads_seen.lock().unwrap() = rayon::current_num_threads();
+                false
+            };
+            let params = TsneParams { perplexity: 20.0, max_iter: 100, early_exaggeration_iter: 50, init: init.clone(), ..TsneParams::default() };
+            let ctx = Context { threads: Some(threads), ..Context::seeded(9) };
+            let m = Tsne::new(params).unwrap().fit_with_callback(Input::F32(&data).into(), &ctx, Some(&cb)).unwrap();
+            assert_eq!(*threads_seen.lock().unwrap(), threads);
+            m
+        };
+        let (a, b) = (run(1), run(2));
+        assert!(n > 4 * 256, "the work splits into several blocks");
+        assert_eq!(a.embedding_f64(), b.embedding_f64());
+        assert_eq!(a.kl_divergence().to_bits(), b.kl_divergence().to_bits());
+    }
+}
+
+#[test]
+fn invalid_parameters_are_named() {
+    let cases: Vec<(&str, Value, &str)> = vec![
+        ("perplexity", Value::Float(0.0), "invalid value for `perplexity`: 0 (must be a finite number > 0)"),
+        ("early_exaggeration", Value::Float(-1.0), "invalid value for `early_exaggeration`: -1 (must be a finite number > 0)"),
+        ("exaggeration", Value::Float(0.0), "invalid value for `exaggeration`: 0 (must be a finite number > 0)"),
+        ("learning_rate", Value::Float(0.0), "invalid value for `learning_rate`: 0 (must be a finite number > 0)"),
+        ("angle", Value::Float(1.5), "invalid value for `angle`: 1.5 (must be in [0, 1])"),
+        ("dof", Value::Float(-0.5), "invalid value for `dof`: -0.5 (must be a finite number > 0)"),
+        ("n_components", Value::Int(0), "invalid value for `n_components`: 0 (must be at least 1)"),
+        ("method", Value::Text("fast".into()), "invalid value for `method`: fast (must be auto, exact or barnes_hut (bh))"),
+        ("init", Value::Text("umap".into()), "invalid value for `init`: umap (must be pca, random, spectral, or an array"),
+    ];
+    for (name, value, message) in cases {
+        let e = params_from::<TsneParams>(&[(name, value)]).unwrap_err().to_string();
+        assert!(e.starts_with(message), "{name}: {e}");
+    }
+    let e = Tsne::new(TsneParams { n_components: 4, method: TsneMethod::BarnesHut, ..TsneParams::default() }).unwrap_err().to_string();
+    assert!(e.contains("`n_components`: 4 (must be at most 3 with method = barnes_hut"), "{e}");
+    let (x, n, d) = fixture_data();
+    let data = Data::from_row_major(&x, n, d).unwrap();
+    let e = Tsne::new(TsneParams { perplexity: 50.0, ..TsneParams::default() })
+        .unwrap()
+        .fit(Input::F32(&data).into(), &Context::seeded(0))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`perplexity`: 50") && e.contains("(n_samples - 1) / 3 = 49.6667"), "{e}");
+    let e = Tsne::new(TsneParams { perplexity: 10.0, init: TsneInit::Array(vec![0.0; 10]), ..TsneParams::default() })
+        .unwrap()
+        .fit(Input::F32(&data).into(), &Context::seeded(0))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`init`") && e.contains("(150, 2)"), "{e}");
 }
