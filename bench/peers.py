@@ -123,6 +123,37 @@ def run_pydiffmap_fit(args):
           "evals": [float(v) for v in model.evals]})
 
 
+def run_opentsne_fit(args):
+    """openTSNE 1.0.4's TSNE(n_jobs=--threads, random_state=0).fit(X) with its defaults (PCA
+    start, perplexity 30, 250 + 500 iterations, "auto" gradient: Barnes-Hut below 10,000 rows,
+    FFT from there); writes the embedding and prints its KL divergence."""
+    import os
+
+    import numpy as np
+    import openTSNE
+
+    X = np.load(args.input).astype(np.float64)
+    threads = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count())
+    t0 = time.perf_counter()
+    Y = openTSNE.TSNE(n_jobs=threads, random_state=0).fit(X)
+    elapsed = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(np.asarray(Y), dtype=np.float32))
+    emit({"inproc_seconds": elapsed, "kl_divergence": float(Y.kl_divergence)})
+
+
+def run_tsne_quality(args):
+    """trustworthiness@15 of an embedding on a fixed 5k subsample (numpy default_rng(0))."""
+    import numpy as np
+    from sklearn.manifold import trustworthiness
+
+    X = np.load(args.input, mmap_mode="r")
+    Y = np.load(args.embedding)
+    rows = np.sort(np.random.default_rng(0).choice(X.shape[0], size=min(5000, X.shape[0]), replace=False))
+    emit({"finite": bool(np.isfinite(Y).all()),
+          "trustworthiness": float(trustworthiness(np.asarray(X[rows], dtype=np.float64),
+                                                   Y[rows].astype(np.float64), n_neighbors=15))})
+
+
 def run_skdim_id(args):
     """scikit-dimension's estimator with its defaults, e.g. TwoNN().fit(X), MLE().fit(X) (20
     neighbours), lPCA().fit(X) (FO) or ESS().fit(X) (100 neighbours); prints dimension_."""
@@ -428,6 +459,16 @@ def main(argv=None):
     p.add_argument("--input", required=True)
     p.add_argument("--estimator", required=True, choices=["twonn", "mle", "lpca", "corrint", "mada", "ess", "mind_ml"])
     p.set_defaults(func=run_skdim_id)
+
+    p = sub.add_parser("opentsne-fit")
+    p.add_argument("--input", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=run_opentsne_fit)
+
+    p = sub.add_parser("tsne-quality")
+    p.add_argument("--input", required=True)
+    p.add_argument("--embedding", required=True)
+    p.set_defaults(func=run_tsne_quality)
 
     p = sub.add_parser("spectral-agreement")
     p.add_argument("--input", required=True)

@@ -36,7 +36,7 @@ OUT = BENCH / "out"
 LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
-             "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k")
+             "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -632,6 +632,40 @@ class Bench:
                         rec.update({k: info[k] for k in ("inproc_seconds", "dimension") if k in info})
                     self.emit(rec)
 
+    # -- t-SNE
+    def task_tsne(self):
+        """t-SNE of the MNIST test set (the last 10,000 rows) with each tool's defaults: openTSNE
+        1.0.4 (Barnes-Hut below 10,000 rows, FFT from there; Annoy neighbours) and `unfold embed
+        --method tsne` (Barnes-Hut, NN-descent neighbours); time, peak RSS, each tool's own final
+        KL divergence, and trustworthiness@15 on a fixed 5k subsample by the same code."""
+        import numpy as np
+
+        test_path = OUT / "mnist_test10k.npy"
+        if not cached_ok(test_path, (10000, 784), np.float32):
+            np.save(test_path, np.ascontiguousarray(np.load(self.X_path, mmap_mode="r")[-10000:]))
+        runs = [("opentsne", OUT / "opentsne_tsne_test10k.npy",
+                 lambda out: self.peer("opentsne-fit", "--input", test_path, "--out", out))]
+        if self.unfold:
+            runs.append(("unfold", OUT / "unfold_tsne_test10k.npy",
+                         lambda out: self.unfold_cmd("embed", test_path, "--method", "tsne", "--seed", 0,
+                                                     "-o", out, "--json", "--quiet")))
+        else:
+            self.skipped("unfold", "tsne", "test10k", self.unfold_reason)
+        for tool, out, cmd in runs:
+            for r in range(self.args.repeat):
+                out.unlink(missing_ok=True)
+                rec = self.base(tool, "tsne", "test10k", r)
+                rec["n"] = 10000
+                res = self.run(cmd(out), f"{tool}_tsne_test10k_r{r}")
+                if self.measured(rec, res, [out]):
+                    info = last_json_object(res["stdout"]) or {}
+                    kl = info.get("kl_divergence", (info.get("parameters") or {}).get("kl_divergence_"))
+                    rec.update({"inproc_seconds": info.get("inproc_seconds"), "kl_divergence": kl})
+                    q = self.run(self.peer("tsne-quality", "--input", test_path, "--embedding", out),
+                                 f"{tool}_tsne_quality_r{r}")
+                    rec.update(last_json_object(q["stdout"]) or {})
+                self.emit(rec)
+
     # -- mds
     def task_mds(self):
         """MDS of the first --mds-rows MNIST rows (2,000 by default): scikit-learn's MDS and unfold's,
@@ -982,6 +1016,7 @@ class Bench:
             "diffusion": [("pydiffmap_over_unfold", ("pydiffmap", f"dmap-{min(self.n, SPECTRAL_ROWS)}"),
                            ("unfold", f"dmap-{min(self.n, SPECTRAL_ROWS)}"))],
             "isomap": [("sklearn_over_unfold", ("sklearn", "Isomap(5)"), ("unfold", "isomap-5"))],
+            "tsne": [("opentsne_over_unfold", ("opentsne", "test10k"), ("unfold", "test10k"))],
 
             "mds": [(f"sklearn_over_unfold_{v}", ("sklearn", v), ("unfold", v))
                     for v in ("metric-random", "metric-classical_mds", "nonmetric-random")],

@@ -7,7 +7,7 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``) are
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``) are
 scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
 ``unfold.measure`` the data's intrinsic dimension;
@@ -32,6 +32,7 @@ _ESTIMATORS = {
     "PCA": "._pca",
     "SparseRandomProjection": "._random_projection",
     "SpectralEmbedding": "._spectral",
+    "TSNE": "._tsne",
     "UMAP": "._umap",
 }
 _SUBMODULES = ("datasets", "measure", "metrics", "plot")
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from ._pca import PCA
     from ._random_projection import GaussianRandomProjection, SparseRandomProjection
     from ._spectral import SpectralEmbedding
+    from ._tsne import TSNE
     from ._umap import UMAP
 
 

@@ -11,6 +11,7 @@ from ._pca import PCA as PCA
 from ._random_projection import GaussianRandomProjection as GaussianRandomProjection
 from ._random_projection import SparseRandomProjection as SparseRandomProjection
 from ._spectral import SpectralEmbedding as SpectralEmbedding
+from ._tsne import TSNE as TSNE
 from ._umap import UMAP as UMAP
 
 __version__: str

@@ -48,7 +48,7 @@ impl Progress for Bars {
         let bar = if self.visible {
             let b = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
             let style = if total > 0 {
-                ProgressStyle::with_template("{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} ({elapsed}, eta {eta})")
+                ProgressStyle::with_template("{prefix:>12.cyan.bold} [{bar:30}] {pos}/{len} ({elapsed}, eta {eta}) {msg}")
             } else {
                 ProgressStyle::with_template("{prefix:>12.cyan.bold} {spinner} {elapsed}")
             };
@@ -66,6 +66,12 @@ impl Progress for Bars {
     fn inc(&self, delta: u64) {
         if let Some(b) = self.bar.lock().unwrap().as_ref() {
             b.inc(delta);
+        }
+    }
+
+    fn message(&self, text: &str) {
+        if let Some(b) = self.bar.lock().unwrap().as_ref() {
+            b.set_message(text.to_string());
         }
     }
 

@@ -15,6 +15,8 @@ pub trait Progress: Sync {
     fn inc(&self, _delta: u64) {}
     /// The current stage is finished.
     fn finish_stage(&self) {}
+    /// A short status of the current stage (t-SNE's KL divergence), shown beside its bar.
+    fn message(&self, _text: &str) {}
     /// True when the caller wants the computation to stop as soon as possible.
     fn is_cancelled(&self) -> bool {
         false

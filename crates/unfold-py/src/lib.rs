@@ -31,6 +31,7 @@ mod model_bytes;
 mod neighbors;
 mod pca;
 mod run;
+mod tsne;
 mod umap;
 
 /// The number of threads that run at once on this machine for this process (CPU affinity and
@@ -47,6 +48,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pca::register(m)?;
     isomap::register(m)?;
     method::register(m)?;
+    tsne::register(m)?;
     umap::register(m)?;
     neighbors::register(m)?;
     metrics::register(m)?;

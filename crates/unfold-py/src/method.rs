@@ -22,6 +22,11 @@ pub struct FittedModel {
 }
 
 impl FittedModel {
+    /// Wraps a core model (for a method's own fit, as [`crate::tsne`]'s).
+    pub fn new(inner: Box<dyn Fitted>) -> FittedModel {
+        FittedModel { inner }
+    }
+
     /// The core model, for a method's own extras ([`crate::pca`]).
     pub fn inner(&self) -> &dyn Fitted {
         self.inner.as_ref()
@@ -29,7 +34,7 @@ impl FittedModel {
 }
 
 /// A Python value as a parameter value; `name` names the parameter in errors.
-fn value(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
+pub(crate) fn value(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     if v.is_none() {
         return Ok(Value::None);
     }

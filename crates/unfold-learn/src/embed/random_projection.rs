@@ -785,7 +785,7 @@ mod tests {
         let model = (entry.fit)(&[("n_components", Value::Int(3)), ("gaussian", Value::Bool(true))], Input::F32(&x).into(), &Context::seeded(4)).unwrap();
         assert_eq!((model.n_components(), model.n_features()), (3, 30));
         assert!(model.capabilities().transform && !model.capabilities().embedding);
-        let e = crate::method::method("tsne").err().unwrap().to_string();
+        let e = crate::method::method("no-such-method").err().unwrap().to_string();
         assert!(e.contains("random-projection"), "{e}");
     }
 

@@ -316,6 +316,7 @@ pub fn methods() -> Vec<MethodEntry> {
         crate::embed::diffusion::ENTRY,
         crate::embed::lle::ENTRY,
         crate::embed::isomap::ENTRY,
+        crate::embed::tsne::ENTRY,
     ]
 }
 

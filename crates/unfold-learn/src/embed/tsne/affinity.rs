@@ -1,0 +1,214 @@
+//! t-SNE's input affinities `P`, as openTSNE 1.0.4 computes them.
+//!
+//! 1. **Perplexity search** ([`perplexity_search`], openTSNE's `compute_gaussian_perplexity`):
+//!    for each point, over its `k` nearest neighbours at (unsquared) distances `d_j`, a
+//!    precision `τ` such that the entropy of `p_j ∝ √τ exp(−d_j² τ / 2)` is `ln(perplexity)` to
+//!    within `1e-8` nats, by bisection from `τ = 1` (doubling or halving while a bound is
+//!    missing), at most 200 steps, in `f64`. The row is the last one evaluated, normalised to
+//!    sum 1. `k = min(n − 1, ⌊3 · perplexity⌋)`; with all `n − 1` other points as neighbours
+//!    the affinities are exact (no neighbour is left out).
+//! 2. **Joint probabilities** ([`joint_probabilities`], openTSNE's `joint_probabilities_nn`
+//!    with `"pair-wise"` normalisation): `P = (C + Cᵀ) / 2`, then `P / Σ P`, so
+//!    `p_ij = (p_j|i + p_i|j) / 2n`.
+//!
+//! New points (transform) keep their conditional rows ([`perplexity_search`]), each summing
+//! to 1, as openTSNE's `"point-wise"` normalisation.
+
+use crate::error::{Error, Result};
+use crate::knn::KnnGraph;
+use rayon::prelude::*;
+
+/// Largest error in nats of the entropy of a row (openTSNE's `perplexity_tol`).
+pub const PERPLEXITY_TOL: f64 = 1e-8;
+
+/// Most bisection steps per row (openTSNE's `max_iter`).
+pub const MAX_STEPS: usize = 200;
+
+/// Sparse symmetric affinities `P` in compressed rows, `f64` weights.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Affinities {
+    n: usize,
+    indptr: Vec<usize>,
+    indices: Vec<u32>,
+    values: Vec<f64>,
+}
+
+impl Affinities {
+    /// Affinities from compressed rows (`indptr` of `n + 1` offsets; columns below `n`).
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] when the parts do not fit together or a value is negative or not finite.
+    pub fn from_parts(n: usize, indptr: Vec<usize>, indices: Vec<u32>, values: Vec<f64>) -> Result<Affinities> {
+        let ok = indptr.len() == n + 1
+            && indptr.first() == Some(&0)
+            && indptr.last() == Some(&indices.len())
+            && indptr.windows(2).all(|w| w[0] <= w[1])
+            && indices.len() == values.len()
+            && indices.iter().all(|&j| (j as usize) < n)
+            && values.iter().all(|v| v.is_finite() && *v >= 0.0);
+        if !ok {
+            return Err(Error::InvalidData("affinities: the compressed rows do not fit together".into()));
+        }
+        Ok(Affinities { n, indptr, indices, values })
+    }
+
+    /// Number of points.
+    pub fn n_points(&self) -> usize {
+        self.n
+    }
+
+    /// Row `i`: its columns and values.
+    pub fn row(&self, i: usize) -> (&[u32], &[f64]) {
+        let (a, b) = (self.indptr[i], self.indptr[i + 1]);
+        (&self.indices[a..b], &self.values[a..b])
+    }
+
+    /// All values, row by row.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// The dense `n × n` matrix (for tests and small data).
+    pub fn to_dense(&self) -> Vec<f64> {
+        let mut out = vec![0.0; self.n * self.n];
+        for i in 0..self.n {
+            let (cols, vals) = self.row(i);
+            for (&j, &v) in cols.iter().zip(vals) {
+                out[i * self.n + j as usize] += v;
+            }
+        }
+        out
+    }
+}
+
+/// Neighbours per point for `perplexity` among `n` points: `min(n − 1, ⌊3 · perplexity⌋)`.
+pub fn neighbours_for(perplexity: f64, n: usize) -> usize {
+    ((3.0 * perplexity) as usize).min(n.saturating_sub(1))
+}
+
+/// Checks that `n` points can be calibrated to `perplexity`: each needs `3 · perplexity`
+/// other points.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] naming `perplexity` and its upper bound `(n − 1) / 3`.
+pub fn check_perplexity(perplexity: f64, n: usize) -> Result<()> {
+    let bound = n.saturating_sub(1) as f64 / 3.0;
+    if 3.0 * perplexity > n.saturating_sub(1) as f64 {
+        return Err(Error::param(
+            "perplexity",
+            perplexity,
+            format!("must be at most (n_samples - 1) / 3 = {bound:.4} for n_samples = {n}: each point is calibrated over 3 x perplexity neighbours"),
+        ));
+    }
+    Ok(())
+}
+
+/// The conditional probabilities `p_j|i` of each point over its `k` neighbours (see the
+/// [module docs](self)), from the row-major `n × k` unsquared `distances`.
+pub fn perplexity_search(distances: &[f64], k: usize, perplexity: f64) -> Vec<f64> {
+    let mut out = vec![0.0; distances.len()];
+    if k == 0 {
+        return out;
+    }
+    let target = perplexity.ln();
+    out.par_chunks_mut(k).zip(distances.par_chunks(k)).for_each(|(p, d)| calibrate_row(d, target, p));
+    out
+}
+
+/// openTSNE's search for one row, at one scale.
+fn calibrate_row(d: &[f64], target: f64, p: &mut [f64]) {
+    let (mut lo, mut hi, mut tau) = (f64::NEG_INFINITY, f64::INFINITY, 1.0f64);
+    for _ in 0..MAX_STEPS {
+        let sqrt_tau = tau.sqrt();
+        let mut sum = 0.0;
+        for (v, &dj) in p.iter_mut().zip(d) {
+            *v = sqrt_tau * (-dj * dj * tau * 0.5).exp();
+            sum += *v;
+        }
+        sum += f64::EPSILON;
+        let mut weighted = 0.0;
+        for (v, &dj) in p.iter().zip(d) {
+            weighted += v / sum * (dj * dj);
+        }
+        let entropy = tau * 0.5 * weighted + sum.ln() - tau.ln() * 0.5;
+        let diff = entropy - target;
+        if diff.abs() <= PERPLEXITY_TOL {
+            break;
+        }
+        if diff > 0.0 {
+            lo = tau;
+            tau = if hi.is_infinite() { tau * 2.0 } else { (tau + hi) * 0.5 };
+        } else {
+            hi = tau;
+            tau = if lo.is_infinite() { tau / 2.0 } else { (tau + lo) * 0.5 };
+        }
+    }
+    let sum: f64 = p.iter().sum();
+    for v in p.iter_mut() {
+        *v /= sum;
+    }
+}
+
+/// The symmetrised, normalised `P` from each point's neighbours (`indices`, `n × k`) and
+/// conditional probabilities (see the [module docs](self)).
+pub fn joint_probabilities(n: usize, k: usize, indices: &[u32], conditional: &[f64]) -> Affinities {
+    // Cᵀ by counting: row j of Cᵀ lists (i, p_j|i) in increasing i.
+    let mut t_ptr = vec![0usize; n + 1];
+    for &j in indices {
+        t_ptr[j as usize + 1] += 1;
+    }
+    for j in 0..n {
+        t_ptr[j + 1] += t_ptr[j];
+    }
+    let mut fill = t_ptr.clone();
+    let mut t_idx = vec![0u32; indices.len()];
+    let mut t_val = vec![0.0f64; indices.len()];
+    for i in 0..n {
+        for (&j, &c) in indices[i * k..(i + 1) * k].iter().zip(&conditional[i * k..(i + 1) * k]) {
+            let at = &mut fill[j as usize];
+            t_idx[*at] = i as u32;
+            t_val[*at] = c;
+            *at += 1;
+        }
+    }
+    let mut indptr = Vec::with_capacity(n + 1);
+    let mut out_idx = Vec::with_capacity(2 * indices.len());
+    let mut out_val = Vec::with_capacity(2 * indices.len());
+    indptr.push(0);
+    let mut row: Vec<(u32, f64)> = Vec::with_capacity(k);
+    for i in 0..n {
+        row.clear();
+        row.extend(indices[i * k..(i + 1) * k].iter().copied().zip(conditional[i * k..(i + 1) * k].iter().copied()));
+        row.sort_unstable_by_key(|&(j, _)| j);
+        let (mut a, mut b) = (0, t_ptr[i]);
+        while a < row.len() || b < t_ptr[i + 1] {
+            let (ja, jb) = (row.get(a).map_or(u32::MAX, |r| r.0), if b < t_ptr[i + 1] { t_idx[b] } else { u32::MAX });
+            let (j, v) = if ja == jb {
+                a += 1;
+                b += 1;
+                (ja, row[a - 1].1 + t_val[b - 1])
+            } else if ja < jb {
+                a += 1;
+                (ja, row[a - 1].1)
+            } else {
+                b += 1;
+                (jb, t_val[b - 1])
+            };
+            out_idx.push(j);
+            out_val.push(v / 2.0);
+        }
+        indptr.push(out_idx.len());
+    }
+    let total: f64 = out_val.iter().sum();
+    for v in &mut out_val {
+        *v /= total;
+    }
+    Affinities { n, indptr, indices: out_idx, values: out_val }
+}
+
+/// [`perplexity_search`] then [`joint_probabilities`] over a kNN graph.
+pub fn perplexity_affinities(knn: &KnnGraph, perplexity: f64) -> Affinities {
+    let distances: Vec<f64> = knn.distances().iter().map(|&d| d as f64).collect();
+    let conditional = perplexity_search(&distances, knn.k(), perplexity);
+    joint_probabilities(knn.n_points(), knn.k(), knn.indices(), &conditional)
+}

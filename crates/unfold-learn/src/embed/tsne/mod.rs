@@ -1,0 +1,425 @@
+//! t-SNE: t-distributed stochastic neighbour embedding (van der Maaten & Hinton 2008), with
+//! openTSNE 1.0.4's affinities, optimiser and defaults, and its heavy-tailed kernel
+//! `(1 + d²/α)^−α` (`dof` = α, Kobak et al. 2019).
+//!
+//! Stages, one file each:
+//!
+//! 1. **Affinities** ([`affinity`]): perplexity-calibrated Gaussian conditionals on the kNN
+//!    graph (`k = min(n − 1, ⌊3 · perplexity⌋)`; all other points with the exact gradient),
+//!    symmetrised and normalised.
+//! 2. **Initialisation** ([`init`]): PCA scaled to standard deviation 1e-4 (default), random,
+//!    spectral, or a given array.
+//! 3. **Repulsion** ([`repulsion`]): the one function shape every gradient method provides;
+//!    [`exact`] and Barnes–Hut ([`bh`]).
+//! 4. **Optimisation** ([`optimise`]): early exaggeration (12, 250 iterations), then
+//!    `max_iter` (500) iterations at `exaggeration` (1); momentum 0.8 in both, delta-bar-delta
+//!    gains carried over, `learning_rate = "auto"` = `n / exaggeration` of the phase, steps
+//!    clipped to norm 5, the embedding centred after every step.
+//!
+//! Against scikit-learn's `TSNE`: the parameter names are scikit-learn's, the defaults and the
+//! optimiser openTSNE's. `max_iter` counts the iterations after early exaggeration (openTSNE's
+//! `n_iter`; scikit-learn's counts both phases), `method` is `"auto"` by default (Barnes–Hut
+//! here), and the gradient has no factor 4 (so `learning_rate = "auto"` matches scikit-learn's
+//! `max(n / early_exaggeration / 4, 50)` but for the floor).
+//!
+//! ```
+//! use unfold_learn::prelude::*;
+//! use unfold_learn::embed::tsne::{Tsne, TsneParams};
+//! use unfold_learn::method::Input;
+//! let x: Vec<f32> = (0..600).map(|i| ((i * 7919) % 101) as f32 / 10.0 + (i / 300) as f32 * 50.0).collect();
+//! let data = Data::from_row_major(&x, 100, 6)?;
+//! let params = TsneParams { perplexity: 10.0, max_iter: 100, ..TsneParams::default() };
+//! let model = Tsne::new(params)?.fit(Input::F32(&data).into(), &Context::seeded(42))?;
+//! assert!(model.kl_divergence() > 0.0);
+//! # Ok::<(), unfold_learn::Error>(())
+//! ```
+
+pub mod affinity;
+pub mod bh;
+pub mod exact;
+pub mod init;
+pub mod optimise;
+pub mod repulsion;
+
+pub use repulsion::Gradient;
+
+use crate::data::Data;
+use crate::error::{Error, Result};
+use crate::knn::{KnnAlgorithm, KnnParams, exact_is_faster, knn_graph};
+use crate::method::params::{Auto, ParamKind, ParamType};
+use crate::method::{Attribute, Capabilities, Context, FitData, Fitted, MethodEntry, Params, Range, Value, params_from, resolved_values};
+use crate::metric::Metric;
+use affinity::Affinities;
+use optimise::{Callback, Optimiser, Phase};
+
+/// How the gradient's repulsion is computed (scikit-learn's `method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum TsneMethod {
+    /// Barnes–Hut (up to 3 output dimensions; the exact gradient above).
+    Auto,
+    /// Every pair, with affinities over all other points.
+    Exact,
+    /// Barnes–Hut with opening angle `angle`.
+    BarnesHut,
+}
+
+impl ParamType for TsneMethod {
+    const KIND: ParamKind = ParamKind::Choice(&["auto", "exact", "barnes_hut"]);
+    fn from_value(name: &'static str, value: &Value) -> Result<Self> {
+        match value {
+            Value::Text(t) => match t.to_ascii_lowercase().as_str() {
+                "auto" => Ok(TsneMethod::Auto),
+                "exact" => Ok(TsneMethod::Exact),
+                "barnes_hut" | "bh" => Ok(TsneMethod::BarnesHut),
+                _ => Err(Error::param(name, t, "must be auto, exact or barnes_hut (bh)")),
+            },
+            v => Err(Error::param(name, v, "must be auto, exact or barnes_hut (bh)")),
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::Text(
+            match self {
+                TsneMethod::Auto => "auto",
+                TsneMethod::Exact => "exact",
+                TsneMethod::BarnesHut => "barnes_hut",
+            }
+            .into(),
+        )
+    }
+    fn number(&self) -> Option<f64> {
+        None
+    }
+}
+
+/// The starting layout.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub enum TsneInit {
+    /// Principal components scaled to standard deviation 1e-4 (openTSNE's default); spectral
+    /// with `metric = "precomputed"`.
+    #[default]
+    Pca,
+    /// `N(0, 1e-4²)`.
+    Random,
+    /// The spectral embedding of the affinities.
+    Spectral,
+    /// Given coordinates, row-major `n × n_components`, used as they are.
+    Array(Vec<f64>),
+}
+
+impl ParamType for TsneInit {
+    const KIND: ParamKind = ParamKind::ChoiceOrArray(&["pca", "random", "spectral"]);
+    fn from_value(name: &'static str, value: &Value) -> Result<Self> {
+        const EXPECTED: &str = "must be pca, random, spectral, or an array of starting coordinates of shape (n_samples, n_components)";
+        match value {
+            Value::Text(t) => match t.to_ascii_lowercase().as_str() {
+                "pca" => Ok(TsneInit::Pca),
+                "random" => Ok(TsneInit::Random),
+                "spectral" => Ok(TsneInit::Spectral),
+                _ => Err(Error::param(name, t, EXPECTED)),
+            },
+            Value::Array { values, shape } if shape.len() == 2 => {
+                if let Some(p) = values.iter().position(|x| !x.is_finite()) {
+                    return Err(Error::param(
+                        name,
+                        format!("an array holding {} at row {}, column {}", values[p], p / shape[1].max(1), p % shape[1].max(1)),
+                        "must hold finite coordinates",
+                    ));
+                }
+                Ok(TsneInit::Array(values.clone()))
+            }
+            v => Err(Error::param(name, v, EXPECTED)),
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::Text(
+            match self {
+                TsneInit::Pca => "pca",
+                TsneInit::Random => "random",
+                TsneInit::Spectral => "spectral",
+                TsneInit::Array(_) => "array",
+            }
+            .into(),
+        )
+    }
+    fn number(&self) -> Option<f64> {
+        None
+    }
+}
+
+crate::method_params! {
+    /// t-SNE parameters: scikit-learn's names, openTSNE 1.0.4's defaults.
+    pub struct TsneParams {
+        /// Output dimensions (at most 3 with barnes_hut).
+        n_components: usize = 2, flag = "dims", range = Range::at_least(1.0);
+        /// Effective number of neighbours of each point; each point is calibrated over 3 x perplexity neighbours, so at most (n_samples - 1) / 3.
+        perplexity: f64 = 30.0, range = Range::above(0.0);
+        /// Exaggeration of the attraction in the first phase; auto = max(12, exaggeration).
+        early_exaggeration: Auto<f64> = Auto::Auto, range = Range::above(0.0);
+        /// Iterations of the early-exaggeration phase.
+        early_exaggeration_iter: usize = 250, flag = "early-iter", peer = "early_exaggeration_iter";
+        /// Exaggeration of the attraction after the first phase (openTSNE's; 1 = none).
+        exaggeration: f64 = 1.0, range = Range::above(0.0);
+        /// Iterations after early exaggeration (openTSNE's n_iter).
+        max_iter: usize = 500, flag = "iter", peer = "n_iter";
+        /// Step size; auto = n_samples / exaggeration of the phase.
+        learning_rate: Auto<f64> = Auto::Auto, range = Range::above(0.0);
+        /// Gradient: auto (barnes_hut), exact (all pairs, O(n^2)) or barnes_hut (bh).
+        method: TsneMethod = TsneMethod::Auto, flag = "gradient", peer = "negative_gradient_method";
+        /// Barnes-Hut opening angle: a cell is summarised when its side over its distance is below it (openTSNE's theta).
+        angle: f64 = 0.5, flag = "theta", range = Range::closed(0.0, 1.0), peer = "theta";
+        /// Degrees of freedom of the heavy-tailed kernel (1 + d^2/dof)^-dof; 1 = Cauchy.
+        dof: f64 = 1.0, range = Range::above(0.0);
+        /// Initial layout: pca, random, spectral, or starting coordinates (n_samples × n_components).
+        init: TsneInit = TsneInit::Pca, peer = "initialization";
+        /// Input distance: euclidean, cosine, manhattan, … or precomputed (the input is a square distance matrix).
+        metric: Metric = Metric::Euclidean;
+    }
+}
+
+/// The method's registration ([`crate::method::methods`]).
+pub const ENTRY: MethodEntry = MethodEntry {
+    name: "tsne",
+    summary: "t-SNE (openTSNE's optimiser; exact or Barnes-Hut gradient)",
+    specs: <TsneParams as crate::method::Params>::specs,
+    precise: false,
+    supervised: false,
+    precomputed_knn: false,
+    fit: |values, data, ctx| Ok(Box::new(Tsne::new(params_from(values)?)?.fit(data, ctx)?)),
+    load: |_| Err(Error::InvalidData("t-SNE models are not saved".into())),
+};
+
+/// Momentum of both phases.
+pub const MOMENTUM: f64 = 0.8;
+
+/// Largest step of a point in one iteration (openTSNE's `max_step_norm`).
+pub const MAX_STEP_NORM: f64 = 5.0;
+
+const STAGE_INIT: u64 = 0x75e0_0010;
+
+/// t-SNE with validated parameters.
+#[derive(Debug, Clone)]
+pub struct Tsne {
+    params: TsneParams,
+}
+
+impl Tsne {
+    /// Checks the parameters.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a value out of range, or `barnes_hut` with more than 3
+    /// output dimensions.
+    pub fn new(params: TsneParams) -> Result<Tsne> {
+        params.check_ranges()?;
+        if params.method == TsneMethod::BarnesHut && params.n_components > bh::MAX_DIM {
+            return Err(Error::param("n_components", params.n_components, "must be at most 3 with method = barnes_hut; use method = exact"));
+        }
+        Ok(Tsne { params })
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &TsneParams {
+        &self.params
+    }
+
+    /// Embeds the rows of `data`.
+    ///
+    /// # Errors
+    /// As [`Tsne::fit_with_callback`].
+    pub fn fit(&self, data: FitData<'_>, ctx: &Context) -> Result<TsneModel> {
+        self.fit_with_callback(data, ctx, None)
+    }
+
+    /// Embeds the rows of `data`, calling `callback` every
+    /// [`optimise::REPORT_EVERY`] iterations with the iteration, the KL divergence and the
+    /// embedding; a callback returning `true` ends the optimisation there.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a perplexity above `(n − 1) / 3` or an `init` array of
+    /// the wrong shape; the kNN search's and the initialisation's errors; [`Error::Cancelled`].
+    pub fn fit_with_callback(&self, data: FitData<'_>, ctx: &Context, callback: Option<Callback>) -> Result<TsneModel> {
+        ctx.install(|| {
+            let p = &self.params;
+            let x = data.x.f32()?;
+            let (n, dim) = (x.n_rows(), p.n_components);
+            if n < 2 {
+                return Err(Error::InvalidData(format!("n_samples = {n}: t-SNE needs at least 2 samples")));
+            }
+            affinity::check_perplexity(p.perplexity, n)?;
+            let gradient = self.gradient();
+            let seed = crate::rng::SeedSource::new(ctx.seed).value(STAGE_INIT, 0);
+            let k = if gradient == Gradient::Exact { n - 1 } else { affinity::neighbours_for(p.perplexity, n) };
+            let mut warnings = Vec::new();
+            if let TsneInit::Array(v) = &p.init
+                && let Some(w) = init::check_user_init(v, n, dim)?
+            {
+                warnings.push(w);
+            }
+            let algorithm = if exact_is_faster(n, k) { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
+            let knn_params = KnnParams { k, algorithm, metric: p.metric.clone(), seed: ctx.seed, ..KnnParams::default() };
+            let knn = knn_graph(&x, &knn_params, ctx.progress)?;
+            ctx.progress.check()?;
+            let affinities = affinity::perplexity_affinities(&knn, p.perplexity);
+            drop(knn);
+            let mut y = match &p.init {
+                TsneInit::Pca if p.metric != Metric::Precomputed => init::pca_init(&x, dim, seed, ctx)?,
+                TsneInit::Pca | TsneInit::Spectral => init::spectral_init(&affinities, dim, seed)?,
+                TsneInit::Random => init::random_init(n, dim, seed),
+                TsneInit::Array(v) => v.clone(),
+            };
+            let (kl, n_iter) = self.optimise_all(&affinities, &mut y, dim, gradient, ctx, callback)?;
+            if let Some(at) = y.iter().position(|v| !v.is_finite()) {
+                return Err(Error::Numerical { stage: "t-SNE optimisation", message: format!("the embedding of row {} is not finite", at / dim) });
+            }
+            let mut model = TsneModel {
+                n_samples: n,
+                n_features: x.n_cols(),
+                n_components: dim,
+                embedding: y.iter().map(|&v| v as f32).collect(),
+                embedding_f64: y,
+                kl_divergence: kl,
+                n_iter,
+                learning_rate: self.learning_rate(n, p.exaggeration),
+                warnings,
+                params: Vec::new(),
+            };
+            model.params = resolved_values(p, &[]);
+            Ok(model)
+        })
+    }
+
+    /// The repulsion method the fit uses.
+    pub fn gradient(&self) -> Gradient {
+        match self.params.method {
+            TsneMethod::Exact => Gradient::Exact,
+            TsneMethod::BarnesHut => Gradient::BarnesHut { theta: self.params.angle },
+            // openTSNE's "auto" takes the FFT-interpolated gradient from 10,000 points; until it
+            // is available here, Barnes–Hut serves every size it can.
+            TsneMethod::Auto if self.params.n_components <= bh::MAX_DIM => Gradient::BarnesHut { theta: self.params.angle },
+            TsneMethod::Auto => Gradient::Exact,
+        }
+    }
+
+    fn learning_rate(&self, n: usize, exaggeration: f64) -> f64 {
+        match self.params.learning_rate {
+            Auto::Auto => n as f64 / exaggeration,
+            Auto::Value(v) => v,
+        }
+    }
+
+    /// The early exaggeration (auto = max(12, exaggeration)).
+    pub fn early_exaggeration(&self) -> f64 {
+        match self.params.early_exaggeration {
+            Auto::Auto => self.params.exaggeration.max(12.0),
+            Auto::Value(v) => v,
+        }
+    }
+
+    /// Both phases on `y`; returns the final KL divergence and the iterations run.
+    fn optimise_all(&self, p: &Affinities, y: &mut [f64], dim: usize, gradient: Gradient, ctx: &Context, callback: Option<Callback>) -> Result<(f64, usize)> {
+        let params = &self.params;
+        let n = p.n_points();
+        let (ee_iter, iter) = (params.early_exaggeration_iter, params.max_iter);
+        ctx.progress.stage("t-SNE optimisation", (ee_iter + iter) as u64);
+        let mut state = Optimiser::new(y.len());
+        let ee = self.early_exaggeration();
+        let early = Phase {
+            n_iter: ee_iter,
+            exaggeration: ee,
+            learning_rate: self.learning_rate(n, ee),
+            momentum: MOMENTUM,
+            max_grad_norm: None,
+            max_step_norm: Some(MAX_STEP_NORM),
+            dof: params.dof,
+            offset: 0,
+        };
+        let first = optimise::optimise(p, y, dim, gradient, &early, &mut state, ctx.progress, callback)?;
+        let mut kl = first.kl;
+        let mut done = first.n_iter;
+        if !first.stopped {
+            let late =
+                Phase { n_iter: iter, exaggeration: params.exaggeration, learning_rate: self.learning_rate(n, params.exaggeration), offset: done, ..early };
+            let second = optimise::optimise(p, y, dim, gradient, &late, &mut state, ctx.progress, callback)?;
+            kl = second.kl;
+            done += second.n_iter;
+        }
+        ctx.progress.message(&format!("KL divergence {kl:.4}"));
+        ctx.progress.finish_stage();
+        Ok((kl, done))
+    }
+}
+
+/// A fitted t-SNE embedding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TsneModel {
+    n_samples: usize,
+    n_features: usize,
+    n_components: usize,
+    embedding: Vec<f32>,
+    embedding_f64: Vec<f64>,
+    kl_divergence: f64,
+    n_iter: usize,
+    learning_rate: f64,
+    warnings: Vec<String>,
+    params: Vec<(&'static str, Value)>,
+}
+
+impl TsneModel {
+    /// The embedding, `n × n_components` row-major.
+    pub fn embedding(&self) -> Data<'_> {
+        Data::from_trusted_slice(&self.embedding, self.n_samples, self.n_components)
+    }
+
+    /// The embedding in `f64`, as optimised.
+    pub fn embedding_f64(&self) -> &[f64] {
+        &self.embedding_f64
+    }
+
+    /// The final KL divergence.
+    pub fn kl_divergence(&self) -> f64 {
+        self.kl_divergence
+    }
+
+    /// Iterations run, both phases.
+    pub fn n_iter(&self) -> usize {
+        self.n_iter
+    }
+}
+
+impl Fitted for TsneModel {
+    fn method(&self) -> &'static str {
+        ENTRY.name
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities { embedding: true, ..Capabilities::default() }
+    }
+
+    fn n_components(&self) -> usize {
+        self.n_components
+    }
+
+    fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    fn embedding(&self) -> Option<Data<'_>> {
+        Some(TsneModel::embedding(self))
+    }
+
+    fn attributes(&self) -> Vec<Attribute> {
+        vec![
+            Attribute::matrix("embedding_", self.embedding_f64.clone(), self.n_samples, self.n_components),
+            Attribute::scalar("kl_divergence_", self.kl_divergence),
+            Attribute::scalar("n_iter_", self.n_iter as f64),
+            Attribute::scalar("learning_rate_", self.learning_rate),
+        ]
+    }
+
+    fn params(&self) -> Vec<(&'static str, Value)> {
+        self.params.clone()
+    }
+
+    fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+}

@@ -1,0 +1,246 @@
+//! openTSNE 1.0.4's gradient descent on the KL divergence `KL(P ‖ Q)` (`gradient_descent`).
+//!
+//! The gradient of point `i` (openTSNE omits the usual factor 4):
+//! `g_i = ρ Σ_j p_ij u_ij (y_i − y_j) − (1/Z) Σ_{j≠i} w_ij^{(α+1)/α} (y_i − y_j)`, with
+//! `u = 1/(1 + d²/α)`, `w = u^α`, `Z = Σ_{i≠j} w_ij` and the exaggeration `ρ`. The repulsive
+//! term comes from [`Gradient::repulsion`]. Each iteration:
+//!
+//! 1. optionally, each row of `g` longer than `max_grad_norm` is scaled to it (transform only);
+//! 2. delta-bar-delta gains: `+0.2` where the sign of the last update differs from the sign of
+//!    `g` (numpy's sign, `sign(0) = 0`), else `0.8 · gain + min_gain` (openTSNE adds
+//!    `min_gain`; it does not clamp);
+//! 3. `update = momentum · update − learning_rate · gains · g`;
+//! 4. a row of the update longer than `max_step_norm` is scaled to it;
+//! 5. `y += update`, and the embedding is centred on its mean (not for new points).
+//!
+//! The gains and the update carry over between the early-exaggeration phase and the next
+//! ([`Optimiser`]). The KL divergence
+//! `Σ p ln(p/(w + ε) + ε) + (Σ p) ln(Z + ε)` is evaluated only when it is reported (every
+//! [`REPORT_EVERY`] iterations); under exaggeration `ρ` the reported value is
+//! `KL_ρ/ρ − ln ρ`, as openTSNE's.
+
+use super::affinity::Affinities;
+use super::repulsion::{CHUNK, Gradient};
+use crate::error::Result;
+use crate::progress::Progress;
+use rayon::prelude::*;
+
+/// Iterations between two KL evaluations (progress and callbacks; openTSNE's
+/// `callbacks_every_iters`).
+pub const REPORT_EVERY: usize = 50;
+
+/// openTSNE's `min_gain`, added to the decayed gains.
+pub const MIN_GAIN: f64 = 0.01;
+
+/// A callback of the optimisation: `(iteration, KL divergence, embedding)`, called every
+/// [`REPORT_EVERY`] iterations; returning `true` stops the optimisation (openTSNE's callbacks).
+pub type Callback<'a> = &'a (dyn Fn(usize, f64, &[f64]) -> bool + Sync);
+
+/// The optimiser's state: per-coordinate gains and the last update.
+#[derive(Debug, Clone)]
+pub struct Optimiser {
+    gains: Vec<f64>,
+    update: Vec<f64>,
+}
+
+impl Optimiser {
+    /// A fresh state for `len` coordinates: gains 1, update 0.
+    pub fn new(len: usize) -> Optimiser {
+        Optimiser { gains: vec![1.0; len], update: vec![0.0; len] }
+    }
+}
+
+/// Settings of one call of the optimiser (one phase).
+#[derive(Debug, Clone, Copy)]
+pub struct Phase {
+    /// Iterations.
+    pub n_iter: usize,
+    /// Exaggeration `ρ` of the attractive term.
+    pub exaggeration: f64,
+    /// Step size.
+    pub learning_rate: f64,
+    /// Momentum.
+    pub momentum: f64,
+    /// Row-wise gradient clip (openTSNE's `max_grad_norm`).
+    pub max_grad_norm: Option<f64>,
+    /// Row-wise step clip (openTSNE's `max_step_norm`).
+    pub max_step_norm: Option<f64>,
+    /// Degrees of freedom α of the kernel.
+    pub dof: f64,
+    /// Iterations done before this phase (for the callbacks' iteration numbers).
+    pub offset: usize,
+}
+
+/// What the optimisation of one phase ends with.
+#[derive(Debug, Clone, Copy)]
+pub struct PhaseEnd {
+    /// Iterations run (fewer than asked when a callback stopped it).
+    pub n_iter: usize,
+    /// KL divergence after the last step, with the unexaggerated `P`.
+    pub kl: f64,
+    /// A callback asked to stop.
+    pub stopped: bool,
+}
+
+/// Workspace of the gradient.
+struct Work {
+    grad: Vec<f64>,
+    rep: Vec<f64>,
+}
+
+/// Runs one phase on the full embedding `y` (`n × dim`), see the [module docs](self).
+///
+/// # Errors
+/// [`crate::Error::Cancelled`] when `progress` asks to stop.
+#[allow(clippy::too_many_arguments)]
+pub fn optimise(
+    p: &Affinities,
+    y: &mut [f64],
+    dim: usize,
+    gradient: Gradient,
+    phase: &Phase,
+    state: &mut Optimiser,
+    progress: &dyn Progress,
+    callback: Option<Callback>,
+) -> Result<PhaseEnd> {
+    let mut work = Work { grad: vec![0.0; y.len()], rep: vec![0.0; y.len()] };
+    let mut end = PhaseEnd { n_iter: phase.n_iter, kl: f64::NAN, stopped: false };
+    for it in 0..phase.n_iter {
+        progress.check()?;
+        let report = (it + 1) % REPORT_EVERY == 0;
+        let kl = full_gradient(p, y, dim, gradient, phase.exaggeration, phase.dof, report, &mut work);
+        step(y, dim, &work.grad, phase, state);
+        centre(y, dim);
+        progress.inc(1);
+        if report {
+            let kl = if phase.exaggeration != 1.0 { kl / phase.exaggeration - phase.exaggeration.ln() } else { kl };
+            progress.message(&format!("KL divergence {kl:.4}"));
+            if let Some(cb) = callback
+                && cb(phase.offset + it + 1, kl, y)
+            {
+                end = PhaseEnd { n_iter: it + 1, kl: f64::NAN, stopped: true };
+                break;
+            }
+        }
+    }
+    end.kl = full_gradient(p, y, dim, gradient, 1.0, phase.dof, true, &mut work);
+    Ok(end)
+}
+
+/// The KL divergence of the embedding `y` under `P`.
+pub fn kl_divergence(p: &Affinities, y: &[f64], dim: usize, gradient: Gradient, dof: f64) -> f64 {
+    let mut work = Work { grad: vec![0.0; y.len()], rep: vec![0.0; y.len()] };
+    full_gradient(p, y, dim, gradient, 1.0, dof, true, &mut work)
+}
+
+/// The gradient into `work.grad`; returns the (exaggerated) KL divergence when `eval`, else NaN.
+#[allow(clippy::too_many_arguments)]
+fn full_gradient(p: &Affinities, y: &[f64], dim: usize, gradient: Gradient, exaggeration: f64, dof: f64, eval: bool, work: &mut Work) -> f64 {
+    let z = gradient.repulsion(y, dim, dof, &mut work.rep);
+    let inv = 1.0 / (z + f64::EPSILON);
+    let rep = &work.rep;
+    let partial: Vec<(f64, f64)> = work
+        .grad
+        .par_chunks_mut(dim * CHUNK)
+        .enumerate()
+        .map(|(c, block)| {
+            let (mut kl, mut sum_p) = (0.0, 0.0);
+            for (r, g) in block.chunks_mut(dim).enumerate() {
+                let i = c * CHUNK + r;
+                let yi = &y[i * dim..(i + 1) * dim];
+                for (o, &f) in g.iter_mut().zip(&rep[i * dim..(i + 1) * dim]) {
+                    *o = -f * inv;
+                }
+                let (cols, vals) = p.row(i);
+                for (&j, &pij) in cols.iter().zip(vals) {
+                    let pij = pij * exaggeration;
+                    let yj = &y[j as usize * dim..(j as usize + 1) * dim];
+                    let d2: f64 = yi.iter().zip(yj).map(|(a, b)| (a - b) * (a - b)).sum();
+                    let u = if dof != 1.0 { 1.0 / (1.0 + d2 / dof) } else { 1.0 / (1.0 + d2) };
+                    for ((o, a), b) in g.iter_mut().zip(yi).zip(yj) {
+                        *o += u * pij * (a - b);
+                    }
+                    if eval {
+                        sum_p += pij;
+                        let w = if dof != 1.0 { u.powf(dof) } else { u };
+                        kl += pij * (pij / (w + f64::EPSILON) + f64::EPSILON).ln();
+                    }
+                }
+            }
+            (kl, sum_p)
+        })
+        .collect();
+    if !eval {
+        return f64::NAN;
+    }
+    let (kl, sum_p) = partial.iter().fold((0.0, 0.0), |(a, b), &(k, s)| (a + k, b + s));
+    kl + sum_p * (z + f64::EPSILON).ln()
+}
+
+/// Steps 1–5 of the [module docs](self) but the centring.
+pub(crate) fn step(y: &mut [f64], dim: usize, grad: &[f64], phase: &Phase, state: &mut Optimiser) {
+    let Optimiser { gains, update } = state;
+    y.par_chunks_mut(dim).zip(update.par_chunks_mut(dim)).zip(gains.par_chunks_mut(dim)).zip(grad.par_chunks(dim)).for_each(|(((yi, u), gain), g)| {
+        let mut scale = 1.0;
+        if let Some(c) = phase.max_grad_norm {
+            let norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+            let s = c / (norm + 1e-6);
+            if s < 1.0 {
+                scale = s;
+            }
+        }
+        for ((ud, gd), &g0) in u.iter_mut().zip(gain.iter_mut()).zip(g) {
+            let g = if scale < 1.0 { g0 * scale } else { g0 };
+            if sign(*ud) != sign(g) {
+                *gd += 0.2;
+            } else {
+                *gd = *gd * 0.8 + MIN_GAIN;
+            }
+            *ud = phase.momentum * *ud - phase.learning_rate * *gd * g;
+        }
+        if let Some(m) = phase.max_step_norm {
+            let norm = u.iter().map(|v| v * v).sum::<f64>().sqrt();
+            if norm > m {
+                for v in u.iter_mut() {
+                    *v = *v / norm * m;
+                }
+            }
+        }
+        for (a, &b) in yi.iter_mut().zip(u.iter()) {
+            *a += b;
+        }
+    });
+}
+
+/// numpy's sign.
+fn sign(x: f64) -> f64 {
+    if x > 0.0 {
+        1.0
+    } else if x < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
+
+/// Subtracts the column means (each summed in row order).
+fn centre(y: &mut [f64], dim: usize) {
+    let n = y.len() / dim;
+    if n == 0 {
+        return;
+    }
+    let mut means = vec![0.0f64; dim];
+    for row in y.chunks_exact(dim) {
+        for (s, v) in means.iter_mut().zip(row) {
+            *s += v;
+        }
+    }
+    for m in &mut means {
+        *m /= n as f64;
+    }
+    y.par_chunks_mut(dim).for_each(|row| {
+        for (v, m) in row.iter_mut().zip(&means) {
+            *v -= m;
+        }
+    });
+}

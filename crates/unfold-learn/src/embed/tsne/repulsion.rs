@@ -1,0 +1,62 @@
+//! The repulsive term of the t-SNE gradient, one function shape for every method of computing it.
+//!
+//! Each method provides
+//! `repulsion(y, dim, dof, out) -> Z`: for the row-major `n × dim` embedding `y`, it writes into
+//! `out` (`n × dim`, overwritten) the **unnormalised** sum `Σ_{j≠i} w_ij^{(α+1)/α} (y_i − y_j)`
+//! with `w_ij = (1 + d_ij²/α)^−α` (α = `dof`, the degrees of freedom of the heavy-tailed kernel
+//! of Kobak et al. 2019), and returns `Z = Σ_{i≠j} w_ij`. The gradient divides by `Z`.
+//!
+//! For new points against a fixed reference (openTSNE's `prepare_partial`), a method provides
+//! `repulsion_against(reference, points, dim, dof, out, sum_q)`, with each new point's own
+//! normaliser `sum_q[i] = Σ_j w_ij` in place of `Z`.
+//!
+//! [`Gradient`] selects the method: [`exact`](super::exact) or
+//! [Barnes–Hut](super::bh).
+
+use super::{bh, exact};
+
+/// Points per parallel task of the repulsion sums: fixed, so that `Z` adds its partial sums in
+/// the same order at any thread count.
+pub(crate) const CHUNK: usize = 256;
+
+/// `w = (1 + d²/α)^−α`.
+#[inline(always)]
+pub(crate) fn kernel(d2: f64, dof: f64) -> f64 {
+    if dof == 1.0 { 1.0 / (1.0 + d2) } else { (1.0 + d2 / dof).powf(-dof) }
+}
+
+/// `w^{(α+1)/α}` from `w`.
+#[inline(always)]
+pub(crate) fn kernel_force(w: f64, dof: f64) -> f64 {
+    if dof == 1.0 { w * w } else { w.powf((dof + 1.0) / dof) }
+}
+
+/// How the repulsive term is computed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Gradient {
+    /// Every pair ([`exact::repulsion`]).
+    Exact,
+    /// A Barnes–Hut space-partitioning tree with opening angle `theta` ([`bh::repulsion`]).
+    BarnesHut {
+        /// A cell is summarised when its side over its distance is below `theta`.
+        theta: f64,
+    },
+}
+
+impl Gradient {
+    /// The repulsion of every point of `y` on the others (see the [module docs](self)).
+    pub fn repulsion(&self, y: &[f64], dim: usize, dof: f64, out: &mut [f64]) -> f64 {
+        match *self {
+            Gradient::Exact => exact::repulsion(y, dim, dof, out),
+            Gradient::BarnesHut { theta } => bh::repulsion(y, dim, dof, theta, out),
+        }
+    }
+
+    /// The repulsion of `reference` on each of `points` (see the [module docs](self)).
+    pub fn repulsion_against(&self, reference: &[f64], points: &[f64], dim: usize, dof: f64, out: &mut [f64], sum_q: &mut [f64]) {
+        match *self {
+            Gradient::Exact => exact::repulsion_against(reference, points, dim, dof, out, sum_q),
+            Gradient::BarnesHut { theta } => bh::repulsion_against(reference, points, dim, dof, theta, out, sum_q),
+        }
+    }
+}

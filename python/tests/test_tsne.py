@@ -1,0 +1,84 @@
+"""unfold.TSNE against openTSNE 1.0.4: the values saved by
+crates/unfold-learn/tests/fixtures/make_tsne_fixtures.py (openTSNE is not a test requirement)."""
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.manifold import trustworthiness
+
+import unfold
+
+FIXTURES = pathlib.Path(__file__).resolve().parents[2] / "crates/unfold-learn/tests/fixtures"
+EXPECTED = json.loads((FIXTURES / "tsne.json").read_text())
+
+
+def test_digits_trustworthiness_matches_open_tsne():
+    X = load_digits().data[:1000].astype(float)
+    model = unfold.TSNE(random_state=0)
+    Y = model.fit_transform(X)
+    assert Y.shape == (1000, 2) and Y.dtype == np.float64
+    trust = trustworthiness(X, Y, n_neighbors=15)
+    assert trust >= EXPECTED["digits_trust"] - 0.01, (trust, EXPECTED["digits_trust"])
+    assert abs(model.kl_divergence_ - EXPECTED["digits_kl"]) < 0.05 * EXPECTED["digits_kl"]
+    assert model.n_iter_ == 750
+    assert model.learning_rate_ == 1000.0
+
+
+def test_kl_matches_open_tsne_from_the_same_start():
+    X = np.load(FIXTURES / "tsne_X.npy")
+    init = np.load(FIXTURES / "tsne_init.npy")
+    model = unfold.TSNE(perplexity=10, init=init, method="barnes_hut", random_state=0).fit(X)
+    assert abs(model.kl_divergence_ - EXPECTED["kl"]) < 0.05 * EXPECTED["kl"]
+    assert trustworthiness(X, model.embedding_, n_neighbors=10) >= EXPECTED["trust"] - 0.01
+
+
+def test_callbacks_see_the_optimisation_and_can_stop_it():
+    X = np.load(FIXTURES / "tsne_X.npy")
+    seen = []
+
+    def record(iteration, kl, embedding):
+        assert embedding.shape == (150, 2)
+        seen.append((iteration, kl))
+        return iteration >= 300
+
+    model = unfold.TSNE(perplexity=10, callbacks=record, random_state=0).fit(X)
+    assert [s[0] for s in seen] == [50, 100, 150, 200, 250, 300]
+    assert model.n_iter_ == 300
+    assert seen[-1][1] > 0
+
+
+def test_a_failing_callback_raises():
+    X = np.load(FIXTURES / "tsne_X.npy")
+
+    def broken(iteration, kl, embedding):
+        raise RuntimeError("callback failed at %d" % iteration)
+
+    with pytest.raises(RuntimeError, match="callback failed at 50"):
+        unfold.TSNE(perplexity=10, callbacks=[broken], random_state=0).fit(X)
+
+
+def test_seeded_fit_does_not_depend_on_n_jobs():
+    X = np.load(FIXTURES / "tsne_X.npy")
+    a = unfold.TSNE(perplexity=10, max_iter=100, n_jobs=1, random_state=3).fit_transform(X)
+    b = unfold.TSNE(perplexity=10, max_iter=100, n_jobs=2, random_state=3).fit_transform(X)
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"perplexity": 60}, r"invalid value for `perplexity`: 60 \(must be at most \(n_samples - 1\) / 3 = 49.6667"),
+        ({"angle": 2.0}, r"invalid value for `angle`: 2 \(must be in \[0, 1\]\)"),
+        ({"method": "fft"}, r"invalid value for `method`: fft \(must be auto, exact or barnes_hut"),
+        ({"dof": 0}, r"invalid value for `dof`: 0 \(must be a finite number > 0\)"),
+        ({"init": "umap"}, r"invalid value for `init`: umap"),
+        ({"callbacks": 3}, r"invalid value for `callbacks`: must be a callable"),
+    ],
+)
+def test_invalid_parameters_are_named(params, message):
+    X = np.load(FIXTURES / "tsne_X.npy")
+    with pytest.raises(ValueError, match=message):
+        unfold.TSNE(**params).fit(X)
