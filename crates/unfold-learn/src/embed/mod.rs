@@ -7,4 +7,5 @@ pub mod mds;
 pub mod pca;
 pub mod random_projection;
 pub mod spectral_embedding;
+pub mod tsne;
 pub mod umap;

@@ -1,0 +1,3 @@
+//! t-SNE: t-distributed stochastic neighbour embedding.
+
+pub mod fft;
