@@ -72,7 +72,7 @@ const fn is_smooth(n: usize) -> bool {
     let primes = [2, 3, 5, 7];
     let mut k = 0;
     while k < primes.len() {
-        while m % primes[k] == 0 {
+        while m.is_multiple_of(primes[k]) {
             m /= primes[k];
         }
         k += 1;
@@ -133,14 +133,14 @@ impl Lagrange {
     /// `out[k] = L_k(t)`.
     #[inline(always)]
     fn weights(&self, t: f64, out: &mut [f64; MAX_INTERPOLATION_POINTS]) {
-        for k in 0..self.p {
+        for (k, o) in out.iter_mut().enumerate().take(self.p) {
             let mut v = self.inv_denominator[k];
-            for m in 0..self.p {
+            for (m, &node) in self.nodes[..self.p].iter().enumerate() {
                 if m != k {
-                    v *= t - self.nodes[m];
+                    v *= t - node;
                 }
             }
-            out[k] = v;
+            *o = v;
         }
     }
 }
@@ -414,8 +414,8 @@ impl Workspace {
                 spectrum[0].im = 0.0;
                 spectrum[half - 1].im = 0.0;
                 c2r.process_with_scratch(spectrum, real, fft).expect("FFT buffer lengths");
-                for r in 0..m {
-                    self.potentials[r * n_terms + t] = real[r];
+                for (r, &v) in real[..m].iter().enumerate() {
+                    self.potentials[r * n_terms + t] = v;
                 }
             }
         });
@@ -592,7 +592,7 @@ fn interpolate_d<const D: usize>(grid: &Grid, potentials: &[f64], y: &[f64], dof
 
 fn check_shape(y: &[f64], dim: usize, out: &[f64]) -> usize {
     assert!(dim == 1 || dim == 2, "the FFT repulsion is 1-D or 2-D, not {dim}-D");
-    assert!(y.len() % dim == 0 && out.len() == y.len(), "embedding and output must both be n × dim");
+    assert!(y.len().is_multiple_of(dim) && out.len() == y.len(), "embedding and output must both be n × dim");
     y.len() / dim
 }
 
@@ -774,7 +774,7 @@ mod tests {
     }
 
     #[test]
-    fn grid_sizes_are_openTSNE_s_206() {
+    fn grid_sizes_are_opentsne_s_206() {
         // An independent derivation: every product 2^a 3^b 5^c 7^d · {1, 11, 13} in 20..=1000.
         let mut sizes = Vec::new();
         for extra in [1, 11, 13] {
@@ -964,5 +964,30 @@ mod tests {
         assert_eq!(clipped, [true, false, true]);
         assert_eq!(pts[..2], [-5.0, 0.5]);
         assert!((pts[2] - 4.8).abs() < 1e-12);
+    }
+
+    /// Timings at t-SNE's scale (run with `--ignored --nocapture`): one warm call on 2-D points in
+    /// 10 clusters spanning ~100 units (a late MNIST embedding's extent, a 100-box grid).
+    #[test]
+    #[ignore]
+    fn fft_timing() {
+        for n in [10_000, 70_000] {
+            let y = clusters(n, 2, 45.0, 4.0, 1);
+            for threads in [1, 2] {
+                crate::threads::install(Some(threads), || {
+                    let mut rep = FftRepulsion::new(FftParams::default());
+                    let mut out = vec![0.0; y.len()];
+                    rep.repulsion(&y, 2, 1.0, &mut out);
+                    let reps = 20;
+                    let start = std::time::Instant::now();
+                    for _ in 0..reps {
+                        std::hint::black_box(rep.repulsion(&y, 2, 1.0, &mut out));
+                    }
+                    let grid = Grid::fitted(&y, &FftParams::default()).unwrap();
+                    eprintln!("n={n} threads={threads} boxes={}: {:.2} ms per call", grid.n_boxes, start.elapsed().as_secs_f64() * 1e3 / reps as f64);
+                })
+                .unwrap();
+            }
+        }
     }
 }
