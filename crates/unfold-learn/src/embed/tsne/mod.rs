@@ -37,6 +37,7 @@
 pub mod affinity;
 pub mod bh;
 pub mod exact;
+pub mod fft;
 pub mod init;
 pub mod optimise;
 pub mod repulsion;

@@ -1,0 +1,993 @@
+//! FFT-accelerated interpolation of the t-SNE repulsion (Linderman et al. 2019, "Fast
+//! interpolation-based t-SNE for improved visualization of single-cell RNA-seq data", FIt-SNE), as
+//! openTSNE 1.0.4 computes it (`estimate_negative_gradient_fft_1d/2d` and the `*_with_grid`
+//! variants of `prepare_partial`).
+//!
+//! For an embedding `y` (1-D or 2-D) it computes, for every point `i`, the unnormalised repulsion
+//! `Σ_{j≠i} K₂(y_i − y_j)·(y_i − y_j)` with `K₂ = w^{(α+1)/α} = (1 + d²/α)^−(α+1)`, and
+//! `Z = Σ_{i≠j} w_ij`, `w = (1 + d²/α)^−α`, in O(n + G log G) for a grid of G nodes:
+//!
+//! 1. The bounding square of the points is cut into `n_boxes` intervals per axis
+//!    (`max(min_num_intervals, span / ints_in_interval)`, rounded up to [`GRID_SIZES`]), each with
+//!    `n_interpolation_points` equispaced Lagrange nodes at `(k + ½)/p` of the box.
+//! 2. Each point spreads its charges (`1`, `y`, and `‖y‖²` when α = 1, or `1` under the kernel `w`
+//!    otherwise) onto the nodes of its box with the Lagrange weights (tensor products in 2-D).
+//! 3. The node potentials are the kernel matrix (Toeplitz, or block Toeplitz in 2-D) times the
+//!    node charges, computed as a circular convolution on the grid padded to twice its size.
+//! 4. Each point interpolates the potentials φ back from its box's nodes, and
+//!    `repulsion_i = y_i φ₀ − φ_{1..}`; with α = 1, `Z = Σ_i (1 + ‖y_i‖²)φ₀ − 2 y_i·φ_{1..} + φ_last − n`,
+//!    otherwise `Z = Σ_i φ_last − n` (the `− n` removes each point's own `w(0) = 1`).
+//!
+//! Differences from openTSNE, none of which changes the quantity computed: the charges are taken
+//! relative to the grid's centre (the sums are translation invariant, and centred charges lose
+//! fewer digits in step 4's cancellation); the grid's true minimum and maximum are used (openTSNE's
+//! scan misses a maximum that is also a running minimum); the transform grid is symmetric about 0
+//! in 1-D as in 2-D (openTSNE's 1-D code assigns the symmetric bounds to unused variables, which
+//! changes nothing for a centred reference).
+//!
+//! Parallel and deterministic: points are bucketed by box row (a stable counting sort), each box
+//! row owns its own node rows, so the spreading needs no partial grids and adds each node's charges
+//! in point order; the FFTs run row by row and column by column; per-point results are written by
+//! fixed chunks and `Z` is added in point order. The output is bit-identical at any thread count.
+
+use std::cell::RefCell;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use realfft::num_complex::Complex;
+use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use rustfft::{Fft, FftPlanner};
+
+/// The largest `n_interpolation_points` supported (the Lagrange weights live on the stack).
+pub const MAX_INTERPOLATION_POINTS: usize = 16;
+
+/// Points per parallel task of the interpolation back to the points: fixed, so the work splits the
+/// same way at any thread count.
+const CHUNK: usize = 512;
+
+/// Rows or columns per parallel FFT task: neighbouring columns are read together, so the strided
+/// transposes touch whole cache lines.
+const BLOCK: usize = 8;
+
+/// The interpolation parameters, with openTSNE's defaults.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FftParams {
+    /// Lagrange nodes per box and axis (openTSNE: 3).
+    pub n_interpolation_points: usize,
+    /// The fewest boxes per axis (openTSNE: 50).
+    pub min_num_intervals: usize,
+    /// Embedding units per box, at least: `n_boxes ≥ span / ints_in_interval` (openTSNE: 1).
+    pub ints_in_interval: f64,
+}
+
+impl Default for FftParams {
+    fn default() -> Self {
+        FftParams { n_interpolation_points: 3, min_num_intervals: 50, ints_in_interval: 1.0 }
+    }
+}
+
+/// `n` is `2^a 3^b 5^c 7^d` times 1, 11 or 13: a size whose transforms split into small radices.
+const fn is_smooth(n: usize) -> bool {
+    let mut m = n;
+    let primes = [2, 3, 5, 7];
+    let mut k = 0;
+    while k < primes.len() {
+        while m.is_multiple_of(primes[k]) {
+            m /= primes[k];
+        }
+        k += 1;
+    }
+    m == 1 || m == 11 || m == 13
+}
+
+/// The box counts per axis the fitted grid is rounded up to, as openTSNE: every number from 20 to
+/// 1000 of the form `2^a 3^b 5^c 7^d`, times at most one factor 11 or 13 (206 of them). Above
+/// 1000 boxes the count stays at 1000.
+pub const GRID_SIZES: [usize; 206] = {
+    let mut out = [0; 206];
+    let mut k = 0;
+    let mut n = 20;
+    while n <= 1000 {
+        if is_smooth(n) {
+            out[k] = n;
+            k += 1;
+        }
+        n += 1;
+    }
+    assert!(k == 206);
+    out
+};
+
+/// The grid size openTSNE uses for `n_boxes` boxes per axis: the next entry of [`GRID_SIZES`],
+/// capped at 1000.
+pub fn round_up_grid_size(n_boxes: usize) -> usize {
+    if n_boxes >= 1000 {
+        return 1000;
+    }
+    GRID_SIZES[GRID_SIZES.partition_point(|&g| g < n_boxes)]
+}
+
+/// Lagrange basis polynomials on the nodes `(k + ½)/p`, `k < p`, of the unit interval.
+#[derive(Debug, Clone, Copy)]
+struct Lagrange {
+    p: usize,
+    nodes: [f64; MAX_INTERPOLATION_POINTS],
+    inv_denominator: [f64; MAX_INTERPOLATION_POINTS],
+}
+
+impl Lagrange {
+    fn new(p: usize) -> Self {
+        assert!((1..=MAX_INTERPOLATION_POINTS).contains(&p), "n_interpolation_points must be in 1..={MAX_INTERPOLATION_POINTS}");
+        let mut nodes = [0.0; MAX_INTERPOLATION_POINTS];
+        for (k, node) in nodes.iter_mut().enumerate().take(p) {
+            *node = (k as f64 + 0.5) / p as f64;
+        }
+        let mut inv_denominator = [0.0; MAX_INTERPOLATION_POINTS];
+        for k in 0..p {
+            let den: f64 = (0..p).filter(|&m| m != k).map(|m| nodes[k] - nodes[m]).product();
+            inv_denominator[k] = 1.0 / den;
+        }
+        Lagrange { p, nodes, inv_denominator }
+    }
+
+    /// `out[k] = L_k(t)`.
+    #[inline(always)]
+    fn weights(&self, t: f64, out: &mut [f64; MAX_INTERPOLATION_POINTS]) {
+        for (k, o) in out.iter_mut().enumerate().take(self.p) {
+            let mut v = self.inv_denominator[k];
+            for (m, &node) in self.nodes[..self.p].iter().enumerate() {
+                if m != k {
+                    v *= t - node;
+                }
+            }
+            *o = v;
+        }
+    }
+}
+
+/// An interpolation grid: `n_boxes` boxes of side `width` per axis from `lo` (the same on both
+/// axes), `p` nodes per box and axis.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
+    lagrange: Lagrange,
+    n_boxes: usize,
+    lo: f64,
+    width: f64,
+    /// Subtracted from the coordinates before they become charges.
+    centre: f64,
+}
+
+impl Grid {
+    /// openTSNE's grid for the repulsion within `y`: the bounding square, its box count rounded up
+    /// to [`GRID_SIZES`]. `None` when every coordinate is the same (all points coincide).
+    fn fitted(y: &[f64], params: &FftParams) -> Option<Grid> {
+        let (min, max) = y.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        let span = max - min;
+        if span.is_nan() || span <= 0.0 {
+            return None;
+        }
+        let n_boxes = round_up_grid_size((span / params.ints_in_interval).max(params.min_num_intervals as f64) as usize);
+        Some(Grid { lagrange: Lagrange::new(params.n_interpolation_points), n_boxes, lo: min, width: span / n_boxes as f64, centre: 0.5 * (min + max) })
+    }
+
+    /// openTSNE's `prepare_*_interpolation_grid(padding)`: a square symmetric about 0 reaching
+    /// `max |y|` times `1 + padding`, the box count not rounded.
+    fn symmetric(y: &[f64], params: &FftParams, padding: f64) -> Grid {
+        let reach = y.iter().fold(0.0f64, |r, &v| r.max(v.abs()));
+        // A reference all at the origin still gets a (tiny) grid rather than a zero width.
+        let half = reach.max(f64::MIN_POSITIVE.sqrt()) * (1.0 + padding);
+        let span = 2.0 * half;
+        let n_boxes = ((span / params.ints_in_interval).max(params.min_num_intervals as f64) as usize).max(1);
+        Grid { lagrange: Lagrange::new(params.n_interpolation_points), n_boxes, lo: -half, width: span / n_boxes as f64, centre: 0.0 }
+    }
+
+    /// Nodes per axis.
+    fn nodes(&self) -> usize {
+        self.lagrange.p * self.n_boxes
+    }
+
+    /// The box holding `x` (the last box holds the maximum; points outside fall into the nearest
+    /// edge box) and `x`'s position in it, in box widths.
+    #[inline(always)]
+    fn locate(&self, x: f64) -> (usize, f64) {
+        let b = (((x - self.lo) / self.width) as usize).min(self.n_boxes - 1);
+        (b, (x - (self.lo + b as f64 * self.width)) / self.width)
+    }
+}
+
+/// `K₂(r²) = (1 + r²/α)^−(α+1)` and `K₁(r²) = (1 + r²/α)^−α`: kernel `kind` 0 and 1.
+#[inline(always)]
+fn kernel(kind: usize, r2: f64, dof: f64) -> f64 {
+    if dof == 1.0 {
+        let w = 1.0 / (1.0 + r2);
+        if kind == 0 { w * w } else { w }
+    } else {
+        let base = 1.0 + r2 / dof;
+        if kind == 0 { base.powf(-(dof + 1.0)) } else { base.powf(-dof) }
+    }
+}
+
+/// The kernel each charge is convolved with: every term under `K₂`, except the last under `K₁`
+/// when α ≠ 1 (with α = 1 the last term, `‖y‖²`, gives `Z` under `K₂`).
+fn kernel_of_term(term: usize, n_terms: usize, dof: f64) -> usize {
+    usize::from(term + 1 == n_terms && dof != 1.0)
+}
+
+/// Transforms of one length, planned once and reused while the grid keeps its size.
+struct Plans {
+    len: usize,
+    r2c: Arc<dyn RealToComplex<f64>>,
+    c2r: Arc<dyn ComplexToReal<f64>>,
+    forward: Arc<dyn Fft<f64>>,
+    inverse: Arc<dyn Fft<f64>>,
+    scratch_len: usize,
+}
+
+/// Per-thread buffers of the FFT tasks, grown to the largest grid seen and then reused.
+#[derive(Default)]
+struct Scratch {
+    complex: Vec<Complex<f64>>,
+    real: Vec<f64>,
+    fft: Vec<Complex<f64>>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Runs `f` with this thread's scratch, each buffer at least the length asked.
+fn with_scratch<R>(complex: usize, real: usize, fft: usize, f: impl FnOnce(&mut [Complex<f64>], &mut [f64], &mut [Complex<f64>]) -> R) -> R {
+    SCRATCH.with(|s| {
+        let s = &mut *s.borrow_mut();
+        grow(&mut s.complex, complex, Complex::default());
+        grow(&mut s.real, real, 0.0);
+        grow(&mut s.fft, fft, Complex::default());
+        f(&mut s.complex[..complex], &mut s.real[..real], &mut s.fft[..fft])
+    })
+}
+
+fn grow<T: Clone>(v: &mut Vec<T>, len: usize, value: T) {
+    if v.len() < len {
+        v.resize(len, value);
+    }
+}
+
+/// `v` holding exactly `len` copies of `value`, reusing its allocation.
+fn reset<T: Clone>(v: &mut Vec<T>, len: usize, value: T) {
+    v.clear();
+    v.resize(len, value);
+}
+
+/// The buffers of steps 1–3, reused across calls.
+struct Workspace {
+    real_planner: RealFftPlanner<f64>,
+    planner: FftPlanner<f64>,
+    plans: Option<Plans>,
+    box_rows: Vec<u32>,
+    bucket_ends: Vec<usize>,
+    order: Vec<u32>,
+    /// Node charges, then (after the convolution) node potentials: `[node row][term][node column]`.
+    charges: Vec<f64>,
+    potentials: Vec<f64>,
+    /// Row spectra of the kernel, and the kernels' 2-D spectra (real: the kernels are even).
+    kernel_rows: Vec<Complex<f64>>,
+    kernel_hat: [Vec<f64>; 2],
+    spectrum_rows: Vec<Complex<f64>>,
+    spectrum_cols: Vec<Complex<f64>>,
+}
+
+impl std::fmt::Debug for Workspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workspace").field("grid_len", &self.plans.as_ref().map(|p| p.len)).finish_non_exhaustive()
+    }
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Workspace {
+            real_planner: RealFftPlanner::new(),
+            planner: FftPlanner::new(),
+            plans: None,
+            box_rows: Vec::new(),
+            bucket_ends: Vec::new(),
+            order: Vec::new(),
+            charges: Vec::new(),
+            potentials: Vec::new(),
+            kernel_rows: Vec::new(),
+            kernel_hat: [Vec::new(), Vec::new()],
+            spectrum_rows: Vec::new(),
+            spectrum_cols: Vec::new(),
+        }
+    }
+}
+
+impl Workspace {
+    fn plan(&mut self, len: usize) -> &Plans {
+        if self.plans.as_ref().is_none_or(|p| p.len != len) {
+            let r2c = self.real_planner.plan_fft_forward(len);
+            let c2r = self.real_planner.plan_fft_inverse(len);
+            let forward = self.planner.plan_fft_forward(len);
+            let inverse = self.planner.plan_fft_inverse(len);
+            let scratch_len = r2c.get_scratch_len().max(c2r.get_scratch_len()).max(forward.get_inplace_scratch_len()).max(inverse.get_inplace_scratch_len());
+            self.plans = Some(Plans { len, r2c, c2r, forward, inverse, scratch_len });
+        }
+        self.plans.as_ref().expect("planned above")
+    }
+
+    /// Steps 1 and 2: the node potentials of `y`'s charges on `grid`, into `self.potentials`.
+    fn potentials(&mut self, y: &[f64], dim: usize, grid: &Grid, dof: f64) {
+        match dim {
+            1 => self.spread::<1>(y, grid, dof),
+            2 => self.spread::<2>(y, grid, dof),
+            _ => unreachable!("the FFT repulsion is 1-D or 2-D"),
+        }
+        let m = grid.nodes();
+        let delta = grid.width / grid.lagrange.p as f64;
+        let n_terms = dim + 2;
+        if dim == 1 { self.convolve_1d(m, n_terms, delta, dof) } else { self.convolve_2d(m, n_terms, delta, dof) }
+    }
+
+    /// Step 1: each point spreads its charges onto its box's nodes. Points are bucketed by box row
+    /// (stably, so each node adds its charges in point order) and each box row, which owns its own
+    /// node rows, is one parallel task.
+    fn spread<const D: usize>(&mut self, y: &[f64], grid: &Grid, dof: f64) {
+        let (nb, p, n_terms) = (grid.n_boxes, grid.lagrange.p, D + 2);
+        let cols = if D == 2 { grid.nodes() } else { 1 };
+        self.box_rows.clear();
+        self.box_rows.extend(y.chunks_exact(D).map(|pt| grid.locate(pt[0]).0 as u32));
+        // Counting sort: bucket_ends[b] is first the start, then the end, of box row b's points.
+        reset(&mut self.bucket_ends, nb + 1, 0);
+        for &b in &self.box_rows {
+            self.bucket_ends[b as usize + 1] += 1;
+        }
+        for b in 0..nb {
+            self.bucket_ends[b + 1] += self.bucket_ends[b];
+        }
+        reset(&mut self.order, self.box_rows.len(), 0);
+        for (i, &b) in self.box_rows.iter().enumerate() {
+            let slot = &mut self.bucket_ends[b as usize];
+            self.order[*slot] = i as u32;
+            *slot += 1;
+        }
+        reset(&mut self.charges, grid.nodes() * n_terms * cols, 0.0);
+        let (order, ends) = (&self.order, &self.bucket_ends);
+        self.charges.par_chunks_mut(p * n_terms * cols).enumerate().for_each(|(b, rows)| {
+            let start = if b == 0 { 0 } else { ends[b - 1] };
+            let (mut wx, mut wy) = ([0.0; MAX_INTERPOLATION_POINTS], [0.0; MAX_INTERPOLATION_POINTS]);
+            for &i in &order[start..ends[b]] {
+                let pt = &y[i as usize * D..][..D];
+                let q = charges::<D>(pt, grid.centre, dof);
+                grid.lagrange.weights(grid.locate(pt[0]).1, &mut wx);
+                if D == 2 {
+                    let (by, ty) = grid.locate(pt[1]);
+                    grid.lagrange.weights(ty, &mut wy);
+                    for a in 0..p {
+                        for (t, &qt) in q.iter().enumerate().take(n_terms) {
+                            let s = wx[a] * qt;
+                            let row = &mut rows[(a * n_terms + t) * cols + by * p..][..p];
+                            for (r, &w) in row.iter_mut().zip(&wy[..p]) {
+                                *r += s * w;
+                            }
+                        }
+                    }
+                } else {
+                    for a in 0..p {
+                        for (t, &qt) in q.iter().enumerate().take(n_terms) {
+                            rows[a * n_terms + t] += wx[a] * qt;
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /// Step 2 in 1-D: each term's charges convolved with its kernel, as a circular convolution of
+    /// length `2m` (the kernel at lags `±k` for `k < m`).
+    fn convolve_1d(&mut self, m: usize, n_terms: usize, delta: f64, dof: f64) {
+        let len = 2 * m;
+        let half = m + 1;
+        let scale = 1.0 / len as f64;
+        let plans = self.plan(len);
+        let (r2c, c2r, scratch_len) = (plans.r2c.clone(), plans.c2r.clone(), plans.scratch_len);
+        let kinds = if dof == 1.0 { 1 } else { 2 };
+        reset(&mut self.potentials, m * n_terms, 0.0);
+        with_scratch(half, len, scratch_len, |spectrum, real, fft| {
+            for kind in 0..kinds {
+                for (c, v) in real.iter_mut().enumerate() {
+                    let lag = c.min(len - c);
+                    *v = if lag == m { 0.0 } else { kernel(kind, (lag as f64 * delta).powi(2), dof) };
+                }
+                r2c.process_with_scratch(real, spectrum, fft).expect("FFT buffer lengths");
+                reset(&mut self.kernel_hat[kind], half, 0.0);
+                for (k, s) in self.kernel_hat[kind].iter_mut().zip(spectrum.iter()) {
+                    *k = s.re * scale;
+                }
+            }
+            for t in 0..n_terms {
+                for (r, v) in real.iter_mut().enumerate() {
+                    *v = if r < m { self.charges[r * n_terms + t] } else { 0.0 };
+                }
+                r2c.process_with_scratch(real, spectrum, fft).expect("FFT buffer lengths");
+                for (s, &k) in spectrum.iter_mut().zip(&self.kernel_hat[kernel_of_term(t, n_terms, dof)]) {
+                    *s *= k;
+                }
+                spectrum[0].im = 0.0;
+                spectrum[half - 1].im = 0.0;
+                c2r.process_with_scratch(spectrum, real, fft).expect("FFT buffer lengths");
+                for (r, &v) in real[..m].iter().enumerate() {
+                    self.potentials[r * n_terms + t] = v;
+                }
+            }
+        });
+    }
+
+    /// Step 2 in 2-D: the block-Toeplitz product as a 2-D circular convolution on a `2m × 2m`
+    /// grid. Row transforms (real to complex, only the `m` rows holding charges), then column
+    /// transforms, the product with the kernel's spectrum, inverse column transforms (keeping the
+    /// `m` rows wanted) and inverse row transforms: one term at a time, so the spectra need
+    /// `2·m·(m+1)` complex values whatever the number of terms.
+    fn convolve_2d(&mut self, m: usize, n_terms: usize, delta: f64, dof: f64) {
+        let len = 2 * m;
+        let half = m + 1;
+        let scale = 1.0 / (len as f64 * len as f64);
+        let plans = self.plan(len);
+        let (r2c, c2r, forward, inverse, scratch_len) = (plans.r2c.clone(), plans.c2r.clone(), plans.forward.clone(), plans.inverse.clone(), plans.scratch_len);
+        let kinds = if dof == 1.0 { 1 } else { 2 };
+        for kind in 0..kinds {
+            // The kernel at lags (r, c), |r|, |c| < m, periodic with period 2m: rows r and 2m − r are
+            // equal, so only rows 0..=m are transformed.
+            reset(&mut self.kernel_rows, half * half, Complex::default());
+            self.kernel_rows.par_chunks_mut(half).enumerate().for_each(|(r, out)| {
+                with_scratch(0, len, scratch_len, |_, real, fft| {
+                    let r2 = (r as f64 * delta).powi(2);
+                    real[0] = if r == m { 0.0 } else { kernel(kind, r2, dof) };
+                    real[m] = 0.0;
+                    for c in 1..m {
+                        let v = if r == m { 0.0 } else { kernel(kind, r2 + (c as f64 * delta).powi(2), dof) };
+                        real[c] = v;
+                        real[len - c] = v;
+                    }
+                    r2c.process_with_scratch(real, out, fft).expect("FFT buffer lengths");
+                })
+            });
+            let rows = &self.kernel_rows;
+            reset(&mut self.kernel_hat[kind], half * len, 0.0);
+            self.kernel_hat[kind].par_chunks_mut(BLOCK * len).enumerate().for_each(|(block, out)| {
+                with_scratch(len, 0, scratch_len, |col, _, fft| {
+                    for (k, out) in out.chunks_exact_mut(len).enumerate() {
+                        let c = block * BLOCK + k;
+                        for (r, v) in col.iter_mut().enumerate() {
+                            *v = rows[r.min(len - r) * half + c];
+                        }
+                        forward.process_with_scratch(col, fft);
+                        for (o, v) in out.iter_mut().zip(col.iter()) {
+                            *o = v.re * scale;
+                        }
+                    }
+                })
+            });
+        }
+        reset(&mut self.potentials, m * n_terms * m, 0.0);
+        for t in 0..n_terms {
+            let kernel_hat = &self.kernel_hat[kernel_of_term(t, n_terms, dof)];
+            let charges = &self.charges;
+            reset(&mut self.spectrum_rows, m * half, Complex::default());
+            self.spectrum_rows.par_chunks_mut(half).enumerate().for_each(|(r, out)| {
+                with_scratch(0, len, scratch_len, |_, real, fft| {
+                    real[..m].copy_from_slice(&charges[(r * n_terms + t) * m..][..m]);
+                    real[m..].fill(0.0);
+                    r2c.process_with_scratch(real, out, fft).expect("FFT buffer lengths");
+                })
+            });
+            let rows = &self.spectrum_rows;
+            reset(&mut self.spectrum_cols, half * m, Complex::default());
+            self.spectrum_cols.par_chunks_mut(BLOCK * m).enumerate().for_each(|(block, out)| {
+                let n_cols = out.len() / m;
+                with_scratch(BLOCK * len, 0, scratch_len, |cols, _, fft| {
+                    let c0 = block * BLOCK;
+                    for r in 0..m {
+                        for k in 0..n_cols {
+                            cols[k * len + r] = rows[r * half + c0 + k];
+                        }
+                    }
+                    for (k, out) in out.chunks_exact_mut(m).enumerate() {
+                        let col = &mut cols[k * len..][..len];
+                        col[m..].fill(Complex::default());
+                        forward.process_with_scratch(col, fft);
+                        for (v, &h) in col.iter_mut().zip(&kernel_hat[(c0 + k) * len..][..len]) {
+                            *v *= h;
+                        }
+                        inverse.process_with_scratch(col, fft);
+                        out.copy_from_slice(&col[..m]);
+                    }
+                })
+            });
+            let cols = &self.spectrum_cols;
+            self.potentials.par_chunks_mut(BLOCK * n_terms * m).enumerate().for_each(|(block, out)| {
+                let n_rows = out.len() / (n_terms * m);
+                with_scratch(BLOCK * half, len, scratch_len, |spectra, real, fft| {
+                    let r0 = block * BLOCK;
+                    for c in 0..half {
+                        for k in 0..n_rows {
+                            spectra[k * half + c] = cols[c * m + r0 + k];
+                        }
+                    }
+                    for k in 0..n_rows {
+                        let spectrum = &mut spectra[k * half..][..half];
+                        spectrum[0].im = 0.0;
+                        spectrum[half - 1].im = 0.0;
+                        c2r.process_with_scratch(spectrum, real, fft).expect("FFT buffer lengths");
+                        out[(k * n_terms + t) * m..][..m].copy_from_slice(&real[..m]);
+                    }
+                })
+            });
+        }
+    }
+}
+
+/// A point's charges: `1`, its centred coordinates, and `‖y‖²` (α = 1) or `1` (α ≠ 1, under `K₁`).
+#[inline(always)]
+fn charges<const D: usize>(pt: &[f64], centre: f64, dof: f64) -> [f64; 4] {
+    let mut q = [1.0; 4];
+    let mut norm2 = 0.0;
+    for d in 0..D {
+        let c = pt[d] - centre;
+        q[1 + d] = c;
+        norm2 += c * c;
+    }
+    q[D + 1] = if dof == 1.0 { norm2 } else { 1.0 };
+    q
+}
+
+/// Step 3: the potentials interpolated at each point of `y`, turned into the repulsion (`out`) and
+/// the point's kernel sum `z[i] = Σ_j w_ij` over the grid's charges (itself included, if it is one
+/// of them). Parallel over fixed chunks of points.
+fn interpolate(grid: &Grid, potentials: &[f64], y: &[f64], dim: usize, dof: f64, out: &mut [f64], z: &mut [f64]) {
+    match dim {
+        1 => interpolate_d::<1>(grid, potentials, y, dof, out, z),
+        2 => interpolate_d::<2>(grid, potentials, y, dof, out, z),
+        _ => unreachable!("the FFT repulsion is 1-D or 2-D"),
+    }
+}
+
+fn interpolate_d<const D: usize>(grid: &Grid, potentials: &[f64], y: &[f64], dof: f64, out: &mut [f64], z: &mut [f64]) {
+    let (p, n_terms) = (grid.lagrange.p, D + 2);
+    let cols = if D == 2 { grid.nodes() } else { 1 };
+    out.par_chunks_mut(CHUNK * D).zip(z.par_chunks_mut(CHUNK)).zip(y.par_chunks(CHUNK * D)).for_each(|((out, z), y)| {
+        let (mut wx, mut wy) = ([0.0; MAX_INTERPOLATION_POINTS], [0.0; MAX_INTERPOLATION_POINTS]);
+        for ((o, zi), pt) in out.chunks_exact_mut(D).zip(z.iter_mut()).zip(y.chunks_exact(D)) {
+            let (bx, tx) = grid.locate(pt[0]);
+            grid.lagrange.weights(tx, &mut wx);
+            let mut phi = [0.0; 4];
+            let rows = &potentials[bx * p * n_terms * cols..][..p * n_terms * cols];
+            if D == 2 {
+                let (by, ty) = grid.locate(pt[1]);
+                grid.lagrange.weights(ty, &mut wy);
+                for a in 0..p {
+                    for (t, phi_t) in phi.iter_mut().enumerate().take(n_terms) {
+                        let row = &rows[(a * n_terms + t) * cols + by * p..][..p];
+                        let s: f64 = row.iter().zip(&wy[..p]).map(|(r, w)| r * w).sum();
+                        *phi_t += wx[a] * s;
+                    }
+                }
+            } else {
+                for a in 0..p {
+                    for (t, phi_t) in phi.iter_mut().enumerate().take(n_terms) {
+                        *phi_t += wx[a] * rows[a * n_terms + t];
+                    }
+                }
+            }
+            let mut norm2 = 0.0;
+            let mut dot = 0.0;
+            for d in 0..D {
+                let c = pt[d] - grid.centre;
+                o[d] = c * phi[0] - phi[1 + d];
+                norm2 += c * c;
+                dot += c * phi[1 + d];
+            }
+            *zi = if dof == 1.0 { (1.0 + norm2) * phi[0] - 2.0 * dot + phi[D + 1] } else { phi[D + 1] };
+        }
+    });
+}
+
+fn check_shape(y: &[f64], dim: usize, out: &[f64]) -> usize {
+    assert!(dim == 1 || dim == 2, "the FFT repulsion is 1-D or 2-D, not {dim}-D");
+    assert!(y.len().is_multiple_of(dim) && out.len() == y.len(), "embedding and output must both be n × dim");
+    y.len() / dim
+}
+
+/// The FFT-interpolated repulsion of an embedding on itself, with its transforms and buffers kept
+/// between calls (an optimiser calls it once per iteration; after the grid reaches its largest
+/// size, a call allocates nothing).
+///
+/// ```
+/// use unfold_learn::embed::tsne::fft::{FftParams, FftRepulsion};
+/// let y: Vec<f64> = (0..200).map(|i| ((i * 37) % 101) as f64 / 10.0).collect();
+/// let mut rep = FftRepulsion::new(FftParams::default());
+/// let mut out = vec![0.0; y.len()];
+/// let z = rep.repulsion(&y, 2, 1.0, &mut out);
+/// assert!(z > 0.0 && out.iter().all(|v| v.is_finite()));
+/// ```
+#[derive(Debug)]
+pub struct FftRepulsion {
+    params: FftParams,
+    workspace: Workspace,
+    z: Vec<f64>,
+}
+
+impl FftRepulsion {
+    /// A repulsion with `params` and empty buffers.
+    pub fn new(params: FftParams) -> Self {
+        FftRepulsion { params, workspace: Workspace::default(), z: Vec::new() }
+    }
+
+    /// Writes into `out` (`n × dim`, overwritten) `Σ_{j≠i} w_ij^{(α+1)/α} (y_i − y_j)` for the
+    /// row-major `n × dim` embedding `y` (`dim` 1 or 2), `w = (1 + d²/α)^−α`, α = `dof`, and
+    /// returns `Z = Σ_{i≠j} w_ij`.
+    ///
+    /// # Panics
+    /// If `dim` is not 1 or 2, or the lengths of `y` and `out` are not `n × dim`.
+    pub fn repulsion(&mut self, y: &[f64], dim: usize, dof: f64, out: &mut [f64]) -> f64 {
+        let n = check_shape(y, dim, out);
+        if n < 2 {
+            out.fill(0.0);
+            return 0.0;
+        }
+        let Some(grid) = Grid::fitted(y, &self.params) else {
+            // Every point at the same place: no force, every w_ij = 1.
+            out.fill(0.0);
+            return n as f64 * (n - 1) as f64;
+        };
+        self.workspace.potentials(y, dim, &grid, dof);
+        reset(&mut self.z, n, 0.0);
+        interpolate(&grid, &self.workspace.potentials, y, dim, dof, out, &mut self.z);
+        self.z.iter().sum::<f64>() - n as f64
+    }
+}
+
+/// [`FftRepulsion::repulsion`] with fresh buffers: the one-call form.
+pub fn repulsion_fft(y: &[f64], dim: usize, dof: f64, params: &FftParams, out: &mut [f64]) -> f64 {
+    FftRepulsion::new(*params).repulsion(y, dim, dof, out)
+}
+
+/// The padding of openTSNE's transform grid around the reference embedding.
+pub const REFERENCE_PADDING: f64 = 0.25;
+
+/// The repulsion of a fixed reference embedding on new points (openTSNE's `prepare_partial` with
+/// FFT gradients): the grid, symmetric about the origin and padded by [`REFERENCE_PADDING`], and
+/// its node potentials are computed once; each call only interpolates them at the new points, so
+/// each point's result is independent of the others.
+#[derive(Debug, Clone)]
+pub struct FftReference {
+    grid: Grid,
+    dim: usize,
+    dof: f64,
+    potentials: Vec<f64>,
+}
+
+impl FftReference {
+    /// The grid and node potentials of `reference` (row-major `n × dim`, `dim` 1 or 2; openTSNE
+    /// centres it first, so the grid, symmetric about 0, covers it evenly).
+    ///
+    /// # Panics
+    /// If `dim` is not 1 or 2 or `reference.len()` is not a multiple of it.
+    pub fn new(reference: &[f64], dim: usize, dof: f64, params: &FftParams) -> Self {
+        check_shape(reference, dim, reference);
+        let grid = Grid::symmetric(reference, params, REFERENCE_PADDING);
+        let mut workspace = Workspace::default();
+        workspace.potentials(reference, dim, &grid, dof);
+        FftReference { grid, dim, dof, potentials: workspace.potentials }
+    }
+
+    /// Writes into `out` (`m × dim`, overwritten) `Σ_j w_ij^{(α+1)/α} (x_i − y_j)` over the
+    /// reference points `y_j`, and into `sum_q[i]` the point's own normaliser `Σ_j w_ij`, for the
+    /// row-major `m × dim` new points `points`.
+    ///
+    /// # Panics
+    /// If the lengths are not `m × dim`, `m × dim` and `m`.
+    pub fn repulsion(&self, points: &[f64], out: &mut [f64], sum_q: &mut [f64]) {
+        let m = check_shape(points, self.dim, out);
+        assert_eq!(sum_q.len(), m, "sum_q must have one value per point");
+        interpolate(&self.grid, &self.potentials, points, self.dim, self.dof, out, sum_q);
+    }
+
+    /// openTSNE's range limit for the new points: `(lower, upper)` = the lower edges of the first
+    /// and the last box. A 1-D point is clipped to `[lower, upper]`, a 2-D point to the disc of
+    /// radius `max(|lower|, |upper|)` (see [`clip`](Self::clip)).
+    pub fn range_limit(&self) -> (f64, f64) {
+        let g = &self.grid;
+        (g.lo, g.lo + (g.n_boxes - 1) as f64 * g.width)
+    }
+
+    /// Clips `points` (row-major `m × dim`) into the [range limit](Self::range_limit) in place,
+    /// and sets `clipped[i]` for the points that were moved.
+    ///
+    /// # Panics
+    /// If the lengths are not `m × dim` and `m`.
+    pub fn clip(&self, points: &mut [f64], clipped: &mut [bool]) {
+        assert!(points.len() == clipped.len() * self.dim, "clipped must have one flag per point");
+        let (lower, upper) = self.range_limit();
+        if self.dim == 1 {
+            for (x, c) in points.iter_mut().zip(clipped.iter_mut()) {
+                *c = *x < lower || *x > upper;
+                *x = x.clamp(lower, upper);
+            }
+        } else {
+            let radius = lower.abs().max(upper.abs());
+            for (pt, c) in points.chunks_exact_mut(2).zip(clipped.iter_mut()) {
+                let r = pt[0].hypot(pt[1]);
+                *c = r > radius;
+                if *c {
+                    pt[0] *= radius / r;
+                    pt[1] *= radius / r;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::{SeedSource, normal_f64, unit_f64};
+
+    /// `n` points in `dim` dimensions: 10 Gaussian clusters (s.d. `spread`) with centres uniform in
+    /// `[-reach, reach]`, like a t-SNE embedding mid-optimisation.
+    fn clusters(n: usize, dim: usize, reach: f64, spread: f64, seed: u64) -> Vec<f64> {
+        let s = SeedSource::new(Some(seed));
+        let centres: Vec<f64> = (0..10 * dim).map(|k| reach * (2.0 * unit_f64(s.value(0, k as u64)) - 1.0)).collect();
+        (0..n * dim)
+            .map(|k| {
+                let (i, d) = (k / dim, k % dim);
+                centres[(i % 10) * dim + d] + spread * normal_f64(s.value(1, 2 * k as u64), s.value(1, 2 * k as u64 + 1))
+            })
+            .collect()
+    }
+
+    /// The sums by definition, every pair: repulsion of `sources` on each of `targets`, and each
+    /// target's `Σ_j w_ij` (a target at the same index as a source skips it when `skip_self`).
+    fn brute(sources: &[f64], targets: &[f64], dim: usize, dof: f64, skip_self: bool) -> (Vec<f64>, Vec<f64>) {
+        let mut out = vec![0.0; targets.len()];
+        let mut z = vec![0.0; targets.len() / dim];
+        for (i, x) in targets.chunks_exact(dim).enumerate() {
+            for (j, y) in sources.chunks_exact(dim).enumerate() {
+                if skip_self && i == j {
+                    continue;
+                }
+                let d2: f64 = x.iter().zip(y).map(|(a, b)| (a - b) * (a - b)).sum();
+                let w = (1.0 + d2 / dof).powf(-dof);
+                let f = w.powf((dof + 1.0) / dof);
+                z[i] += w;
+                for d in 0..dim {
+                    out[i * dim + d] += f * (x[d] - y[d]);
+                }
+            }
+        }
+        (out, z)
+    }
+
+    /// ‖a − b‖ / ‖b‖.
+    fn rel_err(a: &[f64], b: &[f64]) -> f64 {
+        let num: f64 = a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+        let den: f64 = b.iter().map(|y| y * y).sum();
+        (num / den).sqrt()
+    }
+
+    #[test]
+    fn grid_sizes_are_opentsne_s_206() {
+        // An independent derivation: every product 2^a 3^b 5^c 7^d · {1, 11, 13} in 20..=1000.
+        let mut sizes = Vec::new();
+        for extra in [1, 11, 13] {
+            for a in 0..10u32 {
+                for b in 0..7u32 {
+                    for c in 0..5u32 {
+                        for d in 0..4u32 {
+                            let v = extra as u64 * 2u64.pow(a) * 3u64.pow(b) * 5u64.pow(c) * 7u64.pow(d);
+                            if (20..=1000).contains(&v) {
+                                sizes.push(v as usize);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        sizes.sort_unstable();
+        sizes.dedup();
+        assert_eq!(sizes.len(), 206);
+        assert_eq!(&GRID_SIZES[..], &sizes[..]);
+        assert!(!GRID_SIZES.contains(&572), "11·13 is not a size");
+        assert_eq!(round_up_grid_size(0), 20);
+        assert_eq!(round_up_grid_size(50), 50);
+        assert_eq!(round_up_grid_size(51), 52);
+        assert_eq!(round_up_grid_size(101), 104);
+        assert_eq!(round_up_grid_size(999), 1000);
+        assert_eq!(round_up_grid_size(5000), 1000);
+    }
+
+    #[test]
+    fn lagrange_weights_reproduce_polynomials() {
+        let l = Lagrange::new(3);
+        let mut w = [0.0; MAX_INTERPOLATION_POINTS];
+        for t in [-0.3, 0.0, 0.2, 0.5, 0.99, 1.4] {
+            l.weights(t, &mut w);
+            let nodes: [f64; 3] = [1.0 / 6.0, 0.5, 5.0 / 6.0];
+            // Exact for degree < 3: 1, t, t².
+            for k in 0..3 {
+                let interp: f64 = (0..3).map(|j| w[j] * nodes[j].powi(k)).sum();
+                assert!((interp - f64::powi(t, k)).abs() < 1e-13, "t={t} degree {k}: {interp}");
+            }
+        }
+    }
+
+    /// Error bounds of the interpolation with openTSNE's defaults (p = 3, boxes of at most one
+    /// unit), measured on these clustered data: ~2.5e-2 for the forces (the net force on a point
+    /// is a difference of large sums, so its relative error exceeds the kernel's) and ≤ 2.2e-3
+    /// for Z (a sum of positive terms). Bounded at twice that. The error is third order in the box
+    /// width: with boxes of a quarter unit it must fall below 1e-3 and 1e-4, which a wrong node,
+    /// weight or kernel lag would not allow.
+    const FORCE_BOUND: f64 = 5e-2;
+    const Z_BOUND: f64 = 5e-3;
+
+    fn errors(y: &[f64], dim: usize, dof: f64, params: &FftParams) -> (f64, f64) {
+        let mut out = vec![0.0; y.len()];
+        let z = repulsion_fft(y, dim, dof, params, &mut out);
+        let (want, zs) = brute(y, y, dim, dof, true);
+        let want_z: f64 = zs.iter().sum();
+        (rel_err(&out, &want), ((z - want_z) / want_z).abs())
+    }
+
+    fn check_against_brute(dim: usize, reach: f64) {
+        let y = clusters(2000, dim, reach, 3.0, 7 + dim as u64);
+        let fine = FftParams { ints_in_interval: 0.25, ..FftParams::default() };
+        for dof in [1.0, 0.5, 100.0] {
+            let (ef, ez) = errors(&y, dim, dof, &FftParams::default());
+            let (ff, fz) = errors(&y, dim, dof, &fine);
+            eprintln!("{dim}-D dof {dof}: force {ef:.2e} Z {ez:.2e}; quarter boxes: force {ff:.2e} Z {fz:.2e}");
+            assert!(ef < FORCE_BOUND && ez < Z_BOUND, "{dim}-D dof {dof}: force error {ef:.2e}, Z error {ez:.2e}");
+            assert!(ff < 1e-3 && fz < 1e-4, "{dim}-D dof {dof}, quarter boxes: force error {ff:.2e}, Z error {fz:.2e}");
+        }
+    }
+
+    #[test]
+    fn fft_matches_brute_force_2d() {
+        check_against_brute(2, 30.0);
+        // A compact start (PCA scaled to 1e-4): 50 boxes over a tiny span, nearly exact.
+        let y = clusters(1000, 2, 1e-4, 1e-4, 1);
+        let (ef, ez) = errors(&y, 2, 1.0, &FftParams::default());
+        assert!(ef < 1e-6 && ez < 1e-9, "compact: {ef:.2e} {ez:.2e}");
+    }
+
+    #[test]
+    fn fft_matches_brute_force_1d() {
+        check_against_brute(1, 60.0);
+    }
+
+    #[test]
+    fn coincident_and_tiny_inputs() {
+        let mut out = vec![1.0; 10];
+        assert_eq!(repulsion_fft(&[2.5; 10], 2, 1.0, &FftParams::default(), &mut out), 20.0);
+        assert!(out.iter().all(|&v| v == 0.0));
+        let mut out = vec![1.0; 2];
+        assert_eq!(repulsion_fft(&[2.5, 1.0], 2, 1.0, &FftParams::default(), &mut out), 0.0);
+        // Two points: exact up to interpolation.
+        let mut out = vec![0.0; 2];
+        let z = repulsion_fft(&[0.0, 3.0], 1, 1.0, &FftParams::default(), &mut out);
+        assert!((z - 0.2).abs() < 1e-4 && (out[0] + 0.03).abs() < 1e-4 && (out[1] - 0.03).abs() < 1e-4, "{z} {out:?}");
+    }
+
+    #[test]
+    fn buffers_reused_across_grid_sizes_give_fresh_results() {
+        let mut rep = FftRepulsion::new(FftParams::default());
+        for (n, reach, dim) in [(3000, 80.0, 2), (500, 5.0, 2), (800, 40.0, 1), (3000, 80.0, 2)] {
+            let y = clusters(n, dim, reach, 2.0, n as u64);
+            let (mut a, mut b) = (vec![0.0; y.len()], vec![0.0; y.len()]);
+            let za = rep.repulsion(&y, dim, 1.0, &mut a);
+            let zb = repulsion_fft(&y, dim, 1.0, &FftParams::default(), &mut b);
+            assert_eq!(za.to_bits(), zb.to_bits());
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn fft_is_identical_at_1_and_2_threads() {
+        for dim in [1, 2] {
+            let y = clusters(20_000, dim, 40.0, 3.0, 11);
+            let grid = Grid::fitted(&y, &FftParams::default()).unwrap();
+            // The work splits: many box rows hold points and the points span many chunks.
+            let rows: std::collections::BTreeSet<usize> = y.chunks_exact(dim).map(|p| grid.locate(p[0]).0).collect();
+            assert!(rows.len() > 10 && y.len() / dim > 10 * CHUNK);
+            let run = |t| {
+                crate::threads::install(Some(t), || {
+                    assert_eq!(rayon::current_num_threads(), t);
+                    let mut out = vec![0.0; y.len()];
+                    let z = repulsion_fft(&y, dim, 1.0, &FftParams::default(), &mut out);
+                    (z, out)
+                })
+                .unwrap()
+            };
+            let (z1, o1) = run(1);
+            let (z2, o2) = run(2);
+            assert_eq!(z1.to_bits(), z2.to_bits());
+            assert!(o1.iter().zip(&o2).all(|(a, b)| a.to_bits() == b.to_bits()), "{dim}-D forces differ");
+        }
+    }
+
+    #[test]
+    fn reference_grid_matches_brute_force() {
+        for dim in [1, 2] {
+            for dof in [1.0, 0.5, 100.0] {
+                let mut reference = clusters(2000, dim, 25.0, 2.5, 3);
+                // Centred as openTSNE centres the reference.
+                for d in 0..dim {
+                    let (lo, hi) = reference.iter().skip(d).step_by(dim).fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
+                    reference.iter_mut().skip(d).step_by(dim).for_each(|v| *v -= 0.5 * (lo + hi));
+                }
+                let r = FftReference::new(&reference, dim, dof, &FftParams::default());
+                let (lower, upper) = r.range_limit();
+                assert!(lower < 0.0 && upper > 0.0);
+                let mut points = clusters(300, dim, 25.0, 4.0, 5);
+                let mut clipped = vec![false; 300];
+                r.clip(&mut points, &mut clipped);
+                let (mut out, mut sum_q) = (vec![0.0; points.len()], vec![0.0; 300]);
+                r.repulsion(&points, &mut out, &mut sum_q);
+                let (want, want_q) = brute(&reference, &points, dim, dof, false);
+                let (ef, eq) = (rel_err(&out, &want), rel_err(&sum_q, &want_q));
+                eprintln!("reference {dim}-D dof {dof}: force {ef:.2e} sum_q {eq:.2e}");
+                // A point's own normaliser is dominated by its nearest reference points, so its
+                // error is the kernel's (measured ≤ 6e-3), not a whole sum's.
+                assert!(ef < FORCE_BOUND && eq < 1e-2, "{dim}-D dof {dof}: {ef:.2e} {eq:.2e}");
+                // Each point's result is its own: the first point alone gives the same values.
+                let (mut one, mut q1) = (vec![0.0; dim], vec![0.0; 1]);
+                r.repulsion(&points[..dim], &mut one, &mut q1);
+                assert_eq!(&one[..], &out[..dim]);
+                assert_eq!(q1[0], sum_q[0]);
+            }
+        }
+    }
+
+    #[test]
+    fn range_limit_and_clip_follow_opentsne() {
+        let reference = [-4.0, 1.0, 3.0, -2.0];
+        let r = FftReference::new(&reference, 2, 1.0, &FftParams::default());
+        // Reach 4 padded by 25 %: [-5, 5] in 50 boxes of 0.2; upper = lower edge of the last box.
+        let (lower, upper) = r.range_limit();
+        assert!((lower + 5.0).abs() < 1e-12 && (upper - 4.8).abs() < 1e-12, "{lower} {upper}");
+        let mut pts = [6.0, 8.0, 1.0, 1.0];
+        let mut clipped = [false; 2];
+        r.clip(&mut pts, &mut clipped);
+        assert_eq!(clipped, [true, false]);
+        assert!((pts[0] - 3.0).abs() < 1e-12 && (pts[1] - 4.0).abs() < 1e-12 && pts[2..] == [1.0, 1.0]);
+        let r1 = FftReference::new(&[-4.0, 2.0], 1, 1.0, &FftParams::default());
+        let mut pts = [-7.0, 0.5, 9.0];
+        let mut clipped = [false; 3];
+        r1.clip(&mut pts, &mut clipped);
+        assert_eq!(clipped, [true, false, true]);
+        assert_eq!(pts[..2], [-5.0, 0.5]);
+        assert!((pts[2] - 4.8).abs() < 1e-12);
+    }
+
+    /// Timings at t-SNE's scale (run with `--ignored --nocapture`): one warm call on 2-D points in
+    /// 10 clusters spanning ~100 units (a late MNIST embedding's extent, a 100-box grid).
+    #[test]
+    #[ignore]
+    fn fft_timing() {
+        for n in [10_000, 70_000] {
+            let y = clusters(n, 2, 45.0, 4.0, 1);
+            for threads in [1, 2] {
+                crate::threads::install(Some(threads), || {
+                    let mut rep = FftRepulsion::new(FftParams::default());
+                    let mut out = vec![0.0; y.len()];
+                    rep.repulsion(&y, 2, 1.0, &mut out);
+                    let reps = 20;
+                    let start = std::time::Instant::now();
+                    for _ in 0..reps {
+                        std::hint::black_box(rep.repulsion(&y, 2, 1.0, &mut out));
+                    }
+                    let grid = Grid::fitted(&y, &FftParams::default()).unwrap();
+                    eprintln!("n={n} threads={threads} boxes={}: {:.2} ms per call", grid.n_boxes, start.elapsed().as_secs_f64() * 1e3 / reps as f64);
+                })
+                .unwrap();
+            }
+        }
+    }
+}
