@@ -13,6 +13,7 @@ mod npy_headers;
 mod pca;
 mod quality;
 mod spectral_embedding;
+mod topology;
 mod umap;
 mod umap_graph;
 mod umap_inverse;

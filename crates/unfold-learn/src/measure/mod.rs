@@ -5,6 +5,9 @@
 //!   with [`quality::evaluate`] computing them all on a seeded subsample of large data.
 //! * [`intrinsic_dim`]: intrinsic dimension, globally and per point — TwoNN, Levina–Bickel
 //!   maximum likelihood and the local-PCA rules, as scikit-dimension defines them.
+//! * [`topology`]: Vietoris–Rips persistent homology (ripser.py's diagrams) and the bottleneck
+//!   and Wasserstein distances between diagrams (persim's).
 
 pub mod intrinsic_dim;
 pub mod quality;
+pub mod topology;
