@@ -268,3 +268,8 @@ class lPCA(_IdEstimator):  # noqa: N801 (scikit-dimension's name)
         """The fitted ``dimension_pw_``."""
         check_is_fitted(self, "dimension_pw_")
         return self.dimension_pw_
+
+# Persistent homology and distances between diagrams (ripser.py's and persim's).
+from ._topology import bottleneck, persistent_homology, ripser, wasserstein  # noqa: E402
+
+__all__ += ["ripser", "persistent_homology", "bottleneck", "wasserstein"]

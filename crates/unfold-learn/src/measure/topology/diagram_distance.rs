@@ -146,7 +146,7 @@ pub fn wasserstein(dgm1: &[[f64; 2]], dgm2: &[[f64; 2]], p: f64, internal_p: f64
     if !(p >= 1.0 && p.is_finite()) {
         return Err(Error::param("p", p, "must be a finite number ≥ 1 (use bottleneck for p = ∞)"));
     }
-    if !(internal_p >= 1.0) {
+    if internal_p.is_nan() || internal_p < 1.0 {
         return Err(Error::param("internal_p", internal_p, "must be a number ≥ 1 or inf (the L_q ground metric)"));
     }
     let q = internal_p;

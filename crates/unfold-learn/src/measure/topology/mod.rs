@@ -154,8 +154,8 @@ fn check_distance_matrix(data: &Data) -> Result<()> {
         if row[i] != 0.0 {
             return Err(Error::InvalidData(format!("a precomputed distance matrix needs a zero diagonal, but row {i}, column {i} holds {}", row[i])));
         }
-        for j in 0..n {
-            let (a, b) = (row[j], data.row(j)[i]);
+        for (j, &a) in row.iter().enumerate() {
+            let b = data.row(j)[i];
             if a < 0.0 {
                 return Err(Error::InvalidData(format!("distances must be non-negative, but row {i}, column {j} holds {a}")));
             }

@@ -98,7 +98,7 @@ impl Binomials {
             table[v] = 1;
             for k in 1..=max_k.min(v) {
                 let above = table[(k - 1) * stride + v - 1];
-                let same = if k <= v - 1 { table[k * stride + v - 1] } else { 0 };
+                let same = if k < v { table[k * stride + v - 1] } else { 0 };
                 table[k * stride + v] = above.saturating_add(same);
             }
         }
@@ -286,9 +286,9 @@ impl<'a> Rips<'a> {
         progress.check()?;
         let mut columns = self.dim0_pairs(&edges, &mut dgms[0]);
         let mut simplices = edges;
-        for dim in 1..=self.maxdim {
+        for (dim, out) in dgms.iter_mut().enumerate().skip(1) {
             progress.check()?;
-            let pivots = self.compute_pairs(&columns, dim, &mut dgms[dim], progress)?;
+            let pivots = self.compute_pairs(&columns, dim, out, progress)?;
             if dim < self.maxdim {
                 progress.check()?;
                 columns = self.assemble_columns(&mut simplices, &pivots, dim + 1);
@@ -425,8 +425,8 @@ impl<'a> Rips<'a> {
                 if let Some(&other) = pivots.get(&p.index) {
                     let other = other as usize;
                     self.add_coboundary(columns[other], dim, &mut working, &mut reduction, &mut vs);
-                    for i in v_start[other]..v_start[other + 1] {
-                        self.add_coboundary(v_entries[i], dim, &mut working, &mut reduction, &mut vs);
+                    for &s in &v_entries[v_start[other]..v_start[other + 1]] {
+                        self.add_coboundary(s, dim, &mut working, &mut reduction, &mut vs);
                     }
                 } else if let Some(s) = self.zero_apparent_facet(p, dim + 1, &mut w) {
                     self.add_coboundary(s, dim, &mut working, &mut reduction, &mut vs);
