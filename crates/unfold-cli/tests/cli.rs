@@ -1057,7 +1057,7 @@ fn measure_topology_finds_the_loop_of_a_circle() {
     assert_eq!(json["idx_perm"].as_array().unwrap().len(), 20);
     assert_eq!(json["diagrams"][1].as_array().unwrap().len(), 1);
     for (args, message) in [
-        (vec!["circle.npy", "--thresh", "-1"], "`thresh`: -1"),
+        (vec!["circle.npy", "--thresh=-1"], "`thresh`: -1"),
         (vec!["circle.npy", "--n-perm", "41"], "`n_perm`: 41 (must be in [1, n_samples = 40]"),
         (vec!["circle.npy", "--precomputed"], "must be square"),
         (vec!["circle.npy", "--precomputed", "--metric", "cosine"], "--precomputed"),
