@@ -73,12 +73,14 @@ pub struct Persistence {
 /// ```
 /// use unfold_learn::prelude::*;
 /// use unfold_learn::measure::topology::{RipsParams, rips_persistence};
-/// // Eight points on a circle: one loop, born at the side length, dying at the longer diagonal.
+/// // Eight points on a circle: one loop, born at the side and filled at the chord over three
+/// // sides (Adamaszek & Adams 2017: the complex is a circle until then).
 /// let x: Vec<f32> = (0..8).flat_map(|i| { let t = i as f32 * std::f32::consts::TAU / 8.0; [t.cos(), t.sin()] }).collect();
 /// let p = rips_persistence(&Data::from_row_major(&x, 8, 2)?, &RipsParams::default(), &NoProgress)?;
 /// assert_eq!(p.dgms[0].len(), 8);
 /// assert_eq!(p.dgms[1].len(), 1);
-/// assert!((p.dgms[1][0][1] - 2f64.sqrt()).abs() < 1e-6);
+/// let chord = |k: f64| 2.0 * (k * std::f64::consts::PI / 8.0).sin();
+/// assert!((p.dgms[1][0][0] - chord(1.0)).abs() < 1e-6 && (p.dgms[1][0][1] - chord(3.0)).abs() < 1e-6);
 /// # Ok::<(), unfold_learn::Error>(())
 /// ```
 ///
