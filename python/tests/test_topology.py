@@ -23,7 +23,9 @@ def same_diagram(got, want, what):
     order = lambda d: d[np.lexsort((d[:, 0], d[:, 1]))]  # noqa: E731
     got, want = order(np.asarray(got)), order(want)
     assert got.shape == want.shape, f"{what}: {got.shape} vs ripser's {want.shape}"
-    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7, err_msg=what)
+    # X is float32 here, float64 for ripser: a short distance between far-out points differs by
+    # about 1e-7 (the Rust tests allow 1e-6 too).
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6, err_msg=what)
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTED["cases"]))
