@@ -169,6 +169,24 @@ def run_skdim_id(args):
     emit({"inproc_seconds": elapsed, "dimension": float(est.dimension_)})
 
 
+def run_ripser(args):
+    """ripser.py's ripser(X, maxdim) on the rows of --input; saves the diagrams as JSON (null for
+    an infinite death) to --out."""
+    import json
+
+    import numpy as np
+    from ripser import ripser
+
+    X = np.load(args.input)
+    t0 = time.perf_counter()
+    res = ripser(X, maxdim=args.maxdim)
+    elapsed = time.perf_counter() - t0
+    dgms = [[[float(b), None if np.isinf(d) else float(d)] for b, d in dgm] for dgm in res["dgms"]]
+    with open(args.out, "w") as f:
+        json.dump({"diagrams": dgms, "num_edges": int(res["num_edges"])}, f)
+    emit({"inproc_seconds": elapsed, "num_edges": int(res["num_edges"]), "bars": [len(d) for d in dgms]})
+
+
 def run_spectral_agreement(args):
     """An embedding against a reference: per column, |Pearson r| and the largest difference
     after matching signs (relative to the reference's largest value); trustworthiness@15 of
@@ -454,6 +472,12 @@ def main(argv=None):
     p.add_argument("-k", type=int, default=64)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_pydiffmap_fit)
+
+    p = sub.add_parser("ripser")
+    p.add_argument("--input", required=True)
+    p.add_argument("--maxdim", type=int, default=1)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=run_ripser)
 
     p = sub.add_parser("skdim-id")
     p.add_argument("--input", required=True)

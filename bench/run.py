@@ -36,7 +36,7 @@ OUT = BENCH / "out"
 LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
-             "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne")
+             "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "topology")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -666,6 +666,41 @@ class Bench:
                     rec.update(last_json_object(q["stdout"]) or {})
                 self.emit(rec)
 
+    # -- persistent homology
+    def task_topology(self):
+        """Rips persistence (H0, H1) of the first 1,000 and 2,000 rows of the MNIST test set:
+        ripser.py against `unfold measure topology`, each a process; the diagrams are compared
+        (bar counts, and the 20 most persistent H1 bars to 1e-3)."""
+        import numpy as np
+
+        full = np.load(self.X_path, mmap_mode="r")
+        test = full[-10000:] if full.shape[0] >= 70000 else full
+        for rows in (1000, 2000):
+            path = OUT / f"mnist_test_first{rows}.npy"
+            if not cached_ok(path, (rows, 784), np.float32):
+                np.save(path, np.ascontiguousarray(test[:rows], dtype=np.float32))
+            outs = {}
+            runs = [("ripser", self.peer("ripser", "--input", path, "--maxdim", 1, "--out", OUT / f"ripser_dgm_{rows}.json"))]
+            if self.unfold:
+                runs.append(("unfold", self.unfold_cmd("measure", "topology", path, "--maxdim", 1, "--json", "--quiet")))
+            else:
+                self.skipped("unfold", "topology", f"h1-{rows}", self.unfold_reason)
+            for tool, cmd in runs:
+                for r in range(self.args.repeat):
+                    rec = self.base(tool, "topology", f"h1-{rows}", r)
+                    rec["n"] = rows
+                    res = self.run(cmd, f"{tool}_topology_{rows}_r{r}")
+                    if self.measured(rec, res):
+                        if tool == "unfold":
+                            outs[tool] = (last_json_object(res["stdout"]) or {}).get("diagrams")
+                        else:
+                            outs[tool] = json.loads((OUT / f"ripser_dgm_{rows}.json").read_text())["diagrams"]
+                            rec["inproc_seconds"] = (last_json_object(res["stdout"]) or {}).get("inproc_seconds")
+                        rec["bars"] = [len(d) for d in outs[tool]] if outs.get(tool) else None
+                    self.emit(rec)
+            if outs.get("unfold") and outs.get("ripser"):
+                self.emit({"task": "topology", "kind": "agreement", "n": rows, **diagram_agreement(outs["unfold"], outs["ripser"])})
+
     # -- mds
     def task_mds(self):
         """MDS of the first --mds-rows MNIST rows (2,000 by default): scikit-learn's MDS and unfold's,
@@ -1018,6 +1053,8 @@ class Bench:
             "isomap": [("sklearn_over_unfold", ("sklearn", "Isomap(5)"), ("unfold", "isomap-5"))],
             "tsne": [("opentsne_over_unfold", ("opentsne", "test10k"), ("unfold", "test10k"))],
 
+            "topology": [(f"ripser_over_unfold_{r}", ("ripser", f"h1-{r}"), ("unfold", f"h1-{r}")) for r in (1000, 2000)],
+
             "mds": [(f"sklearn_over_unfold_{v}", ("sklearn", v), ("unfold", v))
                     for v in ("metric-random", "metric-classical_mds", "nonmetric-random")],
             "evaluate": [("sklearn_trust5k_over_unfold", ("sklearn", "trustworthiness-5k-seed0"),
@@ -1048,6 +1085,23 @@ class Bench:
                 b = self.median("unfold", "umap_transform", "fit60k-transform10k", "inproc_seconds")
                 line["ratio_umap_learn_transform_over_unfold_transform"] = a / b if a and b else None
             self.emit(line)
+
+
+def diagram_agreement(a, b):
+    """Bar counts per dimension and the largest difference among the 20 most persistent finite
+    H1 bars (each list sorted by persistence) of two diagrams given as JSON lists."""
+    import numpy as np
+
+    def bars(dgm):
+        d = np.array([[p[0], np.inf if p[1] is None else p[1]] for p in dgm], dtype=float).reshape(-1, 2)
+        d = d[np.isfinite(d[:, 1])]
+        return d[np.argsort(-(d[:, 1] - d[:, 0]), kind="stable")][:20]
+
+    out = {"bars_a": [len(d) for d in a], "bars_b": [len(d) for d in b]}
+    if len(a) > 1 and len(b) > 1:
+        x, y = bars(a[1]), bars(b[1])
+        out["h1_top20_max_abs_diff"] = float(np.abs(x - y).max()) if x.shape == y.shape and len(x) else None
+    return out
 
 
 def parse_args(argv):

@@ -460,3 +460,7 @@ class MiND_ML(_IdEstimator):  # noqa: N801 (scikit-dimension's name)
     def fit(self, X, y=None):
         self.dimension_ = self._fit(X, n_neighbors=as_count(self.k, "k"))[0]
         return self
+# Persistent homology and distances between diagrams (ripser.py's and persim's).
+from ._topology import bottleneck, persistent_homology, ripser, wasserstein  # noqa: E402
+
+__all__ += ["ripser", "persistent_homology", "bottleneck", "wasserstein"]

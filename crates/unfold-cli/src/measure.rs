@@ -14,7 +14,7 @@ use crate::options::RunOptions;
 use crate::outputs::{Format, Outputs};
 use crate::progress::Bars;
 
-/// Measure the data: its intrinsic dimension.
+/// Measure the data: its intrinsic dimension, its persistent homology.
 #[derive(Args)]
 pub struct MeasureArgs {
     #[command(subcommand)]
@@ -24,6 +24,7 @@ pub struct MeasureArgs {
 #[derive(Subcommand)]
 pub enum Measure {
     Id(IdArgs),
+    Topology(crate::measure_topology::TopologyArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -185,6 +186,7 @@ pub struct IdArgs {
 pub fn run(args: MeasureArgs) -> Result<()> {
     match args.what {
         Measure::Id(a) => run_id(a),
+        Measure::Topology(a) => crate::measure_topology::run(a),
     }
 }
 

@@ -1029,3 +1029,55 @@ fn isomap_embeds_saves_transforms_and_refuses_bad_options() {
         assert!(!d.join("bad.npy").exists());
     }
 }
+
+#[test]
+fn measure_topology_finds_the_loop_of_a_circle() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n = 40;
+    let x: Vec<f32> = (0..n)
+        .flat_map(|i| {
+            let t = i as f32 * std::f32::consts::TAU / n as f32;
+            [t.cos(), t.sin()]
+        })
+        .collect();
+    write_npy(&d.join("circle.npy"), &x, n, 2);
+    let o = unfold(d, &["measure", "topology", "circle.npy", "--json", "--plot", "dgm.png"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let h1 = json["diagrams"][1].as_array().unwrap();
+    assert_eq!(h1.len(), 1, "{json}");
+    assert!(h1[0][1].as_f64().unwrap() > 1.0);
+    let h0 = json["diagrams"][0].as_array().unwrap();
+    assert_eq!(h0.len(), n);
+    assert!(h0.iter().filter(|p| p[1].is_null()).count() == 1);
+    assert_eq!(&std::fs::read(d.join("dgm.png")).unwrap()[..4], b"\x89PNG");
+    // A precomputed matrix of the same distances gives the same diagrams.
+    let dm: Vec<f32> = (0..n * n)
+        .map(|k| {
+            let (i, j) = (k / n, k % n);
+            ((x[2 * i] - x[2 * j]).powi(2) + (x[2 * i + 1] - x[2 * j + 1]).powi(2)).sqrt()
+        })
+        .collect();
+    write_npy(&d.join("dm.npy"), &dm, n, n);
+    let o = unfold(d, &["measure", "topology", "dm.npy", "--precomputed", "--json", "--n-perm", "20"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["idx_perm"].as_array().unwrap().len(), 20);
+    assert_eq!(json["diagrams"][1].as_array().unwrap().len(), 1);
+    for (args, message) in [
+        (vec!["circle.npy", "--thresh=-1"], "`thresh`: -1"),
+        (vec!["circle.npy", "--n-perm", "41"], "`n_perm`: 41 (must be in [1, n_samples = 40]"),
+        (vec!["circle.npy", "--precomputed"], "must be square"),
+        (vec!["circle.npy", "--precomputed", "--metric", "cosine"], "--precomputed"),
+        (vec!["circle.npy", "--maxdim", "5"], "`maxdim`: 5"),
+    ] {
+        let mut full = vec!["measure", "topology"];
+        full.extend(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
+    }
+    let o = unfold(d, &["measure", "topology", "--help"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Examples:"));
+}

@@ -14,6 +14,7 @@ mod pca;
 mod quality;
 mod spectral_embedding;
 mod tsne;
+mod topology;
 mod umap;
 mod umap_graph;
 mod umap_inverse;

@@ -6,6 +6,8 @@
 //! * [`maxmin_landmarks`]: farthest-point ("maxmin") landmarks by geodesic distance (de Silva &
 //!   Tenenbaum, 2004): the first from the seed, each next one the vertex farthest from those
 //!   chosen.
+//! * [`maxmin_points`]: the same greedy choice by any distance between points (ripser.py's
+//!   greedy permutation), for landmark subsamples of point clouds.
 //!
 //! The graph must be symmetric (an edge stored in both directions with one weight, as
 //! [`symmetrize`](super::symmetrize) makes it); edges are read as undirected, as scipy's
@@ -326,6 +328,42 @@ pub fn maxmin_landmarks(graph: &SparseGraph, m: usize, seed: Option<u64>) -> Res
         next = best as u32;
     }
     Ok(landmarks)
+}
+
+/// `m` points chosen farthest-point first ("maxmin", greedy permutation) by any distance: the
+/// first is point 0, each next one the point whose distance to the points already chosen is
+/// largest (ties: the lowest index), as ripser.py's `get_greedy_perm`. `row(i, out)` writes the
+/// distances from point `i` to all `n` points. Returns the points and, for each, its distance to
+/// those chosen before it when it was chosen (`lambdas`); the last value is the covering radius
+/// of all `m`: the largest distance of a point to its nearest chosen one.
+///
+/// ```
+/// use unfold_learn::graph::shortest_paths::maxmin_points;
+/// let x = [0.0f64, 1.0, 5.0, 9.0, 10.0];
+/// let (idx, lambdas) = maxmin_points(5, 3, |i, out| out.iter_mut().zip(&x).for_each(|(o, v)| *o = (v - x[i]).abs()));
+/// assert_eq!(idx, [0, 4, 2]);
+/// assert_eq!(lambdas, [10.0, 5.0, 1.0]);
+/// ```
+pub fn maxmin_points(n: usize, m: usize, mut row: impl FnMut(usize, &mut [f64])) -> (Vec<usize>, Vec<f64>) {
+    let mut nearest = vec![0f64; n];
+    let mut buffer = vec![0f64; n];
+    let mut chosen = Vec::with_capacity(m);
+    let mut lambdas = Vec::with_capacity(m);
+    if m == 0 || n == 0 {
+        return (chosen, lambdas);
+    }
+    row(0, &mut nearest);
+    chosen.push(0);
+    let farthest = |d: &[f64]| d.iter().enumerate().fold((0usize, f64::NEG_INFINITY), |best, (i, &v)| if v > best.1 { (i, v) } else { best });
+    while chosen.len() < m {
+        let (next, lambda) = farthest(&nearest);
+        lambdas.push(lambda);
+        chosen.push(next);
+        row(next, &mut buffer);
+        nearest.iter_mut().zip(&buffer).for_each(|(a, &b)| *a = a.min(b));
+    }
+    lambdas.push(farthest(&nearest).1);
+    (chosen, lambdas)
 }
 
 #[cfg(test)]

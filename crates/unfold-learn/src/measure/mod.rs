@@ -6,6 +6,9 @@
 //! * [`intrinsic_dim`]: intrinsic dimension, globally and per point — TwoNN, Levina–Bickel
 //!   maximum likelihood, the local-PCA rules, the correlation dimension, MADA, ESS and MiND-ML,
 //!   as scikit-dimension defines them.
+//! * [`topology`]: Vietoris–Rips persistent homology (ripser.py's diagrams) and the bottleneck
+//!   and Wasserstein distances between diagrams (persim's).
 
 pub mod intrinsic_dim;
 pub mod quality;
+pub mod topology;
