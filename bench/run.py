@@ -636,7 +636,7 @@ class Bench:
     def task_tsne(self):
         """t-SNE of the MNIST test set (the last 10,000 rows) with each tool's defaults: openTSNE
         1.0.4 (Barnes-Hut below 10,000 rows, FFT from there; Annoy neighbours) and `unfold embed
-        --method tsne` (Barnes-Hut, NN-descent neighbours); time, peak RSS, each tool's own final
+        --method tsne` (the same rule: FFT at 10,000 rows; NN-descent neighbours); time, peak RSS, each tool's own final
         KL divergence, and trustworthiness@15 on a fixed 5k subsample by the same code."""
         import numpy as np
 

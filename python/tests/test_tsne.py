@@ -72,7 +72,8 @@ def test_seeded_fit_does_not_depend_on_n_jobs():
     [
         ({"perplexity": 60}, r"invalid value for `perplexity`: 60 \(must be at most \(n_samples - 1\) / 3 = 49.6667"),
         ({"angle": 2.0}, r"invalid value for `angle`: 2 \(must be in \[0, 1\]\)"),
-        ({"method": "fft"}, r"invalid value for `method`: fft \(must be auto, exact or barnes_hut"),
+        ({"method": "fast"}, r"invalid value for `method`: fast \(must be auto, exact, barnes_hut \(bh\) or fft"),
+        ({"method": "fft", "n_components": 3}, r"`n_components`: 3 \(must be 1 or 2 with method = fft"),
         ({"dof": 0}, r"invalid value for `dof`: 0 \(must be a finite number > 0\)"),
         ({"init": "umap"}, r"invalid value for `init`: umap"),
         ({"callbacks": 3}, r"invalid value for `callbacks`: must be a callable"),

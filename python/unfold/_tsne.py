@@ -22,7 +22,10 @@ class TSNE(ContractTransformer):
     Against scikit-learn's ``TSNE``: the names are scikit-learn's, the defaults and the optimiser
     openTSNE's, so ``max_iter`` counts the iterations after early exaggeration (openTSNE's
     ``n_iter``; scikit-learn's counts both phases) and ``n_iter_`` both phases; ``method`` is
-    ``"auto"`` (Barnes–Hut), ``"barnes_hut"`` or ``"exact"``; ``angle`` is openTSNE's ``theta``,
+    ``"auto"`` (openTSNE's: Barnes–Hut below 10,000 samples, ``"fft"`` from there), ``"barnes_hut"``,
+    ``"fft"`` (openTSNE's interpolation on a grid, with its ``n_interpolation_points``,
+    ``min_num_intervals`` and ``ints_in_interval``; 1 or 2 components) or ``"exact"``;
+    ``angle`` is openTSNE's ``theta``,
     compared with the whole cell side (scikit-learn's and bhtsne's ``angle`` compare half of it);
     the gradient has no factor 4. openTSNE's ``exaggeration``, ``dof`` and ``callbacks`` are
     keywords: each callback is called as ``callback(iteration, kl_divergence, embedding)`` every

@@ -242,6 +242,23 @@ fn final_kl_is_within_five_percent_of_open_tsne() {
 }
 
 #[test]
+fn fft_gradient_reaches_open_tsnes_kl_and_is_identical_at_one_and_two_threads() {
+    let (x, n, d) = fixture_data();
+    let data = Data::from_row_major(&x, n, d).unwrap();
+    let want = expected("kl");
+    let params = TsneParams { perplexity: 10.0, init: fixture_init(), method: TsneMethod::Fft, ..TsneParams::default() };
+    let run = |threads| Tsne::new(params.clone()).unwrap().fit(Input::F32(&data).into(), &Context { threads: Some(threads), ..Context::seeded(0) }).unwrap();
+    let (one, two) = (run(1), run(2));
+    assert!((one.kl_divergence() - want).abs() < 0.05 * want, "FFT KL {} vs openTSNE's {want}", one.kl_divergence());
+    assert_eq!(one.embedding_f64(), two.embedding_f64());
+    // The automatic choice is openTSNE's: Barnes–Hut below 10,000 points, FFT from there.
+    let auto = Tsne::new(TsneParams::default()).unwrap();
+    assert!(matches!(auto.gradient(9_999), Gradient::BarnesHut { .. }) && matches!(auto.gradient(10_000), Gradient::Fft(_)));
+    let three = Tsne::new(TsneParams { n_components: 3, ..TsneParams::default() }).unwrap();
+    assert!(matches!(three.gradient(50_000), Gradient::BarnesHut { .. }));
+}
+
+#[test]
 fn kl_falls_over_the_iterations() {
     let (x, n, d) = fixture_data();
     let data = Data::from_row_major(&x, n, d).unwrap();
@@ -307,7 +324,10 @@ fn invalid_parameters_are_named() {
         ("angle", Value::Float(1.5), "invalid value for `angle`: 1.5 (must be in [0, 1])"),
         ("dof", Value::Float(-0.5), "invalid value for `dof`: -0.5 (must be a finite number > 0)"),
         ("n_components", Value::Int(0), "invalid value for `n_components`: 0 (must be at least 1)"),
-        ("method", Value::Text("fast".into()), "invalid value for `method`: fast (must be auto, exact or barnes_hut (bh))"),
+        ("method", Value::Text("fast".into()), "invalid value for `method`: fast (must be auto, exact, barnes_hut (bh) or fft)"),
+        ("n_interpolation_points", Value::Int(17), "invalid value for `n_interpolation_points`: 17 (must be in [1, 16])"),
+        ("min_num_intervals", Value::Int(0), "invalid value for `min_num_intervals`: 0 (must be at least 1)"),
+        ("ints_in_interval", Value::Float(0.0), "invalid value for `ints_in_interval`: 0 (must be a finite number > 0)"),
         ("init", Value::Text("umap".into()), "invalid value for `init`: umap (must be pca, random, spectral, or an array"),
     ];
     for (name, value, message) in cases {
@@ -316,6 +336,8 @@ fn invalid_parameters_are_named() {
     }
     let e = Tsne::new(TsneParams { n_components: 4, method: TsneMethod::BarnesHut, ..TsneParams::default() }).unwrap_err().to_string();
     assert!(e.contains("`n_components`: 4 (must be at most 3 with method = barnes_hut"), "{e}");
+    let e = Tsne::new(TsneParams { n_components: 3, method: TsneMethod::Fft, ..TsneParams::default() }).unwrap_err().to_string();
+    assert!(e.contains("`n_components`: 3 (must be 1 or 2 with method = fft"), "{e}");
     let (x, n, d) = fixture_data();
     let data = Data::from_row_major(&x, n, d).unwrap();
     let e = Tsne::new(TsneParams { perplexity: 50.0, ..TsneParams::default() })

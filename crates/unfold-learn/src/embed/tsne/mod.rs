@@ -10,7 +10,7 @@
 //! 2. **Initialisation** ([`init`]): PCA scaled to standard deviation 1e-4 (default), random,
 //!    spectral, or a given array.
 //! 3. **Repulsion** ([`repulsion`]): the one function shape every gradient method provides;
-//!    [`exact`] and Barnes–Hut ([`bh`]).
+//!    [`exact`], Barnes–Hut ([`bh`]) and FFT-accelerated interpolation ([`fft`]).
 //! 4. **Optimisation** ([`optimise`]): early exaggeration (12, 250 iterations), then
 //!    `max_iter` (500) iterations at `exaggeration` (1); momentum 0.8 in both, delta-bar-delta
 //!    gains carried over, `learning_rate = "auto"` = `n / exaggeration` of the phase, steps
@@ -18,8 +18,8 @@
 //!
 //! Against scikit-learn's `TSNE`: the parameter names are scikit-learn's, the defaults and the
 //! optimiser openTSNE's. `max_iter` counts the iterations after early exaggeration (openTSNE's
-//! `n_iter`; scikit-learn's counts both phases), `method` is `"auto"` by default (Barnes–Hut
-//! here), and the gradient has no factor 4 (so `learning_rate = "auto"` matches scikit-learn's
+//! `n_iter`; scikit-learn's counts both phases), `method` is `"auto"` by default (openTSNE's:
+//! Barnes–Hut below [`FFT_FROM`] points, FFT from there), and the gradient has no factor 4 (so `learning_rate = "auto"` matches scikit-learn's
 //! `max(n / early_exaggeration / 4, 50)` but for the floor).
 //!
 //! ```
@@ -56,25 +56,29 @@ use optimise::{Callback, Optimiser, Phase};
 /// How the gradient's repulsion is computed (scikit-learn's `method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TsneMethod {
-    /// Barnes–Hut (up to 3 output dimensions; the exact gradient above).
+    /// openTSNE's: Barnes–Hut below [`FFT_FROM`] points, FFT from there (Barnes–Hut for 3
+    /// output dimensions, the exact gradient above 3).
     Auto,
     /// Every pair, with affinities over all other points.
     Exact,
     /// Barnes–Hut with opening angle `angle`.
     BarnesHut,
+    /// FFT-accelerated interpolation (1 or 2 output dimensions).
+    Fft,
 }
 
 impl ParamType for TsneMethod {
-    const KIND: ParamKind = ParamKind::Choice(&["auto", "exact", "barnes_hut"]);
+    const KIND: ParamKind = ParamKind::Choice(&["auto", "exact", "barnes_hut", "fft"]);
     fn from_value(name: &'static str, value: &Value) -> Result<Self> {
         match value {
             Value::Text(t) => match t.to_ascii_lowercase().as_str() {
                 "auto" => Ok(TsneMethod::Auto),
                 "exact" => Ok(TsneMethod::Exact),
                 "barnes_hut" | "bh" => Ok(TsneMethod::BarnesHut),
-                _ => Err(Error::param(name, t, "must be auto, exact or barnes_hut (bh)")),
+                "fft" => Ok(TsneMethod::Fft),
+                _ => Err(Error::param(name, t, "must be auto, exact, barnes_hut (bh) or fft")),
             },
-            v => Err(Error::param(name, v, "must be auto, exact or barnes_hut (bh)")),
+            v => Err(Error::param(name, v, "must be auto, exact, barnes_hut (bh) or fft")),
         }
     }
     fn to_value(&self) -> Value {
@@ -83,6 +87,7 @@ impl ParamType for TsneMethod {
                 TsneMethod::Auto => "auto",
                 TsneMethod::Exact => "exact",
                 TsneMethod::BarnesHut => "barnes_hut",
+                TsneMethod::Fft => "fft",
             }
             .into(),
         )
@@ -164,10 +169,16 @@ crate::method_params! {
         max_iter: usize = 500, flag = "iter", peer = "n_iter";
         /// Step size; auto = n_samples / exaggeration of the phase.
         learning_rate: Auto<f64> = Auto::Auto, range = Range::above(0.0);
-        /// Gradient: auto (barnes_hut), exact (all pairs, O(n^2)) or barnes_hut (bh).
+        /// Gradient: auto (barnes_hut below 10000 points, fft from there), exact (all pairs, O(n^2)), barnes_hut (bh) or fft (interpolation on a grid, 1 or 2 dimensions).
         method: TsneMethod = TsneMethod::Auto, flag = "gradient", peer = "negative_gradient_method";
         /// Barnes-Hut opening angle: a cell is summarised when its side over its distance is below it (openTSNE's theta).
         angle: f64 = 0.5, flag = "theta", range = Range::closed(0.0, 1.0), peer = "theta";
+        /// FFT gradient: interpolation nodes per grid box and axis.
+        n_interpolation_points: usize = 3, range = Range::closed(1.0, fft::MAX_INTERPOLATION_POINTS as f64);
+        /// FFT gradient: the fewest grid boxes per axis.
+        min_num_intervals: usize = 50, range = Range::at_least(1.0);
+        /// FFT gradient: embedding units per grid box at most (more boxes when the embedding spans more).
+        ints_in_interval: f64 = 1.0, range = Range::above(0.0);
         /// Degrees of freedom of the heavy-tailed kernel (1 + d^2/dof)^-dof; 1 = Cauchy.
         dof: f64 = 1.0, range = Range::above(0.0);
         /// Initial layout: pca, random, spectral, or starting coordinates (n_samples × n_components).
@@ -180,7 +191,7 @@ crate::method_params! {
 /// The method's registration ([`crate::method::methods`]).
 pub const ENTRY: MethodEntry = MethodEntry {
     name: "tsne",
-    summary: "t-SNE (openTSNE's optimiser; exact or Barnes-Hut gradient)",
+    summary: "t-SNE (openTSNE's optimiser; exact, Barnes-Hut or FFT-interpolated gradient)",
     specs: <TsneParams as crate::method::Params>::specs,
     precise: false,
     supervised: false,
@@ -188,6 +199,9 @@ pub const ENTRY: MethodEntry = MethodEntry {
     fit: |values, data, ctx| Ok(Box::new(Tsne::new(params_from(values)?)?.fit(data, ctx)?)),
     load: |_| Err(Error::InvalidData("t-SNE models are not saved".into())),
 };
+
+/// From this many points `method = "auto"` takes the FFT gradient (openTSNE's rule).
+pub const FFT_FROM: usize = 10_000;
 
 /// Momentum of both phases.
 pub const MOMENTUM: f64 = 0.8;
@@ -213,6 +227,9 @@ impl Tsne {
         params.check_ranges()?;
         if params.method == TsneMethod::BarnesHut && params.n_components > bh::MAX_DIM {
             return Err(Error::param("n_components", params.n_components, "must be at most 3 with method = barnes_hut; use method = exact"));
+        }
+        if params.method == TsneMethod::Fft && params.n_components > 2 {
+            return Err(Error::param("n_components", params.n_components, "must be 1 or 2 with method = fft; use barnes_hut for 3"));
         }
         Ok(Tsne { params })
     }
@@ -246,7 +263,7 @@ impl Tsne {
                 return Err(Error::InvalidData(format!("n_samples = {n}: t-SNE needs at least 2 samples")));
             }
             affinity::check_perplexity(p.perplexity, n)?;
-            let gradient = self.gradient();
+            let gradient = self.gradient(n);
             let seed = crate::rng::SeedSource::new(ctx.seed).value(STAGE_INIT, 0);
             let k = if gradient == Gradient::Exact { n - 1 } else { affinity::neighbours_for(p.perplexity, n) };
             let mut warnings = Vec::new();
@@ -288,14 +305,20 @@ impl Tsne {
         })
     }
 
-    /// The repulsion method the fit uses.
-    pub fn gradient(&self) -> Gradient {
-        match self.params.method {
+    /// The repulsion method a fit of `n` points uses.
+    pub fn gradient(&self, n: usize) -> Gradient {
+        let p = &self.params;
+        let fft = Gradient::Fft(fft::FftParams {
+            n_interpolation_points: p.n_interpolation_points,
+            min_num_intervals: p.min_num_intervals,
+            ints_in_interval: p.ints_in_interval,
+        });
+        match p.method {
             TsneMethod::Exact => Gradient::Exact,
-            TsneMethod::BarnesHut => Gradient::BarnesHut { theta: self.params.angle },
-            // openTSNE's "auto" takes the FFT-interpolated gradient from 10,000 points; until it
-            // is available here, Barnes–Hut serves every size it can.
-            TsneMethod::Auto if self.params.n_components <= bh::MAX_DIM => Gradient::BarnesHut { theta: self.params.angle },
+            TsneMethod::BarnesHut => Gradient::BarnesHut { theta: p.angle },
+            TsneMethod::Fft => fft,
+            TsneMethod::Auto if n >= FFT_FROM && p.n_components <= 2 => fft,
+            TsneMethod::Auto if p.n_components <= bh::MAX_DIM => Gradient::BarnesHut { theta: p.angle },
             TsneMethod::Auto => Gradient::Exact,
         }
     }

@@ -20,6 +20,7 @@
 //! `KL_ρ/ρ − ln ρ`, as openTSNE's.
 
 use super::affinity::Affinities;
+use super::fft::FftRepulsion;
 use super::repulsion::{CHUNK, Gradient};
 use crate::error::Result;
 use crate::progress::Progress;
@@ -82,10 +83,18 @@ pub struct PhaseEnd {
     pub stopped: bool,
 }
 
-/// Workspace of the gradient.
+/// Workspace of the gradient; the FFT repulsion keeps its plans and grids here between
+/// iterations.
 struct Work {
     grad: Vec<f64>,
     rep: Vec<f64>,
+    fft: Option<FftRepulsion>,
+}
+
+impl Work {
+    fn new(len: usize) -> Work {
+        Work { grad: vec![0.0; len], rep: vec![0.0; len], fft: None }
+    }
 }
 
 /// Runs one phase on the full embedding `y` (`n × dim`), see the [module docs](self).
@@ -103,7 +112,7 @@ pub fn optimise(
     progress: &dyn Progress,
     callback: Option<Callback>,
 ) -> Result<PhaseEnd> {
-    let mut work = Work { grad: vec![0.0; y.len()], rep: vec![0.0; y.len()] };
+    let mut work = Work::new(y.len());
     let mut end = PhaseEnd { n_iter: phase.n_iter, kl: f64::NAN, stopped: false };
     for it in 0..phase.n_iter {
         progress.check()?;
@@ -129,14 +138,16 @@ pub fn optimise(
 
 /// The KL divergence of the embedding `y` under `P`.
 pub fn kl_divergence(p: &Affinities, y: &[f64], dim: usize, gradient: Gradient, dof: f64) -> f64 {
-    let mut work = Work { grad: vec![0.0; y.len()], rep: vec![0.0; y.len()] };
-    full_gradient(p, y, dim, gradient, 1.0, dof, true, &mut work)
+    full_gradient(p, y, dim, gradient, 1.0, dof, true, &mut Work::new(y.len()))
 }
 
 /// The gradient into `work.grad`; returns the (exaggerated) KL divergence when `eval`, else NaN.
 #[allow(clippy::too_many_arguments)]
 fn full_gradient(p: &Affinities, y: &[f64], dim: usize, gradient: Gradient, exaggeration: f64, dof: f64, eval: bool, work: &mut Work) -> f64 {
-    let z = gradient.repulsion(y, dim, dof, &mut work.rep);
+    let z = match gradient {
+        Gradient::Fft(params) => work.fft.get_or_insert_with(|| FftRepulsion::new(params)).repulsion(y, dim, dof, &mut work.rep),
+        _ => gradient.repulsion(y, dim, dof, &mut work.rep),
+    };
     let inv = 1.0 / (z + f64::EPSILON);
     let rep = &work.rep;
     let partial: Vec<(f64, f64)> = work

@@ -10,9 +10,10 @@
 //! `repulsion_against(reference, points, dim, dof, out, sum_q)`, with each new point's own
 //! normaliser `sum_q[i] = Σ_j w_ij` in place of `Z`.
 //!
-//! [`Gradient`] selects the method: [`exact`](super::exact) or
-//! [Barnes–Hut](super::bh).
+//! [`Gradient`] selects the method: [`exact`](super::exact), [Barnes–Hut](super::bh) or
+//! [FFT-accelerated interpolation](super::fft).
 
+use super::fft::{FftParams, FftReference, repulsion_fft};
 use super::{bh, exact};
 
 /// Points per parallel task of the repulsion sums: fixed, so that `Z` adds its partial sums in
@@ -41,6 +42,9 @@ pub enum Gradient {
         /// A cell is summarised when its side over its distance is below `theta`.
         theta: f64,
     },
+    /// Polynomial interpolation on an equispaced grid and convolution by FFT (FIt-SNE,
+    /// openTSNE's `"fft"`; 1 or 2 output dimensions).
+    Fft(FftParams),
 }
 
 impl Gradient {
@@ -49,6 +53,8 @@ impl Gradient {
         match *self {
             Gradient::Exact => exact::repulsion(y, dim, dof, out),
             Gradient::BarnesHut { theta } => bh::repulsion(y, dim, dof, theta, out),
+            // The optimiser keeps one `FftRepulsion` across iterations instead (plans, buffers).
+            Gradient::Fft(params) => repulsion_fft(y, dim, dof, &params, out),
         }
     }
 
@@ -57,6 +63,7 @@ impl Gradient {
         match *self {
             Gradient::Exact => exact::repulsion_against(reference, points, dim, dof, out, sum_q),
             Gradient::BarnesHut { theta } => bh::repulsion_against(reference, points, dim, dof, theta, out, sum_q),
+            Gradient::Fft(params) => FftReference::new(reference, dim, dof, &params).repulsion(points, out, sum_q),
         }
     }
 }
