@@ -412,21 +412,7 @@ fn pairs_closer(data: &Data, metric: &Metric, members: &[u32], inner: &[bool], r
     }
     progress.stage("CorrInt pairs", m as u64);
     let out = if *metric == Metric::Precomputed {
-        let dist = |a: usize, b: usize| f64::from(data.row(members[a] as usize)[members[b] as usize]);
-        (0..m)
-            .into_par_iter()
-            .map(|a| {
-                if a % 256 == 0 {
-                    progress.check()?;
-                }
-                let mut c = [0u64; 2];
-                for b in a + 1..m {
-                    tally(&mut c, dist(a, b), inner[a] && inner[b], r);
-                }
-                progress.inc(1);
-                Ok(c)
-            })
-            .try_reduce(|| [0u64; 2], |x, y| Ok([x[0] + y[0], x[1] + y[1]]))
+        all_pairs(m, inner, r, progress, |a, b| f64::from(data.row(members[a] as usize)[members[b] as usize]))
     } else {
         let prepared = metric.fit(data)?;
         let d = data.n_cols();
@@ -463,6 +449,25 @@ fn tally(c: &mut [u64; 2], dist: f64, inner: bool, r: [f64; 2]) {
     }
 }
 
+/// The counts of [`pairs_closer`] over every pair `a < b` of `0..m` at distance `dist(a, b)`,
+/// rows in parallel.
+fn all_pairs(m: usize, inner: &[bool], r: [f64; 2], progress: &dyn Progress, dist: impl Fn(usize, usize) -> f64 + Sync) -> Result<[u64; 2]> {
+    (0..m)
+        .into_par_iter()
+        .map(|a| {
+            if a % 256 == 0 {
+                progress.check()?;
+            }
+            let mut c = [0u64; 2];
+            for b in a + 1..m {
+                tally(&mut c, dist(a, b), inner[a] && inner[b], r);
+            }
+            progress.inc(1);
+            Ok(c)
+        })
+        .try_reduce(|| [0u64; 2], |x, y| Ok([x[0] + y[0], x[1] + y[1]]))
+}
+
 /// Rows per block of [`count_pairs`]'s matrix products (first and second operand).
 const PAIR_BLOCK: (usize, usize) = (128, 512);
 
@@ -484,20 +489,7 @@ fn count_pairs<K: crate::metric::Kernel>(
     let exact = |a: usize, b: usize| f64::from(kernel.finalize(kernel.reduced(row(a), row(b))));
     let sum = |x: [u64; 2], y: [u64; 2]| Ok([x[0] + y[0], x[1] + y[1]]);
     let Some(root) = product else {
-        return (0..m)
-            .into_par_iter()
-            .map(|a| {
-                if a % 256 == 0 {
-                    progress.check()?;
-                }
-                let mut c = [0u64; 2];
-                for b in a + 1..m {
-                    tally(&mut c, exact(a, b), inner[a] && inner[b], r);
-                }
-                progress.inc(1);
-                Ok(c)
-            })
-            .try_reduce(|| [0u64; 2], sum);
+        return all_pairs(m, inner, r, progress, exact);
     };
     let view = Data::from_trusted_slice(rows, m, d);
     let mean = crate::linalg::column_means(&view);
