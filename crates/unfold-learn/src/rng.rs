@@ -56,6 +56,23 @@ pub fn below(x: u64, n: usize) -> usize {
     ((x as u128 * n as u128) >> 64) as usize
 }
 
+/// `m` distinct indices drawn uniformly from `0..n` by `seeds`' stage `stage` (a partial
+/// Fisher–Yates shuffle, position `i` taking value `i` of the stage), sorted; all of `0..n` when
+/// `m ≥ n`.
+pub fn sample_sorted(n: usize, m: usize, seeds: &SeedSource, stage: u64) -> Vec<usize> {
+    if m >= n {
+        return (0..n).collect();
+    }
+    let mut all: Vec<usize> = (0..n).collect();
+    for i in 0..m {
+        let j = i + below(seeds.value(stage, i as u64), n - i);
+        all.swap(i, j);
+    }
+    all.truncate(m);
+    all.sort_unstable();
+    all
+}
+
 /// A uniform `f64` in `[0, 1)` from a 64-bit value.
 #[inline]
 pub fn unit_f64(x: u64) -> f64 {

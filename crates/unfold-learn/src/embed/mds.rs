@@ -40,7 +40,7 @@ use crate::linalg::DataF64;
 use crate::linalg::mds::{DistancesTo, LandmarkPlacement, Smacof, SmacofOptions, SmacofRun, classical_mds, euclidean_dissimilarities};
 use crate::method::params::{ParamKind, ParamType};
 use crate::method::{Attribute, Capabilities, Context, FitData, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values};
-use crate::rng::SeedSource;
+use crate::rng::{SeedSource, sample_sorted};
 
 /// Most points MDS embeds: its `n × n` dissimilarities take `8 n²` bytes (3.2 GB at 20,000
 /// points), non-metric MDS three such matrices and a sorted list of pairs (about `30 n²` bytes).
@@ -365,17 +365,7 @@ impl Mds {
 
 /// `m` distinct points drawn uniformly from `0..n` by the seed, in increasing order.
 fn random_landmarks(n: usize, m: usize, seed: Option<u64>) -> Vec<u32> {
-    use rand_xoshiro::rand_core::Rng;
-    let mut rng = SeedSource::new(seed).stream(STAGE_LANDMARKS, 0);
-    let mut order: Vec<u32> = (0..n as u32).collect();
-    for i in 0..m {
-        // A partial Fisher–Yates shuffle; the multiply-shift maps 64 random bits to [0, n − i).
-        let j = i + ((rng.next_u64() as u128 * (n - i) as u128) >> 64) as usize;
-        order.swap(i, j);
-    }
-    order.truncate(m);
-    order.sort_unstable();
-    order
+    sample_sorted(n, m, &SeedSource::new(seed), STAGE_LANDMARKS).into_iter().map(|i| i as u32).collect()
 }
 
 /// The landmarks' rows in `f64`.

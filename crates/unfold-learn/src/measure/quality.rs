@@ -66,7 +66,7 @@ use crate::data::{Data, Labels};
 use crate::error::{Error, Result};
 use crate::metric::{Metric, PreparedMetric};
 use crate::progress::{NoProgress, Progress};
-use crate::rng::{SeedSource, below};
+use crate::rng::{SeedSource, sample_sorted};
 
 /// Stage of the subsample draw in the seed's streams.
 const SUBSAMPLE_STAGE: u64 = 1;
@@ -207,19 +207,7 @@ pub fn knn_accuracy(y: &Data, labels: &Labels, k: usize) -> Result<f64> {
 /// assert_eq!(rows, subsample_indices(100, 10, 7));
 /// ```
 pub fn subsample_indices(n: usize, sample: usize, seed: u64) -> Vec<usize> {
-    if sample >= n {
-        return (0..n).collect();
-    }
-    // Partial Fisher–Yates shuffle: position i takes a uniform pick among the rest.
-    let seeds = SeedSource::new(Some(seed));
-    let mut all: Vec<usize> = (0..n).collect();
-    for i in 0..sample {
-        let j = i + below(seeds.value(SUBSAMPLE_STAGE, i as u64), n - i);
-        all.swap(i, j);
-    }
-    all.truncate(sample);
-    all.sort_unstable();
-    all
+    sample_sorted(n, sample, &SeedSource::new(Some(seed)), SUBSAMPLE_STAGE)
 }
 
 /// Trustworthiness, continuity, neighbour preservation and (with labels) kNN accuracy of the
