@@ -83,3 +83,53 @@ def test_invalid_parameters_are_named(params, message):
     X = np.load(FIXTURES / "tsne_X.npy")
     with pytest.raises(ValueError, match=message):
         unfold.TSNE(**params).fit(X)
+
+
+def _reference_model(method="barnes_hut"):
+    """A model whose embedding is openTSNE's reference embedding (no iterations on it)."""
+    X = np.load(FIXTURES / "tsne_X.npy")
+    reference = np.load(FIXTURES / "tsne_ref_embedding.npy")
+    with pytest.warns(UserWarning):
+        model = unfold.TSNE(perplexity=10, init=reference, early_exaggeration_iter=0, max_iter=0, method=method).fit(X)
+    np.testing.assert_array_equal(model.embedding_, reference)
+    return model
+
+
+def test_transform_follows_open_tsne():
+    """openTSNE's transform with its defaults (make_tsne_transform_fixtures.py)."""
+    model = _reference_model()
+    X_new = np.load(FIXTURES / "tsne_new_X.npy")
+    placed = model.transform(X_new)
+    assert placed.shape == (30, 2) and placed.dtype == np.float64
+    want = np.load(FIXTURES / "tsne_new_bh.npy")
+    assert np.linalg.norm(placed - want, axis=1).mean() < 1e-5
+    start = model.transform(X_new, max_iter=0)
+    np.testing.assert_allclose(start, np.load(FIXTURES / "tsne_new_median.npy"), rtol=1e-12)
+    # One point at a time gives the same places.
+    np.testing.assert_array_equal(model.transform(X_new[5:6]), placed[5:6])
+
+
+def test_transform_survives_pickling_and_gives_back_the_training_rows():
+    import pickle
+
+    X = np.load(FIXTURES / "tsne_X.npy")
+    model = unfold.TSNE(perplexity=10, max_iter=50, random_state=0).fit(X)
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.embedding_, model.embedding_)
+    np.testing.assert_array_equal(again.transform(X[:10] + 0.01), model.transform(X[:10] + 0.01))
+    np.testing.assert_array_equal(model.transform(X), model.embedding_)
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"perplexity": 51}, r"invalid value for `perplexity`: 51 \(must be at least 1/3 and at most n_samples / 3 = 50.0000"),
+        ({"learning_rate": -1}, r"invalid value for `learning_rate`"),
+        ({"initialization": "pca"}, r"invalid value for `initialization`: pca"),
+        ({"initialization": np.zeros((3, 2))}, r"invalid value for `initialization`.*\(30, 2\)"),
+    ],
+)
+def test_transform_parameters_are_named(params, message):
+    model = _reference_model()
+    with pytest.raises(ValueError, match=message):
+        model.transform(np.load(FIXTURES / "tsne_new_X.npy"), **params)

@@ -1,5 +1,6 @@
 """Type stubs of the native module ``unfold._core`` (crates/unfold-py)."""
 
+from collections.abc import Callable
 from typing import Optional, Union
 
 import numpy as np
@@ -37,6 +38,13 @@ def method_specs(name: str) -> list[dict[str, object]]: ...
 def fit_method(
     name: str, x: PcaInput, params: dict[str, object], *, seed: Optional[int], threads: Optional[int], verbose: bool
 ) -> FittedModel: ...
+def fit_tsne(
+    x: PcaInput, params: dict[str, object], *, seed: Optional[int], threads: Optional[int], verbose: bool,
+    callbacks: list[Callable[[int, float, npt.NDArray[np.float64]], object]],
+) -> FittedModel: ...
+def transform_tsne(
+    model: FittedModel, x: PcaInput, params: dict[str, object], *, seed: Optional[int], threads: Optional[int], verbose: bool
+) -> npt.NDArray[np.float64]: ...
 
 class FittedModel:
     @property

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from sklearn.utils.validation import check_is_fitted
+
 from . import _core
 from ._contract import ContractTransformer
-from ._validation import InvalidParameterError, plain
+from ._validation import InvalidParameterError, plain, seed_from_random_state, threads_from_n_jobs
 
 
 class TSNE(ContractTransformer):
@@ -82,7 +84,65 @@ class TSNE(ContractTransformer):
         self.fit(X, y)
         return self.embedding_
 
+    def transform(
+        self,
+        X,
+        *,
+        perplexity=5,
+        initialization="median",
+        k=25,
+        learning_rate=0.1,
+        early_exaggeration=4,
+        early_exaggeration_iter=0,
+        exaggeration=1.5,
+        max_iter=250,
+    ):
+        """Place new points against the fitted embedding, as openTSNE's ``transform``.
+
+        Each new point is attracted by its ``3 * perplexity`` nearest training points (affinities
+        calibrated to ``perplexity`` and normalised per point) and repelled by all of them; the
+        training points stay where they are and the new points do not act on one another, so a
+        point's place does not depend on the others transformed with it. The names and defaults
+        are openTSNE's (``max_iter`` is its ``n_iter``): the start is the median of the embedding
+        of the ``k`` nearest training points (``initialization="median"``), ``"random"``, or an
+        array of shape (n_new, n_components); then ``early_exaggeration_iter`` iterations at
+        ``early_exaggeration`` and ``max_iter`` at ``exaggeration``, momentum 0.8, gradients
+        clipped to norm 0.25. The gradient method is the fit's. A row equal to a training row is
+        placed where that row is.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components), float64
+        """
+        check_is_fitted(self)
+        X32 = self._validate_input(X, reset=False)
+        params = {
+            "perplexity": perplexity,
+            "initialization": initialization,
+            "k": k,
+            "learning_rate": learning_rate,
+            "early_exaggeration": early_exaggeration,
+            "early_exaggeration_iter": early_exaggeration_iter,
+            "exaggeration": exaggeration,
+            "max_iter": max_iter,
+        }
+        try:
+            return _core.transform_tsne(
+                self._model,
+                X32,
+                {n: plain(v) for n, v in params.items()},
+                seed=seed_from_random_state(self.random_state),
+                threads=threads_from_n_jobs(self.n_jobs),
+                verbose=bool(self.verbose),
+            )
+        except ValueError as e:
+            if str(e).startswith("invalid value for `"):
+                raise InvalidParameterError(str(e)) from None
+            raise
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.pairwise = self.metric == "precomputed"
+        # The embedding is float64 whatever the input (openTSNE's too).
+        tags.transformer_tags.preserves_dtype = ["float64"]
         return tags

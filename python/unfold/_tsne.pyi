@@ -38,3 +38,16 @@ class TSNE(TransformerMixin, BaseEstimator):
     ) -> None: ...
     def fit(self, X: npt.ArrayLike, y: object = None) -> TSNE: ...
     def fit_transform(self, X: npt.ArrayLike, y: object = None) -> npt.NDArray[np.float64]: ...
+    def transform(
+        self,
+        X: npt.ArrayLike,
+        *,
+        perplexity: float = 5,
+        initialization: Literal["median", "random"] | npt.ArrayLike = "median",
+        k: int = 25,
+        learning_rate: float = 0.1,
+        early_exaggeration: float = 4,
+        early_exaggeration_iter: int = 0,
+        exaggeration: float = 1.5,
+        max_iter: int = 250,
+    ) -> npt.NDArray[np.float64]: ...

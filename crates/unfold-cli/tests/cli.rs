@@ -1081,3 +1081,39 @@ fn measure_topology_finds_the_loop_of_a_circle() {
     let o = unfold(d, &["measure", "topology", "--help"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("Examples:"));
 }
+
+#[test]
+fn tsne_embeds_saves_and_transforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Three clusters in 5 dimensions.
+    let n = 120;
+    let x: Vec<f32> = (0..n * 5).map(|i| ((i * 7919) % 101) as f32 / 50.0 + ((i / 5) % 3) as f32 * 20.0).collect();
+    write_npy(&d.join("x.npy"), &x, n, 5);
+    let o = unfold(
+        d,
+        &["embed", "x.npy", "--method", "tsne", "--perplexity", "10", "--iter", "100", "--seed", "1", "--save-model", "m.tsne", "-o", "e.npy", "--json"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(json["parameters"]["kl_divergence_"].as_f64().unwrap() > 0.0, "{json}");
+    let o = unfold(d, &["embed", "x.npy", "--method", "tsne", "--perplexity", "10", "--iter", "100", "--seed", "1", "--threads", "1", "-o", "e1.npy", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("e.npy")), read_npy(&d.join("e1.npy")));
+    // The training rows come back where the fit put them.
+    let o = unfold(d, &["transform", "--model", "m.tsne", "x.npy", "-o", "t.npy"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("t.npy")), read_npy(&d.join("e.npy")));
+    for (args, message) in [
+        (&["--perplexity", "40"][..], "invalid value for `perplexity`: 40 (must be at most (n_samples - 1) / 3 = 39.6667"),
+        (&["--gradient", "fft", "--dims", "3"][..], "must be 1 or 2 with method = fft"),
+        (&["--theta", "1.5"][..], "invalid value for `angle`: 1.5"),
+    ] {
+        let mut full = vec!["embed", "x.npy", "--method", "tsne", "-o", "bad.npy"];
+        full.extend_from_slice(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
+        assert!(!d.join("bad.npy").exists());
+    }
+}

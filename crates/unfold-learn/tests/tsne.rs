@@ -2,10 +2,11 @@
 //! KL divergences (fixtures made by `fixtures/make_tsne_fixtures.py`).
 
 use crate::common::load_fixture;
-use unfold_learn::embed::tsne::{Gradient, Tsne, TsneInit, TsneMethod, TsneParams, affinity, bh, exact};
+use unfold_learn::embed::tsne::{Gradient, PartialInit, Tsne, TsneInit, TsneMethod, TsneModel, TsneParams, TsneTransformParams, affinity, bh, exact};
 use unfold_learn::knn::{KnnAlgorithm, KnnParams, knn_graph};
 use unfold_learn::method::{Input, Value, params_from};
 use unfold_learn::prelude::*;
+use unfold_learn::progress::NoProgress;
 
 /// Points from a fixed hash, in `dim` dimensions, with some structure (two clusters).
 fn points(n: usize, dim: usize) -> Vec<f64> {
@@ -352,4 +353,124 @@ fn invalid_parameters_are_named() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("`init`") && e.contains("(150, 2)"), "{e}");
+}
+
+/// A model whose embedding is openTSNE's reference embedding of the fixture (no iterations on
+/// it), fitted with `method`.
+fn reference_model(method: TsneMethod) -> (TsneModel, Vec<f64>) {
+    let (x, n, d) = fixture_data();
+    let data = Data::from_row_major(&x, n, d).unwrap();
+    let (reference, ..) = load_fixture("tsne_ref_embedding.npy");
+    let params =
+        TsneParams { perplexity: 10.0, init: TsneInit::Array(reference.clone()), early_exaggeration_iter: 0, max_iter: 0, method, ..TsneParams::default() };
+    let model = Tsne::new(params).unwrap().fit(Input::F32(&data).into(), &Context::seeded(0)).unwrap();
+    assert_eq!(model.embedding_f64(), &reference[..]);
+    (model, reference)
+}
+
+fn new_points() -> (Vec<f32>, usize, usize) {
+    let (x, m, d) = load_fixture("tsne_new_X.npy");
+    (x.iter().map(|&v| v as f32).collect(), m, d)
+}
+
+/// Mean distance between corresponding rows of two 2-D layouts.
+fn mean_distance(a: &[f64], b: &[f64]) -> f64 {
+    a.chunks(2).zip(b.chunks(2)).map(|(p, q)| (p[0] - q[0]).hypot(p[1] - q[1])).sum::<f64>() / (a.len() / 2) as f64
+}
+
+#[test]
+fn transform_starts_at_open_tsnes_median_and_ends_near_its_result() {
+    let (x, m, d) = new_points();
+    let new = Data::from_row_major(&x, m, d).unwrap();
+    let (median, ..) = load_fixture("tsne_new_median.npy");
+    let (want, ..) = load_fixture("tsne_new_bh.npy");
+    // The reference spreads over about 17 units (standard deviation); the median start is 3 away.
+    let start_gap = mean_distance(&median, &want);
+    assert!(start_gap > 2.0, "{start_gap}");
+    for method in [TsneMethod::BarnesHut, TsneMethod::Exact, TsneMethod::Fft] {
+        let (model, _) = reference_model(method);
+        let start = model.transform_with(&new, &TsneTransformParams { max_iter: 0, ..TsneTransformParams::default() }, None, &NoProgress).unwrap();
+        assert!(max_abs_rel(&start, &median) < 1e-12, "{method:?}: {}", max_abs_rel(&start, &median));
+        let got = model.transform_with(&new, &TsneTransformParams::default(), None, &NoProgress).unwrap();
+        // Barnes–Hut follows openTSNE's to 1e-6; the exact gradient differs by Barnes–Hut's error,
+        // the FFT one by the interpolation's (about 0.15; openTSNE's own FFT transform lands
+        // 0.71 from its Barnes–Hut result, with its gains reset at every step).
+        let gap = mean_distance(&got, &want);
+        let tol = match method {
+            TsneMethod::BarnesHut => 1e-5,
+            TsneMethod::Exact => 0.01,
+            _ => 0.1 * start_gap,
+        };
+        assert!(gap < tol, "{method:?}: {gap} from openTSNE's result, started {start_gap} away");
+    }
+}
+
+#[test]
+fn transform_places_each_point_alone_and_is_identical_at_one_and_two_threads() {
+    let (x, m, d) = new_points();
+    let new = Data::from_row_major(&x, m, d).unwrap();
+    for method in [TsneMethod::BarnesHut, TsneMethod::Fft] {
+        let (model, _) = reference_model(method);
+        let run = |threads| {
+            unfold_learn::threads::install(Some(threads), || model.transform_with(&new, &TsneTransformParams::default(), None, &NoProgress)).unwrap().unwrap()
+        };
+        let all = run(2);
+        assert_eq!(all, run(1), "{method:?}");
+        for i in [0, 13, m - 1] {
+            let one = Data::from_row_major(new.row(i), 1, d).unwrap();
+            let alone = model.transform_with(&one, &TsneTransformParams::default(), None, &NoProgress).unwrap();
+            assert_eq!(&alone[..], &all[2 * i..2 * i + 2], "{method:?}: row {i}");
+        }
+    }
+}
+
+#[test]
+fn transform_survives_saving_and_keeps_points_inside_the_fft_grid() {
+    let (x, m, d) = new_points();
+    let new = Data::from_row_major(&x, m, d).unwrap();
+    let (model, reference) = reference_model(TsneMethod::Fft);
+    let loaded = TsneModel::from_bytes(&model.to_bytes().unwrap()).unwrap();
+    assert_eq!(loaded.embedding_f64(), model.embedding_f64());
+    assert_eq!(loaded.gradient(), model.gradient());
+    let params = TsneTransformParams::default();
+    assert_eq!(loaded.transform_with(&new, &params, None, &NoProgress).unwrap(), model.transform_with(&new, &params, None, &NoProgress).unwrap());
+    // A learning rate far too large throws points outward; the grid (the reference's bounding
+    // box, centred and padded by a quarter) holds them.
+    let wild = model.transform_with(&new, &TsneTransformParams { learning_rate: 1e4, ..params.clone() }, None, &NoProgress).unwrap();
+    let col = |c: usize| reference.iter().skip(c).step_by(2).fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let ((x0, x1), (y0, y1)) = (col(0), col(1));
+    let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+    let radius = 1.25 * (x1 - x0).max(y1 - y0) / 2.0 * 2.0_f64.sqrt();
+    for p in wild.chunks(2) {
+        assert!(p[0].is_finite() && p[1].is_finite());
+        assert!((p[0] - cx).hypot(p[1] - cy) <= radius, "{p:?} outside the grid");
+    }
+    // The training rows come back where the fit put them.
+    let (x, n, d) = fixture_data();
+    let again = model.transform_with(&Data::from_row_major(&x, n, d).unwrap(), &params, None, &NoProgress).unwrap();
+    assert_eq!(again, reference);
+    let corrupt = model.to_bytes().unwrap();
+    assert!(TsneModel::from_bytes(&corrupt[..corrupt.len() - 5]).is_err());
+}
+
+#[test]
+fn transform_parameters_are_checked() {
+    let (x, m, d) = new_points();
+    let new = Data::from_row_major(&x, m, d).unwrap();
+    let (model, _) = reference_model(TsneMethod::BarnesHut);
+    let err = |p: TsneTransformParams| model.transform_with(&new, &p, None, &NoProgress).unwrap_err().to_string();
+    let e = err(TsneTransformParams { perplexity: 51.0, ..TsneTransformParams::default() });
+    assert!(e.contains("perplexity") && e.contains("n_samples / 3 = 50.0000"), "{e}");
+    let e = err(TsneTransformParams { perplexity: 0.2, ..TsneTransformParams::default() });
+    assert!(e.contains("perplexity") && e.contains("at least 1/3"), "{e}");
+    let e = err(TsneTransformParams { initialization: PartialInit::Array(vec![0.0; 4]), ..TsneTransformParams::default() });
+    assert!(e.contains("initialization") && e.contains("(30, 2)"), "{e}");
+    let e = err(TsneTransformParams { learning_rate: 0.0, ..TsneTransformParams::default() });
+    assert!(e.contains("learning_rate"), "{e}");
+    let wrong = Data::from_row_major(&x[..9], 1, 9).unwrap();
+    assert!(model.transform_with(&wrong, &TsneTransformParams::default(), None, &NoProgress).is_err());
+    // Given starting coordinates are used as they are.
+    let start: Vec<f64> = (0..2 * m).map(|i| i as f64 * 0.1).collect();
+    let p = TsneTransformParams { initialization: PartialInit::Array(start.clone()), max_iter: 0, ..TsneTransformParams::default() };
+    assert!(max_abs_rel(&model.transform_with(&new, &p, None, &NoProgress).unwrap(), &start) < 1e-12);
 }

@@ -9,7 +9,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyString};
 use unfold_learn::KnnGraph;
-use unfold_learn::method::{self, Context, FitData, Fitted, Target, Value};
+use unfold_learn::method::{self, Context, FitData, Fitted, ParamSpec, Target, Value};
 
 use crate::convert::{self, Array, Threads, to_py_err, with_input};
 use crate::model_bytes;
@@ -84,6 +84,20 @@ fn py_value<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
     })
 }
 
+/// The values of `params` (a dict by parameter name), each read as its spec among `specs`
+/// declares; `what` names the owner in the error for an unknown name.
+pub(crate) fn values_by_name(what: &str, specs: &[ParamSpec], params: &Bound<'_, PyDict>) -> PyResult<Vec<(&'static str, Value)>> {
+    let mut values = Vec::new();
+    for (k, v) in params.iter() {
+        let key: String = k.extract()?;
+        let Some(spec) = specs.iter().find(|s| s.name == key) else {
+            return Err(PyValueError::new_err(format!("{what} has no parameter `{key}`")));
+        };
+        values.push((spec.name, value(spec.name, &v)?));
+    }
+    Ok(values)
+}
+
 /// The parameter table of method `name`: one dict per parameter with `name`, `flag`, `type`
 /// (the Python type, for the stub), `default`, `help` and `peer`.
 #[pyfunction]
@@ -126,15 +140,7 @@ fn fit_method(
     knn_distances: Option<PyReadonlyArray2<'_, f32>>,
 ) -> PyResult<FittedModel> {
     let entry = method::method(name).map_err(to_py_err)?;
-    let specs = (entry.specs)();
-    let mut values = Vec::new();
-    for (k, v) in params.iter() {
-        let key: String = k.extract()?;
-        let Some(spec) = specs.iter().find(|s| s.name == key) else {
-            return Err(PyValueError::new_err(format!("{name} has no parameter `{key}`")));
-        };
-        values.push((spec.name, value(spec.name, &v)?));
-    }
+    let values = values_by_name(name, &(entry.specs)(), params)?;
     let y = match (y_labels, y_values) {
         (Some(labels), _) => Some(Target::Categorical(labels.as_array().to_vec())),
         (None, Some(v)) => {

@@ -167,10 +167,9 @@ pub fn repulsion(y: &[f64], dim: usize, dof: f64, theta: f64, out: &mut [f64]) -
     partial.iter().sum()
 }
 
-/// The Barnes–Hut repulsion of `reference` on each of `points`, in the shape of
-/// [`super::repulsion`]'s `repulsion_against`.
-pub fn repulsion_against(reference: &[f64], points: &[f64], dim: usize, dof: f64, theta: f64, out: &mut [f64], sum_q: &mut [f64]) {
-    let tree = Tree::new(reference, dim);
+/// The Barnes–Hut repulsion of the reference points in `tree` on each of `points`, in the shape
+/// of [`super::repulsion`]'s `repulsion_against`.
+pub fn repulsion_against(tree: &Tree, points: &[f64], dim: usize, dof: f64, theta: f64, out: &mut [f64], sum_q: &mut [f64]) {
     out.par_chunks_mut(dim).zip(sum_q.par_iter_mut()).enumerate().for_each(|(i, (g, q))| {
         *q = tree.force(&points[i * dim..(i + 1) * dim], theta, dof, g);
     });

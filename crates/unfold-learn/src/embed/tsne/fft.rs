@@ -50,7 +50,7 @@ const CHUNK: usize = 512;
 const BLOCK: usize = 8;
 
 /// The interpolation parameters, with openTSNE's defaults.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FftParams {
     /// Lagrange nodes per box and axis (openTSNE: 3).
     pub n_interpolation_points: usize,

@@ -15,6 +15,9 @@
 //!    `max_iter` (500) iterations at `exaggeration` (1); momentum 0.8 in both, delta-bar-delta
 //!    gains carried over, `learning_rate = "auto"` = `n / exaggeration` of the phase, steps
 //!    clipped to norm 5, the embedding centred after every step.
+//! 5. **Transform** ([`transform`]): new points against the fitted embedding, as openTSNE's
+//!    `transform`; the model keeps the training rows' neighbour index for it, and is saved and
+//!    loaded through the shared model file.
 //!
 //! Against scikit-learn's `TSNE`: the parameter names are scikit-learn's, the defaults and the
 //! optimiser openTSNE's. `max_iter` counts the iterations after early exaggeration (openTSNE's
@@ -41,14 +44,20 @@ pub mod fft;
 pub mod init;
 pub mod optimise;
 pub mod repulsion;
+pub mod transform;
 
 pub use repulsion::Gradient;
+pub use transform::{PartialInit, TsneTransformParams};
 
-use crate::data::Data;
+use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
+use crate::io::model::{self, Kind};
+use crate::knn::search::NeighborIndex;
 use crate::knn::{KnnAlgorithm, KnnParams, exact_is_faster, knn_graph};
 use crate::method::params::{Auto, ParamKind, ParamType};
-use crate::method::{Attribute, Capabilities, Context, FitData, Fitted, MethodEntry, Params, Range, Value, params_from, resolved_values};
+use crate::method::{
+    Attribute, Capabilities, Context, FitData, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values, rows_not_kept,
+};
 use crate::metric::Metric;
 use affinity::Affinities;
 use optimise::{Callback, Optimiser, Phase};
@@ -197,8 +206,14 @@ pub const ENTRY: MethodEntry = MethodEntry {
     supervised: false,
     precomputed_knn: false,
     fit: |values, data, ctx| Ok(Box::new(Tsne::new(params_from(values)?)?.fit(data, ctx)?)),
-    load: |_| Err(Error::InvalidData("t-SNE models are not saved".into())),
+    load: |bytes| Ok(Box::new(TsneModel::from_bytes(bytes)?)),
 };
+
+/// The model file kind.
+const KIND: Kind = Kind { tag: "tsne", version: 1 };
+
+/// Seed stage of the neighbour index's search tree.
+const STAGE_INDEX: u64 = 0x75e0_0030;
 
 /// From this many points `method = "auto"` takes the FFT gradient (openTSNE's rule).
 pub const FFT_FROM: usize = 10_000;
@@ -277,6 +292,8 @@ impl Tsne {
             let knn = knn_graph(&x, &knn_params, ctx.progress)?;
             ctx.progress.check()?;
             let affinities = affinity::perplexity_affinities(&knn, p.perplexity);
+            let index =
+                if ctx.keep_data { Some(NeighborIndex::new(&x, &knn, &p.metric, crate::rng::SeedSource::new(ctx.seed).value(STAGE_INDEX, 0))?) } else { None };
             drop(knn);
             let mut y = match &p.init {
                 TsneInit::Pca if p.metric != Metric::Precomputed => init::pca_init(&x, dim, seed, ctx)?,
@@ -297,6 +314,9 @@ impl Tsne {
                 kl_divergence: kl,
                 n_iter,
                 learning_rate: self.learning_rate(n, p.exaggeration),
+                dof: p.dof,
+                gradient,
+                index,
                 warnings,
                 params: Vec::new(),
             };
@@ -373,17 +393,25 @@ impl Tsne {
 }
 
 /// A fitted t-SNE embedding.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TsneModel {
     n_samples: usize,
     n_features: usize,
     n_components: usize,
+    #[serde(skip)]
     embedding: Vec<f32>,
     embedding_f64: Vec<f64>,
     kl_divergence: f64,
     n_iter: usize,
     learning_rate: f64,
+    dof: f64,
+    /// The repulsion method of the fit, which its transform uses too.
+    gradient: Gradient,
+    /// The training rows' neighbour index, when the fit kept its data.
+    index: Option<NeighborIndex>,
+    #[serde(skip)]
     warnings: Vec<String>,
+    #[serde(skip)]
     params: Vec<(&'static str, Value)>,
 }
 
@@ -407,6 +435,76 @@ impl TsneModel {
     pub fn n_iter(&self) -> usize {
         self.n_iter
     }
+
+    /// The repulsion method the fit used (and its transform uses).
+    pub fn gradient(&self) -> Gradient {
+        self.gradient
+    }
+
+    /// Places the rows of `data` against the fitted embedding ([`transform`]); returns their
+    /// coordinates, row-major `m × n_components`, in `f64`. `seed` serves
+    /// `initialization = "random"` only.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for a model fitted without keeping its rows, or `data` with
+    /// another number of columns than the fit's; the errors of [`transform`].
+    pub fn transform_with(&self, data: &Data, params: &TsneTransformParams, seed: Option<u64>, progress: &dyn crate::progress::Progress) -> Result<Vec<f64>> {
+        let index = self.index.as_ref().ok_or_else(|| rows_not_kept("this t-SNE model"))?;
+        let fit = transform::Fit { embedding: &self.embedding_f64, dim: self.n_components, dof: self.dof, gradient: self.gradient, index };
+        transform::transform(&fit, data, params, seed, progress)
+    }
+
+    /// The model file's bytes.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] for a model fitted without keeping its rows.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        if self.index.is_none() {
+            return Err(rows_not_kept("this t-SNE model"));
+        }
+        model::to_bytes(KIND, &self.params, self)
+    }
+
+    /// A model from [`TsneModel::to_bytes`], checked for consistency.
+    ///
+    /// # Errors
+    /// [`Error::InvalidData`] naming what does not fit ("corrupt model: …").
+    pub fn from_bytes(bytes: &[u8]) -> Result<TsneModel> {
+        let (read, mut m): (_, TsneModel) = model::decode(KIND, bytes)?;
+        m.validate().map_err(|what| Error::InvalidData(format!("corrupt model: {what}")))?;
+        m.embedding = m.embedding_f64.iter().map(|&v| v as f32).collect();
+        m.params = declared(&TsneParams::specs(), read)?;
+        Ok(m)
+    }
+
+    fn validate(&self) -> std::result::Result<(), String> {
+        let (n, k) = (self.n_samples, self.n_components);
+        if n < 2 || k == 0 || n.checked_mul(k) != Some(self.embedding_f64.len()) {
+            return Err(format!("{} embedding values do not fit {n} points and {k} components", self.embedding_f64.len()));
+        }
+        if self.embedding_f64.iter().any(|v| !v.is_finite()) {
+            return Err("the embedding holds a value that is not finite".into());
+        }
+        if !(self.dof.is_finite() && self.dof > 0.0) {
+            return Err(format!("dof {} is not a positive number", self.dof));
+        }
+        match self.gradient {
+            Gradient::Exact => {}
+            Gradient::BarnesHut { theta } if (0.0..=1.0).contains(&theta) && k <= bh::MAX_DIM => {}
+            Gradient::Fft(f)
+                if k <= 2
+                    && (1..=fft::MAX_INTERPOLATION_POINTS).contains(&f.n_interpolation_points)
+                    && f.min_num_intervals >= 1
+                    && f.ints_in_interval.is_finite()
+                    && f.ints_in_interval > 0.0 => {}
+            g => return Err(format!("the gradient {g:?} does not serve {k} components")),
+        }
+        match &self.index {
+            Some(index) if index.n_points() != n => Err(format!("the neighbour index holds {} points, not {n}", index.n_points())),
+            Some(index) => index.validate().map_err(|e| e.to_string()),
+            None => Err("the model holds no training rows".into()),
+        }
+    }
 }
 
 impl Fitted for TsneModel {
@@ -415,7 +513,7 @@ impl Fitted for TsneModel {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities { embedding: true, ..Capabilities::default() }
+        Capabilities { embedding: true, transform: self.index.is_some(), inverse_transform: false, save: self.index.is_some() }
     }
 
     fn n_components(&self) -> usize {
@@ -441,6 +539,17 @@ impl Fitted for TsneModel {
 
     fn params(&self) -> Vec<(&'static str, Value)> {
         self.params.clone()
+    }
+
+    /// openTSNE's `transform` with its defaults ([`TsneTransformParams`]).
+    fn transform(&self, data: Input<'_>, ctx: &Context) -> Result<Embedding> {
+        let x = data.f32()?;
+        let y = ctx.install(|| self.transform_with(&x, &TsneTransformParams::default(), ctx.seed, ctx.progress))?;
+        Data::from_vec(y.iter().map(|&v| v as f32).collect(), x.n_rows(), self.n_components)
+    }
+
+    fn to_bytes(&self) -> Result<Vec<u8>> {
+        TsneModel::to_bytes(self)
     }
 
     fn warnings(&self) -> &[String] {

@@ -49,6 +49,14 @@ impl Optimiser {
     pub fn new(len: usize) -> Optimiser {
         Optimiser { gains: vec![1.0; len], update: vec![0.0; len] }
     }
+
+    /// Drops the momentum (the last update) of the points flagged in `rows`, each `dim`
+    /// coordinates.
+    pub fn reset_where(&mut self, dim: usize, rows: &[bool]) {
+        for (u, _) in self.update.chunks_exact_mut(dim).zip(rows).filter(|(_, r)| **r) {
+            u.fill(0.0);
+        }
+    }
 }
 
 /// Settings of one call of the optimiser (one phase).

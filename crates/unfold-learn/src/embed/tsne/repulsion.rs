@@ -33,7 +33,7 @@ pub(crate) fn kernel_force(w: f64, dof: f64) -> f64 {
 }
 
 /// How the repulsive term is computed.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Gradient {
     /// Every pair ([`exact::repulsion`]).
     Exact,
@@ -58,12 +58,60 @@ impl Gradient {
         }
     }
 
-    /// The repulsion of `reference` on each of `points` (see the [module docs](self)).
+    /// The repulsion of `reference` on each of `points` (see the [module docs](self)), prepared
+    /// and applied once; [`Gradient::reference`] prepares it for many calls.
     pub fn repulsion_against(&self, reference: &[f64], points: &[f64], dim: usize, dof: f64, out: &mut [f64], sum_q: &mut [f64]) {
-        match *self {
-            Gradient::Exact => exact::repulsion_against(reference, points, dim, dof, out, sum_q),
-            Gradient::BarnesHut { theta } => bh::repulsion_against(reference, points, dim, dof, theta, out, sum_q),
-            Gradient::Fft(params) => FftReference::new(reference, dim, dof, &params).repulsion(points, out, sum_q),
+        self.reference(reference, dim, dof).repulsion(points, out, sum_q);
+    }
+
+    /// The repulsion of the fixed `reference` embedding (row-major `n × dim`) on new points,
+    /// with what does not depend on them (the Barnes–Hut tree, the FFT grid's potentials)
+    /// computed here, once.
+    pub fn reference<'a>(&self, reference: &'a [f64], dim: usize, dof: f64) -> Reference<'a> {
+        let kind = match *self {
+            Gradient::Exact => ReferenceKind::Exact,
+            Gradient::BarnesHut { theta } => ReferenceKind::BarnesHut { tree: bh::Tree::new(reference, dim), theta },
+            Gradient::Fft(params) => ReferenceKind::Fft(Box::new(FftReference::new(reference, dim, dof, &params))),
+        };
+        Reference { reference, dim, dof, kind }
+    }
+}
+
+/// A fixed embedding's repulsion on new points ([`Gradient::reference`]): each new point's
+/// force and normaliser depend on that point alone.
+#[derive(Debug)]
+pub struct Reference<'a> {
+    reference: &'a [f64],
+    dim: usize,
+    dof: f64,
+    kind: ReferenceKind,
+}
+
+#[derive(Debug)]
+enum ReferenceKind {
+    Exact,
+    BarnesHut { tree: bh::Tree, theta: f64 },
+    Fft(Box<FftReference>),
+}
+
+impl Reference<'_> {
+    /// Writes into `out` (`m × dim`, overwritten) the unnormalised force
+    /// `Σ_j w_ij^{(α+1)/α} (p_i − r_j)` of the reference points `r_j` on each of the row-major
+    /// `points` (`m × dim`), and into `sum_q[i]` its normaliser `Σ_j w_ij`.
+    pub fn repulsion(&self, points: &[f64], out: &mut [f64], sum_q: &mut [f64]) {
+        let (dim, dof) = (self.dim, self.dof);
+        match &self.kind {
+            ReferenceKind::Exact => exact::repulsion_against(self.reference, points, dim, dof, out, sum_q),
+            ReferenceKind::BarnesHut { tree, theta } => bh::repulsion_against(tree, points, dim, dof, *theta, out, sum_q),
+            ReferenceKind::Fft(fft) => fft.repulsion(points, out, sum_q),
+        }
+    }
+
+    /// With the FFT gradient, clips `points` into the interpolation grid in place
+    /// ([`FftReference::clip`]) and flags the points moved; otherwise does nothing.
+    pub fn clip(&self, points: &mut [f64], clipped: &mut [bool]) {
+        if let ReferenceKind::Fft(fft) = &self.kind {
+            fft.clip(points, clipped);
         }
     }
 }
