@@ -133,3 +133,22 @@ def test_transform_parameters_are_named(params, message):
     model = _reference_model()
     with pytest.raises(ValueError, match=message):
         model.transform(np.load(FIXTURES / "tsne_new_X.npy"), **params)
+
+
+def test_multiscale_uniform_and_precomputed_affinities():
+    X = np.load(FIXTURES / "tsne_X.npy")
+    init = np.load(FIXTURES / "tsne_init.npy")
+    multi = unfold.TSNE(perplexities=[5, 20], init=init, max_iter=100, random_state=0).fit(X)
+    single = unfold.TSNE(perplexity=20, init=init, max_iter=100, random_state=0).fit(X)
+    assert not np.array_equal(multi.embedding_, single.embedding_)
+    assert trustworthiness(X, multi.embedding_, n_neighbors=10) > 0.9
+    uniform = unfold.TSNE(affinity="uniform", k_neighbors=10, max_iter=100, random_state=0).fit(X)
+    assert trustworthiness(X, uniform.embedding_, n_neighbors=10) > 0.9
+    # openTSNE's own affinities as the input reach its KL from its start.
+    P = np.load(FIXTURES / "tsne_P_nn.npy")
+    pre = unfold.TSNE(affinity="precomputed", init=init, method="barnes_hut", random_state=0).fit(P)
+    assert abs(pre.kl_divergence_ - EXPECTED["kl"]) < 0.05 * EXPECTED["kl"]
+    with pytest.raises(ValueError, match=r"invalid value for `perplexities`"):
+        unfold.TSNE(perplexities=[5, -1]).fit(X)
+    with pytest.raises(ValueError, match=r"precomputed affinities: it has no training rows"):
+        pre.transform(P[:3])

@@ -1104,7 +1104,16 @@ fn tsne_embeds_saves_and_transforms() {
     let o = unfold(d, &["transform", "--model", "m.tsne", "x.npy", "-o", "t.npy"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read_npy(&d.join("t.npy")), read_npy(&d.join("e.npy")));
+    for args in [&["--perplexities", "5,20"][..], &["--affinity", "uniform", "--k-neighbors", "10"][..]] {
+        let mut full = vec!["embed", "x.npy", "--method", "tsne", "--iter", "50", "--seed", "1", "-o", "other.npy", "-q"];
+        full.extend_from_slice(args);
+        let o = unfold(d, &full);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert_ne!(read_npy(&d.join("other.npy")), read_npy(&d.join("e.npy")));
+    }
     for (args, message) in [
+        (&["--perplexities", "5,x"][..], "invalid value for `perplexities`: 5,x"),
+        (&["--affinity", "uniform", "--k-neighbors", "120"][..], "invalid value for `k_neighbors`: 120 (must be below n_samples = 120)"),
         (&["--perplexity", "40"][..], "invalid value for `perplexity`: 40 (must be at most (n_samples - 1) / 3 = 39.6667"),
         (&["--gradient", "fft", "--dims", "3"][..], "must be 1 or 2 with method = fft"),
         (&["--theta", "1.5"][..], "invalid value for `angle`: 1.5"),

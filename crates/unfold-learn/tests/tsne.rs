@@ -2,7 +2,9 @@
 //! KL divergences (fixtures made by `fixtures/make_tsne_fixtures.py`).
 
 use crate::common::load_fixture;
-use unfold_learn::embed::tsne::{Gradient, PartialInit, Tsne, TsneInit, TsneMethod, TsneModel, TsneParams, TsneTransformParams, affinity, bh, exact};
+use unfold_learn::embed::tsne::{
+    Gradient, PartialInit, Tsne, TsneAffinity, TsneInit, TsneMethod, TsneModel, TsneParams, TsneTransformParams, affinity, bh, exact,
+};
 use unfold_learn::knn::{KnnAlgorithm, KnnParams, knn_graph};
 use unfold_learn::method::{Input, Value, params_from};
 use unfold_learn::prelude::*;
@@ -195,6 +197,57 @@ fn affinities_through_the_knn_graph_match_open_tsne() {
     let (want, ..) = load_fixture("tsne_P_nn.npy");
     // Distances in f32.
     assert!(max_abs_rel(&p, &want) < 1e-5, "{}", max_abs_rel(&p, &want));
+}
+
+/// The fixture's exact `k` nearest neighbours as a kNN graph (distances in `f32`).
+fn fixture_knn(k: usize) -> unfold_learn::KnnGraph {
+    let (_, n, _, idx, dist) = fixture_neighbours(k);
+    unfold_learn::KnnGraph::from_parts(n, k, idx, dist.iter().map(|&d| d as f32).collect()).unwrap()
+}
+
+#[test]
+fn multiscale_and_uniform_affinities_match_open_tsne() {
+    let p = affinity::multiscale_affinities(&fixture_knn(60), &[5.0, 20.0]).to_dense();
+    let (want, ..) = load_fixture("tsne_P_multiscale.npy");
+    assert!(max_abs_rel(&p, &want) < 1e-5, "{}", max_abs_rel(&p, &want));
+    // Not the affinities of either perplexity alone.
+    let single = affinity::perplexity_affinities(&fixture_knn(60), 20.0).to_dense();
+    assert!(max_abs_rel(&single, &want) > 0.1);
+    let p = affinity::uniform_affinities(&fixture_knn(10)).to_dense();
+    let (want, ..) = load_fixture("tsne_P_uniform.npy");
+    assert!(max_abs_rel(&p, &want) < 1e-12, "{}", max_abs_rel(&p, &want));
+}
+
+#[test]
+fn precomputed_affinities_reach_open_tsnes_kl() {
+    // openTSNE's own P as the input: the fit must reach openTSNE's KL from the same start.
+    let (p, n, _) = load_fixture("tsne_P_nn.npy");
+    let pf: Vec<f32> = p.iter().map(|&v| v as f32).collect();
+    let data = Data::from_row_major(&pf, n, n).unwrap();
+    let params = TsneParams { affinity: TsneAffinity::Precomputed, init: fixture_init(), method: TsneMethod::BarnesHut, ..TsneParams::default() };
+    let model = Tsne::new(params.clone()).unwrap().fit(Input::F32(&data).into(), &Context::seeded(0)).unwrap();
+    let want = expected("kl");
+    assert!((model.kl_divergence() - want).abs() < 0.05 * want, "KL {} vs openTSNE's {want}", model.kl_divergence());
+    let e = model.to_bytes().unwrap_err().to_string();
+    assert!(e.contains("precomputed affinities"), "{e}");
+    // Bad matrices are named.
+    let mut bad = pf.clone();
+    bad[3 * n + 7] = -1.0;
+    let err = |x: &[f32], rows: usize, cols: usize| {
+        let data = Data::from_row_major(x, rows, cols).unwrap();
+        let p = TsneParams { init: TsneInit::Random, ..params.clone() };
+        Tsne::new(p).unwrap().fit(Input::F32(&data).into(), &Context::seeded(0)).unwrap_err().to_string()
+    };
+    assert!(err(&bad, n, n).contains("row 3, column 7"), "{}", err(&bad, n, n));
+    assert!(err(&pf[..n * 10], 10, n).contains("square"));
+    // Uniform affinities through the fit.
+    let (x, n, d) = fixture_data();
+    let data = Data::from_row_major(&x, n, d).unwrap();
+    let uniform = TsneParams { affinity: TsneAffinity::Uniform, k_neighbors: 10, max_iter: 100, ..TsneParams::default() };
+    let model = Tsne::new(uniform.clone()).unwrap().fit(Input::F32(&data).into(), &Context::seeded(0)).unwrap();
+    assert!(model.kl_divergence().is_finite());
+    let e = Tsne::new(TsneParams { k_neighbors: 150, ..uniform }).unwrap().fit(Input::F32(&data).into(), &Context::seeded(0)).unwrap_err().to_string();
+    assert!(e.contains("k_neighbors") && e.contains("below n_samples = 150"), "{e}");
 }
 
 #[test]

@@ -58,6 +58,10 @@ pub(crate) fn value(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Value> {
     if let Ok(a) = v.extract::<PyReadonlyArrayDyn<'_, f64>>() {
         return Ok(Value::Array { values: a.as_array().iter().copied().collect(), shape: a.shape().to_vec() });
     }
+    // A list of numbers (t-SNE's `perplexities`).
+    if let Ok(list) = v.extract::<Vec<f64>>() {
+        return Ok(Value::Array { shape: vec![list.len()], values: list });
+    }
     // A metric with its parameters: `(name, metric_kwds)`.
     if let Ok((_, _)) = v.extract::<(String, Bound<'_, PyDict>)>() {
         return Ok(Value::Metric(convert::metric(v)?));

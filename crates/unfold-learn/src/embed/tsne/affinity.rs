@@ -11,6 +11,17 @@
 //!    with `"pair-wise"` normalisation): `P = (C + Cᵀ) / 2`, then `P / Σ P`, so
 //!    `p_ij = (p_j|i + p_i|j) / 2n`.
 //!
+//! Other affinities, as openTSNE's classes of the same names:
+//!
+//! * **Multiscale** ([`multiscale_affinities`], `affinity.Multiscale`): the joint `P` of each
+//!   of several perplexities over the neighbours of the largest, averaged.
+//! * **Uniform** ([`uniform_affinities`], `affinity.Uniform` with `symmetrize=True`): 1 on each
+//!   edge of the symmetrised kNN graph (`i` among `j`'s neighbours or `j` among `i`'s), then
+//!   normalised.
+//! * **Precomputed** ([`precomputed_affinities`], `affinity.PrecomputedAffinities`): a given
+//!   square matrix of non-negative affinities, symmetrised as `(A + Aᵀ)/2` without its diagonal
+//!   and normalised.
+//!
 //! New points (transform) keep their conditional rows ([`perplexity_search`]), each summing
 //! to 1, as openTSNE's `"point-wise"` normalisation.
 
@@ -208,7 +219,71 @@ pub fn joint_probabilities(n: usize, k: usize, indices: &[u32], conditional: &[f
 
 /// [`perplexity_search`] then [`joint_probabilities`] over a kNN graph.
 pub fn perplexity_affinities(knn: &KnnGraph, perplexity: f64) -> Affinities {
+    multiscale_affinities(knn, &[perplexity])
+}
+
+/// The mean of the joint `P` of each of `perplexities` over the same neighbours (see the
+/// [module docs](self)); for one perplexity, [`perplexity_affinities`]. As each row of
+/// conditionals sums to 1, the mean of the joint matrices is the joint matrix of the mean
+/// conditionals, which is what is computed.
+pub fn multiscale_affinities(knn: &KnnGraph, perplexities: &[f64]) -> Affinities {
     let distances: Vec<f64> = knn.distances().iter().map(|&d| d as f64).collect();
-    let conditional = perplexity_search(&distances, knn.k(), perplexity);
+    let mut conditional = perplexity_search(&distances, knn.k(), perplexities[0]);
+    if perplexities.len() > 1 {
+        for &perplexity in &perplexities[1..] {
+            let c = perplexity_search(&distances, knn.k(), perplexity);
+            conditional.par_iter_mut().zip(&c).for_each(|(a, b)| *a += b);
+        }
+        let scale = 1.0 / perplexities.len() as f64;
+        conditional.par_iter_mut().for_each(|a| *a *= scale);
+    }
     joint_probabilities(knn.n_points(), knn.k(), knn.indices(), &conditional)
+}
+
+/// 1 on every edge of the symmetrised kNN graph, normalised (see the [module docs](self)).
+pub fn uniform_affinities(knn: &KnnGraph) -> Affinities {
+    let ones = vec![1.0; knn.indices().len()];
+    let mut p = joint_probabilities(knn.n_points(), knn.k(), knn.indices(), &ones);
+    let w = 1.0 / p.values.len() as f64;
+    p.values.iter_mut().for_each(|v| *v = w);
+    p
+}
+
+/// The symmetrised, normalised affinities of a square row-major `n × n` matrix `a` (see the
+/// [module docs](self)).
+///
+/// # Errors
+/// [`Error::InvalidData`] naming the first entry that is negative or not finite, for a matrix
+/// that is not square, or one without a positive entry off the diagonal.
+pub fn precomputed_affinities(a: &[f32], n: usize, n_cols: usize) -> Result<Affinities> {
+    if n != n_cols {
+        return Err(Error::InvalidData(format!("with affinity=\"precomputed\" the input is a square matrix of affinities, not {n} rows of {n_cols} columns")));
+    }
+    if let Some(at) = a.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
+        return Err(Error::InvalidData(format!(
+            "the precomputed affinities hold {} at row {}, column {}: affinities must be finite and non-negative",
+            a[at],
+            at / n,
+            at % n
+        )));
+    }
+    let mut indptr = Vec::with_capacity(n + 1);
+    let (mut indices, mut values) = (Vec::new(), Vec::new());
+    indptr.push(0);
+    for i in 0..n {
+        for j in 0..n {
+            let v = (a[i * n + j] as f64 + a[j * n + i] as f64) / 2.0;
+            if i != j && v > 0.0 {
+                indices.push(j as u32);
+                values.push(v);
+            }
+        }
+        indptr.push(indices.len());
+    }
+    let total: f64 = values.iter().sum();
+    if total <= 0.0 {
+        return Err(Error::InvalidData("the precomputed affinities have no positive entry off the diagonal".into()));
+    }
+    values.iter_mut().for_each(|v| *v /= total);
+    Affinities::from_parts(n, indptr, indices, values)
 }

@@ -161,6 +161,79 @@ impl ParamType for TsneInit {
     }
 }
 
+/// Which input affinities t-SNE matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum TsneAffinity {
+    /// Gaussian on the kNN graph, calibrated to `perplexity` (or to each of `perplexities`).
+    #[default]
+    Perplexity,
+    /// Equal weights on the symmetrised graph of `k_neighbors` nearest neighbours.
+    Uniform,
+    /// The input is a square matrix of affinities.
+    Precomputed,
+}
+
+impl ParamType for TsneAffinity {
+    const KIND: ParamKind = ParamKind::Choice(&["perplexity", "uniform", "precomputed"]);
+    fn from_value(name: &'static str, value: &Value) -> Result<Self> {
+        match value {
+            Value::Text(t) => match t.to_ascii_lowercase().as_str() {
+                "perplexity" => Ok(TsneAffinity::Perplexity),
+                "uniform" => Ok(TsneAffinity::Uniform),
+                "precomputed" => Ok(TsneAffinity::Precomputed),
+                _ => Err(Error::param(name, t, "must be perplexity, uniform or precomputed")),
+            },
+            v => Err(Error::param(name, v, "must be perplexity, uniform or precomputed")),
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::Text(
+            match self {
+                TsneAffinity::Perplexity => "perplexity",
+                TsneAffinity::Uniform => "uniform",
+                TsneAffinity::Precomputed => "precomputed",
+            }
+            .into(),
+        )
+    }
+    fn number(&self) -> Option<f64> {
+        None
+    }
+}
+
+/// Several perplexities for multiscale affinities (openTSNE's `affinity.Multiscale`); empty
+/// when `perplexity` alone is used.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Perplexities(pub Vec<f64>);
+
+impl ParamType for Perplexities {
+    const KIND: ParamKind = ParamKind::Other("Sequence[float] | None");
+    fn from_value(name: &'static str, value: &Value) -> Result<Self> {
+        const EXPECTED: &str = "must be a list of perplexities, each a finite number > 0, or none";
+        let list = match value {
+            Value::None => return Ok(Perplexities::default()),
+            Value::Array { values, shape } if shape.len() == 1 => values.clone(),
+            Value::Int(i) => vec![*i as f64],
+            Value::Float(x) => vec![*x],
+            // The command line's "30,300".
+            Value::Text(t) => {
+                t.split(',').map(|p| p.trim().parse::<f64>()).collect::<std::result::Result<Vec<f64>, _>>().map_err(|_| Error::param(name, t, EXPECTED))?
+            }
+            v => return Err(Error::param(name, v, EXPECTED)),
+        };
+        if list.is_empty() || list.iter().any(|p| !(p.is_finite() && *p > 0.0)) {
+            return Err(Error::param(name, format!("{list:?}"), EXPECTED));
+        }
+        Ok(Perplexities(list))
+    }
+    fn to_value(&self) -> Value {
+        if self.0.is_empty() { Value::None } else { Value::Array { values: self.0.clone(), shape: vec![self.0.len()] } }
+    }
+    fn number(&self) -> Option<f64> {
+        None
+    }
+}
+
 crate::method_params! {
     /// t-SNE parameters: scikit-learn's names, openTSNE 1.0.4's defaults.
     pub struct TsneParams {
@@ -168,6 +241,12 @@ crate::method_params! {
         n_components: usize = 2, flag = "dims", range = Range::at_least(1.0);
         /// Effective number of neighbours of each point; each point is calibrated over 3 x perplexity neighbours, so at most (n_samples - 1) / 3.
         perplexity: f64 = 30.0, range = Range::above(0.0);
+        /// Multiscale affinities: the affinities of each of these perplexities averaged, over the 3 x max neighbours (openTSNE's affinity.Multiscale); none = perplexity alone.
+        perplexities: Perplexities = Perplexities::default();
+        /// Input affinities: perplexity (Gaussian, calibrated), uniform (equal weights on the k_neighbors nearest neighbours, symmetrised; openTSNE's Uniform) or precomputed (the input is a square matrix of affinities).
+        affinity: TsneAffinity = TsneAffinity::Perplexity;
+        /// Neighbours of each point with affinity = uniform (below n_samples).
+        k_neighbors: usize = 30, range = Range::at_least(1.0);
         /// Exaggeration of the attraction in the first phase; auto = max(12, exaggeration).
         early_exaggeration: Auto<f64> = Auto::Auto, range = Range::above(0.0);
         /// Iterations of the early-exaggeration phase.
@@ -277,26 +356,17 @@ impl Tsne {
             if n < 2 {
                 return Err(Error::InvalidData(format!("n_samples = {n}: t-SNE needs at least 2 samples")));
             }
-            affinity::check_perplexity(p.perplexity, n)?;
             let gradient = self.gradient(n);
             let seed = crate::rng::SeedSource::new(ctx.seed).value(STAGE_INIT, 0);
-            let k = if gradient == Gradient::Exact { n - 1 } else { affinity::neighbours_for(p.perplexity, n) };
             let mut warnings = Vec::new();
             if let TsneInit::Array(v) = &p.init
                 && let Some(w) = init::check_user_init(v, n, dim)?
             {
                 warnings.push(w);
             }
-            let algorithm = if exact_is_faster(n, k) { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
-            let knn_params = KnnParams { k, algorithm, metric: p.metric.clone(), seed: ctx.seed, ..KnnParams::default() };
-            let knn = knn_graph(&x, &knn_params, ctx.progress)?;
-            ctx.progress.check()?;
-            let affinities = affinity::perplexity_affinities(&knn, p.perplexity);
-            let index =
-                if ctx.keep_data { Some(NeighborIndex::new(&x, &knn, &p.metric, crate::rng::SeedSource::new(ctx.seed).value(STAGE_INDEX, 0))?) } else { None };
-            drop(knn);
+            let (affinities, index) = self.affinities(&x, gradient, ctx)?;
             let mut y = match &p.init {
-                TsneInit::Pca if p.metric != Metric::Precomputed => init::pca_init(&x, dim, seed, ctx)?,
+                TsneInit::Pca if p.metric != Metric::Precomputed && p.affinity != TsneAffinity::Precomputed => init::pca_init(&x, dim, seed, ctx)?,
                 TsneInit::Pca | TsneInit::Spectral => init::spectral_init(&affinities, dim, seed)?,
                 TsneInit::Random => init::random_init(n, dim, seed),
                 TsneInit::Array(v) => v.clone(),
@@ -317,12 +387,55 @@ impl Tsne {
                 dof: p.dof,
                 gradient,
                 index,
+                precomputed_affinities: p.affinity == TsneAffinity::Precomputed,
                 warnings,
                 params: Vec::new(),
             };
             model.params = resolved_values(p, &[]);
             Ok(model)
         })
+    }
+
+    /// The input affinities of the fit of `x`, and the neighbour index of its rows when the
+    /// context keeps them (not for precomputed affinities).
+    fn affinities(&self, x: &Data, gradient: Gradient, ctx: &Context) -> Result<(Affinities, Option<NeighborIndex>)> {
+        let p = &self.params;
+        let n = x.n_rows();
+        if p.affinity == TsneAffinity::Precomputed {
+            return Ok((affinity::precomputed_affinities(x.as_slice(), n, x.n_cols())?, None));
+        }
+        let k = match p.affinity {
+            TsneAffinity::Uniform if p.k_neighbors >= n => {
+                return Err(Error::param("k_neighbors", p.k_neighbors, format!("must be below n_samples = {n}")));
+            }
+            TsneAffinity::Uniform => p.k_neighbors,
+            _ if gradient == Gradient::Exact => n - 1,
+            _ => {
+                let most = self.perplexities().iter().fold(0.0f64, |m, &v| m.max(v));
+                affinity::neighbours_for(most, n)
+            }
+        };
+        if p.affinity == TsneAffinity::Perplexity {
+            for &perplexity in &self.perplexities() {
+                affinity::check_perplexity(perplexity, n)?;
+            }
+        }
+        let algorithm = if exact_is_faster(n, k) { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
+        let knn_params = KnnParams { k, algorithm, metric: p.metric.clone(), seed: ctx.seed, ..KnnParams::default() };
+        let knn = knn_graph(x, &knn_params, ctx.progress)?;
+        ctx.progress.check()?;
+        let affinities = match p.affinity {
+            TsneAffinity::Uniform => affinity::uniform_affinities(&knn),
+            _ => affinity::multiscale_affinities(&knn, &self.perplexities()),
+        };
+        let index =
+            if ctx.keep_data { Some(NeighborIndex::new(x, &knn, &p.metric, crate::rng::SeedSource::new(ctx.seed).value(STAGE_INDEX, 0))?) } else { None };
+        Ok((affinities, index))
+    }
+
+    /// The perplexities the affinities are calibrated to: `perplexities`, or `perplexity`.
+    fn perplexities(&self) -> Vec<f64> {
+        if self.params.perplexities.0.is_empty() { vec![self.params.perplexity] } else { self.params.perplexities.0.clone() }
     }
 
     /// The repulsion method a fit of `n` points uses.
@@ -409,6 +522,9 @@ pub struct TsneModel {
     gradient: Gradient,
     /// The training rows' neighbour index, when the fit kept its data.
     index: Option<NeighborIndex>,
+    /// Fitted to precomputed affinities (no rows to place new points against; not saved).
+    #[serde(skip)]
+    precomputed_affinities: bool,
     #[serde(skip)]
     warnings: Vec<String>,
     #[serde(skip)]
@@ -449,7 +565,7 @@ impl TsneModel {
     /// [`Error::InvalidData`] for a model fitted without keeping its rows, or `data` with
     /// another number of columns than the fit's; the errors of [`transform`].
     pub fn transform_with(&self, data: &Data, params: &TsneTransformParams, seed: Option<u64>, progress: &dyn crate::progress::Progress) -> Result<Vec<f64>> {
-        let index = self.index.as_ref().ok_or_else(|| rows_not_kept("this t-SNE model"))?;
+        let index = self.index.as_ref().ok_or_else(|| self.no_rows())?;
         let fit = transform::Fit { embedding: &self.embedding_f64, dim: self.n_components, dof: self.dof, gradient: self.gradient, index };
         transform::transform(&fit, data, params, seed, progress)
     }
@@ -460,9 +576,20 @@ impl TsneModel {
     /// [`Error::InvalidData`] for a model fitted without keeping its rows.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         if self.index.is_none() {
-            return Err(rows_not_kept("this t-SNE model"));
+            return Err(self.no_rows());
         }
         model::to_bytes(KIND, &self.params, self)
+    }
+
+    /// Why the model cannot transform or be saved.
+    fn no_rows(&self) -> Error {
+        if self.precomputed_affinities {
+            Error::InvalidData(
+                "this t-SNE model was fitted to precomputed affinities: it has no training rows to place new points against, and is not saved".into(),
+            )
+        } else {
+            rows_not_kept("this t-SNE model")
+        }
     }
 
     /// A model from [`TsneModel::to_bytes`], checked for consistency.
