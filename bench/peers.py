@@ -141,6 +141,41 @@ def run_opentsne_fit(args):
     emit({"inproc_seconds": elapsed, "kl_divergence": float(Y.kl_divergence)})
 
 
+def run_opentsne_transform(args):
+    """openTSNE 1.0.4: TSNE(n_jobs=--threads, random_state=0).fit on --fit, then transform(--new)
+    with its defaults; writes both embeddings and prints the transform's own seconds."""
+    import os
+
+    import numpy as np
+    import openTSNE
+
+    X = np.load(args.fit).astype(np.float64)
+    new = np.load(args.new).astype(np.float64)
+    threads = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count())
+    embedding = openTSNE.TSNE(n_jobs=threads, random_state=0).fit(X)
+    # transform centres the reference in place: keep both in its frame.
+    t0 = time.perf_counter()
+    Y = np.asarray(embedding.transform(new))
+    elapsed = time.perf_counter() - t0
+    np.save(args.out_ref, np.ascontiguousarray(np.asarray(embedding), dtype=np.float32))
+    np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
+    emit({"transform_seconds": elapsed})
+
+
+def run_tsne_transform_quality(args):
+    """For each new point, the share of its 10 nearest training rows (data space) that are among
+    the 10 training points nearest to its place in the embedding (kNN preservation@10)."""
+    import numpy as np
+    from sklearn.neighbors import NearestNeighbors
+
+    X, new = np.load(args.fit), np.load(args.new)
+    ref, Y = np.load(args.ref), np.load(args.embedding)
+    data_nn = NearestNeighbors(n_neighbors=10).fit(X).kneighbors(new, return_distance=False)
+    emb_nn = NearestNeighbors(n_neighbors=10).fit(ref).kneighbors(Y, return_distance=False)
+    shared = np.mean([len(np.intersect1d(a, b)) / 10 for a, b in zip(data_nn, emb_nn)])
+    emit({"finite": bool(np.isfinite(Y).all()), "knn_preservation_10": float(shared)})
+
+
 def run_tsne_quality(args):
     """trustworthiness@15 of an embedding on a fixed 5k subsample (numpy default_rng(0))."""
     import numpy as np
@@ -488,6 +523,18 @@ def main(argv=None):
     p.add_argument("--input", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_opentsne_fit)
+
+    p = sub.add_parser("opentsne-transform")
+    p.add_argument("--fit", required=True)
+    p.add_argument("--new", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--out-ref", required=True)
+    p.set_defaults(func=run_opentsne_transform)
+
+    p = sub.add_parser("tsne-transform-quality")
+    for name in ("--fit", "--new", "--ref", "--embedding"):
+        p.add_argument(name, required=True)
+    p.set_defaults(func=run_tsne_transform_quality)
 
     p = sub.add_parser("tsne-quality")
     p.add_argument("--input", required=True)

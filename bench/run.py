@@ -665,6 +665,46 @@ class Bench:
                                  f"{tool}_tsne_quality_r{r}")
                     rec.update(last_json_object(q["stdout"]) or {})
                 self.emit(rec)
+        self.tsne_transform(test_path)
+
+    def tsne_transform(self, test_path):
+        """openTSNE's transform against unfold's: each tool fits the first 9,000 rows of the MNIST
+        test set with its defaults, then places the last 1,000 (`unfold transform` of the saved
+        model, a process of its own; openTSNE's `transform` timed inside its process); kNN
+        preservation@10 of the new points by the same code."""
+        import numpy as np
+
+        X = np.load(test_path, mmap_mode="r")
+        fit_path, new_path = OUT / "mnist_test_first9k.npy", OUT / "mnist_test_last1k.npy"
+        if not cached_ok(fit_path, (9000, 784), np.float32):
+            np.save(fit_path, np.ascontiguousarray(X[:9000]))
+        if not cached_ok(new_path, (1000, 784), np.float32):
+            np.save(new_path, np.ascontiguousarray(X[9000:]))
+        tools = ["opentsne"] + (["unfold"] if self.unfold else [])
+        for tool in tools:
+            for r in range(self.args.repeat):
+                ref, out = OUT / f"{tool}_tsne_ref9k.npy", OUT / f"{tool}_tsne_new1k.npy"
+                out.unlink(missing_ok=True)
+                rec = self.base(tool, "tsne", "transform-1k", r)
+                rec["n"] = 1000
+                if tool == "opentsne":
+                    res = self.run(self.peer("opentsne-transform", "--fit", fit_path, "--new", new_path, "--out", out,
+                                             "--out-ref", ref), f"opentsne_tsne_transform_r{r}")
+                    ok = self.measured(rec, res, [out])
+                    rec["transform_seconds"] = (last_json_object(res["stdout"]) or {}).get("transform_seconds")
+                else:
+                    model = OUT / "unfold_tsne_9k.model"
+                    fit = self.run(self.unfold_cmd("embed", fit_path, "--method", "tsne", "--seed", 0, "--save-model", model,
+                                                   "-o", ref, "--quiet"), f"unfold_tsne_fit9k_r{r}")
+                    res = self.run(self.unfold_cmd("transform", "--model", model, new_path, "-o", out, "--quiet"),
+                                   f"unfold_tsne_transform_r{r}")
+                    ok = self.measured(rec, fit, [ref]) and self.measured(rec, res, [out])
+                    rec["transform_seconds"] = rec.get("seconds")
+                if ok:
+                    q = self.run(self.peer("tsne-transform-quality", "--fit", fit_path, "--new", new_path, "--ref", ref,
+                                           "--embedding", out), f"{tool}_tsne_transform_quality_r{r}")
+                    rec.update(last_json_object(q["stdout"]) or {})
+                self.emit(rec)
 
     # -- persistent homology
     def task_topology(self):
