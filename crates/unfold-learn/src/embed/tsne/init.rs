@@ -94,6 +94,19 @@ pub fn spectral_init(p: &Affinities, dim: usize, seed: u64) -> Result<Vec<f64>> 
     Ok(y)
 }
 
+/// Starting coordinates given as parameter `name` (row-major, `n_cols` a row), checked to be
+/// finite; the error names the first that is not.
+///
+/// # Errors
+/// [`Error::InvalidParameter`] naming the row and column of a value that is not finite.
+pub fn finite_coordinates(name: &'static str, values: &[f64], n_cols: usize) -> Result<Vec<f64>> {
+    if let Some(p) = values.iter().position(|x| !x.is_finite()) {
+        let c = n_cols.max(1);
+        return Err(Error::param(name, format!("an array holding {} at row {}, column {}", values[p], p / c, p % c), "must hold finite coordinates"));
+    }
+    Ok(values.to_vec())
+}
+
 /// Checks a user's start against `n × dim`; returns openTSNE's warning when a column's
 /// standard deviation exceeds 0.01.
 ///

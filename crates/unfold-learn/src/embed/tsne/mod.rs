@@ -132,16 +132,7 @@ impl ParamType for TsneInit {
                 "spectral" => Ok(TsneInit::Spectral),
                 _ => Err(Error::param(name, t, EXPECTED)),
             },
-            Value::Array { values, shape } if shape.len() == 2 => {
-                if let Some(p) = values.iter().position(|x| !x.is_finite()) {
-                    return Err(Error::param(
-                        name,
-                        format!("an array holding {} at row {}, column {}", values[p], p / shape[1].max(1), p % shape[1].max(1)),
-                        "must hold finite coordinates",
-                    ));
-                }
-                Ok(TsneInit::Array(values.clone()))
-            }
+            Value::Array { values, shape } if shape.len() == 2 => init::finite_coordinates(name, values, shape[1]).map(TsneInit::Array),
             v => Err(Error::param(name, v, EXPECTED)),
         }
     }
