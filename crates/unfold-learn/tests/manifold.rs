@@ -454,6 +454,14 @@ fn frechet_mean_closed_forms() {
     let g = rows::log(&b, &m.point.repeat(200), &x).unwrap();
     let sum: Vec<f64> = (0..3).map(|j| g.iter().skip(j).step_by(3).sum::<f64>()).collect();
     assert!(sum.iter().all(|v| v.abs() < 1e-9), "{sum:?}");
+    // Spread data in 10 dimensions (about 3 from the origin), where the plain step-1 fixed
+    // point overshoots: the step control still reaches a vanishing gradient.
+    let b10 = PoincareBall::new(10, 1.0);
+    let x10 = rows::random_points(&b10, 2000, 31);
+    let m10 = stats::frechet_mean(&b10, &x10, &MeanParams { tol: 1e-10, ..Default::default() }).unwrap();
+    let g = rows::log(&b10, &m10.point.repeat(2000), &x10).unwrap();
+    let grad: f64 = (0..10).map(|j| (g.iter().skip(j).step_by(10).sum::<f64>() / 2000.0).powi(2)).sum::<f64>().sqrt();
+    assert!(m10.converged && grad < 1e-8, "{grad} after {} steps", m10.n_iter);
     let e = stats::frechet_mean(&b, &x, &MeanParams { weights: Some(vec![-1.0; 200]), ..Default::default() }).unwrap_err().to_string();
     assert!(e.contains("weights") && e.contains("≥ 0"), "{e}");
 }

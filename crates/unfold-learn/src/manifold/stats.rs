@@ -2,15 +2,16 @@
 //! tangent PCA.
 //!
 //! * [`frechet_mean`] minimises `½ Σ wᵢ d²(p, xᵢ) / Σ wᵢ` by the Karcher fixed point
-//!   `p ← exp_p(Σ wᵢ log_p(xᵢ) / Σ wᵢ)` (Karcher, 1977), Riemannian gradient descent with step 1.
+//!   `p ← exp_p(Σ wᵢ log_p(xᵢ) / Σ wᵢ)` (Karcher, 1977), Riemannian gradient descent.
 //! * [`geometric_median`] minimises `Σ wᵢ d(p, xᵢ)` by the Riemannian Weiszfeld iteration
 //!   `p ← exp_p(Σ wᵢ log_p(xᵢ)/dᵢ / Σ wᵢ/dᵢ)` (Fletcher, Venkatasubramanian & Joshi, 2009);
 //!   points within 1e-12 of `p` are left out of a step.
 //! * [`tangent_pca`] is PCA of the `log_p(xᵢ)` in an orthonormal basis of the tangent space at
 //!   `p` (Fletcher et al., 2004).
 //!
-//! Both iterations start at the first point (or the caller's `init`) and stop when the step's
-//! norm falls below `tol` or after `max_iter` steps. The sums over points run in parallel over
+//! Both iterations start at the first point (or the caller's `init`), halve their step whenever
+//! it would lengthen the direction (as geomstats' `FrechetMean`), and stop when the step's norm
+//! falls below `tol` or after `max_iter` steps. The sums over points run in parallel over
 //! fixed blocks added in order, so results are identical at any thread count.
 
 use super::Manifold;
@@ -118,6 +119,20 @@ fn weighted_log_sum<M: Manifold + ?Sized>(m: &M, x: &[f64], w: &[f64], p: &[f64]
     (acc, total)
 }
 
+/// The weighted direction `Σ cᵢ log_p(xᵢ) / Σ cᵢ` and its norm at `p`; `None` when every weight
+/// vanishes (the median's points all at `p`).
+fn direction<M: Manifold + ?Sized>(m: &M, x: &[f64], w: &[f64], p: &[f64], coef: &(impl Fn(f64, &[f64], &[f64]) -> f64 + Sync)) -> Option<(Vec<f64>, f64)> {
+    let (mut g, total) = weighted_log_sum(m, x, w, p, coef);
+    if total <= 0.0 {
+        return None;
+    }
+    g.iter_mut().for_each(|v| *v /= total);
+    let norm = m.norm(p, &g);
+    Some((g, norm))
+}
+
+/// `p ← exp_p(s·g)` with the step `s` (1 at first) halved whenever a step would lengthen the
+/// direction: the plain fixed point (`s = 1`) can overshoot on negatively curved, spread data.
 fn iterate<M: Manifold + ?Sized>(m: &M, x: &[f64], params: &MeanParams, coef: impl Fn(f64, &[f64], &[f64]) -> f64 + Sync) -> Result<Estimate> {
     let (_, w) = validate(m, x, params)?;
     check_points(m, "x", x, 1e-6)?;
@@ -125,23 +140,32 @@ fn iterate<M: Manifold + ?Sized>(m: &M, x: &[f64], params: &MeanParams, coef: im
     let mut p = params.init.clone().unwrap_or_else(|| x[..len].to_vec());
     let mut next = vec![0.0; len];
     let mut est = Estimate { point: Vec::new(), n_iter: 0, step_norm: f64::INFINITY, converged: false };
+    let mut current = direction(m, x, &w, &p, &coef);
+    let mut step = 1.0;
     for it in 1..=params.max_iter {
-        let (mut g, total) = weighted_log_sum(m, x, &w, &p, &coef);
-        if total <= 0.0 {
-            // Every point coincides with p (the median's skipped points): p is optimal.
+        est.n_iter = it;
+        let Some((g, norm)) = current.take() else {
             est.step_norm = 0.0;
             est.converged = true;
-            est.n_iter = it;
             break;
-        }
-        g.iter_mut().for_each(|v| *v /= total);
-        est.step_norm = m.norm(&p, &g);
-        est.n_iter = it;
-        m.exp(&p, &g, &mut next);
-        std::mem::swap(&mut p, &mut next);
+        };
+        est.step_norm = step * norm;
         if est.step_norm <= params.tol {
             est.converged = true;
             break;
+        }
+        let scaled: Vec<f64> = g.iter().map(|v| step * v).collect();
+        m.exp(&p, &scaled, &mut next);
+        let candidate = direction(m, x, &w, &next, &coef);
+        match candidate {
+            Some((_, n)) if n > norm => {
+                step *= 0.5;
+                current = Some((g, norm));
+            }
+            other => {
+                std::mem::swap(&mut p, &mut next);
+                current = other;
+            }
         }
     }
     est.point = p;
