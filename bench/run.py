@@ -1114,6 +1114,7 @@ class Bench:
                      ("unfold_seeded_over_unseeded", ("unfold", "seeded"), ("unfold", "unseeded"))],
         }
         pairs["umap_transform"] = []
+        pairs["manifold"] = []
         for task, entries in pairs.items():
             if task not in self.args.tasks:
                 continue
