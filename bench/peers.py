@@ -28,6 +28,7 @@ of stdout with in-process timings and any scalars.
     python peers.py mds-stress --input X.npy --embedding Y.npy [--metric-mds 1|0]
     python peers.py sklearn-lle --input X.npy --out Y.npy -k 10
     python peers.py lle-quality --input X.npy --embedding Y.npy
+    python peers.py poincare --tool geomstats|unfold --x X.npy --y Y.npy --out-prefix P
 """
 
 import argparse
@@ -466,6 +467,66 @@ def run_lle_quality(args):
           "trustworthiness": float(trustworthiness(np.asarray(X[rows], dtype=np.float64), Y[rows].astype(np.float64), n_neighbors=15))})
 
 
+def run_poincare(args):
+    """Batched Poincaré-ball (curvature -1) operations on paired rows of --x and --y: dist(x, y),
+    log_x(y), exp_x(log_x(y)) and the Fréchet mean of the rows of x (start at the first row,
+    step 1, at most 100 steps, tolerance 1e-10), each timed in process. geomstats 2.8.0 (numpy
+    backend: PoincareBall(dim).metric and FrechetMean with its "default" gradient descent) or
+    unfold.manifolds (PoincareBall, frechet_mean)."""
+    import numpy as np
+
+    x, y = np.load(args.x), np.load(args.y)
+    record, outputs = {}, {}
+
+    def timed(name, f):
+        t0 = time.perf_counter()
+        value = f()
+        record[f"{name}_seconds"] = time.perf_counter() - t0
+        outputs[name] = np.asarray(value)
+        return value
+
+    if args.tool == "geomstats":
+        os.environ["GEOMSTATS_BACKEND"] = "numpy"
+        # geomstats 2.8.0's numpy backend imports numpy.trapz, which numpy 2.4 (this venv's pin)
+        # removed in favour of numpy.trapezoid, the same function; nothing timed here uses it.
+        if not hasattr(np, "trapz"):
+            np.trapz = np.trapezoid
+        from geomstats.geometry.poincare_ball import PoincareBall
+        from geomstats.learning.frechet_mean import FrechetMean
+
+        ball = PoincareBall(dim=x.shape[1])
+        timed("dist", lambda: ball.metric.dist(x, y))
+        v = timed("log", lambda: ball.metric.log(y, x))
+        timed("exp", lambda: ball.metric.exp(v, x))
+        est = FrechetMean(ball)
+        # geomstats stops when the step's squared norm is at most epsilon * dim: the same rule
+        # as unfold's "step norm at most 1e-10".
+        est.set(max_iter=100, epsilon=1e-20 / x.shape[1], init_point=x[0], init_step_size=1.0)
+        timed("mean", lambda: est.fit(x).estimate_)
+    else:
+        from unfold import manifolds
+
+        ball = manifolds.PoincareBall(c=1.0)
+        timed("dist", lambda: ball.dist(x, y))
+        v = timed("log", lambda: ball.logmap(x, y))
+        timed("exp", lambda: ball.expmap(x, v))
+        timed("mean", lambda: manifolds.frechet_mean(ball, x, max_iter=100, tol=1e-10))
+    for name, value in outputs.items():
+        np.save(f"{args.out_prefix}_{name}.npy", value)
+    emit(record)
+
+
+def run_poincare_agreement(args):
+    """Largest differences between two tools' poincare outputs (--a, --b prefixes)."""
+    import numpy as np
+
+    record = {}
+    for name in ("dist", "log", "exp", "mean"):
+        a, b = np.load(f"{args.a}_{name}.npy"), np.load(f"{args.b}_{name}.npy")
+        record[f"max_abs_diff_{name}"] = float(np.max(np.abs(a - b)))
+    emit(record)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -614,6 +675,18 @@ def main(argv=None):
     p.add_argument("--embedding", required=True)
     p.add_argument("--metric-mds", type=int, default=1)
     p.set_defaults(func=run_mds_stress)
+
+    p = sub.add_parser("poincare")
+    p.add_argument("--tool", required=True, choices=["geomstats", "unfold"])
+    p.add_argument("--x", required=True)
+    p.add_argument("--y", required=True)
+    p.add_argument("--out-prefix", required=True)
+    p.set_defaults(func=run_poincare)
+
+    p = sub.add_parser("poincare-agreement")
+    p.add_argument("--a", required=True)
+    p.add_argument("--b", required=True)
+    p.set_defaults(func=run_poincare_agreement)
 
     args = parser.parse_args(argv)
     args.func(args)

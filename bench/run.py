@@ -36,7 +36,7 @@ OUT = BENCH / "out"
 LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
-             "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "topology")
+             "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "topology", "manifold")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -632,6 +632,57 @@ class Bench:
                         rec.update({k: info[k] for k in ("inproc_seconds", "dimension") if k in info})
                     self.emit(rec)
 
+    # -- Riemannian geometry
+    def install_unfold_wheel(self):
+        """Builds the Python package from this tree with maturin into bench/out/wheels and installs
+        it into bench/.venv (the manifold task has no command-line form); None or the reason not."""
+        if self.args.no_build:
+            ok = subprocess.run([venv_python(), "-c", "import unfold.manifolds"], capture_output=True).returncode == 0
+            return None if ok else "unfold not installed in bench/.venv (--no-build)"
+        maturin = shutil.which("maturin") or str(REPO / ".venv" / "bin" / "maturin")
+        wheels = OUT / "wheels"
+        shutil.rmtree(wheels, ignore_errors=True)
+        log("building the unfold wheel (maturin) for the manifold task")
+        built = subprocess.run([maturin, "build", "--release", "--interpreter", str(venv_python()), "--out", str(wheels)], cwd=REPO)
+        found = list(wheels.glob("*.whl"))
+        if built.returncode != 0 or len(found) != 1:
+            return "maturin build failed"
+        subprocess.run([venv_python(), "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps", str(found[0])], check=True)
+        return None
+
+    def task_manifold(self):
+        """Batched Poincaré-ball geometry: --manifold-rows pairs of points in 10 dimensions (wrapped
+        normal, numpy default_rng(0)); geomstats 2.8.0 (numpy backend) against unfold.manifolds,
+        each a process; dist, log, exp and the Fréchet mean timed in process and compared."""
+        import numpy as np
+
+        rows, dim = self.args.manifold_rows, 10
+        paths = [OUT / f"poincare_{name}_{rows}.npy" for name in ("x", "y")]
+        for seed, path in enumerate(paths):
+            if not cached_ok(path, (rows, dim), np.float64):
+                u = np.random.default_rng(seed).normal(scale=0.5, size=(rows, dim))
+                r = np.linalg.norm(u, axis=1, keepdims=True)
+                np.save(path, np.tanh(r) * u / r)  # exp at the origin of the ball of curvature -1
+        reason = self.install_unfold_wheel()
+        tools = ["geomstats"] + (["unfold"] if reason is None else [])
+        if reason is not None:
+            self.skipped("unfold", "manifold", f"poincare-{rows}", reason)
+        prefixes = {}
+        for tool in tools:
+            for r in range(self.args.repeat):
+                rec = self.base(tool, "manifold", f"poincare-{rows}", r)
+                rec.update(n=rows, dims=dim)
+                prefix = OUT / f"poincare_{tool}_{rows}"
+                res = self.run(self.peer("poincare", "--tool", tool, "--x", paths[0], "--y", paths[1], "--out-prefix", prefix),
+                               f"{tool}_poincare_{rows}_r{r}")
+                if self.measured(rec, res, [f"{prefix}_mean.npy"]):
+                    rec.update(last_json_object(res["stdout"]) or {})
+                    prefixes[tool] = prefix
+                self.emit(rec)
+        if len(prefixes) == 2:
+            q = self.run(self.peer("poincare-agreement", "--a", prefixes["unfold"], "--b", prefixes["geomstats"]), f"poincare_agreement_{rows}")
+            self.emit({"task": "manifold", "kind": "agreement", "n": rows, **(last_json_object(q["stdout"]) or {})})
+
     # -- t-SNE
     def task_tsne(self):
         """t-SNE of the MNIST test set (the last 10,000 rows) with each tool's defaults: openTSNE
@@ -1103,6 +1154,7 @@ class Bench:
                      ("unfold_seeded_over_unseeded", ("unfold", "seeded"), ("unfold", "unseeded"))],
         }
         pairs["umap_transform"] = []
+        pairs["manifold"] = []
         for task, entries in pairs.items():
             if task not in self.args.tasks:
                 continue
@@ -1111,6 +1163,14 @@ class Bench:
                 for key, prefix in (("seconds", "ratio_"), ("peak_rss_mb", "rss_ratio_")):
                     a, b = self.median(tool_a, task, var_a, key), self.median(tool_b, task, var_b, key)
                     line[prefix + name] = a / b if a is not None and b else None
+            if task == "manifold":
+                variant = f"poincare-{self.args.manifold_rows}"
+                for op in ("dist", "log", "exp", "mean"):
+                    a = self.median("geomstats", "manifold", variant, f"{op}_seconds")
+                    b = self.median("unfold", "manifold", variant, f"{op}_seconds")
+                    line[f"ratio_geomstats_over_unfold_{op}"] = a / b if a and b else None
+                a, b = self.median("geomstats", "manifold", variant), self.median("unfold", "manifold", variant)
+                line["ratio_geomstats_over_unfold_process"] = a / b if a and b else None
             if task == "mds":
                 for v in ("metric-random", "metric-classical_mds", "nonmetric-random"):
                     a, b = self.median("sklearn", "mds", v, "stress1"), self.median("unfold", "mds", v, "stress1")
@@ -1153,6 +1213,8 @@ def parse_args(argv):
                         help="rows of the synthetic umap_scale data (default 1,000,000)")
     parser.add_argument("--peer-timeout", type=float, default=3600.0,
                         help="umap_scale: seconds before umap-learn's run is stopped (default 3600)")
+    parser.add_argument("--manifold-rows", type=int, default=1000000,
+                        help="manifold: pairs of Poincaré-ball points (default 1,000,000)")
     parser.add_argument("--mds-rows", type=int, default=2000,
                         help="mds: embed the first N MNIST rows (default 2,000; MDS holds N x N matrices)")
     parser.add_argument("--mds-nonmetric", action="store_true",

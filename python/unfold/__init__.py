@@ -35,13 +35,13 @@ _ESTIMATORS = {
     "TSNE": "._tsne",
     "UMAP": "._umap",
 }
-_SUBMODULES = ("datasets", "measure", "metrics", "plot")
+_SUBMODULES = ("datasets", "manifolds", "measure", "metrics", "plot")
 _FUNCTIONS = {"neighbors": "._neighbors"}
 
 __all__ = sorted([*_ESTIMATORS, *_SUBMODULES, *_FUNCTIONS, "__version__"])
 
 if TYPE_CHECKING:
-    from . import datasets, measure, metrics, plot
+    from . import datasets, manifolds, measure, metrics, plot
     from ._diffusion import DiffusionMap
     from ._lle import LocallyLinearEmbedding
     from ._isomap import Isomap

@@ -1,4 +1,5 @@
 from . import datasets as datasets
+from . import manifolds as manifolds
 from . import measure as measure
 from . import metrics as metrics
 from . import plot as plot

@@ -16,6 +16,8 @@
 //! * [`method`]: the contract every method keeps: parameters declared once, a fit [`method::Context`],
 //!   fitted models that say what they can do, and the registry the front ends read.
 //! * [`metric`]: distances with vectorised kernels.
+//! * [`manifold`]: Riemannian geometry (spheres, hyperbolic models, SPD matrices, Stiefel,
+//!   Grassmann and flag manifolds, products) and statistics on it; [`optim`]: Riemannian optimisers.
 //! * [`io`]: readers for `.npy`, `.csv`/`.tsv` and MNIST IDX files, and atomic writers.
 //!
 //! ```
@@ -36,9 +38,11 @@ pub mod graph;
 pub mod io;
 pub mod knn;
 pub mod linalg;
+pub mod manifold;
 pub mod measure;
 pub mod method;
 pub mod metric;
+pub mod optim;
 pub mod progress;
 pub mod rng;
 pub mod threads;

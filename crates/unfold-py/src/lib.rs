@@ -24,6 +24,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod convert;
 mod datasets;
 mod isomap;
+mod manifold;
 mod measure;
 mod method;
 mod metrics;
@@ -47,6 +48,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(available_parallelism, m)?)?;
     pca::register(m)?;
     isomap::register(m)?;
+    manifold::register(m)?;
     method::register(m)?;
     tsne::register(m)?;
     umap::register(m)?;

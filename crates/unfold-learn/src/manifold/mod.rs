@@ -1,0 +1,160 @@
+//! Riemannian geometry: one [`Manifold`] trait and its models.
+//!
+//! A point is one row of an `f64` row-major array of [`Manifold::point_len`] values (matrix
+//! points row-major: an SPD `n × n` matrix is `n²` values, a Stiefel `n × p` frame `n·p`);
+//! tangent vectors use the same ambient coordinates. The trait works on one point; [`rows`]
+//! applies it to every row of an array in parallel (each row independent, so the result is the
+//! same at any thread count).
+//!
+//! | model | points | metric |
+//! |---|---|---|
+//! | [`Euclidean`] `Eⁿ` | `Rⁿ` | dot product |
+//! | [`Sphere`] `Sⁿ` | unit vectors of `Rⁿ⁺¹` | induced |
+//! | [`Stereographic`] (κ) | `Rⁿ`, the ball of radius `1/√−κ` when κ < 0 | `λ²ₓ⟨u, v⟩`, `λₓ = 2 / (1 + κ‖x‖²)` |
+//! | [`PoincareBall`] (c) | the ball of radius `1/√c` | κ-stereographic at κ = −c |
+//! | [`Lorentz`] (k) | `−x₀² + Σ xᵢ² = −k`, `x₀ > 0` | Minkowski, curvature `−1/k` |
+//! | [`Spd`] | symmetric positive definite `n × n` | affine-invariant, log-Euclidean or Bures–Wasserstein |
+//! | [`Stiefel`] `St(n, p)` | `n × p`, `XᵀX = I` | embedded (Euclidean) |
+//! | [`Grassmann`] `Gr(n, p)` | a frame representing its span | quotient of the embedded |
+//! | [`Flag`] `Fl(n; d₁, …, d_k)` | a frame whose column blocks span the nested subspaces | quotient of the embedded |
+//! | [`Product`] | concatenated rows, e.g. `"H2xS2xE2"` | sum of the factors' |
+//!
+//! The κ-stereographic model follows Bachmann, Bécigneul & Ganea (2020) and geoopt: `tan_κ` and
+//! `artan_κ` switch to their Taylor series when `|κ|·r²` is small, so every operation is smooth
+//! through κ = 0 and equals the Euclidean one there.
+//!
+//! # Clamping policy
+//!
+//! Hyperbolic formulas divide by quantities that vanish at the ball's boundary and take
+//! `artanh`/`arcosh` of values that rounding pushes past their domain. So that no operation
+//! returns NaN or infinity on a finite point, however close to the boundary:
+//!
+//! * [`Stereographic::projx`] (and so [`PoincareBall`]) pulls points into the closed ball of
+//!   radius `(1 − BALL_EPS)/√−κ` ([`BALL_EPS`] = 1e-5, geoopt's float64 value); `exp`, `retr`
+//!   and Möbius additions project their result the same way.
+//! * Conformal factors `1 + κ‖x‖²` and Möbius denominators are clamped below at
+//!   [`MIN_DENOM`] = 1e-15.
+//! * `artanh` arguments are clamped to `[−1 + 1e-15, 1 − 1e-15]` (so distances stay below
+//!   ≈ 36.7/√c) and `arcosh` arguments below at 1; `arccos`/`arcsin` of cosines at `[−1, 1]`.
+//! * A zero tangent vector or coincident points give zero (not 0/0) in `exp`, `log`, `transp`.
+//!
+//! `log` at the cut locus (antipodal points on the sphere, principal angles of π/2 on the
+//! Grassmannian) returns one of the minimising directions or zero; it is documented per model.
+//! The Stiefel and flag `log` have no closed form and are solved by shooting (see [`Stiefel`]).
+
+mod dense;
+mod euclidean;
+mod lorentz;
+mod product;
+pub mod rows;
+mod spd;
+mod spec;
+mod sphere;
+pub mod stats;
+mod stereographic;
+mod stiefel;
+
+pub use euclidean::Euclidean;
+pub use lorentz::Lorentz;
+pub use product::{Product, parse_signature};
+pub use spd::{Spd, SpdMetric};
+pub use spec::Spec;
+pub use sphere::Sphere;
+pub use stereographic::{PoincareBall, Stereographic};
+pub use stiefel::{Flag, Grassmann, Stiefel};
+
+use crate::rng::{Stream, normal_f64};
+use rand_xoshiro::rand_core::Rng;
+
+/// Distance of [`Stereographic::projx`]'s radius from the boundary, relative: `(1 − BALL_EPS)/√−κ`.
+pub const BALL_EPS: f64 = 1e-5;
+/// The smallest denominator of a conformal factor or Möbius addition.
+pub const MIN_DENOM: f64 = 1e-15;
+/// How far an `artanh` argument may come to ±1.
+pub const ARTANH_EPS: f64 = 1e-15;
+
+/// A Riemannian manifold whose points are rows of [`Manifold::point_len`] values.
+///
+/// Tangent vectors are given in the same ambient coordinates as points. Methods that write a
+/// result take `out` of the point length. Every method is total on finite input: see the
+/// module's clamping policy.
+pub trait Manifold: Send + Sync + std::fmt::Debug {
+    /// A short name with the dimensions, e.g. `"Sphere(3)"` for points in `R³`.
+    fn name(&self) -> String;
+    /// The number of values of a point (and of a tangent vector).
+    fn point_len(&self) -> usize;
+    /// The manifold's intrinsic dimension.
+    fn dim(&self) -> usize;
+    /// The metric `⟨u, v⟩ₓ` of two tangent vectors at `x`.
+    fn inner(&self, x: &[f64], u: &[f64], v: &[f64]) -> f64;
+    /// `‖u‖ₓ = √⟨u, u⟩ₓ`.
+    fn norm(&self, x: &[f64], u: &[f64]) -> f64 {
+        self.inner(x, u, u).max(0.0).sqrt()
+    }
+    /// The geodesic distance.
+    fn dist(&self, x: &[f64], y: &[f64]) -> f64;
+    /// The exponential map `exp_x(u)`.
+    fn exp(&self, x: &[f64], u: &[f64], out: &mut [f64]);
+    /// The logarithm `log_x(y)`, the inverse of `exp_x` inside the injectivity radius.
+    fn log(&self, x: &[f64], y: &[f64], out: &mut [f64]);
+    /// A retraction: a first-order approximation of `exp` (the exponential map unless the model
+    /// has a cheaper one).
+    fn retr(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
+        self.exp(x, u, out)
+    }
+    /// Projects an ambient point onto the manifold, in place.
+    fn projx(&self, x: &mut [f64]);
+    /// Projects an ambient vector onto the tangent space at `x`, in place.
+    fn proju(&self, x: &[f64], u: &mut [f64]);
+    /// Turns the Euclidean gradient of a function at `x` into its Riemannian gradient, in place.
+    fn egrad_to_rgrad(&self, x: &[f64], g: &mut [f64]);
+    /// Transports `v` from the tangent space at `x` to the one at `y`: parallel transport along
+    /// the geodesic where the model has it in closed form (an isometry), otherwise the model's
+    /// documented vector transport.
+    fn transp(&self, x: &[f64], y: &[f64], v: &[f64], out: &mut [f64]);
+    /// Whether [`Manifold::transp`] is the parallel transport (it preserves inner products).
+    fn transp_is_isometric(&self) -> bool {
+        true
+    }
+    /// A random point (a documented distribution per model) drawn from `rng`.
+    fn random_point(&self, rng: &mut Stream, out: &mut [f64]);
+    /// A random tangent vector at `x`: a standard normal ambient vector projected on the tangent
+    /// space.
+    fn random_tangent(&self, x: &[f64], rng: &mut Stream, out: &mut [f64]) {
+        fill_normal(rng, out);
+        self.proju(x, out);
+    }
+    /// `Ok` if `x` is on the manifold within `tol`, else the violated constraint with the values
+    /// that violate it.
+    fn check_point(&self, x: &[f64], tol: f64) -> Result<(), String>;
+}
+
+/// Fills `out` with independent standard normal values from `rng`.
+pub fn fill_normal(rng: &mut Stream, out: &mut [f64]) {
+    for o in out.iter_mut() {
+        let (a, b) = (rng.next_u64(), rng.next_u64());
+        *o = normal_f64(a, b);
+    }
+}
+
+/// `artanh` with its argument clamped to `[−1 + ARTANH_EPS, 1 − ARTANH_EPS]`.
+#[inline]
+pub fn artanh_clamped(x: f64) -> f64 {
+    x.clamp(-1.0 + ARTANH_EPS, 1.0 - ARTANH_EPS).atanh()
+}
+
+/// `arcosh` with its argument clamped below at 1.
+#[inline]
+pub fn arcosh_clamped(x: f64) -> f64 {
+    x.max(1.0).acosh()
+}
+
+#[inline]
+pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+#[inline]
+pub(crate) fn sq_norm(a: &[f64]) -> f64 {
+    dot(a, a)
+}
