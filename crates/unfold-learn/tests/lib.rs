@@ -2,6 +2,7 @@
 
 mod common;
 mod diffusion;
+mod entropy;
 mod graph;
 mod intrinsic_dim;
 mod io;

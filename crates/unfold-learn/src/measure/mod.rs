@@ -8,7 +8,10 @@
 //!   as scikit-dimension defines them.
 //! * [`topology`]: Vietoris–Rips persistent homology (ripser.py's diagrams) and the bottleneck
 //!   and Wasserstein distances between diagrams (persim's).
+//! * [`entropy`]: diffusion spectral entropy and mutual information (Liao et al. 2023), the
+//!   entropy of the diffusion operator's spectrum.
 
+pub mod entropy;
 pub mod intrinsic_dim;
 pub mod quality;
 pub mod topology;
