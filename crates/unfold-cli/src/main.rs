@@ -8,6 +8,7 @@ mod evaluate;
 mod fit_inputs;
 mod input;
 mod measure;
+mod measure_entropy;
 mod measure_topology;
 mod method_opts;
 mod metric_kwds;

@@ -25,6 +25,7 @@ pub struct MeasureArgs {
 pub enum Measure {
     Id(IdArgs),
     Topology(crate::measure_topology::TopologyArgs),
+    Entropy(crate::measure_entropy::EntropyArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -187,6 +188,7 @@ pub fn run(args: MeasureArgs) -> Result<()> {
     match args.what {
         Measure::Id(a) => run_id(a),
         Measure::Topology(a) => crate::measure_topology::run(a),
+        Measure::Entropy(a) => crate::measure_entropy::run(a),
     }
 }
 

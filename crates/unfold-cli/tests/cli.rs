@@ -1081,3 +1081,46 @@ fn measure_topology_finds_the_loop_of_a_circle() {
     let o = unfold(d, &["measure", "topology", "--help"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("Examples:"));
 }
+
+#[test]
+fn measure_entropy_of_far_apart_points_and_its_mutual_information() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Sixteen points far apart: the diffusion operator is the identity, DSE = log2 16 = 4 bits.
+    let x: Vec<f32> = (0..16).map(|i| 1000.0 * i as f32).collect();
+    write_npy(&d.join("far.npy"), &x, 16, 1);
+    let o = unfold(d, &["measure", "entropy", "far.npy", "--sigma", "1", "--t", "2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!((json["entropy"].as_f64().unwrap() - 4.0).abs() < 1e-9, "{json}");
+    assert_eq!(json["n_used"], 16);
+    // Two classes of 8: every draw of 8 points has 3 bits, as each class: nothing is learnt.
+    let labels: Vec<u8> = (0..16i64).flat_map(|i| (i / 8).to_le_bytes()).collect();
+    write_npy_raw(&d.join("labels.npy"), "<i8", "(16,)", labels);
+    let o = unfold(d, &["measure", "entropy", "far.npy", "--sigma", "1", "--labels", "labels.npy", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(json["mutual_information"].as_f64().unwrap().abs() < 1e-9, "{json}");
+    assert_eq!(json["classes"].as_array().unwrap().len(), 2);
+    assert!((json["classes"][1]["conditional_entropy"].as_f64().unwrap() - 3.0).abs() < 1e-9, "{json}");
+    // A scalar reference is binned: its position on the line, 4 bins of 4 points.
+    let o = unfold(d, &["measure", "entropy", "far.npy", "--sigma", "1", "--other", "far.npy", "--n-clusters", "4", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let counts: Vec<u64> = json["classes"].as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).collect();
+    assert_eq!(counts, [4, 4, 4, 4], "{json}");
+    write_npy(&d.join("two.npy"), &x, 8, 2);
+    for (args, message) in [
+        (vec!["far.npy", "--sigma", "0"], "`gaussian_kernel_sigma`: 0"),
+        (vec!["far.npy", "--max-n", "0"], "`max_N`: 0"),
+        (vec!["two.npy", "--other", "far.npy"], "has 16 rows but the input has 8"),
+        (vec!["far.npy", "--other", "two.npy"], "has 2 columns"),
+        (vec!["far.npy", "--labels", "labels.npy", "--num-repetitions", "0"], "`num_repetitions`: 0"),
+    ] {
+        let mut full = vec!["measure", "entropy"];
+        full.extend(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
+    }
+}
