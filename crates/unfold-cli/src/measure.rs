@@ -26,6 +26,8 @@ pub enum Measure {
     Id(IdArgs),
     Topology(crate::measure_topology::TopologyArgs),
     Entropy(crate::measure_entropy::EntropyArgs),
+    Hyperbolicity(crate::measure_hyperbolicity::HyperbolicityArgs),
+    Curvature(crate::measure_curvature::CurvatureArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -189,6 +191,8 @@ pub fn run(args: MeasureArgs) -> Result<()> {
         Measure::Id(a) => run_id(a),
         Measure::Topology(a) => crate::measure_topology::run(a),
         Measure::Entropy(a) => crate::measure_entropy::run(a),
+        Measure::Hyperbolicity(a) => crate::measure_hyperbolicity::run(a),
+        Measure::Curvature(a) => crate::measure_curvature::run(a),
     }
 }
 

@@ -1124,3 +1124,75 @@ fn measure_entropy_of_far_apart_points_and_its_mutual_information() {
         assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn measure_hyperbolicity_of_a_cycle_and_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The unit cycle C_8 as a distance matrix: δ = 2.
+    let n: usize = 8;
+    let dm: Vec<f32> = (0..n * n)
+        .map(|k| {
+            let diff = (k / n).abs_diff(k % n);
+            diff.min(n - diff) as f32
+        })
+        .collect();
+    write_npy(&d.join("c8.npy"), &dm, n, n);
+    let o = unfold(d, &["measure", "hyperbolicity", "c8.npy", "--precomputed", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["delta"], 2.0, "{json}");
+    assert_eq!(json["method"], "exact");
+    assert_eq!(json["diameter"], 4.0);
+    let o = unfold(d, &["measure", "hyperbolicity", "c8.npy", "--precomputed", "--method", "sampled", "--n-samples", "20000", "--seed", "0", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["delta"], 2.0, "{json}");
+    assert_eq!(json["n_quadruples"], 20000);
+    // Points on a line are a tree, in the plane or along their kNN graph.
+    let x: Vec<f32> = (0..20).map(|i| (i * i) as f32).collect();
+    write_npy(&d.join("line.npy"), &x, 20, 1);
+    let o = unfold(d, &["measure", "hyperbolicity", "line.npy", "--neighbors", "3", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["delta"], 0.0, "{json}");
+    for (args, message) in [
+        (vec!["line.npy", "--n-samples", "0"], "`n_samples`: 0"),
+        (vec!["line.npy", "--neighbors", "20"], "`n_neighbors`: 20"),
+        (vec!["line.npy", "--precomputed"], "must be square"),
+    ] {
+        let mut full = vec!["measure", "hyperbolicity"];
+        full.extend(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn measure_curvature_of_a_circle_is_flat() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n = 24;
+    let x: Vec<f32> = (0..n)
+        .flat_map(|i| {
+            let t = i as f32 * std::f32::consts::TAU / n as f32;
+            [t.cos(), t.sin()]
+        })
+        .collect();
+    write_npy(&d.join("circle.npy"), &x, n, 2);
+    let o = unfold(d, &["measure", "curvature", "circle.npy", "--neighbors", "2", "--unweighted", "--per-point", "k.npy", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["edges"], 24, "{json}");
+    assert!(json["mean_edge_curvature"].as_f64().unwrap().abs() < 1e-9, "{json}");
+    let (shape, body) = read_npy(&d.join("k.npy"));
+    assert_eq!(shape, [24]);
+    assert!(body.chunks(8).all(|c| f64::from_le_bytes(c.try_into().unwrap()).abs() < 1e-9));
+    for (args, message) in [(vec!["circle.npy", "--alpha", "2"], "`alpha`: 2"), (vec!["circle.npy", "--neighbors", "24"], "`n_neighbors`: 24")] {
+        let mut full = vec!["measure", "curvature"];
+        full.extend(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
+    }
+}

@@ -232,7 +232,7 @@ fn scalar_bins(values: &[f64], n_clusters: usize) -> Result<Vec<i64>> {
     }
     let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if !(hi > lo) {
+    if hi <= lo {
         return Err(Error::InvalidData(format!("a continuous reference must take more than one value to be binned, but all its rows hold {lo}")));
     }
     let edges: Vec<f64> = (0..n_clusters).map(|i| i as f64 / n_clusters as f64).collect();

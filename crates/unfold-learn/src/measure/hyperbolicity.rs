@@ -175,9 +175,9 @@ fn exact_delta(d: &[f32], n: usize, progress: &dyn Progress) -> Result<Hyperboli
             progress.check()?;
         }
         let local = if i < 2048 {
-            (0..i).map(|j| (found(i, j), (i as u64) << 32 | j as u64)).fold((f64::NEG_INFINITY, u64::MAX), better)
+            (0..i).map(|j| (found(i, j), ((i as u64) << 32) | j as u64)).fold((f64::NEG_INFINITY, u64::MAX), better)
         } else {
-            (0..i).into_par_iter().with_min_len(1024).map(|j| (found(i, j), (i as u64) << 32 | j as u64)).reduce(|| (f64::NEG_INFINITY, u64::MAX), better)
+            (0..i).into_par_iter().with_min_len(1024).map(|j| (found(i, j), ((i as u64) << 32) | j as u64)).reduce(|| (f64::NEG_INFINITY, u64::MAX), better)
         };
         scored += i as u64;
         best = better(best, local);
