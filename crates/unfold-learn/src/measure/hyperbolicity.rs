@@ -167,8 +167,8 @@ fn exact_delta(d: &[f32], n: usize, progress: &dyn Progress) -> Result<Hyperboli
         four_point(d, n, a as usize, b as usize, c as usize, e as usize)
     };
     progress.stage("four-point enumeration", 0);
-    for i in 1..pairs.len() {
-        if f64::from(pairs[i].0) / 2.0 <= lower || lower >= upper {
+    for (i, pair) in pairs.iter().enumerate().skip(1) {
+        if f64::from(pair.0) / 2.0 <= lower || lower >= upper {
             break;
         }
         if i % 4096 == 0 {
