@@ -36,7 +36,8 @@ OUT = BENCH / "out"
 LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
-             "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "topology", "manifold")
+             "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "topology", "manifold",
+             "entropy", "curvature")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -792,6 +793,61 @@ class Bench:
             if outs.get("unfold") and outs.get("ripser"):
                 self.emit({"task": "topology", "kind": "agreement", "n": rows, **diagram_agreement(outs["unfold"], outs["ripser"])})
 
+    # -- diffusion spectral entropy
+    def task_entropy(self):
+        """Diffusion spectral entropy of the first 2,000 MNIST rows (σ = 1,000 on raw pixels, about
+        the median distance's half, t = 1): the dse_dsmi package's formula in numpy (peers.py
+        dse-numpy) against `unfold measure entropy`, each a process; the entropies compared."""
+        rows = min(2000, self.n)
+        path, _ = prepare_data(self.args.data, rows) if rows != MNIST_ROWS else (self.X_path, None)
+        runs = [("numpy", self.peer("dse-numpy", "--input", path, "--sigma", 1000, "--t", 1))]
+        if self.unfold:
+            runs.append(("unfold", self.unfold_cmd("measure", "entropy", path, "--sigma", 1000, "--t", 1, "--json", "--quiet")))
+        else:
+            self.skipped("unfold", "entropy", f"dse-{rows}", self.unfold_reason)
+        found = {}
+        for tool, cmd in runs:
+            for r in range(self.args.repeat):
+                rec = self.base(tool, "entropy", f"dse-{rows}", r)
+                rec["n"] = rows
+                res = self.run(cmd, f"{tool}_entropy_{rows}_r{r}")
+                if self.measured(rec, res):
+                    info = last_json_object(res["stdout"]) or {}
+                    rec.update({k: info[k] for k in ("inproc_seconds", "entropy") if k in info})
+                    found[tool] = info.get("entropy")
+                self.emit(rec)
+        if found.get("numpy") is not None and found.get("unfold") is not None:
+            self.emit({"task": "entropy", "kind": "agreement", "n": rows, "numpy": found["numpy"], "unfold": found["unfold"],
+                       "relative_difference": abs(found["numpy"] - found["unfold"]) / abs(found["numpy"])})
+
+    # -- Ollivier-Ricci curvature
+    def task_curvature(self):
+        """Ollivier-Ricci curvature of the 10-NN graph of the first 2,000 MNIST rows (symmetrised,
+        edges weighted by their distances, alpha = 0.5, exact transport): GraphRicciCurvature
+        0.6.1 (peers.py ricci-grc, its graph built before its clock) against `unfold measure
+        curvature`, each a process; the mean edge curvatures compared."""
+        rows = min(2000, self.n)
+        path, _ = prepare_data(self.args.data, rows) if rows != MNIST_ROWS else (self.X_path, None)
+        runs = [("graphricci", self.peer("ricci-grc", "--input", path, "-k", 10))]
+        if self.unfold:
+            runs.append(("unfold", self.unfold_cmd("measure", "curvature", path, "--neighbors", 10, "--json", "--quiet")))
+        else:
+            self.skipped("unfold", "curvature", f"knn10-{rows}", self.unfold_reason)
+        found = {}
+        for tool, cmd in runs:
+            for r in range(self.args.repeat):
+                rec = self.base(tool, "curvature", f"knn10-{rows}", r)
+                rec["n"] = rows
+                res = self.run(cmd, f"{tool}_curvature_{rows}_r{r}")
+                if self.measured(rec, res):
+                    info = last_json_object(res["stdout"]) or {}
+                    rec.update({k: info[k] for k in ("inproc_seconds", "edges", "mean_edge_curvature") if k in info})
+                    found[tool] = info.get("mean_edge_curvature")
+                self.emit(rec)
+        if found.get("graphricci") is not None and found.get("unfold") is not None:
+            self.emit({"task": "curvature", "kind": "agreement", "n": rows, "graphricci": found["graphricci"],
+                       "unfold": found["unfold"], "difference": abs(found["graphricci"] - found["unfold"])})
+
     # -- mds
     def task_mds(self):
         """MDS of the first --mds-rows MNIST rows (2,000 by default): scikit-learn's MDS and unfold's,
@@ -1144,6 +1200,8 @@ class Bench:
             "isomap": [("sklearn_over_unfold", ("sklearn", "Isomap(5)"), ("unfold", "isomap-5"))],
             "tsne": [("opentsne_over_unfold", ("opentsne", "test10k"), ("unfold", "test10k"))],
 
+            "entropy": [("numpy_over_unfold", ("numpy", f"dse-{min(self.n, 2000)}"), ("unfold", f"dse-{min(self.n, 2000)}"))],
+            "curvature": [("graphricci_over_unfold", ("graphricci", f"knn10-{min(self.n, 2000)}"), ("unfold", f"knn10-{min(self.n, 2000)}"))],
             "topology": [(f"ripser_over_unfold_{r}", ("ripser", f"h1-{r}"), ("unfold", f"h1-{r}")) for r in (1000, 2000)],
 
             "mds": [(f"sklearn_over_unfold_{v}", ("sklearn", v), ("unfold", v))

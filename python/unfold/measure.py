@@ -464,3 +464,15 @@ class MiND_ML(_IdEstimator):  # noqa: N801 (scikit-dimension's name)
 from ._topology import bottleneck, persistent_homology, ripser, wasserstein  # noqa: E402
 
 __all__ += ["ripser", "persistent_homology", "bottleneck", "wasserstein"]
+
+from ._entropy import diffusion_spectral_entropy, diffusion_spectral_mutual_information  # noqa: E402
+
+__all__ += ["diffusion_spectral_entropy", "diffusion_spectral_mutual_information"]
+
+from ._hyperbolicity import hyperbolicity  # noqa: E402
+
+__all__ += ["hyperbolicity"]
+
+from ._curvature import ollivier_ricci  # noqa: E402
+
+__all__ += ["ollivier_ricci"]

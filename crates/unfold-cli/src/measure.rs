@@ -25,6 +25,9 @@ pub struct MeasureArgs {
 pub enum Measure {
     Id(IdArgs),
     Topology(crate::measure_topology::TopologyArgs),
+    Entropy(crate::measure_entropy::EntropyArgs),
+    Hyperbolicity(crate::measure_hyperbolicity::HyperbolicityArgs),
+    Curvature(crate::measure_curvature::CurvatureArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -187,6 +190,9 @@ pub fn run(args: MeasureArgs) -> Result<()> {
     match args.what {
         Measure::Id(a) => run_id(a),
         Measure::Topology(a) => crate::measure_topology::run(a),
+        Measure::Entropy(a) => crate::measure_entropy::run(a),
+        Measure::Hyperbolicity(a) => crate::measure_hyperbolicity::run(a),
+        Measure::Curvature(a) => crate::measure_curvature::run(a),
     }
 }
 

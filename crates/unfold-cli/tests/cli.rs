@@ -1126,3 +1126,118 @@ fn tsne_embeds_saves_and_transforms() {
         assert!(!d.join("bad.npy").exists());
     }
 }
+
+#[test]
+fn measure_entropy_of_far_apart_points_and_its_mutual_information() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Sixteen points far apart: the diffusion operator is the identity, DSE = log2 16 = 4 bits.
+    let x: Vec<f32> = (0..16).map(|i| 1000.0 * i as f32).collect();
+    write_npy(&d.join("far.npy"), &x, 16, 1);
+    let o = unfold(d, &["measure", "entropy", "far.npy", "--sigma", "1", "--t", "2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!((json["entropy"].as_f64().unwrap() - 4.0).abs() < 1e-9, "{json}");
+    assert_eq!(json["n_used"], 16);
+    // Two classes of 8: every draw of 8 points has 3 bits, as each class: nothing is learnt.
+    let labels: Vec<u8> = (0..16i64).flat_map(|i| (i / 8).to_le_bytes()).collect();
+    write_npy_raw(&d.join("labels.npy"), "<i8", "(16,)", labels);
+    let o = unfold(d, &["measure", "entropy", "far.npy", "--sigma", "1", "--labels", "labels.npy", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(json["mutual_information"].as_f64().unwrap().abs() < 1e-9, "{json}");
+    assert_eq!(json["classes"].as_array().unwrap().len(), 2);
+    assert!((json["classes"][1]["conditional_entropy"].as_f64().unwrap() - 3.0).abs() < 1e-9, "{json}");
+    // A scalar reference is binned: its position on the line, 4 bins of 4 points.
+    let o = unfold(d, &["measure", "entropy", "far.npy", "--sigma", "1", "--other", "far.npy", "--n-clusters", "4", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let counts: Vec<u64> = json["classes"].as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).collect();
+    assert_eq!(counts, [4, 4, 4, 4], "{json}");
+    write_npy(&d.join("two.npy"), &x, 8, 2);
+    for (args, message) in [
+        (vec!["far.npy", "--sigma", "0"], "`gaussian_kernel_sigma`: 0"),
+        (vec!["far.npy", "--max-n", "0"], "`max_N`: 0"),
+        (vec!["two.npy", "--other", "far.npy"], "has 16 rows but the input has 8"),
+        (vec!["far.npy", "--other", "two.npy"], "has 2 columns"),
+        (vec!["far.npy", "--labels", "labels.npy", "--num-repetitions", "0"], "`num_repetitions`: 0"),
+    ] {
+        let mut full = vec!["measure", "entropy"];
+        full.extend(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn measure_hyperbolicity_of_a_cycle_and_a_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The unit cycle C_8 as a distance matrix: δ = 2.
+    let n: usize = 8;
+    let dm: Vec<f32> = (0..n * n)
+        .map(|k| {
+            let diff = (k / n).abs_diff(k % n);
+            diff.min(n - diff) as f32
+        })
+        .collect();
+    write_npy(&d.join("c8.npy"), &dm, n, n);
+    let o = unfold(d, &["measure", "hyperbolicity", "c8.npy", "--precomputed", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["delta"], 2.0, "{json}");
+    assert_eq!(json["method"], "exact");
+    assert_eq!(json["diameter"], 4.0);
+    let o = unfold(d, &["measure", "hyperbolicity", "c8.npy", "--precomputed", "--method", "sampled", "--n-samples", "20000", "--seed", "0", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["delta"], 2.0, "{json}");
+    assert_eq!(json["n_quadruples"], 20000);
+    // Points on a line are a tree, in the plane or along their kNN graph.
+    let x: Vec<f32> = (0..20).map(|i| (i * i) as f32).collect();
+    write_npy(&d.join("line.npy"), &x, 20, 1);
+    let o = unfold(d, &["measure", "hyperbolicity", "line.npy", "--neighbors", "3", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["delta"], 0.0, "{json}");
+    for (args, message) in [
+        (vec!["line.npy", "--n-samples", "0"], "`n_samples`: 0"),
+        (vec!["line.npy", "--neighbors", "20"], "`n_neighbors`: 20"),
+        (vec!["line.npy", "--precomputed"], "must be square"),
+    ] {
+        let mut full = vec!["measure", "hyperbolicity"];
+        full.extend(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn measure_curvature_of_a_circle_is_flat() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n = 24;
+    let x: Vec<f32> = (0..n)
+        .flat_map(|i| {
+            let t = i as f32 * std::f32::consts::TAU / n as f32;
+            [t.cos(), t.sin()]
+        })
+        .collect();
+    write_npy(&d.join("circle.npy"), &x, n, 2);
+    let o = unfold(d, &["measure", "curvature", "circle.npy", "--neighbors", "2", "--unweighted", "--per-point", "k.npy", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["edges"], 24, "{json}");
+    assert!(json["mean_edge_curvature"].as_f64().unwrap().abs() < 1e-9, "{json}");
+    let (shape, body) = read_npy(&d.join("k.npy"));
+    assert_eq!(shape, [24]);
+    assert!(body.chunks(8).all(|c| f64::from_le_bytes(c.try_into().unwrap()).abs() < 1e-9));
+    for (args, message) in [(vec!["circle.npy", "--alpha", "2"], "`alpha`: 2"), (vec!["circle.npy", "--neighbors", "24"], "`n_neighbors`: 24")] {
+        let mut full = vec!["measure", "curvature"];
+        full.extend(args);
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
+    }
+}

@@ -1,8 +1,11 @@
 //! Integration tests, compiled as one binary.
 
 mod common;
+mod curvature;
 mod diffusion;
+mod entropy;
 mod graph;
+mod hyperbolicity;
 mod intrinsic_dim;
 mod io;
 mod isomap;

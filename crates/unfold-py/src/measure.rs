@@ -7,6 +7,11 @@ use pyo3::prelude::*;
 use unfold_learn::Metric;
 use unfold_learn::measure::intrinsic_dim::{Combine, EssVersion, Estimator, IdParams, LpcaVersion, MindVersion, TwoNnMethod, intrinsic_dimension as estimate};
 
+use unfold_learn::measure::curvature::{RicciParams, ollivier_ricci as ollivier_ricci_core};
+use unfold_learn::measure::entropy::{
+    DseParams, DsmiParams, Reference, diffusion_spectral_entropy as dse_core, diffusion_spectral_mutual_information as dsmi_core,
+};
+use unfold_learn::measure::hyperbolicity::{HyperbolicityMethod, HyperbolicityParams, hyperbolicity as hyperbolicity_core};
 use unfold_learn::measure::topology::diagram_distance::{bottleneck, wasserstein};
 use unfold_learn::measure::topology::{RipsParams, rips_persistence as rips_persistence_core};
 
@@ -169,7 +174,123 @@ fn wasserstein_distance(dgm1: PyReadonlyArray2<'_, f64>, dgm2: PyReadonlyArray2<
     wasserstein(&diagram(&dgm1, "dgm1")?, &diagram(&dgm2, "dgm2")?, p, internal_p).map_err(to_py_err)
 }
 
+/// Returns `(entropy, eigenvalues, rows used)`.
+#[pyfunction]
+#[pyo3(signature = (x, *, sigma, t, max_n, seed, threads, verbose))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn diffusion_spectral_entropy<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'_, f32>,
+    sigma: f64,
+    t: u32,
+    max_n: Option<usize>,
+    seed: u64,
+    threads: Option<usize>,
+    verbose: bool,
+) -> PyResult<(f64, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<i64>>)> {
+    let (xv, n, d) = convert::row_major(&x);
+    let data = convert::data(&xv, n, d)?;
+    let params = DseParams { sigma, t, max_n, seed, threads };
+    let r = run(py, "diffusion_spectral_entropy", verbose, |progress| dse_core(&data, &params, progress))?;
+    let rows: Vec<i64> = r.rows.iter().map(|&i| i as i64).collect();
+    Ok((r.entropy, r.eigenvalues.into_pyarray(py), rows.into_pyarray(py)))
+}
+
+/// Returns `(mutual information, clusters, [(class, count, conditional entropy, subsample
+/// entropy)])`; exactly one of `labels` (codes) and `scalar` is given.
+#[pyfunction]
+#[pyo3(signature = (x, *, labels, scalar, sigma, t, max_n, seed, num_repetitions, n_clusters, threads, verbose))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn diffusion_spectral_mutual_information<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'_, f32>,
+    labels: Option<numpy::PyReadonlyArray1<'_, i64>>,
+    scalar: Option<numpy::PyReadonlyArray1<'_, f64>>,
+    sigma: f64,
+    t: u32,
+    max_n: Option<usize>,
+    seed: u64,
+    num_repetitions: usize,
+    n_clusters: usize,
+    threads: Option<usize>,
+    verbose: bool,
+) -> PyResult<(f64, Bound<'py, PyArray1<i64>>, Vec<(i64, usize, f64, f64)>)> {
+    let (xv, n, d) = convert::row_major(&x);
+    let data = convert::data(&xv, n, d)?;
+    let labels: Option<Vec<i64>> = labels.map(|l| l.as_array().iter().copied().collect());
+    let scalar: Option<Vec<f64>> = scalar.map(|s| s.as_array().iter().copied().collect());
+    let reference = match (&labels, &scalar) {
+        (Some(l), None) => Reference::Labels(l),
+        (None, Some(s)) => Reference::Scalar(s),
+        _ => return Err(PyValueError::new_err("give exactly one of labels and scalar")),
+    };
+    let params = DsmiParams { dse: DseParams { sigma, t, max_n, seed, threads }, num_repetitions, n_clusters };
+    let r = run(py, "diffusion_spectral_mutual_information", verbose, |progress| dsmi_core(&data, &reference, &params, progress))?;
+    let classes = r.classes.iter().map(|c| (c.class, c.count, c.conditional_entropy, c.subsample_entropy)).collect();
+    Ok((r.mutual_information, r.clusters.into_pyarray(py), classes))
+}
+
+/// Returns `(delta, method, quadruple, diameter, n_quadruples, base_point, delta_base_point)`.
+#[pyfunction]
+#[pyo3(signature = (x, *, metric, n_neighbors, method, n_samples, seed, threads, verbose))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn hyperbolicity(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f32>,
+    metric: &Bound<'_, PyAny>,
+    n_neighbors: Option<usize>,
+    method: &str,
+    n_samples: usize,
+    seed: Option<u64>,
+    threads: Option<usize>,
+    verbose: bool,
+) -> PyResult<(f64, &'static str, [usize; 4], f64, u64, Option<usize>, Option<f64>)> {
+    let metric = convert::metric(metric)?;
+    let method = match method {
+        "auto" => HyperbolicityMethod::Auto,
+        "exact" => HyperbolicityMethod::Exact,
+        "sampled" => HyperbolicityMethod::Sampled,
+        m => return Err(PyValueError::new_err(format!("method must be one of 'auto', 'exact', 'sampled', got {m:?}"))),
+    };
+    let (xv, n, d) = convert::row_major(&x);
+    let data = convert::data(&xv, n, d)?;
+    let params = HyperbolicityParams { metric, n_neighbors, method, n_samples, seed, threads };
+    let h = run(py, "hyperbolicity", verbose, |progress| hyperbolicity_core(&data, &params, progress))?;
+    Ok((h.delta, h.method, h.quadruple, h.diameter, h.n_quadruples, h.base_point, h.delta_base_point))
+}
+
+/// Returns `(edges (m, 2) int64, edge curvature, node curvature)`.
+#[pyfunction]
+#[pyo3(signature = (x, *, n_neighbors, metric, weighted, alpha, base, exp_power, seed, threads, verbose))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn ollivier_ricci<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'_, f32>,
+    n_neighbors: usize,
+    metric: &Bound<'py, PyAny>,
+    weighted: bool,
+    alpha: f64,
+    base: f64,
+    exp_power: f64,
+    seed: Option<u64>,
+    threads: Option<usize>,
+    verbose: bool,
+) -> PyResult<(Bound<'py, numpy::PyArray2<i64>>, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+    let metric = convert::metric(metric)?;
+    let (xv, n, d) = convert::row_major(&x);
+    let data = convert::data(&xv, n, d)?;
+    let params = RicciParams { n_neighbors, metric, weighted, alpha, base, exp_power, seed, threads };
+    let r = run(py, "ollivier_ricci", verbose, |progress| ollivier_ricci_core(&data, &params, progress))?;
+    let m = r.edges.len();
+    let edges: Vec<i64> = r.edges.iter().flat_map(|e| [i64::from(e[0]), i64::from(e[1])]).collect();
+    Ok((convert::matrix(py, edges, m, 2)?, r.edge_curvature.into_pyarray(py), r.node_curvature.into_pyarray(py)))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(ollivier_ricci, m)?)?;
+    m.add_function(wrap_pyfunction!(hyperbolicity, m)?)?;
+    m.add_function(wrap_pyfunction!(diffusion_spectral_entropy, m)?)?;
+    m.add_function(wrap_pyfunction!(diffusion_spectral_mutual_information, m)?)?;
     m.add_function(wrap_pyfunction!(rips_persistence, m)?)?;
     m.add_function(wrap_pyfunction!(bottleneck_distance, m)?)?;
     m.add_function(wrap_pyfunction!(wasserstein_distance, m)?)?;

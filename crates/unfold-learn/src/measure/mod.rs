@@ -8,7 +8,16 @@
 //!   as scikit-dimension defines them.
 //! * [`topology`]: Vietoris–Rips persistent homology (ripser.py's diagrams) and the bottleneck
 //!   and Wasserstein distances between diagrams (persim's).
+//! * [`entropy`]: diffusion spectral entropy and mutual information (Liao et al. 2023), the
+//!   entropy of the diffusion operator's spectrum.
+//! * [`hyperbolicity`]: Gromov's four-point δ, exact (pruned enumeration) or sampled, on the
+//!   metric's, precomputed or kNN-geodesic distances.
+//! * [`curvature`]: Ollivier–Ricci curvature of the kNN graph's edges and points
+//!   (GraphRicciCurvature's), by exact optimal transport between neighbourhoods.
 
+pub mod curvature;
+pub mod entropy;
+pub mod hyperbolicity;
 pub mod intrinsic_dim;
 pub mod quality;
 pub mod topology;

@@ -146,7 +146,7 @@ fn validate(params: &RipsParams) -> Result<()> {
 }
 
 /// Square, non-negative, symmetric, zero diagonal; the first bad entry is named.
-fn check_distance_matrix(data: &Data) -> Result<()> {
+pub(crate) fn check_distance_matrix(data: &Data) -> Result<()> {
     let (n, c) = (data.n_rows(), data.n_cols());
     if n != c {
         return Err(Error::InvalidData(format!("a precomputed distance matrix must be square, but it has {n} rows and {c} columns")));
