@@ -11,6 +11,7 @@ mod lle;
 mod mds;
 mod npy_headers;
 mod pca;
+mod phate;
 mod quality;
 mod spectral_embedding;
 mod topology;
