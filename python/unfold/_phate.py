@@ -23,7 +23,8 @@ class PHATE(ContractTransformer):
     Against ``phate.PHATE``: the kernel, operator, entropy, ``t``, potential, classical start and
     SMACOF follow it exactly (the tests compare them with the package). The landmarks come from
     Lloyd's k-means instead of ``MiniBatchKMeans`` and the SGD pairs from unfold's generator, so
-    those results agree in distribution, not digit for digit. ``knn_max``, ``decay=None``,
+    those results agree in distribution, not digit for digit. The PCA is exact where the package's
+    is randomized. ``knn_max``, ``decay=None``,
     precomputed inputs and the package's plotting helpers are not offered; ``verbose`` defaults to
     0 (no progress bar). The embedding is float32. ``n_jobs`` sets threads and never changes a
     seeded result.
