@@ -92,11 +92,9 @@ pub fn kmeans_labels(x: &[f64], n: usize, dim: usize, m: usize, seed: Option<u64
             counts[c as usize] += 1;
             sums[c as usize * dim..(c as usize + 1) * dim].iter_mut().zip(&x[i * dim..(i + 1) * dim]).for_each(|(s, v)| *s += v);
         }
-        for c in 0..m {
-            if counts[c] > 0 {
-                for (o, s) in centres[c * dim..(c + 1) * dim].iter_mut().zip(&sums[c * dim..(c + 1) * dim]) {
-                    *o = s / counts[c] as f64;
-                }
+        for ((centre, sum), &count) in centres.chunks_exact_mut(dim).zip(sums.chunks_exact(dim)).zip(&counts) {
+            if count > 0 {
+                centre.iter_mut().zip(sum).for_each(|(o, s)| *o = s / count as f64);
             }
         }
     }

@@ -60,16 +60,16 @@ pub fn sgd_mds(d: &[f64], n: usize, init: &[f64], k: usize, seed: Option<u64>) -
                 continue;
             }
             let mut dist = 0.0;
-            for c in 0..k {
-                diff[c] = y[i * k + c] - y[j * k + c];
-                dist += diff[c] * diff[c];
+            for ((d, a), b) in diff.iter_mut().zip(&y[i * k..(i + 1) * k]).zip(&y[j * k..(j + 1) * k]) {
+                *d = a - b;
+                dist += *d * *d;
             }
             let dist = dist.sqrt().max(1e-10);
             let err = d[i * n + j] * scale - dist;
             let w = -2.0 * err / dist;
-            for c in 0..k {
-                grad[i * k + c] += w * diff[c];
-                grad[j * k + c] -= w * diff[c];
+            for (c, &dc) in diff.iter().enumerate() {
+                grad[i * k + c] += w * dc;
+                grad[j * k + c] -= w * dc;
             }
             sq += err * err;
             count += 1;
