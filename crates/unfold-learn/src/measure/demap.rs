@@ -37,7 +37,8 @@ const STAGE: u64 = 0xde3a_0001;
 /// let x: Vec<f32> = (0..40).flat_map(|i| { let a = i as f32 * 0.07; [a.cos(), a.sin()] }).collect();
 /// let y: Vec<f32> = (0..40).map(|i| i as f32).collect();
 /// let (x, y) = (Data::from_row_major(&x, 40, 2)?, Data::from_row_major(&y, 40, 1)?);
-/// assert!((demap(&x, &y, 5, 2000, 0, &Metric::Euclidean, &NoProgress)? - 1.0).abs() < 1e-12);
+/// // Equal gaps tie in exact arithmetic; float32 path sums may break those ties.
+/// assert!(demap(&x, &y, 5, 2000, 0, &Metric::Euclidean, &NoProgress)? > 0.999);
 /// # Ok::<(), unfold_learn::Error>(())
 /// ```
 pub fn demap(x: &Data, y: &Data, n_neighbors: usize, sample: usize, seed: u64, metric: &Metric, progress: &dyn Progress) -> Result<f64> {
