@@ -179,6 +179,25 @@ def run_tsne_transform_quality(args):
     emit({"finite": bool(np.isfinite(Y).all()), "knn_preservation_10": float(shared)})
 
 
+def run_phate_fit(args):
+    """phate 2.0.0's PHATE(n_jobs=--threads, random_state=0, verbose=0).fit_transform(X) with its
+    defaults (n_pca=100, knn=5, decay=40, 2,000 landmarks, t="auto", SGD MDS); writes the
+    embedding and prints the automatic t."""
+    import os
+
+    import numpy as np
+    import phate
+
+    X = np.load(args.input)
+    threads = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count())
+    t0 = time.perf_counter()
+    op = phate.PHATE(n_jobs=threads, random_state=0, verbose=0)
+    Y = op.fit_transform(X)
+    elapsed = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(np.asarray(Y), dtype=np.float32))
+    emit({"inproc_seconds": elapsed, "optimal_t": int(op.optimal_t)})
+
+
 def run_tsne_quality(args):
     """trustworthiness@15 of an embedding on a fixed 5k subsample (numpy default_rng(0))."""
     import numpy as np
@@ -654,6 +673,10 @@ def main(argv=None):
     for name in ("--fit", "--new", "--ref", "--embedding"):
         p.add_argument(name, required=True)
     p.set_defaults(func=run_tsne_transform_quality)
+    p = sub.add_parser("phate-fit")
+    p.add_argument("--input", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=run_phate_fit)
 
     p = sub.add_parser("tsne-quality")
     p.add_argument("--input", required=True)

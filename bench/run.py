@@ -37,7 +37,7 @@ LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
              "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "topology", "manifold",
-             "entropy", "curvature")
+             "entropy", "curvature", "phate")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -758,6 +758,43 @@ class Bench:
                     rec.update(last_json_object(q["stdout"]) or {})
                 self.emit(rec)
 
+    # -- PHATE
+    def task_phate(self):
+        """PHATE of the MNIST test set (the last 10,000 rows) with each tool's defaults: phate
+        2.0.0 and `unfold embed --method phate` (n_pca 100, knn 5, decay 40, 2,000 landmarks,
+        t auto, SGD MDS); time, peak RSS, and for both outputs DEMaP (k = 10, 2,000-point seeded
+        subsample) and trustworthiness@15 (all 10,000 rows) by the same code (`unfold evaluate`)."""
+        import numpy as np
+
+        test_path = OUT / "mnist_test10k.npy"
+        if not cached_ok(test_path, (10000, 784), np.float32):
+            np.save(test_path, np.ascontiguousarray(np.load(self.X_path, mmap_mode="r")[-10000:]))
+        runs = [("phate", OUT / "phate_phate_test10k.npy",
+                 lambda out: self.peer("phate-fit", "--input", test_path, "--out", out))]
+        if self.unfold:
+            runs.append(("unfold", OUT / "unfold_phate_test10k.npy",
+                         lambda out: self.unfold_cmd("embed", test_path, "--method", "phate", "--seed", 0,
+                                                     "-o", out, "--json", "--quiet")))
+        else:
+            self.skipped("unfold", "phate", "test10k", self.unfold_reason)
+        for tool, out, cmd in runs:
+            for r in range(self.args.repeat):
+                out.unlink(missing_ok=True)
+                rec = self.base(tool, "phate", "test10k", r)
+                rec["n"] = 10000
+                res = self.run(cmd(out), f"{tool}_phate_test10k_r{r}")
+                if self.measured(rec, res, [out]):
+                    info = last_json_object(res["stdout"]) or {}
+                    t = info.get("optimal_t", (info.get("parameters") or {}).get("optimal_t_"))
+                    rec.update({"inproc_seconds": info.get("inproc_seconds"), "optimal_t": t})
+                    if self.unfold:
+                        q = self.run(self.unfold_cmd("evaluate", test_path, out, "--demap",
+                                                     "--seed", 0, "-k", 15, "--json", "--quiet"),
+                                     f"{tool}_phate_quality_r{r}")
+                        info = last_json_object(q["stdout"]) or {}
+                        rec.update({k: info.get(k) for k in ("demap", "trustworthiness") if k in info})
+                self.emit(rec)
+
     # -- persistent homology
     def task_topology(self):
         """Rips persistence (H0, H1) of the first 1,000 and 2,000 rows of the MNIST test set:
@@ -1199,6 +1236,7 @@ class Bench:
                            ("unfold", f"dmap-{min(self.n, SPECTRAL_ROWS)}"))],
             "isomap": [("sklearn_over_unfold", ("sklearn", "Isomap(5)"), ("unfold", "isomap-5"))],
             "tsne": [("opentsne_over_unfold", ("opentsne", "test10k"), ("unfold", "test10k"))],
+            "phate": [("phate_over_unfold", ("phate", "test10k"), ("unfold", "test10k"))],
 
             "entropy": [("numpy_over_unfold", ("numpy", f"dse-{min(self.n, 2000)}"), ("unfold", f"dse-{min(self.n, 2000)}"))],
             "curvature": [("graphricci_over_unfold", ("graphricci", f"knn10-{min(self.n, 2000)}"), ("unfold", f"knn10-{min(self.n, 2000)}"))],

@@ -7,7 +7,7 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``) are
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``, ``unfold.PHATE``) are
 scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
 ``unfold.measure`` the data's intrinsic dimension;
@@ -30,6 +30,7 @@ _ESTIMATORS = {
     "LocallyLinearEmbedding": "._lle",
     "MDS": "._mds",
     "PCA": "._pca",
+    "PHATE": "._phate",
     "SparseRandomProjection": "._random_projection",
     "SpectralEmbedding": "._spectral",
     "TSNE": "._tsne",
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from ._neighbors import neighbors
     from ._mds import MDS
     from ._pca import PCA
+    from ._phate import PHATE
     from ._random_projection import GaussianRandomProjection, SparseRandomProjection
     from ._spectral import SpectralEmbedding
     from ._tsne import TSNE

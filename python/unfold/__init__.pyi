@@ -9,6 +9,7 @@ from ._isomap import Isomap as Isomap
 from ._neighbors import neighbors as neighbors
 from ._mds import MDS as MDS
 from ._pca import PCA as PCA
+from ._phate import PHATE as PHATE
 from ._random_projection import GaussianRandomProjection as GaussianRandomProjection
 from ._random_projection import SparseRandomProjection as SparseRandomProjection
 from ._spectral import SpectralEmbedding as SpectralEmbedding

@@ -1,4 +1,4 @@
-"""Embedding quality: trustworthiness, continuity, neighbour preservation, kNN accuracy.
+"""Embedding quality: trustworthiness, continuity, neighbour preservation, kNN accuracy, DEMaP.
 
 All four are exact (every pair of points is compared), computed by the Rust core in parallel.
 ``trustworthiness`` equals ``sklearn.manifold.trustworthiness``; ``continuity(X, Y)`` equals
@@ -15,7 +15,7 @@ import numpy as np
 from . import _core
 from ._validation import as_count, as_matrix, as_metric
 
-__all__ = ["trustworthiness", "continuity", "neighbor_preservation", "knn_accuracy"]
+__all__ = ["trustworthiness", "continuity", "neighbor_preservation", "knn_accuracy", "demap"]
 
 
 def trustworthiness(X, X_embedded, *, n_neighbors=5, metric="euclidean") -> float:
@@ -83,4 +83,41 @@ def knn_accuracy(X_embedded, labels, *, n_neighbors=10) -> float:
     _, codes = np.unique(labels, return_inverse=True)
     return _core.knn_accuracy(
         as_matrix(X_embedded, "X_embedded"), codes.astype(np.int64).ravel(), k=as_count(n_neighbors, "n_neighbors")
+    )
+
+
+def demap(X, X_embedded, *, n_neighbors=10, sample=2000, random_state=0, metric="euclidean") -> float:
+    """DEMaP (Moon et al., 2019, PHATE's measure): Spearman's rank correlation between geodesic
+    distances in ``X`` and euclidean distances in the embedding.
+
+    The geodesic distances are shortest paths on the ``n_neighbors``-nearest-neighbour graph of
+    ``X`` (edge lengths the distances, edges usable both ways, as scipy's
+    ``shortest_path(kneighbors_graph(X, n_neighbors, mode="distance"), directed=False)``), over
+    the pairs of a seeded uniform subsample of ``sample`` points (all points when there are no
+    more). Pairs with no path between them are left out.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+    X_embedded : array-like of shape (n_samples, n_components)
+    n_neighbors : int, default=10
+        ``1 ≤ n_neighbors < n_samples``.
+    sample : int, default=2000
+        Points of the subsample (at least 3).
+    random_state : int, default=0
+        Seed of the subsample.
+    metric : str, default='euclidean'
+        Distance in ``X`` for the graph.
+
+    Returns
+    -------
+    float in [-1, 1]
+    """
+    return _core.demap(
+        as_matrix(X, "X"),
+        as_matrix(X_embedded, "X_embedded"),
+        k=as_count(n_neighbors, "n_neighbors"),
+        sample=as_count(sample, "sample"),
+        seed=as_count(random_state, "random_state"),
+        metric=as_metric(metric),
     )

@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::Args;
 use serde_json::json;
 use unfold_learn::io::read_matrix;
+use unfold_learn::measure::demap::demap;
 use unfold_learn::measure::quality::evaluate;
 use unfold_learn::prelude::*;
 
@@ -22,8 +23,10 @@ use crate::progress::Bars;
   unfold evaluate demo unfold-demo.pca.npy --json      # the built-in MNIST demo, with its labels
 
 Above 10,000 points the measures are computed on a seeded uniform subsample (--sample, default
-5,000 points; the output says so). --json keys: trustworthiness, continuity,
-neighbor_preservation, knn_accuracy (with labels), k, n, sample, seconds.")]
+5,000 points; the output says so). --demap adds DEMaP (PHATE's measure: Spearman correlation of
+geodesic distances on the data's kNN graph with embedded distances, on a seeded subsample of
+--demap-sample points). --json keys: trustworthiness, continuity, neighbor_preservation,
+knn_accuracy (with labels), demap (with --demap), k, n, sample, seconds.")]
 pub struct EvaluateArgs {
     /// The original data (.npy, .csv/.tsv, IDX), or `demo` for the built-in MNIST demo set.
     pub input: PathBuf,
@@ -53,6 +56,15 @@ pub struct EvaluateArgs {
     /// Seed of the subsample.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Also compute DEMaP (geodesic distances on the data's kNN graph against embedded distances).
+    #[arg(long)]
+    pub demap: bool,
+    /// Neighbours of DEMaP's graph.
+    #[arg(long, default_value_t = 10)]
+    pub demap_neighbors: usize,
+    /// Points of DEMaP's seeded subsample (all points when there are fewer).
+    #[arg(long, default_value_t = 2000)]
+    pub demap_sample: usize,
     #[command(flatten)]
     pub run: RunOptions,
 }
@@ -79,12 +91,21 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let params =
         QualityParams { k: args.k, knn_k: args.knn_k, sample: args.sample, seed: args.seed, metric, threads: args.run.threads, ..QualityParams::default() };
     let report = evaluate(&x, &y, input.labels.as_ref(), &params, &bars)?;
+    let demap = if args.demap {
+        let metric = &params.metric;
+        Some(unfold_learn::threads::install(args.run.threads, || demap(&x, &y, args.demap_neighbors, args.demap_sample, args.seed, metric, &bars))??)
+    } else {
+        None
+    };
     let seconds = start.elapsed().as_secs_f64();
     if args.run.json {
         let mut out = serde_json::to_value(&report)?;
         out["seconds"] = json!(seconds);
         if report.knn_accuracy.is_none() {
             out.as_object_mut().map(|o| o.remove("knn_accuracy"));
+        }
+        if let Some(d) = demap {
+            out["demap"] = json!(d);
         }
         println!("{out}");
         return Ok(());
@@ -99,6 +120,9 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     println!("  neighbor preservation  {:.4}", report.neighbor_preservation);
     if let Some(acc) = report.knn_accuracy {
         println!("  kNN accuracy (k = {})  {acc:.4}", args.knn_k);
+    }
+    if let Some(d) = demap {
+        println!("  DEMaP (k = {})         {d:.4}", args.demap_neighbors);
     }
     Ok(())
 }

@@ -1128,6 +1128,57 @@ fn tsne_embeds_saves_and_transforms() {
 }
 
 #[test]
+fn phate_embeds_saves_a_model_and_evaluate_reports_demap() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A noisy helix (hashed noise), 150 points in 3 dimensions.
+    let n = 150;
+    let x: Vec<f32> = (0..n)
+        .flat_map(|i| {
+            let s = i as f32 * 0.08;
+            let e = |c: u64| (((i as u64 * 3 + c + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.02;
+            [s.cos() + e(0), s.sin() + e(1), s / 4.0 + e(2)]
+        })
+        .collect();
+    write_npy(&d.join("x.npy"), &x, n, 3);
+    let run = |threads: &str, out: &str, extra: &[&str]| {
+        let mut args = vec!["embed", "x.npy", "--method", "phate", "--neighbors", "6", "--seed", "2", "--threads", threads, "-o", out, "--quiet"];
+        args.extend(extra);
+        unfold(d, &args)
+    };
+    let o = run("2", "y.npy", &["--save-model", "p.model", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(json["parameters"]["optimal_t_"].as_f64().unwrap() >= 1.0, "{json}");
+    let (shape, body) = read_npy(&d.join("y.npy"));
+    assert_eq!(shape, [n, 2]);
+    let o = run("1", "y1.npy", &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("y1.npy")).1, body, "one thread gives another embedding");
+    let o = unfold(d, &["transform", "--model", "p.model", "x.npy", "-o", "again.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("again.npy")).1, body);
+    let o = unfold(d, &["evaluate", "x.npy", "y.npy", "--demap", "--json", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let demap = json["demap"].as_f64().unwrap();
+    assert!(demap > 0.8 && demap <= 1.0, "{json}");
+    for (args, message) in [
+        (vec!["--gamma", "2"], "invalid value for `gamma`: 2"),
+        (vec!["--neighbors", "0"], "invalid value for `knn`: 0"),
+        (vec!["--t", "0"], "invalid value for `t`: 0"),
+        (vec!["--decay=-1"], "invalid value for `decay`: -1"),
+        (vec!["--mds-solver", "lbfgs"], "invalid value for `mds_solver`: lbfgs"),
+        (vec!["--n-landmark", "0"], "invalid value for `n_landmark`: 0"),
+    ] {
+        let o = unfold(d, &[&["embed", "x.npy", "--method", "phate", "-o", "bad.npy"], &args[..]].concat());
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
+        assert!(!d.join("bad.npy").exists());
+    }
+}
+
+#[test]
 fn measure_entropy_of_far_apart_points_and_its_mutual_information() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -16,6 +16,7 @@ mod mds;
 mod npy_headers;
 mod optim;
 mod pca;
+mod phate;
 mod quality;
 mod spectral_embedding;
 mod topology;

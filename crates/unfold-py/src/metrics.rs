@@ -71,7 +71,22 @@ fn knn_accuracy(py: Python<'_>, y: PyReadonlyArray2<'_, f32>, codes: PyReadonlyA
     run(py, "knn_accuracy", false, |_| quality::knn_accuracy(&yd, &labels, k).map_err(|e| convert::renamed(e, "k", "n_neighbors")))
 }
 
+/// DEMaP (`unfold_learn::measure::demap`).
+#[pyfunction]
+#[pyo3(signature = (x, y, *, k, sample, seed, metric))]
+fn demap(py: Python<'_>, x: PyReadonlyArray2<'_, f32>, y: PyReadonlyArray2<'_, f32>, k: usize, sample: usize, seed: u64, metric: &str) -> PyResult<f64> {
+    let metric = Metric::parse(metric).map_err(to_py_err)?;
+    let (xv, n, d) = convert::row_major(&x);
+    let (yv, m, e) = convert::row_major(&y);
+    let xd = convert::data(&xv, n, d)?;
+    let yd = convert::data(&yv, m, e)?;
+    run(py, "demap", false, |progress| {
+        unfold_learn::measure::demap::demap(&xd, &yd, k, sample, seed, &metric, progress).map_err(|e| convert::renamed(e, "k", "n_neighbors"))
+    })
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(demap, m)?)?;
     m.add_function(wrap_pyfunction!(trustworthiness, m)?)?;
     m.add_function(wrap_pyfunction!(continuity, m)?)?;
     m.add_function(wrap_pyfunction!(neighbor_preservation, m)?)?;

@@ -5,6 +5,7 @@ pub mod isomap;
 pub mod lle;
 pub mod mds;
 pub mod pca;
+pub mod phate;
 pub mod random_projection;
 pub mod spectral_embedding;
 pub mod tsne;

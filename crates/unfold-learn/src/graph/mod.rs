@@ -42,9 +42,11 @@
 //! # Ok::<(), unfold_learn::Error>(())
 //! ```
 
+pub mod alpha_decay;
 pub mod components;
 pub mod csr;
 pub mod diffusion;
+pub mod landmarks;
 pub mod laplacian;
 pub mod shortest_paths;
 pub mod spectral;

@@ -17,6 +17,9 @@ pub mod centred_kernel;
 pub mod eigsh;
 pub mod lobpcg;
 pub mod mds;
+pub mod procrustes;
+pub mod sgd_mds;
+pub mod vne;
 
 use std::borrow::Cow;
 
@@ -379,4 +382,49 @@ pub fn thin_svd(m: MatRef<'_, f64>, stage: &'static str) -> Result<(Vec<f64>, Ma
     let v = svd.V();
     let vt = Mat::from_fn(v.ncols(), v.nrows(), |r, c| v[(c, r)]);
     Ok((values, vt))
+}
+
+/// The singular values (descending) of a dense square matrix (`n × n` row-major), computed on
+/// one thread so they are identical at any thread count.
+///
+/// # Errors
+/// [`Error::Numerical`] naming `stage` if the SVD does not converge.
+pub fn singular_values(m: &[f64], n: usize, stage: &'static str) -> Result<Vec<f64>> {
+    let m = MatRef::from_row_major_slice(m, n, n);
+    sequential(|| m.singular_values()).map_err(|e| Error::Numerical { stage, message: format!("SVD did not converge ({e:?})") })
+}
+
+/// `m^t` of a dense square matrix (`n × n` row-major; `t = 0` gives the identity) by repeated
+/// squaring, as numpy's `matrix_power`. Each product runs over fixed blocks of rows in parallel,
+/// each block one sequential product: identical at any thread count.
+pub fn matrix_power(m: &[f64], n: usize, t: usize) -> Vec<f64> {
+    use faer::MatMut;
+    const BLOCK: usize = 64;
+    let product = |a: &[f64], b: &[f64]| -> Vec<f64> {
+        let mut out = vec![0f64; n * n];
+        out.par_chunks_mut(BLOCK * n).enumerate().for_each(|(blk, rows)| {
+            let first = blk * BLOCK;
+            let count = rows.len() / n;
+            let lhs = MatRef::from_row_major_slice(&a[first * n..(first + count) * n], count, n);
+            let rhs = MatRef::from_row_major_slice(b, n, n);
+            matmul(MatMut::from_row_major_slice_mut(rows, count, n), Accum::Replace, lhs, rhs, 1.0, Par::Seq);
+        });
+        out
+    };
+    let mut result: Option<Vec<f64>> = None;
+    let mut base = m.to_vec();
+    let mut e = t;
+    while e > 0 {
+        if e & 1 == 1 {
+            result = Some(match result {
+                Some(r) => product(&r, &base),
+                None => base.clone(),
+            });
+        }
+        e >>= 1;
+        if e > 0 {
+            base = product(&base, &base);
+        }
+    }
+    result.unwrap_or_else(|| (0..n * n).map(|p| if p / n == p % n { 1.0 } else { 0.0 }).collect())
 }

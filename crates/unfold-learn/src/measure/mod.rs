@@ -3,6 +3,8 @@
 //! * [`quality`]: how well an embedding keeps the neighbourhoods of the data — trustworthiness
 //!   and continuity (Venna & Kaski, 2001), neighbour preservation and leave-one-out kNN accuracy,
 //!   with [`quality::evaluate`] computing them all on a seeded subsample of large data.
+//! * [`demap`]: DEMaP, the rank correlation of geodesic distances in the data with distances in
+//!   the embedding (PHATE's measure).
 //! * [`intrinsic_dim`]: intrinsic dimension, globally and per point — TwoNN, Levina–Bickel
 //!   maximum likelihood, the local-PCA rules, the correlation dimension, MADA, ESS and MiND-ML,
 //!   as scikit-dimension defines them.
@@ -16,6 +18,7 @@
 //!   (GraphRicciCurvature's), by exact optimal transport between neighbourhoods.
 
 pub mod curvature;
+pub mod demap;
 pub mod entropy;
 pub mod hyperbolicity;
 pub mod intrinsic_dim;

@@ -317,6 +317,7 @@ pub fn methods() -> Vec<MethodEntry> {
         crate::embed::lle::ENTRY,
         crate::embed::isomap::ENTRY,
         crate::embed::tsne::ENTRY,
+        crate::embed::phate::ENTRY,
     ]
 }
 
