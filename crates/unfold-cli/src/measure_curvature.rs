@@ -6,11 +6,10 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Args;
 use serde_json::json;
-use unfold_learn::Metric;
 use unfold_learn::io::npy_bytes_f64_vector;
 use unfold_learn::measure::curvature::{RicciParams, ollivier_ricci};
 
-use crate::input::{Input, UsageError};
+use crate::input::Input;
 use crate::options::RunOptions;
 use crate::outputs::{Format, Outputs};
 use crate::progress::Bars;
@@ -74,14 +73,7 @@ fn quantiles(values: &[f64]) -> Option<[f64; 5]> {
 
 pub fn run(args: CurvatureArgs) -> Result<()> {
     let start = Instant::now();
-    let metric = if args.precomputed {
-        if args.metric != "euclidean" && Metric::parse(&args.metric).ok() != Some(Metric::Precomputed) {
-            return Err(UsageError(format!("--precomputed takes the input as distances: it does not go with --metric {}", args.metric)).into());
-        }
-        Metric::Precomputed
-    } else {
-        crate::metric_kwds::metric(&args.metric, args.metric_kwds.as_deref())?
-    };
+    let metric = crate::metric_kwds::metric_or_precomputed(args.precomputed, &args.metric, args.metric_kwds.as_deref())?;
     let mut outputs = Outputs::new();
     let per_point_out = args.per_point.as_ref().map(|p| outputs.add("--per-point", p, Format::Npy));
     outputs.check()?;

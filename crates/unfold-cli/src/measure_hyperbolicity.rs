@@ -7,10 +7,9 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 use serde_json::json;
-use unfold_learn::Metric;
 use unfold_learn::measure::hyperbolicity::{HyperbolicityMethod, HyperbolicityParams, hyperbolicity};
 
-use crate::input::{Input, UsageError};
+use crate::input::Input;
 use crate::options::RunOptions;
 use crate::progress::Bars;
 
@@ -66,14 +65,7 @@ pub struct HyperbolicityArgs {
 
 pub fn run(args: HyperbolicityArgs) -> Result<()> {
     let start = Instant::now();
-    let metric = if args.precomputed {
-        if args.metric != "euclidean" && Metric::parse(&args.metric).ok() != Some(Metric::Precomputed) {
-            return Err(UsageError(format!("--precomputed takes the input as distances: it does not go with --metric {}", args.metric)).into());
-        }
-        Metric::Precomputed
-    } else {
-        crate::metric_kwds::metric(&args.metric, args.metric_kwds.as_deref())?
-    };
+    let metric = crate::metric_kwds::metric_or_precomputed(args.precomputed, &args.metric, args.metric_kwds.as_deref())?;
     let demo = args.input.as_os_str() == "demo" && !args.input.exists();
     let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, None, None)?;
     let x = input.data()?;

@@ -6,7 +6,6 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Args;
 use serde_json::json;
-use unfold_learn::Metric;
 use unfold_learn::measure::topology::{Persistence, RipsParams, rips_persistence};
 
 use crate::input::{Input, UsageError};
@@ -57,14 +56,7 @@ pub struct TopologyArgs {
 
 pub fn run(args: TopologyArgs) -> Result<()> {
     let start = Instant::now();
-    let metric = if args.precomputed {
-        if args.metric != "euclidean" && Metric::parse(&args.metric).ok() != Some(Metric::Precomputed) {
-            return Err(UsageError(format!("--precomputed takes the input as distances: it does not go with --metric {}", args.metric)).into());
-        }
-        Metric::Precomputed
-    } else {
-        crate::metric_kwds::metric(&args.metric, args.metric_kwds.as_deref())?
-    };
+    let metric = crate::metric_kwds::metric_or_precomputed(args.precomputed, &args.metric, args.metric_kwds.as_deref())?;
     let mut outputs = Outputs::new();
     let plot_out = args.plot.as_ref().map(|p| outputs.add("--plot", p, Format::Png));
     outputs.check()?;

@@ -19,6 +19,21 @@ metric_kwds): p=NUMBER (minkowski, wminkowski), w=FILE (wminkowski: column weigh
 (seuclidean: column variances), VI=FILE (mahalanobis: d × d inverse covariance). A FILE is .npy \
 (1-D or 2-D) or .csv/.tsv; e.g. --metric wminkowski --metric-kwds 'w=weights.npy,p=3'";
 
+/// The metric of a command that takes `--precomputed` (the input is square distances),
+/// `--metric` and `--metric-kwds`: [`Metric::Precomputed`] with `--precomputed`, else [`metric`].
+///
+/// # Errors
+/// [`UsageError`] for `--precomputed` with another `--metric`; the errors of [`metric`].
+pub fn metric_or_precomputed(precomputed: bool, name: &str, kwds: Option<&str>) -> Result<Metric> {
+    if !precomputed {
+        return metric(name, kwds);
+    }
+    if name != "euclidean" && Metric::parse(name).ok() != Some(Metric::Precomputed) {
+        return Err(UsageError(format!("--precomputed takes the input as distances: it does not go with --metric {name}")).into());
+    }
+    Ok(Metric::Precomputed)
+}
+
 /// The metric `name` with the parameters of a `--metric-kwds` value, if given.
 pub fn metric(name: &str, kwds: Option<&str>) -> Result<Metric> {
     let base = Metric::parse(name)?;
