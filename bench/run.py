@@ -31,6 +31,7 @@ BENCH = pathlib.Path(__file__).resolve().parent
 REPO = BENCH.parent
 VENV = BENCH / ".venv"
 REQUIREMENTS = BENCH / "requirements.txt"
+REQUIREMENTS_NODEPS = BENCH / "requirements-nodeps.txt"
 PEERS = BENCH / "peers.py"
 OUT = BENCH / "out"
 LOGS = OUT / "logs"
@@ -71,7 +72,7 @@ def venv_python():
 
 
 def requirements_digest():
-    return hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()
+    return hashlib.sha256(REQUIREMENTS.read_bytes() + REQUIREMENTS_NODEPS.read_bytes()).hexdigest()
 
 
 def ensure_venv():
@@ -84,6 +85,8 @@ def ensure_venv():
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     log(f"installing {REQUIREMENTS.name} into {VENV}")
     subprocess.run([str(venv_python()), "-m", "pip", "install", "--quiet", "-r", str(REQUIREMENTS)],
+                   check=True)
+    subprocess.run([str(venv_python()), "-m", "pip", "install", "--quiet", "--no-deps", "-r", str(REQUIREMENTS_NODEPS)],
                    check=True)
     stamp.write_text(requirements_digest() + "\n")
 
