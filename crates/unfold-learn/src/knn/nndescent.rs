@@ -439,8 +439,10 @@ fn running_sum(counts: &mut [usize]) {
 
 /// Proposes every new–new and new–old pair among one point's candidates.
 ///
-/// A pair already in both graph rows is skipped; one already in one row takes its distance from
-/// there; otherwise the distance is computed, abandoned early once it cannot enter either row.
+/// The distance is computed first, abandoned early once it cannot enter either row: most pairs
+/// end there, before the rows are scanned. Of the rest, a pair already in both graph rows is
+/// skipped and one already in one row takes its distance from there (a pair in a row is never
+/// farther than that row's k-th, so it is never abandoned).
 fn local_join<R: RowSet>(g: &R, heaps: &Heaps, new: &[u32], old: &[u32], out: &mut Buckets) {
     let k = heaps.k;
     let row = |p: u32| (p as usize * k)..(p as usize + 1) * k;
@@ -451,13 +453,18 @@ fn local_join<R: RowSet>(g: &R, heaps: &Heaps, new: &[u32], old: &[u32], out: &m
                 continue;
             }
             let (v_idx, v_dist) = (&heaps.idx[row(v)], &heaps.dist[row(v)]);
+            let bound = u_dist[k - 1].max(v_dist[k - 1]);
+            let computed = g.dist_bounded(u, v, bound);
+            if computed > bound {
+                continue;
+            }
             let in_u = u_idx.iter().position(|&x| x == v);
             let in_v = v_idx.iter().position(|&x| x == u);
             let dist = match (in_u, in_v) {
                 (Some(_), Some(_)) => continue,
                 (Some(c), None) => u_dist[c],
                 (None, Some(c)) => v_dist[c],
-                (None, None) => g.dist_bounded(u, v, u_dist[k - 1].max(v_dist[k - 1])),
+                (None, None) => computed,
             };
             if in_u.is_none() {
                 out.propose(heaps, u, v, dist);
