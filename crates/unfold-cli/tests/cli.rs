@@ -11,6 +11,20 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs `unfold` with `base` and then each case's arguments: each must exit with 2 and a message
+/// holding the case's text, and, when `output` is given, leave that file unwritten.
+fn assert_usage_errors<'a, A: AsRef<[&'a str]>>(d: &Path, base: &[&'a str], cases: impl IntoIterator<Item = (A, &'a str)>, output: Option<&str>) {
+    for (args, message) in cases {
+        let full = [base, args.as_ref()].concat();
+        let o = unfold(d, &full);
+        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
+        if let Some(out) = output {
+            assert!(!d.join(out).exists(), "{full:?} wrote {out}");
+        }
+    }
+}
+
 /// A `.npy` file with dtype `descr` and `shape` (e.g. `"(3, 2)"`), written independently of
 /// the library under test.
 fn write_npy_raw(path: &Path, descr: &str, shape: &str, body: impl IntoIterator<Item = u8>) {
@@ -370,22 +384,20 @@ fn umap_invalid_options_exit_2_naming_them() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     write_npy(&d.join("x.npy"), &blobs(60, 4), 60, 4);
-    for (args, needle) in [
-        (&["--neighbors", "1"][..], "n_neighbors"),
-        (&["--neighbors", "60"][..], "n_neighbors"),
-        (&["--min-dist", "3", "--spread", "1"][..], "min_dist"),
-        (&["--dims", "0"][..], "n_components"),
-        (&["--metric", "nope"][..], "nope"),
-        (&["--init", "tsne.npy"][..], "tsne.npy"),
-        (&["--svd-solver", "full"][..], "--svd-solver"),
-    ] {
-        let mut full = vec!["embed", "x.npy", "--method", "umap", "-o", "out.npy"];
-        full.extend_from_slice(args);
-        let o = unfold(d, &full);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
-        assert!(!d.join("out.npy").exists());
-    }
+    assert_usage_errors(
+        d,
+        &["embed", "x.npy", "--method", "umap", "-o", "out.npy"],
+        [
+            (&["--neighbors", "1"][..], "n_neighbors"),
+            (&["--neighbors", "60"][..], "n_neighbors"),
+            (&["--min-dist", "3", "--spread", "1"][..], "min_dist"),
+            (&["--dims", "0"][..], "n_components"),
+            (&["--metric", "nope"][..], "nope"),
+            (&["--init", "tsne.npy"][..], "tsne.npy"),
+            (&["--svd-solver", "full"][..], "--svd-solver"),
+        ],
+        Some("out.npy"),
+    );
     let o = unfold(d, &["embed", "x.npy", "--method", "pca", "--neighbors", "5", "-o", "out.npy"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--neighbors does not apply to --method pca"), "{}", stderr(&o));
@@ -724,23 +736,24 @@ fn random_projection_from_its_declared_flags() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read_npy(&d.join("y30.npy")).0, [n, 30]);
     // Errors: a range, a flag of another method, an "auto" dimension larger than the input.
-    for (args, message) in [
-        (vec!["--method", "random-projection", "--eps", "1.5"], "invalid value for `eps`: 1.5 (must be > 0 and < 1)"),
-        (vec!["--method", "random-projection", "--density", "0"], "invalid value for `density`: 0"),
-        (vec!["--method", "umap", "--eps", "0.2"], "--eps does not apply to --method umap"),
-        (vec!["--method", "random-projection", "--whiten"], "--whiten does not apply to --method random-projection"),
-        // scikit-learn: johnson_lindenstrauss_min_dim(60, eps=0.1) = 3509.
-        (vec!["--method", "random-projection"], "lead to a target dimension of 3509, which is larger than the original space with n_features=40"),
-        (vec!["--method", "pca", "--dims", "auto"], "invalid value for `n_components`: auto (must be a whole number ≥ 1, a fraction strictly between 0 and 1"),
-        (vec!["--method", "umap", "--dims", "0.5"], "invalid value for `n_components`: 0.5 (must be a whole number"),
-    ] {
-        let mut full = vec!["embed", "x.npy", "-o", "bad.npy"];
-        full.extend(args);
-        let o = unfold(d, &full);
-        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
-        assert!(!d.join("bad.npy").exists());
-    }
+    assert_usage_errors(
+        d,
+        &["embed", "x.npy", "-o", "bad.npy"],
+        [
+            (vec!["--method", "random-projection", "--eps", "1.5"], "invalid value for `eps`: 1.5 (must be > 0 and < 1)"),
+            (vec!["--method", "random-projection", "--density", "0"], "invalid value for `density`: 0"),
+            (vec!["--method", "umap", "--eps", "0.2"], "--eps does not apply to --method umap"),
+            (vec!["--method", "random-projection", "--whiten"], "--whiten does not apply to --method random-projection"),
+            // scikit-learn: johnson_lindenstrauss_min_dim(60, eps=0.1) = 3509.
+            (vec!["--method", "random-projection"], "lead to a target dimension of 3509, which is larger than the original space with n_features=40"),
+            (
+                vec!["--method", "pca", "--dims", "auto"],
+                "invalid value for `n_components`: auto (must be a whole number ≥ 1, a fraction strictly between 0 and 1",
+            ),
+            (vec!["--method", "umap", "--dims", "0.5"], "invalid value for `n_components`: 0.5 (must be a whole number"),
+        ],
+        Some("bad.npy"),
+    );
 }
 
 #[test]
@@ -876,20 +889,18 @@ fn diffusion_map_saves_a_model_that_places_its_rows_again() {
     let o = unfold(d, &["transform", "--model", "dm.model", "x.npy", "-o", "again.npy", "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read_npy(&d.join("again.npy")).1, body);
-    for (args, message) in [
-        (vec!["--alpha", "1.5"], "invalid value for `alpha`: 1.5"),
-        (vec!["--epsilon", "0"], "invalid value for `epsilon`: 0"),
-        (vec!["--epsilon", "wide"], "invalid value for `epsilon`: wide"),
-        (vec!["--neighbors", "1"], "invalid value for `n_neighbors`: 1"),
-        (vec!["--adaptive-k", "0"], "invalid value for `adaptive_k`: 0"),
-    ] {
-        let mut full = vec!["embed", "x.npy", "--method", "diffusion", "-o", "bad.npy"];
-        full.extend(args);
-        let o = unfold(d, &full);
-        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
-        assert!(!d.join("bad.npy").exists());
-    }
+    assert_usage_errors(
+        d,
+        &["embed", "x.npy", "--method", "diffusion", "-o", "bad.npy"],
+        [
+            (vec!["--alpha", "1.5"], "invalid value for `alpha`: 1.5"),
+            (vec!["--epsilon", "0"], "invalid value for `epsilon`: 0"),
+            (vec!["--epsilon", "wide"], "invalid value for `epsilon`: wide"),
+            (vec!["--neighbors", "1"], "invalid value for `n_neighbors`: 1"),
+            (vec!["--adaptive-k", "0"], "invalid value for `adaptive_k`: 0"),
+        ],
+        Some("bad.npy"),
+    );
 }
 
 #[test]
@@ -925,29 +936,27 @@ fn measure_id_estimates_the_dimension_of_a_plane() {
     let o = unfold(d, &["measure", "id", "x.npy", "--estimator", "mle", "--per-point", "pw.npy", "--neighbors", "10", "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read_npy(&d.join("pw.npy")).0, [n]);
-    for (args, message) in [
-        (vec!["--estimator", "twonn", "--per-point", "bad.npy"], "`per_point`: true (is not available for twonn"),
-        (vec!["--estimator", "twonn", "--comb", "mean"], "--comb does not apply to --estimator twonn"),
-        (vec!["--estimator", "lpca", "--ver", "FO", "--alpha-fan", "3"], "--alpha-fan applies to --ver Fan only"),
-        (vec!["--estimator", "lpca", "--alpha-fo", "1.5"], "`alphaFO`: 1.5 (must be strictly between 0 and 1)"),
-        (vec!["--estimator", "twonn", "--discard-fraction", "1"], "`discard_fraction`: 1 (must be in [0, 1))"),
-        (vec!["--estimator", "lpca", "--neighbors", "30"], "`n_neighbors`: 30 (applies to lpca only per point"),
-        (vec!["--estimator", "mle", "--neighbors", "400", "--per-point", "bad.npy"], "`n_neighbors`: 400 (must be below the number of points (400))"),
-        (vec!["--estimator", "corrint", "--per-point", "bad.npy"], "`per_point`: true (is not available for corrint"),
-        (vec!["--estimator", "mle", "--k1", "5"], "--k1 does not apply to --estimator mle (it is an option of corrint)"),
-        (vec!["--estimator", "corrint", "--k1", "20"], "`k1`: 20 (must be at least 1 and below k2 (20))"),
-        (vec!["--estimator", "corrint", "--neighbors", "20"], "`n_neighbors`: 20 (does not apply to corrint"),
-        (vec!["--estimator", "mada", "--comb", "mle"], "`comb`: mle (must be mean or median for mada)"),
-        (vec!["--estimator", "mind_ml", "--max-dim", "0"], "`D`: 0 (must be at least 1)"),
-        (vec!["--estimator", "mind_ml", "--neighbors", "399"], "`n_neighbors`: 399 (plus one must be below the number of points (400))"),
-    ] {
-        let mut full = vec!["measure", "id", "x.npy"];
-        full.extend(args);
-        let o = unfold(d, &full);
-        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
-        assert!(!d.join("bad.npy").exists());
-    }
+    assert_usage_errors(
+        d,
+        &["measure", "id", "x.npy"],
+        [
+            (vec!["--estimator", "twonn", "--per-point", "bad.npy"], "`per_point`: true (is not available for twonn"),
+            (vec!["--estimator", "twonn", "--comb", "mean"], "--comb does not apply to --estimator twonn"),
+            (vec!["--estimator", "lpca", "--ver", "FO", "--alpha-fan", "3"], "--alpha-fan applies to --ver Fan only"),
+            (vec!["--estimator", "lpca", "--alpha-fo", "1.5"], "`alphaFO`: 1.5 (must be strictly between 0 and 1)"),
+            (vec!["--estimator", "twonn", "--discard-fraction", "1"], "`discard_fraction`: 1 (must be in [0, 1))"),
+            (vec!["--estimator", "lpca", "--neighbors", "30"], "`n_neighbors`: 30 (applies to lpca only per point"),
+            (vec!["--estimator", "mle", "--neighbors", "400", "--per-point", "bad.npy"], "`n_neighbors`: 400 (must be below the number of points (400))"),
+            (vec!["--estimator", "corrint", "--per-point", "bad.npy"], "`per_point`: true (is not available for corrint"),
+            (vec!["--estimator", "mle", "--k1", "5"], "--k1 does not apply to --estimator mle (it is an option of corrint)"),
+            (vec!["--estimator", "corrint", "--k1", "20"], "`k1`: 20 (must be at least 1 and below k2 (20))"),
+            (vec!["--estimator", "corrint", "--neighbors", "20"], "`n_neighbors`: 20 (does not apply to corrint"),
+            (vec!["--estimator", "mada", "--comb", "mle"], "`comb`: mle (must be mean or median for mada)"),
+            (vec!["--estimator", "mind_ml", "--max-dim", "0"], "`D`: 0 (must be at least 1)"),
+            (vec!["--estimator", "mind_ml", "--neighbors", "399"], "`n_neighbors`: 399 (plus one must be below the number of points (400))"),
+        ],
+        Some("bad.npy"),
+    );
 }
 
 #[test]
@@ -1015,19 +1024,17 @@ fn isomap_embeds_saves_transforms_and_refuses_bad_options() {
     assert_eq!(read_npy(&d.join("t.npy")).0, vec![n, 2]);
     let o = unfold(d, &["embed", "x.npy", "--method", "isomap", "--n-landmarks", "50", "--path-method", "FW", "-o", "l.npy", "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    for (args, message) in [
-        (&["--n-landmarks", "2"][..], "invalid value for `n_landmarks`: 2 (must be in [n_components + 1, n_samples] = [3, 200])"),
-        (&["--neighbors", "200"][..], "invalid value for `n_neighbors`: 200 (must be less than n_samples = 200)"),
-        (&["--eigen-solver", "lobpcg"][..], "must be one of auto, arpack, dense"),
-        (&["--radius", "1.5"][..], "radius neighbourhoods are not offered"),
-    ] {
-        let mut full = vec!["embed", "x.npy", "--method", "isomap", "-o", "bad.npy"];
-        full.extend_from_slice(args);
-        let o = unfold(d, &full);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
-        assert!(!d.join("bad.npy").exists());
-    }
+    assert_usage_errors(
+        d,
+        &["embed", "x.npy", "--method", "isomap", "-o", "bad.npy"],
+        [
+            (&["--n-landmarks", "2"][..], "invalid value for `n_landmarks`: 2 (must be in [n_components + 1, n_samples] = [3, 200])"),
+            (&["--neighbors", "200"][..], "invalid value for `n_neighbors`: 200 (must be less than n_samples = 200)"),
+            (&["--eigen-solver", "lobpcg"][..], "must be one of auto, arpack, dense"),
+            (&["--radius", "1.5"][..], "radius neighbourhoods are not offered"),
+        ],
+        Some("bad.npy"),
+    );
 }
 
 #[test]
@@ -1065,19 +1072,18 @@ fn measure_topology_finds_the_loop_of_a_circle() {
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["idx_perm"].as_array().unwrap().len(), 20);
     assert_eq!(json["diagrams"][1].as_array().unwrap().len(), 1);
-    for (args, message) in [
-        (vec!["circle.npy", "--thresh=-1"], "`thresh`: -1"),
-        (vec!["circle.npy", "--n-perm", "41"], "`n_perm`: 41 (must be in [1, n_samples = 40]"),
-        (vec!["circle.npy", "--precomputed"], "must be square"),
-        (vec!["circle.npy", "--precomputed", "--metric", "cosine"], "--precomputed"),
-        (vec!["circle.npy", "--maxdim", "5"], "`maxdim`: 5"),
-    ] {
-        let mut full = vec!["measure", "topology"];
-        full.extend(args);
-        let o = unfold(d, &full);
-        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
-    }
+    assert_usage_errors(
+        d,
+        &["measure", "topology"],
+        [
+            (vec!["circle.npy", "--thresh=-1"], "`thresh`: -1"),
+            (vec!["circle.npy", "--n-perm", "41"], "`n_perm`: 41 (must be in [1, n_samples = 40]"),
+            (vec!["circle.npy", "--precomputed"], "must be square"),
+            (vec!["circle.npy", "--precomputed", "--metric", "cosine"], "--precomputed"),
+            (vec!["circle.npy", "--maxdim", "5"], "`maxdim`: 5"),
+        ],
+        None,
+    );
     let o = unfold(d, &["measure", "topology", "--help"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("Examples:"));
 }
@@ -1111,20 +1117,18 @@ fn tsne_embeds_saves_and_transforms() {
         assert!(o.status.success(), "{args:?}: {}", stderr(&o));
         assert_ne!(read_npy(&d.join("other.npy")), read_npy(&d.join("e.npy")));
     }
-    for (args, message) in [
-        (&["--perplexities", "5,x"][..], "invalid value for `perplexities`: 5,x"),
-        (&["--affinity", "uniform", "--k-neighbors", "120"][..], "invalid value for `k_neighbors`: 120 (must be below n_samples = 120)"),
-        (&["--perplexity", "40"][..], "invalid value for `perplexity`: 40 (must be at most (n_samples - 1) / 3 = 39.6667"),
-        (&["--gradient", "fft", "--dims", "3"][..], "must be 1 or 2 with method = fft"),
-        (&["--theta", "1.5"][..], "invalid value for `angle`: 1.5"),
-    ] {
-        let mut full = vec!["embed", "x.npy", "--method", "tsne", "-o", "bad.npy"];
-        full.extend_from_slice(args);
-        let o = unfold(d, &full);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
-        assert!(!d.join("bad.npy").exists());
-    }
+    assert_usage_errors(
+        d,
+        &["embed", "x.npy", "--method", "tsne", "-o", "bad.npy"],
+        [
+            (&["--perplexities", "5,x"][..], "invalid value for `perplexities`: 5,x"),
+            (&["--affinity", "uniform", "--k-neighbors", "120"][..], "invalid value for `k_neighbors`: 120 (must be below n_samples = 120)"),
+            (&["--perplexity", "40"][..], "invalid value for `perplexity`: 40 (must be at most (n_samples - 1) / 3 = 39.6667"),
+            (&["--gradient", "fft", "--dims", "3"][..], "must be 1 or 2 with method = fft"),
+            (&["--theta", "1.5"][..], "invalid value for `angle`: 1.5"),
+        ],
+        Some("bad.npy"),
+    );
 }
 
 #[test]
@@ -1163,19 +1167,19 @@ fn phate_embeds_saves_a_model_and_evaluate_reports_demap() {
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let demap = json["demap"].as_f64().unwrap();
     assert!(demap > 0.8 && demap <= 1.0, "{json}");
-    for (args, message) in [
-        (vec!["--gamma", "2"], "invalid value for `gamma`: 2"),
-        (vec!["--neighbors", "0"], "invalid value for `knn`: 0"),
-        (vec!["--t", "0"], "invalid value for `t`: 0"),
-        (vec!["--decay=-1"], "invalid value for `decay`: -1"),
-        (vec!["--mds-solver", "lbfgs"], "invalid value for `mds_solver`: lbfgs"),
-        (vec!["--n-landmark", "0"], "invalid value for `n_landmark`: 0"),
-    ] {
-        let o = unfold(d, &[&["embed", "x.npy", "--method", "phate", "-o", "bad.npy"], &args[..]].concat());
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(message), "{args:?}: {}", stderr(&o));
-        assert!(!d.join("bad.npy").exists());
-    }
+    assert_usage_errors(
+        d,
+        &["embed", "x.npy", "--method", "phate", "-o", "bad.npy"],
+        [
+            (vec!["--gamma", "2"], "invalid value for `gamma`: 2"),
+            (vec!["--neighbors", "0"], "invalid value for `knn`: 0"),
+            (vec!["--t", "0"], "invalid value for `t`: 0"),
+            (vec!["--decay=-1"], "invalid value for `decay`: -1"),
+            (vec!["--mds-solver", "lbfgs"], "invalid value for `mds_solver`: lbfgs"),
+            (vec!["--n-landmark", "0"], "invalid value for `n_landmark`: 0"),
+        ],
+        Some("bad.npy"),
+    );
 }
 
 #[test]
@@ -1206,19 +1210,18 @@ fn measure_entropy_of_far_apart_points_and_its_mutual_information() {
     let counts: Vec<u64> = json["classes"].as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).collect();
     assert_eq!(counts, [4, 4, 4, 4], "{json}");
     write_npy(&d.join("two.npy"), &x, 8, 2);
-    for (args, message) in [
-        (vec!["far.npy", "--sigma", "0"], "`gaussian_kernel_sigma`: 0"),
-        (vec!["far.npy", "--max-n", "0"], "`max_N`: 0"),
-        (vec!["two.npy", "--other", "far.npy"], "has 16 rows but the input has 8"),
-        (vec!["far.npy", "--other", "two.npy"], "has 2 columns"),
-        (vec!["far.npy", "--labels", "labels.npy", "--num-repetitions", "0"], "`num_repetitions`: 0"),
-    ] {
-        let mut full = vec!["measure", "entropy"];
-        full.extend(args);
-        let o = unfold(d, &full);
-        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
-    }
+    assert_usage_errors(
+        d,
+        &["measure", "entropy"],
+        [
+            (vec!["far.npy", "--sigma", "0"], "`gaussian_kernel_sigma`: 0"),
+            (vec!["far.npy", "--max-n", "0"], "`max_N`: 0"),
+            (vec!["two.npy", "--other", "far.npy"], "has 16 rows but the input has 8"),
+            (vec!["far.npy", "--other", "two.npy"], "has 2 columns"),
+            (vec!["far.npy", "--labels", "labels.npy", "--num-repetitions", "0"], "`num_repetitions`: 0"),
+        ],
+        None,
+    );
 }
 
 #[test]
@@ -1251,17 +1254,16 @@ fn measure_hyperbolicity_of_a_cycle_and_a_line() {
     assert!(o.status.success(), "{}", stderr(&o));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["delta"], 0.0, "{json}");
-    for (args, message) in [
-        (vec!["line.npy", "--n-samples", "0"], "`n_samples`: 0"),
-        (vec!["line.npy", "--neighbors", "20"], "`n_neighbors`: 20"),
-        (vec!["line.npy", "--precomputed"], "must be square"),
-    ] {
-        let mut full = vec!["measure", "hyperbolicity"];
-        full.extend(args);
-        let o = unfold(d, &full);
-        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
-    }
+    assert_usage_errors(
+        d,
+        &["measure", "hyperbolicity"],
+        [
+            (vec!["line.npy", "--n-samples", "0"], "`n_samples`: 0"),
+            (vec!["line.npy", "--neighbors", "20"], "`n_neighbors`: 20"),
+            (vec!["line.npy", "--precomputed"], "must be square"),
+        ],
+        None,
+    );
 }
 
 #[test]
@@ -1284,11 +1286,10 @@ fn measure_curvature_of_a_circle_is_flat() {
     let (shape, body) = read_npy(&d.join("k.npy"));
     assert_eq!(shape, [24]);
     assert!(body.chunks(8).all(|c| f64::from_le_bytes(c.try_into().unwrap()).abs() < 1e-9));
-    for (args, message) in [(vec!["circle.npy", "--alpha", "2"], "`alpha`: 2"), (vec!["circle.npy", "--neighbors", "24"], "`n_neighbors`: 24")] {
-        let mut full = vec!["measure", "curvature"];
-        full.extend(args);
-        let o = unfold(d, &full);
-        assert_eq!(o.status.code(), Some(2), "{full:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains(message), "{full:?}: {}", stderr(&o));
-    }
+    assert_usage_errors(
+        d,
+        &["measure", "curvature"],
+        [(vec!["circle.npy", "--alpha", "2"], "`alpha`: 2"), (vec!["circle.npy", "--neighbors", "24"], "`n_neighbors`: 24")],
+        None,
+    );
 }
