@@ -91,8 +91,13 @@ pub trait Manifold: Send + Sync + std::fmt::Debug {
     fn norm(&self, x: &[f64], u: &[f64]) -> f64 {
         self.inner(x, u, u).max(0.0).sqrt()
     }
-    /// The geodesic distance.
-    fn dist(&self, x: &[f64], y: &[f64]) -> f64;
+    /// The geodesic distance; by default the length of `log_x(y)`, for models without a closed
+    /// form.
+    fn dist(&self, x: &[f64], y: &[f64]) -> f64 {
+        let mut v = vec![0.0; x.len()];
+        self.log(x, y, &mut v);
+        self.norm(x, &v)
+    }
     /// The exponential map `exp_x(u)`.
     fn exp(&self, x: &[f64], u: &[f64], out: &mut [f64]);
     /// The logarithm `log_x(y)`, the inverse of `exp_x` inside the injectivity radius.

@@ -137,11 +137,6 @@ impl Manifold for Stiefel {
     fn inner(&self, _x: &[f64], u: &[f64], v: &[f64]) -> f64 {
         super::dot(u, v)
     }
-    fn dist(&self, x: &[f64], y: &[f64]) -> f64 {
-        let mut v = vec![0.0; x.len()];
-        self.log(x, y, &mut v);
-        super::sq_norm(&v).sqrt()
-    }
     fn exp(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
         out.copy_from_slice(&stiefel_exp(x, u, self.n, self.p));
     }
@@ -395,11 +390,6 @@ impl Manifold for Flag {
     }
     fn inner(&self, _x: &[f64], u: &[f64], v: &[f64]) -> f64 {
         super::dot(u, v)
-    }
-    fn dist(&self, x: &[f64], y: &[f64]) -> f64 {
-        let mut v = vec![0.0; x.len()];
-        self.log(x, y, &mut v);
-        super::sq_norm(&v).sqrt()
     }
     fn exp(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
         out.copy_from_slice(&stiefel_exp(x, u, self.n, self.p));
