@@ -47,7 +47,7 @@ pub mod progress;
 pub mod rng;
 pub mod threads;
 
-pub use data::{Data, Embedding, Labels};
+pub use data::{Data, Embedding, Labels, SparseData};
 pub use embed::pca::{Pca, PcaComponents, PcaModel, PcaParams, PcaSolver};
 pub use embed::umap::{TargetMetric, Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
 pub use error::{Error, Result};
@@ -60,7 +60,7 @@ pub use progress::{NoProgress, Progress};
 
 /// The names most programs need: `use unfold_learn::prelude::*;`.
 pub mod prelude {
-    pub use crate::data::{Data, Embedding, Labels};
+    pub use crate::data::{Data, Embedding, Labels, SparseData};
     pub use crate::embed::pca::{Pca, PcaComponents, PcaModel, PcaParams, PcaSolver};
     pub use crate::embed::umap::{TargetMetric, Umap, UmapInit, UmapModel, UmapParams, UmapTarget};
     pub use crate::error::{Error, Result};

@@ -400,3 +400,91 @@ fn nn_descent_finds_the_nearest_few_as_the_head_of_a_longer_list() {
         assert!(recall > 0.97, "k = {k}: recall of the first {m} is {recall}");
     }
 }
+
+/// Random sparse rows: about `density` of the values non-zero, some negative, a few rows empty.
+fn random_sparse(n: usize, d: usize, density: f64, seed: u64, non_negative: bool) -> (Vec<f32>, SparseData) {
+    let s = SeedSource::new(Some(seed));
+    let x: Vec<f32> = (0..n * d)
+        .map(|i| {
+            let keep = (s.value(1, i as u64) % 10_000) as f64 / 10_000.0 < density && (i / d) % 17 != 5;
+            let v = (s.value(2, i as u64) % 1000) as f32 / 100.0 + 0.01;
+            if !keep {
+                0.0
+            } else if non_negative || s.value(3, i as u64) % 3 != 0 {
+                v
+            } else {
+                -v
+            }
+        })
+        .collect();
+    let sparse = SparseData::from_dense(&Data::from_row_major(&x, n, d).unwrap());
+    (x, sparse)
+}
+
+const SPARSE_METRICS: [Metric; 7] =
+    [Metric::Euclidean, Metric::SqEuclidean, Metric::Cosine, Metric::Correlation, Metric::Manhattan, Metric::Jaccard, Metric::Hellinger];
+
+#[test]
+fn sparse_exact_knn_equals_brute_force_for_each_metric() {
+    use unfold_learn::knn::sparse_knn;
+    let (n, d, k) = (300, 40, 10);
+    for metric in SPARSE_METRICS {
+        // Hellinger is defined on non-negative rows (distributions).
+        let (x, sparse) = random_sparse(n, d, 0.15, 7, metric == Metric::Hellinger);
+        let g = sparse_knn(&sparse, &KnnParams { k, metric: metric.clone(), algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
+        assert_same_graph(&g, &brute_force(&x, n, d, k, &metric), 1e-4, &format!("sparse {metric}"));
+    }
+}
+
+#[test]
+fn sparse_nn_descent_finds_the_neighbours() {
+    use unfold_learn::knn::sparse_knn;
+    let (n, d, k) = (3000, 60, 15);
+    // Rows on a 3-dimensional manifold, made sparse by a ReLU: x = max(0, W z − 0.8).
+    let s = SeedSource::new(Some(11));
+    let u = |i: u64| (s.value(4, i) % 100_000) as f32 / 50_000.0 - 1.0;
+    let w: Vec<f32> = (0..d * 3).map(|i| u(i as u64)).collect();
+    let x: Vec<f32> = (0..n * d)
+        .map(|i| {
+            let (r, c) = (i / d, i % d);
+            let z = [u(1_000_000 + 3 * r as u64), u(1_000_001 + 3 * r as u64), u(1_000_002 + 3 * r as u64)];
+            ((0..3).map(|t| w[c * 3 + t] * z[t]).sum::<f32>() - 0.8).max(0.0)
+        })
+        .collect();
+    let sparse = SparseData::from_dense(&Data::from_row_major(&x, n, d).unwrap());
+    assert!(sparse.nnz() < n * d / 3, "{} stored of {}", sparse.nnz(), n * d);
+    for metric in SPARSE_METRICS {
+        let dense = Data::from_row_major(&x, n, d).unwrap();
+        let truth = knn(&dense, &KnnParams { k, metric: metric.clone(), algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
+        let exact = sparse_knn(&sparse, &KnnParams { k, metric: metric.clone(), algorithm: KnnAlgorithm::Exact, ..Default::default() }).unwrap();
+        let params = KnnParams { k, metric: metric.clone(), algorithm: KnnAlgorithm::NnDescent, seed: Some(3), ..Default::default() };
+        let g = sparse_knn(&sparse, &params).unwrap();
+        // Jaccard's distances take few values: many ties at the k-th place, so count by distance.
+        let r = recall(&g, &truth);
+        let by_distance: usize = (0..n).map(|i| g.neighbors(i).1.iter().filter(|&&dd| dd <= truth.neighbors(i).1[k - 1] * (1.0 + 1e-5)).count()).sum();
+        assert!(by_distance as f64 / (n * k) as f64 >= 0.95, "{metric}: recall {r}, by distance {}", by_distance as f64 / (n * k) as f64);
+        // Every distance found is the pair's distance, as the exact search computes it.
+        for i in (0..n).step_by(97) {
+            for (&j, &dd) in g.neighbors(i).0.iter().zip(g.neighbors(i).1) {
+                let want = metric.distance(&x[i * d..(i + 1) * d], &x[j as usize * d..(j as usize + 1) * d]);
+                assert!((dd - want).abs() <= 1e-4 * (1.0 + want), "{metric}: ({i}, {j}) {dd} vs {want}");
+            }
+        }
+        assert_eq!(exact.n_points(), n);
+        // Identical at any thread count.
+        let one = sparse_knn(&sparse, &KnnParams { threads: Some(1), ..params.clone() }).unwrap();
+        let two = sparse_knn(&sparse, &KnnParams { threads: Some(2), ..params }).unwrap();
+        assert_eq!(one, two, "{metric}");
+        assert_eq!(one, g, "{metric}");
+    }
+}
+
+#[test]
+fn sparse_knn_names_the_metrics_it_takes() {
+    use unfold_learn::knn::sparse_knn;
+    let (_, sparse) = random_sparse(50, 5, 0.5, 1, false);
+    let e = sparse_knn(&sparse, &KnnParams { k: 5, metric: Metric::Chebyshev, ..Default::default() }).unwrap_err().to_string();
+    assert!(e.contains("chebyshev") && e.contains("not available for sparse input") && e.contains("jaccard"), "{e}");
+    let e = sparse_knn(&sparse, &KnnParams { k: 50, ..Default::default() }).unwrap_err().to_string();
+    assert!(e.contains("less than the number of rows (50)"), "{e}");
+}

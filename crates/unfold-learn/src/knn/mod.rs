@@ -26,6 +26,9 @@ pub mod exact;
 pub mod nndescent;
 mod rptree;
 pub mod search;
+pub mod sparse;
+
+pub use sparse::{SPARSE_METRICS, check_sparse_metric, sparse_knn, sparse_knn_graph};
 
 use serde::{Deserialize, Serialize};
 

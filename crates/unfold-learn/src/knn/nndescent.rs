@@ -28,7 +28,7 @@ use crate::metric::{Kernel, KernelVisitor, Metric, PreparedMetric, sq_euclidean_
 use crate::progress::Progress;
 use crate::rng::{SeedSource, below};
 
-const STAGE_SKETCH: u64 = 1;
+pub(super) const STAGE_SKETCH: u64 = 1;
 const STAGE_TREE: u64 = 2;
 const STAGE_FILL: u64 = 3;
 const STAGE_SAMPLE: u64 = 1000;
@@ -62,29 +62,8 @@ pub(crate) fn nn_descent_prepared(data: &Data, params: &KnnParams, metric: &Prep
     }
     let prepared = metric.rows(data.as_slice());
     let seeds = SeedSource::new(params.seed);
-    let n_trees = params.n_trees.unwrap_or_else(|| 32.min(5 + (n as f64).powf(0.25).round() as usize));
-    let leaf_size = 10.max(params.k);
-
-    progress.stage("kNN trees", n_trees as u64);
     let (sk, s) = sketch(&prepared, n, d, &seeds, STAGE_SKETCH);
-    let trees: Vec<Tree> = (0..n_trees)
-        .into_par_iter()
-        .map(|t| {
-            let tree = build_tree(&sk, s, n, leaf_size, seeds.stream(STAGE_TREE, t as u64));
-            progress.inc(1);
-            tree
-        })
-        .collect();
-    drop(sk);
-    progress.check()?;
-
-    // Work in the first tree's leaf order: position p holds original point perm[p].
-    let perm: Vec<u32> = trees[0].order.clone();
-    let mut inv = vec![0u32; n];
-    for (p, &i) in perm.iter().enumerate() {
-        inv[i as usize] = p as u32;
-    }
-    let forest = Forest { trees, perm, inv };
+    let forest = Forest::build(sk, s, n, params, &seeds, progress)?;
     let euclidean = matches!(metric.metric(), Metric::Euclidean | Metric::SqEuclidean);
     if euclidean && is_bytes(&prepared) {
         // Pixel-like data: every value an integer in 0..=255. One byte per value is lossless
@@ -111,12 +90,39 @@ pub(crate) fn nn_descent_prepared(data: &Data, params: &KnnParams, metric: &Prep
 }
 
 /// The random-projection forest and the point order it induces.
-struct Forest {
+pub(super) struct Forest {
     trees: Vec<Tree>,
     /// Position → original index.
-    perm: Vec<u32>,
+    pub perm: Vec<u32>,
     /// Original index → position.
     inv: Vec<u32>,
+}
+
+impl Forest {
+    /// The forest of `params.n_trees` trees (default: pynndescent's rule) on the sketch `sk`
+    /// (`n × s`), and the order of the first tree's leaves.
+    pub(super) fn build(sk: Vec<f32>, s: usize, n: usize, params: &KnnParams, seeds: &SeedSource, progress: &dyn Progress) -> Result<Forest> {
+        let n_trees = params.n_trees.unwrap_or_else(|| 32.min(5 + (n as f64).powf(0.25).round() as usize));
+        let leaf_size = 10.max(params.k);
+        progress.stage("kNN trees", n_trees as u64);
+        let trees: Vec<Tree> = (0..n_trees)
+            .into_par_iter()
+            .map(|t| {
+                let tree = build_tree(&sk, s, n, leaf_size, seeds.stream(STAGE_TREE, t as u64));
+                progress.inc(1);
+                tree
+            })
+            .collect();
+        drop(sk);
+        progress.check()?;
+        // Work in the first tree's leaf order: position p holds original point perm[p].
+        let perm: Vec<u32> = trees[0].order.clone();
+        let mut inv = vec![0u32; n];
+        for (p, &i) in perm.iter().enumerate() {
+            inv[i as usize] = p as u32;
+        }
+        Ok(Forest { trees, perm, inv })
+    }
 }
 
 /// True when every value is an integer in `0..=255`.
@@ -138,7 +144,7 @@ fn permuted<T: Copy + Send + Sync + Default>(rows: &[f32], d: usize, perm: &[u32
 }
 
 /// Distances between points of the working order.
-trait RowSet: Sync {
+pub(super) trait RowSet: Sync {
     /// The reduced distance between positions `a` and `b`.
     fn dist(&self, a: u32, b: u32) -> f32;
     /// The reduced distance, or any value above `bound` once it surely exceeds it.
@@ -192,7 +198,7 @@ impl RowSet for ByteRows {
     }
 }
 
-fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, seeds: &SeedSource, progress: &dyn Progress) -> Result<KnnGraph> {
+pub(super) fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, seeds: &SeedSource, progress: &dyn Progress) -> Result<KnnGraph> {
     let n = forest.perm.len();
     let k = params.k;
     let n_iters = params.n_iters.unwrap_or_else(|| 5.max((n as f64).log2().round() as usize));

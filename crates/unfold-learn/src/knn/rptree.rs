@@ -12,6 +12,7 @@ use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rand_xoshiro::rand_core::Rng;
 use rayon::prelude::*;
 
+use crate::data::SparseData;
 use crate::metric::dot_inline;
 use crate::rng::{SeedSource, Stream, below, normal_f64};
 
@@ -38,7 +39,7 @@ pub(crate) fn sketch(rows: &[f32], n: usize, d: usize, seeds: &SeedSource, stage
         return (rows.to_vec(), d);
     }
     let s = SKETCH_DIMS;
-    let r = Mat::<f32>::from_fn(d, s, |i, j| normal_f64(seeds.value(stage, (i * s + j) as u64 * 2), seeds.value(stage, (i * s + j) as u64 * 2 + 1)) as f32);
+    let r = Mat::<f32>::from_fn(d, s, |i, j| projection_entry(seeds, stage, i, j));
     let mut out = vec![0f32; n * s];
     const BLOCK: usize = 2048;
     out.par_chunks_mut(BLOCK * s).enumerate().for_each(|(b, chunk)| {
@@ -46,6 +47,32 @@ pub(crate) fn sketch(rows: &[f32], n: usize, d: usize, seeds: &SeedSource, stage
         let x = MatRef::from_row_major_slice(&rows[b * BLOCK * d..(b * BLOCK + nb) * d], nb, d);
         let y = MatMut::from_row_major_slice_mut(chunk, nb, s);
         matmul(y, Accum::Replace, x, r.as_ref(), 1.0f32, Par::Seq);
+    });
+    (out, s)
+}
+
+/// Entry `(i, j)` of the sketch's `d × s` Gaussian projection.
+fn projection_entry(seeds: &SeedSource, stage: u64, i: usize, j: usize) -> f32 {
+    let at = (i * SKETCH_DIMS + j) as u64 * 2;
+    normal_f64(seeds.value(stage, at), seeds.value(stage, at + 1)) as f32
+}
+
+/// The sketch of sparse rows under the same projection as [`sketch`] (the rows themselves,
+/// densified, when `d ≤ s`): each row's stored values times the projection's rows.
+pub(crate) fn sparse_sketch(x: &SparseData, seeds: &SeedSource, stage: u64) -> (Vec<f32>, usize) {
+    let (n, d) = (x.n_rows(), x.n_cols());
+    if d <= SKETCH_DIMS {
+        return (x.to_dense().into_vec(), d);
+    }
+    let s = SKETCH_DIMS;
+    let mut r = vec![0f32; d * s];
+    r.par_chunks_mut(s).enumerate().for_each(|(i, row)| row.iter_mut().enumerate().for_each(|(j, v)| *v = projection_entry(seeds, stage, i, j)));
+    let mut out = vec![0f32; n * s];
+    out.par_chunks_mut(s).enumerate().for_each(|(i, dst)| {
+        let (cols, vals) = x.row(i);
+        for (&c, &v) in cols.iter().zip(vals) {
+            dst.iter_mut().zip(&r[c as usize * s..(c as usize + 1) * s]).for_each(|(o, &p)| *o += v * p);
+        }
     });
     (out, s)
 }

@@ -2,7 +2,12 @@
 //!
 //! [`Data`] is a row-major `n × d` matrix of `f32` that is known to be non-empty and finite. It
 //! borrows the caller's buffer when it can (a memory-mapped `.npy`, a NumPy array) and owns a copy
-//! only when a conversion was needed.
+//! only when a conversion was needed. [`SparseData`] holds sparse rows in compressed sparse row
+//! form, for the methods that take them.
+
+mod sparse;
+
+pub use sparse::SparseData;
 
 use std::borrow::Cow;
 
