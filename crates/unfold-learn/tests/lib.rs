@@ -18,6 +18,7 @@ mod optim;
 mod pca;
 mod phate;
 mod quality;
+mod sparse;
 mod spectral_embedding;
 mod topology;
 mod tsne;

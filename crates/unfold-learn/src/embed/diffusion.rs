@@ -126,6 +126,7 @@ pub const ENTRY: MethodEntry = MethodEntry {
     precise: false,
     supervised: false,
     precomputed_knn: false,
+    sparse: false,
     fit: |values, data, ctx| Ok(Box::new(DiffusionMap::new(params_from(values)?)?.fit(data, ctx)?)),
     load: |bytes| Ok(Box::new(DiffusionMapModel::from_bytes(bytes)?)),
 };

@@ -146,6 +146,7 @@ pub const ENTRY: MethodEntry = MethodEntry {
     precise: false,
     supervised: false,
     precomputed_knn: false,
+    sparse: false,
     fit: |values, data, ctx| Ok(Box::new(Isomap::new(params_from(values)?)?.fit(data, ctx)?)),
     load: |bytes| Ok(Box::new(IsomapModel::from_bytes(bytes)?)),
 };

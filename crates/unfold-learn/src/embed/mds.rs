@@ -189,6 +189,7 @@ pub const ENTRY: MethodEntry = MethodEntry {
     precise: true,
     supervised: false,
     precomputed_knn: false,
+    sparse: false,
     fit: |values, data, ctx| Ok(Box::new(Mds::new(params_from(values)?)?.fit(data, ctx)?)),
     load: |bytes| Ok(Box::new(MdsModel::from_bytes(bytes)?)),
 };
@@ -272,6 +273,7 @@ impl Mds {
                 (None, MdsMetric::Euclidean) => match x {
                     Input::F32(d) => euclidean_dissimilarities(d),
                     Input::F64(d) => euclidean_dissimilarities(d),
+                    Input::Sparse(_) => return Err(crate::method::sparse_refused(&ENTRY)),
                 },
                 (Some(l), MdsMetric::Euclidean) => euclidean_dissimilarities(&landmark_rows(x, l)?),
             };
@@ -374,6 +376,7 @@ fn landmark_rows(x: Input<'_>, landmarks: &[u32]) -> Result<DataF64<'static>> {
     let values: Vec<f64> = match x {
         Input::F32(m) => landmarks.iter().flat_map(|&i| m.row(i as usize).iter().map(|&v| v as f64)).collect(),
         Input::F64(m) => landmarks.iter().flat_map(|&i| m.row(i as usize).iter().copied()).collect(),
+        Input::Sparse(_) => return Err(crate::method::sparse_refused(&ENTRY)),
     };
     DataF64::from_vec(values, landmarks.len(), d)
 }
@@ -384,6 +387,10 @@ fn entry(x: Input<'_>, i: usize, j: usize) -> f64 {
     match x {
         Input::F32(m) => m.as_slice()[i * n + j] as f64,
         Input::F64(m) => m.as_slice()[i * n + j],
+        Input::Sparse(m) => {
+            let (cols, vals) = m.row(i);
+            cols.binary_search(&(j as u32)).map_or(0.0, |p| vals[p] as f64)
+        }
     }
 }
 
@@ -465,6 +472,7 @@ fn place_all(x: Input<'_>, metric: MdsMetric, landmarks: &[u32], run: &SmacofRun
                 Some(t) => match x {
                     Input::F32(d) => t.block(d, first, count, scratch, delta),
                     Input::F64(d) => t.block(d, first, count, scratch, delta),
+                    Input::Sparse(_) => return Err(crate::method::sparse_refused(&ENTRY)),
                 },
                 None => {
                     for (r, row) in delta.chunks_exact_mut(m).enumerate() {

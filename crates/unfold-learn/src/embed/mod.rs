@@ -8,5 +8,6 @@ pub mod pca;
 pub mod phate;
 pub mod random_projection;
 pub mod spectral_embedding;
+pub mod truncated_svd;
 pub mod tsne;
 pub mod umap;

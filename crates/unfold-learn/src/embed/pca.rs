@@ -43,11 +43,11 @@ use serde::{Deserialize, Serialize};
 use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
 use crate::io::model::Kind;
+use crate::linalg::randomized_svd::{Centred, randomized_svd};
 use crate::linalg::{self, Rows};
 use crate::method::params::ParamType;
 use crate::method::{Attribute, Auto, Capabilities, Context, Fitted, Input, MethodEntry, ParamKind, Value, params_from};
 use crate::progress::Progress;
-use crate::rng::{SeedSource, normal_f64};
 
 pub use crate::linalg::DataF64;
 
@@ -161,11 +161,13 @@ pub const ENTRY: MethodEntry = MethodEntry {
     precise: true,
     supervised: false,
     precomputed_knn: false,
+    sparse: false,
     fit: |values, data, ctx| {
         let pca = Pca::new(params_from(values)?)?;
         Ok(Box::new(match data.x {
             Input::F32(d) => pca.fit(d, ctx)?,
             Input::F64(d) => pca.fit(d, ctx)?,
+            Input::Sparse(_) => return Err(crate::method::sparse_refused(&ENTRY)),
         }))
     },
     load: |bytes| Ok(Box::new(PcaModel::from_bytes(bytes)?)),
@@ -348,29 +350,15 @@ impl Pca {
 
     fn randomized<R: Rows + ?Sized>(&self, data: &R, mean: &[f64], scale: f64, k: usize, seed: Option<u64>, progress: &dyn Progress) -> Result<Spectrum> {
         let (n, d) = (data.n_rows(), data.n_cols());
-        // Saturating: any n_oversamples beyond min(n, d) − k gives the same, full-width sketch.
-        let l = k.saturating_add(self.params.n_oversamples).min(n.min(d));
         let iters = match self.params.iterated_power {
             Auto::Value(i) => i,
             Auto::Auto if (k as f64) < 0.1 * n.min(d) as f64 => 7,
             Auto::Auto => 4,
         };
-        let seeds = SeedSource::new(seed);
-        let omega = Mat::from_fn(d, l, |r, c| {
-            let u = (r * l + c) as u64;
-            normal_f64(seeds.value(0, 2 * u), seeds.value(0, 2 * u + 1))
-        });
-        let mut q = linalg::orthonormalize(linalg::centred_times(data, mean, scale, omega.as_ref()).as_ref());
-        for _ in 0..iters {
-            progress.check()?;
-            let z = linalg::orthonormalize(linalg::centred_t_times(data, mean, scale, q.as_ref()).as_ref());
-            q = linalg::orthonormalize(linalg::centred_times(data, mean, scale, z.as_ref()).as_ref());
-        }
-        // B = Qᵀ (X − 1μᵀ) is l × d; its SVD gives the singular values and right vectors.
-        let bt = linalg::centred_t_times(data, mean, scale, q.as_ref());
-        let (s, vt) = linalg::thin_svd(bt.as_ref().transpose(), "PCA randomized SVD")?;
+        let centred = Centred { data, mean, scale };
+        let (s, vt) = randomized_svd(&centred, k, self.params.n_oversamples, iters, true, seed, progress, "PCA randomized SVD")?;
         let total_ss = linalg::centred_sum_of_squares(data, mean, scale);
-        Ok(Spectrum { singular: s[..k].to_vec(), vt: vt.as_ref().subrows(0, k).to_owned(), total_ss })
+        Ok(Spectrum { singular: s, vt, total_ss })
     }
 }
 
@@ -691,6 +679,7 @@ impl Fitted for PcaModel {
         ctx.install(|| match data {
             Input::F32(d) => PcaModel::transform(self, d),
             Input::F64(d) => PcaModel::transform(self, d),
+            Input::Sparse(_) => Err(crate::method::sparse_refused(&ENTRY)),
         })
     }
 

@@ -118,6 +118,7 @@ pub const ENTRY: MethodEntry = MethodEntry {
     precise: false,
     supervised: false,
     precomputed_knn: false,
+    sparse: false,
     fit: |values, data, ctx| Ok(Box::new(Phate::new(params_from(values)?)?.fit(data, ctx)?)),
     load: |bytes| Ok(Box::new(PhateModel::from_bytes(bytes)?)),
 };

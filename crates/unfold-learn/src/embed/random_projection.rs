@@ -53,6 +53,7 @@ pub const ENTRY: MethodEntry = MethodEntry {
     precise: false,
     supervised: false,
     precomputed_knn: false,
+    sparse: false,
     fit: |values, data, ctx| Ok(Box::new(RandomProjection::new(params_from(values)?)?.fit(&data.x.f32()?, ctx)?)),
     load: |bytes| Ok(Box::new(RandomProjectionModel::from_bytes(bytes)?)),
 };

@@ -73,6 +73,7 @@ pub const ENTRY: MethodEntry = MethodEntry {
     precise: false,
     supervised: false,
     precomputed_knn: false,
+    sparse: false,
     fit: |values, data, ctx| Ok(Box::new(SpectralEmbedding::new(params_from(values)?)?.fit(&data.x.f32()?, ctx)?)),
     load: |bytes| Ok(Box::new(SpectralEmbeddingModel::from_bytes(bytes)?)),
 };

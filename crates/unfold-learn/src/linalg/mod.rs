@@ -18,6 +18,7 @@ pub mod eigsh;
 pub mod lobpcg;
 pub mod mds;
 pub mod procrustes;
+pub mod randomized_svd;
 pub mod sgd_mds;
 pub mod vne;
 

@@ -17,7 +17,7 @@
 
 pub mod params;
 
-use crate::data::{Data, Embedding};
+use crate::data::{Data, Embedding, SparseData};
 use crate::error::{Error, Result};
 use crate::knn::KnnGraph;
 use crate::linalg::DataF64;
@@ -75,6 +75,8 @@ pub enum Input<'a> {
     F32(&'a Data<'a>),
     /// Double precision, read as the file holds it.
     F64(&'a DataF64<'a>),
+    /// Sparse rows, for the methods that take them ([`MethodEntry::sparse`]).
+    Sparse(&'a SparseData),
 }
 
 impl<'a> Input<'a> {
@@ -83,6 +85,7 @@ impl<'a> Input<'a> {
         match self {
             Input::F32(d) => d.n_rows(),
             Input::F64(d) => d.n_rows(),
+            Input::Sparse(d) => d.n_rows(),
         }
     }
 
@@ -91,15 +94,18 @@ impl<'a> Input<'a> {
         match self {
             Input::F32(d) => d.n_cols(),
             Input::F64(d) => d.n_cols(),
+            Input::Sparse(d) => d.n_cols(),
         }
     }
 
     /// The rows in `f32`: borrowed, or rounded from `f64`.
     ///
     /// # Errors
-    /// [`Error::InvalidData`] naming the first value beyond `f32`'s range.
+    /// [`Error::InvalidData`] naming the first value beyond `f32`'s range, or for sparse rows
+    /// (which the front ends give only to the methods that take them).
     pub fn f32(&self) -> Result<Data<'a>> {
         match *self {
+            Input::Sparse(_) => Err(Error::InvalidData("this method takes dense rows, but the input is sparse; pass the data dense".into())),
             Input::F32(d) => Ok(Data::from_trusted_slice(d.as_slice(), d.n_rows(), d.n_cols())),
             Input::F64(d) => {
                 if let Some(p) = d.as_slice().iter().position(|v| v.abs() > f32::MAX as f64) {
@@ -120,6 +126,42 @@ impl<'a> Input<'a> {
 impl<'a> From<&'a Data<'a>> for Input<'a> {
     fn from(d: &'a Data<'a>) -> Input<'a> {
         Input::F32(d)
+    }
+}
+
+/// The rows of a fit that reads `f32` rows or sparse rows (the methods with
+/// [`MethodEntry::sparse`]; `f64` input is rounded to `f32` first).
+#[derive(Clone, Copy)]
+pub enum FitRows<'a> {
+    /// Dense `f32` rows.
+    Dense(&'a Data<'a>),
+    /// Sparse rows.
+    Sparse(&'a SparseData),
+}
+
+impl FitRows<'_> {
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        match self {
+            FitRows::Dense(d) => d.n_rows(),
+            FitRows::Sparse(s) => s.n_rows(),
+        }
+    }
+
+    /// Number of columns.
+    pub fn n_cols(&self) -> usize {
+        match self {
+            FitRows::Dense(d) => d.n_cols(),
+            FitRows::Sparse(s) => s.n_cols(),
+        }
+    }
+
+    /// The dense rows, or `None` for sparse ones.
+    pub fn dense(&self) -> Option<&Data<'_>> {
+        match self {
+            FitRows::Dense(d) => Some(d),
+            FitRows::Sparse(_) => None,
+        }
     }
 }
 
@@ -299,6 +341,8 @@ pub struct MethodEntry {
     pub supervised: bool,
     /// It takes nearest neighbours already computed ([`FitData::knn`]).
     pub precomputed_knn: bool,
+    /// It takes sparse rows ([`Input::Sparse`]).
+    pub sparse: bool,
     /// Its fit.
     pub fit: FitFn,
     /// Its model file reader: the bytes of [`Fitted::to_bytes`], checked.
@@ -318,7 +362,20 @@ pub fn methods() -> Vec<MethodEntry> {
         crate::embed::isomap::ENTRY,
         crate::embed::tsne::ENTRY,
         crate::embed::phate::ENTRY,
+        crate::embed::truncated_svd::ENTRY,
     ]
+}
+
+/// The error for sparse input given to a method that takes dense rows only, naming the methods
+/// that take sparse rows.
+pub fn sparse_refused(entry: &MethodEntry) -> Error {
+    let takers: Vec<&str> = methods().iter().filter(|m| m.sparse).map(|m| m.name).collect();
+    let hint = if entry.name == "pca" { " PCA centres the data, which would make it dense: truncated SVD (method svd) does not centre." } else { "" };
+    Error::InvalidData(format!(
+        "method {} takes dense rows, but the input is sparse.{hint} Methods that take sparse input: {}; or pass the data dense",
+        entry.name,
+        takers.join(", ")
+    ))
 }
 
 /// The error of a model fitted with [`Context::keep_data`] false when asked to transform or to be

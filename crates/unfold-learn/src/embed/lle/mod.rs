@@ -101,6 +101,7 @@ pub const ENTRY: MethodEntry = MethodEntry {
     precise: false,
     supervised: false,
     precomputed_knn: false,
+    sparse: false,
     fit: |values, data, ctx| Ok(Box::new(Lle::new(params_from(values)?)?.fit(data, ctx)?)),
     load: |bytes| Ok(Box::new(LleModel::from_bytes(bytes)?)),
 };

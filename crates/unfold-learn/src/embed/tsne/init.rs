@@ -9,7 +9,7 @@
 //!   0.01; so does [`check_user_init`]).
 
 use super::affinity::Affinities;
-use crate::data::Data;
+use crate::data::{Data, SparseData};
 use crate::embed::pca::Pca;
 use crate::error::{Error, Result};
 use crate::graph::SparseGraph;
@@ -61,6 +61,23 @@ pub fn pca_init(data: &Data, dim: usize, seed: u64, ctx: &Context) -> Result<Vec
     let ctx = Context { seed: Some(seed), threads: None, progress: ctx.progress, keep_data: false };
     let y = Pca::builder().n_components(dim).build()?.fit(data, &ctx)?.into_embedding();
     let mut y: Vec<f64> = y.iter().map(|&v| v as f64).collect();
+    rescale(&mut y, dim);
+    jitter(&mut y, dim, seed);
+    Ok(y)
+}
+
+/// The start for sparse rows with `init = "pca"`: their truncated SVD (centring would make
+/// them dense), scaled and jittered as [`pca_init`].
+///
+/// # Errors
+/// [`Error::InvalidParameter`] for `dim` above `min(n_samples, n_features)`.
+pub fn svd_init(x: &SparseData, dim: usize, seed: u64, ctx: &Context) -> Result<Vec<f64>> {
+    let (n, d) = (x.n_rows(), x.n_cols());
+    if dim > n.min(d) {
+        return Err(Error::param("n_components", dim, format!("must be at most min(n_samples, n_features) = {} for init=\"pca\"", n.min(d))));
+    }
+    let ctx = Context { seed: Some(seed), threads: None, progress: ctx.progress, keep_data: false };
+    let mut y: Vec<f64> = crate::embed::truncated_svd::sparse_embedding(x, dim, &ctx)?.iter().map(|&v| v as f64).collect();
     rescale(&mut y, dim);
     jitter(&mut y, dim, seed);
     Ok(y)

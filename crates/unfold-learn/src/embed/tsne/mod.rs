@@ -56,7 +56,7 @@ use crate::knn::search::NeighborIndex;
 use crate::knn::{KnnAlgorithm, KnnParams, exact_is_faster, knn_graph};
 use crate::method::params::{Auto, ParamKind, ParamType};
 use crate::method::{
-    Attribute, Capabilities, Context, FitData, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values, rows_not_kept,
+    Attribute, Capabilities, Context, FitData, FitRows, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values, rows_not_kept,
 };
 use crate::metric::Metric;
 use affinity::Affinities;
@@ -275,6 +275,7 @@ pub const ENTRY: MethodEntry = MethodEntry {
     precise: false,
     supervised: false,
     precomputed_knn: false,
+    sparse: true,
     fit: |values, data, ctx| Ok(Box::new(Tsne::new(params_from(values)?)?.fit(data, ctx)?)),
     load: |bytes| Ok(Box::new(TsneModel::from_bytes(bytes)?)),
 };
@@ -342,8 +343,15 @@ impl Tsne {
     pub fn fit_with_callback(&self, data: FitData<'_>, ctx: &Context, callback: Option<Callback>) -> Result<TsneModel> {
         ctx.install(|| {
             let p = &self.params;
-            let x = data.x.f32()?;
-            let (n, dim) = (x.n_rows(), p.n_components);
+            let dense_rows;
+            let x = match data.x {
+                Input::Sparse(s) => FitRows::Sparse(s),
+                other => {
+                    dense_rows = other.f32()?;
+                    FitRows::Dense(&dense_rows)
+                }
+            };
+            let (n, dim) = (data.x.n_rows(), p.n_components);
             if n < 2 {
                 return Err(Error::InvalidData(format!("n_samples = {n}: t-SNE needs at least 2 samples")));
             }
@@ -355,12 +363,15 @@ impl Tsne {
             {
                 warnings.push(w);
             }
-            let (affinities, index) = self.affinities(&x, gradient, ctx)?;
-            let mut y = match &p.init {
-                TsneInit::Pca if p.metric != Metric::Precomputed && p.affinity != TsneAffinity::Precomputed => init::pca_init(&x, dim, seed, ctx)?,
-                TsneInit::Pca | TsneInit::Spectral => init::spectral_init(&affinities, dim, seed)?,
-                TsneInit::Random => init::random_init(n, dim, seed),
-                TsneInit::Array(v) => v.clone(),
+            let (affinities, index) = self.affinities(x, gradient, ctx)?;
+            let mut y = match (&p.init, x) {
+                (TsneInit::Pca, FitRows::Sparse(s)) => init::svd_init(s, dim, seed, ctx)?,
+                (TsneInit::Pca, FitRows::Dense(x)) if p.metric != Metric::Precomputed && p.affinity != TsneAffinity::Precomputed => {
+                    init::pca_init(x, dim, seed, ctx)?
+                }
+                (TsneInit::Pca | TsneInit::Spectral, _) => init::spectral_init(&affinities, dim, seed)?,
+                (TsneInit::Random, _) => init::random_init(n, dim, seed),
+                (TsneInit::Array(v), _) => v.clone(),
             };
             let (kl, n_iter) = self.optimise_all(&affinities, &mut y, dim, gradient, ctx, callback)?;
             if let Some(at) = y.iter().position(|v| !v.is_finite()) {
@@ -368,7 +379,7 @@ impl Tsne {
             }
             let mut model = TsneModel {
                 n_samples: n,
-                n_features: x.n_cols(),
+                n_features: data.x.n_cols(),
                 n_components: dim,
                 embedding: y.iter().map(|&v| v as f32).collect(),
                 embedding_f64: y,
@@ -379,6 +390,7 @@ impl Tsne {
                 gradient,
                 index,
                 precomputed_affinities: p.affinity == TsneAffinity::Precomputed,
+                fitted_sparse: matches!(x, FitRows::Sparse(_)),
                 warnings,
                 params: Vec::new(),
             };
@@ -389,11 +401,14 @@ impl Tsne {
 
     /// The input affinities of the fit of `x`, and the neighbour index of its rows when the
     /// context keeps them (not for precomputed affinities).
-    fn affinities(&self, x: &Data, gradient: Gradient, ctx: &Context) -> Result<(Affinities, Option<NeighborIndex>)> {
+    fn affinities(&self, x: FitRows<'_>, gradient: Gradient, ctx: &Context) -> Result<(Affinities, Option<NeighborIndex>)> {
         let p = &self.params;
         let n = x.n_rows();
         if p.affinity == TsneAffinity::Precomputed {
-            return Ok((affinity::precomputed_affinities(x.as_slice(), n, x.n_cols())?, None));
+            return match x {
+                FitRows::Dense(x) => Ok((affinity::precomputed_affinities(x.as_slice(), n, x.n_cols())?, None)),
+                FitRows::Sparse(_) => Err(Error::param("affinity", "precomputed", "takes a dense square matrix of affinities; the input is sparse")),
+            };
         }
         let k = match p.affinity {
             TsneAffinity::Uniform if p.k_neighbors >= n => {
@@ -413,14 +428,20 @@ impl Tsne {
         }
         let algorithm = if exact_is_faster(n, k) { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
         let knn_params = KnnParams { k, algorithm, metric: p.metric.clone(), seed: ctx.seed, ..KnnParams::default() };
-        let knn = knn_graph(x, &knn_params, ctx.progress)?;
+        let knn = match x {
+            FitRows::Dense(x) => knn_graph(x, &knn_params, ctx.progress)?,
+            FitRows::Sparse(s) => crate::knn::sparse_knn_graph(s, &knn_params, ctx.progress)?,
+        };
         ctx.progress.check()?;
         let affinities = match p.affinity {
             TsneAffinity::Uniform => affinity::uniform_affinities(&knn),
             _ => affinity::multiscale_affinities(&knn, &self.perplexities()),
         };
-        let index =
-            if ctx.keep_data { Some(NeighborIndex::new(x, &knn, &p.metric, crate::rng::SeedSource::new(ctx.seed).value(STAGE_INDEX, 0))?) } else { None };
+        // Sparse rows keep no index: new points are placed against dense training rows only.
+        let index = match x {
+            FitRows::Dense(x) if ctx.keep_data => Some(NeighborIndex::new(x, &knn, &p.metric, crate::rng::SeedSource::new(ctx.seed).value(STAGE_INDEX, 0))?),
+            _ => None,
+        };
         Ok((affinities, index))
     }
 
@@ -516,6 +537,9 @@ pub struct TsneModel {
     /// Fitted to precomputed affinities (no rows to place new points against; not saved).
     #[serde(skip)]
     precomputed_affinities: bool,
+    /// Whether the fit's rows were sparse (the model then keeps no index).
+    #[serde(skip)]
+    fitted_sparse: bool,
     #[serde(skip)]
     warnings: Vec<String>,
     #[serde(skip)]
@@ -574,7 +598,9 @@ impl TsneModel {
 
     /// Why the model cannot transform or be saved.
     fn no_rows(&self) -> Error {
-        if self.precomputed_affinities {
+        if self.fitted_sparse {
+            Error::InvalidData("this t-SNE model was fitted on sparse rows; it gives its embedding, but to transform or save, fit it on dense rows".into())
+        } else if self.precomputed_affinities {
             Error::InvalidData(
                 "this t-SNE model was fitted to precomputed affinities: it has no training rows to place new points against, and is not saved".into(),
             )

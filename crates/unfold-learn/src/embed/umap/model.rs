@@ -1,12 +1,12 @@
 //! The UMAP estimator: parameters, validation, and the fit that chains the stages.
 
-use crate::data::{Data, Embedding};
+use crate::data::{Data, Embedding, SparseData};
 use crate::embed::pca::Pca;
 use crate::error::{Error, Result};
 use crate::knn::{KnnGraph, KnnParams, knn_graph_fitted};
 use crate::method::params::ParamType;
-use crate::method::{Attribute, Capabilities, Context, Fitted, Input, MethodEntry, ParamKind, Range, Value, params_from};
-use crate::metric::Metric;
+use crate::method::{Attribute, Capabilities, Context, FitRows, Fitted, Input, MethodEntry, ParamKind, Range, Value, params_from};
+use crate::metric::{Metric, PreparedMetric};
 use crate::progress::{NoProgress, Progress};
 use crate::rng::{SeedSource, unit_f64};
 
@@ -216,10 +216,13 @@ pub const ENTRY: MethodEntry = MethodEntry {
     precise: false,
     supervised: true,
     precomputed_knn: true,
+    sparse: true,
     fit: |values, data, ctx| {
         let umap = Umap::new(params_from(values)?)?;
-        let x = data.x.f32()?;
-        Ok(Box::new(umap.fit_inner(&x, data.knn, data.y, ctx)?))
+        match data.x {
+            Input::Sparse(_) => Ok(Box::new(umap.fit_inner(data.x, data.knn, data.y, ctx)?)),
+            x => Ok(Box::new(umap.fit_inner(Input::F32(&x.f32()?), data.knn, data.y, ctx)?)),
+        }
     },
     load: |bytes| Ok(Box::new(UmapModel::from_bytes(bytes)?)),
 };
@@ -353,7 +356,7 @@ impl Umap {
     /// [`Error::InvalidData`] for a kNN graph of another size or more rows than
     /// [`MAX_POINTS`](crate::knn::MAX_POINTS); [`Error::Cancelled`].
     pub fn fit_with(&self, data: &Data, knn: Option<&KnnGraph>, ctx: &Context) -> Result<UmapModel> {
-        ctx.install(|| self.fit_inner(data, knn, None, ctx))
+        ctx.install(|| self.fit_inner(Input::F32(data), knn, None, ctx))
     }
 
     /// Supervised or semi-supervised fit: the graph is combined with the target `y` before the
@@ -363,19 +366,44 @@ impl Umap {
     /// As [`Umap::fit_with`], and [`Error::InvalidParameter`] for a target of another length or
     /// `target_n_neighbors` beyond the number of points.
     pub fn fit_supervised(&self, data: &Data, y: &UmapTarget, knn: Option<&KnnGraph>, ctx: &Context) -> Result<UmapModel> {
-        ctx.install(|| self.fit_inner(data, knn, Some(y), ctx))
+        ctx.install(|| self.fit_inner(Input::F32(data), knn, Some(y), ctx))
     }
 
-    fn fit_inner(&self, data: &Data, knn: Option<&KnnGraph>, y: Option<&UmapTarget>, ctx: &Context) -> Result<UmapModel> {
+    /// Fits sparse rows (see [`Umap::fit_with`]). The model gives its embedding; transforming
+    /// new rows needs a model fitted on dense rows.
+    ///
+    /// # Errors
+    /// As [`Umap::fit_with`], and [`Error::InvalidParameter`] for a metric sparse rows do not
+    /// take ([`crate::knn::SPARSE_METRICS`]).
+    pub fn fit_sparse(&self, x: &SparseData, knn: Option<&KnnGraph>, ctx: &Context) -> Result<UmapModel> {
+        ctx.install(|| self.fit_inner(Input::Sparse(x), knn, None, ctx))
+    }
+
+    /// Fits `x`: `f32` rows or sparse rows.
+    fn fit_inner(&self, x: Input<'_>, knn: Option<&KnnGraph>, y: Option<&UmapTarget>, ctx: &Context) -> Result<UmapModel> {
         let progress = ctx.progress;
         // Every graph of the fit numbers points with `u32` ids: refuse too many rows before any work.
-        crate::knn::check_point_count(data.n_rows())?;
+        crate::knn::check_point_count(x.n_rows())?;
+        let dense_rows;
+        let rows = match x {
+            Input::Sparse(s) => FitRows::Sparse(s),
+            _ => {
+                dense_rows = x.f32()?;
+                FitRows::Dense(&dense_rows)
+            }
+        };
         // Parameters a metric takes from the data (seuclidean's V, mahalanobis's VI) are fixed
         // here, so that a transform uses the fit's.
-        let metric = self.params.metric.fit(data)?;
+        let metric = match rows {
+            FitRows::Dense(d) => self.params.metric.fit(d)?,
+            FitRows::Sparse(_) => {
+                crate::knn::check_sparse_metric(&self.params.metric)?;
+                PreparedMetric::new(self.params.metric.clone(), x.n_cols())?
+            }
+        };
         let fitted = UmapParams { metric: metric.metric().clone(), ..self.params.clone() };
         let p = &fitted;
-        let (n, dim) = (data.n_rows(), p.n_components);
+        let (n, dim) = (x.n_rows(), p.n_components);
         if p.n_neighbors >= n {
             return Err(Error::param("n_neighbors", p.n_neighbors, format!("must be at least 2 and less than the number of points ({n})")));
         }
@@ -391,8 +419,11 @@ impl Umap {
             None => {
                 // On this fit's pool.
                 let params = KnnParams { k, metric: p.metric.clone(), seed: Some(seeds.value(STAGE_KNN, 0)), threads: None, ..Default::default() };
-                params.validate(n, data.n_cols())?;
-                knn_graph_fitted(data, &params, &metric, progress)?
+                params.validate(n, x.n_cols())?;
+                match rows {
+                    FitRows::Dense(d) => knn_graph_fitted(d, &params, &metric, progress)?,
+                    FitRows::Sparse(s) => crate::knn::sparse::sparse_knn_fitted(s, &params, progress)?,
+                }
             }
         };
         progress.check()?;
@@ -455,7 +486,7 @@ impl Umap {
         if let Some(w) = disconnected_warning(&graph, p.resolved_disconnection()) {
             warnings.push(w);
         }
-        let mut embedding = self.initialise(data, &graph, seeds.value(STAGE_INIT, 0), &mut warnings, progress)?;
+        let mut embedding = self.initialise(rows, &graph, seeds.value(STAGE_INIT, 0), &mut warnings, progress)?;
         progress.check()?;
         let layout = LayoutParams {
             n_epochs,
@@ -489,19 +520,24 @@ impl Umap {
             Some(ro) if p.output_dens => Some((ro, densmap::embedding_radii(graph.indptr(), graph.indices(), &embedding, dim, a, b))),
             _ => None,
         };
-        let state = transform::TransformState::new(p, metric, a, b, data, knn, scales, embedding, ctx.keep_data);
+        let state = transform::TransformState::new(p, metric, a, b, rows.dense(), x.n_cols(), knn, scales, embedding, ctx.keep_data);
         Ok(UmapModel { state, graph: Some(graph), warnings, radii, n_epochs: Some(n_epochs) })
     }
 
-    fn initialise(&self, data: &Data, graph: &FuzzyGraph, seed: u64, warnings: &mut Vec<String>, progress: &dyn Progress) -> Result<Vec<f32>> {
-        let (n, dim) = (data.n_rows(), self.params.n_components);
+    /// The layout's start.
+    fn initialise(&self, x: FitRows<'_>, graph: &FuzzyGraph, seed: u64, warnings: &mut Vec<String>, progress: &dyn Progress) -> Result<Vec<f32>> {
+        let (n, dim) = (x.n_rows(), self.params.n_components);
         let pca = |progress: &dyn Progress| -> Result<Vec<f32>> {
-            if dim > n.min(data.n_cols()) {
-                return Err(Error::param("n_components", dim, format!("must be at most min(n, d) = {} for a PCA initialisation", n.min(data.n_cols()))));
+            if dim > n.min(x.n_cols()) {
+                return Err(Error::param("n_components", dim, format!("must be at most min(n, d) = {} for a PCA initialisation", n.min(x.n_cols()))));
             }
             // On this fit's pool (threads: None runs where it is called).
             let ctx = Context { seed: Some(seed), threads: None, progress, ..Context::default() };
-            let mut y = Pca::builder().n_components(dim).build()?.fit(data, &ctx)?.into_embedding();
+            // Sparse rows take a truncated SVD, as umap-learn does: centring would densify them.
+            let mut y = match x {
+                FitRows::Dense(d) => Pca::builder().n_components(dim).build()?.fit(d, &ctx)?.into_embedding(),
+                FitRows::Sparse(s) => crate::embed::truncated_svd::sparse_embedding(s, dim, &ctx)?,
+            };
             noisy_scale(&mut y, dim, Some(seed));
             Ok(y)
         };

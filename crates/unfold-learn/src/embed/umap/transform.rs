@@ -308,6 +308,9 @@ pub(super) struct TransformState {
     #[serde(skip)]
     identities: OnceLock<Vec<(u64, u32, u32)>>,
     pub embedding: Vec<f32>,
+    /// Whether the fit's rows were sparse (the model then keeps none).
+    #[serde(skip)]
+    fitted_sparse: bool,
     /// Every declared parameter as the fit resolved it (the curve's `a` and `b` fitted); the
     /// model file keeps them in its header, not here.
     #[serde(skip)]
@@ -332,7 +335,8 @@ impl TransformState {
         metric: PreparedMetric,
         a: f32,
         b: f32,
-        data: &Data,
+        data: Option<&Data>,
+        n_features: usize,
         knn: KnnGraph,
         scales: DataScales,
         embedding: Vec<f32>,
@@ -341,7 +345,7 @@ impl TransformState {
         use crate::method::params::ParamType;
         let fitted_curve = [("a", a.to_value()), ("b", b.to_value())];
         TransformState {
-            n_features: data.n_cols(),
+            n_features,
             n_components: p.n_components,
             metric: p.metric.clone(),
             n_neighbors: p.n_neighbors,
@@ -356,7 +360,8 @@ impl TransformState {
             transform_seed: p.transform_seed,
             densmap: p.densmap,
             scales,
-            fit: Pending(Mutex::new(keep_data.then(|| (Rows::new(data), knn)))),
+            fit: Pending(Mutex::new(data.filter(|_| keep_data).map(|data| (Rows::new(data), knn)))),
+            fitted_sparse: data.is_none(),
             index: OnceLock::new(),
             metric_map: OnceLock::from(metric),
             mapped_rows: OnceLock::new(),
@@ -409,9 +414,11 @@ impl TransformState {
             return Ok(index);
         }
         let (rows, knn) = pending.take().ok_or_else(|| {
-            Error::InvalidData(
-                "this UMAP model was fitted without keeping its training rows (keep_data false, as `unfold embed` fits without --save-model); it gives its embedding, but to transform, inverse-transform or save, fit it again keeping them".into(),
-            )
+            Error::InvalidData(if self.fitted_sparse {
+                "this UMAP model was fitted on sparse rows; it gives its embedding, but to transform, inverse-transform or save, fit it on dense rows".into()
+            } else {
+                "this UMAP model was fitted without keeping its training rows (keep_data false, as `unfold embed` fits without --save-model); it gives its embedding, but to transform, inverse-transform or save, fit it again keeping them".into()
+            })
         })?;
         Ok(self.index.get_or_init(|| {
             let metric = self.metric_map.get().expect("a fit keeps its metric's row map");
