@@ -334,7 +334,7 @@ fn precise_reading_keeps_what_f32_would_round() {
     let d = dir.path();
     let f64s = |p: &std::path::Path| match read_matrix_precise(p).unwrap() {
         AnyMatrix::F64(m) => (m.values().to_vec(), m.n_rows(), m.n_cols()),
-        AnyMatrix::F32(_) => panic!("{} was read as f32", p.display()),
+        _ => panic!("{} was not read as f64", p.display()),
     };
     // Decimal text: each value as Rust parses it into f64, header skipped.
     let want = [1e6 + 1e-3, 1e6 - 7e-4, 0.1, 16777217.0];
@@ -389,4 +389,38 @@ fn built_in_mnist_sample_is_the_test_set() {
     digits.iter().for_each(|&d| counts[d as usize] += 1);
     assert_eq!(counts, [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
     assert_eq!(images.values(), crate::common::demo().0.values());
+}
+
+/// The dense `.npy` twin of an `.npz` fixture.
+fn npz_dense(name: &str) -> Vec<f32> {
+    unfold_learn::io::read_npy(&crate::common::fixtures().join(name)).unwrap().data().unwrap().as_slice().to_vec()
+}
+
+#[test]
+fn npz_files_from_scipy_read_as_their_dense_matrix() {
+    use unfold_learn::io::read_npz;
+    let want = npz_dense("npz_dense.npy");
+    for name in ["npz_csr.npz", "npz_csr_int64.npz", "npz_csr_int64_uncompressed.npz", "npz_csc.npz"] {
+        let x = read_npz(&crate::common::fixtures().join(name)).unwrap();
+        assert_eq!((x.n_rows(), x.n_cols()), (7, 5), "{name}");
+        assert_eq!(x.to_dense().as_slice(), &want[..], "{name}");
+        assert_eq!(x.row(3).0.len(), 0, "{name}: the empty row");
+    }
+    // Repeated COO entries are summed, as scipy sums them.
+    let coo = read_npz(&crate::common::fixtures().join("npz_coo_duplicates.npz")).unwrap();
+    assert_eq!(coo.to_dense().as_slice(), &npz_dense("npz_coo_duplicates_dense.npy")[..]);
+}
+
+#[test]
+fn npz_errors_name_the_file_and_the_place() {
+    use unfold_learn::io::{read_matrix, read_npz};
+    let f = |name: &str| crate::common::fixtures().join(name);
+    let e = read_npz(&f("npz_nan.npz")).unwrap_err().to_string();
+    assert!(e.contains("npz_nan.npz") && e.contains("row 1, column 4 (counting from 0) is NaN"), "{e}");
+    let e = read_npz(&f("npz_bsr.npz")).unwrap_err().to_string();
+    assert!(e.contains("npz_bsr.npz") && e.contains("sparse format `bsr` is not read") && e.contains("tocsr()"), "{e}");
+    let e = read_npz(&f("npz_dense.npy")).unwrap_err().to_string();
+    assert!(e.contains("not a .npz archive"), "{e}");
+    let e = read_matrix(&f("npz_csr.npz")).err().unwrap().to_string();
+    assert!(e.contains("takes dense rows") && e.contains("--method umap, tsne or svd"), "{e}");
 }

@@ -33,6 +33,7 @@ fn every_numpy_header_and_dtype_reads_as_numpy_reads_it() {
                 match read_matrix_precise(&path).unwrap() {
                     AnyMatrix::F64(m) => assert_eq!(m.values(), &values[..], "{file}"),
                     AnyMatrix::F32(m) => assert_eq!(m.values(), &want32[..], "{file}"),
+                    AnyMatrix::Sparse(_) => panic!("{file} was read as sparse"),
                 }
             } else {
                 let e = read_matrix(&path).err().unwrap().to_string();

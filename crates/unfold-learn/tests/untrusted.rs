@@ -53,6 +53,10 @@ fn check_any(r: Result<AnyMatrix>, name: &str) -> std::result::Result<(), TestCa
             prop_assert_eq!(Some(m.values().len()), m.n_rows().checked_mul(m.n_cols()));
             names_file(&m.data().map(|_| ()), name)
         }
+        Ok(AnyMatrix::Sparse(m)) => {
+            prop_assert_eq!(m.data().indptr().len(), m.data().n_rows() + 1);
+            Ok(())
+        }
         Err(_) => Ok(()),
     }
 }
@@ -215,7 +219,7 @@ proptest! {
 
     #[test]
     fn random_bytes_never_crash_a_reader(bytes in prop::collection::vec(any::<u8>(), 0..300), ext in prop::sample::select(vec![
-        "x.npy", "x.csv", "x.tsv", "x.txt", "x-ubyte", "x.idx.gz", "x.csv.gz",
+        "x.npy", "x.csv", "x.tsv", "x.txt", "x-ubyte", "x.idx.gz", "x.csv.gz", "x.npz",
     ])) {
         every_reader(&bytes, ext)?;
         // Random bytes after a valid magic string reach the header parsers.
@@ -226,6 +230,13 @@ proptest! {
         idx.extend_from_slice(&bytes);
         every_reader(&idx, "m-ubyte")?;
         every_reader(&gzip(&idx), "m.idx.gz")?;
+        // A real archive with one member mangled reaches the .npz member parsers.
+        let mut npz = std::fs::read(crate::common::fixtures().join("npz_csr_int64_uncompressed.npz")).unwrap();
+        for (i, &b) in bytes.iter().enumerate().take(40) {
+            let at = (b as usize * 7 + i * 31) % npz.len();
+            npz[at] = bytes[(i + 1) % bytes.len()];
+        }
+        every_reader(&npz, "m.npz")?;
     }
 
     #[test]

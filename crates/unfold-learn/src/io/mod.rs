@@ -1,4 +1,5 @@
-//! Readers and writers: `.npy`, `.csv`/`.tsv`, MNIST IDX (optionally gzipped), label files.
+//! Readers and writers: `.npy`, `.csv`/`.tsv`, MNIST IDX (optionally gzipped), scipy's sparse
+//! `.npz`, label files.
 //!
 //! Readers validate as they go and name the file and the place of any problem (row and column,
 //! line number, byte offset). Writers never leave a partial file: they write to a temporary file
@@ -9,18 +10,20 @@ mod idx;
 mod labels;
 pub mod model;
 mod npy;
+mod npz;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::DataF64;
-use crate::data::Data;
+use crate::data::{Data, SparseData};
 use crate::error::{Error, Result};
 
 pub use delimited::{read_delimited, read_delimited_f64};
 pub use idx::{read_idx, read_idx_bytes};
 pub use labels::{read_labels, read_labels_column};
 pub use npy::{npy_bytes_f32, npy_bytes_f64_vector, npy_bytes_i64, read_npy};
+pub use npz::read_npz;
 
 /// A matrix read from a file: the values are either memory-mapped (`.npy` float32, C order,
 /// little-endian) or owned after conversion.
@@ -110,12 +113,32 @@ impl MatrixF64 {
     }
 }
 
+/// A sparse matrix read from a `.npz` file, validated.
+pub struct SparseMatrix {
+    data: SparseData,
+    path: PathBuf,
+}
+
+impl SparseMatrix {
+    /// The rows.
+    pub fn data(&self) -> &SparseData {
+        &self.data
+    }
+
+    /// The file it came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
 /// A matrix in the precision its file needs: what [`read_matrix_precise`] returns.
 pub enum AnyMatrix {
     /// Values `f32` holds exactly (or that were read into `f32` anyway).
     F32(Matrix),
     /// Values `f32` would round.
     F64(MatrixF64),
+    /// Sparse rows (`.npz`).
+    Sparse(SparseMatrix),
 }
 
 impl AnyMatrix {
@@ -124,6 +147,7 @@ impl AnyMatrix {
         match self {
             AnyMatrix::F32(m) => m.n_rows(),
             AnyMatrix::F64(m) => m.n_rows(),
+            AnyMatrix::Sparse(m) => m.data.n_rows(),
         }
     }
 
@@ -132,6 +156,7 @@ impl AnyMatrix {
         match self {
             AnyMatrix::F32(m) => m.n_cols(),
             AnyMatrix::F64(m) => m.n_cols(),
+            AnyMatrix::Sparse(m) => m.data.n_cols(),
         }
     }
 
@@ -140,6 +165,7 @@ impl AnyMatrix {
         match self {
             AnyMatrix::F32(m) => m.path(),
             AnyMatrix::F64(m) => m.path(),
+            AnyMatrix::Sparse(m) => m.path(),
         }
     }
 }
@@ -155,6 +181,8 @@ pub enum FileKind {
     Tsv,
     /// IDX (`*-ubyte`, `.idx`, `.idx3`, …), optionally `.gz`.
     Idx,
+    /// scipy's sparse `.npz` (`scipy.sparse.save_npz`).
+    Npz,
 }
 
 impl FileKind {
@@ -164,6 +192,8 @@ impl FileKind {
         let name = name.strip_suffix(".gz").unwrap_or(&name);
         if name.ends_with(".npy") {
             Some(FileKind::Npy)
+        } else if name.ends_with(".npz") {
+            Some(FileKind::Npz)
         } else if name.ends_with(".csv") || name.ends_with(".txt") {
             Some(FileKind::Csv)
         } else if name.ends_with(".tsv") || name.ends_with(".tab") {
@@ -187,7 +217,22 @@ pub fn read_matrix(path: &Path) -> Result<Matrix> {
         Some(FileKind::Csv) => read_delimited(path, None),
         Some(FileKind::Tsv) => read_delimited(path, Some(b'\t')),
         Some(FileKind::Idx) => read_idx(path),
-        None => Err(Error::format(path, "unknown file type; use .npy, .csv, .tsv or an IDX file (*-ubyte, optionally .gz)")),
+        Some(FileKind::Npz) => Err(Error::format(
+            path,
+            "a sparse matrix (.npz) is read by the commands and methods that take sparse input (unfold embed with --method umap, tsne or svd; unfold neighbors); this one takes dense rows: save them with numpy.save(file, x.toarray())",
+        )),
+        None => Err(Error::format(path, "unknown file type; use .npy, .csv, .tsv, .npz (sparse) or an IDX file (*-ubyte, optionally .gz)")),
+    }
+}
+
+/// Reads like [`read_matrix`], and a sparse `.npz` file as sparse rows.
+///
+/// # Errors
+/// As [`read_matrix`] and [`read_npz`].
+pub fn read_matrix_or_sparse(path: &Path) -> Result<AnyMatrix> {
+    match FileKind::from_path(path) {
+        Some(FileKind::Npz) => read_npz(path).map(|data| AnyMatrix::Sparse(SparseMatrix { data, path: path.to_path_buf() })),
+        _ => read_matrix(path).map(AnyMatrix::F32),
     }
 }
 
@@ -203,7 +248,7 @@ pub fn read_matrix_precise(path: &Path) -> Result<AnyMatrix> {
         Some(FileKind::Npy) => npy::read_npy_precise(path, false),
         Some(FileKind::Csv) => read_delimited_f64(path, None).map(AnyMatrix::F64),
         Some(FileKind::Tsv) => read_delimited_f64(path, Some(b'\t')).map(AnyMatrix::F64),
-        _ => read_matrix(path).map(AnyMatrix::F32),
+        _ => read_matrix_or_sparse(path),
     }
 }
 
