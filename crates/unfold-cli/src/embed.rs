@@ -8,6 +8,7 @@ use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use serde_json::json;
 
+use unfold_learn::io::AnyMatrix;
 use unfold_learn::method::{Context, FitData, Value};
 
 use crate::fit_inputs::FitInputs;
@@ -109,8 +110,14 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let bars = Bars::new(args.run.quiet);
     // A method that computes in the input's precision (PCA) reads float64 and 32/64-bit integer
     // .npy files and text in f64 (f32 would round them, or overflow beyond 3.4e38).
-    let load = if entry.precise { Input::load_precise } else { Input::load };
+    // Methods that take sparse rows read a .npz file as such; the others are told which do.
+    let load = if entry.precise { Input::load_precise } else { Input::load_or_sparse };
     let input = load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
+    if let AnyMatrix::Sparse(m) = &input.matrix
+        && !entry.sparse
+    {
+        return Err(unfold_learn::method::sparse_refused(&entry).in_file(m.path()).into());
+    }
     let n = input.matrix.n_rows();
     // Labels are read per `target_metric`: the value given, or the declared default.
     let target_metric =

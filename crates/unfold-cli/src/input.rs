@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use unfold_learn::datasets::load_mnist_sample;
-use unfold_learn::io::{AnyMatrix, read_labels_column, read_matrix, read_matrix_precise};
+use unfold_learn::io::{AnyMatrix, read_labels_column, read_matrix, read_matrix_or_sparse, read_matrix_precise};
 use unfold_learn::{Data, Labels};
 
 /// A usage error that is not an `unfold_learn::Error` (exit code 2).
@@ -42,6 +42,12 @@ impl Input {
         Input::load_with(path, labels, labels_column, read_matrix_precise)
     }
 
+    /// Like [`Input::load`], but reads a sparse `.npz` file as sparse rows, for the methods
+    /// and commands that take them.
+    pub fn load_or_sparse(path: Option<&Path>, labels: Option<&Path>, labels_column: Option<&str>) -> Result<Input> {
+        Input::load_with(path, labels, labels_column, read_matrix_or_sparse)
+    }
+
     fn load_with(
         path: Option<&Path>,
         labels: Option<&Path>,
@@ -71,6 +77,13 @@ impl Input {
             AnyMatrix::F64(m) => {
                 let values = m.values().iter().map(|&v| v as f32).collect();
                 Data::from_vec(values, m.n_rows(), m.n_cols()).map_err(|e| e.in_file(m.path()))?
+            }
+            AnyMatrix::Sparse(m) => {
+                return Err(UsageError(format!(
+                    "{}: a sparse matrix, but this command takes dense rows; save them with numpy.save(file, x.toarray())",
+                    m.path().display()
+                ))
+                .into());
             }
         };
         Ok(data)
@@ -111,7 +124,7 @@ pub fn load_labels(path: &Path, n: usize, column: Option<&str>) -> Result<Labels
 }
 
 /// Runs `$body` with `$data` bound to the validated rows of an [`Input`] as the core's
-/// `method::Input`: `f32`, or `f64` when it was read with [`Input::load_precise`].
+/// `method::Input`: `f32`, `f64` when it was read with [`Input::load_precise`], or sparse rows.
 macro_rules! with_input {
     ($input:expr, |$data:ident| $body:expr) => {
         match &$input.matrix {
@@ -123,6 +136,10 @@ macro_rules! with_input {
             unfold_learn::io::AnyMatrix::F64(m) => {
                 let rows = m.data()?;
                 let $data = unfold_learn::method::Input::F64(&rows);
+                $body
+            }
+            unfold_learn::io::AnyMatrix::Sparse(m) => {
+                let $data = unfold_learn::method::Input::Sparse(m.data());
                 $body
             }
         }

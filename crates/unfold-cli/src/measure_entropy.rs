@@ -93,6 +93,7 @@ pub fn run(args: EntropyArgs) -> Result<()> {
             Some(match m {
                 AnyMatrix::F32(m) => m.values().iter().map(|&v| f64::from(v)).collect(),
                 AnyMatrix::F64(m) => m.values().to_vec(),
+                AnyMatrix::Sparse(_) => return Err(UsageError(format!("--other {}: a sparse matrix; give one dense column", path.display())).into()),
             })
         }
         None => None,

@@ -68,6 +68,7 @@ fn read_values(key: &str, file: &str) -> Result<(Vec<f64>, usize, usize)> {
     let values = match &m {
         AnyMatrix::F32(m) => m.data()?.as_slice().iter().map(|&v| v as f64).collect(),
         AnyMatrix::F64(m) => m.data()?.as_slice().to_vec(),
+        AnyMatrix::Sparse(_) => anyhow::bail!(crate::input::UsageError(format!("--metric-kwds: {key} = {file} is a sparse matrix; give the values dense"))),
     };
     Ok((values, m.n_rows(), m.n_cols()))
 }

@@ -6,7 +6,8 @@ use std::time::Instant;
 use anyhow::Result;
 use clap::Args;
 use serde_json::json;
-use unfold_learn::io::{npy_bytes_f32, npy_bytes_i64};
+use unfold_learn::io::{AnyMatrix, npy_bytes_f32, npy_bytes_i64};
+use unfold_learn::knn::{KnnGraph, sparse_knn_graph};
 use unfold_learn::prelude::*;
 
 use crate::input::{Input, UsageError};
@@ -67,19 +68,7 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
     outputs.check()?;
     let bars = Bars::new(args.run.quiet);
     let metric = crate::metric_kwds::metric(&args.metric, args.metric_kwds.as_deref())?;
-    let input = Input::load(args.input.as_deref(), None, None)?;
-    let data = input.data()?;
-    let data = match args.pca {
-        None => data,
-        Some(_) if !matches!(metric, Metric::Euclidean | Metric::SqEuclidean | Metric::Cosine | Metric::Correlation) => {
-            return Err(UsageError(format!("--pca applies to euclidean, sqeuclidean, cosine and correlation, not {metric}")).into());
-        }
-        Some(dims) => {
-            let ctx = unfold_learn::method::Context { seed: args.seed, threads: args.run.threads, progress: &bars, ..Default::default() };
-            let reduced = Pca::builder().n_components(dims).build()?.fit(&data, &ctx)?.into_embedding();
-            Data::from_vec(reduced, data.n_rows(), dims)?
-        }
-    };
+    let input = Input::load_or_sparse(args.input.as_deref(), None, None)?;
     let params = KnnParams {
         k: args.k,
         metric: metric.clone(),
@@ -88,7 +77,17 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
         threads: args.run.threads,
         ..KnnParams::default()
     };
-    let graph = knn_graph(&data, &params, &bars)?;
+    let graph = match &input.matrix {
+        AnyMatrix::Sparse(m) if args.pca.is_some() => {
+            return Err(UsageError(format!(
+                "{}: --pca centres the rows, which would make sparse input dense; reduce it first with `unfold embed --method svd`",
+                m.path().display()
+            ))
+            .into());
+        }
+        AnyMatrix::Sparse(m) => sparse_knn_graph(m.data(), &params, &bars).map_err(|e| e.in_file(m.path()))?,
+        _ => dense_graph(&args, &input, &params, &bars)?,
+    };
     let (n, k) = (graph.n_points(), graph.k());
     let indices: Vec<i64> = graph.indices().iter().map(|&j| j as i64).collect();
     outputs.write(out, |w| w.write_all(&npy_bytes_i64(&indices, n, k)))?;
@@ -117,4 +116,22 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
         bars.note(&format!("neighbors: {n} points, k = {k}, {metric}, {algorithm} in {seconds:.2} s → {}", args.output.display()));
     }
     Ok(())
+}
+
+/// The kNN graph of dense rows, after `--pca` if given.
+fn dense_graph(args: &NeighborsArgs, input: &Input, params: &KnnParams, bars: &Bars) -> Result<KnnGraph> {
+    let metric = &params.metric;
+    let data = input.data()?;
+    let data = match args.pca {
+        None => data,
+        Some(_) if !matches!(metric, Metric::Euclidean | Metric::SqEuclidean | Metric::Cosine | Metric::Correlation) => {
+            return Err(UsageError(format!("--pca applies to euclidean, sqeuclidean, cosine and correlation, not {metric}")).into());
+        }
+        Some(dims) => {
+            let ctx = unfold_learn::method::Context { seed: args.seed, threads: args.run.threads, progress: bars, ..Default::default() };
+            let reduced = Pca::builder().n_components(dims).build()?.fit(&data, &ctx)?.into_embedding();
+            Data::from_vec(reduced, data.n_rows(), dims)?
+        }
+    };
+    Ok(knn_graph(&data, params, bars)?)
 }

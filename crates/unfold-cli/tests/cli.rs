@@ -1293,3 +1293,51 @@ fn measure_curvature_of_a_circle_is_flat() {
         None,
     );
 }
+
+/// scipy's `.npz` fixtures of the core's reader tests.
+fn npz_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../unfold-learn/tests/fixtures").join(name)
+}
+
+#[test]
+fn sparse_npz_input_for_the_methods_and_commands_that_take_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (npz, dense) = (npz_fixture("npz_csr.npz"), npz_fixture("npz_dense.npy"));
+    let (npz, dense) = (npz.to_str().unwrap(), dense.to_str().unwrap());
+    // neighbors: the sparse rows give the dense rows' graph.
+    for (input, out) in [(npz, "sparse.npy"), (dense, "dense.npy")] {
+        let o = unfold(d, &["neighbors", input, "-k", "3", "--exact", "-o", out, "--distances", &format!("d-{out}")]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert_eq!(read_npy(&d.join("sparse.npy")), read_npy(&d.join("dense.npy")));
+    assert_eq!(read_npy(&d.join("d-sparse.npy")), read_npy(&d.join("d-dense.npy")));
+    // svd fits, saves and transforms sparse rows; its embedding is the transform of the same rows.
+    let o = unfold(d, &["embed", npz, "--method", "svd", "--dims", "2", "--seed", "1", "-o", "svd.npy", "--save-model", "svd.model"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = unfold(d, &["transform", "--model", "svd.model", npz, "-o", "t.npy"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("svd.npy")).0, vec![7, 2]);
+    // UMAP fits them.
+    let o = unfold(d, &["embed", npz, "--method", "umap", "--neighbors", "3", "--seed", "1", "-o", "u.npy"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read_npy(&d.join("u.npy")).0, vec![7, 2]);
+    // The others say which methods take sparse input, naming the file; nothing is written.
+    assert_usage_errors(
+        d,
+        &["embed", npz, "-o", "no.npy"],
+        [
+            (&["--method", "pca"][..], "method pca takes dense rows, but the input is sparse. PCA centres the data"),
+            (&["--method", "spectral"], "Methods that take sparse input: umap, tsne, svd"),
+            (&["--method", "umap", "--metric", "chebyshev"], "not available for sparse input"),
+        ],
+        Some("no.npy"),
+    );
+    assert_usage_errors(d, &["evaluate", npz, "u.npy"], [(&[][..], "takes dense rows")], None);
+    assert_usage_errors(
+        d,
+        &["embed", npz_fixture("npz_nan.npz").to_str().unwrap(), "--method", "svd", "-o", "no.npy"],
+        [(&[][..], "row 1, column 4 (counting from 0) is NaN")],
+        Some("no.npy"),
+    );
+}
