@@ -74,6 +74,7 @@ def transform(model, X):
     dask.array.Array of shape (n_samples, n_components), chunked as ``X``'s rows; its dtype is
     that of ``model.transform`` (found by transforming ``X``'s first row once, here).
     """
+    _da()
     if not hasattr(model, "transform"):
         raise TypeError(f"model must be a fitted estimator with a transform method, got {type(model).__name__}")
     X = _rows(X, "X")
@@ -108,6 +109,7 @@ def kneighbors(index, X, n_neighbors=None, return_distance=True):
         Only with ``return_distance=True``.
     indices : dask.array.Array (n_queries, n_neighbors), int64
     """
+    _da()
     if not hasattr(index, "kneighbors"):
         raise TypeError(f"index must be a fitted unfold.NearestNeighbors, got {type(index).__name__}")
     k = getattr(index, "n_neighbors", None) if n_neighbors is None else n_neighbors
@@ -280,7 +282,7 @@ def evaluate(X, embedding, n_neighbors=15, sample_size=1000, random_state=0):
         embedding = np.asarray(embedding)
         if embedding.ndim != 2:
             raise ValueError(f"embedding must be 2-d (n_samples, n_components), got {embedding.ndim}-d")
-        embedding = da.from_array(embedding, chunks=(X.chunks[0], -1))
+        embedding = da.from_array(embedding, chunks=(X.chunks[0] if embedding.shape[0] == X.shape[0] else -1, -1))
     Y = _rows(embedding, "embedding")
     n = X.shape[0]
     if Y.shape[0] != n:
