@@ -87,8 +87,32 @@ def test_knn_from_distances_matches_brute_force():
     assert idx.shape == (200, 9)
     np.testing.assert_array_equal(idx, ref_idx)
     np.testing.assert_allclose(dist, ref_dist, rtol=1e-5)
-    with pytest.raises(ValueError, match="stores 9 neighbours, but n_neighbors=15 needs 14"):
+    with pytest.raises(ValueError, match="stores 9 neighbours besides the cell itself, but n_neighbors=15 needs 14"):
         unfold.tl.knn_from_distances(a.obsp["distances"], 15)
+
+
+def test_knn_from_distances_with_duplicated_cells():
+    # scanpy drops the first column as the cell itself; with duplicates that may be a duplicate,
+    # and the cell stays stored in its own row with one neighbour fewer.
+    sc = pytest.importorskip("scanpy")
+    X = blobs(n=200, d=20)
+    X[[1, 5]] = X[0]
+    X[7] = X[6]
+    a = anndata.AnnData(X)
+    sc.pp.neighbors(a, n_neighbors=6, use_rep="X")
+    d = a.obsp["distances"]
+    stored_self = [i for i in range(200) if i in d.indices[d.indptr[i] : d.indptr[i + 1]]]
+    assert stored_self  # the case this test is about
+    with pytest.raises(ValueError, match=f"row {stored_self[0]} of the neighbours' distances stores 4 neighbours besides the cell itself"):
+        unfold.tl.knn_from_distances(d, 6)
+    idx, dist = unfold.tl.knn_from_distances(d, 6, a.X)
+    ref_dist, ref_idx = SkNearestNeighbors(n_neighbors=6).fit(X).kneighbors()
+    np.testing.assert_allclose(dist, ref_dist[:, :5], rtol=1e-5, atol=1e-6)
+    assert not np.any(idx == np.arange(200)[:, None])
+    for i in np.flatnonzero(ref_dist[:, 4] < ref_dist[:, 5]):  # no tie at the cut: the same set
+        assert set(idx[i]) == set(ref_idx[i, :5]), i
+    unfold.tl.umap(a, maxiter=20)
+    assert np.isfinite(a.obsm["X_umap"]).all()
 
 
 def test_umap_reuses_scanpy_neighbours():

@@ -122,11 +122,17 @@ def _scalar(value):
     return value
 
 
-def knn_from_distances(distances, n_neighbors: int):
+def knn_from_distances(distances, n_neighbors: int, x=None, *, metric="euclidean", metric_kwds=None):
     """``sc.pp.neighbors``' distance matrix as ``unfold.UMAP``'s ``precomputed_knn``: each row's
-    ``n_neighbors − 1`` stored entries (the row itself is not stored; a duplicate row is a stored
-    0), nearest first, ties in stored order. Returns ``(indices int64, distances float32)`` of
-    shape ``(n_obs, n_neighbors − 1)``."""
+    ``n_neighbors − 1`` nearest stored entries other than the cell itself, nearest first, ties
+    in stored order. Returns ``(indices int64, distances float32)`` of shape
+    ``(n_obs, n_neighbors − 1)``.
+
+    scanpy drops the first column of its search's result as "the cell itself"; where a cell has
+    duplicates at distance 0 the first may be a duplicate, so the cell itself stays stored and
+    the row holds one neighbour fewer. Those rows' neighbours are found again exactly in the
+    representation ``x`` (scikit-learn's ``pairwise_distances`` under ``metric``); without
+    ``x`` a row that is short is refused."""
     import scipy.sparse as sp
 
     if not sp.issparse(distances):
@@ -136,24 +142,47 @@ def knn_from_distances(distances, n_neighbors: int):
     if d.shape != (n, n):
         raise ValueError(f"the neighbours' distance matrix must be square (n_obs × n_obs), got shape {d.shape}")
     k = n_neighbors - 1
-    counts = np.diff(d.indptr)
+    rows = np.repeat(np.arange(n), np.diff(d.indptr))
+    other = d.indices != rows
+    rows, cols, vals = rows[other], d.indices[other], d.data[other]
+    counts = np.bincount(rows, minlength=n)
     short = np.flatnonzero(counts < k)
-    if short.size:
+    if short.size and x is None:
         i = short[0]
         raise ValueError(
-            f"row {i} of the neighbours' distances stores {counts[i]} neighbours, but n_neighbors={n_neighbors} "
-            f"needs {k} besides the cell itself: run sc.pp.neighbors again"
+            f"row {i} of the neighbours' distances stores {counts[i]} neighbours besides the cell itself, but n_neighbors={n_neighbors} "
+            f"needs {k}: run sc.pp.neighbors again"
         )
-    rows = np.repeat(np.arange(n), counts)
     # lexsort is stable: by row, then distance, ties in stored order.
-    order = np.lexsort((d.data, rows))
-    rank = np.arange(order.size) - np.repeat(d.indptr[:-1], counts)
-    keep = order[rank < k]
-    indices = d.indices[keep].astype(np.int64).reshape(n, k)
-    dist = d.data[keep].astype(np.float32).reshape(n, k)
-    if (indices == np.arange(n)[:, None]).any():
-        raise ValueError("the neighbours' distances store a cell as its own neighbour; sc.pp.neighbors leaves the cell out")
+    order = np.lexsort((vals, rows))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rank = np.arange(order.size) - np.repeat(starts, counts)
+    take = order[(rank < k) & (counts[rows[order]] >= k)]
+    indices = np.empty((n, k), dtype=np.int64)
+    dist = np.empty((n, k), dtype=np.float32)
+    full = np.setdiff1d(np.arange(n), short, assume_unique=True)
+    indices[full] = cols[take].reshape(-1, k)
+    dist[full] = vals[take].reshape(-1, k)
+    if short.size:
+        indices[short], dist[short] = _exact_neighbors(x, short, k, metric, metric_kwds)
     return indices, dist
+
+
+def _exact_neighbors(x, rows, k, metric, metric_kwds):
+    """The ``k`` nearest rows of ``x`` to each of ``rows`` (itself excluded, ties by index), by
+    all distances from those rows."""
+    from sklearn.metrics import pairwise_distances
+
+    try:
+        d = pairwise_distances(x[rows], x, metric=metric, **(metric_kwds or {}))
+    except (TypeError, ValueError) as e:
+        raise ValueError(
+            f"{len(rows)} rows of the neighbours' distances hold the cell itself (duplicated cells) and their neighbours "
+            f"could not be found again under metric={metric!r}: {e}; run sc.pp.neighbors again"
+        ) from e
+    d[np.arange(len(rows)), rows] = np.inf
+    nearest = np.argsort(d, axis=1, kind="stable")[:, :k]
+    return nearest, np.take_along_axis(d, nearest, axis=1).astype(np.float32)
 
 
 def _random_state(random_state):
@@ -284,12 +313,12 @@ def umap(
     if "n_neighbors" not in params:
         raise ValueError(f".uns[{neighbors_key!r}]['params'] has no 'n_neighbors'; run sc.pp.neighbors again")
     n_neighbors = int(_scalar(params["n_neighbors"]))
-    knn = knn_from_distances(adata.obsp[distances_key], n_neighbors)
-    x = choose_representation(adata, use_rep=_scalar(params.get("use_rep")), n_pcs=_scalar(params.get("n_pcs")))
+    x = _as_rows(choose_representation(adata, use_rep=_scalar(params.get("use_rep")), n_pcs=_scalar(params.get("n_pcs"))))
     metric = _scalar(params.get("metric", "euclidean"))
     metric_kwds = params.get("metric_kwds") or None
+    knn = knn_from_distances(adata.obsp[distances_key], n_neighbors, x, metric=metric, metric_kwds=metric_kwds)
     model = UMAP(n_neighbors=n_neighbors, metric=metric, metric_kwds=metric_kwds, precomputed_knn=knn, **layout)
-    adata.obsm[key] = model.fit_transform(_as_rows(x))
+    adata.obsm[key] = model.fit_transform(x)
     _umap_uns(adata, key_uns, model, random_state)
     return adata if copy else None
 
