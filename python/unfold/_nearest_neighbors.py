@@ -87,7 +87,7 @@ class NearestNeighbors(BaseEstimator):
         metric, params = self._metric()
         n = X.shape[0]
         if n < 2:
-            raise ValueError(f"NearestNeighbors needs at least 2 samples to fit, got {n}")
+            raise ValueError(f"NearestNeighbors needs at least 2 samples to fit, got n_samples = {n}")
         # The search graph's neighbours: at least 15, as pynndescent's index (a longer list
         # finds more of the nearest few).
         k = min(max(self.n_neighbors if self.n_neighbors >= 1 else 1, 15), n - 1)
