@@ -134,6 +134,10 @@ def test_nearest_neighbors_approximate_recall():
     _, self_ri = SkNearestNeighbors(n_neighbors=5).fit(X).kneighbors()
     assert np.mean([len(set(a) & set(b)) / 5 for a, b in zip(self_i, self_ri)]) >= 0.95
     assert not np.any(self_i == np.arange(6000)[:, None])
+    # Seeded: the same index and answers at one thread as at two.
+    one = unfold.NearestNeighbors(n_neighbors=10, random_state=0, n_jobs=1).fit(X)
+    for a, b in ((one.kneighbors(Q), ours.kneighbors(Q)), (one.kneighbors(n_neighbors=5), (_, self_i))):
+        np.testing.assert_array_equal(a[1], b[1])
 
 
 def test_nearest_neighbors_bad_input():
