@@ -31,6 +31,9 @@ of stdout with in-process timings and any scalars.
     python peers.py poincare --tool geomstats|unfold --x X.npy --y Y.npy --out-prefix P
     python peers.py dse-numpy --input X.npy --sigma 10 --t 1
     python peers.py ricci-grc --input X.npy -k 10
+    python peers.py scanpy-umap --tool scanpy|unfold [--neighbors scanpy|unfold] [--input X.npy] \
+        --out Y.npy --rep R.npy
+    python peers.py embedding-trust --input R.npy --embedding Y.npy -k 15
 """
 
 import argparse
@@ -592,6 +595,80 @@ def run_poincare_agreement(args):
     emit(record)
 
 
+def run_scanpy_umap(args):
+    """UMAP of an AnnData the scanpy way: scanpy's bundled pbmc68k_reduced (700 cells, its
+    .obsm["X_pca"]), or with --input an .npy matrix (first sc.pp.pca / unfold.tl.pca, 50
+    components). --tool scanpy: sc.pp.neighbors then sc.tl.umap. --tool unfold with --neighbors
+    scanpy: sc.pp.neighbors then unfold.tl.umap on those neighbours; with --neighbors unfold:
+    unfold.tl.umap alone (it finds the neighbours), and scanpy is not imported (the data set is
+    read with anndata from scanpy's package folder). Saves the embedding and the representation
+    the neighbours were found in; prints the in-process seconds of each stage."""
+    import importlib.util
+    import pathlib
+
+    import numpy as np
+
+    record = {}
+    t0 = time.perf_counter()
+    use_scanpy = args.tool == "scanpy" or args.neighbors == "scanpy"
+    if use_scanpy:
+        import scanpy as sc
+        import scipy.sparse
+
+        # scanpy 1.11.5 calls getnnz on pynndescent 0.7's csr_array (above 4,096 cells), a
+        # method scipy 1.17 has only under its private name.
+        if not hasattr(scipy.sparse.csr_array, "getnnz"):
+            scipy.sparse.csr_array.getnnz = lambda self, axis=None: self._getnnz(axis=axis)
+    import anndata
+    if args.tool == "unfold":
+        import unfold
+    record["import_seconds"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if args.input:
+        adata = anndata.AnnData(np.load(args.input))
+    else:
+        folder = pathlib.Path(importlib.util.find_spec("scanpy").submodule_search_locations[0])
+        adata = anndata.read_h5ad(folder / "datasets" / "10x_pbmc68k_reduced.h5ad")
+        for key in ("distances", "connectivities"):
+            del adata.obsp[key]
+        del adata.uns["neighbors"]
+    record["read_seconds"] = time.perf_counter() - t0
+    if args.input:
+        t0 = time.perf_counter()
+        (sc.pp.pca if args.tool == "scanpy" else unfold.tl.pca)(adata)
+        record["pca_seconds"] = time.perf_counter() - t0
+    if use_scanpy:
+        t0 = time.perf_counter()
+        sc.pp.neighbors(adata)
+        record["neighbors_seconds"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    if args.tool == "scanpy":
+        sc.tl.umap(adata)
+    else:
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the note that unfold.tl.umap finds the neighbours
+            unfold.tl.umap(adata)
+    record["umap_seconds"] = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(adata.obsm["X_umap"], dtype=np.float32))
+    np.save(args.rep, np.ascontiguousarray(adata.obsm["X_pca"], dtype=np.float32))
+    record["n"], record["dims"], record["rep_dims"] = int(adata.n_obs), int(adata.n_vars), int(adata.obsm["X_pca"].shape[1])
+    emit(record)
+
+
+def run_embedding_trust(args):
+    """scikit-learn's trustworthiness of an embedding against a representation, on all rows (or
+    a 5k subsample, numpy default_rng(0), above 5,000)."""
+    import numpy as np
+    from sklearn.manifold import trustworthiness
+
+    X, Y = np.load(args.input), np.load(args.embedding)
+    rows = np.arange(len(X)) if len(X) <= 5000 else np.sort(np.random.default_rng(0).choice(len(X), size=5000, replace=False))
+    emit({"trustworthiness": float(trustworthiness(X[rows].astype(np.float64), Y[rows].astype(np.float64), n_neighbors=args.k)),
+          "finite": bool(np.isfinite(Y).all())})
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -763,6 +840,20 @@ def main(argv=None):
     p.add_argument("--y", required=True)
     p.add_argument("--out-prefix", required=True)
     p.set_defaults(func=run_poincare)
+
+    p = sub.add_parser("scanpy-umap")
+    p.add_argument("--tool", choices=["scanpy", "unfold"], required=True)
+    p.add_argument("--neighbors", choices=["scanpy", "unfold"], default="scanpy")
+    p.add_argument("--input")
+    p.add_argument("--out", required=True)
+    p.add_argument("--rep", required=True)
+    p.set_defaults(func=run_scanpy_umap)
+
+    p = sub.add_parser("embedding-trust")
+    p.add_argument("--input", required=True)
+    p.add_argument("--embedding", required=True)
+    p.add_argument("-k", type=int, default=15)
+    p.set_defaults(func=run_embedding_trust)
 
     p = sub.add_parser("poincare-agreement")
     p.add_argument("--a", required=True)

@@ -38,7 +38,7 @@ LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
              "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "tsne_70k", "topology",
-             "manifold", "entropy", "curvature", "phate")
+             "manifold", "entropy", "curvature", "phate", "scanpy_pbmc")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -686,6 +686,40 @@ class Bench:
         if len(prefixes) == 2:
             q = self.run(self.peer("poincare-agreement", "--a", prefixes["unfold"], "--b", prefixes["geomstats"]), f"poincare_agreement_{rows}")
             self.emit({"task": "manifold", "kind": "agreement", "n": rows, **(last_json_object(q["stdout"]) or {})})
+
+    # -- scanpy
+    def task_scanpy_pbmc(self):
+        """UMAP on AnnData, whole processes (`peers.py scanpy-umap`): scanpy's sc.pp.neighbors +
+        sc.tl.umap against unfold.tl.umap on the same neighbours and unfold.tl.umap alone (its
+        own neighbours, no scanpy import), on scanpy's pbmc68k_reduced (700 cells, 50 PCs), then
+        the same pipelines with PCA first on the MNIST test set (10,000 × 784) as an AnnData;
+        trustworthiness@15 against the representation the neighbours were found in, by the same
+        code (`peers.py embedding-trust`)."""
+        import numpy as np
+
+        reason = self.install_unfold_wheel()
+        if reason is not None:
+            self.skipped("unfold", "scanpy_pbmc", "pbmc68k", reason)
+        test_path = OUT / "mnist_test10k.npy"
+        if not cached_ok(test_path, (10000, 784), np.float32):
+            np.save(test_path, np.ascontiguousarray(np.load(self.X_path, mmap_mode="r")[-10000:]))
+        runs = [("scanpy", "scanpy"), ("unfold", "scanpy"), ("unfold", "unfold")] if reason is None else [("scanpy", "scanpy")]
+        # Untimed: numba's on-disk cache of umap-learn and pynndescent (scanpy's neighbours).
+        if not self.args.no_prime:
+            self.run(self.peer("scanpy-umap", "--tool", "scanpy", "--out", OUT / "prime_sc.npy", "--rep", OUT / "prime_sc_rep.npy"), "prime_scanpy")
+        for data, extra in (("pbmc68k", []), ("mnist-test10k", ["--input", test_path])):
+            for r in range(self.args.repeat):
+                for tool, neighbors in runs:
+                    variant = f"{data}-{tool}-umap-{neighbors}-neighbors"
+                    out, rep = OUT / f"scanpy_{variant}.npy", OUT / f"scanpy_{variant}_rep.npy"
+                    out.unlink(missing_ok=True)
+                    rec = self.base(tool, "scanpy_pbmc", variant, r)
+                    res = self.run(self.peer("scanpy-umap", "--tool", tool, "--neighbors", neighbors, "--out", out, "--rep", rep, *extra), f"scanpy_{variant}_r{r}")
+                    if self.measured(rec, res, [out]):
+                        rec.update(last_json_object(res["stdout"]) or {})
+                        q = self.run(self.peer("embedding-trust", "--input", rep, "--embedding", out, "-k", 15), f"scanpy_{variant}_trust_r{r}")
+                        rec.update(last_json_object(q["stdout"]) or {})
+                    self.emit(rec)
 
     # -- t-SNE
     def task_tsne(self):

@@ -9,7 +9,9 @@
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
 ``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``, ``unfold.PHATE``) are
 scikit-learn estimators;
-``unfold.neighbors`` computes k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
+``unfold.neighbors`` computes k-nearest-neighbour graphs and ``unfold.NearestNeighbors`` searches
+a fitted index; ``unfold.tl`` runs them on AnnData with scanpy's conventions and ``unfold.dask``
+on Dask arrays; ``unfold.metrics`` measures embedding quality;
 ``unfold.measure`` the data's intrinsic dimension;
 ``unfold.datasets`` and ``unfold.plot`` help with examples.
 
@@ -29,6 +31,7 @@ _ESTIMATORS = {
     "Isomap": "._isomap",
     "LocallyLinearEmbedding": "._lle",
     "MDS": "._mds",
+    "NearestNeighbors": "._nearest_neighbors",
     "PCA": "._pca",
     "PHATE": "._phate",
     "SparseRandomProjection": "._random_projection",
@@ -36,13 +39,14 @@ _ESTIMATORS = {
     "TSNE": "._tsne",
     "UMAP": "._umap",
 }
-_SUBMODULES = ("datasets", "manifolds", "measure", "metrics", "plot")
+_SUBMODULES = ("dask", "datasets", "manifolds", "measure", "metrics", "plot", "tl")
 _FUNCTIONS = {"neighbors": "._neighbors"}
 
 __all__ = sorted([*_ESTIMATORS, *_SUBMODULES, *_FUNCTIONS, "__version__"])
 
 if TYPE_CHECKING:
-    from . import datasets, manifolds, measure, metrics, plot
+    from . import dask, datasets, manifolds, measure, metrics, plot, tl
+    from ._nearest_neighbors import NearestNeighbors
     from ._diffusion import DiffusionMap
     from ._lle import LocallyLinearEmbedding
     from ._isomap import Isomap

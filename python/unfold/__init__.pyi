@@ -1,13 +1,16 @@
+from . import dask as dask
 from . import datasets as datasets
 from . import manifolds as manifolds
 from . import measure as measure
 from . import metrics as metrics
 from . import plot as plot
+from . import tl as tl
 from ._diffusion import DiffusionMap as DiffusionMap
 from ._lle import LocallyLinearEmbedding as LocallyLinearEmbedding
 from ._isomap import Isomap as Isomap
 from ._neighbors import neighbors as neighbors
 from ._mds import MDS as MDS
+from ._nearest_neighbors import NearestNeighbors as NearestNeighbors
 from ._pca import PCA as PCA
 from ._phate import PHATE as PHATE
 from ._random_projection import GaussianRandomProjection as GaussianRandomProjection
