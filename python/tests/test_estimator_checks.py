@@ -43,6 +43,7 @@ def expected_failed_checks(estimator):
         # As scikit-learn's own checks of its TSNE: a perplexity the checks' few samples allow.
         unfold.TSNE(perplexity=2, early_exaggeration_iter=20, max_iter=20, random_state=0),
         unfold.NearestNeighbors(),
+        unfold.TruncatedSVD(random_state=0),
     ],
     expected_failed_checks=expected_failed_checks,
 )

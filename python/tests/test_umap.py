@@ -346,8 +346,10 @@ def test_errors_name_the_problem(digits):
         unfold.UMAP(n_neighbors=15.5).fit(X)
     with pytest.raises(TypeError, match=r"invalid value for `min_dist`: small \(must be a number\)"):
         unfold.UMAP(min_dist="small").fit(X)
-    with pytest.raises(TypeError, match=r"X is a scipy sparse matrix; .* Densify it with X.toarray\(\)"):
-        unfold.UMAP().fit(scipy.sparse.csr_matrix(X))
+    with pytest.raises(ValueError, match=r"metric.*chebyshev.*not available for sparse input"):
+        unfold.UMAP(metric="chebyshev").fit(scipy.sparse.csr_matrix(X))
+    with pytest.raises(ValueError, match=r"unique=True takes dense X"):
+        unfold.UMAP(unique=True).fit(scipy.sparse.csr_matrix(X))
 
 
 def test_transform_errors(fitted, digits):

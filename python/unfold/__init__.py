@@ -7,7 +7,7 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``, ``unfold.PHATE``) are
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``, ``unfold.PHATE``, ``unfold.TruncatedSVD``) are
 scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs and ``unfold.NearestNeighbors`` searches
 a fitted index; ``unfold.tl`` runs them on AnnData with scanpy's conventions and ``unfold.dask``
@@ -37,6 +37,7 @@ _ESTIMATORS = {
     "SparseRandomProjection": "._random_projection",
     "SpectralEmbedding": "._spectral",
     "TSNE": "._tsne",
+    "TruncatedSVD": "._truncated_svd",
     "UMAP": "._umap",
 }
 _SUBMODULES = ("dask", "datasets", "manifolds", "measure", "metrics", "plot", "tl")
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from ._phate import PHATE
     from ._random_projection import GaussianRandomProjection, SparseRandomProjection
     from ._spectral import SpectralEmbedding
+    from ._truncated_svd import TruncatedSVD
     from ._tsne import TSNE
     from ._umap import UMAP
 

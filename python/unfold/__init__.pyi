@@ -16,6 +16,7 @@ from ._phate import PHATE as PHATE
 from ._random_projection import GaussianRandomProjection as GaussianRandomProjection
 from ._random_projection import SparseRandomProjection as SparseRandomProjection
 from ._spectral import SpectralEmbedding as SpectralEmbedding
+from ._truncated_svd import TruncatedSVD as TruncatedSVD
 from ._tsne import TSNE as TSNE
 from ._umap import UMAP as UMAP
 

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import as_matrix, seed_from_random_state, threads_from_n_jobs
+from ._validation import as_matrix, as_matrix_or_sparse, seed_from_random_state, threads_from_n_jobs
 
 
 class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta):
@@ -34,6 +34,8 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
 
     #: The fitted model class of ``unfold._core`` (has ``transform``, ``to_bytes``, ``from_bytes``).
     _model_class: type
+    #: The estimator takes scipy sparse input (passed to the core as CSR arrays).
+    _accept_sparse: bool = False
 
     @abstractmethod
     def _fit_core(self, X: np.ndarray, *, y, seed, threads, verbose: bool):
@@ -49,7 +51,7 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
     # --- fitting -----------------------------------------------------------------------------
 
     def _validate_input(self, X, *, reset: bool) -> np.ndarray:
-        converted = as_matrix(X)
+        converted = as_matrix_or_sparse(X) if self._accept_sparse else as_matrix(X)
         # Records or checks n_features_in_ and (for DataFrames) feature_names_in_.
         validate_data(self, X=X, reset=reset, skip_check_array=True)
         return converted
@@ -118,6 +120,7 @@ class UnfoldTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseE
         tags = super().__sklearn_tags__()
         # Embeddings are float32 whatever the input dtype (the core computes on float32 data).
         tags.transformer_tags.preserves_dtype = ["float32"]
+        tags.input_tags.sparse = self._accept_sparse
         return tags
 
     # --- pickling: the core model's bytes, fitted arrays rebuilt from them -------------------

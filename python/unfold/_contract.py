@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _core
 from ._base import UnfoldTransformer
 from ._neighbors import metric_spec
-from ._validation import InvalidParameterError, as_matrix, plain
+from ._validation import InvalidParameterError, as_matrix, as_matrix_or_sparse, plain
 
 
 def _write_init(cls) -> None:
@@ -74,7 +74,7 @@ class ContractTransformer(UnfoldTransformer):
     def _validate_input(self, X, *, reset: bool) -> np.ndarray:
         if not self._precise:
             return super()._validate_input(X, reset=reset)
-        converted = as_matrix(X, keep_float64=True)
+        converted = as_matrix_or_sparse(X, keep_float64=True) if self._accept_sparse else as_matrix(X, keep_float64=True)
         validate_data(self, X=X, reset=reset, skip_check_array=True)
         return converted
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import _core
-from ._validation import as_count, as_matrix, as_metric, seed_from_random_state, threads_from_n_jobs
+from ._validation import as_count, as_matrix_or_sparse, as_metric, seed_from_random_state, threads_from_n_jobs
 
 def metric_spec(metric, metric_kwds, name="metric_kwds"):
     """``metric`` and umap-learn's ``metric_kwds`` as the core takes them: the name alone, or
@@ -40,7 +40,9 @@ def neighbors(X, k=15, *, metric="euclidean", metric_kwds=None, exact=False, ran
 
     Parameters
     ----------
-    X : array-like of shape (n_samples, n_features)
+    X : array-like or scipy sparse matrix of shape (n_samples, n_features)
+        Sparse rows are searched without densifying them, under euclidean, sqeuclidean,
+        cosine, correlation, manhattan, jaccard or hellinger.
     k : int, default=15
         Neighbours per row, ``1 ≤ k < n_samples``.
     metric : str, default='euclidean'
@@ -77,7 +79,7 @@ def neighbors(X, k=15, *, metric="euclidean", metric_kwds=None, exact=False, ran
     ([1, 2], [4.0, 6.0])
     """
     return _core.knn(
-        as_matrix(X),
+        as_matrix_or_sparse(X),
         as_count(k, "k"),
         metric=metric_spec(metric, metric_kwds),
         exact=bool(exact),

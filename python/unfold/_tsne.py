@@ -53,6 +53,8 @@ class TSNE(ContractTransformer):
     (200, 2)
     """
 
+    # scipy sparse X is fitted as it is (kNN on sparse rows; PCA start by truncated SVD).
+    _accept_sparse = True
     _method = "tsne"
     _extra = {"callbacks": None, "n_jobs": None, "verbose": False}
 

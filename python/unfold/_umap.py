@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from . import _core
 from ._contract import ContractTransformer
 from ._neighbors import metric_spec
-from ._validation import InvalidParameterError, as_count, as_matrix, as_metric, missing_mask, plain, threads_from_n_jobs
+from ._validation import InvalidParameterError, SparseRows, as_count, as_matrix, as_metric, missing_mask, plain, threads_from_n_jobs
 
 
 def _core_metric(metric, metric_kwds):
@@ -289,6 +289,8 @@ class UMAP(ContractTransformer):
     """
 
     _method = "umap"
+    # scipy sparse X is fitted as it is (kNN on sparse rows; init="pca" takes a truncated SVD).
+    _accept_sparse = True
     # umap-learn's parameters beyond the core's table, and its -1 for "n_neighbors".
     _extra = {"metric_kwds": None, "n_jobs": -1, "verbose": False, "precomputed_knn": (None, None, None), "unique": False}
     _defaults = {"target_n_neighbors": -1}
@@ -302,6 +304,8 @@ class UMAP(ContractTransformer):
         init = self.init
         if not isinstance(init, str):
             init = as_matrix(init, "init")
+        if self.unique and isinstance(X, SparseRows):
+            raise ValueError("unique=True takes dense X: pass X.toarray(), or drop duplicate rows from the sparse matrix first")
         if self.unique and _knn_given(self.precomputed_knn):
             raise ValueError("unique=True does not apply with precomputed_knn: the neighbours are given for every row of X, duplicates included")
         if self.unique and as_metric(self.metric) == "precomputed":

@@ -14,9 +14,9 @@ import numpy as np
 from . import _core
 
 _SPARSE_HINT = (
-    "{name} is a scipy sparse matrix; unfold needs dense input for now (sparse kernels are "
-    "planned). Densify it with {name}.toarray() if it fits in memory "
-    "({rows} × {cols} × 4 bytes as float32)."
+    "{name} is a scipy sparse matrix; this estimator needs dense input (UMAP, TSNE, "
+    "TruncatedSVD and unfold.neighbors take sparse input). Densify it with {name}.toarray() "
+    "if it fits in memory ({rows} × {cols} × 4 bytes as float32)."
 )
 
 
@@ -35,6 +35,61 @@ def plain(value):
 def _is_sparse(x) -> bool:
     # Without importing scipy: its sparse classes live in scipy.sparse modules.
     return type(x).__module__.startswith("scipy.sparse")
+
+
+class SparseRows(tuple):
+    """A scipy sparse matrix's CSR arrays as the core takes them: ``(data float32, indices
+    int64, indptr int64, n_rows, n_cols)``, with the matrix's ``shape``."""
+
+    __slots__ = ()
+
+    @property
+    def shape(self) -> tuple:
+        return (self[3], self[4])
+
+
+def as_matrix_or_sparse(x, name: str = "X", *, keep_float64: bool = False):
+    """``x`` as :func:`as_matrix` makes it, or, for a scipy sparse matrix or array, its CSR
+    arrays as the core takes them (:class:`SparseRows`). Repeated entries are summed and explicit zeros dropped, as scipy's
+    ``sum_duplicates`` and ``eliminate_zeros`` do; NaN and infinity are left for the core to
+    report with their row and column.
+
+    Raises
+    ------
+    ValueError
+        For a sparse matrix that is empty, or holds values beyond float32's range (naming the
+        row and column).
+    """
+    if not _is_sparse(x):
+        return as_matrix(x, name, keep_float64=keep_float64)
+    if getattr(x, "ndim", 2) != 2:
+        raise ValueError(f"{name} must be 2-d, got a sparse array of shape {x.shape}")
+    csr = x.tocsr()
+    n, d = csr.shape
+    if n == 0 or d == 0:
+        raise ValueError(f"Found array with {n} sample(s) (shape=({n}, {d})) while a minimum of 1 is required.")
+    data = np.asarray(csr.data)
+    if data.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: {name} has dtype {data.dtype}")
+    if data.dtype.kind not in "biuf":
+        raise TypeError(f"{name} has dtype {data.dtype}; unfold needs numbers")
+    data32 = data.astype(np.float32)
+    overflow = np.isinf(data32) & np.isfinite(data)
+    if overflow.any():
+        at = int(np.argmax(overflow))
+        row = int(np.searchsorted(csr.indptr, at, side="right") - 1)
+        raise ValueError(
+            f"{name}[{row}, {int(csr.indices[at])}] = {data[at]:g} is beyond float32's range (3.4e38), which unfold computes in; scale the data down"
+        )
+    return SparseRows(
+        (
+            np.ascontiguousarray(data32),
+            np.ascontiguousarray(csr.indices, dtype=np.int64),
+            np.ascontiguousarray(csr.indptr, dtype=np.int64),
+            n,
+            d,
+        )
+    )
 
 
 def as_matrix(x, name: str = "X", *, keep_float64: bool = False) -> np.ndarray:

@@ -70,7 +70,7 @@ def choose_representation(adata, *, use_rep=None, n_pcs=None):
     """The rows to embed, by scanpy's rule (``scanpy.tools._utils._choose_representation``):
     ``use_rep`` (a key of ``.obsm``, or ``"X"``), its first ``n_pcs`` columns when given; with
     neither, ``.X`` when it has at most 50 variables, else the first ``n_pcs`` columns of
-    ``.obsm["X_pca"]``, else a PCA of ``.X`` computed and stored first (``unfold.tl.pca`` with
+    ``.obsm["X_pca"]``, else a PCA of ``.X`` (a truncated SVD of a sparse ``.X``) computed and stored first (``unfold.tl.pca`` with
     ``n_comps = n_pcs or 50``, with scanpy's ``UserWarning``). ``n_pcs=0`` means ``.X``."""
     if n_pcs is not None:
         n_pcs = as_count(n_pcs, "n_pcs")
@@ -89,7 +89,8 @@ def choose_representation(adata, *, use_rep=None, n_pcs=None):
             UserWarning,
             stacklevel=3,
         )
-        pca(adata, n_comps=n_pcs if n_pcs is not None else N_PCS)
+        # A sparse .X takes the truncated SVD (zero_center=False): centring would densify it.
+        pca(adata, n_comps=n_pcs if n_pcs is not None else N_PCS, zero_center=not hasattr(adata.X, "tocsr"))
         return adata.obsm["X_pca"]
     if not isinstance(use_rep, str):
         raise TypeError(f"use_rep must be a key of .obsm, 'X' or None, got {use_rep!r}")
@@ -506,7 +507,8 @@ def pca(
     layer : str or None, default=None
         Use ``.layers[layer]`` instead of ``.X``.
     zero_center : bool, default=True
-        Only True: unfold's PCA centres the data (False raises a ValueError).
+        True: PCA of the centred data (dense X). False: truncated SVD without centring
+        (``unfold.TruncatedSVD``), which keeps a sparse X sparse, as scanpy does.
     svd_solver : {None, 'auto', 'full', 'covariance_eigh', 'randomized', 'arpack'}, default=None
         None and 'auto' let unfold choose; 'arpack' (exact leading components) is computed by
         the exact 'full' solver.
@@ -537,8 +539,10 @@ def pca(
     """
     from ._pca import PCA
 
-    if not isinstance(zero_center, (bool, np.bool_)) or not zero_center:
-        raise ValueError(f"zero_center={zero_center!r} is not supported: unfold's PCA centres the data (zero_center=True)")
+    if not isinstance(zero_center, (bool, np.bool_)):
+        raise TypeError(f"zero_center must be True or False, got {zero_center!r}")
+    if not zero_center and svd_solver not in (None, "randomized"):
+        raise ValueError(f"svd_solver={svd_solver!r} with zero_center=False: unfold's truncated SVD is randomized (svd_solver=None or 'randomized')")
     if chunked:
         raise ValueError("chunked=True is not supported: unfold's PCA works on the whole matrix (for data beyond memory, fit on a sample and use unfold.dask.transform)")
     if svd_solver not in _SOLVERS:
@@ -560,7 +564,16 @@ def pca(
         min_dim = min(n_obs, n_vars)
         n_comps = min_dim - 1 if min_dim <= N_PCS else N_PCS
     n_comps = as_count(n_comps, "n_comps")
-    model = PCA(n_components=n_comps, svd_solver=_SOLVERS[svd_solver], random_state=random_state, n_jobs=n_jobs)
+    if zero_center:
+        if hasattr(x, "tocsr"):
+            raise ValueError(
+                "X is sparse: PCA centres the data, which would make it dense; pass zero_center=False for a truncated SVD of the sparse matrix (as scanpy does), or densify it"
+            )
+        model = PCA(n_components=n_comps, svd_solver=_SOLVERS[svd_solver], random_state=random_state, n_jobs=n_jobs)
+    else:
+        from ._truncated_svd import TruncatedSVD
+
+        model = TruncatedSVD(n_components=n_comps, random_state=random_state)
     x_pca = np.asarray(model.fit_transform(_as_rows(x))).astype(dtype, copy=False)
     if not is_adata:
         if return_info:
@@ -574,7 +587,7 @@ def pca(
         adata.varm[key_varm] = loadings
     else:
         adata.varm[key_varm] = np.asarray(model.components_.T)
-    params = {"zero_center": True, "use_highly_variable": mask_param == "highly_variable", "mask_var": mask_param}
+    params = {"zero_center": bool(zero_center), "use_highly_variable": mask_param == "highly_variable", "mask_var": mask_param}
     if layer is not None:
         params["layer"] = layer
     adata.uns[key_uns] = {"params": params, "variance": np.asarray(model.explained_variance_), "variance_ratio": np.asarray(model.explained_variance_ratio_)}

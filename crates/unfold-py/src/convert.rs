@@ -41,10 +41,12 @@ pub fn row_major<'a, T: numpy::Element + Copy>(x: &'a PyReadonlyArray2<'_, T>) -
 }
 
 /// A 2-d float32 or float64 array from Python, for the methods that compute in the input's
-/// precision (the Python class passes float64 only for data float32 cannot hold exactly).
+/// precision (the Python class passes float64 only for data float32 cannot hold exactly), or
+/// sparse rows (see [`sparse`]).
 pub enum Array<'py> {
     F32(PyReadonlyArray2<'py, f32>),
     F64(PyReadonlyArray2<'py, f64>),
+    Sparse(unfold_learn::SparseData),
 }
 
 impl<'py> Array<'py> {
@@ -52,10 +54,42 @@ impl<'py> Array<'py> {
         if let Ok(a) = x.extract::<PyReadonlyArray2<'py, f64>>() {
             return Ok(Array::F64(a));
         }
-        x.extract::<PyReadonlyArray2<'py, f32>>()
-            .map(Array::F32)
-            .map_err(|_| pyo3::exceptions::PyTypeError::new_err("expected a 2-d float32 or float64 numpy array"))
+        if let Ok(a) = x.extract::<PyReadonlyArray2<'py, f32>>() {
+            return Ok(Array::F32(a));
+        }
+        sparse(x).map(Array::Sparse).map_err(|e| {
+            if e.is_instance_of::<pyo3::exceptions::PyTypeError>(x.py()) {
+                pyo3::exceptions::PyTypeError::new_err("expected a 2-d float32 or float64 numpy array, or sparse rows")
+            } else {
+                e
+            }
+        })
     }
+}
+
+/// Sparse rows as the Python layer passes them: `(data float32, indices int64, indptr int64,
+/// n_rows, n_cols)`, scipy's CSR arrays. The core checks them and makes them canonical.
+pub fn sparse(x: &Bound<'_, PyAny>) -> PyResult<unfold_learn::SparseData> {
+    use numpy::PyReadonlyArray1;
+    let (data, indices, indptr, n_rows, n_cols): (PyReadonlyArray1<'_, f32>, PyReadonlyArray1<'_, i64>, PyReadonlyArray1<'_, i64>, usize, usize) =
+        x.extract()?;
+    let bad = |what: &str, at: usize, v: i64| to_py_err(Error::InvalidData(format!("the sparse matrix's {what}[{at}] is {v}; it cannot be negative")));
+    let indptr = indptr.as_array().iter().enumerate().map(|(p, &v)| usize::try_from(v).map_err(|_| bad("indptr", p, v))).collect::<PyResult<Vec<_>>>()?;
+    let indices = indices
+        .as_array()
+        .iter()
+        .enumerate()
+        .map(|(p, &v)| {
+            u32::try_from(v).map_err(|_| {
+                if v < 0 {
+                    bad("indices", p, v)
+                } else {
+                    to_py_err(Error::InvalidData(format!("the sparse matrix's indices[{p}] is {v}, beyond {n_cols} columns")))
+                }
+            })
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    unfold_learn::SparseData::from_csr(n_rows, n_cols, indptr, indices, data.as_array().to_vec()).map_err(to_py_err)
 }
 
 /// Runs `$body` with `$data` bound to the validated rows of an [`Array`] as the core's
@@ -73,6 +107,10 @@ macro_rules! with_input {
                 let (values, n, d) = $crate::convert::row_major(&a);
                 let rows = unfold_learn::DataF64::from_row_major(&values, n, d).map_err($crate::convert::to_py_err)?;
                 let $data = unfold_learn::method::Input::F64(&rows);
+                $body
+            }
+            $crate::convert::Array::Sparse(rows) => {
+                let $data = unfold_learn::method::Input::Sparse(&rows);
                 $body
             }
         }

@@ -161,7 +161,11 @@ fn fit_method(
         }
         _ => None,
     };
-    let inner = with_input!(Array::extract(x)?, |data| run(py, &format!("{name} fit"), verbose, |progress| {
+    let x = Array::extract(x)?;
+    if matches!(x, Array::Sparse(_)) && !entry.sparse {
+        return Err(to_py_err(method::sparse_refused(&entry)));
+    }
+    let inner = with_input!(x, |data| run(py, &format!("{name} fit"), verbose, |progress| {
         let ctx = Context { seed, threads, progress, ..Context::default() };
         let fit_data = FitData { x: data, y: y.as_ref(), knn: knn.as_ref() };
         ctx.install(|| (entry.fit)(&values, fit_data, &ctx))

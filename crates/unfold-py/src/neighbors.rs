@@ -5,8 +5,8 @@ use numpy::{PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use unfold_learn::io::model::{self, Kind};
-use unfold_learn::knn::knn_graph;
 use unfold_learn::knn::search::NeighborIndex;
+use unfold_learn::knn::{knn_graph, sparse_knn_graph};
 use unfold_learn::rng::SeedSource;
 use unfold_learn::{Context, KnnAlgorithm, KnnParams};
 
@@ -14,14 +14,15 @@ use crate::convert::{self, Threads, to_py_err};
 use crate::model_bytes;
 use crate::run::run;
 
-/// Returns `(indices int64 n × k, distances float32 n × k)`, nearest first, the point excluded.
+/// Returns `(indices int64 n × k, distances float32 n × k)`, nearest first, the point excluded,
+/// for float32 rows or sparse rows (see [`convert::sparse`]).
 /// `metric` is a name or `(name, kwds)` (see [`convert::metric`]).
 #[pyfunction]
 #[pyo3(signature = (x, k, *, metric, exact, seed, threads, verbose))]
 #[allow(clippy::type_complexity, clippy::too_many_arguments)]
 fn knn<'py>(
     py: Python<'py>,
-    x: PyReadonlyArray2<'_, f32>,
+    x: &Bound<'_, PyAny>,
     k: usize,
     metric: &Bound<'_, PyAny>,
     exact: bool,
@@ -37,9 +38,16 @@ fn knn<'py>(
         threads,
         ..KnnParams::default()
     };
-    let (values, n, d) = convert::row_major(&x);
-    let data = convert::data(&values, n, d)?;
-    let graph = run(py, "kNN search", verbose, |progress| knn_graph(&data, &params, progress))?;
+    let graph = match convert::Array::extract(x)? {
+        convert::Array::Sparse(rows) => run(py, "kNN search", verbose, |progress| sparse_knn_graph(&rows, &params, progress))?,
+        convert::Array::F32(x) => {
+            let (values, n, d) = convert::row_major(&x);
+            let data = convert::data(&values, n, d)?;
+            run(py, "kNN search", verbose, |progress| knn_graph(&data, &params, progress))?
+        }
+        convert::Array::F64(_) => return Err(pyo3::exceptions::PyTypeError::new_err("expected float32 rows")),
+    };
+    let n = graph.n_points();
     let indices: Vec<i64> = graph.indices().iter().map(|&j| j as i64).collect();
     Ok((convert::matrix(py, indices, n, k)?, convert::matrix(py, graph.distances().to_vec(), n, k)?))
 }

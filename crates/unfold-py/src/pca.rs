@@ -28,6 +28,7 @@ fn pca_inverse_transform<'py>(py: Python<'py>, model: &FittedModel, y: &Bound<'p
         let x = detached(py, "PCA inverse_transform", || match data {
             Input::F32(d) => pca.inverse_transform(d),
             Input::F64(d) => pca.inverse_transform(d),
+            Input::Sparse(_) => Err(unfold_learn::Error::InvalidData("PCA takes dense rows; the input is sparse".into())),
         })?;
         (m, x)
     });
@@ -41,6 +42,7 @@ fn pca_score_samples<'py>(py: Python<'py>, model: &FittedModel, x: &Bound<'py, P
     let s = with_input!(Array::extract(x)?, |data| detached(py, "PCA score_samples", || match data {
         Input::F32(d) => pca.score_samples(d),
         Input::F64(d) => pca.score_samples(d),
+        Input::Sparse(_) => Err(unfold_learn::Error::InvalidData("PCA takes dense rows; the input is sparse".into())),
     })?);
     Ok(PyArray1::from_vec(py, s))
 }
