@@ -38,7 +38,7 @@ LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
              "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "tsne_70k", "topology",
-             "manifold", "entropy", "curvature", "phate", "scanpy_pbmc")
+             "manifold", "entropy", "curvature", "phate", "scanpy_pbmc", "sparse_knn")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -735,6 +735,46 @@ class Bench:
         self.tsne_fit("tsne", "test10k", test_path, 10000)
         self.tsne_transform(test_path)
 
+    def task_sparse_knn(self):
+        """MNIST as a CSR matrix (scipy.sparse.save_npz, uncompressed; 19 % of the pixels are
+        non-zero), cosine: `unfold neighbors X.npz` against a cold pynndescent process on the
+        same file (numba's cache primed unless --no-prime). Recall@15 against exact cosine
+        neighbours of 1,000 seeded rows (scikit-learn brute force, in this process)."""
+        import numpy as np
+        import scipy.sparse as sp
+        from sklearn.neighbors import NearestNeighbors
+
+        k = self.k
+        npz = OUT / f"mnist_csr{self.suffix}.npz"
+        if not npz.exists():
+            sp.save_npz(npz, sp.csr_matrix(np.asarray(self.X)), compressed=False)
+        X = sp.load_npz(npz)
+        rows = np.sort(np.random.default_rng(0).choice(X.shape[0], size=min(1000, X.shape[0]), replace=False))
+        nn = NearestNeighbors(n_neighbors=k + 1, metric="cosine", algorithm="brute").fit(X)
+        truth = [[j for j in row if j != i][:k] for i, row in zip(rows, nn.kneighbors(X[rows], return_distance=False).tolist())]
+        variant = f"mnist{self.n // 1000}k-csr-cosine"
+        runs = [("pynndescent", OUT / "pynndescent_sparse_knn.npy",
+                 lambda out: self.peer("pynndescent-sparse", "--input", npz, "-k", k + 1, "--metric", "cosine", "--out", out))]
+        if self.unfold:
+            runs.insert(0, ("unfold", OUT / "unfold_sparse_knn.npy",
+                            lambda out: self.unfold_cmd("neighbors", npz, "-k", k, "--metric", "cosine", "--seed", 42, "-o", out, "--quiet")))
+        else:
+            self.skipped("unfold", "sparse_knn", variant, self.unfold_reason)
+        if not self.args.no_prime:
+            self.prime_numba_cache()
+        for tool, out, cmd in runs:
+            for r in range(self.args.repeat):
+                out.unlink(missing_ok=True)
+                rec = self.base(tool, "sparse_knn", variant, r)
+                res = self.run(cmd(out), f"{tool}_sparse_knn_r{r}")
+                if self.measured(rec, res, [out]):
+                    found = np.load(out)
+                    if tool == "pynndescent":  # its lists start with the point itself
+                        found = np.array([[j for j in row if j != i][:k] for i, row in enumerate(found.tolist())], dtype=object)
+                    rec.update(k=k, recall=neighbour_recall([list(found[i]) for i in rows], truth, k),
+                               **(last_json_object(res["stdout"]) or {}))
+                self.emit(rec)
+
     def task_tsne_70k(self):
         """The `tsne` task's fit on all of MNIST (70,000 rows): openTSNE 1.0.4 against `unfold
         embed --method tsne`, both with the FFT gradient; trustworthiness@15 on a 5k subsample."""
@@ -1283,6 +1323,8 @@ class Bench:
             "isomap": [("sklearn_over_unfold", ("sklearn", "Isomap(5)"), ("unfold", "isomap-5"))],
             "tsne": [("opentsne_over_unfold", ("opentsne", "test10k"), ("unfold", "test10k"))],
             "tsne_70k": [("opentsne_over_unfold", ("opentsne", "mnist70k"), ("unfold", "mnist70k"))],
+            "sparse_knn": [("pynndescent_cold_over_unfold", ("pynndescent", f"mnist{self.n // 1000}k-csr-cosine"),
+                            ("unfold", f"mnist{self.n // 1000}k-csr-cosine"))],
             "phate": [("phate_over_unfold", ("phate", "test10k"), ("unfold", "test10k"))],
 
             "entropy": [("numpy_over_unfold", ("numpy", f"dse-{min(self.n, 2000)}"), ("unfold", f"dse-{min(self.n, 2000)}"))],

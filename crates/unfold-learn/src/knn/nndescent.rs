@@ -151,6 +151,17 @@ pub(super) trait RowSet: Sync {
     fn dist_bounded(&self, a: u32, b: u32, bound: f32) -> f32;
     /// The true distance from a reduced one.
     fn finalize(&self, r: f32) -> f32;
+    /// Per-task scratch for [`RowSet::set_anchor`].
+    type Anchor: Default;
+    /// Prepares `scratch` for distances from position `a` (a local join compares one point
+    /// with many); nothing by default.
+    #[inline]
+    fn set_anchor(&self, _a: u32, _scratch: &mut Self::Anchor) {}
+    /// [`RowSet::dist_bounded`] from the anchor `a` last set in `scratch` to `b`.
+    #[inline]
+    fn dist_from_anchor(&self, _scratch: &Self::Anchor, a: u32, b: u32, bound: f32) -> f32 {
+        if bound == f32::INFINITY { self.dist(a, b) } else { self.dist_bounded(a, b, bound) }
+    }
 }
 
 /// `f32` rows and a metric kernel.
@@ -161,6 +172,7 @@ struct FloatRows<K> {
 }
 
 impl<K: Kernel> RowSet for FloatRows<K> {
+    type Anchor = ();
     #[inline]
     fn dist(&self, a: u32, b: u32) -> f32 {
         let (a, b, d) = (a as usize, b as usize, self.d);
@@ -184,6 +196,7 @@ struct ByteRows {
 }
 
 impl RowSet for ByteRows {
+    type Anchor = ();
     #[inline]
     fn dist(&self, a: u32, b: u32) -> f32 {
         let (a, b, d) = (a as usize, b as usize, self.d);
@@ -214,10 +227,12 @@ pub(super) fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, see
             .par_chunks(TASK)
             .map(|chunk| {
                 let mut out = Buckets::new(n);
+                let mut anchor = R::Anchor::default();
                 for leaf in chunk {
                     for (a_pos, &a) in leaf.iter().enumerate() {
+                        g.set_anchor(a, &mut anchor);
                         for &b in &leaf[a_pos + 1..] {
-                            let dist = g.dist(a, b);
+                            let dist = g.dist_from_anchor(&anchor, a, b, f32::INFINITY);
                             out.propose(&heaps, a, b, dist);
                             out.propose(&heaps, b, a, dist);
                         }
@@ -245,8 +260,9 @@ pub(super) fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, see
                 .step_by(TASK)
                 .map(|t0| {
                     let mut out = Buckets::new(n);
+                    let mut anchor = R::Anchor::default();
                     for p in t0..(t0 + TASK).min(end) {
-                        local_join(g, &heaps, new_c.row(p), old_c.row(p), &mut out);
+                        local_join(g, &heaps, new_c.row(p), old_c.row(p), &mut out, &mut anchor);
                     }
                     out.lists
                 })
@@ -449,10 +465,11 @@ fn running_sum(counts: &mut [usize]) {
 /// end there, before the rows are scanned. Of the rest, a pair already in both graph rows is
 /// skipped and one already in one row takes its distance from there (a pair in a row is never
 /// farther than that row's k-th, so it is never abandoned).
-fn local_join<R: RowSet>(g: &R, heaps: &Heaps, new: &[u32], old: &[u32], out: &mut Buckets) {
+fn local_join<R: RowSet>(g: &R, heaps: &Heaps, new: &[u32], old: &[u32], out: &mut Buckets, anchor: &mut R::Anchor) {
     let k = heaps.k;
     let row = |p: u32| (p as usize * k)..(p as usize + 1) * k;
     for (a, &u) in new.iter().enumerate() {
+        g.set_anchor(u, anchor);
         let (u_idx, u_dist) = (&heaps.idx[row(u)], &heaps.dist[row(u)]);
         for &v in new[a + 1..].iter().chain(old) {
             if u == v {
@@ -460,7 +477,7 @@ fn local_join<R: RowSet>(g: &R, heaps: &Heaps, new: &[u32], old: &[u32], out: &m
             }
             let (v_idx, v_dist) = (&heaps.idx[row(v)], &heaps.dist[row(v)]);
             let bound = u_dist[k - 1].max(v_dist[k - 1]);
-            let computed = g.dist_bounded(u, v, bound);
+            let computed = g.dist_from_anchor(anchor, u, v, bound);
             if computed > bound {
                 continue;
             }

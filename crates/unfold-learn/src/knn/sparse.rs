@@ -193,7 +193,46 @@ impl SparseRows {
     }
 }
 
+/// A row scattered into a dense buffer, for [`RowSet::dist_from_anchor`].
+#[derive(Default)]
+pub(super) struct Scattered {
+    /// The anchor's values by column (zero elsewhere); sized to the columns on first use.
+    dense: Vec<f32>,
+    /// The anchor whose values `dense` holds.
+    row: Option<u32>,
+}
+
 impl RowSet for SparseRows {
+    type Anchor = Scattered;
+
+    /// Scatters row `a` into the buffer (clearing the previous anchor's columns): distances
+    /// from it then cost one pass over the other row's stored values, with no merge.
+    fn set_anchor(&self, a: u32, s: &mut Scattered) {
+        if s.dense.len() != self.x.n_cols() {
+            s.dense = vec![0.0; self.x.n_cols()];
+        } else if let Some(prev) = s.row {
+            self.x.row(prev as usize).0.iter().for_each(|&c| s.dense[c as usize] = 0.0);
+        }
+        let (cols, vals) = self.x.row(a as usize);
+        cols.iter().zip(vals).for_each(|(&c, &v)| s.dense[c as usize] = v);
+        s.row = Some(a);
+    }
+
+    /// The same sum as the merge, in the same column order: columns the anchor does not store
+    /// add terms that are exactly zero (`0 · y`, `|0 − y| − 0 − |y|`, jaccard counts stored
+    /// values only), so the distance is the merge's to the bit.
+    #[inline]
+    fn dist_from_anchor(&self, s: &Scattered, a: u32, b: u32, _bound: f32) -> f32 {
+        let (cols, vals) = self.x.row(b as usize);
+        let dense = &s.dense;
+        let acc = match self.kind {
+            Kind::Manhattan => cols.iter().zip(vals).fold(0.0f64, |acc, (&c, &y)| acc + Self::term(Kind::Manhattan, dense[c as usize], y)),
+            Kind::Jaccard => cols.iter().fold(0.0f64, |acc, &c| acc + (dense[c as usize] != 0.0) as u32 as f64),
+            _ => cols.iter().zip(vals).fold(0.0f64, |acc, (&c, &y)| acc + dense[c as usize] as f64 * y as f64),
+        };
+        self.combine(self.stats[a as usize], self.stats[b as usize], acc)
+    }
+
     #[inline]
     fn dist(&self, a: u32, b: u32) -> f32 {
         SparseRows::dist(self, a as usize, b as usize)
