@@ -7,7 +7,7 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``, ``unfold.PHATE``) are
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``, ``unfold.PHATE``, ``unfold.HeatGeo``) are
 scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
 ``unfold.measure`` the data's intrinsic dimension;
@@ -26,6 +26,7 @@ from ._core import __version__
 _ESTIMATORS = {
     "DiffusionMap": "._diffusion",
     "GaussianRandomProjection": "._random_projection",
+    "HeatGeo": "._heatgeo",
     "Isomap": "._isomap",
     "LocallyLinearEmbedding": "._lle",
     "MDS": "._mds",
@@ -44,6 +45,7 @@ __all__ = sorted([*_ESTIMATORS, *_SUBMODULES, *_FUNCTIONS, "__version__"])
 if TYPE_CHECKING:
     from . import datasets, manifolds, measure, metrics, plot
     from ._diffusion import DiffusionMap
+    from ._heatgeo import HeatGeo
     from ._lle import LocallyLinearEmbedding
     from ._isomap import Isomap
     from ._neighbors import neighbors

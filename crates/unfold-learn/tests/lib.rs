@@ -5,6 +5,7 @@ mod curvature;
 mod diffusion;
 mod entropy;
 mod graph;
+mod heatgeo;
 mod hyperbolicity;
 mod intrinsic_dim;
 mod io;

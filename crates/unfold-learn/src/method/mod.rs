@@ -318,6 +318,7 @@ pub fn methods() -> Vec<MethodEntry> {
         crate::embed::isomap::ENTRY,
         crate::embed::tsne::ENTRY,
         crate::embed::phate::ENTRY,
+        crate::embed::heatgeo::ENTRY,
     ]
 }
 
