@@ -30,10 +30,10 @@ pub const BLOCK: usize = 16;
 /// ```
 /// use unfold_learn::graph::heat_kernel::scaled_bessel_i;
 /// let v = scaled_bessel_i(1.0, 2);
-/// // I_0(1) e^{-1} = 0.46575961, I_1(1) e^{-1} = 0.20791042, I_2(1) e^{-1} = 0.04993877.
+/// // SciPy: ive(0, 1) = 0.46575961, ive(1, 1) = 0.20791042, ive(2, 1) = 0.04993878.
 /// assert!((v[0] - 0.4657596075936404).abs() < 1e-14);
-/// assert!((v[1] - 0.2079104153497085).abs() < 1e-14);
-/// assert!((v[2] - 0.0499387681042236).abs() < 1e-14);
+/// assert!((v[1] - 0.20791041534970842).abs() < 1e-14);
+/// assert!((v[2] - 0.04993877689422356).abs() < 1e-14);
 /// ```
 pub fn scaled_bessel_i(x: f64, k: usize) -> Vec<f64> {
     let mut out = vec![0f64; k + 1];
