@@ -7,7 +7,7 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``, ``unfold.PHATE``, ``unfold.HeatGeo``) are
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``, ``unfold.PHATE``, ``unfold.HeatGeo``, ``unfold.HyperbolicDiffusion``) are
 scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs; ``unfold.metrics`` measures embedding quality;
 ``unfold.measure`` the data's intrinsic dimension;
@@ -27,6 +27,7 @@ _ESTIMATORS = {
     "DiffusionMap": "._diffusion",
     "GaussianRandomProjection": "._random_projection",
     "HeatGeo": "._heatgeo",
+    "HyperbolicDiffusion": "._hde",
     "Isomap": "._isomap",
     "LocallyLinearEmbedding": "._lle",
     "MDS": "._mds",
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from . import datasets, manifolds, measure, metrics, plot
     from ._diffusion import DiffusionMap
     from ._heatgeo import HeatGeo
+    from ._hde import HyperbolicDiffusion
     from ._lle import LocallyLinearEmbedding
     from ._isomap import Isomap
     from ._neighbors import neighbors

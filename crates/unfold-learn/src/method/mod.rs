@@ -319,6 +319,7 @@ pub fn methods() -> Vec<MethodEntry> {
         crate::embed::tsne::ENTRY,
         crate::embed::phate::ENTRY,
         crate::embed::heatgeo::ENTRY,
+        crate::embed::hde::ENTRY,
     ]
 }
 
