@@ -137,7 +137,8 @@ impl Hde {
             }
             let mut model =
                 HdeModel { n_samples: n, n_features: x.n_cols(), n_scales: p.n_scales, embedding, epsilon, poincare: Vec::new(), params: Vec::new() };
-            let all = model.pairwise_distances(None)?;
+            let mut all = model.pairwise_distances(None)?;
+            symmetrise(&mut all, n);
             model.poincare = poincare_view(&all, n)?;
             model.params = resolved_values(p, &Fitted::resolved(&model));
             Ok(model)
@@ -230,6 +231,17 @@ fn dyadic_power(values: &[f64], u: &Mat<f64>, s: &[f64], t: f64) -> Vec<f64> {
     out
 }
 
+/// `(D + Dᵀ)/2` in place.
+fn symmetrise(d: &mut [f64], n: usize) {
+    for i in 0..n {
+        for j in i + 1..n {
+            let v = 0.5 * (d[i * n + j] + d[j * n + i]);
+            d[i * n + j] = v;
+            d[j * n + i] = v;
+        }
+    }
+}
+
 /// Step 5 of the [module docs](self): 2-D Poincaré-disk coordinates (`n × 2` row-major) of the
 /// distances `d` (`n × n`) by hydra, the distances scaled to diameter [`VIEW_DIAMETER`].
 ///
@@ -271,7 +283,9 @@ pub struct HdeModel {
 
 impl HdeModel {
     /// The hyperbolic diffusion distances (step 4 of the [module docs](self)) from `rows` (all
-    /// points when `None`) to every point: `rows.len() × n` row-major, `f64`.
+    /// points when `None`) to every point: `rows.len() × n` row-major, `f64`, each scale's
+    /// squared norms through the Gram matrix of the root densities (so `d(i, j)` and `d(j, i)`
+    /// may differ in the last bits; `d(i, i) = 0`).
     ///
     /// # Errors
     /// [`Error::InvalidData`] for a row index out of range, or all pairs of more than
@@ -297,21 +311,42 @@ impl HdeModel {
             }
         };
         let (width, stride) = (n + 1, self.n_scales * (n + 1));
-        let weights: Vec<f64> = (0..self.n_scales).map(scale_weight).collect();
-        let mut out = vec![0f64; rows.len() * n];
-        out.par_chunks_mut(n).zip(rows.par_iter()).for_each(|(o, &i)| {
-            let zi = &self.embedding[i * stride..(i + 1) * stride];
-            for (j, o) in o.iter_mut().enumerate() {
-                let zj = &self.embedding[j * stride..(j + 1) * stride];
-                *o = (0..self.n_scales)
-                    .map(|k| {
-                        let sq: f64 =
-                            zi[k * width..k * width + n].iter().zip(&zj[k * width..k * width + n]).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum();
-                        2.0 * (weights[k] * sq.sqrt()).asinh()
-                    })
-                    .sum();
-            }
-        });
+        let m = rows.len();
+        let mut out = vec![0f64; m * n];
+        let mut z = Mat::<f64>::zeros(n, n);
+        for k in 0..self.n_scales {
+            // ‖a − b‖² = ‖a‖² + ‖b‖² − 2 a·b, the products by blocks of rows (each block a
+            // sequential product, so the result does not depend on the thread count).
+            z.par_row_chunks_mut(1).enumerate().for_each(|(i, mut row)| {
+                let src = &self.embedding[i * stride + k * width..i * stride + k * width + n];
+                (0..n).for_each(|j| row[(0, j)] = src[j] as f64);
+            });
+            let norms: Vec<f64> = (0..n).into_par_iter().map(|i| (0..n).map(|j| z[(i, j)] * z[(i, j)]).sum()).collect();
+            let picked = Mat::from_fn(m, n, |r, j| z[(rows[r], j)]);
+            let w = scale_weight(k);
+            const ROWS: usize = 64;
+            out.par_chunks_mut(ROWS * n).enumerate().for_each(|(c, block)| {
+                let count = block.len() / n;
+                let mut g = vec![0f64; count * n];
+                matmul(
+                    MatMut::from_row_major_slice_mut(&mut g, count, n),
+                    Accum::Replace,
+                    picked.as_ref().subrows(c * ROWS, count),
+                    z.as_ref().transpose(),
+                    1.0,
+                    Par::Seq,
+                );
+                for (r, (o, g)) in block.chunks_mut(n).zip(g.chunks(n)).enumerate() {
+                    let i = rows[c * ROWS + r];
+                    for (j, (o, &g)) in o.iter_mut().zip(g).enumerate() {
+                        if j != i {
+                            let sq = (norms[i] + norms[j] - 2.0 * g).max(0.0);
+                            *o += 2.0 * (w * sq.sqrt()).asinh();
+                        }
+                    }
+                }
+            });
+        }
         Ok(out)
     }
 
