@@ -215,6 +215,26 @@ def run_phate_fit(args):
     emit({"inproc_seconds": elapsed, "optimal_t": int(op.optimal_t)})
 
 
+def run_heatgeo_fit(args):
+    """heatgeo 0.0.1's HeatGeo(knn=5, tau="auto") with its other defaults (n_pca=40, decay=40,
+    order=32, normalized Laplacian, s_gd2 MDS with seed 2).fit_transform(X); writes the embedding
+    and prints the chosen tau."""
+    import contextlib
+    import io
+
+    import numpy as np
+    from heatgeo.embedding import HeatGeo
+
+    X = np.load(args.input)
+    t0 = time.perf_counter()
+    op = HeatGeo(knn=5, tau="auto")
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints the chosen tau and the solver
+        Y = op.fit_transform(X)
+    elapsed = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(np.asarray(Y), dtype=np.float32))
+    emit({"inproc_seconds": elapsed, "tau": float(np.asarray(op.opt_tau).ravel()[0])})
+
+
 def run_tsne_quality(args):
     """trustworthiness@15 of an embedding on a fixed 5k subsample (numpy default_rng(0))."""
     import numpy as np
@@ -775,6 +795,11 @@ def main(argv=None):
     p.add_argument("--input", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_phate_fit)
+
+    p = sub.add_parser("heatgeo-fit")
+    p.add_argument("--input", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=run_heatgeo_fit)
 
     p = sub.add_parser("tsne-quality")
     p.add_argument("--input", required=True)

@@ -38,7 +38,7 @@ LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
              "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "tsne_70k", "topology",
-             "manifold", "entropy", "curvature", "phate", "scanpy_pbmc", "sparse_knn")
+             "manifold", "entropy", "curvature", "phate", "scanpy_pbmc", "sparse_knn", "heatgeo", "hde")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -881,6 +881,78 @@ class Bench:
                         rec.update({k: info.get(k) for k in ("demap", "trustworthiness") if k in info})
                 self.emit(rec)
 
+    # -- heat-geodesic embedding
+    def task_heatgeo(self):
+        """Heat-geodesic embedding of the first --heatgeo-rows rows (2,000) of the MNIST test set
+        with tau="auto", knn 5 and the package's other defaults (n_pca 40, decay 40, order 32):
+        heatgeo 0.0.1 and `unfold embed --method heatgeo`; time, peak RSS, the chosen tau, and
+        DEMaP (k = 10) and trustworthiness@15 of both outputs by the same code (`unfold
+        evaluate`). Both compute the dense n × n heat kernel and distances, so the rows are few."""
+        import numpy as np
+
+        rows = self.args.heatgeo_rows
+        full = np.load(self.X_path, mmap_mode="r")
+        test = full[-10000:] if full.shape[0] >= 70000 else full
+        path = OUT / f"mnist_test_first{rows}.npy"
+        if not cached_ok(path, (rows, 784), np.float32):
+            np.save(path, np.ascontiguousarray(test[:rows], dtype=np.float32))
+        label = f"test{rows}"
+        runs = [("heatgeo", OUT / f"heatgeo_heatgeo_{label}.npy",
+                 lambda out: self.peer("heatgeo-fit", "--input", path, "--out", out))]
+        if self.unfold:
+            runs.append(("unfold", OUT / f"unfold_heatgeo_{label}.npy",
+                         lambda out: self.unfold_cmd("embed", path, "--method", "heatgeo", "--tau", "auto",
+                                                     "--seed", 0, "-o", out, "--json", "--quiet")))
+        else:
+            self.skipped("unfold", "heatgeo", label, self.unfold_reason)
+        for tool, out, cmd in runs:
+            for r in range(self.args.repeat):
+                out.unlink(missing_ok=True)
+                rec = self.base(tool, "heatgeo", label, r)
+                rec["n"] = rows
+                res = self.run(cmd(out), f"{tool}_heatgeo_{label}_r{r}")
+                if self.measured(rec, res, [out]):
+                    info = last_json_object(res["stdout"]) or {}
+                    tau = info.get("tau", (info.get("parameters") or {}).get("tau"))
+                    rec.update({"inproc_seconds": info.get("inproc_seconds"), "tau": tau})
+                    if self.unfold:
+                        q = self.run(self.unfold_cmd("evaluate", path, out, "--demap",
+                                                     "--seed", 0, "-k", 15, "--json", "--quiet"),
+                                     f"{tool}_heatgeo_quality_r{r}")
+                        info = last_json_object(q["stdout"]) or {}
+                        rec.update({k: info.get(k) for k in ("demap", "trustworthiness") if k in info})
+                self.emit(rec)
+
+    # -- hyperbolic diffusion embedding
+    def task_hde(self):
+        """Hyperbolic diffusion embedding of the first --heatgeo-rows rows (2,000) of the MNIST
+        test set, `unfold embed --method hde` with its defaults (6 scales, epsilon auto): time
+        and peak RSS only; no package on PyPI implements the method, so there is no peer."""
+        import numpy as np
+
+        rows = self.args.heatgeo_rows
+        full = np.load(self.X_path, mmap_mode="r")
+        test = full[-10000:] if full.shape[0] >= 70000 else full
+        path = OUT / f"mnist_test_first{rows}.npy"
+        if not cached_ok(path, (rows, 784), np.float32):
+            np.save(path, np.ascontiguousarray(test[:rows], dtype=np.float32))
+        label = f"test{rows}"
+        if not self.unfold:
+            self.skipped("unfold", "hde", label, self.unfold_reason)
+            return
+        out = OUT / f"unfold_hde_{label}.npy"
+        for r in range(self.args.repeat):
+            out.unlink(missing_ok=True)
+            rec = self.base("unfold", "hde", label, r)
+            rec["n"] = rows
+            res = self.run(self.unfold_cmd("embed", path, "--method", "hde", "-o", out, "--json", "--quiet"),
+                           f"unfold_hde_{label}_r{r}")
+            if self.measured(rec, res, [out]):
+                info = last_json_object(res["stdout"]) or {}
+                rec.update({"dims_out": info.get("dims"), "epsilon": (info.get("parameters") or {}).get("epsilon")})
+            self.emit(rec)
+            out.unlink(missing_ok=True)
+
     # -- persistent homology
     def task_topology(self):
         """Rips persistence (H0, H1) of the first 1,000 and 2,000 rows of the MNIST test set:
@@ -1400,6 +1472,8 @@ def parse_args(argv):
                         help="umap_scale: seconds before umap-learn's run is stopped (default 3600)")
     parser.add_argument("--manifold-rows", type=int, default=1000000,
                         help="manifold: pairs of Poincaré-ball points (default 1,000,000)")
+    parser.add_argument("--heatgeo-rows", type=int, default=2000,
+                        help="heatgeo, hde: rows of the MNIST test set embedded (dense n x n matrices; default 2,000)")
     parser.add_argument("--mds-rows", type=int, default=2000,
                         help="mds: embed the first N MNIST rows (default 2,000; MDS holds N x N matrices)")
     parser.add_argument("--mds-nonmetric", action="store_true",

@@ -39,6 +39,8 @@ def expected_failed_checks(estimator):
         unfold.LocallyLinearEmbedding(n_neighbors=6, eigen_solver="arpack", random_state=0),
         unfold.Isomap(random_state=0),
         unfold.PHATE(random_state=0),
+        unfold.HeatGeo(random_state=0),
+        unfold.HyperbolicDiffusion(n_scales=3),
         unfold.Isomap(n_landmarks=8, n_neighbors=4, random_state=0),
         # As scikit-learn's own checks of its TSNE: a perplexity the checks' few samples allow.
         unfold.TSNE(perplexity=2, early_exaggeration_iter=20, max_iter=20, random_state=0),

@@ -7,7 +7,7 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``, ``unfold.PHATE``, ``unfold.TruncatedSVD``) are
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``, ``unfold.PHATE``, ``unfold.TruncatedSVD``, ``unfold.HeatGeo``, ``unfold.HyperbolicDiffusion``) are
 scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs and ``unfold.NearestNeighbors`` searches
 a fitted index; ``unfold.tl`` runs them on AnnData with scanpy's conventions and ``unfold.dask``
@@ -28,6 +28,8 @@ from ._core import __version__
 _ESTIMATORS = {
     "DiffusionMap": "._diffusion",
     "GaussianRandomProjection": "._random_projection",
+    "HeatGeo": "._heatgeo",
+    "HyperbolicDiffusion": "._hde",
     "Isomap": "._isomap",
     "LocallyLinearEmbedding": "._lle",
     "MDS": "._mds",
@@ -49,6 +51,8 @@ if TYPE_CHECKING:
     from . import dask, datasets, manifolds, measure, metrics, plot, tl
     from ._nearest_neighbors import NearestNeighbors
     from ._diffusion import DiffusionMap
+    from ._heatgeo import HeatGeo
+    from ._hde import HyperbolicDiffusion
     from ._lle import LocallyLinearEmbedding
     from ._isomap import Isomap
     from ._neighbors import neighbors

@@ -6,6 +6,8 @@ from . import metrics as metrics
 from . import plot as plot
 from . import tl as tl
 from ._diffusion import DiffusionMap as DiffusionMap
+from ._heatgeo import HeatGeo as HeatGeo
+from ._hde import HyperbolicDiffusion as HyperbolicDiffusion
 from ._lle import LocallyLinearEmbedding as LocallyLinearEmbedding
 from ._isomap import Isomap as Isomap
 from ._neighbors import neighbors as neighbors

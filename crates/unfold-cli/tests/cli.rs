@@ -1183,6 +1183,48 @@ fn phate_embeds_saves_a_model_and_evaluate_reports_demap() {
 }
 
 #[test]
+fn heatgeo_embeds_with_automatic_tau_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A noisy helix (hashed noise), 120 points in 3 dimensions.
+    let n = 120;
+    let x: Vec<f32> = (0..n)
+        .flat_map(|i| {
+            let s = i as f32 * 0.1;
+            let e = |c: u64| (((i as u64 * 3 + c + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.02;
+            [s.cos() + e(0), s.sin() + e(1), s / 4.0 + e(2)]
+        })
+        .collect();
+    write_npy(&d.join("x.npy"), &x, n, 3);
+    let run = |threads: &str, out: &str| {
+        unfold(
+            d,
+            &["embed", "x.npy", "--method", "heatgeo", "--tau", "auto", "--order", "30", "--seed", "1", "--threads", threads, "-o", out, "--json", "--quiet"],
+        )
+    };
+    let o = run("2", "y.npy");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let tau = json["parameters"]["tau"].as_f64().unwrap();
+    assert!(tau > 0.05 && tau < 200.0, "{json}");
+    let (shape, body) = read_npy(&d.join("y.npy"));
+    assert_eq!(shape, [n, 2]);
+    assert!(run("1", "y1.npy").status.success());
+    assert_eq!(read_npy(&d.join("y1.npy")).1, body, "one thread gives another embedding");
+    assert_usage_errors(
+        d,
+        &["embed", "x.npy", "--method", "heatgeo", "-o", "bad.npy"],
+        [
+            (vec!["--harnack-regul", "2"], "invalid value for `harnack_regul`: 2"),
+            (vec!["--tau", "0"], "invalid value for `tau`: 0"),
+            (vec!["--order", "0"], "invalid value for `order`: 0"),
+            (vec!["--lap-type", "random"], "invalid value for `lap_type`: random"),
+        ],
+        Some("bad.npy"),
+    );
+}
+
+#[test]
 fn measure_entropy_of_far_apart_points_and_its_mutual_information() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();

@@ -5,6 +5,8 @@ mod curvature;
 mod diffusion;
 mod entropy;
 mod graph;
+mod hde;
+mod heatgeo;
 mod hyperbolicity;
 mod intrinsic_dim;
 mod io;

@@ -23,6 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod convert;
 mod datasets;
+mod hde;
 mod isomap;
 mod manifold;
 mod measure;
@@ -48,6 +49,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(available_parallelism, m)?)?;
     pca::register(m)?;
     isomap::register(m)?;
+    hde::register(m)?;
     manifold::register(m)?;
     method::register(m)?;
     tsne::register(m)?;

@@ -1,6 +1,8 @@
 //! Embeddings: one module per method, each a validated `Params` → `fit` → fitted `Model`.
 
 pub mod diffusion;
+pub mod hde;
+pub mod heatgeo;
 pub mod isomap;
 pub mod lle;
 pub mod mds;

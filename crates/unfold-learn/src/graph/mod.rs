@@ -19,6 +19,8 @@
 //!   its eigenpairs (through the symmetric conjugate) and the Nyström weights of new points.
 //! * [`spectral`]: Laplacian eigenvectors (dense below 2,000 vertices, LOBPCG above) and the
 //!   spectral embedding of a possibly disconnected graph.
+//! * [`heat_kernel`]: the heat kernel `e^{−τL}` by a Chebyshev expansion applied to blocks of
+//!   vectors (the heat-geodesic embedding's).
 //!
 //! Users now: UMAP (fuzzy graph, supervised intersections, spectral initialisation) and Laplacian
 //! eigenmaps ([`crate::embed::spectral_embedding`]: symmetrisation, components,
@@ -46,6 +48,7 @@ pub mod alpha_decay;
 pub mod components;
 pub mod csr;
 pub mod diffusion;
+pub mod heat_kernel;
 pub mod landmarks;
 pub mod laplacian;
 pub mod shortest_paths;

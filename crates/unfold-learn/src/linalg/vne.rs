@@ -77,3 +77,60 @@ pub fn knee_point(y: &[f64]) -> Option<usize> {
     }
     best.map(|(_, b)| b)
 }
+
+/// The knee of an increasing concave curve `y(x)` by Kneedle (Satopää et al., "Finding a
+/// 'Kneedle' in a haystack", ICDCSW 2011), as the `kneed` package's `KneeLocator(x, y, S=s,
+/// curve="concave", direction="increasing")` finds its first knee (the heat-geodesic embedding's
+/// automatic `tau`): `x` and `y` scaled to `[0, 1]`, the difference curve `d = y − x`, its local
+/// maxima and minima (ends included, plateaus counted); from each maximum `i` the threshold is
+/// `d_i − s · mean Δx`, a minimum resets it to 0 and pauses the search, and the knee is the
+/// maximum before the first point that falls below its threshold. Returns its index, `None` when
+/// there is no knee.
+///
+/// ```
+/// use unfold_learn::linalg::vne::kneedle;
+/// // y = 1 − (1 − x)⁴ on x = 0, 0.1, …, 1: kneed puts the knee at x = 0.4.
+/// let x: Vec<f64> = (0..=10).map(|i| i as f64 / 10.0).collect();
+/// let y: Vec<f64> = x.iter().map(|&v| 1.0 - (1.0 - v).powi(4)).collect();
+/// assert_eq!(kneedle(&x, &y, 1.0), Some(4));
+/// ```
+pub fn kneedle(x: &[f64], y: &[f64], s: f64) -> Option<usize> {
+    let n = x.len().min(y.len());
+    if n < 2 {
+        return None;
+    }
+    let scaled = |a: &[f64]| -> Vec<f64> {
+        let (lo, hi) = a.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        a.iter().map(|&v| (v - lo) / (hi - lo)).collect()
+    };
+    let (xn, yn) = (scaled(&x[..n]), scaled(&y[..n]));
+    let d: Vec<f64> = yn.iter().zip(&xn).map(|(y, x)| y - x).collect();
+    // scipy's argrelextrema with order 1 and mode "clip": each end compared with itself.
+    let side = |i: usize| (d[i.saturating_sub(1)], d[(i + 1).min(n - 1)]);
+    let is_max = |i: usize| {
+        let (a, b) = side(i);
+        d[i] >= a && d[i] >= b
+    };
+    let is_min = |i: usize| {
+        let (a, b) = side(i);
+        d[i] <= a && d[i] <= b
+    };
+    let first = (0..n).find(|&i| is_max(i))?;
+    let mean_step = ((xn[n - 1] - xn[0]) / (n - 1) as f64).abs();
+    let (mut threshold, mut at, mut active) = (0.0, first, true);
+    for i in first..n - 1 {
+        if is_max(i) {
+            threshold = d[i] - s * mean_step;
+            at = i;
+            active = true;
+        }
+        if is_min(i) {
+            threshold = 0.0;
+            active = false;
+        }
+        if active && d[i + 1] < threshold {
+            return Some(at);
+        }
+    }
+    None
+}

@@ -363,6 +363,8 @@ pub fn methods() -> Vec<MethodEntry> {
         crate::embed::tsne::ENTRY,
         crate::embed::phate::ENTRY,
         crate::embed::truncated_svd::ENTRY,
+        crate::embed::heatgeo::ENTRY,
+        crate::embed::hde::ENTRY,
     ]
 }
 
