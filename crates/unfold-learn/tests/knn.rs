@@ -410,7 +410,7 @@ fn random_sparse(n: usize, d: usize, density: f64, seed: u64, non_negative: bool
             let v = (s.value(2, i as u64) % 1000) as f32 / 100.0 + 0.01;
             if !keep {
                 0.0
-            } else if non_negative || s.value(3, i as u64) % 3 != 0 {
+            } else if non_negative || !s.value(3, i as u64).is_multiple_of(3) {
                 v
             } else {
                 -v

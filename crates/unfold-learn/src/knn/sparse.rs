@@ -360,9 +360,9 @@ fn exact(rows: &SparseRows, k: usize, progress: &dyn Progress) -> Result<KnnGrap
                 best_d.fill(f32::INFINITY);
                 best_i.fill(EMPTY);
                 let sa = rows.stats[a];
-                for b in 0..n {
+                for (b, (&sb, &sum)) in rows.stats.iter().zip(acc.iter()).enumerate() {
                     if b != a {
-                        push_sorted(best_d, best_i, rows.combine(sa, rows.stats[b], acc[b]), b as u32);
+                        push_sorted(best_d, best_i, rows.combine(sa, sb, sum), b as u32);
                     }
                 }
                 for &b in touched.iter() {
