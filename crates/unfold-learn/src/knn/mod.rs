@@ -313,21 +313,22 @@ pub(crate) fn knn_graph_fitted(data: &Data, params: &KnnParams, metric: &Prepare
         _ => nndescent::nn_descent_prepared(data, params, metric, progress),
     };
     graph.map_err(|e| match e {
-        Error::InvalidData(_) => float32_overflow(data).unwrap_or(e),
+        Error::InvalidData(_) => float32_overflow(data.as_slice(), data.n_cols()).unwrap_or(e),
         e => e,
     })
 }
 
 /// The error for data so large that distances computed in `f32` overflow (a finite input whose
-/// graph came out with an infinite distance), or `None` when the values are not that large.
-fn float32_overflow(data: &Data) -> Option<Error> {
-    let max = data.as_slice().iter().fold(0.0f64, |m, &v| m.max((v as f64).abs()));
+/// graph came out with an infinite distance), or `None` when the values (dense rows, or the
+/// stored values of sparse ones, `n_cols` wide) are not that large.
+pub(crate) fn float32_overflow(values: &[f32], n_cols: usize) -> Option<Error> {
+    let max = values.iter().fold(0.0f64, |m, &v| m.max((v as f64).abs()));
     // A squared difference of two rows reaches d · (2 max)².
-    let bound = data.n_cols() as f64 * (2.0 * max).powi(2);
+    let bound = n_cols as f64 * (2.0 * max).powi(2);
     (bound > f32::MAX as f64).then(|| {
         Error::InvalidData(format!(
             "distances between rows overflow float32: the data's values reach {max:e} in {} columns, so squared distances can exceed {:e}; divide the data by a constant first (e.g. its largest absolute value), which keeps every neighbour",
-            data.n_cols(),
+            n_cols,
             f32::MAX
         ))
     })

@@ -288,19 +288,8 @@ fn sparse_knn_on_pool(x: &SparseData, params: &KnnParams, kind: Kind, progress: 
         _ => nn_descent(&rows, params, progress),
     };
     graph.map_err(|e| match e {
-        Error::InvalidData(_) => float32_overflow(x).unwrap_or(e),
+        Error::InvalidData(_) => super::float32_overflow(x.values(), x.n_cols()).unwrap_or(e),
         e => e,
-    })
-}
-
-/// The error for values so large that distances overflow `f32`, or `None`.
-fn float32_overflow(x: &SparseData) -> Option<Error> {
-    let max = x.values().iter().fold(0.0f64, |m, &v| m.max((v as f64).abs()));
-    let bound = x.n_cols() as f64 * (2.0 * max).powi(2);
-    (bound > f32::MAX as f64).then(|| {
-        Error::InvalidData(format!(
-            "distances between rows overflow float32: the data's values reach {max:e}; divide the data by a constant first (e.g. its largest absolute value), which keeps every neighbour"
-        ))
     })
 }
 
