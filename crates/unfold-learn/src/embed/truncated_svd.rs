@@ -11,6 +11,7 @@
 //! `n_iter` converges to the same components.
 
 use faer::Mat;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Data, Embedding, SparseData};
@@ -212,25 +213,22 @@ impl TruncatedSvdModel {
         if x.n_cols() != d {
             return Err(Error::InvalidData(format!("the model was fitted on {d} columns, but the data has {}", x.n_cols())));
         }
-        let dot = |cols: &mut dyn Iterator<Item = (usize, f64)>, out: &mut [f64]| {
+        let dot = |cols: &mut dyn Iterator<Item = (usize, f64)>, out: &mut [f32]| {
+            let mut sums = vec![0.0f64; k];
             for (c, v) in cols {
-                out.iter_mut().enumerate().for_each(|(j, o)| *o += v * self.components[j * d + c]);
+                sums.iter_mut().enumerate().for_each(|(j, o)| *o += v * self.components[j * d + c]);
             }
+            out.iter_mut().zip(&sums).for_each(|(o, &s)| *o = s as f32);
         };
-        let mut out = vec![0.0f64; k];
-        let mut values = Vec::with_capacity(x.n_rows() * k);
-        for i in 0..x.n_rows() {
-            out.fill(0.0);
-            match x {
-                Input::F32(m) => dot(&mut m.row(i).iter().enumerate().map(|(c, &v)| (c, v as f64)), &mut out),
-                Input::F64(m) => dot(&mut m.row(i).iter().copied().enumerate(), &mut out),
-                Input::Sparse(m) => {
-                    let (cols, vals) = m.row(i);
-                    dot(&mut cols.iter().zip(vals).map(|(&c, &v)| (c as usize, v as f64)), &mut out)
-                }
+        let mut values = vec![0f32; x.n_rows() * k];
+        values.par_chunks_mut(k).enumerate().for_each(|(i, out)| match x {
+            Input::F32(m) => dot(&mut m.row(i).iter().enumerate().map(|(c, &v)| (c, v as f64)), out),
+            Input::F64(m) => dot(&mut m.row(i).iter().copied().enumerate(), out),
+            Input::Sparse(m) => {
+                let (cols, vals) = m.row(i);
+                dot(&mut cols.iter().zip(vals).map(|(&c, &v)| (c as usize, v as f64)), out)
             }
-            values.extend(out.iter().map(|&v| v as f32));
-        }
+        });
         Data::from_vec(values, x.n_rows(), k)
     }
 

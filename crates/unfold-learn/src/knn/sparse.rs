@@ -19,6 +19,8 @@
 //! grows its random-projection trees on the sparse rows' Gaussian sketch (the same projection
 //! as dense rows get) and joins candidates with the merge.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use super::nndescent::{Forest, RowSet, STAGE_SKETCH, descend};
@@ -74,28 +76,29 @@ pub fn check_sparse_metric(metric: &Metric) -> Result<()> {
 }
 
 /// Sparse rows mapped for a metric, with each row's statistics.
-struct SparseRows {
-    x: SparseData,
+struct SparseRows<'a> {
+    /// The rows, borrowed when the metric compares them as they are.
+    x: Cow<'a, SparseData>,
     stats: Vec<[f64; 2]>,
     kind: Kind,
 }
 
-impl SparseRows {
-    fn new(x: &SparseData, kind: Kind) -> SparseRows {
+impl<'a> SparseRows<'a> {
+    fn new(x: &'a SparseData, kind: Kind) -> SparseRows<'a> {
         let x = match kind {
-            Kind::Cosine => x.map_rows(|_, row| {
+            Kind::Cosine => Cow::Owned(x.map_rows(|_, row| {
                 let norm = row.iter().map(|&v| v as f64 * v as f64).sum::<f64>().sqrt();
                 if norm > 0.0 {
                     row.iter_mut().for_each(|v| *v = (*v as f64 / norm) as f32);
                 }
-            }),
-            Kind::Hellinger => x.map_rows(|_, row| {
+            })),
+            Kind::Hellinger => Cow::Owned(x.map_rows(|_, row| {
                 let total = row.iter().map(|&v| v as f64).sum::<f64>();
                 if total > 0.0 {
                     row.iter_mut().for_each(|v| *v = (*v as f64 / total).max(0.0).sqrt() as f32);
                 }
-            }),
-            _ => x.clone(),
+            })),
+            _ => Cow::Borrowed(x),
         };
         let d = x.n_cols() as f64;
         let stats = (0..x.n_rows())
@@ -119,9 +122,9 @@ impl SparseRows {
     }
 
     /// The rows in the order `perm`.
-    fn permuted(&self, perm: &[u32]) -> SparseRows {
+    fn permuted(&self, perm: &[u32]) -> SparseRows<'static> {
         let rows: Vec<usize> = perm.iter().map(|&i| i as usize).collect();
-        SparseRows { x: self.x.select_rows(&rows), stats: rows.iter().map(|&i| self.stats[i]).collect(), kind: self.kind }
+        SparseRows { x: Cow::Owned(self.x.select_rows(&rows)), stats: rows.iter().map(|&i| self.stats[i]).collect(), kind: self.kind }
     }
 
     /// The shared-column term of two values.
@@ -202,7 +205,7 @@ pub(super) struct Scattered {
     row: Option<u32>,
 }
 
-impl RowSet for SparseRows {
+impl RowSet for SparseRows<'_> {
     type Anchor = Scattered;
 
     /// Scatters row `a` into the buffer (clearing the previous anchor's columns): distances
@@ -293,7 +296,7 @@ fn sparse_knn_on_pool(x: &SparseData, params: &KnnParams, kind: Kind, progress: 
     })
 }
 
-fn nn_descent(rows: &SparseRows, params: &KnnParams, progress: &dyn Progress) -> Result<KnnGraph> {
+fn nn_descent(rows: &SparseRows<'_>, params: &KnnParams, progress: &dyn Progress) -> Result<KnnGraph> {
     let seeds = SeedSource::new(params.seed);
     let (sk, s) = sparse_sketch(&rows.x, &seeds, STAGE_SKETCH);
     let forest = Forest::build(sk, s, rows.x.n_rows(), params, &seeds, progress)?;
@@ -305,7 +308,7 @@ const EXACT_TASK: usize = 32;
 
 /// All pairs: each row's shared-column sums with every other row through the columns' lists of
 /// rows, then the `k` smallest distances.
-fn exact(rows: &SparseRows, k: usize, progress: &dyn Progress) -> Result<KnnGraph> {
+fn exact(rows: &SparseRows<'_>, k: usize, progress: &dyn Progress) -> Result<KnnGraph> {
     let (n, d) = (rows.x.n_rows(), rows.x.n_cols());
     // The transpose: for each column, the rows that store it and their values, rows increasing.
     let mut col_ptr = vec![0usize; d + 1];
