@@ -11,8 +11,8 @@ use rayon::prelude::*;
 use super::Data;
 use crate::error::{Error, Result};
 
-/// A validated sparse matrix of finite `f32` values, rows in CSR form (see the
-/// [module docs](self)).
+/// A validated sparse matrix of finite `f32` values, rows in CSR form, kept canonical: in each
+/// row the columns strictly increase and every stored value is non-zero.
 ///
 /// ```
 /// use unfold_learn::data::SparseData;
@@ -33,7 +33,8 @@ pub struct SparseData {
 }
 
 impl SparseData {
-    /// Validates CSR arrays and makes the rows canonical (see the [module docs](self)):
+    /// Validates CSR arrays and makes the rows canonical as scipy's `sum_duplicates` and
+    /// `eliminate_zeros` would (columns sorted, repeated columns summed, zeros dropped):
     /// `indptr` has `n_rows + 1` non-decreasing offsets from 0 to the number of stored values,
     /// `indices` holds each value's column (below `n_cols`), `values` the values.
     ///

@@ -70,7 +70,7 @@ pub fn read_npz(path: &Path) -> Result<SparseData> {
                     return Err(Error::format(path, "the csc matrix's column offsets (indptr) must increase from 0 to the number of values"));
                 }
                 let cols: Vec<usize> = (0..n_cols).flat_map(|c| std::iter::repeat_n(c, indptr[c + 1] - indptr[c])).collect();
-                from_triplets(n_rows, n_cols, &indices, &cols, data, path)?
+                from_triplets(n_rows, n_cols, &indices, &cols, data, path)
             }
         }
         "coo" => {
@@ -83,7 +83,7 @@ pub fn read_npz(path: &Path) -> Result<SparseData> {
             }
             let row = row.iter().enumerate().map(|(p, &v)| index(v, "row", p, path)).collect::<Result<Vec<_>>>()?;
             let col = col.iter().enumerate().map(|(p, &v)| index(v, "col", p, path)).collect::<Result<Vec<_>>>()?;
-            from_triplets(n_rows, n_cols, &row, &col, data, path)?
+            from_triplets(n_rows, n_cols, &row, &col, data, path)
         }
         other => {
             return Err(Error::format(path, format!("sparse format `{other}` is not read; save the matrix as CSR (`scipy.sparse.save_npz(file, x.tocsr())`)")));
@@ -94,7 +94,7 @@ pub fn read_npz(path: &Path) -> Result<SparseData> {
 
 /// CSR rows from `(row, col, value)` triplets, in row order (stable, so repeated entries are
 /// summed in the order given).
-fn from_triplets(n_rows: usize, n_cols: usize, rows: &[usize], cols: &[usize], values: Vec<f32>, path: &Path) -> Result<Result<SparseData>> {
+fn from_triplets(n_rows: usize, n_cols: usize, rows: &[usize], cols: &[usize], values: Vec<f32>, path: &Path) -> Result<SparseData> {
     let mut indptr = vec![0usize; n_rows + 1];
     for (p, &r) in rows.iter().enumerate() {
         if r >= n_rows {
@@ -112,7 +112,7 @@ fn from_triplets(n_rows: usize, n_cols: usize, rows: &[usize], cols: &[usize], v
         data[fill[r]] = v;
         fill[r] += 1;
     }
-    Ok(SparseData::from_csr(n_rows, n_cols, indptr, indices, data))
+    SparseData::from_csr(n_rows, n_cols, indptr, indices, data)
 }
 
 fn index(v: i64, array: &str, at: usize, path: &Path) -> Result<usize> {

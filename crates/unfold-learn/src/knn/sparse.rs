@@ -17,7 +17,9 @@
 //! either direction and in both algorithms. The **exact** search finds the shared columns of one
 //! row with all others through the columns' lists of rows (an inverted index). **NN-descent**
 //! grows its random-projection trees on the sparse rows' Gaussian sketch (the same projection
-//! as dense rows get) and joins candidates with the merge.
+//! as dense rows get); each local join scatters its anchor row into a dense buffer once, so a
+//! distance from it is one pass over the other row's stored values (the merge's sum, to the
+//! bit). Only the random fill of short rows uses the merge itself.
 
 use std::borrow::Cow;
 
