@@ -8,6 +8,7 @@ use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use serde_json::json;
 
+use unfold_learn::Progress;
 use unfold_learn::io::AnyMatrix;
 use unfold_learn::method::{Context, FitData, Value};
 
@@ -107,10 +108,11 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let dens_out = args.output_dens.as_ref().map(|p| outputs.add("--output-dens", p, Format::Matrix));
     let plot_out = args.plot.as_ref().map(|p| outputs.add("--plot", p, Format::Png));
     outputs.check()?;
-    let bars = Bars::new(args.run.quiet);
+    let bars = Bars::for_run(&args.run);
     // A method that computes in the input's precision (PCA) reads float64 and 32/64-bit integer
     // .npy files and text in f64 (f32 would round them, or overflow beyond 3.4e38).
     // Methods that take sparse rows read a .npz file as such; the others are told which do.
+    bars.stage("read input", 0);
     let load = if entry.precise { Input::load_precise } else { Input::load_or_sparse };
     let input = load(args.input.as_deref(), args.labels.as_deref(), args.labels_column.as_deref())?;
     if let AnyMatrix::Sparse(m) = &input.matrix
@@ -165,6 +167,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     let title_params: Vec<String> = values.iter().filter(|(n, _)| *n != "n_components").map(|(n, v)| format!("{n}={}", title_value(v))).collect();
     let parameters = serde_json::Value::Object(parameters);
     drop(model);
+    bars.stage("write output", 0);
     outputs.write_matrix(out, &embedding, n, k)?;
     if let (Some(o), Some(bytes)) = (model_out, &model_bytes) {
         outputs.write(o, |w| w.write_all(bytes))?;
@@ -178,6 +181,7 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         outputs.write(o, |w| w.write_all(&bytes))?;
     }
     outputs.commit()?;
+    bars.finish_stage();
     let seconds = start.elapsed().as_secs_f64();
     if args.run.json {
         let summary = json!({

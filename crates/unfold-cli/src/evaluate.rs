@@ -71,7 +71,7 @@ pub struct EvaluateArgs {
 
 pub fn run(args: EvaluateArgs) -> Result<()> {
     let start = Instant::now();
-    let bars = Bars::new(args.run.quiet);
+    let bars = Bars::for_run(&args.run);
     let metric = crate::metric_kwds::metric(&args.metric, args.metric_kwds.as_deref())?;
     let demo = args.input.as_os_str() == "demo" && !args.input.exists();
     let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, args.labels.as_deref(), args.labels_column.as_deref())?;

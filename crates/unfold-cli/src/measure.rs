@@ -299,7 +299,7 @@ fn run_id(args: IdArgs) -> Result<()> {
     let demo = args.input.as_os_str() == "demo" && !args.input.exists();
     let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, None, None)?;
     let x = input.data()?;
-    let bars = Bars::new(args.run.quiet);
+    let bars = Bars::for_run(&args.run);
     let params = IdParams { estimator, n_neighbors: args.neighbors, per_point: args.per_point.is_some(), metric, seed: args.seed, threads: args.run.threads };
     let report = intrinsic_dimension(&x, &params, &bars)?;
     if let (Some(out), Some(values)) = (per_point_out, report.per_point.as_deref()) {

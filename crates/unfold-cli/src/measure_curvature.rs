@@ -80,7 +80,7 @@ pub fn run(args: CurvatureArgs) -> Result<()> {
     let demo = args.input.as_os_str() == "demo" && !args.input.exists();
     let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, None, None)?;
     let x = input.data()?;
-    let bars = Bars::new(args.run.quiet);
+    let bars = Bars::for_run(&args.run);
     let params = RicciParams {
         n_neighbors: args.neighbors,
         metric,

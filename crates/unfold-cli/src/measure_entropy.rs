@@ -67,7 +67,7 @@ pub fn run(args: EntropyArgs) -> Result<()> {
     let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, None, None)?;
     let x = input.data()?;
     let n = x.n_rows();
-    let bars = Bars::new(args.run.quiet);
+    let bars = Bars::for_run(&args.run);
     let dse = DseParams { sigma: args.sigma, t: args.t, max_n: Some(args.max_n), seed: args.seed, threads: args.run.threads };
     let labels: Option<(Vec<i64>, Vec<String>)> = match &args.labels {
         Some(path) => {

@@ -63,7 +63,7 @@ pub fn run(args: TopologyArgs) -> Result<()> {
     let demo = args.input.as_os_str() == "demo" && !args.input.exists();
     let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, None, None)?;
     let x = input.data()?;
-    let bars = Bars::new(args.run.quiet);
+    let bars = Bars::for_run(&args.run);
     let params = RipsParams { maxdim: args.maxdim, thresh: args.thresh, metric, n_perm: args.n_perm, threads: args.run.threads };
     let result = rips_persistence(&x, &params, &bars)?;
     if let (Some(out), Some(path)) = (plot_out, args.plot.as_ref()) {

@@ -66,7 +66,7 @@ pub fn run(args: NeighborsArgs) -> Result<()> {
     let out = outputs.add("-o", &args.output, Format::Npy);
     let dist_out = args.distances.as_ref().map(|p| outputs.add("--distances", p, Format::Npy));
     outputs.check()?;
-    let bars = Bars::new(args.run.quiet);
+    let bars = Bars::for_run(&args.run);
     let metric = crate::metric_kwds::metric(&args.metric, args.metric_kwds.as_deref())?;
     let input = Input::load_or_sparse(args.input.as_deref(), None, None)?;
     let params = KnnParams {

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-/// `--threads`, `--json`, `--quiet`.
+/// `--threads`, `--json`, `--quiet`, `--stages`.
 #[derive(Args)]
 pub struct RunOptions {
     /// Worker threads (default: all cores).
@@ -14,4 +14,7 @@ pub struct RunOptions {
     /// No progress bars or notes on stderr.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print each stage's wall time and peak resident memory on stderr as it ends.
+    #[arg(long)]
+    pub stages: bool,
 }

@@ -64,7 +64,7 @@ pub fn run(args: TransformArgs) -> Result<()> {
     outputs.check()?;
     let bytes = model::read(&args.model)?;
     let model = unfold_learn::method::load(&bytes).map_err(|e| e.in_file(&args.model))?;
-    let bars = Bars::new(args.run.quiet);
+    let bars = Bars::for_run(&args.run);
     // A method that computes in the input's precision (PCA) projects in it, as `unfold embed` fits.
     let precise = unfold_learn::method::method(model.method()).is_ok_and(|entry| entry.precise);
     let load = if precise && !args.inverse { Input::load_precise } else { Input::load };

@@ -1383,3 +1383,29 @@ fn sparse_npz_input_for_the_methods_and_commands_that_take_it() {
         Some("no.npy"),
     );
 }
+
+#[test]
+fn stages_reports_each_stage_with_time_and_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_npy(&d.join("x.npy"), &blobs(300, 5), 300, 5);
+    let o = unfold(d, &["embed", "x.npy", "--method", "umap", "--seed", "1", "--epochs", "30", "-o", "e.npy", "--quiet", "--stages"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let stages: Vec<&str> = err.lines().filter_map(|l| l.strip_prefix("stage ")).map(|l| l.split(':').next().unwrap()).collect();
+    for name in ["read input", "UMAP graph", "UMAP layout", "write output"] {
+        assert!(stages.contains(&name), "no line for {name}: {err}");
+    }
+    let pos = |name: &str| stages.iter().position(|s| *s == name).unwrap();
+    assert!(pos("read input") < pos("UMAP graph") && pos("UMAP graph") < pos("UMAP layout") && pos("UMAP layout") < pos("write output"), "{err}");
+    // Each line gives a time and a peak RSS; the last one the whole run with the kernel's peak.
+    for line in err.lines().filter(|l| l.starts_with("stage ")) {
+        let mb: f64 = line.split("peak RSS ").nth(1).unwrap().split(" MB").next().unwrap().parse().unwrap();
+        assert!(mb > 1.0, "{line}");
+    }
+    let last = err.lines().last().unwrap();
+    assert!(last.starts_with("stages: ") && last.contains(" s in all") && last.ends_with(" MB"), "{err}");
+    // Without --stages, --quiet prints nothing.
+    let o = unfold(d, &["embed", "x.npy", "--method", "umap", "--seed", "1", "--epochs", "30", "-o", "f.npy", "--quiet"]);
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
+}
