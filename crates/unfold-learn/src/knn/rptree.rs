@@ -77,21 +77,29 @@ pub(crate) fn sparse_sketch(x: &SparseData, seeds: &SeedSource, stage: u64) -> (
     (out, s)
 }
 
-/// `side[p]`, the signed distance of each sketch row `p` of `points` to the hyperplane
-/// `normal · x = offset` (up to the norm of `normal`). One call per node, with the dot products
-/// inlined: called row by row, the dispatch of the vectorised `dot` cost more than its 24 terms.
+/// `side[i]`, the signed distance of each sketch row `i` of `rows` (`s` columns) to the
+/// hyperplane `normal · x = offset` (up to the norm of `normal`). One call per node, with the
+/// dot products inlined: called row by row, the dispatch of the vectorised `dot` cost more than
+/// its 24 terms.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
-fn project(sketch: &[f32], s: usize, points: &[u32], normal: &[f32], offset: f32, side: &mut [f32]) {
-    for &p in points {
-        let row = &sketch[p as usize * s..(p as usize + 1) * s];
-        side[p as usize] = dot_inline(row, normal) - offset;
+fn project(rows: &[f32], s: usize, normal: &[f32], offset: f32, side: &mut [f32]) {
+    for (row, out) in rows.chunks_exact(s).zip(side.iter_mut()) {
+        *out = dot_inline(row, normal) - offset;
     }
 }
 
 /// Builds one tree over the sketch with leaves of at most `leaf_size` points.
+///
+/// The tree keeps its own copy of the sketch and moves the rows with the points, so that every
+/// node's rows are contiguous and each split reads them in order. Reading them through the
+/// point ids instead, every split past the first scattered its reads over the whole sketch: on
+/// 1M points (a 96 MB sketch, beyond the last-level cache) the trees took 50 times as long as
+/// on 100k points. The splits, and so the tree, are the same either way.
 pub(crate) fn build_tree(sketch: &[f32], s: usize, n: usize, leaf_size: usize, mut rng: Stream) -> Tree {
     let mut order: Vec<u32> = (0..n as u32).collect();
+    let mut rows = sketch.to_vec();
     let mut offsets = vec![0u32];
+    // `side[i]` belongs to position `i`, and moves with it.
     let mut side = vec![0f32; n];
     let mut normal = vec![0f32; s];
     // Depth-first, left child first, so leaves come out in a spatially coherent order.
@@ -102,25 +110,29 @@ pub(crate) fn build_tree(sketch: &[f32], s: usize, n: usize, leaf_size: usize, m
             continue;
         }
         let len = hi - lo;
-        let a = order[lo + below(rng.next_u64(), len)] as usize;
-        let mut b = order[lo + below(rng.next_u64(), len - 1)] as usize;
+        let a = lo + below(rng.next_u64(), len);
+        let mut b = lo + below(rng.next_u64(), len - 1);
         if b == a {
-            b = order[hi - 1] as usize;
+            b = hi - 1;
         }
-        let (ra, rb) = (&sketch[a * s..(a + 1) * s], &sketch[b * s..(b + 1) * s]);
+        let (ra, rb) = (&rows[a * s..(a + 1) * s], &rows[b * s..(b + 1) * s]);
         let mut offset = 0f32;
         for j in 0..s {
             normal[j] = ra[j] - rb[j];
             offset += normal[j] * (ra[j] + rb[j]) * 0.5;
         }
-        project(sketch, s, &order[lo..hi], &normal, offset, &mut side);
+        project(&rows[lo * s..hi * s], s, &normal, offset, &mut side[lo..hi]);
         // Partition: negative side first. Points on the hyperplane go by a coin flip.
         let mut mid = lo;
         for i in lo..hi {
-            let p = order[i] as usize;
-            let left = side[p] < 0.0 || (side[p] == 0.0 && rng.next_u64() & 1 == 0);
+            let left = side[i] < 0.0 || (side[i] == 0.0 && rng.next_u64() & 1 == 0);
             if left {
-                order.swap(i, mid);
+                if i != mid {
+                    order.swap(i, mid);
+                    side.swap(i, mid);
+                    let (head, tail) = rows.split_at_mut(i * s);
+                    head[mid * s..(mid + 1) * s].swap_with_slice(&mut tail[..s]);
+                }
                 mid += 1;
             }
         }
