@@ -18,6 +18,8 @@
 //! [`crate::knn`]), and every random choice is a hash of `(seed, stage, unit)`; with a seed the
 //! result is identical at any thread count.
 
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 
 use super::rptree::{Tree, build_tree, sketch};
@@ -221,53 +223,59 @@ pub(super) fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, see
     let mut heaps = Heaps::new(n, k);
     let mut flags = vec![0u8; n * k];
     progress.stage("kNN leaves", forest.trees.len() as u64);
+    // Proposal lists, one per task of a block, kept with their capacity from block to block:
+    // allocated afresh, they cost a kernel-zeroed page for every 340 proposals. A tree's leaves
+    // are joined in blocks of as many tasks as the NN-descent blocks have, each block's
+    // proposals applied before the next is filtered, so the lists never hold a whole tree.
+    let mut proposals: Vec<Buckets> = (0..JOIN_BLOCK / TASK).map(|_| Buckets::new(n)).collect();
+    let mut positions = vec![0u32; n];
     for tree in &forest.trees {
-        let leaves: Vec<Vec<u32>> = tree.leaves().map(|l| l.iter().map(|&i| inv[i as usize]).collect()).collect();
-        let proposals: Vec<Vec<Vec<Proposal>>> = leaves
-            .par_chunks(TASK)
-            .map(|chunk| {
-                let mut out = Buckets::new(n);
-                let mut anchor = R::Anchor::default();
+        positions.par_iter_mut().zip(&tree.order).for_each(|(p, &i)| *p = inv[i as usize]);
+        let leaves: Vec<&[u32]> = tree.offsets.windows(2).map(|w| &positions[w[0] as usize..w[1] as usize]).collect();
+        for block in leaves.chunks(proposals.len() * TASK) {
+            let tasks = &mut proposals[..block.len().div_ceil(TASK)];
+            tasks.par_iter_mut().zip(block.par_chunks(TASK)).for_each_init(R::Anchor::default, |anchor, (out, chunk)| {
+                out.clear();
                 for leaf in chunk {
                     for (a_pos, &a) in leaf.iter().enumerate() {
-                        g.set_anchor(a, &mut anchor);
+                        g.set_anchor(a, anchor);
                         for &b in &leaf[a_pos + 1..] {
-                            let dist = g.dist_from_anchor(&anchor, a, b, f32::INFINITY);
+                            let dist = g.dist_from_anchor(anchor, a, b, f32::INFINITY);
                             out.propose(&heaps, a, b, dist);
                             out.propose(&heaps, b, a, dist);
                         }
                     }
                 }
-                out.lists
-            })
-            .collect();
-        apply(&mut heaps, &mut flags, proposals, n);
+                out.finish();
+            });
+            apply(&mut heaps, &mut flags, tasks, n);
+        }
         progress.inc(1);
         progress.check()?;
     }
+    drop(positions);
     fill_random(&mut heaps, &mut flags, g, seeds);
     progress.finish_stage();
 
     progress.stage("NN-descent", n_iters as u64);
     let threshold = (params.delta * n as f64 * k as f64) as usize;
+    let mut sampler = Sampler::new(n, k, max_candidates);
     for iter in 0..n_iters {
-        let (new_c, old_c) = sample_candidates(&heaps, &mut flags, max_candidates, seeds, iter as u64);
+        sampler.sample(&heaps, &mut flags, seeds, iter as u64);
+        let (new_c, old_c) = (&sampler.new_c, &sampler.old_c);
         let mut changed = 0usize;
         for block in (0..n).step_by(JOIN_BLOCK) {
             let end = (block + JOIN_BLOCK).min(n);
-            let proposals: Vec<Vec<Vec<Proposal>>> = (block..end)
-                .into_par_iter()
-                .step_by(TASK)
-                .map(|t0| {
-                    let mut out = Buckets::new(n);
-                    let mut anchor = R::Anchor::default();
-                    for p in t0..(t0 + TASK).min(end) {
-                        local_join(g, &heaps, new_c.row(p), old_c.row(p), &mut out, &mut anchor);
-                    }
-                    out.lists
-                })
-                .collect();
-            changed += apply(&mut heaps, &mut flags, proposals, n);
+            let tasks = &mut proposals[..(end - block).div_ceil(TASK)];
+            tasks.par_iter_mut().enumerate().for_each_init(R::Anchor::default, |anchor, (t, out)| {
+                out.clear();
+                let t0 = block + t * TASK;
+                for p in t0..(t0 + TASK).min(end) {
+                    local_join(g, &heaps, new_c.row(p), old_c.row(p), out, anchor);
+                }
+                out.finish();
+            });
+            changed += apply(&mut heaps, &mut flags, tasks, n);
             progress.check()?;
         }
         progress.inc(1);
@@ -289,14 +297,25 @@ pub(super) fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, see
 }
 
 /// Proposals of one task, bucketed by target range.
+///
+/// They are collected in one list and sorted by range (stably) when the task ends: a list per
+/// range, kept from block to block, would grow to the largest share that range ever had, and the
+/// ranges' shares move with the block (neighbours sit close in the search order).
 struct Buckets {
-    lists: Vec<Vec<Proposal>>,
+    proposed: Vec<Proposal>,
+    sorted: Vec<Proposal>,
+    /// Range `b` is `sorted[starts[b]..starts[b + 1]]`.
+    starts: [usize; BUCKETS + 1],
     rows_per_bucket: usize,
 }
 
 impl Buckets {
     fn new(n: usize) -> Buckets {
-        Buckets { lists: vec![Vec::new(); BUCKETS], rows_per_bucket: n.div_ceil(BUCKETS) }
+        Buckets { proposed: Vec::new(), sorted: Vec::new(), starts: [0; BUCKETS + 1], rows_per_bucket: n.div_ceil(BUCKETS) }
+    }
+
+    fn clear(&mut self) {
+        self.proposed.clear();
     }
 
     /// Proposes `neighbor` to `target` if it beats the target's current k-th entry.
@@ -304,14 +323,38 @@ impl Buckets {
     fn propose(&mut self, heaps: &Heaps, target: u32, neighbor: u32, dist: f32) {
         let last = (target as usize + 1) * heaps.k - 1;
         if dist <= heaps.dist[last] {
-            self.lists[target as usize / self.rows_per_bucket].push((target, neighbor, dist));
+            self.proposed.push((target, neighbor, dist));
         }
+    }
+
+    /// Sorts the proposals by range, each range in the order proposed (a counting sort).
+    fn finish(&mut self) {
+        let bucket = |p: &Proposal| p.0 as usize / self.rows_per_bucket;
+        self.starts = [0; BUCKETS + 1];
+        for p in &self.proposed {
+            self.starts[bucket(p) + 1] += 1;
+        }
+        for b in 0..BUCKETS {
+            self.starts[b + 1] += self.starts[b];
+        }
+        let mut next = self.starts;
+        self.sorted.resize(self.proposed.len(), (0, 0, 0.0));
+        for &p in &self.proposed {
+            let slot = &mut next[bucket(&p)];
+            self.sorted[*slot] = p;
+            *slot += 1;
+        }
+    }
+
+    /// The proposals to range `b`, after [`Buckets::finish`].
+    fn range(&self, b: usize) -> &[Proposal] {
+        &self.sorted[self.starts[b]..self.starts[b + 1]]
     }
 }
 
 /// Applies all proposals (ranges in parallel) and returns how many entries entered the graph.
 /// Each range applies its proposals in task order, so the count is deterministic too.
-fn apply(heaps: &mut Heaps, flags: &mut [u8], proposals: Vec<Vec<Vec<Proposal>>>, n: usize) -> usize {
+fn apply(heaps: &mut Heaps, flags: &mut [u8], proposals: &[Buckets], n: usize) -> usize {
     let k = heaps.k;
     let rows_per_bucket = n.div_ceil(BUCKETS);
     heaps
@@ -323,8 +366,8 @@ fn apply(heaps: &mut Heaps, flags: &mut [u8], proposals: Vec<Vec<Vec<Proposal>>>
         .map(|(b, ((dist, idx), flag))| {
             let base = b * rows_per_bucket;
             let mut changed = 0;
-            for task in &proposals {
-                for &(t, j, dd) in &task[b] {
+            for task in proposals {
+                for &(t, j, dd) in task.range(b) {
                     let r = t as usize - base;
                     if push_flagged(&mut dist[r * k..(r + 1) * k], &mut idx[r * k..(r + 1) * k], &mut flag[r * k..(r + 1) * k], dd, j) {
                         changed += 1;
@@ -374,81 +417,117 @@ struct Candidates {
 }
 
 impl Candidates {
+    fn new(n: usize, m: usize) -> Candidates {
+        Candidates { m, ids: vec![0; n * m], len: vec![0; n] }
+    }
+
     fn row(&self, p: usize) -> &[u32] {
         &self.ids[p * self.m..p * self.m + self.len[p] as usize]
     }
 }
 
-/// Samples new and old candidates for every point from its neighbours and reverse neighbours,
-/// keeping the `m` of lowest random priority in each class, and clears the "new" flag of the
-/// forward entries that were sampled.
-fn sample_candidates(heaps: &Heaps, flags: &mut [u8], m: usize, seeds: &SeedSource, iter: u64) -> (Candidates, Candidates) {
-    let k = heaps.k;
-    let n = heaps.dist.len() / k;
-    // Reverse adjacency (CSR): who lists p as a neighbour, with the edge's flag. The offsets
-    // run to n · k, past u32 at 10⁸ points and k = 43.
-    let mut count = vec![0usize; n + 1];
-    for &j in &heaps.idx {
-        count[j as usize + 1] += 1;
-    }
-    running_sum(&mut count);
-    let mut fill = count.clone();
-    let mut rev = vec![(0u32, 0u8); n * k];
-    for (pos, &j) in heaps.idx.iter().enumerate() {
-        let slot = &mut fill[j as usize];
-        rev[*slot] = ((pos / k) as u32, flags[pos]);
-        *slot += 1;
+/// The buffers of [`Sampler::sample`], allocated once for all iterations: allocating them per
+/// iteration cost a fresh, kernel-zeroed 250 MB per iteration on 1M points.
+struct Sampler {
+    /// Reverse adjacency (CSR): `offsets[p]..offsets[p + 1]` of `rev` are the entries listing
+    /// `p`, each `(row << 8) | flag`. The offsets run to n · k, past u32 at 10⁸ points and k = 43.
+    offsets: Vec<usize>,
+    /// Per point, its in-degree, then the next free slot of its reverse list.
+    fill: Vec<AtomicUsize>,
+    rev: Vec<AtomicU64>,
+    new_c: Candidates,
+    old_c: Candidates,
+}
+
+impl Sampler {
+    fn new(n: usize, k: usize, m: usize) -> Sampler {
+        Sampler {
+            offsets: vec![0; n + 1],
+            fill: (0..n).map(|_| AtomicUsize::new(0)).collect(),
+            rev: (0..n * k).map(|_| AtomicU64::new(0)).collect(),
+            new_c: Candidates::new(n, m),
+            old_c: Candidates::new(n, m),
+        }
     }
 
-    let stage = STAGE_SAMPLE + iter;
-    let priority = |p: usize, c: u32| seeds.value(stage, ((p as u64) << 32) | c as u64);
-    let mut new_c = Candidates { m, ids: vec![0; n * m], len: vec![0; n] };
-    let mut old_c = Candidates { m, ids: vec![0; n * m], len: vec![0; n] };
-    new_c.ids.par_chunks_mut(m).zip(new_c.len.par_iter_mut()).zip(old_c.ids.par_chunks_mut(m).zip(old_c.len.par_iter_mut())).enumerate().for_each_init(
-        || (Vec::with_capacity(4 * k), Vec::with_capacity(4 * k)),
-        |(new_list, old_list): &mut (Prioritised, Prioritised), (p, ((nid, nlen), (oid, olen)))| {
-            new_list.clear();
-            old_list.clear();
-            let forward = (0..k).map(|c| (heaps.idx[p * k + c], flags[p * k + c]));
-            let reverse = rev[count[p]..count[p + 1]].iter().copied();
-            for (c, flag) in forward.chain(reverse) {
-                let list = if flag != 0 { &mut *new_list } else { &mut *old_list };
-                list.push((priority(p, c), c));
+    /// Samples new and old candidates for every point from its neighbours and reverse
+    /// neighbours, keeping the `m` of lowest random priority in each class, and clears the "new"
+    /// flag of the forward entries that were sampled.
+    ///
+    /// The reverse lists are filled by all threads at once, so the order within a list varies
+    /// from run to run; the candidates do not, since each class is sorted by (priority, id).
+    fn sample(&mut self, heaps: &Heaps, flags: &mut [u8], seeds: &SeedSource, iter: u64) {
+        let k = heaps.k;
+        let n = heaps.dist.len() / k;
+        let Sampler { offsets, fill, rev, new_c, old_c } = self;
+        fill.par_iter().for_each(|f| f.store(0, Ordering::Relaxed));
+        heaps.idx.par_iter().for_each(|&j| {
+            fill[j as usize].fetch_add(1, Ordering::Relaxed);
+        });
+        offsets[0] = 0;
+        offsets[1..].par_iter_mut().zip(fill.par_iter()).for_each(|(o, f)| *o = f.load(Ordering::Relaxed));
+        running_sum(offsets);
+        fill.par_iter().zip(&offsets[..n]).for_each(|(f, &o)| f.store(o, Ordering::Relaxed));
+        heaps.idx.par_chunks(k).zip(flags.par_chunks(k)).enumerate().for_each(|(p, (row, flag))| {
+            for (&j, &f) in row.iter().zip(flag) {
+                let slot = fill[j as usize].fetch_add(1, Ordering::Relaxed);
+                rev[slot].store(((p as u64) << 8) | f as u64, Ordering::Relaxed);
             }
-            for (list, ids, len) in [(&mut *new_list, &mut *nid, &mut *nlen), (&mut *old_list, &mut *oid, &mut *olen)] {
-                // A candidate's priority depends only on (p, c), so its copies sort next to
-                // each other and `dedup` leaves each candidate once.
-                list.sort_unstable();
-                list.dedup_by_key(|e| e.1);
-                let taken = list.len().min(m);
-                for (id, &(_, c)) in ids.iter_mut().zip(&list[..taken]) {
-                    *id = c;
+        });
+
+        let stage = STAGE_SAMPLE + iter;
+        let m = new_c.m;
+        let priority = |p: usize, c: u32| seeds.value(stage, ((p as u64) << 32) | c as u64);
+        let offsets = &*offsets;
+        new_c.ids.par_chunks_mut(m).zip(new_c.len.par_iter_mut()).zip(old_c.ids.par_chunks_mut(m).zip(old_c.len.par_iter_mut())).enumerate().for_each_init(
+            || (Vec::with_capacity(4 * k), Vec::with_capacity(4 * k)),
+            |(new_list, old_list): &mut (Prioritised, Prioritised), (p, ((nid, nlen), (oid, olen)))| {
+                new_list.clear();
+                old_list.clear();
+                let forward = (0..k).map(|c| (heaps.idx[p * k + c], flags[p * k + c]));
+                let reverse = rev[offsets[p]..offsets[p + 1]].iter().map(|e| {
+                    let e = e.load(Ordering::Relaxed);
+                    ((e >> 8) as u32, (e & 0xff) as u8)
+                });
+                for (c, flag) in forward.chain(reverse) {
+                    let list = if flag != 0 { &mut *new_list } else { &mut *old_list };
+                    list.push((priority(p, c), c));
                 }
-                *len = taken as u32;
+                for (list, ids, len) in [(&mut *new_list, &mut *nid, &mut *nlen), (&mut *old_list, &mut *oid, &mut *olen)] {
+                    // A candidate's priority depends only on (p, c), so its copies sort next to
+                    // each other and `dedup` leaves each candidate once.
+                    list.sort_unstable();
+                    list.dedup_by_key(|e| e.1);
+                    let taken = list.len().min(m);
+                    for (id, &(_, c)) in ids.iter_mut().zip(&list[..taken]) {
+                        *id = c;
+                    }
+                    *len = taken as u32;
+                }
+            },
+        );
+        // A candidate can be both new (one direction) and old (the other): keep it new only.
+        let new_c = &*new_c;
+        old_c.ids.par_chunks_mut(m).zip(old_c.len.par_iter_mut()).enumerate().for_each(|(p, (oid, olen))| {
+            let news = new_c.row(p);
+            let mut w = 0;
+            for r in 0..*olen as usize {
+                if !news.contains(&oid[r]) {
+                    oid[w] = oid[r];
+                    w += 1;
+                }
             }
-        },
-    );
-    // A candidate can be both new (one direction) and old (the other): keep it new only.
-    old_c.ids.par_chunks_mut(m).zip(old_c.len.par_iter_mut()).enumerate().for_each(|(p, (oid, olen))| {
-        let news = new_c.row(p);
-        let mut w = 0;
-        for r in 0..*olen as usize {
-            if !news.contains(&oid[r]) {
-                oid[w] = oid[r];
-                w += 1;
+            *olen = w as u32;
+        });
+        flags.par_chunks_mut(k).enumerate().for_each(|(p, flag)| {
+            let news = new_c.row(p);
+            for (c, f) in flag.iter_mut().enumerate() {
+                if *f != 0 && news.contains(&heaps.idx[p * k + c]) {
+                    *f = 0;
+                }
             }
-        }
-        *olen = w as u32;
-    });
-    flags.par_chunks_mut(k).enumerate().for_each(|(p, flag)| {
-        let news = new_c.row(p);
-        for (c, f) in flag.iter_mut().enumerate() {
-            if *f != 0 && news.contains(&heaps.idx[p * k + c]) {
-                *f = 0;
-            }
-        }
-    });
-    (new_c, old_c)
+        });
+    }
 }
 
 /// Turns counts into CSR offsets in place: `counts[i + 1]` becomes the sum of `counts[..=i + 1]`

@@ -27,12 +27,6 @@ pub(crate) struct Tree {
     pub offsets: Vec<u32>,
 }
 
-impl Tree {
-    pub fn leaves(&self) -> impl Iterator<Item = &[u32]> {
-        self.offsets.windows(2).map(|w| &self.order[w[0] as usize..w[1] as usize])
-    }
-}
-
 /// The sketch `X R` (`n × s`, row-major). Returns the rows themselves when `d ≤ s`.
 pub(crate) fn sketch(rows: &[f32], n: usize, d: usize, seeds: &SeedSource, stage: u64) -> (Vec<f32>, usize) {
     if d <= SKETCH_DIMS {
