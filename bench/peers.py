@@ -629,6 +629,22 @@ def run_poincare_agreement(args):
     emit(record)
 
 
+def run_gensim_poincare(args):
+    """gensim's PoincareModel on a TSV of (child, ancestor) edges, scored by its
+    ReconstructionEvaluation on the same edges."""
+    import numpy as np
+    from gensim.models.poincare import PoincareModel, PoincareRelations, ReconstructionEvaluation
+
+    t0 = time.perf_counter()
+    model = PoincareModel(PoincareRelations(args.input), size=args.dims, negative=args.negative, seed=args.seed)
+    model.train(epochs=args.epochs)
+    fit_seconds = time.perf_counter() - t0
+    scores = ReconstructionEvaluation(args.input, model.kv).evaluate()
+    np.save(args.out, np.ascontiguousarray(model.kv.vectors, dtype=np.float32))
+    emit({"inproc_seconds": time.perf_counter() - t0, "fit_seconds": fit_seconds,
+          "mean_rank": float(scores["mean_rank"]), "map": float(scores["MAP"])})
+
+
 def run_scanpy_umap(args):
     """UMAP of an AnnData the scanpy way: scanpy's bundled pbmc68k_reduced (700 cells, its
     .obsm["X_pca"]), or with --input an .npy matrix (first sc.pp.pca / unfold.tl.pca, 50
@@ -862,6 +878,15 @@ def main(argv=None):
     p.add_argument("--metric-mds", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=run_sklearn_mds)
+
+    p = sub.add_parser("gensim-poincare")
+    p.add_argument("--input", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--dims", type=int, default=10)
+    p.add_argument("--negative", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=50)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run_gensim_poincare)
 
     p = sub.add_parser("sklearn-lle")
     p.add_argument("--input", required=True)

@@ -38,7 +38,8 @@ LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
              "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "tsne_70k", "topology",
-             "manifold", "entropy", "curvature", "phate", "scanpy_pbmc", "sparse_knn", "heatgeo", "hde")
+             "manifold", "entropy", "curvature", "phate", "scanpy_pbmc", "sparse_knn", "heatgeo", "hde",
+             "poincare_wordnet")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -953,6 +954,38 @@ class Bench:
             self.emit(rec)
             out.unlink(missing_ok=True)
 
+    # -- Poincaré embeddings
+    def task_poincare_wordnet(self):
+        """Poincaré embeddings (10 dimensions, 10 negatives, 50 epochs after gensim's 10 burn-in
+        epochs) of the WordNet mammal closure (crates/unfold-learn/tests/fixtures, made by
+        bench/make_wordnet_mammals.py): gensim's PoincareModel against `unfold hierarchy`, each a
+        process, seeds 0, 1, 2; each scored by gensim's ReconstructionEvaluation formulas (mean
+        rank, MAP) on the training edges."""
+        edges = BENCH.parent / "crates/unfold-learn/tests/fixtures/wordnet_mammal_closure.tsv"
+        dims, epochs = 10, 50
+        runs = []
+        for seed in range(3):
+            variant = f"mammals-d{dims}-seed{seed}"
+            runs.append(("gensim", variant, OUT / f"gensim_poincare_{seed}.npy",
+                         lambda out, s=seed: self.peer("gensim-poincare", "--input", edges, "--out", out, "--dims", dims,
+                                                       "--epochs", epochs, "--seed", s)))
+            if self.unfold:
+                runs.append(("unfold", variant, OUT / f"unfold_poincare_{seed}.npy",
+                             lambda out, s=seed: self.unfold_cmd("hierarchy", edges, "--dims", dims, "--epochs", epochs,
+                                                                 "--seed", s, "-o", out, "--quiet", "--json")))
+            else:
+                self.skipped("unfold", "poincare_wordnet", variant, self.unfold_reason)
+        for tool, variant, out, cmd in runs:
+            for r in range(self.args.repeat):
+                out.unlink(missing_ok=True)
+                rec = self.base(tool, "poincare_wordnet", variant, r)
+                res = self.run(cmd(out), f"{tool}_poincare_{variant}_r{r}")
+                if self.measured(rec, res, [out]):
+                    info = last_json_object(res["stdout"]) or {}
+                    rec.update({k: info.get(k) for k in ("mean_rank", "map", "inproc_seconds", "n_edges")})
+                    rec["n"], rec["dims"] = info.get("n_nodes", 1182), dims
+                self.emit(rec)
+
     # -- persistent homology
     def task_topology(self):
         """Rips persistence (H0, H1) of the first 1,000 and 2,000 rows of the MNIST test set:
@@ -1398,6 +1431,8 @@ class Bench:
             "sparse_knn": [("pynndescent_cold_over_unfold", ("pynndescent", f"mnist{self.n // 1000}k-csr-cosine"),
                             ("unfold", f"mnist{self.n // 1000}k-csr-cosine"))],
             "phate": [("phate_over_unfold", ("phate", "test10k"), ("unfold", "test10k"))],
+            "poincare_wordnet": [(f"gensim_over_unfold_seed{s}", ("gensim", f"mammals-d10-seed{s}"), ("unfold", f"mammals-d10-seed{s}"))
+                                 for s in range(3)],
 
             "entropy": [("numpy_over_unfold", ("numpy", f"dse-{min(self.n, 2000)}"), ("unfold", f"dse-{min(self.n, 2000)}"))],
             "curvature": [("graphricci_over_unfold", ("graphricci", f"knn10-{min(self.n, 2000)}"), ("unfold", f"knn10-{min(self.n, 2000)}"))],

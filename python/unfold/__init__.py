@@ -36,6 +36,7 @@ _ESTIMATORS = {
     "NearestNeighbors": "._nearest_neighbors",
     "PCA": "._pca",
     "PHATE": "._phate",
+    "PoincareEmbedding": "._poincare",
     "SparseRandomProjection": "._random_projection",
     "SpectralEmbedding": "._spectral",
     "TSNE": "._tsne",
@@ -59,6 +60,7 @@ if TYPE_CHECKING:
     from ._mds import MDS
     from ._pca import PCA
     from ._phate import PHATE
+    from ._poincare import PoincareEmbedding
     from ._random_projection import GaussianRandomProjection, SparseRandomProjection
     from ._spectral import SpectralEmbedding
     from ._truncated_svd import TruncatedSVD

@@ -15,6 +15,7 @@ from ._mds import MDS as MDS
 from ._nearest_neighbors import NearestNeighbors as NearestNeighbors
 from ._pca import PCA as PCA
 from ._phate import PHATE as PHATE
+from ._poincare import PoincareEmbedding as PoincareEmbedding
 from ._random_projection import GaussianRandomProjection as GaussianRandomProjection
 from ._random_projection import SparseRandomProjection as SparseRandomProjection
 from ._spectral import SpectralEmbedding as SpectralEmbedding

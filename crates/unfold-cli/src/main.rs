@@ -6,6 +6,7 @@
 mod embed;
 mod evaluate;
 mod fit_inputs;
+mod hierarchy;
 mod input;
 mod measure;
 mod measure_curvature;
@@ -45,6 +46,7 @@ struct Cli {
 enum Command {
     Embed(Box<embed::EmbedArgs>),
     Evaluate(evaluate::EvaluateArgs),
+    Hierarchy(Box<hierarchy::HierarchyArgs>),
     Measure(measure::MeasureArgs),
     Neighbors(neighbors::NeighborsArgs),
     Plot(plot_cmd::PlotArgs),
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Embed(args) => embed::run(*args),
         Command::Evaluate(args) => evaluate::run(args),
+        Command::Hierarchy(args) => hierarchy::run(*args),
         Command::Measure(args) => measure::run(args),
         Command::Neighbors(args) => neighbors::run(args),
         Command::Plot(args) => plot_cmd::run(args),

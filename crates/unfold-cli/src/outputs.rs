@@ -29,6 +29,8 @@ pub enum Format {
     Png,
     /// A model file: any name except those of the other formats.
     Model,
+    /// Plain text (e.g. names, one per line): any name but `.npy` or `.png`.
+    Text,
 }
 
 /// A declared output, returned by [`Outputs::add`].
@@ -143,6 +145,10 @@ fn check_extension(path: &Path, format: Format) -> Result<(), String> {
         Format::Npy => Err("this output is written as .npy; name it *.npy".to_string()),
         Format::Png if has_extension(path, "png") => Ok(()),
         Format::Png => Err("the plot must be a .png file".to_string()),
+        Format::Text => match ["npy", "png"].into_iter().find(|e| has_extension(path, e)) {
+            Some(ext) => Err(format!("this text file is not a .{ext} file; give it a .txt name")),
+            None => Ok(()),
+        },
         Format::Model => match ["npy", "csv", "tsv", "txt", "png", "gz"].into_iter().find(|e| has_extension(path, e)) {
             Some(ext) => Err(format!("a model file is not a .{ext} file; give it another extension (e.g. .umap)")),
             None => Ok(()),

@@ -1408,4 +1408,81 @@ fn stages_reports_each_stage_with_time_and_memory() {
     // Without --stages, --quiet prints nothing.
     let o = unfold(d, &["embed", "x.npy", "--method", "umap", "--seed", "1", "--epochs", "30", "-o", "f.npy", "--quiet"]);
     assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
+
+fn hierarchy_writes_the_embedding_names_and_plot_the_same_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // A small tree as child,parent pairs; the closure adds grandparents.
+    let mut text = String::from("# child,parent\n");
+    for i in 0..4 {
+        text += &format!("n{i},root\n");
+        for j in 0..3 {
+            text += &format!("n{i}_{j},n{i}\n");
+        }
+    }
+    std::fs::write(d.join("tree.csv"), text).unwrap();
+    let mut outs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = format!("t{threads}.npy");
+        let o = unfold(
+            d,
+            &[
+                "hierarchy",
+                "tree.csv",
+                "--closure",
+                "--dims",
+                "2",
+                "--epochs",
+                "100",
+                "--negatives",
+                "4",
+                "--seed",
+                "3",
+                "--threads",
+                threads,
+                "-o",
+                &out,
+                "--plot",
+                "t.png",
+                "--json",
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!((json["n_nodes"].as_u64(), json["n_edges"].as_u64(), json["dims"].as_u64()), (Some(17), Some(4 + 12 * 2), Some(2)));
+        assert!(json["map"].as_f64().unwrap() > 0.3 && json["map_excluding_self"].as_f64().unwrap() > 0.7, "{json}");
+        assert_eq!(json["names"], format!("t{threads}.names.txt"));
+        outs.push(read_npy(&d.join(&out)));
+    }
+    assert_eq!(outs[0], outs[1]);
+    assert_eq!(outs[0].0, vec![17, 2]);
+    let names = std::fs::read_to_string(d.join("t1.names.txt")).unwrap();
+    assert_eq!(names.lines().take(3).collect::<Vec<_>>(), ["n0", "root", "n0_0"]);
+    assert_eq!(&std::fs::read(d.join("t.png")).unwrap()[..4], b"\x89PNG");
+}
+
+#[test]
+fn hierarchy_bad_input_exits_2_naming_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("one.tsv"), "a\tb\nc\n").unwrap();
+    std::fs::write(d.join("empty.tsv"), "").unwrap();
+    std::fs::write(d.join("loops.tsv"), "a\ta\nb\tb\n").unwrap();
+    std::fs::write(d.join("ok.tsv"), "a\tb\nc\tb\n").unwrap();
+    assert_usage_errors(
+        d,
+        &["hierarchy"],
+        [
+            (vec!["missing.tsv", "-o", "x.npy"], "missing.tsv"),
+            (vec!["one.tsv", "-o", "x.npy"], "one.tsv: line 2: expected 2 columns"),
+            (vec!["empty.tsv", "-o", "x.npy"], "empty.tsv: no edges"),
+            (vec!["loops.tsv", "-o", "x.npy"], "loops.tsv: the hierarchy's 2 edges are all self-loops"),
+            (vec!["ok.tsv", "-o", "x.npy", "--dims", "0"], "`--dims`"),
+            (vec!["ok.tsv", "-o", "x.npy", "--negatives", "0"], "`--negatives`"),
+            (vec!["ok.tsv", "-o", "x.npy", "--alpha", "0"], "`--alpha`"),
+            (vec!["ok.tsv", "-o", "x.npy", "--plot", "x.jpg"], "--plot x.jpg"),
+            (vec!["ok.tsv", "-o", "x.npy", "--names-out", "names.npy"], "not a .npy file"),
+        ],
+        Some("x.npy"),
+    );
 }

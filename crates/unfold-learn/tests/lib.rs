@@ -19,6 +19,7 @@ mod npy_headers;
 mod optim;
 mod pca;
 mod phate;
+mod poincare;
 mod quality;
 mod sparse;
 mod spectral_embedding;

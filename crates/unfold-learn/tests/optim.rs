@@ -106,3 +106,128 @@ fn optimisation_is_deterministic_across_thread_counts_and_rejects_bad_settings()
     let e = armijo(&b, &x0, &f, Armijo { shrink: 1.5, ..Default::default() }, Stopping::default()).unwrap_err().to_string();
     assert!(e.contains("shrink"), "{e}");
 }
+
+mod sparse {
+    use unfold_learn::manifold::{Lorentz, Manifold, PoincareBall, rows};
+    use unfold_learn::optim::{Method, SparseGrad, SparseOptimizer, Stopping, minimize};
+
+    fn methods() -> Vec<Method> {
+        super::methods()
+    }
+
+    /// The Euclidean gradient `x − target` of `½‖x − target‖²` on every row.
+    fn pull(target: &[f64]) -> impl Fn(&[f64], &mut [f64]) -> f64 + Sync + '_ {
+        move |x: &[f64], g: &mut [f64]| {
+            g.iter_mut().zip(x.iter().zip(target)).for_each(|(g, (a, b))| *g = a - b);
+            0.5 * g.iter().map(|v| v * v).sum::<f64>()
+        }
+    }
+
+    fn check_one_step<M: Manifold>(m: &M, x0: &[f64], touched: &[usize]) {
+        let len = m.point_len();
+        let n = x0.len() / len;
+        let target = rows::random_points(m, n, 11);
+        for method in methods() {
+            // The dense step with zero gradients off the touched rows.
+            let objective = |x: &[f64], g: &mut [f64]| {
+                let c = pull(&target)(x, g);
+                (0..n).filter(|i| !touched.contains(i)).for_each(|i| g[i * len..(i + 1) * len].iter_mut().for_each(|v| *v = 0.0));
+                c
+            };
+            let dense = minimize(m, x0, &objective, method, Stopping { max_iter: 1, grad_tol: 0.0 }).unwrap().x;
+            let mut x = x0.to_vec();
+            let mut full = vec![0.0; x.len()];
+            pull(&target)(&x, &mut full);
+            let mut g = SparseGrad::new(n, len);
+            for &r in touched {
+                g.add(r, &full[r * len..(r + 1) * len]);
+            }
+            let mut opt = SparseOptimizer::new(m, method, n).unwrap();
+            opt.step(&mut x, &g).unwrap();
+            for i in 0..n {
+                let row = i * len..(i + 1) * len;
+                if touched.contains(&i) {
+                    assert_eq!(&x[row.clone()], &dense[row], "{method:?} row {i}: sparse and dense steps differ");
+                    assert_ne!(&x[i * len..(i + 1) * len], &x0[i * len..(i + 1) * len], "{method:?} row {i} did not move");
+                } else {
+                    assert_eq!(&x[row.clone()], &x0[row], "{method:?} untouched row {i} changed");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_sparse_step_is_the_dense_step_on_the_touched_rows() {
+        let ball = PoincareBall::new(3, 1.0);
+        check_one_step(&ball, &rows::random_points(&ball, 7, 3), &[1, 4, 5]);
+        let hyperboloid = Lorentz::new(4, 1.0);
+        check_one_step(&hyperboloid, &rows::random_points(&hyperboloid, 7, 3), &[0, 6]);
+    }
+
+    #[test]
+    fn sparse_steps_touching_every_row_follow_the_dense_optimiser() {
+        let ball = PoincareBall::new(2, 1.0);
+        let x0 = rows::random_points(&ball, 5, 1);
+        let target = rows::random_points(&ball, 5, 2);
+        for method in methods() {
+            let dense = minimize(&ball, &x0, &pull(&target), method, Stopping { max_iter: 6, grad_tol: 0.0 }).unwrap().x;
+            let mut x = x0.clone();
+            let mut opt = SparseOptimizer::new(&ball, method, 5).unwrap();
+            let mut g = SparseGrad::new(5, 2);
+            let mut full = vec![0.0; 10];
+            for _ in 0..6 {
+                pull(&target)(&x, &mut full);
+                g.clear();
+                // Rows in a scrambled order, one row's gradient split in two parts.
+                for &r in &[3, 0, 4, 1, 2] {
+                    if r == 4 {
+                        g.add(r, &[full[8] * 0.5, full[9] * 0.5]);
+                        g.add(r, &[full[8] * 0.5, full[9] * 0.5]);
+                    } else {
+                        g.add(r, &full[r * 2..r * 2 + 2]);
+                    }
+                }
+                opt.step(&mut x, &g).unwrap();
+            }
+            assert_eq!(opt.n_steps(), 6);
+            for (a, b) in x.iter().zip(&dense) {
+                assert!((a - b).abs() < 1e-15, "{method:?}: {x:?} vs {dense:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_large_sparse_step_is_the_same_at_one_and_two_threads() {
+        let ball = PoincareBall::new(4, 1.0);
+        let n = 3000;
+        let x0 = rows::random_points(&ball, n, 5);
+        let target = rows::random_points(&ball, n, 6);
+        let mut full = vec![0.0; x0.len()];
+        pull(&target)(&x0, &mut full);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                let mut x = x0.clone();
+                let mut opt = SparseOptimizer::new(&ball, Method::adam(0.01), n).unwrap();
+                let mut g = SparseGrad::new(n, 4);
+                for step in 0..3 {
+                    g.clear();
+                    (0..n).filter(|i| (i + step) % 3 != 0).for_each(|i| g.add(i, &full[i * 4..(i + 1) * 4]));
+                    opt.step(&mut x, &g).unwrap();
+                }
+                x
+            })
+        };
+        assert_eq!(run(1), run(2));
+    }
+
+    #[test]
+    fn a_sparse_optimiser_rejects_a_table_of_another_shape() {
+        let ball = PoincareBall::new(2, 1.0);
+        let mut opt = SparseOptimizer::new(&ball, Method::Sgd { lr: 0.1, momentum: 0.0 }, 3).unwrap();
+        let err = opt.step(&mut [0.0; 8], &SparseGrad::new(3, 2)).unwrap_err().to_string();
+        assert!(err.contains("made for 3 rows"), "{err}");
+        let err = SparseOptimizer::new(&ball, Method::Sgd { lr: -1.0, momentum: 0.0 }, 3).unwrap_err().to_string();
+        assert!(err.contains("`lr`"), "{err}");
+    }
+}

@@ -24,6 +24,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod convert;
 mod datasets;
 mod hde;
+mod hierarchy;
 mod isomap;
 mod manifold;
 mod measure;
@@ -50,6 +51,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     pca::register(m)?;
     isomap::register(m)?;
     hde::register(m)?;
+    hierarchy::register(m)?;
     manifold::register(m)?;
     method::register(m)?;
     tsne::register(m)?;

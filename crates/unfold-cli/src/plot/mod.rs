@@ -21,6 +21,7 @@
 //! their index), so a class that happens to come last in the input does not
 //! paint over the others.
 
+mod disk;
 mod palette;
 mod text;
 
@@ -31,6 +32,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use palette::{TAB10, palette};
 use text::{FONT_FAMILY, TextBackend, font};
+
+pub use disk::{DiskSpec, disk_png};
 
 /// A categorical colouring of the points: `codes[i]` indexes `names`.
 pub struct Categories {

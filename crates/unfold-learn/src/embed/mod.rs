@@ -8,6 +8,7 @@ pub mod lle;
 pub mod mds;
 pub mod pca;
 pub mod phate;
+pub mod poincare;
 pub mod random_projection;
 pub mod spectral_embedding;
 pub mod truncated_svd;

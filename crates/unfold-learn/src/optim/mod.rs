@@ -11,11 +11,16 @@
 //! * [`Method::Adam`] (Bécigneul & Ganea, 2019): first moments transported like the momentum,
 //!   second moments one scalar per point `‖grad‖²ₓ` (each row is one factor of the product),
 //!   bias-corrected; `amsgrad` keeps the running maximum of the second moments.
+//! * [`SparseOptimizer`]: the same SGD and Adam rules on the rows of an embedding table that
+//!   have a gradient in a step ([`SparseGrad`]), the others untouched (geoopt's sparse variants).
 //! * [`armijo`]: steepest descent with backtracking, `f(retr_x(−t g)) ≤ f(x) − σ t ‖g‖²`.
 //!
 //! All stop when the gradient norm `√Σᵢ ‖gradᵢ‖²` falls below `grad_tol` or after `max_iter`
 //! steps. Every step is a fixed sequence of row-parallel operations with sums over fixed
 //! blocks, so results are identical at any thread count.
+
+mod sparse;
+pub use sparse::{SparseGrad, SparseOptimizer};
 
 use crate::error::{Error, Result};
 use crate::manifold::{Manifold, rows};
