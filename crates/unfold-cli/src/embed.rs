@@ -181,11 +181,10 @@ pub fn run(args: EmbedArgs) -> Result<()> {
         let title = format!("{} of {}  n={n}  {}", name.to_uppercase(), input.display_name(), title_params.join("  "));
         let bytes = match output_space {
             Some(m) => {
-                let view = match m {
-                    unfold_learn::embed::umap::OutputMetric::Haversine => "sphere, equirectangular: longitude across, latitude up",
-                    _ => "Poincaré disk",
-                };
-                crate::plot_cmd::render_png(png, &m.plane(&embedding, k), 2, input.labels.as_ref(), &format!("{title}  ({view})"), (1200, 1000))?
+                let disk = m != unfold_learn::embed::umap::OutputMetric::Haversine;
+                let view = if disk { "Poincaré disk" } else { "sphere, equirectangular: longitude across, latitude up" };
+                let title = format!("{title}  ({view})");
+                crate::plot_cmd::render_png_framed(png, &m.plane(&embedding, k), 2, input.labels.as_ref(), &title, (1200, 1000), disk)?
             }
             None => crate::plot_cmd::render_png(png, &embedding, k, input.labels.as_ref(), &title, (1200, 1000))?,
         };
