@@ -446,10 +446,54 @@ def run_umap_fit(args):
         umap.UMAP(n_jobs=2).fit_transform(np.random.default_rng(0).random((3000, X.shape[1])).astype(X.dtype))
         record["warmup_seconds"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    Y = umap.UMAP(n_jobs=2).fit_transform(X)
+    Y = umap.UMAP(n_jobs=2, output_metric=args.output_metric).fit_transform(X)
     record["inproc_seconds"] = time.perf_counter() - t0
     np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
     emit(record)
+
+
+def output_distances(Y, metric):
+    """All pairwise distances of embedding Y in umap-learn's output metric (as its layout reads
+    the coordinates: hyperboloid spatial coordinates, Poincaré ball, (colatitude, longitude))."""
+    import numpy as np
+
+    Y = Y.astype(np.float64)
+    if metric == "hyperboloid":
+        z = np.sqrt(1.0 + (Y**2).sum(1))
+        return np.arccosh(np.maximum(z[:, None] * z[None, :] - Y @ Y.T, 1.0))
+    if metric == "poincare":
+        n2 = (Y**2).sum(1)
+        d2 = np.maximum(n2[:, None] + n2[None, :] - 2.0 * Y @ Y.T, 0.0)
+        return np.arccosh(1.0 + 2.0 * d2 / ((1.0 - n2)[:, None] * (1.0 - n2)[None, :]))
+    if metric == "haversine":
+        t, p = Y[:, 0], Y[:, 1]
+        P = np.stack([np.sin(t) * np.cos(p), np.sin(t) * np.sin(p), np.cos(t)], axis=1)
+        return 2.0 * np.arcsin(np.clip(np.sqrt(np.maximum(2.0 - 2.0 * P @ P.T, 0.0)) / 2.0, 0.0, 1.0))
+    n2 = (Y**2).sum(1)
+    return np.sqrt(np.maximum(n2[:, None] + n2[None, :] - 2.0 * Y @ Y.T, 0.0))
+
+
+def run_output_trust(args):
+    """Trustworthiness@k of an embedding measured in its output metric: euclidean ranks in the
+    data, neighbour sets by the output distance, on a --sample subsample (default_rng(seed))."""
+    import numpy as np
+    from sklearn.metrics import pairwise_distances
+
+    X = np.load(args.input, mmap_mode="r")
+    Y = np.load(args.embedding)
+    n = X.shape[0]
+    idx = np.sort(np.random.default_rng(args.seed).choice(n, size=min(args.sample, n), replace=False))
+    Xs, Ys = np.asarray(X[idx], dtype=np.float64), Y[idx]
+    m, k = len(idx), args.k
+    dx = pairwise_distances(Xs)
+    np.fill_diagonal(dx, np.inf)
+    ranks = np.empty((m, m), dtype=np.int64)
+    ranks[np.arange(m)[:, None], np.argsort(dx, axis=1, kind="stable")] = np.arange(1, m + 1)[None, :]
+    de = output_distances(Ys, args.output_metric)
+    np.fill_diagonal(de, np.inf)
+    nn = np.argsort(de, axis=1, kind="stable")[:, :k]
+    t = 1.0 - 2.0 / (m * k * (2.0 * m - 3.0 * k - 1.0)) * np.maximum(ranks[np.arange(m)[:, None], nn] - k, 0).sum()
+    emit({"trustworthiness": float(t), "finite": bool(np.isfinite(Y).all()), "k": k, "sample": int(m), "output_metric": args.output_metric})
 
 
 def run_umap_transform(args):
@@ -854,7 +898,17 @@ def main(argv=None):
     p.add_argument("--input", required=True)
     p.add_argument("--out", required=True)
     p.add_argument("--warm", action="store_true")
+    p.add_argument("--output-metric", default="euclidean")
     p.set_defaults(func=run_umap_fit)
+
+    p = sub.add_parser("output-trust")
+    p.add_argument("--input", required=True)
+    p.add_argument("--embedding", required=True)
+    p.add_argument("--output-metric", required=True)
+    p.add_argument("-k", type=int, default=15)
+    p.add_argument("--sample", type=int, default=5000)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=run_output_trust)
 
     p = sub.add_parser("umap-transform")
     p.add_argument("--input", required=True)

@@ -39,7 +39,7 @@ MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
              "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "tsne_70k", "topology",
              "manifold", "entropy", "curvature", "phate", "scanpy_pbmc", "sparse_knn", "heatgeo", "hde",
-             "poincare_wordnet")
+             "poincare_wordnet", "umap_hyperbolic")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -1285,6 +1285,37 @@ class Bench:
         log("priming umap-learn's numba cache (untimed)")
         self.run(self.peer("umap-fit", "--input", prime, "--out", OUT / "prime_umap_out.npy"), "prime_umap")
 
+    def task_umap_hyperbolic(self):
+        """UMAP into the hyperbolic plane (output_metric="hyperboloid") on the MNIST test set (the
+        last 10,000 rows): umap-learn (n_jobs=2, no seed) against unfold (seed 42), and unfold in
+        the Poincaré ball; trustworthiness@15 measured in each output distance (peers.py
+        output-trust, 5,000-row subsample)."""
+        import numpy as np
+
+        test_path = OUT / "mnist_test10k.npy"
+        if not cached_ok(test_path, (10000, 784), np.float32):
+            np.save(test_path, np.ascontiguousarray(np.load(self.X_path, mmap_mode="r")[-10000:]))
+        self.prime_umap()
+        runs = [("umap-learn", "hyperboloid", self.peer("umap-fit", "--input", test_path, "--output-metric", "hyperboloid", "--out"))]
+        if self.unfold:
+            for metric in ("hyperboloid", "poincare"):
+                runs.append(("unfold", metric, self.unfold_cmd("embed", test_path, "--method", "umap", "--output-metric", metric,
+                                                               "--seed", 42, "--quiet", "-o")))
+        else:
+            self.skipped("unfold", "umap_hyperbolic", "hyperboloid", self.unfold_reason)
+        for r in range(self.args.repeat):
+            for tool, metric, cmd in runs:
+                path = OUT / f"{tool.replace('-', '_')}_umap_{metric}_test10k.npy"
+                path.unlink(missing_ok=True)
+                rec = self.base(tool, "umap_hyperbolic", f"{metric}-test10k", r)
+                res = self.run([*cmd, path], f"{tool}_umap_{metric}_test10k_r{r}")
+                if self.measured(rec, res, [path]):
+                    info = last_json_object(self.run(self.peer("output-trust", "--input", test_path, "--embedding", path,
+                                                               "--output-metric", metric), f"{tool}_{metric}_trust_r{r}")["stdout"]) or {}
+                    rec.update({k: info.get(k) for k in ("trustworthiness", "finite", "sample")})
+                rec.update(n=10000)
+                self.emit(rec)
+
     def task_umap_transform(self):
         import numpy as np
 
@@ -1442,6 +1473,7 @@ class Bench:
                     for v in ("metric-random", "metric-classical_mds", "nonmetric-random")],
             "evaluate": [("sklearn_trust5k_over_unfold", ("sklearn", "trustworthiness-5k-seed0"),
                           ("unfold", "pca-embedding"))],
+            "umap_hyperbolic": [("umap_learn_over_unfold", ("umap-learn", "hyperboloid-test10k"), ("unfold", "hyperboloid-test10k"))],
             "umap": [("umap_learn_cold_over_unfold", ("umap-learn", "cold"), ("unfold", "seeded")),
                      ("unfold_seeded_over_unseeded", ("unfold", "seeded"), ("unfold", "unseeded"))],
         }

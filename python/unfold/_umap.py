@@ -159,6 +159,19 @@ class UMAP(ContractTransformer):
         (column variances, default those of the training data with ``ddof=1``), ``VI`` for
         'mahalanobis' (default the inverse covariance of the training data). Defaults taken
         from the data are fixed at ``fit``, and ``transform`` uses them.
+    output_metric : {'euclidean', 'hyperboloid', 'poincare', 'haversine'}, default='euclidean'
+        The space of the embedding, as umap-learn's. 'hyperboloid': the hyperbolic plane (or
+        space) by the spatial coordinates of its hyperboloid model, as umap-learn returns them
+        (the last coordinate is ``z = sqrt(1 + sum(embedding_**2, axis=1))``; the Poincaré disk
+        is ``embedding_ / (1 + z)``). 'poincare': the same hyperbolic space in Poincaré-ball
+        coordinates (norm < 1; umap-learn has no gradient for it and refuses it), laid out with
+        Riemannian steps and held within norm 1 − 1e-5. 'haversine': the sphere, two columns
+        (colatitude, longitude) in radians, not wrapped, as umap-learn's layout reads them (the
+        point is ``(sin t cos p, sin t sin p, cos t)``). ``transform`` works in every space;
+        ``inverse_transform``, ``densmap`` and ``output_dens`` need 'euclidean'.
+    output_metric_kwds : dict or None, default=None
+        umap-learn's parameters of the output metric; none of these metrics takes any, so it
+        must be None or empty.
     n_epochs : int or None, default=None
         Layout epochs; None: 500 up to 10,000 samples, 200 above (200 more with densMAP).
     learning_rate : float, default=1.0
@@ -292,11 +305,16 @@ class UMAP(ContractTransformer):
     # scipy sparse X is fitted as it is (kNN on sparse rows; init="pca" takes a truncated SVD).
     _accept_sparse = True
     # umap-learn's parameters beyond the core's table, and its -1 for "n_neighbors".
-    _extra = {"metric_kwds": None, "n_jobs": -1, "verbose": False, "precomputed_knn": (None, None, None), "unique": False}
+    _extra = {"metric_kwds": None, "output_metric_kwds": None, "n_jobs": -1, "verbose": False, "precomputed_knn": (None, None, None), "unique": False}
     _defaults = {"target_n_neighbors": -1}
 
     def _fit_core(self, X, *, y, seed, threads, verbose):
         target_metric = as_metric(self.target_metric, "target_metric")
+        if self.output_metric_kwds:
+            raise InvalidParameterError(
+                f"invalid value for `output_metric_kwds`: {self.output_metric_kwds!r} (the {self.output_metric} output metric takes no parameters; "
+                "give None or {})"
+            )
         labels, values = (None, None) if y is None else _supervision_target(y, X.shape[0], target_metric)
         # With `unique`, the distinct rows are fitted, in numpy.unique's order as umap-learn does,
         # and `_unique_inverse` maps every row to its distinct row (read by _fitted_attributes).

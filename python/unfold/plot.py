@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["scatter"]
+__all__ = ["plane_coordinates", "scatter"]
 
 #: Float labels with more distinct values than this are drawn as a continuous colour scale.
 MAX_CATEGORIES = 20
@@ -29,7 +29,28 @@ def _is_continuous(labels: np.ndarray, continuous) -> bool:
     return bool(continuous)
 
 
-def scatter(embedding, labels=None, *, ax=None, s=None, alpha=None, cmap=None, legend=True, title=None, continuous=None):
+def plane_coordinates(embedding, output_metric="euclidean"):
+    """Two columns to draw an embedding made in ``output_metric``'s space (``UMAP(output_metric=...)``).
+
+    'euclidean' and 'poincare' as they are (the first two columns); 'hyperboloid' mapped onto
+    the Poincaré disk, ``x / (1 + z)`` with ``z = sqrt(1 + |x|^2)``; 'haversine' (colatitude,
+    longitude) as an equirectangular map: longitude in (-pi, pi] across, latitude in
+    [-pi/2, pi/2] up.
+    """
+    y = np.asarray(embedding, dtype=np.float64)
+    if output_metric == "hyperboloid":
+        z = np.sqrt(1.0 + (y**2).sum(axis=1, keepdims=True))
+        return (y / (1.0 + z))[:, :2]
+    if output_metric == "haversine":
+        t, p = y[:, 0], y[:, 1]
+        px, py, pz = np.sin(t) * np.cos(p), np.sin(t) * np.sin(p), np.cos(t)
+        return np.stack([np.arctan2(py, px), np.pi / 2 - np.arccos(np.clip(pz, -1.0, 1.0))], axis=1)
+    if output_metric in ("euclidean", "poincare"):
+        return y
+    raise ValueError(f"output_metric must be one of 'euclidean', 'hyperboloid', 'poincare', 'haversine', got {output_metric!r}")
+
+
+def scatter(embedding, labels=None, *, ax=None, s=None, alpha=None, cmap=None, legend=True, title=None, continuous=None, output_metric="euclidean"):
     """Scatter plot of the first two columns of ``embedding``, coloured by ``labels``.
 
     A one-column embedding is drawn against the row index (the coordinate across, the row
@@ -53,13 +74,17 @@ def scatter(embedding, labels=None, *, ax=None, s=None, alpha=None, cmap=None, l
     continuous : bool or None, default=None
         Colour by value on a continuous scale rather than by category. None: for float labels
         with more than 20 distinct values (measurements rather than classes).
+    output_metric : str, default='euclidean'
+        The space ``embedding`` lives in (``UMAP(output_metric=...)``), drawn through
+        :func:`plane_coordinates`: the hyperbolic ones in the Poincaré disk with its unit circle,
+        the sphere as an equirectangular map.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
     plt = _pyplot()
-    y = np.asarray(embedding)
+    y = np.asarray(embedding) if output_metric == "euclidean" else plane_coordinates(embedding, output_metric)
     if y.ndim == 1:
         y = y.reshape(-1, 1)
     if y.ndim != 2 or y.shape[1] < 1:
@@ -97,6 +122,11 @@ def scatter(embedding, labels=None, *, ax=None, s=None, alpha=None, cmap=None, l
             # Legend markers opaque even when the points are faint.
             for handle in getattr(legend_box, "legend_handles", getattr(legend_box, "legendHandles", [])):
                 handle.set_alpha(1.0)
+    if output_metric in ("hyperboloid", "poincare"):
+        ax.add_patch(plt.Circle((0.0, 0.0), 1.0, fill=False, color="0.3", linewidth=1.0))
+        ax.set_xlim(-1.05, 1.05)
+        ax.set_ylim(-1.05, 1.05)
+        ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
     if y.shape[1] == 1:

@@ -166,6 +166,11 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     };
     let title_params: Vec<String> = values.iter().filter(|(n, _)| *n != "n_components").map(|(n, v)| format!("{n}={}", title_value(v))).collect();
     let parameters = serde_json::Value::Object(parameters);
+    // A non-euclidean output space is drawn through its map onto the plane (see OutputMetric::plane).
+    let output_space = model.params().iter().find(|(n, _)| *n == "output_metric").and_then(|(_, v)| {
+        use unfold_learn::method::params::ParamType;
+        unfold_learn::embed::umap::OutputMetric::from_value("output_metric", v).ok().filter(|m| !m.is_euclidean())
+    });
     drop(model);
     bars.stage("write output", 0);
     outputs.write_matrix(out, &embedding, n, k)?;
@@ -177,7 +182,15 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     }
     if let (Some(o), Some(png)) = (plot_out, &args.plot) {
         let title = format!("{} of {}  n={n}  {}", name.to_uppercase(), input.display_name(), title_params.join("  "));
-        let bytes = crate::plot_cmd::render_png(png, &embedding, k, input.labels.as_ref(), &title, (1200, 1000))?;
+        let bytes = match output_space {
+            Some(m) => {
+                let disk = m != unfold_learn::embed::umap::OutputMetric::Haversine;
+                let view = if disk { "Poincaré disk" } else { "sphere, equirectangular: longitude across, latitude up" };
+                let title = format!("{title}  ({view})");
+                crate::plot_cmd::render_png_framed(png, &m.plane(&embedding, k), 2, input.labels.as_ref(), &title, (1200, 1000), disk)?
+            }
+            None => crate::plot_cmd::render_png(png, &embedding, k, input.labels.as_ref(), &title, (1200, 1000))?,
+        };
         outputs.write(o, |w| w.write_all(&bytes))?;
     }
     outputs.commit()?;

@@ -11,7 +11,7 @@ use unfold_learn::io::read_matrix;
 
 use crate::input::{UsageError, load_labels};
 use crate::outputs::{Format, Outputs};
-use crate::plot::{Categories, ScatterSpec, scatter_png};
+use crate::plot::{Categories, ScatterSpec, scatter_png, scatter_png_in_disk};
 
 /// Draw an embedding as a PNG scatter plot, coloured by labels if given.
 #[derive(Args)]
@@ -79,7 +79,13 @@ pub fn run(args: PlotArgs) -> Result<()> {
 
 /// Renders a scatter plot to PNG bytes; errors name `path`, the plot being drawn.
 pub fn render_png(path: &Path, coords: &[f32], dims: usize, labels: Option<&Labels>, title: &str, size: (u32, u32)) -> Result<Vec<u8>> {
+    render_png_framed(path, coords, dims, labels, title, size, false)
+}
+
+/// [`render_png`], with `disk` the points of the Poincaré disk and its unit circle.
+pub fn render_png_framed(path: &Path, coords: &[f32], dims: usize, labels: Option<&Labels>, title: &str, size: (u32, u32), disk: bool) -> Result<Vec<u8>> {
     let categories = labels.map(|l| Categories { codes: l.codes.clone(), names: l.names.clone() });
     let spec = ScatterSpec { coords, dims, categories: categories.as_ref(), title, width: size.0, height: size.1 };
-    Ok(scatter_png(&spec).map_err(|e| UsageError(format!("{}: {e:#}", path.display())))?)
+    let png = if disk { scatter_png_in_disk(&spec) } else { scatter_png(&spec) };
+    Ok(png.map_err(|e| UsageError(format!("{}: {e:#}", path.display())))?)
 }

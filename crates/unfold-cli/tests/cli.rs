@@ -395,6 +395,9 @@ fn umap_invalid_options_exit_2_naming_them() {
             (&["--metric", "nope"][..], "nope"),
             (&["--init", "tsne.npy"][..], "tsne.npy"),
             (&["--svd-solver", "full"][..], "--svd-solver"),
+            (&["--output-metric", "sphere"][..], "`output_metric`: sphere (must be one of euclidean, hyperboloid, poincare, haversine)"),
+            (&["--output-metric", "haversine", "--dims", "3"][..], "n_components = 2"),
+            (&["--output-metric", "hyperboloid", "--densmap"][..], "`output_metric`"),
         ],
         Some("out.npy"),
     );
@@ -1485,4 +1488,41 @@ fn hierarchy_bad_input_exits_2_naming_the_file_and_line() {
         ],
         Some("x.npy"),
     );
+
+fn umap_output_metrics_embed_plot_and_transform() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_npy(&d.join("train.npy"), &blobs(300, 5), 300, 5);
+    let new: Vec<f32> = blobs(30, 5).iter().map(|v| v + 0.25).collect();
+    write_npy(&d.join("new.npy"), &new, 30, 5);
+    for metric in ["hyperboloid", "poincare", "haversine"] {
+        let out = format!("{metric}.npy");
+        let png = format!("{metric}.png");
+        let model = format!("{metric}.umap");
+        let args = ["embed", "train.npy", "--method", "umap", "--output-metric", metric, "--seed", "3", "--epochs", "40"];
+        let o = unfold(d, &[&args[..], &["-o", &out, "--plot", &png, "--save-model", &model, "--json"]].concat());
+        assert!(o.status.success(), "{metric}: {}", stderr(&o));
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(json["parameters"]["output_metric"], metric);
+        let (shape, first) = read_npy(&d.join(&out));
+        assert_eq!(shape, [300, 2]);
+        let values: Vec<f32> = first.chunks(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+        assert!(values.iter().all(|v| v.is_finite()), "{metric}");
+        if metric == "poincare" {
+            assert!(values.chunks(2).all(|p| p[0].hypot(p[1]) < 1.0), "{metric}: outside the disk");
+        }
+        assert!(std::fs::metadata(d.join(&png)).unwrap().len() > 1000);
+        // One thread: the same bytes.
+        let o = unfold(d, &[&args[..], &["--threads", "1", "-o", "again.npy", "--quiet"]].concat());
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert_eq!(read_npy(&d.join("again.npy")).1, first, "{metric}: 1 thread differs");
+        // The model keeps the output metric: new rows land in its space.
+        let o = unfold(d, &["transform", "--model", &model, "new.npy", "-o", "t.npy", "--quiet"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let placed: Vec<f32> = read_npy(&d.join("t.npy")).1.chunks(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+        assert!(placed.len() == 60 && placed.iter().all(|v| v.is_finite()), "{metric}");
+        if metric == "poincare" {
+            assert!(placed.chunks(2).all(|p| p[0].hypot(p[1]) < 1.0), "{metric}: transform outside the disk");
+        }
+    }
 }

@@ -28,6 +28,7 @@ mod tsne;
 mod umap;
 mod umap_graph;
 mod umap_inverse;
+mod umap_output;
 mod umap_spectral;
 mod umap_supervised;
 mod untrusted;

@@ -271,6 +271,17 @@ fn splat_points(buf: &mut [u8], width: usize, map: &PixelMap, splats: &[Splat], 
 /// (the message names the row), when the categories do not match the rows,
 /// or when the image size is outside 200..=16384 pixels per side.
 pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
+    render(spec, false)
+}
+
+/// [`scatter_png`] of points in the Poincaré disk: the unit circle drawn, the axes from −1.05 to
+/// 1.05 along the shorter side of the plotting area and at the same scale along the other, so the
+/// circle is round.
+pub fn scatter_png_in_disk(spec: &ScatterSpec) -> Result<Vec<u8>> {
+    render(spec, true)
+}
+
+fn render(spec: &ScatterSpec, disk: bool) -> Result<Vec<u8>> {
     let dims = spec.dims;
     if dims == 0 {
         bail!("cannot plot: dims must be at least 1");
@@ -304,8 +315,16 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
         }
     }
     let one_d = dims == 1;
-    let (x_lo, x_hi) = padded_range(x_min, x_max);
-    let (y_lo, y_hi) = if one_d { (-1.0, 1.0) } else { padded_range(y_min, y_max) };
+    let disk = disk && !one_d;
+    const DISK_HALF: f64 = 1.05;
+    let (mut x_lo, mut x_hi) = if disk { (-DISK_HALF, DISK_HALF) } else { padded_range(x_min, x_max) };
+    let (y_lo, y_hi) = if disk {
+        (-DISK_HALF, DISK_HALF)
+    } else if one_d {
+        (-1.0, 1.0)
+    } else {
+        padded_range(y_min, y_max)
+    };
 
     if let Some(cats) = spec.categories {
         if cats.codes.len() != n {
@@ -374,7 +393,6 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
             None => (plot_area, None),
         };
 
-        let x_fmt = tick_formatter(x_lo, x_hi);
         let y_fmt = tick_formatter(y_lo, y_hi);
         let label_font = (FONT_FAMILY, f64::from(px(14.0))).into_font().color(&RGBColor(90, 90, 90));
         // Room for the widest y tick label (the range ends format longest),
@@ -389,6 +407,17 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
             }
             widest as i32 + px(22.0)
         };
+        if disk {
+            // The plotting area as the chart below lays it out: widen the x range to its aspect.
+            let (cw, ch) = chart_area.dim_in_pixel();
+            let pw = f64::from(cw) - f64::from(px(12.0) + px(16.0) + y_label_w);
+            let ph = f64::from(ch) - f64::from(px(8.0) + px(8.0) + px(34.0));
+            if pw > 0.0 && ph > 0.0 {
+                let half = DISK_HALF * (pw / ph).max(1.0);
+                (x_lo, x_hi) = (-half, half);
+            }
+        }
+        let x_fmt = tick_formatter(x_lo, x_hi);
         let mut chart = ChartBuilder::on(&chart_area)
             .margin_left(px(12.0))
             .margin_right(px(16.0))
@@ -413,6 +442,14 @@ pub fn scatter_png(spec: &ScatterSpec) -> Result<Vec<u8>> {
             mesh.disable_y_mesh();
         }
         mesh.draw().map_err(draw_err)?;
+        if disk {
+            let circle = (0..=720).map(|i| {
+                let t = f64::from(i) * std::f64::consts::PI / 360.0;
+                (t.cos(), t.sin())
+            });
+            let style = RGBColor(90, 90, 90).stroke_width(px(1.5).max(1) as u32);
+            chart.draw_series(std::iter::once(PathElement::new(circle.collect::<Vec<_>>(), style))).map_err(draw_err)?;
+        }
 
         if let (Some(entries), Some((area, font_px, swatch))) = (&legend, &legend_area) {
             let text_style = (FONT_FAMILY, *font_px).into_font().color(&RGBColor(50, 50, 50)).pos(Pos::new(HPos::Left, VPos::Center));

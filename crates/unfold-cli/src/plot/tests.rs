@@ -190,3 +190,19 @@ fn draw_order_is_an_interleaved_permutation() {
         }
     }
 }
+
+#[test]
+fn disk_plots_draw_the_unit_circle() {
+    let coords: Vec<f32> = (0..200)
+        .flat_map(|i| {
+            let t = i as f32 * 0.1;
+            [0.5 * t.cos(), 0.5 * t.sin()]
+        })
+        .collect();
+    let spec = ScatterSpec { coords: &coords, dims: 2, categories: None, title: "", width: 600, height: 400 };
+    let plain = decode(&scatter_png(&spec).unwrap());
+    let disk = decode(&scatter_png_in_disk(&spec).unwrap());
+    // The circle's grey: in the disk plot only.
+    let grey = |img: &image::RgbImage| img.pixels().filter(|p| p.0 == [90, 90, 90]).count();
+    assert!(grey(&disk) > 200 && grey(&plain) < grey(&disk) / 10, "{} {}", grey(&disk), grey(&plain));
+}

@@ -436,6 +436,13 @@ impl UmapModel {
         if s.densmap {
             return Err(Error::param("densmap", true, "is not supported by inverse_transform (as in umap-learn): fit without densMAP"));
         }
+        if !s.output_metric.is_euclidean() {
+            return Err(Error::param(
+                "output_metric",
+                s.output_metric.name(),
+                "is not supported by inverse_transform, which interpolates in the plane: fit with output_metric = euclidean",
+            ));
+        }
         let rows = s.train_rows()?;
         let (dim, d, n) = (s.n_components, s.n_features, s.n_train());
         if points.n_cols() != dim {

@@ -35,6 +35,7 @@ use crate::progress::Progress;
 use crate::rng::{SeedSource, below, mix64};
 
 use super::densmap::{DensEpoch, DensMapParams, DensTarget};
+use super::output::OutputMetric;
 
 /// Parameters of [`optimize_layout`]; `Default` = umap-learn's.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,11 +54,23 @@ pub struct LayoutParams {
     pub b: f32,
     /// Seed of the negative samples.
     pub seed: Option<u64>,
+    /// The output space (umap-learn's `output_metric`): euclidean takes the fast passes, the
+    /// others [`epoch_pass_generic`].
+    pub output_metric: OutputMetric,
 }
 
 impl Default for LayoutParams {
     fn default() -> Self {
-        LayoutParams { n_epochs: 200, learning_rate: 1.0, repulsion_strength: 1.0, negative_sample_rate: 5, a: 1.576_943_4, b: 0.895_060_9, seed: None }
+        LayoutParams {
+            n_epochs: 200,
+            learning_rate: 1.0,
+            repulsion_strength: 1.0,
+            negative_sample_rate: 5,
+            a: 1.576_943_4,
+            b: 0.895_060_9,
+            seed: None,
+            output_metric: OutputMetric::Euclidean,
+        }
     }
 }
 
@@ -331,6 +344,10 @@ fn run(problem: &Problem, moving: &mut [f32], dim: usize, params: &LayoutParams,
     let n_epochs = params.n_epochs;
     let seeds = SeedSource::new(params.seed);
     let kernel = Kernel::new(params.a, params.b, params.repulsion_strength);
+    if !params.output_metric.is_euclidean() && problem.dens.is_some() {
+        return Err(Error::param("output_metric", params.output_metric.name(), "must be euclidean with densMAP's density term"));
+    }
+    params.output_metric.check_components(dim)?;
     if params.negative_sample_rate > MAX_NEGATIVES {
         return Err(Error::param("negative_sample_rate", params.negative_sample_rate, format!("must be at most {MAX_NEGATIVES}")));
     }
@@ -365,10 +382,13 @@ fn run(problem: &Problem, moving: &mut [f32], dim: usize, params: &LayoutParams,
                 };
             }
             let step = Step { epoch, alpha, seed, kernel, negatives: params.negative_sample_rate, dens: dens_stats.take(), part };
-            match dim {
-                2 => epoch_pass::<2>(problem, moving, reference, &step),
-                3 => epoch_pass::<3>(problem, moving, reference, &step),
-                _ => epoch_pass_dyn(problem, moving, reference, dim, &step),
+            // The plane's passes are chosen here, outside the loops, so they are the same code
+            // whatever other output spaces exist.
+            match (params.output_metric, dim) {
+                (OutputMetric::Euclidean, 2) => epoch_pass::<2>(problem, moving, reference, &step),
+                (OutputMetric::Euclidean, 3) => epoch_pass::<3>(problem, moving, reference, &step),
+                (OutputMetric::Euclidean, _) => epoch_pass_dyn(problem, moving, reference, dim, &step),
+                (metric, _) => epoch_pass_generic(problem, moving, reference, dim, &step, metric),
             }
             dens_stats = step.dens;
         }
@@ -744,6 +764,49 @@ fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim:
                                 *p += (c * (s0 - q)).clamp(-clip, clip);
                             }
                         }
+                    }
+                }
+            }
+        },
+    );
+}
+
+/// One sub-epoch in a non-euclidean output space (umap-learn's `optimize_layout_generic`): each
+/// moving row walks its due edges in order, every move from where the previous one left it, with
+/// the output distance `d` and its gradient ([`OutputMetric::distance_grad`]): a pull of
+/// `2b (w − 1) / (d + 10⁻⁶)` and pushes of `2γb w / (d + 10⁻⁶)` from the negative samples, with
+/// `w = 1 / (1 + a d^{2b})` (1 at `d = 0`). Rows are independent and read the other ends from
+/// the snapshot, so the result does not depend on the threads.
+fn epoch_pass_generic(problem: &Problem, moving: &mut [f32], reference: &[f32], dim: usize, step: &Step, metric: OutputMetric) {
+    let n_ref = reference.len() / dim;
+    let (alpha, a, b) = (step.alpha as f64, step.kernel.a as f64, step.kernel.b as f64);
+    let two_gamma_b = step.kernel.two_gamma_b as f64;
+    let similarity = |d: f64| if d > 0.0 { 1.0 / (1.0 + a * (d * d).powf(b)) } else { 1.0 };
+    moving.par_chunks_mut(dim).enumerate().with_min_len(256).for_each_init(
+        || vec![0f64; dim],
+        |grad, (v, cur)| {
+            let set = &problem.own;
+            for (part, negatives) in problem.sampled_parts(step.part, step.negatives) {
+                for e in set.edges(v, part) {
+                    if !due(set.rates[e], step.epoch) {
+                        continue;
+                    }
+                    let k = set.cols[e] as usize;
+                    let d = metric.distance_grad(cur, &reference[k * dim..(k + 1) * dim], grad);
+                    let coef = 2.0 * b * (similarity(d) - 1.0) / (d + 1e-6);
+                    metric.step(cur, grad, coef, CLIP as f64, alpha);
+                    if negatives == 0 {
+                        continue;
+                    }
+                    let h = step.edge_hash(problem, e);
+                    for s in 1..=negatives {
+                        let m = negative_sample(h, s, n_ref);
+                        if problem.own_index && m == v {
+                            continue;
+                        }
+                        let d = metric.distance_grad(cur, &reference[m * dim..(m + 1) * dim], grad);
+                        let coef = two_gamma_b * similarity(d) / (d + 1e-6);
+                        metric.step(cur, grad, coef, CLIP as f64, alpha);
                     }
                 }
             }

@@ -18,7 +18,9 @@
 //! 4. **Initialisation** ([`spectral`]): normalised-Laplacian eigenvectors, one box per
 //!    connected component, then umap-learn's noisy rescaling to `[0, 10]`.
 //! 5. **Layout** ([`layout`]): stochastic gradient descent on the fuzzy cross entropy, with
-//!    order-independent updates so a seeded layout is identical at any thread count.
+//!    order-independent updates so a seeded layout is identical at any thread count; in the
+//!    plane, or in the hyperbolic plane or on the sphere ([`output`], umap-learn's
+//!    `output_metric`).
 //! 6. **densMAP** ([`densmap`]): optionally, a term that keeps local densities.
 //! 7. **Transform** ([`transform`]): new points placed against the fitted embedding.
 //! 8. **Inverse transform** ([`inverse`]): points of the embedding space mapped back into data
@@ -43,8 +45,10 @@ pub mod graph;
 pub mod inverse;
 pub mod layout;
 mod model;
+pub mod output;
 pub mod spectral;
 pub mod supervised;
 pub mod transform;
 
 pub use model::{ENTRY, TargetMetric, Umap, UmapBuilder, UmapInit, UmapModel, UmapParams, UmapTarget};
+pub use output::OutputMetric;

@@ -13,6 +13,7 @@ use crate::rng::{SeedSource, unit_f64};
 use super::densmap::{self, DensMapParams};
 use super::graph::{FuzzyGraph, FuzzySetParams, fuzzy_simplicial_set};
 use super::layout::{LayoutParams, default_epochs, optimize_layout_densmap};
+use super::output::OutputMetric;
 use super::spectral::{EigenOptions, noisy_scale, spectral_layout_with};
 use super::{curve, supervised, transform};
 
@@ -124,6 +125,8 @@ crate::method_params! {
         n_components: usize = 2, flag = "dims", range = Range::at_least(1.0);
         /// Input distance: euclidean, cosine, correlation, manhattan, … or precomputed (the input is a square distance matrix).
         metric: Metric = Metric::Euclidean;
+        /// Output space: euclidean, hyperboloid (hyperbolic, the spatial coordinates), poincare (hyperbolic, the Poincaré ball) or haversine (the sphere, colatitude and longitude; 2 components).
+        output_metric: OutputMetric = OutputMetric::Euclidean;
         /// Layout epochs; none = 500 up to 10,000 points, else 200 (200 more with densmap); 0 returns the initialisation.
         n_epochs: Option<usize> = None, flag = "epochs";
         /// Initial step of the layout's gradient descent.
@@ -184,6 +187,15 @@ impl UmapParams {
             (Some(_), None) => return Err(Error::param("b", "none", "must be given together with a")),
             (None, Some(_)) => return Err(Error::param("a", "none", "must be given together with b")),
             _ => {}
+        }
+        self.output_metric.check_components(self.n_components)?;
+        if !self.output_metric.is_euclidean() && (self.densmap || self.output_dens) {
+            let which = if self.densmap { "densmap" } else { "output_dens" };
+            return Err(Error::param(
+                "output_metric",
+                self.output_metric.name(),
+                format!("must be euclidean with {which} (local radii are measured in the plane)"),
+            ));
         }
         if let UmapInit::Array(v) = &self.init
             && let Some(p) = v.iter().position(|x| !x.is_finite())
@@ -263,6 +275,8 @@ setters! {
     n_components: usize => n_components;
     /// Input distance.
     metric: Metric => metric;
+    /// Output space.
+    output_metric: OutputMetric => output_metric;
     /// Layout epochs.
     n_epochs: usize => n_epochs (Some);
     /// Initial SGD step.
@@ -487,6 +501,7 @@ impl Umap {
             warnings.push(w);
         }
         let mut embedding = self.initialise(rows, &graph, seeds.value(STAGE_INIT, 0), &mut warnings, progress)?;
+        p.output_metric.map_start(&mut embedding, dim);
         progress.check()?;
         let layout = LayoutParams {
             n_epochs,
@@ -496,6 +511,7 @@ impl Umap {
             a,
             b,
             seed: Some(seeds.value(STAGE_LAYOUT, 0)),
+            output_metric: p.output_metric,
         };
         let ro = (p.densmap || p.output_dens).then(|| densmap::original_radii(&graph, &knn));
         let dens_params = p.dens();
@@ -739,7 +755,8 @@ impl Fitted for UmapModel {
     fn capabilities(&self) -> Capabilities {
         let metric = self.state.metric();
         let kept = UmapModel::capabilities(self);
-        let inverse = kept.inverse_transform && *metric != Metric::Precomputed && metric.has_gradient() && !self.state.densmap;
+        let inverse =
+            kept.inverse_transform && *metric != Metric::Precomputed && metric.has_gradient() && !self.state.densmap && self.state.output_metric.is_euclidean();
         Capabilities { inverse_transform: inverse, ..kept }
     }
 

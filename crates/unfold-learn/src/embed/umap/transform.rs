@@ -47,6 +47,7 @@ use crate::rng::mix64;
 use super::graph::smooth_knn_dist;
 use super::layout::{LayoutParams, optimize_layout_fixed};
 use super::model::{UmapModel, UmapParams};
+use super::output::OutputMetric;
 
 /// Epochs of a transform when `n_epochs` was not set.
 const DEFAULT_TRANSFORM_EPOCHS: usize = 100;
@@ -288,6 +289,9 @@ pub(super) struct TransformState {
     transform_seed: u64,
     /// Whether the layout kept local densities (densMAP), which the inverse transform refuses.
     pub densmap: bool,
+    /// The output space; the model file records it among the parameters.
+    #[serde(skip)]
+    pub output_metric: OutputMetric,
     /// The data's fuzzy-set bandwidths, for the inverse transform.
     pub scales: DataScales,
     /// Until the index is built; not saved.
@@ -359,6 +363,7 @@ impl TransformState {
             n_epochs: p.n_epochs,
             transform_seed: p.transform_seed,
             densmap: p.densmap,
+            output_metric: p.output_metric,
             scales,
             fit: Pending(Mutex::new(data.filter(|_| keep_data).map(|data| (Rows::new(data), knn)))),
             fitted_sparse: data.is_none(),
@@ -708,6 +713,7 @@ impl UmapModel {
             a: s.a,
             b: s.b,
             seed: Some(s.transform_seed),
+            output_metric: s.output_metric,
         };
         optimize_layout_fixed(&indptr, &cols, &weights, Some(1.0), &keys, &mut init, &s.embedding, dim, &layout, progress)?;
         Ok(Data::from_trusted(init, m, dim))
@@ -751,6 +757,12 @@ impl UmapModel {
         let (read, mut state): (_, TransformState) = crate::io::model::decode(MODEL_KIND, bytes)?;
         state.validate().map_err(|what| Error::InvalidData(format!("corrupt model: {what}")))?;
         state.params = crate::method::declared(&UmapParams::specs(), read)?;
+        // Files written before output metrics existed name none: the plane.
+        if let Some((_, v)) = state.params.iter().find(|(n, _)| *n == "output_metric") {
+            use crate::method::params::ParamType;
+            state.output_metric = OutputMetric::from_value("output_metric", v).map_err(|e| Error::InvalidData(format!("corrupt model: {e}")))?;
+            state.output_metric.check_components(state.n_components).map_err(|e| Error::InvalidData(format!("corrupt model: {e}")))?;
+        }
         Ok(UmapModel::from_state(state))
     }
 }
