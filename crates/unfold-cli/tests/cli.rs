@@ -1411,7 +1411,9 @@ fn stages_reports_each_stage_with_time_and_memory() {
     // Without --stages, --quiet prints nothing.
     let o = unfold(d, &["embed", "x.npy", "--method", "umap", "--seed", "1", "--epochs", "30", "-o", "f.npy", "--quiet"]);
     assert!(o.status.success() && o.stderr.is_empty(), "{}", stderr(&o));
+}
 
+#[test]
 fn hierarchy_writes_the_embedding_names_and_plot_the_same_at_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -1488,7 +1490,9 @@ fn hierarchy_bad_input_exits_2_naming_the_file_and_line() {
         ],
         Some("x.npy"),
     );
+}
 
+#[test]
 fn umap_output_metrics_embed_plot_and_transform() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
