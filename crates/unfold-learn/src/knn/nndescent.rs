@@ -284,6 +284,7 @@ pub(super) fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, see
         }
     }
     progress.finish_stage();
+    drop((sampler, proposals, flags));
 
     // Back to the original numbering; ties re-sorted by original index.
     let mut indices = vec![0u32; n * k];

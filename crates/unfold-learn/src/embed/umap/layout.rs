@@ -501,12 +501,13 @@ struct Step<'a> {
 }
 
 impl Step<'_> {
-    /// densMAP's extra pull on row `v` along its edge of weight `w` to `k`, per coordinate
+    /// densMAP's extra pull on row `v` along its edge `e` of `set` to `k`, per coordinate
     /// difference, or 0.
     #[inline]
-    fn dens_coefficient(&self, v: usize, k: usize, w: f32, d2: f32, d2b: f32) -> f32 {
+    fn dens_coefficient(&self, v: usize, k: usize, set: &EdgeSet, e: usize, d2: f32, d2b: f32) -> f32 {
         match &self.dens {
-            Some(de) if d2 > 0.0 => 2.0 * de.coefficient(v, k, w, d2, d2b, self.kernel.a, self.kernel.b),
+            // The edge weights are kept only when densMAP is on.
+            Some(de) if d2 > 0.0 => 2.0 * de.coefficient(v, k, set.weights[e], d2, d2b, self.kernel.a, self.kernel.b),
             _ => 0.0,
         }
     }
@@ -785,7 +786,7 @@ fn edge_move<const D: usize>(problem: &Problem, negatives: usize, v: usize, e: u
         if lane0 == 0 {
             let x = d2[0];
             coef[0] = if x > 0.0 { finite(alpha * kernel.attraction_with(x, pw[0])) } else { 0.0 };
-            dens = step.dens_coefficient(v, k, set.weights[e], x, pw[0]);
+            dens = step.dens_coefficient(v, k, set, e, x, pw[0]);
         }
         for d in 0..D {
             let mut sum = 0.0;
@@ -827,7 +828,7 @@ fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim:
                     if d2 > 0.0 {
                         let d2b = pow(d2, kernel.b);
                         let c = finite(alpha * kernel.attraction_with(d2, d2b));
-                        let dens = step.dens_coefficient(v, k, set.weights[e], d2, d2b);
+                        let dens = step.dens_coefficient(v, k, set, e, d2, d2b);
                         for ((p, &s0), &q) in cur.iter_mut().zip(start.iter()).zip(yk) {
                             *p += (c * (s0 - q)).clamp(-clip, clip) + alpha * (dens * (s0 - q)).clamp(-CLIP, CLIP);
                         }
