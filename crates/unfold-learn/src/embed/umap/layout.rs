@@ -241,6 +241,10 @@ struct EdgeSet {
     row_of: Vec<u32>,
     /// The weight of each edge, kept for densMAP only (empty without it).
     weights: Vec<f32>,
+    /// The part of each edge's negative-sample hash that does not change with the epoch, from
+    /// the key of its row's random choices and its other end (see [`Step::edge_hash`]). Kept
+    /// rather than recomputed: a fit's epoch on MNIST took 8 % longer without it.
+    hash_keys: Vec<u64>,
     /// Samples per epoch of each edge (≤ 1).
     rates: Vec<f32>,
     rows: usize,
@@ -277,14 +281,17 @@ fn task_pieces<'a, T>(data: &'a mut [T], ptr: &[usize], n: usize, parts: usize) 
 
 impl EdgeSet {
     /// The edges of the CSR graph, edge `e` of row `v` in sub-epoch `part_of(v, e)`, sampled
-    /// `rate` times per epoch; `keep_weights` keeps their weights. Rows are sorted into their
-    /// parts in parallel, with no per-edge index kept: on 1M points the serial version took
-    /// 6 s, and its edge indices and precomputed hash keys 350 MB at the peak of the fit.
+    /// `rate` times per epoch, with `keys[v]` the key of row `v`'s random choices;
+    /// `keep_weights` keeps their weights. Rows are sorted into their parts in parallel, with no
+    /// per-edge index kept: on 1M points the serial version took 6 s, and its edge indices and
+    /// copied weights held 260 MB at the peak of the fit.
+    #[allow(clippy::too_many_arguments)]
     fn new(
         indptr: &[usize],
         indices: &[u32],
         weights: &[f32],
         rate: SampleRate,
+        keys: &[u64],
         keep_weights: bool,
         parts: usize,
         part_of: impl Fn(usize, usize) -> usize + Sync,
@@ -305,15 +312,17 @@ impl EdgeSet {
         let mut cols = vec![0u32; m];
         let mut row_of = vec![0u32; m];
         let mut rates = vec![0f32; m];
+        let mut hash_keys = vec![0u64; m];
         let mut kept = vec![0f32; if keep_weights { m } else { 0 }];
         let kept_pieces = if keep_weights { task_pieces(&mut kept, &ptr, n, parts) } else { (0..n.div_ceil(BUILD_ROWS).max(1)).map(|_| Vec::new()).collect() };
         task_pieces(&mut cols, &ptr, n, parts)
             .into_par_iter()
             .zip(task_pieces(&mut row_of, &ptr, n, parts))
             .zip(task_pieces(&mut rates, &ptr, n, parts))
+            .zip(task_pieces(&mut hash_keys, &ptr, n, parts))
             .zip(kept_pieces)
             .enumerate()
-            .for_each(|(t, (((mut c, mut r), mut q), mut w))| {
+            .for_each(|(t, ((((mut c, mut r), mut q), mut h), mut w))| {
                 let mut at = vec![0usize; parts];
                 for v in t * BUILD_ROWS..((t + 1) * BUILD_ROWS).min(n) {
                     for e in indptr[v]..indptr[v + 1] {
@@ -322,6 +331,7 @@ impl EdgeSet {
                         c[p][i] = indices[e];
                         r[p][i] = v as u32;
                         q[p][i] = rate.of(weights[e]);
+                        h[p][i] = mix64(keys[v] ^ mix64(indices[e] as u64));
                         if keep_weights {
                             w[p][i] = weights[e];
                         }
@@ -329,7 +339,7 @@ impl EdgeSet {
                     }
                 }
             });
-        EdgeSet { ptr, cols, row_of, weights: kept, rates, rows: n }
+        EdgeSet { ptr, cols, row_of, weights: kept, hash_keys, rates, rows: n }
     }
 
     /// The edges of row `v` in sub-epoch `part`.
@@ -349,8 +359,6 @@ struct Problem<'a> {
     parts: usize,
     /// The samples of each row's own edges: a pull on the row and its negative samples.
     own: EdgeSet,
-    /// The key of each moving row's random choices (see [`Step::edge_hash`]).
-    keys: &'a [u64],
     /// In a fit, the other end's side of every sample: the edge `(v, k)` of row `v`, in the
     /// sub-epoch where `k` samples its edge `(k, v)` (half an epoch from its own, see
     /// [`sample_part`]), pulls `v` as that sample pulls `k`.
@@ -373,19 +381,11 @@ impl<'a> Problem<'a> {
     /// A fit (`symmetric`: the graph holds both directions of every edge, with equal weights,
     /// and the moving rows are the points themselves, in [`SUB_EPOCHS`] sub-epochs) or a
     /// transform (one sub-epoch, edges from the moving rows to a fixed reference).
-    fn new(
-        indptr: &'a [usize],
-        indices: &'a [u32],
-        weights: &[f32],
-        rate: SampleRate,
-        keys: &'a [u64],
-        symmetric: bool,
-        dens: Option<DensTarget>,
-    ) -> Problem<'a> {
+    fn new(indptr: &'a [usize], indices: &'a [u32], weights: &[f32], rate: SampleRate, keys: &[u64], symmetric: bool, dens: Option<DensTarget>) -> Problem<'a> {
         let parts = if symmetric { SUB_EPOCHS } else { 1 };
         let part_of = |v, e: usize| if symmetric { sample_part(v, indices[e] as usize, parts) } else { 0 };
-        let own = EdgeSet::new(indptr, indices, weights, rate, dens.is_some(), parts, part_of);
-        Problem { indptr, indices, parts, own, keys, mirror: symmetric, own_index: symmetric, dens }
+        let own = EdgeSet::new(indptr, indices, weights, rate, keys, dens.is_some(), parts, part_of);
+        Problem { indptr, indices, parts, own, mirror: symmetric, own_index: symmetric, dens }
     }
 
     /// In a fit, the part whose edges a row pulls as mirrors in sub-epoch `part`: its edges that
@@ -517,8 +517,7 @@ impl Step<'_> {
     /// threads or other rows.
     #[inline]
     fn edge_hash(&self, problem: &Problem, e: usize) -> u64 {
-        let set = &problem.own;
-        mix64(self.seed ^ mix64(problem.keys[set.row_of[e] as usize] ^ mix64(set.cols[e] as u64)))
+        mix64(self.seed ^ problem.own.hash_keys[e])
     }
 }
 
