@@ -399,6 +399,14 @@ impl<'a> Problem<'a> {
     fn sampled_parts(&self, part: usize, negatives: usize) -> impl Iterator<Item = (usize, usize)> {
         std::iter::once((part, negatives)).chain(self.mirror_part(part).map(|p| (p, 0)))
     }
+
+    /// Row `v`'s edges sampled in this sub-epoch, in order, each with its number of negative
+    /// samples (0 for the mirrored ones).
+    fn due_edges(&self, v: usize, step: &Step) -> impl Iterator<Item = (usize, usize)> {
+        let (epoch, set) = (step.epoch, &self.own);
+        self.sampled_parts(step.part, step.negatives)
+            .flat_map(move |(part, negatives)| set.edges(v, part).filter(move |&e| due(set.rates[e], epoch)).map(move |e| (e, negatives)))
+    }
 }
 
 /// Whether an edge with `rate` samples per epoch is sampled in epoch `epoch`: the `s`-th sample
@@ -815,36 +823,31 @@ fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim:
         || vec![0f32; dim],
         |start, (v, cur)| {
             let set = &problem.own;
-            for (part, negatives) in problem.sampled_parts(step.part, step.negatives) {
-                for e in set.edges(v, part) {
-                    if !due(set.rates[e], step.epoch) {
-                        continue;
+            for (e, negatives) in problem.due_edges(v, step) {
+                let k = set.cols[e] as usize;
+                start.copy_from_slice(cur);
+                let yk = &reference[k * dim..(k + 1) * dim];
+                let d2 = sq_dist(start, yk);
+                if d2 > 0.0 {
+                    let d2b = pow(d2, kernel.b);
+                    let c = finite(alpha * kernel.attraction_with(d2, d2b));
+                    let dens = step.dens_coefficient(v, k, set, e, d2, d2b);
+                    for ((p, &s0), &q) in cur.iter_mut().zip(start.iter()).zip(yk) {
+                        *p += (c * (s0 - q)).clamp(-clip, clip) + alpha * (dens * (s0 - q)).clamp(-CLIP, CLIP);
                     }
-                    let k = set.cols[e] as usize;
-                    start.copy_from_slice(cur);
-                    let yk = &reference[k * dim..(k + 1) * dim];
-                    let d2 = sq_dist(start, yk);
-                    if d2 > 0.0 {
-                        let d2b = pow(d2, kernel.b);
-                        let c = finite(alpha * kernel.attraction_with(d2, d2b));
-                        let dens = step.dens_coefficient(v, k, set, e, d2, d2b);
-                        for ((p, &s0), &q) in cur.iter_mut().zip(start.iter()).zip(yk) {
-                            *p += (c * (s0 - q)).clamp(-clip, clip) + alpha * (dens * (s0 - q)).clamp(-CLIP, CLIP);
-                        }
-                    }
-                    if negatives == 0 {
-                        continue;
-                    }
-                    let h = step.edge_hash(problem, e);
-                    for s in 1..=negatives {
-                        let m = negative_sample(h, s, n_ref);
-                        let ym = &reference[m * dim..(m + 1) * dim];
-                        let d2 = sq_dist(start, ym);
-                        if d2 > 0.0 && !(problem.own_index && m == v) {
-                            let c = finite(alpha * kernel.repulsion(d2));
-                            for ((p, &s0), &q) in cur.iter_mut().zip(start.iter()).zip(ym) {
-                                *p += (c * (s0 - q)).clamp(-clip, clip);
-                            }
+                }
+                if negatives == 0 {
+                    continue;
+                }
+                let h = step.edge_hash(problem, e);
+                for s in 1..=negatives {
+                    let m = negative_sample(h, s, n_ref);
+                    let ym = &reference[m * dim..(m + 1) * dim];
+                    let d2 = sq_dist(start, ym);
+                    if d2 > 0.0 && !(problem.own_index && m == v) {
+                        let c = finite(alpha * kernel.repulsion(d2));
+                        for ((p, &s0), &q) in cur.iter_mut().zip(start.iter()).zip(ym) {
+                            *p += (c * (s0 - q)).clamp(-clip, clip);
                         }
                     }
                 }
@@ -868,28 +871,23 @@ fn epoch_pass_generic(problem: &Problem, moving: &mut [f32], reference: &[f32], 
         || vec![0f64; dim],
         |grad, (v, cur)| {
             let set = &problem.own;
-            for (part, negatives) in problem.sampled_parts(step.part, step.negatives) {
-                for e in set.edges(v, part) {
-                    if !due(set.rates[e], step.epoch) {
+            for (e, negatives) in problem.due_edges(v, step) {
+                let k = set.cols[e] as usize;
+                let d = metric.distance_grad(cur, &reference[k * dim..(k + 1) * dim], grad);
+                let coef = 2.0 * b * (similarity(d) - 1.0) / (d + 1e-6);
+                metric.step(cur, grad, coef, CLIP as f64, alpha);
+                if negatives == 0 {
+                    continue;
+                }
+                let h = step.edge_hash(problem, e);
+                for s in 1..=negatives {
+                    let m = negative_sample(h, s, n_ref);
+                    if problem.own_index && m == v {
                         continue;
                     }
-                    let k = set.cols[e] as usize;
-                    let d = metric.distance_grad(cur, &reference[k * dim..(k + 1) * dim], grad);
-                    let coef = 2.0 * b * (similarity(d) - 1.0) / (d + 1e-6);
+                    let d = metric.distance_grad(cur, &reference[m * dim..(m + 1) * dim], grad);
+                    let coef = two_gamma_b * similarity(d) / (d + 1e-6);
                     metric.step(cur, grad, coef, CLIP as f64, alpha);
-                    if negatives == 0 {
-                        continue;
-                    }
-                    let h = step.edge_hash(problem, e);
-                    for s in 1..=negatives {
-                        let m = negative_sample(h, s, n_ref);
-                        if problem.own_index && m == v {
-                            continue;
-                        }
-                        let d = metric.distance_grad(cur, &reference[m * dim..(m + 1) * dim], grad);
-                        let coef = two_gamma_b * similarity(d) / (d + 1e-6);
-                        metric.step(cur, grad, coef, CLIP as f64, alpha);
-                    }
                 }
             }
         },
