@@ -43,13 +43,13 @@ _ESTIMATORS = {
     "TruncatedSVD": "._truncated_svd",
     "UMAP": "._umap",
 }
-_SUBMODULES = ("dask", "datasets", "manifolds", "measure", "metrics", "plot", "tl")
+_SUBMODULES = ("dask", "datasets", "geometry", "manifolds", "measure", "metrics", "plot", "tl")
 _FUNCTIONS = {"neighbors": "._neighbors"}
 
 __all__ = sorted([*_ESTIMATORS, *_SUBMODULES, *_FUNCTIONS, "__version__"])
 
 if TYPE_CHECKING:
-    from . import dask, datasets, manifolds, measure, metrics, plot, tl
+    from . import dask, datasets, geometry, manifolds, measure, metrics, plot, tl
     from ._nearest_neighbors import NearestNeighbors
     from ._diffusion import DiffusionMap
     from ._heatgeo import HeatGeo

@@ -1,5 +1,6 @@
 from . import dask as dask
 from . import datasets as datasets
+from . import geometry as geometry
 from . import manifolds as manifolds
 from . import measure as measure
 from . import metrics as metrics

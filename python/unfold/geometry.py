@@ -1,0 +1,15 @@
+"""Riemannian geometry over numpy arrays: manifolds of a fixed dimension, statistics and
+optimisers, with no PyTorch dependency.
+
+The statistics take a manifold and an array of points (one point per row, or per leading index).
+"""
+
+from __future__ import annotations
+
+from .manifolds import frechet_mean, geometric_median, tangent_pca
+
+__all__ = [
+    "frechet_mean",
+    "geometric_median",
+    "tangent_pca",
+]
