@@ -28,7 +28,7 @@ of stdout with in-process timings and any scalars.
     python peers.py mds-stress --input X.npy --embedding Y.npy [--metric-mds 1|0]
     python peers.py sklearn-lle --input X.npy --out Y.npy -k 10
     python peers.py lle-quality --input X.npy --embedding Y.npy
-    python peers.py poincare --tool geomstats|unfold --x X.npy --y Y.npy --out-prefix P
+    python peers.py geometry --tool geomstats|unfold --space poincare|sphere|spd --x X.npy --y Y.npy --mean-rows N --out-prefix P
     python peers.py dse-numpy --input X.npy --sigma 10 --t 1
     python peers.py ricci-grc --input X.npy -k 10
     python peers.py scanpy-umap --tool scanpy|unfold [--neighbors scanpy|unfold] [--input X.npy] \
@@ -613,12 +613,14 @@ def run_lle_quality(args):
           "trustworthiness": float(trustworthiness(np.asarray(X[rows], dtype=np.float64), Y[rows].astype(np.float64), n_neighbors=15))})
 
 
-def run_poincare(args):
-    """Batched Poincaré-ball (curvature -1) operations on paired rows of --x and --y: dist(x, y),
-    log_x(y), exp_x(log_x(y)) and the Fréchet mean of the rows of x (start at the first row,
-    step 1, at most 100 steps, tolerance 1e-10), each timed in process. geomstats 2.8.0 (numpy
-    backend: PoincareBall(dim).metric and FrechetMean with its "default" gradient descent) or
-    unfold.manifolds (PoincareBall, frechet_mean)."""
+def run_geometry(args):
+    """Batched Riemannian geometry on paired rows of --x and --y in one --space: dist(x, y),
+    log_x(y), exp_x(log_x(y)), then the Fréchet mean of the first --mean-rows rows of x (start at
+    the first row, step 1, at most 100 steps, stop at a step norm of 1e-10), each timed in
+    process. Spaces: "poincare" (the ball of curvature -1 in --x's dimension), "sphere" (the unit
+    sphere of --x's rows), "spd" (SPD matrices, affine-invariant metric). geomstats 2.8.0 (numpy
+    backend: the space's default metric and FrechetMean with its "default" gradient descent) or
+    unfold.geometry (PoincareBall, Sphere, SPD, frechet_mean)."""
     import numpy as np
 
     x, y = np.load(args.x), np.load(args.y)
@@ -631,39 +633,55 @@ def run_poincare(args):
         outputs[name] = np.asarray(value)
         return value
 
+    sample = x[: args.mean_rows]
     if args.tool == "geomstats":
         os.environ["GEOMSTATS_BACKEND"] = "numpy"
         # geomstats 2.8.0's numpy backend imports numpy.trapz, which numpy 2.4 (this venv's pin)
         # removed in favour of numpy.trapezoid, the same function; nothing timed here uses it.
         if not hasattr(np, "trapz"):
             np.trapz = np.trapezoid
-        from geomstats.geometry.poincare_ball import PoincareBall
         from geomstats.learning.frechet_mean import FrechetMean
 
-        ball = PoincareBall(dim=x.shape[1])
-        timed("dist", lambda: ball.metric.dist(x, y))
-        v = timed("log", lambda: ball.metric.log(y, x))
-        timed("exp", lambda: ball.metric.exp(v, x))
-        est = FrechetMean(ball)
+        if args.space == "poincare":
+            from geomstats.geometry.poincare_ball import PoincareBall
+
+            space, dim = PoincareBall(dim=x.shape[1]), x.shape[1]
+        elif args.space == "sphere":
+            from geomstats.geometry.hypersphere import Hypersphere
+
+            space, dim = Hypersphere(dim=x.shape[1] - 1), x.shape[1] - 1
+        else:
+            from geomstats.geometry.spd_matrices import SPDMatrices
+
+            space, dim = SPDMatrices(n=x.shape[1]), x.shape[1] * (x.shape[1] + 1) // 2
+        timed("dist", lambda: space.metric.dist(x, y))
+        v = timed("log", lambda: space.metric.log(y, x))
+        timed("exp", lambda: space.metric.exp(v, x))
+        est = FrechetMean(space)
         # geomstats stops when the step's squared norm is at most epsilon * dim: the same rule
         # as unfold's "step norm at most 1e-10".
-        est.set(max_iter=100, epsilon=1e-20 / x.shape[1], init_point=x[0], init_step_size=1.0)
-        timed("mean", lambda: est.fit(x).estimate_)
+        est.set(max_iter=100, epsilon=1e-20 / dim, init_point=sample[0], init_step_size=1.0)
+        timed("mean", lambda: est.fit(sample).estimate_)
     else:
-        from unfold import manifolds
+        from unfold import geometry
 
-        ball = manifolds.PoincareBall(c=1.0)
-        timed("dist", lambda: ball.dist(x, y))
-        v = timed("log", lambda: ball.logmap(x, y))
-        timed("exp", lambda: ball.expmap(x, v))
-        timed("mean", lambda: manifolds.frechet_mean(ball, x, max_iter=100, tol=1e-10))
+        if args.space == "poincare":
+            space = geometry.PoincareBall(x.shape[1])
+        elif args.space == "sphere":
+            space = geometry.Sphere(x.shape[1] - 1)
+        else:
+            space = geometry.SPD(x.shape[1])
+        timed("dist", lambda: space.dist(x, y))
+        v = timed("log", lambda: space.log(x, y))
+        timed("exp", lambda: space.exp(x, v))
+        timed("mean", lambda: geometry.frechet_mean(space, sample, max_iter=100, tol=1e-10))
     for name, value in outputs.items():
         np.save(f"{args.out_prefix}_{name}.npy", value)
     emit(record)
 
 
-def run_poincare_agreement(args):
-    """Largest differences between two tools' poincare outputs (--a, --b prefixes)."""
+def run_geometry_agreement(args):
+    """Largest differences between two tools' geometry outputs (--a, --b prefixes)."""
     import numpy as np
 
     record = {}
@@ -959,12 +977,14 @@ def main(argv=None):
     p.add_argument("--metric-mds", type=int, default=1)
     p.set_defaults(func=run_mds_stress)
 
-    p = sub.add_parser("poincare")
+    p = sub.add_parser("geometry")
     p.add_argument("--tool", required=True, choices=["geomstats", "unfold"])
+    p.add_argument("--space", required=True, choices=["poincare", "sphere", "spd"])
     p.add_argument("--x", required=True)
     p.add_argument("--y", required=True)
+    p.add_argument("--mean-rows", type=int, required=True)
     p.add_argument("--out-prefix", required=True)
-    p.set_defaults(func=run_poincare)
+    p.set_defaults(func=run_geometry)
 
     p = sub.add_parser("scanpy-umap")
     p.add_argument("--tool", choices=["scanpy", "unfold"], required=True)
@@ -980,10 +1000,10 @@ def main(argv=None):
     p.add_argument("-k", type=int, default=15)
     p.set_defaults(func=run_embedding_trust)
 
-    p = sub.add_parser("poincare-agreement")
+    p = sub.add_parser("geometry-agreement")
     p.add_argument("--a", required=True)
     p.add_argument("--b", required=True)
-    p.set_defaults(func=run_poincare_agreement)
+    p.set_defaults(func=run_geometry_agreement)
 
     args = parser.parse_args(argv)
     args.func(args)

@@ -655,38 +655,70 @@ class Bench:
         subprocess.run([venv_python(), "-m", "pip", "install", "--quiet", "--force-reinstall", "--no-deps", str(found[0])], check=True)
         return None
 
-    def task_manifold(self):
-        """Batched Poincaré-ball geometry: --manifold-rows pairs of points in 10 dimensions (wrapped
-        normal, numpy default_rng(0)); geomstats 2.8.0 (numpy backend) against unfold.manifolds,
-        each a process; dist, log, exp and the Fréchet mean timed in process and compared."""
+    def manifold_data(self, space, rows):
+        """Paired float64 points of one space (numpy default_rng(0) for x, (1) for y), cached in
+        bench/out: the Poincaré ball B^10 (a wrapped normal about 3 from the origin), the sphere
+        S^9 (unit vectors about a pole, angular spread about 0.5) or SPD(3) (exp of symmetric
+        matrices with N(0, 0.25) entries)."""
         import numpy as np
 
-        rows, dim = self.args.manifold_rows, 10
-        paths = [OUT / f"poincare_{name}_{rows}.npy" for name in ("x", "y")]
+        shape = {"poincare": (rows, 10), "sphere": (rows, 10), "spd": (rows, 3, 3)}[space]
+        paths = [OUT / f"{space}_{name}_{rows}.npy" for name in ("x", "y")]
         for seed, path in enumerate(paths):
-            if not cached_ok(path, (rows, dim), np.float64):
-                u = np.random.default_rng(seed).normal(scale=0.5, size=(rows, dim))
+            if cached_ok(path, shape, np.float64):
+                continue
+            rng = np.random.default_rng(seed)
+            if space == "poincare":
+                u = rng.normal(scale=0.5, size=shape)
                 r = np.linalg.norm(u, axis=1, keepdims=True)
-                np.save(path, np.tanh(r) * u / r)  # exp at the origin of the ball of curvature -1
+                points = np.tanh(r) * u / r  # exp at the origin of the ball of curvature -1
+            elif space == "sphere":
+                u = rng.normal(scale=0.5 / 3, size=shape)
+                u[:, 0] += 1.0
+                points = u / np.linalg.norm(u, axis=1, keepdims=True)
+            else:
+                g = rng.normal(scale=0.5, size=shape)
+                w, v = np.linalg.eigh((g + g.transpose(0, 2, 1)) / 2)
+                points = (v * np.exp(w)[:, None, :]) @ v.transpose(0, 2, 1)
+                points = (points + points.transpose(0, 2, 1)) / 2
+            np.save(path, points)
+        return paths
+
+    def manifold_variants(self):
+        """(space, variant name, rows, rows of the mean) of the manifold task."""
+        rows = self.args.manifold_rows
+        mean_rows = min(rows, 100000)
+        return [("poincare", f"poincare-{rows}", rows, rows), ("sphere", f"sphere9-{rows}", rows, mean_rows),
+                ("spd", f"spd3-{rows}", rows, mean_rows)]
+
+    def task_manifold(self):
+        """Batched Riemannian geometry: --manifold-rows pairs of points in the Poincaré ball B^10,
+        on the sphere S^9 and in SPD(3) (affine-invariant); geomstats 2.8.0 (numpy backend)
+        against unfold.geometry, each a process; dist, log and exp over all pairs and the Fréchet
+        mean (all the ball's points; the first 100,000 on the sphere and in SPD(3)) timed in
+        process and compared."""
         reason = self.install_unfold_wheel()
         tools = ["geomstats"] + (["unfold"] if reason is None else [])
-        if reason is not None:
-            self.skipped("unfold", "manifold", f"poincare-{rows}", reason)
-        prefixes = {}
-        for tool in tools:
-            for r in range(self.args.repeat):
-                rec = self.base(tool, "manifold", f"poincare-{rows}", r)
-                rec.update(n=rows, dims=dim)
-                prefix = OUT / f"poincare_{tool}_{rows}"
-                res = self.run(self.peer("poincare", "--tool", tool, "--x", paths[0], "--y", paths[1], "--out-prefix", prefix),
-                               f"{tool}_poincare_{rows}_r{r}")
-                if self.measured(rec, res, [f"{prefix}_mean.npy"]):
-                    rec.update(last_json_object(res["stdout"]) or {})
-                    prefixes[tool] = prefix
-                self.emit(rec)
-        if len(prefixes) == 2:
-            q = self.run(self.peer("poincare-agreement", "--a", prefixes["unfold"], "--b", prefixes["geomstats"]), f"poincare_agreement_{rows}")
-            self.emit({"task": "manifold", "kind": "agreement", "n": rows, **(last_json_object(q["stdout"]) or {})})
+        for space, variant, rows, mean_rows in self.manifold_variants():
+            paths = self.manifold_data(space, rows)
+            if reason is not None:
+                self.skipped("unfold", "manifold", variant, reason)
+            prefixes = {}
+            for tool in tools:
+                for r in range(self.args.repeat):
+                    rec = self.base(tool, "manifold", variant, r)
+                    rec.update(n=rows, mean_rows=mean_rows, space=space)
+                    prefix = OUT / f"{variant}_{tool}"
+                    res = self.run(self.peer("geometry", "--tool", tool, "--space", space, "--x", paths[0], "--y", paths[1],
+                                             "--mean-rows", mean_rows, "--out-prefix", prefix),
+                                   f"{tool}_{variant}_r{r}")
+                    if self.measured(rec, res, [f"{prefix}_mean.npy"]):
+                        rec.update(last_json_object(res["stdout"]) or {})
+                        prefixes[tool] = prefix
+                    self.emit(rec)
+            if len(prefixes) == 2:
+                q = self.run(self.peer("geometry-agreement", "--a", prefixes["unfold"], "--b", prefixes["geomstats"]), f"{variant}_agreement")
+                self.emit({"task": "manifold", "kind": "agreement", "variant": variant, "n": rows, **(last_json_object(q["stdout"]) or {})})
 
     # -- scanpy
     def task_scanpy_pbmc(self):
@@ -1488,13 +1520,14 @@ class Bench:
                     a, b = self.median(tool_a, task, var_a, key), self.median(tool_b, task, var_b, key)
                     line[prefix + name] = a / b if a is not None and b else None
             if task == "manifold":
-                variant = f"poincare-{self.args.manifold_rows}"
-                for op in ("dist", "log", "exp", "mean"):
-                    a = self.median("geomstats", "manifold", variant, f"{op}_seconds")
-                    b = self.median("unfold", "manifold", variant, f"{op}_seconds")
-                    line[f"ratio_geomstats_over_unfold_{op}"] = a / b if a and b else None
-                a, b = self.median("geomstats", "manifold", variant), self.median("unfold", "manifold", variant)
-                line["ratio_geomstats_over_unfold_process"] = a / b if a and b else None
+                for _, variant, _, _ in self.manifold_variants():
+                    name = variant.split("-")[0]
+                    for op in ("dist", "log", "exp", "mean"):
+                        a = self.median("geomstats", "manifold", variant, f"{op}_seconds")
+                        b = self.median("unfold", "manifold", variant, f"{op}_seconds")
+                        line[f"ratio_geomstats_over_unfold_{name}_{op}"] = a / b if a and b else None
+                    a, b = self.median("geomstats", "manifold", variant), self.median("unfold", "manifold", variant)
+                    line[f"ratio_geomstats_over_unfold_{name}_process"] = a / b if a and b else None
             if task == "mds":
                 for v in ("metric-random", "metric-classical_mds", "nonmetric-random"):
                     a, b = self.median("sklearn", "mds", v, "stress1"), self.median("unfold", "mds", v, "stress1")
@@ -1538,7 +1571,7 @@ def parse_args(argv):
     parser.add_argument("--peer-timeout", type=float, default=3600.0,
                         help="umap_scale: seconds before umap-learn's run is stopped (default 3600)")
     parser.add_argument("--manifold-rows", type=int, default=1000000,
-                        help="manifold: pairs of Poincaré-ball points (default 1,000,000)")
+                        help="manifold: pairs of points per space (default 1,000,000)")
     parser.add_argument("--heatgeo-rows", type=int, default=2000,
                         help="heatgeo, hde: rows of the MNIST test set embedded (dense n x n matrices; default 2,000)")
     parser.add_argument("--mds-rows", type=int, default=2000,

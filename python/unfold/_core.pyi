@@ -153,3 +153,21 @@ class Manifold:
     def tangent_pca(
         self, x: F64Matrix, n_components: int
     ) -> tuple[npt.NDArray[np.float64], F64Matrix, npt.NDArray[np.float64], F64Matrix]: ...
+    def minimize(
+        self,
+        x0: F64Matrix,
+        fun: Callable[[F64Matrix], tuple[float, F64Matrix]],
+        *,
+        method: str,
+        lr: float,
+        momentum: float,
+        beta1: float,
+        beta2: float,
+        eps: float,
+        max_iter: int,
+        grad_tol: float,
+        initial_step: float,
+        shrink: float,
+        sufficient_decrease: float,
+        max_backtrack: int,
+    ) -> tuple[F64Matrix, float, float, int, bool]: ...

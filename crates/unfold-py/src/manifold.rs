@@ -3,12 +3,13 @@
 //! Arrays are 2-d float64, one point (or tangent vector) per row; `python/unfold/manifolds.py`
 //! reshapes matrix points and picks the dimensions from the data.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 use unfold_learn::manifold::stats::{self, MeanParams};
 use unfold_learn::manifold::{Manifold as Core, Product, SpdMetric, Spec, parse_signature, rows};
+use unfold_learn::optim::{self, Armijo, Method, Stopping};
 
 use crate::convert::{self, to_py_err};
 use crate::run::detached;
@@ -218,6 +219,76 @@ impl PyManifold {
             r.explained_variance.into_pyarray(py),
             convert::matrix(py, r.scores, n, n_components)?,
         ))
+    }
+
+    /// `(x, cost, grad_norm, n_iter, converged)` of minimising `fun` from the rows of `x0`.
+    ///
+    /// `fun(x)` gets an `n × point_len` array and returns `(cost, euclidean_gradient)` of the same
+    /// shape (`python/unfold/geometry.py` checks and reshapes for the user). `method` is `"sgd"`,
+    /// `"adam"`, `"amsgrad"` or `"armijo"`; an exception in `fun` stops the run and is re-raised.
+    #[pyo3(signature = (x0, fun, *, method, lr, momentum, beta1, beta2, eps, max_iter, grad_tol, initial_step, shrink, sufficient_decrease, max_backtrack))]
+    #[allow(clippy::too_many_arguments, clippy::type_complexity)]
+    fn minimize<'py>(
+        &self,
+        py: Python<'py>,
+        x0: PyReadonlyArray2<'_, f64>,
+        fun: Bound<'py, PyAny>,
+        method: &str,
+        lr: f64,
+        momentum: f64,
+        beta1: f64,
+        beta2: f64,
+        eps: f64,
+        max_iter: usize,
+        grad_tol: f64,
+        initial_step: f64,
+        shrink: f64,
+        sufficient_decrease: f64,
+        max_backtrack: usize,
+    ) -> PyResult<(Bound<'py, PyArray2<f64>>, f64, f64, usize, bool)> {
+        let (x0, n, len) = convert::row_major(&x0);
+        let rule = match method {
+            "sgd" => Some(Method::Sgd { lr, momentum }),
+            "adam" | "amsgrad" => Some(Method::Adam { lr, beta1, beta2, eps, amsgrad: method == "amsgrad" }),
+            "armijo" => None,
+            other => {
+                return Err(pyo3::exceptions::PyValueError::new_err(format!("method must be one of 'sgd', 'adam', 'amsgrad', 'armijo', got {other:?}")));
+            }
+        };
+        let fun = fun.unbind();
+        // The first exception raised by `fun`; later calls return NaN at once, which ends the run.
+        let failure: Mutex<Option<PyErr>> = Mutex::new(None);
+        let objective = |x: &[f64], grad: &mut [f64]| -> f64 {
+            if failure.lock().map(|f| f.is_some()).unwrap_or(true) {
+                return f64::NAN;
+            }
+            Python::attach(|py| {
+                let mut call = || -> PyResult<f64> {
+                    let points = convert::matrix(py, x.to_vec(), n, len)?;
+                    let (cost, g): (f64, PyReadonlyArray2<'_, f64>) = fun.bind(py).call1((points,))?.extract()?;
+                    grad.copy_from_slice(g.as_slice()?);
+                    Ok(cost)
+                };
+                call().unwrap_or_else(|e| {
+                    if let Ok(mut f) = failure.lock() {
+                        *f = Some(e);
+                    }
+                    f64::NAN
+                })
+            })
+        };
+        let m = &self.inner;
+        let stop = Stopping { max_iter, grad_tol };
+        let search = Armijo { initial_step, shrink, sufficient_decrease, max_backtrack };
+        let result = detached(py, "minimize", || match rule {
+            Some(rule) => optim::minimize(m.as_ref(), &x0, &objective, rule, stop),
+            None => optim::armijo(m.as_ref(), &x0, &objective, search, stop),
+        });
+        if let Some(e) = failure.into_inner().ok().flatten() {
+            return Err(e);
+        }
+        let r = result?;
+        Ok((convert::matrix(py, r.x, n, len)?, r.cost, r.grad_norm, r.n_iter, r.converged))
     }
 
     fn __repr__(&self) -> String {
