@@ -66,10 +66,16 @@ pub fn sym(a: &[f64], n: usize) -> Vec<f64> {
 /// The identity `n × n`.
 pub fn identity(n: usize) -> Vec<f64> {
     let mut out = vec![0.0; n * n];
+    identity_into(&mut out, n);
+    out
+}
+
+/// Writes the identity `n × n` into `out`.
+pub fn identity_into(out: &mut [f64], n: usize) {
+    out.iter_mut().for_each(|v| *v = 0.0);
     for i in 0..n {
         out[i * n + i] = 1.0;
     }
-    out
 }
 
 /// Eigenvalues and eigenvectors of a symmetric `n × n` matrix by the cyclic Jacobi method:
@@ -77,8 +83,16 @@ pub fn identity(n: usize) -> Vec<f64> {
 pub fn sym_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
     let mut m = sym(a, n);
     let mut v = identity(n);
+    jacobi(&mut m, Some(&mut v), n);
+    ((0..n).map(|i| m[i * n + i]).collect(), v)
+}
+
+/// Diagonalises the symmetric `m` in place by cyclic Jacobi rotations: on return its diagonal
+/// holds the eigenvalues, and `v` (when given, starting as the identity) the eigenvectors as
+/// columns. Allocation-free, for the per-point loops.
+pub fn jacobi(m: &mut [f64], mut v: Option<&mut [f64]>, n: usize) {
     let scale: f64 = m.iter().map(|x| x * x).sum::<f64>().sqrt();
-    for _sweep in 0..64 {
+    for sweep in 0..64 {
         let off: f64 = (0..n).flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| m[i * n + j].powi(2)).sum();
         if off.sqrt() <= f64::EPSILON * scale * 1e-2 || off == 0.0 {
             break;
@@ -90,6 +104,15 @@ pub fn sym_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
                     continue;
                 }
                 let (app, aqq) = (m[p * n + p], m[q * n + q]);
+                // After a few sweeps an entry too small to change either diagonal entry is set to
+                // zero instead of rotated (Numerical Recipes' rule): rotations keep re-creating
+                // off-diagonal rounding errors, and without it most calls ran all 64 sweeps.
+                let tiny = 100.0 * apq.abs();
+                if sweep > 3 && app.abs() + tiny == app.abs() && aqq.abs() + tiny == aqq.abs() {
+                    m[p * n + q] = 0.0;
+                    m[q * n + p] = 0.0;
+                    continue;
+                }
                 let theta = (aqq - app) / (2.0 * apq);
                 let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
                 let t = if theta == 0.0 { 1.0 } else { t };
@@ -105,15 +128,109 @@ pub fn sym_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
                     m[p * n + k] = c * mpk - s * mqk;
                     m[q * n + k] = s * mpk + c * mqk;
                 }
-                for k in 0..n {
-                    let (vkp, vkq) = (v[k * n + p], v[k * n + q]);
-                    v[k * n + p] = c * vkp - s * vkq;
-                    v[k * n + q] = s * vkp + c * vkq;
+                if let Some(v) = v.as_deref_mut() {
+                    for k in 0..n {
+                        let (vkp, vkq) = (v[k * n + p], v[k * n + q]);
+                        v[k * n + p] = c * vkp - s * vkq;
+                        v[k * n + q] = s * vkp + c * vkq;
+                    }
                 }
             }
         }
     }
-    ((0..n).map(|i| m[i * n + i]).collect(), v)
+}
+
+/// The lower Cholesky factor `L` of the symmetric positive definite `a` (`a = L Lᵀ`), written to
+/// `l` (upper triangle zero); `false` when a pivot is not above `min_pivot` (not numerically
+/// positive definite).
+pub fn cholesky(a: &[f64], n: usize, min_pivot: f64, l: &mut [f64]) -> bool {
+    l.iter_mut().for_each(|v| *v = 0.0);
+    for j in 0..n {
+        let d = a[j * n + j] - (0..j).map(|k| l[j * n + k] * l[j * n + k]).sum::<f64>();
+        if !(d > min_pivot) {
+            return false;
+        }
+        let ljj = d.sqrt();
+        l[j * n + j] = ljj;
+        for i in j + 1..n {
+            let aij = 0.5 * (a[i * n + j] + a[j * n + i]);
+            l[i * n + j] = (aij - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>()) / ljj;
+        }
+    }
+    true
+}
+
+/// `L⁻¹ A L⁻ᵀ` (symmetrised) for lower-triangular `L` and symmetric `A`, into `out`; `tmp` is
+/// scratch of `n²`.
+pub fn inv_congruence(l: &[f64], a: &[f64], n: usize, out: &mut [f64], tmp: &mut [f64]) {
+    // tmp = L⁻¹ A by forward substitution, column by column of A.
+    for c in 0..n {
+        for i in 0..n {
+            let s = a[i * n + c] - (0..i).map(|k| l[i * n + k] * tmp[k * n + c]).sum::<f64>();
+            tmp[i * n + c] = s / l[i * n + i];
+        }
+    }
+    // out = L⁻¹ tmpᵀ = L⁻¹ A L⁻ᵀ (A symmetric), by the same substitution on tmp's rows.
+    for c in 0..n {
+        for i in 0..n {
+            let s = tmp[c * n + i] - (0..i).map(|k| l[i * n + k] * out[k * n + c]).sum::<f64>();
+            out[i * n + c] = s / l[i * n + i];
+        }
+    }
+    symmetrize(out, n);
+}
+
+/// `L W Lᵀ` (symmetrised) for lower-triangular `L` and symmetric `W`, into `out`; `tmp` is
+/// scratch of `n²`.
+pub fn congruence(l: &[f64], w: &[f64], n: usize, out: &mut [f64], tmp: &mut [f64]) {
+    for i in 0..n {
+        for j in 0..n {
+            tmp[i * n + j] = (0..=i).map(|k| l[i * n + k] * w[k * n + j]).sum();
+        }
+    }
+    for i in 0..n {
+        for j in 0..n {
+            out[i * n + j] = (0..=j).map(|k| tmp[i * n + k] * l[j * n + k]).sum();
+        }
+    }
+    symmetrize(out, n);
+}
+
+/// `V diag(f(λ)) Vᵀ` into `out`, for eigenvalues on `m`'s diagonal after [`jacobi`]; replaces
+/// that diagonal by `f(λ)`, so `f` runs once per eigenvalue.
+pub fn apply_diagonal(m: &mut [f64], v: &[f64], n: usize, f: impl Fn(f64) -> f64, out: &mut [f64]) {
+    for k in 0..n {
+        m[k * n + k] = f(m[k * n + k]);
+    }
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = (0..n).map(|k| v[i * n + k] * m[k * n + k] * v[j * n + k]).sum();
+            out[i * n + j] = s;
+            out[j * n + i] = s;
+        }
+    }
+}
+
+/// `(a + aᵀ) / 2` in place.
+pub fn symmetrize(a: &mut [f64], n: usize) {
+    for i in 0..n {
+        for j in 0..i {
+            let s = 0.5 * (a[i * n + j] + a[j * n + i]);
+            a[i * n + j] = s;
+            a[j * n + i] = s;
+        }
+    }
+}
+
+/// Runs `f` with `count` zeroed scratch buffers of `len` values each: on the stack when they fit
+/// in 256 values together (the point sizes of small matrix manifolds), else on the heap.
+pub fn with_scratch<R>(len: usize, count: usize, f: impl FnOnce(&mut [f64]) -> R) -> R {
+    if len * count <= 256 {
+        let mut buf = [0.0f64; 256];
+        f(&mut buf[..len * count])
+    } else {
+        f(&mut vec![0.0; len * count])
+    }
 }
 
 /// `V diag(f(λ)) Vᵀ` for an eigendecomposition from [`sym_eigen`].

@@ -17,7 +17,10 @@
 //! Random points are `exp(S)` with `S` a symmetric matrix of standard normal entries scaled by
 //! `1/√n`.
 
-use super::dense::{divided_difference, matmul, sym, sym_apply, sym_eigen, sym_fn, sym_hadamard};
+use super::dense::{
+    apply_diagonal, cholesky, congruence, divided_difference, identity_into, inv_congruence, jacobi, matmul, sym, sym_apply, sym_eigen, sym_fn, sym_hadamard,
+    with_scratch,
+};
 use super::{Manifold, fill_normal};
 use crate::rng::Stream;
 
@@ -78,6 +81,45 @@ impl Spd {
         sym_hadamard(l, v, self.n, u, |a, b| 1.0 / (a + b).max(super::MIN_DENOM))
     }
 
+    /// The affine-invariant distance through the Cholesky factor `X = L Lᵀ`: the eigenvalues of
+    /// `L⁻¹ Y L⁻ᵀ` are those of `X⁻¹Y`. `None` when `X` is not numerically positive definite
+    /// (the eigendecomposition path clamps its eigenvalues instead). Allocation-free for small `n`.
+    fn affine_dist_cholesky(&self, x: &[f64], y: &[f64]) -> Option<f64> {
+        let (n, nn) = (self.n, self.n * self.n);
+        with_scratch(nn, 3, |buf| {
+            let (l, rest) = buf.split_at_mut(nn);
+            let (m, tmp) = rest.split_at_mut(nn);
+            if !cholesky(x, n, MIN_EIGENVALUE, l) {
+                return None;
+            }
+            inv_congruence(l, y, n, m, tmp);
+            jacobi(m, None, n);
+            Some((0..n).map(|i| m[i * n + i].max(MIN_EIGENVALUE).ln().powi(2)).sum::<f64>().sqrt())
+        })
+    }
+
+    /// `L f(L⁻¹ A L⁻ᵀ) Lᵀ` with `X = L Lᵀ`, into `out`: the affine-invariant `exp_X` (`A = V`,
+    /// `f = exp`) and `log_X` (`A = Y`, `f = ln`). Any factor of `X` can stand for `X^{1/2}` in
+    /// those formulas (affine invariance), and a Cholesky factorisation replaces one of their two
+    /// eigendecompositions. `false` when `X` is not numerically positive definite.
+    fn affine_map_cholesky(&self, x: &[f64], a: &[f64], f: impl Fn(f64) -> f64, out: &mut [f64]) -> bool {
+        let (n, nn) = (self.n, self.n * self.n);
+        with_scratch(nn, 4, |buf| {
+            let (l, rest) = buf.split_at_mut(nn);
+            let (m, rest) = rest.split_at_mut(nn);
+            let (v, w) = rest.split_at_mut(nn);
+            if !cholesky(x, n, MIN_EIGENVALUE, l) {
+                return false;
+            }
+            inv_congruence(l, a, n, m, w);
+            identity_into(v, n);
+            jacobi(m, Some(v), n);
+            apply_diagonal(m, v, n, f, w);
+            congruence(l, w, n, out, m);
+            true
+        })
+    }
+
     /// `(X^{1/2} Y X^{1/2})^{1/2}` and `X^{±1/2}` (Bures–Wasserstein).
     fn bw_parts(&self, x: &[f64], y: &[f64]) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
         let (xs, xis) = self.sqrt_and_inv_sqrt(x);
@@ -122,11 +164,11 @@ impl Manifold for Spd {
     fn dist(&self, x: &[f64], y: &[f64]) -> f64 {
         let n = self.n;
         match self.metric {
-            SpdMetric::AffineInvariant => {
+            SpdMetric::AffineInvariant => self.affine_dist_cholesky(x, y).unwrap_or_else(|| {
                 let (_, xis) = self.sqrt_and_inv_sqrt(x);
                 let (l, _) = sym_eigen(&self.sandwich(&xis, y), n);
                 l.iter().map(|t| t.max(MIN_EIGENVALUE).ln().powi(2)).sum::<f64>().sqrt()
-            }
+            }),
             SpdMetric::LogEuclidean => {
                 let lx = sym_fn(x, n, |t| t.max(MIN_EIGENVALUE).ln());
                 let ly = sym_fn(y, n, |t| t.max(MIN_EIGENVALUE).ln());
@@ -140,6 +182,9 @@ impl Manifold for Spd {
     }
     fn exp(&self, x: &[f64], u: &[f64], out: &mut [f64]) {
         let n = self.n;
+        if self.metric == SpdMetric::AffineInvariant && self.affine_map_cholesky(x, u, f64::exp, out) {
+            return;
+        }
         let u = sym(u, n);
         let r = match self.metric {
             SpdMetric::AffineInvariant => {
@@ -164,6 +209,9 @@ impl Manifold for Spd {
     }
     fn log(&self, x: &[f64], y: &[f64], out: &mut [f64]) {
         let n = self.n;
+        if self.metric == SpdMetric::AffineInvariant && self.affine_map_cholesky(x, y, |t| t.max(MIN_EIGENVALUE).ln(), out) {
+            return;
+        }
         let r = match self.metric {
             SpdMetric::AffineInvariant => {
                 let (xs, xis) = self.sqrt_and_inv_sqrt(x);
