@@ -707,7 +707,7 @@ class Bench:
             for tool in tools:
                 for r in range(self.args.repeat):
                     rec = self.base(tool, "manifold", variant, r)
-                    rec.update(n=rows, mean_rows=mean_rows, space=space)
+                    rec.update(n=rows, mean_rows=mean_rows, space=space, dims=10 if space != "spd" else 3)
                     prefix = OUT / f"{variant}_{tool}"
                     res = self.run(self.peer("geometry", "--tool", tool, "--space", space, "--x", paths[0], "--y", paths[1],
                                              "--mean-rows", mean_rows, "--out-prefix", prefix),
