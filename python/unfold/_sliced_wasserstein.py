@@ -70,7 +70,7 @@ class IntrinsicSlicedWasserstein(BaseEstimator):
     n_jobs : int, default=None
         Threads (None or -1: all cores).
     random_state : int, RandomState or None, default=None
-        Seeds the eigensolver's start block (graphs above 2,000 vertices) and an approximate
+        Seeds the eigensolver's start block (graphs above 500 vertices) and an approximate
         kNN search; with a seed results are identical at any thread count.
 
     Attributes

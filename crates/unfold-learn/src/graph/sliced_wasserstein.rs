@@ -23,7 +23,7 @@
 //!   `Σ α(λ_l) (φ_l(x) − φ_l(y))²` (biharmonic, commute-time or diffusion distance), and for
 //!   any two distributions it is at most the 2-Wasserstein distance for that ground distance.
 //! * **Truncation**: `L` eigenvectors (`n_eigenvectors`, 20 as in the authors' graph code),
-//!   the smallest non-zero eigenvalues: dense decomposition up to 2,000 vertices, shift-invert
+//!   the smallest non-zero eigenvalues: dense decomposition up to 500 vertices, shift-invert
 //!   LOBPCG above ([`crate::linalg::eigsh`]).
 //! * **1-D W₂** ([`wasserstein_1d`]): exact, by walking the two sorted supports and their
 //!   cumulative masses together (the quantile functions are step functions; their squared
@@ -67,7 +67,12 @@ use crate::threads;
 
 const STAGE: &str = "intrinsic sliced Wasserstein (Laplacian eigenvectors)";
 
-/// Remaining masses closer than this (of a total of 1) count as equal in the merge.
+/// Graphs with at most this many vertices are decomposed densely; above, shift-invert LOBPCG
+/// finds the few smallest eigenpairs (on a 2,000-vertex kNN graph: 0.1–0.3 s against 3.5 s for
+/// the full dense decomposition, eigenvalues within 1e-13 and distances within 3e-10).
+const DENSE_MAX: usize = 500;
+
+/// Cumulative masses closer than this (of a total of 1) count as equal in the merge.
 const MASS_TIE: f64 = 1e-14;
 
 /// The spectral weight `α(λ_l)` of each slice (see the [module docs](self)).
@@ -115,7 +120,7 @@ pub struct IswParams {
     pub n_eigenvectors: usize,
     /// The spectral weight (biharmonic, `λ^{−2}`).
     pub weight: SpectralWeight,
-    /// Seed of the iterative eigensolver's start block (graphs above 2,000 vertices) and of an
+    /// Seed of the iterative eigensolver's start block (graphs above 500 vertices) and of an
     /// approximate kNN search; with a seed the result is identical at any thread count.
     pub seed: Option<u64>,
     /// Worker threads; `None` = all cores.
@@ -411,6 +416,11 @@ impl IntrinsicSlicedWasserstein {
 /// `x(k) = (position, mass)` for `k < na`, likewise `y`; both mass totals 1. The quantile
 /// functions are constant between the cumulative masses of either side, so the integral is a
 /// sum over the merged breakpoints. Symmetric in its two sides, term by term.
+///
+/// A branch-free form of this loop (advancing each side by a comparison's 0 or 1, on running
+/// cumulative masses) took twice as long on 200 distributions of a 2,000-vertex graph (26 s
+/// against 13 s): every step then waits on the previous step's loads, where the branches let
+/// the processor run ahead.
 fn merge_cost(na: usize, nb: usize, x: impl Fn(usize) -> (f64, f64), y: impl Fn(usize) -> (f64, f64), cost: impl Fn(f64) -> f64) -> f64 {
     if na == 0 || nb == 0 {
         return 0.0;
@@ -504,7 +514,7 @@ fn smallest_eigenpairs(graph: &SparseGraph, l: usize, seed: Option<u64>) -> Resu
     let n = graph.n_points();
     let lap = laplacian(graph, LaplacianKind::Unnormalized);
     let ones = vec![1.0 / (n as f64).sqrt(); n];
-    let dense = EigshOptions::default();
+    let dense = EigshOptions { dense_max: DENSE_MAX, ..EigshOptions::default() };
     let shift_invert = ShiftInvertOptions::default();
     let found = if dense.is_dense(n, l) || n < 3 * (l + shift_invert.extra_vectors) + 1 {
         eigsh(&lap, l, Which::Smallest, Some(&ones), Start::Seed(seed), &EigshOptions { dense_max: usize::MAX, ..dense }, STAGE)?
