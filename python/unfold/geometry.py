@@ -36,6 +36,7 @@ import numbers
 import numpy as np
 
 from . import manifolds as _m
+from ._sliced_wasserstein import IntrinsicSlicedWasserstein, sliced_wasserstein, wasserstein_1d
 from .manifolds import frechet_mean, geometric_median, tangent_pca
 
 __all__ = [
@@ -49,6 +50,9 @@ __all__ = [
     "Grassmann",
     "Flag",
     "Product",
+    "IntrinsicSlicedWasserstein",
+    "sliced_wasserstein",
+    "wasserstein_1d",
     "frechet_mean",
     "geometric_median",
     "tangent_pca",

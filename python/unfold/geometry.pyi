@@ -4,6 +4,9 @@ import numpy as np
 import numpy.typing as npt
 
 from . import manifolds as _m
+from ._sliced_wasserstein import IntrinsicSlicedWasserstein as IntrinsicSlicedWasserstein
+from ._sliced_wasserstein import sliced_wasserstein as sliced_wasserstein
+from ._sliced_wasserstein import wasserstein_1d as wasserstein_1d
 from .manifolds import frechet_mean as frechet_mean
 from .manifolds import geometric_median as geometric_median
 from .manifolds import tangent_pca as tangent_pca

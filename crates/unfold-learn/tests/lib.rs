@@ -21,6 +21,7 @@ mod pca;
 mod phate;
 mod poincare;
 mod quality;
+mod sliced_wasserstein;
 mod sparse;
 mod spectral_embedding;
 mod topology;

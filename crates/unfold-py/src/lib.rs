@@ -34,6 +34,7 @@ mod model_bytes;
 mod neighbors;
 mod pca;
 mod run;
+mod sliced_wasserstein;
 mod tsne;
 mod umap;
 
@@ -60,5 +61,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     metrics::register(m)?;
     measure::register(m)?;
     datasets::register(m)?;
+    sliced_wasserstein::register(m)?;
     Ok(())
 }

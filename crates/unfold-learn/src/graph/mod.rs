@@ -52,6 +52,7 @@ pub mod heat_kernel;
 pub mod landmarks;
 pub mod laplacian;
 pub mod shortest_paths;
+pub mod sliced_wasserstein;
 pub mod spectral;
 pub mod symmetrize;
 
