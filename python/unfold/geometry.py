@@ -209,32 +209,26 @@ class SPD(_Fixed, _m.SymmetricPositiveDefinite):
         return f"SPD({self.shape[0]}, metric={self.spd_metric!r})"
 
 
-class Stiefel(_Fixed, _m.Stiefel):
+class _Frames(_Fixed):
+    """``n × p`` orthonormal frames: the shape checks and name Stiefel and Grassmann share."""
+
+    def __init__(self, n, p):
+        super().__init__()
+        n, p = _positive_int("n", n), _positive_int("p", p)
+        if p > n:
+            raise ValueError(f"p must be at most n = {n}, got {p}")
+        self.shape = (n, p)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.shape[0]}, {self.shape[1]})"
+
+
+class Stiefel(_Frames, _m.Stiefel):
     """Orthonormal ``n × p`` frames (``XᵀX = I``) with the embedded metric."""
 
-    def __init__(self, n, p):
-        super().__init__()
-        n, p = _positive_int("n", n), _positive_int("p", p)
-        if p > n:
-            raise ValueError(f"p must be at most n = {n}, got {p}")
-        self.shape = (n, p)
 
-    def __repr__(self):
-        return f"Stiefel({self.shape[0]}, {self.shape[1]})"
-
-
-class Grassmann(_Fixed, _m.Grassmann):
+class Grassmann(_Frames, _m.Grassmann):
     """``p``-dimensional subspaces of ``R^n``, each an orthonormal ``n × p`` frame spanning it."""
-
-    def __init__(self, n, p):
-        super().__init__()
-        n, p = _positive_int("n", n), _positive_int("p", p)
-        if p > n:
-            raise ValueError(f"p must be at most n = {n}, got {p}")
-        self.shape = (n, p)
-
-    def __repr__(self):
-        return f"Grassmann({self.shape[0]}, {self.shape[1]})"
 
 
 class Flag(_Fixed, _m.Flag):
