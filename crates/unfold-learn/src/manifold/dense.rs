@@ -92,27 +92,25 @@ pub fn sym_eigen(a: &[f64], n: usize) -> (Vec<f64>, Vec<f64>) {
 /// columns. Allocation-free, for the per-point loops.
 pub fn jacobi(m: &mut [f64], mut v: Option<&mut [f64]>, n: usize) {
     let scale: f64 = m.iter().map(|x| x * x).sum::<f64>().sqrt();
+    // Entries at most this are negligible whatever the diagonal (an indefinite or zero diagonal).
+    let floor = f64::EPSILON * 1e-2 * scale;
     for sweep in 0..64 {
-        let off: f64 = (0..n).flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| m[i * n + j].powi(2)).sum();
-        if off.sqrt() <= f64::EPSILON * scale * 1e-2 || off == 0.0 {
-            break;
-        }
+        let mut rotated = false;
         for p in 0..n {
             for q in p + 1..n {
                 let apq = m[p * n + q];
-                if apq == 0.0 {
-                    continue;
-                }
                 let (app, aqq) = (m[p * n + p], m[q * n + q]);
-                // After a few sweeps an entry too small to change either diagonal entry is set to
-                // zero instead of rotated (Numerical Recipes' rule): rotations keep re-creating
-                // off-diagonal rounding errors, and without it most calls ran all 64 sweeps.
-                let tiny = 100.0 * apq.abs();
-                if sweep > 3 && app.abs() + tiny == app.abs() && aqq.abs() + tiny == aqq.abs() {
+                // An entry negligible against its diagonal pair is set to zero instead of rotated
+                // (Demmel & Veselić's test, which keeps small eigenvalues accurate to high relative
+                // precision); after a few sweeps against the larger of the pair, because rotations
+                // re-create rounding errors of that size and would otherwise go on for ever.
+                let pair = if sweep < 6 { (app * aqq).abs().sqrt() } else { app.abs().max(aqq.abs()) };
+                if apq.abs() <= (f64::EPSILON * pair).max(floor) {
                     m[p * n + q] = 0.0;
                     m[q * n + p] = 0.0;
                     continue;
                 }
+                rotated = true;
                 let theta = (aqq - app) / (2.0 * apq);
                 let t = theta.signum() / (theta.abs() + (theta * theta + 1.0).sqrt());
                 let t = if theta == 0.0 { 1.0 } else { t };
@@ -136,6 +134,9 @@ pub fn jacobi(m: &mut [f64], mut v: Option<&mut [f64]>, n: usize) {
                     }
                 }
             }
+        }
+        if !rotated {
+            break;
         }
     }
 }
