@@ -148,7 +148,7 @@ pub fn cholesky(a: &[f64], n: usize, min_pivot: f64, l: &mut [f64]) -> bool {
     l.iter_mut().for_each(|v| *v = 0.0);
     for j in 0..n {
         let d = a[j * n + j] - (0..j).map(|k| l[j * n + k] * l[j * n + k]).sum::<f64>();
-        if !(d > min_pivot) {
+        if d.is_nan() || d <= min_pivot {
             return false;
         }
         let ljj = d.sqrt();
