@@ -6,9 +6,14 @@ The statistics take a manifold and an array of points (one point per row, or per
 
 from __future__ import annotations
 
+from ._flag_mean import FlagAverage, flag_chordal_distance, flag_mean, flag_median
 from .manifolds import frechet_mean, geometric_median, tangent_pca
 
 __all__ = [
+    "FlagAverage",
+    "flag_chordal_distance",
+    "flag_mean",
+    "flag_median",
     "frechet_mean",
     "geometric_median",
     "tangent_pca",

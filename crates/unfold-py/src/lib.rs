@@ -23,6 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod convert;
 mod datasets;
+mod flag_mean;
 mod hde;
 mod hierarchy;
 mod isomap;
@@ -60,5 +61,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     metrics::register(m)?;
     measure::register(m)?;
     datasets::register(m)?;
+    flag_mean::register(m)?;
     Ok(())
 }
