@@ -158,7 +158,7 @@ fn check_weights(weights: Option<&[f64]>, count: usize) -> Result<Vec<f64>> {
             if let Some(i) = w.iter().position(|v| !(v.is_finite() && *v >= 0.0)) {
                 return Err(Error::param("weights", w[i], format!("weight {i} must be finite and ≥ 0")));
             }
-            if !(w.iter().sum::<f64>() > 0.0) {
+            if w.iter().sum::<f64>() <= 0.0 {
                 return Err(Error::param("weights", "all zero", "must have a positive sum"));
             }
             Ok(w.to_vec())
@@ -338,7 +338,6 @@ fn greedy(s: &Shape, ops: &[Vec<f64>]) -> Result<Vec<f64>> {
         }
     }
     // Rounding in the deflation: re-orthonormalise (a no-op up to rounding).
-    let mut y = y;
     s.flag.projx(&mut y);
     Ok(y)
 }
@@ -462,7 +461,7 @@ fn trust_region(s: &Shape, ops: &[Vec<f64>], start: Vec<f64>, max_iters: usize, 
         let reg = f.abs().max(1.0) * f64::EPSILON * 1e3;
         let rho = (f - f_new + reg) / (model_decrease + reg);
         let eta_norm = dot(&eta, &eta).sqrt();
-        if !(rho >= 0.25) || model_decrease < 0.0 {
+        if rho.is_nan() || rho < 0.25 || model_decrease < 0.0 {
             delta /= 4.0;
         } else if rho > 0.75 && (on_boundary || eta_norm >= 0.99 * delta) {
             delta = (2.0 * delta).min(delta_bar);
