@@ -243,3 +243,20 @@ fn flag_averages_are_identical_at_one_and_two_threads() {
     assert_eq!(a.2.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), b.2.iter().map(|v| v.to_bits()).collect::<Vec<_>>());
     assert_eq!((a.1, a.3, a.4), (b.1, b.3, b.4));
 }
+
+#[test]
+fn chordal_distance_is_the_definition_and_exact_at_zero() {
+    let c = case("flag123");
+    let len = c.n * 3;
+    let (a, b) = (&c.x[..len], &c.x[len..2 * len]);
+    let one = Case { x: a.to_vec(), weights: None, ..case("flag123") };
+    let want = objective(&one, b, 1);
+    assert!((chordal_distance(c.n, &c.signature, a, b).unwrap() - want).abs() < 1e-12);
+    // The trace form would leave √(rounding) ≈ 1e-8 here.
+    assert!(chordal_distance(c.n, &c.signature, a, a).unwrap() < 1e-14);
+    let mut w = vec![0.0; 30];
+    w[5] = 2.0;
+    let m = flag_median(c.n, &c.signature, &c.x, &FlagMedianParams { weights: Some(w), ..Default::default() }).unwrap();
+    assert!(m.objective < 1e-12, "{}", m.objective);
+    assert!(chordal_distance(c.n, &c.signature, &m.point, &c.x[5 * len..6 * len]).unwrap() < 1e-12);
+}

@@ -11,7 +11,8 @@
 //!
 //! `d(X, Y)² = Σ_j (m_j − ‖X_jᵀ Y_j‖²_F) = ½ Σ_j ‖X_j X_jᵀ − Y_j Y_jᵀ‖²_F`,
 //!
-//! independent of the rotations inside each block.
+//! independent of the rotations inside each block (evaluated as `Σ_j ‖Y_j − X_j X_jᵀ Y_j‖²_F`,
+//! the same for orthonormal frames and free of cancellation near zero).
 //!
 //! * [`flag_mean`] minimises `Σᵢ wᵢ d(Xᵢ, Y)²`, that is maximises `Σ_j tr(Y_jᵀ P_j Y_j)` over
 //!   orthonormal `Y`, with `P_j = Σᵢ wᵢ X_{ij} X_{ij}ᵀ`. With one block (the Grassmannian) the
@@ -187,27 +188,47 @@ fn validate(n: usize, signature: &[usize], x: &[f64], weights: Option<&[f64]>, i
     Ok((s, w))
 }
 
-/// The chordal distance of two frames of the same flag shape.
-fn chordal(s: &Shape, x: &[f64], y: &[f64]) -> f64 {
+/// The chordal distance of two frames of the same flag shape, as
+/// `√Σ_j ‖Y_j − X_j (X_jᵀ Y_j)‖²_F` (equal to `m_j − ‖X_jᵀ Y_j‖²_F` for orthonormal frames, but
+/// without its cancellation: coincident flags give 1e-16, not 1e-8). `a` is scratch of at least
+/// `m_j²` values for the largest block.
+fn chordal_with(s: &Shape, x: &[f64], y: &[f64], a: &mut [f64]) -> f64 {
     let (n, p) = (s.n, s.p);
     let mut total = 0.0;
     for r in &s.ranges {
-        let mut overlap = 0.0;
-        for a in r.clone() {
-            for b in r.clone() {
-                let v: f64 = (0..n).map(|row| x[row * p + a] * y[row * p + b]).sum();
-                overlap += v * v;
+        let m = r.len();
+        a[..m * m].iter_mut().for_each(|v| *v = 0.0);
+        for row in 0..n {
+            for (ia, &xv) in x[row * p + r.start..row * p + r.end].iter().enumerate() {
+                for (ib, &yv) in y[row * p + r.start..row * p + r.end].iter().enumerate() {
+                    a[ia * m + ib] += xv * yv;
+                }
             }
         }
-        total += r.len() as f64 - overlap;
+        for row in 0..n {
+            let xr = &x[row * p + r.start..row * p + r.end];
+            for (ib, &yv) in y[row * p + r.start..row * p + r.end].iter().enumerate() {
+                let fit: f64 = xr.iter().enumerate().map(|(ia, &xv)| xv * a[ia * m + ib]).sum();
+                total += (yv - fit) * (yv - fit);
+            }
+        }
     }
-    total.max(0.0).sqrt()
+    total.sqrt()
+}
+
+fn scratch(s: &Shape) -> Vec<f64> {
+    let m = s.ranges.iter().map(|r| r.len()).max().unwrap_or(0);
+    vec![0.0; m * m]
+}
+
+fn chordal(s: &Shape, x: &[f64], y: &[f64]) -> f64 {
+    chordal_with(s, x, y, &mut scratch(s))
 }
 
 /// `d(Xᵢ, Y)` for every point (each independent, so identical at any thread count).
 fn distances(s: &Shape, x: &[f64], y: &[f64]) -> Vec<f64> {
     let len = s.len();
-    x.par_chunks(len).map(|xi| chordal(s, xi, y)).collect()
+    x.par_chunks(len).map_init(|| scratch(s), |a, xi| chordal_with(s, xi, y, a)).collect()
 }
 
 /// `P_j = Σᵢ cᵢ X_{ij} X_{ij}ᵀ / Σᵢ cᵢ`, one dense `n × n` matrix per block, summed over fixed
