@@ -36,6 +36,7 @@ import numbers
 import numpy as np
 
 from . import manifolds as _m
+from ._flag_mean import FlagAverage, flag_chordal_distance, flag_mean, flag_median
 from ._sliced_wasserstein import IntrinsicSlicedWasserstein, sliced_wasserstein, wasserstein_1d
 from .manifolds import frechet_mean, geometric_median, tangent_pca
 
@@ -53,6 +54,10 @@ __all__ = [
     "IntrinsicSlicedWasserstein",
     "sliced_wasserstein",
     "wasserstein_1d",
+    "FlagAverage",
+    "flag_chordal_distance",
+    "flag_mean",
+    "flag_median",
     "frechet_mean",
     "geometric_median",
     "tangent_pca",

@@ -4,6 +4,10 @@ import numpy as np
 import numpy.typing as npt
 
 from . import manifolds as _m
+from ._flag_mean import FlagAverage as FlagAverage
+from ._flag_mean import flag_chordal_distance as flag_chordal_distance
+from ._flag_mean import flag_mean as flag_mean
+from ._flag_mean import flag_median as flag_median
 from ._sliced_wasserstein import IntrinsicSlicedWasserstein as IntrinsicSlicedWasserstein
 from ._sliced_wasserstein import sliced_wasserstein as sliced_wasserstein
 from ._sliced_wasserstein import wasserstein_1d as wasserstein_1d

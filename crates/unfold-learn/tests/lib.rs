@@ -4,6 +4,7 @@ mod common;
 mod curvature;
 mod diffusion;
 mod entropy;
+mod flag_mean;
 mod graph;
 mod hde;
 mod heatgeo;

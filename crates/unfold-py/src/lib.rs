@@ -23,6 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod convert;
 mod datasets;
+mod flag_mean;
 mod hde;
 mod hierarchy;
 mod isomap;
@@ -62,5 +63,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     measure::register(m)?;
     datasets::register(m)?;
     sliced_wasserstein::register(m)?;
+    flag_mean::register(m)?;
     Ok(())
 }

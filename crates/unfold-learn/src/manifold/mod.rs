@@ -44,6 +44,7 @@
 
 mod dense;
 mod euclidean;
+pub mod flag_mean;
 mod lorentz;
 mod product;
 pub mod rows;
