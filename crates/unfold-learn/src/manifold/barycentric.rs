@@ -146,7 +146,7 @@ fn frame(space: &Space, basis: &[f64], r: usize) -> Option<Frame> {
             }
         }
         let q = space.sign(a) * space.form(&u, &u);
-        if !(q > 1e-12 * dot(b, b)) || !q.is_finite() {
+        if q.is_nan() || q <= 1e-12 * dot(b, b) || !q.is_finite() {
             return None;
         }
         let s = q.sqrt();
@@ -639,7 +639,7 @@ fn weights_with(space: &Space, fr: &Frame, reference_points: &[f64], x: &[f64]) 
                 .collect();
             let sum: f64 = w.iter().sum();
             let scale: f64 = w.iter().map(|v| v.abs()).sum();
-            if !(sum.abs() > 1e-12 * scale) {
+            if sum.is_nan() || sum.abs() <= 1e-12 * scale {
                 return Err(Error::InvalidData(format!("`x` row {i}: its projection is at infinity of the barycentric chart (the weights sum to 0)")));
             }
             Ok(w.iter().map(|v| v / sum).collect())
@@ -981,9 +981,8 @@ fn fit(space: Space, x: &[f64], params: &BsaParams) -> Result<BarycentricSubspac
             // the part of L_k outside L_{k−1}.
             chain.reverse();
             let mut rows = chain[0].clone();
-            for k in 1..=kmax {
+            for lk in &chain[1..] {
                 let c = complement(&rows, len);
-                let lk = &chain[k];
                 // The direction of L_k orthogonal to the rows so far.
                 let mut best = vec![0.0; len];
                 let mut best_norm = -1.0;
