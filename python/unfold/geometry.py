@@ -36,6 +36,7 @@ import numbers
 import numpy as np
 
 from . import manifolds as _m
+from ._bsa import BarycentricSubspaceAnalysis, barycentric_subspace_analysis
 from ._flag_mean import FlagAverage, flag_chordal_distance, flag_mean, flag_median
 from ._sliced_wasserstein import IntrinsicSlicedWasserstein, sliced_wasserstein, wasserstein_1d
 from .manifolds import frechet_mean, geometric_median, tangent_pca
@@ -58,6 +59,8 @@ __all__ = [
     "flag_chordal_distance",
     "flag_mean",
     "flag_median",
+    "BarycentricSubspaceAnalysis",
+    "barycentric_subspace_analysis",
     "frechet_mean",
     "geometric_median",
     "tangent_pca",

@@ -4,6 +4,8 @@ import numpy as np
 import numpy.typing as npt
 
 from . import manifolds as _m
+from ._bsa import BarycentricSubspaceAnalysis as BarycentricSubspaceAnalysis
+from ._bsa import barycentric_subspace_analysis as barycentric_subspace_analysis
 from ._flag_mean import FlagAverage as FlagAverage
 from ._flag_mean import flag_chordal_distance as flag_chordal_distance
 from ._flag_mean import flag_mean as flag_mean

@@ -1,5 +1,6 @@
 //! Integration tests, compiled as one binary.
 
+mod barycentric;
 mod common;
 mod curvature;
 mod diffusion;

@@ -21,6 +21,7 @@ use pyo3::prelude::*;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod barycentric;
 mod convert;
 mod datasets;
 mod flag_mean;
@@ -55,6 +56,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     hde::register(m)?;
     hierarchy::register(m)?;
     manifold::register(m)?;
+    barycentric::register(m)?;
     method::register(m)?;
     tsne::register(m)?;
     umap::register(m)?;

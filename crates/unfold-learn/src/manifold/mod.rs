@@ -42,6 +42,7 @@
 //! Grassmannian) returns one of the minimising directions or zero; it is documented per model.
 //! The Stiefel and flag `log` have no closed form and are solved by shooting (see [`Stiefel`]).
 
+pub mod barycentric;
 mod dense;
 mod euclidean;
 pub mod flag_mean;
