@@ -25,6 +25,13 @@ The operations: ``dist(x, y)``, ``inner(x, u, v)``, ``norm(x, u)``, ``exp(x, v)`
 random_state=)`` and ``check_point(x)``. The classes are also ``unfold.manifolds``' (geoopt's
 names: ``expmap``, ``logmap``, ``proju``, …), with the point shape fixed.
 
+The statistics: ``frechet_mean``, ``geometric_median`` and ``tangent_pca`` on any of these;
+``flag_mean`` and ``flag_median`` (chordal, Mankovich & Birdal) of flags given as frames;
+``BarycentricSubspaceAnalysis`` on the sphere and hyperbolic space (Pennec); and the intrinsic
+sliced Wasserstein distance between distributions on a graph or point cloud
+(``IntrinsicSlicedWasserstein``, Rustamov & Majumdar). ``minimize`` runs the Riemannian
+optimisers on a cost written in numpy.
+
 Near the boundary of a hyperbolic model the core clamps (the README's geometry section says
 where): no operation returns NaN or infinity on finite input.
 """
