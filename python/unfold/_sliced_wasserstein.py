@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from . import _core
-from ._validation import as_matrix, seed_from_random_state, threads_from_n_jobs
+from ._validation import as_matrix, as_positive_int, seed_from_random_state, threads_from_n_jobs
 
 __all__ = ["IntrinsicSlicedWasserstein", "sliced_wasserstein", "wasserstein_1d"]
 
@@ -35,12 +35,6 @@ def _weight(weight, diffusion_time):
     if isinstance(weight, (bool, np.bool_)) or not isinstance(weight, numbers.Real):
         raise TypeError(f"weight must be a name or a number, got {type(weight).__name__}")
     return "power", float(weight)
-
-
-def _positive_int(value, name, minimum=1):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
-    return int(value)
 
 
 def _indices(sample, name):
@@ -113,7 +107,7 @@ class IntrinsicSlicedWasserstein(BaseEstimator):
         """Fit on a graph (a square scipy.sparse adjacency, symmetric, non-negative weights) or
         on points (an array of shape (n_samples, n_features): their kNN connectivity graph)."""
         kind, value = _weight(self.weight, self.diffusion_time)
-        n_eig = _positive_int(self.n_eigenvectors, "n_eigenvectors")
+        n_eig = as_positive_int(self.n_eigenvectors, "n_eigenvectors")
         seed = seed_from_random_state(self.random_state)
         threads = threads_from_n_jobs(self.n_jobs)
         if sp.issparse(X):
@@ -131,7 +125,7 @@ class IntrinsicSlicedWasserstein(BaseEstimator):
             )
         else:
             x = as_matrix(X)
-            k = _positive_int(self.n_neighbors, "n_neighbors")
+            k = as_positive_int(self.n_neighbors, "n_neighbors")
             model = _core.IntrinsicSlicedWasserstein.fit_points(x, k, n_eig, kind, value, seed, threads)
         self._model = model
         self.eigenvalues_ = model.eigenvalues

@@ -239,6 +239,13 @@ def as_count(value, name: str) -> int:
     return value
 
 
+def as_positive_int(value, name: str, minimum: int = 1) -> int:
+    """An int parameter of at least ``minimum``, checked on the Python side (sizes, counts)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
+    return int(value)
+
+
 def as_metric(metric, name: str = "metric") -> str:
     """A metric name (the core checks it and lists the accepted names)."""
     if not isinstance(metric, str):

@@ -46,6 +46,7 @@ from . import manifolds as _m
 from ._bsa import BarycentricSubspaceAnalysis, barycentric_subspace_analysis
 from ._flag_mean import FlagAverage, flag_chordal_distance, flag_mean, flag_median
 from ._sliced_wasserstein import IntrinsicSlicedWasserstein, sliced_wasserstein, wasserstein_1d
+from ._validation import as_positive_int
 from .manifolds import frechet_mean, geometric_median, tangent_pca
 
 __all__ = [
@@ -92,12 +93,6 @@ def _seed_from(random_state):
     raise ValueError(f"random_state must be None, a non-negative int or a numpy Generator/RandomState, got {random_state!r}")
 
 
-def _positive_int(name, value, least=1):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < least:
-        raise ValueError(f"{name} must be an integer ≥ {least}, got {value!r}")
-    return int(value)
-
-
 class _Fixed:
     """A manifold of one point shape: ``shape``, ``dim``, and geomstats-style method names."""
 
@@ -134,7 +129,7 @@ class _Fixed:
         """``n_samples`` random points, shape ``(n_samples, *shape)``, or one point when
         ``n_samples`` is 1 (as geomstats). Seeded by ``random_state`` (None, an int, or a numpy
         ``Generator``/``RandomState``)."""
-        n = _positive_int("n_samples", n_samples)
+        n = as_positive_int(n_samples, "n_samples")
         points = self.random(n, *self.shape, seed=_seed_from(random_state))
         return points[0] if n == 1 else points
 
@@ -152,7 +147,7 @@ class Euclidean(_Fixed, _m.Euclidean):
 
     def __init__(self, n):
         super().__init__()
-        self.shape = (_positive_int("n", n),)
+        self.shape = (as_positive_int(n, "n"),)
 
     def __repr__(self):
         return f"Euclidean({self.shape[0]})"
@@ -164,7 +159,7 @@ class Sphere(_Fixed, _m.Sphere):
 
     def __init__(self, n):
         super().__init__()
-        self.shape = (_positive_int("n", n) + 1,)
+        self.shape = (as_positive_int(n, "n") + 1,)
 
     def __repr__(self):
         return f"Sphere({self.shape[0] - 1})"
@@ -175,7 +170,7 @@ class PoincareBall(_Fixed, _m.PoincareBall):
 
     def __init__(self, n, c=1.0):
         super().__init__(c=c)
-        self.shape = (_positive_int("n", n),)
+        self.shape = (as_positive_int(n, "n"),)
 
     def __repr__(self):
         return f"PoincareBall({self.shape[0]}, c={self.c})"
@@ -187,7 +182,7 @@ class Lorentz(_Fixed, _m.Lorentz):
 
     def __init__(self, n, k=1.0):
         super().__init__(k=k)
-        self.shape = (_positive_int("n", n) + 1,)
+        self.shape = (as_positive_int(n, "n") + 1,)
 
     def __repr__(self):
         return f"Lorentz({self.shape[0] - 1}, k={self.k})"
@@ -199,7 +194,7 @@ class Stereographic(_Fixed, _m.Stereographic):
 
     def __init__(self, n, k=0.0):
         super().__init__(k=k)
-        self.shape = (_positive_int("n", n),)
+        self.shape = (as_positive_int(n, "n"),)
 
     def __repr__(self):
         return f"Stereographic({self.shape[0]}, k={self.k})"
@@ -216,7 +211,7 @@ class SPD(_Fixed, _m.SymmetricPositiveDefinite):
         if metric not in _SPD_METRICS:
             raise ValueError(f"metric must be one of {sorted(_SPD_METRICS)}, got {metric!r}")
         super().__init__(metric=_SPD_METRICS[metric])
-        n = _positive_int("n", n)
+        n = as_positive_int(n, "n")
         self.shape = (n, n)
         self.spd_metric = metric
 
@@ -229,7 +224,7 @@ class _Frames(_Fixed):
 
     def __init__(self, n, p):
         super().__init__()
-        n, p = _positive_int("n", n), _positive_int("p", p)
+        n, p = as_positive_int(n, "n"), as_positive_int(p, "p")
         if p > n:
             raise ValueError(f"p must be at most n = {n}, got {p}")
         self.shape = (n, p)
@@ -252,8 +247,8 @@ class Flag(_Fixed, _m.Flag):
     columns span ``Vi``."""
 
     def __init__(self, n, signature):
-        n = _positive_int("n", n)
-        dims = [_positive_int("signature entries", d) for d in signature]
+        n = as_positive_int(n, "n")
+        dims = [as_positive_int(d, "signature entries") for d in signature]
         if not dims or any(b <= a for a, b in zip(dims, dims[1:])) or dims[-1] > n:
             raise ValueError(f"signature must be strictly increasing dimensions between 1 and n = {n}, got {tuple(signature)}")
         super().__init__([b - a for a, b in zip([0] + dims, dims)])
@@ -395,12 +390,12 @@ def minimize(
         beta1=float(betas[0]),
         beta2=float(betas[1]),
         eps=float(eps),
-        max_iter=_positive_int("max_iter", max_iter),
+        max_iter=as_positive_int(max_iter, "max_iter"),
         grad_tol=float(grad_tol),
         initial_step=float(initial_step),
         shrink=float(shrink),
         sufficient_decrease=float(sufficient_decrease),
-        max_backtrack=_positive_int("max_backtrack", max_backtrack, least=0),
+        max_backtrack=as_positive_int(max_backtrack, "max_backtrack", 0),
     )
     if converged:
         message = f"the gradient norm {grad_norm:.3g} reached grad_tol"
