@@ -54,12 +54,8 @@ pub fn matmul_nt(a: &[f64], b: &[f64], n: usize, k: usize, m: usize) -> Vec<f64>
 
 /// `(a + aᵀ) / 2` of a square `n × n` matrix.
 pub fn sym(a: &[f64], n: usize) -> Vec<f64> {
-    let mut out = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            out[i * n + j] = 0.5 * (a[i * n + j] + a[j * n + i]);
-        }
-    }
+    let mut out = a[..n * n].to_vec();
+    symmetrize(&mut out, n);
     out
 }
 
@@ -203,13 +199,7 @@ pub fn apply_diagonal(m: &mut [f64], v: &[f64], n: usize, f: impl Fn(f64) -> f64
     for k in 0..n {
         m[k * n + k] = f(m[k * n + k]);
     }
-    for i in 0..n {
-        for j in 0..=i {
-            let s: f64 = (0..n).map(|k| v[i * n + k] * m[k * n + k] * v[j * n + k]).sum();
-            out[i * n + j] = s;
-            out[j * n + i] = s;
-        }
-    }
+    reconstruct(v, n, |k| m[k * n + k], out);
 }
 
 /// `(a + aᵀ) / 2` in place.
@@ -238,14 +228,19 @@ pub fn with_scratch<R>(len: usize, count: usize, f: impl FnOnce(&mut [f64]) -> R
 pub fn sym_apply(values: &[f64], vectors: &[f64], n: usize, f: impl Fn(f64) -> f64) -> Vec<f64> {
     let fv: Vec<f64> = values.iter().map(|&l| f(l)).collect();
     let mut out = vec![0.0; n * n];
+    reconstruct(vectors, n, |k| fv[k], &mut out);
+    out
+}
+
+/// `V diag(d) Vᵀ` into `out`, the `k`-th diagonal value `d(k)`.
+fn reconstruct(vectors: &[f64], n: usize, d: impl Fn(usize) -> f64, out: &mut [f64]) {
     for i in 0..n {
         for j in 0..=i {
-            let s: f64 = (0..n).map(|k| vectors[i * n + k] * fv[k] * vectors[j * n + k]).sum();
+            let s: f64 = (0..n).map(|k| vectors[i * n + k] * d(k) * vectors[j * n + k]).sum();
             out[i * n + j] = s;
             out[j * n + i] = s;
         }
     }
-    out
 }
 
 /// `f(a)` of a symmetric matrix through its eigendecomposition.
