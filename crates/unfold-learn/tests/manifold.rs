@@ -519,3 +519,113 @@ fn batched_results_do_not_depend_on_the_thread_count() {
     };
     assert_eq!(run(1), run(2));
 }
+
+#[test]
+fn distance_hessians_match_second_differences_along_geodesics() {
+    // ⟨u, H v⟩ from second differences of f(t) = ½ d²(exp_x(t w), y) along geodesics
+    // (w = u ± v, polarised): the Riemannian Hessian's quadratic form is f''(0).
+    let mut checked = 0;
+    for m in all_models() {
+        let m = m.as_ref();
+        let len = m.point_len();
+        let x = rows::random_points(m, 1, 41);
+        let y = {
+            let mut y = vec![0.0; len];
+            m.exp(&x, &tangents(m, &x, 0.8, 42), &mut y);
+            y
+        };
+        let basis: Vec<f64> = stats::tangent_basis(m, &x).concat();
+        let d = basis.len() / len;
+        let mut h = vec![0.0; d * d];
+        if !m.half_sq_dist_hessian(&x, &y, &basis, &mut h) {
+            continue;
+        }
+        checked += 1;
+        let f = |w: &[f64], t: f64| {
+            let mut p = vec![0.0; len];
+            m.exp(&x, &w.iter().map(|a| t * a).collect::<Vec<_>>(), &mut p);
+            0.5 * m.dist(&p, &y).powi(2)
+        };
+        let q = |w: &[f64]| {
+            let s = 1e-4;
+            (f(w, s) - 2.0 * f(w, 0.0) + f(w, -s)) / (s * s)
+        };
+        for j in 0..d {
+            for k in 0..d {
+                let (bj, bk) = (&basis[j * len..(j + 1) * len], &basis[k * len..(k + 1) * len]);
+                let plus: Vec<f64> = bj.iter().zip(bk).map(|(a, b)| a + b).collect();
+                let minus: Vec<f64> = bj.iter().zip(bk).map(|(a, b)| a - b).collect();
+                let want = 0.25 * (q(&plus) - q(&minus));
+                assert!((h[j * d + k] - want).abs() < 2e-5, "{}: H[{j},{k}] = {} vs {want}", m.name(), h[j * d + k]);
+            }
+        }
+    }
+    assert_eq!(checked, 11, "closed-form Hessians checked");
+}
+
+#[test]
+fn newton_means_take_few_steps() {
+    // Spread data: Newton's steps (with sampled Hessians) reach a vanishing gradient in a few
+    // steps where the Karcher fixed point takes about ten.
+    let cases: Vec<(Box<dyn Manifold>, usize)> = vec![
+        (Box::new(Sphere::new(10)), 6),
+        (Box::new(Spd::new(3, SpdMetric::AffineInvariant)), 6),
+        (Box::new(PoincareBall::new(10, 1.0)), 6),
+        (Box::new(Lorentz::new(6, 1.0)), 6),
+    ];
+    for (m, most) in cases {
+        let n = 5000;
+        let x = rows::random_points(m.as_ref(), 1, 5);
+        let points: Vec<f64> = (0..n as u64)
+            .flat_map(|i| {
+                let mut p = vec![0.0; m.point_len()];
+                m.exp(&x, &tangents(m.as_ref(), &x, 0.3 + 0.4 * ((i * 7919) % 97) as f64 / 97.0, 100 + i), &mut p);
+                p
+            })
+            .collect();
+        let est = stats::frechet_mean(m.as_ref(), &points, &MeanParams { tol: 1e-10, ..Default::default() }).unwrap();
+        let g = rows::log(m.as_ref(), &est.point.repeat(n), &points).unwrap();
+        let len = m.point_len();
+        let mean_log: Vec<f64> = (0..len).map(|j| g.iter().skip(j).step_by(len).sum::<f64>() / n as f64).collect();
+        let grad = m.norm(&est.point, &mean_log);
+        assert!(est.converged && grad < 1e-9 && est.n_iter <= most, "{}: gradient {grad} after {} steps", m.name(), est.n_iter);
+    }
+}
+
+#[test]
+fn batched_weighted_logs_equal_the_sum_of_logs() {
+    // The sphere's one-pass sum (including points past a quarter turn and an antipode) and the
+    // affine SPD whitened sum against Σ wᵢ log_x(yᵢ) row by row.
+    let cases: Vec<Box<dyn Manifold>> = vec![Box::new(Sphere::new(5)), Box::new(Spd::new(3, SpdMetric::AffineInvariant))];
+    for m in cases {
+        let len = m.point_len();
+        let x = rows::random_points(m.as_ref(), 1, 61);
+        let mut ys = rows::random_points(m.as_ref(), 40, 62);
+        if m.name().starts_with("Sphere") {
+            ys[..len].iter_mut().zip(&x).for_each(|(y, a)| *y = -a);
+        }
+        let w: Vec<f64> = (0..40).map(|i| if i == 3 { 0.0 } else { 0.5 + (i % 7) as f64 }).collect();
+        let mut acc = vec![0.0; len];
+        m.add_weighted_logs(&x, &ys, &w, &mut acc);
+        let logs = rows::log(m.as_ref(), &x.repeat(40), &ys).unwrap();
+        for j in 0..len {
+            let want: f64 = (0..40).map(|i| w[i] * logs[i * len + j]).sum();
+            assert!((acc[j] - want).abs() < 1e-12 * (1.0 + want.abs()), "{}: {j}: {} vs {want}", m.name(), acc[j]);
+        }
+    }
+}
+
+#[test]
+#[ignore]
+fn profile_spd_mean() {
+    let m = Spd::new(3, SpdMetric::AffineInvariant);
+    let x = rows::random_points(&m, 1, 5);
+    let n = 100_000;
+    let v = tangents(&m, &x.repeat(n), 0.8, 7);
+    let pts = rows::exp(&m, &x.repeat(n), &v).unwrap();
+    for _ in 0..20 {
+        let t = std::time::Instant::now();
+        let e = stats::frechet_mean(&m, &pts, &MeanParams::default()).unwrap();
+        eprintln!("{} {:?}", e.n_iter, t.elapsed());
+    }
+}

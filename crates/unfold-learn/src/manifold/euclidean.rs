@@ -57,4 +57,7 @@ impl Manifold for Euclidean {
             None => Ok(()),
         }
     }
+    fn half_sq_dist_hessian(&self, x: &[f64], y: &[f64], basis: &[f64], out: &mut [f64]) -> bool {
+        super::constant_curvature_hessian(self, 0.0, x, y, basis, out)
+    }
 }

@@ -121,4 +121,7 @@ impl Manifold for Lorentz {
         }
         Ok(())
     }
+    fn half_sq_dist_hessian(&self, x: &[f64], y: &[f64], basis: &[f64], out: &mut [f64]) -> bool {
+        super::constant_curvature_hessian(self, -1.0 / self.k, x, y, basis, out)
+    }
 }

@@ -134,6 +134,63 @@ pub trait Manifold: Send + Sync + std::fmt::Debug {
     /// `Ok` if `x` is on the manifold within `tol`, else the violated constraint with the values
     /// that violate it.
     fn check_point(&self, x: &[f64], tol: f64) -> Result<(), String>;
+    /// `acc += Σᵢ wᵢ log_x(yᵢ)` over the rows `yᵢ` of `ys`, skipping zero weights: the sums of
+    /// the Fréchet mean and the geometric median. Models with a cheaper batched form override it.
+    fn add_weighted_logs(&self, x: &[f64], ys: &[f64], w: &[f64], acc: &mut [f64]) {
+        add_weighted_logs_by_row(self, x, ys, w, acc)
+    }
+    /// The Riemannian Hessian at `x` of `x ↦ ½ d²(x, y)`, written in `basis` (`d` rows of
+    /// [`Manifold::point_len`] values, orthonormal at `x`) into `out` (`d × d`, row-major), for
+    /// models that have it in closed form; `false` (the default) otherwise. Newton's method for
+    /// the Fréchet mean ([`stats::frechet_mean`]) uses it.
+    fn half_sq_dist_hessian(&self, _x: &[f64], _y: &[f64], _basis: &[f64], _out: &mut [f64]) -> bool {
+        false
+    }
+}
+
+/// [`Manifold::add_weighted_logs`] one `log` at a time.
+pub(crate) fn add_weighted_logs_by_row<M: Manifold + ?Sized>(m: &M, x: &[f64], ys: &[f64], w: &[f64], acc: &mut [f64]) {
+    let len = m.point_len();
+    let mut v = vec![0.0; len];
+    for (y, &wi) in ys.chunks_exact(len).zip(w) {
+        if wi != 0.0 {
+            m.log(x, y, &mut v);
+            acc.iter_mut().zip(&v).for_each(|(a, b)| *a += wi * b);
+        }
+    }
+}
+
+/// [`Manifold::half_sq_dist_hessian`] on a space of constant curvature `k`: with `θ = d(x, y)`
+/// and `u = log_x(y)/θ`, the Hessian is 1 along `u` and `f(θ) = θ√k·cot(θ√k)` (`k > 0`),
+/// `θ√−k·coth(θ√−k)` (`k < 0`) or 1 (`k = 0`) across it, the Jacobi fields of the space.
+pub(crate) fn constant_curvature_hessian<M: Manifold + ?Sized>(m: &M, k: f64, x: &[f64], y: &[f64], basis: &[f64], out: &mut [f64]) -> bool {
+    let len = m.point_len();
+    let d = basis.len() / len;
+    let mut u = vec![0.0; len];
+    m.log(x, y, &mut u);
+    let theta = m.norm(x, &u);
+    let s = theta * k.abs().sqrt();
+    let f = if s < 1e-4 {
+        1.0 - k.signum() * s * s / 3.0
+    } else if k > 0.0 {
+        s / s.tan()
+    } else {
+        s / s.tanh()
+    };
+    out.iter_mut().for_each(|o| *o = 0.0);
+    if !f.is_finite() {
+        return false;
+    }
+    if theta > 0.0 {
+        let a: Vec<f64> = basis.chunks_exact(len).map(|b| m.inner(x, b, &u) / theta).collect();
+        for (j, aj) in a.iter().enumerate() {
+            for (l, al) in a.iter().enumerate() {
+                out[j * d + l] = (1.0 - f) * aj * al;
+            }
+        }
+    }
+    (0..d).for_each(|j| out[j * d + j] += f);
+    true
 }
 
 /// Fills `out` with independent standard normal values from `rng`.

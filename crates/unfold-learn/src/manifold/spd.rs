@@ -18,8 +18,8 @@
 //! `1/√n`.
 
 use super::dense::{
-    apply_diagonal, cholesky, congruence, divided_difference, identity_into, inv_congruence, jacobi, matmul, sym, sym_apply, sym_eigen, sym_fn, sym_hadamard,
-    with_scratch,
+    apply_diagonal, cholesky, congruence, divided_difference, identity_into, inv_congruence, jacobi, matmul, matmul_tn, sym, sym_apply, sym_eigen, sym_fn,
+    sym_hadamard, sym3_log, with_scratch,
 };
 use super::{Manifold, fill_normal};
 use crate::rng::Stream;
@@ -118,6 +118,44 @@ impl Spd {
             congruence(l, w, n, out, m);
             true
         })
+    }
+
+    /// The affine-invariant Hessian of `½ d²(·, Y)` at `X` in `basis`. Whitening by `X = L Lᵀ`
+    /// is an isometry taking `X` to `I`; there, with `L⁻¹ Y L⁻ᵀ = U diag(e^μ) Uᵀ` and each basis
+    /// vector whitened and rotated to `Rⱼ = Uᵀ L⁻¹ bⱼ L⁻ᵀ U`, the Hessian scales the `(a, b)`
+    /// entry by `h(μₐ − μ_b)`, `h(δ) = (δ/2)·coth(δ/2)` (the Jacobi fields of a symmetric space,
+    /// whose curvature along `E_ab` is `−(μₐ − μ_b)²/4`): `H_jk = Σ_ab h(μₐ − μ_b) Rⱼ[a,b] Rₖ[a,b]`.
+    fn affine_hessian(&self, x: &[f64], y: &[f64], basis: &[f64], out: &mut [f64]) -> bool {
+        let (n, nn) = (self.n, self.n * self.n);
+        let d = basis.len() / nn;
+        let (mut l, mut w, mut tmp) = (vec![0.0; nn], vec![0.0; nn], vec![0.0; nn]);
+        if !cholesky(x, n, MIN_EIGENVALUE, &mut l) {
+            return false;
+        }
+        inv_congruence(&l, y, n, &mut w, &mut tmp);
+        let mut u = vec![0.0; nn];
+        identity_into(&mut u, n);
+        jacobi(&mut w, Some(&mut u), n);
+        let mu: Vec<f64> = (0..n).map(|a| w[a * n + a].max(MIN_EIGENVALUE).ln()).collect();
+        let h = |delta: f64| {
+            let t = 0.5 * delta.abs();
+            if t < 1e-4 { 1.0 + t * t / 3.0 } else { t / t.tanh() }
+        };
+        let kernel: Vec<f64> = (0..nn).map(|ab| h(mu[ab / n] - mu[ab % n])).collect();
+        let mut rotated = vec![0.0; d * nn];
+        for (r, b) in rotated.chunks_exact_mut(nn).zip(basis.chunks_exact(nn)) {
+            inv_congruence(&l, b, n, &mut w, &mut tmp);
+            r.copy_from_slice(&matmul(&matmul_tn(&u, &w, n, n, n), &u, n, n, n));
+        }
+        for j in 0..d {
+            for k in 0..=j {
+                let (rj, rk) = (&rotated[j * nn..(j + 1) * nn], &rotated[k * nn..(k + 1) * nn]);
+                let s: f64 = (0..nn).map(|ab| kernel[ab] * rj[ab] * rk[ab]).sum();
+                out[j * d + k] = s;
+                out[k * d + j] = s;
+            }
+        }
+        true
     }
 
     /// `(X^{1/2} Y X^{1/2})^{1/2}` and `X^{±1/2}` (Bures–Wasserstein).
@@ -319,11 +357,50 @@ impl Manifold for Spd {
                 }
             }
         }
+        // A Cholesky factorisation is the cheap test; the eigenvalues only name the failure.
+        if with_scratch(n * n, 1, |l| cholesky(x, n, 0.0, l)) {
+            return Ok(());
+        }
         let (l, _) = sym_eigen(x, n);
         let min = l.iter().copied().fold(f64::INFINITY, f64::min);
-        if min <= 0.0 {
-            return Err(format!("not positive definite: smallest eigenvalue {min}"));
+        Err(format!("not positive definite: smallest eigenvalue {min}"))
+    }
+    /// Affine-invariant: one Cholesky factor `X = L Lᵀ` for all rows, the logarithms summed
+    /// whitened, `L (Σ wᵢ log(L⁻¹ Yᵢ L⁻ᵀ)) Lᵀ`, then mapped back once; 3 × 3 logarithms in
+    /// closed form ([`sym3_log`]).
+    fn add_weighted_logs(&self, x: &[f64], ys: &[f64], w: &[f64], acc: &mut [f64]) {
+        let (n, nn) = (self.n, self.n * self.n);
+        let mut l = vec![0.0; nn];
+        if self.metric != SpdMetric::AffineInvariant || !cholesky(x, n, MIN_EIGENVALUE, &mut l) {
+            return super::add_weighted_logs_by_row(self, x, ys, w, acc);
         }
-        Ok(())
+        let (mut sum, mut m, mut v, mut t, mut tmp) = (vec![0.0; nn], vec![0.0; nn], vec![0.0; nn], vec![0.0; nn], vec![0.0; nn]);
+        for (y, &wi) in ys.chunks_exact(nn).zip(w) {
+            if wi == 0.0 {
+                continue;
+            }
+            inv_congruence(&l, y, n, &mut m, &mut tmp);
+            if n != 3 || !sym3_log(&m, MIN_EIGENVALUE, &mut t) {
+                identity_into(&mut v, n);
+                jacobi(&mut m, Some(&mut v), n);
+                apply_diagonal(&mut m, &v, n, |t| t.max(MIN_EIGENVALUE).ln(), &mut t);
+            }
+            sum.iter_mut().zip(&t).for_each(|(a, b)| *a += wi * b);
+        }
+        congruence(&l, &sum, n, &mut t, &mut tmp);
+        acc.iter_mut().zip(&t).for_each(|(a, b)| *a += b);
+    }
+    fn half_sq_dist_hessian(&self, x: &[f64], y: &[f64], basis: &[f64], out: &mut [f64]) -> bool {
+        match self.metric {
+            SpdMetric::AffineInvariant => self.affine_hessian(x, y, basis, out),
+            // The log-Euclidean metric is flat: `log` is an isometry onto symmetric matrices.
+            SpdMetric::LogEuclidean => {
+                let d = basis.len() / self.point_len();
+                out.iter_mut().for_each(|o| *o = 0.0);
+                (0..d).for_each(|j| out[j * d + j] = 1.0);
+                true
+            }
+            SpdMetric::BuresWasserstein => false,
+        }
     }
 }

@@ -96,4 +96,34 @@ impl Manifold for Sphere {
         }
         Ok(())
     }
+    /// One pass over each row: `log_x(y) = θ/sin θ · (y − cos θ·x)` (`‖y − cos θ·x‖ = sin θ` on
+    /// the sphere), summed as `Σ fᵢ yᵢ − (Σ fᵢ cos θᵢ) x`. Past θ = π/2, where `θ/sin θ` is
+    /// sensitive to `θ`, each row's `log` is formed as [`Manifold::log`] does.
+    fn add_weighted_logs(&self, x: &[f64], ys: &[f64], w: &[f64], acc: &mut [f64]) {
+        let mut shift = 0.0;
+        for (y, &wi) in ys.chunks_exact(self.n).zip(w) {
+            if wi == 0.0 {
+                continue;
+            }
+            let (mut c, mut chord) = (0.0, 0.0);
+            for (a, b) in x.iter().zip(y) {
+                c += a * b;
+                chord += (a - b) * (a - b);
+            }
+            let theta = 2.0 * (0.5 * chord.sqrt()).min(1.0).asin();
+            if theta <= std::f64::consts::FRAC_PI_2 {
+                let f = if theta > 0.0 { wi * theta / theta.sin() } else { wi };
+                acc.iter_mut().zip(y).for_each(|(a, b)| *a += f * b);
+                shift += f * c;
+            } else {
+                let norm = x.iter().zip(y).map(|(a, b)| (b - c * a) * (b - c * a)).sum::<f64>().sqrt();
+                let f = if norm > 1e-300 { wi * theta / norm } else { 0.0 };
+                acc.iter_mut().zip(x.iter().zip(y)).for_each(|(o, (a, b))| *o += f * (b - c * a));
+            }
+        }
+        acc.iter_mut().zip(x).for_each(|(a, b)| *a -= shift * b);
+    }
+    fn half_sq_dist_hessian(&self, x: &[f64], y: &[f64], basis: &[f64], out: &mut [f64]) -> bool {
+        super::constant_curvature_hessian(self, 1.0, x, y, basis, out)
+    }
 }

@@ -1,21 +1,27 @@
 //! Statistics on manifolds: the weighted Fréchet (Karcher) mean, the geometric median and
 //! tangent PCA.
 //!
-//! * [`frechet_mean`] minimises `½ Σ wᵢ d²(p, xᵢ) / Σ wᵢ` by the Karcher fixed point
-//!   `p ← exp_p(Σ wᵢ log_p(xᵢ) / Σ wᵢ)` (Karcher, 1977), Riemannian gradient descent.
+//! * [`frechet_mean`] minimises `½ Σ wᵢ d²(p, xᵢ) / Σ wᵢ`. Its gradient step is the Karcher
+//!   fixed point `p ← exp_p(g)`, `g = Σ wᵢ log_p(xᵢ) / Σ wᵢ` (Karcher, 1977). Where the model
+//!   has the Hessian of the squared distance in closed form
+//!   ([`Manifold::half_sq_dist_hessian`]: constant curvature, affine-invariant and log-Euclidean
+//!   SPD) it takes Newton steps `exp_p(H⁻¹g)` instead (Ferreira, Xavier, Costeira & Barroso,
+//!   2006), `H` averaged over at most 1,024 points at a fixed stride: quadratic convergence up to
+//!   the sample's error, about half the Karcher steps on spread data. A Newton step that would
+//!   lengthen `g`, or an `H` that is not positive definite, falls back to the gradient step.
 //! * [`geometric_median`] minimises `Σ wᵢ d(p, xᵢ)` by the Riemannian Weiszfeld iteration
 //!   `p ← exp_p(Σ wᵢ log_p(xᵢ)/dᵢ / Σ wᵢ/dᵢ)` (Fletcher, Venkatasubramanian & Joshi, 2009);
 //!   points within 1e-12 of `p` are left out of a step.
 //! * [`tangent_pca`] is PCA of the `log_p(xᵢ)` in an orthonormal basis of the tangent space at
 //!   `p` (Fletcher et al., 2004).
 //!
-//! Both iterations start at the first point (or the caller's `init`), halve their step whenever
-//! it would lengthen the direction (as geomstats' `FrechetMean`), and stop when the step's norm
-//! falls below `tol` or after `max_iter` steps. The sums over points run in parallel over
+//! Both iterations start at the first point (or the caller's `init`), halve their gradient step
+//! whenever it would lengthen the direction (as geomstats' `FrechetMean`), and stop when the
+//! gradient step's norm `‖g‖` falls below `tol` or after `max_iter` steps. The sums over points run in parallel over
 //! fixed blocks added in order, so results are identical at any thread count.
 
 use super::Manifold;
-use super::dense::sym_eigen;
+use super::dense::{cholesky, sym_eigen};
 use super::rows::{check_points, n_rows};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -94,20 +100,12 @@ fn weighted_log_sum<M: Manifold + ?Sized>(m: &M, x: &[f64], w: &[f64], p: &[f64]
     let partial: Vec<(Vec<f64>, f64)> = (0..n.div_ceil(BLOCK))
         .into_par_iter()
         .map(|b| {
+            let rows = b * BLOCK..((b + 1) * BLOCK).min(n);
+            let block = &x[rows.start * len..rows.end * len];
+            let c: Vec<f64> = block.chunks_exact(len).zip(&w[rows]).map(|(xi, &wi)| coef(wi, p, xi)).collect();
             let mut acc = vec![0.0; len];
-            let mut total = 0.0;
-            let mut v = vec![0.0; len];
-            for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
-                let xi = &x[i * len..(i + 1) * len];
-                let c = coef(w[i], p, xi);
-                if c == 0.0 {
-                    continue;
-                }
-                m.log(p, xi, &mut v);
-                acc.iter_mut().zip(&v).for_each(|(a, b)| *a += c * b);
-                total += c;
-            }
-            (acc, total)
+            m.add_weighted_logs(p, block, &c, &mut acc);
+            (acc, c.iter().sum())
         })
         .collect();
     let mut acc = vec![0.0; len];
@@ -131,9 +129,76 @@ fn direction<M: Manifold + ?Sized>(m: &M, x: &[f64], w: &[f64], p: &[f64], coef:
     Some((g, norm))
 }
 
+/// Sampled points of the Newton Hessian: all of them up to this many, a fixed stride beyond.
+const HESSIAN_SAMPLE: usize = 1024;
+/// Sampled points per block of the Hessian's parallel sum.
+const HESSIAN_BLOCK: usize = 64;
+
+/// The Newton step `H⁻¹ g` of the mean at `p` for the Karcher direction `g`, with `H` the
+/// weighted mean of the Hessians of `½ d²(p, xᵢ)` ([`Manifold::half_sq_dist_hessian`]) over at
+/// most [`HESSIAN_SAMPLE`] points taken at a fixed stride, written in an orthonormal tangent
+/// basis. `None` when the model has no closed-form Hessian, the sampled weights vanish, or `H`
+/// is not positive definite (beyond a positively curved space's convexity radius): the caller
+/// then takes the gradient step.
+fn newton_direction<M: Manifold + ?Sized>(m: &M, x: &[f64], w: &[f64], p: &[f64], g: &[f64]) -> Option<Vec<f64>> {
+    let len = m.point_len();
+    let basis: Vec<f64> = tangent_basis(m, p).concat();
+    let d = basis.len() / len;
+    if d == 0 {
+        return None;
+    }
+    let stride = w.len().div_ceil(HESSIAN_SAMPLE);
+    let sampled = w.len().div_ceil(stride);
+    let blocks: Vec<Option<(Vec<f64>, f64)>> = (0..sampled.div_ceil(HESSIAN_BLOCK))
+        .into_par_iter()
+        .map(|b| {
+            let (mut acc, mut h, mut total) = (vec![0.0; d * d], vec![0.0; d * d], 0.0);
+            for s in b * HESSIAN_BLOCK..((b + 1) * HESSIAN_BLOCK).min(sampled) {
+                let i = s * stride;
+                if w[i] == 0.0 {
+                    continue;
+                }
+                if !m.half_sq_dist_hessian(p, &x[i * len..(i + 1) * len], &basis, &mut h) {
+                    return None;
+                }
+                acc.iter_mut().zip(&h).for_each(|(a, v)| *a += w[i] * v);
+                total += w[i];
+            }
+            Some((acc, total))
+        })
+        .collect();
+    let (mut hess, mut total) = (vec![0.0; d * d], 0.0);
+    for block in blocks {
+        let (acc, t) = block?;
+        hess.iter_mut().zip(&acc).for_each(|(a, v)| *a += v);
+        total += t;
+    }
+    if total <= 0.0 {
+        return None;
+    }
+    hess.iter_mut().for_each(|v| *v /= total);
+    let mut l = vec![0.0; d * d];
+    if !cholesky(&hess, d, 1e-8, &mut l) {
+        return None;
+    }
+    // Solve L Lᵀ z = Bᵀ g by substitution, then map z back to ambient coordinates.
+    let mut z: Vec<f64> = basis.chunks_exact(len).map(|b| m.inner(p, b, g)).collect();
+    for i in 0..d {
+        z[i] = (z[i] - (0..i).map(|k| l[i * d + k] * z[k]).sum::<f64>()) / l[i * d + i];
+    }
+    for i in (0..d).rev() {
+        z[i] = (z[i] - (i + 1..d).map(|k| l[k * d + i] * z[k]).sum::<f64>()) / l[i * d + i];
+    }
+    let mut v = vec![0.0; len];
+    for (zj, b) in z.iter().zip(basis.chunks_exact(len)) {
+        v.iter_mut().zip(b).for_each(|(a, c)| *a += zj * c);
+    }
+    v.iter().all(|a| a.is_finite()).then_some(v)
+}
+
 /// `p ← exp_p(s·g)` with the step `s` (1 at first) halved whenever a step would lengthen the
 /// direction: the plain fixed point (`s = 1`) can overshoot on negatively curved, spread data.
-fn iterate<M: Manifold + ?Sized>(m: &M, x: &[f64], params: &MeanParams, coef: impl Fn(f64, &[f64], &[f64]) -> f64 + Sync) -> Result<Estimate> {
+fn iterate<M: Manifold + ?Sized>(m: &M, x: &[f64], params: &MeanParams, newton: bool, coef: impl Fn(f64, &[f64], &[f64]) -> f64 + Sync) -> Result<Estimate> {
     let (_, w) = validate(m, x, params)?;
     check_points(m, "x", x, 1e-6)?;
     let len = m.point_len();
@@ -142,6 +207,7 @@ fn iterate<M: Manifold + ?Sized>(m: &M, x: &[f64], params: &MeanParams, coef: im
     let mut est = Estimate { point: Vec::new(), n_iter: 0, step_norm: f64::INFINITY, converged: false };
     let mut current = direction(m, x, &w, &p, &coef);
     let mut step = 1.0;
+    let mut try_newton = newton;
     for it in 1..=params.max_iter {
         est.n_iter = it;
         let Some((g, norm)) = current.take() else {
@@ -154,17 +220,28 @@ fn iterate<M: Manifold + ?Sized>(m: &M, x: &[f64], params: &MeanParams, coef: im
             est.converged = true;
             break;
         }
-        let scaled: Vec<f64> = g.iter().map(|v| step * v).collect();
+        let newton_step = if try_newton { newton_direction(m, x, &w, &p, &g) } else { None };
+        let scaled: Vec<f64> = match &newton_step {
+            Some(v) => v.clone(),
+            None => g.iter().map(|v| step * v).collect(),
+        };
         m.exp(&p, &scaled, &mut next);
         let candidate = direction(m, x, &w, &next, &coef);
         match candidate {
             Some((_, n)) if n > norm => {
-                step *= 0.5;
+                // A Newton step that lengthens the direction is retried as a gradient step;
+                // a gradient step, with half the step.
+                if newton_step.is_some() {
+                    try_newton = false;
+                } else {
+                    step *= 0.5;
+                }
                 current = Some((g, norm));
             }
             other => {
                 std::mem::swap(&mut p, &mut next);
                 current = other;
+                try_newton = newton;
             }
         }
     }
@@ -187,7 +264,7 @@ fn iterate<M: Manifold + ?Sized>(m: &M, x: &[f64], params: &MeanParams, coef: im
 /// # Ok::<(), unfold_learn::Error>(())
 /// ```
 pub fn frechet_mean<M: Manifold + ?Sized>(m: &M, x: &[f64], params: &MeanParams) -> Result<Estimate> {
-    iterate(m, x, params, |w, _, _| w)
+    iterate(m, x, params, true, |w, _, _| w)
 }
 
 /// The weighted geometric median of the rows of `x` (Riemannian Weiszfeld).
@@ -195,7 +272,7 @@ pub fn frechet_mean<M: Manifold + ?Sized>(m: &M, x: &[f64], params: &MeanParams)
 /// # Errors
 /// As [`frechet_mean`].
 pub fn geometric_median<M: Manifold + ?Sized>(m: &M, x: &[f64], params: &MeanParams) -> Result<Estimate> {
-    iterate(m, x, params, |w, p, xi| {
+    iterate(m, x, params, false, |w, p, xi| {
         let d = m.dist(p, xi);
         if d < 1e-12 { 0.0 } else { w / d }
     })

@@ -235,6 +235,9 @@ impl Manifold for Stereographic {
         }
         Ok(())
     }
+    fn half_sq_dist_hessian(&self, x: &[f64], y: &[f64], basis: &[f64], out: &mut [f64]) -> bool {
+        super::constant_curvature_hessian(self, self.k, x, y, basis, out)
+    }
 }
 
 /// The Poincaré ball of curvature `−c` (radius `1/√c`): the κ-stereographic model at κ = −c,
@@ -280,5 +283,6 @@ impl Manifold for PoincareBall {
         random_point(rng: &mut Stream, out: &mut [f64]);
         random_tangent(x: &[f64], rng: &mut Stream, out: &mut [f64]);
         check_point(x: &[f64], tol: f64) -> Result<(), String>;
+        half_sq_dist_hessian(x: &[f64], y: &[f64], basis: &[f64], out: &mut [f64]) -> bool;
     }
 }
