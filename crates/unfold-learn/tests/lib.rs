@@ -23,6 +23,7 @@ mod pca;
 mod phate;
 mod poincare;
 mod quality;
+mod sectional;
 mod sliced_wasserstein;
 mod sparse;
 mod spectral_embedding;
