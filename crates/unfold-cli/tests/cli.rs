@@ -1339,6 +1339,35 @@ fn measure_curvature_of_a_circle_is_flat() {
     );
 }
 
+#[test]
+fn measure_sectional_curvature_of_a_line_is_zero() {
+    // 12 evenly spaced points, one neighbour a side: a path whose inner points are midpoints, ξ = 0.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let x: Vec<f32> = (0..12).map(|i| 0.5 * i as f32).collect();
+    write_npy(&d.join("line.npy"), &x, 12, 1);
+    let o = unfold(d, &["measure", "curvature", "line.npy", "--kind", "sectional", "--neighbors", "1", "--exact", "--per-point", "k.npy", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(json["mean_sectional_curvature"].as_f64().unwrap().abs() < 1e-12, "{json}");
+    assert_eq!(json["n_without_pairs"], 2, "{json}");
+    assert_eq!(json["n_references"], 12, "{json}");
+    let (shape, body) = read_npy(&d.join("k.npy"));
+    assert_eq!(shape, [12]);
+    assert!(body.chunks(8).all(|c| f64::from_le_bytes(c.try_into().unwrap()).abs() < 1e-12));
+    assert_usage_errors(
+        d,
+        &["measure", "curvature", "line.npy"],
+        [
+            (vec!["--kind", "sectional", "--samples", "0"], "`n_samples`: 0"),
+            (vec!["--kind", "sectional", "--neighbors", "12"], "`n_neighbors`: 12"),
+            (vec!["--kind", "sectional", "--alpha", "0.3"], "--kind ollivier-ricci only"),
+            (vec!["--samples", "10"], "--kind sectional only"),
+        ],
+        None,
+    );
+}
+
 /// scipy's `.npz` fixtures of the core's reader tests.
 fn npz_fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../unfold-learn/tests/fixtures").join(name)
