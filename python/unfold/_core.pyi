@@ -90,7 +90,7 @@ def diffusion_spectral_entropy(
 def diffusion_spectral_mutual_information(
     x: F32Matrix, *, labels: Optional[npt.NDArray[np.int64]], scalar: Optional[npt.NDArray[np.float64]], sigma: float,
     t: int, max_n: Optional[int], seed: int, num_repetitions: int, n_clusters: int, threads: Optional[int],
-    verbose: bool,
+    verbose: bool, vectors: Optional[F32Matrix] = None,
 ) -> tuple[float, npt.NDArray[np.int64], list[tuple[int, int, float, float]]]: ...
 def hyperbolicity(
     x: F32Matrix, *, metric: object, n_neighbors: Optional[int], method: str, n_samples: int, seed: Optional[int],

@@ -1262,11 +1262,29 @@ fn measure_entropy_of_far_apart_points_and_its_mutual_information() {
             (vec!["far.npy", "--sigma", "0"], "`gaussian_kernel_sigma`: 0"),
             (vec!["far.npy", "--max-n", "0"], "`max_N`: 0"),
             (vec!["two.npy", "--other", "far.npy"], "has 16 rows but the input has 8"),
-            (vec!["far.npy", "--other", "two.npy"], "has 2 columns"),
+            (vec!["far.npy", "--other", "two.npy"], "has 8 rows but the input has 16"),
             (vec!["far.npy", "--labels", "labels.npy", "--num-repetitions", "0"], "`num_repetitions`: 0"),
         ],
         None,
     );
+}
+
+#[test]
+fn measure_entropy_clusters_a_multi_column_reference() {
+    // Two groups of 10 far apart in the plane: each point's 9 neighbours are its own group, so
+    // the spectral clusters are the groups (10 points each).
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let reference: Vec<f32> = (0..20).flat_map(|i| [(i % 10) as f32 * 0.1 + if i < 10 { 0.0 } else { 50.0 }, (i % 3) as f32 * 0.1]).collect();
+    write_npy(&d.join("ref.npy"), &reference, 20, 2);
+    let x: Vec<f32> = (0..20).map(|i| i as f32).collect();
+    write_npy(&d.join("x.npy"), &x, 20, 1);
+    let o = unfold(d, &["measure", "entropy", "x.npy", "--other", "ref.npy", "--n-clusters", "2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let counts: Vec<u64> = json["classes"].as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).collect();
+    assert_eq!(counts, [10, 10], "{json}");
+    assert_usage_errors(d, &["measure", "entropy", "x.npy", "--other", "ref.npy"], [(vec!["--n-clusters", "21"], "`n_clusters`: 21")], None);
 }
 
 #[test]

@@ -26,6 +26,7 @@ mod quality;
 mod sectional;
 mod sliced_wasserstein;
 mod sparse;
+mod spectral_clustering;
 mod spectral_embedding;
 mod topology;
 mod tsne;
