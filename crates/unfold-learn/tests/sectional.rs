@@ -93,7 +93,7 @@ fn tree_metric_is_hyperbolic() {
     // references below the other child, (l, r) for those outside v's subtree:
     // (2 · (2^h − 1) + (n − (2^(h+1) − 1))) / (3 (n − 1)), h the children's subtree height.
     for v in 1..31 {
-        let h = 5 - depth(v) as i32;
+        let h = 5 - depth(v);
         let below_child = 2f64.powi(h) - 1.0;
         let outside = n as f64 - (2f64.powi(h + 1) - 1.0);
         let want = -(2.0 * below_child + outside) / (3.0 * (n as f64 - 1.0));
