@@ -79,8 +79,8 @@ def test_bad_parameters_are_named(blobs):
         unfold.measure.diffusion_spectral_entropy(X, t=1.5)
     with pytest.raises(ValueError, match="max_N"):
         unfold.measure.diffusion_spectral_entropy(X, max_N=0)
-    with pytest.raises(ValueError, match="precomputed_clusters"):
-        unfold.measure.diffusion_spectral_mutual_information(X, X)
+    with pytest.raises(ValueError, match=r"n_clusters.*spectral clustering of"):
+        unfold.measure.diffusion_spectral_mutual_information(X, X, n_clusters=len(X) + 1)
     with pytest.raises(ValueError, match="one row a sample"):
         unfold.measure.diffusion_spectral_mutual_information(X, y[:10])
     with pytest.raises(ValueError, match="num_repetitions"):

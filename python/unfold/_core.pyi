@@ -90,7 +90,7 @@ def diffusion_spectral_entropy(
 def diffusion_spectral_mutual_information(
     x: F32Matrix, *, labels: Optional[npt.NDArray[np.int64]], scalar: Optional[npt.NDArray[np.float64]], sigma: float,
     t: int, max_n: Optional[int], seed: int, num_repetitions: int, n_clusters: int, threads: Optional[int],
-    verbose: bool,
+    verbose: bool, vectors: Optional[F32Matrix] = None,
 ) -> tuple[float, npt.NDArray[np.int64], list[tuple[int, int, float, float]]]: ...
 def hyperbolicity(
     x: F32Matrix, *, metric: object, n_neighbors: Optional[int], method: str, n_samples: int, seed: Optional[int],
@@ -100,6 +100,10 @@ def ollivier_ricci(
     x: F32Matrix, *, n_neighbors: int, metric: object, weighted: bool, alpha: float, base: float, exp_power: float,
     seed: Optional[int], threads: Optional[int], verbose: bool,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def sectional_curvature(
+    x: F32Matrix, *, n_neighbors: int, n_samples: Optional[int], metric: object, seed: Optional[int],
+    threads: Optional[int], verbose: bool,
+) -> tuple[npt.NDArray[np.float64], float, npt.NDArray[np.int64], int]: ...
 def bottleneck_distance(dgm1: F64Matrix, dgm2: F64Matrix) -> float: ...
 def wasserstein_distance(dgm1: F64Matrix, dgm2: F64Matrix, p: float, internal_p: float) -> float: ...
 

@@ -70,9 +70,11 @@ def diffusion_spectral_mutual_information(embedding_vectors, reference_vectors, 
     of ``num_repetitions`` uniform subsamples of the class's size. The classes are
     ``reference_vectors`` itself when it is discrete (``reference_discrete``; by default, a 1-D
     integer array), ``precomputed_clusters`` when given, or the ``n_clusters`` equal bins of a
-    min–max scaled continuous scalar. A continuous reference of several columns needs
-    ``precomputed_clusters`` (the ``dse_dsmi`` package clusters it spectrally; that is not done
-    here).
+    min–max scaled continuous scalar, or for a continuous reference of several columns its
+    ``n_clusters`` spectral clusters, as the package makes them (scikit-learn's
+    ``SpectralClustering(n_clusters, affinity="nearest_neighbors", assign_labels="cluster_qr",
+    random_state=0)``: the 10-neighbour connectivity graph, its normalised Laplacian's
+    eigenvectors, ``cluster_qr`` labels).
 
     Returns
     -------
@@ -90,7 +92,7 @@ def diffusion_spectral_mutual_information(embedding_vectors, reference_vectors, 
         )
     if reference_discrete is None:
         reference_discrete = ref.ndim == 1 and np.issubdtype(ref.dtype, np.integer)
-    labels = scalar = None
+    labels = scalar = vectors = None
     if reference_discrete or precomputed_clusters is not None:
         classes = ref if reference_discrete else np.asarray(precomputed_clusters).reshape(-1)
         if reference_discrete and ref.ndim != 1:
@@ -102,12 +104,9 @@ def diffusion_spectral_mutual_information(embedding_vectors, reference_vectors, 
     elif ref.ndim == 1:
         scalar = np.ascontiguousarray(ref, dtype=np.float64)
     else:
-        raise ValueError(
-            f"a continuous reference_vectors of {ref.shape[1]} columns needs precomputed_clusters "
-            "(cluster assignments of its rows); only a scalar is binned here"
-        )
+        vectors = as_matrix(ref, "reference_vectors")
     mi, clusters, _ = _core.diffusion_spectral_mutual_information(
-        X, labels=labels, scalar=scalar, **_params(gaussian_kernel_sigma, t, max_N, random_seed),
+        X, labels=labels, scalar=scalar, vectors=vectors, **_params(gaussian_kernel_sigma, t, max_N, random_seed),
         num_repetitions=as_count(num_repetitions, "num_repetitions"), n_clusters=as_count(n_clusters, "n_clusters"),
         threads=threads_from_n_jobs(n_jobs), verbose=bool(verbose),
     )

@@ -476,3 +476,7 @@ __all__ += ["hyperbolicity"]
 from ._curvature import ollivier_ricci  # noqa: E402
 
 __all__ += ["ollivier_ricci"]
+
+from ._sectional import sectional_curvature  # noqa: E402
+
+__all__ += ["sectional_curvature"]

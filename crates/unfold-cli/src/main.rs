@@ -12,6 +12,7 @@ mod measure;
 mod measure_curvature;
 mod measure_entropy;
 mod measure_hyperbolicity;
+mod measure_sectional;
 mod measure_topology;
 mod method_opts;
 mod metric_kwds;

@@ -1,41 +1,68 @@
-//! `unfold measure curvature`: Ollivier–Ricci curvature of the kNN graph's edges, and per point.
+//! `unfold measure curvature`: Ollivier–Ricci curvature of the kNN graph's edges, and per point;
+//! with `--kind sectional`, the triangle-comparison sectional curvature per point.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::Result;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde_json::json;
 use unfold_learn::io::npy_bytes_f64_vector;
 use unfold_learn::measure::curvature::{RicciParams, ollivier_ricci};
 
-use crate::input::Input;
+use crate::input::{Input, UsageError};
 use crate::options::RunOptions;
 use crate::outputs::{Format, Outputs};
 use crate::progress::Bars;
 
-/// Ollivier–Ricci curvature of the kNN graph (GraphRicciCurvature's, exact transport).
+/// Which curvature.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Kind {
+    /// Ollivier–Ricci curvature of the edges (GraphRicciCurvature's).
+    OllivierRicci,
+    /// Triangle-comparison sectional curvature per point (Gu et al. 2019, Manify's).
+    Sectional,
+}
+
+/// Ollivier–Ricci curvature of the kNN graph (GraphRicciCurvature's, exact transport), or with
+/// `--kind sectional` the triangle-comparison sectional curvature of each point.
 #[derive(Args)]
 #[command(after_help = "Examples:
   unfold measure curvature cloud.npy                            # 10 neighbours, alpha 0.5
   unfold measure curvature cloud.npy --neighbors 15 --per-point kappa.npy --json
   unfold measure curvature cloud.npy --unweighted               # hop distances
   unfold measure curvature distances.npy --precomputed
+  unfold measure curvature cloud.npy --kind sectional --per-point k.npy --json
 
 kappa(x, y) = 1 - W(m_x, m_y) / d(x, y): m_x keeps --alpha at x and spreads the rest over x's
 neighbours in proportion to exp(-w^2) (uniform when those all vanish), W is the exact optimal
 transport cost under the graph's shortest-path distances. A point's curvature is the mean of
 its edges'. --json keys: edges, mean_edge_curvature, edge_curvature_quantiles and
-per_point_quantiles ([min, 25 %, median, 75 %, max]), n, n_neighbors, alpha, seconds.")]
+per_point_quantiles ([min, 25 %, median, 75 %, max]), n, n_neighbors, alpha, seconds.
+
+--kind sectional: xi(m; b, c; a) = (d(a,m)^2 + d(b,c)^2/4 - (d(a,b)^2 + d(a,c)^2)/2) / (2 d(a,m))
+averaged over the pairs b, c of m's kNN-graph neighbours (5 by default) and over --samples
+reference points a (drawn once from --seed; --exact: every point), d the kNN graph's shortest
+paths or the precomputed matrix. --json keys: mean_sectional_curvature, per_point_quantiles,
+n_without_pairs, n, n_neighbors, n_references, seconds.")]
 pub struct CurvatureArgs {
     /// Input data (.npy, .csv/.tsv, IDX), or `demo` for the built-in MNIST demo set.
     pub input: PathBuf,
-    /// Neighbours of the kNN graph (symmetrised).
-    #[arg(long, default_value_t = 10)]
-    pub neighbors: usize,
-    /// Idleness: the mass an endpoint keeps.
-    #[arg(long, default_value_t = 0.5)]
-    pub alpha: f64,
+    /// Which curvature.
+    #[arg(long, value_enum, default_value = "ollivier-ricci")]
+    pub kind: Kind,
+    /// Neighbours of the kNN graph (symmetrised) [default: 10; sectional: 5].
+    #[arg(long)]
+    pub neighbors: Option<usize>,
+    /// Idleness: the mass an endpoint keeps (ollivier-ricci) [default: 0.5].
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// Reference points of the sectional estimate [default: 100].
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// Every point as a reference of the sectional estimate (no sampling).
+    #[arg(long)]
+    pub exact: bool,
     /// Every edge of length 1 (hop distances) instead of its metric distance.
     #[arg(long)]
     pub unweighted: bool,
@@ -50,14 +77,14 @@ pub struct CurvatureArgs {
     /// The input is a square distance matrix (symmetric, zero diagonal).
     #[arg(long)]
     pub precomputed: bool,
-    /// Seed of the approximate neighbour search.
+    /// Seed of the approximate neighbour search (and of the sectional references).
     #[arg(long)]
     pub seed: Option<u64>,
     #[command(flatten)]
     pub run: RunOptions,
 }
 
-fn quantiles(values: &[f64]) -> Option<[f64; 5]> {
+pub(crate) fn quantiles(values: &[f64]) -> Option<[f64; 5]> {
     if values.is_empty() {
         return None;
     }
@@ -72,6 +99,17 @@ fn quantiles(values: &[f64]) -> Option<[f64; 5]> {
 }
 
 pub fn run(args: CurvatureArgs) -> Result<()> {
+    if args.kind == Kind::Sectional {
+        if args.alpha.is_some() || args.unweighted {
+            return Err(UsageError("--alpha and --unweighted apply to --kind ollivier-ricci only".into()).into());
+        }
+        return crate::measure_sectional::run(args);
+    }
+    if args.samples.is_some() || args.exact {
+        return Err(UsageError("--samples and --exact apply to --kind sectional only".into()).into());
+    }
+    let neighbors = args.neighbors.unwrap_or(10);
+    let alpha = args.alpha.unwrap_or(0.5);
     let start = Instant::now();
     let metric = crate::metric_kwds::metric_or_precomputed(args.precomputed, &args.metric, args.metric_kwds.as_deref())?;
     let mut outputs = Outputs::new();
@@ -81,15 +119,8 @@ pub fn run(args: CurvatureArgs) -> Result<()> {
     let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, None, None)?;
     let x = input.data()?;
     let bars = Bars::for_run(&args.run);
-    let params = RicciParams {
-        n_neighbors: args.neighbors,
-        metric,
-        weighted: !args.unweighted,
-        alpha: args.alpha,
-        seed: args.seed,
-        threads: args.run.threads,
-        ..RicciParams::default()
-    };
+    let params =
+        RicciParams { n_neighbors: neighbors, metric, weighted: !args.unweighted, alpha, seed: args.seed, threads: args.run.threads, ..RicciParams::default() };
     let r = ollivier_ricci(&x, &params, &bars)?;
     if let Some(out) = per_point_out {
         outputs.write(out, |w| w.write_all(&npy_bytes_f64_vector(&r.node_curvature)))?;
@@ -105,20 +136,14 @@ pub fn run(args: CurvatureArgs) -> Result<()> {
             "per_point_quantiles": quantiles(&r.node_curvature),
             "per_point": args.per_point,
             "n": x.n_rows(),
-            "n_neighbors": args.neighbors,
-            "alpha": args.alpha,
+            "n_neighbors": neighbors,
+            "alpha": alpha,
             "seconds": seconds,
         });
         println!("{out}");
         return Ok(());
     }
-    println!(
-        "Ollivier-Ricci curvature of {} edges ({} points, {} neighbours, alpha {}): mean {mean:.4}",
-        r.edges.len(),
-        x.n_rows(),
-        args.neighbors,
-        args.alpha
-    );
+    println!("Ollivier-Ricci curvature of {} edges ({} points, {} neighbours, alpha {}): mean {mean:.4}", r.edges.len(), x.n_rows(), neighbors, alpha);
     if let Some(q) = quantiles(&r.edge_curvature) {
         println!("  edges: min {:.3}, quartiles {:.3} / {:.3} / {:.3}, max {:.3}", q[0], q[1], q[2], q[3], q[4]);
     }

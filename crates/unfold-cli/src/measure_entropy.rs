@@ -1,5 +1,5 @@
-//! `unfold measure entropy`: diffusion spectral entropy, and mutual information with labels or a
-//! scalar (Liao et al. 2023, the `dse_dsmi` package's definitions).
+//! `unfold measure entropy`: diffusion spectral entropy, and mutual information with labels, a
+//! scalar or vectors (Liao et al. 2023, the `dse_dsmi` package's definitions).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -26,8 +26,10 @@ use crate::progress::Bars;
 DSE: the Gaussian kernel exp(-d^2 / 2 sigma^2) on all pairs, the diffusion operator's full
 spectrum (dense, so at most --max-n points: a seeded subsample above), and the entropy in bits
 of |lambda|^t normalised. DSMI: the sum over classes b of p(b) [DSE(A*) - DSE(A | b)], A* a
-random subsample of the class's size (--num-repetitions of them, averaged). --other takes one
-column, min-max scaled and cut into --n-clusters equal bins.
+random subsample of the class's size (--num-repetitions of them, averaged). --other with one
+column is min-max scaled and cut into --n-clusters equal bins; with several, its rows are cut
+into --n-clusters spectral clusters (10-neighbour graph, cluster_qr labels: the package's
+scikit-learn SpectralClustering).
 --json keys: entropy (DSE) or mutual_information and classes (class, count,
 conditional_entropy, subsample_entropy), n, n_used, sigma, t, top_eigenvalues, seconds.")]
 pub struct EntropyArgs {
@@ -42,10 +44,11 @@ pub struct EntropyArgs {
     /// Mutual information with these labels (one a row).
     #[arg(long, value_name = "L.npy", conflicts_with = "other")]
     pub labels: Option<PathBuf>,
-    /// Mutual information with this continuous scalar (one column, one row a point), binned.
+    /// Mutual information with this continuous reference, one row a point: one column (binned)
+    /// or several (spectrally clustered).
     #[arg(long, value_name = "Y.npy")]
     pub other: Option<PathBuf>,
-    /// Bins of --other.
+    /// Bins or spectral clusters of --other.
     #[arg(long, default_value_t = 10)]
     pub n_clusters: usize,
     /// Subsamples drawn to estimate DSE at each class's size.
@@ -76,31 +79,30 @@ pub fn run(args: EntropyArgs) -> Result<()> {
         }
         None => None,
     };
-    let scalar: Option<Vec<f64>> = match &args.other {
-        Some(path) => {
-            let m = read_matrix_precise(path)?;
-            let (rows, cols) = (m.n_rows(), m.n_cols());
-            if cols != 1 {
-                return Err(UsageError(format!(
-                    "--other {} has {cols} columns: only a scalar (one column) is binned here; cluster a multi-column representation first and pass the clusters as --labels",
-                    path.display()
-                ))
-                .into());
-            }
-            if rows != n {
-                return Err(UsageError(format!("--other {} has {rows} rows but the input has {n}", path.display())).into());
-            }
-            Some(match m {
-                AnyMatrix::F32(m) => m.values().iter().map(|&v| f64::from(v)).collect(),
-                AnyMatrix::F64(m) => m.values().to_vec(),
-                AnyMatrix::Sparse(_) => return Err(UsageError(format!("--other {}: a sparse matrix; give one dense column", path.display())).into()),
-            })
+    // --other: one column is a scalar (binned), several are vectors (spectrally clustered).
+    let mut scalar: Option<Vec<f64>> = None;
+    let mut vectors: Option<(Vec<f32>, usize)> = None;
+    if let Some(path) = &args.other {
+        let m = read_matrix_precise(path)?;
+        let (rows, cols) = (m.n_rows(), m.n_cols());
+        if rows != n {
+            return Err(UsageError(format!("--other {} has {rows} rows but the input has {n}", path.display())).into());
         }
-        None => None,
-    };
-    let reference = match (&labels, &scalar) {
-        (Some((codes, _)), _) => Some(Reference::Labels(codes)),
-        (_, Some(s)) => Some(Reference::Scalar(s)),
+        let values: Vec<f64> = match m {
+            AnyMatrix::F32(m) => m.values().iter().map(|&v| f64::from(v)).collect(),
+            AnyMatrix::F64(m) => m.values().to_vec(),
+            AnyMatrix::Sparse(_) => return Err(UsageError(format!("--other {}: a sparse matrix; give dense columns", path.display())).into()),
+        };
+        if cols == 1 {
+            scalar = Some(values);
+        } else {
+            vectors = Some((values.iter().map(|&v| v as f32).collect(), cols));
+        }
+    }
+    let reference = match (&labels, &scalar, &vectors) {
+        (Some((codes, _)), _, _) => Some(Reference::Labels(codes)),
+        (_, Some(s), _) => Some(Reference::Scalar(s)),
+        (_, _, Some((v, cols))) => Some(Reference::Vectors(v, *cols)),
         _ => None,
     };
     let Some(reference) = reference else {

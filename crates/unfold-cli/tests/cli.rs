@@ -1262,11 +1262,29 @@ fn measure_entropy_of_far_apart_points_and_its_mutual_information() {
             (vec!["far.npy", "--sigma", "0"], "`gaussian_kernel_sigma`: 0"),
             (vec!["far.npy", "--max-n", "0"], "`max_N`: 0"),
             (vec!["two.npy", "--other", "far.npy"], "has 16 rows but the input has 8"),
-            (vec!["far.npy", "--other", "two.npy"], "has 2 columns"),
+            (vec!["far.npy", "--other", "two.npy"], "has 8 rows but the input has 16"),
             (vec!["far.npy", "--labels", "labels.npy", "--num-repetitions", "0"], "`num_repetitions`: 0"),
         ],
         None,
     );
+}
+
+#[test]
+fn measure_entropy_clusters_a_multi_column_reference() {
+    // Two groups of 10 far apart in the plane: each point's 9 neighbours are its own group, so
+    // the spectral clusters are the groups (10 points each).
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let reference: Vec<f32> = (0..20).flat_map(|i| [(i % 10) as f32 * 0.1 + if i < 10 { 0.0 } else { 50.0 }, (i % 3) as f32 * 0.1]).collect();
+    write_npy(&d.join("ref.npy"), &reference, 20, 2);
+    let x: Vec<f32> = (0..20).map(|i| i as f32).collect();
+    write_npy(&d.join("x.npy"), &x, 20, 1);
+    let o = unfold(d, &["measure", "entropy", "x.npy", "--other", "ref.npy", "--n-clusters", "2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let counts: Vec<u64> = json["classes"].as_array().unwrap().iter().map(|c| c["count"].as_u64().unwrap()).collect();
+    assert_eq!(counts, [10, 10], "{json}");
+    assert_usage_errors(d, &["measure", "entropy", "x.npy", "--other", "ref.npy"], [(vec!["--n-clusters", "21"], "`n_clusters`: 21")], None);
 }
 
 #[test]
@@ -1335,6 +1353,35 @@ fn measure_curvature_of_a_circle_is_flat() {
         d,
         &["measure", "curvature"],
         [(vec!["circle.npy", "--alpha", "2"], "`alpha`: 2"), (vec!["circle.npy", "--neighbors", "24"], "`n_neighbors`: 24")],
+        None,
+    );
+}
+
+#[test]
+fn measure_sectional_curvature_of_a_line_is_zero() {
+    // 12 evenly spaced points, one neighbour a side: a path whose inner points are midpoints, ξ = 0.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let x: Vec<f32> = (0..12).map(|i| 0.5 * i as f32).collect();
+    write_npy(&d.join("line.npy"), &x, 12, 1);
+    let o = unfold(d, &["measure", "curvature", "line.npy", "--kind", "sectional", "--neighbors", "1", "--exact", "--per-point", "k.npy", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(json["mean_sectional_curvature"].as_f64().unwrap().abs() < 1e-12, "{json}");
+    assert_eq!(json["n_without_pairs"], 2, "{json}");
+    assert_eq!(json["n_references"], 12, "{json}");
+    let (shape, body) = read_npy(&d.join("k.npy"));
+    assert_eq!(shape, [12]);
+    assert!(body.chunks(8).all(|c| f64::from_le_bytes(c.try_into().unwrap()).abs() < 1e-12));
+    assert_usage_errors(
+        d,
+        &["measure", "curvature", "line.npy"],
+        [
+            (vec!["--kind", "sectional", "--samples", "0"], "`n_samples`: 0"),
+            (vec!["--kind", "sectional", "--neighbors", "12"], "`n_neighbors`: 12"),
+            (vec!["--kind", "sectional", "--alpha", "0.3"], "--kind ollivier-ricci only"),
+            (vec!["--samples", "10"], "--kind sectional only"),
+        ],
         None,
     );
 }

@@ -36,6 +36,7 @@ mod model_bytes;
 mod neighbors;
 mod pca;
 mod run;
+mod sectional;
 mod sliced_wasserstein;
 mod tsne;
 mod umap;
@@ -63,6 +64,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     neighbors::register(m)?;
     metrics::register(m)?;
     measure::register(m)?;
+    sectional::register(m)?;
     datasets::register(m)?;
     sliced_wasserstein::register(m)?;
     flag_mean::register(m)?;

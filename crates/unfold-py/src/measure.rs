@@ -197,9 +197,10 @@ fn diffusion_spectral_entropy<'py>(
 }
 
 /// Returns `(mutual information, clusters, [(class, count, conditional entropy, subsample
-/// entropy)])`; exactly one of `labels` (codes) and `scalar` is given.
+/// entropy)])`; exactly one of `labels` (codes), `scalar` and `vectors` (spectrally clustered)
+/// is given.
 #[pyfunction]
-#[pyo3(signature = (x, *, labels, scalar, sigma, t, max_n, seed, num_repetitions, n_clusters, threads, verbose))]
+#[pyo3(signature = (x, *, labels, scalar, sigma, t, max_n, seed, num_repetitions, n_clusters, threads, verbose, vectors=None))]
 #[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn diffusion_spectral_mutual_information<'py>(
     py: Python<'py>,
@@ -214,15 +215,18 @@ fn diffusion_spectral_mutual_information<'py>(
     n_clusters: usize,
     threads: Option<usize>,
     verbose: bool,
+    vectors: Option<PyReadonlyArray2<'_, f32>>,
 ) -> PyResult<(f64, Bound<'py, PyArray1<i64>>, Vec<(i64, usize, f64, f64)>)> {
     let (xv, n, d) = convert::row_major(&x);
     let data = convert::data(&xv, n, d)?;
     let labels: Option<Vec<i64>> = labels.map(|l| l.as_array().iter().copied().collect());
     let scalar: Option<Vec<f64>> = scalar.map(|s| s.as_array().iter().copied().collect());
-    let reference = match (&labels, &scalar) {
-        (Some(l), None) => Reference::Labels(l),
-        (None, Some(s)) => Reference::Scalar(s),
-        _ => return Err(PyValueError::new_err("give exactly one of labels and scalar")),
+    let vectors = vectors.as_ref().map(|v| convert::row_major(v));
+    let reference = match (&labels, &scalar, &vectors) {
+        (Some(l), None, None) => Reference::Labels(l),
+        (None, Some(s), None) => Reference::Scalar(s),
+        (None, None, Some((v, _, cols))) => Reference::Vectors(v, *cols),
+        _ => return Err(PyValueError::new_err("give exactly one of labels, scalar and vectors")),
     };
     let params = DsmiParams { dse: DseParams { sigma, t, max_n, seed, threads }, num_repetitions, n_clusters };
     let r = run(py, "diffusion_spectral_mutual_information", verbose, |progress| dsmi_core(&data, &reference, &params, progress))?;

@@ -54,6 +54,7 @@ pub mod laplacian;
 pub mod shortest_paths;
 pub mod sliced_wasserstein;
 pub mod spectral;
+pub mod spectral_clustering;
 pub mod symmetrize;
 
 pub use components::{breadth_first_order, closest_component_pairs, connect_components, connected_components};

@@ -35,6 +35,7 @@ use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::graph::csr::SparseGraph;
 use crate::graph::diffusion::DiffusionOperator;
+use crate::graph::spectral_clustering::spectral_clustering;
 use crate::linalg::mds::euclidean_dissimilarities;
 use crate::linalg::symmetric_eigenvalues;
 use crate::progress::Progress;
@@ -43,6 +44,8 @@ use crate::rng::{SeedSource, sample_sorted};
 /// Largest number of points whose dense kernel is built (the operator's graph and its dense
 /// copy take about 28 bytes a pair).
 pub const MAX_POINTS: usize = 20_000;
+/// Neighbours of the spectral clustering of reference vectors (scikit-learn's default).
+const SPECTRAL_NEIGHBORS: usize = 10;
 
 /// What [`diffusion_spectral_entropy`] computes, with the `dse_dsmi` package's defaults.
 #[derive(Debug, Clone, PartialEq)]
@@ -180,6 +183,10 @@ pub enum Reference<'a> {
     Labels(&'a [i64]),
     /// A continuous scalar, one a row: min–max scaled and cut into `n_clusters` equal bins.
     Scalar(&'a [f64]),
+    /// Continuous vectors, `n_cols` a row (row-major): their `n_clusters` spectral clusters
+    /// ([`spectral_clustering`](crate::graph::spectral_clustering), the package's
+    /// `SpectralClustering(affinity="nearest_neighbors", assign_labels="cluster_qr")`).
+    Vectors(&'a [f32], usize),
 }
 
 /// What [`diffusion_spectral_mutual_information`] computes, with the `dse_dsmi` package's
@@ -245,6 +252,22 @@ fn scalar_bins(values: &[f64], n_clusters: usize) -> Result<Vec<i64>> {
         .collect())
 }
 
+/// The package's spectral clusters of reference vectors: scikit-learn's default 10 neighbours
+/// (the point itself counted), its fixed `random_state=0`.
+fn vector_clusters(values: &[f32], cols: usize, params: &DsmiParams, progress: &dyn Progress) -> Result<Vec<i64>> {
+    let n = values.len() / cols;
+    if params.n_clusters > n || n < SPECTRAL_NEIGHBORS {
+        return Err(Error::param(
+            "n_clusters",
+            params.n_clusters,
+            format!("spectral clustering of {n} reference rows needs n_clusters in [1, {n}] and at least {SPECTRAL_NEIGHBORS} rows (its neighbours)"),
+        ));
+    }
+    let reference = Data::from_row_major(values, n, cols)?;
+    let labels = crate::threads::install(params.dse.threads, || spectral_clustering(&reference, params.n_clusters, SPECTRAL_NEIGHBORS, Some(0), progress))??;
+    Ok(labels.into_iter().map(|l| l as i64).collect())
+}
+
 /// Diffusion spectral mutual information between the rows of `data` and `reference` (see the
 /// [module docs](self)).
 ///
@@ -267,6 +290,12 @@ pub fn diffusion_spectral_mutual_information(data: &Data, reference: &Reference<
     let len = match reference {
         Reference::Labels(l) => l.len(),
         Reference::Scalar(s) => s.len(),
+        Reference::Vectors(v, cols) => {
+            if *cols == 0 || v.len() % cols != 0 {
+                return Err(Error::InvalidData(format!("reference vectors of {} values cannot be rows of {cols} columns", v.len())));
+            }
+            v.len() / cols
+        }
     };
     if len != n {
         return Err(Error::InvalidData(format!("the reference has {len} rows but the data has {n}; give one value per row")));
@@ -274,6 +303,7 @@ pub fn diffusion_spectral_mutual_information(data: &Data, reference: &Reference<
     let clusters = match reference {
         Reference::Labels(l) => l.to_vec(),
         Reference::Scalar(s) => scalar_bins(s, params.n_clusters)?,
+        Reference::Vectors(v, cols) => vector_clusters(v, *cols, params, progress)?,
     };
     let mut members: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
     for (i, &c) in clusters.iter().enumerate() {

@@ -16,6 +16,8 @@
 //!   metric's, precomputed or kNN-geodesic distances.
 //! * [`curvature`]: Ollivier–Ricci curvature of the kNN graph's edges and points
 //!   (GraphRicciCurvature's), by exact optimal transport between neighbourhoods.
+//! * [`sectional`]: a per-point sectional curvature estimate by triangle comparison (Gu et al.
+//!   2019, Manify's), on the kNN graph's geodesic or precomputed distances.
 
 pub mod curvature;
 pub mod demap;
@@ -23,4 +25,5 @@ pub mod entropy;
 pub mod hyperbolicity;
 pub mod intrinsic_dim;
 pub mod quality;
+pub mod sectional;
 pub mod topology;
