@@ -252,6 +252,7 @@ struct RankScratch {
     keys_y: Vec<u128>,
     /// `rank_y[j]`: the rank of `j` in Y when at most `k_max`, else 0.
     rank_y: Vec<u32>,
+    radix: RadixScratch,
 }
 
 impl RankScratch {
@@ -260,11 +261,11 @@ impl RankScratch {
     fn for_each_pair(&mut self, i: usize, dx: &[f64], dy: &[f64], k_max: usize, mut pair: impl FnMut(usize, usize)) {
         let n = dx.len();
         self.rank_y.resize(n, 0);
-        nearest_keys(dy, i, k_max, &mut self.keys_y);
+        nearest_keys(dy, i, k_max, &mut self.keys_y, &mut self.radix);
         for (at, &key) in self.keys_y[..k_max].iter().enumerate() {
             self.rank_y[key as u32 as usize] = at as u32 + 1;
         }
-        nearest_keys(dx, i, k_max, &mut self.keys_x);
+        nearest_keys(dx, i, k_max, &mut self.keys_x, &mut self.radix);
         for (at, &key) in self.keys_x[..k_max].iter().enumerate() {
             let l = self.rank_y[key as u32 as usize];
             if l != 0 {
@@ -280,13 +281,67 @@ impl RankScratch {
 /// Fills `keys` with the points other than `i` ordered by `(distance, index)`, the first
 /// `k_max` sorted (the rest in no order). A key is the distance's order-preserving bits above
 /// the index, so a plain integer sort orders by distance, then index.
-fn nearest_keys(d: &[f64], i: usize, k_max: usize, keys: &mut Vec<u128>) {
+fn nearest_keys(d: &[f64], i: usize, k_max: usize, keys: &mut Vec<u128>, radix: &mut RadixScratch) {
     keys.clear();
     keys.extend(d.iter().enumerate().filter(|&(j, _)| j != i).map(|(j, &v)| ((order_bits(v) as u128) << 32) | j as u128));
-    if k_max < keys.len() {
-        keys.select_nth_unstable(k_max);
+    if k_max >= keys.len() / RADIX_ABOVE {
+        // Keys were made in index order, and the radix sort is stable.
+        radix.sort_by_distance(keys);
+        return;
     }
+    keys.select_nth_unstable(k_max);
     keys[..k_max].sort_unstable();
+}
+
+/// Rows whose sorted prefix is at least this fraction (1 / RADIX_ABOVE) of the row are radix
+/// sorted whole; shorter prefixes are selected, then sorted.
+const RADIX_ABOVE: usize = 8;
+/// Bits per digit of the radix sort; six digits cover the 64 distance bits.
+const RADIX_BITS: u32 = 11;
+const RADIX_DIGITS: usize = 6;
+
+/// Counts and the second buffer of an LSD radix sort on the distance bits of the keys.
+#[derive(Default)]
+struct RadixScratch {
+    counts: Vec<u32>,
+    buffer: Vec<u128>,
+}
+
+impl RadixScratch {
+    /// Sorts `keys` by their distance bits (bits 32..96), stably: keys of equal distances keep
+    /// their order. One pass counts every digit; each digit that not all keys share then costs
+    /// one scatter pass (distances of one row share their top bits, so few digits remain).
+    fn sort_by_distance(&mut self, keys: &mut Vec<u128>) {
+        let buckets = 1usize << RADIX_BITS;
+        let mask = buckets as u64 - 1;
+        let n = keys.len();
+        self.counts.clear();
+        self.counts.resize(RADIX_DIGITS * buckets, 0);
+        for &key in keys.iter() {
+            let bits = (key >> 32) as u64;
+            for digit in 0..RADIX_DIGITS {
+                self.counts[digit * buckets + ((bits >> (digit as u32 * RADIX_BITS)) & mask) as usize] += 1;
+            }
+        }
+        self.buffer.resize(n, 0);
+        for digit in 0..RADIX_DIGITS {
+            let counts = &mut self.counts[digit * buckets..(digit + 1) * buckets];
+            if counts.iter().any(|&c| c as usize == n) {
+                continue;
+            }
+            let mut start = 0;
+            for c in counts.iter_mut() {
+                (*c, start) = (start, start + *c);
+            }
+            let shift = 32 + digit as u32 * RADIX_BITS;
+            for &key in keys.iter() {
+                let bucket = &mut counts[((key >> shift) as u64 & mask) as usize];
+                self.buffer[*bucket as usize] = key;
+                *bucket += 1;
+            }
+            std::mem::swap(keys, &mut self.buffer);
+        }
+    }
 }
 
 /// Bits of `v` whose unsigned order is the numeric order (−0 taken as +0, NaN last).
@@ -402,6 +457,20 @@ mod tests {
         assert!(some.iter().all(|&(i, j)| i < j && j < 1000));
         assert_eq!(some, sample_pairs(1000, 500, 3));
         assert_ne!(some, sample_pairs(1000, 500, 4));
+    }
+
+    #[test]
+    fn radix_sort_orders_by_distance_then_index() {
+        let d: Vec<f64> = (0..3000).map(|j| ((j * 7919) % 101) as f64 * 0.37 + if j % 7 == 0 { 1e9 } else { 0.0 }).collect();
+        let (mut radix, mut selected) = (Vec::new(), Vec::new());
+        let mut scratch = RadixScratch::default();
+        nearest_keys(&d, 5, d.len() - 1, &mut radix, &mut scratch);
+        nearest_keys(&d, 5, 10, &mut selected, &mut scratch);
+        let mut want: Vec<(f64, usize)> = d.iter().copied().zip(0..).filter(|&(_, j)| j != 5).collect();
+        want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let got: Vec<usize> = radix.iter().map(|&k| k as u32 as usize).collect();
+        assert_eq!(got, want.iter().map(|w| w.1).collect::<Vec<_>>());
+        assert_eq!(selected[..10].iter().map(|&k| k as u32 as usize).collect::<Vec<_>>(), got[..10]);
     }
 
     #[test]
