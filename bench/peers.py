@@ -34,6 +34,7 @@ of stdout with in-process timings and any scalars.
     python peers.py scanpy-umap --tool scanpy|unfold [--neighbors scanpy|unfold] [--input X.npy] \
         --out Y.npy --rep R.npy
     python peers.py embedding-trust --input R.npy --embedding Y.npy -k 15
+    python peers.py coranking-numpy --input X.npy --embedding Y.npy -k 15
 """
 
 import argparse
@@ -428,6 +429,50 @@ def run_sklearn_evaluate(args):
     record["inproc_seconds"] = time.perf_counter() - t0
     record.update({"k": args.k, "sample": sample, "subsample_seed": args.seed})
     emit(record)
+
+
+def run_coranking_numpy(args):
+    """The co-ranking curves (Q_NX, LCMC, R_NX and its AUC with 1/K weights) by numpy, with
+    scikit-learn's trustworthiness at k: the computation `unfold evaluate --sample N` does.
+
+    No co-ranking package installs from PyPI (`coranking` is not there, `pycoranking` does not
+    build), so the curves are the definition vectorised: full distance rows in blocks of 500
+    points, both spaces ranked by a stable argsort (ties by index), the larger of the two ranks
+    of each pair counted with bincount. `coranking_seconds` and `trust_seconds` time the two
+    parts.
+    """
+    import numpy as np
+    from sklearn.manifold import trustworthiness
+    from sklearn.metrics import pairwise_distances
+
+    X = np.load(args.input).astype(np.float64)
+    Y = np.load(args.embedding).astype(np.float64)
+    n, k = X.shape[0], args.k
+    t0 = time.perf_counter()
+    hist = np.zeros(n, dtype=np.int64)
+    for start in range(0, n, 500):
+        rows = np.arange(start, min(start + 500, n))
+        ranks = []
+        for Z in (X, Y):
+            D = pairwise_distances(Z[rows], Z)
+            D[np.arange(len(rows)), rows] = -np.inf  # the point itself first, at rank 0
+            order = np.argsort(D, axis=1, kind="stable")
+            R = np.empty_like(order)
+            np.put_along_axis(R, order, np.arange(n)[None, :], axis=1)
+            ranks.append(R)
+        m = np.maximum(ranks[0], ranks[1])
+        m[np.arange(len(rows)), rows] = 0
+        hist += np.bincount(m.ravel(), minlength=n)
+    K = np.arange(1, n - 1)
+    qnx = np.cumsum(hist[1:n - 1]) / (K * n)
+    rnx = ((n - 1) * qnx - K) / (n - 1 - K)
+    auc = float(np.sum(rnx / K) / np.sum(1.0 / K))
+    t1 = time.perf_counter()
+    trust = float(trustworthiness(X, Y, n_neighbors=k))
+    t2 = time.perf_counter()
+    emit({"lcmc": float(qnx[k - 1] - k / (n - 1)), "rnx": float(rnx[k - 1]), "rnx_auc": auc,
+          "trustworthiness": trust, "coranking_seconds": t1 - t0, "trust_seconds": t2 - t1,
+          "inproc_seconds": t2 - t0, "n": n, "k": k})
 
 
 def run_umap_fit(args):
@@ -999,6 +1044,12 @@ def main(argv=None):
     p.add_argument("--embedding", required=True)
     p.add_argument("-k", type=int, default=15)
     p.set_defaults(func=run_embedding_trust)
+
+    p = sub.add_parser("coranking-numpy")
+    p.add_argument("--input", required=True)
+    p.add_argument("--embedding", required=True)
+    p.add_argument("-k", type=int, default=15)
+    p.set_defaults(func=run_coranking_numpy)
 
     p = sub.add_parser("geometry-agreement")
     p.add_argument("--a", required=True)

@@ -39,7 +39,7 @@ MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
              "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "tsne_70k", "topology",
              "manifold", "entropy", "curvature", "phate", "scanpy_pbmc", "sparse_knn", "heatgeo", "hde",
-             "poincare_wordnet", "umap_hyperbolic")
+             "poincare_wordnet", "umap_hyperbolic", "coranking")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
@@ -1469,6 +1469,38 @@ class Bench:
                 rec["embedding"] = source
             self.emit(rec)
 
+    def task_coranking(self):
+        """The co-ranking measures on the MNIST test set (last 10,000 rows) and its PCA: `unfold
+        evaluate --sample 10000` (trustworthiness, continuity, neighbour preservation, LCMC and the
+        whole R_NX curve's AUC on all 10,000 points) against peers.py coranking-numpy (the curves
+        by numpy, trustworthiness by scikit-learn)."""
+        import numpy as np
+
+        test_path = OUT / "mnist_test10k.npy"
+        if not cached_ok(test_path, (10000, 784), np.float32):
+            np.save(test_path, np.ascontiguousarray(np.load(self.X_path, mmap_mode="r")[-10000:]))
+        pca_path = OUT / "sklearn_pca_test10k.npy"
+        if not cached_ok(pca_path, (10000, 2), np.float32):
+            log("making the test set's PCA embedding (untimed)")
+            self.run(self.peer("sklearn-pca", "--input", test_path, "--dims", 2, "--out", pca_path), "sklearn_pca_test10k")
+        runs = [("numpy", self.peer("coranking-numpy", "--input", test_path, "--embedding", pca_path, "-k", 15))]
+        if self.unfold:
+            runs.append(("unfold", self.unfold_cmd("evaluate", test_path, pca_path, "-k", 15, "--sample", 10000,
+                                                   "--json", "--quiet")))
+        else:
+            self.skipped("unfold", "coranking", "test10k-pca", self.unfold_reason)
+        for tool, cmd in runs:
+            for r in range(self.args.repeat):
+                rec = self.base(tool, "coranking", "test10k-pca", r)
+                res = self.run(cmd, f"{tool}_coranking_test10k_r{r}")
+                if self.measured(rec, res):
+                    info = last_json_object(res["stdout"]) or {}
+                    rec.update({k: info[k] for k in ("lcmc", "rnx", "rnx_auc", "trustworthiness", "inproc_seconds",
+                                                     "coranking_seconds", "trust_seconds") if k in info})
+                    if tool == "unfold":
+                        rec["inproc_seconds"] = info.get("seconds")
+                self.emit(rec)
+
     # -- summary
     def median(self, tool, task, variant, key="seconds"):
         values = [r[key] for r in self.records
@@ -1505,6 +1537,7 @@ class Bench:
                     for v in ("metric-random", "metric-classical_mds", "nonmetric-random")],
             "evaluate": [("sklearn_trust5k_over_unfold", ("sklearn", "trustworthiness-5k-seed0"),
                           ("unfold", "pca-embedding"))],
+            "coranking": [("numpy_over_unfold", ("numpy", "test10k-pca"), ("unfold", "test10k-pca"))],
             "umap_hyperbolic": [("umap_learn_over_unfold", ("umap-learn", "hyperboloid-test10k"), ("unfold", "hyperboloid-test10k"))],
             "umap": [("umap_learn_cold_over_unfold", ("umap-learn", "cold"), ("unfold", "seeded")),
                      ("unfold_seeded_over_unseeded", ("unfold", "seeded"), ("unfold", "unseeded"))],

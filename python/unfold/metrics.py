@@ -16,6 +16,7 @@ from . import _core
 from ._validation import as_count, as_matrix, as_metric
 
 __all__ = ["trustworthiness", "continuity", "neighbor_preservation", "knn_accuracy", "demap"]
+__all__ += ["coranking_matrix", "lcmc", "rank_curves", "shepard"]
 
 
 def trustworthiness(X, X_embedded, *, n_neighbors=5, metric="euclidean") -> float:
@@ -121,3 +122,6 @@ def demap(X, X_embedded, *, n_neighbors=10, sample=2000, random_state=0, metric=
         seed=as_count(random_state, "random_state"),
         metric=as_metric(metric),
     )
+
+
+from ._coranking import coranking_matrix, lcmc, rank_curves, shepard  # noqa: E402

@@ -2,6 +2,7 @@
 
 mod barycentric;
 mod common;
+mod coranking;
 mod curvature;
 mod diffusion;
 mod entropy;

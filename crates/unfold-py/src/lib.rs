@@ -23,6 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod barycentric;
 mod convert;
+mod coranking;
 mod datasets;
 mod flag_mean;
 mod hde;
@@ -68,5 +69,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     datasets::register(m)?;
     sliced_wasserstein::register(m)?;
     flag_mean::register(m)?;
+    coranking::register(m)?;
     Ok(())
 }

@@ -103,7 +103,7 @@ pub fn ranks(v: &[f64]) -> Vec<f64> {
     out
 }
 
-fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
+pub(crate) fn pearson(a: &[f64], b: &[f64]) -> Option<f64> {
     let n = a.len() as f64;
     let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
     let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);

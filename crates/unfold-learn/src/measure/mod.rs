@@ -3,6 +3,8 @@
 //! * [`quality`]: how well an embedding keeps the neighbourhoods of the data — trustworthiness
 //!   and continuity (Venna & Kaski, 2001), neighbour preservation and leave-one-out kNN accuracy,
 //!   with [`quality::evaluate`] computing them all on a seeded subsample of large data.
+//! * [`coranking`]: the co-ranking matrix and its curves — Q_NX, LCMC, R_NX and its AUC (Lee &
+//!   Verleysen) — and Shepard-diagram data.
 //! * [`demap`]: DEMaP, the rank correlation of geodesic distances in the data with distances in
 //!   the embedding (PHATE's measure).
 //! * [`intrinsic_dim`]: intrinsic dimension, globally and per point — TwoNN, Levina–Bickel
@@ -19,6 +21,7 @@
 //! * [`sectional`]: a per-point sectional curvature estimate by triangle comparison (Gu et al.
 //!   2019, Manify's), on the kNN graph's geodesic or precomputed distances.
 
+pub mod coranking;
 pub mod curvature;
 pub mod demap;
 pub mod entropy;

@@ -105,6 +105,12 @@ impl Default for QualityParams {
 }
 
 impl QualityParams {
+    /// The rows [`evaluate`] uses for `n` points: `None` (all of them) unless there are more than
+    /// `sample_above` and more than `sample`, else the seeded [`subsample_indices`].
+    pub fn subsample(&self, n: usize) -> Option<Vec<usize>> {
+        (n > self.sample_above && self.sample < n).then(|| subsample_indices(n, self.sample, self.seed))
+    }
+
     /// Checks the ranges that do not depend on the data.
     ///
     /// # Errors
@@ -244,7 +250,7 @@ pub fn evaluate(x: &Data, y: &Data, labels: Option<&Labels>, params: &QualityPar
     if let Some(labels) = labels {
         labels.check_len(n)?;
     }
-    let rows = (n > params.sample_above && params.sample < n).then(|| subsample_indices(n, params.sample, params.seed));
+    let rows = params.subsample(n);
     let used = rows.as_ref().map_or(n, Vec::len);
     check_rank_k(params.k, used)?;
     if labels.is_some() {
@@ -253,16 +259,10 @@ pub fn evaluate(x: &Data, y: &Data, labels: Option<&Labels>, params: &QualityPar
     crate::threads::install(params.threads, || {
         // Parameters taken from the data (seuclidean's V, mahalanobis's VI) come from all of it.
         let metric = params.metric.fit(x)?;
-        let x_sub;
-        let y_sub;
-        let labels_sub;
-        let (x, y, labels) = match &rows {
-            Some(rows) => {
-                x_sub = if *metric.metric() == Metric::Precomputed { select_square(x, rows) } else { x.select_rows(rows) };
-                y_sub = y.select_rows(rows);
-                labels_sub = labels.map(|l| l.select(rows));
-                (&x_sub, &y_sub, labels_sub.as_ref())
-            }
+        let sub = rows.as_ref().map(|rows| select_points(x, y, rows, &metric));
+        let labels_sub = rows.as_ref().and_then(|rows| labels.map(|l| l.select(rows)));
+        let (x, y, labels) = match &sub {
+            Some((x_sub, y_sub)) => (x_sub, y_sub, labels_sub.as_ref()),
             None => (x, y, labels),
         };
         let totals = rank_totals(x, y, params.k, &metric, progress)?;
@@ -285,7 +285,7 @@ pub fn evaluate(x: &Data, y: &Data, labels: Option<&Labels>, params: &QualityPar
     })?
 }
 
-fn check_same_rows(x: &Data, y: &Data) -> Result<()> {
+pub(super) fn check_same_rows(x: &Data, y: &Data) -> Result<()> {
     if x.n_rows() != y.n_rows() {
         return Err(Error::InvalidData(format!(
             "the data has {} rows but the embedding has {} rows; they must describe the same points",
@@ -316,6 +316,12 @@ fn check_rank_inputs(x: &Data, y: &Data, k: usize, metric: &Metric) -> Result<Pr
     check_same_rows(x, y)?;
     check_rank_k(k, x.n_rows())?;
     metric.fit(x)
+}
+
+/// The points `rows` of `x` and `y` (for a precomputed `x`, the square submatrix on `rows`).
+pub(super) fn select_points(x: &Data, y: &Data, rows: &[usize], metric: &PreparedMetric) -> (Data<'static>, Data<'static>) {
+    let x_sub = if *metric.metric() == Metric::Precomputed { select_square(x, rows) } else { x.select_rows(rows) };
+    (x_sub, y.select_rows(rows))
 }
 
 /// The submatrix of a square distance matrix on `rows` and the same columns.
@@ -362,30 +368,64 @@ impl RankTotals {
 /// One pass over all X distance rows (in blocks) and Y distance rows, collecting the integer
 /// sums of trustworthiness, continuity and neighbour preservation.
 fn rank_totals(x: &Data, y: &Data, k: usize, metric: &PreparedMetric, progress: &dyn Progress) -> Result<RankTotals> {
+    let totals = fold_distance_rows(
+        x,
+        y,
+        metric,
+        progress,
+        "trustworthiness and continuity",
+        RankTotals::default,
+        |(nn_x, nn_y): &mut NeighbourLists, t: &mut RankTotals, i, dx, dy| *t = t.add(row_terms(dx, dy, i, k, nn_x, nn_y)),
+    )?;
+    Ok(totals.into_iter().fold(RankTotals::default(), RankTotals::add))
+}
+
+/// A point's nearest neighbours in X and in Y, as `(distance, index)`.
+type NeighbourLists = (Vec<(f64, usize)>, Vec<(f64, usize)>);
+
+/// Visits every point `i` with its row of X distances `dx` (by `metric`, in `f64`) and its row
+/// of squared euclidean Y distances `dy`, in parallel over blocks of points: `visit(scratch,
+/// acc, i, dx, dy)` adds point `i`'s contribution to its block's accumulator (made by `zero`),
+/// with `scratch` reused across a worker's rows. Returns the blocks' accumulators in block
+/// order, so that any sum over them is independent of the number of threads.
+pub(super) fn fold_distance_rows<S, T>(
+    x: &Data,
+    y: &Data,
+    metric: &PreparedMetric,
+    progress: &dyn Progress,
+    stage: &str,
+    zero: impl Fn() -> T + Sync,
+    visit: impl Fn(&mut S, &mut T, usize, &[f64], &[f64]) + Sync,
+) -> Result<Vec<T>>
+where
+    S: Default + Send,
+    T: Send,
+{
     let n = x.n_rows();
     let dist_x = DistanceRows::new(x, metric)?;
     let block = (BLOCK_VALUES / n).clamp(1, MAX_BLOCK_ROWS);
-    progress.stage("trustworthiness and continuity", n as u64);
-    let totals = (0..n.div_ceil(block))
+    progress.stage(stage, n as u64);
+    let blocks = (0..n.div_ceil(block))
         .into_par_iter()
-        .map_init(RowScratch::default, |s, b| {
-            progress.check()?;
-            let RowScratch { block: dx, dy, nn_x, nn_y } = s;
-            let rows = b * block..((b + 1) * block).min(n);
-            dist_x.fill(rows.clone(), dx);
-            let mut t = RankTotals::default();
-            for (r, i) in rows.clone().enumerate() {
-                euclidean_sq_row(y, i, dy);
-                t = t.add(row_terms(&dx[r * n..(r + 1) * n], dy, i, k, nn_x, nn_y));
-            }
-            progress.inc(rows.len() as u64);
-            Ok(t)
-        })
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .fold(RankTotals::default(), RankTotals::add);
+        .map_init(
+            || (RowScratch::default(), S::default()),
+            |(s, scratch), b| {
+                progress.check()?;
+                let RowScratch { block: dx, dy, .. } = s;
+                let rows = b * block..((b + 1) * block).min(n);
+                dist_x.fill(rows.clone(), dx);
+                let mut acc = zero();
+                for (r, i) in rows.clone().enumerate() {
+                    euclidean_sq_row(y, i, dy);
+                    visit(scratch, &mut acc, i, &dx[r * n..(r + 1) * n], dy);
+                }
+                progress.inc(rows.len() as u64);
+                Ok(acc)
+            },
+        )
+        .collect::<Result<Vec<_>>>()?;
     progress.finish_stage();
-    Ok(totals)
+    Ok(blocks)
 }
 
 /// Buffers reused across the rows of one worker.
@@ -393,7 +433,6 @@ fn rank_totals(x: &Data, y: &Data, k: usize, metric: &PreparedMetric, progress: 
 struct RowScratch {
     block: Vec<f64>,
     dy: Vec<f64>,
-    nn_x: Vec<(f64, usize)>,
     nn_y: Vec<(f64, usize)>,
 }
 
@@ -444,7 +483,7 @@ fn rank(d: &[f64], i: usize, j: usize) -> usize {
 }
 
 /// Squared euclidean distances in `f64` from row `i` of `y` to every row.
-fn euclidean_sq_row(y: &Data, i: usize, out: &mut Vec<f64>) {
+pub(super) fn euclidean_sq_row(y: &Data, i: usize, out: &mut Vec<f64>) {
     let yi = y.row(i);
     out.clear();
     out.extend((0..y.n_rows()).map(|l| {
@@ -455,7 +494,7 @@ fn euclidean_sq_row(y: &Data, i: usize, out: &mut Vec<f64>) {
 
 /// How distances relate to the Gram matrix `G = A Aᵀ` of the (prepared) rows.
 #[derive(Clone, Copy)]
-enum GramDistance {
+pub(super) enum GramDistance {
     /// `sqrt(|a_i|² + |a_j|² − 2 G_ij)`.
     Euclidean,
     /// `|a_i|² + |a_j|² − 2 G_ij`.
@@ -465,7 +504,7 @@ enum GramDistance {
 }
 
 /// Rows of the X distance matrix, produced a block at a time.
-enum DistanceRows<'a> {
+pub(super) enum DistanceRows<'a> {
     /// Through the Gram matrix in `f64`.
     Gram { rows: Vec<f64>, sq_norms: Vec<f64>, n_cols: usize, kind: GramDistance },
     /// Pair by pair with the metric's kernel, on the rows mapped by
@@ -477,7 +516,7 @@ enum DistanceRows<'a> {
 
 impl<'a> DistanceRows<'a> {
     /// `metric` as [`Metric::fit`] returns it for `data`.
-    fn new(data: &'a Data<'a>, metric: &'a PreparedMetric) -> Result<Self> {
+    pub(super) fn new(data: &'a Data<'a>, metric: &'a PreparedMetric) -> Result<Self> {
         let kind = match metric.metric() {
             Metric::SqEuclidean => GramDistance::SqEuclidean,
             // Standardised euclidean and Mahalanobis are euclidean on their prepared rows.
@@ -493,8 +532,26 @@ impl<'a> DistanceRows<'a> {
         Ok(DistanceRows::Gram { rows, sq_norms, n_cols: d, kind })
     }
 
+    /// The distance between rows `i` and `j`. On the Gram path it is computed from the
+    /// coordinate differences (exact to rounding, where [`fill`](Self::fill) goes through the
+    /// Gram matrix for speed).
+    pub(super) fn pair(&self, i: usize, j: usize) -> f64 {
+        match self {
+            DistanceRows::Gram { rows, n_cols: d, kind, .. } => {
+                let (a, b) = (&rows[i * d..(i + 1) * d], &rows[j * d..(j + 1) * d]);
+                match kind {
+                    GramDistance::Euclidean => a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum::<f64>().sqrt(),
+                    GramDistance::SqEuclidean => a.iter().zip(b).map(|(u, v)| (u - v) * (u - v)).sum::<f64>(),
+                    GramDistance::OneMinusDot => (1.0 - a.iter().zip(b).map(|(u, v)| u * v).sum::<f64>()).clamp(0.0, 2.0),
+                }
+            }
+            DistanceRows::Pairwise { rows, n_cols: d, metric } => metric.distance(&rows[i * d..(i + 1) * d], &rows[j * d..(j + 1) * d]) as f64,
+            DistanceRows::Precomputed(data) => data.row(i)[j] as f64,
+        }
+    }
+
     /// Writes the distances from each row in `range` to every row into `out` (row-major).
-    fn fill(&self, range: Range<usize>, out: &mut Vec<f64>) {
+    pub(super) fn fill(&self, range: Range<usize>, out: &mut Vec<f64>) {
         match self {
             DistanceRows::Gram { rows, sq_norms, n_cols: d, kind } => {
                 let (n, d, m) = (sq_norms.len(), *d, range.len());
