@@ -614,18 +614,3 @@ fn batched_weighted_logs_equal_the_sum_of_logs() {
         }
     }
 }
-
-#[test]
-#[ignore]
-fn profile_spd_mean() {
-    let m = Spd::new(3, SpdMetric::AffineInvariant);
-    let x = rows::random_points(&m, 1, 5);
-    let n = 100_000;
-    let v = tangents(&m, &x.repeat(n), 0.8, 7);
-    let pts = rows::exp(&m, &x.repeat(n), &v).unwrap();
-    for _ in 0..20 {
-        let t = std::time::Instant::now();
-        let e = stats::frechet_mean(&m, &pts, &MeanParams::default()).unwrap();
-        eprintln!("{} {:?}", e.n_iter, t.elapsed());
-    }
-}
