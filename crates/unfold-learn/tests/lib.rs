@@ -3,6 +3,7 @@
 mod barycentric;
 mod common;
 mod curvature;
+mod danco;
 mod diffusion;
 mod entropy;
 mod flag_mean;
