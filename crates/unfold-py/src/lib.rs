@@ -23,6 +23,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod barycentric;
 mod convert;
+mod danco;
 mod datasets;
 mod flag_mean;
 mod hde;
@@ -63,6 +64,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     neighbors::register(m)?;
     metrics::register(m)?;
     measure::register(m)?;
+    danco::register(m)?;
     datasets::register(m)?;
     sliced_wasserstein::register(m)?;
     flag_mean::register(m)?;

@@ -537,3 +537,22 @@ pub fn danco(data: &Data, knn: &KnnGraph, params: &DancoParams, progress: &dyn P
     let dimension = if params.fractal { kl_minimum(&kl, degree) } else { whole };
     Ok(DancoFit { dimension, kl_divergence: Some(kl[whole as usize - 1]), kl, statistics: Some(stats), calibration: Some(calibration) })
 }
+
+/// [`danco`] of `data` with its own neighbour search ([`danco_graph`], seeded by
+/// `params.seed`), on `threads` threads (`None` = all cores).
+///
+/// # Errors
+/// As [`danco`]; the kNN search's.
+pub fn danco_data(data: &Data, params: &DancoParams, threads: Option<usize>, progress: &dyn Progress) -> Result<DancoFit> {
+    let n = data.n_rows();
+    if params.k < 2 {
+        return Err(Error::param("k", params.k, "must be at least 2 (DANCo measures angles between pairs of neighbours)"));
+    }
+    if params.k + 1 >= n {
+        return Err(Error::param("k", params.k, format!("plus one must be below the number of points ({n})")));
+    }
+    crate::threads::install(threads, || {
+        let knn = danco_graph(data, params.k, params.seed, progress)?;
+        danco(data, &knn, params, progress)
+    })?
+}
