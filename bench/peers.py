@@ -13,7 +13,7 @@ of stdout with in-process timings and any scalars.
     python peers.py sklearn-isomap --input X.npy --neighbors 5 --out Y.npy
     python peers.py spectral-agreement --input X.npy --embedding Y.npy --reference R.npy
     python peers.py pydiffmap-fit --input X.npy --dims 2 -k 64 --out Y.npy
-    python peers.py skdim-id --input X.npy --estimator twonn|mle|lpca|corrint|mada|ess|mind_ml
+    python peers.py skdim-id --input X.npy --estimator twonn|mle|lpca|corrint|mada|ess|mind_ml|danco
     python peers.py sklearn-exact-knn --input X.npy -k 15 --queries Q.npy \
         --out IDX.npy --distances D.npy
     python peers.py sklearn-evaluate --input X.npy --embedding Y.npy \
@@ -257,9 +257,10 @@ def run_skdim_id(args):
 
     X = np.load(args.input)
     cls = {"twonn": skdim.id.TwoNN, "mle": skdim.id.MLE, "lpca": skdim.id.lPCA, "corrint": skdim.id.CorrInt,
-           "mada": skdim.id.MADA, "ess": skdim.id.ESS, "mind_ml": skdim.id.MiND_ML}[args.estimator]
+           "mada": skdim.id.MADA, "ess": skdim.id.ESS, "mind_ml": skdim.id.MiND_ML, "danco": skdim.id.DANCo}[args.estimator]
     t0 = time.perf_counter()
-    est = cls().fit(X)
+    # DANCo draws its calibration balls at random: seeded as unfold's --seed 0 is.
+    est = (cls(random_state=0) if args.estimator == "danco" else cls()).fit(X)
     elapsed = time.perf_counter() - t0
     emit({"inproc_seconds": elapsed, "dimension": float(est.dimension_)})
 
@@ -895,7 +896,7 @@ def main(argv=None):
 
     p = sub.add_parser("skdim-id")
     p.add_argument("--input", required=True)
-    p.add_argument("--estimator", required=True, choices=["twonn", "mle", "lpca", "corrint", "mada", "ess", "mind_ml"])
+    p.add_argument("--estimator", required=True, choices=["twonn", "mle", "lpca", "corrint", "mada", "ess", "mind_ml", "danco"])
     p.set_defaults(func=run_skdim_id)
 
     p = sub.add_parser("opentsne-fit")

@@ -44,7 +44,7 @@ ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
 SPECTRAL_ROWS = 10000
 # The intrinsic_dim task's estimators (scikit-dimension's classes in peers.py skdim-id).
-ID_ESTIMATORS = ("twonn", "mle", "lpca", "corrint", "mada", "ess", "mind_ml")
+ID_ESTIMATORS = ("twonn", "mle", "lpca", "corrint", "mada", "ess", "mind_ml", "danco")
 DEFAULT_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform")
 
 # A child forked from a large parent inherits the parent's resident pages in

@@ -105,7 +105,7 @@ def intrinsic_dimension(
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
-    method : {"twonn", "mle", "lpca", "corrint", "mada", "ess", "mind_ml"}, default="twonn"
+    method : {"twonn", "mle", "lpca", "corrint", "mada", "ess", "mind_ml", "danco"}, default="twonn"
     n_neighbors : int, optional
         Neighbours per point: 2 for TwoNN, 20 for MLE and MADA, 100 for ESS and per-point lPCA
         by default; MiND_ML's ``k`` (20). CorrInt takes ``k1`` and ``k2`` instead.
@@ -121,8 +121,16 @@ def intrinsic_dimension(
         ("mle", "mean", "median") for MLE; ``ver``, ``alphaFO``, ``alphaFan``, ``betaFan``,
         ``PFan``, ``alphaRatio`` for lPCA; ``k1`` and ``k2`` for CorrInt; ``comb`` ("mean",
         "median") for MADA; ``ver`` ("a", "b"), ``d`` and ``comb`` for ESS; ``D`` and ``ver``
-        ("MLk", "MLi") for MiND_ML.
+        ("MLk", "MLi") for MiND_ML; ``D``, ``ver``, ``fractal`` and ``calibration_data`` for
+        DANCo (``n_neighbors`` is its ``k``, 10).
     """
+    if method == "danco":
+        if per_point:
+            raise ValueError("per_point is not available for danco, a global estimator; per-point estimates come from mle, lpca, mada or ess")
+        if metric != "euclidean":
+            raise ValueError(f"metric must be 'euclidean' for danco (its angles and calibration balls are euclidean), got {metric!r}")
+        return _danco.danco(X, k=10 if n_neighbors is None else n_neighbors, random_state=random_state, n_jobs=n_jobs,
+                            verbose=verbose, **options)
     dimension, pw, _, _ = _run(
         X, method, n_neighbors=n_neighbors, per_point=per_point, metric=metric, random_state=random_state, n_jobs=n_jobs,
         verbose=verbose, options=options,
@@ -480,3 +488,9 @@ __all__ += ["ollivier_ricci"]
 from ._sectional import sectional_curvature  # noqa: E402
 
 __all__ += ["sectional_curvature"]
+
+# DANCo (Ceruti et al. 2014), scikit-dimension's DANCo.
+from . import _danco  # noqa: E402
+from ._danco import DANCo  # noqa: E402
+
+__all__ += ["DANCo"]

@@ -7,6 +7,7 @@ use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 use unfold_learn::io::npy_bytes_f64_vector;
+use unfold_learn::measure::danco::DancoVersion;
 use unfold_learn::measure::intrinsic_dim::{Combine, EssVersion, Estimator, IdParams, LpcaVersion, MindVersion, TwoNnMethod, intrinsic_dimension};
 
 use crate::input::{Input, UsageError};
@@ -47,6 +48,18 @@ pub enum EstimatorName {
     /// MiND-ML (Rozza et al.): likelihood of first to (k+1)-th neighbour distance ratios; global only.
     #[value(name = "mind_ml")]
     MindMl,
+    /// DANCo (Ceruti et al.): the uniform ball closest in neighbour distances and angles; global only.
+    Danco,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum DancoVer {
+    #[value(name = "DANCo")]
+    Danco,
+    #[value(name = "MIND_MLk")]
+    Mlk,
+    #[value(name = "MIND_MLi")]
+    Mli,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -110,7 +123,9 @@ Estimators (scikit-dimension 0.5's definitions and defaults): twonn (--discard-f
 --alpha-fan 10, --beta-fan 0.8, --p-fan 0.95, --alpha-ratio 0.05; per point on 100 neighbours),
 corrint (--k1 10 --k2 20), mada (20 neighbours, --comb mean|median), ess (100 neighbours,
 --ess-ver a|b, --comb mean|median), mind_ml (--neighbors is its k = 20, --max-dim 10,
---mind-ver MLk|MLi).
+--mind-ver MLk|MLi), danco (--neighbors is its k = 10, --max-dim = the number of columns,
+--danco-ver DANCo|MIND_MLk|MIND_MLi, --no-fractal for the whole dimension; its calibration balls
+are drawn from --seed).
 Neighbours are exact up to max(4096, 7k²) rows, NN-descent (seeded by --seed) above.
 --json keys: dimension, estimator, n, n_neighbors, dropped, per_point_quantiles ([min, 25 %,
 median, 75 %, max] of the per-point estimates), per_point (the file), seconds.")]
@@ -120,8 +135,8 @@ pub struct IdArgs {
     /// The estimator.
     #[arg(long, value_enum, default_value = "twonn")]
     pub estimator: EstimatorName,
-    /// Neighbours per point (default: 2 for twonn, 20 for mle, mada and mind_ml, 100 for ess and
-    /// lpca per point).
+    /// Neighbours per point (default: 2 for twonn, 20 for mle, mada and mind_ml, 10 for danco,
+    /// 100 for ess and lpca per point).
     #[arg(long)]
     pub neighbors: Option<usize>,
     /// Write one estimate per point here (.npy, float64, shape (n,)); mle, lpca, mada, ess.
@@ -146,12 +161,19 @@ pub struct IdArgs {
     /// ess: the statistic (a: simplex skewness, b: projection).
     #[arg(long, value_enum)]
     pub ess_ver: Option<EssVer>,
-    /// mind_ml: the largest dimension considered (scikit-dimension's D).
+    /// mind_ml, danco: the largest dimension considered (scikit-dimension's D; mind_ml 10, danco
+    /// the number of columns).
     #[arg(long)]
     pub max_dim: Option<usize>,
     /// mind_ml: the maximum over [0, D] (MLk) or over whole dimensions (MLi).
     #[arg(long, value_enum)]
     pub mind_ver: Option<MindVer>,
+    /// danco: DANCo, or its MiND-ML dimension alone.
+    #[arg(long, value_enum)]
+    pub danco_ver: Option<DancoVer>,
+    /// danco: the whole dimension of least divergence instead of the spline's minimum.
+    #[arg(long)]
+    pub no_fractal: bool,
     /// mle: the bias-corrected k − 2 for k − 1.
     #[arg(long)]
     pub unbiased: bool,
@@ -206,8 +228,9 @@ fn estimator(a: &IdArgs) -> Result<Estimator> {
         EstimatorName::Mada => "mada",
         EstimatorName::Ess => "ess",
         EstimatorName::MindMl => "mind_ml",
+        EstimatorName::Danco => "danco",
     };
-    let owners: [(&str, bool, &[&str]); 15] = [
+    let owners: [(&str, bool, &[&str]); 17] = [
         ("--discard-fraction", a.discard_fraction.is_some(), &["twonn"]),
         ("--twonn-method", a.twonn_method.is_some(), &["twonn"]),
         ("--comb", a.comb.is_some(), &["mle", "mada", "ess"]),
@@ -221,7 +244,9 @@ fn estimator(a: &IdArgs) -> Result<Estimator> {
         ("--k1", a.k1.is_some(), &["corrint"]),
         ("--k2", a.k2.is_some(), &["corrint"]),
         ("--ess-ver", a.ess_ver.is_some(), &["ess"]),
-        ("--max-dim", a.max_dim.is_some(), &["mind_ml"]),
+        ("--max-dim", a.max_dim.is_some(), &["mind_ml", "danco"]),
+        ("--danco-ver", a.danco_ver.is_some(), &["danco"]),
+        ("--no-fractal", a.no_fractal, &["danco"]),
         ("--mind-ver", a.mind_ver.is_some(), &["mind_ml"]),
     ];
     if let Some((flag, _, owners)) = owners.iter().find(|(_, given, owners)| *given && !owners.contains(&name)) {
@@ -273,6 +298,15 @@ fn estimator(a: &IdArgs) -> Result<Estimator> {
                 MindVer::Mlk => MindVersion::Mlk,
                 MindVer::Mli => MindVersion::Mli,
             },
+        },
+        EstimatorName::Danco => Estimator::Danco {
+            max_dim: a.max_dim,
+            ver: match a.danco_ver.unwrap_or(DancoVer::Danco) {
+                DancoVer::Danco => DancoVersion::Danco,
+                DancoVer::Mlk => DancoVersion::MindMlk,
+                DancoVer::Mli => DancoVersion::MindMli,
+            },
+            fractal: !a.no_fractal,
         },
         EstimatorName::Lpca => Estimator::Lpca {
             version: match ver {

@@ -1577,3 +1577,50 @@ fn umap_output_metrics_embed_plot_and_transform() {
         }
     }
 }
+
+#[test]
+fn measure_id_danco_estimates_a_ball_and_names_bad_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // 500 points of a 3-D cube (hashed coordinates) placed in 5-D by a fixed linear map.
+    let n = 500;
+    let u = |p: u64| {
+        let mut z = (p + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32
+    };
+    let x: Vec<f32> = (0..n as u64)
+        .flat_map(|i| {
+            let (a, b, c) = (u(3 * i), u(3 * i + 1), u(3 * i + 2));
+            [a + b, a - c, 0.5 * a + c, 2.0 * b, a + 0.3 * b - c]
+        })
+        .collect();
+    write_npy(&d.join("x.npy"), &x, n, 5);
+    let run = |extra: &[&str]| {
+        let mut args = vec!["measure", "id", "x.npy", "--estimator", "danco", "--seed", "3", "--json"];
+        args.extend_from_slice(extra);
+        let o = unfold(d, &args);
+        assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(json["estimator"], "danco");
+        json["dimension"].as_f64().unwrap()
+    };
+    let fractal = run(&[]);
+    assert!((2.5..=3.5).contains(&fractal), "{fractal}");
+    assert_eq!(run(&["--threads", "1"]).to_bits(), run(&["--threads", "2"]).to_bits());
+    assert_eq!(run(&["--no-fractal"]), 3.0);
+    let mlk = run(&["--danco-ver", "MIND_MLk", "--max-dim", "4"]);
+    assert!(mlk > 2.0 && mlk <= 4.0, "{mlk}");
+    assert_usage_errors(
+        d,
+        &["measure", "id", "x.npy"],
+        [
+            (vec!["--estimator", "danco", "--max-dim", "0"], "`D`: 0 (must be at least 1)"),
+            (vec!["--estimator", "danco", "--neighbors", "499"], "`n_neighbors`: 499 (plus one must be below the number of points (500))"),
+            (vec!["--estimator", "mle", "--no-fractal"], "--no-fractal does not apply to --estimator mle (it is an option of danco)"),
+            (vec!["--estimator", "danco", "--metric", "manhattan"], "`metric`"),
+        ],
+        Some("bad.npy"),
+    );
+}

@@ -4,6 +4,7 @@ mod barycentric;
 mod common;
 mod coranking;
 mod curvature;
+mod danco;
 mod diffusion;
 mod entropy;
 mod flag_mean;

@@ -24,6 +24,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod barycentric;
 mod convert;
 mod coranking;
+mod danco;
 mod datasets;
 mod flag_mean;
 mod hde;
@@ -66,6 +67,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     metrics::register(m)?;
     measure::register(m)?;
     sectional::register(m)?;
+    danco::register(m)?;
     datasets::register(m)?;
     sliced_wasserstein::register(m)?;
     flag_mean::register(m)?;

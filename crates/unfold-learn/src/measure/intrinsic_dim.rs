@@ -26,6 +26,8 @@
 //!   neighbourhood against its closed form for uniform balls.
 //! * [`mind_ml`] (Rozza et al. 2012): the maximum-likelihood dimension of the ratios of first to
 //!   `(k+1)`-th neighbour distances.
+//! * DANCo (Ceruti et al. 2014), in [`crate::measure::danco`]: the uniform ball closest to the
+//!   data in neighbour distances and angles.
 //!
 //! Everything works from a [`KnnGraph`] (sorted distances, the point itself not among its
 //! neighbours), so the estimators share the kNN engine's search, metrics and determinism.
@@ -838,6 +840,17 @@ pub enum Estimator {
         /// `Mlk` (default) or `Mli`.
         ver: MindVersion,
     },
+    /// [`danco`](crate::measure::danco::danco) (global only); `n_neighbors` is its `k` (10),
+    /// the calibration is drawn from [`IdParams::seed`].
+    Danco {
+        /// The largest dimension considered, scikit-dimension's `D`; `None` = the number of
+        /// columns.
+        max_dim: Option<usize>,
+        /// `Danco` (default), `MindMlk` or `MindMli`.
+        ver: crate::measure::danco::DancoVersion,
+        /// The spline's minimum rather than the whole dimension (true).
+        fractal: bool,
+    },
 }
 
 impl Estimator {
@@ -852,6 +865,7 @@ impl Estimator {
             Estimator::Mada { .. } => "mada",
             Estimator::Ess { .. } => "ess",
             Estimator::MindMl { .. } => "mind_ml",
+            Estimator::Danco { .. } => "danco",
         }
     }
 
@@ -880,7 +894,7 @@ impl Estimator {
             Estimator::Mada { comb: Combine::Mle } | Estimator::Ess { comb: Combine::Mle, .. } => {
                 Err(Error::param("comb", "mle", format!("must be mean or median for {}", self.name())))
             }
-            Estimator::MindMl { max_dim: 0, .. } => Err(Error::param("D", 0, "must be at least 1")),
+            Estimator::MindMl { max_dim: 0, .. } | Estimator::Danco { max_dim: Some(0), .. } => Err(Error::param("D", 0, "must be at least 1")),
             _ => Ok(()),
         }
     }
@@ -894,12 +908,13 @@ impl Estimator {
             Estimator::Mle { .. } | Estimator::Mada { .. } | Estimator::MindMl { .. } => 20,
             Estimator::Lpca { .. } | Estimator::Ess { .. } => 100,
             Estimator::CorrInt { k2, .. } => *k2,
+            Estimator::Danco { .. } => 10,
         }
     }
 
     /// Whether the estimator gives one estimate per point.
     pub fn is_local(&self) -> bool {
-        !matches!(self, Estimator::TwoNn { .. } | Estimator::CorrInt { .. } | Estimator::MindMl { .. })
+        !matches!(self, Estimator::TwoNn { .. } | Estimator::CorrInt { .. } | Estimator::MindMl { .. } | Estimator::Danco { .. })
     }
 }
 
@@ -963,8 +978,11 @@ pub fn intrinsic_dimension(data: &Data, params: &IdParams, progress: &dyn Progre
     if let (Estimator::CorrInt { .. }, Some(given)) = (est, params.n_neighbors) {
         return Err(Error::param("n_neighbors", given, "does not apply to corrint: its neighbours are k1 and k2"));
     }
-    // MiND-ML reads the (k+1)-th neighbour.
-    let searched = if matches!(est, Estimator::MindMl { .. }) { k + 1 } else { k };
+    // MiND-ML and DANCo read the (k+1)-th neighbour.
+    let searched = if matches!(est, Estimator::MindMl { .. } | Estimator::Danco { .. }) { k + 1 } else { k };
+    if matches!(est, Estimator::Danco { .. }) && params.metric != Metric::Euclidean {
+        return Err(Error::param("metric", format!("{:?}", params.metric), "must be euclidean for danco (its angles and calibration balls are euclidean)"));
+    }
     if needs_graph && searched >= n {
         let what = if searched == k { "must be below the number of points" } else { "plus one must be below the number of points" };
         let name = if matches!(est, Estimator::CorrInt { .. }) { "k2" } else { "n_neighbors" };
@@ -1005,6 +1023,10 @@ pub fn intrinsic_dimension(data: &Data, params: &IdParams, progress: &dyn Progre
                 (comb.apply(&pw), 0, params.per_point.then_some(pw))
             }
             Estimator::MindMl { max_dim, ver } => (mind_ml(&graph(k + 1)?, max_dim, ver)?, 0, None),
+            Estimator::Danco { max_dim, ver, fractal } => {
+                let p = crate::measure::danco::DancoParams { k, max_dim, ver, fractal, calibration: None, seed: params.seed };
+                (crate::measure::danco::danco(data, &graph(k + 1)?, &p, progress)?.dimension, 0, None)
+            }
         };
         let per_point_quantiles = per_point.as_deref().map(quantiles);
         Ok(IdReport { dimension, estimator: est.name(), n_neighbors: if needs_graph { k } else { 0 }, dropped, per_point, per_point_quantiles })

@@ -10,6 +10,8 @@
 //! * [`intrinsic_dim`]: intrinsic dimension, globally and per point — TwoNN, Levina–Bickel
 //!   maximum likelihood, the local-PCA rules, the correlation dimension, MADA, ESS and MiND-ML,
 //!   as scikit-dimension defines them.
+//! * [`danco`]: DANCo (Ceruti et al. 2014), the dimension of the uniform ball whose neighbour
+//!   distances and angles are closest to the data's.
 //! * [`topology`]: Vietoris–Rips persistent homology (ripser.py's diagrams) and the bottleneck
 //!   and Wasserstein distances between diagrams (persim's).
 //! * [`entropy`]: diffusion spectral entropy and mutual information (Liao et al. 2023), the
@@ -23,6 +25,7 @@
 
 pub mod coranking;
 pub mod curvature;
+pub mod danco;
 pub mod demap;
 pub mod entropy;
 pub mod hyperbolicity;
