@@ -32,9 +32,9 @@ use faer::Mat;
 
 use crate::data::Data;
 use crate::error::{Error, Result};
-use crate::graph::{SparseGraph, Symmetrization, connected_components, normalized_adjacency, symmetrize};
+use crate::graph::{SparseGraph, connected_components, normalized_adjacency};
 use crate::io::model::{self, Kind};
-use crate::knn::{KnnAlgorithm, KnnParams, knn_graph};
+use crate::knn::KnnAlgorithm;
 use crate::linalg::eigsh::{EigshOptions, Start, SymmetricOperator, Which, eigsh};
 use crate::linalg::lobpcg::LobpcgOptions;
 use crate::method::{Attribute, Capabilities, Context, Fitted, MethodEntry, Params, Range, Value, declared, params_from, resolved_values};
@@ -194,34 +194,11 @@ fn check_dense_size(n: usize, affinity: &str) -> Result<()> {
     Ok(())
 }
 
-/// scikit-learn's `kneighbors_graph(X, n_neighbors, include_self=True)` (connectivity), then
-/// `(A + Aᵀ)/2`: each row holds the point itself and its `n_neighbors − 1` nearest others.
+/// The kNN connectivity graph ([`crate::graph::spectral_clustering`]'s): exact neighbours
+/// past [`EXACT_ABOVE_NEIGHBORS`] of them.
 fn connectivity_graph(data: &Data, n_neighbors: usize, ctx: &Context) -> Result<SparseGraph> {
-    let n = data.n_rows();
-    let others = n_neighbors - 1;
-    let knn = if others == 0 {
-        None
-    } else {
-        let algorithm = if others > EXACT_ABOVE_NEIGHBORS { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
-        Some(knn_graph(data, &KnnParams { k: others, algorithm, seed: ctx.seed, ..KnnParams::default() }, ctx.progress)?)
-    };
-    let mut indptr = Vec::with_capacity(n + 1);
-    let mut indices = Vec::with_capacity(n * n_neighbors);
-    indptr.push(0);
-    let mut row: Vec<u32> = Vec::with_capacity(n_neighbors);
-    for i in 0..n {
-        row.clear();
-        row.push(i as u32);
-        if let Some(g) = &knn {
-            row.extend_from_slice(g.neighbors(i).0);
-        }
-        row.sort_unstable();
-        indices.extend_from_slice(&row);
-        indptr.push(indices.len());
-    }
-    drop(knn);
-    let weights = vec![1.0f32; indices.len()];
-    symmetrize(&SparseGraph::from_parts(n, indptr, indices, weights)?, Symmetrization::Mean)
+    let algorithm = if n_neighbors - 1 > EXACT_ABOVE_NEIGHBORS { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
+    crate::graph::spectral_clustering::connectivity(data, n_neighbors, algorithm, ctx.seed, ctx.progress)
 }
 
 /// `exp(−γ‖x_i − x_j‖²)` with squared distances summed in `f64`, row by row.

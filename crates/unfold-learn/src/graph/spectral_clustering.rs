@@ -32,15 +32,12 @@ use crate::progress::Progress;
 
 const STAGE: &str = "spectral clustering (Laplacian eigenvectors)";
 
-/// scikit-learn's `kneighbors_graph(X, n_neighbors, include_self=True)` connectivity, then
-/// `(A + Aᵀ)/2`.
-fn connectivity(data: &Data, n_neighbors: usize, seed: Option<u64>, progress: &dyn Progress) -> Result<SparseGraph> {
+/// scikit-learn's `kneighbors_graph(X, n_neighbors, include_self=True)` (connectivity), then
+/// `(A + Aᵀ)/2`: each row holds the point itself and its `n_neighbors − 1` nearest others, found
+/// by `algorithm`. Shared with the spectral embedding's `nearest_neighbors` affinity.
+pub(crate) fn connectivity(data: &Data, n_neighbors: usize, algorithm: KnnAlgorithm, seed: Option<u64>, progress: &dyn Progress) -> Result<SparseGraph> {
     let n = data.n_rows();
-    let knn = if n_neighbors > 1 {
-        Some(knn_graph(data, &KnnParams { k: n_neighbors - 1, algorithm: KnnAlgorithm::Exact, seed, ..KnnParams::default() }, progress)?)
-    } else {
-        None
-    };
+    let knn = if n_neighbors > 1 { Some(knn_graph(data, &KnnParams { k: n_neighbors - 1, algorithm, seed, ..KnnParams::default() }, progress)?) } else { None };
     let mut indptr = vec![0usize];
     let mut indices = Vec::with_capacity(n * n_neighbors);
     let mut row: Vec<u32> = Vec::with_capacity(n_neighbors);
@@ -54,6 +51,7 @@ fn connectivity(data: &Data, n_neighbors: usize, seed: Option<u64>, progress: &d
         indices.extend_from_slice(&row);
         indptr.push(indices.len());
     }
+    drop(knn);
     let weights = vec![1.0f32; indices.len()];
     symmetrize(&SparseGraph::from_parts(n, indptr, indices, weights)?, Symmetrization::Mean)
 }
@@ -137,7 +135,7 @@ pub fn spectral_clustering(data: &Data, n_clusters: usize, n_neighbors: usize, s
     if n_neighbors == 0 || n_neighbors > n {
         return Err(Error::param("n_neighbors", n_neighbors, format!("must be in [1, n_samples = {n}] for spectral clustering (the point itself counted)")));
     }
-    let mut graph = connectivity(data, n_neighbors, seed, progress)?;
+    let mut graph = connectivity(data, n_neighbors, KnnAlgorithm::Exact, seed, progress)?;
     progress.check()?;
     graph.retain(|i, j, w| j as usize != i && w != 0.0);
     let degree = graph.degrees();
