@@ -63,7 +63,9 @@ fn data_on_a_great_subsphere_is_recovered_with_zero_residual() {
         assert!(s.unexplained_variance < 1e-20, "{method:?}: {}", s.unexplained_variance);
         assert!(max_abs_diff(&projector(&s.basis, len), &projector(&u, len)) < 1e-9, "{method:?}");
         let p = fit.project(2, &x).unwrap();
-        assert!(max_abs_diff(&p, &x) < 1e-12);
+        // Rounding of the Fréchet mean's Newton steps leaves it within about 1e-12 of the
+        // subsphere, and the projections inherit it.
+        assert!(max_abs_diff(&p, &x) < 1e-10, "{method:?}: {}", max_abs_diff(&p, &x));
         assert!(fit.residuals(2, &x).unwrap().iter().all(|d| *d < 1e-7));
         rows::check_points(&Sphere::new(len), "refs", &s.reference_points, 1e-12).unwrap();
     }
