@@ -566,9 +566,10 @@ fn distance_hessians_match_second_differences_along_geodesics() {
 #[test]
 fn newton_means_take_few_steps() {
     // Spread data: Newton's steps (with sampled Hessians) reach a vanishing gradient in a few
-    // steps where the Karcher fixed point takes about ten.
+    // steps where the Karcher fixed point takes about ten; fewer on the sphere, which starts at
+    // the normalised Euclidean mean.
     let cases: Vec<(Box<dyn Manifold>, usize)> = vec![
-        (Box::new(Sphere::new(10)), 6),
+        (Box::new(Sphere::new(10)), 4),
         (Box::new(Spd::new(3, SpdMetric::AffineInvariant)), 6),
         (Box::new(PoincareBall::new(10, 1.0)), 6),
         (Box::new(Lorentz::new(6, 1.0)), 6),

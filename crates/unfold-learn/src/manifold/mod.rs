@@ -139,6 +139,12 @@ pub trait Manifold: Send + Sync + std::fmt::Debug {
     fn add_weighted_logs(&self, x: &[f64], ys: &[f64], w: &[f64], acc: &mut [f64]) {
         add_weighted_logs_by_row(self, x, ys, w, acc)
     }
+    /// Where [`stats::frechet_mean`] starts for the rows of `x` with weights `w` (unless the
+    /// caller gives `init`): a point cheaper to reach the mean from than the first row, for models
+    /// that have one; `None` (the default) starts at the first row.
+    fn mean_start(&self, _x: &[f64], _w: &[f64]) -> Option<Vec<f64>> {
+        None
+    }
     /// The Riemannian Hessian at `x` of `x ↦ ½ d²(x, y)`, written in `basis` (`d` rows of
     /// [`Manifold::point_len`] values, orthonormal at `x`) into `out` (`d × d`, row-major), for
     /// models that have it in closed form; `false` (the default) otherwise. Newton's method for

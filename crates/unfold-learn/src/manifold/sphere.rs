@@ -96,6 +96,17 @@ impl Manifold for Sphere {
         }
         Ok(())
     }
+    /// The normalised weighted Euclidean mean (the extrinsic mean): within the square of the
+    /// spread of the Fréchet mean, and exactly it for symmetric data. `None` when the rows
+    /// cancel out (their sum shorter than 1e-8 of the weight).
+    fn mean_start(&self, x: &[f64], w: &[f64]) -> Option<Vec<f64>> {
+        let mut sum = vec![0.0; self.n];
+        for (y, &wi) in x.chunks_exact(self.n).zip(w) {
+            sum.iter_mut().zip(y).for_each(|(a, b)| *a += wi * b);
+        }
+        let norm = sq_norm(&sum).sqrt();
+        (norm > 1e-8 * w.iter().sum::<f64>() && norm.is_finite()).then(|| sum.iter().map(|v| v / norm).collect())
+    }
     /// One pass over each row: `log_x(y) = θ/sin θ · (y − cos θ·x)` (`‖y − cos θ·x‖ = sin θ` on
     /// the sphere), summed as `Σ fᵢ yᵢ − (Σ fᵢ cos θᵢ) x`. Past θ = π/2, where `θ/sin θ` is
     /// sensitive to `θ`, each row's `log` is formed as [`Manifold::log`] does.
@@ -110,12 +121,14 @@ impl Manifold for Sphere {
                 c += a * b;
                 chord += (a - b) * (a - b);
             }
-            let theta = 2.0 * (0.5 * chord.sqrt()).min(1.0).asin();
-            if theta <= std::f64::consts::FRAC_PI_2 {
-                let f = if theta > 0.0 { wi * theta / theta.sin() } else { wi };
+            let h = (0.5 * chord.sqrt()).min(1.0);
+            if h <= std::f64::consts::FRAC_1_SQRT_2 {
+                // θ = 2 asin h and sin θ = 2h√(1 − h²).
+                let f = if h > 0.0 { wi * h.asin() / (h * (1.0 - h * h).sqrt()) } else { wi };
                 acc.iter_mut().zip(y).for_each(|(a, b)| *a += f * b);
                 shift += f * c;
             } else {
+                let theta = 2.0 * h.asin();
                 let norm = x.iter().zip(y).map(|(a, b)| (b - c * a) * (b - c * a)).sum::<f64>().sqrt();
                 let f = if norm > 1e-300 { wi * theta / norm } else { 0.0 };
                 acc.iter_mut().zip(x.iter().zip(y)).for_each(|(o, (a, b))| *o += f * (b - c * a));

@@ -15,7 +15,9 @@
 //! * [`tangent_pca`] is PCA of the `log_p(xᵢ)` in an orthonormal basis of the tangent space at
 //!   `p` (Fletcher et al., 2004).
 //!
-//! Both iterations start at the first point (or the caller's `init`), halve their gradient step
+//! The mean starts where the model suggests ([`Manifold::mean_start`]: the sphere's normalised
+//! Euclidean mean), else at the first point; the median at the first point; either at the
+//! caller's `init` when given. Both iterations halve their gradient step
 //! whenever it would lengthen the direction (as geomstats' `FrechetMean`), and stop when the
 //! gradient step's norm `‖g‖` falls below `tol` or after `max_iter` steps. The sums over points run in parallel over
 //! fixed blocks added in order, so results are identical at any thread count.
@@ -38,7 +40,8 @@ pub struct MeanParams {
     pub max_iter: usize,
     /// Stop when a step's norm falls below this.
     pub tol: f64,
-    /// The starting point (the first point when `None`).
+    /// The starting point (when `None`: the model's [`Manifold::mean_start`] for the mean, else
+    /// the first point).
     pub init: Option<Vec<f64>>,
 }
 
@@ -198,11 +201,13 @@ fn newton_direction<M: Manifold + ?Sized>(m: &M, x: &[f64], w: &[f64], p: &[f64]
 
 /// `p ← exp_p(s·g)` with the step `s` (1 at first) halved whenever a step would lengthen the
 /// direction: the plain fixed point (`s = 1`) can overshoot on negatively curved, spread data.
+/// `newton` (the mean): Newton steps where the model has the Hessian, from the model's start.
 fn iterate<M: Manifold + ?Sized>(m: &M, x: &[f64], params: &MeanParams, newton: bool, coef: impl Fn(f64, &[f64], &[f64]) -> f64 + Sync) -> Result<Estimate> {
     let (_, w) = validate(m, x, params)?;
     check_points(m, "x", x, 1e-6)?;
     let len = m.point_len();
-    let mut p = params.init.clone().unwrap_or_else(|| x[..len].to_vec());
+    let start = if newton { params.init.clone().or_else(|| m.mean_start(x, &w)) } else { params.init.clone() };
+    let mut p = start.unwrap_or_else(|| x[..len].to_vec());
     let mut next = vec![0.0; len];
     let mut est = Estimate { point: Vec::new(), n_iter: 0, step_norm: f64::INFINITY, converged: false };
     let mut current = direction(m, x, &w, &p, &coef);
