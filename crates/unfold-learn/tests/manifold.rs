@@ -412,16 +412,18 @@ fn matches_geomstats_fixtures() {
             want.iter_mut().for_each(|v| *v /= 2f64.sqrt());
         }
         for (a, b) in d.iter().zip(&want) {
-            assert!((a - b).abs() < 1e-7 * b.max(1.0), "{name}: dist {a} vs geomstats {b}");
+            assert!((a - b).abs() < 1e-10 * b.max(1.0), "{name}: dist {a} vs geomstats {b}");
         }
         if name != "grassmann" {
             let l = rows::log(m.as_ref(), &x, &y).unwrap();
             let want = vec(&case["log"]);
-            assert!(l.iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-6), "{name}: log");
+            let worst = l.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+            assert!(worst < 1e-10, "{name}: log differs by {worst}");
         }
         if !case["mean"].is_null() {
             let mean = stats::frechet_mean(m.as_ref(), &x, &MeanParams { tol: 1e-13, max_iter: 500, ..Default::default() }).unwrap();
             let want = vec(&case["mean"]);
+            // geomstats' mean stops at a squared step norm of 1e-14 per dimension: about 1e-7.
             assert!(m.dist(&mean.point, &want) < 1e-5, "{name}: mean {:?} vs {want:?}", mean.point);
         }
     }
