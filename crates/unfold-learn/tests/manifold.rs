@@ -1,4 +1,4 @@
-//! Riemannian geometry: identities, closed forms, geomstats fixtures and boundary safety.
+//! Riemannian geometry: identities, closed forms, geomstats and geoopt fixtures and boundary safety.
 
 use std::sync::Arc;
 use unfold_learn::manifold::stats::{self, MeanParams};
@@ -381,17 +381,45 @@ fn manifold_dimensions() {
     assert_eq!(dims, vec![3, 3, 3, 2, 3, 3, 3, 3, 2, 6, 6, 6, 7, 6, 8, 6]);
 }
 
-/// geomstats 2.8.0 fixtures (make_manifold_fixtures.py): distances, logs and means.
+/// A fixture file's rows, flattened.
+fn fixture_rows(v: &serde_json::Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().map(|a| a.iter().map(|t| t.as_f64().unwrap()).collect::<Vec<_>>()).unwrap_or_else(|| vec![r.as_f64().unwrap()]))
+        .collect()
+}
+
+fn load_fixture(name: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(crate::common::fixtures().join(name)).unwrap()).unwrap()
+}
+
+/// The largest entrywise difference, relative to the reference's scale where it exceeds 1.
+fn worst_rel(got: &[f64], want: &[f64]) -> f64 {
+    assert_eq!(got.len(), want.len());
+    got.iter().zip(want).map(|(a, b)| (a - b).abs() / b.abs().max(1.0)).fold(0.0, f64::max)
+}
+
+/// `U Xᵀ + X Uᵀ` per row: a Grassmann frame's tangent vector as geomstats' projection-matrix one
+/// (`U = X` gives the projection matrix `2XXᵀ`, halved by the caller).
+fn projector_rows(x: &[f64], u: &[f64], n: usize, p: usize) -> Vec<f64> {
+    let mut out = Vec::new();
+    for (xr, ur) in x.chunks(n * p).zip(u.chunks(n * p)) {
+        for i in 0..n {
+            for j in 0..n {
+                out.push((0..p).map(|c| ur[i * p + c] * xr[j * p + c] + xr[i * p + c] * ur[j * p + c]).sum());
+            }
+        }
+    }
+    out
+}
+
+/// geomstats 2.8.0 fixtures (make_manifold_fixtures.py): distances, logs, exponentials,
+/// parallel transports and means.
 #[test]
 fn matches_geomstats_fixtures() {
-    let fx: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(crate::common::fixtures().join("manifold_geomstats.json")).unwrap()).unwrap();
-    let vec = |v: &serde_json::Value| -> Vec<f64> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|r| r.as_array().map(|a| a.iter().map(|t| t.as_f64().unwrap()).collect::<Vec<_>>()).unwrap_or_else(|| vec![r.as_f64().unwrap()]))
-            .collect()
-    };
+    let fx = load_fixture("manifold_geomstats.json");
+    let vec = fixture_rows;
     let cases: Vec<(&str, Box<dyn Manifold>)> = vec![
         ("poincare", Box::new(PoincareBall::new(3, 1.0))),
         ("hyperboloid", Box::new(Lorentz::new(4, 1.0))),
@@ -414,11 +442,27 @@ fn matches_geomstats_fixtures() {
         for (a, b) in d.iter().zip(&want) {
             assert!((a - b).abs() < 1e-10 * b.max(1.0), "{name}: dist {a} vs geomstats {b}");
         }
-        if name != "grassmann" {
-            let l = rows::log(m.as_ref(), &x, &y).unwrap();
-            let want = vec(&case["log"]);
-            let worst = l.iter().zip(&want).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
-            assert!(worst < 1e-10, "{name}: log differs by {worst}");
+        let v = vec(&case["v"]);
+        let e = rows::exp(m.as_ref(), &x, &v).unwrap();
+        if name == "grassmann" {
+            // Compare spans: the projection matrices of the frames.
+            let p: Vec<f64> = projector_rows(&e, &e, 5, 2).iter().map(|t| t / 2.0).collect();
+            let worst = worst_rel(&p, &vec(&case["exp"]));
+            assert!(worst < 1e-10, "{name}: exp differs by {worst}");
+            let t = rows::transp(m.as_ref(), &x, &y, &vec(&case["w"])).unwrap();
+            let worst = worst_rel(&projector_rows(&y, &t, 5, 2), &vec(&case["transp"]));
+            assert!(worst < 1e-10, "{name}: transp differs by {worst}");
+            continue;
+        }
+        let worst = worst_rel(&e, &vec(&case["exp"]));
+        assert!(worst < 1e-10, "{name}: exp differs by {worst}");
+        let l = rows::log(m.as_ref(), &x, &y).unwrap();
+        let worst = worst_rel(&l, &vec(&case["log"]));
+        assert!(worst < 1e-10, "{name}: log differs by {worst}");
+        if !case["transp"].is_null() {
+            let t = rows::transp(m.as_ref(), &x, &y, &vec(&case["w"])).unwrap();
+            let worst = worst_rel(&t, &vec(&case["transp"]));
+            assert!(worst < 1e-10, "{name}: transp differs by {worst}");
         }
         if !case["mean"].is_null() {
             let mean = stats::frechet_mean(m.as_ref(), &x, &MeanParams { tol: 1e-13, max_iter: 500, ..Default::default() }).unwrap();
@@ -426,6 +470,52 @@ fn matches_geomstats_fixtures() {
             // geomstats' mean stops at a squared step norm of 1e-14 per dimension: about 1e-7.
             assert!(m.dist(&mean.point, &want) < 1e-5, "{name}: mean {:?} vs {want:?}", mean.point);
         }
+    }
+}
+
+/// geoopt 0.5.1 fixtures (make_geoopt_fixtures.py): the κ-stereographic model through κ = 0,
+/// and the Stiefel and flag exponentials, with `log` and `dist` checked as their inverses.
+#[test]
+fn matches_geoopt_fixtures() {
+    let fx = load_fixture("manifold_geoopt.json");
+    let mut seen = 0;
+    for (name, case) in fx.as_object().unwrap() {
+        let Some(k) = case.get("k").and_then(|k| k.as_f64()) else { continue };
+        seen += 1;
+        let (x, y, v, w) = (fixture_rows(&case["x"]), fixture_rows(&case["y"]), fixture_rows(&case["v"]), fixture_rows(&case["w"]));
+        let mut models: Vec<Box<dyn Manifold>> = vec![Box::new(Stereographic::new(3, k))];
+        if k < 0.0 {
+            models.push(Box::new(PoincareBall::new(3, -k)));
+        }
+        for m in models {
+            let checks = [
+                ("dist", rows::dist(m.as_ref(), &x, &y).unwrap()),
+                ("log", rows::log(m.as_ref(), &x, &y).unwrap()),
+                ("exp", rows::exp(m.as_ref(), &x, &v).unwrap()),
+                ("transp", rows::transp(m.as_ref(), &x, &y, &w).unwrap()),
+            ];
+            for (op, got) in checks {
+                let worst = worst_rel(&got, &fixture_rows(&case[op]));
+                assert!(worst < 1e-10, "{name} ({}): {op} differs from geoopt by {worst}", m.name());
+            }
+        }
+    }
+    assert_eq!(seen, 7);
+    let frames: [(&str, Box<dyn Manifold>); 2] = [("stiefel", Box::new(Stiefel::new(6, 3))), ("flag", Box::new(Flag::new(6, vec![1, 2])))];
+    for (name, m) in frames {
+        let case = &fx[name];
+        let (x, v, want) = (fixture_rows(&case["x"]), fixture_rows(&case["v"]), fixture_rows(&case["exp"]));
+        let e = rows::exp(m.as_ref(), &x, &v).unwrap();
+        let worst = worst_rel(&e, &want);
+        assert!(worst < 1e-10, "{name}: exp differs from geoopt by {worst}");
+        // log has no closed form (it shoots): it must invert geoopt's exp, and dist = ‖v‖.
+        let l = rows::log(m.as_ref(), &x, &want).unwrap();
+        let worst = worst_rel(&l, &v);
+        assert!(worst < 1e-10, "{name}: log of geoopt's exp differs from v by {worst}");
+        let d = rows::dist(m.as_ref(), &x, &want).unwrap();
+        let norms = rows::norm(m.as_ref(), &x, &v).unwrap();
+        let worst = worst_rel(&d, &norms);
+        assert!(worst < 1e-10, "{name}: dist to geoopt's exp differs from ‖v‖ by {worst}");
     }
 }
 

@@ -208,6 +208,13 @@ fn iterate<M: Manifold + ?Sized>(m: &M, x: &[f64], params: &MeanParams, newton: 
     let len = m.point_len();
     let start = if newton { params.init.clone().or_else(|| m.mean_start(x, &w)) } else { params.init.clone() };
     let mut p = start.unwrap_or_else(|| x[..len].to_vec());
+    // Whether the model has the Hessian at all, asked once at a point against itself (θ = 0,
+    // where every closed form exists), so models without one skip the basis in every step.
+    let newton = newton && {
+        let basis = tangent_basis(m, &p).concat();
+        let d = basis.len() / len;
+        d > 0 && m.half_sq_dist_hessian(&p, &p, &basis, &mut vec![0.0; d * d])
+    };
     let mut next = vec![0.0; len];
     let mut est = Estimate { point: Vec::new(), n_iter: 0, step_norm: f64::INFINITY, converged: false };
     let mut current = direction(m, x, &w, &p, &coef);
