@@ -214,6 +214,30 @@ fn nothing_is_nan_or_infinite_at_the_ball_boundary() {
     assert!(rows::log(&lorentz, &far[..3], &far[3..]).unwrap().iter().all(|v| v.is_finite()));
 }
 
+/// The ball's batched `dist` (logarithms eight rows at a time) against `dist` row by row: spread
+/// pairs, points projected to the boundary's clamp, near pairs on the series, equal pairs, and a row count
+/// that is not a multiple of the batch.
+#[test]
+fn batched_ball_distances_equal_row_distances() {
+    let models: [Box<dyn Manifold>; 3] = [Box::new(PoincareBall::new(4, 1.0)), Box::new(PoincareBall::new(4, 0.3)), Box::new(Stereographic::new(4, -2.5))];
+    for m in models {
+        let inside = rows::random_points(m.as_ref(), 37, 3);
+        let other = rows::random_points(m.as_ref(), 37, 4);
+        let mut near = inside.clone();
+        near.iter_mut().enumerate().for_each(|(i, v)| *v += 1e-6 * ((i % 7) as f64 - 3.0));
+        let edge = rows::projx(m.as_ref(), &inside.iter().map(|v| v * 1e6).collect::<Vec<_>>()).unwrap();
+        // At the clamp, 1 − ‖(−x) ⊕ y‖ down to about 1e-6 leaves the distance itself good only
+        // to a few ε/1e-6 ≈ 1e-10, and the two forms round differently within that.
+        for (x, y, abs) in [(&inside, &other, 0.0), (&inside, &near, 0.0), (&inside, &inside, 0.0), (&edge, &other, 1e-9), (&edge, &inside, 1e-9)] {
+            let batched = rows::dist(m.as_ref(), x, y).unwrap();
+            for (i, got) in batched.iter().enumerate() {
+                let want = m.dist(&x[i * 4..(i + 1) * 4], &y[i * 4..(i + 1) * 4]);
+                assert!((got - want).abs() <= 1e-12 * want + abs, "{}: row {i}: batched {got}, by row {want}", m.name());
+            }
+        }
+    }
+}
+
 #[test]
 fn check_point_names_the_row_and_constraint() {
     let s = Sphere::new(3);

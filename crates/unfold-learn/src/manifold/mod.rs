@@ -100,6 +100,11 @@ pub trait Manifold: Send + Sync + std::fmt::Debug {
         self.log(x, y, &mut v);
         self.norm(x, &v)
     }
+    /// Distances between the paired rows of `x` and `y` into `out` (one per row): [`Manifold::dist`]
+    /// row by row, unless the model has a batched form.
+    fn dist_rows(&self, x: &[f64], y: &[f64], out: &mut [f64]) {
+        dist_rows_by_row(self, x, y, out)
+    }
     /// The exponential map `exp_x(u)`.
     fn exp(&self, x: &[f64], u: &[f64], out: &mut [f64]);
     /// The logarithm `log_x(y)`, the inverse of `exp_x` inside the injectivity radius.
@@ -151,6 +156,14 @@ pub trait Manifold: Send + Sync + std::fmt::Debug {
     /// the Fréchet mean ([`stats::frechet_mean`]) uses it.
     fn half_sq_dist_hessian(&self, _x: &[f64], _y: &[f64], _basis: &[f64], _out: &mut [f64]) -> bool {
         false
+    }
+}
+
+/// [`Manifold::dist_rows`] one `dist` at a time.
+pub(crate) fn dist_rows_by_row<M: Manifold + ?Sized>(m: &M, x: &[f64], y: &[f64], out: &mut [f64]) {
+    let len = m.point_len();
+    for ((o, a), b) in out.iter_mut().zip(x.chunks_exact(len)).zip(y.chunks_exact(len)) {
+        *o = m.dist(a, b);
     }
 }
 
@@ -207,6 +220,41 @@ pub fn fill_normal(rng: &mut Stream, out: &mut [f64]) {
     }
 }
 
+/// Values per call of [`ln_lanes`].
+pub(crate) const LANES: usize = 8;
+
+/// Natural logarithms of [`LANES`] positive normal numbers, in place, within 3e-16 relative of
+/// `f64::ln` (tested): `v = 2ᵉ m` with `m ∈ (√½, √2]`, then `ln m = 2 artanh(s)`,
+/// `s = (m − 1)/(m + 1)`, `|s| ≤ 0.172`, by its series to `s²¹`. Written lane by lane so the
+/// compiler packs it into vector instructions: about a third of the time of eight libm calls,
+/// whose `ln` was half of the ball's `dist`.
+#[inline]
+pub(crate) fn ln_lanes(v: &mut [f64; LANES]) {
+    // 2⁵² + the exponent bits, read as a float: the exponent without an integer conversion.
+    const TWO52: f64 = 4_503_599_627_370_496.0;
+    let (mut e, mut m) = ([0.0f64; LANES], [0.0f64; LANES]);
+    for l in 0..LANES {
+        let bits = v[l].to_bits();
+        e[l] = f64::from_bits(0x4330_0000_0000_0000 | (bits >> 52)) - (TWO52 + 1023.0);
+        m[l] = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    }
+    for l in 0..LANES {
+        let big = m[l] > std::f64::consts::SQRT_2;
+        m[l] = if big { 0.5 * m[l] } else { m[l] };
+        e[l] += if big { 1.0 } else { 0.0 };
+    }
+    for l in 0..LANES {
+        let f = m[l] - 1.0;
+        let s = f / (2.0 + f);
+        let z = s * s;
+        let p = 2.0 / 3.0
+            + z * (2.0 / 5.0
+                + z * (2.0 / 7.0
+                    + z * (2.0 / 9.0 + z * (2.0 / 11.0 + z * (2.0 / 13.0 + z * (2.0 / 15.0 + z * (2.0 / 17.0 + z * (2.0 / 19.0 + z * (2.0 / 21.0)))))))));
+        v[l] = e[l] * std::f64::consts::LN_2 + (2.0 * s + s * z * p);
+    }
+}
+
 /// `artanh` with its argument clamped to `[−1 + ARTANH_EPS, 1 − ARTANH_EPS]`.
 #[inline]
 pub fn artanh_clamped(x: f64) -> f64 {
@@ -227,4 +275,28 @@ pub(crate) fn dot(a: &[f64], b: &[f64]) -> f64 {
 #[inline]
 pub(crate) fn sq_norm(a: &[f64]) -> f64 {
     dot(a, a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lane_logarithms_match_libm() {
+        // Positive normal numbers across the exponent range, and around the reduction's ends.
+        let mut values: Vec<f64> = (0..4000).map(|i| 10f64.powf(-300.0 + 0.15 * i as f64)).collect();
+        for c in [1.0, std::f64::consts::SQRT_2, 2.0] {
+            values.extend((-40..=40).map(|j| c * (1.0 + j as f64 * 1e-3)));
+            values.extend([c * (1.0 - f64::EPSILON), c, c * (1.0 + f64::EPSILON)]);
+        }
+        for chunk in values.chunks(LANES) {
+            let mut v = [1.0; LANES];
+            v[..chunk.len()].copy_from_slice(chunk);
+            ln_lanes(&mut v);
+            for (&x, &got) in chunk.iter().zip(&v) {
+                let want = x.ln();
+                assert!((got - want).abs() <= 3e-16 * want.abs().max(f64::MIN_POSITIVE) + 1e-300, "ln({x}) = {got}, libm {want}");
+            }
+        }
+    }
 }

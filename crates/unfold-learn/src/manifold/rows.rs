@@ -70,7 +70,13 @@ fn vector2<M: Manifold + ?Sized>(m: &M, a: &[f64], b: &[f64], f: impl Fn(&[f64],
 /// Geodesic distances between paired rows of `x` and `y`.
 pub fn dist<M: Manifold + ?Sized>(m: &M, x: &[f64], y: &[f64]) -> Result<Vec<f64>> {
     same_rows(m, ["x", "y"], x, y)?;
-    Ok(scalar2(m, x, y, |a, b| m.dist(a, b)))
+    let len = m.point_len();
+    let mut out = vec![0.0; x.len() / len];
+    out.par_chunks_mut(CHUNK).enumerate().for_each(|(c, o)| {
+        let rows = c * CHUNK * len..(c * CHUNK + o.len()) * len;
+        m.dist_rows(&x[rows.clone()], &y[rows], o);
+    });
+    Ok(out)
 }
 
 /// `⟨u_i, v_i⟩` at `x_i`.
