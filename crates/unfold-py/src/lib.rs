@@ -17,7 +17,8 @@ use pyo3::prelude::*;
 
 // The same allocator as the `unfold` command, for the core's Rust allocations: the fit runs on
 // a worker thread, where glibc's per-thread arenas returned and re-faulted large buffers (twice
-// the command's page faults, about 1 s on MNIST 70k).
+// the command's page faults, about 1 s on MNIST 70k). It is built without transparent huge
+// pages (the workspace manifest says why), which turns them off for the whole Python process.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
