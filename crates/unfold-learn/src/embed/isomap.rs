@@ -317,7 +317,9 @@ fn check_psd(values: &mut [f64]) -> Result<()> {
 }
 
 fn fit_exact(graph: &SparseGraph, n: usize, k: usize, p: &IsomapParams, ctx: &Context) -> Result<Fit> {
-    let distances = all_pairs_shortest_paths(graph)?;
+    ctx.progress.stage("Isomap geodesic distances", n as u64);
+    let distances = all_pairs_shortest_paths(graph, ctx.progress)?;
+    ctx.progress.finish_stage();
     ctx.progress.check()?;
     let op = CentredSquares::new(&distances, n);
     let solver = match p.eigen_solver {

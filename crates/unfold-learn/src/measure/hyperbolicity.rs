@@ -272,8 +272,8 @@ fn distances(data: &Data, params: &HyperbolicityParams, progress: &dyn Progress)
                 return Err(Error::param("n_neighbors", k, format!("must be in [1, n_samples - 1 = {}]", n.saturating_sub(1))));
             }
             let graph = knn_graph_of(data, &params.metric, k, params.seed, progress)?;
-            progress.stage("geodesic distances", 0);
-            let d = crate::graph::shortest_paths::all_pairs_shortest_paths(&graph)?;
+            progress.stage("geodesic distances", n as u64);
+            let d = crate::graph::shortest_paths::all_pairs_shortest_paths(&graph, progress)?;
             progress.finish_stage();
             if let Some(e) = d.iter().position(|v| v.is_infinite()) {
                 return Err(Error::param(
