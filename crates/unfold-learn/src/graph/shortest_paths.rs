@@ -156,11 +156,12 @@ impl Dijkstra {
                 continue;
             }
             settled += 1;
-            if u != source && settled * ROWS_WHILE_SETTLED_BELOW < n {
-                if let Some(row) = row_of(u) {
-                    min_plus(dist, d, row);
-                    continue;
-                }
+            if u != source
+                && settled * ROWS_WHILE_SETTLED_BELOW < n
+                && let Some(row) = row_of(u)
+            {
+                min_plus(dist, d, row);
+                continue;
             }
             let edges = indptr[u]..indptr[u + 1];
             for (&v, &w) in indices[edges.clone()].iter().zip(&weights[edges]) {
