@@ -141,7 +141,10 @@ def test_minimize_on_spd_finds_the_gaussian_maximum_likelihood():
 
     for metric in ("affine", "log_euclidean", "bures_wasserstein"):
         res = G.minimize(G.SPD(3, metric=metric), f, np.eye(3), grad_tol=1e-8)
-        assert res.success, (metric, res)
+        # The line search cannot see a decrease of f ≈ 5 below a gradient norm of about
+        # √(ε f) ≈ 3e-8: with some LAPACK builds the log-Euclidean run stops there, a hair above
+        # 1e-8 ("no decrease after 50 halvings"), at the same minimiser.
+        assert res.success or res.grad_norm < 3e-8, (metric, res)
         np.testing.assert_allclose(res.x, S, rtol=1e-6, atol=1e-6)
 
 
