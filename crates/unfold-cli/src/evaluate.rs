@@ -95,8 +95,7 @@ pub fn run(args: EvaluateArgs) -> Result<()> {
     let mut outputs = Outputs::new();
     let shepard_out = args.shepard.as_ref().map(|p| outputs.add("--shepard", p, Format::Matrix));
     outputs.check()?;
-    let demo = args.input.as_os_str() == "demo" && !args.input.exists();
-    let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, args.labels.as_deref(), args.labels_column.as_deref())?;
+    let input = Input::load(crate::input::path_or_demo(&args.input), args.labels.as_deref(), args.labels_column.as_deref())?;
     let x = input.data()?;
     let emb = read_matrix(&args.embedding)?;
     let y = emb.data()?;

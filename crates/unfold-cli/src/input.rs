@@ -28,6 +28,12 @@ pub struct Input {
     pub path: Option<PathBuf>,
 }
 
+/// The input path argument of the commands whose input is positional: `None` (the demo set) for
+/// the word `demo` when no file of that name exists.
+pub fn path_or_demo(arg: &Path) -> Option<&Path> {
+    (arg.as_os_str() != "demo" || arg.exists()).then_some(arg)
+}
+
 impl Input {
     /// Reads `path` into `f32`, or the demo set when `None`; reads `labels` if given (the demo set
     /// brings its own), taking a table's column `labels_column`.

@@ -330,8 +330,7 @@ fn run_id(args: IdArgs) -> Result<()> {
     let mut outputs = Outputs::new();
     let per_point_out = args.per_point.as_ref().map(|p| outputs.add("--per-point", p, Format::Npy));
     outputs.check()?;
-    let demo = args.input.as_os_str() == "demo" && !args.input.exists();
-    let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, None, None)?;
+    let input = Input::load(crate::input::path_or_demo(&args.input), None, None)?;
     let x = input.data()?;
     let bars = Bars::for_run(&args.run);
     let params = IdParams { estimator, n_neighbors: args.neighbors, per_point: args.per_point.is_some(), metric, seed: args.seed, threads: args.run.threads };

@@ -115,8 +115,7 @@ pub fn run(args: CurvatureArgs) -> Result<()> {
     let mut outputs = Outputs::new();
     let per_point_out = args.per_point.as_ref().map(|p| outputs.add("--per-point", p, Format::Npy));
     outputs.check()?;
-    let demo = args.input.as_os_str() == "demo" && !args.input.exists();
-    let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, None, None)?;
+    let input = Input::load(crate::input::path_or_demo(&args.input), None, None)?;
     let x = input.data()?;
     let bars = Bars::for_run(&args.run);
     let params =

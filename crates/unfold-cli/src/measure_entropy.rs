@@ -66,8 +66,7 @@ pub struct EntropyArgs {
 
 pub fn run(args: EntropyArgs) -> Result<()> {
     let start = Instant::now();
-    let demo = args.input.as_os_str() == "demo" && !args.input.exists();
-    let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, None, None)?;
+    let input = Input::load(crate::input::path_or_demo(&args.input), None, None)?;
     let x = input.data()?;
     let n = x.n_rows();
     let bars = Bars::for_run(&args.run);

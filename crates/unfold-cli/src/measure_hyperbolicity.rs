@@ -66,8 +66,7 @@ pub struct HyperbolicityArgs {
 pub fn run(args: HyperbolicityArgs) -> Result<()> {
     let start = Instant::now();
     let metric = crate::metric_kwds::metric_or_precomputed(args.precomputed, &args.metric, args.metric_kwds.as_deref())?;
-    let demo = args.input.as_os_str() == "demo" && !args.input.exists();
-    let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, None, None)?;
+    let input = Input::load(crate::input::path_or_demo(&args.input), None, None)?;
     let x = input.data()?;
     let bars = Bars::for_run(&args.run);
     let method = match args.method {

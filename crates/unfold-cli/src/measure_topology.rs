@@ -60,8 +60,7 @@ pub fn run(args: TopologyArgs) -> Result<()> {
     let mut outputs = Outputs::new();
     let plot_out = args.plot.as_ref().map(|p| outputs.add("--plot", p, Format::Png));
     outputs.check()?;
-    let demo = args.input.as_os_str() == "demo" && !args.input.exists();
-    let input = Input::load(if demo { None } else { Some(args.input.as_path()) }, None, None)?;
+    let input = Input::load(crate::input::path_or_demo(&args.input), None, None)?;
     let x = input.data()?;
     let bars = Bars::for_run(&args.run);
     let params = RipsParams { maxdim: args.maxdim, thresh: args.thresh, metric, n_perm: args.n_perm, threads: args.run.threads };
