@@ -29,13 +29,8 @@ const BLOCK_ROWS: usize = 32;
 /// minutes).
 pub const DENSE_FALLBACK_MAX: usize = 4000;
 
-/// `Σ f(v)` over `row` in eight running sums, so the additions do not wait on each other (a
-/// single running sum was bound by the latency of each addition); a fixed order.
-fn lane_sum(row: &[f32], f: impl Fn(f32) -> f64) -> f64 {
-    lane_sum_by(row.len(), |j| f(row[j]))
-}
-
-/// `Σ_{j<n} f(j)` in eight running sums, as [`lane_sum`].
+/// `Σ_{j<n} f(j)` in eight running sums, so the additions do not wait on each other (a single
+/// running sum was bound by the latency of each addition); a fixed order.
 #[inline]
 fn lane_sum_by(n: usize, f: impl Fn(usize) -> f64) -> f64 {
     let mut acc = [0.0f64; 8];
@@ -80,7 +75,7 @@ impl<'a> CentredSquares<'a> {
     /// The operator of `d` (`n × n`, row-major, finite, symmetric up to rounding).
     pub fn new(d: &'a [f32], n: usize) -> CentredSquares<'a> {
         assert_eq!(d.len(), n * n, "CentredSquares: d must be n × n");
-        let row_means: Vec<f64> = d.par_chunks(n.max(1)).map(|row| lane_sum(row, |v| v as f64 * v as f64) / n as f64).collect();
+        let row_means: Vec<f64> = d.par_chunks(n.max(1)).map(|row| lane_sum_by(row.len(), |j| row[j] as f64 * row[j] as f64) / n as f64).collect();
         let total_mean = row_means.iter().sum::<f64>() / n.max(1) as f64;
         let half_means32 = row_means.iter().map(|&r| (0.5 * r) as f32).collect();
         CentredSquares { d, n, row_means, half_means32, total_mean, frobenius_sq: std::sync::OnceLock::new() }

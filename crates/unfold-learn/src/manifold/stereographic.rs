@@ -121,11 +121,18 @@ impl Stereographic {
 
     /// `‖(−x) ⊕κ y‖` without forming the sum.
     fn mobius_sub_norm(&self, x: &[f64], y: &[f64]) -> f64 {
+        let (num, denom) = self.mobius_sub_num_denom(x, y);
+        num / denom
+    }
+
+    /// `‖(−x) ⊕κ y‖` as the pair `(numerator norm, denominator)`.
+    #[inline]
+    fn mobius_sub_num_denom(&self, x: &[f64], y: &[f64]) -> (f64, f64) {
         let k = self.k;
         let (b, x2, d2, xd, denom) = self.mobius_sub_parts(x, y);
         // ‖b d + κ‖d‖² x‖² = ‖d‖² (b² + 2bκ⟨x, d⟩ + κ²‖d‖²‖x‖²).
         let num2 = (d2 * (b * b + 2.0 * b * k * xd + k * k * d2 * x2)).max(0.0);
-        num2.sqrt() / denom
+        (num2.sqrt(), denom)
     }
 
     /// `gyr[u, v] w` (Ungar), in the κ convention: the rotation that makes Möbius addition associative.
@@ -177,8 +184,7 @@ impl Manifold for Stereographic {
             let mut series: [Option<f64>; LANES] = [None; LANES];
             for (l, r) in ratio.iter_mut().enumerate().take(block.len()) {
                 let i = c * LANES + l;
-                let (b, x2, d2, xd, denom) = self.mobius_sub_parts(&x[i * n..(i + 1) * n], &y[i * n..(i + 1) * n]);
-                let num = (d2 * (b * b + 2.0 * b * k * xd + k * k * d2 * x2)).max(0.0).sqrt();
+                let (num, denom) = self.mobius_sub_num_denom(&x[i * n..(i + 1) * n], &y[i * n..(i + 1) * n]);
                 let z = s * num;
                 if z < 0.01 * denom {
                     series[l] = Some(2.0 * artan_k(num / denom, k));
