@@ -43,6 +43,7 @@ pub mod measure;
 pub mod method;
 pub mod metric;
 pub mod optim;
+mod prefetch;
 pub mod progress;
 pub mod rng;
 pub mod threads;

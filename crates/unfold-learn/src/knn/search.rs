@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::metric::{Metric, PreparedMetric, from_sum_of_squares, sq_euclidean_u8};
+use crate::prefetch;
 use crate::progress::Progress;
 use crate::rng::{below, mix64};
 
@@ -293,7 +294,7 @@ pub(crate) fn query_mapped(
     let d = queries.n_cols();
     let mapped = metric.rows(queries.as_slice());
     let (row, query) = (|j: usize| &index[j * d..(j + 1) * d], |i: usize| &mapped[i * d..(i + 1) * d]);
-    search(n, queries.n_rows(), k, ef, graph, progress, |i, j, _| metric.distance(query(i), row(j)), |j| prefetch(row(j)))
+    search(n, queries.n_rows(), k, ef, graph, progress, |i, j, _| metric.distance(query(i), row(j)), |j| prefetch::slice(row(j)))
 }
 
 /// The `k` nearest indexed points of new points given by their distances, as umap-learn's
@@ -361,7 +362,7 @@ pub(crate) fn query_bytes(
         // `finish` is monotone, so the partial distance bounds the whole one from below.
         if finish(head) > bound { finish(head) } else { finish(head + sq_euclidean_u8(&a[half..], &b[half..])) }
     };
-    search(index.len() / d, queries.len() / d, k, ef, graph, progress, dist, |j| prefetch(&row(j)[..half]))
+    search(index.len() / d, queries.len() / d, k, ef, graph, progress, dist, |j| prefetch::slice(&row(j)[..half]))
 }
 
 /// The columns of rows (`n × d`, row-major, `d` at most `u32::MAX`) by decreasing variance, ties by index.
@@ -389,24 +390,6 @@ pub(crate) fn variance_order<T: Copy + Into<f64> + Sync>(rows: &[T], d: usize) -
     let mut order: Vec<u32> = (0..d as u32).collect();
     order.sort_by(|&x, &y| var[y as usize].total_cmp(&var[x as usize]).then(x.cmp(&y)));
     order
-}
-
-/// Asks the processor to start loading `row` into the cache.
-#[inline]
-fn prefetch<T>(row: &[T]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        let (start, len) = (row.as_ptr() as usize, std::mem::size_of_val(row));
-        let mut line = start & !63;
-        while line < start + len {
-            // SAFETY: a prefetch is only a hint; it never faults, whatever the address.
-            unsafe { _mm_prefetch(line as *const i8, _MM_HINT_T0) };
-            line += 64;
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = row;
 }
 
 /// The `k` nearest of `n` indexed rows for each of `m` queries, by exhaustive comparison or, with

@@ -31,6 +31,7 @@ use multiversion::multiversion;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::prefetch;
 use crate::progress::Progress;
 use crate::rng::{SeedSource, below, mix64};
 
@@ -535,16 +536,6 @@ fn negative_sample(h: u64, s: usize, n_ref: usize) -> usize {
     below(mix64(h.wrapping_add(s as u64)), n_ref)
 }
 
-/// Asks the cache to fetch `x` soon; a hint with no effect on results.
-#[inline(always)]
-fn prefetch<T>(x: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch only hints the cache; it reads nothing and cannot fault.
-    unsafe {
-        core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>((x as *const T).cast())
-    }
-}
-
 /// Lanes of the batched force computation.
 const LANES: usize = 8;
 
@@ -624,14 +615,14 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
     // over the whole snapshot, and one at a time each waited on the last-level cache or memory.
     // On 1M rows this took the layout from 13.5–15.2 s to 10.6 s (60 epochs), same output.
     for &e in own {
-        prefetch(&reference[problem.own.cols[e] as usize]);
+        prefetch::item(&reference[problem.own.cols[e] as usize]);
         let h = step.edge_hash(problem, e);
         for q in 0..r {
-            prefetch(&reference[negative_sample(h, q + 1, n_ref)]);
+            prefetch::item(&reference[negative_sample(h, q + 1, n_ref)]);
         }
     }
     for &e in mirrored {
-        prefetch(&reference[problem.own.cols[e] as usize]);
+        prefetch::item(&reference[problem.own.cols[e] as usize]);
     }
     for (t, &e) in own.iter().enumerate() {
         let v = problem.own.row_of[e] as usize;
