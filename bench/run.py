@@ -1553,7 +1553,8 @@ class Bench:
                     a, b = self.median(tool_a, task, var_a, key), self.median(tool_b, task, var_b, key)
                     line[prefix + name] = a / b if a is not None and b else None
             if task == "manifold":
-                for _, variant, _, _ in self.manifold_variants():
+                for _, variant, rows, _ in self.manifold_variants():
+                    line["n"] = rows  # the pairs per space, not the MNIST rows
                     name = variant.split("-")[0]
                     for op in ("dist", "log", "exp", "mean"):
                         a = self.median("geomstats", "manifold", variant, f"{op}_seconds")
