@@ -243,9 +243,11 @@ pub fn shortest_path_rows(graph: &SparseGraph, sources: &[u32], out: &mut [f32])
 /// exact for every `v` whose shortest path runs through `x`, and is not expanded. The search
 /// walks only the unfinished vertices out to the first finished ones around the source, so the
 /// later rounds cost a few passes over rows instead of a full Dijkstra each (MNIST's test set,
-/// 5 neighbours: 1.85 s → about 1.1 s). The rounds are fixed by the
-/// graph alone, so the result is the same at any thread count; it equals [`shortest_path_rows`]
-/// up to the rounding of `f32` sums taken along the paths in another order.
+/// 5 neighbours: 1.85 s → about 1.1 s). Each task writes its row in place in the output (a
+/// round's buffer copied in afterwards took another 0.1 s there: one thread, and the first touch
+/// of every page of the output). The rounds are fixed by the graph alone, so the result is the
+/// same at any thread count; it equals [`shortest_path_rows`] up to the rounding of `f32` sums
+/// taken along the paths in another order.
 ///
 /// `progress` counts the rows as each round ends, and a cancellation stops between rounds.
 ///
@@ -260,24 +262,24 @@ pub fn all_pairs_shortest_paths(graph: &SparseGraph, progress: &dyn Progress) ->
     let degree = |v: u32| graph.indptr()[v as usize + 1] - graph.indptr()[v as usize];
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.sort_by_key(|&v| (std::cmp::Reverse(degree(v)), v));
-    // done[v]: the round in which v's row was made (usize::MAX: not yet).
+    // round_of[v]: the round in which v's row was made (usize::MAX: not yet).
     let mut round_of = vec![usize::MAX; n];
-    let mut buffer = vec![0.0f32; ROUND.min(n) * n];
+    // Each row of `out` as its own slice: a round takes its sources' rows out to write them in
+    // parallel and reads the other rows, then puts its own back (no copy, no second buffer).
+    let mut rows: Vec<Option<&mut [f32]>> = out.chunks_mut(n).map(Some).collect();
     for (r, sources) in order.chunks(ROUND).enumerate() {
         progress.check()?;
-        let known = &out;
-        let round_of_ref = &round_of;
-        let row_of = |u: usize| (round_of_ref[u] < r).then(|| &known[u * n..(u + 1) * n]);
-        buffer[..sources.len() * n]
-            .par_chunks_mut(n)
-            .zip(sources.par_iter())
-            .for_each_init(Dijkstra::default, |state, (row, &s)| state.run_with_rows(graph, s as usize, row, row_of));
-        for (row, &s) in buffer.chunks(n).zip(sources) {
-            out[s as usize * n..(s as usize + 1) * n].copy_from_slice(row);
+        let mut mine: Vec<(u32, &mut [f32])> = sources.iter().map(|&s| (s, rows[s as usize].take().expect("each vertex is a source once"))).collect();
+        let (known, round_of_ref) = (&rows, &round_of);
+        let row_of = |u: usize| if round_of_ref[u] < r { known[u].as_deref() } else { None };
+        mine.par_iter_mut().for_each_init(Dijkstra::default, |state, (s, row)| state.run_with_rows(graph, *s as usize, row, row_of));
+        for (s, row) in mine {
+            rows[s as usize] = Some(row);
             round_of[s as usize] = r;
         }
         progress.inc(sources.len() as u64);
     }
+    drop(rows);
     Ok(out)
 }
 
