@@ -331,7 +331,7 @@ fn fit_exact(graph: &SparseGraph, n: usize, k: usize, p: &IsomapParams, ctx: &Co
         EigenSolver::Dense => KernelEigenSolver::Dense,
         _ => KernelEigenSolver::Iterative { tol: if p.tol > 0.0 { p.tol } else { DEFAULT_TOL }, max_iter: p.max_iter.unwrap_or(1000) },
     };
-    let (mut values, vectors) = op.top_eigenpairs(k, how, STAGE)?;
+    let (mut values, vectors) = op.top_eigenpairs(k, how, STAGE, ctx.progress)?;
     check_psd(&mut values)?;
     let kernel_norm_sq = op.frobenius_sq();
     let row_means = op.row_means().to_vec();

@@ -15,10 +15,11 @@ use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
-use super::lobpcg::{LobpcgOptions, lobpcg_largest};
+use super::lobpcg::{LobpcgOptions, lobpcg_largest_cancellable};
 use super::mds::svd_flip_columns;
 use super::symmetric_eigen;
 use crate::error::Result;
+use crate::progress::Progress;
 use crate::rng::{SeedSource, unit_f64};
 
 /// Rows of `B` per block of a product.
@@ -186,14 +187,18 @@ impl<'a> CentredSquares<'a> {
     /// signed as scikit-learn's `svd_flip`. An iterative solve that does not converge falls back
     /// to the dense one up to [`DENSE_FALLBACK_MAX`] points, and is an error above.
     ///
+    /// The iterative solve asks `progress` before each iteration (one pass over `D` each) and
+    /// stops on a cancellation.
+    ///
     /// # Errors
     /// [`crate::Error::Numerical`] naming `stage` if the dense eigendecomposition fails, or if
-    /// the iterative solve does not converge above [`DENSE_FALLBACK_MAX`] points.
-    pub fn top_eigenpairs(&self, k: usize, solver: KernelEigenSolver, stage: &'static str) -> Result<(Vec<f64>, Vec<f64>)> {
+    /// the iterative solve does not converge above [`DENSE_FALLBACK_MAX`] points;
+    /// [`crate::Error::Cancelled`].
+    pub fn top_eigenpairs(&self, k: usize, solver: KernelEigenSolver, stage: &'static str, progress: &dyn Progress) -> Result<(Vec<f64>, Vec<f64>)> {
         let n = self.n;
         let k = k.min(n);
         let iterative = match solver {
-            KernelEigenSolver::Iterative { tol, max_iter } => match self.lobpcg(k, tol, max_iter, stage) {
+            KernelEigenSolver::Iterative { tol, max_iter } => match self.lobpcg(k, tol, max_iter, stage, progress)? {
                 None if n > DENSE_FALLBACK_MAX => {
                     return Err(crate::Error::Numerical {
                         stage,
@@ -220,19 +225,23 @@ impl<'a> CentredSquares<'a> {
         Ok((values, vectors))
     }
 
-    fn lobpcg(&self, k: usize, tol: f64, max_iter: usize, stage: &'static str) -> Option<(Vec<f64>, Vec<f64>)> {
+    /// LOBPCG's eigenpairs, `None` if it fails (or does not apply), an error if cancelled.
+    fn lobpcg(&self, k: usize, tol: f64, max_iter: usize, stage: &'static str, progress: &dyn Progress) -> Result<Option<(Vec<f64>, Vec<f64>)>> {
         let n = self.n;
         let norm = self.frobenius_sq().sqrt();
         let m = (k + 8).min(n);
         if norm == 0.0 || 3 * m > n {
-            return None;
+            return Ok(None);
         }
         let seeds = SeedSource::new(Some(0x6973_6f6d_6170));
         let x0: Vec<f64> = (0..n * m).map(|u| unit_f64(seeds.value(1, u as u64)) - 0.5).collect();
         let apply = |x: &[f64], y: &mut [f64], cols: usize| self.apply(x, y, cols, 1.0 / norm);
         let options = LobpcgOptions { tol, max_iter };
-        let found = lobpcg_largest(n, &apply, x0, k, None, &options, stage).ok()?;
-        Some((found.values.iter().map(|v| v * norm).collect(), found.vectors))
+        match lobpcg_largest_cancellable(n, &apply, x0, k, None, &options, stage, &|| progress.is_cancelled()) {
+            Ok(found) => Ok(Some((found.values.iter().map(|v| v * norm).collect(), found.vectors))),
+            Err(crate::Error::Cancelled) => Err(crate::Error::Cancelled),
+            Err(_) => Ok(None),
+        }
     }
 }
 
@@ -240,6 +249,8 @@ impl<'a> CentredSquares<'a> {
 mod tests {
     use super::*;
     use crate::linalg::mds::double_centre;
+    use crate::progress::NoProgress;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn points_distances(n: usize, dim: usize) -> Vec<f32> {
         let s = SeedSource::new(Some(4));
@@ -252,7 +263,7 @@ mod tests {
         let n = DENSE_FALLBACK_MAX + 1;
         let d = points_distances(n, 3);
         let op = CentredSquares::new(&d, n);
-        let err = op.top_eigenpairs(2, KernelEigenSolver::Iterative { tol: 1e-15, max_iter: 1 }, "test").unwrap_err();
+        let err = op.top_eigenpairs(2, KernelEigenSolver::Iterative { tol: 1e-15, max_iter: 1 }, "test", &NoProgress).unwrap_err();
         assert!(err.to_string().contains("max_iter = 1") && err.to_string().contains("eigen_solver"), "{err}");
     }
 
@@ -284,12 +295,31 @@ mod tests {
         let n = 600;
         let d = points_distances(n, 4);
         let op = CentredSquares::new(&d, n);
-        let (vd, ed) = op.top_eigenpairs(3, KernelEigenSolver::Dense, "test").unwrap();
-        let (vi, ei) = op.top_eigenpairs(3, KernelEigenSolver::Iterative { tol: 1e-5, max_iter: 500 }, "test").unwrap();
+        let (vd, ed) = op.top_eigenpairs(3, KernelEigenSolver::Dense, "test", &NoProgress).unwrap();
+        let (vi, ei) = op.top_eigenpairs(3, KernelEigenSolver::Iterative { tol: 1e-5, max_iter: 500 }, "test", &NoProgress).unwrap();
         for c in 0..3 {
             assert!((vd[c] - vi[c]).abs() < 1e-5 * vd[0], "{vd:?} vs {vi:?}");
             let dot: f64 = (0..n).map(|i| ed[i * 3 + c] * ei[i * 3 + c]).sum();
             assert!(dot > 1.0 - 1e-6, "column {c}: {dot}");
         }
+    }
+
+    /// A cancellation during the iterative solve stops it between iterations.
+    #[test]
+    fn a_cancelled_iterative_solve_stops() {
+        struct CancelAfter(AtomicUsize);
+        impl Progress for CancelAfter {
+            fn is_cancelled(&self) -> bool {
+                self.0.fetch_add(1, Ordering::Relaxed) >= 2
+            }
+        }
+        let n = 97;
+        let d = points_distances(n, 5);
+        let op = CentredSquares::new(&d, n);
+        let progress = CancelAfter(AtomicUsize::new(0));
+        let solver = KernelEigenSolver::Iterative { tol: 1e-15, max_iter: 1000 };
+        let err = op.top_eigenpairs(3, solver, "test", &progress).unwrap_err();
+        assert!(matches!(err, crate::Error::Cancelled), "{err}");
+        assert_eq!(progress.0.load(Ordering::Relaxed), 3, "asked once per iteration, stopped at the third");
     }
 }

@@ -68,6 +68,25 @@ pub fn lobpcg_largest(
     options: &LobpcgOptions,
     stage: &'static str,
 ) -> Result<LobpcgResult> {
+    lobpcg_largest_cancellable(n, apply, x0, k, constraint, options, stage, &|| false)
+}
+
+/// [`lobpcg_largest`] that asks `cancelled` before each iteration and stops with
+/// [`Error::Cancelled`] when it says so (for solves long enough that a user may press Ctrl-C).
+///
+/// # Errors
+/// As [`lobpcg_largest`]; [`Error::Cancelled`].
+#[allow(clippy::too_many_arguments)]
+pub fn lobpcg_largest_cancellable(
+    n: usize,
+    apply: &BlockOp<'_>,
+    x0: Vec<f64>,
+    k: usize,
+    constraint: Option<&[f64]>,
+    options: &LobpcgOptions,
+    stage: &'static str,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<LobpcgResult> {
     let m = x0.len() / n.max(1);
     assert!(k <= m && x0.len() == n * m, "LOBPCG needs an n × m start block with m ≥ k");
     let fixed: Vec<(&[f64], usize)> = constraint.map(|y| (y, 1)).into_iter().collect();
@@ -83,6 +102,9 @@ pub fn lobpcg_largest(
     let mut r = vec![0.0; n * m];
     let mut worst = f64::INFINITY;
     for iteration in 0..options.max_iter {
+        if cancelled() {
+            return Err(Error::Cancelled);
+        }
         for ((row, xr), axr) in r.chunks_mut(m).zip(x.chunks(m)).zip(ax.chunks(m)) {
             for (((v, &xv), &axv), &l) in row.iter_mut().zip(xr).zip(axr).zip(&values) {
                 *v = axv - l * xv;
