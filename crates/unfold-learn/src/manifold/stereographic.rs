@@ -117,9 +117,7 @@ impl Stereographic {
             d2 += d * d;
             xd += xi * d;
         }
-        let b = 1.0 + k * x2;
-        let c = b + k * xd;
-        let denom = (c * c + k * k * (x2 * d2 - xd * xd).max(0.0)).max(MIN_DENOM);
+        let (b, denom) = sub_b_denom(k, x2, d2, xd);
         (b, x2, d2, xd, denom)
     }
 
@@ -132,11 +130,8 @@ impl Stereographic {
     /// `‖(−x) ⊕κ y‖` as the pair `(numerator norm, denominator)`.
     #[inline]
     fn mobius_sub_num_denom(&self, x: &[f64], y: &[f64]) -> (f64, f64) {
-        let k = self.k;
         let (b, x2, d2, xd, denom) = self.mobius_sub_parts(x, y);
-        // ‖b d + κ‖d‖² x‖² = ‖d‖² (b² + 2bκ⟨x, d⟩ + κ²‖d‖²‖x‖²).
-        let num2 = (d2 * (b * b + 2.0 * b * k * xd + k * k * d2 * x2)).max(0.0);
-        (num2.sqrt(), denom)
+        (sub_num(self.k, b, x2, d2, xd), denom)
     }
 
     /// `gyr[u, v] w` (Ungar), in the κ convention: the rotation that makes Möbius addition associative.
@@ -152,6 +147,21 @@ impl Stereographic {
             *o = wi + 2.0 * (a * ui + b * t * vi) / d;
         }
     }
+}
+
+/// `(1 + κ‖x‖², denominator)` of `(−x) ⊕κ y` from `‖x‖²`, `‖d‖²` and `⟨x, d⟩` (`d = y − x`).
+#[inline(always)]
+fn sub_b_denom(k: f64, x2: f64, d2: f64, xd: f64) -> (f64, f64) {
+    let b = 1.0 + k * x2;
+    let c = b + k * xd;
+    (b, (c * c + k * k * (x2 * d2 - xd * xd).max(0.0)).max(MIN_DENOM))
+}
+
+/// The norm of the numerator of `(−x) ⊕κ y`: `‖b d + κ‖d‖² x‖² = ‖d‖² (b² + 2bκ⟨x, d⟩ +
+/// κ²‖d‖²‖x‖²)`, with `b` from [`sub_b_denom`].
+#[inline(always)]
+fn sub_num(k: f64, b: f64, x2: f64, d2: f64, xd: f64) -> f64 {
+    (d2 * (b * b + 2.0 * b * k * xd + k * k * d2 * x2)).max(0.0).sqrt()
 }
 
 /// Distances between the paired rows (`n` values each) of `x` and `y` in the ball of curvature
@@ -200,10 +210,8 @@ fn ball_dist_rows(k: f64, n: usize, x: &[f64], y: &[f64], out: &mut [f64]) {
         let (mut ratio, mut series, mut on_series) = ([1.0f64; LANES], [0.0f64; LANES], [false; LANES]);
         for l in 0..LANES {
             let (x2, d2, xd) = (x2[l], d2[l], xd[l]);
-            let b = 1.0 + k * x2;
-            let c = b + k * xd;
-            let denom = (c * c + k * k * (x2 * d2 - xd * xd).max(0.0)).max(MIN_DENOM);
-            let num = (d2 * (b * b + 2.0 * b * k * xd + k * k * d2 * x2)).max(0.0).sqrt();
+            let (b, denom) = sub_b_denom(k, x2, d2, xd);
+            let num = sub_num(k, b, x2, d2, xd);
             let u = (s * num / denom).min(1.0 - ARTANH_EPS);
             let u2 = u * u;
             series[l] = 2.0 * u * (1.0 + u2 * (1.0 / 3.0 + u2 * (1.0 / 5.0 + u2 * (1.0 / 7.0 + u2 / 9.0))));
