@@ -174,39 +174,63 @@ fn stereographic_matches_poincare_sphere_and_euclidean() {
     }
 }
 
+/// Every operation of `m` on points `near` the boundary, points `inside`, and `big` steps gives
+/// finite values, and `exp` of a big step is a valid point.
+fn assert_finite_near_boundary(m: &dyn Manifold, near: &[f64], inside: &[f64], big: &[f64]) {
+    let len = m.point_len();
+    let mut y = near.to_vec();
+    y.rotate_left(len);
+    let outputs = [
+        rows::dist(m, near, inside).unwrap(),
+        rows::dist(m, near, &y).unwrap(),
+        rows::dist(m, near, near).unwrap(),
+        rows::log(m, near, inside).unwrap(),
+        rows::log(m, inside, near).unwrap(),
+        rows::log(m, near, &y).unwrap(),
+        rows::exp(m, near, big).unwrap(),
+        rows::exp(m, inside, big).unwrap(),
+        rows::retr(m, near, big).unwrap(),
+        rows::transp(m, near, &y, big).unwrap(),
+        rows::transp(m, inside, near, big).unwrap(),
+        rows::egrad_to_rgrad(m, near, big).unwrap(),
+        rows::norm(m, near, big).unwrap(),
+        rows::projx(m, big).unwrap(),
+    ];
+    for (k, out) in outputs.iter().enumerate() {
+        assert!(out.iter().all(|v| v.is_finite()), "{}: output {k} has a non-finite value", m.name());
+    }
+    // exp of a huge step lands inside the ball (projected) and stays a valid point.
+    rows::check_points(m, "exp", &outputs[6], 0.0).unwrap();
+}
+
 #[test]
 fn nothing_is_nan_or_infinite_at_the_ball_boundary() {
-    for c in [1.0, 0.5, 4.0] {
-        let ball = PoincareBall::new(3, c);
-        let radius = 1.0 / f64::sqrt(c);
-        let dirs = rows::random_points(&Sphere::new(3), 40, 18);
-        let near: Vec<f64> = dirs.iter().map(|v| v * (radius - 1e-7)).collect();
-        let inside = rows::random_points(&ball, 40, 19);
-        let mut y = near.clone();
-        y.rotate_left(3);
-        let big: Vec<f64> = dirs.iter().map(|v| 50.0 * v).collect();
-        let outputs = [
-            rows::dist(&ball, &near, &inside).unwrap(),
-            rows::dist(&ball, &near, &y).unwrap(),
-            rows::dist(&ball, &near, &near).unwrap(),
-            rows::log(&ball, &near, &inside).unwrap(),
-            rows::log(&ball, &inside, &near).unwrap(),
-            rows::log(&ball, &near, &y).unwrap(),
-            rows::exp(&ball, &near, &big).unwrap(),
-            rows::exp(&ball, &inside, &big).unwrap(),
-            rows::retr(&ball, &near, &big).unwrap(),
-            rows::transp(&ball, &near, &y, &big).unwrap(),
-            rows::transp(&ball, &inside, &near, &big).unwrap(),
-            rows::egrad_to_rgrad(&ball, &near, &big).unwrap(),
-            rows::norm(&ball, &near, &big).unwrap(),
-            rows::projx(&ball, &big).unwrap(),
-        ];
-        for (k, out) in outputs.iter().enumerate() {
-            assert!(out.iter().all(|v| v.is_finite()), "c = {c}: output {k} has a non-finite value");
-        }
-        // exp of a huge step lands inside the ball (projected) and stays a valid point.
-        rows::check_points(&ball, "exp", &outputs[6], 0.0).unwrap();
+    let dirs = rows::random_points(&Sphere::new(3), 40, 18);
+    let big: Vec<f64> = dirs.iter().map(|v| 50.0 * v).collect();
+    // The ball of curvature −c, and the κ-stereographic ball of κ = −2.5, 1e-7 inside the boundary.
+    let balls: [(Box<dyn Manifold>, f64); 4] = [
+        (Box::new(PoincareBall::new(3, 1.0)), 1.0),
+        (Box::new(PoincareBall::new(3, 0.5)), 0.5),
+        (Box::new(PoincareBall::new(3, 4.0)), 4.0),
+        (Box::new(Stereographic::new(3, -2.5)), 2.5),
+    ];
+    for (ball, c) in &balls {
+        let near: Vec<f64> = dirs.iter().map(|v| v * (1.0 / c.sqrt() - 1e-7)).collect();
+        let inside = rows::random_points(ball.as_ref(), 40, 19);
+        assert_finite_near_boundary(ball.as_ref(), &near, &inside, &big);
     }
+    // A product with a ball factor: the ball's part 1e-7 inside, the sphere's and plane's anywhere.
+    let product = parse_signature("H3xS2xE2").unwrap();
+    let len = product.point_len();
+    let inside = rows::random_points(&product, 40, 20);
+    let mut near = inside.clone();
+    let mut big_p = vec![0.0; inside.len()];
+    for i in 0..40 {
+        near[i * len..i * len + 3].copy_from_slice(&dirs[i * 3..(i + 1) * 3].iter().map(|v| v * (1.0 - 1e-7)).collect::<Vec<_>>());
+        big_p[i * len..i * len + 3].copy_from_slice(&big[i * 3..(i + 1) * 3]);
+        big_p[i * len + 6] = 50.0;
+    }
+    assert_finite_near_boundary(&product, &near, &inside, &big_p);
     // The hyperboloid far from the origin and the κ-stereographic ball behave the same way.
     let lorentz = Lorentz::new(3, 1.0);
     let far = rows::projx(&lorentz, &[0.0, 1e6, -2e5, 0.0, 1.0, 1.0]).unwrap();
@@ -600,6 +624,23 @@ fn geometric_median_closed_forms() {
         let p = [m.point[0] + 1e-4 * a.cos(), m.point[1] + 1e-4 * a.sin()];
         assert!(cost(&p) >= best - 1e-12);
     }
+}
+
+/// Integer weights are repeated points: the weighted median of rows with weights (1, 3, 2, …)
+/// equals the unweighted median of the rows repeated that many times.
+#[test]
+fn weighted_geometric_median_equals_the_median_of_repeated_points() {
+    let b = PoincareBall::new(2, 1.0);
+    let x = rows::random_points(&b, 12, 29);
+    let weights: Vec<f64> = (0..12).map(|i| (1 + (i * 7) % 4) as f64).collect();
+    let repeated: Vec<f64> = x.chunks(2).zip(&weights).flat_map(|(p, &w)| std::iter::repeat_n(p.to_vec(), w as usize).flatten()).collect();
+    let params = MeanParams { tol: 1e-13, max_iter: 5000, ..Default::default() };
+    let weighted = stats::geometric_median(&b, &x, &MeanParams { weights: Some(weights.clone()), ..params.clone() }).unwrap();
+    let plain = stats::geometric_median(&b, &repeated, &params).unwrap();
+    assert!(b.dist(&weighted.point, &plain.point) < 1e-9, "{:?} vs {:?}", weighted.point, plain.point);
+    // And the weights move it: the unweighted median of the distinct rows is elsewhere.
+    let distinct = stats::geometric_median(&b, &x, &params).unwrap();
+    assert!(b.dist(&weighted.point, &distinct.point) > 1e-3);
 }
 
 #[test]
