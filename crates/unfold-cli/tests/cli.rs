@@ -1624,3 +1624,35 @@ fn measure_id_danco_estimates_a_ball_and_names_bad_options() {
         Some("bad.npy"),
     );
 }
+
+#[test]
+fn spectral_embedding_orders_a_path_and_names_bad_values() {
+    // Points along a line: the kNN graph is a thick path, whose first non-trivial Laplacian
+    // eigenvector (the Fiedler vector) is monotone along it (equal where two points have the
+    // same neighbours) and changes sign once.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let n = 30;
+    let x: Vec<f32> = (0..n).flat_map(|i| [i as f32, 0.05 * (i % 3) as f32]).collect();
+    write_npy(&d.join("line.npy"), &x, n, 2);
+    let o = unfold(d, &["embed", "line.npy", "--method", "spectral", "--dims", "1", "--neighbors", "4", "--seed", "0", "-o", "y.npy", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (shape, bytes) = read_npy(&d.join("y.npy"));
+    assert_eq!(shape, [n, 1]);
+    let y: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let increasing = y.windows(2).all(|w| w[1] >= w[0]);
+    let decreasing = y.windows(2).all(|w| w[1] <= w[0]);
+    assert!((increasing || decreasing) && y[0] * y[n - 1] < 0.0, "not monotone along the line: {y:?}");
+    assert_usage_errors(
+        d,
+        &["embed", "line.npy", "--method", "spectral", "-o", "bad.npy"],
+        [
+            (vec!["--gamma=-1", "--affinity", "rbf"], "`gamma`: -1"),
+            (vec!["--neighbors", "0"], "`n_neighbors`: 0"),
+            (vec!["--neighbors", "31"], "`n_neighbors`"),
+            (vec!["--affinity", "cosine"], "`affinity`: cosine (must be one of nearest_neighbors, rbf, precomputed)"),
+            (vec!["--dims", "30"], "n_components"),
+        ],
+        Some("bad.npy"),
+    );
+}
