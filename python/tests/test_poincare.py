@@ -87,3 +87,23 @@ def test_bad_input_names_the_problem():
         unfold.PoincareEmbedding(negative=0).fit([("a", "b")])
     with pytest.raises(ValueError, match="model must be"):
         unfold.PoincareEmbedding(model="klein").fit([("a", "b")])
+
+
+def test_fit_reads_a_tsv_or_csv_path_as_the_command_does(tmp_path):
+    edges = balanced_tree(branching=2, depth=2)
+    tsv = tmp_path / "tree.tsv"
+    tsv.write_text("# child\tparent\n" + "".join(f"{u}\t{v}\n" for u, v in edges) + "\n")
+    csv = tmp_path / "tree.csv"
+    csv.write_text("".join(f"{u},{v}\n" for u, v in edges))
+    kw = dict(n_components=2, negative=3, epochs=20, transitive_closure=True, random_state=4)
+    from_pairs = unfold.PoincareEmbedding(**kw).fit(edges)
+    for path in (tsv, str(csv)):
+        model = unfold.PoincareEmbedding(**kw).fit(path)
+        assert model.nodes_ == from_pairs.nodes_
+        np.testing.assert_array_equal(model.embedding_, from_pairs.embedding_)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("a\tb\nc\n")
+    with pytest.raises(ValueError, match="line 2"):
+        unfold.PoincareEmbedding(**kw).fit(bad)
+    with pytest.raises((OSError, ValueError), match="missing.tsv"):
+        unfold.PoincareEmbedding(**kw).fit(tmp_path / "missing.tsv")

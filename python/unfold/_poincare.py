@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -102,14 +103,19 @@ class PoincareEmbedding(BaseEstimator):
 
     def fit(self, edges, y=None):
         """Trains on ``edges``: an iterable of ``(u, v)`` pairs (child, parent) of hashable nodes
-        (names or ids), or an array of shape (n_edges, 2). Returns ``self``."""
+        (names or ids), an array of shape (n_edges, 2), or the path of a two-column ``.tsv`` /
+        ``.csv`` file read as ``unfold hierarchy`` reads it (tab- or comma-separated, ``#``
+        comments and blank lines skipped, no header; the nodes are then the file's names, as
+        with gensim's ``PoincareRelations``). Returns ``self``."""
+        if isinstance(edges, (str, os.PathLike)):
+            edges = _core.read_hierarchy_edges(os.fspath(edges))
         if isinstance(edges, np.ndarray):
             if edges.ndim != 2 or edges.shape[1] != 2:
                 raise ValueError(f"edges must have shape (n_edges, 2), got {edges.shape}")
             pairs = [(_node(u), _node(v)) for u, v in edges]
         else:
-            if isinstance(edges, (str, bytes)):
-                raise TypeError("edges must be (u, v) pairs, not a string")
+            if isinstance(edges, bytes):
+                raise TypeError("edges must be (u, v) pairs or a file path, not bytes")
             pairs = []
             for i, pair in enumerate(edges):
                 if isinstance(pair, (str, bytes)) or not hasattr(pair, "__len__") or len(pair) != 2:

@@ -3,7 +3,7 @@
 use numpy::PyArray2;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use unfold_learn::embed::poincare::{PoincareParams, Relations, fit, reconstruction};
+use unfold_learn::embed::poincare::{PoincareParams, Relations, fit, read_edges, reconstruction};
 
 use crate::convert;
 use crate::run::run;
@@ -59,6 +59,14 @@ fn poincare_embedding<'py>(
     Ok((embedding, relations.names().to_vec(), fitted.losses, (quality.mean_rank, quality.map, quality.mean_rank_excluding_self, quality.map_excluding_self)))
 }
 
+/// A hierarchy's `(child, parent)` pairs read from a two-column `.tsv`/`.csv` file, as the
+/// command `unfold hierarchy` reads it.
+#[pyfunction]
+fn read_hierarchy_edges(path: std::path::PathBuf) -> PyResult<Vec<(String, String)>> {
+    read_edges(&path).map_err(convert::to_py_err)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(read_hierarchy_edges, m)?)?;
     m.add_function(wrap_pyfunction!(poincare_embedding, m)?)
 }
