@@ -275,7 +275,8 @@ fn invalid_inputs_are_refused_with_their_ranges() {
     }
     // A precomputed matrix that is not square.
     let p = IsomapParams { metric: Metric::Precomputed, ..Default::default() };
-    assert!(fit(&x, p, &Context::seeded(0)).is_err());
+    let got = fit(&x, p, &Context::seeded(0)).unwrap_err().to_string();
+    assert!(got.contains("square"), "{got}");
 }
 
 #[test]
