@@ -825,6 +825,20 @@ fn mds_of_a_precomputed_matrix_under_either_name_and_its_checks() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("row 2, column 7 holds"), "{}", stderr(&o));
     assert!(!dir.path().join("c.npy").exists());
+    // Parameters out of range: exit 2, named, no output.
+    write_npy(&dir.path().join("x.npy"), &x, n, d);
+    assert_usage_errors(
+        dir.path(),
+        &["embed", "x.npy", "--method", "mds", "-o", "e.npy"],
+        [
+            (vec!["--n-init", "0"], "`n_init`: 0"),
+            (vec!["--max-iter", "0"], "`max_iter`: 0"),
+            (vec!["--eps=-1"], "`eps`: -1"),
+            (vec!["--n-landmarks", "2"], "`n_landmarks`: 2 (must be in [n_components + 1, n_samples] = [3, 30])"),
+            (vec!["--n-landmarks", "31"], "`n_landmarks`: 31"),
+        ],
+        Some("e.npy"),
+    );
 }
 
 #[test]
