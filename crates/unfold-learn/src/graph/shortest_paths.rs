@@ -192,8 +192,13 @@ fn min_plus(acc: &mut [f32], w: f32, row: &[f32]) {
 /// at n/4, n/16, n/32, n/64.)
 const ROWS_WHILE_SETTLED_BELOW: usize = 32;
 
-/// Sources per round of [`all_pairs_shortest_paths`].
+/// Most sources per round of [`all_pairs_shortest_paths`].
 const ROUND: usize = 128;
+/// Sources in the first round of [`all_pairs_shortest_paths`]; each next round doubles, up to
+/// [`ROUND`]. Early sources find few finished rows and run near-full Dijkstras, so smaller
+/// early rounds make rows available sooner (MNIST's test set, 5 neighbours: geodesic stage
+/// 0.94 s with every round 128, 0.87 s from 32, 0.92 s from 16, 0.95 s from 4).
+const FIRST_ROUND: usize = 32;
 
 /// Checks that `graph` can be walked as an undirected graph from `sources`.
 fn check(graph: &SparseGraph, sources: &[u32], out_len: usize) -> Result<()> {
@@ -236,8 +241,8 @@ pub fn shortest_path_rows(graph: &SparseGraph, sources: &[u32], out: &mut [f32])
 
 /// The `n × n` geodesic distance matrix of the symmetric graph `graph` (row-major `f32`).
 ///
-/// The rows are computed in rounds of [`ROUND`] sources, highest degree first (ties: the lower
-/// vertex), each round in parallel. A source's Dijkstra stops at every vertex whose row an
+/// The rows are computed in rounds, highest degree first (ties: the lower vertex), each round
+/// in parallel; the rounds grow from [`FIRST_ROUND`] to [`ROUND`] sources. A source's Dijkstra stops at every vertex whose row an
 /// earlier round finished: popped at its final distance `d`, such a vertex `x` gives
 /// `d(s, v) = min(…, d + d(x, v))` for all `v` in one vectorised min-plus pass over its row,
 /// exact for every `v` whose shortest path runs through `x`, and is not expanded. The search
@@ -267,7 +272,14 @@ pub fn all_pairs_shortest_paths(graph: &SparseGraph, progress: &dyn Progress) ->
     // Each row of `out` as its own slice: a round takes its sources' rows out to write them in
     // parallel and reads the other rows, then puts its own back (no copy, no second buffer).
     let mut rows: Vec<Option<&mut [f32]>> = out.chunks_mut(n).map(Some).collect();
-    for (r, sources) in order.chunks(ROUND).enumerate() {
+    let mut rounds = Vec::new();
+    let (mut start, mut size) = (0, FIRST_ROUND);
+    while start < n {
+        rounds.push(&order[start..(start + size).min(n)]);
+        start += size;
+        size = (2 * size).min(ROUND);
+    }
+    for (r, sources) in rounds.into_iter().enumerate() {
         progress.check()?;
         let mut mine: Vec<(u32, &mut [f32])> = sources.iter().map(|&s| (s, rows[s as usize].take().expect("each vertex is a source once"))).collect();
         let (known, round_of_ref) = (&rows, &round_of);
@@ -508,7 +520,7 @@ mod tests {
         let g = random_graph(3 * ROUND, 4, 2);
         let progress = StopAfterFirstRound(AtomicU64::new(0));
         assert!(all_pairs_shortest_paths(&g, &progress).unwrap_err().is_cancelled());
-        assert_eq!(progress.0.load(Ordering::Relaxed), ROUND as u64);
+        assert_eq!(progress.0.load(Ordering::Relaxed), FIRST_ROUND as u64);
     }
 
     #[test]
