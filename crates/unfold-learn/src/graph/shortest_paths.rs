@@ -242,17 +242,17 @@ pub fn shortest_path_rows(graph: &SparseGraph, sources: &[u32], out: &mut [f32])
 /// The `n × n` geodesic distance matrix of the symmetric graph `graph` (row-major `f32`).
 ///
 /// The rows are computed in rounds, highest degree first (ties: the lower vertex), each round
-/// in parallel; the rounds grow from [`FIRST_ROUND`] to [`ROUND`] sources. A source's Dijkstra stops at every vertex whose row an
-/// earlier round finished: popped at its final distance `d`, such a vertex `x` gives
-/// `d(s, v) = min(…, d + d(x, v))` for all `v` in one vectorised min-plus pass over its row,
-/// exact for every `v` whose shortest path runs through `x`, and is not expanded. The search
-/// walks only the unfinished vertices out to the first finished ones around the source, so the
-/// later rounds cost a few passes over rows instead of a full Dijkstra each (MNIST's test set,
-/// 5 neighbours: 1.85 s → about 1.1 s). Each task writes its row in place in the output (a
-/// round's buffer copied in afterwards took another 0.1 s there: one thread, and the first touch
-/// of every page of the output). The rounds are fixed by the graph alone, so the result is the
-/// same at any thread count; it equals [`shortest_path_rows`] up to the rounding of `f32` sums
-/// taken along the paths in another order.
+/// in parallel; the rounds grow from [`FIRST_ROUND`] to [`ROUND`] sources. A source's Dijkstra
+/// stops at every vertex whose row an earlier round finished: popped at its final distance `d`,
+/// such a vertex `x` gives `d(s, v) = min(…, d + d(x, v))` for all `v` in one vectorised
+/// min-plus pass over its row, exact for every `v` whose shortest path runs through `x`, and is
+/// not expanded. The search walks only the unfinished vertices out to the first finished ones
+/// around the source, so the later rounds cost a few passes over rows instead of a full
+/// Dijkstra each (MNIST's test set, 5 neighbours: 1.85 s → about 1.1 s). Each task writes its
+/// row in place in the output (a round's buffer copied in afterwards took another 0.1 s there:
+/// one thread, and the first touch of every page of the output). The rounds are fixed by the
+/// graph alone, so the result is the same at any thread count; it equals [`shortest_path_rows`]
+/// up to the rounding of `f32` sums taken along the paths in another order.
 ///
 /// `progress` counts the rows as each round ends, and a cancellation stops between rounds.
 ///
