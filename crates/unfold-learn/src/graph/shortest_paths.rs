@@ -242,7 +242,7 @@ pub fn shortest_path_rows(graph: &SparseGraph, sources: &[u32], out: &mut [f32])
 /// The `n × n` geodesic distance matrix of the symmetric graph `graph` (row-major `f32`).
 ///
 /// The rows are computed in rounds, highest degree first (ties: the lower vertex), each round
-/// in parallel; the rounds grow from [`FIRST_ROUND`] to [`ROUND`] sources. A source's Dijkstra
+/// in parallel; the rounds grow from 32 sources, doubling, to 128. A source's Dijkstra
 /// stops at every vertex whose row an earlier round finished: popped at its final distance `d`,
 /// such a vertex `x` gives `d(s, v) = min(…, d + d(x, v))` for all `v` in one vectorised
 /// min-plus pass over its row, exact for every `v` whose shortest path runs through `x`, and is
