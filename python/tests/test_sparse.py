@@ -1,4 +1,4 @@
-"""scipy sparse input: UMAP, TSNE, TruncatedSVD and unfold.neighbors take it without densifying."""
+"""scipy sparse input: UMAP, TSNE, TruncatedSVD, SpectralEmbedding and unfold.neighbors take it without densifying."""
 
 import numpy as np
 import pytest
@@ -108,6 +108,6 @@ def test_bad_sparse_input_is_named():
     with pytest.raises(TypeError, match="this estimator needs dense input.*TruncatedSVD"):
         unfold.PCA(2).fit(X)
     with pytest.raises(TypeError, match="this estimator needs dense input"):
-        unfold.SpectralEmbedding().fit(X)
+        unfold.Isomap().fit(X)
     with pytest.raises(ValueError, match="not available for sparse input"):
         unfold.neighbors(X, k=3, metric="chebyshev")

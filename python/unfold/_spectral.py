@@ -5,6 +5,7 @@ from __future__ import annotations
 import scipy.sparse as sp
 
 from ._contract import ContractTransformer
+from ._validation import SparseRows
 
 
 # auto_wrap_output_keys=None: scikit-learn's set_output would wrap the missing transform.
@@ -20,7 +21,13 @@ class SpectralEmbedding(ContractTransformer, auto_wrap_output_keys=None):
     are distinct the embedding equals scikit-learn's (signs included) to the eigensolver's
     accuracy.
 
-    Differences: the eigensolver is unfold's own (dense up to 2,000 samples, LOBPCG above), so
+    ``X`` may be a scipy sparse matrix or array: data rows (kNN on sparse rows, or ``"rbf"``'s
+    distances over the stored entries), or with ``affinity="precomputed"`` a sparse affinity,
+    which stays sparse at any size (the dense one is refused above 10,000 samples).
+
+    Differences: ``drop_first`` (default True) is a parameter here; scikit-learn's class always
+    drops the first eigenvector, and only its ``spectral_embedding`` function takes
+    ``drop_first=False``, which gives ``n_components`` vectors with the first kept. The eigensolver is unfold's own (dense up to 2,000 samples, LOBPCG above), so
     ``eigen_solver`` and ``eigen_tol`` are not parameters; ``affinity`` takes no callable and
     not ``"precomputed_nearest_neighbors"``; ``"rbf"`` and ``"precomputed"`` are refused above
     10,000 samples (a dense n × n matrix); ``affinity_matrix_`` is kept up to 1,000 samples;
@@ -30,7 +37,7 @@ class SpectralEmbedding(ContractTransformer, auto_wrap_output_keys=None):
     Attributes
     ----------
     embedding_ : ndarray of shape (n_samples, n_components), float32
-    affinity_matrix_ : scipy.sparse.csr_matrix (nearest_neighbors) or ndarray, (n_samples, n_samples)
+    affinity_matrix_ : scipy.sparse.csr_matrix (nearest_neighbors, or sparse ``X``) or ndarray, (n_samples, n_samples)
         Only up to 1,000 samples.
     n_neighbors_ : int
         With ``affinity="nearest_neighbors"``: the neighbours used.
@@ -48,13 +55,19 @@ class SpectralEmbedding(ContractTransformer, auto_wrap_output_keys=None):
 
     _method = "spectral"
     _extra = {"n_jobs": None}
+    _accept_sparse = True
+
+    def _fit_core(self, X, **kwargs):
+        # Kept for affinity_matrix_'s type, also when the fitted arrays are rebuilt from a pickle.
+        self._sparse_input = isinstance(X, SparseRows)
+        return super()._fit_core(X, **kwargs)
 
     def _fitted_attributes(self, model) -> dict:
         attrs = super()._fitted_attributes(model)
         attrs["embedding_"] = model.embedding
         if "n_neighbors_" in attrs:
             attrs["n_neighbors_"] = int(attrs["n_neighbors_"])
-        if "affinity_matrix_" in attrs and self.affinity == "nearest_neighbors":
+        if "affinity_matrix_" in attrs and (self.affinity == "nearest_neighbors" or getattr(self, "_sparse_input", False)):
             attrs["affinity_matrix_"] = sp.csr_matrix(attrs["affinity_matrix_"])
         return attrs
 

@@ -15,7 +15,7 @@ from . import _core
 
 _SPARSE_HINT = (
     "{name} is a scipy sparse matrix; this estimator needs dense input (UMAP, TSNE, "
-    "TruncatedSVD and unfold.neighbors take sparse input). Densify it with {name}.toarray() "
+    "TruncatedSVD, SpectralEmbedding and unfold.neighbors take sparse input). Densify it with {name}.toarray() "
     "if it fits in memory ({rows} × {cols} × 4 bytes as float32)."
 )
 

@@ -1428,13 +1428,19 @@ fn sparse_npz_input_for_the_methods_and_commands_that_take_it() {
     let o = unfold(d, &["embed", npz, "--method", "umap", "--neighbors", "3", "--seed", "1", "-o", "u.npy"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read_npy(&d.join("u.npy")).0, vec![7, 2]);
+    // The spectral embedding of the sparse rows is that of the dense rows.
+    for (input, out) in [(npz, "se-sparse.npy"), (dense, "se-dense.npy")] {
+        let o = unfold(d, &["embed", input, "--method", "spectral", "--neighbors", "4", "--seed", "1", "-o", out]);
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    assert_eq!(read_npy(&d.join("se-sparse.npy")), read_npy(&d.join("se-dense.npy")));
     // The others say which methods take sparse input, naming the file; nothing is written.
     assert_usage_errors(
         d,
         &["embed", npz, "-o", "no.npy"],
         [
             (&["--method", "pca"][..], "method pca takes dense rows, but the input is sparse. PCA centres the data"),
-            (&["--method", "spectral"], "Methods that take sparse input: umap, tsne, svd"),
+            (&["--method", "isomap"], "method isomap takes dense rows, but the input is sparse. Methods that take sparse input:"),
             (&["--method", "umap", "--metric", "chebyshev"], "not available for sparse input"),
         ],
         Some("no.npy"),

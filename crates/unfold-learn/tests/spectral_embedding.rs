@@ -55,6 +55,18 @@ fn equals_scikit_learn_for_each_affinity() {
 }
 
 #[test]
+fn sparse_input_equals_scikit_learn_for_each_affinity() {
+    // The same fixtures given as sparse rows: kNN on sparse rows, rbf's distances over the
+    // stored entries, and the precomputed affinity kept sparse (no dense n × n copy).
+    let fit_sparse = |x: &Data, p| SpectralEmbedding::new(p).unwrap().fit_sparse(&SparseData::from_dense(x), &Context::seeded(0)).unwrap();
+    let x = data("spectral_X.npy");
+    assert_matches(&fit_sparse(&x, SpectralEmbeddingParams::default()), "spectral_knn.npy", 1e-6);
+    assert_matches(&fit_sparse(&x, SpectralEmbeddingParams { affinity: Affinity::Rbf, gamma: Some(0.5), ..Default::default() }), "spectral_rbf.npy", 1e-6);
+    let a = data("spectral_A.npy");
+    assert_matches(&fit_sparse(&a, SpectralEmbeddingParams { affinity: Affinity::Precomputed, ..Default::default() }), "spectral_pre.npy", 1e-5);
+}
+
+#[test]
 fn fitted_attributes_as_scikit_learn_names_them() {
     let x = data("spectral_X.npy");
     let model = fit(&x, SpectralEmbeddingParams::default());

@@ -10,15 +10,22 @@
 //!    * `rbf`: the dense `exp(−γ‖x_i − x_j‖²)`, `gamma` `None` = `1/n_features`; refused above
 //!      [`DENSE_MAX_ROWS`] rows (the matrix alone is `n²` doubles).
 //!    * `precomputed`: the data is the `n × n` affinity itself (non-negative, symmetrised as
-//!      `(A + Aᵀ)/2` with scikit-learn's warning when it is not symmetric); same size limit.
+//!      `(A + Aᵀ)/2` with scikit-learn's warning when it is not symmetric). A dense one has the
+//!      same size limit; a sparse one ([`SpectralEmbedding::fit_sparse`]) stays sparse, at any
+//!      size.
+//!
+//!    Sparse rows work with every affinity: kNN on sparse rows, and `rbf`'s distances summed
+//!    over the union of the two rows' stored columns.
 //! 2. **Laplacian.** The degrees exclude `A`'s diagonal (`d_i = Σ_{j≠i} A_ij`, 0 read as 1, as
 //!    SciPy's `laplacian(normed=True)`), `L = I − D^{-1/2} A D^{-1/2}` with unit diagonal.
 //! 3. **Eigenvectors.** The `n_components + 1` smallest eigenpairs of `L` are the largest of
 //!    `M = I − L` ([`eigsh`], dense up to 2,000 rows, LOBPCG above with residual 1e-5);
 //!    scikit-learn uses ARPACK in shift-invert mode. Each vector `v` becomes `u = v / √d`, its
 //!    sign makes its largest-magnitude entry positive (`_deterministic_vector_sign_flip`), and
-//!    the first (constant on a connected graph) is dropped: equal to scikit-learn's output up to
-//!    the eigensolver's accuracy whenever the eigenvalues are distinct.
+//!    the first (constant on a connected graph) is dropped unless `drop_first` is false (the
+//!    parameter of scikit-learn's `spectral_embedding` function; its class always drops): equal
+//!    to scikit-learn's output up to the eigensolver's accuracy whenever the eigenvalues are
+//!    distinct.
 //!
 //! A disconnected graph gives scikit-learn's warning, "Graph is not fully connected, spectral
 //! embedding may not work as expected.", and the embedding mixes the components' indicator
@@ -30,14 +37,14 @@ use rayon::prelude::*;
 
 use faer::Mat;
 
-use crate::data::Data;
+use crate::data::{Data, SparseData};
 use crate::error::{Error, Result};
-use crate::graph::{SparseGraph, connected_components, normalized_adjacency};
+use crate::graph::{SparseGraph, Symmetrization, connected_components, normalized_adjacency, symmetrize};
 use crate::io::model::{self, Kind};
 use crate::knn::KnnAlgorithm;
 use crate::linalg::eigsh::{EigshOptions, Start, SymmetricOperator, Which, eigsh};
 use crate::linalg::lobpcg::LobpcgOptions;
-use crate::method::{Attribute, Capabilities, Context, Fitted, MethodEntry, Params, Range, Value, declared, params_from, resolved_values};
+use crate::method::{Attribute, Capabilities, Context, FitRows, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values};
 
 /// The affinity of [`SpectralEmbeddingParams::affinity`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -62,6 +69,8 @@ crate::method_params! {
         gamma: Option<f64> = None, range = Range::at_least(0.0);
         /// Neighbours of nearest_neighbors, the point itself included; none = max(n_samples/10, 1).
         n_neighbors: Option<usize> = None, flag = "neighbors", range = Range::at_least(1.0);
+        /// Drop the first eigenvector (constant on a connected graph), as scikit-learn's class always does; false keeps it, as its spectral_embedding(drop_first=False).
+        drop_first: bool = true;
     }
 }
 
@@ -73,8 +82,14 @@ pub const ENTRY: MethodEntry = MethodEntry {
     precise: false,
     supervised: false,
     precomputed_knn: false,
-    sparse: false,
-    fit: |values, data, ctx| Ok(Box::new(SpectralEmbedding::new(params_from(values)?)?.fit(&data.x.f32()?, ctx)?)),
+    sparse: true,
+    fit: |values, data, ctx| {
+        let method = SpectralEmbedding::new(params_from(values)?)?;
+        Ok(Box::new(match data.x {
+            Input::Sparse(x) => method.fit_sparse(x, ctx)?,
+            x => method.fit(&x.f32()?, ctx)?,
+        }))
+    },
     load: |bytes| Ok(Box::new(SpectralEmbeddingModel::from_bytes(bytes)?)),
 };
 
@@ -123,17 +138,33 @@ impl SpectralEmbedding {
     /// Embeds `data` (with `affinity = precomputed`, the square affinity matrix).
     ///
     /// # Errors
-    /// [`Error::InvalidData`] for fewer than `n_components + 1` rows, a dense affinity above
-    /// [`DENSE_MAX_ROWS`] rows, or a precomputed affinity that is not square or holds a negative
-    /// value (named by row and column); [`Error::InvalidParameter`] for `n_neighbors` above the
-    /// number of rows; [`Error::Numerical`] if the eigensolver fails; [`Error::Cancelled`].
+    /// [`Error::InvalidData`] for fewer than `n_components + 1` rows (`n_components` with
+    /// `drop_first` false), a dense affinity above [`DENSE_MAX_ROWS`] rows, or a precomputed
+    /// affinity that is not square or holds a negative value (named by row and column);
+    /// [`Error::InvalidParameter`] for `n_neighbors` above the number of rows;
+    /// [`Error::Numerical`] if the eigensolver fails; [`Error::Cancelled`].
     pub fn fit(&self, data: &Data, ctx: &Context) -> Result<SpectralEmbeddingModel> {
+        self.fit_rows(FitRows::Dense(data), ctx)
+    }
+
+    /// Embeds sparse rows: with `affinity = precomputed`, a sparse affinity matrix, which is
+    /// never made dense (no size limit); otherwise data rows, as [`SpectralEmbedding::fit`].
+    ///
+    /// # Errors
+    /// As [`SpectralEmbedding::fit`].
+    pub fn fit_sparse(&self, x: &SparseData, ctx: &Context) -> Result<SpectralEmbeddingModel> {
+        self.fit_rows(FitRows::Sparse(x), ctx)
+    }
+
+    fn fit_rows(&self, data: FitRows, ctx: &Context) -> Result<SpectralEmbeddingModel> {
         ctx.install(|| {
             let p = &self.params;
             let (n, d, k) = (data.n_rows(), data.n_cols(), p.n_components);
-            if n < k + 1 {
+            let width = k + usize::from(p.drop_first);
+            if n < width {
+                let need = if p.drop_first { "n_components + 1" } else { "n_components" };
                 return Err(Error::InvalidData(format!(
-                    "n_samples = {n} is too few for n_components = {k}: the spectral embedding needs at least n_components + 1 samples"
+                    "n_samples = {n} is too few for n_components = {k}: the spectral embedding needs at least {need} samples"
                 )));
             }
             let mut warnings = Vec::new();
@@ -154,17 +185,26 @@ impl SpectralEmbedding {
                     AffinityMatrix::Dense(rbf_affinity(data, g))
                 }
                 Affinity::Precomputed => {
-                    check_dense_size(n, "precomputed")?;
-                    let (a, symmetric) = precomputed_affinity(data)?;
+                    let (a, symmetric) = match data {
+                        FitRows::Dense(data) => {
+                            check_dense_size(n, "precomputed")?;
+                            let (a, symmetric) = precomputed_affinity(data)?;
+                            (AffinityMatrix::Dense(a), symmetric)
+                        }
+                        FitRows::Sparse(x) => {
+                            let (a, symmetric) = precomputed_sparse_affinity(x)?;
+                            (AffinityMatrix::Sparse(a), symmetric)
+                        }
+                    };
                     if !symmetric {
                         warnings.push(ASYMMETRIC_WARNING.to_string());
                     }
-                    AffinityMatrix::Dense(a)
+                    a
                 }
             };
             ctx.progress.check()?;
             let kept = (n <= AFFINITY_KEEP_MAX_ROWS).then(|| affinity_dense(&affinity));
-            let (embedding, connected) = laplacian_eigenmap(affinity, k, ctx.seed)?;
+            let (embedding, connected) = laplacian_eigenmap(affinity, k, p.drop_first, ctx.seed)?;
             if !connected {
                 warnings.insert(0, DISCONNECTED_WARNING.to_string());
             }
@@ -196,23 +236,68 @@ fn check_dense_size(n: usize, affinity: &str) -> Result<()> {
 
 /// The kNN connectivity graph ([`crate::graph::spectral_clustering`]'s): exact neighbours
 /// past [`EXACT_ABOVE_NEIGHBORS`] of them.
-fn connectivity_graph(data: &Data, n_neighbors: usize, ctx: &Context) -> Result<SparseGraph> {
+fn connectivity_graph(data: FitRows, n_neighbors: usize, ctx: &Context) -> Result<SparseGraph> {
     let algorithm = if n_neighbors - 1 > EXACT_ABOVE_NEIGHBORS { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
     crate::graph::spectral_clustering::connectivity(data, n_neighbors, algorithm, ctx.seed, ctx.progress)
 }
 
 /// `exp(−γ‖x_i − x_j‖²)` with squared distances summed in `f64`, row by row.
-fn rbf_affinity(data: &Data, gamma: f64) -> Mat<f64> {
+fn rbf_affinity(data: FitRows, gamma: f64) -> Mat<f64> {
     let n = data.n_rows();
+    let sq_dist = |i: usize, j: usize| -> f64 {
+        match data {
+            FitRows::Dense(data) => data.row(i).iter().zip(data.row(j)).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum(),
+            FitRows::Sparse(x) => sparse_sq_dist(x.row(i), x.row(j)),
+        }
+    };
     let mut values = vec![0.0f64; n * n];
     values.par_chunks_mut(n.max(1)).enumerate().for_each(|(i, row)| {
-        let xi = data.row(i);
         for (j, v) in row.iter_mut().enumerate() {
-            let d2: f64 = xi.iter().zip(data.row(j)).map(|(&a, &b)| (a as f64 - b as f64).powi(2)).sum();
-            *v = (-gamma * d2).exp();
+            *v = (-gamma * sq_dist(i, j)).exp();
         }
     });
     Mat::from_fn(n, n, |i, j| values[i * n + j])
+}
+
+/// `‖a − b‖²` of two sparse rows (sorted column indices), summed in `f64` over the union of
+/// their columns: exact where `‖a‖² + ‖b‖² − 2a·b` would cancel.
+fn sparse_sq_dist((ia, va): (&[u32], &[f32]), (ib, vb): (&[u32], &[f32])) -> f64 {
+    let (mut p, mut q, mut sum) = (0, 0, 0.0f64);
+    while p < ia.len() || q < ib.len() {
+        let d = if q == ib.len() || (p < ia.len() && ia[p] < ib[q]) {
+            p += 1;
+            va[p - 1] as f64
+        } else if p == ia.len() || ib[q] < ia[p] {
+            q += 1;
+            vb[q - 1] as f64
+        } else {
+            p += 1;
+            q += 1;
+            va[p - 1] as f64 - vb[q - 1] as f64
+        };
+        sum += d * d;
+    }
+    sum
+}
+
+/// A sparse square affinity as a graph, explicit zeros dropped, symmetrised as `(A + Aᵀ)/2`
+/// when it is not symmetric (returned with `false`).
+fn precomputed_sparse_affinity(x: &SparseData) -> Result<(SparseGraph, bool)> {
+    let (n, d) = (x.n_rows(), x.n_cols());
+    if n != d {
+        return Err(Error::InvalidData(format!("affinity=\"precomputed\" needs a square affinity matrix, but the data has {n} rows and {d} columns")));
+    }
+    if let Some(pos) = x.values().iter().position(|&v| v < 0.0) {
+        let row = x.indptr().partition_point(|&start| start <= pos) - 1;
+        return Err(Error::InvalidData(format!(
+            "affinity=\"precomputed\": row {row}, column {} holds {}, but affinities must be non-negative",
+            x.indices()[pos],
+            x.values()[pos]
+        )));
+    }
+    let mut a = SparseGraph::from_parts(n, x.indptr().to_vec(), x.indices().to_vec(), x.values().to_vec())?;
+    a.retain(|_, _, w| w != 0.0);
+    if a.is_symmetric() { Ok((a, true)) } else { Ok((symmetrize(&a, Symmetrization::Mean)?, false)) }
 }
 
 /// The data as a square, non-negative affinity, symmetrised as `(A + Aᵀ)/2` when it is not
@@ -255,7 +340,8 @@ fn affinity_dense(a: &AffinityMatrix) -> Vec<f64> {
 /// Steps 2 and 3 of the [module docs](self): the `n × k` embedding in `f32`, and whether the
 /// graph is connected. The affinity is consumed, so that its memory is freed once the operator
 /// is built (on MNIST's first 10,000 rows the kNN graph holds 15 million entries).
-fn laplacian_eigenmap(affinity: AffinityMatrix, k: usize, seed: Option<u64>) -> Result<(Vec<f32>, bool)> {
+fn laplacian_eigenmap(affinity: AffinityMatrix, k: usize, drop_first: bool, seed: Option<u64>) -> Result<(Vec<f32>, bool)> {
+    let width = k + usize::from(drop_first);
     let options = EigshOptions { shift: 1.0, lobpcg: LobpcgOptions { tol: 1e-5, max_iter: 2000 }, ..EigshOptions::default() };
     let (found, degree, connected) = match affinity {
         AffinityMatrix::Sparse(mut off) => {
@@ -263,7 +349,7 @@ fn laplacian_eigenmap(affinity: AffinityMatrix, k: usize, seed: Option<u64>) -> 
             let connected = connected_components(&off).0 == 1;
             let (m, degree) = (normalized_adjacency(&off), off.degrees());
             drop(off);
-            (eigsh(&m, k + 1, Which::Largest, None, Start::Seed(seed), &options, STAGE)?, degree, connected)
+            (eigsh(&m, width, Which::Largest, None, Start::Seed(seed), &options, STAGE)?, degree, connected)
         }
         AffinityMatrix::Dense(a) => {
             let n = a.nrows();
@@ -272,20 +358,20 @@ fn laplacian_eigenmap(affinity: AffinityMatrix, k: usize, seed: Option<u64>) -> 
             let connected = dense_connected(&a);
             let m = Mat::from_fn(n, n, |i, j| if i == j { 0.0 } else { a[(i, j)] * s[i] * s[j] });
             drop(a);
-            (eigsh(&m as &dyn SymmetricOperator, k + 1, Which::Largest, None, Start::Seed(seed), &options, STAGE)?, degree, connected)
+            (eigsh(&m as &dyn SymmetricOperator, width, Which::Largest, None, Start::Seed(seed), &options, STAGE)?, degree, connected)
         }
     };
     let n = degree.len();
-    let width = k + 1;
+    let skip = width - k;
     let dd: Vec<f64> = degree.iter().map(|&d| if d > 0.0 { d.sqrt() } else { 1.0 }).collect();
     let mut out = vec![0.0f32; n * k];
-    for c in 1..width {
+    for c in skip..width {
         let u = |i: usize| found.vectors[i * width + c] / dd[i];
         // The first entry of largest magnitude decides the sign (numpy's argmax).
         let top = (0..n).fold(0, |best, i| if u(i).abs() > u(best).abs() { i } else { best });
         let sign = if u(top) < 0.0 { -1.0 } else { 1.0 };
         for i in 0..n {
-            out[i * k + c - 1] = (sign * u(i)) as f32;
+            out[i * k + c - skip] = (sign * u(i)) as f32;
         }
     }
     Ok((out, connected))

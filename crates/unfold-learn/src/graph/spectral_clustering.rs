@@ -25,19 +25,29 @@ use super::laplacian::normalized_adjacency;
 use super::symmetrize::{Symmetrization, symmetrize};
 use crate::data::Data;
 use crate::error::{Error, Result};
-use crate::knn::{KnnAlgorithm, KnnParams, knn_graph};
+use crate::knn::{KnnAlgorithm, KnnParams, knn_graph, sparse_knn_graph};
 use crate::linalg::eigsh::{EigshOptions, Start, Which, eigsh};
 use crate::linalg::lobpcg::LobpcgOptions;
+use crate::method::FitRows;
 use crate::progress::Progress;
 
 const STAGE: &str = "spectral clustering (Laplacian eigenvectors)";
 
 /// scikit-learn's `kneighbors_graph(X, n_neighbors, include_self=True)` (connectivity), then
 /// `(A + Aᵀ)/2`: each row holds the point itself and its `n_neighbors − 1` nearest others, found
-/// by `algorithm`. Shared with the spectral embedding's `nearest_neighbors` affinity.
-pub(crate) fn connectivity(data: &Data, n_neighbors: usize, algorithm: KnnAlgorithm, seed: Option<u64>, progress: &dyn Progress) -> Result<SparseGraph> {
-    let n = data.n_rows();
-    let knn = if n_neighbors > 1 { Some(knn_graph(data, &KnnParams { k: n_neighbors - 1, algorithm, seed, ..KnnParams::default() }, progress)?) } else { None };
+/// by `algorithm` (on dense or sparse rows). Shared with the spectral embedding's
+/// `nearest_neighbors` affinity.
+pub(crate) fn connectivity(rows: FitRows, n_neighbors: usize, algorithm: KnnAlgorithm, seed: Option<u64>, progress: &dyn Progress) -> Result<SparseGraph> {
+    let n = rows.n_rows();
+    let knn = if n_neighbors > 1 {
+        let params = KnnParams { k: n_neighbors - 1, algorithm, seed, ..KnnParams::default() };
+        Some(match rows {
+            FitRows::Dense(data) => knn_graph(data, &params, progress)?,
+            FitRows::Sparse(x) => sparse_knn_graph(x, &params, progress)?,
+        })
+    } else {
+        None
+    };
     let mut indptr = vec![0usize];
     let mut indices = Vec::with_capacity(n * n_neighbors);
     let mut row: Vec<u32> = Vec::with_capacity(n_neighbors);
@@ -135,7 +145,7 @@ pub fn spectral_clustering(data: &Data, n_clusters: usize, n_neighbors: usize, s
     if n_neighbors == 0 || n_neighbors > n {
         return Err(Error::param("n_neighbors", n_neighbors, format!("must be in [1, n_samples = {n}] for spectral clustering (the point itself counted)")));
     }
-    let mut graph = connectivity(data, n_neighbors, KnnAlgorithm::Exact, seed, progress)?;
+    let mut graph = connectivity(FitRows::Dense(data), n_neighbors, KnnAlgorithm::Exact, seed, progress)?;
     progress.check()?;
     graph.retain(|i, j, w| j as usize != i && w != 0.0);
     let degree = graph.degrees();
