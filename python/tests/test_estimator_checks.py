@@ -31,6 +31,7 @@ def expected_failed_checks(estimator):
         # Few iterations: the checks test the estimator contract, not convergence.
         unfold.MDS(random_state=0, max_iter=20),
         unfold.MDS(metric_mds=False, init="classical_mds", max_iter=20),
+        unfold.ClassicalMDS(),
         unfold.DiffusionMap(random_state=0),
         unfold.DiffusionMap(n_neighbors=10, epsilon=1.0, adaptive_k=3, random_state=0),
         unfold.LocallyLinearEmbedding(random_state=0),

@@ -7,7 +7,7 @@
 (10000, 2)
 
 Estimators (``unfold.PCA``, ``unfold.UMAP``, ``unfold.GaussianRandomProjection``,
-``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``, ``unfold.PHATE``, ``unfold.TruncatedSVD``, ``unfold.HeatGeo``, ``unfold.HyperbolicDiffusion``) are
+``unfold.SparseRandomProjection``, ``unfold.SpectralEmbedding``, ``unfold.MDS``, ``unfold.ClassicalMDS``, ``unfold.DiffusionMap``, ``unfold.LocallyLinearEmbedding``, ``unfold.Isomap``, ``unfold.TSNE``, ``unfold.PHATE``, ``unfold.TruncatedSVD``, ``unfold.HeatGeo``, ``unfold.HyperbolicDiffusion``) are
 scikit-learn estimators;
 ``unfold.neighbors`` computes k-nearest-neighbour graphs and ``unfold.NearestNeighbors`` searches
 a fitted index; ``unfold.tl`` runs them on AnnData with scanpy's conventions and ``unfold.dask``
@@ -26,6 +26,7 @@ from ._core import __version__
 
 # Public name → module that defines it. One line per estimator.
 _ESTIMATORS = {
+    "ClassicalMDS": "._classical_mds",
     "DiffusionMap": "._diffusion",
     "GaussianRandomProjection": "._random_projection",
     "HeatGeo": "._heatgeo",
@@ -51,6 +52,7 @@ __all__ = sorted([*_ESTIMATORS, *_SUBMODULES, *_FUNCTIONS, "__version__"])
 if TYPE_CHECKING:
     from . import dask, datasets, geometry, manifolds, measure, metrics, plot, tl
     from ._nearest_neighbors import NearestNeighbors
+    from ._classical_mds import ClassicalMDS
     from ._diffusion import DiffusionMap
     from ._heatgeo import HeatGeo
     from ._hde import HyperbolicDiffusion

@@ -13,6 +13,7 @@ from ._lle import LocallyLinearEmbedding as LocallyLinearEmbedding
 from ._isomap import Isomap as Isomap
 from ._neighbors import neighbors as neighbors
 from ._mds import MDS as MDS
+from ._classical_mds import ClassicalMDS as ClassicalMDS
 from ._nearest_neighbors import NearestNeighbors as NearestNeighbors
 from ._pca import PCA as PCA
 from ._phate import PHATE as PHATE

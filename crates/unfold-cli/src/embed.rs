@@ -66,6 +66,10 @@ pub struct EmbedArgs {
     pub save_model: Option<PathBuf>,
     #[arg(long, value_name = "KEY=VALUE,...", help = crate::metric_kwds::HELP)]
     pub metric_kwds: Option<String>,
+    /// The input is a square matrix of dissimilarities (spectral: of affinities), not rows: the
+    /// method's --metric (or --affinity) precomputed.
+    #[arg(long)]
+    pub precomputed: bool,
     /// Also write the fit's log local radii of the data and of the embedding (n × 2) to this
     /// file (umap's output_dens, rad_orig_ and rad_emb_).
     #[arg(long, value_name = "FILE")]
@@ -76,6 +80,28 @@ pub struct EmbedArgs {
     pub inputs: FitInputs,
     #[command(flatten)]
     pub run: RunOptions,
+}
+
+/// `--precomputed`: the method's `metric` parameter (or `affinity`, spectral's name) set to
+/// `precomputed`.
+///
+/// # Errors
+/// [`UsageError`] for a method with neither parameter, or with the flag also given another value.
+fn precomputed(values: &mut Vec<(&'static str, Value)>, entry: &unfold_learn::method::MethodEntry) -> Result<()> {
+    let specs = (entry.specs)();
+    let Some(spec) = ["metric", "affinity"].iter().find_map(|n| specs.iter().find(|s| s.name == *n)) else {
+        return Err(UsageError(format!("--precomputed does not apply to --method {}: it takes rows", entry.name)).into());
+    };
+    match values.iter().find(|(n, _)| *n == spec.name) {
+        Some((_, v)) if !v.to_string().eq_ignore_ascii_case("precomputed") => {
+            Err(UsageError(format!("--precomputed takes the input as a square matrix: it does not go with --{} {v}", spec.flag.replace('_', "-"))).into())
+        }
+        Some(_) => Ok(()),
+        None => {
+            values.push((spec.name, Value::Text("precomputed".into())));
+            Ok(())
+        }
+    }
 }
 
 pub fn run(args: EmbedArgs) -> Result<()> {
@@ -100,6 +126,9 @@ pub fn run(args: EmbedArgs) -> Result<()> {
     }
     if args.output_dens.is_some() {
         values.push(("output_dens", Value::Bool(true)));
+    }
+    if args.precomputed {
+        precomputed(&mut values, &entry)?;
     }
     let output = args.output.clone().unwrap_or_else(|| default_output(args.input.as_deref(), &format!("{name}.npy")));
     let mut outputs = Outputs::new();

@@ -818,6 +818,10 @@ fn mds_of_a_precomputed_matrix_under_either_name_and_its_checks() {
     let b = unfold(dir.path(), &["embed", "D.npy", "--method", "mds", "--metric", "precomputed", "--seed", "4", "-o", "b.npy", "--threads", "1"]);
     assert!(b.status.success(), "{}", stderr(&b));
     assert_eq!(read_npy(&dir.path().join("a.npy")), read_npy(&dir.path().join("b.npy")));
+    // --precomputed is the same.
+    let p = unfold(dir.path(), &["embed", "D.npy", "--method", "mds", "--precomputed", "--seed", "4", "-o", "p.npy"]);
+    assert!(p.status.success(), "{}", stderr(&p));
+    assert_eq!(read_npy(&dir.path().join("a.npy")), read_npy(&dir.path().join("p.npy")));
     let mut bad = dist.clone();
     bad[2 * n + 7] += 1.0;
     write_npy(&dir.path().join("bad.npy"), &bad, n, n);
@@ -836,6 +840,49 @@ fn mds_of_a_precomputed_matrix_under_either_name_and_its_checks() {
             (vec!["--eps=-1"], "`eps`: -1"),
             (vec!["--n-landmarks", "2"], "`n_landmarks`: 2 (must be in [n_components + 1, n_samples] = [3, 30])"),
             (vec!["--n-landmarks", "31"], "`n_landmarks`: 31"),
+        ],
+        Some("e.npy"),
+    );
+}
+
+#[test]
+fn classical_mds_of_exact_distances_recovers_the_points() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Points of a plane (a low-discrepancy sequence): classical MDS of their distances keeps
+    // every distance, as rows and as a precomputed matrix, exactly or from 12 landmarks.
+    let n = 40;
+    let x: Vec<f32> =
+        (0..n).flat_map(|i| [((i as f64 * 0.618_033_988_75).fract() * 10.0) as f32, ((i as f64 * 0.414_213_562_37).fract() * 10.0) as f32]).collect();
+    let dist = |y: &[f32], i: usize, j: usize| ((y[2 * i] - y[2 * j]).powi(2) + (y[2 * i + 1] - y[2 * j + 1]).powi(2)).sqrt();
+    let m: Vec<f32> = (0..n * n).map(|p| dist(&x, p / n, p % n)).collect();
+    write_npy(&d.join("x.npy"), &x, n, 2);
+    write_npy(&d.join("D.npy"), &m, n, n);
+    for (i, args) in
+        [vec!["x.npy"], vec!["D.npy", "--precomputed"], vec!["D.npy", "--metric", "precomputed", "--n-landmarks", "12", "--seed", "3"]].into_iter().enumerate()
+    {
+        let out = format!("c{i}.npy");
+        let o = unfold(d, &[&["embed", "--method", "classical-mds", "-o", &out][..], &args].concat());
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        let (shape, body) = read_npy(&d.join(&out));
+        assert_eq!(shape, vec![n, 2]);
+        let y: Vec<f32> = body.chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+        for (a, b) in [(0, 1), (3, 39), (17, 25)] {
+            assert!((dist(&y, a, b) - dist(&x, a, b)).abs() < 1e-4, "{args:?} ({a}, {b})");
+        }
+    }
+    assert_usage_errors(
+        d,
+        &["embed", "x.npy", "-o", "e.npy"],
+        [
+            (vec!["--method", "classical-mds", "--dims", "41"], "`n_components`: 41"),
+            (vec!["--method", "classical-mds", "--n-landmarks", "2"], "`n_landmarks`: 2"),
+            (vec!["--method", "classical-mds", "--precomputed"], "square dissimilarity matrix, but the data has 40 rows and 2 columns"),
+            (
+                vec!["--method", "classical-mds", "--precomputed", "--metric", "euclidean"],
+                "--precomputed takes the input as a square matrix: it does not go with --metric euclidean",
+            ),
+            (vec!["--method", "pca", "--precomputed"], "--precomputed does not apply to --method pca"),
         ],
         Some("e.npy"),
     );

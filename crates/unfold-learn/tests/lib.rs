@@ -1,6 +1,7 @@
 //! Integration tests, compiled as one binary.
 
 mod barycentric;
+mod classical_mds;
 mod common;
 mod coranking;
 mod curvature;

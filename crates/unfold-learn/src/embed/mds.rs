@@ -27,8 +27,8 @@
 //! [`LandmarkPlacement`]: triangulated from it (landmark MDS, de Silva & Tenenbaum 2004), then
 //! moved to the least stress `Σ_l (‖x − y_l‖ − δ̂_l)²` of its disparities to them, with the same
 //! `max_iter` and `eps`. Non-metric MDS reads a point's disparities from the landmarks' final
-//! isotonic fit ([`SmacofRun::disparity`]). Memory is `8 m²` bytes and the rows; time
-//! `O(m² · iterations + n m (features + iterations))`. `stress_` and `n_iter_` are the landmark
+//! isotonic fit ([`SmacofRun::disparity`](crate::linalg::mds::SmacofRun::disparity)). Memory is
+//! `8 m²` bytes and the rows; time `O(m² · iterations + n m (features + iterations))`. `stress_` and `n_iter_` are the landmark
 //! configuration's, `landmarks_` names the landmarks, and no `dissimilarity_matrix_` is kept.
 
 use rayon::prelude::*;
@@ -37,7 +37,7 @@ use crate::data::{Data, Embedding};
 use crate::error::{Error, Result};
 use crate::io::model::{self, Kind};
 use crate::linalg::DataF64;
-use crate::linalg::mds::{DistancesTo, LandmarkPlacement, Smacof, SmacofOptions, SmacofRun, classical_mds, euclidean_dissimilarities};
+use crate::linalg::mds::{DistancesTo, LandmarkPlacement, Smacof, SmacofOptions, classical_mds, euclidean_dissimilarities};
 use crate::method::params::{ParamKind, ParamType};
 use crate::method::{Attribute, Capabilities, Context, FitData, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values};
 use crate::rng::{SeedSource, sample_sorted};
@@ -336,7 +336,14 @@ impl Mds {
             drop(smacof);
             let embedding = match &landmarks {
                 None => best.embedding.clone(),
-                Some(l) => place_all(x, metric, l, &best, k, p, ctx)?,
+                Some(l) => {
+                    let placement = LandmarkPlacement::new(&best.embedding, l.len(), k, p.max_iter, p.eps)?;
+                    let place = |delta: &mut [f64], point: &mut [f64]| {
+                        delta.iter_mut().for_each(|v| *v = best.disparity(*v));
+                        placement.place(delta, point);
+                    };
+                    place_all(x, metric, l, &best.embedding, k, "MDS placement against the landmarks", ctx, place)?
+                }
             };
             if let Some(p) = embedding.iter().position(|v| v.abs() > f32::MAX as f64) {
                 return Err(Error::InvalidData(format!(
@@ -366,12 +373,12 @@ impl Mds {
 }
 
 /// `m` distinct points drawn uniformly from `0..n` by the seed, in increasing order.
-fn random_landmarks(n: usize, m: usize, seed: Option<u64>) -> Vec<u32> {
+pub(crate) fn random_landmarks(n: usize, m: usize, seed: Option<u64>) -> Vec<u32> {
     sample_sorted(n, m, &SeedSource::new(seed), STAGE_LANDMARKS).into_iter().map(|i| i as u32).collect()
 }
 
 /// The landmarks' rows in `f64`.
-fn landmark_rows(x: Input<'_>, landmarks: &[u32]) -> Result<DataF64<'static>> {
+pub(crate) fn landmark_rows(x: Input<'_>, landmarks: &[u32]) -> Result<DataF64<'static>> {
     let d = x.n_cols();
     let values: Vec<f64> = match x {
         Input::F32(m) => landmarks.iter().flat_map(|&i| m.row(i as usize).iter().map(|&v| v as f64)).collect(),
@@ -397,7 +404,7 @@ fn entry(x: Input<'_>, i: usize, j: usize) -> f64 {
 /// Checks that the data is a dissimilarity matrix: square, non-negative, a zero diagonal,
 /// symmetric within [`SYMMETRY_TOLERANCE`], naming the first entry that is not. Values are finite
 /// already (the front ends' data is).
-fn check_precomputed(x: Input<'_>) -> Result<()> {
+pub(crate) fn check_precomputed(x: Input<'_>) -> Result<()> {
     let (n, c) = (x.n_rows(), x.n_cols());
     if n != c {
         return Err(Error::InvalidData(format!("metric=\"precomputed\" takes a square dissimilarity matrix, but the data has {n} rows and {c} columns")));
@@ -425,7 +432,7 @@ fn check_precomputed(x: Input<'_>) -> Result<()> {
 }
 
 /// `(Δ + Δᵀ) / 2` of a checked dissimilarity matrix, on every point or only on `points`.
-fn symmetric_part(x: Input<'_>, points: Option<&[u32]>) -> Vec<f64> {
+pub(crate) fn symmetric_part(x: Input<'_>, points: Option<&[u32]>) -> Vec<f64> {
     let all: Vec<u32>;
     let points = match points {
         Some(p) => p,
@@ -445,12 +452,22 @@ fn symmetric_part(x: Input<'_>, points: Option<&[u32]>) -> Vec<f64> {
     d
 }
 
-/// Every point's coordinates in landmark mode: the landmarks' from `run`, every other point
-/// placed against them from its dissimilarities to them (read from the matrix, or computed from
-/// the rows a block at a time). Blocks run in parallel, each point on its own.
-fn place_all(x: Input<'_>, metric: MdsMetric, landmarks: &[u32], run: &SmacofRun, k: usize, p: &MdsParams, ctx: &Context) -> Result<Vec<f64>> {
+/// Every point's coordinates in landmark mode: the landmarks' own (`m × k` in `own`), every other
+/// point written by `place` from its dissimilarities to the landmarks (read from the matrix, or
+/// computed from the rows a block at a time; `place` may overwrite them). Blocks run in
+/// parallel, each point on its own. Shared with classical MDS's landmark mode.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn place_all(
+    x: Input<'_>,
+    metric: MdsMetric,
+    landmarks: &[u32],
+    own: &[f64],
+    k: usize,
+    stage: &'static str,
+    ctx: &Context,
+    place: impl Fn(&mut [f64], &mut [f64]) + Sync,
+) -> Result<Vec<f64>> {
     let (n, m) = (x.n_rows(), landmarks.len());
-    let placement = LandmarkPlacement::new(&run.embedding, m, k, p.max_iter, p.eps)?;
     let targets = match metric {
         MdsMetric::Euclidean => Some(DistancesTo::new(&landmark_rows(x, landmarks)?)),
         MdsMetric::Precomputed => None,
@@ -460,7 +477,7 @@ fn place_all(x: Input<'_>, metric: MdsMetric, landmarks: &[u32], run: &SmacofRun
     for (l, &i) in landmarks.iter().enumerate() {
         slot[i as usize] = l as u32;
     }
-    ctx.progress.stage("MDS placement against the landmarks", n as u64);
+    ctx.progress.stage(stage, n as u64);
     let mut out = vec![0f64; n * k];
     out.par_chunks_mut(PLACE_BLOCK * k).enumerate().try_for_each_init(
         || (vec![0f64; PLACE_BLOCK * m], Vec::new()),
@@ -485,11 +502,8 @@ fn place_all(x: Input<'_>, metric: MdsMetric, landmarks: &[u32], run: &SmacofRun
             }
             for (r, (row, point)) in delta.chunks_exact_mut(m).zip(rows.chunks_exact_mut(k)).enumerate() {
                 match slot[first + r] {
-                    u32::MAX => {
-                        row.iter_mut().for_each(|v| *v = run.disparity(*v));
-                        placement.place(row, point);
-                    }
-                    l => point.copy_from_slice(&run.embedding[l as usize * k..(l as usize + 1) * k]),
+                    u32::MAX => place(row, point),
+                    l => point.copy_from_slice(&own[l as usize * k..(l as usize + 1) * k]),
                 }
             }
             ctx.progress.inc(count as u64);

@@ -1,5 +1,6 @@
 //! Embeddings: one module per method, each a validated `Params` → `fit` → fitted `Model`.
 
+pub mod classical_mds;
 pub mod diffusion;
 pub mod hde;
 pub mod heatgeo;

@@ -361,10 +361,16 @@ impl LandmarkMds {
 
     /// One point from its squared distances `delta_sq` to the `m` landmarks: `k` coordinates.
     pub fn triangulate_one(&self, delta_sq: &[f64]) -> Vec<f64> {
-        let (p, sums) = self.projection();
         let mut out = vec![0.0; self.n_components];
-        self.place(&p, &sums, delta_sq, &mut out);
+        self.placer()(delta_sq, &mut out);
         out
+    }
+
+    /// [`LandmarkMds::triangulate_one`] for many points, the projection computed once: the
+    /// closure writes a point's `k` coordinates from its `m` squared distances.
+    pub fn placer(&self) -> impl Fn(&[f64], &mut [f64]) + Sync + '_ {
+        let (p, sums) = self.projection();
+        move |delta_sq, out| self.place(&p, &sums, delta_sq, out)
     }
 
     fn place(&self, p: &[f64], sums: &[f64], delta_sq: &[f64], out: &mut [f64]) {

@@ -357,6 +357,7 @@ pub fn methods() -> Vec<MethodEntry> {
         crate::embed::random_projection::ENTRY,
         crate::embed::spectral_embedding::ENTRY,
         crate::embed::mds::ENTRY,
+        crate::embed::classical_mds::ENTRY,
         crate::embed::diffusion::ENTRY,
         crate::embed::lle::ENTRY,
         crate::embed::isomap::ENTRY,
