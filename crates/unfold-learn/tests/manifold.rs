@@ -572,6 +572,52 @@ fn matches_geoopt_fixtures() {
     }
 }
 
+/// geoopt 0.5.1 fixtures, continued: the tangent projections, Riemannian gradients and vector
+/// transports of Stiefel (geoopt's) and flag (a brute-force orthogonal projection onto the
+/// horizontal space), the hyperboloid at k ≠ 1, and a product, which must act as its factors.
+#[test]
+fn matches_geoopt_projections_lorentz_at_any_k_and_products() {
+    let fx = load_fixture("manifold_geoopt.json");
+    let check = |name: &str, op: &str, got: Vec<f64>, want: &serde_json::Value| {
+        let worst = worst_rel(&got, &fixture_rows(want));
+        assert!(worst < 1e-10, "{name}: {op} differs from the reference by {worst}");
+    };
+    let frames: [(&str, Box<dyn Manifold>); 2] = [("stiefel", Box::new(Stiefel::new(6, 3))), ("flag", Box::new(Flag::new(6, vec![1, 2])))];
+    for (name, m) in frames {
+        let c = &fx[name];
+        let (x, y, u, v) = (fixture_rows(&c["x"]), fixture_rows(&c["y"]), fixture_rows(&c["u"]), fixture_rows(&c["v"]));
+        check(name, "proj", rows::proju(m.as_ref(), &x, &u).unwrap(), &c["proj"]);
+        // The embedded metric: the Riemannian gradient is the projection of the Euclidean one.
+        check(name, "egrad_to_rgrad", rows::egrad_to_rgrad(m.as_ref(), &x, &u).unwrap(), if name == "stiefel" { &c["egrad"] } else { &c["proj"] });
+        // A projection, as geoopt's (neither has a closed-form parallel transport).
+        check(name, "transp", rows::transp(m.as_ref(), &x, &y, &v).unwrap(), &c["transp"]);
+    }
+    let mut seen = 0;
+    for case in fx.as_object().unwrap().values() {
+        let Some(k) = case.get("lorentz_k").and_then(|k| k.as_f64()) else { continue };
+        seen += 1;
+        let name = format!("Lorentz(k = {k})");
+        let m = Lorentz::new(4, k);
+        let (x, y, v, w, g) =
+            (fixture_rows(&case["x"]), fixture_rows(&case["y"]), fixture_rows(&case["v"]), fixture_rows(&case["w"]), fixture_rows(&case["g"]));
+        check(&name, "dist", rows::dist(&m, &x, &y).unwrap(), &case["dist"]);
+        check(&name, "log", rows::log(&m, &x, &y).unwrap(), &case["log"]);
+        check(&name, "exp", rows::exp(&m, &x, &v).unwrap(), &case["exp"]);
+        check(&name, "transp", rows::transp(&m, &x, &y, &w).unwrap(), &case["transp"]);
+        check(&name, "proj", rows::proju(&m, &x, &g).unwrap(), &case["proj"]);
+        check(&name, "egrad_to_rgrad", rows::egrad_to_rgrad(&m, &x, &g).unwrap(), &case["egrad"]);
+    }
+    assert_eq!(seen, 2);
+    let c = &fx["product"];
+    let m = parse_signature(c["signature"].as_str().unwrap()).unwrap();
+    let (x, y, v, w, g) = (fixture_rows(&c["x"]), fixture_rows(&c["y"]), fixture_rows(&c["v"]), fixture_rows(&c["w"]), fixture_rows(&c["g"]));
+    check("product", "dist", rows::dist(&m, &x, &y).unwrap(), &c["dist"]);
+    check("product", "log", rows::log(&m, &x, &y).unwrap(), &c["log"]);
+    check("product", "exp", rows::exp(&m, &x, &v).unwrap(), &c["exp"]);
+    check("product", "transp", rows::transp(&m, &x, &y, &w).unwrap(), &c["transp"]);
+    check("product", "egrad_to_rgrad", rows::egrad_to_rgrad(&m, &x, &g).unwrap(), &c["egrad"]);
+}
+
 #[test]
 fn frechet_mean_closed_forms() {
     // Euclidean: the weighted arithmetic mean.
