@@ -616,6 +616,19 @@ fn matches_geoopt_projections_lorentz_at_any_k_and_products() {
     check("product", "exp", rows::exp(&m, &x, &v).unwrap(), &c["exp"]);
     check("product", "transp", rows::transp(&m, &x, &y, &w).unwrap(), &c["transp"]);
     check("product", "egrad_to_rgrad", rows::egrad_to_rgrad(&m, &x, &g).unwrap(), &c["egrad"]);
+    // Tangent projections and Riemannian gradients of the sphere, the ball and SPD.
+    let tangent: [(&str, Box<dyn Manifold>); 4] = [
+        ("tangent_sphere", Box::new(Sphere::new(4))),
+        ("tangent_ball_0.5", Box::new(PoincareBall::new(3, 0.5))),
+        ("tangent_ball_1.0", Box::new(PoincareBall::new(3, 1.0))),
+        ("tangent_spd", Box::new(Spd::new(3, SpdMetric::AffineInvariant))),
+    ];
+    for (name, m) in tangent {
+        let c = &fx[name];
+        let (x, g) = (fixture_rows(&c["x"]), fixture_rows(&c["g"]));
+        check(name, "proj", rows::proju(m.as_ref(), &x, &g).unwrap(), &c["proj"]);
+        check(name, "egrad_to_rgrad", rows::egrad_to_rgrad(m.as_ref(), &x, &g).unwrap(), &c["egrad"]);
+    }
 }
 
 #[test]

@@ -78,6 +78,9 @@ fn a_balanced_tree_is_embedded_with_its_root_at_the_centre() {
         };
         assert!(mean_norm(1) < mean_norm(2) && mean_norm(2) < mean_norm(3), "{model:?}: {norms:?}");
         let q = reconstruction(&fitted.embedding, 2, &relations).unwrap();
+        // The paper's mAP (a node is not its own negative). gensim's `map` counts each node among
+        // its own negatives at distance 0, which caps a node with one parent at AP ½, so no
+        // layout of this tree reaches 0.95 on that scale (README).
         assert!(q.map_excluding_self >= 0.95, "{model:?}: {q:?}");
         assert!(fitted.losses.last().unwrap() < &fitted.losses[0], "{model:?}: {:?}", fitted.losses);
     }
