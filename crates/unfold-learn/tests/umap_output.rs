@@ -2,12 +2,12 @@
 //! output distance, fixtures from make_umap_output_fixtures.py), determinism, transform, model
 //! files and refusals.
 
-use unfold_learn::embed::umap::OutputMetric;
 use unfold_learn::embed::umap::output::POINCARE_MAX_NORM;
+use unfold_learn::embed::umap::{OutputMetric, UmapInit};
 use unfold_learn::method::{Fitted, Input};
 use unfold_learn::prelude::*;
 
-use crate::common::fixtures;
+use crate::common::{fixtures, load_fixture};
 
 /// The first 600 digits of scikit-learn's load_digits, as f32.
 fn digits() -> (Vec<f32>, usize, usize) {
@@ -74,8 +74,29 @@ fn as_trustworthy_as_umap_learn_in_the_output_distance() {
             .collect();
         let mean = trusts.iter().sum::<f64>() / trusts.len() as f64;
         // Measured (means over seeds 0, 1, 2): hyperboloid 0.9756 (umap-learn 0.9837), Poincaré
-        // 0.9854, haversine 0.9729 (umap-learn 0.9753).
+        // 0.9854, haversine 0.9729 (umap-learn 0.9753). On the hyperboloid the start's
+        // orientation matters (below); over ten seeds unfold's own start gives 0.9787.
         assert!(mean >= want - 0.01, "{metric:?}: trustworthiness {trusts:?}, umap-learn's {peer} {want}");
+        if metric == OutputMetric::Hyperboloid {
+            // From umap-learn's own start the layouts are equally trustworthy. Each eigenvector
+            // of the spectral start points either way (umap-learn takes ARPACK's choice, unfold
+            // its own sign rule); the plane does not care, but on the hyperboloid it decides
+            // which clusters start near the origin: the four orientations of unfold's start gave
+            // 0.9756–0.9830 over five seeds. From umap-learn's starts of seeds 0, 1, 2: 0.9834
+            // (umap-learn 0.9837).
+            let (start, _, _) = load_fixture("umap_output_hyperboloid_start.npy");
+            let same_start: Vec<f64> = [0u64, 1, 2]
+                .iter()
+                .map(|&seed| {
+                    let init: Vec<f32> = start[seed as usize * 1200..(seed as usize + 1) * 1200].iter().map(|&v| v as f32).collect();
+                    let data = Data::from_row_major(&x, 600, d).unwrap();
+                    let model = Umap::builder().output_metric(metric).init(UmapInit::Array(init)).build().unwrap().fit(&data, &Context::seeded(seed)).unwrap();
+                    trustworthiness_in(&x, d, model.embedding().as_slice(), 2, metric, 15)
+                })
+                .collect();
+            let mean_same = same_start.iter().sum::<f64>() / 3.0;
+            assert!(mean_same >= want - 0.003, "hyperboloid from umap-learn's start: {same_start:?}, umap-learn {want}");
+        }
         // The output distance matters: measured as if the coordinates were a plane, the sphere's
         // unwrapped angles lose neighbours.
         if metric == OutputMetric::Haversine {
