@@ -24,6 +24,7 @@
 use crate::data::{Data, Embedding};
 use crate::embed::mds::{
     DEFAULT_LANDMARKS, KEEP_DISSIMILARITY_MAX, MAX_POINTS, MdsMetric, check_precomputed, landmark_rows, place_all, random_landmarks, symmetric_part,
+    validate_parts,
 };
 use crate::error::{Error, Result};
 use crate::io::model::{self, Kind};
@@ -233,29 +234,13 @@ impl ClassicalMdsModel {
     }
 
     fn validate(&self) -> std::result::Result<(), String> {
-        let (n, k) = (self.n_samples, self.n_components);
-        if n == 0 || k == 0 || n.checked_mul(k) != Some(self.embedding.len()) || self.eigenvalues.len() != k {
-            return Err(format!(
-                "the classical MDS model's embedding has {} values and {} eigenvalues, not {n} × {k} and {k}",
-                self.embedding.len(),
-                self.eigenvalues.len()
-            ));
-        }
-        if let Some(p) = self.embedding.iter().position(|v| !(v.is_finite() && v.abs() <= f32::MAX as f64)) {
-            return Err(format!("the embedding holds {} at index {p}", self.embedding[p]));
+        let k = self.n_components;
+        validate_parts(self.n_samples, k, &self.embedding, self.dissimilarity_matrix.as_deref(), self.landmarks.as_deref())?;
+        if self.eigenvalues.len() != k {
+            return Err(format!("the model has {} eigenvalues for {k} components", self.eigenvalues.len()));
         }
         if let Some(p) = self.eigenvalues.iter().position(|v| !v.is_finite()) {
             return Err(format!("eigenvalue {p} is {}", self.eigenvalues[p]));
-        }
-        if let Some(d) = &self.dissimilarity_matrix
-            && n.checked_mul(n) != Some(d.len())
-        {
-            return Err(format!("the dissimilarity matrix has {} values, not {n} × {n}", d.len()));
-        }
-        if let Some(l) = &self.landmarks
-            && (l.len() <= k || l.windows(2).any(|w| w[0] >= w[1]) || l.last().is_some_and(|&i| i as usize >= n))
-        {
-            return Err(format!("the {} landmarks are not distinct increasing points among {n} for {k} components", l.len()));
         }
         Ok(())
     }

@@ -514,6 +514,35 @@ pub(crate) fn place_all(
     Ok(out)
 }
 
+/// The checks a read MDS or classical MDS model shares: an `n × k` embedding, finite and within
+/// `f32`'s range, an `n × n` dissimilarity matrix when kept, and distinct increasing landmarks
+/// (more than `k`) among the `n` points.
+pub(crate) fn validate_parts(
+    n: usize,
+    k: usize,
+    embedding: &[f64],
+    dissimilarity: Option<&[f64]>,
+    landmarks: Option<&[u32]>,
+) -> std::result::Result<(), String> {
+    if n == 0 || k == 0 || n.checked_mul(k) != Some(embedding.len()) {
+        return Err(format!("the model's embedding has {} values, not {n} × {k}", embedding.len()));
+    }
+    if let Some(p) = embedding.iter().position(|v| !(v.is_finite() && v.abs() <= f32::MAX as f64)) {
+        return Err(format!("the embedding holds {} at index {p}", embedding[p]));
+    }
+    if let Some(d) = dissimilarity
+        && n.checked_mul(n) != Some(d.len())
+    {
+        return Err(format!("the dissimilarity matrix has {} values, not {n} × {n}", d.len()));
+    }
+    if let Some(l) = landmarks
+        && (l.len() <= k || l.windows(2).any(|w| w[0] >= w[1]) || l.last().is_some_and(|&i| i as usize >= n))
+    {
+        return Err(format!("the {} landmarks are not distinct increasing points among {n} for {k} components", l.len()));
+    }
+    Ok(())
+}
+
 /// A fitted MDS: the embedding and its stress.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MdsModel {
@@ -582,23 +611,7 @@ impl MdsModel {
     }
 
     fn validate(&self) -> std::result::Result<(), String> {
-        let (n, k) = (self.n_samples, self.n_components);
-        if n == 0 || k == 0 || n.checked_mul(k) != Some(self.embedding.len()) {
-            return Err(format!("the MDS model's embedding has {} values, not {n} × {k}", self.embedding.len()));
-        }
-        if let Some(p) = self.embedding.iter().position(|v| !(v.is_finite() && v.abs() <= f32::MAX as f64)) {
-            return Err(format!("the embedding holds {} at index {p}", self.embedding[p]));
-        }
-        if let Some(d) = &self.dissimilarity_matrix
-            && n.checked_mul(n) != Some(d.len())
-        {
-            return Err(format!("the dissimilarity matrix has {} values, not {n} × {n}", d.len()));
-        }
-        if let Some(l) = &self.landmarks
-            && (l.len() <= k || l.windows(2).any(|w| w[0] >= w[1]) || l.last().is_some_and(|&i| i as usize >= n))
-        {
-            return Err(format!("the {} landmarks are not distinct increasing points among {n} for {k} components", l.len()));
-        }
+        validate_parts(self.n_samples, self.n_components, &self.embedding, self.dissimilarity_matrix.as_deref(), self.landmarks.as_deref())?;
         if self.n_iter == 0 || self.stress.is_nan() || self.stress < 0.0 {
             return Err(format!("the stress is {} after {} iterations", self.stress, self.n_iter));
         }
