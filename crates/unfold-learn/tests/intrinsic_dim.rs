@@ -166,6 +166,54 @@ fn corr_int_counts_equal_brute_force_on_clustered_data() {
 }
 
 #[test]
+fn corr_int_counts_equal_brute_force_in_many_dimensions() {
+    // 2,400 points in 160 dimensions (clusters on 5-dimensional planes, plus noise in every
+    // direction): more than 1,024 points need direct comparisons in more than 128 dimensions, so
+    // the pairs are screened in their principal directions first. The counts must stay exact.
+    let (n, d) = (2400usize, 160usize);
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut uniform = || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let planes: Vec<Vec<f64>> = (0..4 * 5).map(|_| (0..d).map(|_| uniform()).collect()).collect();
+    let mut v = Vec::with_capacity(n * d);
+    for i in 0..n {
+        let c = i % 4;
+        let coef: Vec<f64> = (0..5).map(|_| 4.0 * uniform()).collect();
+        let plane = &planes[c * 5..(c + 1) * 5];
+        for j in 0..d {
+            let on_plane: f64 = coef.iter().zip(plane).map(|(a, p)| a * p[j]).sum();
+            v.push((10.0 * c as f64 * f64::from(j == c) + on_plane + 0.05 * uniform()) as f32);
+        }
+    }
+    let x = Data::from_vec(v, n, d).unwrap();
+    let g = graph(&x, 20);
+    let col = |c: usize| {
+        let mut t: Vec<f64> = (0..n).map(|i| f64::from(g.neighbors(i).1[c])).collect();
+        t.sort_by(f64::total_cmp);
+        0.5 * (t[n / 2 - 1] + t[n / 2])
+    };
+    let (r1, r2) = (col(9), col(19));
+    let open = (0..n).filter(|&i| f64::from(g.neighbors(i).1[19]) < r2).count();
+    assert!(open >= 1024, "only {open} points are compared directly: the screen is not used");
+    let (mut s1, mut s2) = (0u64, 0u64);
+    for i in 0..n {
+        for j in 0..i {
+            let dist = f64::from(Metric::Euclidean.distance(x.row(i), x.row(j)));
+            assert!((dist - r1).abs() > 1e-6 * r1 && (dist - r2).abs() > 1e-6 * r2, "a tie at r");
+            s1 += 2 * u64::from(dist < r1);
+            s2 += 2 * u64::from(dist < r2);
+        }
+    }
+    let want = ((s2 as f64).ln() - (s1 as f64).ln()) / (r2 / r1).ln();
+    close(corr_int(&x, &g, &Metric::Euclidean, 10, 20, &NoProgress).unwrap(), want, 1e-12, "brute force");
+}
+
+#[test]
 fn mada_equals_scikit_dimension() {
     for name in SETS {
         let (x, e) = (data(name), expected(name));

@@ -473,10 +473,41 @@ fn all_pairs(m: usize, inner: &[bool], r: [f64; 2], progress: &dyn Progress, dis
 /// Rows per block of [`count_pairs`]'s matrix products (first and second operand).
 const PAIR_BLOCK: (usize, usize) = (128, 512);
 
+/// Principal directions [`count_pairs`] screens pairs on, when the rows have more than twice as
+/// many columns and there are at least [`SCREEN_MIN_ROWS`] of them.
+const SCREEN_DIMS: usize = 64;
+const SCREEN_MIN_ROWS: usize = 1024;
+
+/// An orthonormal basis (`d × p`, row-major `f32`) of the `p` leading principal directions of
+/// the centred rows `x` (`m × d`), and the rows' coordinates in it (`m × p`). Any orthonormal
+/// basis would do for [`count_pairs`]'s lower bound; the leading directions make it tight.
+fn principal_projection(x: &[f32], m: usize, d: usize, p: usize) -> Result<Vec<f32>> {
+    let xs = MatRef::from_row_major_slice(x, m, d);
+    let mut cov = Mat::<f32>::zeros(d, d);
+    matmul(cov.as_mut(), Accum::Replace, xs.transpose(), xs, 1.0f32, Par::rayon(0));
+    let cov = Mat::<f64>::from_fn(d, d, |i, j| 0.5 * f64::from(cov[(i, j)] + cov[(j, i)]));
+    let (_, vectors) = crate::linalg::symmetric_eigen(cov.as_ref(), "CorrInt principal directions")?;
+    let basis = Mat::<f32>::from_fn(d, p, |i, c| vectors[(i, c)] as f32);
+    let mut y = vec![0f32; m * p];
+    y.par_chunks_mut(PAIR_BLOCK.1 * p).enumerate().for_each(|(b, out)| {
+        let rows = out.len() / p;
+        let xb = MatRef::from_row_major_slice(&x[b * PAIR_BLOCK.1 * d..(b * PAIR_BLOCK.1 + rows) * d], rows, d);
+        matmul(MatMut::from_row_major_slice_mut(out, rows, p), Accum::Replace, xb, basis.as_ref(), 1.0f32, Par::Seq);
+    });
+    Ok(y)
+}
+
 /// [`pairs_closer`] on rows prepared for `kernel`. With `product = Some(root)` (euclidean kinds;
 /// `root` unless squared) the squared distances of a block come from one matrix product of the
 /// centred rows, `|a|² + |b|² − 2 a·b`; only a pair within that form's rounding bound of a
 /// threshold is recomputed with the kernel, so the counts equal the kernel's own.
+///
+/// Rows of many columns (more than `2 ×` [`SCREEN_DIMS`], at least [`SCREEN_MIN_ROWS`] rows) are
+/// first screened in their leading principal directions: a projection onto orthonormal
+/// directions never lengthens a difference, so a pair whose projected distance exceeds the
+/// threshold (by its rounding bounds) is not closer, and only the others are measured with the
+/// kernel. The product is then `SCREEN_DIMS` wide instead of `d` (MNIST: 64 of 784), and the
+/// counts stay the kernel's own.
 fn count_pairs<K: crate::metric::Kernel>(
     rows: &[f32],
     d: usize,
@@ -498,8 +529,22 @@ fn count_pairs<K: crate::metric::Kernel>(
     let centred: Vec<f32> = rows.chunks(d).flat_map(|x| x.iter().zip(&mean).map(|(&v, &c)| (f64::from(v) - c) as f32)).collect();
     let norms: Vec<f32> = centred.chunks(d).map(|x| crate::metric::dot(x, x)).collect();
     let sq_r = if root { r.map(|v| v * v) } else { r };
-    // Each of |a|², |b|² and a·b is within d·ε of its magnitude (≤ |a|² + |b|²) in f32.
-    let bound = 8.0 * d as f64 * f64::from(f32::EPSILON);
+    let eps = f64::from(f32::EPSILON);
+    let screen = d > 2 * SCREEN_DIMS && m >= SCREEN_MIN_ROWS;
+    let projected = if screen { Some(principal_projection(&centred, m, d, SCREEN_DIMS)?) } else { None };
+    // The operands of the block products: the projections when screening, else the rows.
+    let (ops, w) = match &projected {
+        Some(y) => (&y[..], SCREEN_DIMS),
+        None => (&centred[..], d),
+    };
+    let op_norms: Vec<f32> = if screen { ops.chunks(w).map(|x| crate::metric::dot(x, x)).collect() } else { norms.clone() };
+    // Each of |a|², |b|² and a·b is within w·ε of its magnitude (≤ |a|² + |b|²) in f32.
+    let bound = 8.0 * w as f64 * eps;
+    // Screening: a projected coordinate is off by at most d·ε·|x| (the product that made it), and
+    // f32 directions are orthonormal to ~√d·ε, so a pair is skipped only when its projected
+    // distance, less those, still exceeds the threshold's distance with a 1e-5 margin (beyond the
+    // kernel's own f32 rounding).
+    let r_far = sq_r[1].sqrt() * (1.0 + 1e-5) * (1.0 + 4.0 * (d as f64).sqrt() * eps);
     let (qa, qb) = PAIR_BLOCK;
     (0..m.div_ceil(qa))
         .into_par_iter()
@@ -511,20 +556,28 @@ fn count_pairs<K: crate::metric::Kernel>(
                 let mut c = [0u64; 2];
                 for b0 in (a0..m).step_by(qb) {
                     let nb = qb.min(m - b0);
-                    let a_rows = MatRef::from_row_major_slice(&centred[a0 * d..(a0 + na) * d], na, d);
-                    let b_rows = MatRef::from_row_major_slice(&centred[b0 * d..(b0 + nb) * d], nb, d);
+                    let a_rows = MatRef::from_row_major_slice(&ops[a0 * w..(a0 + na) * w], na, w);
+                    let b_rows = MatRef::from_row_major_slice(&ops[b0 * w..(b0 + nb) * w], nb, w);
                     matmul(MatMut::from_row_major_slice_mut(&mut block[..na * nb], na, nb), Accum::Replace, a_rows, b_rows.transpose(), 1.0f32, Par::Seq);
                     for ia in 0..na {
                         let a = a0 + ia;
                         for ib in (a + 1).saturating_sub(b0)..nb {
                             let b = b0 + ib;
-                            let scale = f64::from(norms[a] + norms[b]);
+                            let scale = f64::from(op_norms[a] + op_norms[b]);
                             let sq = scale - 2.0 * f64::from(block[ia * nb + ib]);
                             let tol = bound * scale;
+                            let both = inner[a] && inner[b];
+                            if screen {
+                                let slack = 4.0 * d as f64 * eps * (f64::from(norms[a]).sqrt() + f64::from(norms[b]).sqrt());
+                                if (sq - tol).max(0.0).sqrt() - slack > r_far {
+                                    continue;
+                                }
+                                tally(&mut c, exact(a, b), both, r);
+                                continue;
+                            }
                             if sq > sq_r[1] + tol {
                                 continue;
                             }
-                            let both = inner[a] && inner[b];
                             let sure = sq < sq_r[1] - tol && (!both || sq < sq_r[0] - tol || sq > sq_r[0] + tol);
                             let dist = if sure {
                                 // Any value on the same side of both thresholds.
