@@ -540,11 +540,13 @@ fn count_pairs<K: crate::metric::Kernel>(
     let op_norms: Vec<f32> = if screen { ops.chunks(w).map(|x| crate::metric::dot(x, x)).collect() } else { norms.clone() };
     // Each of |a|², |b|² and a·b is within w·ε of its magnitude (≤ |a|² + |b|²) in f32.
     let bound = 8.0 * w as f64 * eps;
-    // Screening: a projected coordinate is off by at most d·ε·|x| (the product that made it), and
-    // f32 directions are orthonormal to ~√d·ε, so a pair is skipped only when its projected
-    // distance, less those, still exceeds the threshold's distance with a 1e-5 margin (beyond the
-    // kernel's own f32 rounding).
-    let r_far = sq_r[1].sqrt() * (1.0 + 1e-5) * (1.0 + 4.0 * (d as f64).sqrt() * eps);
+    // Screening: each projected coordinate is off by at most d·ε·|x| (a dot product of d terms
+    // with a unit direction), so the projected vector by √p·d·ε·|x|; f32 directions lengthen a
+    // vector by at most d·ε; the kernel's own f32 distance is within d·ε of the true one. A pair
+    // is skipped only when its projected distance, less the first, exceeds the threshold's
+    // distance enlarged by the other two (with room to spare).
+    let slack_per_norm = 2.0 * (SCREEN_DIMS as f64).sqrt() * d as f64 * eps;
+    let r_far = sq_r[1].sqrt() * (1.0 + 4.0 * d as f64 * eps);
     let (qa, qb) = PAIR_BLOCK;
     (0..m.div_ceil(qa))
         .into_par_iter()
@@ -568,7 +570,7 @@ fn count_pairs<K: crate::metric::Kernel>(
                             let tol = bound * scale;
                             let both = inner[a] && inner[b];
                             if screen {
-                                let slack = 4.0 * d as f64 * eps * (f64::from(norms[a]).sqrt() + f64::from(norms[b]).sqrt());
+                                let slack = slack_per_norm * (f64::from(norms[a]).sqrt() + f64::from(norms[b]).sqrt());
                                 if (sq - tol).max(0.0).sqrt() - slack > r_far {
                                     continue;
                                 }
