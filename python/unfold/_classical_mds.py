@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 from sklearn.utils._available_if import available_if
 
 from ._contract import ContractTransformer
 from ._mds import _never
-from ._validation import plain
 
 
 class ClassicalMDS(ContractTransformer, auto_wrap_output_keys=None):
@@ -60,22 +58,11 @@ class ClassicalMDS(ContractTransformer, auto_wrap_output_keys=None):
                 f"metric_params={self.metric_params!r}: unfold's ClassicalMDS takes metric='euclidean' or 'precomputed', which have no parameters; "
                 "compute another metric's distances and pass them with metric='precomputed'"
             )
-        params = {n: plain(getattr(self, n)) for n in self._core_names}
-        return self._call_core(X, params, seed=seed, threads=threads, verbose=verbose)
+        return super()._fit_core(X, y=y, seed=seed, threads=threads, verbose=verbose)
 
     def fit_transform(self, X, y=None):
         """Fit ``X`` and return ``embedding_`` (float64, (n_samples, n_components))."""
         return self.fit(X, y).embedding_
-
-    def _fitted_attributes(self, model) -> dict:
-        attrs = super()._fitted_attributes(model)
-        if "landmarks_" in attrs:
-            attrs["landmarks_"] = attrs["landmarks_"].astype(np.int64)
-        return attrs
-
-    @property
-    def _n_features_out(self) -> int:
-        return self._model.n_components
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

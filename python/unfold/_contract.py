@@ -106,6 +106,9 @@ class ContractTransformer(UnfoldTransformer):
         for name in ("n_components_", "n_samples_"):
             if name in attrs:
                 attrs[name] = int(attrs[name])
+        # Point indices (landmark modes) are integers, as numpy indexes with them.
+        if "landmarks_" in attrs:
+            attrs["landmarks_"] = attrs["landmarks_"].astype(np.int64)
         return attrs
 
     def _after_fit(self, X, model) -> None:

@@ -67,8 +67,6 @@ class Isomap(ContractTransformer):
         attrs = super()._fitted_attributes(model)
         attrs["embedding_"] = model.embedding
         attrs["_reconstruction_error"] = float(attrs.pop("reconstruction_error_"))
-        if "landmarks_" in attrs:
-            attrs["landmarks_"] = attrs["landmarks_"].astype(np.int64)
         return attrs
 
     @property

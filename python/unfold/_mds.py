@@ -94,13 +94,7 @@ class MDS(ContractTransformer, auto_wrap_output_keys=None):
         attrs = super()._fitted_attributes(model)
         attrs["stress_"] = float(attrs["stress_"])
         attrs["n_iter_"] = int(attrs["n_iter_"])
-        if "landmarks_" in attrs:
-            attrs["landmarks_"] = attrs["landmarks_"].astype(np.int64)
         return attrs
-
-    @property
-    def _n_features_out(self) -> int:
-        return self._model.n_components
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -387,9 +387,9 @@ impl LandmarkMds {
     /// values after another: `rows × k` row-major, points in parallel.
     pub fn place_rows(&self, delta_sq: &[f64]) -> Vec<f64> {
         let (m, k) = (self.n_landmarks, self.n_components);
-        let (p, sums) = self.projection();
+        let place = self.placer();
         let mut out = vec![0.0; delta_sq.len() / m.max(1) * k];
-        out.par_chunks_mut(k).zip(delta_sq.par_chunks(m.max(1))).for_each(|(row, delta)| self.place(&p, &sums, delta, row));
+        out.par_chunks_mut(k).zip(delta_sq.par_chunks(m.max(1))).for_each(|(row, delta)| place(delta, row));
         out
     }
 
@@ -405,7 +405,7 @@ impl LandmarkMds {
         const BLOCK: usize = 64;
         let (m, k) = (self.n_landmarks, self.n_components);
         assert_eq!(d.len(), m * n, "triangulate: d must hold m × n distances");
-        let (p, sums) = self.projection();
+        let place = self.placer();
         let mut out = vec![0.0; n * k];
         out.par_chunks_mut(BLOCK * k).enumerate().for_each_init(
             || vec![0.0f64; BLOCK * m],
@@ -419,7 +419,7 @@ impl LandmarkMds {
                     }
                 }
                 for (t, row) in rows.chunks_exact_mut(k).enumerate() {
-                    self.place(&p, &sums, &delta[t * m..(t + 1) * m], row);
+                    place(&delta[t * m..(t + 1) * m], row);
                 }
             },
         );

@@ -478,9 +478,9 @@ const PAIR_BLOCK: (usize, usize) = (128, 512);
 const SCREEN_DIMS: usize = 64;
 const SCREEN_MIN_ROWS: usize = 1024;
 
-/// An orthonormal basis (`d × p`, row-major `f32`) of the `p` leading principal directions of
-/// the centred rows `x` (`m × d`), and the rows' coordinates in it (`m × p`). Any orthonormal
-/// basis would do for [`count_pairs`]'s lower bound; the leading directions make it tight.
+/// The coordinates (`m × p`, row-major) of the centred rows `x` (`m × d`) in their `p` leading
+/// principal directions. Any orthonormal directions would do for [`count_pairs`]'s lower bound;
+/// the leading ones make it tight.
 fn principal_projection(x: &[f32], m: usize, d: usize, p: usize) -> Result<Vec<f32>> {
     let xs = MatRef::from_row_major_slice(x, m, d);
     let mut cov = Mat::<f32>::zeros(d, d);
@@ -537,7 +537,8 @@ fn count_pairs<K: crate::metric::Kernel>(
         Some(y) => (&y[..], SCREEN_DIMS),
         None => (&centred[..], d),
     };
-    let op_norms: Vec<f32> = if screen { ops.chunks(w).map(|x| crate::metric::dot(x, x)).collect() } else { norms.clone() };
+    let projected_norms: Vec<f32> = if screen { ops.chunks(w).map(|x| crate::metric::dot(x, x)).collect() } else { Vec::new() };
+    let op_norms = if screen { &projected_norms } else { &norms };
     // Each of |a|², |b|² and a·b is within w·ε of its magnitude (≤ |a|² + |b|²) in f32.
     let bound = 8.0 * w as f64 * eps;
     // Screening: each projected coordinate is off by at most d·ε·|x| (a dot product of d terms
