@@ -200,3 +200,98 @@ fn demap_equals_a_brute_force_scipy_reference() {
     let err = demap(&x, &y, 0, 2000, 0, &Metric::Euclidean, &unfold_learn::progress::NoProgress).unwrap_err().to_string();
     assert!(err.contains("n_neighbors"), "{err}");
 }
+
+/// Gaussian values from a seed (`SeedSource` streams, as the crate draws them).
+fn gaussians(seed: u64, count: usize) -> Vec<f64> {
+    let s = unfold_learn::rng::SeedSource::new(Some(seed));
+    (0..count).map(|u| unfold_learn::rng::normal_f64(s.value(0, 2 * u as u64), s.value(0, 2 * u as u64 + 1))).collect()
+}
+
+#[test]
+fn singular_values_equal_a_closed_form_on_both_routes() {
+    // M = H diag(s) Πᵀ with H a Householder reflection and Π a permutation: σ(M) = sorted s.
+    let n = 300;
+    let v = gaussians(1, n);
+    let vv: f64 = v.iter().map(|x| x * x).sum();
+    let matrix = |s: &[f64]| -> Vec<f64> {
+        let mut m = vec![0f64; n * n];
+        for i in 0..n {
+            for c in 0..n {
+                let h = if i == c { 1.0 } else { 0.0 } - 2.0 * v[i] * v[c] / vv;
+                m[i * n + (c * 7 + 3) % n] = h * s[c];
+            }
+        }
+        m
+    };
+    // Well conditioned: the route through m mᵀ, to rounding.
+    let s: Vec<f64> = (0..n).map(|c| 0.1 + 0.9 * ((c * 37) % n) as f64 / n as f64).collect();
+    let mut sorted = s.clone();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    let got = singular_values(&matrix(&s), n, "test").unwrap();
+    assert!(max_gap(&got, &sorted) < 1e-13, "well conditioned: {}", max_gap(&got, &sorted));
+    // Values far below √(nε)·σ_max, which squaring would lose: the SVD route, 1e-9 kept to 1e-4.
+    let mut s = s;
+    s[5] = 1e-9;
+    s[200] = 3e-12;
+    let got = singular_values(&matrix(&s), n, "test").unwrap();
+    assert!((got[n - 2] - 1e-9).abs() < 1e-13 && (got[n - 1] - 3e-12).abs() < 1e-13, "{:e} {:e}", got[n - 2], got[n - 1]);
+    assert!((got[0] - 1.0 + 0.9 / n as f64).abs() < 1e-13);
+}
+
+#[test]
+fn orthonormal_columns_span_the_input() {
+    use unfold_learn::linalg::orthonormal_columns;
+    // More rows than one block of the parallel products, so they are split.
+    let (n, l) = (5000, 12);
+    for deficient in [false, true] {
+        let mut y = gaussians(2, n * l);
+        if deficient {
+            for i in 0..n {
+                y[i * l + 5] = y[i * l + 2] - 3.0 * y[i * l + 3];
+            }
+        }
+        let q = orthonormal_columns(n, &y, l, "test").unwrap();
+        assert_eq!(q.len(), n * l);
+        let dot = |a: &[f64], ca: usize, b: &[f64], cb: usize| (0..n).map(|i| a[i * l + ca] * b[i * l + cb]).sum::<f64>();
+        for a in 0..l {
+            for b in 0..l {
+                let want = if a == b { 1.0 } else { 0.0 };
+                assert!((dot(&q, a, &q, b) - want).abs() < 1e-12, "deficient {deficient}: QᵀQ[{a},{b}]");
+            }
+        }
+        // Y = Q Qᵀ Y: every column of Y lies in Q's span.
+        for c in 0..l {
+            let coef: Vec<f64> = (0..l).map(|a| dot(&q, a, &y, c)).collect();
+            let resid = (0..n).map(|i| (y[i * l + c] - (0..l).map(|a| q[i * l + a] * coef[a]).sum::<f64>()).abs()).fold(0.0, f64::max);
+            assert!(resid < 1e-10, "deficient {deficient}: column {c} residual {resid:e}");
+        }
+    }
+}
+
+#[test]
+fn kmeans_ends_with_each_point_at_its_nearest_mean_at_any_thread_count() {
+    use unfold_learn::graph::landmarks::kmeans_labels;
+    // 200 overlapping blobs in 10-D, 200 clusters: enough centres that the late rounds compare
+    // each point with its centre's nearest centres only.
+    let (n, dim, m) = (6000, 10, 200);
+    let centres = gaussians(3, m * dim);
+    let noise = gaussians(4, n * dim);
+    let x: Vec<f64> = (0..n * dim).map(|p| 3.0 * centres[((p / dim) % m) * dim + p % dim] + noise[p]).collect();
+    let run = |threads: usize| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| kmeans_labels(&x, n, dim, m, Some(5)));
+    let labels = run(1);
+    assert_eq!(labels, run(2));
+    let k = labels.iter().map(|&c| c as usize + 1).max().unwrap();
+    assert!(k > 150, "{k} clusters");
+    // Brute force: the means of the final clusters, and each point's nearest of them.
+    let mut means = vec![0f64; k * dim];
+    let mut counts = vec![0usize; k];
+    for (i, &c) in labels.iter().enumerate() {
+        counts[c as usize] += 1;
+        (0..dim).for_each(|j| means[c as usize * dim + j] += x[i * dim + j]);
+    }
+    (0..k * dim).for_each(|p| means[p] /= counts[p / dim] as f64);
+    assert!(counts.iter().all(|&c| c > 0));
+    let sq = |i: usize, c: usize| (0..dim).map(|j| (x[i * dim + j] - means[c * dim + j]).powi(2)).sum::<f64>();
+    let misplaced = (0..n).filter(|&i| (0..k).any(|c| sq(i, c) < sq(i, labels[i] as usize) * (1.0 - 1e-12))).count();
+    assert_eq!(misplaced, 0, "points nearer another cluster's mean");
+}

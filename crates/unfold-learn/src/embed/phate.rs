@@ -231,6 +231,7 @@ impl Phate {
             }
             let landmarks = match p.n_landmark {
                 Some(m) if n > m => {
+                    ctx.progress.stage("PHATE landmarks", 0);
                     let seed = Some(seeds.value(STAGE_LANDMARKS, 0));
                     let labels = if p.random_landmarking {
                         let rows: Vec<f64> = reduced.as_slice().iter().map(|&v| v as f64).collect();
@@ -239,11 +240,14 @@ impl Phate {
                         let (features, dim) = spectral_features(&kernel, N_SVD.min(n - 1), seed)?;
                         kmeans_labels(&features, n, dim, m, seed)
                     };
-                    Some((LandmarkOperator::new(&kernel, &labels), labels))
+                    let operator = LandmarkOperator::new(&kernel, &labels);
+                    ctx.progress.finish_stage();
+                    Some((operator, labels))
                 }
                 _ => None,
             };
             ctx.progress.check()?;
+            ctx.progress.stage("PHATE diffusion potential", 0);
             let (diff_op, m) = match &landmarks {
                 Some((op, _)) => (op.operator.clone(), op.n_landmarks),
                 None => (markov_dense(&kernel), n),
@@ -259,8 +263,11 @@ impl Phate {
             };
             let mut potential = matrix_power(&diff_op, m, t);
             diffusion_potential(&mut potential, p.gamma);
+            ctx.progress.finish_stage();
             ctx.progress.check()?;
+            ctx.progress.stage("PHATE MDS", 0);
             let y = embed_mds(&potential, m, k, p, Some(seeds.value(STAGE_MDS, 0)), ctx)?;
+            ctx.progress.finish_stage();
             drop(potential);
             let (embedding, labels, basis) = match landmarks {
                 Some((op, labels)) => (op.interpolate(&y, k), Some(labels), y),

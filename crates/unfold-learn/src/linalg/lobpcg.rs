@@ -248,7 +248,7 @@ fn columns(a: &[f64], b: usize, cols: &[usize], also: Option<&[f64]>) -> Vec<f64
 /// `against`: block Gram–Schmidt followed by SVQB, which drops directions whose scaled Gram
 /// eigenvalue is below `1e-10` of the largest; a second pass when the first lost much of a
 /// column or met an ill-conditioned block. Returns the basis and its width.
-fn orthonormalize_block(n: usize, mut v: Vec<f64>, mut cols: usize, against: &[(&[f64], usize)], stage: &'static str) -> Result<(Vec<f64>, usize)> {
+pub(crate) fn orthonormalize_block(n: usize, mut v: Vec<f64>, mut cols: usize, against: &[(&[f64], usize)], stage: &'static str) -> Result<(Vec<f64>, usize)> {
     for pass in 0..2 {
         if cols == 0 {
             break;

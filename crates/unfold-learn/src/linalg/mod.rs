@@ -343,6 +343,22 @@ pub fn orthonormalize(m: MatRef<'_, f64>) -> Mat<f64> {
     sequential(|| m.qr().compute_thin_Q())
 }
 
+/// An orthonormal basis of the columns of `y` (`n × l` row-major), row-major `n × l`: block
+/// Gram–Schmidt with SVQB (parallel over row blocks and identical at any thread count), or a
+/// Householder QR on one thread when that finds `y` rank-deficient.
+///
+/// # Errors
+/// [`Error::Numerical`] naming `stage` if the Gram matrix's eigendecomposition does not converge.
+pub fn orthonormal_columns(n: usize, y: &[f64], l: usize, stage: &'static str) -> Result<Vec<f64>> {
+    match lobpcg::orthonormalize_block(n, y.to_vec(), l, &[], stage)? {
+        (q, width) if width == l => Ok(q),
+        _ => {
+            let q = orthonormalize(MatRef::from_row_major_slice(y, n, l));
+            Ok((0..n * l).map(|p| q[(p / l, p % l)]).collect())
+        }
+    }
+}
+
 /// Eigenvalues (descending) and eigenvectors (columns, same order) of a symmetric matrix.
 pub fn symmetric_eigen(m: MatRef<'_, f64>, stage: &'static str) -> Result<(Vec<f64>, Mat<f64>)> {
     let evd = sequential(|| m.self_adjoint_eigen(Side::Lower))
@@ -385,33 +401,49 @@ pub fn thin_svd(m: MatRef<'_, f64>, stage: &'static str) -> Result<(Vec<f64>, Ma
     Ok((values, vt))
 }
 
-/// The singular values (descending) of a dense square matrix (`n × n` row-major), computed on
-/// one thread so they are identical at any thread count.
+/// The singular values (descending) of a dense square matrix (`n × n` row-major), identical at
+/// any thread count.
+///
+/// They are first taken as the square roots of the eigenvalues of `m mᵀ`, whose product runs in
+/// parallel: 0.9 s against 2.1 s for the SVD of a 2,000 × 2,000 landmark operator. That route's
+/// absolute error in `σ²` is about `n ε σ_max²`, so it is kept only when every `σ²` is at least
+/// `5·10⁷` times that (each `σ` then good to 1e-8 relative); otherwise the SVD of `m` itself is
+/// computed, on one thread.
 ///
 /// # Errors
-/// [`Error::Numerical`] naming `stage` if the SVD does not converge.
+/// [`Error::Numerical`] naming `stage` if the decomposition does not converge.
 pub fn singular_values(m: &[f64], n: usize, stage: &'static str) -> Result<Vec<f64>> {
-    let m = MatRef::from_row_major_slice(m, n, n);
-    sequential(|| m.singular_values()).map_err(|e| Error::Numerical { stage, message: format!("SVD did not converge ({e:?})") })
+    let a = MatRef::from_row_major_slice(m, n, n);
+    let gram = block_product(m, a.transpose(), n);
+    let squares = symmetric_eigenvalues(MatRef::from_row_major_slice(&gram, n, n), stage)?;
+    let floor = 5e7 * n as f64 * f64::EPSILON * squares.first().copied().unwrap_or(0.0);
+    if squares.iter().all(|&s| s >= floor) {
+        return Ok(squares.iter().map(|s| s.sqrt()).collect());
+    }
+    sequential(|| a.singular_values()).map_err(|e| Error::Numerical { stage, message: format!("SVD did not converge ({e:?})") })
+}
+
+/// `a · rhs` for `a` (`n × n` row-major) over fixed blocks of `a`'s rows in parallel, each block
+/// one sequential product: identical at any thread count. Returns `n × rhs.ncols()` row-major.
+fn block_product(a: &[f64], rhs: MatRef<'_, f64>, n: usize) -> Vec<f64> {
+    use faer::MatMut;
+    const BLOCK: usize = 64;
+    let c = rhs.ncols();
+    let mut out = vec![0f64; n * c];
+    out.par_chunks_mut(BLOCK * c).enumerate().for_each(|(blk, rows)| {
+        let first = blk * BLOCK;
+        let count = rows.len() / c;
+        let lhs = MatRef::from_row_major_slice(&a[first * n..(first + count) * n], count, n);
+        matmul(MatMut::from_row_major_slice_mut(rows, count, c), Accum::Replace, lhs, rhs, 1.0, Par::Seq);
+    });
+    out
 }
 
 /// `m^t` of a dense square matrix (`n × n` row-major; `t = 0` gives the identity) by repeated
 /// squaring, as numpy's `matrix_power`. Each product runs over fixed blocks of rows in parallel,
 /// each block one sequential product: identical at any thread count.
 pub fn matrix_power(m: &[f64], n: usize, t: usize) -> Vec<f64> {
-    use faer::MatMut;
-    const BLOCK: usize = 64;
-    let product = |a: &[f64], b: &[f64]| -> Vec<f64> {
-        let mut out = vec![0f64; n * n];
-        out.par_chunks_mut(BLOCK * n).enumerate().for_each(|(blk, rows)| {
-            let first = blk * BLOCK;
-            let count = rows.len() / n;
-            let lhs = MatRef::from_row_major_slice(&a[first * n..(first + count) * n], count, n);
-            let rhs = MatRef::from_row_major_slice(b, n, n);
-            matmul(MatMut::from_row_major_slice_mut(rows, count, n), Accum::Replace, lhs, rhs, 1.0, Par::Seq);
-        });
-        out
-    };
+    let product = |a: &[f64], b: &[f64]| block_product(a, MatRef::from_row_major_slice(b, n, n), n);
     let mut result: Option<Vec<f64>> = None;
     let mut base = m.to_vec();
     let mut e = t;
