@@ -6,7 +6,7 @@ use unfold_learn::graph::alpha_decay::AlphaDecayKernel;
 use unfold_learn::graph::landmarks::LandmarkOperator;
 use unfold_learn::linalg::procrustes::procrustes;
 use unfold_learn::linalg::vne::{knee_point, von_neumann_entropy};
-use unfold_learn::linalg::{matrix_power, singular_values};
+use unfold_learn::linalg::{matrix_power, reversible_matrix_power, singular_values};
 use unfold_learn::measure::demap::demap;
 use unfold_learn::method::{Auto, FitData, Fitted, Input};
 use unfold_learn::prelude::*;
@@ -294,4 +294,22 @@ fn kmeans_ends_with_each_point_at_its_nearest_mean_at_any_thread_count() {
     let sq = |i: usize, c: usize| (0..dim).map(|j| (x[i * dim + j] - means[c * dim + j]).powi(2)).sum::<f64>();
     let misplaced = (0..n).filter(|&i| (0..k).any(|c| sq(i, c) < sq(i, labels[i] as usize) * (1.0 - 1e-12))).count();
     assert_eq!(misplaced, 0, "points nearer another cluster's mean");
+}
+
+#[test]
+fn reversible_matrix_power_equals_the_plain_power() {
+    // A reversible chain D⁻¹W, W symmetric and positive, over several blocks of rows.
+    let n = 150;
+    let g = gaussians(6, n * n);
+    let w: Vec<f64> = (0..n * n).map(|p| (g[p] + g[(p % n) * n + p / n]).abs() + 1e-3).collect();
+    let degrees: Vec<f64> = w.chunks(n).map(|r| r.iter().sum()).collect();
+    let m: Vec<f64> = (0..n * n).map(|p| w[p] / degrees[p / n]).collect();
+    for t in [0, 1, 2, 5, 24] {
+        let (fast, plain) = (reversible_matrix_power(&m, &degrees, n, t), matrix_power(&m, n, t));
+        let scale = plain.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        assert!(max_gap(&fast, &plain) < 1e-13 * scale, "t = {t}: {:e}", max_gap(&fast, &plain));
+    }
+    // Degrees that do not make D m symmetric: the plain power, exactly.
+    let skewed: Vec<f64> = degrees.iter().enumerate().map(|(i, d)| d * (1.0 + i as f64 / n as f64)).collect();
+    assert_eq!(reversible_matrix_power(&m, &skewed, n, 7), matrix_power(&m, n, 7));
 }

@@ -41,7 +41,7 @@ use crate::knn::search::NeighborIndex;
 use crate::linalg::mds::{Smacof, SmacofOptions, double_centre, euclidean_dissimilarities, top_eigenpairs};
 use crate::linalg::procrustes::procrustes;
 use crate::linalg::vne::{knee_point, von_neumann_entropy};
-use crate::linalg::{DataF64, matrix_power, sgd_mds::sgd_mds, singular_values};
+use crate::linalg::{DataF64, reversible_matrix_power, sgd_mds::sgd_mds, singular_values};
 use crate::method::{
     Attribute, Auto, Capabilities, Context, FitData, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values, rows_not_kept,
 };
@@ -248,9 +248,9 @@ impl Phate {
             };
             ctx.progress.check()?;
             ctx.progress.stage("PHATE diffusion potential", 0);
-            let (diff_op, m) = match &landmarks {
-                Some((op, _)) => (op.operator.clone(), op.n_landmarks),
-                None => (markov_dense(&kernel), n),
+            let (diff_op, degrees, m) = match &landmarks {
+                Some((op, _)) => (op.operator.clone(), op.degrees.clone(), op.n_landmarks),
+                None => (markov_dense(&kernel), kernel.degrees(), n),
             };
             let sigma = singular_values(&diff_op, m, "PHATE von Neumann entropy")?;
             let entropy = von_neumann_entropy(&sigma, T_MAX);
@@ -261,7 +261,7 @@ impl Phate {
                     (t, Some(t))
                 }
             };
-            let mut potential = matrix_power(&diff_op, m, t);
+            let mut potential = reversible_matrix_power(&diff_op, &degrees, m, t);
             diffusion_potential(&mut potential, p.gamma);
             ctx.progress.finish_stage();
             ctx.progress.check()?;

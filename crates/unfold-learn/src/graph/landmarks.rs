@@ -245,6 +245,8 @@ pub struct LandmarkOperator {
     pub operator: Vec<f64>,
     /// `transitions`, per point its landmarks and weights (summing to 1).
     pub transitions: Vec<Vec<(u32, f64)>>,
+    /// The row sums of `P_mn`: `diag(degrees) · landmark_op` is symmetric (a reversible chain).
+    pub degrees: Vec<f64>,
 }
 
 impl LandmarkOperator {
@@ -277,20 +279,20 @@ impl LandmarkOperator {
         }
         // Row c of landmark_op: Σ_{i∈c} Σ_j K_ij transitions[j] / Σ_{i∈c} Σ_j K_ij.
         let mut operator = vec![0f64; m * m];
-        operator.par_chunks_mut(m.max(1)).zip(&members).for_each(|(out, group)| {
-            let mut total = 0.0;
+        let mut degrees = vec![0f64; m];
+        operator.par_chunks_mut(m.max(1)).zip(&members).zip(&mut degrees).for_each(|((out, group), total)| {
             for &i in group {
                 let (cols, w) = kernel.row(i as usize);
                 for (&j, &w) in cols.iter().zip(w) {
-                    total += w as f64;
+                    *total += w as f64;
                     for &(c, t) in &transitions[j as usize] {
                         out[c as usize] += w as f64 * t;
                     }
                 }
             }
-            out.iter_mut().for_each(|v| *v /= total);
+            out.iter_mut().for_each(|v| *v /= *total);
         });
-        LandmarkOperator { n_landmarks: m, operator, transitions }
+        LandmarkOperator { n_landmarks: m, operator, transitions, degrees }
     }
 
     /// `transitions · y` for landmark coordinates `y` (`m × k`): `n × k`.

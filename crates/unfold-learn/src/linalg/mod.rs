@@ -414,7 +414,7 @@ pub fn thin_svd(m: MatRef<'_, f64>, stage: &'static str) -> Result<(Vec<f64>, Ma
 /// [`Error::Numerical`] naming `stage` if the decomposition does not converge.
 pub fn singular_values(m: &[f64], n: usize, stage: &'static str) -> Result<Vec<f64>> {
     let a = MatRef::from_row_major_slice(m, n, n);
-    let gram = block_product(m, a.transpose(), n);
+    let gram = symmetric_block_product(m, a.transpose(), n);
     let squares = symmetric_eigenvalues(MatRef::from_row_major_slice(&gram, n, n), stage)?;
     let floor = 5e7 * n as f64 * f64::EPSILON * squares.first().copied().unwrap_or(0.0);
     if squares.iter().all(|&s| s >= floor) {
@@ -439,13 +439,63 @@ fn block_product(a: &[f64], rhs: MatRef<'_, f64>, n: usize) -> Vec<f64> {
     out
 }
 
+/// `a · rhs` (`n × n` row-major) when the product is known to be symmetric: each block of rows
+/// computes only the columns up to its diagonal, and the rest is mirrored (half the work of
+/// [`block_product`]; identical at any thread count).
+fn symmetric_block_product(a: &[f64], rhs: MatRef<'_, f64>, n: usize) -> Vec<f64> {
+    use faer::MatMut;
+    const BLOCK: usize = 64;
+    let mut out = vec![0f64; n * n];
+    out.par_chunks_mut(BLOCK * n).enumerate().for_each(|(blk, rows)| {
+        let first = blk * BLOCK;
+        let count = rows.len() / n;
+        let end = first + count;
+        let lhs = MatRef::from_row_major_slice(&a[first * n..end * n], count, n);
+        let out = MatMut::from_row_major_slice_mut(rows, count, n).subcols_mut(0, end);
+        matmul(out, Accum::Replace, lhs, rhs.subcols(0, end), 1.0, Par::Seq);
+    });
+    for i in 0..n {
+        for j in i + 1..n {
+            out[i * n + j] = out[j * n + i];
+        }
+    }
+    out
+}
+
 /// `m^t` of a dense square matrix (`n × n` row-major; `t = 0` gives the identity) by repeated
 /// squaring, as numpy's `matrix_power`. Each product runs over fixed blocks of rows in parallel,
 /// each block one sequential product: identical at any thread count.
 pub fn matrix_power(m: &[f64], n: usize, t: usize) -> Vec<f64> {
-    let product = |a: &[f64], b: &[f64]| block_product(a, MatRef::from_row_major_slice(b, n, n), n);
+    power_by_squaring(m.to_vec(), n, t, |a, b| block_product(a, MatRef::from_row_major_slice(b, n, n), n))
+}
+
+/// `m^t` of a Markov matrix `m = D⁻¹W` with `W` symmetric and `D = diag(degrees)` (a reversible
+/// chain: a landmark operator or `D⁻¹K` of a symmetric kernel), as [`matrix_power`] gives it in
+/// half the arithmetic: the powers of the symmetric `S = D^½ m D^-½` are symmetric, so each
+/// product computes one triangle, and `m^t = D^-½ S^t D^½`. When `D m` is not symmetric to
+/// `1e-10` of its largest entry, this is [`matrix_power`].
+pub fn reversible_matrix_power(m: &[f64], degrees: &[f64], n: usize, t: usize) -> Vec<f64> {
+    let root: Vec<f64> = degrees.iter().map(|d| d.sqrt()).collect();
+    let flow = |i: usize, j: usize| degrees[i] * m[i * n + j];
+    let largest = (0..n * n).map(|p| flow(p / n, p % n).abs()).fold(0.0f64, f64::max);
+    let asymmetric = (0..n).any(|i| (0..i).any(|j| (flow(i, j) - flow(j, i)).abs() > 1e-10 * largest));
+    if asymmetric || root.iter().any(|&r| !(r > 0.0 && r.is_finite())) {
+        return matrix_power(m, n, t);
+    }
+    let s: Vec<f64> = (0..n * n)
+        .map(|p| {
+            let (i, j) = (p / n, p % n);
+            0.5 * (root[i] * m[p] / root[j] + root[j] * m[j * n + i] / root[i])
+        })
+        .collect();
+    let mut power = power_by_squaring(s, n, t, |a, b| symmetric_block_product(a, MatRef::from_row_major_slice(b, n, n), n));
+    power.par_chunks_mut(n).enumerate().for_each(|(i, row)| row.iter_mut().zip(&root).for_each(|(v, r)| *v *= r / root[i]));
+    power
+}
+
+/// `base^t` by repeated squaring with `product`; `t = 0` gives the identity.
+fn power_by_squaring(mut base: Vec<f64>, n: usize, t: usize, product: impl Fn(&[f64], &[f64]) -> Vec<f64>) -> Vec<f64> {
     let mut result: Option<Vec<f64>> = None;
-    let mut base = m.to_vec();
     let mut e = t;
     while e > 0 {
         if e & 1 == 1 {
