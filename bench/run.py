@@ -38,7 +38,7 @@ LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
              "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "tsne_70k", "topology",
-             "manifold", "entropy", "curvature", "phate", "phate_70k", "scanpy_pbmc", "sparse_knn", "heatgeo", "hde",
+             "manifold", "entropy", "curvature", "phate", "phate_70k", "phate_swissroll", "scanpy_pbmc", "sparse_knn", "heatgeo", "hde",
              "poincare_wordnet", "umap_hyperbolic", "coranking")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
@@ -896,8 +896,24 @@ class Bench:
         """The `phate` task on all of MNIST (70,000 rows; quality on a 5k subsample)."""
         self.phate_fit("phate_70k", "mnist70k", self.X_path, self.labels_path, self.n)
 
-    def phate_fit(self, task, variant, x_path, y_path, n):
-        """One PHATE fit of `x_path` by each tool (see `task_phate`)."""
+    def task_phate_swissroll(self):
+        """DEMaP of each tool's PHATE embedding of a noisy swiss roll (3,000 points, above the
+        2,000 landmarks; scikit-learn's `make_swiss_roll` formula with noise 0.5, numpy's
+        generator at seed 0), each tool's defaults; the roll's parameter t in ten equal bins
+        labels the points for kNN accuracy."""
+        import numpy as np
+
+        x_path, y_path = OUT / "swissroll3000.npy", OUT / "swissroll3000_labels.npy"
+        rng = np.random.default_rng(0)
+        t = 1.5 * np.pi * (1 + 2 * rng.random(3000))
+        x = np.stack([t * np.cos(t), 21 * rng.random(3000), t * np.sin(t)], axis=1)
+        x += 0.5 * rng.standard_normal(x.shape)
+        np.save(x_path, x.astype(np.float32))
+        np.save(y_path, np.digitize(t, np.linspace(t.min(), t.max(), 11)[1:-1]).astype(np.int64))
+        self.phate_fit("phate_swissroll", "swissroll3000", x_path, y_path, 3000, dims=3)
+
+    def phate_fit(self, task, variant, x_path, y_path, n, dims=784):
+        """One PHATE fit of `x_path` (`n × dims`) by each tool (see `task_phate`)."""
         runs = [("phate", OUT / f"phate_phate_{variant}.npy",
                  lambda out: self.peer("phate-fit", "--input", x_path, "--out", out))]
         if self.unfold:
@@ -910,7 +926,7 @@ class Bench:
             for r in range(self.args.repeat):
                 out.unlink(missing_ok=True)
                 rec = self.base(tool, task, variant, r)
-                rec["n"] = n
+                rec.update({"n": n, "dims": dims})
                 res = self.run(cmd(out), f"{tool}_{task}_{variant}_r{r}")
                 if self.measured(rec, res, [out]):
                     info = last_json_object(res["stdout"]) or {}
@@ -1537,6 +1553,7 @@ class Bench:
                             ("unfold", f"mnist{self.n // 1000}k-csr-cosine"))],
             "phate": [("phate_over_unfold", ("phate", "test10k"), ("unfold", "test10k"))],
             "phate_70k": [("phate_over_unfold", ("phate", "mnist70k"), ("unfold", "mnist70k"))],
+            "phate_swissroll": [("phate_over_unfold", ("phate", "swissroll3000"), ("unfold", "swissroll3000"))],
             "poincare_wordnet": [(f"gensim_over_unfold_seed{s}", ("gensim", f"mammals-d10-seed{s}"), ("unfold", f"mammals-d10-seed{s}"))
                                  for s in range(3)],
 
