@@ -454,12 +454,24 @@ fn symmetric_block_product(a: &[f64], rhs: MatRef<'_, f64>, n: usize) -> Vec<f64
         let out = MatMut::from_row_major_slice_mut(rows, count, n).subcols_mut(0, end);
         matmul(out, Accum::Replace, lhs, rhs.subcols(0, end), 1.0, Par::Seq);
     });
-    for i in 0..n {
-        for j in i + 1..n {
-            out[i * n + j] = out[j * n + i];
+    // The upper triangle from the lower: a block of rows reads its columns as contiguous
+    // pieces of the later rows.
+    let lower = out;
+    let mut full = vec![0f64; n * n];
+    full.par_chunks_mut(BLOCK * n).enumerate().for_each(|(blk, rows)| {
+        let first = blk * BLOCK;
+        let count = rows.len() / n;
+        for (r, row) in rows.chunks_exact_mut(n).enumerate() {
+            row[..=first + r].copy_from_slice(&lower[(first + r) * n..(first + r) * n + first + r + 1]);
         }
-    }
-    out
+        for j in first + 1..n {
+            let piece = &lower[j * n + first..j * n + first + count];
+            for (r, &v) in piece.iter().enumerate().take((j - first).min(count)) {
+                rows[r * n + j] = v;
+            }
+        }
+    });
+    full
 }
 
 /// `m^t` of a dense square matrix (`n × n` row-major; `t = 0` gives the identity) by repeated
