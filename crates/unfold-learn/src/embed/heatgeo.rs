@@ -211,6 +211,7 @@ impl HeatGeo {
                 warnings.push(DISCONNECTED_WARNING.to_string());
             }
             let seeds = crate::rng::SeedSource::new(ctx.seed);
+            ctx.progress.stage("heat-geodesic diffusion times", 0);
             let phi = HeatKernel::new(&l, &[], p.order, Some(seeds.value(STAGE_EIGEN, 0)))?.phi();
             let (mut tried, mut entropy) = (Vec::new(), Vec::new());
             let (taus, weights) = match p.tau {
@@ -229,15 +230,27 @@ impl HeatGeo {
                 Auto::Value(t) => (vec![t], vec![1.0]),
             };
             let opt = (p.tau == Auto::Auto).then(|| taus[0]);
+            ctx.progress.finish_stage();
+            ctx.progress.stage("heat kernel and distances", 0);
             let heat = HeatKernel::with_phi(&l, phi, &taus, p.order);
-            let kernels = heat.dense();
+            let mut kernels = heat.dense();
             ctx.progress.check()?;
-            let mut dist = vec![0f64; n * n];
-            for ((h, &tau), &w) in kernels.iter().zip(&taus).zip(&weights) {
-                add_heat_distance(&mut dist, h, n, tau, p.harnack_regul, p.scale_factor, w);
-            }
+            let dist = if let ([h], [tau], [1.0]) = (&mut kernels[..], &taus[..], &weights[..]) {
+                // One time: the distances replace the kernel in its own memory.
+                heat_distance_in_place(h, n, *tau, p.harnack_regul, p.scale_factor);
+                kernels.pop().expect("one kernel")
+            } else {
+                let mut dist = vec![0f64; n * n];
+                for ((h, &tau), &w) in kernels.iter().zip(&taus).zip(&weights) {
+                    add_heat_distance(&mut dist, h, n, tau, p.harnack_regul, p.scale_factor, w);
+                }
+                dist
+            };
             drop(kernels);
+            ctx.progress.finish_stage();
+            ctx.progress.stage("heat-geodesic MDS", 0);
             let y = embed_distances(&dist, n, k, p.solver, Some(seeds.value(STAGE_MDS, 0)), ctx)?;
+            ctx.progress.finish_stage();
             let embedding: Vec<f32> = y.iter().map(|&v| v as f32).collect();
             if embedding.iter().any(|v| !v.is_finite()) {
                 return Err(Error::Numerical { stage: "heat-geodesic MDS", message: "the embedding holds a value that is not finite".into() });
@@ -326,14 +339,29 @@ pub fn add_heat_distance(dist: &mut [f64], h: &[f64], n: usize, tau: f64, harnac
     let diag: Vec<f64> = (0..n).map(|i| h[i * n + i].max(0.0)).collect();
     dist.par_chunks_mut(n).zip(h.par_chunks(n)).enumerate().for_each(|(i, (out, row))| {
         for (j, (o, &hij)) in out.iter_mut().zip(row).enumerate() {
-            let mut s = -4.0 * tau * (hij.max(0.0) + 1e-16).ln();
-            if harnack != 0.0 {
-                s += harnack * 4.0 * tau * (0.5 * (diag[i] + diag[j]) + 1e-16).ln();
-            }
-            let s = s.max(0.0);
-            *o += weight * if scale_factor == 1.0 { s.sqrt() } else { s.sqrt().powf(scale_factor) };
+            *o += weight * varadhan(hij, diag[i], diag[j], tau, harnack, scale_factor);
         }
     });
+}
+
+/// [`add_heat_distance`] into a zero matrix with weight 1, written over the kernel `h` itself.
+fn heat_distance_in_place(h: &mut [f64], n: usize, tau: f64, harnack: f64, scale_factor: f64) {
+    let diag: Vec<f64> = (0..n).map(|i| h[i * n + i].max(0.0)).collect();
+    h.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
+        for (j, v) in row.iter_mut().enumerate() {
+            *v = varadhan(*v, diag[i], diag[j], tau, harnack, scale_factor);
+        }
+    });
+}
+
+/// `(√s)^scale_factor` for the heat `h_ij` between points whose own heats are `h_ii`, `h_jj`.
+fn varadhan(hij: f64, hii: f64, hjj: f64, tau: f64, harnack: f64, scale_factor: f64) -> f64 {
+    let mut s = -4.0 * tau * (hij.max(0.0) + 1e-16).ln();
+    if harnack != 0.0 {
+        s += harnack * 4.0 * tau * (0.5 * (hii + hjj) + 1e-16).ln();
+    }
+    let s = s.max(0.0);
+    if scale_factor == 1.0 { s.sqrt() } else { s.sqrt().powf(scale_factor) }
 }
 
 /// Step 7 of the [module docs](self): metric MDS of the dissimilarities `d` (`n × n`) into `k`

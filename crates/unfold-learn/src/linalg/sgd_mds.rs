@@ -10,15 +10,21 @@
 //! changes by less than `10⁻⁶` relatively (after iteration 50). The result is scaled back by the
 //! maximum dissimilarity.
 //!
-//! The pairs come from the seed's streams (one per iteration), so the result differs from
-//! phate's (numpy's generator) but is identical at any thread count: the gradient is summed in
-//! pair order.
+//! The pairs come from the seed's streams (eight per iteration, drawn and summed in parallel,
+//! the pieces' gradients added in order), so the result differs from phate's (numpy's
+//! generator) but is identical at any thread count.
 
 use rand_xoshiro::rand_core::Rng;
+
+use rayon::prelude::*;
 
 use crate::rng::{SeedSource, below};
 
 const STAGE: u64 = 0x5364_6d64;
+/// Pieces of each iteration's pairs, drawn and summed in parallel.
+const CHUNKS: usize = 8;
+/// Pairs drawn and prefetched together.
+const BATCH: usize = 32;
 
 /// phate's iteration count and pairs per iteration for `n` points.
 pub fn schedule(n: usize) -> (usize, usize) {
@@ -45,35 +51,55 @@ pub fn sgd_mds(d: &[f64], n: usize, init: &[f64], k: usize, seed: Option<u64>) -
     let eta_max = 0.001 * (total / pairs as f64).sqrt();
     let lambda = 100f64.ln() / (n_iter.max(2) - 1) as f64;
     let seeds = SeedSource::new(seed);
+    // Each iteration's pairs come in CHUNKS fixed pieces, each from its own stream into its own
+    // gradient, summed in piece order: parallel, and the same at any thread count.
+    let mut pieces: Vec<(Vec<f64>, f64, usize)> = (0..CHUNKS).map(|_| (vec![0f64; n * k], 0.0, 0)).collect();
     let mut grad = vec![0f64; n * k];
-    let mut diff = vec![0f64; k];
     let mut prev: Option<f64> = None;
     for it in 0..n_iter {
         let lr = eta_max * (-lambda * it as f64).exp();
-        let mut rng = seeds.stream(STAGE, it as u64);
-        grad.iter_mut().for_each(|g| *g = 0.0);
-        let (mut sq, mut count) = (0.0, 0usize);
-        for _ in 0..pairs {
-            let i = below(rng.next_u64(), n);
-            let j = below(rng.next_u64(), n);
-            if i == j {
-                continue;
+        pieces.par_iter_mut().enumerate().for_each(|(c, (grad, sq, count))| {
+            let mut rng = seeds.stream(STAGE, (it * CHUNKS + c) as u64);
+            let mut diff = vec![0f64; k];
+            grad.iter_mut().for_each(|g| *g = 0.0);
+            (*sq, *count) = (0.0, 0);
+            let mut batch = [(0usize, 0usize); BATCH];
+            let mut left = pairs * (c + 1) / CHUNKS - pairs * c / CHUNKS;
+            while left > 0 {
+                // Draw a batch and ask for its dissimilarities before reading them: the pairs
+                // land anywhere in the n × n matrix, so each read would otherwise wait on memory.
+                let batch = &mut batch[..left.min(BATCH)];
+                left -= batch.len();
+                for pair in batch.iter_mut() {
+                    *pair = (below(rng.next_u64(), n), below(rng.next_u64(), n));
+                    crate::prefetch::item(&d[pair.0 * n + pair.1]);
+                }
+                for &(i, j) in batch.iter() {
+                    if i == j {
+                        continue;
+                    }
+                    let mut dist = 0.0;
+                    for ((d, a), b) in diff.iter_mut().zip(&y[i * k..(i + 1) * k]).zip(&y[j * k..(j + 1) * k]) {
+                        *d = a - b;
+                        dist += *d * *d;
+                    }
+                    let dist = dist.sqrt().max(1e-10);
+                    let err = d[i * n + j] * scale - dist;
+                    let w = -2.0 * err / dist;
+                    for (c, &dc) in diff.iter().enumerate() {
+                        grad[i * k + c] += w * dc;
+                        grad[j * k + c] -= w * dc;
+                    }
+                    *sq += err * err;
+                    *count += 1;
+                }
             }
-            let mut dist = 0.0;
-            for ((d, a), b) in diff.iter_mut().zip(&y[i * k..(i + 1) * k]).zip(&y[j * k..(j + 1) * k]) {
-                *d = a - b;
-                dist += *d * *d;
-            }
-            let dist = dist.sqrt().max(1e-10);
-            let err = d[i * n + j] * scale - dist;
-            let w = -2.0 * err / dist;
-            for (c, &dc) in diff.iter().enumerate() {
-                grad[i * k + c] += w * dc;
-                grad[j * k + c] -= w * dc;
-            }
-            sq += err * err;
-            count += 1;
+        });
+        grad.copy_from_slice(&pieces[0].0);
+        for (g, _, _) in &pieces[1..] {
+            grad.iter_mut().zip(g).for_each(|(a, b)| *a += b);
         }
+        let (sq, count) = pieces.iter().fold((0.0, 0), |(s, c), p| (s + p.1, c + p.2));
         if count == 0 {
             continue;
         }
