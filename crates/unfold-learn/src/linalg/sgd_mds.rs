@@ -58,13 +58,13 @@ pub fn sgd_mds(d: &[f64], n: usize, init: &[f64], k: usize, seed: Option<u64>) -
     let mut prev: Option<f64> = None;
     for it in 0..n_iter {
         let lr = eta_max * (-lambda * it as f64).exp();
-        pieces.par_iter_mut().enumerate().for_each(|(c, (grad, sq, count))| {
-            let mut rng = seeds.stream(STAGE, (it * CHUNKS + c) as u64);
+        pieces.par_iter_mut().enumerate().for_each(|(piece, (grad, sq, count))| {
+            let mut rng = seeds.stream(STAGE, (it * CHUNKS + piece) as u64);
             let mut diff = vec![0f64; k];
             grad.iter_mut().for_each(|g| *g = 0.0);
             (*sq, *count) = (0.0, 0);
             let mut batch = [(0usize, 0usize); BATCH];
-            let mut left = pairs * (c + 1) / CHUNKS - pairs * c / CHUNKS;
+            let mut left = pairs * (piece + 1) / CHUNKS - pairs * piece / CHUNKS;
             while left > 0 {
                 // Draw a batch and ask for its dissimilarities before reading them: the pairs
                 // land anywhere in the n × n matrix, so each read would otherwise wait on memory.
