@@ -423,18 +423,29 @@ pub fn singular_values(m: &[f64], n: usize, stage: &'static str) -> Result<Vec<f
     sequential(|| a.singular_values()).map_err(|e| Error::Numerical { stage, message: format!("SVD did not converge ({e:?})") })
 }
 
+/// Rows of a block in the dense products below.
+const PRODUCT_ROWS: usize = 64;
+
 /// `a · rhs` for `a` (`n × n` row-major) over fixed blocks of `a`'s rows in parallel, each block
 /// one sequential product: identical at any thread count. Returns `n × rhs.ncols()` row-major.
 fn block_product(a: &[f64], rhs: MatRef<'_, f64>, n: usize) -> Vec<f64> {
+    block_product_up_to(a, rhs, n, false)
+}
+
+/// [`block_product`]; with `lower`, each block of rows computes only the columns up to its
+/// last row's diagonal (the rest stays zero).
+fn block_product_up_to(a: &[f64], rhs: MatRef<'_, f64>, n: usize, lower: bool) -> Vec<f64> {
     use faer::MatMut;
-    const BLOCK: usize = 64;
+    const BLOCK: usize = PRODUCT_ROWS;
     let c = rhs.ncols();
     let mut out = vec![0f64; n * c];
     out.par_chunks_mut(BLOCK * c).enumerate().for_each(|(blk, rows)| {
         let first = blk * BLOCK;
         let count = rows.len() / c;
+        let end = if lower { first + count } else { c };
         let lhs = MatRef::from_row_major_slice(&a[first * n..(first + count) * n], count, n);
-        matmul(MatMut::from_row_major_slice_mut(rows, count, c), Accum::Replace, lhs, rhs, 1.0, Par::Seq);
+        let out = MatMut::from_row_major_slice_mut(rows, count, c).subcols_mut(0, end);
+        matmul(out, Accum::Replace, lhs, rhs.subcols(0, end), 1.0, Par::Seq);
     });
     out
 }
@@ -443,20 +454,10 @@ fn block_product(a: &[f64], rhs: MatRef<'_, f64>, n: usize) -> Vec<f64> {
 /// computes only the columns up to its diagonal, and the rest is mirrored (half the work of
 /// [`block_product`]; identical at any thread count).
 fn symmetric_block_product(a: &[f64], rhs: MatRef<'_, f64>, n: usize) -> Vec<f64> {
-    use faer::MatMut;
-    const BLOCK: usize = 64;
-    let mut out = vec![0f64; n * n];
-    out.par_chunks_mut(BLOCK * n).enumerate().for_each(|(blk, rows)| {
-        let first = blk * BLOCK;
-        let count = rows.len() / n;
-        let end = first + count;
-        let lhs = MatRef::from_row_major_slice(&a[first * n..end * n], count, n);
-        let out = MatMut::from_row_major_slice_mut(rows, count, n).subcols_mut(0, end);
-        matmul(out, Accum::Replace, lhs, rhs.subcols(0, end), 1.0, Par::Seq);
-    });
+    const BLOCK: usize = PRODUCT_ROWS;
+    let lower = block_product_up_to(a, rhs, n, true);
     // The upper triangle from the lower: a block of rows reads its columns as contiguous
     // pieces of the later rows.
-    let lower = out;
     let mut full = vec![0f64; n * n];
     full.par_chunks_mut(BLOCK * n).enumerate().for_each(|(blk, rows)| {
         let first = blk * BLOCK;
