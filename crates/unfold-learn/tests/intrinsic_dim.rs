@@ -114,19 +114,22 @@ fn corr_int_equals_scikit_dimension() {
     }
 }
 
-#[test]
-fn corr_int_counts_equal_brute_force_on_clustered_data() {
-    // Dense clusters and sparse outliers, so that many points have their 20th neighbour inside
-    // r2 and the direct comparisons carry much of the count.
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut uniform = || {
-        // splitmix64
+/// Uniform values in [0, 1) from splitmix64 started at `state`.
+fn splitmix_uniform(mut state: u64) -> impl FnMut() -> f64 {
+    move || {
         state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = state;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
-    };
+    }
+}
+
+#[test]
+fn corr_int_counts_equal_brute_force_on_clustered_data() {
+    // Dense clusters and sparse outliers, so that many points have their 20th neighbour inside
+    // r2 and the direct comparisons carry much of the count.
+    let mut uniform = splitmix_uniform(0x9e37_79b9_7f4a_7c15);
     let mut v = Vec::new();
     for i in 0..400u32 {
         let c = (i % 4) as f64 * 10.0;
@@ -171,14 +174,8 @@ fn corr_int_counts_equal_brute_force_in_many_dimensions() {
     // direction): more than 1,024 points need direct comparisons in more than 128 dimensions, so
     // the pairs are screened in their principal directions first. The counts must stay exact.
     let (n, d) = (2400usize, 160usize);
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let mut uniform = || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-    };
+    let mut centred = splitmix_uniform(0x2545_f491_4f6c_dd1d);
+    let mut uniform = || centred() - 0.5;
     let planes: Vec<Vec<f64>> = (0..4 * 5).map(|_| (0..d).map(|_| uniform()).collect()).collect();
     let mut v = Vec::with_capacity(n * d);
     for i in 0..n {
