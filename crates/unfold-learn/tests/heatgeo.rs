@@ -3,7 +3,7 @@
 //! Chebyshev heat kernel (and its distance to the exact `expm`), the entropy curve and the
 //! automatic tau, the distances and the embedding.
 
-use unfold_learn::embed::heatgeo::{HeatGeo, HeatGeoModel, HeatGeoParams, LapType, add_heat_distance, multiscale_times};
+use unfold_learn::embed::heatgeo::{HeatGeo, HeatGeoModel, HeatGeoParams, LapType, heat_distances, multiscale_times};
 use unfold_learn::embed::phate::MdsSolver;
 use unfold_learn::graph::heat_kernel::{HeatKernel, chebyshev_coefficients, scaled_bessel_i};
 use unfold_learn::linalg::procrustes::procrustes;
@@ -144,7 +144,8 @@ fn distances_tau_and_embedding_equal_the_packages() {
         let n = x.n_rows();
         let (expected, _, _) = load_fixture(&format!("heatgeo_{case}_dist.npy"));
         let scale = expected.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        let gap = max_gap(model.distances(), &expected);
+        let ours: Vec<f64> = model.distances().iter().map(|&v| v as f64).collect();
+        let gap = max_gap(&ours, &expected);
         // The float32 kernel's relative error (~2e-5, see above) grows by tau in e^{-tau L}.
         assert!(gap < tol * scale, "{case}: distances differ by {gap} (max {scale})");
         let taus = floats(&m[case]["taus"]);
@@ -179,19 +180,31 @@ fn multiscale_distance_of_the_packages_laplacian_equals_its() {
     let (taus, weights) = multiscale_times(2.0, 20.0, 3);
     assert!(max_gap(&taus, &floats(&m["multi"]["taus"])) < 1e-12);
     let heat = HeatKernel::with_phi(&op, m["multi"]["phi"].as_f64().unwrap(), &taus, 40);
-    let mut dist = vec![0.0; n * n];
-    for ((h, &tau), &w) in heat.dense().iter().zip(&taus).zip(&weights) {
-        add_heat_distance(&mut dist, h, n, tau, 0.0, 2.0, w);
-    }
+    let dist: Vec<f64> = heat_distances(&heat, &taus, &weights, 0.0, 2.0).iter().map(|&v| v as f64).collect();
     let (expected, _, _) = load_fixture("heatgeo_multi_dist.npy");
     let gap = max_gap(&dist, &expected);
-    assert!(gap < 1e-9 * 400.0, "multiscale distance differs by {gap}");
+    // Distances up to 400, held in f32.
+    assert!(gap < 1e-6 * 400.0, "multiscale distance differs by {gap}");
     // Equal weights must not do.
-    let mut flat = vec![0.0; n * n];
-    for (h, &tau) in heat.dense().iter().zip(&taus) {
-        add_heat_distance(&mut flat, h, n, tau, 0.0, 2.0, 1.0 / 3.0);
-    }
+    let flat: Vec<f64> = heat_distances(&heat, &taus, &[1.0 / 3.0; 3], 0.0, 2.0).iter().map(|&v| v as f64).collect();
     assert!(max_gap(&flat, &expected) > 1.0);
+    // With the Harnack term each time's diagonal enters: the formula written out on the dense
+    // kernels.
+    let kernels = heat.dense();
+    let mut direct = vec![0.0; n * n];
+    for ((h, &tau), &w) in kernels.iter().zip(&taus).zip(&weights) {
+        for i in 0..n {
+            for j in 0..n {
+                let (hii, hjj) = (h[i * n + i].max(0.0), h[j * n + j].max(0.0));
+                let s = -4.0 * tau * (h[i * n + j].max(0.0) + 1e-16).ln() + 0.3 * 4.0 * tau * (0.5 * (hii + hjj) + 1e-16).ln();
+                direct[i * n + j] += w * s.max(0.0).sqrt().powf(1.5);
+            }
+        }
+    }
+    let harnack: Vec<f64> = heat_distances(&heat, &taus, &weights, 0.3, 1.5).iter().map(|&v| v as f64).collect();
+    let scale = direct.iter().fold(0.0f64, |a, v| a.max(*v));
+    let gap = max_gap(&harnack, &direct);
+    assert!(gap < 1e-6 * scale, "multiscale distance with the Harnack term differs by {gap} (max {scale})");
 }
 
 #[test]

@@ -16,15 +16,19 @@
 //!    `geomspace(tau_min, tau_max, n_tau)` are averaged with weights `∝ 1 − τ/Στ`, as the package.
 //! 6. **Distance** (Varadhan's formula with the Harnack regularisation `h = harnack_regul`):
 //!    `s_ij = −4τ ln(H_ij + 1e-16) + h · 4τ ln(½(H_ii + H_jj) + 1e-16)`, `s < 0` set to 0,
-//!    `D = (√s)^scale_factor`. The diagonal is not 0 when `h < 1`, as in the package.
-//! 7. **MDS** of `D` itself: the package's classical start ([`phate_classic`]), metric MDS by
+//!    `D = (√s)^scale_factor`. The diagonal is not 0 when `h < 1`, as in the package. Each
+//!    block of kernel columns is turned into distances as it is computed ([`heat_distances`]),
+//!    held in `f32`: the kernel itself is never held whole.
+//! 7. **MDS** of `D` itself: the package's classical start ([`classic_coordinates`], from
+//!    products with the centred squares, [`CentredSquares`], not an `n × n` copy), metric MDS by
 //!    `solver` (`"sgd"`, this crate's minibatch SGD [`sgd_mds`]; `"smacof"`, 3000 iterations,
 //!    `eps = 1e-6`; SMACOF always for `n_components > 2`, as the package switches), oriented onto
 //!    the start by Procrustes (centred, unit Frobenius norm).
 //!
 //! Differences from the package: its SGD is s_gd2's (a shuffled pass over all pairs), this
 //! crate's is PHATE's minibatch SGD from the fit's seed (the package always seeds 2), so the `"sgd"`
-//! embeddings agree in distribution, not digit for digit; everything else follows it. Not
+//! embeddings agree in distribution, not digit for digit; the distances are held in `f32`
+//! (computed in `f64`, then rounded: half the memory); everything else follows it. Not
 //! offered: `filter_method` other than `"mar"` (the Chebyshev expansion), `graph_type` other
 //! than `"alpha"`, `log_normalize`, `denoising`, the truncations and `mds_weights_type` (which
 //! the package's SGD alone reads); `tau_max` is used as given (the package turns `tau_max = 1`
@@ -32,19 +36,21 @@
 
 use crate::data::Data;
 use crate::embed::pca::Pca;
-use crate::embed::phate::{MdsSolver, phate_classic};
+use crate::embed::phate::{MdsSolver, classic_coordinates};
 use crate::error::{Error, Result};
 use crate::graph::alpha_decay::AlphaDecayKernel;
 use crate::graph::heat_kernel::HeatKernel;
 use crate::graph::{GraphOperator, LaplacianKind, SparseGraph, connected_components, laplacian};
 use crate::io::model::{self, Kind};
-use crate::linalg::mds::{Smacof, SmacofOptions};
+use crate::linalg::centred_kernel::{CentredSquares, KernelEigenSolver};
+use crate::linalg::mds::{DENSE_EIGEN_MAX, Smacof, SmacofOptions};
 use crate::linalg::procrustes::procrustes;
 use crate::linalg::sgd_mds::sgd_mds;
 use crate::linalg::vne::kneedle;
 use crate::method::{Attribute, Auto, Capabilities, Context, FitData, Fitted, MethodEntry, Params, Range, Value, declared, params_from, resolved_values};
 use crate::metric::Metric;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// `lap_type`: which graph Laplacian the heat kernel is of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -111,6 +117,9 @@ pub const THRESH: f64 = 1e-4;
 pub const KNEE_S: f64 = 0.5;
 /// The first time the automatic `tau` tries.
 pub const TAU_START: f64 = 0.05;
+/// Residual tolerance of the classical start's iterative eigensolver (above
+/// [`DENSE_EIGEN_MAX`] points; its products are in `f32`).
+pub const CLASSIC_TOL: f64 = 1e-5;
 const STAGE_PCA: u64 = 0x6867_0001;
 const STAGE_EIGEN: u64 = 0x6867_0002;
 const STAGE_MDS: u64 = 0x6867_0003;
@@ -233,20 +242,8 @@ impl HeatGeo {
             ctx.progress.finish_stage();
             ctx.progress.stage("heat kernel and distances", 0);
             let heat = HeatKernel::with_phi(&l, phi, &taus, p.order);
-            let mut kernels = heat.dense();
+            let dist = heat_distances(&heat, &taus, &weights, p.harnack_regul, p.scale_factor);
             ctx.progress.check()?;
-            let dist = if let ([h], [tau], [1.0]) = (&mut kernels[..], &taus[..], &weights[..]) {
-                // One time: the distances replace the kernel in its own memory.
-                heat_distance_in_place(h, n, *tau, p.harnack_regul, p.scale_factor);
-                kernels.pop().expect("one kernel")
-            } else {
-                let mut dist = vec![0f64; n * n];
-                for ((h, &tau), &w) in kernels.iter().zip(&taus).zip(&weights) {
-                    add_heat_distance(&mut dist, h, n, tau, p.harnack_regul, p.scale_factor, w);
-                }
-                dist
-            };
-            drop(kernels);
             ctx.progress.finish_stage();
             ctx.progress.stage("heat-geodesic MDS", 0);
             let y = embed_distances(&dist, n, k, p.solver, Some(seeds.value(STAGE_MDS, 0)), ctx)?;
@@ -333,35 +330,112 @@ pub fn kernel_entropies(heat: &HeatKernel) -> Vec<f64> {
     (0..heat.n_times()).map(|t| blocks.iter().map(|b| b[t]).sum()).collect()
 }
 
-/// `dist += weight · (√s)^scale_factor` with the regularised Varadhan distance `s` of the heat
-/// kernel `h` (`n × n`) at `tau` (step 6 of the [module docs](self)).
-pub fn add_heat_distance(dist: &mut [f64], h: &[f64], n: usize, tau: f64, harnack: f64, scale_factor: f64, weight: f64) {
-    let diag: Vec<f64> = (0..n).map(|i| h[i * n + i].max(0.0)).collect();
-    dist.par_chunks_mut(n).zip(h.par_chunks(n)).enumerate().for_each(|(i, (out, row))| {
-        for (j, (o, &hij)) in out.iter_mut().zip(row).enumerate() {
-            *o += weight * varadhan(hij, diag[i], diag[j], tau, harnack, scale_factor);
-        }
-    });
-}
-
-/// [`add_heat_distance`] into a zero matrix with weight 1, written over the kernel `h` itself.
-fn heat_distance_in_place(h: &mut [f64], n: usize, tau: f64, harnack: f64, scale_factor: f64) {
-    let diag: Vec<f64> = (0..n).map(|i| h[i * n + i].max(0.0)).collect();
-    h.par_chunks_mut(n).enumerate().for_each(|(i, row)| {
-        for (j, v) in row.iter_mut().enumerate() {
-            *v = varadhan(*v, diag[i], diag[j], tau, harnack, scale_factor);
-        }
-    });
-}
-
-/// `(√s)^scale_factor` for the heat `h_ij` between points whose own heats are `h_ii`, `h_jj`.
-fn varadhan(hij: f64, hii: f64, hjj: f64, tau: f64, harnack: f64, scale_factor: f64) -> f64 {
-    let mut s = -4.0 * tau * (hij.max(0.0) + 1e-16).ln();
-    if harnack != 0.0 {
-        s += harnack * 4.0 * tau * (0.5 * (hii + hjj) + 1e-16).ln();
+/// The distances of step 6 of the [module docs](self) (`n × n` row-major, `f32`):
+/// `Σ_t weights[t] · (√s_t)^scale_factor`, `s_t` the regularised Varadhan distance of
+/// `e^{−τ_t L}` (`taus` the times of `heat`). With `harnack = 0` each entry is final as soon as
+/// its kernel values are known, and nothing else `n × n` is held; otherwise each time's
+/// logarithm is held (an `f32` matrix per time) until the kernels' diagonals are known.
+///
+/// # Panics
+/// If `taus` and `weights` do not hold one value per time of `heat`.
+pub fn heat_distances(heat: &HeatKernel, taus: &[f64], weights: &[f64], harnack: f64, scale_factor: f64) -> Vec<f32> {
+    assert!(taus.len() == heat.n_times() && weights.len() == taus.len(), "heat_distances: one tau and one weight per time");
+    let n = heat.n();
+    if harnack == 0.0 {
+        let mut d = vec![vec![0f32; n * n]];
+        heat.fill(&mut d, |_, count, blocks, slabs| {
+            let mut sum = vec![0f64; n * count];
+            let mut term = vec![0f64; n * count];
+            for ((block, &tau), &w) in blocks.iter().zip(taus).zip(weights) {
+                log_terms(block, tau, &mut term);
+                roots(&mut term, scale_factor);
+                sum.iter_mut().zip(&term).for_each(|(s, &t)| *s += w * t);
+            }
+            scatter(&sum, count, n, slabs[0]);
+        });
+        return d.pop().expect("one matrix");
     }
-    let s = s.max(0.0);
-    if scale_factor == 1.0 { s.sqrt() } else { s.sqrt().powf(scale_factor) }
+    let diagonals: Vec<Vec<AtomicU64>> = taus.iter().map(|_| (0..n).map(|_| AtomicU64::new(0)).collect()).collect();
+    let mut logs: Vec<Vec<f32>> = taus.iter().map(|_| vec![0f32; n * n]).collect();
+    heat.fill(&mut logs, |first, count, blocks, slabs| {
+        let mut term = vec![0f64; n * count];
+        for (t, ((block, slab), &tau)) in blocks.iter().zip(slabs.iter_mut()).zip(taus).enumerate() {
+            for c in 0..count {
+                diagonals[t][first + c].store(block[(first + c) * count + c].max(0.0).to_bits(), Ordering::Relaxed);
+            }
+            log_terms(block, tau, &mut term);
+            scatter(&term, count, n, slab);
+        }
+    });
+    let diag: Vec<Vec<f64>> = diagonals.iter().map(|d| d.iter().map(|v| f64::from_bits(v.load(Ordering::Relaxed))).collect()).collect();
+    // The sum is written over the first time's logarithms.
+    let (first, rest) = logs.split_at_mut(1);
+    first[0].par_chunks_mut(n).enumerate().for_each(|(i, row)| {
+        for (j, out) in row.iter_mut().enumerate() {
+            let mut sum = 0.0;
+            for (t, (&tau, &w)) in taus.iter().zip(weights).enumerate() {
+                let log = if t == 0 { *out } else { rest[t - 1][i * n + j] } as f64;
+                let mut s = [log + harnack * 4.0 * tau * ln_positive(0.5 * (diag[t][i] + diag[t][j]) + 1e-16)];
+                roots(&mut s, scale_factor);
+                sum += w * s[0];
+            }
+            *out = sum as f32;
+        }
+    });
+    logs.swap_remove(0)
+}
+
+/// `out = −4τ ln(h + 10⁻¹⁶)` for the heats `h` (`h < 0` as 0): Varadhan's distance without the
+/// Harnack term. The logarithm is [`ln_positive`], which vectorises: per entry of an `n × n`
+/// kernel, the library's logarithm took a third of the fit.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx512dq", "x86_64+avx2+fma"))]
+fn log_terms(h: &[f64], tau: f64, out: &mut [f64]) {
+    for (o, &v) in out.iter_mut().zip(h) {
+        *o = -4.0 * tau * ln_positive(v.max(0.0) + 1e-16);
+    }
+}
+
+/// `s ← (√s)^scale_factor`, `s < 0` as 0.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx512dq", "x86_64+avx2+fma"))]
+fn roots(s: &mut [f64], scale_factor: f64) {
+    if scale_factor == 1.0 {
+        s.iter_mut().for_each(|v| *v = v.max(0.0).sqrt());
+    } else {
+        s.iter_mut().for_each(|v| *v = v.max(0.0).sqrt().powf(scale_factor));
+    }
+}
+
+/// `slab[c·n + i] = block[i·count + c]` in `f32`: a block of kernel columns into rows of the
+/// transpose.
+fn scatter(block: &[f64], count: usize, n: usize, slab: &mut [f32]) {
+    for (i, row) in block.chunks_exact(count).enumerate() {
+        for (c, &v) in row.iter().enumerate() {
+            slab[c * n + i] = v as f32;
+        }
+    }
+}
+
+/// `ln x` for a positive normal `x`, within 2·10⁻¹⁶ of it (relative, or absolute near 1), by
+/// straight-line arithmetic the compiler vectorises: `x = 2^e m` with `m ∈ [√½, √2)`, and
+/// `ln m = 2 atanh(s) = 2 (s + s³/3 + … + s¹⁹/19)`, `s = (m − 1)/(m + 1)`, `|s| ≤ 0.172`.
+#[inline(always)]
+fn ln_positive(x: f64) -> f64 {
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    let bits = x.to_bits();
+    let mut e = ((bits >> 52) & 0x7ff) as i64 - 1023;
+    let mut m = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    let big = m > std::f64::consts::SQRT_2;
+    m = if big { 0.5 * m } else { m };
+    e += big as i64;
+    let s = (m - 1.0) / (m + 1.0);
+    let z = s * s;
+    let mut p = 1.0 / 19.0;
+    for k in (0..9).rev() {
+        p = p * z + 1.0 / (2 * k + 1) as f64;
+    }
+    let e = e as f64;
+    e * LN2_HI + (e * LN2_LO + 2.0 * s * p)
 }
 
 /// Step 7 of the [module docs](self): metric MDS of the dissimilarities `d` (`n × n`) into `k`
@@ -369,13 +443,17 @@ fn varadhan(hij: f64, hii: f64, hjj: f64, tau: f64, harnack: f64, scale_factor: 
 ///
 /// # Errors
 /// The errors of the eigensolver, SMACOF and Procrustes; [`Error::Cancelled`].
-pub fn embed_distances(d: &[f64], n: usize, k: usize, solver: MdsSolver, seed: Option<u64>, ctx: &Context) -> Result<Vec<f64>> {
-    let classic = phate_classic(d, n, k)?;
+pub fn embed_distances(d: &[f32], n: usize, k: usize, solver: MdsSolver, seed: Option<u64>, ctx: &Context) -> Result<Vec<f64>> {
+    // The classical start from products with the centred squares, without an n × n copy.
+    let how = if n <= DENSE_EIGEN_MAX { KernelEigenSolver::Dense } else { KernelEigenSolver::Iterative { tol: CLASSIC_TOL, max_iter: 1000 } };
+    let (values, vectors) = CentredSquares::new(d, n).top_eigenpairs(k, how, "heat-geodesic classical MDS", ctx.progress)?;
+    let classic = classic_coordinates(&values, &vectors, n, k);
     let y = if solver == MdsSolver::Sgd && k <= 2 {
         sgd_mds(d, n, &classic, k, seed)
     } else {
+        let d: Vec<f64> = d.iter().map(|&v| v as f64).collect();
         let options = SmacofOptions { metric: true, max_iter: 3000, eps: 1e-6, normalized_stress: false };
-        Smacof::new(d, n, options)?.run(classic.clone(), k, ctx.progress)?.embedding
+        Smacof::new(&d, n, options)?.run(classic.clone(), k, ctx.progress)?.embedding
     };
     Ok(procrustes(&classic, &y, n, k)?.aligned)
 }
@@ -394,7 +472,7 @@ pub struct HeatGeoModel {
     entropy: Vec<f64>,
     phi: f64,
     #[serde(skip)]
-    dist: Vec<f64>,
+    dist: Vec<f32>,
     warnings: Vec<String>,
     #[serde(skip)]
     params: Vec<(&'static str, Value)>,
@@ -420,7 +498,7 @@ impl HeatGeoModel {
 
     /// The heat-geodesic distances the embedding was fitted to (`n × n` row-major; the package's
     /// `dist`; empty for a model read from a file).
-    pub fn distances(&self) -> &[f64] {
+    pub fn distances(&self) -> &[f32] {
         &self.dist
     }
 
@@ -496,5 +574,29 @@ impl Fitted for HeatGeoModel {
 
     fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ln_positive_agrees_with_the_library_logarithm() {
+        let mut worst: f64 = 0.0;
+        let mut x = 1e-300f64;
+        while x < 1e300 {
+            // Either side of the √2 where the mantissa is halved.
+            let root2 = std::f64::consts::SQRT_2;
+            for y in [x, x * 1.000_000_1, x * root2 * (1.0 - 1e-15), x * root2 * (1.0 + 1e-15), x * 1.999_999_999] {
+                let (ours, std) = (ln_positive(y), y.ln());
+                worst = worst.max((ours - std).abs() / std.abs().max(1.0));
+            }
+            x *= 1.37;
+        }
+        for y in [1.0, 1.0 + 1e-15, 1.0 - 1e-15, 0.5, 2.0, 1e-16, 1e-16 + 1e-30, std::f64::consts::E] {
+            worst = worst.max((ln_positive(y) - y.ln()).abs() / y.ln().abs().max(1.0));
+        }
+        assert!(worst < 4e-16, "relative error {worst:e}");
     }
 }

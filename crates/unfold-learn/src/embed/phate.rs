@@ -165,6 +165,12 @@ pub fn phate_classic(d: &[f64], n: usize, k: usize) -> Result<Vec<f64>> {
     let mut b = d.to_vec();
     double_centre(&mut b, n);
     let (values, vectors) = top_eigenpairs(&b, n, k, "PHATE classical MDS")?;
+    Ok(classic_coordinates(&values, &vectors, n, k))
+}
+
+/// The package's classical coordinates `−2 λ_c v_c` (`n × k` row-major) from the largest
+/// eigenpairs of `B = −½ J (D∘D) J` (`vectors` `n × values.len()` row-major, `values.len() ≤ k`).
+pub fn classic_coordinates(values: &[f64], vectors: &[f64], n: usize, k: usize) -> Vec<f64> {
     let kk = values.len();
     let mut y = vec![0f64; n * k];
     for i in 0..n {
@@ -172,7 +178,7 @@ pub fn phate_classic(d: &[f64], n: usize, k: usize) -> Result<Vec<f64>> {
             y[i * k + c] = -2.0 * values[c] * vectors[i * kk + c];
         }
     }
-    Ok(y)
+    y
 }
 
 impl Phate {

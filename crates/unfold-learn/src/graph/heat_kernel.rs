@@ -106,6 +106,11 @@ impl<'a> HeatKernel<'a> {
         self.phi
     }
 
+    /// Order of the Laplacian.
+    pub fn n(&self) -> usize {
+        self.laplacian.n()
+    }
+
     /// Number of times `τ`.
     pub fn n_times(&self) -> usize {
         self.coefficients.len()
@@ -117,7 +122,6 @@ impl<'a> HeatKernel<'a> {
     /// If the blocks do not hold `n · b` values or `out` does not hold one per time.
     pub fn apply(&self, x: &[f64], b: usize, out: &mut [Vec<f64>]) {
         assert_eq!(out.len(), self.coefficients.len(), "one output block per time");
-        let len = x.len();
         let order = self.coefficients.first().map_or(0, |c| c.len() - 1);
         for (o, c) in out.iter_mut().zip(&self.coefficients) {
             o.clear();
@@ -126,19 +130,16 @@ impl<'a> HeatKernel<'a> {
         if order == 0 {
             return;
         }
+        // Coefficient j of every time, for the step that makes T_j.
+        let at = |j: usize| -> Vec<f64> { self.coefficients.iter().map(|c| c[j]).collect() };
         let mut t0 = x.to_vec();
-        let mut t1 = vec![0f64; len];
-        let mut lx = vec![0f64; len];
+        let mut t1 = vec![0f64; x.len()];
         // T_1 = L x / φ − x.
-        self.laplacian.apply(&t0, &mut lx, b);
-        t1.par_iter_mut().zip(lx.par_iter().zip(&t0)).for_each(|(t, (l, x))| *t = l / self.phi - x);
-        accumulate(out, &self.coefficients, 1, &t1);
+        self.laplacian.recurrence_step(1.0 / self.phi, -1.0, &t0, &mut t1, b, &at(1), out);
         for j in 2..=order {
-            // T_2 = (2/φ) L T_1 − 2 T_1 − T_0, written over T_0.
-            self.laplacian.apply(&t1, &mut lx, b);
-            t0.par_iter_mut().zip(lx.par_iter().zip(&t1)).for_each(|(t0, (l, t1))| *t0 = 2.0 / self.phi * l - 2.0 * t1 - *t0);
+            // T_j = (2/φ) L T_{j−1} − 2 T_{j−1} − T_{j−2}, written over T_{j−2}.
+            self.laplacian.recurrence_step(2.0 / self.phi, -2.0, &t1, &mut t0, b, &at(j), out);
             std::mem::swap(&mut t0, &mut t1);
-            accumulate(out, &self.coefficients, j, &t1);
         }
     }
 
@@ -168,43 +169,51 @@ impl<'a> HeatKernel<'a> {
     /// kernel applied to the indicator of `j`, as HeatGeo computes it.
     pub fn dense(&self) -> Vec<Vec<f64>> {
         let n = self.laplacian.n();
-        // Column blocks are rows of the transpose: each block fills its own rows, then one transpose.
-        let mut transposed: Vec<Vec<f64>> = (0..self.n_times()).map(|_| vec![0f64; n * n]).collect();
-        {
-            let cells: Vec<SharedRows> = transposed.iter_mut().map(|m| SharedRows(m.as_mut_ptr())).collect();
-            self.map_columns(|first, count, blocks| {
-                for (cell, block) in cells.iter().zip(blocks) {
-                    // SAFETY: each block writes the rows first..first + count of its own matrix,
-                    // which no other block touches, and the matrices outlive the scope.
-                    let rows = unsafe { std::slice::from_raw_parts_mut(cell.0.add(first * n), count * n) };
-                    for i in 0..n {
-                        for c in 0..count {
-                            rows[c * n + i] = block[i * count + c];
-                        }
+        let mut kernels: Vec<Vec<f64>> = (0..self.n_times()).map(|_| vec![0f64; n * n]).collect();
+        self.fill(&mut kernels, |_, count, blocks, slabs| {
+            for (slab, block) in slabs.iter_mut().zip(blocks) {
+                for (i, row) in block.chunks_exact(count).enumerate() {
+                    for (c, &v) in row.iter().enumerate() {
+                        slab[c * n + i] = v;
                     }
                 }
+            }
+        });
+        kernels
+    }
+
+    /// Fills the `n × n` row-major matrices `outs` from the kernels a block of columns at a
+    /// time, without forming the kernels: `f(first, count, blocks, slabs)` gets the kernels'
+    /// columns `first..first + count` (`blocks` as [`HeatKernel::map_columns`] gives them) and
+    /// writes `slabs[o][c·n + i]`, which becomes entry `(i, first + c)` of `outs[o]`. Blocks run
+    /// in parallel; each writes its own rows of the transposes, which are then transposed.
+    ///
+    /// # Panics
+    /// If a matrix of `outs` does not hold `n²` values.
+    pub fn fill<T: Copy + Send + Sync>(&self, outs: &mut [Vec<T>], f: impl Fn(usize, usize, &[Vec<f64>], &mut [&mut [T]]) + Sync) {
+        let n = self.laplacian.n();
+        assert!(outs.iter().all(|m| m.len() == n * n), "fill: every matrix must be n × n");
+        {
+            let cells: Vec<SharedRows<T>> = outs.iter_mut().map(|m| SharedRows(m.as_mut_ptr())).collect();
+            self.map_columns(|first, count, blocks| {
+                // SAFETY: each block writes the rows first..first + count of each matrix, which
+                // no other block touches, and the matrices outlive the scope.
+                let mut slabs: Vec<&mut [T]> = cells.iter().map(|cell| unsafe { std::slice::from_raw_parts_mut(cell.0.add(first * n), count * n) }).collect();
+                f(first, count, blocks, &mut slabs);
             });
         }
-        transposed.iter_mut().for_each(|m| transpose_in_place(m, n));
-        transposed
+        outs.iter_mut().for_each(|m| transpose_in_place(m, n));
     }
 }
 
 /// A raw pointer to a matrix whose disjoint rows blocks write in parallel.
-struct SharedRows(*mut f64);
-// SAFETY: used only to write disjoint row ranges (see `HeatKernel::dense`).
-unsafe impl Sync for SharedRows {}
-unsafe impl Send for SharedRows {}
-
-fn accumulate(out: &mut [Vec<f64>], coefficients: &[Vec<f64>], j: usize, t: &[f64]) {
-    for (o, c) in out.iter_mut().zip(coefficients) {
-        let cj = c[j];
-        o.par_iter_mut().zip(t.par_iter()).for_each(|(o, v)| *o += cj * v);
-    }
-}
+struct SharedRows<T>(*mut T);
+// SAFETY: used only to write disjoint row ranges (see `HeatKernel::fill`).
+unsafe impl<T: Send> Sync for SharedRows<T> {}
+unsafe impl<T: Send> Send for SharedRows<T> {}
 
 /// Transposes the square `n × n` row-major `m` in place.
-pub fn transpose_in_place(m: &mut [f64], n: usize) {
+pub fn transpose_in_place<T>(m: &mut [T], n: usize) {
     const TILE: usize = 64;
     for bi in (0..n).step_by(TILE) {
         for bj in (bi..n).step_by(TILE) {

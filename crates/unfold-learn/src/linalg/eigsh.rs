@@ -64,6 +64,21 @@ pub trait SymmetricOperator: Sync {
     fn to_dense(&self) -> Mat<f64>;
     /// `shift·I + sign·A` with `sign` = ±1, as an operator of its own.
     fn affine(&self, shift: f64, sign: f64) -> Box<dyn SymmetricOperator + '_>;
+    /// One step of a three-term recurrence on row-major `n × b` blocks, `y ← α A x + β x − y`,
+    /// then `sums[t] += coefficients[t] · y` (a Chebyshev expansion,
+    /// [`crate::graph::heat_kernel`]). This default takes a product and two more passes;
+    /// [`crate::graph::GraphOperator`] does it in one pass on the calling thread.
+    #[allow(clippy::too_many_arguments)]
+    fn recurrence_step(&self, alpha: f64, beta: f64, x: &[f64], y: &mut [f64], b: usize, coefficients: &[f64], sums: &mut [Vec<f64>]) {
+        let mut ax = vec![0f64; x.len()];
+        self.apply(x, &mut ax, b);
+        for ((y, &a), &x) in y.iter_mut().zip(&ax).zip(x) {
+            *y = alpha * a + beta * x - *y;
+        }
+        for (sum, &c) in sums.iter_mut().zip(coefficients) {
+            sum.iter_mut().zip(y.iter()).for_each(|(s, &v)| *s += c * v);
+        }
+    }
 }
 
 /// Which end of the spectrum [`eigsh`] returns.

@@ -36,10 +36,11 @@ pub fn schedule(n: usize) -> (usize, usize) {
     }
 }
 
-/// SGD metric MDS of `d` (`n × n`, symmetric) from `init` (`n × k` row-major).
-pub fn sgd_mds(d: &[f64], n: usize, init: &[f64], k: usize, seed: Option<u64>) -> Vec<f64> {
+/// SGD metric MDS of `d` (`n × n`, symmetric; `f64`, or `f32` for the largest matrices) from
+/// `init` (`n × k` row-major).
+pub fn sgd_mds<T: Copy + Into<f64> + Sync>(d: &[T], n: usize, init: &[f64], k: usize, seed: Option<u64>) -> Vec<f64> {
     let (n_iter, pairs) = schedule(n);
-    let d_max = d.iter().copied().fold(0.0f64, f64::max);
+    let d_max = d.iter().fold(0.0f64, |m, &v| m.max(v.into()));
     let scale = if d_max > 0.0 { 1.0 / d_max } else { 1.0 };
     let mean = init.iter().sum::<f64>() / init.len().max(1) as f64;
     let std = (init.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / init.len().max(1) as f64).sqrt();
@@ -84,7 +85,7 @@ pub fn sgd_mds(d: &[f64], n: usize, init: &[f64], k: usize, seed: Option<u64>) -
                         dist += *d * *d;
                     }
                     let dist = dist.sqrt().max(1e-10);
-                    let err = d[i * n + j] * scale - dist;
+                    let err = d[i * n + j].into() * scale - dist;
                     let w = -2.0 * err / dist;
                     for (c, &dc) in diff.iter().enumerate() {
                         grad[i * k + c] += w * dc;
