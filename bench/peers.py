@@ -217,9 +217,9 @@ def run_phate_fit(args):
 
 
 def run_heatgeo_fit(args):
-    """heatgeo 0.0.1's HeatGeo(knn=5, tau="auto") with its other defaults (n_pca=40, decay=40,
-    order=32, normalized Laplacian, s_gd2 MDS with seed 2).fit_transform(X); writes the embedding
-    and prints the chosen tau."""
+    """heatgeo 0.0.1's HeatGeo(knn=--knn, tau=--tau) (5 and "auto" unless given) with its other
+    defaults (n_pca=40, decay=40, order=32, normalized Laplacian, s_gd2 MDS with seed 2)
+    .fit_transform(X); writes the embedding and prints the tau used."""
     import contextlib
     import io
 
@@ -228,12 +228,13 @@ def run_heatgeo_fit(args):
 
     X = np.load(args.input)
     t0 = time.perf_counter()
-    op = HeatGeo(knn=5, tau="auto")
+    op = HeatGeo(knn=args.knn, tau=args.tau if args.tau == "auto" else float(args.tau))
     with contextlib.redirect_stdout(io.StringIO()):  # it prints the chosen tau and the solver
         Y = op.fit_transform(X)
     elapsed = time.perf_counter() - t0
     np.save(args.out, np.ascontiguousarray(np.asarray(Y), dtype=np.float32))
-    emit({"inproc_seconds": elapsed, "tau": float(np.asarray(op.opt_tau).ravel()[0])})
+    tau = op.opt_tau if args.tau == "auto" else float(args.tau)
+    emit({"inproc_seconds": elapsed, "tau": float(np.asarray(tau).ravel()[0])})
 
 
 def run_tsne_quality(args):
@@ -923,6 +924,8 @@ def main(argv=None):
     p = sub.add_parser("heatgeo-fit")
     p.add_argument("--input", required=True)
     p.add_argument("--out", required=True)
+    p.add_argument("--knn", type=int, default=5)
+    p.add_argument("--tau", default="auto")
     p.set_defaults(func=run_heatgeo_fit)
 
     p = sub.add_parser("tsne-quality")

@@ -38,7 +38,7 @@ LOGS = OUT / "logs"
 MNIST_ROWS = 70000
 ALL_TASKS = ("knn", "pca", "evaluate", "umap", "umap_transform", "umap_scale", "random_projection", "spectral", "mds",
              "diffusion", "intrinsic_dim", "lle", "isomap", "isomap_70k", "tsne", "tsne_70k", "topology",
-             "manifold", "entropy", "curvature", "phate", "phate_70k", "phate_swissroll", "scanpy_pbmc", "sparse_knn", "heatgeo", "hde",
+             "manifold", "entropy", "curvature", "phate", "phate_70k", "phate_swissroll", "scanpy_pbmc", "sparse_knn", "heatgeo", "heatgeo_10k", "hde",
              "poincare_wordnet", "umap_hyperbolic", "coranking")
 # Rows of the spectral task: scikit-learn's default n_neighbors is n/10, so at 70,000 rows its
 # graph has 490 million entries; the task runs on the first 10,000 (1,000 neighbours each).
@@ -980,6 +980,42 @@ class Bench:
                                      f"{tool}_heatgeo_quality_r{r}")
                         info = last_json_object(q["stdout"]) or {}
                         rec.update({k: info.get(k) for k in ("demap", "trustworthiness") if k in info})
+                self.emit(rec)
+
+    def task_heatgeo_10k(self):
+        """Heat-geodesic embedding of the MNIST test set (10,000 rows) at the package's defaults
+        (tau 10, n_pca 40, decay 40, order 32) with knn 10: heatgeo 0.0.1 and `unfold embed
+        --method heatgeo --neighbors 10`; time, peak RSS, and for both outputs DEMaP,
+        trustworthiness@15 and kNN accuracy by the same code (`unfold evaluate`, as `phate`)."""
+        import numpy as np
+
+        x_path, y_path = OUT / "mnist_t10k.npy", OUT / "mnist_t10k_labels.npy"
+        if not (cached_ok(x_path, (10000, 784), np.float32) and cached_ok(y_path, (10000,), np.int64)):
+            np.save(x_path, np.ascontiguousarray(np.load(self.X_path, mmap_mode="r")[-10000:]))
+            np.save(y_path, np.ascontiguousarray(np.load(self.labels_path, mmap_mode="r")[-10000:]))
+        runs = [("heatgeo", OUT / "heatgeo_heatgeo_test10k.npy",
+                 lambda out: self.peer("heatgeo-fit", "--input", x_path, "--out", out, "--knn", 10, "--tau", 10))]
+        if self.unfold:
+            runs.append(("unfold", OUT / "unfold_heatgeo_test10k.npy",
+                         lambda out: self.unfold_cmd("embed", x_path, "--method", "heatgeo", "--neighbors", 10,
+                                                     "--seed", 0, "-o", out, "--json", "--quiet")))
+        else:
+            self.skipped("unfold", "heatgeo_10k", "test10k", self.unfold_reason)
+        for tool, out, cmd in runs:
+            for r in range(self.args.repeat):
+                out.unlink(missing_ok=True)
+                rec = self.base(tool, "heatgeo_10k", "test10k", r)
+                rec["n"] = 10000
+                res = self.run(cmd(out), f"{tool}_heatgeo_10k_r{r}")
+                if self.measured(rec, res, [out]):
+                    info = last_json_object(res["stdout"]) or {}
+                    rec["inproc_seconds"] = info.get("inproc_seconds")
+                    if self.unfold:
+                        q = self.run(self.unfold_cmd("evaluate", x_path, out, "--labels", y_path, "--demap",
+                                                     "--seed", 0, "-k", 15, "--json", "--quiet"),
+                                     f"{tool}_heatgeo_10k_quality_r{r}")
+                        info = last_json_object(q["stdout"]) or {}
+                        rec.update({k: info.get(k) for k in ("demap", "trustworthiness", "knn_accuracy") if k in info})
                 self.emit(rec)
 
     # -- hyperbolic diffusion embedding
