@@ -21,7 +21,8 @@
 //!    held in `f32`: the kernel itself is never held whole.
 //! 7. **MDS** of `D` itself: the package's classical start ([`classic_coordinates`], from
 //!    products with the centred squares, [`CentredSquares`], not an `n × n` copy), metric MDS by
-//!    `solver` (`"sgd"`, this crate's minibatch SGD [`sgd_mds`]; `"smacof"`, 3000 iterations,
+//!    `solver` (`"sgd"`, this crate's minibatch SGD [`sgd_mds`] on the schedule
+//!    [`sgd_schedule`]; `"smacof"`, 3000 iterations,
 //!    `eps = 1e-6`; SMACOF always for `n_components > 2`, as the package switches), oriented onto
 //!    the start by Procrustes (centred, unit Frobenius norm).
 //!
@@ -45,7 +46,7 @@ use crate::io::model::{self, Kind};
 use crate::linalg::centred_kernel::{CentredSquares, KernelEigenSolver};
 use crate::linalg::mds::{DENSE_EIGEN_MAX, Smacof, SmacofOptions};
 use crate::linalg::procrustes::procrustes;
-use crate::linalg::sgd_mds::sgd_mds;
+use crate::linalg::sgd_mds::{SgdSchedule, sgd_mds};
 use crate::linalg::vne::kneedle;
 use crate::method::{Attribute, Auto, Capabilities, Context, FitData, Fitted, MethodEntry, Params, Range, Value, declared, params_from, resolved_values};
 use crate::metric::Metric;
@@ -438,6 +439,18 @@ fn ln_positive(x: f64) -> f64 {
     e * LN2_HI + (e * LN2_LO + 2.0 * s * p)
 }
 
+/// The `"sgd"` solver's schedule for `n` points: phate's ([`SgdSchedule::phate`]) run twice as
+/// long, to the end, with pairs drawn in runs of 16 along a row. The package's s_gd2 takes 30
+/// passes over all `n²/2` pairs; phate's schedule, a tenth of that at 10,000 points, and its
+/// early stop left the embedding short of the package's quality (MNIST test set, knn 10:
+/// trustworthiness 0.815–0.825 and kNN accuracy 0.714–0.729 by seed, against 0.825 and 0.724);
+/// this one reaches 0.830–0.832 and 0.731–0.734 in 3.5 s, where phate's schedule run to the
+/// end with single pairs took 3.7 s (its random reads of the distances wait on memory).
+pub fn sgd_schedule(n: usize) -> SgdSchedule {
+    let phate = SgdSchedule::phate(n);
+    SgdSchedule { n_iter: 2 * phate.n_iter, early_stop: false, run: 16, ..phate }
+}
+
 /// Step 7 of the [module docs](self): metric MDS of the dissimilarities `d` (`n × n`) into `k`
 /// dimensions from the classical start, oriented onto it.
 ///
@@ -449,7 +462,7 @@ pub fn embed_distances(d: &[f32], n: usize, k: usize, solver: MdsSolver, seed: O
     let (values, vectors) = CentredSquares::new(d, n).top_eigenpairs(k, how, "heat-geodesic classical MDS", ctx.progress)?;
     let classic = classic_coordinates(&values, &vectors, n, k);
     let y = if solver == MdsSolver::Sgd && k <= 2 {
-        sgd_mds(d, n, &classic, k, seed)
+        sgd_mds(d, n, &classic, k, sgd_schedule(n), seed)
     } else {
         let d: Vec<f64> = d.iter().map(|&v| v as f64).collect();
         let options = SmacofOptions { metric: true, max_iter: 3000, eps: 1e-6, normalized_stress: false };

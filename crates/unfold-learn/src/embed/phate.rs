@@ -40,8 +40,9 @@ use crate::io::model::{self, Kind};
 use crate::knn::search::NeighborIndex;
 use crate::linalg::mds::{Smacof, SmacofOptions, double_centre, euclidean_dissimilarities, top_eigenpairs};
 use crate::linalg::procrustes::procrustes;
+use crate::linalg::sgd_mds::{SgdSchedule, sgd_mds};
 use crate::linalg::vne::{knee_point, von_neumann_entropy};
-use crate::linalg::{DataF64, reversible_matrix_power, sgd_mds::sgd_mds, singular_values};
+use crate::linalg::{DataF64, reversible_matrix_power, singular_values};
 use crate::method::{
     Attribute, Auto, Capabilities, Context, FitData, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values, rows_not_kept,
 };
@@ -354,7 +355,7 @@ pub fn embed_mds(potential: &[f64], m: usize, k: usize, p: &PhateParams, seed: O
         return Ok(classic);
     }
     let mut y = match p.mds_solver {
-        MdsSolver::Sgd => sgd_mds(&dist, m, &classic, k, seed),
+        MdsSolver::Sgd => sgd_mds(&dist, m, &classic, k, SgdSchedule::phate(m), seed),
         MdsSolver::Smacof => {
             let options = SmacofOptions { metric: true, max_iter: 3000, eps: 1e-6, normalized_stress: false };
             Smacof::new(&dist, m, options)?.run(classic.clone(), k, ctx.progress)?.embedding

@@ -8,7 +8,9 @@
 //! phate: `n < 1000`: 300 iterations of `n²/10` pairs; else `2 n ln n` pairs, 500 iterations
 //! below 5000 points and 800 above. It stops early once the mean squared error over a batch
 //! changes by less than `10⁻⁶` relatively (after iteration 50). The result is scaled back by the
-//! maximum dissimilarity.
+//! maximum dissimilarity. That is [`SgdSchedule::phate`]; other schedules change the counts,
+//! drop the early stop (which, on a batch's noisy error, can end the descent hundreds of
+//! iterations early) or draw the pairs in runs along a row.
 //!
 //! The pairs come from the seed's streams (eight per iteration, drawn and summed in parallel,
 //! the pieces' gradients added in order), so the result differs from phate's (numpy's
@@ -26,20 +28,43 @@ const CHUNKS: usize = 8;
 /// Pairs drawn and prefetched together.
 const BATCH: usize = 32;
 
-/// phate's iteration count and pairs per iteration for `n` points.
-pub fn schedule(n: usize) -> (usize, usize) {
-    let nf = n as f64;
-    match n {
-        0..1000 => (300, n * n / 10),
-        1000..5000 => (500, (nf * nf.ln() * 2.0) as usize),
-        _ => (800, (nf * nf.ln() * 2.0) as usize),
+/// How long [`sgd_mds`] runs and how it draws its pairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SgdSchedule {
+    /// Iterations at most.
+    pub n_iter: usize,
+    /// Pairs per iteration.
+    pub pairs: usize,
+    /// Stop once the mean squared error over an iteration's pairs changes by less than `10⁻⁶`
+    /// relatively (after iteration 50), as phate.
+    pub early_stop: bool,
+    /// Pairs drawn together along one row: `(i, j), (i, j + 1), …, (i, j + run − 1)` (columns
+    /// mod `n`) for a uniform `(i, j)`. Each pair is still uniform; a run's dissimilarities
+    /// share their cache lines. 1 is phate's independent pairs.
+    pub run: usize,
+}
+
+impl SgdSchedule {
+    /// phate's schedule for `n` points (see the [module docs](self)).
+    pub fn phate(n: usize) -> SgdSchedule {
+        let nf = n as f64;
+        let (n_iter, pairs) = match n {
+            0..1000 => (300, n * n / 10),
+            1000..5000 => (500, (nf * nf.ln() * 2.0) as usize),
+            _ => (800, (nf * nf.ln() * 2.0) as usize),
+        };
+        SgdSchedule { n_iter, pairs, early_stop: true, run: 1 }
     }
 }
 
 /// SGD metric MDS of `d` (`n × n`, symmetric; `f64`, or `f32` for the largest matrices) from
-/// `init` (`n × k` row-major).
-pub fn sgd_mds<T: Copy + Into<f64> + Sync>(d: &[T], n: usize, init: &[f64], k: usize, seed: Option<u64>) -> Vec<f64> {
-    let (n_iter, pairs) = schedule(n);
+/// `init` (`n × k` row-major), by `schedule`.
+///
+/// # Panics
+/// If `schedule.run` is 0 or above 32.
+pub fn sgd_mds<T: Copy + Into<f64> + Sync>(d: &[T], n: usize, init: &[f64], k: usize, schedule: SgdSchedule, seed: Option<u64>) -> Vec<f64> {
+    let SgdSchedule { n_iter, pairs, early_stop, run } = schedule;
+    assert!((1..=BATCH).contains(&run), "sgd_mds: runs of 1 to {BATCH} pairs");
     let d_max = d.iter().fold(0.0f64, |m, &v| m.max(v.into()));
     let scale = if d_max > 0.0 { 1.0 / d_max } else { 1.0 };
     let mean = init.iter().sum::<f64>() / init.len().max(1) as f64;
@@ -71,8 +96,14 @@ pub fn sgd_mds<T: Copy + Into<f64> + Sync>(d: &[T], n: usize, init: &[f64], k: u
                 // land anywhere in the n × n matrix, so each read would otherwise wait on memory.
                 let batch = &mut batch[..left.min(BATCH)];
                 left -= batch.len();
-                for pair in batch.iter_mut() {
-                    *pair = (below(rng.next_u64(), n), below(rng.next_u64(), n));
+                let mut start = (0, 0);
+                for (u, pair) in batch.iter_mut().enumerate() {
+                    let r = u % run;
+                    if r == 0 {
+                        start = (below(rng.next_u64(), n), below(rng.next_u64(), n));
+                    }
+                    let j = start.1 + r;
+                    *pair = (start.0, if j >= n { j - n } else { j });
                     crate::prefetch::item(&d[pair.0 * n + pair.1]);
                 }
                 for &(i, j) in batch.iter() {
@@ -107,6 +138,7 @@ pub fn sgd_mds<T: Copy + Into<f64> + Sync>(d: &[T], n: usize, init: &[f64], k: u
         y.iter_mut().zip(&grad).for_each(|(v, g)| *v -= lr * g);
         let stress = sq / count as f64;
         if let Some(p) = prev
+            && early_stop
             && (stress - p).abs() / (p + 1e-10) < 1e-6
             && it > 50
         {
@@ -118,4 +150,37 @@ pub fn sgd_mds<T: Copy + Into<f64> + Sync>(d: &[T], n: usize, init: &[f64], k: u
         y.iter_mut().for_each(|v| *v *= d_max);
     }
     y
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::linalg::procrustes::procrustes;
+    use crate::rng::unit_f64;
+
+    #[test]
+    fn runs_along_rows_and_single_pairs_both_recover_a_planar_configuration_at_any_thread_count() {
+        // 1,200 points of the plane and their exact distances, from a start shaken by noise of
+        // half the configuration's spread.
+        let n = 1200;
+        let seeds = SeedSource::new(Some(5));
+        let truth: Vec<f64> = (0..2 * n).map(|u| 10.0 * unit_f64(seeds.value(1, u as u64))).collect();
+        let mut d = vec![0f32; n * n];
+        for i in 0..n {
+            for j in 0..n {
+                d[i * n + j] = ((truth[2 * i] - truth[2 * j]).powi(2) + (truth[2 * i + 1] - truth[2 * j + 1]).powi(2)).sqrt() as f32;
+            }
+        }
+        let init: Vec<f64> = truth.iter().enumerate().map(|(u, v)| v + 5.0 * (unit_f64(seeds.value(2, u as u64)) - 0.5)).collect();
+        let before = procrustes(&truth, &init, n, 2).unwrap().disparity;
+        for run in [1, 16] {
+            let schedule = SgdSchedule { early_stop: false, run, ..SgdSchedule::phate(n) };
+            let at =
+                |threads: usize| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| sgd_mds(&d, n, &init, 2, schedule, Some(3)));
+            let one = at(1);
+            assert_eq!(one, at(2), "run {run}: thread count");
+            let after = procrustes(&truth, &one, n, 2).unwrap().disparity;
+            assert!(before > 0.1 && after < 1e-6, "run {run}: disparity {after} from {before}");
+        }
+    }
 }
