@@ -37,7 +37,7 @@ pub const DENSE_FALLBACK_MAX: usize = 4000;
 /// 10,000² matrix took 90 and 100 ms with indices in baseline code, 22 and 67 ms this way (the
 /// second waits on memory).
 #[inline(always)]
-fn lane_sum<A: Copy, B: Copy>(a: &[A], b: &[B], f: impl Fn(A, B) -> f64) -> f64 {
+pub(crate) fn lane_sum<A: Copy, B: Copy>(a: &[A], b: &[B], f: impl Fn(A, B) -> f64) -> f64 {
     let mut acc = [0.0f64; 8];
     let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
     let (at, bt) = (ac.remainder(), bc.remainder());
