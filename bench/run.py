@@ -884,13 +884,18 @@ class Bench:
         t auto, SGD MDS); time, peak RSS, and for both outputs DEMaP (k = 10, 2,000-point seeded
         subsample), trustworthiness@15 and kNN accuracy (5k subsample) by the same code
         (`unfold evaluate`)."""
+        x_path, y_path = self.mnist_test_set()
+        self.phate_fit("phate", "test10k", x_path, y_path, 10000)
+
+    def mnist_test_set(self):
+        """The MNIST test set (the last 10,000 rows) and its labels, as .npy files in bench/out."""
         import numpy as np
 
         x_path, y_path = OUT / "mnist_t10k.npy", OUT / "mnist_t10k_labels.npy"
         if not (cached_ok(x_path, (10000, 784), np.float32) and cached_ok(y_path, (10000,), np.int64)):
             np.save(x_path, np.ascontiguousarray(np.load(self.X_path, mmap_mode="r")[-10000:]))
             np.save(y_path, np.ascontiguousarray(np.load(self.labels_path, mmap_mode="r")[-10000:]))
-        self.phate_fit("phate", "test10k", x_path, y_path, 10000)
+        return x_path, y_path
 
     def task_phate_70k(self):
         """The `phate` task on all of MNIST (70,000 rows; quality on a 5k subsample)."""
@@ -922,16 +927,23 @@ class Bench:
                                                      "-o", out, "--json", "--quiet")))
         else:
             self.skipped("unfold", task, variant, self.unfold_reason)
+        def details(info):
+            t = info.get("optimal_t", (info.get("parameters") or {}).get("optimal_t_"))
+            return {"inproc_seconds": info.get("inproc_seconds"), "optimal_t": t}
+        self.evaluated_fits(task, variant, runs, x_path, y_path, {"n": n, "dims": dims}, details)
+
+    def evaluated_fits(self, task, variant, runs, x_path, y_path, fields, details):
+        """Each `(tool, out, cmd)` of `runs`, --repeat times: time and peak RSS, `fields`,
+        `details(json printed by the run)`, and DEMaP, trustworthiness@15 and kNN accuracy of
+        the output by the same code (`unfold evaluate --labels y_path --demap`)."""
         for tool, out, cmd in runs:
             for r in range(self.args.repeat):
                 out.unlink(missing_ok=True)
                 rec = self.base(tool, task, variant, r)
-                rec.update({"n": n, "dims": dims})
+                rec.update(fields)
                 res = self.run(cmd(out), f"{tool}_{task}_{variant}_r{r}")
                 if self.measured(rec, res, [out]):
-                    info = last_json_object(res["stdout"]) or {}
-                    t = info.get("optimal_t", (info.get("parameters") or {}).get("optimal_t_"))
-                    rec.update({"inproc_seconds": info.get("inproc_seconds"), "optimal_t": t})
+                    rec.update(details(last_json_object(res["stdout"]) or {}))
                     if self.unfold:
                         q = self.run(self.unfold_cmd("evaluate", x_path, out, "--labels", y_path, "--demap",
                                                      "--seed", 0, "-k", 15, "--json", "--quiet"),
@@ -987,12 +999,7 @@ class Bench:
         (tau 10, n_pca 40, decay 40, order 32) with knn 10: heatgeo 0.0.1 and `unfold embed
         --method heatgeo --neighbors 10`; time, peak RSS, and for both outputs DEMaP,
         trustworthiness@15 and kNN accuracy by the same code (`unfold evaluate`, as `phate`)."""
-        import numpy as np
-
-        x_path, y_path = OUT / "mnist_t10k.npy", OUT / "mnist_t10k_labels.npy"
-        if not (cached_ok(x_path, (10000, 784), np.float32) and cached_ok(y_path, (10000,), np.int64)):
-            np.save(x_path, np.ascontiguousarray(np.load(self.X_path, mmap_mode="r")[-10000:]))
-            np.save(y_path, np.ascontiguousarray(np.load(self.labels_path, mmap_mode="r")[-10000:]))
+        x_path, y_path = self.mnist_test_set()
         runs = [("heatgeo", OUT / "heatgeo_heatgeo_test10k.npy",
                  lambda out: self.peer("heatgeo-fit", "--input", x_path, "--out", out, "--knn", 10, "--tau", 10))]
         if self.unfold:
@@ -1001,22 +1008,8 @@ class Bench:
                                                      "--seed", 0, "-o", out, "--json", "--quiet")))
         else:
             self.skipped("unfold", "heatgeo_10k", "test10k", self.unfold_reason)
-        for tool, out, cmd in runs:
-            for r in range(self.args.repeat):
-                out.unlink(missing_ok=True)
-                rec = self.base(tool, "heatgeo_10k", "test10k", r)
-                rec["n"] = 10000
-                res = self.run(cmd(out), f"{tool}_heatgeo_10k_r{r}")
-                if self.measured(rec, res, [out]):
-                    info = last_json_object(res["stdout"]) or {}
-                    rec["inproc_seconds"] = info.get("inproc_seconds")
-                    if self.unfold:
-                        q = self.run(self.unfold_cmd("evaluate", x_path, out, "--labels", y_path, "--demap",
-                                                     "--seed", 0, "-k", 15, "--json", "--quiet"),
-                                     f"{tool}_heatgeo_10k_quality_r{r}")
-                        info = last_json_object(q["stdout"]) or {}
-                        rec.update({k: info.get(k) for k in ("demap", "trustworthiness", "knn_accuracy") if k in info})
-                self.emit(rec)
+        self.evaluated_fits("heatgeo_10k", "test10k", runs, x_path, y_path, {"n": 10000},
+                            lambda info: {"inproc_seconds": info.get("inproc_seconds")})
 
     # -- hyperbolic diffusion embedding
     def task_hde(self):
