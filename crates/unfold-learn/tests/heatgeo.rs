@@ -237,3 +237,74 @@ fn bad_parameters_and_data_name_themselves() {
     let e = HeatGeo::new(HeatGeoParams { knn: 5, ..Default::default() }).unwrap().fit(FitData { x: Input::F32(&x), y: None, knn: None }, &Context::seeded(0));
     assert!(e.unwrap_err().to_string().contains("knn + 2 = 7"));
 }
+
+/// Ranks (1-based, ties averaged) of `v`.
+fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut out = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && v[order[j + 1]] == v[order[i]] {
+            j += 1;
+        }
+        let rank = (i + j) as f64 / 2.0 + 1.0;
+        order[i..=j].iter().for_each(|&o| out[o] = rank);
+        i = j + 1;
+    }
+    out
+}
+
+/// Spearman's correlation: Pearson's of the ranks.
+fn spearman(a: &[f64], b: &[f64]) -> f64 {
+    let (ra, rb) = (ranks(a), ranks(b));
+    let n = ra.len() as f64;
+    let (ma, mb) = (ra.iter().sum::<f64>() / n, rb.iter().sum::<f64>() / n);
+    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let va: f64 = ra.iter().map(|x| (x - ma).powi(2)).sum();
+    let vb: f64 = rb.iter().map(|y| (y - mb).powi(2)).sum();
+    cov / (va * vb).sqrt()
+}
+
+#[test]
+fn distances_on_a_sphere_follow_the_great_circle_distances() {
+    // 800 points uniform on the unit sphere (normalised Gaussian vectors from splitmix64).
+    let n = 800;
+    let mut state = 0x5eed_u64;
+    let mut uniform = || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut points = Vec::with_capacity(3 * n);
+    while points.len() < 3 * n {
+        // Box–Muller pairs.
+        let g: Vec<f64> = (0..2)
+            .flat_map(|_| {
+                let (u, v) = (uniform().max(1e-300), uniform());
+                let r = (-2.0 * u.ln()).sqrt();
+                [r * (2.0 * std::f64::consts::PI * v).cos(), r * (2.0 * std::f64::consts::PI * v).sin()]
+            })
+            .collect();
+        let norm = (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]).sqrt();
+        points.extend(g[..3].iter().map(|v| v / norm));
+    }
+    let x = Data::from_vec(points.iter().map(|&v| v as f32).collect(), n, 3).unwrap();
+    // The package's defaults (tau 10) with the paper's knn 10.
+    let model = fit(&x, HeatGeoParams { knn: 10, ..Default::default() }, &Context::seeded(0));
+    let d = model.distances();
+    let (mut ours, mut truth) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        for j in i + 1..n {
+            ours.push(d[i * n + j] as f64);
+            let dot: f64 = (0..3).map(|c| points[3 * i + c] * points[3 * j + c]).sum();
+            truth.push(dot.clamp(-1.0, 1.0).acos());
+        }
+    }
+    // 0.989 here; the kernel itself (without the logarithm) would correlate negatively.
+    let rho = spearman(&ours, &truth);
+    assert!(rho >= 0.95, "Spearman {rho}");
+}
