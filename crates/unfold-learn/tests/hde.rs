@@ -81,30 +81,6 @@ fn the_distance_is_a_metric_and_the_fit_ignores_thread_count() {
     assert!(e.contains("row 60 is out of range"), "{e}");
 }
 
-/// Spearman's rank correlation (average ranks for ties).
-fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    let ranks = |v: &[f64]| -> Vec<f64> {
-        let mut idx: Vec<usize> = (0..v.len()).collect();
-        idx.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
-        let mut r = vec![0.0; v.len()];
-        let mut s = 0;
-        while s < idx.len() {
-            let mut e = s;
-            while e + 1 < idx.len() && v[idx[e + 1]] == v[idx[s]] {
-                e += 1;
-            }
-            (s..=e).for_each(|t| r[idx[t]] = (s + e) as f64 / 2.0);
-            s = e + 1;
-        }
-        r
-    };
-    let (ra, rb) = (ranks(a), ranks(b));
-    let m = (a.len() as f64 - 1.0) / 2.0;
-    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - m) * (y - m)).sum();
-    let var: f64 = ra.iter().map(|x| (x - m) * (x - m)).sum();
-    cov / var
-}
-
 #[test]
 fn on_a_hierarchy_the_distance_ranks_pairs_as_the_tree_does() {
     // A binary tree of depth 4: each leaf's centre is the sum of offsets along its path, halving
@@ -142,7 +118,7 @@ fn on_a_hierarchy_the_distance_ranks_pairs_as_the_tree_does() {
             tree.push(2.0 * up as f64);
         }
     }
-    let rho = spearman(&hdd, &tree);
+    let rho = crate::common::spearman(&hdd, &tree);
     assert!(rho > 0.8, "Spearman {rho}");
 }
 

@@ -238,35 +238,6 @@ fn bad_parameters_and_data_name_themselves() {
     assert!(e.unwrap_err().to_string().contains("knn + 2 = 7"));
 }
 
-/// Ranks (1-based, ties averaged) of `v`.
-fn ranks(v: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..v.len()).collect();
-    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
-    let mut out = vec![0.0; v.len()];
-    let mut i = 0;
-    while i < order.len() {
-        let mut j = i;
-        while j + 1 < order.len() && v[order[j + 1]] == v[order[i]] {
-            j += 1;
-        }
-        let rank = (i + j) as f64 / 2.0 + 1.0;
-        order[i..=j].iter().for_each(|&o| out[o] = rank);
-        i = j + 1;
-    }
-    out
-}
-
-/// Spearman's correlation: Pearson's of the ranks.
-fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    let (ra, rb) = (ranks(a), ranks(b));
-    let n = ra.len() as f64;
-    let (ma, mb) = (ra.iter().sum::<f64>() / n, rb.iter().sum::<f64>() / n);
-    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let va: f64 = ra.iter().map(|x| (x - ma).powi(2)).sum();
-    let vb: f64 = rb.iter().map(|y| (y - mb).powi(2)).sum();
-    cov / (va * vb).sqrt()
-}
-
 #[test]
 fn distances_on_a_sphere_follow_the_great_circle_distances() {
     // 800 points uniform on the unit sphere (normalised Gaussian vectors from splitmix64).
@@ -305,6 +276,6 @@ fn distances_on_a_sphere_follow_the_great_circle_distances() {
         }
     }
     // 0.989 here; the kernel itself (without the logarithm) would correlate negatively.
-    let rho = spearman(&ours, &truth);
+    let rho = crate::common::spearman(&ours, &truth);
     assert!(rho >= 0.95, "Spearman {rho}");
 }

@@ -100,24 +100,6 @@ fn manhattan_metric_matches_scikit_learn() {
     assert!((model.reconstruction_error() - err).abs() < 1e-3 * err);
 }
 
-/// Spearman's rank correlation.
-fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    let ranks = |v: &[f64]| {
-        let mut order: Vec<usize> = (0..v.len()).collect();
-        order.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
-        let mut r = vec![0.0; v.len()];
-        for (pos, &i) in order.iter().enumerate() {
-            r[i] = pos as f64;
-        }
-        r
-    };
-    let (ra, rb) = (ranks(a), ranks(b));
-    let m = (a.len() as f64 - 1.0) / 2.0;
-    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - m) * (y - m)).sum();
-    let var: f64 = ra.iter().map(|x| (x - m) * (x - m)).sum();
-    cov / var
-}
-
 /// A Swiss roll of `n` points: (t cos t, 21 v, t sin t), t = 1.5π(1 + 2u), from a fixed LCG.
 fn swiss_roll(n: usize) -> (Data<'static>, Vec<f64>) {
     let mut s = 0x2545_f491_4f6c_dd1du64;
@@ -145,7 +127,7 @@ fn swiss_roll_is_unrolled_exact_iterative_and_landmark() {
         let model = fit(&x, p, &Context::seeded(3)).unwrap();
         assert_eq!(model.is_landmark(), n_landmarks.is_some());
         let first: Vec<f64> = emb(&model).iter().step_by(2).copied().collect();
-        let rho = spearman(&first, &t).abs();
+        let rho = crate::common::spearman(&first, &t).abs();
         assert!(rho > 0.98, "landmarks {n_landmarks:?}: Spearman {rho}");
     }
 }

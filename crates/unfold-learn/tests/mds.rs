@@ -215,21 +215,6 @@ fn landmark_metric_mds_keeps_every_euclidean_distance() {
     }
 }
 
-/// Spearman's rank correlation (no ties expected).
-fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    let rank = |v: &[f64]| {
-        let mut order: Vec<usize> = (0..v.len()).collect();
-        order.sort_by(|&i, &j| v[i].total_cmp(&v[j]));
-        let mut r = vec![0f64; v.len()];
-        order.iter().enumerate().for_each(|(k, &i)| r[i] = k as f64);
-        r
-    };
-    let (ra, rb) = (rank(a), rank(b));
-    let n = a.len() as f64;
-    let d2: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - y) * (x - y)).sum();
-    1.0 - 6.0 * d2 / (n * (n * n - 1.0))
-}
-
 #[test]
 fn landmark_nonmetric_mds_keeps_the_order_of_dissimilarities() {
     // Dissimilarities that are a monotone but far from linear function of plane distances:
@@ -243,7 +228,7 @@ fn landmark_nonmetric_mds_keeps_the_order_of_dissimilarities() {
     let model = fit(&matrix, p, &Context::seeded(9)).unwrap();
     let got = distances(model.embedding_f64(), 2);
     let off_diagonal = |v: &[f64]| (0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))).map(|(i, j)| v[i * n + j]).collect::<Vec<_>>();
-    let rho = spearman(&off_diagonal(&got), &off_diagonal(&truth));
+    let rho = crate::common::spearman(&off_diagonal(&got), &off_diagonal(&truth));
     assert!(rho > 0.99, "Spearman {rho}");
 }
 
