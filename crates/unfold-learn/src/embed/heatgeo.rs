@@ -43,7 +43,8 @@ use crate::graph::alpha_decay::AlphaDecayKernel;
 use crate::graph::heat_kernel::HeatKernel;
 use crate::graph::{GraphOperator, LaplacianKind, SparseGraph, connected_components, laplacian};
 use crate::io::model::{self, Kind};
-use crate::linalg::centred_kernel::{CentredSquares, KernelEigenSolver, lane_sum};
+use crate::linalg::centred_kernel::{CentredSquares, KernelEigenSolver};
+use crate::linalg::lane_sum;
 use crate::linalg::mds::{DENSE_EIGEN_MAX, Smacof, SmacofOptions};
 use crate::linalg::procrustes::procrustes;
 use crate::linalg::sgd_mds::{SgdSchedule, sgd_mds};
@@ -384,9 +385,7 @@ pub fn heat_distances(heat: &HeatKernel, taus: &[f64], weights: &[f64], harnack:
             let mut sum = 0.0;
             for (t, (&tau, &w)) in taus.iter().zip(weights).enumerate() {
                 let log = if t == 0 { *out } else { rest[t - 1][i * n + j] } as f64;
-                let mut s = [log + harnack * 4.0 * tau * ln_positive(0.5 * (diag[t][i] + diag[t][j]) + 1e-16)];
-                roots(&mut s, scale_factor);
-                sum += w * s[0];
+                sum += w * root(log + harnack * 4.0 * tau * ln_positive(0.5 * (diag[t][i] + diag[t][j]) + 1e-16), scale_factor);
             }
             *out = sum as f32;
         }
@@ -404,14 +403,17 @@ fn log_terms(h: &[f64], tau: f64, out: &mut [f64]) {
     }
 }
 
-/// `s ← (√s)^scale_factor`, `s < 0` as 0.
+/// `s ← (√s)^scale_factor` for each entry ([`root`]).
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx512dq", "x86_64+avx2+fma"))]
 fn roots(s: &mut [f64], scale_factor: f64) {
-    if scale_factor == 1.0 {
-        s.iter_mut().for_each(|v| *v = v.max(0.0).sqrt());
-    } else {
-        s.iter_mut().for_each(|v| *v = v.max(0.0).sqrt().powf(scale_factor));
-    }
+    s.iter_mut().for_each(|v| *v = root(*v, scale_factor));
+}
+
+/// `(√s)^scale_factor`, `s < 0` as 0.
+#[inline(always)]
+fn root(s: f64, scale_factor: f64) -> f64 {
+    let r = s.max(0.0).sqrt();
+    if scale_factor == 1.0 { r } else { r.powf(scale_factor) }
 }
 
 /// `slab[c·n + i] = block[i·count + c]` in `f32`: a block of kernel columns into rows of the

@@ -21,7 +21,7 @@ use super::csr::SparseGraph;
 use super::diffusion::DiffusionOperator;
 use crate::error::Result;
 use crate::linalg::mds::DistancesTo;
-use crate::linalg::{DataF64, orthonormal_columns, thin_svd};
+use crate::linalg::{DataF64, lane_sum, orthonormal_columns, thin_svd};
 use crate::rng::{SeedSource, sample_sorted, unit_f64};
 
 /// Power iterations of the randomized SVD (scikit-learn's `n_iter="auto"` for few components).
@@ -207,16 +207,7 @@ fn nearest_in_lists(x: &[f64], dim: usize, labels: &[u32], centres: &[f64], list
 
 /// `‖a − b‖²`, summed in eight lanes.
 fn sq_distance(a: &[f64], b: &[f64]) -> f64 {
-    let (pa, pb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f64 = pa.remainder().iter().zip(pb.remainder()).map(|(x, y)| (x - y) * (x - y)).sum();
-    let mut lanes = [0f64; 8];
-    for (p, q) in pa.zip(pb) {
-        for l in 0..8 {
-            let d = p[l] - q[l];
-            lanes[l] += d * d;
-        }
-    }
-    lanes.iter().sum::<f64>() + tail
+    lane_sum(a, b, |x, y| (x - y) * (x - y))
 }
 
 /// Labels renumbered `0 …` in order of first appearance of their value, as sorted values

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use super::lobpcg::{LobpcgOptions, lobpcg_largest_cancellable};
 use super::mds::svd_flip_columns;
-use super::symmetric_eigen;
+use super::{lane_sum, symmetric_eigen};
 use crate::error::Result;
 use crate::progress::Progress;
 use crate::rng::{SeedSource, unit_f64};
@@ -29,28 +29,6 @@ const BLOCK_ROWS: usize = 32;
 /// and a cubic decomposition: 128 MB and about a second here; at 10,000 points, 800 MB and
 /// minutes).
 pub const DENSE_FALLBACK_MAX: usize = 4000;
-
-/// `Σ_j f(a_j, b_j)` over two slices of one length, in eight running sums (a single running sum
-/// was bound by the latency of each addition), a fixed order; slices in chunks of eight, not
-/// indices, whose bounds checks kept the loop scalar. Inlined into [`row_sum_sq`] and
-/// [`centred_row_sum_sq`], which are compiled for the CPU's vector units: the two passes over a
-/// 10,000² matrix took 90 and 100 ms with indices in baseline code, 22 and 67 ms this way (the
-/// second waits on memory).
-#[inline(always)]
-pub(crate) fn lane_sum<A: Copy, B: Copy>(a: &[A], b: &[B], f: impl Fn(A, B) -> f64) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let (ac, bc) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (at, bt) = (ac.remainder(), bc.remainder());
-    for (x, y) in ac.zip(bc) {
-        for l in 0..8 {
-            acc[l] += f(x[l], y[l]);
-        }
-    }
-    for (l, (&x, &y)) in at.iter().zip(bt).enumerate() {
-        acc[l] += f(x, y);
-    }
-    acc.iter().sum()
-}
 
 /// `Σ_j d_j²` in `f64`.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
