@@ -27,8 +27,9 @@ class HeatGeo(ContractTransformer, auto_wrap_output_keys=None):
 
     Against ``heatgeo.embedding.HeatGeo``: the graph, Laplacian, heat kernel, automatic ``tau``,
     distances and the SMACOF embedding follow it (the tests compare them with the package). Its
-    SGD is s_gd2's with seed 2; unfold's ``"sgd"`` is PHATE's minibatch SGD from ``random_state``,
-    so those embeddings agree in distribution, not digit for digit. ``n_components`` is the
+    SGD is s_gd2's with seed 2; unfold's ``"sgd"`` is s_gd2's algorithm up to 2,500 points and
+    PHATE's minibatch SGD above, shuffled from ``random_state``, so those embeddings agree in
+    distribution, not digit for digit. ``n_components`` is the
     package's ``emb_dim``; ``knn`` (required by the package) defaults to 5. Not offered:
     ``filter_method`` other than ``"mar"``, ``graph_type`` other than ``"alpha"``,
     ``log_normalize``, ``denoising``, the truncations and ``mds_weights_type``; ``tau_max`` is used
