@@ -16,7 +16,8 @@
 //! and pushes `j` from its negative samples, as in umap-learn: row `j` applies its own sample
 //! (pull and pushes), and row `k` applies the same pull from its stored edge `(k, j)` in the same
 //! sub-epoch (the edge's mirror, see [`sample_part`]). The two directions of an edge are sampled
-//! half an epoch apart. Negative samples are a hash of `(seed, epoch, edge, sample)`. The result
+//! half an epoch apart. Negative samples are a hash of `(seed, epoch, edge, sample)` (above 262,144
+//! points, an index into the sub-epoch's pool of points, see [`Pool`]). The result
 //! is bit-identical at any thread count, and every point's work is independent, so all cores are
 //! used.
 //!
@@ -448,6 +449,7 @@ fn run(problem: &Problem, moving: &mut [f32], dim: usize, params: &LayoutParams,
     if let Some(&c) = problem.own.cols.iter().find(|&&c| c as usize >= n_ref) {
         return Err(Error::InvalidData(format!("the layout's graph has an edge to point {c}, but there are only {n_ref} points")));
     }
+    let mut pool = Pool::new(n_ref, dim);
     progress.stage(stage, n_epochs as u64);
     progress.inc(1);
     for epoch in 1..n_epochs {
@@ -465,13 +467,14 @@ fn run(problem: &Problem, moving: &mut [f32], dim: usize, params: &LayoutParams,
                 }
                 Reference::Fixed(r) => r,
             };
+            pool.draw(seeds.value(POOL_STAGE, (epoch * problem.parts + part) as u64), reference, dim);
             if part == 0 {
                 dens_stats = match &problem.dens {
                     Some(t) if t.params.active(epoch, n_epochs) => Some(DensEpoch::new(t, problem.indptr, problem.indices, reference, dim, params.a, params.b)),
                     _ => None,
                 };
             }
-            let step = Step { epoch, alpha, seed, kernel, negatives: params.negative_sample_rate, dens: dens_stats.take(), part };
+            let step = Step { epoch, alpha, seed, kernel, negatives: params.negative_sample_rate, dens: dens_stats.take(), part, pool: &pool };
             // The plane's passes are chosen here, outside the loops, so they are the same code
             // whatever other output spaces exist.
             match (params.output_metric, dim) {
@@ -498,7 +501,7 @@ const SUB_EPOCHS: usize = 8;
 const MAX_NEGATIVES: usize = 64;
 
 /// What one epoch needs besides the problem and the coordinates.
-struct Step<'a> {
+struct Step<'a, 'p> {
     epoch: usize,
     alpha: f32,
     seed: u64,
@@ -507,9 +510,11 @@ struct Step<'a> {
     dens: Option<DensEpoch<'a>>,
     /// This sub-epoch (see [`SUB_EPOCHS`]).
     part: usize,
+    /// Where this sub-epoch's negative samples come from.
+    pool: &'p Pool,
 }
 
-impl Step<'_> {
+impl Step<'_, '_> {
     /// densMAP's extra pull on row `v` along its edge `e` of `set` to `k`, per coordinate
     /// difference, or 0.
     #[inline]
@@ -527,6 +532,66 @@ impl Step<'_> {
     #[inline]
     fn edge_hash(&self, problem: &Problem, e: usize) -> u64 {
         mix64(self.seed ^ problem.own.hash_keys[e])
+    }
+
+    /// Negative sample `s` (from 1) of the edge with hash `h`: a reference point below `n_ref`,
+    /// drawn from the sub-epoch's [`Pool`] when it has one.
+    #[inline(always)]
+    fn negative(&self, h: u64, s: usize, n_ref: usize) -> usize {
+        match self.pool.ids.len() {
+            0 => negative_sample(h, s, n_ref),
+            size => self.pool.ids[negative_sample(h, s, size)] as usize,
+        }
+    }
+}
+
+/// Reference points from which one sub-epoch draws its negative samples. With more than
+/// [`POOL_FROM`] reference points, each sub-epoch first draws [`POOL_SIZE`] of them uniformly
+/// (with replacement, from the seed) and copies their coordinates together; each negative
+/// sample is then a uniform draw from the pool, so it is still uniform over all points, as in
+/// umap-learn. Otherwise samples are drawn from all points directly and the pool is empty.
+///
+/// The reason is memory: on 1M points a sample read 8 bytes anywhere in an 8 MB snapshot
+/// (80 MB at 10M), beyond a core's cache, and `perf` put most of the layout's time on the
+/// prefetches and loads of those reads (five of the six random reads of a sampled edge). The
+/// pool of 65,536 points (512 KB in the plane) stays in a core's cache; drawing it costs 65,536
+/// reads per sub-epoch instead of millions.
+#[derive(Default)]
+struct Pool {
+    ids: Vec<u32>,
+    /// `ids.len() × dim` coordinates of the pooled points, as in the reference.
+    coords: Vec<f32>,
+}
+
+/// Points in a sub-epoch's pool of negative samples (see [`Pool`]).
+const POOL_SIZE: usize = 1 << 16;
+/// Reference points above which negative samples come from a pool (see [`Pool`]): below,
+/// a plane's snapshot (2 MB at this size) is within a core's cache share anyway.
+const POOL_FROM: usize = 4 * POOL_SIZE;
+/// Seed stage of the pools.
+const POOL_STAGE: u64 = 2;
+
+impl Pool {
+    fn new(n_ref: usize, dim: usize) -> Pool {
+        if n_ref <= POOL_FROM {
+            return Pool::default();
+        }
+        Pool { ids: vec![0; POOL_SIZE], coords: vec![0.0; POOL_SIZE * dim] }
+    }
+
+    /// Draws the pool's points from `seed` and copies their coordinates from `reference`.
+    fn draw(&mut self, seed: u64, reference: &[f32], dim: usize) {
+        if self.ids.is_empty() {
+            return;
+        }
+        let n_ref = reference.len() / dim;
+        self.ids.par_chunks_mut(4096).zip(self.coords.par_chunks_mut(4096 * dim)).enumerate().for_each(|(c, (ids, coords))| {
+            for (u, (id, xy)) in ids.iter_mut().zip(coords.chunks_exact_mut(dim)).enumerate() {
+                let m = below(mix64(seed ^ mix64((c * 4096 + u) as u64)), n_ref);
+                *id = m as u32;
+                xy.copy_from_slice(&reference[m * dim..(m + 1) * dim]);
+            }
+        });
     }
 }
 
@@ -603,6 +668,11 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
         return;
     }
     let (n_ref, r) = (reference.len(), step.negatives);
+    // The points negative samples are drawn from, and their coordinates ([`Step::negative`]).
+    let (pool, n_pool) = match step.pool.ids.len() {
+        0 => (reference, n_ref),
+        size => (step.pool.coords.as_chunks::<D>().0, size),
+    };
     // Whole lanes: the padding has zero differences, so its moves are 0.
     let len_pull = n_all.next_multiple_of(LANES);
     let len_own = n_own.next_multiple_of(LANES);
@@ -614,11 +684,15 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
     // Every point this task reads, asked for at once before any is used: the reads are random
     // over the whole snapshot, and one at a time each waited on the last-level cache or memory.
     // On 1M rows this took the layout from 13.5–15.2 s to 10.6 s (60 epochs), same output.
+    // A pool of negative samples is in cache already.
+    let pooled = !step.pool.ids.is_empty();
     for &e in own {
         prefetch::item(&reference[problem.own.cols[e] as usize]);
-        let h = step.edge_hash(problem, e);
-        for q in 0..r {
-            prefetch::item(&reference[negative_sample(h, q + 1, n_ref)]);
+        if !pooled {
+            let h = step.edge_hash(problem, e);
+            for q in 0..r {
+                prefetch::item(&reference[negative_sample(h, q + 1, n_ref)]);
+            }
         }
     }
     for &e in mirrored {
@@ -633,9 +707,9 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
         }
         let h = step.edge_hash(problem, e);
         for q in 0..r {
-            let m = negative_sample(h, q + 1, n_ref);
+            let m = negative_sample(h, q + 1, n_pool);
             for d in 0..D {
-                pushes[d * len_push + q * len_own + t] = s[d] - reference[m][d];
+                pushes[d * len_push + q * len_own + t] = s[d] - pool[m][d];
             }
         }
     }
@@ -777,7 +851,7 @@ fn edge_move<const D: usize>(problem: &Problem, negatives: usize, v: usize, e: u
             let m = if j == 0 {
                 k
             } else if j <= r {
-                negative_sample(h, j, n_ref)
+                step.negative(h, j, n_ref)
             } else {
                 continue;
             };
@@ -855,7 +929,7 @@ fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim:
                 }
                 let h = step.edge_hash(problem, e);
                 for s in 1..=negatives {
-                    let m = negative_sample(h, s, n_ref);
+                    let m = step.negative(h, s, n_ref);
                     let ym = &reference[m * dim..(m + 1) * dim];
                     let d2 = sq_dist(start, ym);
                     if d2 > 0.0 && !(problem.own_index && m == v) {
@@ -895,7 +969,7 @@ fn epoch_pass_generic(problem: &Problem, moving: &mut [f32], reference: &[f32], 
                 }
                 let h = step.edge_hash(problem, e);
                 for s in 1..=negatives {
-                    let m = negative_sample(h, s, n_ref);
+                    let m = step.negative(h, s, n_ref);
                     if problem.own_index && m == v {
                         continue;
                     }
@@ -1073,6 +1147,49 @@ mod tests {
             let run = |threads| {
                 let mut y: Vec<f32> = (0..n * dim).map(|i| (s.value(9, i as u64) % 2000) as f32 / 100.0).collect();
                 let params = LayoutParams { n_epochs: 30, seed: Some(3), ..Default::default() };
+                crate::threads::install(Some(threads), || optimize_layout_densmap(&indptr, &indices, &weights, &mut y, dim, &params, densmap, &NoProgress))
+                    .unwrap()
+                    .unwrap();
+                y
+            };
+            let one = run(1);
+            assert!(one.iter().all(|v| v.is_finite()));
+            assert!(one == run(2), "dim {dim}: 1 and 2 threads differ");
+        }
+    }
+
+    #[test]
+    fn pooled_negative_samples_are_uniform_and_identical_across_thread_counts() {
+        // A pool drawn from a reference just above the size where pools start.
+        let (n, dim) = (POOL_FROM + 1, 2);
+        let reference: Vec<f32> = (0..n * dim).map(|u| u as f32).collect();
+        let mut pool = Pool::new(n, dim);
+        pool.draw(7, &reference, dim);
+        assert_eq!(pool.ids.len(), POOL_SIZE);
+        for (&id, xy) in pool.ids.iter().zip(pool.coords.chunks_exact(dim)) {
+            assert!((id as usize) < n);
+            assert_eq!(xy, &reference[id as usize * dim..(id as usize + 1) * dim]);
+        }
+        // Uniform: 16 equal ranges of points each get 1/16 of the pool (4,096; standard
+        // deviation 62) within 5 %.
+        let mut counts = [0usize; 16];
+        pool.ids.iter().for_each(|&id| counts[id as usize * 16 / n] += 1);
+        assert!(counts.iter().all(|&c| c.abs_diff(POOL_SIZE / 16) < POOL_SIZE / 16 / 20), "{counts:?}");
+        let first = pool.ids.clone();
+        pool.draw(8, &reference, dim);
+        assert_ne!(first, pool.ids, "the pool follows its seed");
+        assert!(Pool::new(POOL_FROM, dim).ids.is_empty(), "no pool up to POOL_FROM points");
+
+        // Layouts that draw from pools, through each pass (batched 2-d, densMAP's per-edge 3-d,
+        // any dimension 5-d): the same at 1 and 2 threads.
+        let (indptr, indices, weights) = ring(n);
+        let s = SeedSource::new(Some(5));
+        let radii: Vec<f32> = (0..n as u64).map(|i| (s.value(8, i) % 1000) as f32 / 500.0 - 1.0).collect();
+        let dens = DensMapParams { frac: 1.0, ..Default::default() };
+        for (dim, densmap) in [(2, None), (3, Some((&dens, &radii[..]))), (5, None)] {
+            let run = |threads| {
+                let mut y: Vec<f32> = (0..n * dim).map(|i| (s.value(9, i as u64) % 2000) as f32 / 100.0).collect();
+                let params = LayoutParams { n_epochs: 3, seed: Some(3), ..Default::default() };
                 crate::threads::install(Some(threads), || optimize_layout_densmap(&indptr, &indices, &weights, &mut y, dim, &params, densmap, &NoProgress))
                     .unwrap()
                     .unwrap();
