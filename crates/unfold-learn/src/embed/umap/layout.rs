@@ -1143,6 +1143,12 @@ mod tests {
         // (densMAP, 3-d) and the one for any dimension (5-d, rayon pieces of at least 256 rows).
         let n = 5 * ROWS_PER_TASK + 37;
         assert!(n.div_ceil(ROWS_PER_TASK) > 1 && n / 256 > 1);
+        assert_every_pass_ignores_thread_count(n, 30);
+    }
+
+    /// Seeded layouts of [`ring`]`(n)` for `n_epochs` through each pass (batched 2-d, densMAP's
+    /// per-edge 3-d, any dimension 5-d) are finite and the same at 1 and 2 threads.
+    fn assert_every_pass_ignores_thread_count(n: usize, n_epochs: usize) {
         let (indptr, indices, weights) = ring(n);
         let s = SeedSource::new(Some(5));
         let radii: Vec<f32> = (0..n as u64).map(|i| (s.value(8, i) % 1000) as f32 / 500.0 - 1.0).collect();
@@ -1150,7 +1156,7 @@ mod tests {
         for (dim, densmap) in [(2, None), (3, Some((&dens, &radii[..]))), (5, None)] {
             let run = |threads| {
                 let mut y: Vec<f32> = (0..n * dim).map(|i| (s.value(9, i as u64) % 2000) as f32 / 100.0).collect();
-                let params = LayoutParams { n_epochs: 30, seed: Some(3), ..Default::default() };
+                let params = LayoutParams { n_epochs, seed: Some(3), ..Default::default() };
                 crate::threads::install(Some(threads), || optimize_layout_densmap(&indptr, &indices, &weights, &mut y, dim, &params, densmap, &NoProgress))
                     .unwrap()
                     .unwrap();
@@ -1186,25 +1192,8 @@ mod tests {
         assert_ne!(first, pool.ids, "the pool follows its seed");
         assert!(Pool::new(POOL_FROM, dim).ids.is_empty(), "no pool up to POOL_FROM points");
 
-        // Layouts that draw from pools, through each pass (batched 2-d, densMAP's per-edge 3-d,
-        // any dimension 5-d): the same at 1 and 2 threads.
-        let (indptr, indices, weights) = ring(n);
-        let s = SeedSource::new(Some(5));
-        let radii: Vec<f32> = (0..n as u64).map(|i| (s.value(8, i) % 1000) as f32 / 500.0 - 1.0).collect();
-        let dens = DensMapParams { frac: 1.0, ..Default::default() };
-        for (dim, densmap) in [(2, None), (3, Some((&dens, &radii[..]))), (5, None)] {
-            let run = |threads| {
-                let mut y: Vec<f32> = (0..n * dim).map(|i| (s.value(9, i as u64) % 2000) as f32 / 100.0).collect();
-                let params = LayoutParams { n_epochs: 3, seed: Some(3), ..Default::default() };
-                crate::threads::install(Some(threads), || optimize_layout_densmap(&indptr, &indices, &weights, &mut y, dim, &params, densmap, &NoProgress))
-                    .unwrap()
-                    .unwrap();
-                y
-            };
-            let one = run(1);
-            assert!(one.iter().all(|v| v.is_finite()));
-            assert!(one == run(2), "dim {dim}: 1 and 2 threads differ");
-        }
+        // Layouts that draw from pools, through each pass.
+        assert_every_pass_ignores_thread_count(n, 3);
     }
 
     #[test]
