@@ -396,16 +396,18 @@ pub fn symmetric_eigen(m: MatRef<'_, f64>, stage: &'static str) -> Result<(Vec<f
 /// Eigenvalues (descending) of a symmetric matrix (its lower triangle is read), without its
 /// eigenvectors, identical at any thread count.
 ///
-/// From [`PARALLEL_EIGEN_MIN`] rows the tridiagonalisation, which is nearly all of the work,
-/// runs in [`EIGEN_SPLITS`] parallel pieces whatever the threads (faer sums the pieces' partial
-/// products in a fixed order): the 2,000 × 2,000 Gram matrix of PHATE's landmark operator gives
-/// the same values as on one thread, 0.1 s sooner. Smaller matrices stay on the calling thread.
+/// The tridiagonalisation, which is nearly all of the work, runs in [`EIGEN_SPLITS`] parallel
+/// pieces whatever the threads (faer sums the pieces' partial products in a fixed order) while
+/// more than about 314 rows remain, and on the calling thread after: the 2,000 × 2,000 Gram
+/// matrix of PHATE's landmark operator gives the same values as on one thread, 0.1 s sooner,
+/// and per-point local PCA's small matrices never split. faer is called directly, not through
+/// [`sequential`], whose pool of its own nested once per point in that parallel loop.
 pub fn symmetric_eigenvalues(m: MatRef<'_, f64>, stage: &'static str) -> Result<Vec<f64>> {
     use faer::diag::Diag;
     use faer::dyn_stack::{MemBuffer, MemStack};
     use faer::linalg::evd::{ComputeEigenvectors, self_adjoint_evd, self_adjoint_evd_scratch};
     let n = m.nrows();
-    let par = if n >= PARALLEL_EIGEN_MIN { Par::rayon(EIGEN_SPLITS) } else { Par::Seq };
+    let par = Par::rayon(EIGEN_SPLITS);
     let mut s = Diag::<f64>::zeros(n);
     let mut buffer = MemBuffer::new(self_adjoint_evd_scratch::<f64>(n, ComputeEigenvectors::No, par, Default::default()));
     self_adjoint_evd(m, s.as_mut(), None, par, MemStack::new(&mut buffer), Default::default())
@@ -416,10 +418,6 @@ pub fn symmetric_eigenvalues(m: MatRef<'_, f64>, stage: &'static str) -> Result<
 
 /// Pieces of [`symmetric_eigenvalues`]' parallel tridiagonalisation.
 const EIGEN_SPLITS: usize = 4;
-/// Rows from which [`symmetric_eigenvalues`] runs in parallel: per-point local PCA of 10,000
-/// MNIST rows (20 × 20 matrices, already one per task) took twice as long when each small
-/// decomposition was split as well.
-const PARALLEL_EIGEN_MIN: usize = 256;
 
 /// The Moore–Penrose pseudo-inverse of `m` (`c × r` for an `r × c` input) from its thin SVD,
 /// `V Σ⁺ Uᵀ`; singular values below `max(r, c) · ε · σ_max` count as zero, as in scipy's `pinv`.
@@ -608,9 +606,9 @@ mod tests {
         })
         .unwrap();
         found.iter().for_each(|(got, want)| assert_close(got, want));
-        // A matrix large enough for the parallel tridiagonalisation: the same bits on 1 and 2
-        // threads.
-        let (m, want) = second_difference(PARALLEL_EIGEN_MIN + 44, 3.0);
+        // A matrix large enough for the parallel tridiagonalisation (faer splits while more
+        // than about 314 rows remain): the same bits on 1 and 2 threads.
+        let (m, want) = second_difference(600, 3.0);
         let at = |threads| crate::threads::install(Some(threads), || symmetric_eigenvalues(m.as_ref(), "test").unwrap()).unwrap();
         let one = at(1);
         assert_close(&one, &want);

@@ -229,10 +229,7 @@ pub fn pca_spectrum(rows: &[&[f32]], d: usize) -> Result<Vec<f64>> {
     }
     mean.iter_mut().for_each(|m| *m /= n as f64);
     let centred = Mat::<f64>::from_fn(n, d, |i, j| f64::from(rows[i][j]) - mean[j]);
-    // One thread: this runs once per point, inside a parallel loop over the points.
-    let (a, b) = if n >= d { (centred.transpose(), centred.as_ref()) } else { (centred.as_ref(), centred.transpose()) };
-    let mut g = Mat::<f64>::zeros(a.nrows(), a.nrows());
-    matmul(g.as_mut(), Accum::Replace, a, b, 1.0, Par::Seq);
+    let g = if n >= d { centred.transpose() * &centred } else { &centred * centred.transpose() };
     let mut values = symmetric_eigenvalues(g.as_ref(), "local PCA")?;
     values.truncate(n.min(d));
     values.iter_mut().for_each(|v| *v = v.max(0.0) / (n - 1) as f64);
