@@ -24,7 +24,7 @@
 //! The fit holds dense `n × n` matrices (the kernel, the eigenvectors, one power at a time), so
 //! it takes at most [`MAX_SAMPLES`] points.
 
-use faer::linalg::matmul::matmul;
+use crate::linalg::matmul;
 use faer::{Accum, Mat, MatMut, Par};
 use rayon::prelude::*;
 

@@ -18,7 +18,7 @@
 //! This method is the worked example of the [method contract](crate::method): its parameters,
 //! fit, model and registration are all in this file.
 
-use faer::linalg::matmul::matmul;
+use crate::linalg::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 

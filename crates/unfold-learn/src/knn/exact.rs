@@ -9,7 +9,7 @@
 //! sort. Other metrics evaluate the kernel on every pair of the two blocks. A precomputed
 //! distance matrix is read row by row.
 
-use faer::linalg::matmul::matmul;
+use crate::linalg::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 

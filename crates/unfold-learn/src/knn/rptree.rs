@@ -7,7 +7,7 @@
 //! `O(n d log n)`; the leaves only propose candidates, and every distance is later computed on
 //! the full rows.
 
-use faer::linalg::matmul::matmul;
+use crate::linalg::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rand_xoshiro::rand_core::Rng;
 use rayon::prelude::*;

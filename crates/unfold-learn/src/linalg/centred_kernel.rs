@@ -11,7 +11,7 @@
 //! (much larger) squared distances. Row means, the Frobenius norm and the products are summed
 //! per row in a fixed order, so results are identical at any thread count.
 
-use faer::linalg::matmul::matmul;
+use crate::linalg::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 

@@ -40,7 +40,7 @@
 //! # Ok::<(), unfold_learn::Error>(())
 //! ```
 
-use faer::linalg::matmul::matmul;
+use crate::linalg::matmul;
 use faer::sparse::{SparseColMat, SparseColMatRef};
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;

@@ -15,7 +15,7 @@
 //! and the small dense eigendecompositions run sequentially, so the result is identical at any
 //! thread count (given an `apply` that is).
 
-use faer::linalg::matmul::matmul;
+use crate::linalg::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 

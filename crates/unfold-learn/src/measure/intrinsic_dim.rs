@@ -38,10 +38,10 @@
 use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, exact_is_faster, knn_graph};
+use crate::linalg::matmul;
 use crate::linalg::symmetric_eigenvalues;
 use crate::metric::Metric;
 use crate::progress::Progress;
-use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 

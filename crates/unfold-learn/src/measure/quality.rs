@@ -57,7 +57,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use faer::linalg::matmul::matmul;
+use crate::linalg::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

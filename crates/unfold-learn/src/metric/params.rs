@@ -1,7 +1,7 @@
 //! Metric parameters (umap-learn's `metric_kwds`), their defaults from the data, and the direct
 //! distances of the weighted metrics.
 
-use faer::linalg::matmul::matmul;
+use crate::linalg::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
