@@ -6,7 +6,7 @@ use unfold_learn::graph::alpha_decay::AlphaDecayKernel;
 use unfold_learn::graph::landmarks::LandmarkOperator;
 use unfold_learn::linalg::procrustes::procrustes;
 use unfold_learn::linalg::vne::{knee_point, von_neumann_entropy};
-use unfold_learn::linalg::{matrix_power, reversible_matrix_power, singular_values};
+use unfold_learn::linalg::{ReversiblePower, matrix_power, reversible_matrix_power, singular_values};
 use unfold_learn::measure::demap::demap;
 use unfold_learn::method::{Auto, FitData, Fitted, Input};
 use unfold_learn::prelude::*;
@@ -312,4 +312,9 @@ fn reversible_matrix_power_equals_the_plain_power() {
     // Degrees that do not make D m symmetric: the plain power, exactly.
     let skewed: Vec<f64> = degrees.iter().enumerate().map(|(i, d)| d * (1.0 + i as f64 / n as f64)).collect();
     assert_eq!(reversible_matrix_power(&m, &skewed, n, 7), matrix_power(&m, n, 7));
+    // Squares computed ahead, fewer or more than t needs: the same products, the same bits.
+    for (ahead, t) in [(4, 0), (4, 3), (4, 16), (4, 24), (2, 41), (0, 5), (6, 57)] {
+        assert_eq!(ReversiblePower::new(&m, &degrees, n, ahead).power(t), reversible_matrix_power(&m, &degrees, n, t), "{ahead} squares ahead, t = {t}");
+        assert_eq!(ReversiblePower::new(&m, &skewed, n, ahead).power(t), matrix_power(&m, n, t), "skewed, {ahead} squares ahead, t = {t}");
+    }
 }

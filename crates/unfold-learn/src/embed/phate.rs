@@ -42,7 +42,7 @@ use crate::linalg::mds::{Smacof, SmacofOptions, double_centre, euclidean_dissimi
 use crate::linalg::procrustes::procrustes;
 use crate::linalg::sgd_mds::{SgdSchedule, sgd_mds};
 use crate::linalg::vne::{knee_point, von_neumann_entropy};
-use crate::linalg::{DataF64, reversible_matrix_power, singular_values};
+use crate::linalg::{DataF64, ReversiblePower, singular_values};
 use crate::method::{
     Attribute, Auto, Capabilities, Context, FitData, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values, rows_not_kept,
 };
@@ -131,6 +131,8 @@ pub const THRESH: f64 = 1e-4;
 pub const N_SVD: usize = 100;
 /// Powers tried by the automatic `t`.
 pub const T_MAX: usize = 100;
+/// Squarings of the diffusion operator computed before an automatic `t` is known.
+const SQUARINGS_AHEAD: usize = 4;
 const STAGE_INDEX: u64 = 0x7068_0001;
 const STAGE_PCA: u64 = 0x7068_0002;
 const STAGE_LANDMARKS: u64 = 0x7068_0003;
@@ -259,7 +261,16 @@ impl Phate {
                 Some((op, _)) => (op.operator.clone(), op.degrees.clone(), op.n_landmarks),
                 None => (markov_dense(&kernel), kernel.degrees(), n),
             };
-            let sigma = singular_values(&diff_op, m, "PHATE von Neumann entropy")?;
+            // The squares of the operator that `t` will need (automatic `t`: up to the 16th
+            // power, below every `t` seen on MNIST) while the singular values are computed:
+            // their eigensolver leaves a core idle much of the time.
+            let ahead = match p.t {
+                Auto::Value(t) => t.checked_ilog2().unwrap_or(0) as usize,
+                Auto::Auto => SQUARINGS_AHEAD,
+            };
+            let (sigma, powers) =
+                rayon::join(|| singular_values(&diff_op, m, "PHATE von Neumann entropy"), || ReversiblePower::new(&diff_op, &degrees, m, ahead));
+            let sigma = sigma?;
             let entropy = von_neumann_entropy(&sigma, T_MAX);
             let (t, optimal_t) = match p.t {
                 Auto::Value(t) => (t, None),
@@ -268,7 +279,7 @@ impl Phate {
                     (t, Some(t))
                 }
             };
-            let mut potential = reversible_matrix_power(&diff_op, &degrees, m, t);
+            let mut potential = powers.power(t);
             diffusion_potential(&mut potential, p.gamma);
             ctx.progress.finish_stage();
             ctx.progress.check()?;

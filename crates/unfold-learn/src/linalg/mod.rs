@@ -584,7 +584,7 @@ fn symmetric_block_product(a: &[f64], rhs: MatRef<'_, f64>, n: usize) -> Vec<f64
 /// squaring, as numpy's `matrix_power`. Each product runs over fixed blocks of rows in parallel,
 /// each block one sequential product: identical at any thread count.
 pub fn matrix_power(m: &[f64], n: usize, t: usize) -> Vec<f64> {
-    power_by_squaring(m.to_vec(), n, t, |a, b| block_product(a, MatRef::from_row_major_slice(b, n, n), n))
+    power_from_squares(vec![m.to_vec()], n, t, |a, b| block_product(a, MatRef::from_row_major_slice(b, n, n), n))
 }
 
 /// `m^t` of a Markov matrix `m = D⁻¹W` with `W` symmetric and `D = diag(degrees)` (a reversible
@@ -593,39 +593,89 @@ pub fn matrix_power(m: &[f64], n: usize, t: usize) -> Vec<f64> {
 /// product computes one triangle, and `m^t = D^-½ S^t D^½`. When `D m` is not symmetric to
 /// `1e-10` of its largest entry, this is [`matrix_power`].
 pub fn reversible_matrix_power(m: &[f64], degrees: &[f64], n: usize, t: usize) -> Vec<f64> {
-    let root: Vec<f64> = degrees.iter().map(|d| d.sqrt()).collect();
-    let flow = |i: usize, j: usize| degrees[i] * m[i * n + j];
-    let largest = (0..n * n).map(|p| flow(p / n, p % n).abs()).fold(0.0f64, f64::max);
-    let asymmetric = (0..n).any(|i| (0..i).any(|j| (flow(i, j) - flow(j, i)).abs() > 1e-10 * largest));
-    if asymmetric || root.iter().any(|&r| !(r > 0.0 && r.is_finite())) {
-        return matrix_power(m, n, t);
-    }
-    let s: Vec<f64> = (0..n * n)
-        .map(|p| {
-            let (i, j) = (p / n, p % n);
-            0.5 * (root[i] * m[p] / root[j] + root[j] * m[j * n + i] / root[i])
-        })
-        .collect();
-    let mut power = power_by_squaring(s, n, t, |a, b| symmetric_block_product(a, MatRef::from_row_major_slice(b, n, n), n));
-    power.par_chunks_mut(n).enumerate().for_each(|(i, row)| row.iter_mut().zip(&root).for_each(|(v, r)| *v *= r / root[i]));
-    power
+    ReversiblePower::new(m, degrees, n, 0).power(t)
 }
 
-/// `base^t` by repeated squaring with `product`; `t = 0` gives the identity.
-fn power_by_squaring(mut base: Vec<f64>, n: usize, t: usize, product: impl Fn(&[f64], &[f64]) -> Vec<f64>) -> Vec<f64> {
+/// [`reversible_matrix_power`] in two steps, for a caller that learns `t` later: [`new`]
+/// squares the matrix a given number of times (while the caller computes something else),
+/// [`power`] multiplies the squares `t` needs and squares further if it needs more. The
+/// products are those of [`reversible_matrix_power`], in the same order: the same result.
+///
+/// [`new`]: ReversiblePower::new
+/// [`power`]: ReversiblePower::power
+pub struct ReversiblePower {
+    n: usize,
+    /// `√degrees` when `m` is reversible for them (the squares are of `S`), else `None` (of `m`).
+    root: Option<Vec<f64>>,
+    /// `base^(2^k)` for `k = 0, 1, …`.
+    squares: Vec<Vec<f64>>,
+}
+
+impl ReversiblePower {
+    /// Prepares the powers of `m` (`n × n` row-major) with `squarings` squares computed now.
+    pub fn new(m: &[f64], degrees: &[f64], n: usize, squarings: usize) -> ReversiblePower {
+        let root: Vec<f64> = degrees.iter().map(|d| d.sqrt()).collect();
+        let flow = |i: usize, j: usize| degrees[i] * m[i * n + j];
+        let largest = (0..n * n).map(|p| flow(p / n, p % n).abs()).fold(0.0f64, f64::max);
+        let asymmetric = (0..n).any(|i| (0..i).any(|j| (flow(i, j) - flow(j, i)).abs() > 1e-10 * largest));
+        let (base, root) = if asymmetric || root.iter().any(|&r| !(r > 0.0 && r.is_finite())) {
+            (m.to_vec(), None)
+        } else {
+            let s = (0..n * n)
+                .map(|p| {
+                    let (i, j) = (p / n, p % n);
+                    0.5 * (root[i] * m[p] / root[j] + root[j] * m[j * n + i] / root[i])
+                })
+                .collect();
+            (s, Some(root))
+        };
+        let mut power = ReversiblePower { n, root, squares: vec![base] };
+        for _ in 0..squarings {
+            power.square();
+        }
+        power
+    }
+
+    fn product(&self, a: &[f64], b: &[f64]) -> Vec<f64> {
+        let (n, b) = (self.n, MatRef::from_row_major_slice(b, self.n, self.n));
+        if self.root.is_some() { symmetric_block_product(a, b, n) } else { block_product(a, b, n) }
+    }
+
+    fn square(&mut self) {
+        let last = self.squares.last().expect("the base");
+        let next = self.product(last, last);
+        self.squares.push(next);
+    }
+
+    /// `m^t`.
+    pub fn power(mut self, t: usize) -> Vec<f64> {
+        let n = self.n;
+        let squares = std::mem::take(&mut self.squares);
+        let mut power = power_from_squares(squares, n, t, |a, b| self.product(a, b));
+        if let Some(root) = &self.root {
+            power.par_chunks_mut(n).enumerate().for_each(|(i, row)| row.iter_mut().zip(root).for_each(|(v, r)| *v *= r / root[i]));
+        }
+        power
+    }
+}
+
+/// `base^t` from `squares[k] = base^(2^k)` (`squares[0]` the base; more squares by `product` as
+/// `t` needs them), the lower powers multiplied first; `t = 0` gives the identity.
+fn power_from_squares(mut squares: Vec<Vec<f64>>, n: usize, t: usize, product: impl Fn(&[f64], &[f64]) -> Vec<f64>) -> Vec<f64> {
     let mut result: Option<Vec<f64>> = None;
-    let mut e = t;
-    while e > 0 {
-        if e & 1 == 1 {
+    let mut k = 0;
+    while t.checked_shr(k as u32).unwrap_or(0) > 0 {
+        if k == squares.len() {
+            let next = product(&squares[k - 1], &squares[k - 1]);
+            squares.push(next);
+        }
+        if (t >> k) & 1 == 1 {
             result = Some(match result {
-                Some(r) => product(&r, &base),
-                None => base.clone(),
+                Some(r) => product(&r, &squares[k]),
+                None => squares[k].clone(),
             });
         }
-        e >>= 1;
-        if e > 0 {
-            base = product(&base, &base);
-        }
+        k += 1;
     }
     result.unwrap_or_else(|| (0..n * n).map(|p| if p / n == p % n { 1.0 } else { 0.0 }).collect())
 }
