@@ -320,17 +320,21 @@ pub fn centred_gram_in<P: Scalar, R: Rows + ?Sized>(data: &R, mean: &[f64], scal
 }
 
 /// `scale (X − 1μᵀ) M` for `M` of shape `d × l`; returns `n × l`. Each row is centred before it
-/// is multiplied, so a large common offset does not cancel digits away.
+/// is multiplied, so a large common offset does not cancel digits away; blocks of
+/// [`BLOCK_ROWS`] centred rows are multiplied by `M` in `f64`, each one sequential product (the
+/// same at any thread count).
 pub fn centred_times<R: Rows + ?Sized>(data: &R, mean: &[f64], scale: f64, m: MatRef<'_, f64>) -> Mat<f64> {
+    use faer::MatMut;
     let (n, l, d) = (data.n_rows(), m.ncols(), m.nrows());
-    let mt: Vec<f64> = (0..l).flat_map(|c| (0..d).map(move |r| (r, c))).map(|(r, c)| m[(r, c)]).collect();
+    if n == 0 || l == 0 {
+        return Mat::zeros(n, l);
+    }
     let mut rows = vec![0.0f64; n * l];
-    rows.par_chunks_mut(l).enumerate().for_each_init(Vec::new, |centred: &mut Vec<f64>, (i, out)| {
-        centred.clear();
-        centred.extend(data.row(i).iter().zip(mean).map(|(&v, &mu)| (v.into() - mu) * scale));
-        for (c, o) in out.iter_mut().enumerate() {
-            *o = centred.iter().zip(&mt[c * d..(c + 1) * d]).map(|(x, w)| x * w).sum::<f64>();
-        }
+    rows.par_chunks_mut(BLOCK_ROWS * l).enumerate().for_each_init(Vec::new, |centred: &mut Vec<f64>, (b, out)| {
+        let (first, count) = (b * BLOCK_ROWS, out.len() / l);
+        centred_block(data, mean, scale, first..first + count, centred);
+        let x = MatRef::from_row_major_slice(centred.as_slice(), count, d);
+        matmul(MatMut::from_row_major_slice_mut(out, count, l), Accum::Replace, x, m, 1.0, Par::Seq);
     });
     Mat::from_fn(n, l, |i, c| rows[i * l + c])
 }
@@ -692,6 +696,26 @@ mod tests {
         let supported = std::arch::is_x86_feature_detected!("xsave") && __cpuid_count(0xD, 1).eax & 0b100 != 0;
         // SAFETY: the CPU has XSAVE, and leaf 0xD.1 says xgetbv takes ecx = 1.
         supported.then(|| unsafe { _xgetbv(1) } & 0b100 != 0)
+    }
+
+    #[test]
+    fn centred_times_equals_the_direct_sum_at_any_thread_count() {
+        // Three blocks (the last partial) of rows far from the origin: centring comes first.
+        let (n, d, l) = (2 * BLOCK_ROWS + 37, 7, 3);
+        let x: Vec<f64> = (0..n * d).map(|p| 1e6 + ((p * 7919) % 101) as f64 / 7.0).collect();
+        let data = DataF64::from_row_major(&x, n, d).unwrap();
+        let mean: Vec<f64> = (0..d).map(|j| (0..n).map(|i| x[i * d + j]).sum::<f64>() / n as f64).collect();
+        let m = Mat::from_fn(d, l, |r, c| ((r * 3 + c * 5) % 7) as f64 - 3.0);
+        let run =
+            |threads: usize| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| centred_times(&data, &mean, 0.25, m.as_ref()));
+        let y = run(1);
+        assert_eq!(y, run(2));
+        for i in 0..n {
+            for c in 0..l {
+                let direct: f64 = (0..d).map(|j| (x[i * d + j] - mean[j]) * 0.25 * m[(j, c)]).sum();
+                assert!((y[(i, c)] - direct).abs() < 1e-12 * (1.0 + direct.abs()), "row {i}, column {c}: {} against {direct}", y[(i, c)]);
+            }
+        }
     }
 
     #[cfg(target_arch = "x86_64")]
