@@ -89,15 +89,16 @@ pub fn kmeans_labels(x: &[f64], n: usize, dim: usize, m: usize, seed: Option<u64
     let centres = if n >= 2 * sample {
         let x_sample = rows(x, &sample_sorted(n, sample, &seeds, STAGE_SAMPLE));
         let start = rows(&x_sample, &sample_sorted(sample, m, &seeds, STAGE_CENTRES));
-        lloyd(&x_sample, sample, dim, start).1
+        (lloyd(&x_sample, sample, dim, start, false).1, true)
     } else {
-        rows(x, &sample_sorted(n, m, &seeds, STAGE_CENTRES))
+        (rows(x, &sample_sorted(n, m, &seeds, STAGE_CENTRES)), false)
     };
-    compact(&lloyd(x, n, dim, centres).0)
+    compact(&lloyd(x, n, dim, centres.0, centres.1).0)
 }
 
 /// Lloyd's rounds from `centres` (`m × dim`) to convergence: each row's label and the final
-/// centres (a centre without rows stays where it was).
+/// centres (a centre without rows stays where it was). `settled`: the centres converged on a
+/// sample, and the narrow rounds start right after the first wide one.
 ///
 /// A wide round compares every point with every centre and keeps, per point, its
 /// [`NEAR_CENTRES`] nearest. Once fewer than one point in [`WIDE_ROUNDS_UNTIL`] changes cluster,
@@ -106,16 +107,20 @@ pub fn kmeans_labels(x: &[f64], n: usize, dim: usize, m: usize, seed: Option<u64
 /// of a wide round's cost (2,000 centres on MNIST). Either round moves a point only to a nearer
 /// centre, so the rounds converge. When a narrow round moves nothing, a wide round checks every
 /// point against every centre again, and only a wide round that moves nothing ends the loop, as
-/// in plain Lloyd's.
-fn lloyd(x: &[f64], n: usize, dim: usize, mut centres: Vec<f64>) -> (Vec<u32>, Vec<f64>) {
+/// in plain Lloyd's. The clusters' sums are made anew after a wide round and moved by the points
+/// that changed cluster after a narrow one (a few dozen points, where summing all rows again
+/// took longer than the narrow round itself).
+fn lloyd(x: &[f64], n: usize, dim: usize, mut centres: Vec<f64>, settled: bool) -> (Vec<u32>, Vec<f64>) {
     let m = centres.len() / dim;
     let keep = NEAR_CENTRES.min(m);
     let mut labels = vec![u32::MAX; n];
     let data = DataF64::from_row_major(x, n, dim).expect("features are finite");
     let (mut lists, mut bounds) = (Vec::new(), Vec::new());
-    let (mut narrow, mut changed) = (false, n);
+    let (mut narrow, mut changed) = (false, if settled { 0 } else { n });
     let mut moved = vec![0f64; m];
-    for _ in 0..KMEANS_ITERATIONS {
+    let (mut sums, mut counts, mut mean) = (vec![0f64; m * dim], vec![0usize; m], vec![0f64; dim]);
+    for iteration in 0..KMEANS_ITERATIONS {
+        let was = narrow;
         let new = if narrow {
             nearest_in_lists(x, dim, &labels, &centres, &lists, &moved, &mut bounds)
         } else {
@@ -132,22 +137,36 @@ fn lloyd(x: &[f64], n: usize, dim: usize, mut centres: Vec<f64>) -> (Vec<u32>, V
             }
             break;
         }
-        labels = new;
-        let mut sums = vec![0f64; m * dim];
-        let mut counts = vec![0usize; m];
-        for (i, &c) in labels.iter().enumerate() {
-            counts[c as usize] += 1;
-            sums[c as usize * dim..(c as usize + 1) * dim].iter_mut().zip(&x[i * dim..(i + 1) * dim]).for_each(|(s, v)| *s += v);
+        // The clusters' sums anew after a wide round; after a narrow one, moved by the few
+        // points that changed cluster.
+        let mut touched = vec![!was; m];
+        if !was {
+            sums.iter_mut().for_each(|s| *s = 0.0);
+            counts.iter_mut().for_each(|c| *c = 0);
         }
-        for (((centre, sum), &count), moved) in centres.chunks_exact_mut(dim).zip(sums.chunks_exact_mut(dim)).zip(&counts).zip(&mut moved) {
+        for (i, (&c, &old)) in new.iter().zip(&labels).enumerate() {
+            if was && c == old {
+                continue;
+            }
+            let row = &x[i * dim..(i + 1) * dim];
+            if was {
+                counts[old as usize] -= 1;
+                sums[old as usize * dim..(old as usize + 1) * dim].iter_mut().zip(row).for_each(|(s, v)| *s -= v);
+                (touched[old as usize], touched[c as usize]) = (true, true);
+            }
+            counts[c as usize] += 1;
+            sums[c as usize * dim..(c as usize + 1) * dim].iter_mut().zip(row).for_each(|(s, v)| *s += v);
+        }
+        labels = new;
+        for (c, (centre, moved)) in centres.chunks_exact_mut(dim).zip(&mut moved).enumerate() {
             *moved = 0.0;
-            if count > 0 {
-                sum.iter_mut().for_each(|s| *s /= count as f64);
-                *moved = sq_distance(centre, sum).sqrt();
-                centre.copy_from_slice(sum);
+            if touched[c] && counts[c] > 0 {
+                mean.iter_mut().zip(&sums[c * dim..(c + 1) * dim]).for_each(|(m, s)| *m = s / counts[c] as f64);
+                *moved = sq_distance(centre, &mean).sqrt();
+                centre.copy_from_slice(&mean);
             }
         }
-        narrow |= changed * WIDE_ROUNDS_UNTIL < n && keep < m && lists.len() == n * keep;
+        narrow |= (changed * WIDE_ROUNDS_UNTIL < n || (settled && iteration == 0)) && keep < m && lists.len() == n * keep;
     }
     (labels, centres)
 }
