@@ -14,14 +14,14 @@
 //!    (`m × m`, row-stochastic). Anything computed on the landmarks reaches the points through
 //!    `transitions`.
 
-use faer::Mat;
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use super::csr::SparseGraph;
 use super::diffusion::DiffusionOperator;
 use crate::error::Result;
 use crate::linalg::mds::DistancesTo;
-use crate::linalg::{DataF64, lane_sum, orthonormal_columns, thin_svd};
+use crate::linalg::{DataF64, lane_sum, matmul, orthonormal_columns, thin_svd};
 use crate::rng::{SeedSource, sample_sorted, unit_f64};
 
 /// Power iterations of the randomized SVD (scikit-learn's `n_iter="auto"` for few components).
@@ -55,19 +55,34 @@ pub fn spectral_features(kernel: &SparseGraph, n_svd: usize, seed: Option<u64>) 
         op.apply(&q, &mut y, l);
         q = orthonormal_columns(n, &y, l, "landmark spectral clustering")?;
     }
-    // B = Qᵀ A; with A symmetric, Bᵀ = A Q = U S Wᵀ and B's right singular vectors are U.
+    // B = Qᵀ A; with A symmetric, Bᵀ = A Q = U S Wᵀ and B's right singular vectors are U. With
+    // Q₂ an orthonormal basis of A Q and R = Q₂ᵀ A Q (l × l) = U_R S Wᵀ, U = Q₂ U_R: two
+    // products and a small SVD, where the SVD of the l × n matrix B took 0.4 s on one thread
+    // (70,000 rows).
+    const STAGE: &str = "landmark spectral clustering";
     op.apply(&q, &mut y, l);
-    let b = Mat::from_fn(l, n, |c, i| y[i * l + c]);
-    let (_, vt) = thin_svd(b.as_ref(), "landmark spectral clustering")?;
+    let q2 = orthonormal_columns(n, &y, l, STAGE)?;
+    let (q2, y) = (MatRef::from_row_major_slice(&q2, n, l), MatRef::from_row_major_slice(&y, n, l));
+    let mut r = Mat::<f64>::zeros(l, l);
+    matmul(r.as_mut(), Accum::Replace, q2.transpose(), y, 1.0, Par::Seq);
+    // R's left singular vectors are the right ones of Rᵀ: U_Rᵀ.
+    let (_, u_r_t) = thin_svd(r.as_ref().transpose(), STAGE)?;
     let k = n_svd.min(l);
+    let u_r = u_r_t.as_ref().subrows(0, k).transpose();
+    // U's first k columns, n × k row-major, by blocks of rows.
+    const BLOCK: usize = 512;
+    let mut u = vec![0f64; n * k];
+    u.par_chunks_mut(BLOCK * k).enumerate().for_each(|(b, out)| {
+        let rows = out.len() / k;
+        matmul(MatMut::from_row_major_slice_mut(out, rows, k), Accum::Replace, q2.subrows(b * BLOCK, rows), u_r, 1.0, Par::Seq);
+    });
     let degree = kernel.degrees();
     let mut features = vec![0f64; n * k];
     features.par_chunks_mut(k).enumerate().for_each(|(i, row)| {
         let (cols, w) = kernel.row(i);
         for (&j, &w) in cols.iter().zip(w) {
-            for (c, f) in row.iter_mut().enumerate() {
-                *f += w as f64 * vt[(c, j as usize)];
-            }
+            let u_j = &u[j as usize * k..(j as usize + 1) * k];
+            row.iter_mut().zip(u_j).for_each(|(f, v)| *f += w as f64 * v);
         }
         row.iter_mut().for_each(|f| *f /= degree[i]);
     });
