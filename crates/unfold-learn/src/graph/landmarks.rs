@@ -101,14 +101,14 @@ pub fn kmeans_labels(x: &[f64], n: usize, dim: usize, m: usize, seed: Option<u64
     let seeds = SeedSource::new(seed);
     let rows = |x: &[f64], chosen: &[usize]| -> Vec<f64> { chosen.iter().flat_map(|&i| x[i * dim..(i + 1) * dim].iter().copied()).collect() };
     let sample = SAMPLE_PER_CENTRE * m;
-    let centres = if n >= 2 * sample {
+    let (centres, settled) = if n >= 2 * sample {
         let x_sample = rows(x, &sample_sorted(n, sample, &seeds, STAGE_SAMPLE));
         let start = rows(&x_sample, &sample_sorted(sample, m, &seeds, STAGE_CENTRES));
         (lloyd(&x_sample, sample, dim, start, false).1, true)
     } else {
         (rows(x, &sample_sorted(n, m, &seeds, STAGE_CENTRES)), false)
     };
-    compact(&lloyd(x, n, dim, centres.0, centres.1).0)
+    compact(&lloyd(x, n, dim, centres, settled).0)
 }
 
 /// Lloyd's rounds from `centres` (`m × dim`) to convergence: each row's label and the final
@@ -176,7 +176,7 @@ fn lloyd(x: &[f64], n: usize, dim: usize, mut centres: Vec<f64>, settled: bool) 
         for (c, (centre, moved)) in centres.chunks_exact_mut(dim).zip(&mut moved).enumerate() {
             *moved = 0.0;
             if touched[c] && counts[c] > 0 {
-                mean.iter_mut().zip(&sums[c * dim..(c + 1) * dim]).for_each(|(m, s)| *m = s / counts[c] as f64);
+                mean.iter_mut().zip(&sums[c * dim..(c + 1) * dim]).for_each(|(v, s)| *v = s / counts[c] as f64);
                 *moved = sq_distance(centre, &mean).sqrt();
                 centre.copy_from_slice(&mean);
             }
