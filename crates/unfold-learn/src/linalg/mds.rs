@@ -134,19 +134,6 @@ impl DistancesTo {
     /// Distances from rows `first..first + count` of `data` to the targets into `out`
     /// (`count × m` row-major); `scratch` is reused between calls.
     pub fn block<R: Rows + ?Sized>(&self, data: &R, first: usize, count: usize, scratch: &mut Vec<f64>, out: &mut [f64]) {
-        let inverse = 1.0 / self.scale;
-        self.block_with(data, first, count, scratch, out, |sq| sq.sqrt() * inverse);
-    }
-
-    /// [`block`](Self::block)'s distances squared, as the ranking of targets needs no roots.
-    pub fn squared_block<R: Rows + ?Sized>(&self, data: &R, first: usize, count: usize, scratch: &mut Vec<f64>, out: &mut [f64]) {
-        // The scale is a power of two: multiplying by its inverse is exact.
-        let inverse = 1.0 / self.scale;
-        self.block_with(data, first, count, scratch, out, |sq| sq * inverse * inverse);
-    }
-
-    /// Squared distances in the scaled coordinates, each mapped through `finish`.
-    fn block_with<R: Rows + ?Sized>(&self, data: &R, first: usize, count: usize, scratch: &mut Vec<f64>, out: &mut [f64], finish: impl Fn(f64) -> f64) {
         let (m, dim) = (self.m, self.mean.len());
         debug_assert_eq!(out.len(), count * m);
         scratch.clear();
@@ -159,7 +146,7 @@ impl DistancesTo {
         for (r, row) in out.chunks_exact_mut(m.max(1)).enumerate() {
             let own: f64 = scratch[r * dim..(r + 1) * dim].iter().map(|v| v * v).sum();
             for (v, &t) in row.iter_mut().zip(&self.norms) {
-                *v = finish((own + t + *v).max(0.0));
+                *v = (own + t + *v).max(0.0).sqrt() / self.scale;
             }
         }
     }
