@@ -82,10 +82,13 @@ impl AlphaDecayKernel {
                         idx.iter().zip(dist).filter(|&(&j, _)| j as usize != i).filter_map(|(&j, &d)| self.value(d as f64, sigma[i]).map(|v| (j, v as f32))),
                     );
                 } else {
-                    let xi = data.row(i);
-                    row.extend(
-                        (0..n).filter(|&j| j != i).filter_map(|j| self.value(metric.distance(xi, data.row(j)) as f64, sigma[i]).map(|v| (j as u32, v as f32))),
-                    );
+                    // Points past the radius (with a margin for the kernel's rounding) are
+                    // dropped before the kernel's power and exponential.
+                    let (xi, reach) = (data.row(i), sigma[i] * factor * (1.0 + 1e-6));
+                    row.extend((0..n).filter(|&j| j != i).filter_map(|j| {
+                        let d = metric.distance(xi, data.row(j)) as f64;
+                        if d > reach { None } else { self.value(d, sigma[i]).map(|v| (j as u32, v as f32)) }
+                    }));
                 }
                 row.sort_unstable_by_key(|&(j, _)| j);
                 row.dedup_by_key(|&mut (j, _)| j);
