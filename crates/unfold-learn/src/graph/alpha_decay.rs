@@ -5,16 +5,19 @@
 //! Each point `i` has its own bandwidth `σ_i`, the distance to its `knn`-th nearest other point,
 //! and `K_ij = exp(−(d_ij / σ_i)^decay)`. Entries below `thresh` are dropped; since the kernel
 //! falls below `thresh` exactly at `r_i = σ_i (−ln thresh)^(1/decay)`, row `i` holds every point
-//! within `r_i`. As graphtools, the search starts with `6 (knn + 1)` neighbours (the point
-//! itself counted) and any row whose farthest found neighbour is still inside `r_i` is completed
-//! by a full pass over the points: the kernel is the exact thresholded one (graphtools grows its
-//! search, then a radius search, to the same end). The self-affinity is 1, and the directed
-//! kernel is symmetrised as `(K + Kᵀ)/2` (graphtools' default `"+"`).
+//! within `r_i`. The search starts with `4 (knn + 1)` neighbours (the point itself counted;
+//! graphtools starts with `6 (knn + 1)`), and any row whose farthest found neighbour is still
+//! inside `r_i` is completed over all points ([`AlphaDecayKernel::fit`]): the kernel is the exact
+//! thresholded one either way (graphtools grows its search, then a radius search, to the same
+//! end), and the smaller search costs less than the rows it leaves to complete (on MNIST's
+//! 70,000 rows, 787 of them: search and kernel 2.6 s instead of 4.3 s). The self-affinity is
+//! 1, and the directed kernel is symmetrised as `(K + Kᵀ)/2` (graphtools' default `"+"`).
 //!
 //! New points ([`AlphaDecayKernel::rows_to`]) get a bandwidth from their `knn`-th nearest
 //! training point (there is no self-pair) and their thresholded kernel row to the training
 //! points, unsymmetrised (graphtools' `build_kernel_to_data`).
 
+use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use super::csr::SparseGraph;
@@ -23,11 +26,14 @@ use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::knn::search::NeighborIndex;
 use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, exact_is_faster, knn_graph};
+use crate::linalg::matmul;
 use crate::metric::Metric;
 use crate::progress::Progress;
 
-/// graphtools' growth factor of the neighbour search (`search_multiplier`).
+/// graphtools' growth factor of the neighbour search (`search_multiplier`), for new points.
 const SEARCH_MULTIPLIER: usize = 6;
+/// The fit's first search holds this many times `knn + 1` neighbours.
+const FIRST_SEARCH: usize = 4;
 
 /// The α-decay kernel's parameters: `knn`, `decay` and `thresh` (see the [module docs](self)).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -54,7 +60,7 @@ impl AlphaDecayKernel {
     }
 
     /// The symmetrised kernel of the rows of `data` under `metric` (`n ≥ knn + 2`), each
-    /// point's bandwidth `σ_i` and the neighbour graph searched (`6 (knn + 1) − 1` others). `seed` seeds the approximate neighbour search of large inputs.
+    /// point's bandwidth `σ_i` and the neighbour graph searched (`4 (knn + 1) − 1` others). `seed` seeds the approximate neighbour search of large inputs.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] naming `knn` when it is not below `n − 1`; the errors of the
@@ -64,47 +70,93 @@ impl AlphaDecayKernel {
         if self.knn == 0 || self.knn + 2 > n {
             return Err(Error::param("knn", self.knn, format!("must be at least 1 and at most n_samples - 2 = {}", n as i64 - 2)));
         }
-        let others = (SEARCH_MULTIPLIER * (self.knn + 1)).min(n) - 1;
+        let others = (FIRST_SEARCH * (self.knn + 1)).min(n) - 1;
         let algorithm = if exact_is_faster(n, others) { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
         let params = KnnParams { k: others, algorithm, metric: metric.clone(), seed, ..KnnParams::default() };
         let knn = knn_graph(data, &params, progress)?;
         progress.check()?;
         let factor = self.radius_factor();
         let sigma: Vec<f64> = (0..n).map(|i| (knn.neighbors(i).1[self.knn - 1] as f64).max(f64::EPSILON)).collect();
-        let rows: Vec<Vec<(u32, f32)>> = (0..n)
+        // Past the radius (with a margin for the kernel's rounding) no point reaches the threshold.
+        let reach: Vec<f64> = sigma.iter().map(|s| s * factor * (1.0 + 1e-6)).collect();
+        let complete = |i: usize| others + 1 >= n || (*knn.neighbors(i).1.last().unwrap_or(&0.0) as f64) >= sigma[i] * factor;
+        let incomplete: Vec<usize> = (0..n).filter(|&i| !complete(i)).collect();
+        let mut within = self.within_reach(data, metric, &incomplete, &reach).into_iter();
+        let mut rows: Vec<Vec<(u32, f32)>> = (0..n)
             .into_par_iter()
             .map(|i| {
-                let (idx, dist) = knn.neighbors(i);
-                let complete = others + 1 >= n || (*dist.last().unwrap_or(&0.0) as f64) >= sigma[i] * factor;
                 let mut row: Vec<(u32, f32)> = vec![(i as u32, 1.0)];
-                if complete {
+                if complete(i) {
+                    let (idx, dist) = knn.neighbors(i);
                     row.extend(
                         idx.iter().zip(dist).filter(|&(&j, _)| j as usize != i).filter_map(|(&j, &d)| self.value(d as f64, sigma[i]).map(|v| (j, v as f32))),
                     );
-                } else {
-                    // Points past the radius (with a margin for the kernel's rounding) are
-                    // dropped before the kernel's power and exponential.
-                    let (xi, reach) = (data.row(i), sigma[i] * factor * (1.0 + 1e-6));
-                    row.extend((0..n).filter(|&j| j != i).filter_map(|j| {
-                        let d = metric.distance(xi, data.row(j)) as f64;
-                        if d > reach { None } else { self.value(d, sigma[i]).map(|v| (j as u32, v as f32)) }
-                    }));
                 }
-                row.sort_unstable_by_key(|&(j, _)| j);
-                row.dedup_by_key(|&mut (j, _)| j);
                 row
             })
             .collect();
+        for &i in &incomplete {
+            let found = within.next().expect("a row per incomplete point");
+            rows[i].extend(found.into_iter().filter(|&(j, _)| j as usize != i).filter_map(|(j, d)| self.value(d, sigma[i]).map(|v| (j, v as f32))));
+        }
+        rows.par_iter_mut().for_each(|row| {
+            row.sort_unstable_by_key(|&(j, _)| j);
+            row.dedup_by_key(|&mut (j, _)| j);
+        });
         let mut indptr = Vec::with_capacity(n + 1);
         indptr.push(0);
         let (mut indices, mut weights) = (Vec::new(), Vec::new());
-        for row in rows {
+        for row in &rows {
             indices.extend(row.iter().map(|&(j, _)| j));
             weights.extend(row.iter().map(|&(_, w)| w));
             indptr.push(indices.len());
         }
         let directed = SparseGraph::from_parts(n, indptr, indices, weights)?;
         Ok((symmetrize(&directed, Symmetrization::Mean)?, sigma, knn))
+    }
+
+    /// For each row `i` of `rows`, every point of `data` within `reach[i]` of it (itself
+    /// included) and the distance, by `metric` over all points.
+    ///
+    /// Under the Euclidean metric, a single-precision matrix product of a block of rows with
+    /// all points (`‖x‖² + ‖y‖² − 2 x·y`, each within `e = (dim + 9) u (‖x‖² + max ‖y‖²)` of
+    /// the exact square, `u = 2⁻²⁴`) leaves only the points that may lie within reach, which
+    /// are then measured by `metric` as the search measures: the same points as measuring every
+    /// pair, at a matrix product's rate.
+    fn within_reach(&self, data: &Data, metric: &Metric, rows: &[usize], reach: &[f64]) -> Vec<Vec<(u32, f64)>> {
+        const BLOCK: usize = 16;
+        let (n, dim) = (data.n_rows(), data.n_cols());
+        let measured = |i: usize, j: usize| -> Option<(u32, f64)> {
+            let d = metric.distance(data.row(i), data.row(j)) as f64;
+            (d <= reach[i]).then_some((j as u32, d))
+        };
+        if !matches!(metric, Metric::Euclidean) {
+            return rows.par_iter().map(|&i| (0..n).filter_map(|j| measured(i, j)).collect()).collect();
+        }
+        let sq_norm = |row: &[f32]| -> f64 { row.iter().map(|&v| v as f64 * v as f64).sum() };
+        let norms: Vec<f32> = (0..n).into_par_iter().map(|j| sq_norm(data.row(j)) as f32).collect();
+        let widest = norms.iter().fold(0f64, |a, &t| a.max(t as f64));
+        let error = (dim as f64 + 9.0) * f64::from(f32::EPSILON) / 2.0;
+        let all = MatRef::from_row_major_slice(data.as_slice(), n, dim);
+        rows.par_chunks(BLOCK)
+            .map_init(Vec::new, |approx, block| {
+                approx.resize(block.len() * n, 0f32);
+                let lhs: Vec<f32> = block.iter().flat_map(|&i| data.row(i).iter().copied()).collect();
+                let lhs = MatRef::from_row_major_slice(&lhs, block.len(), dim);
+                matmul(MatMut::from_row_major_slice_mut(approx, block.len(), n), Accum::Replace, lhs, all.transpose(), -2.0f32, Par::Seq);
+                block
+                    .iter()
+                    .zip(approx.chunks_exact(n))
+                    .map(|(&i, row)| {
+                        let own = sq_norm(data.row(i));
+                        let limit = (reach[i] * reach[i] * (1.0 + 1e-4) + 2.0 * error * (own + widest)) as f32;
+                        let own = own as f32;
+                        row.iter().zip(&norms).enumerate().filter(|&(_, (&v, &t))| v + own + t <= limit).filter_map(|(j, _)| measured(i, j)).collect()
+                    })
+                    .collect::<Vec<Vec<(u32, f64)>>>()
+            })
+            .flatten()
+            .collect()
     }
 
     /// The kernel rows of new points `queries` to the training points of `index`: for each
@@ -170,6 +222,42 @@ mod tests {
                 let expected = if i == j { 1.0 } else { (dir(i, d) + dir(j, d)) / 2.0 };
                 // The search's float32 distances round differently from these.
                 assert!((g.weight(i, j) as f64 - expected).abs() < 1e-3, "({i}, {j}): {} vs {expected}", g.weight(i, j));
+            }
+        }
+    }
+
+    #[test]
+    fn rows_completed_over_all_points_hold_every_pair_inside_the_radius() {
+        // 300 Gaussian points in 5-D far from the origin; with decay 5 the radius is 1.56
+        // bandwidths, and most rows hold more points than the first search's 15.
+        let seeds = crate::rng::SeedSource::new(Some(1));
+        let (n, dim) = (300, 5);
+        let x: Vec<f32> = (0..n * dim).map(|p| 100.0 + crate::rng::normal_f64(seeds.value(1, 2 * p as u64), seeds.value(1, 2 * p as u64 + 1)) as f32).collect();
+        let data = Data::from_row_major(&x, n, dim).unwrap();
+        let k = AlphaDecayKernel { knn: 3, decay: 5.0, thresh: 1e-4 };
+        for metric in [Metric::Euclidean, Metric::Manhattan] {
+            let (g, sigma, search) = k.fit(&data, &metric, Some(0), &crate::progress::NoProgress).unwrap();
+            let incomplete = (0..n).filter(|&i| (search.neighbors(i).1[14] as f64) < sigma[i] * k.radius_factor()).count();
+            assert!(incomplete > n / 2, "{metric:?}: {incomplete} rows to complete");
+            let distance = |i: usize, j: usize| -> f64 {
+                let (a, b) = (&x[i * dim..(i + 1) * dim], &x[j * dim..(j + 1) * dim]);
+                match metric {
+                    Metric::Euclidean => a.iter().zip(b).map(|(&u, &v)| (u as f64 - v as f64).powi(2)).sum::<f64>().sqrt(),
+                    _ => a.iter().zip(b).map(|(&u, &v)| (u as f64 - v as f64).abs()).sum(),
+                }
+            };
+            let dir = |a: usize, d: f64| (-(d / sigma[a]).powf(5.0)).exp();
+            for i in 0..n {
+                for j in 0..n {
+                    let d = distance(i, j);
+                    let kept = |a: usize| if dir(a, d) >= 1e-4 { dir(a, d) } else { 0.0 };
+                    let expected = if i == j { 1.0 } else { (kept(i) + kept(j)) / 2.0 };
+                    let w = g.weight(i, j) as f64;
+                    // The search's float32 distances round differently from these: an entry at
+                    // the threshold may be in one and not the other, anything clearly inside is in.
+                    assert!((w - expected).abs() < 1e-3, "{metric:?} ({i}, {j}): {w} vs {expected}");
+                    assert!(i == j || dir(i, d).max(dir(j, d)) < 2e-4 || w > 0.0, "{metric:?} ({i}, {j}) missing");
+                }
             }
         }
     }
