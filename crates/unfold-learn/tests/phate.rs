@@ -210,7 +210,8 @@ fn gaussians(seed: u64, count: usize) -> Vec<f64> {
 #[test]
 fn singular_values_equal_a_closed_form_on_both_routes() {
     // M = H diag(s) Πᵀ with H a Householder reflection and Π a permutation: σ(M) = sorted s.
-    let n = 300;
+    // Large enough that the decompositions split their work.
+    let n = 400;
     let v = gaussians(1, n);
     let vv: f64 = v.iter().map(|x| x * x).sum();
     let matrix = |s: &[f64]| -> Vec<f64> {
@@ -236,6 +237,9 @@ fn singular_values_equal_a_closed_form_on_both_routes() {
     let got = singular_values(&matrix(&s), n, "test").unwrap();
     assert!((got[n - 2] - 1e-9).abs() < 1e-13 && (got[n - 1] - 3e-12).abs() < 1e-13, "{:e} {:e}", got[n - 2], got[n - 1]);
     assert!((got[0] - 1.0 + 0.9 / n as f64).abs() < 1e-13);
+    // That route splits its work: the same bits on one thread.
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| singular_values(&matrix(&s), n, "test").unwrap());
+    assert_eq!(one, got);
 }
 
 #[test]
