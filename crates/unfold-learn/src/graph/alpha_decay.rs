@@ -81,7 +81,7 @@ impl AlphaDecayKernel {
         let reach: Vec<f64> = sigma.iter().map(|s| s * factor * (1.0 + 1e-6)).collect();
         let complete = |i: usize| others + 1 >= n || (*knn.neighbors(i).1.last().unwrap_or(&0.0) as f64) >= sigma[i] * factor;
         let incomplete: Vec<usize> = (0..n).filter(|&i| !complete(i)).collect();
-        let mut within = self.within_reach(data, metric, &incomplete, &reach).into_iter();
+        let mut within = within_reach(data, metric, &incomplete, &reach).into_iter();
         let mut rows: Vec<Vec<(u32, f32)>> = (0..n)
             .into_par_iter()
             .map(|i| {
@@ -113,50 +113,6 @@ impl AlphaDecayKernel {
         }
         let directed = SparseGraph::from_parts(n, indptr, indices, weights)?;
         Ok((symmetrize(&directed, Symmetrization::Mean)?, sigma, knn))
-    }
-
-    /// For each row `i` of `rows`, every point of `data` within `reach[i]` of it (itself
-    /// included) and the distance, by `metric` over all points.
-    ///
-    /// Under the Euclidean metric, a single-precision matrix product of a block of rows with
-    /// all points (`‖x‖² + ‖y‖² − 2 x·y`, each within `e = (dim + 9) u (‖x‖² + max ‖y‖²)` of
-    /// the exact square, `u = 2⁻²⁴`) leaves only the points that may lie within reach, which
-    /// are then measured by `metric` as the search measures: the same points as measuring every
-    /// pair, at a matrix product's rate.
-    fn within_reach(&self, data: &Data, metric: &Metric, rows: &[usize], reach: &[f64]) -> Vec<Vec<(u32, f64)>> {
-        const BLOCK: usize = 16;
-        let (n, dim) = (data.n_rows(), data.n_cols());
-        let measured = |i: usize, j: usize| -> Option<(u32, f64)> {
-            let d = metric.distance(data.row(i), data.row(j)) as f64;
-            (d <= reach[i]).then_some((j as u32, d))
-        };
-        if !matches!(metric, Metric::Euclidean) {
-            return rows.par_iter().map(|&i| (0..n).filter_map(|j| measured(i, j)).collect()).collect();
-        }
-        let sq_norm = |row: &[f32]| -> f64 { row.iter().map(|&v| v as f64 * v as f64).sum() };
-        let norms: Vec<f32> = (0..n).into_par_iter().map(|j| sq_norm(data.row(j)) as f32).collect();
-        let widest = norms.iter().fold(0f64, |a, &t| a.max(t as f64));
-        let error = (dim as f64 + 9.0) * f64::from(f32::EPSILON) / 2.0;
-        let all = MatRef::from_row_major_slice(data.as_slice(), n, dim);
-        rows.par_chunks(BLOCK)
-            .map_init(Vec::new, |approx, block| {
-                approx.resize(block.len() * n, 0f32);
-                let lhs: Vec<f32> = block.iter().flat_map(|&i| data.row(i).iter().copied()).collect();
-                let lhs = MatRef::from_row_major_slice(&lhs, block.len(), dim);
-                matmul(MatMut::from_row_major_slice_mut(approx, block.len(), n), Accum::Replace, lhs, all.transpose(), -2.0f32, Par::Seq);
-                block
-                    .iter()
-                    .zip(approx.chunks_exact(n))
-                    .map(|(&i, row)| {
-                        let own = sq_norm(data.row(i));
-                        let limit = (reach[i] * reach[i] * (1.0 + 1e-4) + 2.0 * error * (own + widest)) as f32;
-                        let own = own as f32;
-                        row.iter().zip(&norms).enumerate().filter(|&(_, (&v, &t))| v + own + t <= limit).filter_map(|(j, _)| measured(i, j)).collect()
-                    })
-                    .collect::<Vec<Vec<(u32, f64)>>>()
-            })
-            .flatten()
-            .collect()
     }
 
     /// The kernel rows of new points `queries` to the training points of `index`: for each
@@ -199,6 +155,69 @@ impl AlphaDecayKernel {
             .collect();
         Ok(out)
     }
+}
+
+/// For each row `i` of `rows`, every point of `data` within `reach[i]` of it (itself included)
+/// and the distance, by `metric` over all points.
+///
+/// Under the Euclidean metric, a single-precision matrix product of a block of rows with a tile
+/// of points (`‖x‖² + ‖y‖² − 2 x·y`, each within `e = (dim + 9) u (‖x‖² + max ‖y‖²)` of the exact
+/// square, `u = 2⁻²⁴`) leaves only the points that may lie within reach, which are then measured
+/// by `metric` as the search measures: the same points as measuring every pair, at a matrix
+/// product's rate, in a fixed 4 MB per thread whatever the number of points.
+fn within_reach(data: &Data, metric: &Metric, rows: &[usize], reach: &[f64]) -> Vec<Vec<(u32, f64)>> {
+    within_reach_by_tiles(data, metric, rows, reach, 1 << 16)
+}
+
+/// [`within_reach`] with tiles of `tile` points.
+fn within_reach_by_tiles(data: &Data, metric: &Metric, rows: &[usize], reach: &[f64], tile: usize) -> Vec<Vec<(u32, f64)>> {
+    const BLOCK: usize = 16;
+    let (n, dim) = (data.n_rows(), data.n_cols());
+    let measured = |i: usize, j: usize| -> Option<(u32, f64)> {
+        let d = metric.distance(data.row(i), data.row(j)) as f64;
+        (d <= reach[i]).then_some((j as u32, d))
+    };
+    if !matches!(metric, Metric::Euclidean) {
+        return rows.par_iter().map(|&i| (0..n).filter_map(|j| measured(i, j)).collect()).collect();
+    }
+    let sq_norm = |row: &[f32]| -> f64 { row.iter().map(|&v| v as f64 * v as f64).sum() };
+    let norms: Vec<f32> = (0..n).into_par_iter().map(|j| sq_norm(data.row(j)) as f32).collect();
+    let widest = norms.iter().fold(0f64, |a, &t| a.max(t as f64));
+    let error = (dim as f64 + 9.0) * f64::from(f32::EPSILON) / 2.0;
+    let all = MatRef::from_row_major_slice(data.as_slice(), n, dim);
+    rows.par_chunks(BLOCK)
+        .map_init(Vec::new, |approx, block| {
+            let lhs: Vec<f32> = block.iter().flat_map(|&i| data.row(i).iter().copied()).collect();
+            let lhs = MatRef::from_row_major_slice(&lhs, block.len(), dim);
+            // A point may lie within reach when its single-precision square is below this.
+            let limits: Vec<(f32, f32)> = block
+                .iter()
+                .map(|&i| {
+                    let own = sq_norm(data.row(i));
+                    (own as f32, (reach[i] * reach[i] * (1.0 + 1e-4) + 2.0 * error * (own + widest)) as f32)
+                })
+                .collect();
+            let mut found = vec![Vec::new(); block.len()];
+            for first in (0..n).step_by(tile) {
+                let cols = tile.min(n - first);
+                approx.resize(block.len() * cols, 0f32);
+                matmul(
+                    MatMut::from_row_major_slice_mut(approx, block.len(), cols),
+                    Accum::Replace,
+                    lhs,
+                    all.subrows(first, cols).transpose(),
+                    -2.0f32,
+                    Par::Seq,
+                );
+                for (((&i, &(own, limit)), row), out) in block.iter().zip(&limits).zip(approx.chunks_exact(cols)).zip(&mut found) {
+                    let candidates = row.iter().zip(&norms[first..first + cols]).enumerate().filter(|&(_, (&v, &t))| v + own + t <= limit);
+                    out.extend(candidates.filter_map(|(c, _)| measured(i, first + c)));
+                }
+            }
+            found
+        })
+        .flatten()
+        .collect()
 }
 
 #[cfg(test)]
@@ -259,6 +278,28 @@ mod tests {
                     assert!(i == j || dir(i, d).max(dir(j, d)) < 2e-4 || w > 0.0, "{metric:?} ({i}, {j}) missing");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn points_within_reach_by_tiles_of_a_product_equal_measuring_every_pair() {
+        // Rows far from the origin, reaches from a few neighbours to most points, tiles that
+        // split the points unevenly.
+        let seeds = crate::rng::SeedSource::new(Some(2));
+        let (n, dim) = (230, 7);
+        let x: Vec<f32> = (0..n * dim).map(|p| 50.0 + crate::rng::normal_f64(seeds.value(1, 2 * p as u64), seeds.value(1, 2 * p as u64 + 1)) as f32).collect();
+        let data = Data::from_row_major(&x, n, dim).unwrap();
+        let reach: Vec<f64> = (0..n).map(|i| 1.0 + 3.0 * (i % 5) as f64).collect();
+        let rows: Vec<usize> = (0..n).step_by(3).collect();
+        let every: Vec<Vec<(u32, f64)>> = rows
+            .iter()
+            .map(|&i| {
+                (0..n).filter_map(|j| Some((j as u32, Metric::Euclidean.distance(data.row(i), data.row(j)) as f64)).filter(|&(_, d)| d <= reach[i])).collect()
+            })
+            .collect();
+        assert!(every.iter().map(Vec::len).sum::<usize>() > rows.len() * 5, "too few points within reach");
+        for tile in [1 << 16, 64, 37] {
+            assert_eq!(within_reach_by_tiles(&data, &Metric::Euclidean, &rows, &reach, tile), every, "tiles of {tile}");
         }
     }
 }

@@ -48,7 +48,7 @@ pub fn spectral_features(kernel: &SparseGraph, n_svd: usize, seed: Option<u64>) 
     let a = DiffusionOperator::new(kernel, 0.0);
     // The SVD works on the points in breadth-first order, as the Laplacian eigenvectors do
     // (crate::graph::spectral): a point's neighbours sit near it in the blocks, and the sparse
-    // products read mostly cached rows (on MNIST's 70,000 points, 0.06 s a product instead of 0.12 s).
+    // products read mostly cached rows (on MNIST's 70,000 points, 0.06 s a product, not 0.12 s).
     let order = breadth_first_order(kernel);
     let op = a.symmetric().clone().permuted(&order);
     let l = (n_svd + OVERSAMPLES).min(n);
