@@ -224,6 +224,12 @@ fn within_reach_by_tiles(data: &Data, metric: &Metric, rows: &[usize], reach: &[
 mod tests {
     use super::*;
 
+    /// `count` standard normal values from `seed`, plus `offset`.
+    fn gaussian_rows(seed: u64, count: usize, offset: f32) -> Vec<f32> {
+        let seeds = crate::rng::SeedSource::new(Some(seed));
+        (0..count).map(|p| offset + crate::rng::normal_f64(seeds.value(1, 2 * p as u64), seeds.value(1, 2 * p as u64 + 1)) as f32).collect()
+    }
+
     #[test]
     fn kernel_holds_every_pair_inside_the_radius() {
         // Points on a line, unevenly spaced: every bandwidth differs.
@@ -249,9 +255,8 @@ mod tests {
     fn rows_completed_over_all_points_hold_every_pair_inside_the_radius() {
         // 300 Gaussian points in 5-D far from the origin; with decay 5 the radius is 1.56
         // bandwidths, and most rows hold more points than the first search's 15.
-        let seeds = crate::rng::SeedSource::new(Some(1));
         let (n, dim) = (300, 5);
-        let x: Vec<f32> = (0..n * dim).map(|p| 100.0 + crate::rng::normal_f64(seeds.value(1, 2 * p as u64), seeds.value(1, 2 * p as u64 + 1)) as f32).collect();
+        let x = gaussian_rows(1, n * dim, 100.0);
         let data = Data::from_row_major(&x, n, dim).unwrap();
         let k = AlphaDecayKernel { knn: 3, decay: 5.0, thresh: 1e-4 };
         for metric in [Metric::Euclidean, Metric::Manhattan] {
@@ -285,9 +290,8 @@ mod tests {
     fn points_within_reach_by_tiles_of_a_product_equal_measuring_every_pair() {
         // Rows far from the origin, reaches from a few neighbours to most points, tiles that
         // split the points unevenly.
-        let seeds = crate::rng::SeedSource::new(Some(2));
         let (n, dim) = (230, 7);
-        let x: Vec<f32> = (0..n * dim).map(|p| 50.0 + crate::rng::normal_f64(seeds.value(1, 2 * p as u64), seeds.value(1, 2 * p as u64 + 1)) as f32).collect();
+        let x = gaussian_rows(2, n * dim, 50.0);
         let data = Data::from_row_major(&x, n, dim).unwrap();
         let reach: Vec<f64> = (0..n).map(|i| 1.0 + 3.0 * (i % 5) as f64).collect();
         let rows: Vec<usize> = (0..n).step_by(3).collect();
