@@ -26,7 +26,7 @@ use crate::data::Data;
 use crate::error::{Error, Result};
 use crate::knn::search::NeighborIndex;
 use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, exact_is_faster, knn_graph};
-use crate::linalg::matmul;
+use crate::linalg::{f32_square_error, matmul};
 use crate::metric::Metric;
 use crate::progress::Progress;
 
@@ -183,7 +183,7 @@ fn within_reach_by_tiles(data: &Data, metric: &Metric, rows: &[usize], reach: &[
     let sq_norm = |row: &[f32]| -> f64 { row.iter().map(|&v| v as f64 * v as f64).sum() };
     let norms: Vec<f32> = (0..n).into_par_iter().map(|j| sq_norm(data.row(j)) as f32).collect();
     let widest = norms.iter().fold(0f64, |a, &t| a.max(t as f64));
-    let error = (dim as f64 + 9.0) * f64::from(f32::EPSILON) / 2.0;
+    let error = f32_square_error(dim);
     let all = MatRef::from_row_major_slice(data.as_slice(), n, dim);
     rows.par_chunks(BLOCK)
         .map_init(Vec::new, |approx, block| {

@@ -21,7 +21,7 @@ use super::components::breadth_first_order;
 use super::csr::SparseGraph;
 use super::diffusion::DiffusionOperator;
 use crate::error::Result;
-use crate::linalg::{DataF64, lane_sum, matmul, orthonormal_columns, thin_svd};
+use crate::linalg::{DataF64, f32_square_error, lane_sum, matmul, orthonormal_columns, thin_svd};
 use crate::rng::{SeedSource, sample_sorted, unit_f64};
 
 /// Power iterations of the randomized SVD (scikit-learn's `n_iter="auto"` for few components).
@@ -216,7 +216,7 @@ fn nearest_centres(x: &[f64], dim: usize, centres: &[f64], keep: usize) -> (Vec<
     let targets: Vec<f32> = centres.chunks_exact(dim).flat_map(shifted).collect();
     let norms: Vec<f32> = targets.chunks_exact(dim).map(|t| sq_norm(t) as f32).collect();
     let widest = norms.iter().fold(0f64, |a, &t| a.max(t as f64));
-    let error = (dim as f64 + 9.0) * f64::from(f32::EPSILON) / 2.0;
+    let error = f32_square_error(dim);
     let wanted = keep.max(2).min(m);
     let centre = |c: u32| &centres[c as usize * dim..(c as usize + 1) * dim];
     let by_distance = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));

@@ -499,6 +499,15 @@ pub fn pinv(m: MatRef<'_, f64>, stage: &'static str) -> Result<Mat<f64>> {
     Ok(sequential(|| &scaled * u.transpose()))
 }
 
+/// The bound, per unit of `‖x‖² + ‖y‖²`, on the error of a squared distance computed in `f32` as
+/// `‖x‖² + ‖y‖² − 2 x·y` (the norms summed in `f64` and rounded, the product by any summation
+/// order) against the exact square of the same `f64` rows: `(dim + 9) u`, `u = 2⁻²⁴` (the
+/// product's `dim u`, the rows' rounding to `f32` `2u`, the norms' `3u`, the two additions `4u`).
+/// Candidates picked by such squares, with twice this as margin, are then measured exactly.
+pub(crate) fn f32_square_error(dim: usize) -> f64 {
+    (dim as f64 + 9.0) * f64::from(f32::EPSILON) / 2.0
+}
+
 /// Singular values (descending) and right singular vectors (as rows of `Vᵀ`) of a small dense
 /// matrix given row-major in `f64`.
 pub fn thin_svd(m: MatRef<'_, f64>, stage: &'static str) -> Result<(Vec<f64>, Mat<f64>)> {
