@@ -64,7 +64,13 @@ pub fn connected_components(graph: &SparseGraph) -> (usize, Vec<u32>) {
 /// # Ok::<(), unfold_learn::Error>(())
 /// ```
 pub fn breadth_first_order(graph: &SparseGraph) -> Vec<u32> {
-    let n = graph.n_points();
+    breadth_first_order_csr(graph.indptr(), graph.indices())
+}
+
+/// [`breadth_first_order`] of the graph given as CSR arrays (`indptr` of length `n + 1`,
+/// columns below `n`).
+pub(crate) fn breadth_first_order_csr(indptr: &[usize], indices: &[u32]) -> Vec<u32> {
+    let n = indptr.len() - 1;
     let mut seen = vec![false; n];
     let mut order = Vec::with_capacity(n);
     for root in 0..n {
@@ -77,7 +83,7 @@ pub fn breadth_first_order(graph: &SparseGraph) -> Vec<u32> {
         while head < order.len() {
             let v = order[head] as usize;
             head += 1;
-            for &j in graph.row(v).0 {
+            for &j in &indices[indptr[v]..indptr[v + 1]] {
                 if !std::mem::replace(&mut seen[j as usize], true) {
                     order.push(j);
                 }

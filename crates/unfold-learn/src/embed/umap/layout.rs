@@ -17,7 +17,8 @@
 //! (pull and pushes), and row `k` applies the same pull from its stored edge `(k, j)` in the same
 //! sub-epoch (the edge's mirror, see [`sample_part`]). The two directions of an edge are sampled
 //! half an epoch apart. Negative samples are a hash of `(seed, epoch, edge, sample)` (above 262,144
-//! points, an index into the sub-epoch's pool of points, see [`Pool`]). The result
+//! points, consecutive points of the sub-epoch's pool from an offset drawn per row, see [`Pool`]
+//! and [`Negatives`]; the points are then moved in breadth-first order, see [`Problem::order`]). The result
 //! is bit-identical at any thread count, and every point's work is independent, so all cores are
 //! used.
 //!
@@ -32,6 +33,7 @@ use multiversion::multiversion;
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::graph::components::breadth_first_order_csr;
 use crate::prefetch;
 use crate::progress::Progress;
 use crate::rng::{SeedSource, below, mix64};
@@ -156,9 +158,40 @@ pub fn optimize_layout_densmap(
         }
         None => None,
     };
+    // Points in breadth-first order when the snapshot is beyond a core's cache (densMAP's
+    // statistics sum over points, so its order stays): see [`Problem::order`].
+    let reorder = dens.is_none() && Pool::pooled(n);
+    fit(indptr, indices, weights, embedding, dim, params, dens, reorder, progress)
+}
+
+/// The layout of a fit, its inputs checked; with `reorder`, the points are moved in
+/// breadth-first order of the graph (see [`Problem::order`]), with the same result.
+#[allow(clippy::too_many_arguments)]
+fn fit(
+    indptr: &[usize],
+    indices: &[u32],
+    weights: &[f32],
+    embedding: &mut [f32],
+    dim: usize,
+    params: &LayoutParams,
+    dens: Option<DensTarget>,
+    reorder: bool,
+    progress: &dyn Progress,
+) -> Result<()> {
+    let n = indptr.len() - 1;
     let keys: Vec<u64> = (0..n as u64).collect();
-    let problem = Problem::new(indptr, indices, weights, SampleRate::new(weights, None, params.n_epochs), &keys, true, dens);
-    run(&problem, embedding, dim, params, progress, "UMAP layout", Reference::Snapshot(vec![0f32; embedding.len()]))
+    let order = reorder.then(|| breadth_first_order_csr(indptr, indices));
+    let problem = Problem::new(indptr, indices, weights, SampleRate::new(weights, None, params.n_epochs), &keys, true, dens, order, n);
+    let Some(order) = &problem.order else {
+        return run(&problem, embedding, dim, params, progress, "UMAP layout", Reference::Snapshot(vec![0f32; embedding.len()]));
+    };
+    let mut moving = vec![0f32; embedding.len()];
+    moving.par_chunks_mut(dim).zip(order.par_iter()).for_each(|(row, &o)| row.copy_from_slice(&embedding[o as usize * dim..(o as usize + 1) * dim]));
+    run(&problem, &mut moving, dim, params, progress, "UMAP layout", Reference::Snapshot(vec![0f32; embedding.len()]))?;
+    for (row, &o) in moving.chunks_exact(dim).zip(order) {
+        embedding[o as usize * dim..(o as usize + 1) * dim].copy_from_slice(row);
+    }
+    Ok(())
 }
 
 /// Optimises the rows of `moving` (`m × dim`) against a fixed `reference` embedding
@@ -197,7 +230,7 @@ pub fn optimize_layout_fixed(
             keys.len()
         )));
     }
-    let problem = Problem::new(indptr, indices, weights, SampleRate::new(weights, w_max, params.n_epochs), keys, false, None);
+    let problem = Problem::new(indptr, indices, weights, SampleRate::new(weights, w_max, params.n_epochs), keys, false, None, None, n_ref);
     run(&problem, moving, dim, params, progress, "UMAP transform layout", Reference::Fixed(reference))
 }
 
@@ -245,7 +278,8 @@ struct EdgeSet {
     weights: Vec<f32>,
     /// The part of each edge's negative-sample hash that does not change with the epoch, from
     /// the key of its row's random choices and its other end (see [`Step::edge_hash`]). Kept
-    /// rather than recomputed: a fit's epoch on MNIST took 8 % longer without it.
+    /// rather than recomputed: a fit's epoch on MNIST took 8 % longer without it. Empty when the
+    /// negative samples come from a pool ([`Negatives`]).
     hash_keys: Vec<u64>,
     /// Samples per epoch of each edge (≤ 1).
     rates: Vec<f32>,
@@ -270,9 +304,13 @@ fn split_at_ends<T>(mut data: &mut [T], ends: impl Iterator<Item = usize>) -> Ve
 }
 
 /// The pieces of `data` that tasks of [`BUILD_ROWS`] rows write, task by task, each with one
-/// piece per part: `ptr` as in [`EdgeSet`].
+/// piece per part: `ptr` as in [`EdgeSet`]; none when `data` is empty.
 fn task_pieces<'a, T>(data: &'a mut [T], ptr: &[usize], n: usize, parts: usize) -> Vec<Vec<&'a mut [T]>> {
     let tasks = n.div_ceil(BUILD_ROWS).max(1);
+    if data.is_empty() {
+        // An array that is not kept: no pieces.
+        return (0..tasks).map(|_| Vec::new()).collect();
+    }
     let ends = (0..parts).flat_map(|p| (1..=tasks).map(move |t| ptr[p * n + (t * BUILD_ROWS).min(n)]));
     let mut by_task: Vec<Vec<&mut [T]>> = (0..tasks).map(|_| Vec::with_capacity(parts)).collect();
     for (i, piece) in split_at_ends(data, ends).into_iter().enumerate() {
@@ -284,7 +322,9 @@ fn task_pieces<'a, T>(data: &'a mut [T], ptr: &[usize], n: usize, parts: usize) 
 impl EdgeSet {
     /// The edges of the CSR graph, edge `e` of row `v` in sub-epoch `part_of(v, e)`, sampled
     /// `rate` times per epoch, with `keys[v]` the key of row `v`'s random choices;
-    /// `keep_weights` keeps their weights. Rows are sorted into their parts in parallel, with no
+    /// `keep_weights` keeps their weights. With `order`, moving row `i` is row `order[i]` of the
+    /// graph and column `c` becomes `position[c]` (the inverse), the keys, parts and hashes
+    /// staying those of the given numbering. Rows are sorted into their parts in parallel, with no
     /// per-edge index kept: on 1M points the serial version took 6 s, and its edge indices and
     /// copied weights held 260 MB at the peak of the fit.
     #[allow(clippy::too_many_arguments)]
@@ -295,14 +335,21 @@ impl EdgeSet {
         rate: SampleRate,
         keys: &[u64],
         keep_weights: bool,
+        hashed: bool,
         parts: usize,
         part_of: impl Fn(usize, usize) -> usize + Sync,
+        order: Option<(&[u32], &[u32])>,
     ) -> EdgeSet {
         let n = indptr.len() - 1;
         let m = indices.len();
+        let source = |v: usize| order.map_or(v, |(order, _)| order[v] as usize);
+        let column = |c: u32| order.map_or(c, |(_, position)| position[c as usize]);
         // Edges per row and part, row by row, then the offsets part by part.
         let mut counts = vec![0u32; n * parts];
-        counts.par_chunks_mut(parts).enumerate().for_each(|(v, c)| (indptr[v]..indptr[v + 1]).for_each(|e| c[part_of(v, e)] += 1));
+        counts.par_chunks_mut(parts).enumerate().for_each(|(v, c)| {
+            let o = source(v);
+            (indptr[o]..indptr[o + 1]).for_each(|e| c[part_of(o, e)] += 1);
+        });
         let mut ptr = Vec::with_capacity(n * parts + 1);
         ptr.push(0usize);
         for p in 0..parts {
@@ -314,26 +361,28 @@ impl EdgeSet {
         let mut cols = vec![0u32; m];
         let mut row_of = vec![0u32; m];
         let mut rates = vec![0f32; m];
-        let mut hash_keys = vec![0u64; m];
+        let mut hash_keys = vec![0u64; if hashed { m } else { 0 }];
         let mut kept = vec![0f32; if keep_weights { m } else { 0 }];
-        let kept_pieces = if keep_weights { task_pieces(&mut kept, &ptr, n, parts) } else { (0..n.div_ceil(BUILD_ROWS).max(1)).map(|_| Vec::new()).collect() };
         task_pieces(&mut cols, &ptr, n, parts)
             .into_par_iter()
             .zip(task_pieces(&mut row_of, &ptr, n, parts))
             .zip(task_pieces(&mut rates, &ptr, n, parts))
             .zip(task_pieces(&mut hash_keys, &ptr, n, parts))
-            .zip(kept_pieces)
+            .zip(task_pieces(&mut kept, &ptr, n, parts))
             .enumerate()
             .for_each(|(t, ((((mut c, mut r), mut q), mut h), mut w))| {
                 let mut at = vec![0usize; parts];
                 for v in t * BUILD_ROWS..((t + 1) * BUILD_ROWS).min(n) {
-                    for e in indptr[v]..indptr[v + 1] {
-                        let p = part_of(v, e);
+                    let o = source(v);
+                    for e in indptr[o]..indptr[o + 1] {
+                        let p = part_of(o, e);
                         let i = at[p];
-                        c[p][i] = indices[e];
+                        c[p][i] = column(indices[e]);
                         r[p][i] = v as u32;
                         q[p][i] = rate.of(weights[e]);
-                        h[p][i] = mix64(keys[v] ^ mix64(indices[e] as u64));
+                        if hashed {
+                            h[p][i] = mix64(keys[o] ^ mix64(indices[e] as u64));
+                        }
                         if keep_weights {
                             w[p][i] = weights[e];
                         }
@@ -369,6 +418,16 @@ struct Problem<'a> {
     own_index: bool,
     /// densMAP's target, when on.
     dens: Option<DensTarget>,
+    /// In a fit of more than [`POOL_FROM`] points, the points in breadth-first order of the
+    /// graph: moving row `i` is point `order[i]`, and `position` is the inverse. A sampled edge
+    /// reads its other end from the snapshot; in the given order those reads were random over
+    /// all of it (8 MB on 1M points), and `perf` put a quarter of the layout on them. In this
+    /// order a point's neighbours are mostly near it in memory. Every random choice is made
+    /// from the given numbering, so the result is the same, bit for bit.
+    order: Option<Vec<u32>>,
+    position: Vec<u32>,
+    /// The key of each moving row's random choices, in the order of the moving rows.
+    keys: Vec<u64>,
 }
 
 /// The sub-epoch in which row `v` samples its edge to `k`, of `parts` (even) in an epoch. Both
@@ -383,11 +442,34 @@ impl<'a> Problem<'a> {
     /// A fit (`symmetric`: the graph holds both directions of every edge, with equal weights,
     /// and the moving rows are the points themselves, in [`SUB_EPOCHS`] sub-epochs) or a
     /// transform (one sub-epoch, edges from the moving rows to a fixed reference).
-    fn new(indptr: &'a [usize], indices: &'a [u32], weights: &[f32], rate: SampleRate, keys: &[u64], symmetric: bool, dens: Option<DensTarget>) -> Problem<'a> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        indptr: &'a [usize],
+        indices: &'a [u32],
+        weights: &[f32],
+        rate: SampleRate,
+        keys: &[u64],
+        symmetric: bool,
+        dens: Option<DensTarget>,
+        order: Option<Vec<u32>>,
+        n_ref: usize,
+    ) -> Problem<'a> {
         let parts = if symmetric { SUB_EPOCHS } else { 1 };
         let part_of = |v, e: usize| if symmetric { sample_part(v, indices[e] as usize, parts) } else { 0 };
-        let own = EdgeSet::new(indptr, indices, weights, rate, keys, dens.is_some(), parts, part_of);
-        Problem { indptr, indices, parts, own, mirror: symmetric, own_index: symmetric, dens }
+        let mut position = Vec::new();
+        if let Some(order) = &order {
+            position = vec![0u32; order.len()];
+            order.iter().enumerate().for_each(|(i, &o)| position[o as usize] = i as u32);
+        }
+        // Hashes for the negative samples only without a pool (see [`Negatives`]).
+        let hashed = !Pool::pooled(n_ref);
+        let own =
+            EdgeSet::new(indptr, indices, weights, rate, keys, dens.is_some(), hashed, parts, part_of, order.as_deref().map(|o| (o, position.as_slice())));
+        let keys = match &order {
+            Some(order) => order.iter().map(|&o| keys[o as usize]).collect(),
+            None => keys.to_vec(),
+        };
+        Problem { indptr, indices, parts, own, mirror: symmetric, own_index: symmetric, dens, order, position, keys }
     }
 
     /// In a fit, the part whose edges a row pulls as mirrors in sub-epoch `part`: its edges that
@@ -467,7 +549,7 @@ fn run(problem: &Problem, moving: &mut [f32], dim: usize, params: &LayoutParams,
                 }
                 Reference::Fixed(r) => r,
             };
-            pool.draw(seeds.value(POOL_STAGE, (epoch * problem.parts + part) as u64), reference, dim);
+            pool.draw(seeds.value(POOL_STAGE, (epoch * problem.parts + part) as u64), reference, dim, &problem.position);
             if part == 0 {
                 dens_stats = match &problem.dens {
                     Some(t) if t.params.active(epoch, n_epochs) => Some(DensEpoch::new(t, problem.indptr, problem.indices, reference, dim, params.a, params.b)),
@@ -526,30 +608,59 @@ impl Step<'_, '_> {
         }
     }
 
-    /// The hash from which the negative samples of edge `e` are drawn by [`negative_sample`]. It
-    /// depends only on the epoch's seed, the key of the edge's row and its other end, never on
-    /// threads or other rows.
+    /// The hash from which the negative samples of edge `e` are drawn by [`negative_sample`]
+    /// when there is no pool (0 with one). It depends only on the epoch's seed, the key of the
+    /// edge's row and its other end, never on threads or other rows.
     #[inline]
     fn edge_hash(&self, problem: &Problem, e: usize) -> u64 {
-        mix64(self.seed ^ problem.own.hash_keys[e])
+        if self.pool.ids.is_empty() { mix64(self.seed ^ problem.own.hash_keys[e]) } else { 0 }
     }
 
-    /// Negative sample `s` (from 1) of the edge with hash `h`: a reference point below `n_ref`,
-    /// drawn from the sub-epoch's [`Pool`] when it has one.
+    /// The negative samples of moving row `v` in this sub-epoch.
+    #[inline]
+    fn negatives_of(&self, problem: &Problem, v: usize) -> Negatives {
+        let size = self.pool.ids.len();
+        Negatives { at: if size == 0 { 0 } else { below(mix64(mix64(self.seed ^ self.part as u64) ^ problem.keys[v]), size) } }
+    }
+}
+
+/// The negative samples of one moving row in one sub-epoch. Without a pool, sample `s` of an
+/// edge is drawn from the edge's hash ([`negative_sample`]). With one, the row's samples are
+/// consecutive points of the pool, from an offset drawn from the seed, the sub-epoch and the
+/// row's key: the pool's points are independent uniform draws, so these are too. That spares a
+/// hash and a random read of the pool per sample, and the 8 bytes an edge of the hashes' keys
+/// (200 MB on 1M points).
+struct Negatives {
+    /// The pool index of the next sample.
+    at: usize,
+}
+
+impl Negatives {
+    /// The pool index of the next sample, for a pool of `size` points.
     #[inline(always)]
-    fn negative(&self, h: u64, s: usize, n_ref: usize) -> usize {
-        match self.pool.ids.len() {
+    fn next_index(&mut self, size: usize) -> usize {
+        let at = self.at;
+        self.at = if at + 1 == size { 0 } else { at + 1 };
+        at
+    }
+
+    /// Negative sample `s` (from 1) of an edge with hash `h` ([`Step::edge_hash`]): a
+    /// reference point below `n_ref`.
+    #[inline(always)]
+    fn next(&mut self, step: &Step, h: u64, s: usize, n_ref: usize) -> usize {
+        match step.pool.ids.len() {
             0 => negative_sample(h, s, n_ref),
-            size => self.pool.ids[negative_sample(h, s, size)] as usize,
+            size => step.pool.ids[self.next_index(size)] as usize,
         }
     }
 }
 
 /// Reference points from which one sub-epoch draws its negative samples. With more than
 /// [`POOL_FROM`] reference points, each sub-epoch first draws [`POOL_SIZE`] of them uniformly
-/// (with replacement, from the seed) and copies their coordinates together; each negative
-/// sample is then a uniform draw from the pool, so it is still uniform over all points, as in
-/// umap-learn. Otherwise samples are drawn from all points directly and the pool is empty.
+/// (with replacement, from the seed) and copies their coordinates together; a row's negative
+/// samples are then consecutive points of the pool ([`Negatives`]), each still uniform over all
+/// points, as in umap-learn. Otherwise samples are drawn from all points directly and the pool
+/// is empty.
 ///
 /// The reason is memory: on 1M points a sample read 8 bytes anywhere in an 8 MB snapshot
 /// (80 MB at 10M), beyond a core's cache, and `perf` put most of the layout's time on the
@@ -573,24 +684,34 @@ const POOL_FROM: usize = 1 << 18;
 const POOL_STAGE: u64 = 2;
 
 impl Pool {
+    /// Whether negative samples among `n_ref` reference points come from a pool.
+    fn pooled(n_ref: usize) -> bool {
+        n_ref > POOL_FROM
+    }
+
     fn new(n_ref: usize, dim: usize) -> Pool {
-        if n_ref <= POOL_FROM {
+        if !Pool::pooled(n_ref) {
             return Pool::default();
         }
         Pool { ids: vec![0; POOL_SIZE], coords: vec![0.0; POOL_SIZE * dim] }
     }
 
-    /// Draws the pool's points from `seed` and copies their coordinates from `reference`.
-    fn draw(&mut self, seed: u64, reference: &[f32], dim: usize) {
+    /// Draws the pool's points from `seed` and copies their coordinates from `reference`; a
+    /// point drawn is at `position[point]` in `reference` when `position` is not empty.
+    fn draw(&mut self, seed: u64, reference: &[f32], dim: usize, position: &[u32]) {
         if self.ids.is_empty() {
             return;
         }
         let n_ref = reference.len() / dim;
-        self.ids.par_chunks_mut(4096).zip(self.coords.par_chunks_mut(4096 * dim)).enumerate().for_each(|(c, (ids, coords))| {
-            for (u, (id, xy)) in ids.iter_mut().zip(coords.chunks_exact_mut(dim)).enumerate() {
-                let m = below(mix64(seed ^ mix64((c * 4096 + u) as u64)), n_ref);
-                *id = m as u32;
-                xy.copy_from_slice(&reference[m * dim..(m + 1) * dim]);
+        self.ids.par_chunks_mut(4096).enumerate().for_each(|(c, ids)| {
+            for (u, id) in ids.iter_mut().enumerate() {
+                let drawn = below(mix64(seed ^ mix64((c * 4096 + u) as u64)), n_ref);
+                *id = if position.is_empty() { drawn as u32 } else { position[drawn] };
+            }
+        });
+        self.coords.par_chunks_mut(4096 * dim).zip(self.ids.par_chunks(4096)).for_each(|(coords, ids)| {
+            for (xy, &id) in coords.chunks_exact_mut(dim).zip(ids) {
+                xy.copy_from_slice(&reference[id as usize * dim..(id as usize + 1) * dim]);
             }
         });
     }
@@ -669,11 +790,7 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
         return;
     }
     let (n_ref, r) = (reference.len(), step.negatives);
-    // The points negative samples are drawn from, and their coordinates ([`Step::negative`]).
-    let (pool, n_pool) = match step.pool.ids.len() {
-        0 => (reference, n_ref),
-        size => (step.pool.coords.as_chunks::<D>().0, size),
-    };
+    let pool = step.pool.coords.as_chunks::<D>().0;
     // Whole lanes: the padding has zero differences, so its moves are 0.
     let len_pull = n_all.next_multiple_of(LANES);
     let len_own = n_own.next_multiple_of(LANES);
@@ -686,10 +803,9 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
     // over the whole snapshot, and one at a time each waited on the last-level cache or memory.
     // On 1M rows this took the layout from 13.5–15.2 s to 10.6 s (60 epochs), same output.
     // A pool of negative samples is in cache already.
-    let pooled = !step.pool.ids.is_empty();
     for &e in own {
         prefetch::item(&reference[problem.own.cols[e] as usize]);
-        if !pooled {
+        if pool.is_empty() {
             let h = step.edge_hash(problem, e);
             for q in 0..r {
                 prefetch::item(&reference[negative_sample(h, q + 1, n_ref)]);
@@ -699,6 +815,8 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
     for &e in mirrored {
         prefetch::item(&reference[problem.own.cols[e] as usize]);
     }
+    // With a pool, the row's negative samples, and the row.
+    let (mut negatives, mut last) = (Negatives { at: 0 }, usize::MAX);
     for (t, &e) in own.iter().enumerate() {
         let v = problem.own.row_of[e] as usize;
         let k = problem.own.cols[e] as usize;
@@ -706,9 +824,21 @@ fn rows_pass_batched<const D: usize>(problem: &Problem, first: usize, cur: &mut 
         for d in 0..D {
             pulls[d * len_pull + t] = s[d] - reference[k][d];
         }
-        let h = step.edge_hash(problem, e);
+        if pool.is_empty() {
+            let h = step.edge_hash(problem, e);
+            for q in 0..r {
+                let m = negative_sample(h, q + 1, n_ref);
+                for d in 0..D {
+                    pushes[d * len_push + q * len_own + t] = s[d] - reference[m][d];
+                }
+            }
+            continue;
+        }
+        if v != last {
+            (negatives, last) = (step.negatives_of(problem, v), v);
+        }
         for q in 0..r {
-            let m = negative_sample(h, q + 1, n_pool);
+            let m = negatives.next_index(pool.len());
             for d in 0..D {
                 pushes[d * len_push + q * len_own + t] = s[d] - pool[m][d];
             }
@@ -823,10 +953,14 @@ impl DueEdges {
 #[multiversion(targets("x86_64+avx2+fma"))]
 fn rows_pass<const D: usize>(problem: &Problem, first: usize, cur: &mut [[f32; D]], reference: &[[f32; D]], step: &Step, due: &mut [DueEdges; 2]) {
     for ((part, negatives), due) in problem.sampled_parts(step.part, step.negatives).zip(due.iter_mut()) {
+        let (mut drawn, mut last) = (Negatives { at: 0 }, usize::MAX);
         for &e in due.list(&problem.own, first, cur.len(), part, step.epoch) {
             let v = problem.own.row_of[e] as usize;
+            if v != last {
+                (drawn, last) = (step.negatives_of(problem, v), v);
+            }
             let i = v - first;
-            cur[i] = edge_move::<D>(problem, negatives, v, e, cur[i], reference, step);
+            cur[i] = edge_move::<D>(problem, negatives, v, e, cur[i], reference, step, &mut drawn);
         }
     }
 }
@@ -836,7 +970,17 @@ fn rows_pass<const D: usize>(problem: &Problem, first: usize, cur: &mut [[f32; D
 /// `start`, in batches of [`LANES`] independent lanes (lane 0 of the first batch is the pull)
 /// that the compiler vectorises, clipped one by one, and added.
 #[inline(always)]
-fn edge_move<const D: usize>(problem: &Problem, negatives: usize, v: usize, e: usize, start: [f32; D], reference: &[[f32; D]], step: &Step) -> [f32; D] {
+#[allow(clippy::too_many_arguments)]
+fn edge_move<const D: usize>(
+    problem: &Problem,
+    negatives: usize,
+    v: usize,
+    e: usize,
+    start: [f32; D],
+    reference: &[[f32; D]],
+    step: &Step,
+    drawn: &mut Negatives,
+) -> [f32; D] {
     let set = &problem.own;
     let n_ref = reference.len();
     let (alpha, kernel, r) = (step.alpha, step.kernel, negatives);
@@ -855,7 +999,7 @@ fn edge_move<const D: usize>(problem: &Problem, negatives: usize, v: usize, e: u
             let m = if j == 0 {
                 k
             } else if j <= r {
-                step.negative(h, j, n_ref)
+                drawn.next(step, h, j, n_ref)
             } else {
                 continue;
             };
@@ -915,6 +1059,7 @@ fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim:
         || vec![0f32; dim],
         |start, (v, cur)| {
             let set = &problem.own;
+            let mut drawn = step.negatives_of(problem, v);
             for (e, negatives) in problem.due_edges(v, step) {
                 let k = set.cols[e] as usize;
                 start.copy_from_slice(cur);
@@ -933,7 +1078,7 @@ fn epoch_pass_dyn(problem: &Problem, moving: &mut [f32], reference: &[f32], dim:
                 }
                 let h = step.edge_hash(problem, e);
                 for s in 1..=negatives {
-                    let m = step.negative(h, s, n_ref);
+                    let m = drawn.next(step, h, s, n_ref);
                     let ym = &reference[m * dim..(m + 1) * dim];
                     let d2 = sq_dist(start, ym);
                     if d2 > 0.0 && !(problem.own_index && m == v) {
@@ -963,6 +1108,7 @@ fn epoch_pass_generic(problem: &Problem, moving: &mut [f32], reference: &[f32], 
         || vec![0f64; dim],
         |grad, (v, cur)| {
             let set = &problem.own;
+            let mut drawn = step.negatives_of(problem, v);
             for (e, negatives) in problem.due_edges(v, step) {
                 let k = set.cols[e] as usize;
                 let d = metric.distance_grad(cur, &reference[k * dim..(k + 1) * dim], grad);
@@ -973,7 +1119,7 @@ fn epoch_pass_generic(problem: &Problem, moving: &mut [f32], reference: &[f32], 
                 }
                 let h = step.edge_hash(problem, e);
                 for s in 1..=negatives {
-                    let m = step.negative(h, s, n_ref);
+                    let m = drawn.next(step, h, s, n_ref);
                     if problem.own_index && m == v {
                         continue;
                     }
@@ -1174,7 +1320,7 @@ mod tests {
         let (n, dim) = (POOL_FROM + 1, 2);
         let reference: Vec<f32> = (0..n * dim).map(|u| u as f32).collect();
         let mut pool = Pool::new(n, dim);
-        pool.draw(7, &reference, dim);
+        pool.draw(7, &reference, dim, &[]);
         assert_eq!(pool.ids.len(), POOL_SIZE);
         for (&id, xy) in pool.ids.iter().zip(pool.coords.chunks_exact(dim)) {
             assert!((id as usize) < n);
@@ -1188,12 +1334,31 @@ mod tests {
         let chi2: f64 = counts.iter().map(|&c| (c as f64 - expected).powi(2) / expected).sum();
         assert!(chi2 < 37.7, "χ² {chi2}: {counts:?}");
         let first = pool.ids.clone();
-        pool.draw(8, &reference, dim);
+        pool.draw(8, &reference, dim, &[]);
         assert_ne!(first, pool.ids, "the pool follows its seed");
         assert!(Pool::new(POOL_FROM, dim).ids.is_empty(), "no pool up to POOL_FROM points");
 
         // Layouts that draw from pools, through each pass.
         assert_every_pass_ignores_thread_count(n, 3);
+    }
+
+    #[test]
+    fn breadth_first_order_gives_the_same_layout() {
+        // A ring of 8-neighbourhoods: its breadth-first order from 0 (0, 1…4, n − 4…n − 1, 5…)
+        // is not the given one. Pooled negative samples, as in every fit that is reordered.
+        let n = POOL_FROM + 1;
+        let (ptr, indices, weights) = ring(n);
+        assert!(breadth_first_order_csr(&ptr, &indices).iter().enumerate().any(|(i, &o)| o as usize != i));
+        let start: Vec<f32> = (0..n * 2).map(|i| ((i as u64 * 2_654_435_761) % 1000) as f32 / 100.0).collect();
+        let params = LayoutParams { n_epochs: 4, seed: Some(11), ..Default::default() };
+        let layout = |reorder| {
+            let mut y = start.clone();
+            fit(&ptr, &indices, &weights, &mut y, 2, &params, None, reorder, &NoProgress).unwrap();
+            y
+        };
+        let (given, reordered) = (layout(false), layout(true));
+        assert!(given != start);
+        assert!(given == reordered, "the breadth-first order changed the layout");
     }
 
     #[test]
