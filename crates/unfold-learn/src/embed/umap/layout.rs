@@ -179,9 +179,11 @@ fn fit(
     progress: &dyn Progress,
 ) -> Result<()> {
     let n = indptr.len() - 1;
-    let keys: Vec<u64> = (0..n as u64).collect();
     let order = reorder.then(|| breadth_first_order_csr(indptr, indices));
+    // Each point's key is its index; the problem keeps them in its own order.
+    let keys: Vec<u64> = (0..n as u64).collect();
     let problem = Problem::new(indptr, indices, weights, SampleRate::new(weights, None, params.n_epochs), &keys, true, dens, order, n);
+    drop(keys);
     let Some(order) = &problem.order else {
         return run(&problem, embedding, dim, params, progress, "UMAP layout", Reference::Snapshot(vec![0f32; embedding.len()]));
     };
