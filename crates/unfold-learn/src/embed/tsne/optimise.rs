@@ -158,9 +158,76 @@ fn full_gradient(p: &Affinities, y: &[f64], dim: usize, gradient: Gradient, exag
     };
     let inv = 1.0 / (z + f64::EPSILON);
     let rep = &work.rep;
-    let partial: Vec<(f64, f64)> = work
-        .grad
-        .par_chunks_mut(dim * CHUNK)
+    let partial: Vec<(f64, f64)> = match (dim, eval) {
+        (1, false) => attraction::<1, false>(p, y, rep, inv, exaggeration, dof, &mut work.grad),
+        (1, true) => attraction::<1, true>(p, y, rep, inv, exaggeration, dof, &mut work.grad),
+        (2, false) => attraction::<2, false>(p, y, rep, inv, exaggeration, dof, &mut work.grad),
+        (2, true) => attraction::<2, true>(p, y, rep, inv, exaggeration, dof, &mut work.grad),
+        (3, false) => attraction::<3, false>(p, y, rep, inv, exaggeration, dof, &mut work.grad),
+        (3, true) => attraction::<3, true>(p, y, rep, inv, exaggeration, dof, &mut work.grad),
+        _ => attraction_any(p, y, dim, rep, inv, exaggeration, dof, eval, &mut work.grad),
+    };
+    if !eval {
+        return f64::NAN;
+    }
+    let (kl, sum_p) = partial.iter().fold((0.0, 0.0), |(a, b), &(k, s)| (a + k, b + s));
+    kl + sum_p * (z + f64::EPSILON).ln()
+}
+
+/// The gradient of every point into `grad` (`n × D`): the repulsion `rep` times `−inv`, plus the
+/// attraction of its affinities. Per chunk of [`CHUNK`] rows, the KL terms and `Σ p` when `EVAL`.
+/// The rows have a fixed width so the compiler keeps each point's coordinates in registers; the
+/// arithmetic is [`attraction_any`]'s, in the same order.
+fn attraction<const D: usize, const EVAL: bool>(
+    p: &Affinities,
+    y: &[f64],
+    rep: &[f64],
+    inv: f64,
+    exaggeration: f64,
+    dof: f64,
+    grad: &mut [f64],
+) -> Vec<(f64, f64)> {
+    let point = |i: usize| -> [f64; D] { y[i * D..(i + 1) * D].try_into().expect("rows of D coordinates") };
+    grad.par_chunks_mut(D * CHUNK)
+        .enumerate()
+        .map(|(c, block)| {
+            let (mut kl, mut sum_p) = (0.0, 0.0);
+            for (r, g) in block.chunks_exact_mut(D).enumerate() {
+                let i = c * CHUNK + r;
+                let yi = point(i);
+                let mut acc = [0.0; D];
+                for (o, &f) in acc.iter_mut().zip(&rep[i * D..(i + 1) * D]) {
+                    *o = -f * inv;
+                }
+                let (cols, vals) = p.row(i);
+                for (&j, &pij) in cols.iter().zip(vals) {
+                    let pij = pij * exaggeration;
+                    let yj = point(j as usize);
+                    let mut d2 = 0.0;
+                    for d in 0..D {
+                        d2 += (yi[d] - yj[d]) * (yi[d] - yj[d]);
+                    }
+                    let u = if dof != 1.0 { 1.0 / (1.0 + d2 / dof) } else { 1.0 / (1.0 + d2) };
+                    for d in 0..D {
+                        acc[d] += u * pij * (yi[d] - yj[d]);
+                    }
+                    if EVAL {
+                        sum_p += pij;
+                        let w = if dof != 1.0 { u.powf(dof) } else { u };
+                        kl += pij * (pij / (w + f64::EPSILON) + f64::EPSILON).ln();
+                    }
+                }
+                g.copy_from_slice(&acc);
+            }
+            (kl, sum_p)
+        })
+        .collect()
+}
+
+/// [`attraction`] for rows of any width.
+#[allow(clippy::too_many_arguments)]
+fn attraction_any(p: &Affinities, y: &[f64], dim: usize, rep: &[f64], inv: f64, exaggeration: f64, dof: f64, eval: bool, grad: &mut [f64]) -> Vec<(f64, f64)> {
+    grad.par_chunks_mut(dim * CHUNK)
         .enumerate()
         .map(|(c, block)| {
             let (mut kl, mut sum_p) = (0.0, 0.0);
@@ -188,12 +255,7 @@ fn full_gradient(p: &Affinities, y: &[f64], dim: usize, gradient: Gradient, exag
             }
             (kl, sum_p)
         })
-        .collect();
-    if !eval {
-        return f64::NAN;
-    }
-    let (kl, sum_p) = partial.iter().fold((0.0, 0.0), |(a, b), &(k, s)| (a + k, b + s));
-    kl + sum_p * (z + f64::EPSILON).ln()
+        .collect()
 }
 
 /// Steps 1–5 of the [module docs](self) but the centring.
