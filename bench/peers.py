@@ -162,6 +162,25 @@ def run_opentsne_fit(args):
     emit({"inproc_seconds": elapsed, "kl_divergence": float(Y.kl_divergence)})
 
 
+def run_sklearn_tsne(args):
+    """scikit-learn's TSNE(n_jobs=--threads, random_state=0).fit_transform(X) with its defaults
+    (Barnes-Hut, PCA start, perplexity 30, learning_rate "auto", 1,000 iterations); writes the
+    embedding and prints its KL divergence."""
+    import os
+
+    import numpy as np
+    from sklearn.manifold import TSNE
+
+    X = np.load(args.input).astype(np.float32)
+    threads = int(os.environ.get("OMP_NUM_THREADS") or os.cpu_count())
+    t0 = time.perf_counter()
+    model = TSNE(n_jobs=threads, random_state=0)
+    Y = model.fit_transform(X)
+    elapsed = time.perf_counter() - t0
+    np.save(args.out, np.ascontiguousarray(Y, dtype=np.float32))
+    emit({"inproc_seconds": elapsed, "kl_divergence": float(model.kl_divergence_)})
+
+
 def run_opentsne_transform(args):
     """openTSNE 1.0.4: TSNE(n_jobs=--threads, random_state=0).fit on --fit, then transform(--new)
     with its defaults; writes both embeddings and prints the transform's own seconds."""
@@ -904,6 +923,11 @@ def main(argv=None):
     p.add_argument("--input", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=run_opentsne_fit)
+
+    p = sub.add_parser("sklearn-tsne")
+    p.add_argument("--input", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=run_sklearn_tsne)
 
     p = sub.add_parser("opentsne-transform")
     p.add_argument("--fit", required=True)
