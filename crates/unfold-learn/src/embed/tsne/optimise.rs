@@ -325,3 +325,71 @@ fn centre(y: &mut [f64], dim: usize) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::SeedSource;
+
+    /// The gradient of the [module docs](self) and the KL divergence, every pair summed from
+    /// their definitions.
+    fn brute_force(p: &[f64], y: &[f64], dim: usize, exaggeration: f64, dof: f64) -> (Vec<f64>, f64) {
+        let n = y.len() / dim;
+        let d2 = |i: usize, j: usize| (0..dim).map(|d| (y[i * dim + d] - y[j * dim + d]).powi(2)).sum::<f64>();
+        let w = |i: usize, j: usize| (1.0 + d2(i, j) / dof).powf(-dof);
+        let z: f64 = (0..n).flat_map(|i| (0..n).filter(move |&j| j != i).map(move |j| (i, j))).map(|(i, j)| w(i, j)).sum();
+        let mut grad = vec![0.0; n * dim];
+        let (mut kl, mut sum_p) = (0.0, 0.0);
+        for i in 0..n {
+            for j in (0..n).filter(|&j| j != i) {
+                let pij = p[i * n + j] * exaggeration;
+                let u = 1.0 / (1.0 + d2(i, j) / dof);
+                let k2 = w(i, j).powf((dof + 1.0) / dof);
+                for d in 0..dim {
+                    let diff = y[i * dim + d] - y[j * dim + d];
+                    grad[i * dim + d] += pij * u * diff - k2 * diff / z;
+                }
+                if pij > 0.0 {
+                    sum_p += pij;
+                    kl += pij * (pij / w(i, j)).ln();
+                }
+            }
+        }
+        (grad, kl + sum_p * z.ln())
+    }
+
+    #[test]
+    fn gradient_matches_its_definition_in_every_width() {
+        // Widths 1–3 take the fixed-width loop, 4 the general one; 300 points span two chunks.
+        let n = 300;
+        let seeds = SeedSource::new(Some(7));
+        let unit = |stage: u64, i: usize| (seeds.value(stage, i as u64) >> 11) as f64 / (1u64 << 53) as f64;
+        let (mut indptr, mut indices, mut values) = (vec![0], Vec::new(), Vec::new());
+        for i in 0..n {
+            for c in 0..5 {
+                // Five distinct columns per row, none the row itself.
+                indices.push(((i + 1 + c * 59 + (unit(1, i * 5 + c) * 50.0) as usize) % n) as u32);
+                values.push(unit(2, i * 5 + c) / n as f64);
+            }
+            indptr.push(indices.len());
+        }
+        let p = Affinities::from_parts(n, indptr, indices, values).unwrap();
+        let dense = p.to_dense();
+        for dim in 1..=4 {
+            for dof in [1.0, 0.6] {
+                let y: Vec<f64> = (0..n * dim).map(|i| unit(3, i) * 6.0 - 3.0).collect();
+                let (want, want_kl) = brute_force(&dense, &y, dim, 4.0, dof);
+                let mut work = Work::new(y.len());
+                let kl = full_gradient(&p, &y, dim, Gradient::Exact, 4.0, dof, true, &mut work);
+                let scale = want.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                let err = work.grad.iter().zip(&want).fold(0.0f64, |m, (a, b)| m.max((a - b).abs())) / scale;
+                assert!(err < 1e-10, "dim {dim}, dof {dof}: gradient off by {err:.2e} of its largest entry");
+                assert!((kl - want_kl).abs() < 1e-9 * want_kl.abs(), "dim {dim}, dof {dof}: KL {kl} against {want_kl}");
+                // Without the KL terms the gradient is the same, bit for bit.
+                let with_kl = work.grad.clone();
+                assert!(full_gradient(&p, &y, dim, Gradient::Exact, 4.0, dof, false, &mut work).is_nan());
+                assert_eq!(work.grad, with_kl, "dim {dim}, dof {dof}");
+            }
+        }
+    }
+}
