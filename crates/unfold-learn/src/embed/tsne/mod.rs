@@ -298,6 +298,12 @@ pub const FFT_FROM: usize = 10_000;
 /// KL divergence.
 pub const KNN_MAX_CANDIDATES: usize = 30;
 
+/// Fits of at least this many points are optimised with the points in breadth-first order of
+/// `P` (see [`Tsne::optimise_all`]). On all of MNIST (70,000 points, 1.1 MB of coordinates, more
+/// than a core's 1 MB second-level cache) the attraction took 10.2 s instead of 13.7 s over the
+/// 750 iterations; on its 10,000-row test set it made no difference.
+pub const REORDER_FROM: usize = 20_000;
+
 /// Momentum of both phases.
 pub const MOMENTUM: f64 = 0.8;
 
@@ -382,7 +388,7 @@ impl Tsne {
                 (TsneInit::Random, _) => init::random_init(n, dim, seed),
                 (TsneInit::Array(v), _) => v.clone(),
             };
-            let (kl, n_iter) = self.optimise_all(&affinities, &mut y, dim, gradient, ctx, callback)?;
+            let (kl, n_iter) = self.optimise_all(affinities, &mut y, dim, gradient, ctx, callback, n >= REORDER_FROM)?;
             if let Some(at) = y.iter().position(|v| !v.is_finite()) {
                 return Err(Error::Numerical { stage: "t-SNE optimisation", message: format!("the embedding of row {} is not finite", at / dim) });
             }
@@ -493,8 +499,59 @@ impl Tsne {
         }
     }
 
-    /// Both phases on `y`; returns the final KL divergence and the iterations run.
-    fn optimise_all(&self, p: &Affinities, y: &mut [f64], dim: usize, gradient: Gradient, ctx: &Context, callback: Option<Callback>) -> Result<(f64, usize)> {
+    /// Both phases on `y`; returns the final KL divergence and the iterations run. With
+    /// `reorder`, the points are optimised in breadth-first order of `P`'s graph: a point's
+    /// neighbours then sit close in memory for the attraction's reads of their coordinates. The
+    /// result is the same up to the order of the floating-point sums; the callback sees the
+    /// embedding in the given order.
+    #[allow(clippy::too_many_arguments)]
+    fn optimise_all(
+        &self,
+        p: Affinities,
+        y: &mut [f64],
+        dim: usize,
+        gradient: Gradient,
+        ctx: &Context,
+        callback: Option<Callback>,
+        reorder: bool,
+    ) -> Result<(f64, usize)> {
+        if !reorder {
+            return self.optimise_in_order(&p, y, dim, gradient, ctx, callback);
+        }
+        let order = p.breadth_first_order();
+        let renumbered = p.renumbered(&order);
+        drop(p);
+        let mut z = vec![0.0; y.len()];
+        for (zr, &i) in z.chunks_exact_mut(dim).zip(&order) {
+            zr.copy_from_slice(&y[i as usize * dim..(i as usize + 1) * dim]);
+        }
+        let back = |z: &[f64], y: &mut [f64]| {
+            for (zr, &i) in z.chunks_exact(dim).zip(&order) {
+                y[i as usize * dim..(i as usize + 1) * dim].copy_from_slice(zr);
+            }
+        };
+        let given = callback.map(|cb| {
+            move |it: usize, kl: f64, z: &[f64]| {
+                let mut y = vec![0.0; z.len()];
+                back(z, &mut y);
+                cb(it, kl, &y)
+            }
+        });
+        let result = self.optimise_in_order(&renumbered, &mut z, dim, gradient, ctx, given.as_ref().map(|f| f as Callback));
+        back(&z, y);
+        result
+    }
+
+    /// [`Tsne::optimise_all`] in the points' given order.
+    fn optimise_in_order(
+        &self,
+        p: &Affinities,
+        y: &mut [f64],
+        dim: usize,
+        gradient: Gradient,
+        ctx: &Context,
+        callback: Option<Callback>,
+    ) -> Result<(f64, usize)> {
         let params = &self.params;
         let n = p.n_points();
         let (ee_iter, iter) = (params.early_exaggeration_iter, params.max_iter);
@@ -708,5 +765,65 @@ impl Fitted for TsneModel {
 
     fn warnings(&self) -> &[String] {
         &self.warnings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+    use crate::rng::{SeedSource, unit_f64};
+    use std::sync::Mutex;
+
+    #[test]
+    fn breadth_first_order_gives_the_same_optimisation() {
+        // A ring with chords: point i is joined to i ± 1, 2, 7 and 31, so its breadth-first
+        // order from 0 (0, 1, 2, 7, 31, n − 1, …) is far from the given one.
+        let n = 600;
+        let seeds = SeedSource::new(Some(3));
+        let (mut indptr, mut indices, mut values) = (vec![0], Vec::new(), Vec::new());
+        for i in 0..n {
+            let mut row: Vec<(u32, f64)> = [1, 2, 7, 31]
+                .iter()
+                .flat_map(|&s| [(i + s) % n, (i + n - s) % n])
+                .map(|j| (j as u32, (1.0 + unit_f64(seeds.value(1, (i.min(j) * n + i.max(j)) as u64))) / (16.0 * n as f64)))
+                .collect();
+            row.sort_by_key(|e| e.0);
+            indices.extend(row.iter().map(|e| e.0));
+            values.extend(row.iter().map(|e| e.1));
+            indptr.push(indices.len());
+        }
+        let p = Affinities::from_parts(n, indptr, indices, values).unwrap();
+        assert_ne!(p.breadth_first_order(), (0..n as u32).collect::<Vec<_>>());
+        let y0: Vec<f64> = (0..2 * n).map(|k| 1e-2 * (unit_f64(seeds.value(2, k as u64)) - 0.5)).collect();
+        let tsne = Tsne::new(TsneParams { early_exaggeration_iter: 50, max_iter: 50, ..TsneParams::default() }).unwrap();
+        let ctx = Context { seed: Some(0), threads: None, progress: &NoProgress, keep_data: true };
+        for gradient in [Gradient::Exact, Gradient::Fft(fft::FftParams::default())] {
+            let run = |reorder: bool| {
+                let seen = Mutex::new(Vec::new());
+                let cb = |it: usize, _: f64, y: &[f64]| {
+                    if it == 100 {
+                        *seen.lock().unwrap() = y.to_vec();
+                    }
+                    false
+                };
+                let mut y = y0.clone();
+                let (kl, n_iter) = tsne.optimise_all(p.clone(), &mut y, 2, gradient, &ctx, Some(&cb), reorder).unwrap();
+                assert_eq!(n_iter, 100);
+                // The callback saw the final embedding, in the given order.
+                assert_eq!(*seen.lock().unwrap(), y, "{gradient:?}, reorder {reorder}");
+                (y, kl)
+            };
+            let ((given, kl_given), (reordered, kl_reordered)) = (run(false), run(true));
+            // The reordered run is as deterministic as the given one: the same bits on 1 and 2
+            // threads (600 points are three chunks of the attraction).
+            for threads in [1, 2] {
+                assert_eq!(crate::threads::install(Some(threads), || run(true)).unwrap().0, reordered, "{gradient:?}, {threads} threads");
+            }
+            let span = given.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            let err = given.iter().zip(&reordered).fold(0.0f64, |m, (a, b)| m.max((a - b).abs())) / span;
+            assert!(err < 1e-9, "{gradient:?}: the reordered optimisation is off by {err:.2e} of the embedding's reach");
+            assert!((kl_given - kl_reordered).abs() < 1e-9 * kl_given, "{gradient:?}: KL {kl_given} against {kl_reordered}");
+        }
     }
 }
