@@ -298,6 +298,15 @@ pub const FFT_FROM: usize = 10_000;
 /// KL divergence.
 pub const KNN_MAX_CANDIDATES: usize = 30;
 
+/// NN-descent for t-SNE's neighbours stops once fewer than this fraction of the `n · k` entries
+/// changed in an iteration (pynndescent's default, which the kNN engine keeps, is 0.001). With
+/// 30 candidates a point sees at most a third of its 90 neighbours' lists an iteration, so
+/// iterations go on costing the same while they change less and less: on MNIST (70,000 rows,
+/// k = 90) iterations four to six changed 0.6 %, 0.17 % and 0.04 % of the entries, 3 s each.
+/// At 0.01 the search stops after the fourth: recall against exact neighbours 0.9974 against
+/// 0.9991, in 14.4 s instead of 20.3 s (20 candidates at 0.001 reach the same 0.9974 in 16.7 s).
+pub const KNN_DELTA: f64 = 0.01;
+
 /// Fits of at least this many points are optimised with the points in breadth-first order of
 /// `P` (see [`Tsne::optimise_all`]). On all of MNIST (70,000 points, 1.1 MB of coordinates, more
 /// than a core's 1 MB second-level cache) the attraction took 10.2 s instead of 13.7 s over the
@@ -442,8 +451,15 @@ impl Tsne {
             }
         }
         let algorithm = if exact_is_faster(n, k) { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
-        let knn_params =
-            KnnParams { k, algorithm, metric: p.metric.clone(), seed: ctx.seed, max_candidates: Some(k.min(KNN_MAX_CANDIDATES)), ..KnnParams::default() };
+        let knn_params = KnnParams {
+            k,
+            algorithm,
+            metric: p.metric.clone(),
+            seed: ctx.seed,
+            max_candidates: Some(k.min(KNN_MAX_CANDIDATES)),
+            delta: KNN_DELTA,
+            ..KnnParams::default()
+        };
         let knn = match x {
             FitRows::Dense(x) => knn_graph(x, &knn_params, ctx.progress)?,
             FitRows::Sparse(s) => crate::knn::sparse_knn_graph(s, &knn_params, ctx.progress)?,
