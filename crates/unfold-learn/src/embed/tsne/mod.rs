@@ -14,7 +14,8 @@
 //! 4. **Optimisation** ([`optimise`]): early exaggeration (12, 250 iterations), then
 //!    `max_iter` (500) iterations at `exaggeration` (1); momentum 0.8 in both, delta-bar-delta
 //!    gains carried over, `learning_rate = "auto"` = `n / exaggeration` of the phase, steps
-//!    clipped to norm 5, the embedding centred after every step.
+//!    clipped to norm 5, the embedding centred after every step. From [`REORDER_FROM`] points
+//!    the points are optimised in breadth-first order of `P` and numbered back at the end.
 //! 5. **Transform** ([`transform`]): new points against the fitted embedding, as openTSNE's
 //!    `transform`; the model keeps the training rows' neighbour index for it, and is saved and
 //!    loaded through the shared model file.
@@ -308,9 +309,10 @@ pub const KNN_MAX_CANDIDATES: usize = 30;
 pub const KNN_DELTA: f64 = 0.01;
 
 /// Fits of at least this many points are optimised with the points in breadth-first order of
-/// `P` (see [`Tsne::optimise_all`]). On all of MNIST (70,000 points, 1.1 MB of coordinates, more
-/// than a core's 1 MB second-level cache) the attraction took 10.2 s instead of 13.7 s over the
-/// 750 iterations; on its 10,000-row test set it made no difference.
+/// `P`, so that a point's neighbours sit close in memory, and numbered back at the end. On all
+/// of MNIST (70,000 points, 1.1 MB of coordinates, more than a core's 1 MB second-level cache)
+/// the attraction took 10.2 s instead of 13.7 s over the 750 iterations; on its 10,000-row test
+/// set it made no difference.
 pub const REORDER_FROM: usize = 20_000;
 
 /// Momentum of both phases.
