@@ -93,6 +93,32 @@ pub(crate) fn breadth_first_order_csr(indptr: &[usize], indices: &[u32]) -> Vec<
     order
 }
 
+/// The compressed rows (`indptr`, `indices`, `values`) renumbered so that old vertex `order[r]`
+/// is the new vertex `r` (`P A Pᵀ`): row `r` is old row `order[r]` with its columns renamed, its
+/// entries in their old order.
+///
+/// # Panics
+/// If `order` is not a permutation of `0..n`.
+pub(crate) fn permuted_csr(indptr: &[usize], indices: &[u32], values: &[f64], order: &[u32]) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
+    let n = indptr.len() - 1;
+    assert_eq!(order.len(), n, "permuted: the order must name every vertex once");
+    let mut at = vec![u32::MAX; n];
+    for (new, &old) in order.iter().enumerate() {
+        assert!(at[old as usize] == u32::MAX, "permuted: vertex {old} appears twice");
+        at[old as usize] = new as u32;
+    }
+    let mut new_indptr = Vec::with_capacity(n + 1);
+    let (mut new_indices, mut new_values) = (Vec::with_capacity(values.len()), Vec::with_capacity(values.len()));
+    new_indptr.push(0);
+    for &old in order {
+        let r = indptr[old as usize]..indptr[old as usize + 1];
+        new_indices.extend(indices[r.clone()].iter().map(|&j| at[j as usize]));
+        new_values.extend_from_slice(&values[r]);
+        new_indptr.push(new_indices.len());
+    }
+    (new_indptr, new_indices, new_values)
+}
+
 /// The edges scikit-learn's `_fix_connected_components` adds to join the `n_components`
 /// components of `graph` (labels `labels`, as [`connected_components`] gives them): for every pair
 /// of components `j < i`, the closest pair of points `(a in i, b in j)` under `distance` (ties:

@@ -147,22 +147,7 @@ impl GraphOperator {
     /// # Panics
     /// If `order` is not a permutation of `0..n`.
     pub fn permuted(self, order: &[u32]) -> GraphOperator {
-        let n = self.n();
-        assert_eq!(order.len(), n, "permuted: the order must name every vertex once");
-        let mut at = vec![u32::MAX; n];
-        for (new, &old) in order.iter().enumerate() {
-            assert!(at[old as usize] == u32::MAX, "permuted: vertex {old} appears twice");
-            at[old as usize] = new as u32;
-        }
-        let mut indptr = Vec::with_capacity(n + 1);
-        let (mut indices, mut values) = (Vec::with_capacity(self.values.len()), Vec::with_capacity(self.values.len()));
-        indptr.push(0);
-        for &old in order {
-            let (cols, vals) = self.row(old as usize);
-            indices.extend(cols.iter().map(|&j| at[j as usize]));
-            values.extend_from_slice(vals);
-            indptr.push(indices.len());
-        }
+        let (indptr, indices, values) = super::components::permuted_csr(&self.indptr, &self.indices, &self.values, order);
         let diagonal = order.iter().map(|&old| self.diagonal[old as usize]).collect();
         GraphOperator { diagonal, indptr, indices, values }
     }

@@ -79,38 +79,13 @@ impl Affinities {
         &self.values
     }
 
-    /// The points renumbered: point `order[r]` becomes point `r` (`order` a permutation of
-    /// `0..n`). Each row's columns are sorted by their new numbers.
+    /// The points renumbered: point `order[r]` becomes point `r` (see
+    /// [`crate::graph::components::permuted_csr`]).
+    ///
+    /// # Panics
+    /// If `order` is not a permutation of `0..n`.
     pub(crate) fn renumbered(&self, order: &[u32]) -> Affinities {
-        let mut new_of = vec![0u32; self.n];
-        for (r, &i) in order.iter().enumerate() {
-            new_of[i as usize] = r as u32;
-        }
-        let mut indptr = Vec::with_capacity(self.n + 1);
-        indptr.push(0);
-        for &i in order {
-            let (a, b) = (self.indptr[i as usize], self.indptr[i as usize + 1]);
-            indptr.push(indptr.last().copied().unwrap_or(0) + (b - a));
-        }
-        let mut indices = vec![0u32; self.indices.len()];
-        let mut values = vec![0.0; self.values.len()];
-        let mut rows: Vec<(&mut [u32], &mut [f64])> = Vec::with_capacity(self.n);
-        let (mut rest_i, mut rest_v) = (&mut indices[..], &mut values[..]);
-        for w in indptr.windows(2) {
-            let (ri, ti) = rest_i.split_at_mut(w[1] - w[0]);
-            let (rv, tv) = rest_v.split_at_mut(w[1] - w[0]);
-            rows.push((ri, rv));
-            (rest_i, rest_v) = (ti, tv);
-        }
-        rows.into_par_iter().zip(order.par_iter()).for_each_init(Vec::new, |pairs, ((cols, vals), &i)| {
-            let (c, v) = self.row(i as usize);
-            pairs.clear();
-            pairs.extend(c.iter().map(|&j| new_of[j as usize]).zip(v.iter().copied()));
-            pairs.sort_unstable_by_key(|&(j, _)| j);
-            for ((col, val), &(j, x)) in cols.iter_mut().zip(vals.iter_mut()).zip(pairs.iter()) {
-                (*col, *val) = (j, x);
-            }
-        });
+        let (indptr, indices, values) = crate::graph::components::permuted_csr(&self.indptr, &self.indices, &self.values, order);
         Affinities { n: self.n, indptr, indices, values }
     }
 
