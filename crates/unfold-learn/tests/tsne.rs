@@ -299,7 +299,7 @@ fn final_kl_is_within_five_percent_of_open_tsne() {
 fn fft_gradient_reaches_open_tsnes_kl_and_is_identical_at_one_and_two_threads() {
     let (x, n, d) = fixture_data();
     let data = Data::from_row_major(&x, n, d).unwrap();
-    let want = expected("kl");
+    let want = expected("kl_fft");
     let params = TsneParams { perplexity: 10.0, init: fixture_init(), method: TsneMethod::Fft, ..TsneParams::default() };
     let run = |threads| Tsne::new(params.clone()).unwrap().fit(Input::F32(&data).into(), &Context { threads: Some(threads), ..Context::seeded(0) }).unwrap();
     let (one, two) = (run(1), run(2));

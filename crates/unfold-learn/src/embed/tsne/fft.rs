@@ -10,13 +10,17 @@
 //! 1. The bounding square of the points is cut into `n_boxes` intervals per axis
 //!    (`max(min_num_intervals, span / ints_in_interval)`, rounded up to [`GRID_SIZES`]), each with
 //!    `n_interpolation_points` equispaced Lagrange nodes at `(k + ½)/p` of the box.
-//! 2. Each point spreads its charges (`1`, `y`, and `‖y‖²` when α = 1, or `1` under the kernel `w`
-//!    otherwise) onto the nodes of its box with the Lagrange weights (tensor products in 2-D).
+//! 2. Each point spreads its charges (`1`, `y`, and `1` under the kernel `w` when α ≠ 1) onto the
+//!    nodes of its box with the Lagrange weights (tensor products in 2-D). The transform's grid,
+//!    which needs each new point's own normaliser, also carries `‖y‖²` when α = 1.
 //! 3. The node potentials are the kernel matrix (Toeplitz, or block Toeplitz in 2-D) times the
 //!    node charges, computed as a circular convolution on the grid padded to twice its size.
 //! 4. Each point interpolates the potentials φ back from its box's nodes, and
-//!    `repulsion_i = y_i φ₀ − φ_{1..}`; with α = 1, `Z = Σ_i (1 + ‖y_i‖²)φ₀ − 2 y_i·φ_{1..} + φ_last − n`,
-//!    otherwise `Z = Σ_i φ_last − n` (the `− n` removes each point's own `w(0) = 1`).
+//!    `repulsion_i = y_i φ₀ − φ_{1..}`; with α = 1, `Z = Σ_i (1 + 2‖y_i‖²)φ₀ − 2 y_i·φ_{1..} − n`,
+//!    otherwise `Z = Σ_i φ_last − n` (the `− n` removes each point's own `w(0) = 1`). With α = 1,
+//!    `w = K₂·(1 + d²)` and `Σ_i Z_i` expands into `Σ_i (1 + ‖y_i‖²)φ₀ − 2 y_i·φ_{1..} + φ_{‖y‖²}`;
+//!    the interpolated kernel `Σ_ab W_i(a) K(a − b) W_j(b)` is symmetric in `i` and `j`, so
+//!    `Σ_i φ_{‖y‖²}(i) = Σ_i ‖y_i‖² φ₀(i)` and the fourth convolution (openTSNE's) is not needed.
 //!
 //! Differences from openTSNE, none of which changes the quantity computed: the charges are taken
 //! relative to the grid's centre (the sums are translation invariant, and centred charges lose
@@ -213,6 +217,14 @@ fn kernel_of_term(term: usize, n_terms: usize, dof: f64) -> usize {
     usize::from(term + 1 == n_terms && dof != 1.0)
 }
 
+/// The terms a grid carries: `1` and the coordinates, then the last term (`‖y‖²`, or `1` under
+/// `K₁`) when `per_point_z` asks for each point's own `Z_i`, or when α ≠ 1. The self-repulsion with
+/// α = 1 needs only the total `Z`, which the first terms give (step 4), so it convolves one term
+/// fewer.
+fn terms(dim: usize, dof: f64, per_point_z: bool) -> usize {
+    if per_point_z || dof != 1.0 { dim + 2 } else { dim + 1 }
+}
+
 /// Transforms of one length, planned once and reused while the grid keeps its size.
 struct Plans {
     len: usize,
@@ -321,23 +333,22 @@ impl Workspace {
     }
 
     /// Steps 1 and 2: the node potentials of `y`'s charges on `grid`, into `self.potentials`.
-    fn potentials(&mut self, y: &[f64], dim: usize, grid: &Grid, dof: f64) {
+    fn potentials(&mut self, y: &[f64], dim: usize, grid: &Grid, dof: f64, n_terms: usize) {
         match dim {
-            1 => self.spread::<1>(y, grid, dof),
-            2 => self.spread::<2>(y, grid, dof),
+            1 => self.spread::<1>(y, grid, dof, n_terms),
+            2 => self.spread::<2>(y, grid, dof, n_terms),
             _ => unreachable!("the FFT repulsion is 1-D or 2-D"),
         }
         let m = grid.nodes();
         let delta = grid.width / grid.lagrange.p as f64;
-        let n_terms = dim + 2;
         if dim == 1 { self.convolve_1d(m, n_terms, delta, dof) } else { self.convolve_2d(m, n_terms, delta, dof) }
     }
 
     /// Step 1: each point spreads its charges onto its box's nodes. Points are bucketed by box row
     /// (stably, so each node adds its charges in point order) and each box row, which owns its own
     /// node rows, is one parallel task.
-    fn spread<const D: usize>(&mut self, y: &[f64], grid: &Grid, dof: f64) {
-        let (nb, p, n_terms) = (grid.n_boxes, grid.lagrange.p, D + 2);
+    fn spread<const D: usize>(&mut self, y: &[f64], grid: &Grid, dof: f64, n_terms: usize) {
+        let (nb, p) = (grid.n_boxes, grid.lagrange.p);
         let cols = if D == 2 { grid.nodes() } else { 1 };
         self.box_rows.clear();
         self.box_rows.extend(y.chunks_exact(D).map(|pt| grid.locate(pt[0]).0 as u32));
@@ -554,16 +565,16 @@ fn charges<const D: usize>(pt: &[f64], centre: f64, dof: f64) -> [f64; 4] {
 /// Step 3: the potentials interpolated at each point of `y`, turned into the repulsion (`out`) and
 /// the point's kernel sum `z[i] = Σ_j w_ij` over the grid's charges (itself included, if it is one
 /// of them). Parallel over fixed chunks of points.
-fn interpolate(grid: &Grid, potentials: &[f64], y: &[f64], dim: usize, dof: f64, out: &mut [f64], z: &mut [f64]) {
+fn interpolate(grid: &Grid, potentials: &[f64], n_terms: usize, y: &[f64], dim: usize, dof: f64, out: &mut [f64], z: &mut [f64]) {
     match dim {
-        1 => interpolate_d::<1>(grid, potentials, y, dof, out, z),
-        2 => interpolate_d::<2>(grid, potentials, y, dof, out, z),
+        1 => interpolate_d::<1>(grid, potentials, n_terms, y, dof, out, z),
+        2 => interpolate_d::<2>(grid, potentials, n_terms, y, dof, out, z),
         _ => unreachable!("the FFT repulsion is 1-D or 2-D"),
     }
 }
 
-fn interpolate_d<const D: usize>(grid: &Grid, potentials: &[f64], y: &[f64], dof: f64, out: &mut [f64], z: &mut [f64]) {
-    let (p, n_terms) = (grid.lagrange.p, D + 2);
+fn interpolate_d<const D: usize>(grid: &Grid, potentials: &[f64], n_terms: usize, y: &[f64], dof: f64, out: &mut [f64], z: &mut [f64]) {
+    let p = grid.lagrange.p;
     let cols = if D == 2 { grid.nodes() } else { 1 };
     out.par_chunks_mut(CHUNK * D).zip(z.par_chunks_mut(CHUNK)).zip(y.par_chunks(CHUNK * D)).for_each(|((out, z), y)| {
         let (mut wx, mut wy) = ([0.0; MAX_INTERPOLATION_POINTS], [0.0; MAX_INTERPOLATION_POINTS]);
@@ -597,7 +608,13 @@ fn interpolate_d<const D: usize>(grid: &Grid, potentials: &[f64], y: &[f64], dof
                 norm2 += c * c;
                 dot += c * phi[1 + d];
             }
-            *zi = if dof == 1.0 { (1.0 + norm2) * phi[0] - 2.0 * dot + phi[D + 1] } else { phi[D + 1] };
+            *zi = if n_terms == D + 1 {
+                (1.0 + 2.0 * norm2) * phi[0] - 2.0 * dot
+            } else if dof == 1.0 {
+                (1.0 + norm2) * phi[0] - 2.0 * dot + phi[D + 1]
+            } else {
+                phi[D + 1]
+            };
         }
     });
 }
@@ -650,9 +667,10 @@ impl FftRepulsion {
             out.fill(0.0);
             return n as f64 * (n - 1) as f64;
         };
-        self.workspace.potentials(y, dim, &grid, dof);
+        let n_terms = terms(dim, dof, false);
+        self.workspace.potentials(y, dim, &grid, dof, n_terms);
         sized(&mut self.z, n, 0.0);
-        interpolate(&grid, &self.workspace.potentials, y, dim, dof, out, &mut self.z);
+        interpolate(&grid, &self.workspace.potentials, n_terms, y, dim, dof, out, &mut self.z);
         self.z.iter().sum::<f64>() - n as f64
     }
 }
@@ -687,7 +705,7 @@ impl FftReference {
         check_shape(reference, dim, reference);
         let grid = Grid::symmetric(reference, params, REFERENCE_PADDING);
         let mut workspace = Workspace::default();
-        workspace.potentials(reference, dim, &grid, dof);
+        workspace.potentials(reference, dim, &grid, dof, terms(dim, dof, true));
         FftReference { grid, dim, dof, potentials: workspace.potentials }
     }
 
@@ -700,7 +718,7 @@ impl FftReference {
     pub fn repulsion(&self, points: &[f64], out: &mut [f64], sum_q: &mut [f64]) {
         let m = check_shape(points, self.dim, out);
         assert_eq!(sum_q.len(), m, "sum_q must have one value per point");
-        interpolate(&self.grid, &self.potentials, points, self.dim, self.dof, out, sum_q);
+        interpolate(&self.grid, &self.potentials, terms(self.dim, self.dof, true), points, self.dim, self.dof, out, sum_q);
     }
 
     /// openTSNE's range limit for the new points: `(lower, upper)` = the lower edges of the first
