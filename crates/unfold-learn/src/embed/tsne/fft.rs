@@ -372,9 +372,12 @@ impl Workspace {
             self.order[*slot] = i as u32;
             *slot += 1;
         }
-        reset(&mut self.charges, grid.nodes() * n_terms * cols, 0.0);
+        // Each task zeroes its own node rows: zeroing the whole grid first was a serial pass over
+        // megabytes.
+        sized(&mut self.charges, grid.nodes() * n_terms * cols, 0.0);
         let (order, ends) = (&self.order, &self.bucket_ends);
         self.charges.par_chunks_mut(p * n_terms * cols).enumerate().for_each(|(b, rows)| {
+            rows.fill(0.0);
             let start = if b == 0 { 0 } else { ends[b - 1] };
             let (mut wx, mut wy) = ([0.0; MAX_INTERPOLATION_POINTS], [0.0; MAX_INTERPOLATION_POINTS]);
             for &i in &order[start..ends[b]] {
@@ -475,22 +478,25 @@ impl Workspace {
             });
             let rows = &self.kernel_rows;
             sized(&mut self.kernel_hat[kind], half * len, 0.0);
+            // The row spectra are real (the kernel is even in the column lag) and even in the row
+            // lag, and so are the columns' spectra: real-to-complex column transforms, their
+            // upper half mirrored.
             self.kernel_hat[kind].par_chunks_mut(BLOCK * len).enumerate().for_each(|(block, out)| {
                 let n_cols = out.len() / len;
-                with_scratch(BLOCK * len, 0, scratch_len, |cols, _, fft| {
+                with_scratch(half, BLOCK * len, scratch_len, |spectrum, cols, fft| {
                     // Row by row, the block's columns side by side: each row's values are read
                     // in one run (column by column, every read was a cache miss).
                     let c0 = block * BLOCK;
                     for r in 0..len {
                         let row = &rows[r.min(len - r) * half + c0..][..n_cols];
-                        for (k, &v) in row.iter().enumerate() {
-                            cols[k * len + r] = v;
+                        for (k, v) in row.iter().enumerate() {
+                            cols[k * len + r] = v.re;
                         }
                     }
                     for (out, col) in out.chunks_exact_mut(len).zip(cols.chunks_exact_mut(len)) {
-                        forward.process_with_scratch(col, fft);
-                        for (o, v) in out.iter_mut().zip(col.iter()) {
-                            *o = v.re * scale;
+                        r2c.process_with_scratch(col, spectrum, fft).expect("FFT buffer lengths");
+                        for (u, o) in out.iter_mut().enumerate() {
+                            *o = spectrum[u.min(len - u)].re * scale;
                         }
                     }
                 })
