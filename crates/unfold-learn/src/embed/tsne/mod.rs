@@ -61,7 +61,7 @@ use crate::method::{
 };
 use crate::metric::Metric;
 use affinity::Affinities;
-use optimise::{Callback, Optimiser, Phase};
+use optimise::{Callback, Edges, Optimiser, Phase};
 
 /// How the gradient's repulsion is computed (scikit-learn's `method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -534,11 +534,12 @@ impl Tsne {
         reorder: bool,
     ) -> Result<(f64, usize)> {
         if !reorder {
-            return self.optimise_in_order(&p, y, dim, gradient, ctx, callback);
+            return self.optimise_in_order(&Edges::new(p), y, dim, gradient, ctx, callback);
         }
         let order = p.breadth_first_order();
         let renumbered = p.renumbered(&order);
         drop(p);
+        let renumbered = Edges::new(renumbered);
         let mut z = vec![0.0; y.len()];
         for (zr, &i) in z.chunks_exact_mut(dim).zip(&order) {
             zr.copy_from_slice(&y[i as usize * dim..(i as usize + 1) * dim]);
@@ -561,17 +562,9 @@ impl Tsne {
     }
 
     /// [`Tsne::optimise_all`] in the points' given order.
-    fn optimise_in_order(
-        &self,
-        p: &Affinities,
-        y: &mut [f64],
-        dim: usize,
-        gradient: Gradient,
-        ctx: &Context,
-        callback: Option<Callback>,
-    ) -> Result<(f64, usize)> {
+    fn optimise_in_order(&self, p: &Edges, y: &mut [f64], dim: usize, gradient: Gradient, ctx: &Context, callback: Option<Callback>) -> Result<(f64, usize)> {
         let params = &self.params;
-        let n = p.n_points();
+        let n = y.len() / dim;
         let (ee_iter, iter) = (params.early_exaggeration_iter, params.max_iter);
         ctx.progress.stage("t-SNE optimisation", (ee_iter + iter) as u64);
         let mut state = Optimiser::new(y.len());
