@@ -579,8 +579,11 @@ fn charges<const D: usize>(pt: &[f64], centre: f64, dof: f64) -> [f64; 4] {
 }
 
 /// Step 3: the potentials interpolated at each point of `y`, turned into the repulsion (`out`) and
-/// the point's kernel sum `z[i] = Σ_j w_ij` over the grid's charges (itself included, if it is one
-/// of them). Parallel over fixed chunks of points.
+/// `z[i]`: with all `dim + 2` terms, the point's kernel sum `Σ_j w_ij` over the grid's charges
+/// (itself included, if it is one of them); with `dim + 1` (α = 1, the self-repulsion), a share
+/// whose sum over the points is the same total (step 4 of the module docs). Parallel over fixed
+/// chunks of points.
+#[allow(clippy::too_many_arguments)]
 fn interpolate(grid: &Grid, potentials: &[f64], n_terms: usize, y: &[f64], dim: usize, dof: f64, out: &mut [f64], z: &mut [f64]) {
     match dim {
         1 => interpolate_d::<1>(grid, potentials, n_terms, y, dof, out, z),
