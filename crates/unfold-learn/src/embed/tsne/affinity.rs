@@ -79,16 +79,16 @@ impl Affinities {
         &self.values
     }
 
-    /// The points renumbered: point `order[r]` becomes point `r` (see
-    /// [`crate::graph::components::permuted_csr`]).
-    ///
-    /// # Panics
-    /// If `order` is not a permutation of `0..n`.
     /// The compressed rows: offsets, columns and values.
     pub(crate) fn into_parts(self) -> (Vec<usize>, Vec<u32>, Vec<f64>) {
         (self.indptr, self.indices, self.values)
     }
 
+    /// The points renumbered: point `order[r]` becomes point `r` (see
+    /// [`crate::graph::components::permuted_csr`]).
+    ///
+    /// # Panics
+    /// If `order` is not a permutation of `0..n`.
     pub(crate) fn renumbered(&self, order: &[u32]) -> Affinities {
         let (indptr, indices, values) = crate::graph::components::permuted_csr(&self.indptr, &self.indices, &self.values, order);
         Affinities { n: self.n, indptr, indices, values }

@@ -40,7 +40,7 @@ pub struct Edges {
 }
 
 impl Edges {
-    /// The edges of `p`, whose buffers they reuse.
+    /// The edges of `p`, reusing its offsets and columns.
     pub fn new(p: Affinities) -> Edges {
         let (indptr, indices, values) = p.into_parts();
         Edges { indptr, indices, values: values.iter().map(|&v| v as f32).collect() }
