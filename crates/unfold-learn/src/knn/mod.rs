@@ -364,7 +364,7 @@ pub(crate) fn push_sorted(dist: &mut [f32], idx: &mut [u32], d: f32, j: u32) -> 
     if (d, j) >= (dist[last], idx[last]) || d.is_nan() {
         return None;
     }
-    if idx.contains(&j) {
+    if has_id(idx, j) {
         return None;
     }
     let mut pos = last;
@@ -376,6 +376,14 @@ pub(crate) fn push_sorted(dist: &mut [f32], idx: &mut [u32], d: f32, j: u32) -> 
     dist[pos] = d;
     idx[pos] = j;
     Some(pos)
+}
+
+/// Whether `ids` holds `j`: a scan without an early exit, which the compiler turns into vector
+/// compares. `contains` branches on every entry; on rows of 90 neighbours its scans drew a
+/// fifth of the NN-descent joins' profile samples.
+#[inline]
+pub(crate) fn has_id(ids: &[u32], j: u32) -> bool {
+    ids.iter().fold(false, |found, &x| found | (x == j))
 }
 
 /// Sorts candidates by (reduced distance, index) and writes the first `out_idx.len()` of them,

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use rayon::prelude::*;
 
 use super::rptree::{Tree, build_tree, sketch};
-use super::{EMPTY, Heaps, KnnGraph, KnnParams, write_sorted};
+use super::{EMPTY, Heaps, KnnGraph, KnnParams, has_id, write_sorted};
 use crate::data::Data;
 use crate::error::Result;
 use crate::metric::{Kernel, KernelVisitor, Metric, PreparedMetric, sq_euclidean_u8};
@@ -39,6 +39,8 @@ const STAGE_SAMPLE: u64 = 1000;
 const JOIN_BLOCK: usize = 16_384;
 /// Points per parallel task.
 const TASK: usize = 64;
+/// Pairs ahead of the current one whose partner row a local join prefetches.
+const AHEAD: usize = 2;
 /// Target ranges that proposals are bucketed into, so ranges can be updated in parallel.
 const BUCKETS: usize = 64;
 
@@ -164,6 +166,9 @@ pub(super) trait RowSet: Sync {
     fn dist_from_anchor(&self, _scratch: &Self::Anchor, a: u32, b: u32, bound: f32) -> f32 {
         if bound == f32::INFINITY { self.dist(a, b) } else { self.dist_bounded(a, b, bound) }
     }
+    /// Asks the cache for position `b`'s row, which a distance will read soon; nothing by default.
+    #[inline]
+    fn prefetch(&self, _b: u32) {}
 }
 
 /// `f32` rows and a metric kernel.
@@ -188,6 +193,10 @@ impl<K: Kernel> RowSet for FloatRows<K> {
     fn finalize(&self, r: f32) -> f32 {
         self.kernel.finalize(r)
     }
+    #[inline]
+    fn prefetch(&self, b: u32) {
+        crate::prefetch::slice(&self.rows[b as usize * self.d..(b as usize + 1) * self.d]);
+    }
 }
 
 /// Byte rows under (squared) euclidean distance, computed exactly in integers.
@@ -210,6 +219,10 @@ impl RowSet for ByteRows {
     }
     fn finalize(&self, r: f32) -> f32 {
         if self.root { r.sqrt() } else { r }
+    }
+    #[inline]
+    fn prefetch(&self, b: u32) {
+        crate::prefetch::slice(&self.rows[b as usize * self.d..(b as usize + 1) * self.d]);
     }
 }
 
@@ -400,7 +413,7 @@ fn fill_random<R: RowSet>(heaps: &mut Heaps, flags: &mut [u8], g: &R, seeds: &Se
             // Random draws first; a scan guarantees termination when n is close to k.
             let c = if attempt < 64 * k as u64 { below(seeds.value(STAGE_FILL, ((p as u64) << 32) | attempt), n) } else { (attempt as usize - 64 * k) % n };
             attempt += 1;
-            if c != p && !idx.contains(&(c as u32)) {
+            if c != p && !has_id(idx, c as u32) {
                 push_flagged(dist, idx, flag, g.dist(p as u32, c as u32), c as u32);
             }
         }
@@ -551,7 +564,18 @@ fn local_join<R: RowSet>(g: &R, heaps: &Heaps, new: &[u32], old: &[u32], out: &m
     for (a, &u) in new.iter().enumerate() {
         g.set_anchor(u, anchor);
         let (u_idx, u_dist) = (&heaps.idx[row(u)], &heaps.dist[row(u)]);
-        for &v in new[a + 1..].iter().chain(old) {
+        let later = &new[a + 1..];
+        let partner = |i: usize| if i < later.len() { later[i] } else { old[i - later.len()] };
+        let partners = later.len() + old.len();
+        for i in 0..partners {
+            let v = partner(i);
+            if i + AHEAD < partners {
+                // The partners' rows are scattered over the data: start loading one a few
+                // pairs ahead, with the entry its bound is read from.
+                let w = partner(i + AHEAD);
+                g.prefetch(w);
+                crate::prefetch::item(&heaps.dist[row(w).end - 1]);
+            }
             if u == v {
                 continue;
             }
@@ -561,18 +585,17 @@ fn local_join<R: RowSet>(g: &R, heaps: &Heaps, new: &[u32], old: &[u32], out: &m
             if computed > bound {
                 continue;
             }
-            let in_u = u_idx.iter().position(|&x| x == v);
-            let in_v = v_idx.iter().position(|&x| x == u);
+            let (in_u, in_v) = (has_id(u_idx, v), has_id(v_idx, u));
             let dist = match (in_u, in_v) {
-                (Some(_), Some(_)) => continue,
-                (Some(c), None) => u_dist[c],
-                (None, Some(c)) => v_dist[c],
-                (None, None) => computed,
+                (true, true) => continue,
+                (true, false) => u_dist[u_idx.iter().position(|&x| x == v).expect("v is in u's row")],
+                (false, true) => v_dist[v_idx.iter().position(|&x| x == u).expect("u is in v's row")],
+                (false, false) => computed,
             };
-            if in_u.is_none() {
+            if !in_u {
                 out.propose(heaps, u, v, dist);
             }
-            if in_v.is_none() {
+            if !in_v {
                 out.propose(heaps, v, u, dist);
             }
         }
