@@ -17,7 +17,7 @@
 //! The tree is built serially; the points traverse it in parallel, each on its own, and the
 //! normaliser adds fixed blocks in order, so the result does not depend on the thread count.
 
-use super::repulsion::{CHUNK, kernel, kernel_force};
+use super::repulsion::{CHUNK, kernel};
 use rayon::prelude::*;
 
 /// Largest output dimension the tree serves.
@@ -126,8 +126,8 @@ impl Tree {
             dist += (c - v) * (c - v);
         }
         if leaf || n.length / dist.sqrt() < theta {
-            let w = kernel(dist, dof);
-            let f = n.count as f64 * kernel_force(w, dof);
+            let (w, force) = kernel(dist, dof);
+            let f = n.count as f64 * force;
             for ((o, v), c) in g.iter_mut().zip(p).zip(&n.com) {
                 *o += f * (v - c);
             }

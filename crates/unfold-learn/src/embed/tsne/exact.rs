@@ -6,7 +6,7 @@
 //! computes only the KL divergence); this is the formula its Barnes–Hut tree approximates, and
 //! equals that tree at `theta = 0`.
 
-use super::repulsion::{CHUNK, kernel, kernel_force};
+use super::repulsion::{CHUNK, kernel};
 use rayon::prelude::*;
 
 /// The unnormalised repulsive forces of all points on each other (see the [module docs](self)):
@@ -52,9 +52,8 @@ fn point_force(y: &[f64], dim: usize, dof: f64, p: &[f64], skip: Option<usize>, 
             continue;
         }
         let d2: f64 = p.iter().zip(yj).map(|(a, b)| (a - b) * (a - b)).sum();
-        let w = kernel(d2, dof);
+        let (w, f) = kernel(d2, dof);
         z += w;
-        let f = kernel_force(w, dof);
         for ((o, a), b) in g.iter_mut().zip(p).zip(yj) {
             *o += f * (a - b);
         }

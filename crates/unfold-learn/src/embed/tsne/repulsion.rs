@@ -20,16 +20,18 @@ use super::{bh, exact};
 /// the same order at any thread count.
 pub(crate) const CHUNK: usize = 256;
 
-/// `w = (1 + d²/α)^−α`.
+/// The kernel `w = (1 + d²/α)^−α` and the force factor `w^{(α+1)/α}`, which is `w / (1 + d²/α)`:
+/// one power a pair instead of two (a `powf` each took five sixths of an exact fit at `α ≠ 1`).
 #[inline(always)]
-pub(crate) fn kernel(d2: f64, dof: f64) -> f64 {
-    if dof == 1.0 { 1.0 / (1.0 + d2) } else { (1.0 + d2 / dof).powf(-dof) }
-}
-
-/// `w^{(α+1)/α}` from `w`.
-#[inline(always)]
-pub(crate) fn kernel_force(w: f64, dof: f64) -> f64 {
-    if dof == 1.0 { w * w } else { w.powf((dof + 1.0) / dof) }
+pub(crate) fn kernel(d2: f64, dof: f64) -> (f64, f64) {
+    if dof == 1.0 {
+        let w = 1.0 / (1.0 + d2);
+        (w, w * w)
+    } else {
+        let base = 1.0 + d2 / dof;
+        let w = base.powf(-dof);
+        (w, w / base)
+    }
 }
 
 /// How the repulsive term is computed.
