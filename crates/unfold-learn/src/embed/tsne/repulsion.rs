@@ -21,7 +21,7 @@ use super::{bh, exact};
 pub(crate) const CHUNK: usize = 256;
 
 /// The kernel `w = (1 + d²/α)^−α` and the force factor `w^{(α+1)/α}`, which is `w / (1 + d²/α)`:
-/// one power a pair instead of two (a `powf` each took five sixths of an exact fit at `α ≠ 1`).
+/// one power a pair instead of two (the two powers took five sixths of an exact fit at `α ≠ 1`).
 #[inline(always)]
 pub(crate) fn kernel(d2: f64, dof: f64) -> (f64, f64) {
     if dof == 1.0 {
