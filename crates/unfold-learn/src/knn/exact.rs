@@ -6,13 +6,16 @@
 //! `1 − q·r` on unit rows, with euclidean rows centred first to keep the norms small); the
 //! `k + k/2 + 4` best candidates per query (kept in sorted lists, or, above 256, in selection
 //! buffers) are then recomputed with the direct kernel, which removes the cancellation error of the product form before the final
-//! sort. Other metrics evaluate the kernel on every pair of the two blocks. A precomputed
+//! sort. Euclidean distances between byte rows (every value an integer in `0..=255`) are exact
+//! integer products on machines with AVX-512 VNNI ([`super::byte_product`]), and need no second
+//! pass. Other metrics evaluate the kernel on every pair of the two blocks. A precomputed
 //! distance matrix is read row by row.
 
 use crate::linalg::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
+use super::byte_product::BytePanels;
 use super::{EMPTY, KnnGraph, push_sorted, write_sorted};
 use crate::data::Data;
 use crate::error::Result;
@@ -44,6 +47,13 @@ pub(crate) fn exact_knn_prepared(data: &Data, k: usize, prepared_metric: &Prepar
         return precomputed_knn(data, k, progress);
     }
     let mut prepared = prepared_metric.rows(data.as_slice());
+    if matches!(metric, Metric::Euclidean | Metric::SqEuclidean)
+        && super::nndescent::is_bytes(&prepared)
+        && let Some(bytes) = BytePanels::new(&prepared, n, d)
+    {
+        let root = *metric == Metric::Euclidean;
+        return search(&prepared, n, d, k, crate::metric::SqEuclidean { root }, ProductForm::Bytes(&bytes), progress);
+    }
     if metric.is_euclidean_kind() {
         // Euclidean distances do not change under translation, but the product form's rounding
         // error grows with the norms: centre the rows first.
@@ -59,7 +69,7 @@ pub(crate) fn exact_knn_prepared(data: &Data, k: usize, prepared_metric: &Prepar
         n: usize,
         d: usize,
         k: usize,
-        form: ProductForm,
+        form: ProductForm<'a>,
         progress: &'a dyn Progress,
     }
     impl KernelVisitor for Run<'_> {
@@ -126,24 +136,26 @@ fn cut_to(buf: &mut Vec<(f32, u32)>, keep: usize) -> f32 {
 }
 
 /// How a block of reduced distances is obtained from a matrix product, if at all.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum ProductForm {
+#[derive(Clone, Copy)]
+enum ProductForm<'a> {
     /// Direct kernel on every pair.
     None,
     /// `|q|² + |r|² − 2 q·r`.
     SquaredNorms,
     /// `1 − q·r` (rows already unit-normalised).
     OneMinusDot,
+    /// Exact squared distances between byte rows.
+    Bytes(&'a BytePanels),
 }
 
 fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form: ProductForm, progress: &dyn Progress) -> Result<KnnGraph> {
-    let gemm = form != ProductForm::None;
     let row = |i: usize| &rows[i * d..(i + 1) * d];
     // Candidates kept per query: k + 1 so the point itself can be dropped, plus a margin for
-    // the re-check when distances come from the product form.
-    let keep = if gemm { (k + 1 + k / 2 + 4).min(n) } else { (k + 1).min(n) };
+    // the re-check when distances come from the floating-point product form.
+    let recheck = matches!(form, ProductForm::SquaredNorms | ProductForm::OneMinusDot);
+    let keep = if recheck { (k + 1 + k / 2 + 4).min(n) } else { (k + 1).min(n) };
     let norms: Vec<f32> =
-        if form == ProductForm::SquaredNorms { (0..n).into_par_iter().map(|i| crate::metric::dot(row(i), row(i))).collect() } else { Vec::new() };
+        if matches!(form, ProductForm::SquaredNorms) { (0..n).into_par_iter().map(|i| crate::metric::dot(row(i), row(i))).collect() } else { Vec::new() };
     progress.stage("exact kNN", n as u64);
     let mut indices = vec![0u32; n * k];
     let mut distances = vec![0f32; n * k];
@@ -163,51 +175,73 @@ fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form
             let mut block = vec![0f32; nq * REF_BLOCK];
             for r0 in (0..n).step_by(REF_BLOCK) {
                 let nr = REF_BLOCK.min(n - r0);
-                if gemm {
+                if let ProductForm::Bytes(bytes) = form {
+                    bytes.block(q0, nq, r0, nr, &mut block);
+                } else if recheck {
                     let q = MatRef::from_row_major_slice(&rows[q0 * d..(q0 + nq) * d], nq, d);
                     let r = MatRef::from_row_major_slice(&rows[r0 * d..(r0 + nr) * d], nr, d);
                     let out = MatMut::from_row_major_slice_mut(&mut block[..nq * nr], nq, nr);
                     matmul(out, Accum::Replace, q, r.transpose(), 1.0f32, Par::Seq);
                 }
                 for qi in 0..nq {
-                    let qrow = row(q0 + qi);
-                    let dist = |rj: usize| match form {
-                        ProductForm::None => kernel.reduced(qrow, row(r0 + rj)),
-                        ProductForm::OneMinusDot => 1.0 - block[qi * nr + rj],
-                        ProductForm::SquaredNorms => norms[q0 + qi] + norms[r0 + rj] - 2.0 * block[qi * nr + rj],
-                    };
-                    if large {
-                        let (buf, b) = (&mut pool[qi], &mut bound[qi]);
-                        for rj in 0..nr {
-                            let d = dist(rj);
-                            if d <= *b {
-                                buf.push((d, (r0 + rj) as u32));
-                                if buf.len() == 2 * keep {
-                                    *b = cut_to(buf, keep);
-                                }
+                    // The block's row becomes the query's distances, then is scanned 16 at a
+                    // time: a group with none under the bound (most of them, once the lists
+                    // fill) costs one vector compare.
+                    let drow = &mut block[qi * nr..(qi + 1) * nr];
+                    match form {
+                        ProductForm::None => {
+                            let qrow = row(q0 + qi);
+                            for (rj, o) in drow.iter_mut().enumerate() {
+                                *o = kernel.reduced(qrow, row(r0 + rj));
                             }
                         }
-                        continue;
+                        ProductForm::OneMinusDot => drow.iter_mut().for_each(|o| *o = 1.0 - *o),
+                        ProductForm::SquaredNorms => {
+                            let norm = norms[q0 + qi];
+                            for (o, &other) in drow.iter_mut().zip(&norms[r0..r0 + nr]) {
+                                *o = norm + other - 2.0 * *o;
+                            }
+                        }
+                        ProductForm::Bytes(_) => {}
                     }
-                    let (bd, bi) = (&mut best_d[qi * keep..(qi + 1) * keep], &mut best_i[qi * keep..(qi + 1) * keep]);
-                    for rj in 0..nr {
-                        let d = dist(rj);
-                        if d <= bd[keep - 1] {
-                            push_sorted(bd, bi, d, (r0 + rj) as u32);
+                    let (bd, bi) =
+                        if large { (&mut [][..], &mut [][..]) } else { (&mut best_d[qi * keep..(qi + 1) * keep], &mut best_i[qi * keep..(qi + 1) * keep]) };
+                    for (c, group) in drow.chunks(16).enumerate() {
+                        let limit = if large { bound[qi] } else { bd[keep - 1] };
+                        if !group.iter().fold(false, |any, &d| any | (d <= limit)) {
+                            continue;
+                        }
+                        for (l, &d) in group.iter().enumerate() {
+                            let j = (r0 + c * 16 + l) as u32;
+                            if large {
+                                let (buf, b) = (&mut pool[qi], &mut bound[qi]);
+                                if d <= *b {
+                                    buf.push((d, j));
+                                    if buf.len() == 2 * keep {
+                                        *b = cut_to(buf, keep);
+                                    }
+                                }
+                            } else if d <= bd[keep - 1] {
+                                push_sorted(bd, bi, d, j);
+                            }
                         }
                     }
                 }
             }
             for qi in 0..nq {
                 let i = q0 + qi;
-                let kept: Vec<u32> = if large {
+                let mut cand: Vec<(f32, u32)> = if large {
                     cut_to(&mut pool[qi], keep);
-                    pool[qi].iter().map(|&(_, j)| j).collect()
+                    std::mem::take(&mut pool[qi])
                 } else {
-                    best_i[qi * keep..(qi + 1) * keep].to_vec()
+                    best_d[qi * keep..(qi + 1) * keep].iter().copied().zip(best_i[qi * keep..(qi + 1) * keep].iter().copied()).collect()
                 };
-                let mut cand: Vec<(f32, u32)> =
-                    kept.iter().filter(|&&j| j != EMPTY && j as usize != i).map(|&j| (kernel.reduced(row(i), row(j as usize)), j)).collect();
+                cand.retain(|&(_, j)| j != EMPTY && j as usize != i);
+                if recheck {
+                    for c in &mut cand {
+                        c.0 = kernel.reduced(row(i), row(c.1 as usize));
+                    }
+                }
                 let out = qi * k..(qi + 1) * k;
                 write_sorted(&mut cand, &mut out_idx[out.clone()], &mut out_dist[out], |r| kernel.finalize(r));
             }
