@@ -28,8 +28,10 @@ pub(crate) struct BytePanels {
     panels: Vec<i8>,
     /// Rows padded with zeros to `4 · steps` bytes.
     queries: Vec<u8>,
-    norms: Vec<i64>,
-    sums: Vec<i64>,
+    /// `|r|²` and `128 Σr`, integers held exactly in `f64` (below 2⁵³), so that a distance is
+    /// a few vector operations.
+    norms: Vec<f64>,
+    shifts: Vec<f64>,
 }
 
 impl BytePanels {
@@ -58,9 +60,9 @@ impl BytePanels {
                 }
             }
         }
-        let norms = queries.chunks_exact(width).map(|q| q.iter().map(|&v| i64::from(v) * i64::from(v)).sum()).collect();
-        let sums = queries.chunks_exact(width).map(|q| q.iter().map(|&v| i64::from(v)).sum()).collect();
-        Some(BytePanels { n, steps, panels, queries, norms, sums })
+        let norms = queries.chunks_exact(width).map(|q| q.iter().map(|&v| u64::from(v) * u64::from(v)).sum::<u64>() as f64).collect();
+        let shifts = queries.chunks_exact(width).map(|q| 128.0 * q.iter().map(|&v| u64::from(v)).sum::<u64>() as f64).collect();
+        Some(BytePanels { n, steps, panels, queries, norms, shifts })
     }
 
     /// The squared distances of query rows `q0..q0 + nq` to reference rows `r0..r0 + nr`
@@ -92,10 +94,11 @@ impl BytePanels {
                 }
                 for (r, dots) in tile.iter().enumerate().take(rows) {
                     let i = q0 + qi + r;
-                    let (norm, shift) = (self.norms[i], 128 * self.sums[i]);
+                    let (norm, shift) = (self.norms[i], self.shifts[i]);
                     let row = &mut out[(qi + r) * nr + c0..][..cols];
-                    for (c, (o, &dot)) in row.iter_mut().zip(dots).enumerate() {
-                        *o = (norm + self.norms[r0 + c0 + c] - 2 * (i64::from(dot) + shift)) as f32;
+                    // Every term and partial sum is an integer below 2⁵³: exact, then rounded once.
+                    for ((o, &dot), &other) in row.iter_mut().zip(dots).zip(&self.norms[r0 + c0..]) {
+                        *o = (norm + other - 2.0 * (f64::from(dot) + shift)) as f32;
                     }
                 }
                 qi += rows;
