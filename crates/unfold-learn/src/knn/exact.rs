@@ -4,7 +4,7 @@
 //! [`REF_BLOCK`] rows, so both stay in cache. For euclidean, squared euclidean, cosine and
 //! correlation a block of distances is one small matrix product (`|q|² + |r|² − 2 q·r`, or
 //! `1 − q·r` on unit rows, with euclidean rows centred first to keep the norms small); the
-//! `k + k/2 + 4` best candidates per query (kept in sorted lists, or, above 256, in selection
+//! `k + k/2 + 4` best candidates per query (kept in sorted lists, or, above 32, in selection
 //! buffers) are then recomputed with the direct kernel, which removes the cancellation error of the product form before the final
 //! sort. Euclidean distances between byte rows (every value an integer in `0..=255`) are exact
 //! integer products on machines with AVX-512 VNNI ([`super::byte_product`]), and need no second
