@@ -211,6 +211,46 @@ fn corr_int_counts_equal_brute_force_in_many_dimensions() {
 }
 
 #[test]
+fn corr_int_counts_equal_brute_force_on_byte_rows() {
+    // Pixel-like rows (integers in 0..=255), which machines with AVX-512 VNNI count from exact
+    // integer products. Squared distances are integers below 2^24, so every f32 distance is the
+    // root of an exact sum whatever the order of the additions, and ties at r1 or r2 (likely with
+    // integers) fall the same way in both counts.
+    let (n, d) = (1500usize, 48usize);
+    let mut uniform = splitmix_uniform(0x5851_f42d_4c95_7f2d);
+    let mut v = Vec::with_capacity(n * d);
+    for i in 0..n {
+        let (c, s) = ((i % 4) as f64 * 60.0, if i % 10 == 0 { 120.0 } else { 12.0 });
+        for j in 0..d {
+            let centre = if j % 4 == i % 4 { 60.0 + c } else { 100.0 };
+            v.push((centre + s * (uniform() - 0.5)).round().clamp(0.0, 255.0) as f32);
+        }
+    }
+    let x = Data::from_vec(v, n, d).unwrap();
+    for metric in [Metric::Euclidean, Metric::SqEuclidean] {
+        let g = knn(&x, &KnnParams { k: 20, algorithm: KnnAlgorithm::Exact, metric: metric.clone(), ..Default::default() }).unwrap();
+        let col = |c: usize| {
+            let mut t: Vec<f64> = (0..n).map(|i| f64::from(g.neighbors(i).1[c])).collect();
+            t.sort_by(f64::total_cmp);
+            0.5 * (t[n / 2 - 1] + t[n / 2])
+        };
+        let (r1, r2) = (col(9), col(19));
+        let open = (0..n).filter(|&i| f64::from(g.neighbors(i).1[19]) < r2).count();
+        assert!(open > 500, "{metric:?}: only {open} points are compared directly");
+        let (mut s1, mut s2) = (0u64, 0u64);
+        for i in 0..n {
+            for j in 0..i {
+                let dist = f64::from(metric.distance(x.row(i), x.row(j)));
+                s1 += 2 * u64::from(dist < r1);
+                s2 += 2 * u64::from(dist < r2);
+            }
+        }
+        let want = ((s2 as f64).ln() - (s1 as f64).ln()) / (r2 / r1).ln();
+        close(corr_int(&x, &g, &metric, 10, 20, &NoProgress).unwrap(), want, 1e-12, &format!("{metric:?} brute force"));
+    }
+}
+
+#[test]
 fn mada_equals_scikit_dimension() {
     for name in SETS {
         let (x, e) = (data(name), expected(name));

@@ -22,7 +22,7 @@
 //! total order (distance, index) does not depend on the order of insertion, so with a seed the
 //! graph is bit-identical at any thread count.
 
-mod byte_product;
+pub(crate) mod byte_product;
 pub mod exact;
 pub mod nndescent;
 mod rptree;

@@ -499,8 +499,9 @@ fn principal_projection(x: &[f32], m: usize, d: usize, p: usize) -> Result<Vec<f
 
 /// [`pairs_closer`] on rows prepared for `kernel`. With `product = Some(root)` (euclidean kinds;
 /// `root` unless squared) the squared distances of a block come from one matrix product of the
-/// centred rows, `|a|² + |b|² − 2 a·b`; only a pair within that form's rounding bound of a
-/// threshold is recomputed with the kernel, so the counts equal the kernel's own.
+/// centred rows, `|a|² + |b|² − 2 a·b`, or, for rows of bytes on machines with AVX-512 VNNI, from
+/// exact integer products; only a pair within that form's rounding bound of a threshold is
+/// recomputed with the kernel, so the counts equal the kernel's own.
 ///
 /// Rows of many columns (more than `2 ×` [`SCREEN_DIMS`], at least [`SCREEN_MIN_ROWS`] rows) are
 /// first screened in their leading principal directions: a projection onto orthonormal
@@ -524,12 +525,60 @@ fn count_pairs<K: crate::metric::Kernel>(
     let Some(root) = product else {
         return all_pairs(m, inner, r, progress, exact);
     };
+    let sq_r = if root { r.map(|v| v * v) } else { r };
+    // A pair at squared distance `sq`, known within `tol`: counted without the kernel when it is
+    // clearly on one side of each threshold, else measured with the kernel.
+    let classify = |c: &mut [u64; 2], a: usize, b: usize, sq: f64, tol: f64| {
+        if sq > sq_r[1] + tol {
+            return;
+        }
+        let both = inner[a] && inner[b];
+        let sure = sq < sq_r[1] - tol && (!both || sq < sq_r[0] - tol || sq > sq_r[0] + tol);
+        let dist = if sure {
+            // Any value on the same side of both thresholds.
+            if both && sq < sq_r[0] { f64::NEG_INFINITY } else { r[0] }
+        } else {
+            exact(a, b)
+        };
+        tally(c, dist, both, r);
+    };
+    let eps = f64::from(f32::EPSILON);
+    let (qa, qb) = PAIR_BLOCK;
+    // Byte rows (pixels): exact squared distances from integer products, rounded once to f32;
+    // the kernel's own f32 sum is within d·ε of them. No screening is needed.
+    if crate::knn::nndescent::is_bytes(rows)
+        && let Some(bytes) = crate::knn::byte_product::BytePanels::new(rows, m, d)
+    {
+        let rel = 2.0 * (d as f64 + 2.0) * eps;
+        return (0..m.div_ceil(qa))
+            .into_par_iter()
+            .map_init(
+                || vec![0f32; qa * qb],
+                |block, ab| {
+                    progress.check()?;
+                    let (a0, na) = (ab * qa, qa.min(m - ab * qa));
+                    let mut c = [0u64; 2];
+                    for b0 in (a0..m).step_by(qb) {
+                        let nb = qb.min(m - b0);
+                        bytes.block(a0, na, b0, nb, block);
+                        for ia in 0..na {
+                            let a = a0 + ia;
+                            for ib in (a + 1).saturating_sub(b0)..nb {
+                                let sq = f64::from(block[ia * nb + ib]);
+                                classify(&mut c, a, b0 + ib, sq, rel * sq);
+                            }
+                        }
+                    }
+                    progress.inc(na as u64);
+                    Ok(c)
+                },
+            )
+            .try_reduce(|| [0u64; 2], sum);
+    }
     let view = Data::from_trusted_slice(rows, m, d);
     let mean = crate::linalg::column_means(&view);
     let centred: Vec<f32> = rows.chunks(d).flat_map(|x| x.iter().zip(&mean).map(|(&v, &c)| (f64::from(v) - c) as f32)).collect();
     let norms: Vec<f32> = centred.chunks(d).map(|x| crate::metric::dot(x, x)).collect();
-    let sq_r = if root { r.map(|v| v * v) } else { r };
-    let eps = f64::from(f32::EPSILON);
     let screen = d > 2 * SCREEN_DIMS && m >= SCREEN_MIN_ROWS;
     let projected = if screen { Some(principal_projection(&centred, m, d, SCREEN_DIMS)?) } else { None };
     // The operands of the block products: the projections when screening, else the rows.
@@ -548,7 +597,6 @@ fn count_pairs<K: crate::metric::Kernel>(
     // distance enlarged by the other two (with room to spare).
     let slack_per_norm = 2.0 * (SCREEN_DIMS as f64).sqrt() * d as f64 * eps;
     let r_far = sq_r[1].sqrt() * (1.0 + 4.0 * d as f64 * eps);
-    let (qa, qb) = PAIR_BLOCK;
     (0..m.div_ceil(qa))
         .into_par_iter()
         .map_init(
@@ -569,26 +617,15 @@ fn count_pairs<K: crate::metric::Kernel>(
                             let scale = f64::from(op_norms[a] + op_norms[b]);
                             let sq = scale - 2.0 * f64::from(block[ia * nb + ib]);
                             let tol = bound * scale;
-                            let both = inner[a] && inner[b];
                             if screen {
                                 let slack = slack_per_norm * (f64::from(norms[a]).sqrt() + f64::from(norms[b]).sqrt());
                                 if (sq - tol).max(0.0).sqrt() - slack > r_far {
                                     continue;
                                 }
-                                tally(&mut c, exact(a, b), both, r);
+                                tally(&mut c, exact(a, b), inner[a] && inner[b], r);
                                 continue;
                             }
-                            if sq > sq_r[1] + tol {
-                                continue;
-                            }
-                            let sure = sq < sq_r[1] - tol && (!both || sq < sq_r[0] - tol || sq > sq_r[0] + tol);
-                            let dist = if sure {
-                                // Any value on the same side of both thresholds.
-                                if both && sq < sq_r[0] { f64::NEG_INFINITY } else { r[0] }
-                            } else {
-                                exact(a, b)
-                            };
-                            tally(&mut c, dist, both, r);
+                            classify(&mut c, a, b, sq, tol);
                         }
                     }
                 }
