@@ -140,32 +140,35 @@ fn corr_int_counts_equal_brute_force_on_clustered_data() {
     }
     let x = Data::from_vec(v, 400, 3).unwrap();
     let g = graph(&x, 20);
-    let col = |c: usize| {
-        let mut d: Vec<f64> = (0..400).map(|i| f64::from(g.neighbors(i).1[c])).collect();
-        d.sort_by(f64::total_cmp);
-        0.5 * (d[199] + d[200])
-    };
-    let (r1, r2) = (col(9), col(19));
-    let (mut s1, mut s2) = (0u64, 0u64);
-    for i in 0..400 {
-        for j in 0..400 {
-            let d = f64::from(Metric::Euclidean.distance(x.row(i), x.row(j)));
-            if i != j {
-                s1 += u64::from(d < r1);
-                s2 += u64::from(d < r2);
-            }
-        }
-    }
     // No pair sits within rounding of r1 or r2, so the counts cannot depend on how a distance
     // is rounded.
-    for i in 0..400 {
+    let (want, _) = brute_force_corr_int(&x, &g, &Metric::Euclidean, true);
+    close(corr_int(&x, &g, &Metric::Euclidean, 10, 20, &NoProgress).unwrap(), want, 1e-12, "brute force");
+}
+
+/// scikit-dimension's CorrInt (k1 = 10, k2 = 20) by brute force over every pair under `metric`,
+/// with r1 and r2 the medians of `g`'s 10th and 20th neighbour distances (`n` even); also the
+/// number of points whose 20th neighbour lies inside r2 (those CorrInt compares directly). With
+/// `no_ties`, asserts that no pair lies within rounding of r1 or r2.
+fn brute_force_corr_int(x: &Data, g: &KnnGraph, metric: &Metric, no_ties: bool) -> (f64, usize) {
+    let n = x.n_rows();
+    let col = |c: usize| {
+        let mut t: Vec<f64> = (0..n).map(|i| f64::from(g.neighbors(i).1[c])).collect();
+        t.sort_by(f64::total_cmp);
+        0.5 * (t[n / 2 - 1] + t[n / 2])
+    };
+    let (r1, r2) = (col(9), col(19));
+    let open = (0..n).filter(|&i| f64::from(g.neighbors(i).1[19]) < r2).count();
+    let (mut s1, mut s2) = (0u64, 0u64);
+    for i in 0..n {
         for j in 0..i {
-            let d = f64::from(Metric::Euclidean.distance(x.row(i), x.row(j)));
-            assert!((d - r1).abs() > 1e-6 * r1 && (d - r2).abs() > 1e-6 * r2, "a tie at r");
+            let dist = f64::from(metric.distance(x.row(i), x.row(j)));
+            assert!(!no_ties || ((dist - r1).abs() > 1e-6 * r1 && (dist - r2).abs() > 1e-6 * r2), "a tie at r");
+            s1 += 2 * u64::from(dist < r1);
+            s2 += 2 * u64::from(dist < r2);
         }
     }
-    let want = ((s2 as f64).ln() - (s1 as f64).ln()) / (r2 / r1).ln();
-    close(corr_int(&x, &g, &Metric::Euclidean, 10, 20, &NoProgress).unwrap(), want, 1e-12, "brute force");
+    (((s2 as f64).ln() - (s1 as f64).ln()) / (r2 / r1).ln(), open)
 }
 
 #[test]
@@ -189,24 +192,8 @@ fn corr_int_counts_equal_brute_force_in_many_dimensions() {
     }
     let x = Data::from_vec(v, n, d).unwrap();
     let g = graph(&x, 20);
-    let col = |c: usize| {
-        let mut t: Vec<f64> = (0..n).map(|i| f64::from(g.neighbors(i).1[c])).collect();
-        t.sort_by(f64::total_cmp);
-        0.5 * (t[n / 2 - 1] + t[n / 2])
-    };
-    let (r1, r2) = (col(9), col(19));
-    let open = (0..n).filter(|&i| f64::from(g.neighbors(i).1[19]) < r2).count();
+    let (want, open) = brute_force_corr_int(&x, &g, &Metric::Euclidean, true);
     assert!(open >= 1024, "only {open} points are compared directly: the screen is not used");
-    let (mut s1, mut s2) = (0u64, 0u64);
-    for i in 0..n {
-        for j in 0..i {
-            let dist = f64::from(Metric::Euclidean.distance(x.row(i), x.row(j)));
-            assert!((dist - r1).abs() > 1e-6 * r1 && (dist - r2).abs() > 1e-6 * r2, "a tie at r");
-            s1 += 2 * u64::from(dist < r1);
-            s2 += 2 * u64::from(dist < r2);
-        }
-    }
-    let want = ((s2 as f64).ln() - (s1 as f64).ln()) / (r2 / r1).ln();
     close(corr_int(&x, &g, &Metric::Euclidean, 10, 20, &NoProgress).unwrap(), want, 1e-12, "brute force");
 }
 
@@ -229,23 +216,8 @@ fn corr_int_counts_equal_brute_force_on_byte_rows() {
     let x = Data::from_vec(v, n, d).unwrap();
     for metric in [Metric::Euclidean, Metric::SqEuclidean] {
         let g = knn(&x, &KnnParams { k: 20, algorithm: KnnAlgorithm::Exact, metric: metric.clone(), ..Default::default() }).unwrap();
-        let col = |c: usize| {
-            let mut t: Vec<f64> = (0..n).map(|i| f64::from(g.neighbors(i).1[c])).collect();
-            t.sort_by(f64::total_cmp);
-            0.5 * (t[n / 2 - 1] + t[n / 2])
-        };
-        let (r1, r2) = (col(9), col(19));
-        let open = (0..n).filter(|&i| f64::from(g.neighbors(i).1[19]) < r2).count();
+        let (want, open) = brute_force_corr_int(&x, &g, &metric, false);
         assert!(open > 500, "{metric:?}: only {open} points are compared directly");
-        let (mut s1, mut s2) = (0u64, 0u64);
-        for i in 0..n {
-            for j in 0..i {
-                let dist = f64::from(metric.distance(x.row(i), x.row(j)));
-                s1 += 2 * u64::from(dist < r1);
-                s2 += 2 * u64::from(dist < r2);
-            }
-        }
-        let want = ((s2 as f64).ln() - (s1 as f64).ln()) / (r2 / r1).ln();
         close(corr_int(&x, &g, &metric, 10, 20, &NoProgress).unwrap(), want, 1e-12, &format!("{metric:?} brute force"));
     }
 }

@@ -521,7 +521,6 @@ fn count_pairs<K: crate::metric::Kernel>(
     let m = rows.len() / d;
     let row = |a: usize| &rows[a * d..(a + 1) * d];
     let exact = |a: usize, b: usize| f64::from(kernel.finalize(kernel.reduced(row(a), row(b))));
-    let sum = |x: [u64; 2], y: [u64; 2]| Ok([x[0] + y[0], x[1] + y[1]]);
     let Some(root) = product else {
         return all_pairs(m, inner, r, progress, exact);
     };
@@ -543,37 +542,21 @@ fn count_pairs<K: crate::metric::Kernel>(
         tally(c, dist, both, r);
     };
     let eps = f64::from(f32::EPSILON);
-    let (qa, qb) = PAIR_BLOCK;
     // Byte rows (pixels): exact squared distances from integer products, rounded once to f32;
     // the kernel's own f32 sum is within d·ε of them. No screening is needed.
     if crate::knn::nndescent::is_bytes(rows)
         && let Some(bytes) = crate::knn::byte_product::BytePanels::new(rows, m, d)
     {
         let rel = 2.0 * (d as f64 + 2.0) * eps;
-        return (0..m.div_ceil(qa))
-            .into_par_iter()
-            .map_init(
-                || vec![0f32; qa * qb],
-                |block, ab| {
-                    progress.check()?;
-                    let (a0, na) = (ab * qa, qa.min(m - ab * qa));
-                    let mut c = [0u64; 2];
-                    for b0 in (a0..m).step_by(qb) {
-                        let nb = qb.min(m - b0);
-                        bytes.block(a0, na, b0, nb, block);
-                        for ia in 0..na {
-                            let a = a0 + ia;
-                            for ib in (a + 1).saturating_sub(b0)..nb {
-                                let sq = f64::from(block[ia * nb + ib]);
-                                classify(&mut c, a, b0 + ib, sq, rel * sq);
-                            }
-                        }
-                    }
-                    progress.inc(na as u64);
-                    Ok(c)
-                },
-            )
-            .try_reduce(|| [0u64; 2], sum);
+        return block_pairs(
+            m,
+            progress,
+            |block, a0, na, b0, nb| bytes.block(a0, na, b0, nb, block),
+            |c, a, b, value| {
+                let sq = f64::from(value);
+                classify(c, a, b, sq, rel * sq);
+            },
+        );
     }
     let view = Data::from_trusted_slice(rows, m, d);
     let mean = crate::linalg::column_means(&view);
@@ -597,6 +580,41 @@ fn count_pairs<K: crate::metric::Kernel>(
     // distance enlarged by the other two (with room to spare).
     let slack_per_norm = 2.0 * (SCREEN_DIMS as f64).sqrt() * d as f64 * eps;
     let r_far = sq_r[1].sqrt() * (1.0 + 4.0 * d as f64 * eps);
+    block_pairs(
+        m,
+        progress,
+        |block, a0, na, b0, nb| {
+            let a_rows = MatRef::from_row_major_slice(&ops[a0 * w..(a0 + na) * w], na, w);
+            let b_rows = MatRef::from_row_major_slice(&ops[b0 * w..(b0 + nb) * w], nb, w);
+            matmul(MatMut::from_row_major_slice_mut(&mut block[..na * nb], na, nb), Accum::Replace, a_rows, b_rows.transpose(), 1.0f32, Par::Seq);
+        },
+        |c, a, b, dot| {
+            let scale = f64::from(op_norms[a] + op_norms[b]);
+            let sq = scale - 2.0 * f64::from(dot);
+            let tol = bound * scale;
+            if !screen {
+                classify(c, a, b, sq, tol);
+                return;
+            }
+            let slack = slack_per_norm * (f64::from(norms[a]).sqrt() + f64::from(norms[b]).sqrt());
+            if (sq - tol).max(0.0).sqrt() - slack <= r_far {
+                tally(c, exact(a, b), inner[a] && inner[b], r);
+            }
+        },
+    )
+}
+
+/// The counts `visit` adds over every pair `a < b` of `0..m`, by blocks of [`PAIR_BLOCK`] rows
+/// in parallel: `fill(block, a0, na, b0, nb)` writes a value per pair of rows `a0..a0 + na` and
+/// `b0..b0 + nb` (`na × nb`, row-major; `a0` and `b0` multiples of 32), and `visit(c, a, b, v)`
+/// counts the pair with its value.
+fn block_pairs(
+    m: usize,
+    progress: &dyn Progress,
+    fill: impl Fn(&mut [f32], usize, usize, usize, usize) + Sync,
+    visit: impl Fn(&mut [u64; 2], usize, usize, f32) + Sync,
+) -> Result<[u64; 2]> {
+    let (qa, qb) = PAIR_BLOCK;
     (0..m.div_ceil(qa))
         .into_par_iter()
         .map_init(
@@ -607,25 +625,11 @@ fn count_pairs<K: crate::metric::Kernel>(
                 let mut c = [0u64; 2];
                 for b0 in (a0..m).step_by(qb) {
                     let nb = qb.min(m - b0);
-                    let a_rows = MatRef::from_row_major_slice(&ops[a0 * w..(a0 + na) * w], na, w);
-                    let b_rows = MatRef::from_row_major_slice(&ops[b0 * w..(b0 + nb) * w], nb, w);
-                    matmul(MatMut::from_row_major_slice_mut(&mut block[..na * nb], na, nb), Accum::Replace, a_rows, b_rows.transpose(), 1.0f32, Par::Seq);
+                    fill(block, a0, na, b0, nb);
                     for ia in 0..na {
                         let a = a0 + ia;
                         for ib in (a + 1).saturating_sub(b0)..nb {
-                            let b = b0 + ib;
-                            let scale = f64::from(op_norms[a] + op_norms[b]);
-                            let sq = scale - 2.0 * f64::from(block[ia * nb + ib]);
-                            let tol = bound * scale;
-                            if screen {
-                                let slack = slack_per_norm * (f64::from(norms[a]).sqrt() + f64::from(norms[b]).sqrt());
-                                if (sq - tol).max(0.0).sqrt() - slack > r_far {
-                                    continue;
-                                }
-                                tally(&mut c, exact(a, b), inner[a] && inner[b], r);
-                                continue;
-                            }
-                            classify(&mut c, a, b, sq, tol);
+                            visit(&mut c, a, b0 + ib, block[ia * nb + ib]);
                         }
                     }
                 }
@@ -633,7 +637,7 @@ fn count_pairs<K: crate::metric::Kernel>(
                 Ok(c)
             },
         )
-        .try_reduce(|| [0u64; 2], sum)
+        .try_reduce(|| [0u64; 2], |x, y| Ok([x[0] + y[0], x[1] + y[1]]))
 }
 
 /// MADA (Farahmand, Szepesvári & Audibert 2007), as scikit-dimension's: per point,
