@@ -35,10 +35,11 @@ pub(crate) struct BytePanels {
 }
 
 impl BytePanels {
-    /// The rows of `values` (`n × d`, every value an integer in `0..=255`), or `None` when the
-    /// machine lacks AVX-512 VNNI or `d` exceeds [`MAX_COLS`].
+    /// The rows of `values` (`n × d`), or `None` unless every value is an integer in `0..=255`,
+    /// the machine has AVX-512 VNNI and `d` is in `1..=`[`MAX_COLS`] (the cheap checks first, then
+    /// the scan of the values).
     pub(crate) fn new(values: &[f32], n: usize, d: usize) -> Option<BytePanels> {
-        if !available() || d > MAX_COLS || d == 0 {
+        if !available() || d > MAX_COLS || d == 0 || !super::nndescent::is_bytes(values) {
             return None;
         }
         let steps = d.div_ceil(4);
@@ -177,6 +178,10 @@ mod tests {
                     }
                 }
             }
+        }
+        // Values that are not bytes are refused.
+        for bad in [0.5, 256.0, -1.0, f32::NAN] {
+            assert!(BytePanels::new(&[3.0, bad], 1, 2).is_none(), "{bad}");
         }
         // The extremes: 0 against 255 in every column.
         let d = 1000;

@@ -48,7 +48,6 @@ pub(crate) fn exact_knn_prepared(data: &Data, k: usize, prepared_metric: &Prepar
     }
     let mut prepared = prepared_metric.rows(data.as_slice());
     if matches!(metric, Metric::Euclidean | Metric::SqEuclidean)
-        && super::nndescent::is_bytes(&prepared)
         && let Some(bytes) = BytePanels::new(&prepared, n, d)
     {
         let root = *metric == Metric::Euclidean;

@@ -544,9 +544,7 @@ fn count_pairs<K: crate::metric::Kernel>(
     let eps = f64::from(f32::EPSILON);
     // Byte rows (pixels): exact squared distances from integer products, rounded once to f32;
     // the kernel's own f32 sum is within d·ε of them. No screening is needed.
-    if crate::knn::nndescent::is_bytes(rows)
-        && let Some(bytes) = crate::knn::byte_product::BytePanels::new(rows, m, d)
-    {
+    if let Some(bytes) = crate::knn::byte_product::BytePanels::new(rows, m, d) {
         let rel = 2.0 * (d as f64 + 2.0) * eps;
         return block_pairs(
             m,
