@@ -3,7 +3,7 @@
 //! eigendecomposition, a randomized range finder (Halko, Martinsson & Tropp, 2011) and
 //! [`lobpcg`], a sparse-friendly solver for a few extreme eigenpairs, under [`eigsh`], the one
 //! entry point for the smallest or largest eigenpairs of a symmetric operator (dense below 2,000
-//! rows).
+//! rows). [`real_fft`] transforms real sequences through half-length complex FFTs.
 //!
 //! The centred products take a `scale` (a power of two, see [`pow2_scale`]) applied to the
 //! centred values `(x − μ) · scale` before they are multiplied: with the largest deviation scaled
@@ -19,6 +19,7 @@ pub mod lobpcg;
 pub mod mds;
 pub mod procrustes;
 pub mod randomized_svd;
+pub mod real_fft;
 pub mod sgd_mds;
 pub mod vne;
 

@@ -38,9 +38,10 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use rayon::prelude::*;
-use realfft::num_complex::Complex;
-use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
+use rustfft::num_complex::Complex;
 use rustfft::{Fft, FftPlanner};
+
+use crate::linalg::real_fft::RealFft;
 
 /// The largest `n_interpolation_points` supported (the Lagrange weights live on the stack).
 pub const MAX_INTERPOLATION_POINTS: usize = 16;
@@ -239,8 +240,7 @@ type Fl = f32;
 /// Transforms of one length, planned once and reused while the grid keeps its size.
 struct Plans {
     len: usize,
-    r2c: Arc<dyn RealToComplex<Fl>>,
-    c2r: Arc<dyn ComplexToReal<Fl>>,
+    real: Arc<RealFft>,
     forward: Arc<dyn Fft<Fl>>,
     inverse: Arc<dyn Fft<Fl>>,
     scratch_len: usize,
@@ -289,7 +289,6 @@ fn reset<T: Clone>(v: &mut Vec<T>, len: usize, value: T) {
 
 /// The buffers of steps 1–3, reused across calls.
 struct Workspace {
-    real_planner: RealFftPlanner<Fl>,
     planner: FftPlanner<Fl>,
     plans: Option<Plans>,
     box_rows: Vec<u32>,
@@ -314,7 +313,6 @@ impl std::fmt::Debug for Workspace {
 impl Default for Workspace {
     fn default() -> Self {
         Workspace {
-            real_planner: RealFftPlanner::new(),
             planner: FftPlanner::new(),
             plans: None,
             box_rows: Vec::new(),
@@ -333,12 +331,11 @@ impl Default for Workspace {
 impl Workspace {
     fn plan(&mut self, len: usize) -> &Plans {
         if self.plans.as_ref().is_none_or(|p| p.len != len) {
-            let r2c = self.real_planner.plan_fft_forward(len);
-            let c2r = self.real_planner.plan_fft_inverse(len);
+            let real = Arc::new(RealFft::new(&mut self.planner, len));
             let forward = self.planner.plan_fft_forward(len);
             let inverse = self.planner.plan_fft_inverse(len);
-            let scratch_len = r2c.get_scratch_len().max(c2r.get_scratch_len()).max(forward.get_inplace_scratch_len()).max(inverse.get_inplace_scratch_len());
-            self.plans = Some(Plans { len, r2c, c2r, forward, inverse, scratch_len });
+            let scratch_len = real.scratch_len().max(forward.get_inplace_scratch_len()).max(inverse.get_inplace_scratch_len());
+            self.plans = Some(Plans { len, real, forward, inverse, scratch_len });
         }
         self.plans.as_ref().expect("planned above")
     }
@@ -419,7 +416,7 @@ impl Workspace {
         let half = m + 1;
         let scale = 1.0 / len as Fl;
         let plans = self.plan(len);
-        let (r2c, c2r, scratch_len) = (plans.r2c.clone(), plans.c2r.clone(), plans.scratch_len);
+        let (rfft, scratch_len) = (plans.real.clone(), plans.scratch_len);
         let kinds = if dof == 1.0 { 1 } else { 2 };
         sized(&mut self.potentials, m * n_terms, 0.0);
         with_scratch(half, len, scratch_len, |spectrum, real, fft| {
@@ -428,7 +425,7 @@ impl Workspace {
                     let lag = c.min(len - c);
                     *v = if lag == m { 0.0 } else { kernel(kind, (lag as f64 * delta).powi(2), dof) as Fl };
                 }
-                r2c.process_with_scratch(real, spectrum, fft).expect("FFT buffer lengths");
+                rfft.forward(real, spectrum, fft);
                 sized(&mut self.kernel_hat[kind], half, 0.0);
                 for (k, s) in self.kernel_hat[kind].iter_mut().zip(spectrum.iter()) {
                     *k = s.re * scale;
@@ -438,13 +435,11 @@ impl Workspace {
                 for (r, v) in real.iter_mut().enumerate() {
                     *v = if r < m { self.charges[r * n_terms + t] as Fl } else { 0.0 };
                 }
-                r2c.process_with_scratch(real, spectrum, fft).expect("FFT buffer lengths");
+                rfft.forward(real, spectrum, fft);
                 for (s, &k) in spectrum.iter_mut().zip(&self.kernel_hat[kernel_of_term(t, n_terms, dof)]) {
                     *s *= k;
                 }
-                spectrum[0].im = 0.0;
-                spectrum[half - 1].im = 0.0;
-                c2r.process_with_scratch(spectrum, real, fft).expect("FFT buffer lengths");
+                rfft.inverse(spectrum, real, fft);
                 for (r, &v) in real[..m].iter().enumerate() {
                     self.potentials[r * n_terms + t] = f64::from(v);
                 }
@@ -462,7 +457,7 @@ impl Workspace {
         let half = m + 1;
         let scale = 1.0 / (len as Fl * len as Fl);
         let plans = self.plan(len);
-        let (r2c, c2r, forward, inverse, scratch_len) = (plans.r2c.clone(), plans.c2r.clone(), plans.forward.clone(), plans.inverse.clone(), plans.scratch_len);
+        let (rfft, forward, inverse, scratch_len) = (plans.real.clone(), plans.forward.clone(), plans.inverse.clone(), plans.scratch_len);
         let kinds = if dof == 1.0 { 1 } else { 2 };
         for kind in 0..kinds {
             // The kernel at lags (r, c), |r|, |c| < m, periodic with period 2m: rows r and 2m − r are
@@ -478,7 +473,7 @@ impl Workspace {
                         real[c] = v;
                         real[len - c] = v;
                     }
-                    r2c.process_with_scratch(real, out, fft).expect("FFT buffer lengths");
+                    rfft.forward(real, out, fft);
                 })
             });
             let rows = &self.kernel_rows;
@@ -499,7 +494,7 @@ impl Workspace {
                         }
                     }
                     for (out, col) in out.chunks_exact_mut(len).zip(cols.chunks_exact_mut(len)) {
-                        r2c.process_with_scratch(col, spectrum, fft).expect("FFT buffer lengths");
+                        rfft.forward(col, spectrum, fft);
                         for (u, o) in out.iter_mut().enumerate() {
                             *o = spectrum[u.min(len - u)].re * scale;
                         }
@@ -518,7 +513,7 @@ impl Workspace {
                         *v = q as Fl;
                     }
                     real[m..].fill(0.0);
-                    r2c.process_with_scratch(real, out, fft).expect("FFT buffer lengths");
+                    rfft.forward(real, out, fft);
                 })
             });
             let rows = &self.spectrum_rows;
@@ -556,9 +551,7 @@ impl Workspace {
                     }
                     for k in 0..n_rows {
                         let spectrum = &mut spectra[k * half..][..half];
-                        spectrum[0].im = 0.0;
-                        spectrum[half - 1].im = 0.0;
-                        c2r.process_with_scratch(spectrum, real, fft).expect("FFT buffer lengths");
+                        rfft.inverse(spectrum, real, fft);
                         for (o, &v) in out[(k * n_terms + t) * m..][..m].iter_mut().zip(&real[..m]) {
                             *o = f64::from(v);
                         }
