@@ -143,6 +143,14 @@ impl Lagrange {
     /// `out[k] = L_k(t)`.
     #[inline(always)]
     fn weights(&self, t: f64, out: &mut [f64; MAX_INTERPOLATION_POINTS]) {
+        if self.p == 3 {
+            // openTSNE's default, straight-line: the same products in the same order as below.
+            let (d0, d1, d2) = (t - self.nodes[0], t - self.nodes[1], t - self.nodes[2]);
+            out[0] = self.inv_denominator[0] * d1 * d2;
+            out[1] = self.inv_denominator[1] * d0 * d2;
+            out[2] = self.inv_denominator[2] * d0 * d1;
+            return;
+        }
         for (k, o) in out.iter_mut().enumerate().take(self.p) {
             let mut v = self.inv_denominator[k];
             for (m, &node) in self.nodes[..self.p].iter().enumerate() {
@@ -163,6 +171,7 @@ struct Grid {
     n_boxes: usize,
     lo: f64,
     width: f64,
+    inv_width: f64,
     /// Subtracted from the coordinates before they become charges.
     centre: f64,
 }
@@ -177,7 +186,7 @@ impl Grid {
             return None;
         }
         let n_boxes = round_up_grid_size((span / params.ints_in_interval).max(params.min_num_intervals as f64) as usize);
-        Some(Grid { lagrange: Lagrange::new(params.n_interpolation_points), n_boxes, lo: min, width: span / n_boxes as f64, centre: 0.5 * (min + max) })
+        Some(Grid::new(params, n_boxes, min, span, 0.5 * (min + max)))
     }
 
     /// openTSNE's `prepare_*_interpolation_grid(padding)`: a square symmetric about 0 reaching
@@ -188,7 +197,12 @@ impl Grid {
         let half = reach.max(f64::MIN_POSITIVE.sqrt()) * (1.0 + padding);
         let span = 2.0 * half;
         let n_boxes = ((span / params.ints_in_interval).max(params.min_num_intervals as f64) as usize).max(1);
-        Grid { lagrange: Lagrange::new(params.n_interpolation_points), n_boxes, lo: -half, width: span / n_boxes as f64, centre: 0.0 }
+        Grid::new(params, n_boxes, -half, span, 0.0)
+    }
+
+    fn new(params: &FftParams, n_boxes: usize, lo: f64, span: f64, centre: f64) -> Grid {
+        let width = span / n_boxes as f64;
+        Grid { lagrange: Lagrange::new(params.n_interpolation_points), n_boxes, lo, width, inv_width: 1.0 / width, centre }
     }
 
     /// Nodes per axis.
@@ -200,8 +214,9 @@ impl Grid {
     /// edge box) and `x`'s position in it, in box widths.
     #[inline(always)]
     fn locate(&self, x: f64) -> (usize, f64) {
-        let b = (((x - self.lo) / self.width) as usize).min(self.n_boxes - 1);
-        (b, (x - (self.lo + b as f64 * self.width)) / self.width)
+        let u = (x - self.lo) * self.inv_width;
+        let b = (u as usize).min(self.n_boxes - 1);
+        (b, u - b as f64)
     }
 }
 
