@@ -52,16 +52,6 @@ impl RealFft {
         RealFft { len, forward: planner.plan_fft_forward(m), inverse: planner.plan_fft_inverse(m), forward_twiddles, inverse_twiddles }
     }
 
-    /// The length `N` of the real sequences.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Always false: a plan has at least two samples.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
     /// The scratch length [`forward`](Self::forward) and [`inverse`](Self::inverse) need.
     pub fn scratch_len(&self) -> usize {
         self.forward.get_inplace_scratch_len().max(self.inverse.get_inplace_scratch_len())
