@@ -25,7 +25,7 @@ pub struct RealFft {
     len: usize,
     forward: Arc<dyn Fft<f32>>,
     inverse: Arc<dyn Fft<f32>>,
-    /// `w_k` for `k` in `0..=M`.
+    /// `w_k` for `k` in `0..M`.
     forward_twiddles: Vec<Complex<f32>>,
     /// `2·conj(w_k)` for `k` in `0..M`.
     inverse_twiddles: Vec<Complex<f32>>,
@@ -42,13 +42,13 @@ impl RealFft {
     pub fn new(planner: &mut FftPlanner<f32>, len: usize) -> RealFft {
         assert!(len >= 2 && len.is_multiple_of(2), "a real FFT's length must be even and at least 2, got {len}");
         let m = len / 2;
-        let forward_twiddles: Vec<Complex<f32>> = (0..=m)
+        let forward_twiddles: Vec<Complex<f32>> = (0..m)
             .map(|k| {
                 let theta = 2.0 * std::f64::consts::PI * k as f64 / len as f64;
                 Complex::new((-0.5 * theta.sin()) as f32, (-0.5 * theta.cos()) as f32)
             })
             .collect();
-        let inverse_twiddles = forward_twiddles[..m].iter().map(|w| w.conj() * 2.0).collect();
+        let inverse_twiddles = forward_twiddles.iter().map(|w| w.conj() * 2.0).collect();
         RealFft { len, forward: planner.plan_fft_forward(m), inverse: planner.plan_fft_inverse(m), forward_twiddles, inverse_twiddles }
     }
 
@@ -67,13 +67,13 @@ impl RealFft {
         let z0 = z[0];
         output[0] = Complex::new(z0.re + z0.im, 0.0);
         output[m] = Complex::new(z0.re - z0.im, 0.0);
-        split(z, &mut output[..m], &self.forward_twiddles[..m], 0.5, m);
+        split(z, &mut output[..m], &self.forward_twiddles, 0.5, m);
     }
 
     /// The inverse of [`forward`](Self::forward) times `N`: `output[n] = Σ_k X[k] e^{2πikn/N}`
-    /// over the whole Hermitian spectrum whose first half is `input` (length `N/2 + 1`, used as a
-    /// work buffer). `output` has length `N`.
-    pub fn inverse(&self, input: &mut [Complex<f32>], output: &mut [f32], scratch: &mut [Complex<f32>]) {
+    /// over the whole Hermitian spectrum whose first half is `input` (length `N/2 + 1`). `output`
+    /// has length `N`.
+    pub fn inverse(&self, input: &[Complex<f32>], output: &mut [f32], scratch: &mut [Complex<f32>]) {
         let m = self.len / 2;
         assert!(input.len() == m + 1 && output.len() == self.len, "real FFT buffer lengths");
         let z = as_complex(output);
@@ -176,7 +176,7 @@ mod tests {
             spectrum[0].im = 3.0;
             spectrum[len / 2].im = -2.0;
             let mut back = vec![0.0f32; len];
-            plan.inverse(&mut spectrum, &mut back, &mut scratch);
+            plan.inverse(&spectrum, &mut back, &mut scratch);
             for (i, (&got, &want)) in back.iter().zip(&x).enumerate() {
                 assert!((got as f64 / len as f64 - want).abs() < 1e-5, "length {len}, x[{i}] = {} against {want}", got as f64 / len as f64);
             }
