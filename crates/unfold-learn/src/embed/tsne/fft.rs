@@ -465,75 +465,46 @@ impl Workspace {
     /// Step 2 in 2-D: the block-Toeplitz product as a 2-D circular convolution on a `2m × 2m`
     /// grid. Row transforms (real to complex, only the `m` rows holding charges), then column
     /// transforms, the product with the kernel's spectrum, inverse column transforms (keeping the
-    /// `m` rows wanted) and inverse row transforms: one term at a time, so the spectra need
-    /// `2·m·(m+1)` complex values whatever the number of terms.
+    /// `m` rows wanted) and inverse row transforms.
+    ///
+    /// Every term goes through each pass together, and the kernel's spectrum is computed while
+    /// the charges' rows are transformed (`rayon::join`): three parallel passes an iteration
+    /// instead of three a term plus two for the kernel, so the threads wait at fewer barriers.
     fn convolve_2d(&mut self, m: usize, n_terms: usize, delta: f64, dof: f64) {
         let len = 2 * m;
         let half = m + 1;
-        let scale = 1.0 / (len as Fl * len as Fl);
         let plans = self.plan(len);
         let (rfft, forward, inverse, scratch_len) = (plans.real.clone(), plans.forward.clone(), plans.inverse.clone(), plans.scratch_len);
+        let Workspace { charges, potentials, kernel_rows, kernel_hat, spectrum_rows, spectrum_cols, .. } = self;
+        let charges = &*charges;
         let kinds = if dof == 1.0 { 1 } else { 2 };
-        for kind in 0..kinds {
-            // The kernel at lags (r, c), |r|, |c| < m, periodic with period 2m: rows r and 2m − r are
-            // equal, so only rows 0..=m are transformed.
-            sized(&mut self.kernel_rows, half * half, Complex::default());
-            self.kernel_rows.par_chunks_mut(half).enumerate().for_each(|(r, out)| {
-                with_scratch(0, len, scratch_len, |_, real, fft| {
-                    let r2 = (r as f64 * delta).powi(2);
-                    real[0] = if r == m { 0.0 } else { kernel(kind, r2, dof) as Fl };
-                    real[m] = 0.0;
-                    for c in 1..m {
-                        let v = if r == m { 0.0 } else { kernel(kind, r2 + (c as f64 * delta).powi(2), dof) as Fl };
-                        real[c] = v;
-                        real[len - c] = v;
-                    }
-                    rfft.forward(real, out, fft);
-                })
-            });
-            let rows = &self.kernel_rows;
-            sized(&mut self.kernel_hat[kind], half * len, 0.0);
-            // The row spectra are real (the kernel is even in the column lag) and even in the row
-            // lag, and so are the columns' spectra: real-to-complex column transforms, their
-            // upper half mirrored.
-            self.kernel_hat[kind].par_chunks_mut(BLOCK * len).enumerate().for_each(|(block, out)| {
-                let n_cols = out.len() / len;
-                with_scratch(half, BLOCK * len, scratch_len, |spectrum, cols, fft| {
-                    // Row by row, the block's columns side by side: each row's values are read
-                    // in one run (column by column, every read was a cache miss).
-                    let c0 = block * BLOCK;
-                    for r in 0..len {
-                        let row = &rows[r.min(len - r) * half + c0..][..n_cols];
-                        for (k, v) in row.iter().enumerate() {
-                            cols[k * len + r] = v.re;
+        sized(spectrum_rows, n_terms * m * half, Complex::default());
+        rayon::join(
+            || {
+                for (kind, hat) in kernel_hat.iter_mut().enumerate().take(kinds) {
+                    kernel_spectrum(kind, m, delta, dof, &rfft, scratch_len, kernel_rows, hat);
+                }
+            },
+            || {
+                // Term t's row r at `(t·m + r)·half`.
+                spectrum_rows.par_chunks_mut(half).enumerate().for_each(|(tr, out)| {
+                    let (t, r) = (tr / m, tr % m);
+                    with_scratch(0, len, scratch_len, |_, real, fft| {
+                        for (v, &q) in real[..m].iter_mut().zip(&charges[(r * n_terms + t) * m..][..m]) {
+                            *v = q as Fl;
                         }
-                    }
-                    for (out, col) in out.chunks_exact_mut(len).zip(cols.chunks_exact_mut(len)) {
-                        rfft.forward(col, spectrum, fft);
-                        for (u, o) in out.iter_mut().enumerate() {
-                            *o = spectrum[u.min(len - u)].re * scale;
-                        }
-                    }
-                })
-            });
-        }
-        sized(&mut self.potentials, m * n_terms * m, 0.0);
-        for t in 0..n_terms {
-            let kernel_hat = &self.kernel_hat[kernel_of_term(t, n_terms, dof)];
-            let charges = &self.charges;
-            sized(&mut self.spectrum_rows, m * half, Complex::default());
-            self.spectrum_rows.par_chunks_mut(half).enumerate().for_each(|(r, out)| {
-                with_scratch(0, len, scratch_len, |_, real, fft| {
-                    for (v, &q) in real[..m].iter_mut().zip(&charges[(r * n_terms + t) * m..][..m]) {
-                        *v = q as Fl;
-                    }
-                    real[m..].fill(0.0);
-                    rfft.forward(real, out, fft);
-                })
-            });
-            let rows = &self.spectrum_rows;
-            sized(&mut self.spectrum_cols, half * m, Complex::default());
-            self.spectrum_cols.par_chunks_mut(BLOCK * m).enumerate().for_each(|(block, out)| {
+                        real[m..].fill(0.0);
+                        rfft.forward(real, out, fft);
+                    })
+                });
+            },
+        );
+        let (kernel_hat, rows) = (&*kernel_hat, &*spectrum_rows);
+        // Term t's column c at `(t·half + c)·m`.
+        sized(spectrum_cols, n_terms * half * m, Complex::default());
+        spectrum_cols.par_chunks_mut(half * m).enumerate().for_each(|(t, term_cols)| {
+            let (hat, rows) = (&kernel_hat[kernel_of_term(t, n_terms, dof)], &rows[t * m * half..][..m * half]);
+            term_cols.par_chunks_mut(BLOCK * m).enumerate().for_each(|(block, out)| {
                 let n_cols = out.len() / m;
                 with_scratch(BLOCK * len, 0, scratch_len, |cols, _, fft| {
                     let c0 = block * BLOCK;
@@ -546,7 +517,7 @@ impl Workspace {
                         let col = &mut cols[k * len..][..len];
                         col[m..].fill(Complex::default());
                         forward.process_with_scratch(col, fft);
-                        for (v, &h) in col.iter_mut().zip(&kernel_hat[(c0 + k) * len..][..len]) {
+                        for (v, &h) in col.iter_mut().zip(&hat[(c0 + k) * len..][..len]) {
                             *v *= h;
                         }
                         inverse.process_with_scratch(col, fft);
@@ -554,11 +525,15 @@ impl Workspace {
                     }
                 })
             });
-            let cols = &self.spectrum_cols;
-            self.potentials.par_chunks_mut(BLOCK * n_terms * m).enumerate().for_each(|(block, out)| {
-                let n_rows = out.len() / (n_terms * m);
-                with_scratch(BLOCK * half, len, scratch_len, |spectra, real, fft| {
-                    let r0 = block * BLOCK;
+        });
+        let cols = &*spectrum_cols;
+        sized(potentials, m * n_terms * m, 0.0);
+        potentials.par_chunks_mut(BLOCK * n_terms * m).enumerate().for_each(|(block, out)| {
+            let n_rows = out.len() / (n_terms * m);
+            with_scratch(BLOCK * half, len, scratch_len, |spectra, real, fft| {
+                let r0 = block * BLOCK;
+                for t in 0..n_terms {
+                    let cols = &cols[t * half * m..][..half * m];
                     for c in 0..half {
                         for k in 0..n_rows {
                             spectra[k * half + c] = cols[c * m + r0 + k];
@@ -571,10 +546,58 @@ impl Workspace {
                             *o = f64::from(v);
                         }
                     }
-                })
-            });
-        }
+                }
+            })
+        });
     }
+}
+
+/// The 2-D spectrum of kernel `kind` at lags `(r, c)·delta`, `|r|, |c| < m`, periodic with period
+/// `2m`, scaled by `1/(2m)²` (the inverse transforms' normalisation), into `hat`: `2m` values for
+/// each of the `m + 1` columns of the half spectrum. `rows` is a work buffer.
+#[allow(clippy::too_many_arguments)]
+fn kernel_spectrum(kind: usize, m: usize, delta: f64, dof: f64, rfft: &RealFft, scratch_len: usize, rows: &mut Vec<Complex<Fl>>, hat: &mut Vec<Fl>) {
+    let (len, half) = (2 * m, m + 1);
+    let scale = 1.0 / (len as Fl * len as Fl);
+    // Rows r and 2m − r are equal, so only rows 0..=m are transformed.
+    sized(rows, half * half, Complex::default());
+    rows.par_chunks_mut(half).enumerate().for_each(|(r, out)| {
+        with_scratch(0, len, scratch_len, |_, real, fft| {
+            let r2 = (r as f64 * delta).powi(2);
+            real[0] = if r == m { 0.0 } else { kernel(kind, r2, dof) as Fl };
+            real[m] = 0.0;
+            for c in 1..m {
+                let v = if r == m { 0.0 } else { kernel(kind, r2 + (c as f64 * delta).powi(2), dof) as Fl };
+                real[c] = v;
+                real[len - c] = v;
+            }
+            rfft.forward(real, out, fft);
+        })
+    });
+    let rows = &*rows;
+    sized(hat, half * len, 0.0);
+    // The row spectra are real (the kernel is even in the column lag) and even in the row lag, and
+    // so are the columns' spectra: real-to-complex column transforms, their upper half mirrored.
+    hat.par_chunks_mut(BLOCK * len).enumerate().for_each(|(block, out)| {
+        let n_cols = out.len() / len;
+        with_scratch(half, BLOCK * len, scratch_len, |spectrum, cols, fft| {
+            // Row by row, the block's columns side by side: each row's values are read in one run
+            // (column by column, every read was a cache miss).
+            let c0 = block * BLOCK;
+            for r in 0..len {
+                let row = &rows[r.min(len - r) * half + c0..][..n_cols];
+                for (k, v) in row.iter().enumerate() {
+                    cols[k * len + r] = v.re;
+                }
+            }
+            for (out, col) in out.chunks_exact_mut(len).zip(cols.chunks_exact_mut(len)) {
+                rfft.forward(col, spectrum, fft);
+                for (u, o) in out.iter_mut().enumerate() {
+                    *o = spectrum[u.min(len - u)].re * scale;
+                }
+            }
+        })
+    });
 }
 
 /// A point's charges: `1`, its centred coordinates, and `‖y‖²` (α = 1) or `1` (α ≠ 1, under `K₁`).
