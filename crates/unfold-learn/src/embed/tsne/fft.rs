@@ -272,6 +272,8 @@ struct Scratch {
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+    /// A box row's node charges in 2-D, spread and transformed by the same task.
+    static CHARGES: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` with this thread's scratch, each buffer at least the length asked.
@@ -312,8 +314,9 @@ struct Workspace {
     order: Vec<u32>,
     /// The interpolation's results in `order`.
     sorted: Vec<f64>,
-    /// Node charges, then (after the convolution) node potentials: `[node row][term][node column]`.
+    /// Node charges in 1-D: `[node][term]`.
     charges: Vec<f64>,
+    /// Node potentials: `[node row][term][node column]`.
     potentials: Vec<Fl>,
     /// Row spectra of the kernel, and the kernels' 2-D spectra (real: the kernels are even).
     kernel_rows: Vec<Complex<Fl>>,
@@ -361,22 +364,30 @@ impl Workspace {
 
     /// Steps 1 and 2: the node potentials of `y`'s charges on `grid`, into `self.potentials`.
     fn potentials(&mut self, y: &[f64], dim: usize, grid: &Grid, dof: f64, n_terms: usize) {
-        match dim {
-            1 => self.spread::<1>(y, grid, dof, n_terms),
-            2 => self.spread::<2>(y, grid, dof, n_terms),
-            _ => unreachable!("the FFT repulsion is 1-D or 2-D"),
-        }
         let m = grid.nodes();
         let delta = grid.width / grid.lagrange.p as f64;
-        if dim == 1 { self.convolve_1d(m, n_terms, delta, dof) } else { self.convolve_2d(m, n_terms, delta, dof) }
+        match dim {
+            1 => {
+                self.bucket::<1>(y, grid);
+                let (order, ends, p) = (&self.order, &self.bucket_ends, grid.lagrange.p);
+                sized(&mut self.charges, m * n_terms, 0.0);
+                self.charges.par_chunks_mut(p * n_terms).enumerate().for_each(|(b, rows)| {
+                    spread_box_row::<1>(grid, y, box_row_points(order, ends, b), dof, n_terms, rows);
+                });
+                self.convolve_1d(m, n_terms, delta, dof);
+            }
+            2 => {
+                self.bucket::<2>(y, grid);
+                self.convolve_2d(y, grid, m, n_terms, delta, dof);
+            }
+            _ => unreachable!("the FFT repulsion is 1-D or 2-D"),
+        }
     }
 
-    /// Step 1: each point spreads its charges onto its box's nodes. Points are bucketed by box row
-    /// (stably, so each node adds its charges in point order) and each box row, which owns its own
-    /// node rows, is one parallel task.
-    fn spread<const D: usize>(&mut self, y: &[f64], grid: &Grid, dof: f64, n_terms: usize) {
-        let (nb, p) = (grid.n_boxes, grid.lagrange.p);
-        let cols = if D == 2 { grid.nodes() } else { 1 };
+    /// Buckets the points by box row, stably, into `order` (`bucket_ends[b]` is where box row
+    /// `b`'s points end; see [`box_row_points`]).
+    fn bucket<const D: usize>(&mut self, y: &[f64], grid: &Grid) {
+        let nb = grid.n_boxes;
         self.box_rows.clear();
         self.box_rows.extend(y.chunks_exact(D).map(|pt| grid.locate(pt[0]).0 as u32));
         // Counting sort: bucket_ends[b] is first the start, then the end, of box row b's points.
@@ -393,39 +404,6 @@ impl Workspace {
             self.order[*slot] = i as u32;
             *slot += 1;
         }
-        // Each task zeroes its own node rows: zeroing the whole grid first was a serial pass over
-        // megabytes.
-        sized(&mut self.charges, grid.nodes() * n_terms * cols, 0.0);
-        let (order, ends) = (&self.order, &self.bucket_ends);
-        self.charges.par_chunks_mut(p * n_terms * cols).enumerate().for_each(|(b, rows)| {
-            rows.fill(0.0);
-            let start = if b == 0 { 0 } else { ends[b - 1] };
-            let (mut wx, mut wy) = ([0.0; MAX_INTERPOLATION_POINTS], [0.0; MAX_INTERPOLATION_POINTS]);
-            for &i in &order[start..ends[b]] {
-                let pt = &y[i as usize * D..][..D];
-                let q = charges::<D>(pt, grid.centre, dof);
-                grid.lagrange.weights(grid.locate(pt[0]).1, &mut wx);
-                if D == 2 {
-                    let (by, ty) = grid.locate(pt[1]);
-                    grid.lagrange.weights(ty, &mut wy);
-                    for a in 0..p {
-                        for (t, &qt) in q.iter().enumerate().take(n_terms) {
-                            let s = wx[a] * qt;
-                            let row = &mut rows[(a * n_terms + t) * cols + by * p..][..p];
-                            for (r, &w) in row.iter_mut().zip(&wy[..p]) {
-                                *r += s * w;
-                            }
-                        }
-                    }
-                } else {
-                    for a in 0..p {
-                        for (t, &qt) in q.iter().enumerate().take(n_terms) {
-                            rows[a * n_terms + t] += wx[a] * qt;
-                        }
-                    }
-                }
-            }
-        });
     }
 
     /// Step 2 in 1-D: each term's charges convolved with its kernel, as a circular convolution of
@@ -474,13 +452,13 @@ impl Workspace {
     /// Every term goes through each pass together, and the kernel's spectrum is computed while
     /// the charges' rows are transformed (`rayon::join`): three parallel passes an iteration
     /// instead of three a term plus two for the kernel, so the threads wait at fewer barriers.
-    fn convolve_2d(&mut self, m: usize, n_terms: usize, delta: f64, dof: f64) {
+    fn convolve_2d(&mut self, y: &[f64], grid: &Grid, m: usize, n_terms: usize, delta: f64, dof: f64) {
         let len = 2 * m;
         let half = m + 1;
         let plans = self.plan(len);
         let (rfft, forward, inverse, scratch_len) = (plans.real.clone(), plans.forward.clone(), plans.inverse.clone(), plans.scratch_len);
-        let Workspace { charges, potentials, kernel_rows, kernel_hat, spectrum_rows, spectrum_cols, .. } = self;
-        let charges = &*charges;
+        let Workspace { order, bucket_ends, potentials, kernel_rows, kernel_hat, spectrum_rows, spectrum_cols, .. } = self;
+        let (order, ends, p) = (&*order, &*bucket_ends, grid.lagrange.p);
         let kinds = if dof == 1.0 { 1 } else { 2 };
         sized(spectrum_rows, n_terms * m * half, Complex::default());
         rayon::join(
@@ -490,15 +468,22 @@ impl Workspace {
                 }
             },
             || {
-                // Term t's row r at `(t·m + r)·half`.
-                spectrum_rows.par_chunks_mut(half).enumerate().for_each(|(tr, out)| {
-                    let (t, r) = (tr / m, tr % m);
-                    with_scratch(0, len, scratch_len, |_, real, fft| {
-                        for (v, &q) in real[..m].iter_mut().zip(&charges[(r * n_terms + t) * m..][..m]) {
-                            *v = q as Fl;
-                        }
-                        real[m..].fill(0.0);
-                        rfft.forward(real, out, fft);
+                // Term t's row r at `(r·n_terms + t)·half`. A box row's charges are spread into
+                // this thread's buffer and transformed while they are in its cache.
+                spectrum_rows.par_chunks_mut(p * n_terms * half).enumerate().for_each(|(b, out)| {
+                    CHARGES.with(|block| {
+                        let block = &mut *block.borrow_mut();
+                        sized(block, p * n_terms * m, 0.0);
+                        spread_box_row::<2>(grid, y, box_row_points(order, ends, b), dof, n_terms, block);
+                        with_scratch(0, len, scratch_len, |_, real, fft| {
+                            for (row, out) in block.chunks_exact(m).zip(out.chunks_exact_mut(half)) {
+                                for (v, &q) in real[..m].iter_mut().zip(row) {
+                                    *v = q as Fl;
+                                }
+                                real[m..].fill(0.0);
+                                rfft.forward(real, out, fft);
+                            }
+                        })
                     })
                 });
             },
@@ -507,14 +492,14 @@ impl Workspace {
         // Term t's column c at `(t·half + c)·m`.
         sized(spectrum_cols, n_terms * half * m, Complex::default());
         spectrum_cols.par_chunks_mut(half * m).enumerate().for_each(|(t, term_cols)| {
-            let (hat, rows) = (&kernel_hat[kernel_of_term(t, n_terms, dof)], &rows[t * m * half..][..m * half]);
+            let hat = &kernel_hat[kernel_of_term(t, n_terms, dof)];
             term_cols.par_chunks_mut(BLOCK * m).enumerate().for_each(|(block, out)| {
                 let n_cols = out.len() / m;
                 with_scratch(BLOCK * len, 0, scratch_len, |cols, _, fft| {
                     let c0 = block * BLOCK;
                     for r in 0..m {
                         for k in 0..n_cols {
-                            cols[k * len + r] = rows[r * half + c0 + k];
+                            cols[k * len + r] = rows[(r * n_terms + t) * half + c0 + k];
                         }
                     }
                     for (k, out) in out.chunks_exact_mut(m).enumerate() {
@@ -600,6 +585,46 @@ fn kernel_spectrum(kind: usize, m: usize, delta: f64, dof: f64, rfft: &RealFft, 
             }
         })
     });
+}
+
+/// The points of box row `b`, as [`Workspace::bucket`] left them.
+fn box_row_points<'a>(order: &'a [u32], ends: &[usize], b: usize) -> &'a [u32] {
+    &order[if b == 0 { 0 } else { ends[b - 1] }..ends[b]]
+}
+
+/// Step 1 for one box row: its points (`points`, in point order, so each node adds its charges in
+/// the same order at any thread count) spread their charges onto the box row's `p` node rows,
+/// `rows` (`[node row][term][node column]`, overwritten). Each box row owns its node rows, so
+/// the box rows are independent parallel tasks.
+fn spread_box_row<const D: usize>(grid: &Grid, y: &[f64], points: &[u32], dof: f64, n_terms: usize, rows: &mut [f64]) {
+    let p = grid.lagrange.p;
+    let cols = if D == 2 { grid.nodes() } else { 1 };
+    rows.fill(0.0);
+    let (mut wx, mut wy) = ([0.0; MAX_INTERPOLATION_POINTS], [0.0; MAX_INTERPOLATION_POINTS]);
+    for &i in points {
+        let pt = &y[i as usize * D..][..D];
+        let q = charges::<D>(pt, grid.centre, dof);
+        grid.lagrange.weights(grid.locate(pt[0]).1, &mut wx);
+        if D == 2 {
+            let (by, ty) = grid.locate(pt[1]);
+            grid.lagrange.weights(ty, &mut wy);
+            for a in 0..p {
+                for (t, &qt) in q.iter().enumerate().take(n_terms) {
+                    let s = wx[a] * qt;
+                    let row = &mut rows[(a * n_terms + t) * cols + by * p..][..p];
+                    for (r, &w) in row.iter_mut().zip(&wy[..p]) {
+                        *r += s * w;
+                    }
+                }
+            }
+        } else {
+            for a in 0..p {
+                for (t, &qt) in q.iter().enumerate().take(n_terms) {
+                    rows[a * n_terms + t] += wx[a] * qt;
+                }
+            }
+        }
+    }
 }
 
 /// A point's charges: `1`, its centred coordinates, and `‖y‖²` (α = 1) or `1` (α ≠ 1, under `K₁`).
