@@ -32,3 +32,14 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 
 impl Progress for NoProgress {}
+
+/// Forwards only cancellation: for work run beside another stage, whose bars its own stages
+/// would interleave with.
+#[derive(Clone, Copy)]
+pub struct CancelOnly<'a>(pub &'a dyn Progress);
+
+impl Progress for CancelOnly<'_> {
+    fn is_cancelled(&self) -> bool {
+        self.0.is_cancelled()
+    }
+}

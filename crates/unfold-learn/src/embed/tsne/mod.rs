@@ -60,6 +60,7 @@ use crate::method::{
     Attribute, Capabilities, Context, FitData, FitRows, Fitted, Input, MethodEntry, Params, Range, Value, declared, params_from, resolved_values, rows_not_kept,
 };
 use crate::metric::Metric;
+use crate::progress::CancelOnly;
 use affinity::Affinities;
 use optimise::{Callback, Edges, Optimiser, Phase};
 
@@ -389,15 +390,27 @@ impl Tsne {
             {
                 warnings.push(w);
             }
-            let (affinities, index) = self.affinities(x, gradient, ctx)?;
-            let mut y = match (&p.init, x) {
-                (TsneInit::Pca, FitRows::Sparse(s)) => init::svd_init(s, dim, seed, ctx)?,
-                (TsneInit::Pca, FitRows::Dense(x)) if p.metric != Metric::Precomputed && p.affinity != TsneAffinity::Precomputed => {
-                    init::pca_init(x, dim, seed, ctx)?
+            // The PCA start does not depend on the affinities, so it runs beside the neighbour
+            // search and the calibration (rayon::join) and fills the cores their serial steps
+            // leave idle. Only its cancellation reaches the caller's progress, whose stages stay
+            // those of the affinities.
+            let pca_start = p.init == TsneInit::Pca && p.metric != Metric::Precomputed && p.affinity != TsneAffinity::Precomputed;
+            let (found, pca) = match x {
+                FitRows::Dense(rows) if pca_start => {
+                    let quiet = CancelOnly(ctx.progress);
+                    let pca_ctx = Context { seed: ctx.seed, threads: ctx.threads, progress: &quiet, keep_data: false };
+                    let (found, pca) = rayon::join(|| self.affinities(x, gradient, ctx), || init::pca_init(rows, dim, seed, &pca_ctx));
+                    (found, Some(pca))
                 }
-                (TsneInit::Pca | TsneInit::Spectral, _) => init::spectral_init(&affinities, dim, seed)?,
-                (TsneInit::Random, _) => init::random_init(n, dim, seed),
-                (TsneInit::Array(v), _) => v.clone(),
+                _ => (self.affinities(x, gradient, ctx), None),
+            };
+            let (affinities, index) = found?;
+            let mut y = match (pca, &p.init, x) {
+                (Some(pca), _, _) => pca?,
+                (None, TsneInit::Pca, FitRows::Sparse(s)) => init::svd_init(s, dim, seed, ctx)?,
+                (None, TsneInit::Pca | TsneInit::Spectral, _) => init::spectral_init(&affinities, dim, seed)?,
+                (None, TsneInit::Random, _) => init::random_init(n, dim, seed),
+                (None, TsneInit::Array(v), _) => v.clone(),
             };
             let (kl, n_iter) = self.optimise_all(affinities, &mut y, dim, gradient, ctx, callback, n >= REORDER_FROM)?;
             if let Some(at) = y.iter().position(|v| !v.is_finite()) {
