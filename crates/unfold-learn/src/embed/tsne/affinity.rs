@@ -152,37 +152,51 @@ pub fn perplexity_search(distances: &[f64], k: usize, perplexity: f64) -> Vec<f6
 /// the end, so the order is fixed.
 const SUM_LANES: usize = 8;
 
-/// openTSNE's search for one row, at one scale. The exponentials are [`exp_lane`]'s and the two
-/// sums of a step (`Σ p` and `Σ p d²`) are kept in [`SUM_LANES`] partial sums, all in one pass
-/// that runs in vector lanes. openTSNE adds the terms one after another and normalises each
-/// before weighting it; the entropy differs from its own in the last bits only, far below the
-/// search's tolerance (the tests compare `P` with openTSNE's to 1e-10). Two serial sums with a
-/// division per term were most of the search's time.
+/// openTSNE's search for one row, at one scale: its bisection on the precision `τ` (from 1,
+/// doubled or halved until the root is bracketed, then halved intervals) until the entropy is
+/// within [`PERPLEXITY_TOL`] of `target`, and the row's values at the `τ` it stops at.
+///
+/// The bisection takes some 50 steps a row, each a pass of `k` exponentials. Here the root is
+/// found first by a safeguarded Newton iteration on `ln τ` ([`newton_root`], about six passes),
+/// and the bisection's steps are then followed without evaluating the entropy where its sign and
+/// its distance from the tolerance are certain from the root and the slope there: only the one
+/// to three steps nearest the root, and the last step, are evaluated. The steps, the `τ` the
+/// search stops at and so `P` are the bisection's, bit for bit (a test follows both on rows of
+/// every shape); a row whose root Newton does not find (every distance equal) is bisected as is.
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
 fn calibrate_row(d: &[f64], target: f64, p: &mut [f64]) {
+    bisection(d, target, p, newton_root(d, target));
+    let sum: f64 = p.iter().sum();
+    for v in p.iter_mut() {
+        *v /= sum;
+    }
+}
+
+/// Steps whose predicted entropy error is at least this many times [`PERPLEXITY_TOL`] are
+/// decided from the prediction; nearer ones are evaluated. The prediction is the linearisation
+/// at a root found to 1e-11 nats, so its error there is a few parts in a thousand of its value.
+const PREDICTION_MARGIN: f64 = 4.0;
+
+/// openTSNE's bisection for one row, leaving in `p` the unnormalised values at the `τ` it stops
+/// at. With `root = (ln τ*, dH/d ln τ at τ*)`, a step is decided from the prediction
+/// `slope · (ln τ − ln τ*)` when that is at least [`PREDICTION_MARGIN`] tolerances from 0 (the
+/// entropy falls as `τ` grows, so the prediction has the sign of the error and, there, a
+/// magnitude above the tolerance), else evaluated as without `root`.
+#[inline(always)]
+fn bisection(d: &[f64], target: f64, p: &mut [f64], root: Option<(f64, f64)>) {
     let (mut lo, mut hi, mut tau) = (f64::NEG_INFINITY, f64::INFINITY, 1.0f64);
+    // The τ whose values `p` holds, and the τ of the last step.
+    let (mut evaluated, mut last) = (f64::NAN, tau);
     for _ in 0..MAX_STEPS {
-        let sqrt_tau = tau.sqrt();
-        let (mut sums, mut weighted_sums) = ([0.0f64; SUM_LANES], [0.0f64; SUM_LANES]);
-        let mut lane = |l: usize, v: &mut f64, dj: f64| {
-            let d2 = dj * dj;
-            *v = sqrt_tau * exp_lane(-d2 * tau * 0.5);
-            sums[l] += *v;
-            weighted_sums[l] += *v * d2;
-        };
-        let whole = p.len() - p.len() % SUM_LANES;
-        for (ps, ds) in p[..whole].chunks_exact_mut(SUM_LANES).zip(d.chunks_exact(SUM_LANES)) {
-            for l in 0..SUM_LANES {
-                lane(l, &mut ps[l], ds[l]);
+        last = tau;
+        let predicted = root.map(|(s, slope)| slope * (tau.ln() - s)).filter(|e| e.abs() >= PREDICTION_MARGIN * PERPLEXITY_TOL);
+        let diff = match predicted {
+            Some(e) => e,
+            None => {
+                evaluated = tau;
+                entropy(d, tau, p) - target
             }
-        }
-        for (l, (v, &dj)) in p[whole..].iter_mut().zip(&d[whole..]).enumerate() {
-            lane(l, v, dj);
-        }
-        let sum = sums.iter().sum::<f64>() + f64::EPSILON;
-        let weighted = weighted_sums.iter().sum::<f64>() / sum;
-        let entropy = tau * 0.5 * weighted + sum.ln() - tau.ln() * 0.5;
-        let diff = entropy - target;
+        };
         if diff.abs() <= PERPLEXITY_TOL {
             break;
         }
@@ -194,10 +208,107 @@ fn calibrate_row(d: &[f64], target: f64, p: &mut [f64]) {
             tau = if lo.is_infinite() { tau / 2.0 } else { (tau + lo) * 0.5 };
         }
     }
-    let sum: f64 = p.iter().sum();
-    for v in p.iter_mut() {
-        *v /= sum;
+    if evaluated.to_bits() != last.to_bits() {
+        entropy(d, last, p);
     }
+}
+
+/// The row's values `√τ e^{−τ d²/2}` into `p` and the entropy of their normalisation, as
+/// openTSNE computes it but for the order of the sums. The exponentials are [`exp_lane`]'s and
+/// the two sums (`Σ p` and `Σ p d²`) are kept in [`SUM_LANES`] partial sums, all in one pass
+/// that runs in vector lanes. openTSNE adds the terms one after another and normalises each
+/// before weighting it; the entropy differs from its own in the last bits only, far below the
+/// search's tolerance (the tests compare `P` with openTSNE's to 1e-10). Two serial sums with a
+/// division per term were most of the search's time.
+#[inline(always)]
+fn entropy(d: &[f64], tau: f64, p: &mut [f64]) -> f64 {
+    let sqrt_tau = tau.sqrt();
+    let (mut sums, mut weighted_sums) = ([0.0f64; SUM_LANES], [0.0f64; SUM_LANES]);
+    let mut lane = |l: usize, v: &mut f64, dj: f64| {
+        let d2 = dj * dj;
+        *v = sqrt_tau * exp_lane(-d2 * tau * 0.5);
+        sums[l] += *v;
+        weighted_sums[l] += *v * d2;
+    };
+    let whole = p.len() - p.len() % SUM_LANES;
+    for (ps, ds) in p[..whole].chunks_exact_mut(SUM_LANES).zip(d.chunks_exact(SUM_LANES)) {
+        for l in 0..SUM_LANES {
+            lane(l, &mut ps[l], ds[l]);
+        }
+    }
+    for (l, (v, &dj)) in p[whole..].iter_mut().zip(&d[whole..]).enumerate() {
+        lane(l, v, dj);
+    }
+    let sum = sums.iter().sum::<f64>() + f64::EPSILON;
+    let weighted = weighted_sums.iter().sum::<f64>() / sum;
+    tau * 0.5 * weighted + sum.ln() - tau.ln() * 0.5
+}
+
+/// The root of `H(τ) = target` in `s = ln τ`, and the slope `dH/ds` there, by Newton's method
+/// kept inside the bracket of the steps so far (halving it when a step would leave it, at most 3
+/// in `s` a step while one side is open). `H` is [`entropy`]'s, with its `ε` (which matters
+/// where the row's values are tiny): with `S = Σ v`, `W = Σ v d²`, `W₂ = Σ v d⁴`,
+/// `v = √τ e^{−τd²/2}` and `T = S + ε`, `H = τW/(2T) + ln T − s/2`, and by `dS/ds = S/2 − τW/2`
+/// and `dW/ds = W/2 − τW₂/2`,
+/// `dH/ds = τW/(2T) + τ W'/(2T) − τW S'/(2T²) + S'/T − 1/2`. `None` when the distances are all
+/// equal (`H` is then constant), a value is not finite (underflowed rows), or no root is found to
+/// 1e-11 nats in 64 steps: the row is then bisected as is.
+#[inline(always)]
+fn newton_root(d: &[f64], target: f64) -> Option<(f64, f64)> {
+    let min = d.iter().fold(f64::INFINITY, |m, &v| m.min(v * v));
+    let spread = d.iter().map(|&v| v * v - min).sum::<f64>() / d.len() as f64;
+    if !(spread > 0.0 && spread.is_finite()) {
+        return None;
+    }
+    let (mut lo, mut hi, mut s) = (f64::NEG_INFINITY, f64::INFINITY, -spread.ln());
+    for _ in 0..64 {
+        let tau = s.exp();
+        let sqrt_tau = tau.sqrt();
+        let (mut s0, mut s1, mut s2) = ([0.0f64; SUM_LANES], [0.0f64; SUM_LANES], [0.0f64; SUM_LANES]);
+        let mut lane = |l: usize, dj: f64| {
+            let d2 = dj * dj;
+            let v = sqrt_tau * exp_lane(-d2 * tau * 0.5);
+            s0[l] += v;
+            s1[l] += v * d2;
+            s2[l] += v * d2 * d2;
+        };
+        let whole = d.len() - d.len() % SUM_LANES;
+        for ds in d[..whole].chunks_exact(SUM_LANES) {
+            for (l, &dj) in ds.iter().enumerate() {
+                lane(l, dj);
+            }
+        }
+        for (l, &dj) in d[whole..].iter().enumerate() {
+            lane(l, dj);
+        }
+        let (sum, w, w2) = (s0.iter().sum::<f64>(), s1.iter().sum::<f64>(), s2.iter().sum::<f64>());
+        let t = sum + f64::EPSILON;
+        let g = tau * 0.5 * (w / t) + t.ln() - s * 0.5 - target;
+        let (ds, dw) = (0.5 * sum - 0.5 * tau * w, 0.5 * w - 0.5 * tau * w2);
+        let slope = tau * w / (2.0 * t) + tau * dw / (2.0 * t) - tau * w * ds / (2.0 * t * t) + ds / t - 0.5;
+        if !(g.is_finite() && slope.is_finite() && sum > 0.0) {
+            return None;
+        }
+        if g.abs() < 1e-11 {
+            return (slope < 0.0).then_some((s, slope));
+        }
+        if g > 0.0 {
+            lo = s;
+        } else {
+            hi = s;
+        }
+        let newton = if slope < 0.0 { s - (g / slope).clamp(-3.0, 3.0) } else { f64::NAN };
+        s = if newton > lo && newton < hi {
+            newton
+        } else if lo.is_finite() && hi.is_finite() {
+            0.5 * (lo + hi)
+        } else if lo.is_finite() {
+            lo + 3.0
+        } else {
+            hi - 3.0
+        };
+    }
+    None
 }
 
 /// `eˣ` within 2 ulp (0 below −745.2, where `eˣ` rounds to 0; `x` is at most 709), without
@@ -372,7 +483,59 @@ pub fn precomputed_affinities(a: &[f32], n: usize, n_cols: usize) -> Result<Affi
 
 #[cfg(test)]
 mod tests {
-    use super::exp_lane;
+    use super::{bisection, entropy, exp_lane, newton_root};
+    use crate::rng::{SeedSource, unit_f64};
+
+    #[test]
+    fn newton_guided_search_stops_where_the_bisection_stops() {
+        // Rows of every length around the vector width, distances over seven decades, with
+        // duplicates, zeros, one far outlier, all equal, or far from 0 for their spread (the
+        // values at the root are then below the entropy's ε, which moves the root); targets
+        // reachable and not.
+        let seeds = SeedSource::new(Some(11));
+        let mut row = 0u64;
+        let (mut guided, mut fallbacks) = (0, 0);
+        for k in [1usize, 2, 3, 7, 8, 9, 17, 30, 90, 91, 150] {
+            for scale in [1e-3, 0.3, 1.0, 40.0, 2500.0, 1e4] {
+                for shape in 0..7 {
+                    row += 1;
+                    let u = |j: usize| unit_f64(seeds.value(row, j as u64));
+                    let mut d: Vec<f64> = (0..k).map(|j| scale * (0.5 + u(j))).collect();
+                    match shape {
+                        1 => d.iter_mut().step_by(3).for_each(|v| *v = scale),
+                        2 => d[0] = 0.0,
+                        3 => d[k - 1] = scale * 50.0,
+                        4 => d.fill(scale),
+                        5 => d.iter_mut().for_each(|v| *v += 8.0 * scale),
+                        6 => d.iter_mut().for_each(|v| *v += 30.0 * scale),
+                        _ => {}
+                    }
+                    d.sort_by(f64::total_cmp);
+                    for perplexity in [k as f64 / 3.0, 1.5, 0.9 * k as f64, 2.0 * k as f64] {
+                        let target = perplexity.ln();
+                        let root = newton_root(&d, target);
+                        if let Some((s, slope)) = root {
+                            // The root is one: the entropy there is within 1e-10 of the target.
+                            let mut p = vec![0.0; k];
+                            assert!((entropy(&d, s.exp(), &mut p) - target).abs() < 1e-10 && slope < 0.0);
+                            guided += 1;
+                        } else {
+                            fallbacks += 1;
+                        }
+                        let (mut want, mut got) = (vec![0.0; k], vec![0.0; k]);
+                        bisection(&d, target, &mut want, None);
+                        bisection(&d, target, &mut got, root);
+                        assert!(
+                            want.iter().zip(&got).all(|(a, b)| a.to_bits() == b.to_bits()),
+                            "k {k}, scale {scale}, shape {shape}, perplexity {perplexity}: {got:?} against {want:?}"
+                        );
+                    }
+                }
+            }
+        }
+        // Both paths are taken: equal distances and unreachable targets are bisected.
+        assert!(guided > fallbacks && fallbacks > 0, "{guided} guided, {fallbacks} bisected");
+    }
 
     #[test]
     fn exp_lane_is_within_two_ulp_of_the_library_exp() {
