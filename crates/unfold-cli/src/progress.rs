@@ -183,6 +183,10 @@ impl Progress for Bars {
         }
     }
 
+    fn shows_messages(&self) -> bool {
+        self.visible
+    }
+
     fn finish_stage(&self) {
         if let Some(b) = self.bar.lock().unwrap().take() {
             b.finish_and_clear();

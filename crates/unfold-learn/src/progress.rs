@@ -17,6 +17,12 @@ pub trait Progress: Sync {
     fn finish_stage(&self) {}
     /// A short status of the current stage (t-SNE's KL divergence), shown beside its bar.
     fn message(&self, _text: &str) {}
+    /// Whether [`message`](Self::message)'s text is shown anywhere; computations skip work done
+    /// only for their messages (t-SNE's KL divergence every 50 iterations) when it is not. An
+    /// implementation that shows messages says so here.
+    fn shows_messages(&self) -> bool {
+        false
+    }
     /// True when the caller wants the computation to stop as soon as possible.
     fn is_cancelled(&self) -> bool {
         false
