@@ -474,13 +474,14 @@ impl Workspace {
                     CHARGES.with(|block| {
                         let block = &mut *block.borrow_mut();
                         sized(block, p * n_terms * m, 0.0);
-                        spread_box_row::<2>(grid, y, box_row_points(order, ends, b), dof, n_terms, block);
+                        let set = spread_box_row::<2>(grid, y, box_row_points(order, ends, b), dof, n_terms, block);
                         with_scratch(0, len, scratch_len, |_, real, fft| {
                             for (row, out) in block.chunks_exact(m).zip(out.chunks_exact_mut(half)) {
-                                for (v, &q) in real[..m].iter_mut().zip(row) {
+                                real[..set.start].fill(0.0);
+                                for (v, &q) in real[set.clone()].iter_mut().zip(&row[set.clone()]) {
                                     *v = q as Fl;
                                 }
-                                real[m..].fill(0.0);
+                                real[set.end..].fill(0.0);
                                 rfft.forward(real, out, fft);
                             }
                         })
@@ -594,12 +595,24 @@ fn box_row_points<'a>(order: &'a [u32], ends: &[usize], b: usize) -> &'a [u32] {
 
 /// Step 1 for one box row: its points (`points`, in point order, so each node adds its charges in
 /// the same order at any thread count) spread their charges onto the box row's `p` node rows,
-/// `rows` (`[node row][term][node column]`, overwritten). Each box row owns its node rows, so
-/// the box rows are independent parallel tasks.
-fn spread_box_row<const D: usize>(grid: &Grid, y: &[f64], points: &[u32], dof: f64, n_terms: usize, rows: &mut [f64]) {
+/// `rows` (`[node row][term][node column]`). Each box row owns its node rows, so the box rows are
+/// independent parallel tasks. Returns the node columns written, the only ones set: in 2-D the
+/// columns are zeroed as the points first reach them (late in an optimisation a box row's points
+/// reach about half of them, and zeroing and converting whole rows was most of this step's
+/// time); in 1-D all of `rows` is.
+fn spread_box_row<const D: usize>(grid: &Grid, y: &[f64], points: &[u32], dof: f64, n_terms: usize, rows: &mut [f64]) -> std::ops::Range<usize> {
     let p = grid.lagrange.p;
     let cols = if D == 2 { grid.nodes() } else { 1 };
-    rows.fill(0.0);
+    let (mut lo, mut hi) = (0, 0);
+    if D == 1 {
+        rows.fill(0.0);
+        hi = cols;
+    }
+    let zero = |rows: &mut [f64], from: usize, to: usize| {
+        for row in rows.chunks_exact_mut(cols) {
+            row[from..to].fill(0.0);
+        }
+    };
     let (mut wx, mut wy) = ([0.0; MAX_INTERPOLATION_POINTS], [0.0; MAX_INTERPOLATION_POINTS]);
     for &i in points {
         let pt = &y[i as usize * D..][..D];
@@ -607,6 +620,17 @@ fn spread_box_row<const D: usize>(grid: &Grid, y: &[f64], points: &[u32], dof: f
         grid.lagrange.weights(grid.locate(pt[0]).1, &mut wx);
         if D == 2 {
             let (by, ty) = grid.locate(pt[1]);
+            let (first, end) = (by * p, by * p + p);
+            if lo == hi {
+                zero(rows, first, end);
+                (lo, hi) = (first, end);
+            } else if first < lo {
+                zero(rows, first, lo);
+                lo = first;
+            } else if end > hi {
+                zero(rows, hi, end);
+                hi = end;
+            }
             grid.lagrange.weights(ty, &mut wy);
             for a in 0..p {
                 for (t, &qt) in q.iter().enumerate().take(n_terms) {
@@ -625,6 +649,7 @@ fn spread_box_row<const D: usize>(grid: &Grid, y: &[f64], points: &[u32], dof: f
             }
         }
     }
+    lo..hi
 }
 
 /// A point's charges: `1`, its centred coordinates, and `‖y‖²` (α = 1) or `1` (α ≠ 1, under `K₁`).
