@@ -32,11 +32,11 @@ pub(crate) struct BytePanels {
     /// a few vector operations.
     norms: Vec<f64>,
     shifts: Vec<f64>,
-    /// The same in `i32`, for rows short enough that every distance and partial sum fits
-    /// ([`I32_COLS`]): the distances are then finished in integer lanes, 16 a vector instead of
-    /// 8 in `f64`, and rounded to `f32` by the same single rounding of the same integer.
+    /// The norms in `i32`, for rows short enough that every distance and partial sum fits
+    /// ([`I32_COLS`]; empty otherwise): the distances are then finished in integer lanes, 16 a
+    /// vector instead of 8 in `f64`, and rounded to `f32` by the same single rounding of the same
+    /// integer.
     norms_i32: Vec<i32>,
-    shifts_i32: Vec<i32>,
 }
 
 /// The longest padded row whose distances finish in `i32`: `|q|² + |r|²` and `2 q·r` are at most
@@ -71,10 +71,9 @@ impl BytePanels {
             }
         }
         let norms: Vec<f64> = queries.chunks_exact(width).map(|q| q.iter().map(|&v| u64::from(v) * u64::from(v)).sum::<u64>() as f64).collect();
-        let shifts: Vec<f64> = queries.chunks_exact(width).map(|q| 128.0 * q.iter().map(|&v| u64::from(v)).sum::<u64>() as f64).collect();
-        let (norms_i32, shifts_i32) =
-            if width <= I32_COLS { (norms.iter().map(|&v| v as i32).collect(), shifts.iter().map(|&v| v as i32).collect()) } else { (Vec::new(), Vec::new()) };
-        Some(BytePanels { n, steps, panels, queries, norms, shifts, norms_i32, shifts_i32 })
+        let shifts = queries.chunks_exact(width).map(|q| 128.0 * q.iter().map(|&v| u64::from(v)).sum::<u64>() as f64).collect();
+        let norms_i32 = if width <= I32_COLS { norms.iter().map(|&v| v as i32).collect() } else { Vec::new() };
+        Some(BytePanels { n, steps, panels, queries, norms, shifts, norms_i32 })
     }
 
     /// The squared distances of query rows `q0..q0 + nq` to reference rows `r0..r0 + nr`
@@ -114,7 +113,7 @@ impl BytePanels {
                             *o = (norm + other - 2.0 * (f64::from(dot) + shift)) as f32;
                         }
                     } else {
-                        let (norm, shift) = (self.norms_i32[i], self.shifts_i32[i]);
+                        let (norm, shift) = (self.norms_i32[i], self.shifts[i] as i32);
                         // Below 2³¹ throughout (I32_COLS): exact, then rounded once, as above.
                         for ((o, &dot), &other) in row.iter_mut().zip(dots).zip(&self.norms_i32[r0 + c0..]) {
                             *o = (norm + other - 2 * (dot + shift)) as f32;

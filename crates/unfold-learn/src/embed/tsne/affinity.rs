@@ -165,7 +165,8 @@ const SUM_LANES: usize = 8;
 /// every shape); a row whose root Newton does not find (every distance equal) is bisected as is.
 #[multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
 fn calibrate_row(d: &[f64], target: f64, p: &mut [f64]) {
-    bisection(d, target, p, newton_root(d, target));
+    let root = newton_root(d, target, p);
+    bisection(d, target, p, root);
     let sum: f64 = p.iter().sum();
     for v in p.iter_mut() {
         *v /= sum;
@@ -214,21 +215,33 @@ fn bisection(d: &[f64], target: f64, p: &mut [f64], root: Option<(f64, f64)>) {
 }
 
 /// The row's values `√τ e^{−τ d²/2}` into `p` and the entropy of their normalisation, as
-/// openTSNE computes it but for the order of the sums. The exponentials are [`exp_lane`]'s and
-/// the two sums (`Σ p` and `Σ p d²`) are kept in [`SUM_LANES`] partial sums, all in one pass
-/// that runs in vector lanes. openTSNE adds the terms one after another and normalises each
-/// before weighting it; the entropy differs from its own in the last bits only, far below the
-/// search's tolerance (the tests compare `P` with openTSNE's to 1e-10). Two serial sums with a
-/// division per term were most of the search's time.
+/// openTSNE computes it but for the order of the sums (see [`row_sums`]). openTSNE adds the terms
+/// one after another and normalises each before weighting it; the entropy differs from its own in
+/// the last bits only, far below the search's tolerance (the tests compare `P` with openTSNE's to
+/// 1e-10). Two serial sums with a division per term were most of the search's time.
 #[inline(always)]
 fn entropy(d: &[f64], tau: f64, p: &mut [f64]) -> f64 {
+    let (sum, weighted, _) = row_sums::<false>(d, tau, p);
+    let sum = sum + f64::EPSILON;
+    tau * 0.5 * (weighted / sum) + sum.ln() - tau.ln() * 0.5
+}
+
+/// The row's values `v = √τ e^{−τ d²/2}` into `p`, and `Σ v`, `Σ v d²` and, with `FOURTH`,
+/// `Σ v d⁴` (else 0). The exponentials are [`exp_lane`]'s and each sum is kept in
+/// [`SUM_LANES`] partial sums, added in lane order at the end, all in one pass that runs in
+/// vector lanes.
+#[inline(always)]
+fn row_sums<const FOURTH: bool>(d: &[f64], tau: f64, p: &mut [f64]) -> (f64, f64, f64) {
     let sqrt_tau = tau.sqrt();
-    let (mut sums, mut weighted_sums) = ([0.0f64; SUM_LANES], [0.0f64; SUM_LANES]);
+    let (mut s0, mut s1, mut s2) = ([0.0f64; SUM_LANES], [0.0f64; SUM_LANES], [0.0f64; SUM_LANES]);
     let mut lane = |l: usize, v: &mut f64, dj: f64| {
         let d2 = dj * dj;
         *v = sqrt_tau * exp_lane(-d2 * tau * 0.5);
-        sums[l] += *v;
-        weighted_sums[l] += *v * d2;
+        s0[l] += *v;
+        s1[l] += *v * d2;
+        if FOURTH {
+            s2[l] += *v * d2 * d2;
+        }
     };
     let whole = p.len() - p.len() % SUM_LANES;
     for (ps, ds) in p[..whole].chunks_exact_mut(SUM_LANES).zip(d.chunks_exact(SUM_LANES)) {
@@ -239,9 +252,7 @@ fn entropy(d: &[f64], tau: f64, p: &mut [f64]) -> f64 {
     for (l, (v, &dj)) in p[whole..].iter_mut().zip(&d[whole..]).enumerate() {
         lane(l, v, dj);
     }
-    let sum = sums.iter().sum::<f64>() + f64::EPSILON;
-    let weighted = weighted_sums.iter().sum::<f64>() / sum;
-    tau * 0.5 * weighted + sum.ln() - tau.ln() * 0.5
+    (s0.iter().sum(), s1.iter().sum(), s2.iter().sum())
 }
 
 /// The root of `H(τ) = target` in `s = ln τ`, and the slope `dH/ds` there, by Newton's method
@@ -252,9 +263,9 @@ fn entropy(d: &[f64], tau: f64, p: &mut [f64]) -> f64 {
 /// and `dW/ds = W/2 − τW₂/2`,
 /// `dH/ds = τW/(2T) + τ W'/(2T) − τW S'/(2T²) + S'/T − 1/2`. `None` when the distances are all
 /// equal (`H` is then constant), a value is not finite (underflowed rows), or no root is found to
-/// 1e-11 nats in 64 steps: the row is then bisected as is.
+/// 1e-11 nats in 64 steps: the row is then bisected as is. `p` is a work buffer.
 #[inline(always)]
-fn newton_root(d: &[f64], target: f64) -> Option<(f64, f64)> {
+fn newton_root(d: &[f64], target: f64, p: &mut [f64]) -> Option<(f64, f64)> {
     let min = d.iter().fold(f64::INFINITY, |m, &v| m.min(v * v));
     let spread = d.iter().map(|&v| v * v - min).sum::<f64>() / d.len() as f64;
     if !(spread > 0.0 && spread.is_finite()) {
@@ -263,25 +274,7 @@ fn newton_root(d: &[f64], target: f64) -> Option<(f64, f64)> {
     let (mut lo, mut hi, mut s) = (f64::NEG_INFINITY, f64::INFINITY, -spread.ln());
     for _ in 0..64 {
         let tau = s.exp();
-        let sqrt_tau = tau.sqrt();
-        let (mut s0, mut s1, mut s2) = ([0.0f64; SUM_LANES], [0.0f64; SUM_LANES], [0.0f64; SUM_LANES]);
-        let mut lane = |l: usize, dj: f64| {
-            let d2 = dj * dj;
-            let v = sqrt_tau * exp_lane(-d2 * tau * 0.5);
-            s0[l] += v;
-            s1[l] += v * d2;
-            s2[l] += v * d2 * d2;
-        };
-        let whole = d.len() - d.len() % SUM_LANES;
-        for ds in d[..whole].chunks_exact(SUM_LANES) {
-            for (l, &dj) in ds.iter().enumerate() {
-                lane(l, dj);
-            }
-        }
-        for (l, &dj) in d[whole..].iter().enumerate() {
-            lane(l, dj);
-        }
-        let (sum, w, w2) = (s0.iter().sum::<f64>(), s1.iter().sum::<f64>(), s2.iter().sum::<f64>());
+        let (sum, w, w2) = row_sums::<true>(d, tau, p);
         let t = sum + f64::EPSILON;
         let g = tau * 0.5 * (w / t) + t.ln() - s * 0.5 - target;
         let (ds, dw) = (0.5 * sum - 0.5 * tau * w, 0.5 * w - 0.5 * tau * w2);
@@ -513,7 +506,7 @@ mod tests {
                     d.sort_by(f64::total_cmp);
                     for perplexity in [k as f64 / 3.0, 1.5, 0.9 * k as f64, 2.0 * k as f64] {
                         let target = perplexity.ln();
-                        let root = newton_root(&d, target);
+                        let root = newton_root(&d, target, &mut vec![0.0; k]);
                         if let Some((s, slope)) = root {
                             // The root is one: the entropy there is within 1e-10 of the target.
                             let mut p = vec![0.0; k];
