@@ -601,7 +601,27 @@ fn box_row_points<'a>(order: &'a [u32], ends: &[usize], b: usize) -> &'a [u32] {
 /// reach about half of them, and zeroing and converting whole rows was most of this step's
 /// time); in 1-D all of `rows` is.
 fn spread_box_row<const D: usize>(grid: &Grid, y: &[f64], points: &[u32], dof: f64, n_terms: usize, rows: &mut [f64]) -> std::ops::Range<usize> {
-    let p = grid.lagrange.p;
+    // Fixed loop lengths for openTSNE's 3 nodes a box, as in [`interpolate`].
+    match (grid.lagrange.p, n_terms - D) {
+        (3, 1) => spread_box_row_pt::<D, 3, 1>(grid, y, points, dof, n_terms, rows),
+        (3, 2) => spread_box_row_pt::<D, 3, 2>(grid, y, points, dof, n_terms, rows),
+        _ => spread_box_row_pt::<D, 0, 0>(grid, y, points, dof, n_terms, rows),
+    }
+}
+
+/// [`spread_box_row`] with `P` nodes a box and `D + E` terms, or the grid's values where `P` and
+/// `E` are 0.
+#[inline(always)]
+fn spread_box_row_pt<const D: usize, const P: usize, const E: usize>(
+    grid: &Grid,
+    y: &[f64],
+    points: &[u32],
+    dof: f64,
+    n_terms: usize,
+    rows: &mut [f64],
+) -> std::ops::Range<usize> {
+    let p = if P == 0 { grid.lagrange.p } else { P };
+    let n_terms = if E == 0 { n_terms } else { D + E };
     let cols = if D == 2 { grid.nodes() } else { 1 };
     let (mut lo, mut hi) = (0, 0);
     if D == 1 {
@@ -688,15 +708,24 @@ fn interpolate(
     out: &mut [f64],
     z: &mut [f64],
 ) {
-    match dim {
-        1 => interpolate_d::<1>(grid, potentials, n_terms, y, dof, order, out, z),
-        2 => interpolate_d::<2>(grid, potentials, n_terms, y, dof, order, out, z),
+    // openTSNE's 3 nodes a box with its usual terms get loops of fixed length, which the
+    // compiler unrolls (the interpolation took a third less time); other settings take the same
+    // code with the lengths read at run time.
+    match (dim, grid.lagrange.p, n_terms) {
+        (1, 3, 2) => interpolate_d::<1, 3, 2>(grid, potentials, n_terms, y, dof, order, out, z),
+        (1, 3, 3) => interpolate_d::<1, 3, 3>(grid, potentials, n_terms, y, dof, order, out, z),
+        (1, ..) => interpolate_d::<1, 0, 0>(grid, potentials, n_terms, y, dof, order, out, z),
+        (2, 3, 3) => interpolate_d::<2, 3, 3>(grid, potentials, n_terms, y, dof, order, out, z),
+        (2, 3, 4) => interpolate_d::<2, 3, 4>(grid, potentials, n_terms, y, dof, order, out, z),
+        (2, ..) => interpolate_d::<2, 0, 0>(grid, potentials, n_terms, y, dof, order, out, z),
         _ => unreachable!("the FFT repulsion is 1-D or 2-D"),
     }
 }
 
+/// [`interpolate`] in `D` dimensions with `P` nodes a box and `T` terms, or the grid's values
+/// where `P` and `T` are 0.
 #[allow(clippy::too_many_arguments)]
-fn interpolate_d<const D: usize>(
+fn interpolate_d<const D: usize, const P: usize, const T: usize>(
     grid: &Grid,
     potentials: &[Fl],
     n_terms: usize,
@@ -709,7 +738,7 @@ fn interpolate_d<const D: usize>(
     let Some((order, sorted)) = order else {
         out.par_chunks_mut(CHUNK * D).zip(z.par_chunks_mut(CHUNK)).zip(y.par_chunks(CHUNK * D)).for_each(|((out, z), y)| {
             for ((o, zi), pt) in out.chunks_exact_mut(D).zip(z.iter_mut()).zip(y.chunks_exact(D)) {
-                *zi = interpolate_point::<D>(grid, potentials, n_terms, pt, dof, o);
+                *zi = interpolate_point::<D, P, T>(grid, potentials, n_terms, pt, dof, o);
             }
         });
         return;
@@ -719,7 +748,7 @@ fn interpolate_d<const D: usize>(
     sorted.par_chunks_mut(CHUNK * (D + 1)).zip(order.par_chunks(CHUNK)).for_each(|(sorted, order)| {
         for (s, &i) in sorted.chunks_exact_mut(D + 1).zip(order) {
             let (o, zi) = s.split_at_mut(D);
-            zi[0] = interpolate_point::<D>(grid, potentials, n_terms, &y[i as usize * D..][..D], dof, o);
+            zi[0] = interpolate_point::<D, P, T>(grid, potentials, n_terms, &y[i as usize * D..][..D], dof, o);
         }
     });
     for (s, &i) in sorted.chunks_exact(D + 1).zip(order) {
@@ -730,8 +759,16 @@ fn interpolate_d<const D: usize>(
 
 /// The forces on the point `pt` into `o`; returns its `z` (see [`interpolate`]).
 #[inline(always)]
-fn interpolate_point<const D: usize>(grid: &Grid, potentials: &[Fl], n_terms: usize, pt: &[f64], dof: f64, o: &mut [f64]) -> f64 {
-    let p = grid.lagrange.p;
+fn interpolate_point<const D: usize, const P: usize, const T: usize>(
+    grid: &Grid,
+    potentials: &[Fl],
+    n_terms: usize,
+    pt: &[f64],
+    dof: f64,
+    o: &mut [f64],
+) -> f64 {
+    let p = if P == 0 { grid.lagrange.p } else { P };
+    let n_terms = if T == 0 { n_terms } else { T };
     let cols = if D == 2 { grid.nodes() } else { 1 };
     let (mut wx, mut wy) = ([0.0; MAX_INTERPOLATION_POINTS], [0.0; MAX_INTERPOLATION_POINTS]);
     let (bx, tx) = grid.locate(pt[0]);
