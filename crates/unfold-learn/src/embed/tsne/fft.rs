@@ -312,7 +312,9 @@ struct Workspace {
     box_rows: Vec<u32>,
     bucket_ends: Vec<usize>,
     order: Vec<u32>,
-    /// The interpolation's results in `order`.
+    /// The points' coordinates in `order`.
+    y_sorted: Vec<f64>,
+    /// The interpolation's results in `order`: each point's forces and its `z`.
     sorted: Vec<f64>,
     /// Node charges in 1-D: `[node][term]`.
     charges: Vec<f64>,
@@ -339,6 +341,7 @@ impl Default for Workspace {
             box_rows: Vec::new(),
             bucket_ends: Vec::new(),
             order: Vec::new(),
+            y_sorted: Vec::new(),
             sorted: Vec::new(),
             charges: Vec::new(),
             potentials: Vec::new(),
@@ -362,30 +365,41 @@ impl Workspace {
         self.plans.as_ref().expect("planned above")
     }
 
-    /// Steps 1 and 2: the node potentials of `y`'s charges on `grid`, into `self.potentials`.
-    fn potentials(&mut self, y: &[f64], dim: usize, grid: &Grid, dof: f64, n_terms: usize) {
+    /// Steps 1 and 2: the node potentials of `y`'s charges on `grid`, into `self.potentials`;
+    /// with `interpolate`, step 3 too: the points' results into `self.sorted`, in `self.order`
+    /// (in 2-D, each task of the last transforms interpolates the points of its box rows while
+    /// their potentials are in its cache).
+    fn potentials(&mut self, y: &[f64], dim: usize, grid: &Grid, dof: f64, n_terms: usize, interpolate: bool) {
         let m = grid.nodes();
         let delta = grid.width / grid.lagrange.p as f64;
         match dim {
             1 => {
                 self.bucket::<1>(y, grid);
-                let (order, ends, p) = (&self.order, &self.bucket_ends, grid.lagrange.p);
+                let (ys, ends, p) = (&self.y_sorted, &self.bucket_ends, grid.lagrange.p);
                 sized(&mut self.charges, m * n_terms, 0.0);
                 self.charges.par_chunks_mut(p * n_terms).enumerate().for_each(|(b, rows)| {
-                    spread_box_row::<1>(grid, y, box_row_points(order, ends, b), dof, n_terms, rows);
+                    spread_box_row::<1>(grid, &ys[box_row_range(ends, b)], dof, n_terms, rows);
                 });
                 self.convolve_1d(m, n_terms, delta, dof);
+                if interpolate {
+                    let (ys, potentials) = (&self.y_sorted, &self.potentials);
+                    sized(&mut self.sorted, ys.len() * 2, 0.0);
+                    self.sorted.par_chunks_mut(CHUNK * 2).zip(ys.par_chunks(CHUNK)).for_each(|(sorted, ys)| {
+                        interpolate_sorted::<1>(grid, potentials, 0, n_terms, ys, dof, sorted);
+                    });
+                }
             }
             2 => {
                 self.bucket::<2>(y, grid);
-                self.convolve_2d(y, grid, m, n_terms, delta, dof);
+                self.convolve_2d(grid, m, n_terms, delta, dof, interpolate);
             }
             _ => unreachable!("the FFT repulsion is 1-D or 2-D"),
         }
     }
 
     /// Buckets the points by box row, stably, into `order` (`bucket_ends[b]` is where box row
-    /// `b`'s points end; see [`box_row_points`]).
+    /// `b`'s points end; see [`box_row_range`]), and their coordinates in that order into
+    /// `y_sorted`: the later steps read them in runs instead of gathering them point by point.
     fn bucket<const D: usize>(&mut self, y: &[f64], grid: &Grid) {
         let nb = grid.n_boxes;
         self.box_rows.clear();
@@ -399,9 +413,11 @@ impl Workspace {
             self.bucket_ends[b + 1] += self.bucket_ends[b];
         }
         sized(&mut self.order, self.box_rows.len(), 0);
+        sized(&mut self.y_sorted, y.len(), 0.0);
         for (i, &b) in self.box_rows.iter().enumerate() {
             let slot = &mut self.bucket_ends[b as usize];
             self.order[*slot] = i as u32;
+            self.y_sorted[*slot * D..][..D].copy_from_slice(&y[i * D..][..D]);
             *slot += 1;
         }
     }
@@ -452,13 +468,13 @@ impl Workspace {
     /// Every term goes through each pass together, and the kernel's spectrum is computed while
     /// the charges' rows are transformed (`rayon::join`): three parallel passes an iteration
     /// instead of three a term plus two for the kernel, so the threads wait at fewer barriers.
-    fn convolve_2d(&mut self, y: &[f64], grid: &Grid, m: usize, n_terms: usize, delta: f64, dof: f64) {
+    fn convolve_2d(&mut self, grid: &Grid, m: usize, n_terms: usize, delta: f64, dof: f64, interpolate: bool) {
         let len = 2 * m;
         let half = m + 1;
         let plans = self.plan(len);
         let (rfft, forward, inverse, scratch_len) = (plans.real.clone(), plans.forward.clone(), plans.inverse.clone(), plans.scratch_len);
-        let Workspace { order, bucket_ends, potentials, kernel_rows, kernel_hat, spectrum_rows, spectrum_cols, .. } = self;
-        let (order, ends, p) = (&*order, &*bucket_ends, grid.lagrange.p);
+        let Workspace { y_sorted, sorted, bucket_ends, potentials, kernel_rows, kernel_hat, spectrum_rows, spectrum_cols, .. } = self;
+        let (ys, ends, p) = (&*y_sorted, &*bucket_ends, grid.lagrange.p);
         let kinds = if dof == 1.0 { 1 } else { 2 };
         sized(spectrum_rows, n_terms * m * half, Complex::default());
         rayon::join(
@@ -474,7 +490,8 @@ impl Workspace {
                     CHARGES.with(|block| {
                         let block = &mut *block.borrow_mut();
                         sized(block, p * n_terms * m, 0.0);
-                        let set = spread_box_row::<2>(grid, y, box_row_points(order, ends, b), dof, n_terms, block);
+                        let points = box_row_range(ends, b);
+                        let set = spread_box_row::<2>(grid, &ys[2 * points.start..2 * points.end], dof, n_terms, block);
                         with_scratch(0, len, scratch_len, |_, real, fft| {
                             for (row, out) in block.chunks_exact(m).zip(out.chunks_exact_mut(half)) {
                                 real[..set.start].fill(0.0);
@@ -518,10 +535,27 @@ impl Workspace {
         });
         let cols = &*spectrum_cols;
         sized(potentials, m * n_terms * m, 0.0);
-        potentials.par_chunks_mut(BLOCK * n_terms * m).enumerate().for_each(|(block, out)| {
+        // Tasks of whole box rows, so that each can interpolate its box rows' points: each task
+        // gets its share of `sorted` (empty without `interpolate`).
+        let group = BLOCK.div_ceil(p);
+        let rows_per_task = group * p;
+        let mut shares: Vec<&mut [f64]> = Vec::with_capacity(grid.n_boxes.div_ceil(group));
+        let mut rest: &mut [f64] = if interpolate {
+            sized(sorted, ys.len() / 2 * 3, 0.0);
+            &mut sorted[..]
+        } else {
+            &mut []
+        };
+        for b0 in (0..grid.n_boxes).step_by(group) {
+            let points = if interpolate { box_row_range(ends, b0).start..box_row_range(ends, (b0 + group).min(grid.n_boxes) - 1).end } else { 0..0 };
+            let (share, tail) = std::mem::take(&mut rest).split_at_mut(3 * points.len());
+            shares.push(share);
+            rest = tail;
+        }
+        potentials.par_chunks_mut(rows_per_task * n_terms * m).zip(shares).enumerate().for_each(|(task, (out, share))| {
             let n_rows = out.len() / (n_terms * m);
-            with_scratch(BLOCK * half, len, scratch_len, |spectra, real, fft| {
-                let r0 = block * BLOCK;
+            let r0 = task * rows_per_task;
+            with_scratch(rows_per_task * half, len, scratch_len, |spectra, real, fft| {
                 for t in 0..n_terms {
                     let cols = &cols[t * half * m..][..half * m];
                     for c in 0..half {
@@ -535,7 +569,12 @@ impl Workspace {
                         out[(k * n_terms + t) * m..][..m].copy_from_slice(&real[..m]);
                     }
                 }
-            })
+            });
+            if !share.is_empty() {
+                let b0 = task * group;
+                let first = box_row_range(ends, b0).start;
+                interpolate_sorted::<2>(grid, out, b0, n_terms, &ys[2 * first..][..2 * share.len() / 3], dof, share);
+            }
         });
     }
 }
@@ -589,8 +628,8 @@ fn kernel_spectrum(kind: usize, m: usize, delta: f64, dof: f64, rfft: &RealFft, 
 }
 
 /// The points of box row `b`, as [`Workspace::bucket`] left them.
-fn box_row_points<'a>(order: &'a [u32], ends: &[usize], b: usize) -> &'a [u32] {
-    &order[if b == 0 { 0 } else { ends[b - 1] }..ends[b]]
+fn box_row_range(ends: &[usize], b: usize) -> std::ops::Range<usize> {
+    (if b == 0 { 0 } else { ends[b - 1] })..ends[b]
 }
 
 /// Step 1 for one box row: its points (`points`, in point order, so each node adds its charges in
@@ -600,12 +639,12 @@ fn box_row_points<'a>(order: &'a [u32], ends: &[usize], b: usize) -> &'a [u32] {
 /// columns are zeroed as the points first reach them (late in an optimisation a box row's points
 /// reach about half of them, and zeroing and converting whole rows was most of this step's
 /// time); in 1-D all of `rows` is.
-fn spread_box_row<const D: usize>(grid: &Grid, y: &[f64], points: &[u32], dof: f64, n_terms: usize, rows: &mut [f64]) -> std::ops::Range<usize> {
+fn spread_box_row<const D: usize>(grid: &Grid, points: &[f64], dof: f64, n_terms: usize, rows: &mut [f64]) -> std::ops::Range<usize> {
     // Fixed loop lengths for openTSNE's 3 nodes a box, as in [`interpolate`].
     match (grid.lagrange.p, n_terms - D) {
-        (3, 1) => spread_box_row_pt::<D, 3, 1>(grid, y, points, dof, n_terms, rows),
-        (3, 2) => spread_box_row_pt::<D, 3, 2>(grid, y, points, dof, n_terms, rows),
-        _ => spread_box_row_pt::<D, 0, 0>(grid, y, points, dof, n_terms, rows),
+        (3, 1) => spread_box_row_pt::<D, 3, 1>(grid, points, dof, n_terms, rows),
+        (3, 2) => spread_box_row_pt::<D, 3, 2>(grid, points, dof, n_terms, rows),
+        _ => spread_box_row_pt::<D, 0, 0>(grid, points, dof, n_terms, rows),
     }
 }
 
@@ -614,8 +653,7 @@ fn spread_box_row<const D: usize>(grid: &Grid, y: &[f64], points: &[u32], dof: f
 #[inline(always)]
 fn spread_box_row_pt<const D: usize, const P: usize, const E: usize>(
     grid: &Grid,
-    y: &[f64],
-    points: &[u32],
+    points: &[f64],
     dof: f64,
     n_terms: usize,
     rows: &mut [f64],
@@ -634,8 +672,7 @@ fn spread_box_row_pt<const D: usize, const P: usize, const E: usize>(
         }
     };
     let (mut wx, mut wy) = ([0.0; MAX_INTERPOLATION_POINTS], [0.0; MAX_INTERPOLATION_POINTS]);
-    for &i in points {
-        let pt = &y[i as usize * D..][..D];
+    for pt in points.chunks_exact(D) {
         let q = charges::<D>(pt, grid.centre, dof);
         grid.lagrange.weights(grid.locate(pt[0]).1, &mut wx);
         if D == 2 {
@@ -691,90 +728,97 @@ fn charges<const D: usize>(pt: &[f64], centre: f64, dof: f64) -> [f64; 4] {
 /// (itself included, if it is one of them); with `dim + 1` (α = 1, the self-repulsion), a share
 /// whose sum over the points is the same total (step 4 of the module docs). Parallel over fixed
 /// chunks of points.
-///
-/// With `order` (the points bucketed by box row, as step 1 left them), the points are taken in
-/// that order, so a task reads a few node rows of the potentials instead of the whole grid (6 MB
-/// at the end of a 10,000-point optimisation, beyond the L2 cache); the results go through
-/// `sorted` and are written back in point order, the same values as without `order`.
 #[allow(clippy::too_many_arguments)]
-fn interpolate(
-    grid: &Grid,
-    potentials: &[Fl],
-    n_terms: usize,
-    y: &[f64],
-    dim: usize,
-    dof: f64,
-    order: Option<(&[u32], &mut Vec<f64>)>,
-    out: &mut [f64],
-    z: &mut [f64],
-) {
-    // openTSNE's 3 nodes a box with its usual terms get loops of fixed length, which the
-    // compiler unrolls (the interpolation took a third less time); other settings take the same
-    // code with the lengths read at run time.
-    match (dim, grid.lagrange.p, n_terms) {
-        (1, 3, 2) => interpolate_d::<1, 3, 2>(grid, potentials, n_terms, y, dof, order, out, z),
-        (1, 3, 3) => interpolate_d::<1, 3, 3>(grid, potentials, n_terms, y, dof, order, out, z),
-        (1, ..) => interpolate_d::<1, 0, 0>(grid, potentials, n_terms, y, dof, order, out, z),
-        (2, 3, 3) => interpolate_d::<2, 3, 3>(grid, potentials, n_terms, y, dof, order, out, z),
-        (2, 3, 4) => interpolate_d::<2, 3, 4>(grid, potentials, n_terms, y, dof, order, out, z),
-        (2, ..) => interpolate_d::<2, 0, 0>(grid, potentials, n_terms, y, dof, order, out, z),
+fn interpolate(grid: &Grid, potentials: &[Fl], n_terms: usize, y: &[f64], dim: usize, dof: f64, out: &mut [f64], z: &mut [f64]) {
+    match dim {
+        1 => out.par_chunks_mut(CHUNK).zip(z.par_chunks_mut(CHUNK)).zip(y.par_chunks(CHUNK)).for_each(|((out, z), y)| {
+            interpolate_points::<1>(grid, potentials, 0, n_terms, y, dof, |i, o, zi| {
+                out[i] = o[0];
+                z[i] = zi;
+            });
+        }),
+        2 => out.par_chunks_mut(CHUNK * 2).zip(z.par_chunks_mut(CHUNK)).zip(y.par_chunks(CHUNK * 2)).for_each(|((out, z), y)| {
+            interpolate_points::<2>(grid, potentials, 0, n_terms, y, dof, |i, o, zi| {
+                out[2 * i..][..2].copy_from_slice(o);
+                z[i] = zi;
+            });
+        }),
         _ => unreachable!("the FFT repulsion is 1-D or 2-D"),
     }
 }
 
-/// [`interpolate`] in `D` dimensions with `P` nodes a box and `T` terms, or the grid's values
-/// where `P` and `T` are 0.
-#[allow(clippy::too_many_arguments)]
-fn interpolate_d<const D: usize, const P: usize, const T: usize>(
+/// [`interpolate`] of the points `ys` (coordinates in the bucketed order of
+/// [`Workspace::bucket`]) into `sorted`: each point's `D` forces and its `z`, in the same order.
+/// `potentials` starts at the node rows of box row `first_box`, which holds the first point.
+fn interpolate_sorted<const D: usize>(grid: &Grid, potentials: &[Fl], first_box: usize, n_terms: usize, ys: &[f64], dof: f64, sorted: &mut [f64]) {
+    interpolate_points::<D>(grid, potentials, first_box, n_terms, ys, dof, |i, o, zi| {
+        sorted[i * (D + 1)..][..D].copy_from_slice(o);
+        sorted[i * (D + 1) + D] = zi;
+    });
+}
+
+/// Each point of `ys` interpolated: `put(k, forces, z)` for the `k`th point.
+#[inline(always)]
+fn interpolate_points<const D: usize>(
     grid: &Grid,
     potentials: &[Fl],
+    first_box: usize,
     n_terms: usize,
-    y: &[f64],
+    ys: &[f64],
     dof: f64,
-    order: Option<(&[u32], &mut Vec<f64>)>,
-    out: &mut [f64],
-    z: &mut [f64],
+    put: impl FnMut(usize, &[f64], f64),
 ) {
-    let Some((order, sorted)) = order else {
-        out.par_chunks_mut(CHUNK * D).zip(z.par_chunks_mut(CHUNK)).zip(y.par_chunks(CHUNK * D)).for_each(|((out, z), y)| {
-            for ((o, zi), pt) in out.chunks_exact_mut(D).zip(z.iter_mut()).zip(y.chunks_exact(D)) {
-                *zi = interpolate_point::<D, P, T>(grid, potentials, n_terms, pt, dof, o);
-            }
-        });
-        return;
-    };
-    // Each point's D forces and its z, in `order`.
-    sized(sorted, order.len() * (D + 1), 0.0);
-    sorted.par_chunks_mut(CHUNK * (D + 1)).zip(order.par_chunks(CHUNK)).for_each(|(sorted, order)| {
-        for (s, &i) in sorted.chunks_exact_mut(D + 1).zip(order) {
-            let (o, zi) = s.split_at_mut(D);
-            zi[0] = interpolate_point::<D, P, T>(grid, potentials, n_terms, &y[i as usize * D..][..D], dof, o);
-        }
-    });
-    for (s, &i) in sorted.chunks_exact(D + 1).zip(order) {
-        out[i as usize * D..][..D].copy_from_slice(&s[..D]);
-        z[i as usize] = s[D];
+    // openTSNE's 3 nodes a box with its usual terms get loops of fixed length, which the
+    // compiler unrolls (the interpolation took a third less time); other settings take the same
+    // code with the lengths read at run time.
+    match (grid.lagrange.p, n_terms - D) {
+        (3, 1) => interpolate_run::<D, 3, 1>(grid, potentials, first_box, n_terms, ys, dof, put),
+        (3, 2) => interpolate_run::<D, 3, 2>(grid, potentials, first_box, n_terms, ys, dof, put),
+        _ => interpolate_run::<D, 0, 0>(grid, potentials, first_box, n_terms, ys, dof, put),
     }
 }
 
-/// The forces on the point `pt` into `o`; returns its `z` (see [`interpolate`]).
+/// [`interpolate_points`] with `P` nodes a box and `D + E` terms, or the grid's values where `P`
+/// and `E` are 0.
 #[inline(always)]
-fn interpolate_point<const D: usize, const P: usize, const T: usize>(
+#[allow(clippy::too_many_arguments)]
+fn interpolate_run<const D: usize, const P: usize, const E: usize>(
     grid: &Grid,
     potentials: &[Fl],
+    first_box: usize,
+    n_terms: usize,
+    ys: &[f64],
+    dof: f64,
+    mut put: impl FnMut(usize, &[f64], f64),
+) {
+    let mut o = [0.0; D];
+    for (k, pt) in ys.chunks_exact(D).enumerate() {
+        let zi = interpolate_point::<D, P, E>(grid, potentials, first_box, n_terms, pt, dof, &mut o);
+        put(k, &o, zi);
+    }
+}
+
+/// The forces on the point `pt` into `o`; returns its `z` (see [`interpolate`]). `potentials`
+/// starts at box row `first_box`.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn interpolate_point<const D: usize, const P: usize, const E: usize>(
+    grid: &Grid,
+    potentials: &[Fl],
+    first_box: usize,
     n_terms: usize,
     pt: &[f64],
     dof: f64,
     o: &mut [f64],
 ) -> f64 {
     let p = if P == 0 { grid.lagrange.p } else { P };
-    let n_terms = if T == 0 { n_terms } else { T };
+    let n_terms = if E == 0 { n_terms } else { D + E };
     let cols = if D == 2 { grid.nodes() } else { 1 };
     let (mut wx, mut wy) = ([0.0; MAX_INTERPOLATION_POINTS], [0.0; MAX_INTERPOLATION_POINTS]);
     let (bx, tx) = grid.locate(pt[0]);
     grid.lagrange.weights(tx, &mut wx);
     let mut phi = [0.0; 4];
-    let rows = &potentials[bx * p * n_terms * cols..][..p * n_terms * cols];
+    let rows = &potentials[(bx - first_box) * p * n_terms * cols..][..p * n_terms * cols];
     if D == 2 {
         let (by, ty) = grid.locate(pt[1]);
         grid.lagrange.weights(ty, &mut wy);
@@ -858,10 +902,14 @@ impl FftRepulsion {
             return n as f64 * (n - 1) as f64;
         };
         let n_terms = terms(dim, dof, false);
-        self.workspace.potentials(y, dim, &grid, dof, n_terms);
+        self.workspace.potentials(y, dim, &grid, dof, n_terms, true);
+        // The results back in point order; Z summed in point order.
+        let ws = &self.workspace;
         sized(&mut self.z, n, 0.0);
-        let ws = &mut self.workspace;
-        interpolate(&grid, &ws.potentials, n_terms, y, dim, dof, Some((&ws.order, &mut ws.sorted)), out, &mut self.z);
+        for (s, &i) in ws.sorted.chunks_exact(dim + 1).zip(&ws.order) {
+            out[i as usize * dim..][..dim].copy_from_slice(&s[..dim]);
+            self.z[i as usize] = s[dim];
+        }
         self.z.iter().sum::<f64>() - n as f64
     }
 }
@@ -896,7 +944,7 @@ impl FftReference {
         check_shape(reference, dim, reference);
         let grid = Grid::symmetric(reference, params, REFERENCE_PADDING);
         let mut workspace = Workspace::default();
-        workspace.potentials(reference, dim, &grid, dof, terms(dim, dof, true));
+        workspace.potentials(reference, dim, &grid, dof, terms(dim, dof, true), false);
         FftReference { grid, dim, dof, potentials: workspace.potentials }
     }
 
@@ -909,7 +957,7 @@ impl FftReference {
     pub fn repulsion(&self, points: &[f64], out: &mut [f64], sum_q: &mut [f64]) {
         let m = check_shape(points, self.dim, out);
         assert_eq!(sum_q.len(), m, "sum_q must have one value per point");
-        interpolate(&self.grid, &self.potentials, terms(self.dim, self.dof, true), points, self.dim, self.dof, None, out, sum_q);
+        interpolate(&self.grid, &self.potentials, terms(self.dim, self.dof, true), points, self.dim, self.dof, out, sum_q);
     }
 
     /// openTSNE's range limit for the new points: `(lower, upper)` = the lower edges of the first
