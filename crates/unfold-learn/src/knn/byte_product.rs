@@ -8,6 +8,12 @@
 //! product does 16, and, the distances being exact, the exact search needs no second pass over
 //! its candidates. Reference rows are packed in panels of [`PANEL`] rows, four bytes of each row
 //! side by side per step, so a step of a panel is one 64-byte load.
+//!
+//! Where the processor has AMX (Advanced Matrix Extensions) and the kernel lets the process use
+//! it, the same dot products run on its tiles instead: `tdpbusd` multiplies a 16 × 64 tile of
+//! query bytes by 16 steps of a panel (the panels' layout is the tiles' layout) into 16 × 16
+//! 32-bit sums, 16,384 multiply-adds an instruction. The sums are the same integers, so the
+//! distances are the same bits.
 
 /// Reference rows per panel: one 32-bit lane each.
 const PANEL: usize = 16;
@@ -21,6 +27,8 @@ const MAX_COLS: usize = 65_536;
 /// Byte rows packed for [`BytePanels::block`].
 pub(crate) struct BytePanels {
     n: usize,
+    /// The dot products run on AMX tiles ([`amx::ready`]); `steps` is then a multiple of 16.
+    amx: bool,
     /// Steps of four bytes per row (the row length rounded up to 4, over 4).
     steps: usize,
     /// `[panel][step][lane][4 bytes]`, rows shifted by −128; the last panels are padded to an even
@@ -48,12 +56,20 @@ impl BytePanels {
     /// the machine has AVX-512 VNNI and `d` is in `1..=`[`MAX_COLS`] (the cheap checks first, then
     /// the scan of the values).
     pub(crate) fn new(values: &[f32], n: usize, d: usize) -> Option<BytePanels> {
+        BytePanels::with_amx(values, n, d, amx::ready())
+    }
+
+    /// [`BytePanels::new`], on AMX tiles if `amx` (which [`amx::ready`] must allow).
+    fn with_amx(values: &[f32], n: usize, d: usize, amx: bool) -> Option<BytePanels> {
         if !available() || d > MAX_COLS || d == 0 || !super::nndescent::is_bytes(values) {
             return None;
         }
-        let steps = d.div_ceil(4);
+        debug_assert!(!amx || amx::ready());
+        // On AMX a tile spans 16 steps: rows are padded with zero bytes to whole tiles.
+        let steps = if amx { d.div_ceil(64) * 16 } else { d.div_ceil(4) };
         let width = 4 * steps;
-        let mut queries = vec![0u8; n * width];
+        // AMX loads 16 query rows at a time: room for a tile past the last row.
+        let mut queries = vec![0u8; (n + if amx { AMX_ROWS } else { 0 }) * width];
         for (q, row) in queries.chunks_exact_mut(width).zip(values.chunks_exact(d)) {
             for (o, &v) in q.iter_mut().zip(row) {
                 *o = v as u8;
@@ -61,7 +77,7 @@ impl BytePanels {
         }
         let n_panels = n.div_ceil(2 * PANEL) * 2;
         let mut panels = vec![0i8; n_panels * steps * PANEL * 4];
-        for (i, q) in queries.chunks_exact(width).enumerate() {
+        for (i, q) in queries.chunks_exact(width).take(n).enumerate() {
             let (p, lane) = (i / PANEL, i % PANEL);
             let panel = &mut panels[p * steps * PANEL * 4..][..steps * PANEL * 4];
             for (s, four) in q.chunks_exact(4).enumerate() {
@@ -70,10 +86,10 @@ impl BytePanels {
                 }
             }
         }
-        let norms: Vec<f64> = queries.chunks_exact(width).map(|q| q.iter().map(|&v| u64::from(v) * u64::from(v)).sum::<u64>() as f64).collect();
-        let shifts = queries.chunks_exact(width).map(|q| 128.0 * q.iter().map(|&v| u64::from(v)).sum::<u64>() as f64).collect();
+        let norms: Vec<f64> = queries.chunks_exact(width).take(n).map(|q| q.iter().map(|&v| u64::from(v) * u64::from(v)).sum::<u64>() as f64).collect();
+        let shifts = queries.chunks_exact(width).take(n).map(|q| 128.0 * q.iter().map(|&v| u64::from(v)).sum::<u64>() as f64).collect();
         let norms_i32 = if width <= I32_COLS { norms.iter().map(|&v| v as i32).collect() } else { Vec::new() };
-        Some(BytePanels { n, steps, panels, queries, norms, shifts, norms_i32 })
+        Some(BytePanels { n, amx, steps, panels, queries, norms, shifts, norms_i32 })
     }
 
     /// The squared distances of query rows `q0..q0 + nq` to reference rows `r0..r0 + nr`
@@ -83,20 +99,26 @@ impl BytePanels {
         assert!(r0.is_multiple_of(2 * PANEL) && q0 + nq <= self.n && r0 + nr <= self.n && out.len() >= nq * nr);
         let width = 4 * self.steps;
         let panel_len = self.steps * PANEL * 4;
-        let mut tile = [[0i32; 2 * PANEL]; TILE_ROWS];
+        let mut tile = [[0i32; 2 * PANEL]; AMX_ROWS];
+        let tile_rows = if self.amx { AMX_ROWS } else { TILE_ROWS };
         for c0 in (0..nr).step_by(2 * PANEL) {
             let panels = &self.panels[(r0 + c0) / PANEL * panel_len..][..2 * panel_len];
             let cols = (2 * PANEL).min(nr - c0);
             let mut qi = 0;
             while qi < nq {
-                let rows = TILE_ROWS.min(nq - qi);
-                let queries = &self.queries[(q0 + qi) * width..][..rows * width];
-                // SAFETY: `new` returned panels only where AVX-512 VNNI is available; the slices
-                // hold `rows` query rows and two panels of `steps` steps.
+                let rows = tile_rows.min(nq - qi);
+                // SAFETY: `new` returned panels only where AVX-512 VNNI is available, and set
+                // `amx` only where AMX is; the slices hold `rows` query rows (AMX: `AMX_ROWS`,
+                // the padding past the last row) and two panels of `steps` steps.
                 unsafe {
-                    if rows == TILE_ROWS {
-                        tile_dots::<TILE_ROWS>(queries, width, panels, self.steps, &mut tile);
+                    if self.amx {
+                        amx::tile_dots(&self.queries[(q0 + qi) * width..][..AMX_ROWS * width], width, panels, self.steps, &mut tile);
+                    } else if rows == TILE_ROWS {
+                        let queries = &self.queries[(q0 + qi) * width..][..rows * width];
+                        let tile: &mut [[i32; 2 * PANEL]; TILE_ROWS] = (&mut tile[..TILE_ROWS]).try_into().expect("TILE_ROWS rows");
+                        tile_dots::<TILE_ROWS>(queries, width, panels, self.steps, tile);
                     } else {
+                        let queries = &self.queries[(q0 + qi) * width..][..rows * width];
                         for r in 0..rows {
                             let one: &mut [[i32; 2 * PANEL]; 1] = (&mut tile[r..r + 1]).try_into().expect("one row");
                             tile_dots::<1>(&queries[r * width..][..width], width, panels, self.steps, one);
@@ -123,6 +145,118 @@ impl BytePanels {
                 qi += rows;
             }
         }
+    }
+}
+
+/// Query rows per AMX step: two tiles of 16.
+const AMX_ROWS: usize = 32;
+
+/// The dot products on AMX tiles (x86-64 Linux).
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+mod amx {
+    use super::{AMX_ROWS, PANEL};
+    use std::arch::asm;
+    use std::sync::OnceLock;
+
+    /// Whether the processor has AMX-INT8 and the kernel granted this process the tile state
+    /// (`arch_prctl(ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA)`, asked once).
+    pub(super) fn ready() -> bool {
+        static READY: OnceLock<bool> = OnceLock::new();
+        *READY.get_or_init(|| {
+            // CPUID leaf 7: EDX bit 24 is AMX-TILE, bit 25 AMX-INT8.
+            let edx = std::arch::x86_64::__cpuid_count(7, 0).edx;
+            if edx & (3 << 24) != 3 << 24 {
+                return false;
+            }
+            let (sys_arch_prctl, arch_req_xcomp_perm, xfeature_xtiledata) = (158i64, 0x1023u64, 18u64);
+            let ret: i64;
+            // SAFETY: the arch_prctl system call only records the permission; it reads and writes
+            // no memory of this process.
+            unsafe {
+                asm!("syscall", inlateout("rax") sys_arch_prctl => ret, in("rdi") arch_req_xcomp_perm, in("rsi") xfeature_xtiledata,
+                     lateout("rcx") _, lateout("r11") _, options(nostack));
+            }
+            ret == 0
+        })
+    }
+
+    /// The tile configuration (palette 1): tiles 0–7 of 16 rows of 64 bytes.
+    #[repr(C, align(64))]
+    struct Config {
+        palette: u8,
+        start_row: u8,
+        reserved: [u8; 14],
+        colsb: [u16; 16],
+        rows: [u8; 16],
+    }
+
+    /// `out[m][c] = Σ q_m · (r_c − 128)` for the `AMX_ROWS` query rows from `queries` (stride
+    /// `width`) and the `2 · PANEL` rows of two consecutive panels of `steps` steps.
+    ///
+    /// # Safety
+    /// [`ready`] must be true; `steps` is a multiple of 16, `queries` holds `AMX_ROWS` rows of
+    /// `width = 4 · steps` bytes and `panels` two panels.
+    pub(super) unsafe fn tile_dots(queries: &[u8], width: usize, panels: &[i8], steps: usize, out: &mut [[i32; 2 * PANEL]; AMX_ROWS]) {
+        debug_assert!(steps.is_multiple_of(16) && width == 4 * steps && queries.len() >= AMX_ROWS * width && panels.len() >= 2 * steps * PANEL * 4);
+        let mut config = Config { palette: 1, start_row: 0, reserved: [0; 14], colsb: [0; 16], rows: [0; 16] };
+        config.colsb[..8].fill(64);
+        config.rows[..8].fill(16);
+        let (q, a) = (queries.as_ptr(), panels.as_ptr());
+        let b = a.wrapping_add(steps * PANEL * 4);
+        // SAFETY: tiles 0 and 1 are 16 query rows of 64 bytes (inside `queries`), tiles 2 and 3
+        // 16 steps of a panel (1,024 bytes inside `panels`); 4–7 accumulate the four 16 × 16
+        // blocks of `out`, stored with its row stride.
+        unsafe {
+            asm!("ldtilecfg [{}]", in(reg) &raw const config, options(nostack, readonly));
+            asm!("tilezero tmm4", "tilezero tmm5", "tilezero tmm6", "tilezero tmm7", options(nostack, nomem));
+            for kc in 0..steps / 16 {
+                asm!(
+                    "tileloadd tmm0, [{q0} + {w}*1]",
+                    "tileloadd tmm1, [{q1} + {w}*1]",
+                    "tileloadd tmm2, [{pa} + {s}*1]",
+                    "tileloadd tmm3, [{pb} + {s}*1]",
+                    "tdpbusd tmm4, tmm0, tmm2",
+                    "tdpbusd tmm5, tmm0, tmm3",
+                    "tdpbusd tmm6, tmm1, tmm2",
+                    "tdpbusd tmm7, tmm1, tmm3",
+                    q0 = in(reg) q.add(kc * 64),
+                    q1 = in(reg) q.add(16 * width + kc * 64),
+                    w = in(reg) width,
+                    pa = in(reg) a.add(kc * 1024),
+                    pb = in(reg) b.add(kc * 1024),
+                    s = in(reg) 64usize,
+                    options(nostack, readonly),
+                );
+            }
+            let o = out.as_mut_ptr().cast::<u8>();
+            asm!(
+                "tilestored [{o0} + {s}*1], tmm4",
+                "tilestored [{o1} + {s}*1], tmm5",
+                "tilestored [{o2} + {s}*1], tmm6",
+                "tilestored [{o3} + {s}*1], tmm7",
+                "tilerelease",
+                o0 = in(reg) o,
+                o1 = in(reg) o.add(64),
+                o2 = in(reg) o.add(16 * 128),
+                o3 = in(reg) o.add(16 * 128 + 64),
+                s = in(reg) 128usize,
+                options(nostack),
+            );
+        }
+    }
+}
+
+/// Without AMX support: never ready.
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+mod amx {
+    use super::{AMX_ROWS, PANEL};
+
+    pub(super) fn ready() -> bool {
+        false
+    }
+
+    pub(super) unsafe fn tile_dots(_: &[u8], _: usize, _: &[i8], _: usize, _: &mut [[i32; 2 * PANEL]; AMX_ROWS]) {
+        unreachable!("AMX is never ready here")
     }
 }
 
@@ -184,16 +318,21 @@ mod tests {
         // Row lengths around multiples of 4, bytes at both ends of the range, and blocks whose
         // query and reference counts leave partial tiles and panels; rows past I32_COLS finish
         // their distances in f64.
-        for (n, d) in [(45, 1), (70, 3), (77, 4), (100, 13), (66, 784), (40, I32_COLS + 13)] {
+        // Both the AVX-512 VNNI and the AMX paths, where the machine has them.
+        for (n, d, amx) in [(45, 1), (70, 3), (77, 4), (100, 13), (66, 784), (40, I32_COLS + 13), (45, 64), (70, 65)]
+            .into_iter()
+            .flat_map(|(n, d)| [(n, d, false), (n, d, true)])
+            .filter(|&(.., amx)| !amx || amx::ready())
+        {
             let values: Vec<f32> = (0..n * d).map(|i| ((i * 7919 + i / 3) % 256) as f32).collect();
-            let Some(p) = BytePanels::new(&values, n, d) else { return };
+            let Some(p) = BytePanels::with_amx(&values, n, d, amx) else { return };
             let brute = |i: usize, j: usize| -> i64 { (0..d).map(|c| (values[i * d + c] as i64 - values[j * d + c] as i64).pow(2)).sum() };
             for (q0, nq, r0, nr) in [(0, n, 0, n), (3, 9, 32, n - 32), (n - 1, 1, 0, 33)] {
                 let mut out = vec![f32::NAN; nq * nr];
                 p.block(q0, nq, r0, nr, &mut out);
                 for qi in 0..nq {
                     for rj in 0..nr {
-                        assert_eq!(out[qi * nr + rj], brute(q0 + qi, r0 + rj) as f32, "n {n}, d {d}, query {}, reference {}", q0 + qi, r0 + rj);
+                        assert_eq!(out[qi * nr + rj], brute(q0 + qi, r0 + rj) as f32, "n {n}, d {d}, AMX {amx}, query {}, reference {}", q0 + qi, r0 + rj);
                     }
                 }
             }
@@ -204,13 +343,16 @@ mod tests {
         }
         // The extremes: 0 against 255 in every column, and 255 against itself (the largest
         // intermediate sums), at the longest rows finished in i32.
-        for d in [1000, I32_COLS] {
+        for (d, amx) in [(1000, false), (I32_COLS, false), (1000, true), (I32_COLS, true)] {
+            if amx && !amx::ready() {
+                continue;
+            }
             let values: Vec<f32> = (0..3 * d).map(|i| if i < d { 0.0 } else { 255.0 }).collect();
-            if let Some(p) = BytePanels::new(&values, 3, d) {
+            if let Some(p) = BytePanels::with_amx(&values, 3, d, amx) {
                 let mut out = [0.0; 9];
                 p.block(0, 3, 0, 3, &mut out);
                 let far = (d * 255 * 255) as f32;
-                assert_eq!(out, [0.0, far, far, far, 0.0, 0.0, far, 0.0, 0.0], "d {d}");
+                assert_eq!(out, [0.0, far, far, far, 0.0, 0.0, far, 0.0, 0.0], "d {d}, AMX {amx}");
             }
         }
     }
