@@ -101,6 +101,10 @@ impl BytePanels {
         let panel_len = self.steps * PANEL * 4;
         let mut tile = [[0i32; 2 * PANEL]; AMX_ROWS];
         let tile_rows = if self.amx { AMX_ROWS } else { TILE_ROWS };
+        if self.amx {
+            // SAFETY: `amx` is set only where AMX is ready.
+            unsafe { amx::configure() };
+        }
         for c0 in (0..nr).step_by(2 * PANEL) {
             let panels = &self.panels[(r0 + c0) / PANEL * panel_len..][..2 * panel_len];
             let cols = (2 * PANEL).min(nr - c0);
@@ -144,6 +148,10 @@ impl BytePanels {
                 }
                 qi += rows;
             }
+        }
+        if self.amx {
+            // SAFETY: as above.
+            unsafe { amx::release() };
         }
     }
 }
@@ -190,24 +198,43 @@ mod amx {
         rows: [u8; 16],
     }
 
+    /// Loads the tile configuration [`tile_dots`] uses (once per block of products: loading it
+    /// costs about as much as a tile's products).
+    ///
+    /// # Safety
+    /// [`ready`] must be true.
+    pub(super) unsafe fn configure() {
+        let mut config = Config { palette: 1, start_row: 0, reserved: [0; 14], colsb: [0; 16], rows: [0; 16] };
+        config.colsb[..8].fill(64);
+        config.rows[..8].fill(16);
+        // SAFETY: the configuration is 64 readable bytes; AMX is ready (the caller's contract).
+        unsafe { asm!("ldtilecfg [{}]", in(reg) &raw const config, options(nostack, readonly)) };
+    }
+
+    /// Releases the tiles [`configure`] set up.
+    ///
+    /// # Safety
+    /// [`ready`] must be true.
+    pub(super) unsafe fn release() {
+        // SAFETY: AMX is ready (the caller's contract).
+        unsafe { asm!("tilerelease", options(nostack, nomem)) };
+    }
+
     /// `out[m][c] = Σ q_m · (r_c − 128)` for the `AMX_ROWS` query rows from `queries` (stride
     /// `width`) and the `2 · PANEL` rows of two consecutive panels of `steps` steps.
     ///
     /// # Safety
-    /// [`ready`] must be true; `steps` is a multiple of 16, `queries` holds `AMX_ROWS` rows of
-    /// `width = 4 · steps` bytes and `panels` two panels.
+    /// [`configure`] must have run on this thread since the last [`release`]; `steps` is a
+    /// multiple of 16, `queries` holds `AMX_ROWS` rows of `width = 4 · steps` bytes and `panels`
+    /// two panels.
     pub(super) unsafe fn tile_dots(queries: &[u8], width: usize, panels: &[i8], steps: usize, out: &mut [[i32; 2 * PANEL]; AMX_ROWS]) {
         debug_assert!(steps.is_multiple_of(16) && width == 4 * steps && queries.len() >= AMX_ROWS * width && panels.len() >= 2 * steps * PANEL * 4);
-        let mut config = Config { palette: 1, start_row: 0, reserved: [0; 14], colsb: [0; 16], rows: [0; 16] };
-        config.colsb[..8].fill(64);
-        config.rows[..8].fill(16);
         let (q, a) = (queries.as_ptr(), panels.as_ptr());
         let b = a.wrapping_add(steps * PANEL * 4);
         // SAFETY: tiles 0 and 1 are 16 query rows of 64 bytes (inside `queries`), tiles 2 and 3
         // 16 steps of a panel (1,024 bytes inside `panels`); 4–7 accumulate the four 16 × 16
         // blocks of `out`, stored with its row stride.
         unsafe {
-            asm!("ldtilecfg [{}]", in(reg) &raw const config, options(nostack, readonly));
             asm!("tilezero tmm4", "tilezero tmm5", "tilezero tmm6", "tilezero tmm7", options(nostack, nomem));
             for kc in 0..steps / 16 {
                 asm!(
@@ -234,7 +261,6 @@ mod amx {
                 "tilestored [{o1} + {s}*1], tmm5",
                 "tilestored [{o2} + {s}*1], tmm6",
                 "tilestored [{o3} + {s}*1], tmm7",
-                "tilerelease",
                 o0 = in(reg) o,
                 o1 = in(reg) o.add(64),
                 o2 = in(reg) o.add(16 * 128),
@@ -253,6 +279,14 @@ mod amx {
 
     pub(super) fn ready() -> bool {
         false
+    }
+
+    pub(super) unsafe fn configure() {
+        unreachable!("AMX is never ready here")
+    }
+
+    pub(super) unsafe fn release() {
+        unreachable!("AMX is never ready here")
     }
 
     pub(super) unsafe fn tile_dots(_: &[u8], _: usize, _: &[i8], _: usize, _: &mut [[i32; 2 * PANEL]; AMX_ROWS]) {
