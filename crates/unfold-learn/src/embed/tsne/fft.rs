@@ -524,7 +524,13 @@ impl Workspace {
                         let col = &mut cols[k * len..][..len];
                         col[m..].fill(Complex::default());
                         forward.process_with_scratch(col, fft);
-                        for (v, &h) in col.iter_mut().zip(&hat[(c0 + k) * len..][..len]) {
+                        // The column's spectrum is even: `h(u) = h(2m − u)`, stored for u ≤ m.
+                        let h = &hat[(c0 + k) * half..][..half];
+                        let (low, high) = col.split_at_mut(half);
+                        for (v, &h) in low.iter_mut().zip(h) {
+                            *v *= h;
+                        }
+                        for (v, &h) in high.iter_mut().zip(h[1..m].iter().rev()) {
                             *v *= h;
                         }
                         inverse.process_with_scratch(col, fft);
@@ -580,8 +586,9 @@ impl Workspace {
 }
 
 /// The 2-D spectrum of kernel `kind` at lags `(r, c)·delta`, `|r|, |c| < m`, periodic with period
-/// `2m`, scaled by `1/(2m)²` (the inverse transforms' normalisation), into `hat`: `2m` values for
-/// each of the `m + 1` columns of the half spectrum. `rows` is a work buffer.
+/// `2m`, scaled by `1/(2m)²` (the inverse transforms' normalisation), into `hat`: for each of the
+/// `m + 1` columns of the half spectrum, its values at row frequencies `0..=m` (the spectrum is
+/// even in the row frequency too, so the other `m − 1` mirror them). `rows` is a work buffer.
 #[allow(clippy::too_many_arguments)]
 fn kernel_spectrum(kind: usize, m: usize, delta: f64, dof: f64, rfft: &RealFft, scratch_len: usize, rows: &mut Vec<Complex<Fl>>, hat: &mut Vec<Fl>) {
     let (len, half) = (2 * m, m + 1);
@@ -602,11 +609,11 @@ fn kernel_spectrum(kind: usize, m: usize, delta: f64, dof: f64, rfft: &RealFft, 
         })
     });
     let rows = &*rows;
-    sized(hat, half * len, 0.0);
+    sized(hat, half * half, 0.0);
     // The row spectra are real (the kernel is even in the column lag) and even in the row lag, and
-    // so are the columns' spectra: real-to-complex column transforms, their upper half mirrored.
-    hat.par_chunks_mut(BLOCK * len).enumerate().for_each(|(block, out)| {
-        let n_cols = out.len() / len;
+    // so are the columns' spectra: real-to-complex column transforms.
+    hat.par_chunks_mut(BLOCK * half).enumerate().for_each(|(block, out)| {
+        let n_cols = out.len() / half;
         with_scratch(half, BLOCK * len, scratch_len, |spectrum, cols, fft| {
             // Row by row, the block's columns side by side: each row's values are read in one run
             // (column by column, every read was a cache miss).
@@ -617,10 +624,10 @@ fn kernel_spectrum(kind: usize, m: usize, delta: f64, dof: f64, rfft: &RealFft, 
                     cols[k * len + r] = v.re;
                 }
             }
-            for (out, col) in out.chunks_exact_mut(len).zip(cols.chunks_exact_mut(len)) {
+            for (out, col) in out.chunks_exact_mut(half).zip(cols.chunks_exact_mut(len)) {
                 rfft.forward(col, spectrum, fft);
-                for (u, o) in out.iter_mut().enumerate() {
-                    *o = spectrum[u.min(len - u)].re * scale;
+                for (o, s) in out.iter_mut().zip(spectrum.iter()) {
+                    *o = s.re * scale;
                 }
             }
         })
