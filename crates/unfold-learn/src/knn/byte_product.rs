@@ -29,7 +29,7 @@ pub(crate) struct BytePanels {
     n: usize,
     /// The dot products run on AMX tiles ([`amx::ready`]); `steps` is then a multiple of 16.
     amx: bool,
-    /// Steps of four bytes per row (the row length rounded up to 4, over 4).
+    /// Steps of four bytes per row (the row length rounded up to 4, over 4; with `amx`, up to 64).
     steps: usize,
     /// `[panel][step][lane][4 bytes]`, rows shifted by −128; the last panels are padded to an even
     /// count.
@@ -68,7 +68,7 @@ impl BytePanels {
         // On AMX a tile spans 16 steps: rows are padded with zero bytes to whole tiles.
         let steps = if amx { d.div_ceil(64) * 16 } else { d.div_ceil(4) };
         let width = 4 * steps;
-        // AMX loads 16 query rows at a time: room for a tile past the last row.
+        // AMX loads two tiles of 16 query rows at a time: room for them past the last row.
         let mut queries = vec![0u8; (n + if amx { AMX_ROWS } else { 0 }) * width];
         for (q, row) in queries.chunks_exact_mut(width).zip(values.chunks_exact(d)) {
             for (o, &v) in q.iter_mut().zip(row) {
