@@ -156,6 +156,11 @@ impl BytePanels {
     }
 }
 
+/// Whether [`BytePanels`] multiply on AMX tiles on this machine.
+pub(crate) fn amx_ready() -> bool {
+    available() && amx::ready()
+}
+
 /// Query rows per AMX step: two tiles of 16.
 const AMX_ROWS: usize = 32;
 

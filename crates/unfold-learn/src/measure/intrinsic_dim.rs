@@ -32,12 +32,12 @@
 //! Everything works from a [`KnnGraph`] (sorted distances, the point itself not among its
 //! neighbours), so the estimators share the kNN engine's search, metrics and determinism.
 //! [`intrinsic_dimension`] runs one estimator on data, as `unfold measure id` and Python's
-//! `unfold.measure` do: the neighbours are exact up to [`exact_is_faster`]'s bound (as
+//! `unfold.measure` do: the neighbours are exact up to [`exact_is_faster_on`]'s bound (as
 //! scikit-dimension's scikit-learn search), NN-descent from the seed above.
 
 use crate::data::Data;
 use crate::error::{Error, Result};
-use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, exact_is_faster, knn_graph};
+use crate::knn::{KnnAlgorithm, KnnGraph, KnnParams, exact_is_faster_on, knn_graph};
 use crate::linalg::matmul;
 use crate::linalg::symmetric_eigenvalues;
 use crate::metric::Metric;
@@ -1088,7 +1088,7 @@ pub fn intrinsic_dimension(data: &Data, params: &IdParams, progress: &dyn Progre
     }
     crate::threads::install(params.threads, || {
         let graph = |k: usize| {
-            let algorithm = if exact_is_faster(n, k) { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
+            let algorithm = if exact_is_faster_on(data, &params.metric, k) { KnnAlgorithm::Exact } else { KnnAlgorithm::Auto };
             let knn_params = KnnParams { k, algorithm, metric: params.metric.clone(), seed: params.seed, threads: params.threads, ..KnnParams::default() };
             knn_graph(data, &knn_params, progress)
         };
