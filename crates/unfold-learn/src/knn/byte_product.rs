@@ -56,7 +56,7 @@ impl BytePanels {
     /// the machine has AVX-512 VNNI and `d` is in `1..=`[`MAX_COLS`] (the cheap checks first, then
     /// the scan of the values).
     pub(crate) fn new(values: &[f32], n: usize, d: usize) -> Option<BytePanels> {
-        BytePanels::with_amx(values, n, d, amx::ready())
+        BytePanels::with_amx(values, n, d, amx_ready())
     }
 
     /// [`BytePanels::new`], on AMX tiles if `amx` (which [`amx::ready`] must allow).

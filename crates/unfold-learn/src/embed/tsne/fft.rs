@@ -738,20 +738,20 @@ fn charges<const D: usize>(pt: &[f64], centre: f64, dof: f64) -> [f64; 4] {
 #[allow(clippy::too_many_arguments)]
 fn interpolate(grid: &Grid, potentials: &[Fl], n_terms: usize, y: &[f64], dim: usize, dof: f64, out: &mut [f64], z: &mut [f64]) {
     match dim {
-        1 => out.par_chunks_mut(CHUNK).zip(z.par_chunks_mut(CHUNK)).zip(y.par_chunks(CHUNK)).for_each(|((out, z), y)| {
-            interpolate_points::<1>(grid, potentials, 0, n_terms, y, dof, |i, o, zi| {
-                out[i] = o[0];
-                z[i] = zi;
-            });
-        }),
-        2 => out.par_chunks_mut(CHUNK * 2).zip(z.par_chunks_mut(CHUNK)).zip(y.par_chunks(CHUNK * 2)).for_each(|((out, z), y)| {
-            interpolate_points::<2>(grid, potentials, 0, n_terms, y, dof, |i, o, zi| {
-                out[2 * i..][..2].copy_from_slice(o);
-                z[i] = zi;
-            });
-        }),
+        1 => interpolate_chunks::<1>(grid, potentials, n_terms, y, dof, out, z),
+        2 => interpolate_chunks::<2>(grid, potentials, n_terms, y, dof, out, z),
         _ => unreachable!("the FFT repulsion is 1-D or 2-D"),
     }
+}
+
+/// [`interpolate`] in `D` dimensions.
+fn interpolate_chunks<const D: usize>(grid: &Grid, potentials: &[Fl], n_terms: usize, y: &[f64], dof: f64, out: &mut [f64], z: &mut [f64]) {
+    out.par_chunks_mut(CHUNK * D).zip(z.par_chunks_mut(CHUNK)).zip(y.par_chunks(CHUNK * D)).for_each(|((out, z), y)| {
+        interpolate_points::<D>(grid, potentials, 0, n_terms, y, dof, |i, o, zi| {
+            out[D * i..][..D].copy_from_slice(o);
+            z[i] = zi;
+        });
+    });
 }
 
 /// [`interpolate`] of the points `ys` (coordinates in the bucketed order of
