@@ -253,6 +253,24 @@ fn ess_equals_scikit_dimension() {
     }
 }
 
+/// Pixel-like rows (integers in 0..=255), whose neighbourhoods' Gram matrices are integer
+/// products where the machine has AVX-512 VNNI.
+#[test]
+fn ess_equals_scikit_dimension_on_byte_rows() {
+    let x = data("id_bytes");
+    let e: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("id_bytes_expected.json")).unwrap()).unwrap();
+    let pw = ess_pointwise(&x, &graph(&x, 100), EssVersion::A).unwrap();
+    assert_eq!(pw.len(), 400);
+    for (i, ((dim, ess), (want_dim, want_ess))) in pw.iter().zip(list(&e["ess_pw"]).into_iter().zip(list(&e["ess_essval"]))).enumerate() {
+        close(*ess, want_ess, 1e-9, &format!("row {i} statistic"));
+        close(*dim, want_dim, 1e-8, &format!("row {i}"));
+    }
+    let b = ess_pointwise(&x, &graph(&x, 30), EssVersion::B).unwrap();
+    for (i, ((dim, _), want)) in b.iter().zip(list(&e["ess_b_30"])).enumerate() {
+        close(*dim, want, 1e-8, &format!("row {i} version b"));
+    }
+}
+
 #[test]
 fn mind_ml_equals_scikit_dimension() {
     for name in SETS {

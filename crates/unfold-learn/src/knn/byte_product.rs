@@ -1,4 +1,5 @@
-//! Exact squared euclidean distances between byte rows by blocks of integer dot products.
+//! Exact squared euclidean distances and dot products between byte rows by blocks of integer
+//! dot products.
 //!
 //! Pixel-like data (every value an integer in `0..=255`) has exact squared distances
 //! `|q|² + |r|² − 2 q·r` in integers. The dot products run on AVX-512 VNNI's `vpdpbusd`, which
@@ -14,6 +15,10 @@
 //! query bytes by 16 steps of a panel (the panels' layout is the tiles' layout) into 16 × 16
 //! 32-bit sums, 16,384 multiply-adds an instruction. The sums are the same integers, so the
 //! distances are the same bits.
+//!
+//! [`BytePanels`] packs every row once, for blocks of distances among all rows (the exact
+//! search); [`ByteRows::gram`] packs a few chosen rows at a time, for the Gram matrix of a
+//! neighbourhood (ESS).
 
 /// Reference rows per panel: one 32-bit lane each.
 const PANEL: usize = 16;
@@ -24,22 +29,183 @@ const TILE_ROWS: usize = 8;
 /// (`255 · 128 · d < 2³¹`).
 const MAX_COLS: usize = 65_536;
 
-/// Byte rows packed for [`BytePanels::block`].
-pub(crate) struct BytePanels {
+/// Byte rows padded for the products: the query side of [`BytePanels`] and the source of
+/// [`ByteRows::gram`].
+pub(crate) struct ByteRows {
     n: usize,
     /// The dot products run on AMX tiles ([`amx::ready`]); `steps` is then a multiple of 16.
     amx: bool,
     /// Steps of four bytes per row (the row length rounded up to 4, over 4; with `amx`, up to 64).
     steps: usize,
-    /// `[panel][step][lane][4 bytes]`, rows shifted by −128; the last panels are padded to an even
-    /// count.
-    panels: Vec<i8>,
-    /// Rows padded with zeros to `4 · steps` bytes.
-    queries: Vec<u8>,
-    /// `|r|²` and `128 Σr`, integers held exactly in `f64` (below 2⁵³), so that a distance is
-    /// a few vector operations.
-    norms: Vec<f64>,
+    /// Rows padded with zeros to `4 · steps` bytes (with `amx`, and `AMX_ROWS` zero rows past
+    /// the last: the tiles load 32 query rows at a time).
+    rows: Vec<u8>,
+    /// `128 Σr` per row, an integer held exactly: `q·r = q·(r − 128) + 128 Σq`.
     shifts: Vec<f64>,
+}
+
+impl ByteRows {
+    /// The rows of `values` (`n × d`), or `None` unless every value is an integer in `0..=255`,
+    /// the machine has AVX-512 VNNI and `d` is in `1..=`[`MAX_COLS`] (the cheap checks first, then
+    /// the scan of the values).
+    pub(crate) fn new(values: &[f32], n: usize, d: usize) -> Option<ByteRows> {
+        ByteRows::with_amx(values, n, d, amx_ready())
+    }
+
+    /// [`ByteRows::new`], on AMX tiles if `amx` (which [`amx::ready`] must allow).
+    fn with_amx(values: &[f32], n: usize, d: usize, amx: bool) -> Option<ByteRows> {
+        if !available() || d > MAX_COLS || d == 0 || !super::nndescent::is_bytes(values) {
+            return None;
+        }
+        debug_assert!(!amx || amx::ready());
+        // On AMX a tile spans 16 steps: rows are padded with zero bytes to whole tiles.
+        let steps = if amx { d.div_ceil(64) * 16 } else { d.div_ceil(4) };
+        let width = 4 * steps;
+        let mut rows = vec![0u8; (n + if amx { AMX_ROWS } else { 0 }) * width];
+        for (q, row) in rows.chunks_exact_mut(width).zip(values.chunks_exact(d)) {
+            for (o, &v) in q.iter_mut().zip(row) {
+                *o = v as u8;
+            }
+        }
+        let shifts = rows.chunks_exact(width).take(n).map(|q| 128.0 * q.iter().map(|&v| u64::from(v)).sum::<u64>() as f64).collect();
+        Some(ByteRows { n, amx, steps, rows, shifts })
+    }
+
+    fn width(&self) -> usize {
+        4 * self.steps
+    }
+
+    /// The Gram matrix of rows `ids`: `out[a · m + b] = x_{ids[a]} · x_{ids[b]}` for `m =
+    /// ids.len()`, each an exact integer (below 2⁵³ for every allowed row length), into `out`
+    /// (`m × m`). `scratch` holds the packed rows between calls (start from
+    /// `GramScratch::default()`, one per thread).
+    pub(crate) fn gram(&self, ids: &[u32], scratch: &mut GramScratch, out: &mut [f64]) {
+        let (m, width) = (ids.len(), self.width());
+        assert!(out.len() >= m * m && ids.iter().all(|&i| (i as usize) < self.n));
+        // The query side: the rows copied in order (plus AMX's padding rows, whatever they hold:
+        // their sums are never read). The reference side: the same rows as panels.
+        scratch.queries.resize((m + if self.amx { AMX_ROWS } else { 0 }) * width, 0);
+        for (q, &i) in scratch.queries.chunks_exact_mut(width).zip(ids) {
+            q.copy_from_slice(&self.rows[i as usize * width..][..width]);
+        }
+        scratch.panels.resize(m.div_ceil(2 * PANEL) * 2 * self.steps * PANEL * 4, 0);
+        pack_panels(&scratch.queries, width, m, &mut scratch.panels);
+        // Only the tiles on or above the diagonal; the rest is their mirror.
+        products(
+            self.amx,
+            self.steps,
+            &scratch.queries,
+            &scratch.panels,
+            m,
+            m,
+            |q, c| c + 2 * PANEL > q,
+            |q, c, rows, cols, tile| {
+                for (r, dots) in tile.iter().enumerate().take(rows) {
+                    let a = q + r;
+                    let shift = self.shifts[ids[a] as usize];
+                    for (j, &dot) in dots.iter().enumerate().take(cols).skip(a.saturating_sub(c)) {
+                        let b = c + j;
+                        let v = f64::from(dot) + shift;
+                        out[a * m + b] = v;
+                        out[b * m + a] = v;
+                    }
+                }
+            },
+        );
+    }
+}
+
+/// The packed rows of [`ByteRows::gram`], kept between calls.
+#[derive(Default)]
+pub(crate) struct GramScratch {
+    queries: Vec<u8>,
+    panels: Vec<i8>,
+}
+
+/// Packs rows `0..n` of `rows` (stride `width`) as panels: `[panel][step][lane][4 bytes]`, each
+/// byte shifted by −128 (its top bit flipped). Lanes past `n` keep what `panels` held.
+fn pack_panels(rows: &[u8], width: usize, n: usize, panels: &mut [i8]) {
+    let steps = width / 4;
+    let panel_len = steps * PANEL * 4;
+    for (i, q) in rows.chunks_exact(width).take(n).enumerate() {
+        let (panel, lane) = (&mut panels[i / PANEL * panel_len..][..panel_len], i % PANEL);
+        for (s, four) in q.chunks_exact(4).enumerate() {
+            for (o, &v) in panel[(s * PANEL + lane) * 4..][..4].iter_mut().zip(four) {
+                *o = (v ^ 0x80) as i8;
+            }
+        }
+    }
+}
+
+/// The dot products of query rows `0..nq` of `queries` (stride `4 · steps`; on AMX readable for
+/// `AMX_ROWS` rows from each tile's first) with panel rows `0..nr` of `panels`, a tile at a time:
+/// `finish(q, c, rows, cols, tile)` receives `tile[r][j] = q_{q+r} · (p_{c+j} − 128)` for
+/// `r < rows`, `j < cols`, for each tile where `wanted(q, c)`.
+#[allow(clippy::too_many_arguments)]
+fn products(
+    amx: bool,
+    steps: usize,
+    queries: &[u8],
+    panels: &[i8],
+    nq: usize,
+    nr: usize,
+    wanted: impl Fn(usize, usize) -> bool,
+    mut finish: impl FnMut(usize, usize, usize, usize, &[[i32; 2 * PANEL]]),
+) {
+    let width = 4 * steps;
+    let panel_len = steps * PANEL * 4;
+    let mut tile = [[0i32; 2 * PANEL]; AMX_ROWS];
+    let tile_rows = if amx { AMX_ROWS } else { TILE_ROWS };
+    if amx {
+        // SAFETY: `amx` is set only where AMX is ready.
+        unsafe { amx::configure() };
+    }
+    for c0 in (0..nr).step_by(2 * PANEL) {
+        let panels = &panels[c0 / PANEL * panel_len..][..2 * panel_len];
+        let cols = (2 * PANEL).min(nr - c0);
+        let mut qi = 0;
+        while qi < nq {
+            let rows = tile_rows.min(nq - qi);
+            if !wanted(qi, c0) {
+                qi += rows;
+                continue;
+            }
+            // SAFETY: the rows come from `ByteRows`, which exist only where AVX-512 VNNI is
+            // available and set `amx` only where AMX is; the slices hold `rows` query rows (AMX:
+            // `AMX_ROWS`, the padding past the last row) and two panels of `steps` steps.
+            unsafe {
+                if amx {
+                    amx::tile_dots(&queries[qi * width..][..AMX_ROWS * width], width, panels, steps, &mut tile);
+                } else if rows == TILE_ROWS {
+                    let queries = &queries[qi * width..][..rows * width];
+                    let tile: &mut [[i32; 2 * PANEL]; TILE_ROWS] = (&mut tile[..TILE_ROWS]).try_into().expect("TILE_ROWS rows");
+                    tile_dots::<TILE_ROWS>(queries, width, panels, steps, tile);
+                } else {
+                    let queries = &queries[qi * width..][..rows * width];
+                    for r in 0..rows {
+                        let one: &mut [[i32; 2 * PANEL]; 1] = (&mut tile[r..r + 1]).try_into().expect("one row");
+                        tile_dots::<1>(&queries[r * width..][..width], width, panels, steps, one);
+                    }
+                }
+            }
+            finish(qi, c0, rows, cols, &tile[..rows]);
+            qi += rows;
+        }
+    }
+    if amx {
+        // SAFETY: as above.
+        unsafe { amx::release() };
+    }
+}
+
+/// Byte rows packed for [`BytePanels::block`].
+pub(crate) struct BytePanels {
+    rows: ByteRows,
+    /// [`pack_panels`] of every row; the last panels are padded to an even count.
+    panels: Vec<i8>,
+    /// `|r|²`, integers held exactly in `f64` (below 2⁵³), so that a distance is a few vector
+    /// operations.
+    norms: Vec<f64>,
     /// The norms in `i32`, for rows short enough that every distance and partial sum fits
     /// ([`I32_COLS`]; empty otherwise): the distances are then finished in integer lanes, 16 a
     /// vector instead of 8 in `f64`, and rounded to `f32` by the same single rounding of the same
@@ -52,107 +218,59 @@ pub(crate) struct BytePanels {
 const I32_COLS: usize = 16_384;
 
 impl BytePanels {
-    /// The rows of `values` (`n × d`), or `None` unless every value is an integer in `0..=255`,
-    /// the machine has AVX-512 VNNI and `d` is in `1..=`[`MAX_COLS`] (the cheap checks first, then
-    /// the scan of the values).
+    /// The rows of `values` (`n × d`) packed, or `None` where [`ByteRows::new`] is.
     pub(crate) fn new(values: &[f32], n: usize, d: usize) -> Option<BytePanels> {
         BytePanels::with_amx(values, n, d, amx_ready())
     }
 
     /// [`BytePanels::new`], on AMX tiles if `amx` (which [`amx::ready`] must allow).
     fn with_amx(values: &[f32], n: usize, d: usize, amx: bool) -> Option<BytePanels> {
-        if !available() || d > MAX_COLS || d == 0 || !super::nndescent::is_bytes(values) {
-            return None;
-        }
-        debug_assert!(!amx || amx::ready());
-        // On AMX a tile spans 16 steps: rows are padded with zero bytes to whole tiles.
-        let steps = if amx { d.div_ceil(64) * 16 } else { d.div_ceil(4) };
-        let width = 4 * steps;
-        // AMX loads two tiles of 16 query rows at a time: room for them past the last row.
-        let mut queries = vec![0u8; (n + if amx { AMX_ROWS } else { 0 }) * width];
-        for (q, row) in queries.chunks_exact_mut(width).zip(values.chunks_exact(d)) {
-            for (o, &v) in q.iter_mut().zip(row) {
-                *o = v as u8;
-            }
-        }
-        let n_panels = n.div_ceil(2 * PANEL) * 2;
-        let mut panels = vec![0i8; n_panels * steps * PANEL * 4];
-        for (i, q) in queries.chunks_exact(width).take(n).enumerate() {
-            let (p, lane) = (i / PANEL, i % PANEL);
-            let panel = &mut panels[p * steps * PANEL * 4..][..steps * PANEL * 4];
-            for (s, four) in q.chunks_exact(4).enumerate() {
-                for (b, &v) in four.iter().enumerate() {
-                    panel[(s * PANEL + lane) * 4 + b] = (i16::from(v) - 128) as i8;
-                }
-            }
-        }
-        let norms: Vec<f64> = queries.chunks_exact(width).take(n).map(|q| q.iter().map(|&v| u64::from(v) * u64::from(v)).sum::<u64>() as f64).collect();
-        let shifts = queries.chunks_exact(width).take(n).map(|q| 128.0 * q.iter().map(|&v| u64::from(v)).sum::<u64>() as f64).collect();
+        let rows = ByteRows::with_amx(values, n, d, amx)?;
+        let width = rows.width();
+        let mut panels = vec![0i8; n.div_ceil(2 * PANEL) * 2 * rows.steps * PANEL * 4];
+        pack_panels(&rows.rows, width, n, &mut panels);
+        let norms: Vec<f64> = rows.rows.chunks_exact(width).take(n).map(|q| q.iter().map(|&v| u64::from(v) * u64::from(v)).sum::<u64>() as f64).collect();
         let norms_i32 = if width <= I32_COLS { norms.iter().map(|&v| v as i32).collect() } else { Vec::new() };
-        Some(BytePanels { n, amx, steps, panels, queries, norms, shifts, norms_i32 })
+        Some(BytePanels { rows, panels, norms, norms_i32 })
     }
 
     /// The squared distances of query rows `q0..q0 + nq` to reference rows `r0..r0 + nr`
     /// (`r0` a multiple of `2 · PANEL`) into `out` (`nq × nr`, row-major), each exact and then
     /// rounded to `f32`.
     pub(crate) fn block(&self, q0: usize, nq: usize, r0: usize, nr: usize, out: &mut [f32]) {
-        assert!(r0.is_multiple_of(2 * PANEL) && q0 + nq <= self.n && r0 + nr <= self.n && out.len() >= nq * nr);
-        let width = 4 * self.steps;
-        let panel_len = self.steps * PANEL * 4;
-        let mut tile = [[0i32; 2 * PANEL]; AMX_ROWS];
-        let tile_rows = if self.amx { AMX_ROWS } else { TILE_ROWS };
-        if self.amx {
-            // SAFETY: `amx` is set only where AMX is ready.
-            unsafe { amx::configure() };
-        }
-        for c0 in (0..nr).step_by(2 * PANEL) {
-            let panels = &self.panels[(r0 + c0) / PANEL * panel_len..][..2 * panel_len];
-            let cols = (2 * PANEL).min(nr - c0);
-            let mut qi = 0;
-            while qi < nq {
-                let rows = tile_rows.min(nq - qi);
-                // SAFETY: `new` returned panels only where AVX-512 VNNI is available, and set
-                // `amx` only where AMX is; the slices hold `rows` query rows (AMX: `AMX_ROWS`,
-                // the padding past the last row) and two panels of `steps` steps.
-                unsafe {
-                    if self.amx {
-                        amx::tile_dots(&self.queries[(q0 + qi) * width..][..AMX_ROWS * width], width, panels, self.steps, &mut tile);
-                    } else if rows == TILE_ROWS {
-                        let queries = &self.queries[(q0 + qi) * width..][..rows * width];
-                        let tile: &mut [[i32; 2 * PANEL]; TILE_ROWS] = (&mut tile[..TILE_ROWS]).try_into().expect("TILE_ROWS rows");
-                        tile_dots::<TILE_ROWS>(queries, width, panels, self.steps, tile);
-                    } else {
-                        let queries = &self.queries[(q0 + qi) * width..][..rows * width];
-                        for r in 0..rows {
-                            let one: &mut [[i32; 2 * PANEL]; 1] = (&mut tile[r..r + 1]).try_into().expect("one row");
-                            tile_dots::<1>(&queries[r * width..][..width], width, panels, self.steps, one);
-                        }
-                    }
-                }
-                for (r, dots) in tile.iter().enumerate().take(rows) {
+        let rows = &self.rows;
+        assert!(r0.is_multiple_of(2 * PANEL) && q0 + nq <= rows.n && r0 + nr <= rows.n && out.len() >= nq * nr);
+        let panel_len = rows.steps * PANEL * 4;
+        let queries = &rows.rows[q0 * rows.width()..];
+        let panels = &self.panels[r0 / PANEL * panel_len..];
+        products(
+            rows.amx,
+            rows.steps,
+            queries,
+            panels,
+            nq,
+            nr,
+            |_, _| true,
+            |qi, c0, n_rows, cols, tile| {
+                for (r, dots) in tile.iter().enumerate().take(n_rows) {
                     let i = q0 + qi + r;
                     let row = &mut out[(qi + r) * nr + c0..][..cols];
                     if self.norms_i32.is_empty() {
-                        let (norm, shift) = (self.norms[i], self.shifts[i]);
+                        let (norm, shift) = (self.norms[i], rows.shifts[i]);
                         // Every term and partial sum is an integer below 2⁵³: exact, then rounded once.
                         for ((o, &dot), &other) in row.iter_mut().zip(dots).zip(&self.norms[r0 + c0..]) {
                             *o = (norm + other - 2.0 * (f64::from(dot) + shift)) as f32;
                         }
                     } else {
-                        let (norm, shift) = (self.norms_i32[i], self.shifts[i] as i32);
+                        let (norm, shift) = (self.norms_i32[i], rows.shifts[i] as i32);
                         // Below 2³¹ throughout (I32_COLS): exact, then rounded once, as above.
                         for ((o, &dot), &other) in row.iter_mut().zip(dots).zip(&self.norms_i32[r0 + c0..]) {
                             *o = (norm + other - 2 * (dot + shift)) as f32;
                         }
                     }
                 }
-                qi += rows;
-            }
-        }
-        if self.amx {
-            // SAFETY: as above.
-            unsafe { amx::release() };
-        }
+            },
+        );
     }
 }
 
@@ -372,6 +490,27 @@ mod tests {
                 for qi in 0..nq {
                     for rj in 0..nr {
                         assert_eq!(out[qi * nr + rj], brute(q0 + qi, r0 + rj) as f32, "n {n}, d {d}, AMX {amx}, query {}, reference {}", q0 + qi, r0 + rj);
+                    }
+                }
+            }
+        }
+        // Gram matrices of chosen rows (repeats, every order, counts around the tiles' 32 and
+        // the VNNI tiles' 8), one scratch for all, against integer sums.
+        for (n, d, amx) in
+            [(70, 13), (120, 784), (40, 65)].into_iter().flat_map(|(n, d)| [(n, d, false), (n, d, true)]).filter(|&(.., amx)| !amx || amx::ready())
+        {
+            let values: Vec<f32> = (0..n * d).map(|i| ((i * 7919 + i / 3) % 256) as f32).collect();
+            let Some(rows) = ByteRows::with_amx(&values, n, d, amx) else { return };
+            let mut scratch = GramScratch::default();
+            for m in [1, 7, 8, 33, 64, 100] {
+                let ids: Vec<u32> = (0..m).map(|a| ((a * 37 + m) % n) as u32).collect();
+                let mut out = vec![f64::NAN; m * m];
+                rows.gram(&ids, &mut scratch, &mut out);
+                for a in 0..m {
+                    for b in 0..m {
+                        let (i, j) = (ids[a] as usize * d, ids[b] as usize * d);
+                        let dot: i64 = (0..d).map(|c| values[i + c] as i64 * values[j + c] as i64).sum();
+                        assert_eq!(out[a * m + b], dot as f64, "n {n}, d {d}, AMX {amx}, m {m}, a {a}, b {b}");
                     }
                 }
             }
