@@ -16,7 +16,7 @@ use faer::{Accum, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use super::byte_product::BytePanels;
-use super::{EMPTY, KnnGraph, push_sorted, write_sorted};
+use super::{EMPTY, KnnGraph, write_sorted};
 use crate::data::Data;
 use crate::error::Result;
 use crate::metric::{Kernel, KernelVisitor, Metric, PreparedMetric};
@@ -147,6 +147,66 @@ enum ProductForm<'a> {
     Bytes(&'a BytePanels),
 }
 
+/// Inserts the candidates of `drow` (reference rows `r0..`) that beat the last of the sorted
+/// lists `bd`, `bi`, checking 16 at a time: a group with none under the bound (most of them, once
+/// the lists fill) costs one vector compare. `below(group, limit)` is the bit mask of a group's
+/// members at or under `limit`.
+#[inline(always)]
+fn scan_sorted(drow: &[f32], r0: usize, bd: &mut [f32], bi: &mut [u32], below: impl Fn(&[f32], f32) -> u32) {
+    let last = bd.len() - 1;
+    for (c, group) in drow.chunks(16).enumerate() {
+        let mut mask = below(group, bd[last]);
+        // Only the members under the bound, each checked again as the bound falls.
+        while mask != 0 {
+            let l = mask.trailing_zeros() as usize;
+            mask &= mask - 1;
+            if group[l] <= bd[last] {
+                insert_absent(bd, bi, group[l], (r0 + c * 16 + l) as u32);
+            }
+        }
+    }
+}
+
+/// The bit mask of the members of `group` at or under `limit`.
+#[inline(always)]
+fn below_scalar(group: &[f32], limit: f32) -> u32 {
+    group.iter().enumerate().fold(0u32, |m, (l, &d)| m | (u32::from(d <= limit) << l))
+}
+
+/// [`scan_sorted`] with AVX-512: a group of 16 is one compare into a mask register.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn scan_sorted_avx512(drow: &[f32], r0: usize, bd: &mut [f32], bi: &mut [u32]) {
+    use std::arch::x86_64::{_CMP_LE_OQ, _mm512_cmp_ps_mask, _mm512_loadu_ps, _mm512_set1_ps};
+    scan_sorted(drow, r0, bd, bi, |group, limit| {
+        if group.len() == 16 {
+            // SAFETY: the group holds 16 values.
+            u32::from(_mm512_cmp_ps_mask::<_CMP_LE_OQ>(unsafe { _mm512_loadu_ps(group.as_ptr()) }, _mm512_set1_ps(limit)))
+        } else {
+            below_scalar(group, limit)
+        }
+    });
+}
+
+/// [`push_sorted`] for an id `j` not in `idx` (each reference row is seen once per query): the
+/// slot is the count of entries before `(d, j)` in the order (distance, index), found by vector
+/// compares, and the entries after it move up by one, the last dropped.
+#[inline(always)]
+fn insert_absent(dist: &mut [f32], idx: &mut [u32], d: f32, j: u32) {
+    let pos = dist.iter().zip(idx.iter()).fold(0usize, |n, (&x, &i)| n + usize::from((x < d) | ((x == d) & (i < j))));
+    if pos < dist.len() {
+        // Element by element: a `memmove` call costs more than these few.
+        let mut p = dist.len() - 1;
+        while p > pos {
+            dist[p] = dist[p - 1];
+            idx[p] = idx[p - 1];
+            p -= 1;
+        }
+        dist[pos] = d;
+        idx[pos] = j;
+    }
+}
+
 fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form: ProductForm, progress: &dyn Progress) -> Result<KnnGraph> {
     let row = |i: usize| &rows[i * d..(i + 1) * d];
     // Candidates kept per query: k + 1 so the point itself can be dropped, plus a margin for
@@ -156,6 +216,8 @@ fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form
     let norms: Vec<f32> =
         if matches!(form, ProductForm::SquaredNorms) { (0..n).into_par_iter().map(|i| crate::metric::dot(row(i), row(i))).collect() } else { Vec::new() };
     progress.stage("exact kNN", n as u64);
+    #[cfg(target_arch = "x86_64")]
+    let avx512 = std::arch::is_x86_feature_detected!("avx512f");
     let mut indices = vec![0u32; n * k];
     let mut distances = vec![0f32; n * k];
     indices.par_chunks_mut(QUERY_BLOCK * k).zip(distances.par_chunks_mut(QUERY_BLOCK * k)).enumerate().try_for_each(
@@ -203,25 +265,29 @@ fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form
                         }
                         ProductForm::Bytes(_) => {}
                     }
-                    let (bd, bi) =
-                        if large { (&mut [][..], &mut [][..]) } else { (&mut best_d[qi * keep..(qi + 1) * keep], &mut best_i[qi * keep..(qi + 1) * keep]) };
+                    if !large {
+                        let (bd, bi) = (&mut best_d[qi * keep..(qi + 1) * keep], &mut best_i[qi * keep..(qi + 1) * keep]);
+                        #[cfg(target_arch = "x86_64")]
+                        if avx512 {
+                            // SAFETY: AVX-512F was detected above.
+                            unsafe { scan_sorted_avx512(drow, r0, bd, bi) };
+                            continue;
+                        }
+                        scan_sorted(drow, r0, bd, bi, below_scalar);
+                        continue;
+                    }
                     for (c, group) in drow.chunks(16).enumerate() {
-                        let limit = if large { bound[qi] } else { bd[keep - 1] };
+                        let limit = bound[qi];
                         if !group.iter().fold(false, |any, &d| any | (d <= limit)) {
                             continue;
                         }
                         for (l, &d) in group.iter().enumerate() {
-                            let j = (r0 + c * 16 + l) as u32;
-                            if large {
-                                let (buf, b) = (&mut pool[qi], &mut bound[qi]);
-                                if d <= *b {
-                                    buf.push((d, j));
-                                    if buf.len() == 2 * keep {
-                                        *b = cut_to(buf, keep);
-                                    }
+                            let (buf, b) = (&mut pool[qi], &mut bound[qi]);
+                            if d <= *b {
+                                buf.push((d, (r0 + c * 16 + l) as u32));
+                                if buf.len() == 2 * keep {
+                                    *b = cut_to(buf, keep);
                                 }
-                            } else if d <= bd[keep - 1] {
-                                push_sorted(bd, bi, d, j);
                             }
                         }
                     }

@@ -131,9 +131,11 @@ impl Forest {
 
 /// True when every value is an integer in `0..=255`.
 pub(crate) fn is_bytes(values: &[f32]) -> bool {
-    // `as u8` saturates (NaN to 0), so the round trip is exact only for integers in 0..=255;
-    // unlike `trunc`, it needs no library call per value.
-    values.par_chunks(1 << 16).all(|c| c.iter().fold(true, |ok, &v| ok & ((v as u8) as f32 == v)))
+    // In 0..=255 (NaN fails both compares) and an integer: adding and taking away 2²³ rounds to
+    // the nearest integer. Compares, adds and masks only, so four or more values per instruction
+    // (a round trip through `as u8` saturates lane by lane).
+    const ROUND: f32 = 8_388_608.0;
+    values.par_chunks(1 << 16).all(|c| c.iter().fold(true, |ok, &v| ok & (0.0..=255.0).contains(&v) & ((v + ROUND) - ROUND == v)))
 }
 
 /// The rows in the order `perm`, converted by `conv`.
@@ -625,5 +627,18 @@ mod tests {
         assert!(!is_bytes(&[f32::NAN]));
         assert!(!is_bytes(&[f32::INFINITY]));
         assert!(!is_bytes(&[255.5]));
+        // Every integer 0..=255 (and −0), against the round trip through u8, and the
+        // non-integers next to each; a long slice runs the parallel chunks.
+        let all: Vec<f32> = (0..=255).map(|v| v as f32).chain([-0.0]).collect();
+        assert!(is_bytes(&all));
+        for v in (0..=255).map(|v| v as f32) {
+            for off in [v.next_down(), v.next_up(), v + 0.5, -v - 1.0, f32::NEG_INFINITY] {
+                assert_eq!(is_bytes(&[v, off]), (off as u8) as f32 == off, "{off}");
+            }
+        }
+        let mut long = vec![7.0f32; 300_000];
+        assert!(is_bytes(&long));
+        long[299_999] = 1e-30;
+        assert!(!is_bytes(&long));
     }
 }
