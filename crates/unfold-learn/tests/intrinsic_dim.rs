@@ -253,10 +253,10 @@ fn ess_equals_scikit_dimension() {
     }
 }
 
-/// Pixel-like rows (integers in 0..=255), whose neighbourhoods' Gram matrices are integer
-/// products where the machine has AVX-512 VNNI.
+/// Pixel-like rows (integers in 0..=255), whose neighbourhoods' Gram matrices and scatter matrix
+/// are integer products where the machine has AVX-512 VNNI.
 #[test]
-fn ess_equals_scikit_dimension_on_byte_rows() {
+fn ess_and_pca_spectrum_equal_scikit_dimension_on_byte_rows() {
     let x = data("id_bytes");
     let e: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixtures().join("id_bytes_expected.json")).unwrap()).unwrap();
     let pw = ess_pointwise(&x, &graph(&x, 100), EssVersion::A).unwrap();
@@ -269,6 +269,14 @@ fn ess_equals_scikit_dimension_on_byte_rows() {
     for (i, ((dim, _), want)) in b.iter().zip(list(&e["ess_b_30"])).enumerate() {
         close(*dim, want, 1e-8, &format!("row {i} version b"));
     }
+    // The global PCA spectrum from the integer scatter matrix: the five large eigenvalues
+    // relatively, the rounding noise under them against the largest.
+    let (ev, want) = (data_spectrum(&x).unwrap(), list(&e["spectrum"]));
+    assert_eq!(ev.len(), want.len());
+    for (a, b) in ev.iter().zip(&want) {
+        assert!((a - b).abs() <= 1e-9 * b.max(1e-3 * want[0]), "spectrum {a} vs {b}");
+    }
+    assert_eq!(lpca(&ev, LpcaVersion::Fo { alpha: 0.05 }), e["lpca_FO"].as_f64().unwrap());
 }
 
 #[test]

@@ -115,6 +115,50 @@ impl ByteRows {
     }
 }
 
+/// Rows per part of [`scatter`]: each part's columns are rows of this many bytes, well inside
+/// [`MAX_COLS`].
+const SCATTER_ROWS: usize = 8192;
+
+/// The scatter matrix `XᵀX` (`d × d`, row-major) of the byte rows `values` (`n × d`), each entry
+/// an exact integer (below 2⁵³ up to about 10⁸ rows), or `None` where [`ByteRows::new`] is. The
+/// rows are cut into parts of [`SCATTER_ROWS`]; each part's columns, as byte rows, give their
+/// [`ByteRows::gram`], and the parts' integer sums are added (in any order: they are exact).
+pub(crate) fn scatter(values: &[f32], n: usize, d: usize) -> Option<Vec<f64>> {
+    use rayon::prelude::*;
+    if !available() || d == 0 || n == 0 || !super::nndescent::is_bytes(values) {
+        return None;
+    }
+    let amx = amx_ready();
+    let ids: Vec<u32> = (0..d as u32).collect();
+    let parts = values.par_chunks(SCATTER_ROWS * d).map(|part| {
+        let rows = part.len() / d;
+        let steps = if amx { rows.div_ceil(64) * 16 } else { rows.div_ceil(4) };
+        let width = 4 * steps;
+        let mut columns = vec![0u8; (d + if amx { AMX_ROWS } else { 0 }) * width];
+        // The transpose by blocks of 64 rows: 64 contiguous bytes written per column.
+        for (b, block) in part.chunks(64 * d).enumerate() {
+            let m = block.len() / d;
+            for (c, column) in columns.chunks_exact_mut(width).take(d).enumerate() {
+                for (o, row) in column[b * 64..][..m].iter_mut().zip(block.chunks_exact(d)) {
+                    *o = row[c] as u8;
+                }
+            }
+        }
+        let shifts = columns.chunks_exact(width).take(d).map(|q| 128.0 * q.iter().map(|&v| u64::from(v)).sum::<u64>() as f64).collect();
+        let columns = ByteRows { n: d, amx, steps, rows: columns, shifts };
+        let mut out = vec![0.0f64; d * d];
+        columns.gram(&ids, &mut GramScratch::default(), &mut out);
+        out
+    });
+    Some(parts.reduce(
+        || vec![0.0f64; d * d],
+        |mut a, b| {
+            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+            a
+        },
+    ))
+}
+
 /// The packed rows of [`ByteRows::gram`], kept between calls.
 #[derive(Default)]
 pub(crate) struct GramScratch {
@@ -515,6 +559,18 @@ mod tests {
                 }
             }
         }
+        // Scatter matrices, across parts of SCATTER_ROWS rows, against integer sums.
+        for (n, d) in [(5, 3), (SCATTER_ROWS + 70, 20)] {
+            let values: Vec<f32> = (0..n * d).map(|i| ((i * 7919 + i / 3) % 256) as f32).collect();
+            let Some(g) = scatter(&values, n, d) else { return };
+            for a in 0..d {
+                for b in 0..d {
+                    let want: i64 = (0..n).map(|i| values[i * d + a] as i64 * values[i * d + b] as i64).sum();
+                    assert_eq!(g[a * d + b], want as f64, "n {n}, d {d}, ({a}, {b})");
+                }
+            }
+        }
+        assert!(scatter(&[0.5, 1.0], 1, 2).is_none());
         // Values that are not bytes are refused.
         for bad in [0.5, 256.0, -1.0, f32::NAN] {
             assert!(BytePanels::new(&[3.0, bad], 1, 2).is_none(), "{bad}");

@@ -246,8 +246,19 @@ pub fn data_spectrum(data: &Data) -> Result<Vec<f64>> {
     if n < 2 {
         return Err(Error::InvalidData(format!("PCA eigenvalues need at least 2 rows, got {n}")));
     }
-    let mean = crate::linalg::column_means(data);
-    let g = crate::linalg::centred_gram_in::<f64, _>(data, &mean, 1.0);
+    let g = match crate::knn::byte_product::scatter(data.as_slice(), n, d) {
+        // Byte rows (pixels): the scatter matrix in exact integer products, centred as
+        // `(n XᵀX − s sᵀ) / n` with `s` the column sums, exact until the one division.
+        Some(scatter) => {
+            let mut sums = vec![0.0f64; d];
+            for row in data.as_slice().chunks_exact(d) {
+                sums.iter_mut().zip(row).for_each(|(s, &v)| *s += f64::from(v));
+            }
+            let nf = n as f64;
+            Mat::from_fn(d, d, |a, b| (nf * scatter[a * d + b] - sums[a] * sums[b]) / nf)
+        }
+        None => crate::linalg::centred_gram_in::<f64, _>(data, &crate::linalg::column_means(data), 1.0),
+    };
     let mut values = symmetric_eigenvalues(g.as_ref(), "PCA spectrum")?;
     values.truncate(n.min(d));
     values.iter_mut().for_each(|v| *v = v.max(0.0) / (n - 1) as f64);
