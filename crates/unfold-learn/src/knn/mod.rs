@@ -135,19 +135,27 @@ pub fn exact_is_faster(n_rows: usize, k: usize) -> bool {
     n_rows <= EXACT_MAX_ROWS.max(k.saturating_mul(k).saturating_mul(7))
 }
 
-/// Most points [`exact_is_faster_on`] searches exactly on byte rows multiplied on AMX tiles.
+/// Most points [`exact_is_faster_on`] searches exactly on byte rows multiplied on AMX tiles, for
+/// up to 16 neighbours: `max(AMX_EXACT_MAX_ROWS, AMX_EXACT_PER_K2 · k²)`.
 pub const AMX_EXACT_MAX_ROWS: usize = 16_384;
 
+/// Points per squared neighbour of [`exact_is_faster_on`]'s bound on AMX tiles. NN-descent grows
+/// with `k²` per point, the exact search with `n` per point: on all 70,000 MNIST rows the exact
+/// search takes 3.9 s against NN-descent's 2.6 s for k = 20 (whole `unfold neighbors`
+/// processes), 4.1 s against 4.7 s for k = 30, 4.5 s against 9.6 s for k = 50 and 4.7 s against
+/// 26 s for k = 100; the bound puts the change between k = 30 (54,000 rows) and k = 35.
+pub const AMX_EXACT_PER_K2: usize = 60;
+
 /// [`exact_is_faster`] for `data` under `metric`: also true for euclidean searches of
-/// pixel-like rows (every value an integer in `0..=255`) up to [`AMX_EXACT_MAX_ROWS`] points where
-/// the processor multiplies them on AMX tiles. There the exact search of MNIST's test set for
-/// k = 20 takes 0.14 s (the whole `unfold neighbors` process) against NN-descent's 0.28 s, and
-/// its graph is the exact one; elsewhere such rows keep NN-descent, so the graph chosen depends on
-/// the machine.
+/// pixel-like rows (every value an integer in `0..=255`) up to `max(`[`AMX_EXACT_MAX_ROWS`]`,
+/// `[`AMX_EXACT_PER_K2`]` · k²)` points where the processor multiplies them on AMX tiles. There
+/// the exact search of MNIST's test set for k = 20 takes 0.14 s (the whole `unfold neighbors`
+/// process) against NN-descent's 0.28 s, and its graph is the exact one; elsewhere such rows keep
+/// NN-descent, so the graph chosen depends on the machine.
 pub fn exact_is_faster_on(data: &Data, metric: &Metric, k: usize) -> bool {
     let n = data.n_rows();
     exact_is_faster(n, k)
-        || (n <= AMX_EXACT_MAX_ROWS
+        || (n <= AMX_EXACT_MAX_ROWS.max(k.saturating_mul(k).saturating_mul(AMX_EXACT_PER_K2))
             && matches!(metric, Metric::Euclidean | Metric::SqEuclidean)
             && byte_product::amx_ready()
             && nndescent::is_bytes(data.as_slice()))
@@ -432,7 +440,11 @@ mod tests {
         let halves = rows(5000, |i| (i % 7) as f32 + 0.5);
         assert!(!exact_is_faster_on(&Data::from_trusted_slice(&halves, 5000, 8), &Metric::Euclidean, 15));
         let many = rows(AMX_EXACT_MAX_ROWS + 1, |i| (i % 256) as f32);
-        assert!(!exact_is_faster_on(&Data::from_trusted_slice(&many, AMX_EXACT_MAX_ROWS + 1, 8), &Metric::Euclidean, 15));
+        let many = Data::from_trusted_slice(&many, AMX_EXACT_MAX_ROWS + 1, 8);
+        assert!(!exact_is_faster_on(&many, &Metric::Euclidean, 15));
+        // The bound grows with k²: 60 · 17² = 17,340 rows.
+        assert_eq!(exact_is_faster_on(&many, &Metric::Euclidean, 17), byte_product::amx_ready());
+        assert!(!exact_is_faster_on(&many, &Metric::Euclidean, 16));
         // At or below EXACT_MAX_ROWS every search is exact.
         assert!(exact_is_faster_on(&Data::from_trusted_slice(&halves[..EXACT_MAX_ROWS * 8], EXACT_MAX_ROWS, 8), &Metric::Cosine, 15));
     }

@@ -789,7 +789,7 @@ pub fn ess_pointwise(data: &Data, knn: &KnnGraph, ver: EssVersion) -> Result<Vec
                 let idx = knn.neighbors(i).0;
                 if let Some(rows) = &bytes {
                     rows.gram(idx, scratch, gram);
-                    centre_gram(gram, k);
+                    centre_gram(gram, k, &mut diagonal[..k]);
                 } else {
                     mean.fill(0.0);
                     for &j in idx {
@@ -824,9 +824,12 @@ pub fn ess_pointwise(data: &Data, knn: &KnnGraph, ver: EssVersion) -> Result<Vec
 /// Centres the Gram matrix `gram` (`k × k`) of `k` integer rows on their mean, times `k²`:
 /// `k² (x_a − x̄)·(x_b − x̄) = k² G_ab − k (S_a + S_b) + T` with `S_a` the row sums and `T` the
 /// total, on and above the diagonal. Every term is an integer, exact in `f64` while below 2⁵³
-/// (ESS's 100 neighbours of 784 pixel columns reach about 5·10¹¹).
-fn centre_gram(gram: &mut [f64], k: usize) {
-    let sums: Vec<f64> = gram.chunks_exact(k).map(|row| row.iter().sum()).collect();
+/// (ESS's 100 neighbours of 784 pixel columns reach about 5·10¹¹). `sums` (`k` values) is
+/// scratch.
+fn centre_gram(gram: &mut [f64], k: usize, sums: &mut [f64]) {
+    for (s, row) in sums.iter_mut().zip(gram.chunks_exact(k)) {
+        *s = row.iter().sum();
+    }
     let total: f64 = sums.iter().sum();
     let kf = k as f64;
     for (a, row) in gram.chunks_exact_mut(k).enumerate() {
@@ -854,8 +857,7 @@ fn ess_statistic(gram: &[f64], k: usize, ver: EssVersion, diagonal: &mut [f64]) 
             EssVersion::A => (ga * gb - ab * ab).abs().sqrt(),
             EssVersion::B => ab.abs(),
         };
-        let mut chunks = row.chunks_exact(8).zip(gb.chunks_exact(8)).zip(nb.chunks_exact(8));
-        for ((ab, gb), nb) in chunks.by_ref() {
+        for ((ab, gb), nb) in row.chunks_exact(8).zip(gb.chunks_exact(8)).zip(nb.chunks_exact(8)) {
             for l in 0..8 {
                 num[l] += term(ab[l], gb[l]);
                 den[l] += na * nb[l];
