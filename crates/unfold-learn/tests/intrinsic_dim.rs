@@ -326,4 +326,13 @@ fn closed_forms_and_bad_input() {
     ] {
         assert!(got.contains(needle), "{got}");
     }
+    // ESS on a neighbourhood of equal rows (its statistic is 0/0): an error naming the first
+    // such row, for byte rows (integer products) and other rows (f64 products).
+    for offset in [0.0f32, 0.5] {
+        let mut v: Vec<f32> = vec![3.0 + offset; 20 * 4];
+        v.extend((0..20 * 4).map(|i| ((i * 37) % 101) as f32 + offset));
+        let x = Data::from_vec(v, 40, 4).unwrap();
+        let err = ess_pointwise(&x, &graph(&x, 5), EssVersion::A).unwrap_err().to_string();
+        assert!(err.starts_with("row 0:") && err.contains("NaN"), "{err}");
+    }
 }

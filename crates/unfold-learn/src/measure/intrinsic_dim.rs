@@ -692,65 +692,59 @@ pub enum EssVersion {
     B,
 }
 
-/// The expected value of version `ver`'s statistic (with `d = 1`) for uniform data in an
-/// `n`-ball, `n = 1, 2, …`: increasing from 0 towards 1 for `A`, decreasing from 1 for `B`.
-fn ess_reference(ver: EssVersion, n: usize) -> f64 {
-    // g(m) = Γ(m/2) / Γ((m+1)/2) by its recurrence g(m+2) = g(m)·m/(m+1), g(1) = √π,
-    // g(2) = 2/√π.
-    let g = |m: usize| {
-        let sqrt_pi = std::f64::consts::PI.sqrt();
-        let mut v = if m % 2 == 1 { sqrt_pi } else { 2.0 / sqrt_pi };
-        let mut j = 2 - m % 2;
-        while j + 2 <= m {
-            v *= j as f64 / (j + 1) as f64;
-            j += 2;
-        }
-        v
-    };
-    match ver {
-        // Γ(n/2)/Γ((n+1)/2) · Γ(n/2)/Γ((n−1)/2); 0 for n = 1.
-        EssVersion::A => {
-            if n < 2 {
-                0.0
-            } else {
-                g(n) / g(n - 1)
-            }
-        }
-        // Γ((n+2)/2)/Γ((n+1)/2) · 2/(√π n).
-        EssVersion::B => 2.0 / (std::f64::consts::PI.sqrt() * n as f64 * g(n + 1)),
-    }
+/// The expected values of version `ver`'s statistic (with `d = 1`) for uniform data in an
+/// `n`-ball, `n = 1, 2, …`: increasing from 0 towards 1 for `A`, decreasing from 1 for `B`. Each
+/// comes from the last in a few operations, through `g(m) = Γ(m/2) / Γ((m+1)/2)` and its
+/// recurrence `g(m+2) = g(m)·m/(m+1)`, `g(1) = √π`, `g(2) = 2/√π`.
+fn ess_references(ver: EssVersion) -> impl Iterator<Item = f64> {
+    let sqrt_pi = std::f64::consts::PI.sqrt();
+    // (n, g(n − 1), g(n), g(n + 1)); g(0) is never read.
+    let mut state = (1usize, f64::NAN, sqrt_pi, 2.0 / sqrt_pi);
+    std::iter::from_fn(move || {
+        let (n, g_before, g, g_after) = state;
+        let value = match ver {
+            // Γ(n/2)/Γ((n+1)/2) · Γ(n/2)/Γ((n−1)/2); 0 for n = 1.
+            EssVersion::A if n < 2 => 0.0,
+            EssVersion::A => g / g_before,
+            // Γ((n+2)/2)/Γ((n+1)/2) · 2/(√π n).
+            EssVersion::B => 2.0 / (sqrt_pi * n as f64 * g_after),
+        };
+        state = (n + 1, g, g_after, g * (n as f64 / (n + 1) as f64));
+        Some(value)
+    })
 }
 
 /// The dimension whose reference value is `ess`, by linear interpolation between consecutive
-/// whole dimensions (scikit-dimension's `_essLocalDimEst`); `None` beyond 2²⁰ dimensions.
+/// whole dimensions (scikit-dimension's `_essLocalDimEst`); `None` for a statistic that is not
+/// finite (0/0 for a neighbourhood of equal rows) or lies beyond 2²⁰ dimensions.
 fn ess_dimension(ver: EssVersion, ess: f64) -> Option<f64> {
+    if !ess.is_finite() {
+        return None;
+    }
     // The last whole dimension n whose reference value is not past `ess`.
     let past = |v: f64| match ver {
         EssVersion::A => v > ess,
         EssVersion::B => v <= ess,
     };
-    let mut n = 1usize;
-    let mut here = ess_reference(ver, 1);
+    let mut references = ess_references(ver);
+    let mut here = references.next()?;
     if past(here) {
         return None;
     }
-    loop {
-        let next = ess_reference(ver, n + 1);
+    for n in 1..=(1usize << 20) + 1 {
+        let next = references.next()?;
         if past(next) {
             return Some(n as f64 + (ess - here) / (next - here));
         }
-        if n > 1 << 20 {
-            return None;
-        }
-        n += 1;
         here = next;
     }
+    None
 }
 
 /// ESS (Johnsson, Soneson & Fontes 2015) per point with `d = 1`, as scikit-dimension's: the
 /// point's `knn.k()` neighbours (itself left out) are centred on their mean; over all pairs of
 /// those vectors the statistic of `ver` is read against its value for a uniform ball of each
-/// dimension ([`ess_reference`]). scikit-dimension takes all `k(k−1)/2` pairs up to `k = 100`
+/// dimension ([`ess_references`]). scikit-dimension takes all `k(k−1)/2` pairs up to `k = 100`
 /// (its default) and 5,000 random pairs above; here every pair is always used.
 ///
 /// Returns `(dimension, statistic)` per point.
@@ -813,10 +807,12 @@ pub fn ess_pointwise(data: &Data, knn: &KnnGraph, ver: EssVersion) -> Result<Vec
         )
         .collect();
     if let Some(row) = out.iter().position(|(dim, _)| dim.is_nan()) {
-        return Err(Error::InvalidData(format!(
-            "row {row}: the ESS statistic of its neighbours is {}, which no dimension's reference value matches (duplicate rows?)",
-            out[row].1
-        )));
+        let ess = out[row].1;
+        return Err(Error::InvalidData(if ess.is_nan() {
+            format!("row {row}: its {k} neighbours are all the same point, so the ESS statistic is 0/0 (NaN); remove duplicate rows or raise n_neighbors")
+        } else {
+            format!("row {row}: the ESS statistic of its neighbours is {ess}, which no dimension's reference value matches (duplicate rows?)")
+        }));
     }
     Ok(out)
 }
