@@ -57,18 +57,26 @@ impl ByteRows {
         if !available() || d > MAX_COLS || d == 0 || !super::nndescent::is_bytes(values) {
             return None;
         }
+        Some(ByteRows::padded(n, d, amx, |rows, width| {
+            for (q, row) in rows.chunks_exact_mut(width).zip(values.chunks_exact(d)) {
+                for (o, &v) in q.iter_mut().zip(row) {
+                    *o = v as u8;
+                }
+            }
+        }))
+    }
+
+    /// `n` rows of `len` bytes, written by `fill(rows, width)` into zeroed rows of `width` bytes
+    /// (`len` padded for the products), on AMX tiles if `amx`.
+    fn padded(n: usize, len: usize, amx: bool, fill: impl FnOnce(&mut [u8], usize)) -> ByteRows {
         debug_assert!(!amx || amx::ready());
         // On AMX a tile spans 16 steps: rows are padded with zero bytes to whole tiles.
-        let steps = if amx { d.div_ceil(64) * 16 } else { d.div_ceil(4) };
+        let steps = if amx { len.div_ceil(64) * 16 } else { len.div_ceil(4) };
         let width = 4 * steps;
         let mut rows = vec![0u8; (n + if amx { AMX_ROWS } else { 0 }) * width];
-        for (q, row) in rows.chunks_exact_mut(width).zip(values.chunks_exact(d)) {
-            for (o, &v) in q.iter_mut().zip(row) {
-                *o = v as u8;
-            }
-        }
+        fill(&mut rows, width);
         let shifts = rows.chunks_exact(width).take(n).map(|q| 128.0 * q.iter().map(|&v| u64::from(v)).sum::<u64>() as f64).collect();
-        Some(ByteRows { n, amx, steps, rows, shifts })
+        ByteRows { n, amx, steps, rows, shifts }
     }
 
     fn width(&self) -> usize {
@@ -119,11 +127,12 @@ impl ByteRows {
 /// [`MAX_COLS`].
 const SCATTER_ROWS: usize = 8192;
 
-/// The scatter matrix `XᵀX` (`d × d`, row-major) of the byte rows `values` (`n × d`), each entry
-/// an exact integer (below 2⁵³ up to about 10⁸ rows), or `None` where [`ByteRows::new`] is. The
-/// rows are cut into parts of [`SCATTER_ROWS`]; each part's columns, as byte rows, give their
-/// [`ByteRows::gram`], and the parts' integer sums are added (in any order: they are exact).
-pub(crate) fn scatter(values: &[f32], n: usize, d: usize) -> Option<Vec<f64>> {
+/// The scatter matrix `XᵀX` (`d × d`, row-major) of the byte rows `values` (`n × d`) and the
+/// column sums, each entry an exact integer (below 2⁵³ up to about 10⁸ rows), or `None` where
+/// [`ByteRows::new`] is. The rows are cut into parts of [`SCATTER_ROWS`]; each part's columns, as
+/// byte rows, give their [`ByteRows::gram`] (and their sums, from its shifts), and the parts'
+/// integer sums are added (in any order: they are exact).
+pub(crate) fn scatter(values: &[f32], n: usize, d: usize) -> Option<(Vec<f64>, Vec<f64>)> {
     use rayon::prelude::*;
     if !available() || d == 0 || n == 0 || !super::nndescent::is_bytes(values) {
         return None;
@@ -131,30 +140,28 @@ pub(crate) fn scatter(values: &[f32], n: usize, d: usize) -> Option<Vec<f64>> {
     let amx = amx_ready();
     let ids: Vec<u32> = (0..d as u32).collect();
     let parts = values.par_chunks(SCATTER_ROWS * d).map(|part| {
-        let rows = part.len() / d;
-        let steps = if amx { rows.div_ceil(64) * 16 } else { rows.div_ceil(4) };
-        let width = 4 * steps;
-        let mut columns = vec![0u8; (d + if amx { AMX_ROWS } else { 0 }) * width];
-        // The transpose by blocks of 64 rows: 64 contiguous bytes written per column.
-        for (b, block) in part.chunks(64 * d).enumerate() {
-            let m = block.len() / d;
-            for (c, column) in columns.chunks_exact_mut(width).take(d).enumerate() {
-                for (o, row) in column[b * 64..][..m].iter_mut().zip(block.chunks_exact(d)) {
-                    *o = row[c] as u8;
+        let columns = ByteRows::padded(d, part.len() / d, amx, |columns, width| {
+            // The transpose by blocks of 64 rows: 64 contiguous bytes written per column.
+            for (b, block) in part.chunks(64 * d).enumerate() {
+                let m = block.len() / d;
+                for (c, column) in columns.chunks_exact_mut(width).take(d).enumerate() {
+                    for (o, row) in column[b * 64..][..m].iter_mut().zip(block.chunks_exact(d)) {
+                        *o = row[c] as u8;
+                    }
                 }
             }
-        }
-        let shifts = columns.chunks_exact(width).take(d).map(|q| 128.0 * q.iter().map(|&v| u64::from(v)).sum::<u64>() as f64).collect();
-        let columns = ByteRows { n: d, amx, steps, rows: columns, shifts };
+        });
         let mut out = vec![0.0f64; d * d];
         columns.gram(&ids, &mut GramScratch::default(), &mut out);
-        out
+        (out, columns.shifts.iter().map(|s| s / 128.0).collect::<Vec<f64>>())
     });
+    let add = |a: &mut Vec<f64>, b: Vec<f64>| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
     Some(parts.reduce(
-        || vec![0.0f64; d * d],
-        |mut a, b| {
-            a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
-            a
+        || (vec![0.0f64; d * d], vec![0.0f64; d]),
+        |(mut g, mut s), (h, t)| {
+            add(&mut g, h);
+            add(&mut s, t);
+            (g, s)
         },
     ))
 }
@@ -562,8 +569,9 @@ mod tests {
         // Scatter matrices, across parts of SCATTER_ROWS rows, against integer sums.
         for (n, d) in [(5, 3), (SCATTER_ROWS + 70, 20)] {
             let values: Vec<f32> = (0..n * d).map(|i| ((i * 7919 + i / 3) % 256) as f32).collect();
-            let Some(g) = scatter(&values, n, d) else { return };
+            let Some((g, sums)) = scatter(&values, n, d) else { return };
             for a in 0..d {
+                assert_eq!(sums[a], (0..n).map(|i| values[i * d + a] as i64).sum::<i64>() as f64, "n {n}, d {d}, column {a}");
                 for b in 0..d {
                     let want: i64 = (0..n).map(|i| values[i * d + a] as i64 * values[i * d + b] as i64).sum();
                     assert_eq!(g[a * d + b], want as f64, "n {n}, d {d}, ({a}, {b})");

@@ -276,15 +276,15 @@ fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form
                         scan_sorted(drow, r0, bd, bi, below_scalar);
                         continue;
                     }
+                    // The buffer: as `scan_sorted`, the members under the bound by their mask.
+                    let (buf, b) = (&mut pool[qi], &mut bound[qi]);
                     for (c, group) in drow.chunks(16).enumerate() {
-                        let limit = bound[qi];
-                        if !group.iter().fold(false, |any, &d| any | (d <= limit)) {
-                            continue;
-                        }
-                        for (l, &d) in group.iter().enumerate() {
-                            let (buf, b) = (&mut pool[qi], &mut bound[qi]);
-                            if d <= *b {
-                                buf.push((d, (r0 + c * 16 + l) as u32));
+                        let mut mask = below_scalar(group, *b);
+                        while mask != 0 {
+                            let l = mask.trailing_zeros() as usize;
+                            mask &= mask - 1;
+                            if group[l] <= *b {
+                                buf.push((group[l], (r0 + c * 16 + l) as u32));
                                 if buf.len() == 2 * keep {
                                     *b = cut_to(buf, keep);
                                 }

@@ -249,11 +249,7 @@ pub fn data_spectrum(data: &Data) -> Result<Vec<f64>> {
     let g = match crate::knn::byte_product::scatter(data.as_slice(), n, d) {
         // Byte rows (pixels): the scatter matrix in exact integer products, centred as
         // `(n XᵀX − s sᵀ) / n` with `s` the column sums, exact until the one division.
-        Some(scatter) => {
-            let mut sums = vec![0.0f64; d];
-            for row in data.as_slice().chunks_exact(d) {
-                sums.iter_mut().zip(row).for_each(|(s, &v)| *s += f64::from(v));
-            }
+        Some((scatter, sums)) => {
             let nf = n as f64;
             Mat::from_fn(d, d, |a, b| (nf * scatter[a * d + b] - sums[a] * sums[b]) / nf)
         }
