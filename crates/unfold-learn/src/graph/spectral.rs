@@ -45,6 +45,7 @@ use crate::error::{Error, Result};
 use crate::linalg::eigsh::{EigshOptions, Start, Which, eigsh};
 use crate::linalg::lobpcg::LobpcgOptions;
 use crate::rng::{SeedSource, normal_f64, unit_f64};
+use rayon::prelude::*;
 
 /// Stages of the random draws (see [`SeedSource`]).
 const STAGE_START: u64 = 0x5ec7_0001;
@@ -238,10 +239,26 @@ fn multi_component_layout(graph: &SparseGraph, dim: usize, nc: usize, labels: &[
     for (v, &l) in labels.iter().enumerate() {
         members[l as usize].push(v as u32);
     }
+    // The components' eigenproblems are independent: they are solved in parallel (each draws
+    // from its own seed, so the result does not depend on the threads). One at a time, each
+    // component's solver had too little work per parallel product to keep both cores busy.
+    let solved: Vec<Option<(f64, Vec<f64>)>> = members
+        .par_iter()
+        .enumerate()
+        .map(|(c, verts)| {
+            if is_tiny(verts.len(), dim) {
+                return Ok(None);
+            }
+            let sub_seed = Some(seeds.value(STAGE_COMPONENT, c as u64));
+            let (_, vectors) = laplacian_eigenvectors_with(&graph.subgraph(verts), dim, sub_seed, options)?;
+            let max = vectors.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+            Ok(Some((if max > 0.0 { r / max } else { 0.0 }, vectors)))
+        })
+        .collect::<Result<_>>()?;
     let mut out = vec![0.0; n * dim];
-    for (c, verts) in members.iter().enumerate() {
+    for (c, (verts, solved)) in members.iter().zip(solved).enumerate() {
         let centre = &meta[c * dim..(c + 1) * dim];
-        if is_tiny(verts.len(), dim) {
+        let Some((scale, vectors)) = solved else {
             for &v in verts {
                 let v = v as usize;
                 for d in 0..dim {
@@ -250,11 +267,7 @@ fn multi_component_layout(graph: &SparseGraph, dim: usize, nc: usize, labels: &[
                 }
             }
             continue;
-        }
-        let sub_seed = Some(seeds.value(STAGE_COMPONENT, c as u64));
-        let (_, vectors) = laplacian_eigenvectors_with(&graph.subgraph(verts), dim, sub_seed, options)?;
-        let max = vectors.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        let scale = if max > 0.0 { r / max } else { 0.0 };
+        };
         for (t, &v) in verts.iter().enumerate() {
             for d in 0..dim {
                 out[v as usize * dim + d] = centre[d] + scale * vectors[t * dim + d];
