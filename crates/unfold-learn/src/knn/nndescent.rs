@@ -507,7 +507,16 @@ impl Sampler {
                 });
                 for (c, flag) in forward.chain(reverse) {
                     let list = if flag != 0 { &mut *new_list } else { &mut *old_list };
-                    list.push((priority(p, c), c));
+                    list.push((0, c));
+                }
+                // A point without new candidates joins nothing this iteration, so its old ones
+                // are never read: they are not drawn. Once few entries change, that is most
+                // points, and drawing (a hash and a sort per point) was most of an iteration.
+                if new_list.is_empty() {
+                    old_list.clear();
+                }
+                for e in new_list.iter_mut().chain(old_list.iter_mut()) {
+                    e.0 = priority(p, e.1);
                 }
                 for (list, ids, len) in [(&mut *new_list, &mut *nid, &mut *nlen), (&mut *old_list, &mut *oid, &mut *olen)] {
                     // A candidate's priority depends only on (p, c), so its copies sort next to
@@ -535,7 +544,7 @@ impl Sampler {
             }
             *olen = w as u32;
         });
-        flags.par_chunks_mut(k).enumerate().for_each(|(p, flag)| {
+        flags.par_chunks_mut(k).enumerate().filter(|(p, _)| !new_c.row(*p).is_empty()).for_each(|(p, flag)| {
             let news = new_c.row(p);
             for (c, f) in flag.iter_mut().enumerate() {
                 if *f != 0 && news.contains(&heaps.idx[p * k + c]) {
