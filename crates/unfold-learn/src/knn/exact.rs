@@ -147,24 +147,34 @@ enum ProductForm<'a> {
     Bytes(&'a BytePanels),
 }
 
-/// Inserts the candidates of `drow` (reference rows `r0..`) that beat the last of the sorted
-/// lists `bd`, `bi`, checking 16 at a time: a group with none under the bound (most of them, once
-/// the lists fill) costs one vector compare. `below(group, limit)` is the bit mask of a group's
-/// members at or under `limit`.
+/// Visits the candidates of `drow` (reference rows `r0..`) at or under `limit`, 16 at a time: a
+/// group with none under it (most of them, once the lists fill) costs one mask. `below(group,
+/// limit)` is the bit mask of a group's members at or under `limit`; `visit(d, j)` takes a
+/// candidate and returns the limit after it, against which the group's later members are checked
+/// again.
 #[inline(always)]
-fn scan_sorted(drow: &[f32], r0: usize, bd: &mut [f32], bi: &mut [u32], below: impl Fn(&[f32], f32) -> u32) {
-    let last = bd.len() - 1;
+fn visit_below(drow: &[f32], r0: usize, mut limit: f32, below: impl Fn(&[f32], f32) -> u32, mut visit: impl FnMut(f32, u32) -> f32) {
     for (c, group) in drow.chunks(16).enumerate() {
-        let mut mask = below(group, bd[last]);
-        // Only the members under the bound, each checked again as the bound falls.
+        let mut mask = below(group, limit);
         while mask != 0 {
             let l = mask.trailing_zeros() as usize;
             mask &= mask - 1;
-            if group[l] <= bd[last] {
-                insert_absent(bd, bi, group[l], (r0 + c * 16 + l) as u32);
+            if group[l] <= limit {
+                limit = visit(group[l], (r0 + c * 16 + l) as u32);
             }
         }
     }
+}
+
+/// Inserts the candidates of `drow` (reference rows `r0..`) that beat the last of the sorted
+/// lists `bd`, `bi` ([`visit_below`]).
+#[inline(always)]
+fn scan_sorted(drow: &[f32], r0: usize, bd: &mut [f32], bi: &mut [u32], below: impl Fn(&[f32], f32) -> u32) {
+    let last = bd.len() - 1;
+    visit_below(drow, r0, bd[last], below, |d, j| {
+        insert_absent(bd, bi, d, j);
+        bd[last]
+    });
 }
 
 /// The bit mask of the members of `group` at or under `limit`.
@@ -276,21 +286,15 @@ fn search<K: Kernel>(rows: &[f32], n: usize, d: usize, k: usize, kernel: K, form
                         scan_sorted(drow, r0, bd, bi, below_scalar);
                         continue;
                     }
-                    // The buffer: as `scan_sorted`, the members under the bound by their mask.
+                    // The buffer, cut back to `keep` when full, which lowers its bound.
                     let (buf, b) = (&mut pool[qi], &mut bound[qi]);
-                    for (c, group) in drow.chunks(16).enumerate() {
-                        let mut mask = below_scalar(group, *b);
-                        while mask != 0 {
-                            let l = mask.trailing_zeros() as usize;
-                            mask &= mask - 1;
-                            if group[l] <= *b {
-                                buf.push((group[l], (r0 + c * 16 + l) as u32));
-                                if buf.len() == 2 * keep {
-                                    *b = cut_to(buf, keep);
-                                }
-                            }
+                    visit_below(drow, r0, *b, below_scalar, |d, j| {
+                        buf.push((d, j));
+                        if buf.len() == 2 * keep {
+                            *b = cut_to(buf, keep);
                         }
-                    }
+                        *b
+                    });
                 }
             }
             for qi in 0..nq {
