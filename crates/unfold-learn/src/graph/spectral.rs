@@ -255,9 +255,9 @@ fn multi_component_layout(graph: &SparseGraph, dim: usize, nc: usize, labels: &[
         let max = vectors.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         Ok(Some((if max > 0.0 { r / max } else { 0.0 }, vectors)))
     };
-    let mut solved = Vec::with_capacity(nc);
-    for first in (0..nc).step_by(rayon::current_num_threads()) {
-        let batch: Vec<_> = (first..nc.min(first + rayon::current_num_threads())).into_par_iter().map(solve).collect::<Result<_>>()?;
+    let (at_once, mut solved) = (rayon::current_num_threads(), Vec::with_capacity(nc));
+    for first in (0..nc).step_by(at_once) {
+        let batch: Vec<_> = (first..nc.min(first + at_once)).into_par_iter().map(solve).collect::<Result<_>>()?;
         solved.extend(batch);
     }
     let mut out = vec![0.0; n * dim];
