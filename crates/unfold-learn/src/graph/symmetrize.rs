@@ -28,8 +28,6 @@
 //! # Ok::<(), unfold_learn::Error>(())
 //! ```
 
-use rayon::prelude::*;
-
 use super::csr::{SparseGraph, merge_rows};
 use crate::error::{Error, Result};
 
@@ -94,14 +92,10 @@ pub fn symmetrize(graph: &SparseGraph, how: Symmetrization) -> Result<SparseGrap
         )));
     }
     let transposed = graph.transpose();
-    let rows: Vec<Vec<(u32, f32)>> = (0..graph.n_points())
-        .into_par_iter()
-        .map(|i| {
-            let (a, at) = (graph.row(i), transposed.row(i));
-            let mut out = Vec::with_capacity(a.0.len() + at.0.len());
-            out.extend(merge_rows(a, at).map(|(j, x, y)| (j, how.combine(x.unwrap_or(0.0), y.unwrap_or(0.0)))));
-            out
-        })
-        .collect();
-    Ok(SparseGraph::from_sorted_rows(rows, how.drops_zeros()))
+    let drops = how.drops_zeros();
+    Ok(SparseGraph::from_row_fn(graph.n_points(), |i| {
+        merge_rows(graph.row(i), transposed.row(i))
+            .map(move |(j, x, y)| (j, how.combine(x.unwrap_or(0.0), y.unwrap_or(0.0))))
+            .filter(move |&(_, w)| !(drops && w == 0.0))
+    }))
 }
