@@ -129,7 +129,7 @@ impl SparseGraph {
                     at += 1;
                 }
             }
-            debug_assert_eq!(at, c.len(), "row_fn yielded other entries the second time");
+            debug_assert_eq!(at, c.len(), "`row` yielded other entries the second time");
         });
         SparseGraph::from_parts_unchecked(n, indptr, indices, weights)
     }

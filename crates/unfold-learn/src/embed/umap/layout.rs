@@ -984,8 +984,8 @@ const DUE_BLOCK: usize = 16;
 
 /// [`due_edges`] in AVX-512 vectors, with the same result. Each block of [`DUE_BLOCK`]
 /// edges takes one due test, a prefix sum of the row ends in the vector, and a compress of the
-/// due lanes, where the scalar list took a few instructions per edge: on 1M points the listing
-/// was about a fifth of the layout.
+/// due lanes, where the scalar list took a few instructions per edge: 60 epochs on 1M points
+/// took 12.46–12.73 s instead of 12.83–13.31 s (alternating runs).
 ///
 /// # Safety
 /// AVX-512F must be available; `ends` must hold `rates.len() + 1` entries, `list` and `rows`
