@@ -24,3 +24,17 @@ pub fn install<T: Send>(threads: Option<usize>, f: impl FnOnce() -> T + Send) ->
         }
     }
 }
+
+/// Splits `data` into consecutive pieces ending at each of `ends` (increasing, the last one
+/// `data.len()`), for tasks that each write one piece.
+pub(crate) fn split_at_ends<T>(mut data: &mut [T], ends: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
+    let mut start = 0;
+    let mut pieces = Vec::new();
+    for end in ends {
+        let (head, tail) = std::mem::take(&mut data).split_at_mut(end - start);
+        pieces.push(head);
+        data = tail;
+        start = end;
+    }
+    pieces
+}

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::knn::{KnnGraph, check_point_count};
+use crate::threads::split_at_ends;
 
 /// A weighted graph on `n` vertices: a square sparse matrix in CSR form with `u32` columns and
 /// `f32` weights (see the [module docs](self) for the invariants).
@@ -111,19 +112,12 @@ impl SparseGraph {
         }
         let nnz = indptr[n];
         let (mut indices, mut weights) = (vec![0u32; nnz], vec![0f32; nnz]);
-        let mut blocks = Vec::with_capacity(n.div_ceil(ROWS));
-        let (mut cols, mut ws) = (indices.as_mut_slice(), weights.as_mut_slice());
-        for lo in (0..n).step_by(ROWS) {
-            let hi = (lo + ROWS).min(n);
-            let len = indptr[hi] - indptr[lo];
-            let (c, rest_c) = std::mem::take(&mut cols).split_at_mut(len);
-            let (w, rest_w) = std::mem::take(&mut ws).split_at_mut(len);
-            (cols, ws) = (rest_c, rest_w);
-            blocks.push((lo..hi, c, w));
-        }
-        blocks.into_par_iter().for_each(|(rows, c, w)| {
+        // Blocks of `ROWS` rows, each written by one task.
+        let block_ends = || (1..=n.div_ceil(ROWS)).map(|b| indptr[(b * ROWS).min(n)]);
+        let (cols, ws) = (split_at_ends(&mut indices, block_ends()), split_at_ends(&mut weights, block_ends()));
+        cols.into_par_iter().zip(ws).enumerate().for_each(|(b, (c, w))| {
             let mut at = 0;
-            for i in rows {
+            for i in b * ROWS..((b + 1) * ROWS).min(n) {
                 for (j, x) in row(i) {
                     (c[at], w[at]) = (j, x);
                     at += 1;

@@ -274,6 +274,15 @@ const LANES: usize = 16;
 /// Inlined into each of the multiversioned kernels below, which compiles it for their targets.
 #[inline(always)]
 fn lane_sum(a: &[f32], b: &[f32], term: impl Fn(f32, f32) -> f32) -> f32 {
+    let (acc, ra, rb) = lane_accumulators(a, b, &term);
+    let tail: f32 = ra.iter().zip(rb).map(|(&x, &y)| term(x, y)).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
+/// The [`LANES`] accumulators of [`lane_sum`] over the whole groups of `a` and `b`, and the
+/// remainders of both.
+#[inline(always)]
+fn lane_accumulators<'a>(a: &'a [f32], b: &'a [f32], term: &impl Fn(f32, f32) -> f32) -> ([f32; LANES], &'a [f32], &'a [f32]) {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let mut acc = [0.0f32; LANES];
@@ -284,8 +293,7 @@ fn lane_sum(a: &[f32], b: &[f32], term: impl Fn(f32, f32) -> f32) -> f32 {
             acc[l] += term(x[l], y[l]);
         }
     }
-    let tail: f32 = ra.iter().zip(rb).map(|(&x, &y)| term(x, y)).sum();
-    acc.iter().sum::<f32>() + tail
+    (acc, ra, rb)
 }
 
 /// `Σ (a−b)²`, vectorised.
@@ -309,19 +317,10 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// instead of 7.2–7.5 s.
 #[inline(always)]
 pub(crate) fn dot_inline(a: &[f32], b: &[f32]) -> f32 {
-    let term = |x: f32, y: f32| x * y;
     const HALF: usize = LANES / 2;
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f32; LANES];
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let (mut ra, mut rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for l in 0..LANES {
-            acc[l] += term(x[l], y[l]);
-        }
-    }
-    // A barrier: seeing the pairwise sums below, the compiler built the loop above from pairs
+    let term = |x: f32, y: f32| x * y;
+    let (acc, mut ra, mut rb) = lane_accumulators(a, b, &term);
+    // A barrier: seeing the pairwise sums below, the compiler built the accumulation from pairs
     // of lanes instead of whole vectors.
     let mut acc = std::hint::black_box(acc);
     if ra.len() >= HALF {

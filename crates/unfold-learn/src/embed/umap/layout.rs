@@ -37,6 +37,7 @@ use crate::graph::components::breadth_first_order_csr;
 use crate::prefetch;
 use crate::progress::Progress;
 use crate::rng::{SeedSource, below, mix64};
+use crate::threads::split_at_ends;
 
 use super::densmap::{DensEpoch, DensMapParams, DensTarget};
 use super::output::OutputMetric;
@@ -288,20 +289,6 @@ struct EdgeSet {
 
 /// Rows per task when an [`EdgeSet`] is built.
 const BUILD_ROWS: usize = 4096;
-
-/// Splits `data` into consecutive pieces ending at each of `ends` (increasing, the last one
-/// `data.len()`).
-fn split_at_ends<T>(mut data: &mut [T], ends: impl Iterator<Item = usize>) -> Vec<&mut [T]> {
-    let mut start = 0;
-    let mut pieces = Vec::new();
-    for end in ends {
-        let (head, tail) = std::mem::take(&mut data).split_at_mut(end - start);
-        pieces.push(head);
-        data = tail;
-        start = end;
-    }
-    pieces
-}
 
 /// The pieces of `data` that tasks of [`BUILD_ROWS`] rows write, task by task, each with one
 /// piece per part: `ptr` as in [`EdgeSet`]; none when `data` is empty.
