@@ -98,6 +98,51 @@ fn from_parts_names_the_broken_invariant_and_row() {
     assert!(SparseGraph::from_parts(0, vec![0], vec![], vec![]).is_ok());
 }
 
+/// The transpose works in blocks of 65,536 old rows and 4,096 new ones: a graph spanning
+/// several of each, with empty rows and rows of many edges, against the edges sorted directly.
+#[test]
+fn transpose_across_blocks_matches_the_sorted_edge_list() {
+    let n = 150_001;
+    let s = SeedSource::new(Some(7));
+    let (mut indptr, mut indices, mut weights) = (vec![0], vec![], vec![]);
+    let mut edges = Vec::new();
+    for i in 0..n {
+        // Every 10th row empty, every 1000th with 300 edges, the rest with 0–7.
+        let count = if i % 10 == 0 {
+            0
+        } else if i % 1000 == 1 {
+            300
+        } else {
+            (s.value(0, i as u64) % 8) as usize
+        };
+        let mut cols: Vec<u32> = (0..count).map(|c| (s.value(1, (i * 300 + c) as u64) % n as u64) as u32).collect();
+        cols.sort_unstable();
+        cols.dedup();
+        for &j in &cols {
+            let w = unit_f64(s.value(2, (i as u64) << 32 | j as u64)) as f32;
+            edges.push((j, i as u32, w));
+            weights.push(w);
+        }
+        indices.extend(cols);
+        indptr.push(indices.len());
+    }
+    let g = SparseGraph::from_parts(n, indptr, indices, weights).unwrap();
+    edges.sort_unstable_by_key(|&(j, i, _)| (j, i));
+    let t = g.transpose();
+    let mut want_ptr = vec![0usize; n + 1];
+    for &(j, _, _) in &edges {
+        want_ptr[j as usize + 1] += 1;
+    }
+    for i in 0..n {
+        want_ptr[i + 1] += want_ptr[i];
+    }
+    assert_eq!(t.indptr(), want_ptr);
+    assert!(t.indices().iter().eq(edges.iter().map(|e| &e.1)));
+    assert!(t.weights().iter().eq(edges.iter().map(|e| &e.2)));
+    assert_eq!(t.transpose(), g);
+    assert_eq!(SparseGraph::from_parts(0, vec![0], vec![], vec![]).unwrap().transpose().n_points(), 0);
+}
+
 #[test]
 fn rows_transpose_degrees_and_subgraphs_match_the_dense_matrix() {
     for seed in 0..5 {

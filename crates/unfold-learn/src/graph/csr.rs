@@ -13,6 +13,12 @@ use crate::error::{Error, Result};
 use crate::knn::{KnnGraph, check_point_count};
 use crate::threads::split_at_ends;
 
+/// Old rows per block of [`SparseGraph::transpose`]'s first pass (their offsets fit in `u16`).
+const TRANSPOSE_SOURCE_ROWS: usize = 1 << 16;
+/// New rows per block of [`SparseGraph::transpose`]'s second pass: their entries, about 0.4 MB
+/// in a kNN graph, stay in cache while they are placed.
+const TRANSPOSE_ROWS: usize = 1 << 12;
+
 /// A weighted graph on `n` vertices: a square sparse matrix in CSR form with `u32` columns and
 /// `f32` weights (see the [module docs](self) for the invariants).
 ///
@@ -203,28 +209,83 @@ impl SparseGraph {
         (0..self.n).into_par_iter().map(|i| self.row(i).1.iter().map(|&w| w as f64).sum()).collect()
     }
 
-    /// The transpose (every edge reversed), by a counting pass: visiting rows in order leaves
-    /// each new row sorted.
+    /// The transpose (every edge reversed). Each new row lists its entries in the order of their
+    /// old rows, so it comes out sorted.
+    ///
+    /// Written in two passes, both parallel and cache-local: blocks of [`TRANSPOSE_SOURCE_ROWS`]
+    /// old rows each sort their edges by the block of [`TRANSPOSE_ROWS`] new rows they land in,
+    /// then each block of new rows reads its share from every old block in order and places it
+    /// in its rows, which fit in cache. The direct scatter, one random write per edge, took
+    /// 1.6 s for the 27M edges of UMAP's graph of 1M points.
     pub fn transpose(&self) -> SparseGraph {
         let n = self.n;
-        let mut indptr = vec![0usize; n + 1];
-        for &j in &self.indices {
-            indptr[j as usize + 1] += 1;
-        }
-        for i in 0..n {
-            indptr[i + 1] += indptr[i];
-        }
-        let mut next = indptr[..n].to_vec();
-        let (mut indices, mut weights) = (vec![0u32; self.nnz()], vec![0.0f32; self.nnz()]);
-        for (i, (cols, w)) in self.rows().enumerate() {
-            for (&j, &wij) in cols.iter().zip(w) {
-                let p = &mut next[j as usize];
-                indices[*p] = i as u32;
-                weights[*p] = wij;
-                *p += 1;
+        let (sources, targets) = (n.div_ceil(TRANSPOSE_SOURCE_ROWS), n.div_ceil(TRANSPOSE_ROWS));
+        // Pass 1: each old block's edges as (old row, new row) within their blocks and weight,
+        // grouped by new block (in old order within each group), with the groups' ends.
+        type Staged = (Vec<(u16, u16, f32)>, Vec<usize>);
+        let staged: Vec<Staged> = (0..sources)
+            .into_par_iter()
+            .map(|s| {
+                let rows = s * TRANSPOSE_SOURCE_ROWS..((s + 1) * TRANSPOSE_SOURCE_ROWS).min(n);
+                let edges = self.indptr[rows.start]..self.indptr[rows.end];
+                let mut ends = vec![0usize; targets + 1];
+                for &j in &self.indices[edges.clone()] {
+                    ends[j as usize / TRANSPOSE_ROWS + 1] += 1;
+                }
+                for t in 0..targets {
+                    ends[t + 1] += ends[t];
+                }
+                let mut next = ends[..targets].to_vec();
+                let mut out = vec![(0u16, 0u16, 0f32); edges.len()];
+                for i in rows.clone() {
+                    for e in self.indptr[i]..self.indptr[i + 1] {
+                        let j = self.indices[e] as usize;
+                        let at = &mut next[j / TRANSPOSE_ROWS];
+                        out[*at] = ((i - rows.start) as u16, (j % TRANSPOSE_ROWS) as u16, self.weights[e]);
+                        *at += 1;
+                    }
+                }
+                (out, ends)
+            })
+            .collect();
+        // Each new block's size, then pass 2: every new block in its own slice of the output.
+        let block_sizes: Vec<usize> = (0..targets).into_par_iter().map(|t| staged.iter().map(|(_, ends)| ends[t + 1] - ends[t]).sum()).collect();
+        let mut block_ends = Vec::with_capacity(targets);
+        block_ends.extend(block_sizes.iter().scan(0usize, |acc, &c| {
+            *acc += c;
+            Some(*acc)
+        }));
+        let nnz = self.nnz();
+        debug_assert_eq!(block_ends.last().copied().unwrap_or(0), nnz);
+        let (mut indices, mut weights) = (vec![0u32; nnz], vec![0f32; nnz]);
+        let mut counts = vec![0usize; n];
+        let (cols, ws) = (split_at_ends(&mut indices, block_ends.iter().copied()), split_at_ends(&mut weights, block_ends.iter().copied()));
+        cols.into_par_iter().zip(ws).zip(counts.par_chunks_mut(TRANSPOSE_ROWS)).enumerate().for_each(|(t, ((cols, ws), counts))| {
+            let groups = || staged.iter().map(|(out, ends)| &out[ends[t]..ends[t + 1]]);
+            for &(_, j, _) in groups().flatten() {
+                counts[j as usize] += 1;
             }
+            let mut next = Vec::with_capacity(counts.len());
+            next.extend(counts.iter().scan(0usize, |acc, &c| {
+                let start = *acc;
+                *acc += c;
+                Some(start)
+            }));
+            for (s, group) in groups().enumerate() {
+                for &(i, j, w) in group {
+                    let at = &mut next[j as usize];
+                    (cols[*at], ws[*at]) = ((s * TRANSPOSE_SOURCE_ROWS + i as usize) as u32, w);
+                    *at += 1;
+                }
+            }
+        });
+        drop(staged);
+        let mut indptr = Vec::with_capacity(n + 1);
+        indptr.push(0);
+        for c in counts {
+            indptr.push(indptr[indptr.len() - 1] + c);
         }
-        SparseGraph { n, indptr, indices, weights }
+        SparseGraph::from_parts_unchecked(n, indptr, indices, weights)
     }
 
     /// Whether the matrix equals its transpose, weights included.

@@ -244,25 +244,23 @@ pub(crate) fn directed_memberships(graph: &KnnGraph, params: &FuzzySetParams) ->
     });
     let (sigmas, rhos) = smooth_knn_dist(&padded, width, params.local_connectivity, params.bandwidth);
 
-    // Directed memberships A, each row sorted by column.
-    let directed: Vec<Vec<(u32, f32)>> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let (idx, dist) = graph.neighbors(i);
-            let (rho, sigma) = (rhos[i], sigmas[i]);
-            let mut row: Vec<(u32, f32)> = idx
-                .iter()
-                .zip(dist)
-                .filter(|&(_, &d)| d < cut)
-                .map(|(&j, &d)| {
-                    let w = if d - rho <= 0.0 || sigma == 0.0 { 1.0 } else { (-((d - rho) / sigma)).exp() };
-                    (j, w)
-                })
-                .filter(|&(_, w)| w != 0.0)
-                .collect();
-            row.sort_unstable_by_key(|&(j, _)| j);
-            row
-        })
-        .collect();
-    (SparseGraph::from_sorted_rows(directed, false), sigmas, rhos)
+    // Directed memberships A, each row sorted by column in its own `k` slots, then packed.
+    let mut slots = vec![(0u32, 0f32); n * k];
+    let mut lens = vec![0u32; n];
+    slots.par_chunks_mut(k.max(1)).zip(lens.par_iter_mut()).enumerate().for_each(|(i, (row, len))| {
+        let (idx, dist) = graph.neighbors(i);
+        let (rho, sigma) = (rhos[i], sigmas[i]);
+        let mut m = 0;
+        for (&j, &d) in idx.iter().zip(dist) {
+            let w = if d - rho <= 0.0 || sigma == 0.0 { 1.0 } else { (-((d - rho) / sigma)).exp() };
+            if d < cut && w != 0.0 {
+                row[m] = (j, w);
+                m += 1;
+            }
+        }
+        row[..m].sort_unstable_by_key(|&(j, _)| j);
+        *len = m as u32;
+    });
+    let directed = SparseGraph::from_row_fn(n, |i| slots[i * k..i * k + lens[i] as usize].iter().copied());
+    (directed, sigmas, rhos)
 }
