@@ -546,7 +546,9 @@ fn run(problem: &Problem, moving: &mut [f32], dim: usize, params: &LayoutParams,
         for part in 0..problem.parts {
             let reference: &[f32] = match &mut reference {
                 Reference::Snapshot(snapshot) => {
-                    snapshot.copy_from_slice(moving);
+                    // In parallel: one thread copied 10.5 ms per sub-epoch on 10M points,
+                    // 17 s of a 200-epoch layout.
+                    snapshot.par_chunks_mut(COPY_CHUNK).zip(moving.par_chunks(COPY_CHUNK)).for_each(|(s, m)| s.copy_from_slice(m));
                     snapshot
                 }
                 Reference::Fixed(r) => r,
@@ -574,6 +576,9 @@ fn run(problem: &Problem, moving: &mut [f32], dim: usize, params: &LayoutParams,
     progress.finish_stage();
     Ok(())
 }
+
+/// Coordinates per task when a snapshot is copied.
+const COPY_CHUNK: usize = 1 << 16;
 
 /// Snapshots per epoch in a fit (see [`run`]). On MNIST 70k, 4 instead of 1 raised
 /// trustworthiness@15 from 0.946 to 0.951 (umap-learn: 0.950–0.952) at the same cost. Since every
