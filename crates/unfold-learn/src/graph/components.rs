@@ -121,7 +121,16 @@ pub(crate) fn permuted_csr(indptr: &[usize], indices: &[u32], values: &[f64], or
     let mut new_indptr = Vec::with_capacity(n + 1);
     let (mut new_indices, mut new_values) = (Vec::with_capacity(values.len()), Vec::with_capacity(values.len()));
     new_indptr.push(0);
-    for &old in order {
+    for (new, &old) in order.iter().enumerate() {
+        // In breadth-first order the old rows are random reads: they are started early.
+        if let Some(&w) = order.get(new + 2 * AHEAD) {
+            crate::prefetch::item(&indptr[w as usize]);
+        }
+        if let Some(&w) = order.get(new + AHEAD) {
+            let r = indptr[w as usize]..indptr[w as usize + 1];
+            crate::prefetch::slice(&indices[r.clone()]);
+            crate::prefetch::slice(&values[r]);
+        }
         let r = indptr[old as usize]..indptr[old as usize + 1];
         new_indices.extend(indices[r.clone()].iter().map(|&j| at[j as usize]));
         new_values.extend_from_slice(&values[r]);
