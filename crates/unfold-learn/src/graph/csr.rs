@@ -111,11 +111,7 @@ impl SparseGraph {
     pub(crate) fn from_row_fn<I: Iterator<Item = (u32, f32)>>(n: usize, row: impl Fn(usize) -> I + Sync) -> SparseGraph {
         const ROWS: usize = 4096;
         let counts: Vec<usize> = (0..n).into_par_iter().map(|i| row(i).count()).collect();
-        let mut indptr = Vec::with_capacity(n + 1);
-        indptr.push(0);
-        for c in counts {
-            indptr.push(indptr[indptr.len() - 1] + c);
-        }
+        let indptr = offsets(counts);
         let nnz = indptr[n];
         let (mut indices, mut weights) = (vec![0u32; nnz], vec![0f32; nnz]);
         // Blocks of `ROWS` rows, each written by one task.
@@ -250,27 +246,18 @@ impl SparseGraph {
             .collect();
         // Each new block's size, then pass 2: every new block in its own slice of the output.
         let block_sizes: Vec<usize> = (0..targets).into_par_iter().map(|t| staged.iter().map(|(_, ends)| ends[t + 1] - ends[t]).sum()).collect();
-        let mut block_ends = Vec::with_capacity(targets);
-        block_ends.extend(block_sizes.iter().scan(0usize, |acc, &c| {
-            *acc += c;
-            Some(*acc)
-        }));
+        let block_ends = offsets(block_sizes);
         let nnz = self.nnz();
-        debug_assert_eq!(block_ends.last().copied().unwrap_or(0), nnz);
+        debug_assert_eq!(block_ends[targets], nnz);
         let (mut indices, mut weights) = (vec![0u32; nnz], vec![0f32; nnz]);
         let mut counts = vec![0usize; n];
-        let (cols, ws) = (split_at_ends(&mut indices, block_ends.iter().copied()), split_at_ends(&mut weights, block_ends.iter().copied()));
+        let (cols, ws) = (split_at_ends(&mut indices, block_ends[1..].iter().copied()), split_at_ends(&mut weights, block_ends[1..].iter().copied()));
         cols.into_par_iter().zip(ws).zip(counts.par_chunks_mut(TRANSPOSE_ROWS)).enumerate().for_each(|(t, ((cols, ws), counts))| {
             let groups = || staged.iter().map(|(out, ends)| &out[ends[t]..ends[t + 1]]);
             for &(_, j, _) in groups().flatten() {
                 counts[j as usize] += 1;
             }
-            let mut next = Vec::with_capacity(counts.len());
-            next.extend(counts.iter().scan(0usize, |acc, &c| {
-                let start = *acc;
-                *acc += c;
-                Some(start)
-            }));
+            let mut next = offsets(counts.iter().copied());
             for (s, group) in groups().enumerate() {
                 for &(i, j, w) in group {
                     let at = &mut next[j as usize];
@@ -280,12 +267,7 @@ impl SparseGraph {
             }
         });
         drop(staged);
-        let mut indptr = Vec::with_capacity(n + 1);
-        indptr.push(0);
-        for c in counts {
-            indptr.push(indptr[indptr.len() - 1] + c);
-        }
-        SparseGraph::from_parts_unchecked(n, indptr, indices, weights)
+        SparseGraph::from_parts_unchecked(n, offsets(counts), indices, weights)
     }
 
     /// Whether the matrix equals its transpose, weights included.
@@ -344,6 +326,19 @@ impl SparseGraph {
     pub fn into_parts(self) -> (usize, Vec<usize>, Vec<u32>, Vec<f32>) {
         (self.n, self.indptr, self.indices, self.weights)
     }
+}
+
+/// The running totals of `counts` from 0: `[0, c₀, c₀ + c₁, …]`, one more than the counts (row
+/// pointers from row lengths).
+fn offsets(counts: impl IntoIterator<Item = usize>) -> Vec<usize> {
+    let counts = counts.into_iter();
+    let mut out = Vec::with_capacity(counts.size_hint().0 + 1);
+    out.push(0);
+    out.extend(counts.scan(0usize, |total, c| {
+        *total += c;
+        Some(*total)
+    }));
+    out
 }
 
 /// The union of two sparse rows sorted by column: `(column, weight in a, weight in b)`.
