@@ -308,39 +308,6 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     lane_sum(a, b, |x, y| x * y)
 }
 
-/// `Σ a·b` inlined into the caller: for short rows in a loop of a caller that is multiversioned
-/// itself, where the call and its dispatch would cost more than the sum. Rounded otherwise than
-/// [`dot`]: a remainder of half the lanes or more goes into the first half of the accumulators,
-/// which are then summed pairwise (halves, quarters, …). Summed lane by lane as in [`dot`], a
-/// chain of 15 dependent additions plus one per remaining term was most of the time of the RP
-/// trees' projections (24 columns); summed pairwise, the trees on 1M × 50 took 6.1–6.5 s
-/// instead of 7.2–7.5 s.
-#[inline(always)]
-pub(crate) fn dot_inline(a: &[f32], b: &[f32]) -> f32 {
-    const HALF: usize = LANES / 2;
-    let term = |x: f32, y: f32| x * y;
-    let (acc, mut ra, mut rb) = lane_accumulators(a, b, &term);
-    // A barrier: seeing the pairwise sums below, the compiler built the accumulation from pairs
-    // of lanes instead of whole vectors.
-    let mut acc = std::hint::black_box(acc);
-    if ra.len() >= HALF {
-        for l in 0..HALF {
-            acc[l] += term(ra[l], rb[l]);
-        }
-        (ra, rb) = (&ra[HALF..], &rb[HALF..]);
-    }
-    let mut eight = [0f32; HALF];
-    for l in 0..HALF {
-        eight[l] = acc[l] + acc[l + HALF];
-    }
-    let mut four = [0f32; 4];
-    for l in 0..4 {
-        four[l] = eight[l] + eight[l + 4];
-    }
-    let tail: f32 = ra.iter().zip(rb).map(|(&x, &y)| term(x, y)).sum();
-    ((four[0] + four[2]) + (four[1] + four[3])) + tail
-}
-
 /// `Σ |a−b|`, vectorised.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2+fma"))]
 fn manhattan(a: &[f32], b: &[f32]) -> f32 {

@@ -36,7 +36,7 @@ use crate::error::{Error, Result};
 #[cfg(test)]
 use kernels::sq_euclidean;
 use kernels::{Boolean, BrayCurtis, Canberra, Chebyshev, Hamming, Haversine, Hellinger, Manhattan, Minkowski, OneMinusDot, boolean};
-pub(crate) use kernels::{Kernel, KernelVisitor, SqEuclidean, byte_distance, dot, dot_inline, from_sum_of_squares, sq_euclidean_u8};
+pub(crate) use kernels::{Kernel, KernelVisitor, SqEuclidean, byte_distance, dot, from_sum_of_squares, sq_euclidean_u8};
 pub use params::MetricKwds;
 pub(crate) use prepared::PreparedMetric;
 
