@@ -70,23 +70,42 @@ pub(crate) fn sparse_sketch(x: &SparseData, seeds: &SeedSource, stage: u64) -> (
     (out, s)
 }
 
-/// `side[i]`, the signed distance of each sketch row `i` of `rows` (`s ≤` [`SKETCH_DIMS`]
-/// columns) to the hyperplane `normal · x = offset` (up to the norm of `normal`), each dot
-/// product summed as [`row_dot`] sums it. One call per node.
-fn project(rows: &[f32], s: usize, normal: &[f32], offset: f32, side: &mut [f32]) {
-    assert!(s <= SKETCH_DIMS && normal.len() >= s && rows.len() >= side.len() * s);
+/// Splits the node `lo..hi` by the hyperplane `normal · x = offset`, in place: the points on
+/// its negative side first, those on it by a coin flip, and returns where the others start.
+/// Lomuto's scheme: a point found on the negative side swaps with the first of the others.
+/// Each point's side (a dot product summed as [`row_dot`] sums it) is computed as the point is
+/// reached, so a split reads its rows once.
+#[allow(clippy::too_many_arguments)]
+fn partition(rows: &mut [f32], order: &mut [u32], s: usize, lo: usize, hi: usize, normal: &[f32], offset: f32, rng: &mut Stream) -> usize {
+    assert!(s <= SKETCH_DIMS && normal.len() >= s && lo <= hi && rows.len() >= hi * s && order.len() >= hi);
     #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512f") {
+    if s == SKETCH_DIMS && std::arch::is_x86_feature_detected!("avx512f") {
         // SAFETY: AVX-512F is available, checked just above; the sizes are checked above.
-        return unsafe { project_avx512(rows, s, normal, offset, side) };
+        return unsafe { partition_avx512(rows, order, lo, hi, normal, offset, rng) };
     }
-    for (row, out) in rows.chunks_exact(s).zip(side.iter_mut()) {
-        *out = row_dot(row, normal) - offset;
+    let mut mid = lo;
+    for i in lo..hi {
+        if goes_left(row_dot(&rows[i * s..(i + 1) * s], normal) - offset, rng) {
+            if i != mid {
+                order.swap(i, mid);
+                let (head, tail) = rows.split_at_mut(i * s);
+                head[mid * s..(mid + 1) * s].swap_with_slice(&mut tail[..s]);
+            }
+            mid += 1;
+        }
     }
+    mid
+}
+
+/// Whether a point at signed distance `side` goes to the first child: the negative side, and a
+/// point on the hyperplane by a coin flip (the only draws of a split, so they come in order).
+#[inline(always)]
+fn goes_left(side: f32, rng: &mut Stream) -> bool {
+    side < 0.0 || (side == 0.0 && rng.next_u64() & 1 == 0)
 }
 
 /// The dot product of a sketch row (at most [`SKETCH_DIMS`] = 24 columns) with `normal`, in a
-/// fixed order that [`project_avx512`] follows lane for lane, so that a tree is the same on
+/// fixed order that [`partition_avx512`] follows lane for lane, so that a tree is the same on
 /// every machine: products `j` and `j + 16` added, then the 16 sums halved three times (lane
 /// `l` plus lane `l + 8`, then `l + 4`, then `l + 2`) and the last two added.
 #[inline]
@@ -103,35 +122,54 @@ fn row_dot(row: &[f32], normal: &[f32]) -> f32 {
     t[0]
 }
 
-/// [`project`] in AVX-512 vectors: a row is one 16-lane product and one of the rest, and
-/// its sum is reduced by halves as in [`row_dot`], with the same result. Summed through
-/// accumulator arrays, a row took about 50 cycles (the arrays went through the stack), and the
-/// projections were half of the trees' time.
+/// [`partition`] in AVX-512 vectors for rows of [`SKETCH_DIMS`] = 24 values, with the same
+/// result. A row is one 16-lane vector and one 8-lane vector; its dot product is reduced by
+/// halves as in [`row_dot`], and the swap is made without a branch: both rows are stored back,
+/// each blended by the side. Summed through accumulator arrays (which went through the stack),
+/// the projections took about 50 cycles a row, and the partition's branch on a point's side,
+/// as random as the side, mispredicted on half the points: together most of the trees' time.
+/// (Masked loads and stores, for other widths, were slower than the branches: a row stored
+/// masked is not forwarded to the next point's load of it.)
 ///
 /// # Safety
-/// AVX-512F must be available; `s ≤ 24`, `normal` holds at least `s` values and `rows` at
-/// least `side.len() · s`.
+/// AVX-512F must be available; `normal` holds at least 24 values, `rows` at least `hi · 24`
+/// and `order` at least `hi`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-unsafe fn project_avx512(rows: &[f32], s: usize, normal: &[f32], offset: f32, side: &mut [f32]) {
+unsafe fn partition_avx512(rows: &mut [f32], order: &mut [u32], lo: usize, hi: usize, normal: &[f32], offset: f32, rng: &mut Stream) -> usize {
     use std::arch::x86_64::*;
-    let head: __mmask16 = if s >= 16 { 0xFFFF } else { (1u16 << s) - 1 };
-    let tail: __mmask16 = if s > 16 { (1u16 << (s - 16)) - 1 } else { 0 };
-    // SAFETY (all blocks below): the masked loads read lanes below `s` of `normal` and of row
-    // `i < side.len()` only, inside the slices (the caller's contract).
-    let (n_head, n_tail) = unsafe { (_mm512_maskz_loadu_ps(head, normal.as_ptr()), _mm512_maskz_loadu_ps(tail, normal.as_ptr().wrapping_add(16))) };
-    for (i, out) in side.iter_mut().enumerate() {
-        let row = rows.as_ptr().wrapping_add(i * s);
-        let (p, q) = unsafe { (_mm512_maskz_loadu_ps(head, row), _mm512_maskz_loadu_ps(tail, row.wrapping_add(16))) };
-        let (p, q) = (_mm512_mul_ps(p, n_head), _mm512_mul_ps(q, n_tail));
+    const S: usize = SKETCH_DIMS;
+    let base = rows.as_mut_ptr();
+    // SAFETY (all blocks below): the loads and stores touch values `0..24` of `normal` and of
+    // rows `i, mid < hi`, inside the slices (the caller's contract).
+    let load = |p: *const f32| unsafe { (_mm512_loadu_ps(p), _mm512_zextps256_ps512(_mm256_loadu_ps(p.add(16)))) };
+    let (n_head, n_tail) = load(normal.as_ptr());
+    let mut mid = lo;
+    for i in lo..hi {
+        let (ri, rm) = unsafe { (base.add(i * S), base.add(mid * S)) };
+        let (xh, xt) = load(ri);
         // Lanes 0..8 gain products 16..24; lanes 8..16 stay as they are.
-        let t = _mm512_mask_add_ps(p, 0x00FF, p, q);
+        let p = _mm512_mul_ps(xh, n_head);
+        let t = _mm512_mask_add_ps(p, 0x00FF, p, _mm512_mul_ps(xt, n_tail));
         let u = _mm256_add_ps(_mm512_castps512_ps256(t), _mm256_castpd_ps(_mm512_extractf64x4_pd::<1>(_mm512_castps_pd(t))));
         let v = _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps::<1>(u));
         let w = _mm_add_ps(v, _mm_movehl_ps(v, v));
-        let r = _mm_add_ss(w, _mm_shuffle_ps::<1>(w, w));
-        *out = _mm_cvtss_f32(r) - offset;
+        let left = goes_left(_mm_cvtss_f32(_mm_add_ss(w, _mm_shuffle_ps::<1>(w, w))) - offset, rng);
+        // Row `i` takes row `mid`'s values and row `mid` row `i`'s when the point goes left.
+        let swap = (left as u16).wrapping_neg();
+        let (yh, yt) = load(rm);
+        unsafe {
+            _mm512_storeu_ps(ri, _mm512_mask_blend_ps(swap, xh, yh));
+            _mm256_storeu_ps(ri.add(16), _mm512_castps512_ps256(_mm512_mask_blend_ps(swap, xt, yt)));
+            _mm512_storeu_ps(rm, _mm512_mask_blend_ps(swap, yh, xh));
+            _mm256_storeu_ps(rm.add(16), _mm512_castps512_ps256(_mm512_mask_blend_ps(swap, yt, xt)));
+        }
+        let (oi, om) = (order[i], order[mid]);
+        order[i] = if left { om } else { oi };
+        order[mid] = if left { oi } else { om };
+        mid += left as usize;
     }
+    mid
 }
 
 /// Builds one tree over the sketch with leaves of at most `leaf_size` points.
@@ -145,8 +183,6 @@ pub(crate) fn build_tree(sketch: &[f32], s: usize, n: usize, leaf_size: usize, m
     let mut order: Vec<u32> = (0..n as u32).collect();
     let mut rows = sketch.to_vec();
     let mut offsets = vec![0u32];
-    // `side[i]` belongs to position `i`, and moves with it.
-    let mut side = vec![0f32; n];
     let mut normal = vec![0f32; s];
     // Depth-first, left child first, so leaves come out in a spatially coherent order.
     let mut stack = vec![(0usize, n)];
@@ -167,21 +203,7 @@ pub(crate) fn build_tree(sketch: &[f32], s: usize, n: usize, leaf_size: usize, m
             normal[j] = ra[j] - rb[j];
             offset += normal[j] * (ra[j] + rb[j]) * 0.5;
         }
-        project(&rows[lo * s..hi * s], s, &normal, offset, &mut side[lo..hi]);
-        // Partition: negative side first. Points on the hyperplane go by a coin flip.
-        let mut mid = lo;
-        for i in lo..hi {
-            let left = side[i] < 0.0 || (side[i] == 0.0 && rng.next_u64() & 1 == 0);
-            if left {
-                if i != mid {
-                    order.swap(i, mid);
-                    side.swap(i, mid);
-                    let (head, tail) = rows.split_at_mut(i * s);
-                    head[mid * s..(mid + 1) * s].swap_with_slice(&mut tail[..s]);
-                }
-                mid += 1;
-            }
-        }
+        let mut mid = partition(&mut rows, &mut order, s, lo, hi, &normal, offset, &mut rng);
         if mid == lo || mid == hi {
             // Degenerate split (duplicates or a useless hyperplane): halve the node.
             mid = lo + len / 2;
@@ -197,23 +219,59 @@ mod tests {
     use super::*;
 
     #[test]
-    fn projections_follow_the_portable_order_and_the_exact_dot() {
-        // Every sketch width, rows of mixed scale: the dispatched projection (AVX-512 where the
-        // machine has it) equals the portable order bit for bit, and the exact dot closely.
-        let mut rng = SeedSource::new(Some(5)).stream(0, 0);
-        for s in 1..=SKETCH_DIMS {
-            let n = 37;
-            let draw = |rng: &mut Stream| (normal_f64(rng.next_u64(), rng.next_u64()) * 10f64.powi((rng.next_u64() % 5) as i32 - 2)) as f32;
-            let rows: Vec<f32> = (0..n * s).map(|_| draw(&mut rng)).collect();
-            let normal: Vec<f32> = (0..s).map(|_| draw(&mut rng)).collect();
-            let mut side = vec![0f32; n];
-            project(&rows, s, &normal, 0.25, &mut side);
-            for (i, (&got, row)) in side.iter().zip(rows.chunks_exact(s)).enumerate() {
-                assert_eq!(got.to_bits(), (row_dot(row, &normal) - 0.25).to_bits(), "s = {s}, row {i}");
-                let exact: f64 = row.iter().zip(&normal).map(|(&x, &y)| x as f64 * y as f64).sum::<f64>() - 0.25;
-                let scale: f64 = row.iter().zip(&normal).map(|(&x, &y)| (x as f64 * y as f64).abs()).sum::<f64>() + 0.25;
-                assert!((got as f64 - exact).abs() <= 1e-6 * scale, "s = {s}, row {i}: {got} against {exact}");
+    fn splits_follow_the_portable_order_and_the_exact_dot() {
+        // Every sketch width, rows of mixed scale and rows on the hyperplane: the dispatched
+        // split (AVX-512 for 24 columns where the machine has it) moves the points and rows exactly as the
+        // classic one (all sides first, then Lomuto's swaps), with the same coin flips, and the
+        // portable dot product is close to the exact one.
+        let seeds = SeedSource::new(Some(5));
+        let mut rng = seeds.stream(0, 0);
+        for (s, on_plane) in (1..=SKETCH_DIMS).flat_map(|s| [(s, false), (s, true)]) {
+            let n = 61;
+            let mut draw = |on_plane: bool| {
+                let x = normal_f64(rng.next_u64(), rng.next_u64()) * 10f64.powi((rng.next_u64() % 5) as i32 - 2);
+                if on_plane { (x * 4.0).round() as f32 } else { x as f32 }
+            };
+            // On the plane: integer rows and normal, offset 0, and some rows exactly on it.
+            let mut rows: Vec<f32> = (0..n * s).map(|_| draw(on_plane)).collect();
+            if on_plane {
+                // Every third row's last value cancels the rest: exactly on the hyperplane.
+                for row in rows.chunks_exact_mut(s).step_by(3) {
+                    row[s - 1] = -row[..s - 1].iter().sum::<f32>();
+                }
             }
+            let normal: Vec<f32> = (0..s).map(|_| if on_plane { 1.0 } else { draw(false) }).collect();
+            let offset = if on_plane { 0.0 } else { 0.25 };
+            let (lo, hi) = (3, n - 2);
+
+            let sides: Vec<f32> = rows.chunks_exact(s).map(|row| row_dot(row, &normal) - offset).collect();
+            for (row, &side) in rows.chunks_exact(s).zip(&sides) {
+                let exact: f64 = row.iter().zip(&normal).map(|(&x, &y)| x as f64 * y as f64).sum::<f64>() - offset as f64;
+                let scale: f64 = row.iter().zip(&normal).map(|(&x, &y)| (x as f64 * y as f64).abs()).sum::<f64>() + offset as f64;
+                assert!((side as f64 - exact).abs() <= 1e-6 * scale, "s = {s}: {side} against {exact}");
+            }
+            let (mut want_rows, mut want_order, mut want_sides) = (rows.clone(), (0..n as u32).collect::<Vec<_>>(), sides.clone());
+            let mut coins = seeds.stream(1, (2 * s + on_plane as usize) as u64);
+            let mut want_mid = lo;
+            for i in lo..hi {
+                if want_sides[i] < 0.0 || (want_sides[i] == 0.0 && coins.next_u64() & 1 == 0) {
+                    want_order.swap(i, want_mid);
+                    want_sides.swap(i, want_mid);
+                    for j in 0..s {
+                        want_rows.swap(i * s + j, want_mid * s + j);
+                    }
+                    want_mid += 1;
+                }
+            }
+            if on_plane {
+                assert!(sides[lo..hi].contains(&0.0), "s = {s}: no point on the hyperplane");
+            }
+
+            let (mut got_rows, mut got_order) = (rows.clone(), (0..n as u32).collect::<Vec<_>>());
+            let mid = partition(&mut got_rows, &mut got_order, s, lo, hi, &normal, offset, &mut seeds.stream(1, (2 * s + on_plane as usize) as u64));
+            assert_eq!(mid, want_mid, "s = {s}");
+            assert_eq!(got_order, want_order, "s = {s}");
+            assert!(got_rows.iter().zip(&want_rows).all(|(a, b)| a.to_bits() == b.to_bits()), "s = {s}");
         }
     }
 }
