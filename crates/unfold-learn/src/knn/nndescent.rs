@@ -251,7 +251,13 @@ pub(super) fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, see
             let tasks = &mut proposals[..block.len().div_ceil(TASK)];
             tasks.par_iter_mut().zip(block.par_chunks(TASK)).for_each_init(R::Anchor::default, |anchor, (out, chunk)| {
                 out.clear();
-                for leaf in chunk {
+                for (l, leaf) in chunk.iter().enumerate() {
+                    // Past the first tree, a leaf's points are scattered over the rows and the
+                    // heaps: start loading the next leaf's while this one is joined.
+                    for &p in chunk.get(l + 1).copied().unwrap_or_default() {
+                        g.prefetch(p);
+                        crate::prefetch::item(&heaps.dist[(p as usize + 1) * k - 1]);
+                    }
                     for (a_pos, &a) in leaf.iter().enumerate() {
                         g.set_anchor(a, anchor);
                         for &b in &leaf[a_pos + 1..] {
