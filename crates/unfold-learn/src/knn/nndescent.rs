@@ -292,6 +292,14 @@ pub(super) fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, see
                 out.clear();
                 let t0 = block + t * TASK;
                 for p in t0..(t0 + TASK).min(end) {
+                    // The candidates are scattered over the rows and the heaps: start loading
+                    // the next point's while this one's are joined.
+                    if p + 1 < end {
+                        for &c in new_c.row(p + 1).iter().chain(old_c.row(p + 1)) {
+                            g.prefetch(c);
+                            crate::prefetch::item(&heaps.dist[(c as usize + 1) * k - 1]);
+                        }
+                    }
                     local_join(g, &heaps, new_c.row(p), old_c.row(p), out, anchor);
                 }
                 out.finish();
