@@ -221,9 +221,9 @@ mod tests {
     #[test]
     fn splits_follow_the_portable_order_and_the_exact_dot() {
         // Every sketch width, rows of mixed scale and rows on the hyperplane: the dispatched
-        // split (AVX-512 for 24 columns where the machine has it) moves the points and rows exactly as the
-        // classic one (all sides first, then Lomuto's swaps), with the same coin flips, and the
-        // portable dot product is close to the exact one.
+        // split (AVX-512 for 24 columns where the machine has it) moves the points and rows
+        // exactly as the classic one (all sides first, then Lomuto's swaps), with the same coin
+        // flips, and the portable dot product is close to the exact one.
         let seeds = SeedSource::new(Some(5));
         let mut rng = seeds.stream(0, 0);
         for (s, on_plane) in (1..=SKETCH_DIMS).flat_map(|s| [(s, false), (s, true)]) {
