@@ -224,13 +224,11 @@ impl SparseGraph {
             .map(|s| {
                 let rows = s * TRANSPOSE_SOURCE_ROWS..((s + 1) * TRANSPOSE_SOURCE_ROWS).min(n);
                 let edges = self.indptr[rows.start]..self.indptr[rows.end];
-                let mut ends = vec![0usize; targets + 1];
+                let mut counts = vec![0usize; targets];
                 for &j in &self.indices[edges.clone()] {
-                    ends[j as usize / TRANSPOSE_ROWS + 1] += 1;
+                    counts[j as usize / TRANSPOSE_ROWS] += 1;
                 }
-                for t in 0..targets {
-                    ends[t + 1] += ends[t];
-                }
+                let ends = offsets(counts);
                 let mut next = ends[..targets].to_vec();
                 let mut out = vec![(0u16, 0u16, 0f32); edges.len()];
                 for i in rows.clone() {

@@ -255,8 +255,7 @@ pub(super) fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, see
                     // Past the first tree, a leaf's points are scattered over the rows and the
                     // heaps: start loading the next leaf's while this one is joined.
                     for &p in chunk.get(l + 1).copied().unwrap_or_default() {
-                        g.prefetch(p);
-                        crate::prefetch::item(&heaps.dist[(p as usize + 1) * k - 1]);
+                        read_ahead(g, &heaps, p);
                     }
                     for (a_pos, &a) in leaf.iter().enumerate() {
                         g.set_anchor(a, anchor);
@@ -296,8 +295,7 @@ pub(super) fn descend<R: RowSet>(g: &R, forest: &Forest, params: &KnnParams, see
                     // the next point's while this one's are joined.
                     if p + 1 < end {
                         for &c in new_c.row(p + 1).iter().chain(old_c.row(p + 1)) {
-                            g.prefetch(c);
-                            crate::prefetch::item(&heaps.dist[(c as usize + 1) * k - 1]);
+                            read_ahead(g, &heaps, c);
                         }
                     }
                     local_join(g, &heaps, new_c.row(p), old_c.row(p), out, anchor);
@@ -577,6 +575,14 @@ fn running_sum(counts: &mut [usize]) {
     }
 }
 
+/// Asks the cache for position `p`'s row and its k-th distance (the bound its proposals meet),
+/// which a join will read soon.
+#[inline(always)]
+fn read_ahead<R: RowSet>(g: &R, heaps: &Heaps, p: u32) {
+    g.prefetch(p);
+    crate::prefetch::item(&heaps.dist[(p as usize + 1) * heaps.k - 1]);
+}
+
 /// Proposes every new–new and new–old pair among one point's candidates.
 ///
 /// The distance is computed first, abandoned early once it cannot enter either row: most pairs
@@ -597,9 +603,7 @@ fn local_join<R: RowSet>(g: &R, heaps: &Heaps, new: &[u32], old: &[u32], out: &m
             if i + AHEAD < partners {
                 // The partners' rows are scattered over the data: start loading one a few
                 // pairs ahead, with the entry its bound is read from.
-                let w = partner(i + AHEAD);
-                g.prefetch(w);
-                crate::prefetch::item(&heaps.dist[row(w).end - 1]);
+                read_ahead(g, heaps, partner(i + AHEAD));
             }
             if u == v {
                 continue;

@@ -274,15 +274,6 @@ const LANES: usize = 16;
 /// Inlined into each of the multiversioned kernels below, which compiles it for their targets.
 #[inline(always)]
 fn lane_sum(a: &[f32], b: &[f32], term: impl Fn(f32, f32) -> f32) -> f32 {
-    let (acc, ra, rb) = lane_accumulators(a, b, &term);
-    let tail: f32 = ra.iter().zip(rb).map(|(&x, &y)| term(x, y)).sum();
-    acc.iter().sum::<f32>() + tail
-}
-
-/// The [`LANES`] accumulators of [`lane_sum`] over the whole groups of `a` and `b`, and the
-/// remainders of both.
-#[inline(always)]
-fn lane_accumulators<'a>(a: &'a [f32], b: &'a [f32], term: &impl Fn(f32, f32) -> f32) -> ([f32; LANES], &'a [f32], &'a [f32]) {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let mut acc = [0.0f32; LANES];
@@ -293,7 +284,8 @@ fn lane_accumulators<'a>(a: &'a [f32], b: &'a [f32], term: &impl Fn(f32, f32) ->
             acc[l] += term(x[l], y[l]);
         }
     }
-    (acc, ra, rb)
+    let tail: f32 = ra.iter().zip(rb).map(|(&x, &y)| term(x, y)).sum();
+    acc.iter().sum::<f32>() + tail
 }
 
 /// `Σ (a−b)²`, vectorised.
