@@ -36,6 +36,12 @@ use rayon::prelude::*;
 use super::csr::SparseGraph;
 use crate::linalg::eigsh::SymmetricOperator;
 use crate::linalg::lobpcg::CHUNK_ROWS;
+use crate::prefetch;
+
+/// Entries ahead of the current one whose row of the block [`GraphOperator::apply`] asks the
+/// cache for. Past a few hundred thousand vertices the block outgrows the cache, and a
+/// vertex's neighbours are scattered over it even in breadth-first order.
+const ENTRIES_AHEAD: usize = 16;
 
 /// Which Laplacian [`laplacian`] builds (see the [module docs](self)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,11 +188,17 @@ impl GraphOperator {
     }
 
     fn apply_fixed<const B: usize>(&self, x: &[f64], out: &mut [f64], first: usize) {
+        // The last entry of these rows: the read-ahead stays within them.
+        let last = self.indptr[first + out.len() / B];
         for (r, row) in out.chunks_exact_mut(B).enumerate() {
             let i = first + r;
             let c = self.diagonal[i];
             let mut acc: [f64; B] = std::array::from_fn(|k| c * x[i * B + k]);
             for e in self.indptr[i]..self.indptr[i + 1] {
+                if e + ENTRIES_AHEAD < last {
+                    let j = self.indices[e + ENTRIES_AHEAD] as usize;
+                    prefetch::slice(&x[j * B..(j + 1) * B]);
+                }
                 let (j, w) = (self.indices[e] as usize, self.values[e]);
                 let xj = &x[j * B..(j + 1) * B];
                 for k in 0..B {
