@@ -463,6 +463,10 @@ struct Sampler {
     /// Per point, its in-degree, then the next free slot of its reverse list.
     fill: Vec<AtomicUsize>,
     rev: Vec<AtomicU64>,
+    /// One bit per point: whether it has a new candidate this iteration (a new entry in its own
+    /// row, or one listing it in another row). Only these points join, so only their reverse
+    /// lists are built.
+    active: Vec<AtomicU64>,
     new_c: Candidates,
     old_c: Candidates,
 }
@@ -473,6 +477,7 @@ impl Sampler {
             offsets: vec![0; n + 1],
             fill: (0..n).map(|_| AtomicUsize::new(0)).collect(),
             rev: (0..n * k).map(|_| AtomicU64::new(0)).collect(),
+            active: (0..n.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
             new_c: Candidates::new(n, m),
             old_c: Candidates::new(n, m),
         }
@@ -487,9 +492,32 @@ impl Sampler {
     fn sample(&mut self, heaps: &Heaps, flags: &mut [u8], seeds: &SeedSource, iter: u64) {
         let k = heaps.k;
         let n = heaps.dist.len() / k;
-        let Sampler { offsets, fill, rev, new_c, old_c } = self;
+        let Sampler { offsets, fill, rev, active, new_c, old_c } = self;
+        // Once few entries change, few points have a new candidate, and the reverse lists of
+        // the others are never read: building them (two random writes per graph entry) was most
+        // of a late iteration on 10M points. The bit is tested before it is set, so a point
+        // already marked costs a read, not an atomic write.
+        let (is_active, mark) = {
+            let active = &*active;
+            let is_active = move |p: usize| active[p / 64].load(Ordering::Relaxed) & (1 << (p % 64)) != 0;
+            let mark = move |p: usize| {
+                if !is_active(p) {
+                    active[p / 64].fetch_or(1 << (p % 64), Ordering::Relaxed);
+                }
+            };
+            (is_active, mark)
+        };
+        active.par_iter().for_each(|a| a.store(0, Ordering::Relaxed));
+        heaps.idx.par_chunks(k).zip(flags.par_chunks(k)).enumerate().for_each(|(p, (row, flag))| {
+            for (&j, &f) in row.iter().zip(flag) {
+                if f != 0 {
+                    mark(p);
+                    mark(j as usize);
+                }
+            }
+        });
         fill.par_iter().for_each(|f| f.store(0, Ordering::Relaxed));
-        heaps.idx.par_iter().for_each(|&j| {
+        heaps.idx.par_iter().filter(|&&j| is_active(j as usize)).for_each(|&j| {
             fill[j as usize].fetch_add(1, Ordering::Relaxed);
         });
         offsets[0] = 0;
@@ -498,8 +526,10 @@ impl Sampler {
         fill.par_iter().zip(&offsets[..n]).for_each(|(f, &o)| f.store(o, Ordering::Relaxed));
         heaps.idx.par_chunks(k).zip(flags.par_chunks(k)).enumerate().for_each(|(p, (row, flag))| {
             for (&j, &f) in row.iter().zip(flag) {
-                let slot = fill[j as usize].fetch_add(1, Ordering::Relaxed);
-                rev[slot].store(((p as u64) << 8) | f as u64, Ordering::Relaxed);
+                if is_active(j as usize) {
+                    let slot = fill[j as usize].fetch_add(1, Ordering::Relaxed);
+                    rev[slot].store(((p as u64) << 8) | f as u64, Ordering::Relaxed);
+                }
             }
         });
 
@@ -510,6 +540,12 @@ impl Sampler {
         new_c.ids.par_chunks_mut(m).zip(new_c.len.par_iter_mut()).zip(old_c.ids.par_chunks_mut(m).zip(old_c.len.par_iter_mut())).enumerate().for_each_init(
             || (Vec::with_capacity(4 * k), Vec::with_capacity(4 * k)),
             |(new_list, old_list): &mut (Prioritised, Prioritised), (p, ((nid, nlen), (oid, olen)))| {
+                // A point without new candidates joins nothing this iteration, so its old ones
+                // are never read: they are not drawn (a hash and a sort per point).
+                if !is_active(p) {
+                    (*nlen, *olen) = (0, 0);
+                    return;
+                }
                 new_list.clear();
                 old_list.clear();
                 let forward = (0..k).map(|c| (heaps.idx[p * k + c], flags[p * k + c]));
@@ -520,12 +556,6 @@ impl Sampler {
                 for (c, flag) in forward.chain(reverse) {
                     let list = if flag != 0 { &mut *new_list } else { &mut *old_list };
                     list.push((0, c));
-                }
-                // A point without new candidates joins nothing this iteration, so its old ones
-                // are never read: they are not drawn. Once few entries change, that is most
-                // points, and drawing (a hash and a sort per point) was most of an iteration.
-                if new_list.is_empty() {
-                    old_list.clear();
                 }
                 for e in new_list.iter_mut().chain(old_list.iter_mut()) {
                     e.0 = priority(p, e.1);
