@@ -273,6 +273,28 @@ impl SparseGraph {
         *self == self.transpose()
     }
 
+    /// The connected component (or union of components) `vertices`, ascending, renumbered by
+    /// `local`: vertex `vertices[t]` becomes `t`, where `local[vertices[t]] == t`. No edge leaves
+    /// a component, so none is dropped, and `local` can serve every component at once: a
+    /// [`SparseGraph::subgraph`] per component sets up a map over the whole graph each time.
+    ///
+    /// # Panics
+    /// If an edge leaves `vertices` (in debug builds) or `local` is shorter than the graph.
+    pub(crate) fn component(&self, vertices: &[u32], local: &[u32]) -> SparseGraph {
+        let mut indptr = Vec::with_capacity(vertices.len() + 1);
+        let edges = vertices.iter().map(|&v| self.indptr[v as usize + 1] - self.indptr[v as usize]).sum();
+        let (mut indices, mut weights) = (Vec::with_capacity(edges), Vec::with_capacity(edges));
+        indptr.push(0);
+        for &v in vertices {
+            let (cols, w) = self.row(v as usize);
+            indices.extend(cols.iter().map(|&j| local[j as usize]));
+            weights.extend_from_slice(w);
+            indptr.push(indices.len());
+        }
+        debug_assert!(indices.iter().all(|&t| (t as usize) < vertices.len()), "component: an edge leaves the vertices");
+        SparseGraph::from_parts_unchecked(vertices.len(), indptr, indices, weights)
+    }
+
     /// The subgraph induced by `vertices` (ascending, no repeats), renumbered `0..vertices.len()`
     /// in that order; edges leaving the set are dropped.
     ///

@@ -235,8 +235,11 @@ fn multi_component_layout(graph: &SparseGraph, dim: usize, nc: usize, labels: &[
     let n = labels.len();
     let seeds = SeedSource::new(seed);
     let (meta, r) = meta_positions(nc, dim);
+    // Each vertex's component and its number within it.
     let mut members: Vec<Vec<u32>> = vec![Vec::new(); nc];
+    let mut local = vec![0u32; n];
     for (v, &l) in labels.iter().enumerate() {
+        local[v] = members[l as usize].len() as u32;
         members[l as usize].push(v as u32);
     }
     // The components' eigenproblems are independent: they are solved as many at a time as there
@@ -251,7 +254,7 @@ fn multi_component_layout(graph: &SparseGraph, dim: usize, nc: usize, labels: &[
             return Ok(None);
         }
         let sub_seed = Some(seeds.value(STAGE_COMPONENT, c as u64));
-        let (_, vectors) = laplacian_eigenvectors_with(&graph.subgraph(verts), dim, sub_seed, options)?;
+        let (_, vectors) = laplacian_eigenvectors_with(&graph.component(verts, &local), dim, sub_seed, options)?;
         let max = vectors.iter().fold(0.0f64, |a, v| a.max(v.abs()));
         Ok(Some((if max > 0.0 { r / max } else { 0.0 }, vectors)))
     };
