@@ -378,3 +378,41 @@ pub(crate) fn merge_rows<'a>(a: (&'a [u32], &'a [f32]), b: (&'a [u32], &'a [f32]
         Some(item)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::components::connected_components;
+
+    #[test]
+    fn components_renumbered_by_one_map_equal_their_induced_subgraphs() {
+        // Three components, their vertices interleaved: a triangle {0, 3, 5}, a path 1 – 4 – 6
+        // and the pair {2, 7}, with distinct weights.
+        let edges = [(0, 3, 1.0), (3, 5, 2.0), (0, 5, 3.0), (1, 4, 4.0), (4, 6, 5.0), (2, 7, 6.0)];
+        let n = 8;
+        let mut rows: Vec<Vec<(u32, f32)>> = vec![Vec::new(); n];
+        for &(a, b, w) in &edges {
+            rows[a as usize].push((b, w));
+            rows[b as usize].push((a, w));
+        }
+        let (mut indptr, mut indices, mut weights) = (vec![0], Vec::new(), Vec::new());
+        for row in &mut rows {
+            row.sort_by_key(|e| e.0);
+            indices.extend(row.iter().map(|e| e.0));
+            weights.extend(row.iter().map(|e| e.1));
+            indptr.push(indices.len());
+        }
+        let g = SparseGraph::from_parts(n, indptr, indices, weights).unwrap();
+        let (nc, labels) = connected_components(&g);
+        assert_eq!(nc, 3);
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); nc];
+        let mut local = vec![0u32; n];
+        for (v, &l) in labels.iter().enumerate() {
+            local[v] = members[l as usize].len() as u32;
+            members[l as usize].push(v as u32);
+        }
+        for verts in &members {
+            assert_eq!(g.component(verts, &local), g.subgraph(verts));
+        }
+    }
+}
